@@ -1,0 +1,50 @@
+//! The built-in chain specifications: `dev` and `local`.
+//!
+//! `chain-specs/*.json` are generated from these by `scripts/generate-chain-specs.sh`, and a test
+//! fails if the committed files drift from what the node produces.
+
+use aiblock_runtime::{SS58_PREFIX, TOKEN_DECIMALS, TOKEN_SYMBOL, WASM_BINARY};
+use sc_service::{ChainType, Properties};
+
+/// Our chain specs carry no client extensions.
+pub type ChainSpec = sc_service::GenericChainSpec;
+
+/// Token symbol, decimals and address format, which wallets read from the spec.
+fn properties() -> Properties {
+	let mut properties = Properties::new();
+	properties.insert("tokenSymbol".into(), TOKEN_SYMBOL.into());
+	properties.insert("tokenDecimals".into(), TOKEN_DECIMALS.into());
+	properties.insert("ss58Format".into(), SS58_PREFIX.into());
+	properties
+}
+
+fn wasm_binary() -> Result<&'static [u8], String> {
+	WASM_BINARY.ok_or_else(|| {
+		"The wasm runtime was not built into this node (was it built with SKIP_WASM_BUILD?)"
+			.to_string()
+	})
+}
+
+/// One validator (Alice) that authors and finalises on its own.
+pub fn development_chain_spec() -> Result<ChainSpec, String> {
+	Ok(ChainSpec::builder(wasm_binary()?, None)
+		.with_name("AI-Block Development")
+		.with_id("aiblock_dev")
+		.with_protocol_id("aib")
+		.with_chain_type(ChainType::Development)
+		.with_properties(properties())
+		.with_genesis_config_preset_name(sp_genesis_builder::DEV_RUNTIME_PRESET)
+		.build())
+}
+
+/// Three validators (Alice, Bob, Charlie); GRANDPA finalises with any two of them.
+pub fn local_chain_spec() -> Result<ChainSpec, String> {
+	Ok(ChainSpec::builder(wasm_binary()?, None)
+		.with_name("AI-Block Local Testnet")
+		.with_id("aiblock_local")
+		.with_protocol_id("aib")
+		.with_chain_type(ChainType::Local)
+		.with_properties(properties())
+		.with_genesis_config_preset_name(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET)
+		.build())
+}

@@ -1,0 +1,64 @@
+//! Builds the wasm runtime that the node embeds and that goes on chain.
+//!
+//! The wasm must be byte-for-byte reproducible, because `chain-specs/*.json` embed it and a test
+//! checks that they match what the node generates. Panic locations put source paths into the
+//! binary, so every machine-specific prefix (the checkout, the cargo home, the target directory)
+//! is remapped to a fixed name.
+
+#[cfg(feature = "std")]
+fn reproducible_path_flags() -> Vec<String> {
+	use std::{env, path::PathBuf};
+
+	let mut prefixes: Vec<(PathBuf, &str)> = Vec::new();
+	if let Some(workspace) = env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from) {
+		if let Some(root) = workspace.parent() {
+			prefixes.push((root.to_path_buf(), "/aiblock"));
+		}
+	}
+	// OUT_DIR is <target>/<profile>/build/<crate>-<hash>/out.
+	if let Some(target) = env::var_os("OUT_DIR").map(PathBuf::from).and_then(|out| {
+		out.ancestors().nth(4).map(|p| p.to_path_buf())
+	}) {
+		prefixes.push((target, "/target"));
+	}
+	let cargo_home = env::var_os("CARGO_HOME")
+		.map(PathBuf::from)
+		.or_else(|| env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")));
+	if let Some(cargo_home) = cargo_home {
+		prefixes.push((cargo_home, "/cargo"));
+	}
+	let rustup_home = env::var_os("RUSTUP_HOME")
+		.map(PathBuf::from)
+		.or_else(|| env::var_os("HOME").map(|h| PathBuf::from(h).join(".rustup")));
+	if let Some(rustup_home) = rustup_home {
+		prefixes.push((rustup_home, "/rustup"));
+	}
+
+	prefixes
+		.into_iter()
+		.filter_map(|(from, to)| {
+			let from = from.to_str()?.to_owned();
+			// RUSTFLAGS are split on whitespace: a path with a space cannot be passed.
+			(!from.contains(char::is_whitespace)).then(|| format!("--remap-path-prefix={from}={to}"))
+		})
+		.collect()
+}
+
+#[cfg(feature = "std")]
+fn main() {
+	let mut builder = substrate_wasm_builder::WasmBuilder::init_with_defaults();
+	for flag in reproducible_path_flags() {
+		builder = builder.append_to_rust_flags(flag);
+	}
+	// The token symbol and decimals are part of the metadata digest that wallets check.
+	#[cfg(feature = "metadata-hash")]
+	let builder = builder.enable_metadata_hash(
+		aiblock_primitives::token::SYMBOL,
+		aiblock_primitives::token::DECIMALS,
+	);
+	builder.build();
+}
+
+/// Building for wasm itself: nothing to embed.
+#[cfg(not(feature = "std"))]
+fn main() {}
