@@ -94,3 +94,52 @@ pub fn preset_names() -> Vec<PresetId> {
 		PresetId::from(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET),
 	]
 }
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use crate::{Runtime, EXISTENTIAL_DEPOSIT};
+	use frame_support::genesis_builder_helper::build_state;
+
+	fn with_preset_state(id: &str, check: impl FnOnce()) {
+		let patch = get_preset(&PresetId::from(id)).expect("the preset exists");
+		sp_io::TestExternalities::default().execute_with(|| {
+			build_state::<RuntimeGenesisConfig>(patch).expect("the preset builds a genesis state");
+			check();
+		});
+	}
+
+	#[test]
+	fn every_listed_preset_exists() {
+		for id in preset_names() {
+			assert!(get_preset(&id).is_some(), "{id:?}");
+		}
+		assert!(get_preset(&PresetId::from("no-such-preset")).is_none());
+	}
+
+	#[test]
+	fn local_testnet_has_three_validators_with_distinct_keys() {
+		with_preset_state(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET, || {
+			let aura = pallet_aura::Authorities::<Runtime>::get();
+			assert_eq!(aura.len(), 3);
+			let grandpa = pallet_grandpa::Pallet::<Runtime>::grandpa_authorities();
+			assert_eq!(grandpa.len(), 3);
+			let mut distinct = grandpa.iter().map(|(k, _)| k.clone()).collect::<Vec<_>>();
+			distinct.sort();
+			distinct.dedup();
+			assert_eq!(distinct.len(), 3);
+			assert_eq!(pallet_sudo::Key::<Runtime>::get(), Some(Sr25519Keyring::Alice.to_account_id()));
+		});
+	}
+
+	#[test]
+	fn development_has_alice_as_the_only_validator_and_funded_accounts() {
+		with_preset_state(sp_genesis_builder::DEV_RUNTIME_PRESET, || {
+			let aura = pallet_aura::Authorities::<Runtime>::get();
+			assert_eq!(aura.into_inner(), vec![authority_keys(Sr25519Keyring::Alice).0]);
+			let bob = Sr25519Keyring::Bob.to_account_id();
+			assert_eq!(pallet_balances::Pallet::<Runtime>::free_balance(&bob), ENDOWMENT);
+			assert!(ENDOWMENT > EXISTENTIAL_DEPOSIT);
+		});
+	}
+}

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Installs what building and testing AI-Block needs, only where it is missing:
+#   apt: protobuf-compiler, clang, libclang-dev (and nodejs/npm for the network tests);
+#   rustup: the pinned toolchain from rust-toolchain.toml with rust-src and the wasm targets.
+# Sourced by .ci/dev, .ci/test and .ci/run; safe to run again.
+
+aiblock_log() { printf '\033[1;34m[aiblock]\033[0m %s\n' "$*"; }
+
+aiblock_install_prerequisites() {
+	local root
+	root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+	local missing=()
+	command -v protoc >/dev/null 2>&1 || missing+=(protobuf-compiler)
+	command -v clang >/dev/null 2>&1 || missing+=(clang)
+	if ! ls /usr/lib/llvm-*/lib/libclang*.so* >/dev/null 2>&1 &&
+		! ls /usr/lib/x86_64-linux-gnu/libclang*.so* >/dev/null 2>&1; then
+		missing+=(libclang-dev)
+	fi
+	if [ "${AIBLOCK_NEED_NODEJS:-0}" = 1 ]; then
+		command -v node >/dev/null 2>&1 || missing+=(nodejs)
+		command -v npm >/dev/null 2>&1 || missing+=(npm)
+	fi
+	if [ ${#missing[@]} -gt 0 ]; then
+		local sudo=""
+		[ "$(id -u)" -ne 0 ] && sudo="sudo"
+		aiblock_log "installing system packages: ${missing[*]}"
+		$sudo apt-get update -qq
+		DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+	else
+		aiblock_log "system packages present (protoc, clang, libclang)"
+	fi
+
+	if ! command -v rustup >/dev/null 2>&1; then
+		echo "rustup is required: see https://rustup.rs" >&2
+		return 1
+	fi
+	local toolchain
+	toolchain="$(sed -n 's/^channel *= *"\(.*\)"/\1/p' "$root/rust-toolchain.toml")"
+	aiblock_log "rust toolchain $toolchain with rust-src and the wasm targets"
+	rustup toolchain install "$toolchain" --profile minimal --no-self-update >/dev/null 2>&1 || true
+	rustup component add --toolchain "$toolchain" rust-src >/dev/null
+	rustup target add --toolchain "$toolchain" wasm32-unknown-unknown wasm32v1-none >/dev/null
+}
+
+# Every build shares one target directory outside the checkout, so a fresh clone (and CI)
+# reuses what an earlier build compiled.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/aiblock-target}"
+export AIBLOCK_NODE="$CARGO_TARGET_DIR/release/aiblock-node"

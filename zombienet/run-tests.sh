@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Runs every .zndsl network test in this folder with the zombienet CLI (native provider) against
+# the aiblock-node binary at $AIBLOCK_NODE (default: the release build in the shared target dir).
+set -euo pipefail
+cd "$(dirname "$0")"
+export AIBLOCK_NODE="${AIBLOCK_NODE:-${CARGO_TARGET_DIR:-$HOME/.cache/aiblock-target}/release/aiblock-node}"
+if [ ! -x "$AIBLOCK_NODE" ]; then
+	echo "aiblock-node not found at $AIBLOCK_NODE: build it with 'cargo build --release -p aiblock-node'" >&2
+	exit 1
+fi
+if [ ! -x node_modules/.bin/zombienet ]; then
+	echo "[zombienet] installing the pinned zombienet CLI and @polkadot/api (npm ci)"
+	npm ci --no-audit --no-fund --loglevel=error
+fi
+status=0
+for test in *.zndsl; do
+	echo "[zombienet] $test"
+	# zombienet leaves its nodes' logs under a temporary dir; keep ours per test.
+	node_modules/.bin/zombienet test --provider native "$test" || status=1
+done
+exit $status
