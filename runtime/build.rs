@@ -44,8 +44,41 @@ fn reproducible_path_flags() -> Vec<String> {
 		.collect()
 }
 
+/// The wasm is built by a nested cargo in the target directory, which may lie outside the
+/// checkout (we share one across clones): point it at our workspace, so that it uses our
+/// `Cargo.lock`, and at the toolchain `rust-toolchain.toml` pins, so that the bytes do not depend
+/// on which toolchain is the machine's default.
+#[cfg(feature = "std")]
+fn pin_wasm_workspace_and_toolchain() {
+	use std::{env, path::PathBuf};
+
+	let Some(workspace) = env::var_os("CARGO_MANIFEST_DIR")
+		.map(PathBuf::from)
+		.and_then(|runtime| runtime.parent().map(|p| p.to_path_buf()))
+	else {
+		return;
+	};
+	if env::var_os("WASM_BUILD_WORKSPACE_HINT").is_none() {
+		env::set_var("WASM_BUILD_WORKSPACE_HINT", &workspace);
+	}
+	let toolchain_file = workspace.join("rust-toolchain.toml");
+	println!("cargo:rerun-if-changed={}", toolchain_file.display());
+	if env::var_os("WASM_BUILD_TOOLCHAIN").is_none() {
+		let channel = std::fs::read_to_string(&toolchain_file).ok().and_then(|text| {
+			text.lines().find_map(|line| {
+				let value = line.trim().strip_prefix("channel")?.trim().strip_prefix('=')?;
+				Some(value.trim().trim_matches('"').to_owned())
+			})
+		});
+		if let Some(channel) = channel {
+			env::set_var("WASM_BUILD_TOOLCHAIN", channel);
+		}
+	}
+}
+
 #[cfg(feature = "std")]
 fn main() {
+	pin_wasm_workspace_and_toolchain();
 	let mut builder = substrate_wasm_builder::WasmBuilder::init_with_defaults();
 	for flag in reproducible_path_flags() {
 		builder = builder.append_to_rust_flags(flag);

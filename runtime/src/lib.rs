@@ -19,6 +19,8 @@ pub mod genesis_config_presets;
 
 extern crate alloc;
 
+use alloc::vec::Vec;
+
 use sp_runtime::{
 	generic, impl_opaque_keys, traits::BlakeTwo256, MultiAddress,
 };
