@@ -2,12 +2,8 @@
 
 use sc_cli::RunCmd;
 
-/// The AI-Block node.
-///
-/// Without a subcommand it runs a node. Quick start: `aiblock-node --dev` runs a one-validator
-/// development chain (Alice) with RPC on ws://127.0.0.1:9944 and Prometheus metrics on
-/// http://127.0.0.1:9615/metrics. A validator of the local testnet starts with
-/// `aiblock-node --chain chain-specs/local.json --validator --alice` (or `--bob`, `--charlie`).
+/// The node's command line: without a subcommand it runs a node (see `SubstrateCli::description`
+/// in `command.rs` for the text `--help` starts with).
 #[derive(Debug, clap::Parser)]
 pub struct Cli {
 	#[command(subcommand)]

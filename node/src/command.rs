@@ -19,7 +19,17 @@ impl SubstrateCli for Cli {
 	}
 
 	fn description() -> String {
-		env!("CARGO_PKG_DESCRIPTION").into()
+		format!(
+			"{}\n\n\
+			 Quick start:\n  \
+			 aiblock-node --dev --tmp    one validator (Alice), a block every 6 s, state discarded \
+			 on exit\n  \
+			 aiblock-node --chain chain-specs/local-raw.json --validator --alice    a validator \
+			 of the 3-node local testnet\n\n\
+			 Endpoints: RPC ws://127.0.0.1:9944 (Polkadot.js Apps: Development > Local Node), \
+			 Prometheus http://127.0.0.1:9615/metrics, p2p 30333.",
+			env!("CARGO_PKG_DESCRIPTION")
+		)
 	}
 
 	fn author() -> String {
