@@ -15,6 +15,7 @@ fn reproducible_path_flags() -> Vec<String> {
 			prefixes.push((root.to_path_buf(), "/aiblock"));
 		}
 	}
+	prefixes.push((PathBuf::from(FIXED_SOURCE_LINK), "/aiblock"));
 	// OUT_DIR is <target>/<profile>/build/<crate>-<hash>/out.
 	if let Some(target) = env::var_os("OUT_DIR").map(PathBuf::from).and_then(|out| {
 		out.ancestors().nth(4).map(|p| p.to_path_buf())
@@ -76,10 +77,63 @@ fn pin_wasm_workspace_and_toolchain() {
 	}
 }
 
+/// Where the wasm build sees this checkout: a fixed symlink to it.
+///
+/// Cargo hashes the absolute path of a path dependency that lies outside the building
+/// workspace into its crate metadata, and the nested wasm build depends on the runtime that way.
+/// The hash reaches symbol names, code-generation units and so the wasm's bytes: two checkouts
+/// at different paths would build different runtimes. Seen through one fixed path, they build
+/// the same bytes. (Two checkouts building at the same moment would race for the link.)
+#[cfg(feature = "std")]
+const FIXED_SOURCE_LINK: &str = "/tmp/aiblock-wasm-src";
+
+/// Points `FIXED_SOURCE_LINK` at `workspace` (atomically) and returns the runtime's manifest as
+/// seen through it, or `None` where symlinks cannot be made.
+#[cfg(all(feature = "std", unix))]
+fn runtime_manifest_through_fixed_link(workspace: &std::path::Path) -> Option<std::path::PathBuf> {
+	use std::path::PathBuf;
+
+	let link = PathBuf::from(FIXED_SOURCE_LINK);
+	if std::fs::read_link(&link).ok().as_deref() != Some(workspace) {
+		let tmp = PathBuf::from(format!("{FIXED_SOURCE_LINK}.{}", std::process::id()));
+		let _ = std::fs::remove_file(&tmp);
+		std::os::unix::fs::symlink(workspace, &tmp).ok()?;
+		std::fs::rename(&tmp, &link).ok()?;
+	}
+	// The nested build only watches the files through the link: watch the real ones too.
+	for dir in ["runtime", "primitives"] {
+		println!("cargo:rerun-if-changed={}", workspace.join(dir).display());
+	}
+	println!("cargo:rerun-if-changed={}", workspace.join("Cargo.lock").display());
+	Some(link.join("runtime").join("Cargo.toml"))
+}
+
+#[cfg(all(feature = "std", not(unix)))]
+fn runtime_manifest_through_fixed_link(_: &std::path::Path) -> Option<std::path::PathBuf> {
+	None
+}
+
 #[cfg(feature = "std")]
 fn main() {
+	use std::{env, path::PathBuf};
+
+	let runtime = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("set by cargo"));
+	let workspace = runtime.parent().expect("the runtime is a workspace member").to_path_buf();
+	let manifest = runtime_manifest_through_fixed_link(&workspace);
+	if manifest.is_some() {
+		// The nested build finds our Cargo.lock through the same link.
+		env::set_var("WASM_BUILD_WORKSPACE_HINT", FIXED_SOURCE_LINK);
+	}
 	pin_wasm_workspace_and_toolchain();
-	let mut builder = substrate_wasm_builder::WasmBuilder::init_with_defaults();
+
+	let mut builder = match manifest {
+		Some(manifest) => substrate_wasm_builder::WasmBuilder::new()
+			.with_project(manifest)
+			.expect("the runtime manifest exists")
+			.export_heap_base()
+			.import_memory(),
+		None => substrate_wasm_builder::WasmBuilder::init_with_defaults(),
+	};
 	for flag in reproducible_path_flags() {
 		builder = builder.append_to_rust_flags(flag);
 	}

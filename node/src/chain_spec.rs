@@ -25,26 +25,33 @@ fn wasm_binary() -> Result<&'static [u8], String> {
 	})
 }
 
+fn chain_spec(name: &str, id: &str, chain_type: ChainType, preset: &str) -> Result<ChainSpec, String> {
+	Ok(ChainSpec::builder(wasm_binary()?, None)
+		.with_name(name)
+		.with_id(id)
+		.with_protocol_id("aib")
+		.with_chain_type(chain_type)
+		.with_properties(properties())
+		.with_genesis_config_preset_name(preset)
+		.build())
+}
+
 /// One validator (Alice) that authors and finalises on its own.
 pub fn development_chain_spec() -> Result<ChainSpec, String> {
-	Ok(ChainSpec::builder(wasm_binary()?, None)
-		.with_name("AI-Block Development")
-		.with_id("aiblock_dev")
-		.with_protocol_id("aib")
-		.with_chain_type(ChainType::Development)
-		.with_properties(properties())
-		.with_genesis_config_preset_name(sp_genesis_builder::DEV_RUNTIME_PRESET)
-		.build())
+	chain_spec(
+		"AI-Block Development",
+		"aiblock_dev",
+		ChainType::Development,
+		sp_genesis_builder::DEV_RUNTIME_PRESET,
+	)
 }
 
 /// Three validators (Alice, Bob, Charlie); GRANDPA finalises with any two of them.
 pub fn local_chain_spec() -> Result<ChainSpec, String> {
-	Ok(ChainSpec::builder(wasm_binary()?, None)
-		.with_name("AI-Block Local Testnet")
-		.with_id("aiblock_local")
-		.with_protocol_id("aib")
-		.with_chain_type(ChainType::Local)
-		.with_properties(properties())
-		.with_genesis_config_preset_name(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET)
-		.build())
+	chain_spec(
+		"AI-Block Local Testnet",
+		"aiblock_local",
+		ChainType::Local,
+		sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET,
+	)
 }

@@ -1,0 +1,26 @@
+//! Deterministic numerics for AI-Block's Proof of Learning.
+//!
+//! Training is verified by replay, so every worker, on any CPU or GPU, must compute the same
+//! bits. This crate is the canonical definition of those bits (the *numerics spec*, versioned by
+//! [`NUMERICS_VERSION`]):
+//!
+//! * fp32 everywhere, IEEE round-to-nearest-even, subnormals kept (no flush-to-zero);
+//! * every dot product is one fused-multiply-add chain over `k` in ascending order, starting
+//!   from `+0.0` ([`matmul`]);
+//! * sums over many terms use a fixed chunking that does not depend on the thread count
+//!   ([`reduce::sum`]);
+//! * `exp`, `ln` and the SiLU activation are our own, built only from IEEE add, mul, fma, div
+//!   and sqrt plus exact bit manipulation ([`math`]), so that no libm or GPU intrinsic decides
+//!   the result;
+//! * a NaN or an infinity anywhere in a training step makes the step invalid.
+//!
+//! The CUDA backend must reproduce these functions bit for bit; the CPU implementation here is
+//! the reference it is tested against.
+
+pub mod math;
+pub mod matmul;
+pub mod reduce;
+
+/// Version of the numerics spec above. Bumped whenever any function here could return different
+/// bits for the same inputs; manifests record it, and evaluators refuse to compare across it.
+pub const NUMERICS_VERSION: u32 = 1;
