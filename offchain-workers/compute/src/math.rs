@@ -37,7 +37,7 @@ pub fn exp(x: f32) -> f32 {
 	let r = (-n).mul_add(LN2_HI, x);
 	let r = (-n).mul_add(LN2_LO, r);
 	// e^r by its Taylor polynomial to degree 7 (truncation < 1e-8 relative on |r| ≤ 0.35).
-	let mut p = 1.0 / 5040.0;
+	let mut p: f32 = 1.0 / 5040.0;
 	p = p.mul_add(r, 1.0 / 720.0);
 	p = p.mul_add(r, 1.0 / 120.0);
 	p = p.mul_add(r, 1.0 / 24.0);
@@ -75,7 +75,7 @@ pub fn ln(x: f32) -> f32 {
 	// ln m = 2 atanh(s), s = (m-1)/(m+1), |s| ≤ 0.172; m - 1 is exact (Sterbenz).
 	let s = (m - 1.0) / (m + 1.0);
 	let z = s * s;
-	let mut p = 1.0 / 11.0;
+	let mut p: f32 = 1.0 / 11.0;
 	p = p.mul_add(z, 1.0 / 9.0);
 	p = p.mul_add(z, 1.0 / 7.0);
 	p = p.mul_add(z, 1.0 / 5.0);

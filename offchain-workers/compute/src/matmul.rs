@@ -163,7 +163,7 @@ pub fn matmul(
 			let (start, rows) = (first_row, band.len() / n);
 			first_row += rows;
 			let packed = packed.as_deref();
-			let work = move || match packed {
+			let mut work = move || match packed {
 				Some(panels) => avx2_band(&a, &b, panels, band, start, rows),
 				None => portable_band(&a, &b, band, start, rows, 0, n),
 			};
