@@ -4,6 +4,12 @@
 #   rustup: the pinned toolchain from rust-toolchain.toml with rust-src and the wasm targets.
 # Sourced by .ci/dev, .ci/test and .ci/run; safe to run again.
 
+# CI may start us with a bare environment: find home and cargo without relying on them.
+export HOME="${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}"
+if ! command -v cargo >/dev/null 2>&1 && [ -x "$HOME/.cargo/bin/cargo" ]; then
+	export PATH="$HOME/.cargo/bin:$PATH"
+fi
+
 aiblock_log() { printf '\033[1;34m[aiblock]\033[0m %s\n' "$*"; }
 
 aiblock_install_prerequisites() {
