@@ -1,11 +1,16 @@
 //! Types shared by the AI-Block runtime, pallets, node and worker.
 //!
 //! This crate is `no_std` so the runtime can use it in wasm, and has no FRAME dependency so that
-//! off-chain code (the worker) can use it too. Traits through which pallets talk to each other
-//! (staking, the worker registry, the quality gate of the expert DAG) will live here, so that a
-//! pallet never reaches into another pallet's storage.
+//! off-chain code (the worker) can use it too. Pallets talk to each other only through the traits
+//! here ([`stake`], [`workers`]), wired together in the runtime, so that a pallet never reaches
+//! into another pallet's storage.
 
 #![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+pub mod stake;
+pub mod workers;
 
 use sp_runtime::{
 	traits::{IdentifyAccount, Verify},

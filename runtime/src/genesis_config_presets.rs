@@ -1,7 +1,10 @@
 //! Genesis presets: the initial state of the `development` (one validator, Alice) and
 //! `local_testnet` (three validators, Alice, Bob and Charlie) chains.
 
-use crate::{AccountId, BalancesConfig, RuntimeGenesisConfig, SudoConfig, UNIT};
+use crate::{
+	configs::aiblock::TreasuryAccount, AccountId, BalancesConfig, RuntimeGenesisConfig, SudoConfig,
+	EXISTENTIAL_DEPOSIT, UNIT,
+};
 use alloc::{vec, vec::Vec};
 use frame_support::build_struct_json_patch;
 use serde_json::Value;
@@ -33,7 +36,14 @@ fn testnet_genesis(
 ) -> Value {
 	build_struct_json_patch!(RuntimeGenesisConfig {
 		balances: BalancesConfig {
-			balances: endowed_accounts.iter().cloned().map(|k| (k, ENDOWMENT)).collect::<Vec<_>>(),
+			balances: endowed_accounts
+				.iter()
+				.cloned()
+				.map(|k| (k, ENDOWMENT))
+				// The treasury exists from genesis, so that the first slash it receives (which
+				// may be below the existential deposit) is kept rather than burnt.
+				.chain([(TreasuryAccount::get(), EXISTENTIAL_DEPOSIT)])
+				.collect::<Vec<_>>(),
 		},
 		aura: pallet_aura::GenesisConfig {
 			authorities: initial_authorities.iter().map(|x| x.0.clone()).collect::<Vec<_>>(),
@@ -96,9 +106,9 @@ pub fn preset_names() -> Vec<PresetId> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
 	use super::*;
-	use crate::{Runtime, EXISTENTIAL_DEPOSIT};
+	use crate::Runtime;
 	use frame_support::genesis_builder_helper::build_state;
 
 	/// Applies a preset's patch to the default genesis config, as the node does.
@@ -112,7 +122,8 @@ mod tests {
 		}
 	}
 
-	fn with_preset_state(id: &str, check: impl FnOnce()) {
+	/// Run `check` on the genesis state of preset `id`.
+	pub(crate) fn with_preset_state(id: &str, check: impl FnOnce()) {
 		let patch = get_preset(&PresetId::from(id)).expect("the preset exists");
 		let patch: Value = serde_json::from_slice(&patch).expect("a preset is JSON");
 		let mut config = serde_json::to_value(RuntimeGenesisConfig::default()).expect("JSON");
@@ -155,6 +166,11 @@ mod tests {
 			let bob = Sr25519Keyring::Bob.to_account_id();
 			assert_eq!(pallet_balances::Pallet::<Runtime>::free_balance(&bob), ENDOWMENT);
 			assert!(ENDOWMENT > EXISTENTIAL_DEPOSIT);
+			assert_eq!(
+				pallet_balances::Pallet::<Runtime>::free_balance(TreasuryAccount::get()),
+				EXISTENTIAL_DEPOSIT,
+				"the treasury exists"
+			);
 		});
 	}
 }

@@ -1,4 +1,6 @@
-//! Configuration of every pallet in the runtime.
+//! Configuration of every pallet in the runtime: the FRAME ones here, ours in [`aiblock`].
+
+pub mod aiblock;
 
 use frame_support::{
 	dispatch::DispatchClass,
