@@ -3,44 +3,11 @@
 // balance through another validator's RPC. Returns 1 on success; throws (failing the test) on
 // any error.
 
-const { ApiPromise, WsProvider } = require("@polkadot/api");
 const { Keyring } = require("@polkadot/keyring");
 const { cryptoWaitReady, mnemonicGenerate } = require("@polkadot/util-crypto");
+const { connect, submit } = require("./chain.js");
 
 const AMOUNT = 1_234_000_000_000n; // 1.234 AIB (12 decimals)
-
-async function connect(wsUri) {
-  const api = await ApiPromise.create({ provider: new WsProvider(wsUri), noInitWarn: true });
-  await api.isReady;
-  return api;
-}
-
-function transferFinalized(api, from, to, amount) {
-  return new Promise((resolve, reject) => {
-    let unsubscribe = () => {};
-    api.tx.balances
-      .transferKeepAlive(to, amount)
-      .signAndSend(from, ({ status, dispatchError, events }) => {
-        if (dispatchError) {
-          unsubscribe();
-          const detail = dispatchError.isModule
-            ? api.registry.findMetaError(dispatchError.asModule)
-            : dispatchError.toString();
-          reject(new Error(`transfer failed: ${JSON.stringify(detail)}`));
-        } else if (status.isFinalized) {
-          unsubscribe();
-          const ok = events.some(({ event }) => api.events.system.ExtrinsicSuccess.is(event));
-          if (!ok) reject(new Error("transfer finalised without ExtrinsicSuccess"));
-          else resolve(status.asFinalized.toHex());
-        } else if (status.isDropped || status.isInvalid || status.isUsurped) {
-          unsubscribe();
-          reject(new Error(`transfer not included: ${status.type}`));
-        }
-      })
-      .then((unsub) => { unsubscribe = unsub; })
-      .catch(reject);
-  });
-}
 
 async function run(nodeName, networkInfo) {
   await cryptoWaitReady();
@@ -57,7 +24,8 @@ async function run(nodeName, networkInfo) {
     const alice = keyring.addFromUri("//Alice");
     const recipient = keyring.addFromMnemonic(mnemonicGenerate());
 
-    const finalizedIn = await transferFinalized(sender, alice, recipient.address, AMOUNT);
+    const transfer = sender.tx.balances.transferKeepAlive(recipient.address, AMOUNT);
+    const { blockHash: finalizedIn } = await submit(sender, transfer, alice, "finalized");
     console.log(`transfer of ${AMOUNT} planck to ${recipient.address} finalised in ${finalizedIn}`);
 
     const { data } = await observer.query.system.account.at(finalizedIn, recipient.address);

@@ -77,6 +77,28 @@ fn dev_chain_authors_finalizes_and_serves_rpc() {
 		assert!(methods.contains(&wanted), "RPC method {wanted} is missing");
 	}
 
+	// The AI-Block pallets and their calls are in the metadata wallets read (names are SCALE
+	// strings, so their bytes appear verbatim).
+	let metadata = node.rpc("state_getMetadata", json!([])).expect("state_getMetadata");
+	let metadata = hex_bytes(metadata.as_str().expect("hex metadata"));
+	for name in [
+		"Stake",
+		"bond",
+		"unbond",
+		"withdraw_unbonded",
+		"Workers",
+		"register_worker",
+		"update_worker",
+		"heartbeat",
+		"deregister_worker",
+	] {
+		let needle = name.as_bytes();
+		assert!(
+			metadata.windows(needle.len()).any(|w| w == needle),
+			"{name} is missing from the runtime metadata"
+		);
+	}
+
 	let metrics = node.metrics().expect("the Prometheus endpoint answers");
 	assert!(
 		metrics.contains("substrate_block_height{status=\"finalized\""),

@@ -17,9 +17,11 @@
 //! The CUDA backend must reproduce these functions bit for bit; the CPU implementation here is
 //! the reference it is tested against.
 
+pub mod data;
 pub mod math;
 pub mod matmul;
 pub mod reduce;
+pub mod rng;
 
 /// Version of the numerics spec above. Bumped whenever any function here could return different
 /// bits for the same inputs; manifests record it, and evaluators refuse to compare across it.

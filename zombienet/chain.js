@@ -1,0 +1,45 @@
+// Helpers shared by the zombienet js-script steps: connecting with @polkadot/api and submitting
+// a signed extrinsic until it is in a block or finalised, failing with the runtime's own error
+// name (e.g. `workers.AlreadyRegistered`) when it is refused.
+
+const { ApiPromise, WsProvider } = require("@polkadot/api");
+
+async function connect(wsUri) {
+  const api = await ApiPromise.create({ provider: new WsProvider(wsUri), noInitWarn: true });
+  await api.isReady;
+  return api;
+}
+
+/// Sign `tx` with `signer` and wait for `until` ("inBlock" or "finalized"). Resolves to
+/// `{ blockHash, events }`; rejects with an Error whose `.module` is `section.Name` when the
+/// runtime refused the call.
+function submit(api, tx, signer, until = "inBlock") {
+  return new Promise((resolve, reject) => {
+    let unsubscribe = () => {};
+    const finish = (fn, value) => { unsubscribe(); fn(value); };
+    tx.signAndSend(signer, ({ status, dispatchError, events }) => {
+      if (dispatchError) {
+        let error;
+        if (dispatchError.isModule) {
+          const meta = api.registry.findMetaError(dispatchError.asModule);
+          error = new Error(`${meta.section}.${meta.name}: ${meta.docs.join(" ")}`);
+          error.module = `${meta.section}.${meta.name}`;
+        } else {
+          error = new Error(dispatchError.toString());
+        }
+        finish(reject, error);
+      } else if (status.isFinalized || (until === "inBlock" && status.isInBlock)) {
+        const blockHash = status.isFinalized ? status.asFinalized : status.asInBlock;
+        const ok = events.some(({ event }) => api.events.system.ExtrinsicSuccess.is(event));
+        if (!ok) finish(reject, new Error("included without ExtrinsicSuccess"));
+        else finish(resolve, { blockHash: blockHash.toHex(), events });
+      } else if (status.isDropped || status.isInvalid || status.isUsurped) {
+        finish(reject, new Error(`not included: ${status.type}`));
+      }
+    })
+      .then((unsub) => { unsubscribe = unsub; })
+      .catch(reject);
+  });
+}
+
+module.exports = { connect, submit };
