@@ -17,11 +17,17 @@
 //! The CUDA backend must reproduce these functions bit for bit; the CPU implementation here is
 //! the reference it is tested against.
 
+pub mod backend;
 pub mod data;
+#[cfg(test)]
+mod gradcheck;
 pub mod math;
 pub mod matmul;
+pub mod model;
+pub mod pass;
 pub mod reduce;
 pub mod rng;
+pub mod tensor;
 
 /// Version of the numerics spec above. Bumped whenever any function here could return different
 /// bits for the same inputs; manifests record it, and evaluators refuse to compare across it.
