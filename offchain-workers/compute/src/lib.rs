@@ -28,6 +28,7 @@ pub mod pass;
 pub mod reduce;
 pub mod rng;
 pub mod tensor;
+pub mod train;
 
 /// Version of the numerics spec above. Bumped whenever any function here could return different
 /// bits for the same inputs; manifests record it, and evaluators refuse to compare across it.

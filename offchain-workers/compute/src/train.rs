@@ -1,0 +1,298 @@
+//! Training one block with AdamW, committing to the state as it goes, and evaluation.
+//!
+//! A run is fully determined by: the starting weights, the block trained, the dataset bytes and
+//! the [`TrainConfig`]. Step `s` trains on [`Dataset::training_batch`]`(seed, s)`. Every
+//! `checkpoint_every` steps the run commits to its whole state (weights, optimizer moments, step
+//! counter) with [`TrainState::hash`] and records the step's loss bits; the [`Manifest`] lists
+//! those checkpoints and their Merkle root, which is what goes on chain.
+
+use crate::{
+	backend::{AdamStep, Backend},
+	data::Dataset,
+	model::{BlockId, Weights},
+	pass::{self, PassError},
+	reduce,
+	tensor::{Digest, TensorHasher},
+	NUMERICS_VERSION,
+};
+use std::collections::BTreeMap;
+
+/// Hyper-parameters of a training run.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TrainConfig {
+	/// Seeds the batches.
+	pub seed: u64,
+	/// Tokens per batch.
+	pub batch_tokens: usize,
+	pub lr: f32,
+	pub beta1: f32,
+	pub beta2: f32,
+	pub eps: f32,
+	/// Decoupled weight decay, applied to matrices and the embedding, not to biases.
+	pub weight_decay: f32,
+	/// Steps between two state commitments.
+	pub checkpoint_every: u64,
+}
+
+impl Default for TrainConfig {
+	fn default() -> Self {
+		TrainConfig {
+			seed: 0,
+			batch_tokens: 256,
+			lr: 3e-3,
+			beta1: 0.9,
+			beta2: 0.999,
+			eps: 1e-8,
+			weight_decay: 0.01,
+			checkpoint_every: 10,
+		}
+	}
+}
+
+/// Everything a step reads and writes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrainState {
+	pub weights: Weights,
+	/// The block being trained; all others are frozen.
+	pub block: BlockId,
+	/// AdamW moments of the block's tensors, by full name.
+	pub m: BTreeMap<String, Vec<f32>>,
+	pub v: BTreeMap<String, Vec<f32>>,
+	/// Steps taken.
+	pub step: u64,
+	/// `beta1^step` and `beta2^step`, updated by one multiplication per step.
+	pub beta1_pow: f32,
+	pub beta2_pow: f32,
+}
+
+/// Why training stopped.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TrainError {
+	Pass { step: u64, error: PassError },
+	EmptyDataset,
+	/// `checkpoint_every` or `batch_tokens` is zero.
+	BadConfig(&'static str),
+}
+
+impl std::fmt::Display for TrainError {
+	fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+		match self {
+			TrainError::Pass { step, error } => write!(f, "step {step}: {error}"),
+			TrainError::EmptyDataset => write!(f, "the dataset is empty"),
+			TrainError::BadConfig(what) => write!(f, "{what} must be at least 1"),
+		}
+	}
+}
+
+impl std::error::Error for TrainError {}
+
+/// A commitment to the state after `step` steps, with the loss of the step that led there
+/// (`loss_bits` is 0 for the starting state).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Checkpoint {
+	pub step: u64,
+	pub state: Digest,
+	pub loss_bits: u32,
+}
+
+impl TrainState {
+	/// A fresh run of `block` from `weights`: zero moments, step 0.
+	pub fn new(weights: Weights, block: BlockId) -> Result<TrainState, PassError> {
+		if !weights.spec.contains(block) {
+			return Err(PassError::UnknownBlock(block));
+		}
+		let zeros: BTreeMap<String, Vec<f32>> =
+			weights.block(block).into_iter().map(|(n, t)| (n, vec![0.0; t.data.len()])).collect();
+		Ok(TrainState { weights, block, m: zeros.clone(), v: zeros, step: 0, beta1_pow: 1.0, beta2_pow: 1.0 })
+	}
+
+	/// The commitment to this state: BLAKE3 of a domain tag, the canonical hash of every weight
+	/// and both moments (named `opt.m.*`, `opt.v.*`), the step and the two powers' bits.
+	pub fn hash(&self) -> Digest {
+		let mut tensors: BTreeMap<String, (&[usize], &[f32])> = BTreeMap::new();
+		for (name, t) in &self.weights.tensors {
+			tensors.insert(name.clone(), (&t.shape, &t.data));
+		}
+		for (prefix, moments) in [("opt.m.", &self.m), ("opt.v.", &self.v)] {
+			for (name, data) in moments {
+				let shape = &self.weights.tensors[name].shape;
+				tensors.insert(format!("{prefix}{name}"), (shape, data));
+			}
+		}
+		let mut h = TensorHasher::new();
+		for (name, (shape, data)) in &tensors {
+			h.add(name, shape, data);
+		}
+		let mut outer = blake3::Hasher::new();
+		outer.update(b"aiblock-train-state-v1");
+		outer.update(&h.finish());
+		outer.update(&self.step.to_le_bytes());
+		outer.update(&self.beta1_pow.to_bits().to_le_bytes());
+		outer.update(&self.beta2_pow.to_bits().to_le_bytes());
+		*outer.finalize().as_bytes()
+	}
+
+	/// Take one step; returns its loss. On error the state is unchanged.
+	pub fn step(&mut self, backend: &dyn Backend, data: &Dataset, cfg: &TrainConfig) -> Result<f32, TrainError> {
+		check_config(data, cfg)?;
+		let batch = data.training_batch(self.weights.spec.context, cfg.batch_tokens, cfg.seed, self.step);
+		let out = pass::loss_and_grads(backend, &self.weights, &batch, self.block)
+			.map_err(|error| TrainError::Pass { step: self.step, error })?;
+		let beta1_pow = self.beta1_pow * cfg.beta1;
+		let beta2_pow = self.beta2_pow * cfg.beta2;
+		let adam = AdamStep {
+			lr: cfg.lr,
+			beta1: cfg.beta1,
+			beta2: cfg.beta2,
+			eps: cfg.eps,
+			weight_decay: cfg.weight_decay,
+			correction1: 1.0 - beta1_pow,
+			correction2: 1.0 - beta2_pow,
+		};
+		for (name, grad) in &out.grads {
+			let decay = !(name.ends_with(".bias") || name.ends_with(".b1") || name.ends_with(".b2"));
+			let (Some(w), Some(m), Some(v)) =
+				(self.weights.tensors.get_mut(name), self.m.get_mut(name), self.v.get_mut(name))
+			else {
+				continue;
+			};
+			backend.adamw(&mut w.data, grad, m, v, &adam, decay);
+		}
+		self.beta1_pow = beta1_pow;
+		self.beta2_pow = beta2_pow;
+		self.step += 1;
+		Ok(out.loss)
+	}
+
+	/// Train until `until` steps have been taken, committing at every multiple of
+	/// `checkpoint_every`. `progress` sees each step's number and loss.
+	pub fn run(
+		&mut self,
+		backend: &dyn Backend,
+		data: &Dataset,
+		cfg: &TrainConfig,
+		until: u64,
+		mut progress: impl FnMut(u64, f32),
+	) -> Result<Vec<Checkpoint>, TrainError> {
+		check_config(data, cfg)?;
+		let mut checkpoints = Vec::new();
+		while self.step < until {
+			let loss = self.step(backend, data, cfg)?;
+			progress(self.step, loss);
+			if self.step % cfg.checkpoint_every == 0 || self.step == until {
+				checkpoints.push(Checkpoint { step: self.step, state: self.hash(), loss_bits: loss.to_bits() });
+			}
+		}
+		Ok(checkpoints)
+	}
+}
+
+fn check_config(data: &Dataset, cfg: &TrainConfig) -> Result<(), TrainError> {
+	if cfg.checkpoint_every == 0 {
+		return Err(TrainError::BadConfig("checkpoint_every"));
+	}
+	if cfg.batch_tokens == 0 {
+		return Err(TrainError::BadConfig("batch_tokens"));
+	}
+	if data.bytes.is_empty() {
+		return Err(TrainError::EmptyDataset);
+	}
+	Ok(())
+}
+
+/// The validation cross-entropy of `weights` on every position of `data`, in nats per byte:
+/// per-token losses in position order, summed with [`reduce::sum`], divided by their count.
+/// Batching (`batch_tokens`) only bounds memory; it does not change the bits.
+pub fn evaluate(backend: &dyn Backend, weights: &Weights, data: &Dataset, batch_tokens: usize) -> Result<f32, PassError> {
+	let mut losses = Vec::with_capacity(data.bytes.len());
+	for batch in data.sequential_batches(weights.spec.context, batch_tokens) {
+		losses.extend(pass::token_losses(backend, weights, &batch)?);
+	}
+	if losses.is_empty() {
+		return Err(PassError::EmptyBatch);
+	}
+	Ok(reduce::sum(&losses) / losses.len() as f32)
+}
+
+/// Binary Merkle root (BLAKE3) of checkpoint commitments: leaves are
+/// `H(0x00 ‖ step LE ‖ state ‖ loss bits LE)`, inner nodes `H(0x01 ‖ left ‖ right)`, an odd node
+/// is carried up unchanged. The root of no leaves is `H(0x02)`.
+pub fn merkle_root(checkpoints: &[Checkpoint]) -> Digest {
+	let mut level: Vec<Digest> = checkpoints
+		.iter()
+		.map(|c| {
+			let mut h = blake3::Hasher::new();
+			h.update(&[0]);
+			h.update(&c.step.to_le_bytes());
+			h.update(&c.state);
+			h.update(&c.loss_bits.to_le_bytes());
+			*h.finalize().as_bytes()
+		})
+		.collect();
+	if level.is_empty() {
+		return *blake3::hash(&[2]).as_bytes();
+	}
+	while level.len() > 1 {
+		level = level
+			.chunks(2)
+			.map(|pair| match pair {
+				[l, r] => {
+					let mut h = blake3::Hasher::new();
+					h.update(&[1]);
+					h.update(l);
+					h.update(r);
+					*h.finalize().as_bytes()
+				},
+				[single] => *single,
+				_ => unreachable!("chunks(2) yields one or two"),
+			})
+			.collect();
+	}
+	level[0]
+}
+
+/// What a trainer publishes about a run, so anybody can replay any part of it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Manifest {
+	pub numerics_version: u32,
+	/// Content ids of the datasets trained on.
+	pub datasets: Vec<String>,
+	pub block: BlockId,
+	pub config: TrainConfig,
+	/// The state the run started from (step 0 of this run).
+	pub start: Checkpoint,
+	pub checkpoints: Vec<Checkpoint>,
+	/// [`merkle_root`] of `start` followed by `checkpoints`.
+	pub root: Digest,
+}
+
+impl Manifest {
+	pub fn new(datasets: Vec<String>, block: BlockId, config: TrainConfig, start: Checkpoint, checkpoints: Vec<Checkpoint>) -> Manifest {
+		let mut all = vec![start];
+		all.extend_from_slice(&checkpoints);
+		Manifest { numerics_version: NUMERICS_VERSION, datasets, block, config, start, checkpoints, root: merkle_root(&all) }
+	}
+}
+
+/// The first index in `lo..hi` for which `agrees` is false, assuming it is true up to some
+/// point and false after (a diverged run stays diverged); `None` if it is true throughout.
+/// Asks `agrees` O(log(hi − lo)) times: the bisection game a verifier plays with a trainer.
+pub fn first_disagreement(lo: u64, hi: u64, mut agrees: impl FnMut(u64) -> bool) -> Option<u64> {
+	let (mut lo, mut hi) = (lo, hi);
+	if lo >= hi || agrees(hi - 1) {
+		return None;
+	}
+	// Invariant: the answer lies in lo..hi and `agrees(hi - 1)` is false.
+	while hi - lo > 1 {
+		let mid = lo + (hi - lo - 1) / 2;
+		if agrees(mid) {
+			lo = mid + 1;
+		} else {
+			hi = mid + 1;
+		}
+	}
+	Some(lo)
+}
+
+#[cfg(test)]
+mod tests;
