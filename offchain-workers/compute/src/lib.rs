@@ -27,6 +27,7 @@ pub mod model;
 pub mod pass;
 pub mod reduce;
 pub mod rng;
+pub mod safetensors;
 pub mod tensor;
 pub mod train;
 

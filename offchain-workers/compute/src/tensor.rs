@@ -46,18 +46,30 @@ impl TensorHasher {
 		self.hasher.update(bytes);
 	}
 
-	/// Add one tensor. Panics if names are not strictly ascending: that is a bug in the caller,
-	/// which would silently change every commitment.
-	pub fn add(&mut self, name: &str, shape: &[usize], data: &[f32]) {
+	/// Everything before the data: name, dtype, shape and the data's byte length. Panics if
+	/// names are not strictly ascending: that is a bug in the caller, which would silently change
+	/// every commitment.
+	fn start(&mut self, name: &str, dtype: &str, shape: &[usize], byte_len: usize) {
 		assert!(self.last.as_deref().is_none_or(|last| last < name), "tensor {name} out of order");
 		self.last = Some(name.to_owned());
 		self.prefixed(name.as_bytes());
-		self.prefixed(b"F32");
+		self.prefixed(dtype.as_bytes());
 		self.hasher.update(&(shape.len() as u64).to_le_bytes());
 		for d in shape {
 			self.hasher.update(&(*d as u64).to_le_bytes());
 		}
-		self.hasher.update(&((data.len() * 4) as u64).to_le_bytes());
+		self.hasher.update(&(byte_len as u64).to_le_bytes());
+	}
+
+	/// Add one tensor of any dtype, as its little-endian bytes.
+	pub fn add_raw(&mut self, name: &str, dtype: &str, shape: &[usize], bytes: &[u8]) {
+		self.start(name, dtype, shape, bytes.len());
+		self.hasher.update(bytes);
+	}
+
+	/// Add one f32 tensor (the same hash as [`TensorHasher::add_raw`] with `F32` and its bytes).
+	pub fn add(&mut self, name: &str, shape: &[usize], data: &[f32]) {
+		self.start(name, "F32", shape, data.len() * 4);
 		let mut buf = Vec::with_capacity(4096);
 		for chunk in data.chunks(1024) {
 			buf.clear();
