@@ -19,6 +19,7 @@
 
 pub mod backend;
 pub mod data;
+pub mod import;
 #[cfg(test)]
 mod gradcheck;
 pub mod math;

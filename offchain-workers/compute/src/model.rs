@@ -127,7 +127,8 @@ impl ModelSpec {
 }
 
 /// A block of the model: the unit that is trained, stored, addressed and adopted on chain.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// Ordered canonically: shared, then per layer the router and the experts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum BlockId {
 	/// Embedding and output head.
 	Shared,
@@ -136,6 +137,14 @@ pub enum BlockId {
 }
 
 impl BlockId {
+	fn canonical_key(&self) -> (u8, u32, u32) {
+		match *self {
+			BlockId::Shared => (0, 0, 0),
+			BlockId::Router { layer } => (1, layer, 0),
+			BlockId::Expert { layer, expert } => (1, layer, expert.saturating_add(1)),
+		}
+	}
+
 	/// `shared`, `layer{l}.router` or `layer{l}.expert{e}`.
 	pub fn name(&self) -> String {
 		match self {
@@ -177,6 +186,18 @@ fn parse_index(s: &str) -> Option<u32> {
 		return None;
 	}
 	s.parse().ok()
+}
+
+impl Ord for BlockId {
+	fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+		self.canonical_key().cmp(&other.canonical_key())
+	}
+}
+
+impl PartialOrd for BlockId {
+	fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+		Some(self.cmp(other))
+	}
 }
 
 impl std::fmt::Display for BlockId {
@@ -271,6 +292,16 @@ mod tests {
 			assert_eq!(BlockId::parse(bad), None, "{bad}");
 		}
 		assert_eq!(BlockId::of_tensor("layer3.expert5.w1"), Some(BlockId::Expert { layer: 3, expert: 5 }));
+	}
+
+	#[test]
+	fn blocks_sort_canonically() {
+		let mut blocks = ModelSpec::TINY.blocks();
+		let canonical = blocks.clone();
+		blocks.reverse();
+		blocks.sort();
+		assert_eq!(blocks, canonical);
+		assert!(BlockId::Router { layer: 1 } > BlockId::Expert { layer: 0, expert: 9 });
 	}
 
 	#[test]
