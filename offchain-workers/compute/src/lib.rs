@@ -29,6 +29,7 @@ pub mod pass;
 pub mod reduce;
 pub mod rng;
 pub mod safetensors;
+pub mod store;
 pub mod tensor;
 pub mod train;
 
