@@ -18,10 +18,11 @@
 //! the reference it is tested against.
 
 pub mod backend;
+pub mod bench;
 pub mod data;
-pub mod import;
 #[cfg(test)]
 mod gradcheck;
+pub mod import;
 pub mod math;
 pub mod matmul;
 pub mod model;
