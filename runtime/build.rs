@@ -7,44 +7,44 @@
 
 #[cfg(feature = "std")]
 fn reproducible_path_flags() -> Vec<String> {
-    use std::{env, path::PathBuf};
+	use std::{env, path::PathBuf};
 
-    let mut prefixes: Vec<(PathBuf, &str)> = Vec::new();
-    if let Some(workspace) = env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from) {
-        if let Some(root) = workspace.parent() {
-            prefixes.push((root.to_path_buf(), "/aiblock"));
-        }
-    }
-    prefixes.push((PathBuf::from(FIXED_SOURCE_LINK), "/aiblock"));
-    // OUT_DIR is <target>/<profile>/build/<crate>-<hash>/out.
-    if let Some(target) = env::var_os("OUT_DIR")
-        .map(PathBuf::from)
-        .and_then(|out| out.ancestors().nth(4).map(|p| p.to_path_buf()))
-    {
-        prefixes.push((target, "/target"));
-    }
-    let cargo_home = env::var_os("CARGO_HOME")
-        .map(PathBuf::from)
-        .or_else(|| env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")));
-    if let Some(cargo_home) = cargo_home {
-        prefixes.push((cargo_home, "/cargo"));
-    }
-    let rustup_home = env::var_os("RUSTUP_HOME")
-        .map(PathBuf::from)
-        .or_else(|| env::var_os("HOME").map(|h| PathBuf::from(h).join(".rustup")));
-    if let Some(rustup_home) = rustup_home {
-        prefixes.push((rustup_home, "/rustup"));
-    }
+	let mut prefixes: Vec<(PathBuf, &str)> = Vec::new();
+	if let Some(workspace) = env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from) {
+		if let Some(root) = workspace.parent() {
+			prefixes.push((root.to_path_buf(), "/aiblock"));
+		}
+	}
+	prefixes.push((PathBuf::from(FIXED_SOURCE_LINK), "/aiblock"));
+	// OUT_DIR is <target>/<profile>/build/<crate>-<hash>/out.
+	if let Some(target) = env::var_os("OUT_DIR")
+		.map(PathBuf::from)
+		.and_then(|out| out.ancestors().nth(4).map(|p| p.to_path_buf()))
+	{
+		prefixes.push((target, "/target"));
+	}
+	let cargo_home = env::var_os("CARGO_HOME")
+		.map(PathBuf::from)
+		.or_else(|| env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")));
+	if let Some(cargo_home) = cargo_home {
+		prefixes.push((cargo_home, "/cargo"));
+	}
+	let rustup_home = env::var_os("RUSTUP_HOME")
+		.map(PathBuf::from)
+		.or_else(|| env::var_os("HOME").map(|h| PathBuf::from(h).join(".rustup")));
+	if let Some(rustup_home) = rustup_home {
+		prefixes.push((rustup_home, "/rustup"));
+	}
 
-    prefixes
-        .into_iter()
-        .filter_map(|(from, to)| {
-            let from = from.to_str()?.to_owned();
-            // RUSTFLAGS are split on whitespace: a path with a space cannot be passed.
-            (!from.contains(char::is_whitespace))
-                .then(|| format!("--remap-path-prefix={from}={to}"))
-        })
-        .collect()
+	prefixes
+		.into_iter()
+		.filter_map(|(from, to)| {
+			let from = from.to_str()?.to_owned();
+			// RUSTFLAGS are split on whitespace: a path with a space cannot be passed.
+			(!from.contains(char::is_whitespace))
+				.then(|| format!("--remap-path-prefix={from}={to}"))
+		})
+		.collect()
 }
 
 /// The wasm is built by a nested cargo in the target directory, which may lie outside the
@@ -53,36 +53,30 @@ fn reproducible_path_flags() -> Vec<String> {
 /// on which toolchain is the machine's default.
 #[cfg(feature = "std")]
 fn pin_wasm_workspace_and_toolchain() {
-    use std::{env, path::PathBuf};
+	use std::{env, path::PathBuf};
 
-    let Some(workspace) = env::var_os("CARGO_MANIFEST_DIR")
-        .map(PathBuf::from)
-        .and_then(|runtime| runtime.parent().map(|p| p.to_path_buf()))
-    else {
-        return;
-    };
-    if env::var_os("WASM_BUILD_WORKSPACE_HINT").is_none() {
-        env::set_var("WASM_BUILD_WORKSPACE_HINT", &workspace);
-    }
-    let toolchain_file = workspace.join("rust-toolchain.toml");
-    println!("cargo:rerun-if-changed={}", toolchain_file.display());
-    if env::var_os("WASM_BUILD_TOOLCHAIN").is_none() {
-        let channel = std::fs::read_to_string(&toolchain_file)
-            .ok()
-            .and_then(|text| {
-                text.lines().find_map(|line| {
-                    let value = line
-                        .trim()
-                        .strip_prefix("channel")?
-                        .trim()
-                        .strip_prefix('=')?;
-                    Some(value.trim().trim_matches('"').to_owned())
-                })
-            });
-        if let Some(channel) = channel {
-            env::set_var("WASM_BUILD_TOOLCHAIN", channel);
-        }
-    }
+	let Some(workspace) = env::var_os("CARGO_MANIFEST_DIR")
+		.map(PathBuf::from)
+		.and_then(|runtime| runtime.parent().map(|p| p.to_path_buf()))
+	else {
+		return;
+	};
+	if env::var_os("WASM_BUILD_WORKSPACE_HINT").is_none() {
+		env::set_var("WASM_BUILD_WORKSPACE_HINT", &workspace);
+	}
+	let toolchain_file = workspace.join("rust-toolchain.toml");
+	println!("cargo:rerun-if-changed={}", toolchain_file.display());
+	if env::var_os("WASM_BUILD_TOOLCHAIN").is_none() {
+		let channel = std::fs::read_to_string(&toolchain_file).ok().and_then(|text| {
+			text.lines().find_map(|line| {
+				let value = line.trim().strip_prefix("channel")?.trim().strip_prefix('=')?;
+				Some(value.trim().trim_matches('"').to_owned())
+			})
+		});
+		if let Some(channel) = channel {
+			env::set_var("WASM_BUILD_TOOLCHAIN", channel);
+		}
+	}
 }
 
 /// Where the wasm build sees this checkout: a fixed symlink to it.
@@ -99,65 +93,59 @@ const FIXED_SOURCE_LINK: &str = "/tmp/aiblock-wasm-src";
 /// seen through it, or `None` where symlinks cannot be made.
 #[cfg(all(feature = "std", unix))]
 fn runtime_manifest_through_fixed_link(workspace: &std::path::Path) -> Option<std::path::PathBuf> {
-    use std::path::PathBuf;
+	use std::path::PathBuf;
 
-    let link = PathBuf::from(FIXED_SOURCE_LINK);
-    if std::fs::read_link(&link).ok().as_deref() != Some(workspace) {
-        let tmp = PathBuf::from(format!("{FIXED_SOURCE_LINK}.{}", std::process::id()));
-        let _ = std::fs::remove_file(&tmp);
-        std::os::unix::fs::symlink(workspace, &tmp).ok()?;
-        std::fs::rename(&tmp, &link).ok()?;
-    }
-    // The nested build only watches the files through the link: watch the real ones too.
-    for dir in ["runtime", "primitives"] {
-        println!("cargo:rerun-if-changed={}", workspace.join(dir).display());
-    }
-    println!(
-        "cargo:rerun-if-changed={}",
-        workspace.join("Cargo.lock").display()
-    );
-    Some(link.join("runtime").join("Cargo.toml"))
+	let link = PathBuf::from(FIXED_SOURCE_LINK);
+	if std::fs::read_link(&link).ok().as_deref() != Some(workspace) {
+		let tmp = PathBuf::from(format!("{FIXED_SOURCE_LINK}.{}", std::process::id()));
+		let _ = std::fs::remove_file(&tmp);
+		std::os::unix::fs::symlink(workspace, &tmp).ok()?;
+		std::fs::rename(&tmp, &link).ok()?;
+	}
+	// The nested build only watches the files through the link: watch the real ones too.
+	for dir in ["runtime", "primitives"] {
+		println!("cargo:rerun-if-changed={}", workspace.join(dir).display());
+	}
+	println!("cargo:rerun-if-changed={}", workspace.join("Cargo.lock").display());
+	Some(link.join("runtime").join("Cargo.toml"))
 }
 
 #[cfg(all(feature = "std", not(unix)))]
 fn runtime_manifest_through_fixed_link(_: &std::path::Path) -> Option<std::path::PathBuf> {
-    None
+	None
 }
 
 #[cfg(feature = "std")]
 fn main() {
-    use std::{env, path::PathBuf};
+	use std::{env, path::PathBuf};
 
-    let runtime = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("set by cargo"));
-    let workspace = runtime
-        .parent()
-        .expect("the runtime is a workspace member")
-        .to_path_buf();
-    let manifest = runtime_manifest_through_fixed_link(&workspace);
-    if manifest.is_some() {
-        // The nested build finds our Cargo.lock through the same link.
-        env::set_var("WASM_BUILD_WORKSPACE_HINT", FIXED_SOURCE_LINK);
-    }
-    pin_wasm_workspace_and_toolchain();
+	let runtime = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("set by cargo"));
+	let workspace = runtime.parent().expect("the runtime is a workspace member").to_path_buf();
+	let manifest = runtime_manifest_through_fixed_link(&workspace);
+	if manifest.is_some() {
+		// The nested build finds our Cargo.lock through the same link.
+		env::set_var("WASM_BUILD_WORKSPACE_HINT", FIXED_SOURCE_LINK);
+	}
+	pin_wasm_workspace_and_toolchain();
 
-    let mut builder = match manifest {
-        Some(manifest) => substrate_wasm_builder::WasmBuilder::new()
-            .with_project(manifest)
-            .expect("the runtime manifest exists")
-            .export_heap_base()
-            .import_memory(),
-        None => substrate_wasm_builder::WasmBuilder::init_with_defaults(),
-    };
-    for flag in reproducible_path_flags() {
-        builder = builder.append_to_rust_flags(flag);
-    }
-    // The token symbol and decimals are part of the metadata digest that wallets check.
-    #[cfg(feature = "metadata-hash")]
-    let builder = builder.enable_metadata_hash(
-        aiblock_primitives::token::SYMBOL,
-        aiblock_primitives::token::DECIMALS,
-    );
-    builder.build();
+	let mut builder = match manifest {
+		Some(manifest) => substrate_wasm_builder::WasmBuilder::new()
+			.with_project(manifest)
+			.expect("the runtime manifest exists")
+			.export_heap_base()
+			.import_memory(),
+		None => substrate_wasm_builder::WasmBuilder::init_with_defaults(),
+	};
+	for flag in reproducible_path_flags() {
+		builder = builder.append_to_rust_flags(flag);
+	}
+	// The token symbol and decimals are part of the metadata digest that wallets check.
+	#[cfg(feature = "metadata-hash")]
+	let builder = builder.enable_metadata_hash(
+		aiblock_primitives::token::SYMBOL,
+		aiblock_primitives::token::DECIMALS,
+	);
+	builder.build();
 }
 
 /// Building for wasm itself: nothing to embed.

@@ -15,115 +15,105 @@ const FINALIZED_TARGET: u64 = 3;
 
 #[test]
 fn dev_chain_authors_finalizes_and_serves_rpc() {
-    let mut node = RunningNode::start(&["--dev", "--tmp"]);
+	let mut node = RunningNode::start(&["--dev", "--tmp"]);
 
-    let started = Instant::now();
-    let mut seen_heights: Vec<(u64, Instant)> = Vec::new();
-    let finalized = loop {
-        assert!(node.is_running(), "aiblock-node --dev exited");
-        assert!(
-            started.elapsed() < DEADLINE,
-            "no block finalised to #{FINALIZED_TARGET} within {DEADLINE:?}; heights seen: {:?}",
-            seen_heights.iter().map(|(h, _)| h).collect::<Vec<_>>()
-        );
-        if let Ok(best) = node.rpc("chain_getHeader", json!([])) {
-            let height = header_number(&best);
-            if seen_heights.last().map(|(h, _)| *h) != Some(height) {
-                seen_heights.push((height, Instant::now()));
-            }
-            let hash = node
-                .rpc("chain_getFinalizedHead", json!([]))
-                .expect("finalized head");
-            let finalized =
-                header_number(&node.rpc("chain_getHeader", json!([hash])).expect("header"));
-            if finalized >= FINALIZED_TARGET {
-                break finalized;
-            }
-        }
-        std::thread::sleep(Duration::from_millis(500));
-    };
-    if let [(first, t0), .., (last, t1)] = seen_heights.as_slice() {
-        if last > first {
-            let per_block = t1.duration_since(*t0) / (*last - *first) as u32;
-            println!(
-                "observed {} blocks, {per_block:?} per block; finalised #{finalized}",
-                last - first
-            );
-        }
-    }
+	let started = Instant::now();
+	let mut seen_heights: Vec<(u64, Instant)> = Vec::new();
+	let finalized = loop {
+		assert!(node.is_running(), "aiblock-node --dev exited");
+		assert!(
+			started.elapsed() < DEADLINE,
+			"no block finalised to #{FINALIZED_TARGET} within {DEADLINE:?}; heights seen: {:?}",
+			seen_heights.iter().map(|(h, _)| h).collect::<Vec<_>>()
+		);
+		if let Ok(best) = node.rpc("chain_getHeader", json!([])) {
+			let height = header_number(&best);
+			if seen_heights.last().map(|(h, _)| *h) != Some(height) {
+				seen_heights.push((height, Instant::now()));
+			}
+			let hash = node.rpc("chain_getFinalizedHead", json!([])).expect("finalized head");
+			let finalized =
+				header_number(&node.rpc("chain_getHeader", json!([hash])).expect("header"));
+			if finalized >= FINALIZED_TARGET {
+				break finalized;
+			}
+		}
+		std::thread::sleep(Duration::from_millis(500));
+	};
+	if let [(first, t0), .., (last, t1)] = seen_heights.as_slice() {
+		if last > first {
+			let per_block = t1.duration_since(*t0) / (*last - *first) as u32;
+			println!(
+				"observed {} blocks, {per_block:?} per block; finalised #{finalized}",
+				last - first
+			);
+		}
+	}
 
-    // Aura's slot, as the runtime reports it to the node: one block every 6 s.
-    let encoded = node
-        .rpc("state_call", json!(["AuraApi_slot_duration", "0x"]))
-        .expect("AuraApi_slot_duration");
-    let bytes = hex_bytes(encoded.as_str().expect("hex result"));
-    let slot_ms = u64::from_le_bytes(bytes[..8].try_into().expect("a u64"));
-    assert_eq!(slot_ms, 6000, "slot duration");
+	// Aura's slot, as the runtime reports it to the node: one block every 6 s.
+	let encoded = node
+		.rpc("state_call", json!(["AuraApi_slot_duration", "0x"]))
+		.expect("AuraApi_slot_duration");
+	let bytes = hex_bytes(encoded.as_str().expect("hex result"));
+	let slot_ms = u64::from_le_bytes(bytes[..8].try_into().expect("a u64"));
+	assert_eq!(slot_ms, 6000, "slot duration");
 
-    let properties = node
-        .rpc("system_properties", json!([]))
-        .expect("system_properties");
-    assert_eq!(properties["tokenSymbol"], "AIB");
-    assert_eq!(properties["tokenDecimals"], 12);
-    assert_eq!(properties["ss58Format"], 42);
+	let properties = node.rpc("system_properties", json!([])).expect("system_properties");
+	assert_eq!(properties["tokenSymbol"], "AIB");
+	assert_eq!(properties["tokenDecimals"], 12);
+	assert_eq!(properties["ss58Format"], 42);
 
-    let methods = node.rpc("rpc_methods", json!([])).expect("rpc_methods");
-    let methods: Vec<&str> = methods["methods"]
-        .as_array()
-        .expect("a list")
-        .iter()
-        .filter_map(|m| m.as_str())
-        .collect();
-    for wanted in [
-        "system_health",
-        "system_accountNextIndex",
-        "chain_getBlock",
-        "chain_getFinalizedHead",
-        "state_getStorage",
-        "state_getMetadata",
-        "author_submitExtrinsic",
-        "author_submitAndWatchExtrinsic",
-        "payment_queryInfo",
-        "payment_queryFeeDetails",
-    ] {
-        assert!(methods.contains(&wanted), "RPC method {wanted} is missing");
-    }
+	let methods = node.rpc("rpc_methods", json!([])).expect("rpc_methods");
+	let methods: Vec<&str> =
+		methods["methods"].as_array().expect("a list").iter().filter_map(|m| m.as_str()).collect();
+	for wanted in [
+		"system_health",
+		"system_accountNextIndex",
+		"chain_getBlock",
+		"chain_getFinalizedHead",
+		"state_getStorage",
+		"state_getMetadata",
+		"author_submitExtrinsic",
+		"author_submitAndWatchExtrinsic",
+		"payment_queryInfo",
+		"payment_queryFeeDetails",
+	] {
+		assert!(methods.contains(&wanted), "RPC method {wanted} is missing");
+	}
 
-    // The AI-Block pallets and their calls are in the metadata wallets read (names are SCALE
-    // strings, so their bytes appear verbatim).
-    let metadata = node
-        .rpc("state_getMetadata", json!([]))
-        .expect("state_getMetadata");
-    let metadata = hex_bytes(metadata.as_str().expect("hex metadata"));
-    for name in [
-        "Stake",
-        "bond",
-        "unbond",
-        "withdraw_unbonded",
-        "Workers",
-        "register_worker",
-        "update_worker",
-        "heartbeat",
-        "deregister_worker",
-    ] {
-        let needle = name.as_bytes();
-        assert!(
-            metadata.windows(needle.len()).any(|w| w == needle),
-            "{name} is missing from the runtime metadata"
-        );
-    }
+	// The AI-Block pallets and their calls are in the metadata wallets read (names are SCALE
+	// strings, so their bytes appear verbatim).
+	let metadata = node.rpc("state_getMetadata", json!([])).expect("state_getMetadata");
+	let metadata = hex_bytes(metadata.as_str().expect("hex metadata"));
+	for name in [
+		"Stake",
+		"bond",
+		"unbond",
+		"withdraw_unbonded",
+		"Workers",
+		"register_worker",
+		"update_worker",
+		"heartbeat",
+		"deregister_worker",
+	] {
+		let needle = name.as_bytes();
+		assert!(
+			metadata.windows(needle.len()).any(|w| w == needle),
+			"{name} is missing from the runtime metadata"
+		);
+	}
 
-    let metrics = node.metrics().expect("the Prometheus endpoint answers");
-    assert!(
-        metrics.contains("substrate_block_height{status=\"finalized\""),
-        "finalised height is not exported as a metric"
-    );
+	let metrics = node.metrics().expect("the Prometheus endpoint answers");
+	assert!(
+		metrics.contains("substrate_block_height{status=\"finalized\""),
+		"finalised height is not exported as a metric"
+	);
 }
 
 fn hex_bytes(hex: &str) -> Vec<u8> {
-    let hex = hex.trim_start_matches("0x");
-    (0..hex.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).expect("hex digits"))
-        .collect()
+	let hex = hex.trim_start_matches("0x");
+	(0..hex.len())
+		.step_by(2)
+		.map(|i| u8::from_str_radix(&hex[i..i + 2], 16).expect("hex digits"))
+		.collect()
 }

@@ -13,8 +13,8 @@ pub mod stake;
 pub mod workers;
 
 use sp_runtime::{
-    traits::{IdentifyAccount, Verify},
-    MultiSignature,
+	traits::{IdentifyAccount, Verify},
+	MultiSignature,
 };
 
 /// Transaction signature: sr25519, ed25519 or ecdsa.
@@ -37,31 +37,31 @@ pub type Hash = sp_core::H256;
 
 /// The native token.
 pub mod token {
-    use super::Balance;
+	use super::Balance;
 
-    /// Ticker shown by wallets.
-    pub const SYMBOL: &str = "AIB";
-    /// Decimal places: one AIB is 10^12 planck.
-    pub const DECIMALS: u8 = 12;
-    /// The generic Substrate address format.
-    pub const SS58_PREFIX: u16 = 42;
+	/// Ticker shown by wallets.
+	pub const SYMBOL: &str = "AIB";
+	/// Decimal places: one AIB is 10^12 planck.
+	pub const DECIMALS: u8 = 12;
+	/// The generic Substrate address format.
+	pub const SS58_PREFIX: u16 = 42;
 
-    /// One AIB.
-    pub const UNIT: Balance = 10u128.pow(DECIMALS as u32);
-    /// 10^-3 AIB.
-    pub const MILLI_UNIT: Balance = UNIT / 1_000;
-    /// 10^-6 AIB.
-    pub const MICRO_UNIT: Balance = UNIT / 1_000_000;
+	/// One AIB.
+	pub const UNIT: Balance = 10u128.pow(DECIMALS as u32);
+	/// 10^-3 AIB.
+	pub const MILLI_UNIT: Balance = UNIT / 1_000;
+	/// 10^-6 AIB.
+	pub const MICRO_UNIT: Balance = UNIT / 1_000_000;
 }
 
 #[cfg(test)]
 mod tests {
-    use super::token::*;
+	use super::token::*;
 
-    #[test]
-    fn unit_matches_decimals() {
-        assert_eq!(UNIT, 1_000_000_000_000);
-        assert_eq!(MILLI_UNIT * 1_000, UNIT);
-        assert_eq!(MICRO_UNIT * 1_000_000, UNIT);
-    }
+	#[test]
+	fn unit_matches_decimals() {
+		assert_eq!(UNIT, 1_000_000_000_000);
+		assert_eq!(MILLI_UNIT * 1_000, UNIT);
+		assert_eq!(MICRO_UNIT * 1_000_000, UNIT);
+	}
 }

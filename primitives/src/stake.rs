@@ -12,65 +12,65 @@ use sp_runtime::DispatchResult;
 
 /// Why stake was slashed. Recorded in the Stake pallet's `Slashed` event so anybody can audit it.
 #[derive(
-    Encode,
-    Decode,
-    DecodeWithMemTracking,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Debug,
-    TypeInfo,
-    MaxEncodedLen,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	TypeInfo,
+	MaxEncodedLen,
 )]
 pub enum SlashReason {
-    /// A trainer's claimed score was refuted by the evaluators' median.
-    ClaimRefuted,
-    /// An evaluator's score was too far from the median of its peers.
-    EvaluatorOutlier,
-    /// An evaluator drawn for a job committed or was assigned but never revealed.
-    MissedReveal,
-    /// A trainer accepted a job and missed the submission deadline.
-    MissedDeadline,
-    /// Replay proved a training claim wrong (a fraud report).
-    ProvenFraud,
-    /// Decided by governance (root).
-    Governance,
+	/// A trainer's claimed score was refuted by the evaluators' median.
+	ClaimRefuted,
+	/// An evaluator's score was too far from the median of its peers.
+	EvaluatorOutlier,
+	/// An evaluator drawn for a job committed or was assigned but never revealed.
+	MissedReveal,
+	/// A trainer accepted a job and missed the submission deadline.
+	MissedDeadline,
+	/// Replay proved a training claim wrong (a fraud report).
+	ProvenFraud,
+	/// Decided by governance (root).
+	Governance,
 }
 
 /// Read access to an account's stake.
 pub trait StakeInspect<AccountId> {
-    /// The currency amount.
-    type Balance: PartialOrd + Copy + codec::FullCodec + MaxEncodedLen + TypeInfo + core::fmt::Debug;
+	/// The currency amount.
+	type Balance: PartialOrd + Copy + codec::FullCodec + MaxEncodedLen + TypeInfo + core::fmt::Debug;
 
-    /// Bonded and not unbonding: what counts for registration and collateral.
-    fn active_stake(who: &AccountId) -> Self::Balance;
+	/// Bonded and not unbonding: what counts for registration and collateral.
+	fn active_stake(who: &AccountId) -> Self::Balance;
 
-    /// Active stake not yet committed as collateral to some job.
-    fn uncommitted_stake(who: &AccountId) -> Self::Balance;
+	/// Active stake not yet committed as collateral to some job.
+	fn uncommitted_stake(who: &AccountId) -> Self::Balance;
 }
 
 /// Collateral: part of the active stake locked to a job, so it cannot be unbonded while the job
 /// runs. Collateral is not moved anywhere; a verdict either releases or slashes it.
 pub trait StakeCollateral<AccountId>: StakeInspect<AccountId> {
-    /// Lock `amount` of `who`'s uncommitted active stake. Fails (with the Stake pallet's error)
-    /// when there is not enough.
-    fn commit(who: &AccountId, amount: Self::Balance) -> DispatchResult;
+	/// Lock `amount` of `who`'s uncommitted active stake. Fails (with the Stake pallet's error)
+	/// when there is not enough.
+	fn commit(who: &AccountId, amount: Self::Balance) -> DispatchResult;
 
-    /// Unlock up to `amount` of committed stake; returns what was released. Releasing more than
-    /// is committed (e.g. after a slash shrank it) is not an error.
-    fn release(who: &AccountId, amount: Self::Balance) -> Self::Balance;
+	/// Unlock up to `amount` of committed stake; returns what was released. Releasing more than
+	/// is committed (e.g. after a slash shrank it) is not an error.
+	fn release(who: &AccountId, amount: Self::Balance) -> Self::Balance;
 }
 
 /// Slashing, for the pallets that judge workers (Jobs, Datasets).
 pub trait Slash<AccountId>: StakeInspect<AccountId> {
-    /// Take up to `amount` from `who`'s stake: active stake first, then funds still unbonding.
-    /// A `reporter` (who proved the fault) receives the configured share; the rest goes to the
-    /// configured destination (treasury or burn). Returns the amount actually slashed.
-    fn slash(
-        who: &AccountId,
-        amount: Self::Balance,
-        reason: SlashReason,
-        reporter: Option<&AccountId>,
-    ) -> Self::Balance;
+	/// Take up to `amount` from `who`'s stake: active stake first, then funds still unbonding.
+	/// A `reporter` (who proved the fault) receives the configured share; the rest goes to the
+	/// configured destination (treasury or burn). Returns the amount actually slashed.
+	fn slash(
+		who: &AccountId,
+		amount: Self::Balance,
+		reason: SlashReason,
+		reporter: Option<&AccountId>,
+	) -> Self::Balance;
 }

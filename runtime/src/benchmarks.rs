@@ -1,12 +1,12 @@
 //! The pallets `aiblock-node benchmark pallet` can measure.
 
 frame_benchmarking::define_benchmarks!(
-    [frame_benchmarking, BaselineBench::<Runtime>]
-    [frame_system, SystemBench::<Runtime>]
-    [frame_system_extensions, SystemExtensionsBench::<Runtime>]
-    [pallet_balances, Balances]
-    [pallet_timestamp, Timestamp]
-    [pallet_sudo, Sudo]
-    [pallet_aiblock_stake, Stake]
-    [pallet_aiblock_workers, Workers]
+	[frame_benchmarking, BaselineBench::<Runtime>]
+	[frame_system, SystemBench::<Runtime>]
+	[frame_system_extensions, SystemExtensionsBench::<Runtime>]
+	[pallet_balances, Balances]
+	[pallet_timestamp, Timestamp]
+	[pallet_sudo, Sudo]
+	[pallet_aiblock_stake, Stake]
+	[pallet_aiblock_workers, Workers]
 );

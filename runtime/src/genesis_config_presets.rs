@@ -2,8 +2,8 @@
 //! `local_testnet` (three validators, Alice, Bob and Charlie) chains.
 
 use crate::{
-    configs::aiblock::TreasuryAccount, AccountId, BalancesConfig, RuntimeGenesisConfig, SudoConfig,
-    EXISTENTIAL_DEPOSIT, UNIT,
+	configs::aiblock::TreasuryAccount, AccountId, BalancesConfig, RuntimeGenesisConfig, SudoConfig,
+	EXISTENTIAL_DEPOSIT, UNIT,
 };
 use alloc::{vec, vec::Vec};
 use frame_support::build_struct_json_patch;
@@ -18,25 +18,25 @@ pub const ENDOWMENT: crate::Balance = 1_000_000 * UNIT;
 
 /// A validator's consensus keys: sr25519 for Aura, ed25519 for GRANDPA.
 fn authority_keys(who: Sr25519Keyring) -> (AuraId, GrandpaId) {
-    let ed = match who {
-        Sr25519Keyring::Alice => Ed25519Keyring::Alice,
-        Sr25519Keyring::Bob => Ed25519Keyring::Bob,
-        Sr25519Keyring::Charlie => Ed25519Keyring::Charlie,
-        Sr25519Keyring::Dave => Ed25519Keyring::Dave,
-        Sr25519Keyring::Eve => Ed25519Keyring::Eve,
-        _ => Ed25519Keyring::Ferdie,
-    };
-    (who.public().into(), ed.public().into())
+	let ed = match who {
+		Sr25519Keyring::Alice => Ed25519Keyring::Alice,
+		Sr25519Keyring::Bob => Ed25519Keyring::Bob,
+		Sr25519Keyring::Charlie => Ed25519Keyring::Charlie,
+		Sr25519Keyring::Dave => Ed25519Keyring::Dave,
+		Sr25519Keyring::Eve => Ed25519Keyring::Eve,
+		_ => Ed25519Keyring::Ferdie,
+	};
+	(who.public().into(), ed.public().into())
 }
 
 fn testnet_genesis(
-    initial_authorities: Vec<(AuraId, GrandpaId)>,
-    endowed_accounts: Vec<AccountId>,
-    root: AccountId,
+	initial_authorities: Vec<(AuraId, GrandpaId)>,
+	endowed_accounts: Vec<AccountId>,
+	root: AccountId,
 ) -> Value {
-    build_struct_json_patch!(RuntimeGenesisConfig {
-        balances: BalancesConfig {
-            balances: endowed_accounts
+	build_struct_json_patch!(RuntimeGenesisConfig {
+		balances: BalancesConfig {
+			balances: endowed_accounts
                 .iter()
                 .cloned()
                 .map(|k| (k, ENDOWMENT))
@@ -44,149 +44,137 @@ fn testnet_genesis(
                 // may be below the existential deposit) is kept rather than burnt.
                 .chain([(TreasuryAccount::get(), EXISTENTIAL_DEPOSIT)])
                 .collect::<Vec<_>>(),
-        },
-        aura: pallet_aura::GenesisConfig {
-            authorities: initial_authorities
-                .iter()
-                .map(|x| x.0.clone())
-                .collect::<Vec<_>>(),
-        },
-        grandpa: pallet_grandpa::GenesisConfig {
-            authorities: initial_authorities
-                .iter()
-                .map(|x| (x.1.clone(), 1))
-                .collect::<Vec<_>>(),
-        },
-        sudo: SudoConfig { key: Some(root) },
-    })
+		},
+		aura: pallet_aura::GenesisConfig {
+			authorities: initial_authorities.iter().map(|x| x.0.clone()).collect::<Vec<_>>(),
+		},
+		grandpa: pallet_grandpa::GenesisConfig {
+			authorities: initial_authorities.iter().map(|x| (x.1.clone(), 1)).collect::<Vec<_>>(),
+		},
+		sudo: SudoConfig { key: Some(root) },
+	})
 }
 
 /// The well-known development accounts (Alice … Ferdie and their stashes) are endowed.
 fn endowed_dev_accounts() -> Vec<AccountId> {
-    Sr25519Keyring::iter()
-        .filter(|k| k != &Sr25519Keyring::One && k != &Sr25519Keyring::Two)
-        .map(|k| k.to_account_id())
-        .collect()
+	Sr25519Keyring::iter()
+		.filter(|k| k != &Sr25519Keyring::One && k != &Sr25519Keyring::Two)
+		.map(|k| k.to_account_id())
+		.collect()
 }
 
 /// One validator, Alice, who is also sudo.
 pub fn development_config_genesis() -> Value {
-    testnet_genesis(
-        vec![authority_keys(Sr25519Keyring::Alice)],
-        endowed_dev_accounts(),
-        Sr25519Keyring::Alice.to_account_id(),
-    )
+	testnet_genesis(
+		vec![authority_keys(Sr25519Keyring::Alice)],
+		endowed_dev_accounts(),
+		Sr25519Keyring::Alice.to_account_id(),
+	)
 }
 
 /// Three validators, Alice, Bob and Charlie, each with its own Aura and GRANDPA key, so that
 /// finality needs two of the three (GRANDPA's supermajority).
 pub fn local_config_genesis() -> Value {
-    testnet_genesis(
-        vec![
-            authority_keys(Sr25519Keyring::Alice),
-            authority_keys(Sr25519Keyring::Bob),
-            authority_keys(Sr25519Keyring::Charlie),
-        ],
-        endowed_dev_accounts(),
-        Sr25519Keyring::Alice.to_account_id(),
-    )
+	testnet_genesis(
+		vec![
+			authority_keys(Sr25519Keyring::Alice),
+			authority_keys(Sr25519Keyring::Bob),
+			authority_keys(Sr25519Keyring::Charlie),
+		],
+		endowed_dev_accounts(),
+		Sr25519Keyring::Alice.to_account_id(),
+	)
 }
 
 /// The JSON patch of the preset named `id`, if there is one.
 pub fn get_preset(id: &PresetId) -> Option<Vec<u8>> {
-    let patch = match id.as_ref() {
-        sp_genesis_builder::DEV_RUNTIME_PRESET => development_config_genesis(),
-        sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET => local_config_genesis(),
-        _ => return None,
-    };
-    // A `Value` built above always serialises; `to_vec` cannot fail on it.
-    serde_json::to_vec(&patch).ok()
+	let patch = match id.as_ref() {
+		sp_genesis_builder::DEV_RUNTIME_PRESET => development_config_genesis(),
+		sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET => local_config_genesis(),
+		_ => return None,
+	};
+	// A `Value` built above always serialises; `to_vec` cannot fail on it.
+	serde_json::to_vec(&patch).ok()
 }
 
 /// The presets this runtime provides.
 pub fn preset_names() -> Vec<PresetId> {
-    vec![
-        PresetId::from(sp_genesis_builder::DEV_RUNTIME_PRESET),
-        PresetId::from(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET),
-    ]
+	vec![
+		PresetId::from(sp_genesis_builder::DEV_RUNTIME_PRESET),
+		PresetId::from(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET),
+	]
 }
 
 #[cfg(test)]
 pub(crate) mod tests {
-    use super::*;
-    use crate::Runtime;
-    use frame_support::genesis_builder_helper::build_state;
+	use super::*;
+	use crate::Runtime;
+	use frame_support::genesis_builder_helper::build_state;
 
-    /// Applies a preset's patch to the default genesis config, as the node does.
-    fn merge(base: &mut Value, patch: Value) {
-        match (base, patch) {
-            (Value::Object(base), Value::Object(patch)) => {
-                for (key, value) in patch {
-                    merge(base.entry(key).or_insert(Value::Null), value);
-                }
-            }
-            (base, patch) => *base = patch,
-        }
-    }
+	/// Applies a preset's patch to the default genesis config, as the node does.
+	fn merge(base: &mut Value, patch: Value) {
+		match (base, patch) {
+			(Value::Object(base), Value::Object(patch)) => {
+				for (key, value) in patch {
+					merge(base.entry(key).or_insert(Value::Null), value);
+				}
+			},
+			(base, patch) => *base = patch,
+		}
+	}
 
-    /// Run `check` on the genesis state of preset `id`.
-    pub(crate) fn with_preset_state(id: &str, check: impl FnOnce()) {
-        let patch = get_preset(&PresetId::from(id)).expect("the preset exists");
-        let patch: Value = serde_json::from_slice(&patch).expect("a preset is JSON");
-        let mut config = serde_json::to_value(RuntimeGenesisConfig::default()).expect("JSON");
-        merge(&mut config, patch);
-        let config = serde_json::to_vec(&config).expect("JSON");
-        sp_io::TestExternalities::default().execute_with(|| {
-            build_state::<RuntimeGenesisConfig>(config).expect("the preset builds a genesis state");
-            check();
-        });
-    }
+	/// Run `check` on the genesis state of preset `id`.
+	pub(crate) fn with_preset_state(id: &str, check: impl FnOnce()) {
+		let patch = get_preset(&PresetId::from(id)).expect("the preset exists");
+		let patch: Value = serde_json::from_slice(&patch).expect("a preset is JSON");
+		let mut config = serde_json::to_value(RuntimeGenesisConfig::default()).expect("JSON");
+		merge(&mut config, patch);
+		let config = serde_json::to_vec(&config).expect("JSON");
+		sp_io::TestExternalities::default().execute_with(|| {
+			build_state::<RuntimeGenesisConfig>(config).expect("the preset builds a genesis state");
+			check();
+		});
+	}
 
-    #[test]
-    fn every_listed_preset_exists() {
-        for id in preset_names() {
-            assert!(get_preset(&id).is_some(), "{id:?}");
-        }
-        assert!(get_preset(&PresetId::from("no-such-preset")).is_none());
-    }
+	#[test]
+	fn every_listed_preset_exists() {
+		for id in preset_names() {
+			assert!(get_preset(&id).is_some(), "{id:?}");
+		}
+		assert!(get_preset(&PresetId::from("no-such-preset")).is_none());
+	}
 
-    #[test]
-    fn local_testnet_has_three_validators_with_distinct_keys() {
-        with_preset_state(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET, || {
-            let aura = pallet_aura::Authorities::<Runtime>::get();
-            assert_eq!(aura.len(), 3);
-            let grandpa = pallet_grandpa::Pallet::<Runtime>::grandpa_authorities();
-            assert_eq!(grandpa.len(), 3);
-            let mut distinct = grandpa.iter().map(|(k, _)| k.clone()).collect::<Vec<_>>();
-            distinct.sort();
-            distinct.dedup();
-            assert_eq!(distinct.len(), 3);
-            assert_eq!(
-                pallet_sudo::Key::<Runtime>::get(),
-                Some(Sr25519Keyring::Alice.to_account_id())
-            );
-        });
-    }
+	#[test]
+	fn local_testnet_has_three_validators_with_distinct_keys() {
+		with_preset_state(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET, || {
+			let aura = pallet_aura::Authorities::<Runtime>::get();
+			assert_eq!(aura.len(), 3);
+			let grandpa = pallet_grandpa::Pallet::<Runtime>::grandpa_authorities();
+			assert_eq!(grandpa.len(), 3);
+			let mut distinct = grandpa.iter().map(|(k, _)| k.clone()).collect::<Vec<_>>();
+			distinct.sort();
+			distinct.dedup();
+			assert_eq!(distinct.len(), 3);
+			assert_eq!(
+				pallet_sudo::Key::<Runtime>::get(),
+				Some(Sr25519Keyring::Alice.to_account_id())
+			);
+		});
+	}
 
-    #[test]
-    fn development_has_alice_as_the_only_validator_and_funded_accounts() {
-        with_preset_state(sp_genesis_builder::DEV_RUNTIME_PRESET, || {
-            let aura = pallet_aura::Authorities::<Runtime>::get();
-            assert_eq!(
-                aura.into_inner(),
-                vec![authority_keys(Sr25519Keyring::Alice).0]
-            );
-            let bob = Sr25519Keyring::Bob.to_account_id();
-            assert_eq!(
-                pallet_balances::Pallet::<Runtime>::free_balance(&bob),
-                ENDOWMENT
-            );
-            assert!(ENDOWMENT > EXISTENTIAL_DEPOSIT);
-            assert_eq!(
-                pallet_balances::Pallet::<Runtime>::free_balance(TreasuryAccount::get()),
-                EXISTENTIAL_DEPOSIT,
-                "the treasury exists"
-            );
-        });
-    }
+	#[test]
+	fn development_has_alice_as_the_only_validator_and_funded_accounts() {
+		with_preset_state(sp_genesis_builder::DEV_RUNTIME_PRESET, || {
+			let aura = pallet_aura::Authorities::<Runtime>::get();
+			assert_eq!(aura.into_inner(), vec![authority_keys(Sr25519Keyring::Alice).0]);
+			let bob = Sr25519Keyring::Bob.to_account_id();
+			assert_eq!(pallet_balances::Pallet::<Runtime>::free_balance(&bob), ENDOWMENT);
+			assert!(ENDOWMENT > EXISTENTIAL_DEPOSIT);
+			assert_eq!(
+				pallet_balances::Pallet::<Runtime>::free_balance(TreasuryAccount::get()),
+				EXISTENTIAL_DEPOSIT,
+				"the treasury exists"
+			);
+		});
+	}
 }

@@ -35,37 +35,37 @@ pub use sp_runtime::BuildStorage;
 /// Types the node's client machinery needs without knowing the runtime's extrinsic format, so
 /// that it keeps syncing across runtime upgrades that change it.
 pub mod opaque {
-    use super::*;
-    pub use sp_runtime::OpaqueExtrinsic as UncheckedExtrinsic;
+	use super::*;
+	pub use sp_runtime::OpaqueExtrinsic as UncheckedExtrinsic;
 
-    /// Opaque block header type.
-    pub type Header = generic::Header<BlockNumber, BlakeTwo256>;
-    /// Opaque block type.
-    pub type Block = generic::Block<Header, UncheckedExtrinsic>;
-    /// Opaque block hash type.
-    pub type Hash = <BlakeTwo256 as sp_runtime::traits::Hash>::Output;
+	/// Opaque block header type.
+	pub type Header = generic::Header<BlockNumber, BlakeTwo256>;
+	/// Opaque block type.
+	pub type Block = generic::Block<Header, UncheckedExtrinsic>;
+	/// Opaque block hash type.
+	pub type Hash = <BlakeTwo256 as sp_runtime::traits::Hash>::Output;
 }
 
 impl_opaque_keys! {
-    /// The keys a validator registers: Aura to author blocks, GRANDPA to vote on finality.
-    pub struct SessionKeys {
-        pub aura: Aura,
-        pub grandpa: Grandpa,
-    }
+	/// The keys a validator registers: Aura to author blocks, GRANDPA to vote on finality.
+	pub struct SessionKeys {
+		pub aura: Aura,
+		pub grandpa: Grandpa,
+	}
 }
 
 #[sp_version::runtime_version]
 pub const VERSION: RuntimeVersion = RuntimeVersion {
-    spec_name: alloc::borrow::Cow::Borrowed("aiblock"),
-    impl_name: alloc::borrow::Cow::Borrowed("aiblock-node"),
-    authoring_version: 1,
-    // Bump on every change of runtime logic; nodes run the on-chain wasm whose version is highest.
-    spec_version: 101,
-    impl_version: 1,
-    apis: apis::RUNTIME_API_VERSIONS,
-    // Bump when the encoding of calls or transaction extensions changes (wallets must re-sign).
-    transaction_version: 1,
-    system_version: 1,
+	spec_name: alloc::borrow::Cow::Borrowed("aiblock"),
+	impl_name: alloc::borrow::Cow::Borrowed("aiblock-node"),
+	authoring_version: 1,
+	// Bump on every change of runtime logic; nodes run the on-chain wasm whose version is highest.
+	spec_version: 101,
+	impl_version: 1,
+	apis: apis::RUNTIME_API_VERSIONS,
+	// Bump when the encoding of calls or transaction extensions changes (wallets must re-sign).
+	transaction_version: 1,
+	system_version: 1,
 };
 
 /// Target block time. Aura's slot is this long; it cannot change once a chain has started.
@@ -79,7 +79,7 @@ pub const HOURS: BlockNumber = MINUTES * 60;
 pub const DAYS: BlockNumber = HOURS * 24;
 
 pub use aiblock_primitives::token::{
-    DECIMALS as TOKEN_DECIMALS, MICRO_UNIT, MILLI_UNIT, SS58_PREFIX, SYMBOL as TOKEN_SYMBOL, UNIT,
+	DECIMALS as TOKEN_DECIMALS, MICRO_UNIT, MILLI_UNIT, SS58_PREFIX, SYMBOL as TOKEN_SYMBOL, UNIT,
 };
 pub use aiblock_primitives::{AccountId, Balance, BlockNumber, Hash, Nonce, Signature};
 
@@ -98,21 +98,21 @@ pub type SignedBlock = generic::SignedBlock<Block>;
 /// Checks every signed transaction passes through, in order. `CheckMetadataHash` lets a wallet
 /// (or a hardware signer) prove that the metadata it used to display the call is this runtime's.
 pub type TxExtension = (
-    frame_system::CheckNonZeroSender<Runtime>,
-    frame_system::CheckSpecVersion<Runtime>,
-    frame_system::CheckTxVersion<Runtime>,
-    frame_system::CheckGenesis<Runtime>,
-    frame_system::CheckEra<Runtime>,
-    frame_system::CheckNonce<Runtime>,
-    frame_system::CheckWeight<Runtime>,
-    pallet_transaction_payment::ChargeTransactionPayment<Runtime>,
-    frame_metadata_hash_extension::CheckMetadataHash<Runtime>,
-    frame_system::WeightReclaim<Runtime>,
+	frame_system::CheckNonZeroSender<Runtime>,
+	frame_system::CheckSpecVersion<Runtime>,
+	frame_system::CheckTxVersion<Runtime>,
+	frame_system::CheckGenesis<Runtime>,
+	frame_system::CheckEra<Runtime>,
+	frame_system::CheckNonce<Runtime>,
+	frame_system::CheckWeight<Runtime>,
+	pallet_transaction_payment::ChargeTransactionPayment<Runtime>,
+	frame_metadata_hash_extension::CheckMetadataHash<Runtime>,
+	frame_system::WeightReclaim<Runtime>,
 );
 
 /// A transaction as it appears in a block.
 pub type UncheckedExtrinsic =
-    generic::UncheckedExtrinsic<Address, RuntimeCall, Signature, TxExtension>;
+	generic::UncheckedExtrinsic<Address, RuntimeCall, Signature, TxExtension>;
 /// What a signer signs.
 pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 
@@ -122,57 +122,57 @@ type Migrations = ();
 
 /// Dispatches blocks and transactions to the pallets.
 pub type Executive = frame_executive::Executive<
-    Runtime,
-    Block,
-    frame_system::ChainContext<Runtime>,
-    Runtime,
-    AllPalletsWithSystem,
-    Migrations,
+	Runtime,
+	Block,
+	frame_system::ChainContext<Runtime>,
+	Runtime,
+	AllPalletsWithSystem,
+	Migrations,
 >;
 
 /// The pallets, with the index each keeps for ever (it is part of every call's encoding).
 #[frame_support::runtime]
 mod runtime {
-    #[runtime::runtime]
-    #[runtime::derive(
-        RuntimeCall,
-        RuntimeEvent,
-        RuntimeError,
-        RuntimeOrigin,
-        RuntimeFreezeReason,
-        RuntimeHoldReason,
-        RuntimeSlashReason,
-        RuntimeLockId,
-        RuntimeTask,
-        RuntimeViewFunction
-    )]
-    pub struct Runtime;
+	#[runtime::runtime]
+	#[runtime::derive(
+		RuntimeCall,
+		RuntimeEvent,
+		RuntimeError,
+		RuntimeOrigin,
+		RuntimeFreezeReason,
+		RuntimeHoldReason,
+		RuntimeSlashReason,
+		RuntimeLockId,
+		RuntimeTask,
+		RuntimeViewFunction
+	)]
+	pub struct Runtime;
 
-    #[runtime::pallet_index(0)]
-    pub type System = frame_system;
+	#[runtime::pallet_index(0)]
+	pub type System = frame_system;
 
-    #[runtime::pallet_index(1)]
-    pub type Timestamp = pallet_timestamp;
+	#[runtime::pallet_index(1)]
+	pub type Timestamp = pallet_timestamp;
 
-    #[runtime::pallet_index(2)]
-    pub type Aura = pallet_aura;
+	#[runtime::pallet_index(2)]
+	pub type Aura = pallet_aura;
 
-    #[runtime::pallet_index(3)]
-    pub type Grandpa = pallet_grandpa;
+	#[runtime::pallet_index(3)]
+	pub type Grandpa = pallet_grandpa;
 
-    #[runtime::pallet_index(4)]
-    pub type Balances = pallet_balances;
+	#[runtime::pallet_index(4)]
+	pub type Balances = pallet_balances;
 
-    #[runtime::pallet_index(5)]
-    pub type TransactionPayment = pallet_transaction_payment;
+	#[runtime::pallet_index(5)]
+	pub type TransactionPayment = pallet_transaction_payment;
 
-    #[runtime::pallet_index(6)]
-    pub type Sudo = pallet_sudo;
+	#[runtime::pallet_index(6)]
+	pub type Sudo = pallet_sudo;
 
-    // AI-Block
-    #[runtime::pallet_index(10)]
-    pub type Stake = pallet_aiblock_stake;
+	// AI-Block
+	#[runtime::pallet_index(10)]
+	pub type Stake = pallet_aiblock_stake;
 
-    #[runtime::pallet_index(11)]
-    pub type Workers = pallet_aiblock_workers;
+	#[runtime::pallet_index(11)]
+	pub type Workers = pallet_aiblock_workers;
 }

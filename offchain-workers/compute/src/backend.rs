@@ -5,115 +5,110 @@
 //! backend must return the same bits. Each documents its exact order of operations.
 
 use crate::{
-    math,
-    matmul::{matmul, Kernel, MatRef, MatmulError},
-    reduce,
+	math,
+	matmul::{matmul, Kernel, MatRef, MatmulError},
+	reduce,
 };
 
 /// What a compute backend provides. Every method must give the bits the CPU functions of this
 /// module give.
 pub trait Backend: Send + Sync {
-    /// A short name for logs (`cpu-avx2`, `cuda:0 …`).
-    fn name(&self) -> String;
+	/// A short name for logs (`cpu-avx2`, `cuda:0 …`).
+	fn name(&self) -> String;
 
-    /// `c = a · b` with the canonical FMA chains ([`crate::matmul`]).
-    fn matmul(&self, a: MatRef<'_>, b: MatRef<'_>, c: &mut [f32]) -> Result<(), MatmulError>;
+	/// `c = a · b` with the canonical FMA chains ([`crate::matmul`]).
+	fn matmul(&self, a: MatRef<'_>, b: MatRef<'_>, c: &mut [f32]) -> Result<(), MatmulError>;
 
-    /// `out[i] = silu(z[i])`.
-    fn silu(&self, z: &[f32], out: &mut [f32]) {
-        silu(z, out)
-    }
+	/// `out[i] = silu(z[i])`.
+	fn silu(&self, z: &[f32], out: &mut [f32]) {
+		silu(z, out)
+	}
 
-    /// `grad_z[i] = grad_out[i] · silu'(z[i])`.
-    fn silu_backward(&self, z: &[f32], grad_out: &[f32], grad_z: &mut [f32]) {
-        silu_backward(z, grad_out, grad_z)
-    }
+	/// `grad_z[i] = grad_out[i] · silu'(z[i])`.
+	fn silu_backward(&self, z: &[f32], grad_out: &[f32], grad_z: &mut [f32]) {
+		silu_backward(z, grad_out, grad_z)
+	}
 
-    /// One AdamW update of `w` with gradient `g` ([`adamw`]).
-    fn adamw(
-        &self,
-        w: &mut [f32],
-        g: &[f32],
-        m: &mut [f32],
-        v: &mut [f32],
-        step: &AdamStep,
-        decay: bool,
-    ) {
-        adamw(w, g, m, v, step, decay)
-    }
+	/// One AdamW update of `w` with gradient `g` ([`adamw`]).
+	fn adamw(
+		&self,
+		w: &mut [f32],
+		g: &[f32],
+		m: &mut [f32],
+		v: &mut [f32],
+		step: &AdamStep,
+		decay: bool,
+	) {
+		adamw(w, g, m, v, step, decay)
+	}
 }
 
 /// The canonical CPU backend.
 #[derive(Clone, Copy, Debug)]
 pub struct Cpu {
-    pub threads: usize,
-    pub kernel: Kernel,
+	pub threads: usize,
+	pub kernel: Kernel,
 }
 
 impl Cpu {
-    /// All cores, the fastest kernel this CPU has.
-    pub fn auto() -> Cpu {
-        let threads = std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1);
-        Cpu {
-            threads,
-            kernel: Kernel::Auto,
-        }
-    }
+	/// All cores, the fastest kernel this CPU has.
+	pub fn auto() -> Cpu {
+		let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+		Cpu { threads, kernel: Kernel::Auto }
+	}
 }
 
 impl Backend for Cpu {
-    fn name(&self) -> String {
-        let kernel = if self.kernel == Kernel::Auto && Kernel::Avx2Fma.is_available() {
-            "avx2"
-        } else if self.kernel == Kernel::Avx2Fma {
-            "avx2"
-        } else {
-            "portable"
-        };
-        format!("cpu-{kernel}×{}", self.threads)
-    }
+	fn name(&self) -> String {
+		let kernel = if self.kernel == Kernel::Auto && Kernel::Avx2Fma.is_available() {
+			"avx2"
+		} else if self.kernel == Kernel::Avx2Fma {
+			"avx2"
+		} else {
+			"portable"
+		};
+		format!("cpu-{kernel}×{}", self.threads)
+	}
 
-    fn matmul(&self, a: MatRef<'_>, b: MatRef<'_>, c: &mut [f32]) -> Result<(), MatmulError> {
-        matmul(a, b, c, self.threads, self.kernel)
-    }
+	fn matmul(&self, a: MatRef<'_>, b: MatRef<'_>, c: &mut [f32]) -> Result<(), MatmulError> {
+		matmul(a, b, c, self.threads, self.kernel)
+	}
 }
 
 /// `out[i] = silu(z[i])`, elementwise.
 pub fn silu(z: &[f32], out: &mut [f32]) {
-    for (o, &x) in out.iter_mut().zip(z) {
-        *o = math::silu(x);
-    }
+	for (o, &x) in out.iter_mut().zip(z) {
+		*o = math::silu(x);
+	}
 }
 
 /// `grad_z[i] = grad_out[i] · silu'(z[i])` (one rounded multiply).
 pub fn silu_backward(z: &[f32], grad_out: &[f32], grad_z: &mut [f32]) {
-    for ((gz, &x), &go) in grad_z.iter_mut().zip(z).zip(grad_out) {
-        *gz = go * math::silu_grad(x);
-    }
+	for ((gz, &x), &go) in grad_z.iter_mut().zip(z).zip(grad_out) {
+		*gz = go * math::silu_grad(x);
+	}
 }
 
 /// Add `bias` to every row of the row-major `rows × bias.len()` matrix `x` (one rounded add).
 pub fn add_bias(x: &mut [f32], bias: &[f32]) {
-    for row in x.chunks_mut(bias.len().max(1)) {
-        for (v, b) in row.iter_mut().zip(bias) {
-            *v += *b;
-        }
-    }
+	for row in x.chunks_mut(bias.len().max(1)) {
+		for (v, b) in row.iter_mut().zip(bias) {
+			*v += *b;
+		}
+	}
 }
 
 /// Column sums of the row-major `rows × cols` matrix `x`: each column summed with
 /// [`reduce::sum`] over the rows in order (the gradient of a bias).
 pub fn column_sums(x: &[f32], cols: usize, out: &mut [f32]) {
-    let rows = if cols == 0 { 0 } else { x.len() / cols };
-    let mut column = vec![0.0f32; rows];
-    for (c, o) in out.iter_mut().enumerate().take(cols) {
-        for (r, slot) in column.iter_mut().enumerate() {
-            *slot = x[r * cols + c];
-        }
-        *o = reduce::sum(&column);
-    }
+	let rows = if cols == 0 { 0 } else { x.len() / cols };
+	let mut column = vec![0.0f32; rows];
+	for (c, o) in out.iter_mut().enumerate().take(cols) {
+		for (r, slot) in column.iter_mut().enumerate() {
+			*slot = x[r * cols + c];
+		}
+		*o = reduce::sum(&column);
+	}
 }
 
 /// The experts a token is routed to and their gates.
@@ -123,25 +118,22 @@ pub fn column_sums(x: &[f32], cols: usize, out: &mut [f32]) {
 /// of the winners' logits: `m = max`, `eᵢ = exp(lᵢ − m)`, `s = e₀ + e₁ + …` left to right from
 /// +0, `gᵢ = eᵢ / s`.
 pub fn route(logits: &[f32], k: usize, chosen: &mut [u32], gates: &mut [f32]) {
-    let mut order: Vec<u32> = (0..logits.len() as u32).collect();
-    // Stable sort by descending logit keeps lower indices first among equals. NaNs are excluded
-    // upstream (a NaN makes the step invalid), `total_cmp` keeps this total anyway.
-    order.sort_by(|&a, &b| logits[b as usize].total_cmp(&logits[a as usize]));
-    let winners = &mut order[..k];
-    winners.sort_unstable();
-    chosen[..k].copy_from_slice(winners);
-    let m = winners
-        .iter()
-        .map(|&e| logits[e as usize])
-        .fold(f32::NEG_INFINITY, f32::max);
-    let mut sum = 0.0f32;
-    for (g, &e) in gates.iter_mut().zip(winners.iter()) {
-        *g = math::exp(logits[e as usize] - m);
-        sum += *g;
-    }
-    for g in gates.iter_mut().take(k) {
-        *g /= sum;
-    }
+	let mut order: Vec<u32> = (0..logits.len() as u32).collect();
+	// Stable sort by descending logit keeps lower indices first among equals. NaNs are excluded
+	// upstream (a NaN makes the step invalid), `total_cmp` keeps this total anyway.
+	order.sort_by(|&a, &b| logits[b as usize].total_cmp(&logits[a as usize]));
+	let winners = &mut order[..k];
+	winners.sort_unstable();
+	chosen[..k].copy_from_slice(winners);
+	let m = winners.iter().map(|&e| logits[e as usize]).fold(f32::NEG_INFINITY, f32::max);
+	let mut sum = 0.0f32;
+	for (g, &e) in gates.iter_mut().zip(winners.iter()) {
+		*g = math::exp(logits[e as usize] - m);
+		sum += *g;
+	}
+	for g in gates.iter_mut().take(k) {
+		*g /= sum;
+	}
 }
 
 /// Cross-entropy of one token and the gradient of `scale ×` it with respect to the logits.
@@ -149,130 +141,118 @@ pub fn route(logits: &[f32], k: usize, chosen: &mut [u32], gates: &mut [f32]) {
 /// `m = max`, `eᵥ = exp(lᵥ − m)`, `s = Σ eᵥ` over the vocabulary left to right from +0,
 /// `loss = (m + ln s) − l_target`, `grad[v] = (eᵥ / s − [v = target]) · scale`.
 pub fn cross_entropy(logits: &[f32], target: usize, scale: f32, grad: &mut [f32]) -> f32 {
-    let m = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-    let mut sum = 0.0f32;
-    for (g, &l) in grad.iter_mut().zip(logits) {
-        *g = math::exp(l - m);
-        sum += *g;
-    }
-    let loss = (m + math::ln(sum)) - logits[target];
-    for (v, g) in grad.iter_mut().enumerate() {
-        let p = *g / sum;
-        *g = (if v == target { p - 1.0 } else { p }) * scale;
-    }
-    loss
+	let m = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+	let mut sum = 0.0f32;
+	for (g, &l) in grad.iter_mut().zip(logits) {
+		*g = math::exp(l - m);
+		sum += *g;
+	}
+	let loss = (m + math::ln(sum)) - logits[target];
+	for (v, g) in grad.iter_mut().enumerate() {
+		let p = *g / sum;
+		*g = (if v == target { p - 1.0 } else { p }) * scale;
+	}
+	loss
 }
 
 /// The AdamW hyper-parameters of one step, with the bias corrections precomputed.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct AdamStep {
-    pub lr: f32,
-    pub beta1: f32,
-    pub beta2: f32,
-    pub eps: f32,
-    pub weight_decay: f32,
-    /// `1 − beta1^t` for this step `t ≥ 1`.
-    pub correction1: f32,
-    /// `1 − beta2^t`.
-    pub correction2: f32,
+	pub lr: f32,
+	pub beta1: f32,
+	pub beta2: f32,
+	pub eps: f32,
+	pub weight_decay: f32,
+	/// `1 − beta1^t` for this step `t ≥ 1`.
+	pub correction1: f32,
+	/// `1 − beta2^t`.
+	pub correction2: f32,
 }
 
 /// AdamW, elementwise, each operation rounded separately (no fused multiply-add):
 /// `m = β₁·m + (1−β₁)·g`, `v = β₂·v + (1−β₂)·(g·g)`, `m̂ = m / c₁`, `v̂ = v / c₂`,
 /// `u = m̂ / (√v̂ + ε)` plus `λ·w` when `decay`, `w = w − lr·u`.
 pub fn adamw(w: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32], step: &AdamStep, decay: bool) {
-    let (b1, b2) = (step.beta1, step.beta2);
-    let (one_b1, one_b2) = (1.0 - b1, 1.0 - b2);
-    for i in 0..w.len() {
-        m[i] = b1 * m[i] + one_b1 * g[i];
-        v[i] = b2 * v[i] + one_b2 * (g[i] * g[i]);
-        let m_hat = m[i] / step.correction1;
-        let v_hat = v[i] / step.correction2;
-        let mut update = m_hat / (v_hat.sqrt() + step.eps);
-        if decay {
-            update += step.weight_decay * w[i];
-        }
-        w[i] -= step.lr * update;
-    }
+	let (b1, b2) = (step.beta1, step.beta2);
+	let (one_b1, one_b2) = (1.0 - b1, 1.0 - b2);
+	for i in 0..w.len() {
+		m[i] = b1 * m[i] + one_b1 * g[i];
+		v[i] = b2 * v[i] + one_b2 * (g[i] * g[i]);
+		let m_hat = m[i] / step.correction1;
+		let v_hat = v[i] / step.correction2;
+		let mut update = m_hat / (v_hat.sqrt() + step.eps);
+		if decay {
+			update += step.weight_decay * w[i];
+		}
+		w[i] -= step.lr * update;
+	}
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+	use super::*;
 
-    #[test]
-    fn routing_picks_the_largest_with_ties_to_the_lower_index() {
-        let mut chosen = [0u32; 2];
-        let mut gates = [0f32; 2];
-        route(&[0.5, 2.0, 2.0, -1.0], 2, &mut chosen, &mut gates);
-        assert_eq!(chosen, [1, 2]);
-        assert_eq!(gates, [0.5, 0.5]);
-        route(&[3.0, 1.0, 3.0, 3.0], 2, &mut chosen, &mut gates);
-        assert_eq!(chosen, [0, 2], "ties go to the lower index");
-        route(&[0.0, 1.0, -5.0, 0.0], 2, &mut chosen, &mut gates);
-        assert_eq!(chosen, [0, 1]);
-        let e = 1.0f64.exp();
-        assert!((f64::from(gates[1]) - e / (1.0 + e)).abs() < 1e-6);
-        assert!((gates[0] + gates[1] - 1.0).abs() < 1e-6);
-    }
+	#[test]
+	fn routing_picks_the_largest_with_ties_to_the_lower_index() {
+		let mut chosen = [0u32; 2];
+		let mut gates = [0f32; 2];
+		route(&[0.5, 2.0, 2.0, -1.0], 2, &mut chosen, &mut gates);
+		assert_eq!(chosen, [1, 2]);
+		assert_eq!(gates, [0.5, 0.5]);
+		route(&[3.0, 1.0, 3.0, 3.0], 2, &mut chosen, &mut gates);
+		assert_eq!(chosen, [0, 2], "ties go to the lower index");
+		route(&[0.0, 1.0, -5.0, 0.0], 2, &mut chosen, &mut gates);
+		assert_eq!(chosen, [0, 1]);
+		let e = 1.0f64.exp();
+		assert!((f64::from(gates[1]) - e / (1.0 + e)).abs() < 1e-6);
+		assert!((gates[0] + gates[1] - 1.0).abs() < 1e-6);
+	}
 
-    #[test]
-    fn cross_entropy_matches_f64_and_its_gradient_sums_to_zero() {
-        let logits: Vec<f32> = (0..256)
-            .map(|i| ((i * 37 % 101) as f32 - 50.0) / 17.0)
-            .collect();
-        let mut grad = vec![0f32; 256];
-        let loss = cross_entropy(&logits, 7, 1.0, &mut grad);
-        let m = logits.iter().copied().fold(f32::MIN, f32::max) as f64;
-        let lse = m + logits
-            .iter()
-            .map(|&l| (l as f64 - m).exp())
-            .sum::<f64>()
-            .ln();
-        assert!((loss as f64 - (lse - logits[7] as f64)).abs() < 1e-5);
-        assert!(grad.iter().map(|&g| g as f64).sum::<f64>().abs() < 1e-5);
-        assert!(grad[7] < 0.0);
-    }
+	#[test]
+	fn cross_entropy_matches_f64_and_its_gradient_sums_to_zero() {
+		let logits: Vec<f32> = (0..256).map(|i| ((i * 37 % 101) as f32 - 50.0) / 17.0).collect();
+		let mut grad = vec![0f32; 256];
+		let loss = cross_entropy(&logits, 7, 1.0, &mut grad);
+		let m = logits.iter().copied().fold(f32::MIN, f32::max) as f64;
+		let lse = m + logits.iter().map(|&l| (l as f64 - m).exp()).sum::<f64>().ln();
+		assert!((loss as f64 - (lse - logits[7] as f64)).abs() < 1e-5);
+		assert!(grad.iter().map(|&g| g as f64).sum::<f64>().abs() < 1e-5);
+		assert!(grad[7] < 0.0);
+	}
 
-    #[test]
-    fn bias_helpers() {
-        let mut x = vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0];
-        add_bias(&mut x, &[10.0, 20.0, 30.0]);
-        assert_eq!(x, [11.0, 22.0, 33.0, 14.0, 25.0, 36.0]);
-        let mut sums = [0.0; 3];
-        column_sums(&x, 3, &mut sums);
-        assert_eq!(sums, [25.0, 47.0, 69.0]);
-    }
+	#[test]
+	fn bias_helpers() {
+		let mut x = vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0];
+		add_bias(&mut x, &[10.0, 20.0, 30.0]);
+		assert_eq!(x, [11.0, 22.0, 33.0, 14.0, 25.0, 36.0]);
+		let mut sums = [0.0; 3];
+		column_sums(&x, 3, &mut sums);
+		assert_eq!(sums, [25.0, 47.0, 69.0]);
+	}
 
-    #[test]
-    fn adamw_first_step_moves_by_about_lr() {
-        let step = AdamStep {
-            lr: 0.1,
-            beta1: 0.9,
-            beta2: 0.999,
-            eps: 1e-8,
-            weight_decay: 0.0,
-            correction1: 1.0 - 0.9,
-            correction2: 1.0 - 0.999,
-        };
-        let (mut w, mut m, mut v) = (vec![1.0, 1.0], vec![0.0; 2], vec![0.0; 2]);
-        adamw(&mut w, &[0.5, -2.0], &mut m, &mut v, &step, false);
-        assert!(
-            (w[0] - 0.9).abs() < 1e-4 && (w[1] - 1.1).abs() < 1e-4,
-            "{w:?}"
-        );
-        let mut decayed = vec![1.0];
-        adamw(
-            &mut decayed,
-            &[0.0],
-            &mut [0.0],
-            &mut [0.0],
-            &AdamStep {
-                weight_decay: 0.5,
-                ..step
-            },
-            true,
-        );
-        assert!((decayed[0] - 0.95).abs() < 1e-6);
-    }
+	#[test]
+	fn adamw_first_step_moves_by_about_lr() {
+		let step = AdamStep {
+			lr: 0.1,
+			beta1: 0.9,
+			beta2: 0.999,
+			eps: 1e-8,
+			weight_decay: 0.0,
+			correction1: 1.0 - 0.9,
+			correction2: 1.0 - 0.999,
+		};
+		let (mut w, mut m, mut v) = (vec![1.0, 1.0], vec![0.0; 2], vec![0.0; 2]);
+		adamw(&mut w, &[0.5, -2.0], &mut m, &mut v, &step, false);
+		assert!((w[0] - 0.9).abs() < 1e-4 && (w[1] - 1.1).abs() < 1e-4, "{w:?}");
+		let mut decayed = vec![1.0];
+		adamw(
+			&mut decayed,
+			&[0.0],
+			&mut [0.0],
+			&mut [0.0],
+			&AdamStep { weight_decay: 0.5, ..step },
+			true,
+		);
+		assert!((decayed[0] - 0.95).abs() < 1e-6);
+	}
 }

@@ -9,87 +9,74 @@ use crate::rng;
 /// A dataset: a sequence of bytes the model learns to continue.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Dataset {
-    pub bytes: Vec<u8>,
+	pub bytes: Vec<u8>,
 }
 
 /// The inputs and targets of one batch: for each of the `targets.len()` tokens, the `context`
 /// bytes before it (most recent last; zero before the start of the data) and the byte itself.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Batch {
-    pub context: usize,
-    /// `targets.len() × context` bytes, row-major.
-    pub contexts: Vec<u8>,
-    pub targets: Vec<u8>,
+	pub context: usize,
+	/// `targets.len() × context` bytes, row-major.
+	pub contexts: Vec<u8>,
+	pub targets: Vec<u8>,
 }
 
 impl Batch {
-    pub fn len(&self) -> usize {
-        self.targets.len()
-    }
+	pub fn len(&self) -> usize {
+		self.targets.len()
+	}
 
-    pub fn is_empty(&self) -> bool {
-        self.targets.is_empty()
-    }
+	pub fn is_empty(&self) -> bool {
+		self.targets.is_empty()
+	}
 
-    /// The context bytes of token `t`.
-    pub fn context_of(&self, t: usize) -> &[u8] {
-        &self.contexts[t * self.context..(t + 1) * self.context]
-    }
+	/// The context bytes of token `t`.
+	pub fn context_of(&self, t: usize) -> &[u8] {
+		&self.contexts[t * self.context..(t + 1) * self.context]
+	}
 }
 
 impl Dataset {
-    /// Read a file as a dataset.
-    pub fn from_file(path: &std::path::Path) -> std::io::Result<Self> {
-        Ok(Self {
-            bytes: std::fs::read(path)?,
-        })
-    }
+	/// Read a file as a dataset.
+	pub fn from_file(path: &std::path::Path) -> std::io::Result<Self> {
+		Ok(Self { bytes: std::fs::read(path)? })
+	}
 
-    /// The batch for positions `positions`.
-    pub fn batch_at(&self, context: usize, positions: impl IntoIterator<Item = usize>) -> Batch {
-        let mut contexts = Vec::new();
-        let mut targets = Vec::new();
-        for pos in positions {
-            for back in (1..=context).rev() {
-                contexts.push(if pos >= back {
-                    self.bytes[pos - back]
-                } else {
-                    0
-                });
-            }
-            targets.push(self.bytes[pos]);
-        }
-        Batch {
-            context,
-            contexts,
-            targets,
-        }
-    }
+	/// The batch for positions `positions`.
+	pub fn batch_at(&self, context: usize, positions: impl IntoIterator<Item = usize>) -> Batch {
+		let mut contexts = Vec::new();
+		let mut targets = Vec::new();
+		for pos in positions {
+			for back in (1..=context).rev() {
+				contexts.push(if pos >= back { self.bytes[pos - back] } else { 0 });
+			}
+			targets.push(self.bytes[pos]);
+		}
+		Batch { context, contexts, targets }
+	}
 
-    /// The training batch of `step`: `tokens` positions drawn uniformly (with replacement) from
-    /// stream `step` under `seed`. An empty dataset gives an empty batch.
-    pub fn training_batch(&self, context: usize, tokens: usize, seed: u64, step: u64) -> Batch {
-        let n = self.bytes.len() as u64;
-        if n == 0 {
-            return self.batch_at(context, core::iter::empty());
-        }
-        self.batch_at(
-            context,
-            (0..tokens as u64).map(|i| rng::below(seed, step, i, n) as usize),
-        )
-    }
+	/// The training batch of `step`: `tokens` positions drawn uniformly (with replacement) from
+	/// stream `step` under `seed`. An empty dataset gives an empty batch.
+	pub fn training_batch(&self, context: usize, tokens: usize, seed: u64, step: u64) -> Batch {
+		let n = self.bytes.len() as u64;
+		if n == 0 {
+			return self.batch_at(context, core::iter::empty());
+		}
+		self.batch_at(context, (0..tokens as u64).map(|i| rng::below(seed, step, i, n) as usize))
+	}
 
-    /// Every position in order, in batches of at most `tokens`: what evaluation scores.
-    pub fn sequential_batches(
-        &self,
-        context: usize,
-        tokens: usize,
-    ) -> impl Iterator<Item = Batch> + '_ {
-        let len = self.bytes.len();
-        (0..len)
-            .step_by(tokens.max(1))
-            .map(move |start| self.batch_at(context, start..(start + tokens.max(1)).min(len)))
-    }
+	/// Every position in order, in batches of at most `tokens`: what evaluation scores.
+	pub fn sequential_batches(
+		&self,
+		context: usize,
+		tokens: usize,
+	) -> impl Iterator<Item = Batch> + '_ {
+		let len = self.bytes.len();
+		(0..len)
+			.step_by(tokens.max(1))
+			.map(move |start| self.batch_at(context, start..(start + tokens.max(1)).min(len)))
+	}
 }
 
 /// A sparse random Markov source over bytes: after each `order`-byte context comes one of
@@ -98,140 +85,111 @@ impl Dataset {
 /// floor a model's validation cross-entropy can approach.
 #[derive(Clone, Debug)]
 pub struct MarkovSource {
-    pub order: usize,
-    pub branching: usize,
-    pub seed: u64,
+	pub order: usize,
+	pub branching: usize,
+	pub seed: u64,
 }
 
 impl MarkovSource {
-    /// The entropy rate in nats per byte.
-    pub fn entropy_rate(&self) -> f64 {
-        (self.branching as f64).ln()
-    }
+	/// The entropy rate in nats per byte.
+	pub fn entropy_rate(&self) -> f64 {
+		(self.branching as f64).ln()
+	}
 
-    /// The successors of a context (the `order` bytes before, most recent last).
-    fn successor(&self, context: &[u8], choice: u64) -> u8 {
-        // A context's successor set is a seeded partial shuffle of 0..=255; only the first
-        // `branching` entries are ever used.
-        let key = context.iter().fold(0u64, |k, &b| (k << 8) | u64::from(b));
-        let mut pool: [u8; 256] = core::array::from_fn(|i| i as u8);
-        for i in 0..=choice as usize {
-            let j = i + rng::below(self.seed, key, i as u64, (256 - i) as u64) as usize;
-            pool.swap(i, j);
-        }
-        pool[choice as usize]
-    }
+	/// The successors of a context (the `order` bytes before, most recent last).
+	fn successor(&self, context: &[u8], choice: u64) -> u8 {
+		// A context's successor set is a seeded partial shuffle of 0..=255; only the first
+		// `branching` entries are ever used.
+		let key = context.iter().fold(0u64, |k, &b| (k << 8) | u64::from(b));
+		let mut pool: [u8; 256] = core::array::from_fn(|i| i as u8);
+		for i in 0..=choice as usize {
+			let j = i + rng::below(self.seed, key, i as u64, (256 - i) as u64) as usize;
+			pool.swap(i, j);
+		}
+		pool[choice as usize]
+	}
 
-    /// `len` bytes of the source, starting from an all-zero context. Deterministic in the seed;
-    /// `stream` selects an independent sample (e.g. 0 for training, 1 for validation).
-    pub fn generate(&self, len: usize, stream: u64) -> Dataset {
-        assert!(
-            (1..=256).contains(&self.branching),
-            "branching must be in 1..=256"
-        );
-        assert!(
-            self.order <= 7,
-            "contexts longer than 7 bytes are not supported"
-        );
-        let mut bytes = Vec::with_capacity(len);
-        let mut context = vec![0u8; self.order];
-        for i in 0..len {
-            let choice = rng::below(
-                self.seed ^ rng::mix64(stream + 1),
-                u64::MAX,
-                i as u64,
-                self.branching as u64,
-            );
-            let next = self.successor(&context, choice);
-            bytes.push(next);
-            if self.order > 0 {
-                context.rotate_left(1);
-                context[self.order - 1] = next;
-            }
-        }
-        Dataset { bytes }
-    }
+	/// `len` bytes of the source, starting from an all-zero context. Deterministic in the seed;
+	/// `stream` selects an independent sample (e.g. 0 for training, 1 for validation).
+	pub fn generate(&self, len: usize, stream: u64) -> Dataset {
+		assert!((1..=256).contains(&self.branching), "branching must be in 1..=256");
+		assert!(self.order <= 7, "contexts longer than 7 bytes are not supported");
+		let mut bytes = Vec::with_capacity(len);
+		let mut context = vec![0u8; self.order];
+		for i in 0..len {
+			let choice = rng::below(
+				self.seed ^ rng::mix64(stream + 1),
+				u64::MAX,
+				i as u64,
+				self.branching as u64,
+			);
+			let next = self.successor(&context, choice);
+			bytes.push(next);
+			if self.order > 0 {
+				context.rotate_left(1);
+				context[self.order - 1] = next;
+			}
+		}
+		Dataset { bytes }
+	}
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use std::collections::{BTreeMap, BTreeSet};
+	use super::*;
+	use std::collections::{BTreeMap, BTreeSet};
 
-    #[test]
-    fn markov_source_has_the_declared_branching() {
-        let src = MarkovSource {
-            order: 1,
-            branching: 4,
-            seed: 11,
-        };
-        let data = src.generate(200_000, 0);
-        let mut successors: BTreeMap<u8, BTreeSet<u8>> = BTreeMap::new();
-        for w in data.bytes.windows(2) {
-            successors.entry(w[0]).or_default().insert(w[1]);
-        }
-        assert!(successors.values().all(|s| s.len() <= 4));
-        assert!(
-            successors.values().filter(|s| s.len() == 4).count() > 10,
-            "most contexts branch 4 ways"
-        );
-        assert_eq!(data, src.generate(200_000, 0), "deterministic");
-        assert_ne!(
-            data.bytes[..1000],
-            src.generate(1000, 1).bytes[..],
-            "streams differ"
-        );
-        assert!((src.entropy_rate() - 4f64.ln()).abs() < 1e-12);
-    }
+	#[test]
+	fn markov_source_has_the_declared_branching() {
+		let src = MarkovSource { order: 1, branching: 4, seed: 11 };
+		let data = src.generate(200_000, 0);
+		let mut successors: BTreeMap<u8, BTreeSet<u8>> = BTreeMap::new();
+		for w in data.bytes.windows(2) {
+			successors.entry(w[0]).or_default().insert(w[1]);
+		}
+		assert!(successors.values().all(|s| s.len() <= 4));
+		assert!(
+			successors.values().filter(|s| s.len() == 4).count() > 10,
+			"most contexts branch 4 ways"
+		);
+		assert_eq!(data, src.generate(200_000, 0), "deterministic");
+		assert_ne!(data.bytes[..1000], src.generate(1000, 1).bytes[..], "streams differ");
+		assert!((src.entropy_rate() - 4f64.ln()).abs() < 1e-12);
+	}
 
-    #[test]
-    fn empirical_conditional_entropy_matches_the_rate() {
-        let src = MarkovSource {
-            order: 1,
-            branching: 8,
-            seed: 5,
-        };
-        let data = src.generate(400_000, 0);
-        let mut pair = BTreeMap::<(u8, u8), f64>::new();
-        let mut single = BTreeMap::<u8, f64>::new();
-        for w in data.bytes.windows(2) {
-            *pair.entry((w[0], w[1])).or_default() += 1.0;
-            *single.entry(w[0]).or_default() += 1.0;
-        }
-        let n = (data.bytes.len() - 1) as f64;
-        let h: f64 = pair
-            .iter()
-            .map(|(&(a, _), &c)| -(c / n) * (c / single[&a]).ln())
-            .sum();
-        assert!(
-            (h - src.entropy_rate()).abs() < 0.01,
-            "{h} vs {}",
-            src.entropy_rate()
-        );
-    }
+	#[test]
+	fn empirical_conditional_entropy_matches_the_rate() {
+		let src = MarkovSource { order: 1, branching: 8, seed: 5 };
+		let data = src.generate(400_000, 0);
+		let mut pair = BTreeMap::<(u8, u8), f64>::new();
+		let mut single = BTreeMap::<u8, f64>::new();
+		for w in data.bytes.windows(2) {
+			*pair.entry((w[0], w[1])).or_default() += 1.0;
+			*single.entry(w[0]).or_default() += 1.0;
+		}
+		let n = (data.bytes.len() - 1) as f64;
+		let h: f64 = pair.iter().map(|(&(a, _), &c)| -(c / n) * (c / single[&a]).ln()).sum();
+		assert!((h - src.entropy_rate()).abs() < 0.01, "{h} vs {}", src.entropy_rate());
+	}
 
-    #[test]
-    fn batches_are_a_function_of_seed_and_step() {
-        let data = Dataset {
-            bytes: (0..=255u8).cycle().take(1000).collect(),
-        };
-        let a = data.training_batch(3, 16, 42, 7);
-        assert_eq!(a, data.training_batch(3, 16, 42, 7));
-        assert_ne!(a, data.training_batch(3, 16, 42, 8));
-        assert_eq!(a.len(), 16);
-        for t in 0..a.len() {
-            let ctx = a.context_of(t);
-            // In this cyclic data the context is the three bytes before the target.
-            if ctx[0] != 0 || ctx[1] != 0 {
-                assert_eq!(ctx[2].wrapping_add(1), a.targets[t]);
-            }
-        }
-        let first = data.batch_at(3, [0, 1]);
-        assert_eq!(first.contexts, vec![0, 0, 0, 0, 0, 0]);
-        let all: usize = data.sequential_batches(3, 300).map(|b| b.len()).sum();
-        assert_eq!(all, 1000);
-        assert!(Dataset { bytes: vec![] }
-            .training_batch(2, 4, 1, 1)
-            .is_empty());
-    }
+	#[test]
+	fn batches_are_a_function_of_seed_and_step() {
+		let data = Dataset { bytes: (0..=255u8).cycle().take(1000).collect() };
+		let a = data.training_batch(3, 16, 42, 7);
+		assert_eq!(a, data.training_batch(3, 16, 42, 7));
+		assert_ne!(a, data.training_batch(3, 16, 42, 8));
+		assert_eq!(a.len(), 16);
+		for t in 0..a.len() {
+			let ctx = a.context_of(t);
+			// In this cyclic data the context is the three bytes before the target.
+			if ctx[0] != 0 || ctx[1] != 0 {
+				assert_eq!(ctx[2].wrapping_add(1), a.targets[t]);
+			}
+		}
+		let first = data.batch_at(3, [0, 1]);
+		assert_eq!(first.contexts, vec![0, 0, 0, 0, 0, 0]);
+		let all: usize = data.sequential_batches(3, 300).map(|b| b.len()).sum();
+		assert_eq!(all, 1000);
+		assert!(Dataset { bytes: vec![] }.training_batch(2, 4, 1, 1).is_empty());
+	}
 }

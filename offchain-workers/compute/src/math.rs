@@ -17,193 +17,172 @@ const EXP_UNDERFLOW: f32 = -103.972_08;
 /// 2^k for k in [-126, 127], built from its bits (exact).
 #[inline(always)]
 fn pow2i(k: i32) -> f32 {
-    f32::from_bits(((k + 127) as u32) << 23)
+	f32::from_bits(((k + 127) as u32) << 23)
 }
 
 /// e^x. NaN for NaN; +inf above ~88.72; +0 below ~-103.97.
 #[inline]
 pub fn exp(x: f32) -> f32 {
-    if x.is_nan() {
-        return x;
-    }
-    if x > EXP_OVERFLOW {
-        return f32::INFINITY;
-    }
-    if x < EXP_UNDERFLOW {
-        return 0.0;
-    }
-    // x = n·ln2 + r with |r| ≤ ln2/2.
-    let n = x.mul_add(LOG2_E, ROUND_MAGIC) - ROUND_MAGIC;
-    let r = (-n).mul_add(LN2_HI, x);
-    let r = (-n).mul_add(LN2_LO, r);
-    // e^r by its Taylor polynomial to degree 7 (truncation < 1e-8 relative on |r| ≤ 0.35).
-    let mut p: f32 = 1.0 / 5040.0;
-    p = p.mul_add(r, 1.0 / 720.0);
-    p = p.mul_add(r, 1.0 / 120.0);
-    p = p.mul_add(r, 1.0 / 24.0);
-    p = p.mul_add(r, 1.0 / 6.0);
-    p = p.mul_add(r, 0.5);
-    p = p.mul_add(r, 1.0);
-    p = p.mul_add(r, 1.0);
-    // p · 2^n in two exact-or-once-rounded steps, so subnormal results round only once.
-    let n = n as i32;
-    let half = n / 2;
-    p * pow2i(half) * pow2i(n - half)
+	if x.is_nan() {
+		return x;
+	}
+	if x > EXP_OVERFLOW {
+		return f32::INFINITY;
+	}
+	if x < EXP_UNDERFLOW {
+		return 0.0;
+	}
+	// x = n·ln2 + r with |r| ≤ ln2/2.
+	let n = x.mul_add(LOG2_E, ROUND_MAGIC) - ROUND_MAGIC;
+	let r = (-n).mul_add(LN2_HI, x);
+	let r = (-n).mul_add(LN2_LO, r);
+	// e^r by its Taylor polynomial to degree 7 (truncation < 1e-8 relative on |r| ≤ 0.35).
+	let mut p: f32 = 1.0 / 5040.0;
+	p = p.mul_add(r, 1.0 / 720.0);
+	p = p.mul_add(r, 1.0 / 120.0);
+	p = p.mul_add(r, 1.0 / 24.0);
+	p = p.mul_add(r, 1.0 / 6.0);
+	p = p.mul_add(r, 0.5);
+	p = p.mul_add(r, 1.0);
+	p = p.mul_add(r, 1.0);
+	// p · 2^n in two exact-or-once-rounded steps, so subnormal results round only once.
+	let n = n as i32;
+	let half = n / 2;
+	p * pow2i(half) * pow2i(n - half)
 }
 
 /// Natural logarithm. NaN for NaN and negative inputs, -inf for ±0, +inf for +inf.
 #[inline]
 pub fn ln(x: f32) -> f32 {
-    if x.is_nan() || x < 0.0 {
-        return f32::NAN;
-    }
-    if x == 0.0 {
-        return f32::NEG_INFINITY;
-    }
-    if x == f32::INFINITY {
-        return x;
-    }
-    // Normalise subnormals exactly.
-    let (x, bias) = if x < f32::MIN_POSITIVE {
-        (x * pow2i(23), -23)
-    } else {
-        (x, 0)
-    };
-    let bits = x.to_bits();
-    let mut e = ((bits >> 23) & 0xff) as i32 - 127 + bias;
-    let mut m = f32::from_bits((bits & 0x007f_ffff) | 0x3f80_0000);
-    if m > std::f32::consts::SQRT_2 {
-        m *= 0.5;
-        e += 1;
-    }
-    // ln m = 2 atanh(s), s = (m-1)/(m+1), |s| ≤ 0.172; m - 1 is exact (Sterbenz).
-    let s = (m - 1.0) / (m + 1.0);
-    let z = s * s;
-    let mut p: f32 = 1.0 / 11.0;
-    p = p.mul_add(z, 1.0 / 9.0);
-    p = p.mul_add(z, 1.0 / 7.0);
-    p = p.mul_add(z, 1.0 / 5.0);
-    p = p.mul_add(z, 1.0 / 3.0);
-    let ln_m = 2.0 * (s * z).mul_add(p, s);
-    let e = e as f32;
-    e.mul_add(LN2_HI, e.mul_add(LN2_LO, ln_m))
+	if x.is_nan() || x < 0.0 {
+		return f32::NAN;
+	}
+	if x == 0.0 {
+		return f32::NEG_INFINITY;
+	}
+	if x == f32::INFINITY {
+		return x;
+	}
+	// Normalise subnormals exactly.
+	let (x, bias) = if x < f32::MIN_POSITIVE { (x * pow2i(23), -23) } else { (x, 0) };
+	let bits = x.to_bits();
+	let mut e = ((bits >> 23) & 0xff) as i32 - 127 + bias;
+	let mut m = f32::from_bits((bits & 0x007f_ffff) | 0x3f80_0000);
+	if m > std::f32::consts::SQRT_2 {
+		m *= 0.5;
+		e += 1;
+	}
+	// ln m = 2 atanh(s), s = (m-1)/(m+1), |s| ≤ 0.172; m - 1 is exact (Sterbenz).
+	let s = (m - 1.0) / (m + 1.0);
+	let z = s * s;
+	let mut p: f32 = 1.0 / 11.0;
+	p = p.mul_add(z, 1.0 / 9.0);
+	p = p.mul_add(z, 1.0 / 7.0);
+	p = p.mul_add(z, 1.0 / 5.0);
+	p = p.mul_add(z, 1.0 / 3.0);
+	let ln_m = 2.0 * (s * z).mul_add(p, s);
+	let e = e as f32;
+	e.mul_add(LN2_HI, e.mul_add(LN2_LO, ln_m))
 }
 
 /// The logistic function 1 / (1 + e^-x).
 #[inline]
 pub fn sigmoid(x: f32) -> f32 {
-    1.0 / (1.0 + exp(-x))
+	1.0 / (1.0 + exp(-x))
 }
 
 /// SiLU (swish): x · sigmoid(x), the expert FFN's activation.
 #[inline]
 pub fn silu(x: f32) -> f32 {
-    x / (1.0 + exp(-x))
+	x / (1.0 + exp(-x))
 }
 
 /// d silu(x) / dx = σ(x) · (1 + x · (1 - σ(x))).
 #[inline]
 pub fn silu_grad(x: f32) -> f32 {
-    let s = sigmoid(x);
-    s * x.mul_add(1.0 - s, 1.0)
+	let s = sigmoid(x);
+	s * x.mul_add(1.0 - s, 1.0)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+	use super::*;
 
-    /// Distance in units in the last place between two finite f32 of the same sign.
-    fn ulps(a: f32, b: f32) -> u32 {
-        (a.to_bits() as i64 - b.to_bits() as i64).unsigned_abs() as u32
-    }
+	/// Distance in units in the last place between two finite f32 of the same sign.
+	fn ulps(a: f32, b: f32) -> u32 {
+		(a.to_bits() as i64 - b.to_bits() as i64).unsigned_abs() as u32
+	}
 
-    /// Every `stride`-th f32 bit pattern in [lo, hi].
-    fn sweep(lo: f32, hi: f32, stride: u32) -> impl Iterator<Item = f32> {
-        (0..=u32::MAX)
-            .step_by(stride as usize)
-            .map(f32::from_bits)
-            .filter(move |x| *x >= lo && *x <= hi)
-    }
+	/// Every `stride`-th f32 bit pattern in [lo, hi].
+	fn sweep(lo: f32, hi: f32, stride: u32) -> impl Iterator<Item = f32> {
+		(0..=u32::MAX)
+			.step_by(stride as usize)
+			.map(f32::from_bits)
+			.filter(move |x| *x >= lo && *x <= hi)
+	}
 
-    #[test]
-    fn exp_is_within_two_ulp_of_the_true_value() {
-        let mut worst = 0;
-        for x in sweep(EXP_UNDERFLOW, EXP_OVERFLOW, 997) {
-            let truth = (x as f64).exp() as f32;
-            if truth < f32::MIN_POSITIVE {
-                // Subnormal results: absolute error of at most one subnormal step.
-                assert!(
-                    (exp(x) - truth).abs() <= f32::from_bits(1) * 2.0,
-                    "exp({x})"
-                );
-                continue;
-            }
-            let err = ulps(exp(x), truth);
-            worst = worst.max(err);
-            assert!(
-                err <= 2,
-                "exp({x}) = {} but e^x = {truth} ({err} ulp)",
-                exp(x)
-            );
-        }
-        println!("exp: worst error {worst} ulp");
-    }
+	#[test]
+	fn exp_is_within_two_ulp_of_the_true_value() {
+		let mut worst = 0;
+		for x in sweep(EXP_UNDERFLOW, EXP_OVERFLOW, 997) {
+			let truth = (x as f64).exp() as f32;
+			if truth < f32::MIN_POSITIVE {
+				// Subnormal results: absolute error of at most one subnormal step.
+				assert!((exp(x) - truth).abs() <= f32::from_bits(1) * 2.0, "exp({x})");
+				continue;
+			}
+			let err = ulps(exp(x), truth);
+			worst = worst.max(err);
+			assert!(err <= 2, "exp({x}) = {} but e^x = {truth} ({err} ulp)", exp(x));
+		}
+		println!("exp: worst error {worst} ulp");
+	}
 
-    #[test]
-    fn exp_special_values() {
-        assert_eq!(exp(0.0), 1.0);
-        assert_eq!(exp(-0.0), 1.0);
-        assert_eq!(exp(f32::INFINITY), f32::INFINITY);
-        assert_eq!(exp(f32::NEG_INFINITY), 0.0);
-        assert_eq!(exp(100.0), f32::INFINITY);
-        assert_eq!(exp(-200.0), 0.0);
-        assert!(exp(f32::NAN).is_nan());
-    }
+	#[test]
+	fn exp_special_values() {
+		assert_eq!(exp(0.0), 1.0);
+		assert_eq!(exp(-0.0), 1.0);
+		assert_eq!(exp(f32::INFINITY), f32::INFINITY);
+		assert_eq!(exp(f32::NEG_INFINITY), 0.0);
+		assert_eq!(exp(100.0), f32::INFINITY);
+		assert_eq!(exp(-200.0), 0.0);
+		assert!(exp(f32::NAN).is_nan());
+	}
 
-    #[test]
-    fn ln_is_within_two_ulp_of_the_true_value() {
-        let mut worst = 0;
-        for x in sweep(f32::from_bits(1), f32::MAX, 991) {
-            let truth = (x as f64).ln() as f32;
-            let err = ulps(ln(x), truth);
-            worst = worst.max(err);
-            assert!(
-                err <= 2,
-                "ln({x}) = {} but ln x = {truth} ({err} ulp)",
-                ln(x)
-            );
-        }
-        println!("ln: worst error {worst} ulp");
-    }
+	#[test]
+	fn ln_is_within_two_ulp_of_the_true_value() {
+		let mut worst = 0;
+		for x in sweep(f32::from_bits(1), f32::MAX, 991) {
+			let truth = (x as f64).ln() as f32;
+			let err = ulps(ln(x), truth);
+			worst = worst.max(err);
+			assert!(err <= 2, "ln({x}) = {} but ln x = {truth} ({err} ulp)", ln(x));
+		}
+		println!("ln: worst error {worst} ulp");
+	}
 
-    #[test]
-    fn ln_special_values() {
-        assert_eq!(ln(1.0), 0.0);
-        assert_eq!(ln(0.0), f32::NEG_INFINITY);
-        assert_eq!(ln(-0.0), f32::NEG_INFINITY);
-        assert_eq!(ln(f32::INFINITY), f32::INFINITY);
-        assert!(ln(-1.0).is_nan());
-        assert!(ln(f32::NAN).is_nan());
-    }
+	#[test]
+	fn ln_special_values() {
+		assert_eq!(ln(1.0), 0.0);
+		assert_eq!(ln(0.0), f32::NEG_INFINITY);
+		assert_eq!(ln(-0.0), f32::NEG_INFINITY);
+		assert_eq!(ln(f32::INFINITY), f32::INFINITY);
+		assert!(ln(-1.0).is_nan());
+		assert!(ln(f32::NAN).is_nan());
+	}
 
-    #[test]
-    fn silu_and_its_gradient_match_f64() {
-        for i in -4000..=4000 {
-            let x = i as f32 / 100.0;
-            let xd = x as f64;
-            let sig = 1.0 / (1.0 + (-xd).exp());
-            let want = xd * sig;
-            let want_grad = sig * (1.0 + xd * (1.0 - sig));
-            assert!(
-                (silu(x) as f64 - want).abs() <= 4e-7 * want.abs().max(1e-3),
-                "silu({x})"
-            );
-            assert!(
-                (silu_grad(x) as f64 - want_grad).abs() <= 1e-6,
-                "silu'({x})"
-            );
-        }
-        assert_eq!(silu(-1000.0), -0.0);
-        assert_eq!(silu(1000.0), 1000.0);
-    }
+	#[test]
+	fn silu_and_its_gradient_match_f64() {
+		for i in -4000..=4000 {
+			let x = i as f32 / 100.0;
+			let xd = x as f64;
+			let sig = 1.0 / (1.0 + (-xd).exp());
+			let want = xd * sig;
+			let want_grad = sig * (1.0 + xd * (1.0 - sig));
+			assert!((silu(x) as f64 - want).abs() <= 4e-7 * want.abs().max(1e-3), "silu({x})");
+			assert!((silu_grad(x) as f64 - want_grad).abs() <= 1e-6, "silu'({x})");
+		}
+		assert_eq!(silu(-1000.0), -0.0);
+		assert_eq!(silu(1000.0), 1000.0);
+	}
 }

@@ -13,126 +13,114 @@
 /// A read-only `rows × cols` matrix view: element `(r, c)` is `data[r * row_stride + c * col_stride]`.
 #[derive(Clone, Copy, Debug)]
 pub struct MatRef<'a> {
-    pub data: &'a [f32],
-    pub rows: usize,
-    pub cols: usize,
-    pub row_stride: usize,
-    pub col_stride: usize,
+	pub data: &'a [f32],
+	pub rows: usize,
+	pub cols: usize,
+	pub row_stride: usize,
+	pub col_stride: usize,
 }
 
 impl<'a> MatRef<'a> {
-    /// A row-major `rows × cols` matrix.
-    pub fn row_major(data: &'a [f32], rows: usize, cols: usize) -> Self {
-        Self {
-            data,
-            rows,
-            cols,
-            row_stride: cols,
-            col_stride: 1,
-        }
-    }
+	/// A row-major `rows × cols` matrix.
+	pub fn row_major(data: &'a [f32], rows: usize, cols: usize) -> Self {
+		Self { data, rows, cols, row_stride: cols, col_stride: 1 }
+	}
 
-    /// The transpose, as a view of the same data.
-    pub fn t(self) -> Self {
-        Self {
-            data: self.data,
-            rows: self.cols,
-            cols: self.rows,
-            row_stride: self.col_stride,
-            col_stride: self.row_stride,
-        }
-    }
+	/// The transpose, as a view of the same data.
+	pub fn t(self) -> Self {
+		Self {
+			data: self.data,
+			rows: self.cols,
+			cols: self.rows,
+			row_stride: self.col_stride,
+			col_stride: self.row_stride,
+		}
+	}
 
-    #[inline(always)]
-    fn at(&self, r: usize, c: usize) -> f32 {
-        self.data[r * self.row_stride + c * self.col_stride]
-    }
+	#[inline(always)]
+	fn at(&self, r: usize, c: usize) -> f32 {
+		self.data[r * self.row_stride + c * self.col_stride]
+	}
 
-    /// Whether every element the view names lies inside `data`.
-    fn in_bounds(&self) -> bool {
-        if self.rows == 0 || self.cols == 0 {
-            return true;
-        }
-        let last = (self.rows - 1).checked_mul(self.row_stride).and_then(|r| {
-            (self.cols - 1)
-                .checked_mul(self.col_stride)
-                .and_then(|c| r.checked_add(c))
-        });
-        matches!(last, Some(last) if last < self.data.len())
-    }
+	/// Whether every element the view names lies inside `data`.
+	fn in_bounds(&self) -> bool {
+		if self.rows == 0 || self.cols == 0 {
+			return true;
+		}
+		let last = (self.rows - 1).checked_mul(self.row_stride).and_then(|r| {
+			(self.cols - 1).checked_mul(self.col_stride).and_then(|c| r.checked_add(c))
+		});
+		matches!(last, Some(last) if last < self.data.len())
+	}
 }
 
 /// Which implementation evaluates the chains. All give the same bits; `Auto` picks the fastest
 /// the CPU supports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kernel {
-    Auto,
-    /// `f32::mul_add` loops: any platform.
-    Portable,
-    /// AVX2 + FMA register-blocked microkernel (x86-64 only; detected at run time).
-    Avx2Fma,
+	Auto,
+	/// `f32::mul_add` loops: any platform.
+	Portable,
+	/// AVX2 + FMA register-blocked microkernel (x86-64 only; detected at run time).
+	Avx2Fma,
 }
 
 impl Kernel {
-    /// Whether this kernel can run on this CPU.
-    pub fn is_available(self) -> bool {
-        match self {
-            Kernel::Auto | Kernel::Portable => true,
-            Kernel::Avx2Fma => avx2_fma_detected(),
-        }
-    }
+	/// Whether this kernel can run on this CPU.
+	pub fn is_available(self) -> bool {
+		match self {
+			Kernel::Auto | Kernel::Portable => true,
+			Kernel::Avx2Fma => avx2_fma_detected(),
+		}
+	}
 
-    fn resolve(self) -> Kernel {
-        match self {
-            Kernel::Auto if avx2_fma_detected() => Kernel::Avx2Fma,
-            Kernel::Auto => Kernel::Portable,
-            other => other,
-        }
-    }
+	fn resolve(self) -> Kernel {
+		match self {
+			Kernel::Auto if avx2_fma_detected() => Kernel::Avx2Fma,
+			Kernel::Auto => Kernel::Portable,
+			other => other,
+		}
+	}
 }
 
 fn avx2_fma_detected() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma")
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        false
-    }
+	#[cfg(target_arch = "x86_64")]
+	{
+		std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma")
+	}
+	#[cfg(not(target_arch = "x86_64"))]
+	{
+		false
+	}
 }
 
 /// Why a product could not be computed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MatmulError {
-    /// `A` is m×k, `B` must be k×n and `C` m×n.
-    ShapeMismatch {
-        a: (usize, usize),
-        b: (usize, usize),
-        c: usize,
-    },
-    /// A view reaches past the end of its data.
-    OutOfBounds(&'static str),
-    /// The requested kernel does not run on this CPU.
-    KernelUnavailable(Kernel),
+	/// `A` is m×k, `B` must be k×n and `C` m×n.
+	ShapeMismatch { a: (usize, usize), b: (usize, usize), c: usize },
+	/// A view reaches past the end of its data.
+	OutOfBounds(&'static str),
+	/// The requested kernel does not run on this CPU.
+	KernelUnavailable(Kernel),
 }
 
 impl std::fmt::Display for MatmulError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            MatmulError::ShapeMismatch { a, b, c } => write!(
-                f,
-                "cannot multiply a {}x{} by a {}x{} matrix into {c} elements",
-                a.0, a.1, b.0, b.1
-            ),
-            MatmulError::OutOfBounds(which) => {
-                write!(f, "matrix view {which} reaches past its data")
-            }
-            MatmulError::KernelUnavailable(k) => {
-                write!(f, "kernel {k:?} is not supported by this CPU")
-            }
-        }
-    }
+	fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+		match self {
+			MatmulError::ShapeMismatch { a, b, c } => write!(
+				f,
+				"cannot multiply a {}x{} by a {}x{} matrix into {c} elements",
+				a.0, a.1, b.0, b.1
+			),
+			MatmulError::OutOfBounds(which) => {
+				write!(f, "matrix view {which} reaches past its data")
+			},
+			MatmulError::KernelUnavailable(k) => {
+				write!(f, "kernel {k:?} is not supported by this CPU")
+			},
+		}
+	}
 }
 
 impl std::error::Error for MatmulError {}
@@ -144,295 +132,280 @@ const NR: usize = 16;
 
 /// `c` (row-major m×n) = `a` (m×k) · `b` (k×n), on `threads` threads (at least one).
 pub fn matmul(
-    a: MatRef<'_>,
-    b: MatRef<'_>,
-    c: &mut [f32],
-    threads: usize,
-    kernel: Kernel,
+	a: MatRef<'_>,
+	b: MatRef<'_>,
+	c: &mut [f32],
+	threads: usize,
+	kernel: Kernel,
 ) -> Result<(), MatmulError> {
-    let (m, k, n) = (a.rows, a.cols, b.cols);
-    if b.rows != k || c.len() != m * n {
-        return Err(MatmulError::ShapeMismatch {
-            a: (a.rows, a.cols),
-            b: (b.rows, b.cols),
-            c: c.len(),
-        });
-    }
-    if !a.in_bounds() {
-        return Err(MatmulError::OutOfBounds("A"));
-    }
-    if !b.in_bounds() {
-        return Err(MatmulError::OutOfBounds("B"));
-    }
-    if !kernel.is_available() {
-        return Err(MatmulError::KernelUnavailable(kernel));
-    }
-    if m == 0 || n == 0 {
-        return Ok(());
-    }
-    let kernel = kernel.resolve();
-    let packed = (kernel == Kernel::Avx2Fma).then(|| pack_b(&b));
+	let (m, k, n) = (a.rows, a.cols, b.cols);
+	if b.rows != k || c.len() != m * n {
+		return Err(MatmulError::ShapeMismatch {
+			a: (a.rows, a.cols),
+			b: (b.rows, b.cols),
+			c: c.len(),
+		});
+	}
+	if !a.in_bounds() {
+		return Err(MatmulError::OutOfBounds("A"));
+	}
+	if !b.in_bounds() {
+		return Err(MatmulError::OutOfBounds("B"));
+	}
+	if !kernel.is_available() {
+		return Err(MatmulError::KernelUnavailable(kernel));
+	}
+	if m == 0 || n == 0 {
+		return Ok(());
+	}
+	let kernel = kernel.resolve();
+	let packed = (kernel == Kernel::Avx2Fma).then(|| pack_b(&b));
 
-    // Contiguous bands of whole tiles, one per thread.
-    let threads = threads.max(1).min(m.div_ceil(MR));
-    let band_rows = m.div_ceil(MR).div_ceil(threads) * MR;
-    std::thread::scope(|scope| {
-        let mut first_row = 0;
-        let mut bands = c.chunks_mut(band_rows * n).peekable();
-        while let Some(band) = bands.next() {
-            let (start, rows) = (first_row, band.len() / n);
-            first_row += rows;
-            let packed = packed.as_deref();
-            let mut work = move || match packed {
-                Some(panels) => avx2_band(&a, &b, panels, band, start, rows),
-                None => portable_band(&a, &b, band, start, rows, 0, n),
-            };
-            // The last band runs on the calling thread.
-            if bands.peek().is_some() {
-                scope.spawn(work);
-            } else {
-                work();
-            }
-        }
-    });
-    Ok(())
+	// Contiguous bands of whole tiles, one per thread.
+	let threads = threads.max(1).min(m.div_ceil(MR));
+	let band_rows = m.div_ceil(MR).div_ceil(threads) * MR;
+	std::thread::scope(|scope| {
+		let mut first_row = 0;
+		let mut bands = c.chunks_mut(band_rows * n).peekable();
+		while let Some(band) = bands.next() {
+			let (start, rows) = (first_row, band.len() / n);
+			first_row += rows;
+			let packed = packed.as_deref();
+			let mut work = move || match packed {
+				Some(panels) => avx2_band(&a, &b, panels, band, start, rows),
+				None => portable_band(&a, &b, band, start, rows, 0, n),
+			};
+			// The last band runs on the calling thread.
+			if bands.peek().is_some() {
+				scope.spawn(work);
+			} else {
+				work();
+			}
+		}
+	});
+	Ok(())
 }
 
 /// The reference evaluation of rows `first_row..first_row + rows`, columns `col0..col1`.
 fn portable_band(
-    a: &MatRef<'_>,
-    b: &MatRef<'_>,
-    band: &mut [f32],
-    first_row: usize,
-    rows: usize,
-    col0: usize,
-    col1: usize,
+	a: &MatRef<'_>,
+	b: &MatRef<'_>,
+	band: &mut [f32],
+	first_row: usize,
+	rows: usize,
+	col0: usize,
+	col1: usize,
 ) {
-    let n = b.cols;
-    for r in 0..rows {
-        let i = first_row + r;
-        for j in col0..col1 {
-            let mut acc = 0.0f32;
-            for kk in 0..a.cols {
-                acc = a.at(i, kk).mul_add(b.at(kk, j), acc);
-            }
-            band[r * n + j] = acc;
-        }
-    }
+	let n = b.cols;
+	for r in 0..rows {
+		let i = first_row + r;
+		for j in col0..col1 {
+			let mut acc = 0.0f32;
+			for kk in 0..a.cols {
+				acc = a.at(i, kk).mul_add(b.at(kk, j), acc);
+			}
+			band[r * n + j] = acc;
+		}
+	}
 }
 
 /// `B` as panels of `NR` columns, each stored k-major (`NR` consecutive values per k), which
 /// is the order the microkernel streams them in. Only whole panels are packed; the ragged
 /// right edge is evaluated by the portable loop.
 fn pack_b(b: &MatRef<'_>) -> Vec<f32> {
-    let panels = b.cols / NR;
-    let mut packed = Vec::with_capacity(panels * NR * b.rows);
-    for p in 0..panels {
-        for kk in 0..b.rows {
-            for j in 0..NR {
-                packed.push(b.at(kk, p * NR + j));
-            }
-        }
-    }
-    packed
+	let panels = b.cols / NR;
+	let mut packed = Vec::with_capacity(panels * NR * b.rows);
+	for p in 0..panels {
+		for kk in 0..b.rows {
+			for j in 0..NR {
+				packed.push(b.at(kk, p * NR + j));
+			}
+		}
+	}
+	packed
 }
 
 fn avx2_band(
-    a: &MatRef<'_>,
-    b: &MatRef<'_>,
-    panels: &[f32],
-    band: &mut [f32],
-    first_row: usize,
-    rows: usize,
+	a: &MatRef<'_>,
+	b: &MatRef<'_>,
+	panels: &[f32],
+	band: &mut [f32],
+	first_row: usize,
+	rows: usize,
 ) {
-    let (k, n) = (a.cols, b.cols);
-    let full_cols = (n / NR) * NR;
-    let full_rows = (rows / MR) * MR;
-    for p in 0..n / NR {
-        let panel = &panels[p * NR * k..(p + 1) * NR * k];
-        for r0 in (0..full_rows).step_by(MR) {
-            // SAFETY: `Kernel::Avx2Fma` is only resolved when the CPU has AVX2 and FMA.
-            #[cfg(target_arch = "x86_64")]
-            unsafe {
-                avx2::tile(a, first_row + r0, panel, &mut band[r0 * n + p * NR..], n)
-            };
-        }
-    }
-    // Ragged edges: the bottom rows of the band and the right columns.
-    if full_rows < rows {
-        portable_band(
-            a,
-            b,
-            &mut band[full_rows * n..],
-            first_row + full_rows,
-            rows - full_rows,
-            0,
-            full_cols,
-        );
-    }
-    portable_band(a, b, band, first_row, rows, full_cols, n);
+	let (k, n) = (a.cols, b.cols);
+	let full_cols = (n / NR) * NR;
+	let full_rows = (rows / MR) * MR;
+	for p in 0..n / NR {
+		let panel = &panels[p * NR * k..(p + 1) * NR * k];
+		for r0 in (0..full_rows).step_by(MR) {
+			// SAFETY: `Kernel::Avx2Fma` is only resolved when the CPU has AVX2 and FMA.
+			#[cfg(target_arch = "x86_64")]
+			unsafe {
+				avx2::tile(a, first_row + r0, panel, &mut band[r0 * n + p * NR..], n)
+			};
+		}
+	}
+	// Ragged edges: the bottom rows of the band and the right columns.
+	if full_rows < rows {
+		portable_band(
+			a,
+			b,
+			&mut band[full_rows * n..],
+			first_row + full_rows,
+			rows - full_rows,
+			0,
+			full_cols,
+		);
+	}
+	portable_band(a, b, band, first_row, rows, full_cols, n);
 }
 
 #[cfg(target_arch = "x86_64")]
 mod avx2 {
-    use super::{MatRef, MR, NR};
-    use std::arch::x86_64::*;
+	use super::{MatRef, MR, NR};
+	use std::arch::x86_64::*;
 
-    /// One MR×NR tile of C: rows `row..row + MR` against one packed panel. Each of the 96
-    /// lanes accumulates its own element's chain in ascending k, starting from +0.
-    #[target_feature(enable = "avx2,fma")]
-    pub(super) unsafe fn tile(
-        a: &MatRef<'_>,
-        row: usize,
-        panel: &[f32],
-        c: &mut [f32],
-        ldc: usize,
-    ) {
-        let k = a.cols;
-        debug_assert!(panel.len() >= k * NR);
-        debug_assert!(c.len() >= (MR - 1) * ldc + NR);
-        let mut acc = [[_mm256_setzero_ps(); 2]; MR];
-        let mut bp = panel.as_ptr();
-        let a_rows: [usize; MR] = std::array::from_fn(|r| (row + r) * a.row_stride);
-        let ap = a.data.as_ptr();
-        for kk in 0..k {
-            let b0 = _mm256_loadu_ps(bp);
-            let b1 = _mm256_loadu_ps(bp.add(8));
-            let ak = kk * a.col_stride;
-            for r in 0..MR {
-                let av = _mm256_broadcast_ss(&*ap.add(a_rows[r] + ak));
-                acc[r][0] = _mm256_fmadd_ps(av, b0, acc[r][0]);
-                acc[r][1] = _mm256_fmadd_ps(av, b1, acc[r][1]);
-            }
-            bp = bp.add(NR);
-        }
-        for r in 0..MR {
-            let out = c.as_mut_ptr().add(r * ldc);
-            _mm256_storeu_ps(out, acc[r][0]);
-            _mm256_storeu_ps(out.add(8), acc[r][1]);
-        }
-    }
+	/// One MR×NR tile of C: rows `row..row + MR` against one packed panel. Each of the 96
+	/// lanes accumulates its own element's chain in ascending k, starting from +0.
+	#[target_feature(enable = "avx2,fma")]
+	pub(super) unsafe fn tile(
+		a: &MatRef<'_>,
+		row: usize,
+		panel: &[f32],
+		c: &mut [f32],
+		ldc: usize,
+	) {
+		let k = a.cols;
+		debug_assert!(panel.len() >= k * NR);
+		debug_assert!(c.len() >= (MR - 1) * ldc + NR);
+		let mut acc = [[_mm256_setzero_ps(); 2]; MR];
+		let mut bp = panel.as_ptr();
+		let a_rows: [usize; MR] = std::array::from_fn(|r| (row + r) * a.row_stride);
+		let ap = a.data.as_ptr();
+		for kk in 0..k {
+			let b0 = _mm256_loadu_ps(bp);
+			let b1 = _mm256_loadu_ps(bp.add(8));
+			let ak = kk * a.col_stride;
+			for r in 0..MR {
+				let av = _mm256_broadcast_ss(&*ap.add(a_rows[r] + ak));
+				acc[r][0] = _mm256_fmadd_ps(av, b0, acc[r][0]);
+				acc[r][1] = _mm256_fmadd_ps(av, b1, acc[r][1]);
+			}
+			bp = bp.add(NR);
+		}
+		for r in 0..MR {
+			let out = c.as_mut_ptr().add(r * ldc);
+			_mm256_storeu_ps(out, acc[r][0]);
+			_mm256_storeu_ps(out.add(8), acc[r][1]);
+		}
+	}
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+	use super::*;
 
-    /// A deterministic pseudo-random matrix with values of mixed magnitude and sign.
-    fn matrix(rows: usize, cols: usize, seed: u64) -> Vec<f32> {
-        let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-        (0..rows * cols)
-            .map(|_| {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                ((state >> 40) as f32 / (1u64 << 24) as f32 - 0.5) * 4.0
-            })
-            .collect()
-    }
+	/// A deterministic pseudo-random matrix with values of mixed magnitude and sign.
+	fn matrix(rows: usize, cols: usize, seed: u64) -> Vec<f32> {
+		let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+		(0..rows * cols)
+			.map(|_| {
+				state ^= state << 13;
+				state ^= state >> 7;
+				state ^= state << 17;
+				((state >> 40) as f32 / (1u64 << 24) as f32 - 0.5) * 4.0
+			})
+			.collect()
+	}
 
-    fn reference(a: &MatRef<'_>, b: &MatRef<'_>) -> Vec<f32> {
-        let mut c = vec![f32::NAN; a.rows * b.cols];
-        portable_band(a, b, &mut c, 0, a.rows, 0, b.cols);
-        c
-    }
+	fn reference(a: &MatRef<'_>, b: &MatRef<'_>) -> Vec<f32> {
+		let mut c = vec![f32::NAN; a.rows * b.cols];
+		portable_band(a, b, &mut c, 0, a.rows, 0, b.cols);
+		c
+	}
 
-    fn bits(v: &[f32]) -> Vec<u32> {
-        v.iter().map(|x| x.to_bits()).collect()
-    }
+	fn bits(v: &[f32]) -> Vec<u32> {
+		v.iter().map(|x| x.to_bits()).collect()
+	}
 
-    const RAGGED: [usize; 5] = [1, 7, 16, 33, 129];
+	const RAGGED: [usize; 5] = [1, 7, 16, 33, 129];
 
-    #[test]
-    fn every_kernel_and_thread_count_gives_the_reference_bits() {
-        let kernels: Vec<Kernel> = [Kernel::Portable, Kernel::Avx2Fma, Kernel::Auto]
-            .into_iter()
-            .filter(|k| k.is_available())
-            .collect();
-        if !Kernel::Avx2Fma.is_available() {
-            println!("AVX2+FMA not available: only the portable path is compared");
-        }
-        for &m in &RAGGED {
-            for &k in &[1, 7, 129] {
-                for &n in &RAGGED {
-                    let (ad, bd) = (matrix(m, k, 1), matrix(k, n, 2));
-                    let (a, b) = (MatRef::row_major(&ad, m, k), MatRef::row_major(&bd, k, n));
-                    let want = bits(&reference(&a, &b));
-                    for &kernel in &kernels {
-                        for threads in [1, 2, 3] {
-                            let mut c = vec![f32::NAN; m * n];
-                            matmul(a, b, &mut c, threads, kernel).unwrap();
-                            assert_eq!(bits(&c), want, "{m}x{k}x{n} {kernel:?} {threads} threads");
-                        }
-                    }
-                }
-            }
-        }
-    }
+	#[test]
+	fn every_kernel_and_thread_count_gives_the_reference_bits() {
+		let kernels: Vec<Kernel> = [Kernel::Portable, Kernel::Avx2Fma, Kernel::Auto]
+			.into_iter()
+			.filter(|k| k.is_available())
+			.collect();
+		if !Kernel::Avx2Fma.is_available() {
+			println!("AVX2+FMA not available: only the portable path is compared");
+		}
+		for &m in &RAGGED {
+			for &k in &[1, 7, 129] {
+				for &n in &RAGGED {
+					let (ad, bd) = (matrix(m, k, 1), matrix(k, n, 2));
+					let (a, b) = (MatRef::row_major(&ad, m, k), MatRef::row_major(&bd, k, n));
+					let want = bits(&reference(&a, &b));
+					for &kernel in &kernels {
+						for threads in [1, 2, 3] {
+							let mut c = vec![f32::NAN; m * n];
+							matmul(a, b, &mut c, threads, kernel).unwrap();
+							assert_eq!(bits(&c), want, "{m}x{k}x{n} {kernel:?} {threads} threads");
+						}
+					}
+				}
+			}
+		}
+	}
 
-    #[test]
-    fn transposed_views_multiply_without_copies() {
-        let (m, k, n) = (13, 29, 37);
-        let at = matrix(k, m, 3); // Aᵀ stored row-major
-        let bt = matrix(n, k, 4); // Bᵀ stored row-major
-        let a = MatRef::row_major(&at, k, m).t();
-        let b = MatRef::row_major(&bt, n, k).t();
-        let mut c = vec![0.0; m * n];
-        matmul(a, b, &mut c, 2, Kernel::Auto).unwrap();
-        for i in 0..m {
-            for j in 0..n {
-                let mut acc = 0.0f32;
-                for kk in 0..k {
-                    acc = at[kk * m + i].mul_add(bt[j * k + kk], acc);
-                }
-                assert_eq!(c[i * n + j].to_bits(), acc.to_bits());
-            }
-        }
-    }
+	#[test]
+	fn transposed_views_multiply_without_copies() {
+		let (m, k, n) = (13, 29, 37);
+		let at = matrix(k, m, 3); // Aᵀ stored row-major
+		let bt = matrix(n, k, 4); // Bᵀ stored row-major
+		let a = MatRef::row_major(&at, k, m).t();
+		let b = MatRef::row_major(&bt, n, k).t();
+		let mut c = vec![0.0; m * n];
+		matmul(a, b, &mut c, 2, Kernel::Auto).unwrap();
+		for i in 0..m {
+			for j in 0..n {
+				let mut acc = 0.0f32;
+				for kk in 0..k {
+					acc = at[kk * m + i].mul_add(bt[j * k + kk], acc);
+				}
+				assert_eq!(c[i * n + j].to_bits(), acc.to_bits());
+			}
+		}
+	}
 
-    #[test]
-    fn chains_start_from_positive_zero() {
-        // (-1)·(+0) = -0, and -0 + +0 = +0: a chain seeded with +0 ends at +0, one that starts
-        // from the first product would end at -0.
-        let a = [-1.0f32];
-        let b = [0.0f32; 16];
-        let mut c = [f32::NAN; 16];
-        for kernel in [Kernel::Portable, Kernel::Avx2Fma]
-            .into_iter()
-            .filter(|k| k.is_available())
-        {
-            matmul(
-                MatRef::row_major(&a, 1, 1),
-                MatRef::row_major(&b, 1, 16),
-                &mut c,
-                1,
-                kernel,
-            )
-            .unwrap();
-            assert!(c.iter().all(|x| x.to_bits() == 0), "{kernel:?}: {c:?}");
-        }
-    }
+	#[test]
+	fn chains_start_from_positive_zero() {
+		// (-1)·(+0) = -0, and -0 + +0 = +0: a chain seeded with +0 ends at +0, one that starts
+		// from the first product would end at -0.
+		let a = [-1.0f32];
+		let b = [0.0f32; 16];
+		let mut c = [f32::NAN; 16];
+		for kernel in [Kernel::Portable, Kernel::Avx2Fma].into_iter().filter(|k| k.is_available()) {
+			matmul(MatRef::row_major(&a, 1, 1), MatRef::row_major(&b, 1, 16), &mut c, 1, kernel)
+				.unwrap();
+			assert!(c.iter().all(|x| x.to_bits() == 0), "{kernel:?}: {c:?}");
+		}
+	}
 
-    #[test]
-    fn bad_shapes_and_views_are_refused() {
-        let d = [0.0f32; 12];
-        let a = MatRef::row_major(&d, 3, 4);
-        let mut c = vec![0.0; 9];
-        assert!(matches!(
-            matmul(a, MatRef::row_major(&d, 3, 4), &mut c, 1, Kernel::Auto),
-            Err(MatmulError::ShapeMismatch { .. })
-        ));
-        let too_long = MatRef {
-            data: &d,
-            rows: 4,
-            cols: 4,
-            row_stride: 4,
-            col_stride: 1,
-        };
-        let mut c = vec![0.0; 12];
-        assert_eq!(
-            matmul(a, too_long, &mut c, 1, Kernel::Auto),
-            Err(MatmulError::OutOfBounds("B"))
-        );
-    }
+	#[test]
+	fn bad_shapes_and_views_are_refused() {
+		let d = [0.0f32; 12];
+		let a = MatRef::row_major(&d, 3, 4);
+		let mut c = vec![0.0; 9];
+		assert!(matches!(
+			matmul(a, MatRef::row_major(&d, 3, 4), &mut c, 1, Kernel::Auto),
+			Err(MatmulError::ShapeMismatch { .. })
+		));
+		let too_long = MatRef { data: &d, rows: 4, cols: 4, row_stride: 4, col_stride: 1 };
+		let mut c = vec![0.0; 12];
+		assert_eq!(
+			matmul(a, too_long, &mut c, 1, Kernel::Auto),
+			Err(MatmulError::OutOfBounds("B"))
+		);
+	}
 }

@@ -10,459 +10,392 @@
 //! frozen), and the backward pass stops at the lowest layer that block needs.
 
 use crate::{
-    backend::{self, Backend},
-    data::Batch,
-    matmul::{MatRef, MatmulError},
-    model::{BlockId, Weights, VOCAB},
-    reduce,
+	backend::{self, Backend},
+	data::Batch,
+	matmul::{MatRef, MatmulError},
+	model::{BlockId, Weights, VOCAB},
+	reduce,
 };
 use std::collections::BTreeMap;
 
 /// Why a pass produced no result.
 #[derive(Debug, Clone, PartialEq)]
 pub enum PassError {
-    EmptyBatch,
-    /// The batch's context length differs from the model's.
-    ContextMismatch {
-        batch: usize,
-        model: usize,
-    },
-    /// The block to train is not part of this model.
-    UnknownBlock(BlockId),
-    Matmul(MatmulError),
-    /// A NaN or infinity appeared: the step is invalid.
-    NonFinite(&'static str),
+	EmptyBatch,
+	/// The batch's context length differs from the model's.
+	ContextMismatch {
+		batch: usize,
+		model: usize,
+	},
+	/// The block to train is not part of this model.
+	UnknownBlock(BlockId),
+	Matmul(MatmulError),
+	/// A NaN or infinity appeared: the step is invalid.
+	NonFinite(&'static str),
 }
 
 impl std::fmt::Display for PassError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            PassError::EmptyBatch => write!(f, "the batch has no tokens"),
-            PassError::ContextMismatch { batch, model } => {
-                write!(f, "batch context {batch} differs from the model's {model}")
-            }
-            PassError::UnknownBlock(b) => write!(f, "block {b} is not part of the model"),
-            PassError::Matmul(e) => write!(f, "matrix product: {e}"),
-            PassError::NonFinite(what) => write!(f, "non-finite value in {what}: invalid step"),
-        }
-    }
+	fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+		match self {
+			PassError::EmptyBatch => write!(f, "the batch has no tokens"),
+			PassError::ContextMismatch { batch, model } => {
+				write!(f, "batch context {batch} differs from the model's {model}")
+			},
+			PassError::UnknownBlock(b) => write!(f, "block {b} is not part of the model"),
+			PassError::Matmul(e) => write!(f, "matrix product: {e}"),
+			PassError::NonFinite(what) => write!(f, "non-finite value in {what}: invalid step"),
+		}
+	}
 }
 
 impl std::error::Error for PassError {}
 
 impl From<MatmulError> for PassError {
-    fn from(e: MatmulError) -> Self {
-        PassError::Matmul(e)
-    }
+	fn from(e: MatmulError) -> Self {
+		PassError::Matmul(e)
+	}
 }
 
 /// The loss of a batch and the gradients of the trained block's tensors (by full name).
 pub struct LossAndGrads {
-    pub loss: f32,
-    pub grads: BTreeMap<String, Vec<f32>>,
+	pub loss: f32,
+	pub grads: BTreeMap<String, Vec<f32>>,
 }
 
 /// What one expert computed for the tokens routed to it.
 struct ExpertCache {
-    /// Tokens, ascending, and which of its `k` choices this expert is for each.
-    tokens: Vec<usize>,
-    slots: Vec<usize>,
-    x: Vec<f32>,
-    z1: Vec<f32>,
-    a: Vec<f32>,
-    y: Vec<f32>,
+	/// Tokens, ascending, and which of its `k` choices this expert is for each.
+	tokens: Vec<usize>,
+	slots: Vec<usize>,
+	x: Vec<f32>,
+	z1: Vec<f32>,
+	a: Vec<f32>,
+	y: Vec<f32>,
 }
 
 /// What one layer computed.
 struct LayerCache {
-    x: Vec<f32>,
-    /// `T × k` experts per token, ascending, with their gates.
-    chosen: Vec<u32>,
-    gates: Vec<f32>,
-    experts: Vec<ExpertCache>,
+	x: Vec<f32>,
+	/// `T × k` experts per token, ascending, with their gates.
+	chosen: Vec<u32>,
+	gates: Vec<f32>,
+	experts: Vec<ExpertCache>,
 }
 
 struct Forward {
-    layers: Vec<LayerCache>,
-    x_out: Vec<f32>,
-    logits: Vec<f32>,
+	layers: Vec<LayerCache>,
+	x_out: Vec<f32>,
+	logits: Vec<f32>,
 }
 
 fn mm(
-    backend: &dyn Backend,
-    a: MatRef<'_>,
-    b: MatRef<'_>,
-    rows: usize,
-    cols: usize,
+	backend: &dyn Backend,
+	a: MatRef<'_>,
+	b: MatRef<'_>,
+	rows: usize,
+	cols: usize,
 ) -> Result<Vec<f32>, MatmulError> {
-    let mut c = vec![0.0f32; rows * cols];
-    backend.matmul(a, b, &mut c)?;
-    Ok(c)
+	let mut c = vec![0.0f32; rows * cols];
+	backend.matmul(a, b, &mut c)?;
+	Ok(c)
 }
 
 fn rm(data: &[f32], rows: usize, cols: usize) -> MatRef<'_> {
-    MatRef::row_major(data, rows, cols)
+	MatRef::row_major(data, rows, cols)
 }
 
 fn check_finite(values: &[f32], what: &'static str) -> Result<(), PassError> {
-    if values.iter().all(|v| v.is_finite()) {
-        Ok(())
-    } else {
-        Err(PassError::NonFinite(what))
-    }
+	if values.iter().all(|v| v.is_finite()) {
+		Ok(())
+	} else {
+		Err(PassError::NonFinite(what))
+	}
 }
 
 fn forward(backend: &dyn Backend, w: &Weights, batch: &Batch) -> Result<Forward, PassError> {
-    let spec = w.spec;
-    if batch.is_empty() {
-        return Err(PassError::EmptyBatch);
-    }
-    if batch.context != spec.context {
-        return Err(PassError::ContextMismatch {
-            batch: batch.context,
-            model: spec.context,
-        });
-    }
-    let (t_len, d, f, k) = (batch.len(), spec.d_model, spec.d_ff, spec.top_k);
+	let spec = w.spec;
+	if batch.is_empty() {
+		return Err(PassError::EmptyBatch);
+	}
+	if batch.context != spec.context {
+		return Err(PassError::ContextMismatch { batch: batch.context, model: spec.context });
+	}
+	let (t_len, d, f, k) = (batch.len(), spec.d_model, spec.d_ff, spec.top_k);
 
-    let embed = w.get("shared.embed");
-    let mut x = vec![0.0f32; t_len * d];
-    for t in 0..t_len {
-        let row = &mut x[t * d..(t + 1) * d];
-        for (i, &byte) in batch.context_of(t).iter().enumerate() {
-            let e = &embed[(i * VOCAB + byte as usize) * d..][..d];
-            for (v, &ev) in row.iter_mut().zip(e) {
-                *v += ev;
-            }
-        }
-    }
+	let embed = w.get("shared.embed");
+	let mut x = vec![0.0f32; t_len * d];
+	for t in 0..t_len {
+		let row = &mut x[t * d..(t + 1) * d];
+		for (i, &byte) in batch.context_of(t).iter().enumerate() {
+			let e = &embed[(i * VOCAB + byte as usize) * d..][..d];
+			for (v, &ev) in row.iter_mut().zip(e) {
+				*v += ev;
+			}
+		}
+	}
 
-    let mut layers = Vec::with_capacity(spec.layers);
-    for l in 0..spec.layers {
-        let router = w.get(&format!("layer{l}.router.weight"));
-        let logits = mm(
-            backend,
-            rm(&x, t_len, d),
-            rm(router, d, spec.experts),
-            t_len,
-            spec.experts,
-        )?;
-        check_finite(&logits, "router logits")?;
-        let mut chosen = vec![0u32; t_len * k];
-        let mut gates = vec![0.0f32; t_len * k];
-        for t in 0..t_len {
-            backend::route(
-                &logits[t * spec.experts..(t + 1) * spec.experts],
-                k,
-                &mut chosen[t * k..(t + 1) * k],
-                &mut gates[t * k..(t + 1) * k],
-            );
-        }
-        let mut rows = vec![0usize; t_len * k];
-        let mut tokens_of: Vec<Vec<usize>> = vec![Vec::new(); spec.experts];
-        let mut slots_of: Vec<Vec<usize>> = vec![Vec::new(); spec.experts];
-        for t in 0..t_len {
-            for j in 0..k {
-                let e = chosen[t * k + j] as usize;
-                rows[t * k + j] = tokens_of[e].len();
-                tokens_of[e].push(t);
-                slots_of[e].push(j);
-            }
-        }
-        let mut experts = Vec::with_capacity(spec.experts);
-        for (e, (tokens, slots)) in tokens_of.into_iter().zip(slots_of).enumerate() {
-            let n = tokens.len();
-            let prefix = format!("layer{l}.expert{e}");
-            let mut xe = Vec::with_capacity(n * d);
-            for &t in &tokens {
-                xe.extend_from_slice(&x[t * d..(t + 1) * d]);
-            }
-            let mut z1 = mm(
-                backend,
-                rm(&xe, n, d),
-                rm(w.get(&format!("{prefix}.w1")), d, f),
-                n,
-                f,
-            )?;
-            backend::add_bias(&mut z1, w.get(&format!("{prefix}.b1")));
-            let mut a = vec![0.0f32; n * f];
-            backend.silu(&z1, &mut a);
-            let mut y = mm(
-                backend,
-                rm(&a, n, f),
-                rm(w.get(&format!("{prefix}.w2")), f, d),
-                n,
-                d,
-            )?;
-            backend::add_bias(&mut y, w.get(&format!("{prefix}.b2")));
-            experts.push(ExpertCache {
-                tokens,
-                slots,
-                x: xe,
-                z1,
-                a,
-                y,
-            });
-        }
-        let mut out = x.clone();
-        for t in 0..t_len {
-            let row = &mut out[t * d..(t + 1) * d];
-            for j in 0..k {
-                let (e, g) = (chosen[t * k + j] as usize, gates[t * k + j]);
-                let y = &experts[e].y[rows[t * k + j] * d..][..d];
-                for (o, &yv) in row.iter_mut().zip(y) {
-                    *o = g.mul_add(yv, *o);
-                }
-            }
-        }
-        check_finite(&out, "layer output")?;
-        layers.push(LayerCache {
-            x: std::mem::replace(&mut x, out),
-            chosen,
-            gates,
-            experts,
-        });
-    }
+	let mut layers = Vec::with_capacity(spec.layers);
+	for l in 0..spec.layers {
+		let router = w.get(&format!("layer{l}.router.weight"));
+		let logits =
+			mm(backend, rm(&x, t_len, d), rm(router, d, spec.experts), t_len, spec.experts)?;
+		check_finite(&logits, "router logits")?;
+		let mut chosen = vec![0u32; t_len * k];
+		let mut gates = vec![0.0f32; t_len * k];
+		for t in 0..t_len {
+			backend::route(
+				&logits[t * spec.experts..(t + 1) * spec.experts],
+				k,
+				&mut chosen[t * k..(t + 1) * k],
+				&mut gates[t * k..(t + 1) * k],
+			);
+		}
+		let mut rows = vec![0usize; t_len * k];
+		let mut tokens_of: Vec<Vec<usize>> = vec![Vec::new(); spec.experts];
+		let mut slots_of: Vec<Vec<usize>> = vec![Vec::new(); spec.experts];
+		for t in 0..t_len {
+			for j in 0..k {
+				let e = chosen[t * k + j] as usize;
+				rows[t * k + j] = tokens_of[e].len();
+				tokens_of[e].push(t);
+				slots_of[e].push(j);
+			}
+		}
+		let mut experts = Vec::with_capacity(spec.experts);
+		for (e, (tokens, slots)) in tokens_of.into_iter().zip(slots_of).enumerate() {
+			let n = tokens.len();
+			let prefix = format!("layer{l}.expert{e}");
+			let mut xe = Vec::with_capacity(n * d);
+			for &t in &tokens {
+				xe.extend_from_slice(&x[t * d..(t + 1) * d]);
+			}
+			let mut z1 =
+				mm(backend, rm(&xe, n, d), rm(w.get(&format!("{prefix}.w1")), d, f), n, f)?;
+			backend::add_bias(&mut z1, w.get(&format!("{prefix}.b1")));
+			let mut a = vec![0.0f32; n * f];
+			backend.silu(&z1, &mut a);
+			let mut y = mm(backend, rm(&a, n, f), rm(w.get(&format!("{prefix}.w2")), f, d), n, d)?;
+			backend::add_bias(&mut y, w.get(&format!("{prefix}.b2")));
+			experts.push(ExpertCache { tokens, slots, x: xe, z1, a, y });
+		}
+		let mut out = x.clone();
+		for t in 0..t_len {
+			let row = &mut out[t * d..(t + 1) * d];
+			for j in 0..k {
+				let (e, g) = (chosen[t * k + j] as usize, gates[t * k + j]);
+				let y = &experts[e].y[rows[t * k + j] * d..][..d];
+				for (o, &yv) in row.iter_mut().zip(y) {
+					*o = g.mul_add(yv, *o);
+				}
+			}
+		}
+		check_finite(&out, "layer output")?;
+		layers.push(LayerCache { x: std::mem::replace(&mut x, out), chosen, gates, experts });
+	}
 
-    let mut logits = mm(
-        backend,
-        rm(&x, t_len, d),
-        rm(w.get("shared.head.weight"), d, VOCAB),
-        t_len,
-        VOCAB,
-    )?;
-    backend::add_bias(&mut logits, w.get("shared.head.bias"));
-    check_finite(&logits, "output logits")?;
-    Ok(Forward {
-        layers,
-        x_out: x,
-        logits,
-    })
+	let mut logits =
+		mm(backend, rm(&x, t_len, d), rm(w.get("shared.head.weight"), d, VOCAB), t_len, VOCAB)?;
+	backend::add_bias(&mut logits, w.get("shared.head.bias"));
+	check_finite(&logits, "output logits")?;
+	Ok(Forward { layers, x_out: x, logits })
 }
 
 /// Per-token losses and `dlogits` for the mean loss.
 fn head_loss(fwd: &Forward, batch: &Batch) -> (Vec<f32>, Vec<f32>) {
-    let t_len = batch.len();
-    let scale = 1.0 / t_len as f32;
-    let mut grad = vec![0.0f32; t_len * VOCAB];
-    let losses = (0..t_len)
-        .map(|t| {
-            backend::cross_entropy(
-                &fwd.logits[t * VOCAB..(t + 1) * VOCAB],
-                batch.targets[t] as usize,
-                scale,
-                &mut grad[t * VOCAB..(t + 1) * VOCAB],
-            )
-        })
-        .collect();
-    (losses, grad)
+	let t_len = batch.len();
+	let scale = 1.0 / t_len as f32;
+	let mut grad = vec![0.0f32; t_len * VOCAB];
+	let losses = (0..t_len)
+		.map(|t| {
+			backend::cross_entropy(
+				&fwd.logits[t * VOCAB..(t + 1) * VOCAB],
+				batch.targets[t] as usize,
+				scale,
+				&mut grad[t * VOCAB..(t + 1) * VOCAB],
+			)
+		})
+		.collect();
+	(losses, grad)
 }
 
 /// The mean of per-token losses: the spec's sum, one division.
 pub fn mean(losses: &[f32]) -> f32 {
-    reduce::sum(losses) / losses.len() as f32
+	reduce::sum(losses) / losses.len() as f32
 }
 
 /// Per-token cross-entropies of a batch (evaluation).
 pub fn token_losses(
-    backend: &dyn Backend,
-    w: &Weights,
-    batch: &Batch,
+	backend: &dyn Backend,
+	w: &Weights,
+	batch: &Batch,
 ) -> Result<Vec<f32>, PassError> {
-    let fwd = forward(backend, w, batch)?;
-    let (losses, _) = head_loss(&fwd, batch);
-    check_finite(&losses, "loss")?;
-    Ok(losses)
+	let fwd = forward(backend, w, batch)?;
+	let (losses, _) = head_loss(&fwd, batch);
+	check_finite(&losses, "loss")?;
+	Ok(losses)
 }
 
 /// The mean loss of a batch and the gradients of `train`'s tensors.
 pub fn loss_and_grads(
-    backend: &dyn Backend,
-    w: &Weights,
-    batch: &Batch,
-    train: BlockId,
+	backend: &dyn Backend,
+	w: &Weights,
+	batch: &Batch,
+	train: BlockId,
 ) -> Result<LossAndGrads, PassError> {
-    let spec = w.spec;
-    if !spec.contains(train) {
-        return Err(PassError::UnknownBlock(train));
-    }
-    let fwd = forward(backend, w, batch)?;
-    let (losses, dlogits) = head_loss(&fwd, batch);
-    let loss = mean(&losses);
-    if !loss.is_finite() {
-        return Err(PassError::NonFinite("loss"));
-    }
-    let (t_len, d, f, k) = (batch.len(), spec.d_model, spec.d_ff, spec.top_k);
-    let mut grads = BTreeMap::new();
+	let spec = w.spec;
+	if !spec.contains(train) {
+		return Err(PassError::UnknownBlock(train));
+	}
+	let fwd = forward(backend, w, batch)?;
+	let (losses, dlogits) = head_loss(&fwd, batch);
+	let loss = mean(&losses);
+	if !loss.is_finite() {
+		return Err(PassError::NonFinite("loss"));
+	}
+	let (t_len, d, f, k) = (batch.len(), spec.d_model, spec.d_ff, spec.top_k);
+	let mut grads = BTreeMap::new();
 
-    // The lowest layer the backward pass must reach, and whether it needs the gradient of that
-    // layer's input (only the embedding, below every layer, does).
-    let (stop, below) = match train {
-        BlockId::Shared => (0, true),
-        BlockId::Router { layer } | BlockId::Expert { layer, .. } => (layer as usize, false),
-    };
+	// The lowest layer the backward pass must reach, and whether it needs the gradient of that
+	// layer's input (only the embedding, below every layer, does).
+	let (stop, below) = match train {
+		BlockId::Shared => (0, true),
+		BlockId::Router { layer } | BlockId::Expert { layer, .. } => (layer as usize, false),
+	};
 
-    let head_w = w.get("shared.head.weight");
-    if train == BlockId::Shared {
-        grads.insert(
-            "shared.head.weight".into(),
-            mm(
-                backend,
-                rm(&fwd.x_out, t_len, d).t(),
-                rm(&dlogits, t_len, VOCAB),
-                d,
-                VOCAB,
-            )?,
-        );
-        let mut db = vec![0.0f32; VOCAB];
-        backend::column_sums(&dlogits, VOCAB, &mut db);
-        grads.insert("shared.head.bias".into(), db);
-    }
-    let mut dx = mm(
-        backend,
-        rm(&dlogits, t_len, VOCAB),
-        rm(head_w, d, VOCAB).t(),
-        t_len,
-        d,
-    )?;
+	let head_w = w.get("shared.head.weight");
+	if train == BlockId::Shared {
+		grads.insert(
+			"shared.head.weight".into(),
+			mm(backend, rm(&fwd.x_out, t_len, d).t(), rm(&dlogits, t_len, VOCAB), d, VOCAB)?,
+		);
+		let mut db = vec![0.0f32; VOCAB];
+		backend::column_sums(&dlogits, VOCAB, &mut db);
+		grads.insert("shared.head.bias".into(), db);
+	}
+	let mut dx = mm(backend, rm(&dlogits, t_len, VOCAB), rm(head_w, d, VOCAB).t(), t_len, d)?;
 
-    for l in (stop..spec.layers).rev() {
-        let cache = &fwd.layers[l];
-        let at_stop = l == stop;
-        let need_dx = !at_stop || below;
-        let train_router = train == BlockId::Router { layer: l as u32 };
-        let mut dx_in = dx.clone();
-        let mut dgates = vec![0.0f32; t_len * k];
-        for (e, ex) in cache.experts.iter().enumerate() {
-            let n = ex.tokens.len();
-            let train_expert = train
-                == BlockId::Expert {
-                    layer: l as u32,
-                    expert: e as u32,
-                };
-            if n == 0 || !(need_dx || train_expert || train_router) {
-                continue;
-            }
-            // dY = g · dout, and dg = dout · Y (an FMA chain over the model dimension).
-            let mut dy = vec![0.0f32; n * d];
-            for (r, (&t, &j)) in ex.tokens.iter().zip(&ex.slots).enumerate() {
-                let g = cache.gates[t * k + j];
-                let dout = &dx[t * d..(t + 1) * d];
-                let y = &ex.y[r * d..(r + 1) * d];
-                dgates[t * k + j] = dout
-                    .iter()
-                    .zip(y)
-                    .fold(0.0f32, |acc, (&a, &b)| a.mul_add(b, acc));
-                for (o, &v) in dy[r * d..(r + 1) * d].iter_mut().zip(dout) {
-                    *o = g * v;
-                }
-            }
-            if !(need_dx || train_expert) {
-                continue;
-            }
-            let prefix = format!("layer{l}.expert{e}");
-            let da = mm(
-                backend,
-                rm(&dy, n, d),
-                rm(w.get(&format!("{prefix}.w2")), f, d).t(),
-                n,
-                f,
-            )?;
-            let mut dz1 = vec![0.0f32; n * f];
-            backend.silu_backward(&ex.z1, &da, &mut dz1);
-            if train_expert {
-                grads.insert(
-                    format!("{prefix}.w2"),
-                    mm(backend, rm(&ex.a, n, f).t(), rm(&dy, n, d), f, d)?,
-                );
-                let mut db2 = vec![0.0f32; d];
-                backend::column_sums(&dy, d, &mut db2);
-                grads.insert(format!("{prefix}.b2"), db2);
-                grads.insert(
-                    format!("{prefix}.w1"),
-                    mm(backend, rm(&ex.x, n, d).t(), rm(&dz1, n, f), d, f)?,
-                );
-                let mut db1 = vec![0.0f32; f];
-                backend::column_sums(&dz1, f, &mut db1);
-                grads.insert(format!("{prefix}.b1"), db1);
-            }
-            if need_dx {
-                let dxe = mm(
-                    backend,
-                    rm(&dz1, n, f),
-                    rm(w.get(&format!("{prefix}.w1")), d, f).t(),
-                    n,
-                    d,
-                )?;
-                for (r, &t) in ex.tokens.iter().enumerate() {
-                    for (o, &v) in dx_in[t * d..(t + 1) * d]
-                        .iter_mut()
-                        .zip(&dxe[r * d..(r + 1) * d])
-                    {
-                        *o += v;
-                    }
-                }
-            }
-        }
-        if need_dx || train_router {
-            // Softmax over the chosen experts: dℓⱼ = gⱼ·(dgⱼ − Σᵢ gᵢ·dgᵢ), the sum an FMA chain.
-            let experts = spec.experts;
-            let mut dlogits_r = vec![0.0f32; t_len * experts];
-            for t in 0..t_len {
-                let g = &cache.gates[t * k..(t + 1) * k];
-                let dg = &dgates[t * k..(t + 1) * k];
-                let dot = g
-                    .iter()
-                    .zip(dg)
-                    .fold(0.0f32, |acc, (&a, &b)| a.mul_add(b, acc));
-                for j in 0..k {
-                    dlogits_r[t * experts + cache.chosen[t * k + j] as usize] =
-                        g[j] * (dg[j] - dot);
-                }
-            }
-            let router = format!("layer{l}.router.weight");
-            if train_router {
-                grads.insert(
-                    router.clone(),
-                    mm(
-                        backend,
-                        rm(&cache.x, t_len, d).t(),
-                        rm(&dlogits_r, t_len, experts),
-                        d,
-                        experts,
-                    )?,
-                );
-            }
-            if need_dx {
-                let via_router = mm(
-                    backend,
-                    rm(&dlogits_r, t_len, experts),
-                    rm(w.get(&router), d, experts).t(),
-                    t_len,
-                    d,
-                )?;
-                for (o, v) in dx_in.iter_mut().zip(via_router) {
-                    *o += v;
-                }
-            }
-        }
-        dx = dx_in;
-    }
+	for l in (stop..spec.layers).rev() {
+		let cache = &fwd.layers[l];
+		let at_stop = l == stop;
+		let need_dx = !at_stop || below;
+		let train_router = train == BlockId::Router { layer: l as u32 };
+		let mut dx_in = dx.clone();
+		let mut dgates = vec![0.0f32; t_len * k];
+		for (e, ex) in cache.experts.iter().enumerate() {
+			let n = ex.tokens.len();
+			let train_expert = train == BlockId::Expert { layer: l as u32, expert: e as u32 };
+			if n == 0 || !(need_dx || train_expert || train_router) {
+				continue;
+			}
+			// dY = g · dout, and dg = dout · Y (an FMA chain over the model dimension).
+			let mut dy = vec![0.0f32; n * d];
+			for (r, (&t, &j)) in ex.tokens.iter().zip(&ex.slots).enumerate() {
+				let g = cache.gates[t * k + j];
+				let dout = &dx[t * d..(t + 1) * d];
+				let y = &ex.y[r * d..(r + 1) * d];
+				dgates[t * k + j] =
+					dout.iter().zip(y).fold(0.0f32, |acc, (&a, &b)| a.mul_add(b, acc));
+				for (o, &v) in dy[r * d..(r + 1) * d].iter_mut().zip(dout) {
+					*o = g * v;
+				}
+			}
+			if !(need_dx || train_expert) {
+				continue;
+			}
+			let prefix = format!("layer{l}.expert{e}");
+			let da =
+				mm(backend, rm(&dy, n, d), rm(w.get(&format!("{prefix}.w2")), f, d).t(), n, f)?;
+			let mut dz1 = vec![0.0f32; n * f];
+			backend.silu_backward(&ex.z1, &da, &mut dz1);
+			if train_expert {
+				grads.insert(
+					format!("{prefix}.w2"),
+					mm(backend, rm(&ex.a, n, f).t(), rm(&dy, n, d), f, d)?,
+				);
+				let mut db2 = vec![0.0f32; d];
+				backend::column_sums(&dy, d, &mut db2);
+				grads.insert(format!("{prefix}.b2"), db2);
+				grads.insert(
+					format!("{prefix}.w1"),
+					mm(backend, rm(&ex.x, n, d).t(), rm(&dz1, n, f), d, f)?,
+				);
+				let mut db1 = vec![0.0f32; f];
+				backend::column_sums(&dz1, f, &mut db1);
+				grads.insert(format!("{prefix}.b1"), db1);
+			}
+			if need_dx {
+				let dxe = mm(
+					backend,
+					rm(&dz1, n, f),
+					rm(w.get(&format!("{prefix}.w1")), d, f).t(),
+					n,
+					d,
+				)?;
+				for (r, &t) in ex.tokens.iter().enumerate() {
+					for (o, &v) in
+						dx_in[t * d..(t + 1) * d].iter_mut().zip(&dxe[r * d..(r + 1) * d])
+					{
+						*o += v;
+					}
+				}
+			}
+		}
+		if need_dx || train_router {
+			// Softmax over the chosen experts: dℓⱼ = gⱼ·(dgⱼ − Σᵢ gᵢ·dgᵢ), the sum an FMA chain.
+			let experts = spec.experts;
+			let mut dlogits_r = vec![0.0f32; t_len * experts];
+			for t in 0..t_len {
+				let g = &cache.gates[t * k..(t + 1) * k];
+				let dg = &dgates[t * k..(t + 1) * k];
+				let dot = g.iter().zip(dg).fold(0.0f32, |acc, (&a, &b)| a.mul_add(b, acc));
+				for j in 0..k {
+					dlogits_r[t * experts + cache.chosen[t * k + j] as usize] =
+						g[j] * (dg[j] - dot);
+				}
+			}
+			let router = format!("layer{l}.router.weight");
+			if train_router {
+				grads.insert(
+					router.clone(),
+					mm(
+						backend,
+						rm(&cache.x, t_len, d).t(),
+						rm(&dlogits_r, t_len, experts),
+						d,
+						experts,
+					)?,
+				);
+			}
+			if need_dx {
+				let via_router = mm(
+					backend,
+					rm(&dlogits_r, t_len, experts),
+					rm(w.get(&router), d, experts).t(),
+					t_len,
+					d,
+				)?;
+				for (o, v) in dx_in.iter_mut().zip(via_router) {
+					*o += v;
+				}
+			}
+		}
+		dx = dx_in;
+	}
 
-    if train == BlockId::Shared {
-        let mut dembed = vec![0.0f32; spec.context * VOCAB * d];
-        for t in 0..t_len {
-            for (i, &byte) in batch.context_of(t).iter().enumerate() {
-                let row = &mut dembed[(i * VOCAB + byte as usize) * d..][..d];
-                for (o, &v) in row.iter_mut().zip(&dx[t * d..(t + 1) * d]) {
-                    *o += v;
-                }
-            }
-        }
-        grads.insert("shared.embed".into(), dembed);
-    }
-    for g in grads.values() {
-        check_finite(g, "gradients")?;
-    }
-    Ok(LossAndGrads { loss, grads })
+	if train == BlockId::Shared {
+		let mut dembed = vec![0.0f32; spec.context * VOCAB * d];
+		for t in 0..t_len {
+			for (i, &byte) in batch.context_of(t).iter().enumerate() {
+				let row = &mut dembed[(i * VOCAB + byte as usize) * d..][..d];
+				for (o, &v) in row.iter_mut().zip(&dx[t * d..(t + 1) * d]) {
+					*o += v;
+				}
+			}
+		}
+		grads.insert("shared.embed".into(), dembed);
+	}
+	for g in grads.values() {
+		check_finite(g, "gradients")?;
+	}
+	Ok(LossAndGrads { loss, grads })
 }

@@ -7,84 +7,84 @@
 //! those checkpoints and their Merkle root, which is what goes on chain.
 
 use crate::{
-    backend::{AdamStep, Backend},
-    data::Dataset,
-    model::{BlockId, Weights},
-    pass::{self, PassError},
-    reduce,
-    tensor::{Digest, TensorHasher},
-    NUMERICS_VERSION,
+	backend::{AdamStep, Backend},
+	data::Dataset,
+	model::{BlockId, Weights},
+	pass::{self, PassError},
+	reduce,
+	tensor::{Digest, TensorHasher},
+	NUMERICS_VERSION,
 };
 use std::collections::BTreeMap;
 
 /// Hyper-parameters of a training run.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct TrainConfig {
-    /// Seeds the batches.
-    pub seed: u64,
-    /// Tokens per batch.
-    pub batch_tokens: usize,
-    pub lr: f32,
-    pub beta1: f32,
-    pub beta2: f32,
-    pub eps: f32,
-    /// Decoupled weight decay, applied to matrices and the embedding, not to biases.
-    pub weight_decay: f32,
-    /// Steps between two state commitments.
-    pub checkpoint_every: u64,
+	/// Seeds the batches.
+	pub seed: u64,
+	/// Tokens per batch.
+	pub batch_tokens: usize,
+	pub lr: f32,
+	pub beta1: f32,
+	pub beta2: f32,
+	pub eps: f32,
+	/// Decoupled weight decay, applied to matrices and the embedding, not to biases.
+	pub weight_decay: f32,
+	/// Steps between two state commitments.
+	pub checkpoint_every: u64,
 }
 
 impl Default for TrainConfig {
-    fn default() -> Self {
-        TrainConfig {
-            seed: 0,
-            batch_tokens: 256,
-            lr: 3e-3,
-            beta1: 0.9,
-            beta2: 0.999,
-            eps: 1e-8,
-            weight_decay: 0.01,
-            checkpoint_every: 10,
-        }
-    }
+	fn default() -> Self {
+		TrainConfig {
+			seed: 0,
+			batch_tokens: 256,
+			lr: 3e-3,
+			beta1: 0.9,
+			beta2: 0.999,
+			eps: 1e-8,
+			weight_decay: 0.01,
+			checkpoint_every: 10,
+		}
+	}
 }
 
 /// Everything a step reads and writes.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TrainState {
-    pub weights: Weights,
-    /// The block being trained; all others are frozen.
-    pub block: BlockId,
-    /// AdamW moments of the block's tensors, by full name.
-    pub m: BTreeMap<String, Vec<f32>>,
-    pub v: BTreeMap<String, Vec<f32>>,
-    /// Steps taken.
-    pub step: u64,
-    /// `beta1^step` and `beta2^step`, updated by one multiplication per step.
-    pub beta1_pow: f32,
-    pub beta2_pow: f32,
+	pub weights: Weights,
+	/// The block being trained; all others are frozen.
+	pub block: BlockId,
+	/// AdamW moments of the block's tensors, by full name.
+	pub m: BTreeMap<String, Vec<f32>>,
+	pub v: BTreeMap<String, Vec<f32>>,
+	/// Steps taken.
+	pub step: u64,
+	/// `beta1^step` and `beta2^step`, updated by one multiplication per step.
+	pub beta1_pow: f32,
+	pub beta2_pow: f32,
 }
 
 /// Why training stopped.
 #[derive(Debug, Clone, PartialEq)]
 pub enum TrainError {
-    Pass {
-        step: u64,
-        error: PassError,
-    },
-    EmptyDataset,
-    /// `checkpoint_every` or `batch_tokens` is zero.
-    BadConfig(&'static str),
+	Pass {
+		step: u64,
+		error: PassError,
+	},
+	EmptyDataset,
+	/// `checkpoint_every` or `batch_tokens` is zero.
+	BadConfig(&'static str),
 }
 
 impl std::fmt::Display for TrainError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            TrainError::Pass { step, error } => write!(f, "step {step}: {error}"),
-            TrainError::EmptyDataset => write!(f, "the dataset is empty"),
-            TrainError::BadConfig(what) => write!(f, "{what} must be at least 1"),
-        }
-    }
+	fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+		match self {
+			TrainError::Pass { step, error } => write!(f, "step {step}: {error}"),
+			TrainError::EmptyDataset => write!(f, "the dataset is empty"),
+			TrainError::BadConfig(what) => write!(f, "{what} must be at least 1"),
+		}
+	}
 }
 
 impl std::error::Error for TrainError {}
@@ -93,372 +93,349 @@ impl std::error::Error for TrainError {}
 /// (`loss_bits` is 0 for the starting state).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Checkpoint {
-    pub step: u64,
-    pub state: Digest,
-    pub loss_bits: u32,
+	pub step: u64,
+	pub state: Digest,
+	pub loss_bits: u32,
 }
 
 impl TrainState {
-    /// A fresh run of `block` from `weights`: zero moments, step 0.
-    pub fn new(weights: Weights, block: BlockId) -> Result<TrainState, PassError> {
-        if !weights.spec.contains(block) {
-            return Err(PassError::UnknownBlock(block));
-        }
-        let zeros: BTreeMap<String, Vec<f32>> = weights
-            .block(block)
-            .into_iter()
-            .map(|(n, t)| (n, vec![0.0; t.data.len()]))
-            .collect();
-        Ok(TrainState {
-            weights,
-            block,
-            m: zeros.clone(),
-            v: zeros,
-            step: 0,
-            beta1_pow: 1.0,
-            beta2_pow: 1.0,
-        })
-    }
+	/// A fresh run of `block` from `weights`: zero moments, step 0.
+	pub fn new(weights: Weights, block: BlockId) -> Result<TrainState, PassError> {
+		if !weights.spec.contains(block) {
+			return Err(PassError::UnknownBlock(block));
+		}
+		let zeros: BTreeMap<String, Vec<f32>> =
+			weights.block(block).into_iter().map(|(n, t)| (n, vec![0.0; t.data.len()])).collect();
+		Ok(TrainState {
+			weights,
+			block,
+			m: zeros.clone(),
+			v: zeros,
+			step: 0,
+			beta1_pow: 1.0,
+			beta2_pow: 1.0,
+		})
+	}
 
-    /// The commitment to this state: BLAKE3 of a domain tag, the canonical hash of every weight
-    /// and both moments (named `opt.m.*`, `opt.v.*`), the step and the two powers' bits.
-    pub fn hash(&self) -> Digest {
-        let mut tensors: BTreeMap<String, (&[usize], &[f32])> = BTreeMap::new();
-        for (name, t) in &self.weights.tensors {
-            tensors.insert(name.clone(), (&t.shape, &t.data));
-        }
-        for (prefix, moments) in [("opt.m.", &self.m), ("opt.v.", &self.v)] {
-            for (name, data) in moments {
-                let shape = &self.weights.tensors[name].shape;
-                tensors.insert(format!("{prefix}{name}"), (shape, data));
-            }
-        }
-        let mut h = TensorHasher::new();
-        for (name, (shape, data)) in &tensors {
-            h.add(name, shape, data);
-        }
-        let mut outer = blake3::Hasher::new();
-        outer.update(b"aiblock-train-state-v1");
-        outer.update(&h.finish());
-        outer.update(&self.step.to_le_bytes());
-        outer.update(&self.beta1_pow.to_bits().to_le_bytes());
-        outer.update(&self.beta2_pow.to_bits().to_le_bytes());
-        *outer.finalize().as_bytes()
-    }
+	/// The commitment to this state: BLAKE3 of a domain tag, the canonical hash of every weight
+	/// and both moments (named `opt.m.*`, `opt.v.*`), the step and the two powers' bits.
+	pub fn hash(&self) -> Digest {
+		let mut tensors: BTreeMap<String, (&[usize], &[f32])> = BTreeMap::new();
+		for (name, t) in &self.weights.tensors {
+			tensors.insert(name.clone(), (&t.shape, &t.data));
+		}
+		for (prefix, moments) in [("opt.m.", &self.m), ("opt.v.", &self.v)] {
+			for (name, data) in moments {
+				let shape = &self.weights.tensors[name].shape;
+				tensors.insert(format!("{prefix}{name}"), (shape, data));
+			}
+		}
+		let mut h = TensorHasher::new();
+		for (name, (shape, data)) in &tensors {
+			h.add(name, shape, data);
+		}
+		let mut outer = blake3::Hasher::new();
+		outer.update(b"aiblock-train-state-v1");
+		outer.update(&h.finish());
+		outer.update(&self.step.to_le_bytes());
+		outer.update(&self.beta1_pow.to_bits().to_le_bytes());
+		outer.update(&self.beta2_pow.to_bits().to_le_bytes());
+		*outer.finalize().as_bytes()
+	}
 
-    /// Take one step; returns its loss. On error the state is unchanged.
-    pub fn step(
-        &mut self,
-        backend: &dyn Backend,
-        data: &Dataset,
-        cfg: &TrainConfig,
-    ) -> Result<f32, TrainError> {
-        check_config(data, cfg)?;
-        let batch = data.training_batch(
-            self.weights.spec.context,
-            cfg.batch_tokens,
-            cfg.seed,
-            self.step,
-        );
-        let out =
-            pass::loss_and_grads(backend, &self.weights, &batch, self.block).map_err(|error| {
-                TrainError::Pass {
-                    step: self.step,
-                    error,
-                }
-            })?;
-        let beta1_pow = self.beta1_pow * cfg.beta1;
-        let beta2_pow = self.beta2_pow * cfg.beta2;
-        let adam = AdamStep {
-            lr: cfg.lr,
-            beta1: cfg.beta1,
-            beta2: cfg.beta2,
-            eps: cfg.eps,
-            weight_decay: cfg.weight_decay,
-            correction1: 1.0 - beta1_pow,
-            correction2: 1.0 - beta2_pow,
-        };
-        for (name, grad) in &out.grads {
-            let decay =
-                !(name.ends_with(".bias") || name.ends_with(".b1") || name.ends_with(".b2"));
-            let (Some(w), Some(m), Some(v)) = (
-                self.weights.tensors.get_mut(name),
-                self.m.get_mut(name),
-                self.v.get_mut(name),
-            ) else {
-                continue;
-            };
-            backend.adamw(&mut w.data, grad, m, v, &adam, decay);
-        }
-        self.beta1_pow = beta1_pow;
-        self.beta2_pow = beta2_pow;
-        self.step += 1;
-        Ok(out.loss)
-    }
+	/// Take one step; returns its loss. On error the state is unchanged.
+	pub fn step(
+		&mut self,
+		backend: &dyn Backend,
+		data: &Dataset,
+		cfg: &TrainConfig,
+	) -> Result<f32, TrainError> {
+		check_config(data, cfg)?;
+		let batch =
+			data.training_batch(self.weights.spec.context, cfg.batch_tokens, cfg.seed, self.step);
+		let out = pass::loss_and_grads(backend, &self.weights, &batch, self.block)
+			.map_err(|error| TrainError::Pass { step: self.step, error })?;
+		let beta1_pow = self.beta1_pow * cfg.beta1;
+		let beta2_pow = self.beta2_pow * cfg.beta2;
+		let adam = AdamStep {
+			lr: cfg.lr,
+			beta1: cfg.beta1,
+			beta2: cfg.beta2,
+			eps: cfg.eps,
+			weight_decay: cfg.weight_decay,
+			correction1: 1.0 - beta1_pow,
+			correction2: 1.0 - beta2_pow,
+		};
+		for (name, grad) in &out.grads {
+			let decay =
+				!(name.ends_with(".bias") || name.ends_with(".b1") || name.ends_with(".b2"));
+			let (Some(w), Some(m), Some(v)) =
+				(self.weights.tensors.get_mut(name), self.m.get_mut(name), self.v.get_mut(name))
+			else {
+				continue;
+			};
+			backend.adamw(&mut w.data, grad, m, v, &adam, decay);
+		}
+		self.beta1_pow = beta1_pow;
+		self.beta2_pow = beta2_pow;
+		self.step += 1;
+		Ok(out.loss)
+	}
 
-    /// Train until `until` steps have been taken, committing at every multiple of
-    /// `checkpoint_every`. `progress` sees each step's number and loss.
-    pub fn run(
-        &mut self,
-        backend: &dyn Backend,
-        data: &Dataset,
-        cfg: &TrainConfig,
-        until: u64,
-        mut progress: impl FnMut(u64, f32),
-    ) -> Result<Vec<Checkpoint>, TrainError> {
-        check_config(data, cfg)?;
-        let mut checkpoints = Vec::new();
-        while self.step < until {
-            let loss = self.step(backend, data, cfg)?;
-            progress(self.step, loss);
-            if self.step % cfg.checkpoint_every == 0 || self.step == until {
-                checkpoints.push(Checkpoint {
-                    step: self.step,
-                    state: self.hash(),
-                    loss_bits: loss.to_bits(),
-                });
-            }
-        }
-        Ok(checkpoints)
-    }
+	/// Train until `until` steps have been taken, committing at every multiple of
+	/// `checkpoint_every`. `progress` sees each step's number and loss.
+	pub fn run(
+		&mut self,
+		backend: &dyn Backend,
+		data: &Dataset,
+		cfg: &TrainConfig,
+		until: u64,
+		mut progress: impl FnMut(u64, f32),
+	) -> Result<Vec<Checkpoint>, TrainError> {
+		check_config(data, cfg)?;
+		let mut checkpoints = Vec::new();
+		while self.step < until {
+			let loss = self.step(backend, data, cfg)?;
+			progress(self.step, loss);
+			if self.step % cfg.checkpoint_every == 0 || self.step == until {
+				checkpoints.push(Checkpoint {
+					step: self.step,
+					state: self.hash(),
+					loss_bits: loss.to_bits(),
+				});
+			}
+		}
+		Ok(checkpoints)
+	}
 }
 
 fn check_config(data: &Dataset, cfg: &TrainConfig) -> Result<(), TrainError> {
-    if cfg.checkpoint_every == 0 {
-        return Err(TrainError::BadConfig("checkpoint_every"));
-    }
-    if cfg.batch_tokens == 0 {
-        return Err(TrainError::BadConfig("batch_tokens"));
-    }
-    if data.bytes.is_empty() {
-        return Err(TrainError::EmptyDataset);
-    }
-    Ok(())
+	if cfg.checkpoint_every == 0 {
+		return Err(TrainError::BadConfig("checkpoint_every"));
+	}
+	if cfg.batch_tokens == 0 {
+		return Err(TrainError::BadConfig("batch_tokens"));
+	}
+	if data.bytes.is_empty() {
+		return Err(TrainError::EmptyDataset);
+	}
+	Ok(())
 }
 
 /// The validation cross-entropy of `weights` on every position of `data`, in nats per byte:
 /// per-token losses in position order, summed with [`reduce::sum`], divided by their count.
 /// Batching (`batch_tokens`) only bounds memory; it does not change the bits.
 pub fn evaluate(
-    backend: &dyn Backend,
-    weights: &Weights,
-    data: &Dataset,
-    batch_tokens: usize,
+	backend: &dyn Backend,
+	weights: &Weights,
+	data: &Dataset,
+	batch_tokens: usize,
 ) -> Result<f32, PassError> {
-    let mut losses = Vec::with_capacity(data.bytes.len());
-    for batch in data.sequential_batches(weights.spec.context, batch_tokens) {
-        losses.extend(pass::token_losses(backend, weights, &batch)?);
-    }
-    if losses.is_empty() {
-        return Err(PassError::EmptyBatch);
-    }
-    Ok(reduce::sum(&losses) / losses.len() as f32)
+	let mut losses = Vec::with_capacity(data.bytes.len());
+	for batch in data.sequential_batches(weights.spec.context, batch_tokens) {
+		losses.extend(pass::token_losses(backend, weights, &batch)?);
+	}
+	if losses.is_empty() {
+		return Err(PassError::EmptyBatch);
+	}
+	Ok(reduce::sum(&losses) / losses.len() as f32)
 }
 
 /// Binary Merkle root (BLAKE3) of checkpoint commitments: leaves are
 /// `H(0x00 ‖ step LE ‖ state ‖ loss bits LE)`, inner nodes `H(0x01 ‖ left ‖ right)`, an odd node
 /// is carried up unchanged. The root of no leaves is `H(0x02)`.
 pub fn merkle_root(checkpoints: &[Checkpoint]) -> Digest {
-    let mut level: Vec<Digest> = checkpoints
-        .iter()
-        .map(|c| {
-            let mut h = blake3::Hasher::new();
-            h.update(&[0]);
-            h.update(&c.step.to_le_bytes());
-            h.update(&c.state);
-            h.update(&c.loss_bits.to_le_bytes());
-            *h.finalize().as_bytes()
-        })
-        .collect();
-    if level.is_empty() {
-        return *blake3::hash(&[2]).as_bytes();
-    }
-    while level.len() > 1 {
-        level = level
-            .chunks(2)
-            .map(|pair| match pair {
-                [l, r] => {
-                    let mut h = blake3::Hasher::new();
-                    h.update(&[1]);
-                    h.update(l);
-                    h.update(r);
-                    *h.finalize().as_bytes()
-                }
-                [single] => *single,
-                _ => unreachable!("chunks(2) yields one or two"),
-            })
-            .collect();
-    }
-    level[0]
+	let mut level: Vec<Digest> = checkpoints
+		.iter()
+		.map(|c| {
+			let mut h = blake3::Hasher::new();
+			h.update(&[0]);
+			h.update(&c.step.to_le_bytes());
+			h.update(&c.state);
+			h.update(&c.loss_bits.to_le_bytes());
+			*h.finalize().as_bytes()
+		})
+		.collect();
+	if level.is_empty() {
+		return *blake3::hash(&[2]).as_bytes();
+	}
+	while level.len() > 1 {
+		level = level
+			.chunks(2)
+			.map(|pair| match pair {
+				[l, r] => {
+					let mut h = blake3::Hasher::new();
+					h.update(&[1]);
+					h.update(l);
+					h.update(r);
+					*h.finalize().as_bytes()
+				},
+				[single] => *single,
+				_ => unreachable!("chunks(2) yields one or two"),
+			})
+			.collect();
+	}
+	level[0]
 }
 
 /// What a trainer publishes about a run, so anybody can replay any part of it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Manifest {
-    pub numerics_version: u32,
-    /// Content ids of the datasets trained on.
-    pub datasets: Vec<String>,
-    pub block: BlockId,
-    pub config: TrainConfig,
-    /// The state the run started from (step 0 of this run).
-    pub start: Checkpoint,
-    pub checkpoints: Vec<Checkpoint>,
-    /// [`merkle_root`] of `start` followed by `checkpoints`.
-    pub root: Digest,
+	pub numerics_version: u32,
+	/// Content ids of the datasets trained on.
+	pub datasets: Vec<String>,
+	pub block: BlockId,
+	pub config: TrainConfig,
+	/// The state the run started from (step 0 of this run).
+	pub start: Checkpoint,
+	pub checkpoints: Vec<Checkpoint>,
+	/// [`merkle_root`] of `start` followed by `checkpoints`.
+	pub root: Digest,
 }
 
 impl Manifest {
-    pub fn new(
-        datasets: Vec<String>,
-        block: BlockId,
-        config: TrainConfig,
-        start: Checkpoint,
-        checkpoints: Vec<Checkpoint>,
-    ) -> Manifest {
-        let mut all = vec![start];
-        all.extend_from_slice(&checkpoints);
-        Manifest {
-            numerics_version: NUMERICS_VERSION,
-            datasets,
-            block,
-            config,
-            start,
-            checkpoints,
-            root: merkle_root(&all),
-        }
-    }
+	pub fn new(
+		datasets: Vec<String>,
+		block: BlockId,
+		config: TrainConfig,
+		start: Checkpoint,
+		checkpoints: Vec<Checkpoint>,
+	) -> Manifest {
+		let mut all = vec![start];
+		all.extend_from_slice(&checkpoints);
+		Manifest {
+			numerics_version: NUMERICS_VERSION,
+			datasets,
+			block,
+			config,
+			start,
+			checkpoints,
+			root: merkle_root(&all),
+		}
+	}
 }
 
 fn hex32(d: &Digest) -> String {
-    crate::tensor::hex(d)
+	crate::tensor::hex(d)
 }
 
 fn unhex32(s: &str) -> Option<Digest> {
-    if s.len() != 64 {
-        return None;
-    }
-    let mut out = [0u8; 32];
-    for (i, byte) in out.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(s.get(2 * i..2 * i + 2)?, 16).ok()?;
-    }
-    Some(out)
+	if s.len() != 64 {
+		return None;
+	}
+	let mut out = [0u8; 32];
+	for (i, byte) in out.iter_mut().enumerate() {
+		*byte = u8::from_str_radix(s.get(2 * i..2 * i + 2)?, 16).ok()?;
+	}
+	Some(out)
 }
 
 impl Checkpoint {
-    fn to_json(self) -> serde_json::Value {
-        serde_json::json!({ "step": self.step, "state": hex32(&self.state), "loss_bits": self.loss_bits })
-    }
+	fn to_json(self) -> serde_json::Value {
+		serde_json::json!({ "step": self.step, "state": hex32(&self.state), "loss_bits": self.loss_bits })
+	}
 
-    fn from_json(v: &serde_json::Value) -> Option<Checkpoint> {
-        Some(Checkpoint {
-            step: v.get("step")?.as_u64()?,
-            state: unhex32(v.get("state")?.as_str()?)?,
-            loss_bits: u32::try_from(v.get("loss_bits")?.as_u64()?).ok()?,
-        })
-    }
+	fn from_json(v: &serde_json::Value) -> Option<Checkpoint> {
+		Some(Checkpoint {
+			step: v.get("step")?.as_u64()?,
+			state: unhex32(v.get("state")?.as_str()?)?,
+			loss_bits: u32::try_from(v.get("loss_bits")?.as_u64()?).ok()?,
+		})
+	}
 }
 
 impl TrainConfig {
-    pub fn to_json(&self) -> serde_json::Value {
-        serde_json::json!({
-            "seed": self.seed, "batch_tokens": self.batch_tokens, "lr": self.lr, "beta1": self.beta1,
-            "beta2": self.beta2, "eps": self.eps, "weight_decay": self.weight_decay,
-            "checkpoint_every": self.checkpoint_every,
-        })
-    }
+	pub fn to_json(&self) -> serde_json::Value {
+		serde_json::json!({
+			"seed": self.seed, "batch_tokens": self.batch_tokens, "lr": self.lr, "beta1": self.beta1,
+			"beta2": self.beta2, "eps": self.eps, "weight_decay": self.weight_decay,
+			"checkpoint_every": self.checkpoint_every,
+		})
+	}
 
-    /// The inverse of [`TrainConfig::to_json`]; f32 values survive the round trip exactly.
-    pub fn from_json(v: &serde_json::Value) -> Option<TrainConfig> {
-        let f = |k: &str| v.get(k).and_then(|x| x.as_f64()).map(|x| x as f32);
-        Some(TrainConfig {
-            seed: v.get("seed")?.as_u64()?,
-            batch_tokens: usize::try_from(v.get("batch_tokens")?.as_u64()?).ok()?,
-            lr: f("lr")?,
-            beta1: f("beta1")?,
-            beta2: f("beta2")?,
-            eps: f("eps")?,
-            weight_decay: f("weight_decay")?,
-            checkpoint_every: v.get("checkpoint_every")?.as_u64()?,
-        })
-    }
+	/// The inverse of [`TrainConfig::to_json`]; f32 values survive the round trip exactly.
+	pub fn from_json(v: &serde_json::Value) -> Option<TrainConfig> {
+		let f = |k: &str| v.get(k).and_then(|x| x.as_f64()).map(|x| x as f32);
+		Some(TrainConfig {
+			seed: v.get("seed")?.as_u64()?,
+			batch_tokens: usize::try_from(v.get("batch_tokens")?.as_u64()?).ok()?,
+			lr: f("lr")?,
+			beta1: f("beta1")?,
+			beta2: f("beta2")?,
+			eps: f("eps")?,
+			weight_decay: f("weight_decay")?,
+			checkpoint_every: v.get("checkpoint_every")?.as_u64()?,
+		})
+	}
 }
 
 impl Manifest {
-    pub fn to_json(&self) -> serde_json::Value {
-        serde_json::json!({
-            "numerics_version": self.numerics_version,
-            "datasets": self.datasets,
-            "block": self.block.name(),
-            "config": self.config.to_json(),
-            "start": self.start.to_json(),
-            "checkpoints": self.checkpoints.iter().map(|c| c.to_json()).collect::<Vec<_>>(),
-            "root": hex32(&self.root),
-        })
-    }
+	pub fn to_json(&self) -> serde_json::Value {
+		serde_json::json!({
+			"numerics_version": self.numerics_version,
+			"datasets": self.datasets,
+			"block": self.block.name(),
+			"config": self.config.to_json(),
+			"start": self.start.to_json(),
+			"checkpoints": self.checkpoints.iter().map(|c| c.to_json()).collect::<Vec<_>>(),
+			"root": hex32(&self.root),
+		})
+	}
 
-    /// Parse a manifest; its root must match its checkpoints.
-    pub fn from_json(v: &serde_json::Value) -> Result<Manifest, String> {
-        let field = |k: &str| v.get(k).ok_or_else(|| format!("manifest has no {k}"));
-        let block_name = field("block")?.as_str().ok_or("block is not a string")?;
-        let block =
-            BlockId::parse(block_name).ok_or_else(|| format!("unknown block {block_name}"))?;
-        let datasets = field("datasets")?
-            .as_array()
-            .ok_or("datasets is not a list")?
-            .iter()
-            .map(|d| {
-                d.as_str()
-                    .map(str::to_owned)
-                    .ok_or("dataset ids are strings")
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        let config = TrainConfig::from_json(field("config")?).ok_or("bad config")?;
-        let start = Checkpoint::from_json(field("start")?).ok_or("bad start checkpoint")?;
-        let checkpoints = field("checkpoints")?
-            .as_array()
-            .ok_or("checkpoints is not a list")?
-            .iter()
-            .map(|c| Checkpoint::from_json(c).ok_or("bad checkpoint"))
-            .collect::<Result<Vec<_>, _>>()?;
-        let manifest = Manifest::new(datasets, block, config, start, checkpoints);
-        let version = field("numerics_version")?
-            .as_u64()
-            .ok_or("bad numerics_version")?;
-        if version != u64::from(manifest.numerics_version) {
-            return Err(format!(
-                "numerics version {version}, this build implements {}",
-                manifest.numerics_version
-            ));
-        }
-        let root = field("root")?
-            .as_str()
-            .and_then(unhex32)
-            .ok_or("bad root")?;
-        if root != manifest.root {
-            return Err("the root does not match the checkpoints".into());
-        }
-        Ok(manifest)
-    }
+	/// Parse a manifest; its root must match its checkpoints.
+	pub fn from_json(v: &serde_json::Value) -> Result<Manifest, String> {
+		let field = |k: &str| v.get(k).ok_or_else(|| format!("manifest has no {k}"));
+		let block_name = field("block")?.as_str().ok_or("block is not a string")?;
+		let block =
+			BlockId::parse(block_name).ok_or_else(|| format!("unknown block {block_name}"))?;
+		let datasets = field("datasets")?
+			.as_array()
+			.ok_or("datasets is not a list")?
+			.iter()
+			.map(|d| d.as_str().map(str::to_owned).ok_or("dataset ids are strings"))
+			.collect::<Result<Vec<_>, _>>()?;
+		let config = TrainConfig::from_json(field("config")?).ok_or("bad config")?;
+		let start = Checkpoint::from_json(field("start")?).ok_or("bad start checkpoint")?;
+		let checkpoints = field("checkpoints")?
+			.as_array()
+			.ok_or("checkpoints is not a list")?
+			.iter()
+			.map(|c| Checkpoint::from_json(c).ok_or("bad checkpoint"))
+			.collect::<Result<Vec<_>, _>>()?;
+		let manifest = Manifest::new(datasets, block, config, start, checkpoints);
+		let version = field("numerics_version")?.as_u64().ok_or("bad numerics_version")?;
+		if version != u64::from(manifest.numerics_version) {
+			return Err(format!(
+				"numerics version {version}, this build implements {}",
+				manifest.numerics_version
+			));
+		}
+		let root = field("root")?.as_str().and_then(unhex32).ok_or("bad root")?;
+		if root != manifest.root {
+			return Err("the root does not match the checkpoints".into());
+		}
+		Ok(manifest)
+	}
 }
 
 /// The first index in `lo..hi` for which `agrees` is false, assuming it is true up to some
 /// point and false after (a diverged run stays diverged); `None` if it is true throughout.
 /// Asks `agrees` O(log(hi − lo)) times: the bisection game a verifier plays with a trainer.
 pub fn first_disagreement(lo: u64, hi: u64, mut agrees: impl FnMut(u64) -> bool) -> Option<u64> {
-    let (mut lo, mut hi) = (lo, hi);
-    if lo >= hi || agrees(hi - 1) {
-        return None;
-    }
-    // Invariant: the answer lies in lo..hi and `agrees(hi - 1)` is false.
-    while hi - lo > 1 {
-        let mid = lo + (hi - lo - 1) / 2;
-        if agrees(mid) {
-            lo = mid + 1;
-        } else {
-            hi = mid + 1;
-        }
-    }
-    Some(lo)
+	let (mut lo, mut hi) = (lo, hi);
+	if lo >= hi || agrees(hi - 1) {
+		return None;
+	}
+	// Invariant: the answer lies in lo..hi and `agrees(hi - 1)` is false.
+	while hi - lo > 1 {
+		let mid = lo + (hi - lo - 1) / 2;
+		if agrees(mid) {
+			lo = mid + 1;
+		} else {
+			hi = mid + 1;
+		}
+	}
+	Some(lo)
 }
 
 #[cfg(test)]

@@ -51,8 +51,8 @@ pub mod weights;
 mod registry;
 
 use aiblock_primitives::{
-    stake::StakeInspect,
-    workers::{AssignmentsInspect, ComputeSpec, QuotaUsage, Reputation, Role, Roles, TrustLevel},
+	stake::StakeInspect,
+	workers::{AssignmentsInspect, ComputeSpec, QuotaUsage, Reputation, Role, Roles, TrustLevel},
 };
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use frame_support::{pallet_prelude::*, storage::bounded_vec::BoundedVec};
@@ -62,27 +62,27 @@ use sp_runtime::traits::Saturating;
 
 /// The stake balance type.
 pub type StakeBalanceOf<T> =
-    <<T as Config>::Stake as StakeInspect<<T as frame_system::Config>::AccountId>>::Balance;
+	<<T as Config>::Stake as StakeInspect<<T as frame_system::Config>::AccountId>>::Balance;
 
 /// The hardware a worker declares.
 #[derive(
-    Encode,
-    Decode,
-    DecodeWithMemTracking,
-    CloneNoBound,
-    PartialEqNoBound,
-    EqNoBound,
-    DebugNoBound,
-    TypeInfo,
-    MaxEncodedLen,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	CloneNoBound,
+	PartialEqNoBound,
+	EqNoBound,
+	DebugNoBound,
+	TypeInfo,
+	MaxEncodedLen,
 )]
 #[scale_info(skip_type_params(MaxModelLen))]
 #[codec(mel_bound())]
 pub struct WorkerCapabilities<MaxModelLen: Get<u32>> {
-    /// GPU model as UTF-8, e.g. `NVIDIA H100 80GB HBM3`; empty for a CPU-only worker.
-    pub gpu_model: BoundedVec<u8, MaxModelLen>,
-    /// The numbers jobs are matched against.
-    pub spec: ComputeSpec,
+	/// GPU model as UTF-8, e.g. `NVIDIA H100 80GB HBM3`; empty for a CPU-only worker.
+	pub gpu_model: BoundedVec<u8, MaxModelLen>,
+	/// The numbers jobs are matched against.
+	pub spec: ComputeSpec,
 }
 
 /// Capabilities with this runtime's bound.
@@ -94,420 +94,399 @@ pub type EndpointOf<T> = BoundedVec<u8, <T as Config>::MaxEndpointLen>;
 #[derive(Encode, Decode, Clone, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen)]
 #[scale_info(skip_type_params(T))]
 pub struct WorkerInfo<T: Config> {
-    pub capabilities: CapabilitiesOf<T>,
-    pub roles: Roles,
-    /// Where the worker serves (UTF-8: a URL or multiaddr).
-    pub endpoint: EndpointOf<T>,
-    pub registered_at: BlockNumberFor<T>,
-    pub last_heartbeat: BlockNumberFor<T>,
-    /// Cleared by the liveness sweep, set again by a heartbeat.
-    pub online: bool,
-    pub reputation: Reputation,
-    pub quota: QuotaUsage,
+	pub capabilities: CapabilitiesOf<T>,
+	pub roles: Roles,
+	/// Where the worker serves (UTF-8: a URL or multiaddr).
+	pub endpoint: EndpointOf<T>,
+	pub registered_at: BlockNumberFor<T>,
+	pub last_heartbeat: BlockNumberFor<T>,
+	/// Cleared by the liveness sweep, set again by a heartbeat.
+	pub online: bool,
+	pub reputation: Reputation,
+	pub quota: QuotaUsage,
 }
 
 #[frame_support::pallet]
 pub mod pallet {
-    use super::*;
+	use super::*;
 
-    #[pallet::pallet]
-    pub struct Pallet<T>(_);
+	#[pallet::pallet]
+	pub struct Pallet<T>(_);
 
-    #[pallet::config]
-    pub trait Config: frame_system::Config<RuntimeEvent: From<Event<Self>>> {
-        /// Where stake is bonded (the Stake pallet).
-        type Stake: StakeInspect<Self::AccountId>;
+	#[pallet::config]
+	pub trait Config: frame_system::Config<RuntimeEvent: From<Event<Self>>> {
+		/// Where stake is bonded (the Stake pallet).
+		type Stake: StakeInspect<Self::AccountId>;
 
-        /// Active stake a worker needs to register and to count as active.
-        #[pallet::constant]
-        type MinWorkerBond: Get<StakeBalanceOf<Self>>;
+		/// Active stake a worker needs to register and to count as active.
+		#[pallet::constant]
+		type MinWorkerBond: Get<StakeBalanceOf<Self>>;
 
-        /// Blocks without a heartbeat after which a worker is offline.
-        #[pallet::constant]
-        type HeartbeatTimeout: Get<BlockNumberFor<Self>>;
+		/// Blocks without a heartbeat after which a worker is offline.
+		#[pallet::constant]
+		type HeartbeatTimeout: Get<BlockNumberFor<Self>>;
 
-        /// Longest GPU model name, in bytes.
-        #[pallet::constant]
-        type MaxGpuModelLen: Get<u32>;
+		/// Longest GPU model name, in bytes.
+		#[pallet::constant]
+		type MaxGpuModelLen: Get<u32>;
 
-        /// Longest endpoint, in bytes.
-        #[pallet::constant]
-        type MaxEndpointLen: Get<u32>;
+		/// Longest endpoint, in bytes.
+		#[pallet::constant]
+		type MaxEndpointLen: Get<u32>;
 
-        /// Most online workers per role; registering beyond it is refused.
-        #[pallet::constant]
-        type MaxWorkersPerRole: Get<u32>;
+		/// Most online workers per role; registering beyond it is refused.
+		#[pallet::constant]
+		type MaxWorkersPerRole: Get<u32>;
 
-        /// Most workers the liveness sweep looks at in one block (at most `MaxWorkersPerRole`).
-        #[pallet::constant]
-        type MaxSweepPerBlock: Get<u32>;
+		/// Most workers the liveness sweep looks at in one block (at most `MaxWorkersPerRole`).
+		#[pallet::constant]
+		type MaxSweepPerBlock: Get<u32>;
 
-        /// Length of a quota period ("day") in blocks.
-        #[pallet::constant]
-        type QuotaPeriod: Get<BlockNumberFor<Self>>;
+		/// Length of a quota period ("day") in blocks.
+		#[pallet::constant]
+		type QuotaPeriod: Get<BlockNumberFor<Self>>;
 
-        /// Assignments per period for a newbie.
-        #[pallet::constant]
-        type NewbieQuota: Get<u32>;
+		/// Assignments per period for a newbie.
+		#[pallet::constant]
+		type NewbieQuota: Get<u32>;
 
-        /// Assignments per period for a trusted worker.
-        #[pallet::constant]
-        type TrustedQuota: Get<u32>;
+		/// Assignments per period for a trusted worker.
+		#[pallet::constant]
+		type TrustedQuota: Get<u32>;
 
-        /// Consecutive successes that make a newbie trusted.
-        #[pallet::constant]
-        type SuccessesToTrust: Get<u32>;
+		/// Consecutive successes that make a newbie trusted.
+		#[pallet::constant]
+		type SuccessesToTrust: Get<u32>;
 
-        /// Consecutive failures that make a trusted worker a newbie again.
-        #[pallet::constant]
-        type FailuresToDemote: Get<u32>;
+		/// Consecutive failures that make a trusted worker a newbie again.
+		#[pallet::constant]
+		type FailuresToDemote: Get<u32>;
 
-        /// Which workers are in the middle of a job (they may not deregister).
-        type Assignments: AssignmentsInspect<Self::AccountId>;
+		/// Which workers are in the middle of a job (they may not deregister).
+		type Assignments: AssignmentsInspect<Self::AccountId>;
 
-        /// Weights of this pallet's calls and hook.
-        type WeightInfo: WeightInfo;
+		/// Weights of this pallet's calls and hook.
+		type WeightInfo: WeightInfo;
 
-        /// Sets up stake for benchmarked workers.
-        #[cfg(feature = "runtime-benchmarks")]
-        type BenchmarkHelper: BenchmarkHelper<Self::AccountId>;
-    }
+		/// Sets up stake for benchmarked workers.
+		#[cfg(feature = "runtime-benchmarks")]
+		type BenchmarkHelper: BenchmarkHelper<Self::AccountId>;
+	}
 
-    /// Every registered worker.
-    #[pallet::storage]
-    pub type Workers<T: Config> =
-        StorageMap<_, Blake2_128Concat, T::AccountId, WorkerInfo<T>, OptionQuery>;
+	/// Every registered worker.
+	#[pallet::storage]
+	pub type Workers<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, WorkerInfo<T>, OptionQuery>;
 
-    /// The online workers of each role, in registration order: what jobs draw from.
-    #[pallet::storage]
-    pub type OnlineByRole<T: Config> = StorageMap<
-        _,
-        Twox64Concat,
-        Role,
-        BoundedVec<T::AccountId, T::MaxWorkersPerRole>,
-        ValueQuery,
-    >;
+	/// The online workers of each role, in registration order: what jobs draw from.
+	#[pallet::storage]
+	pub type OnlineByRole<T: Config> = StorageMap<
+		_,
+		Twox64Concat,
+		Role,
+		BoundedVec<T::AccountId, T::MaxWorkersPerRole>,
+		ValueQuery,
+	>;
 
-    /// Where the liveness sweep continues (a raw key of [`Workers`]); `None` starts over.
-    #[pallet::storage]
-    pub type SweepCursor<T: Config> = StorageValue<_, BoundedVec<u8, ConstU32<256>>, OptionQuery>;
+	/// Where the liveness sweep continues (a raw key of [`Workers`]); `None` starts over.
+	#[pallet::storage]
+	pub type SweepCursor<T: Config> = StorageValue<_, BoundedVec<u8, ConstU32<256>>, OptionQuery>;
 
-    #[pallet::event]
-    #[pallet::generate_deposit(pub(super) fn deposit_event)]
-    pub enum Event<T: Config> {
-        /// A worker registered.
-        WorkerRegistered {
-            who: T::AccountId,
-            roles: Roles,
-            spec: ComputeSpec,
-        },
-        /// A worker changed its declaration.
-        WorkerUpdated {
-            who: T::AccountId,
-            roles: Roles,
-            spec: ComputeSpec,
-        },
-        /// A worker left the registry.
-        WorkerDeregistered { who: T::AccountId },
-        /// An offline worker sent a heartbeat and is back.
-        WorkerOnline { who: T::AccountId },
-        /// A worker missed its heartbeats and is offline.
-        WorkerOffline { who: T::AccountId },
-        /// A verdict on a worker's work was recorded.
-        OutcomeRecorded {
-            who: T::AccountId,
-            outcome: aiblock_primitives::workers::Outcome,
-        },
-        /// A worker's trust level changed.
-        TrustChanged {
-            who: T::AccountId,
-            trust: TrustLevel,
-        },
-    }
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// A worker registered.
+		WorkerRegistered { who: T::AccountId, roles: Roles, spec: ComputeSpec },
+		/// A worker changed its declaration.
+		WorkerUpdated { who: T::AccountId, roles: Roles, spec: ComputeSpec },
+		/// A worker left the registry.
+		WorkerDeregistered { who: T::AccountId },
+		/// An offline worker sent a heartbeat and is back.
+		WorkerOnline { who: T::AccountId },
+		/// A worker missed its heartbeats and is offline.
+		WorkerOffline { who: T::AccountId },
+		/// A verdict on a worker's work was recorded.
+		OutcomeRecorded { who: T::AccountId, outcome: aiblock_primitives::workers::Outcome },
+		/// A worker's trust level changed.
+		TrustChanged { who: T::AccountId, trust: TrustLevel },
+	}
 
-    #[pallet::error]
-    pub enum Error<T> {
-        /// The account is already a registered worker.
-        AlreadyRegistered,
-        /// The account is not a registered worker.
-        NotRegistered,
-        /// At least one role is required.
-        NoRoles,
-        /// The active stake is below `MinWorkerBond`: bond more in the Stake pallet first.
-        InsufficientBond,
-        /// The list of online workers of one of the roles is full.
-        TooManyWorkers,
-        /// A job still counts on this worker.
-        HasActiveAssignments,
-        /// The GPU model is not UTF-8.
-        InvalidGpuModel,
-        /// The endpoint is empty or not UTF-8.
-        InvalidEndpoint,
-        /// VRAM without a GPU, a GPU without VRAM, or no CPU core.
-        InconsistentCapabilities,
-        /// The worker's quota for this period is spent.
-        QuotaExhausted,
-    }
+	#[pallet::error]
+	pub enum Error<T> {
+		/// The account is already a registered worker.
+		AlreadyRegistered,
+		/// The account is not a registered worker.
+		NotRegistered,
+		/// At least one role is required.
+		NoRoles,
+		/// The active stake is below `MinWorkerBond`: bond more in the Stake pallet first.
+		InsufficientBond,
+		/// The list of online workers of one of the roles is full.
+		TooManyWorkers,
+		/// A job still counts on this worker.
+		HasActiveAssignments,
+		/// The GPU model is not UTF-8.
+		InvalidGpuModel,
+		/// The endpoint is empty or not UTF-8.
+		InvalidEndpoint,
+		/// VRAM without a GPU, a GPU without VRAM, or no CPU core.
+		InconsistentCapabilities,
+		/// The worker's quota for this period is spent.
+		QuotaExhausted,
+	}
 
-    #[pallet::call]
-    impl<T: Config> Pallet<T> {
-        /// Register the caller as a worker with `capabilities`, `roles` and `endpoint`.
-        ///
-        /// Requires `MinWorkerBond` of active stake. The worker starts online, as a newbie.
-        #[pallet::call_index(0)]
-        #[pallet::weight(T::WeightInfo::register_worker())]
-        pub fn register_worker(
-            origin: OriginFor<T>,
-            capabilities: CapabilitiesOf<T>,
-            roles: Roles,
-            endpoint: EndpointOf<T>,
-        ) -> DispatchResult {
-            let who = ensure_signed(origin)?;
-            ensure!(
-                !Workers::<T>::contains_key(&who),
-                Error::<T>::AlreadyRegistered
-            );
-            Self::validate(&capabilities, roles, &endpoint)?;
-            ensure!(Self::has_min_bond(&who), Error::<T>::InsufficientBond);
-            Self::join_lists(&who, roles)?;
-            let now = frame_system::Pallet::<T>::block_number();
-            let spec = capabilities.spec;
-            Workers::<T>::insert(
-                &who,
-                WorkerInfo {
-                    capabilities,
-                    roles,
-                    endpoint,
-                    registered_at: now,
-                    last_heartbeat: now,
-                    online: true,
-                    reputation: Reputation::default(),
-                    quota: QuotaUsage::default(),
-                },
-            );
-            Self::deposit_event(Event::WorkerRegistered { who, roles, spec });
-            Ok(())
-        }
+	#[pallet::call]
+	impl<T: Config> Pallet<T> {
+		/// Register the caller as a worker with `capabilities`, `roles` and `endpoint`.
+		///
+		/// Requires `MinWorkerBond` of active stake. The worker starts online, as a newbie.
+		#[pallet::call_index(0)]
+		#[pallet::weight(T::WeightInfo::register_worker())]
+		pub fn register_worker(
+			origin: OriginFor<T>,
+			capabilities: CapabilitiesOf<T>,
+			roles: Roles,
+			endpoint: EndpointOf<T>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			ensure!(!Workers::<T>::contains_key(&who), Error::<T>::AlreadyRegistered);
+			Self::validate(&capabilities, roles, &endpoint)?;
+			ensure!(Self::has_min_bond(&who), Error::<T>::InsufficientBond);
+			Self::join_lists(&who, roles)?;
+			let now = frame_system::Pallet::<T>::block_number();
+			let spec = capabilities.spec;
+			Workers::<T>::insert(
+				&who,
+				WorkerInfo {
+					capabilities,
+					roles,
+					endpoint,
+					registered_at: now,
+					last_heartbeat: now,
+					online: true,
+					reputation: Reputation::default(),
+					quota: QuotaUsage::default(),
+				},
+			);
+			Self::deposit_event(Event::WorkerRegistered { who, roles, spec });
+			Ok(())
+		}
 
-        /// Replace the caller's capabilities, roles and endpoint. Reputation and quota are kept.
-        #[pallet::call_index(1)]
-        #[pallet::weight(T::WeightInfo::update_worker())]
-        pub fn update_worker(
-            origin: OriginFor<T>,
-            capabilities: CapabilitiesOf<T>,
-            roles: Roles,
-            endpoint: EndpointOf<T>,
-        ) -> DispatchResult {
-            let who = ensure_signed(origin)?;
-            let mut info = Workers::<T>::get(&who).ok_or(Error::<T>::NotRegistered)?;
-            Self::validate(&capabilities, roles, &endpoint)?;
-            if info.online {
-                let dropped = Roles {
-                    trainer: info.roles.trainer && !roles.trainer,
-                    evaluator: info.roles.evaluator && !roles.evaluator,
-                    auditor: info.roles.auditor && !roles.auditor,
-                };
-                let added = Roles {
-                    trainer: roles.trainer && !info.roles.trainer,
-                    evaluator: roles.evaluator && !info.roles.evaluator,
-                    auditor: roles.auditor && !info.roles.auditor,
-                };
-                Self::join_lists(&who, added)?;
-                Self::leave_lists(&who, dropped);
-            }
-            let spec = capabilities.spec;
-            info.capabilities = capabilities;
-            info.roles = roles;
-            info.endpoint = endpoint;
-            Workers::<T>::insert(&who, info);
-            Self::deposit_event(Event::WorkerUpdated { who, roles, spec });
-            Ok(())
-        }
+		/// Replace the caller's capabilities, roles and endpoint. Reputation and quota are kept.
+		#[pallet::call_index(1)]
+		#[pallet::weight(T::WeightInfo::update_worker())]
+		pub fn update_worker(
+			origin: OriginFor<T>,
+			capabilities: CapabilitiesOf<T>,
+			roles: Roles,
+			endpoint: EndpointOf<T>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let mut info = Workers::<T>::get(&who).ok_or(Error::<T>::NotRegistered)?;
+			Self::validate(&capabilities, roles, &endpoint)?;
+			if info.online {
+				let dropped = Roles {
+					trainer: info.roles.trainer && !roles.trainer,
+					evaluator: info.roles.evaluator && !roles.evaluator,
+					auditor: info.roles.auditor && !roles.auditor,
+				};
+				let added = Roles {
+					trainer: roles.trainer && !info.roles.trainer,
+					evaluator: roles.evaluator && !info.roles.evaluator,
+					auditor: roles.auditor && !info.roles.auditor,
+				};
+				Self::join_lists(&who, added)?;
+				Self::leave_lists(&who, dropped);
+			}
+			let spec = capabilities.spec;
+			info.capabilities = capabilities;
+			info.roles = roles;
+			info.endpoint = endpoint;
+			Workers::<T>::insert(&who, info);
+			Self::deposit_event(Event::WorkerUpdated { who, roles, spec });
+			Ok(())
+		}
 
-        /// Prove the caller is alive. Brings an offline worker back online, if it still has the
-        /// minimum bond.
-        #[pallet::call_index(2)]
-        #[pallet::weight(T::WeightInfo::heartbeat())]
-        pub fn heartbeat(origin: OriginFor<T>) -> DispatchResult {
-            let who = ensure_signed(origin)?;
-            let mut info = Workers::<T>::get(&who).ok_or(Error::<T>::NotRegistered)?;
-            if !info.online {
-                ensure!(Self::has_min_bond(&who), Error::<T>::InsufficientBond);
-                Self::join_lists(&who, info.roles)?;
-                info.online = true;
-                Self::deposit_event(Event::WorkerOnline { who: who.clone() });
-            }
-            info.last_heartbeat = frame_system::Pallet::<T>::block_number();
-            Workers::<T>::insert(&who, info);
-            Ok(())
-        }
+		/// Prove the caller is alive. Brings an offline worker back online, if it still has the
+		/// minimum bond.
+		#[pallet::call_index(2)]
+		#[pallet::weight(T::WeightInfo::heartbeat())]
+		pub fn heartbeat(origin: OriginFor<T>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let mut info = Workers::<T>::get(&who).ok_or(Error::<T>::NotRegistered)?;
+			if !info.online {
+				ensure!(Self::has_min_bond(&who), Error::<T>::InsufficientBond);
+				Self::join_lists(&who, info.roles)?;
+				info.online = true;
+				Self::deposit_event(Event::WorkerOnline { who: who.clone() });
+			}
+			info.last_heartbeat = frame_system::Pallet::<T>::block_number();
+			Workers::<T>::insert(&who, info);
+			Ok(())
+		}
 
-        /// Leave the registry. Refused while a job still counts on the caller.
-        #[pallet::call_index(3)]
-        #[pallet::weight(T::WeightInfo::deregister_worker())]
-        pub fn deregister_worker(origin: OriginFor<T>) -> DispatchResult {
-            let who = ensure_signed(origin)?;
-            let info = Workers::<T>::get(&who).ok_or(Error::<T>::NotRegistered)?;
-            ensure!(
-                T::Assignments::active_assignments(&who) == 0,
-                Error::<T>::HasActiveAssignments
-            );
-            if info.online {
-                Self::leave_lists(&who, info.roles);
-            }
-            Workers::<T>::remove(&who);
-            Self::deposit_event(Event::WorkerDeregistered { who });
-            Ok(())
-        }
-    }
+		/// Leave the registry. Refused while a job still counts on the caller.
+		#[pallet::call_index(3)]
+		#[pallet::weight(T::WeightInfo::deregister_worker())]
+		pub fn deregister_worker(origin: OriginFor<T>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let info = Workers::<T>::get(&who).ok_or(Error::<T>::NotRegistered)?;
+			ensure!(
+				T::Assignments::active_assignments(&who) == 0,
+				Error::<T>::HasActiveAssignments
+			);
+			if info.online {
+				Self::leave_lists(&who, info.roles);
+			}
+			Workers::<T>::remove(&who);
+			Self::deposit_event(Event::WorkerDeregistered { who });
+			Ok(())
+		}
+	}
 
-    #[pallet::hooks]
-    impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
-        /// Mark workers that missed their heartbeats offline, as far as spare weight allows.
-        fn on_idle(now: BlockNumberFor<T>, remaining: Weight) -> Weight {
-            let per_worker = T::WeightInfo::sweep(1).saturating_sub(T::WeightInfo::sweep(0));
-            let base = T::WeightInfo::sweep(0);
-            if remaining.any_lt(base.saturating_add(per_worker)) {
-                return Weight::zero();
-            }
-            let fit = remaining
-                .saturating_sub(base)
-                .checked_div_per_component(&per_worker)
-                .unwrap_or(u64::MAX);
-            let budget = T::MaxSweepPerBlock::get().min(fit.min(u32::MAX as u64) as u32);
-            let visited = Self::sweep(now, budget);
-            T::WeightInfo::sweep(visited)
-        }
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		/// Mark workers that missed their heartbeats offline, as far as spare weight allows.
+		fn on_idle(now: BlockNumberFor<T>, remaining: Weight) -> Weight {
+			let per_worker = T::WeightInfo::sweep(1).saturating_sub(T::WeightInfo::sweep(0));
+			let base = T::WeightInfo::sweep(0);
+			if remaining.any_lt(base.saturating_add(per_worker)) {
+				return Weight::zero();
+			}
+			let fit = remaining
+				.saturating_sub(base)
+				.checked_div_per_component(&per_worker)
+				.unwrap_or(u64::MAX);
+			let budget = T::MaxSweepPerBlock::get().min(fit.min(u32::MAX as u64) as u32);
+			let visited = Self::sweep(now, budget);
+			T::WeightInfo::sweep(visited)
+		}
 
-        fn integrity_test() {
-            assert!(
-                T::MaxSweepPerBlock::get() <= T::MaxWorkersPerRole::get(),
-                "the sweep benchmark assumes MaxSweepPerBlock <= MaxWorkersPerRole"
-            );
-        }
+		fn integrity_test() {
+			assert!(
+				T::MaxSweepPerBlock::get() <= T::MaxWorkersPerRole::get(),
+				"the sweep benchmark assumes MaxSweepPerBlock <= MaxWorkersPerRole"
+			);
+		}
 
-        #[cfg(feature = "try-runtime")]
-        fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
-            Self::do_try_state()
-        }
-    }
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
+	}
 }
 
 /// What benchmarks need from the runtime: a worker with enough stake.
 #[cfg(feature = "runtime-benchmarks")]
 pub trait BenchmarkHelper<AccountId> {
-    /// Give `who` at least the minimum worker bond.
-    fn bond(who: &AccountId);
+	/// Give `who` at least the minimum worker bond.
+	fn bond(who: &AccountId);
 }
 
 impl<T: Config> Pallet<T> {
-    fn validate(
-        capabilities: &CapabilitiesOf<T>,
-        roles: Roles,
-        endpoint: &EndpointOf<T>,
-    ) -> DispatchResult {
-        ensure!(!roles.is_empty(), Error::<T>::NoRoles);
-        ensure!(
-            core::str::from_utf8(&capabilities.gpu_model).is_ok(),
-            Error::<T>::InvalidGpuModel
-        );
-        ensure!(
-            !endpoint.is_empty() && core::str::from_utf8(endpoint).is_ok(),
-            Error::<T>::InvalidEndpoint
-        );
-        let spec = capabilities.spec;
-        ensure!(
-            spec.cpu_cores > 0 && (spec.gpu_count == 0) == (spec.vram_gib == 0),
-            Error::<T>::InconsistentCapabilities
-        );
-        Ok(())
-    }
+	fn validate(
+		capabilities: &CapabilitiesOf<T>,
+		roles: Roles,
+		endpoint: &EndpointOf<T>,
+	) -> DispatchResult {
+		ensure!(!roles.is_empty(), Error::<T>::NoRoles);
+		ensure!(core::str::from_utf8(&capabilities.gpu_model).is_ok(), Error::<T>::InvalidGpuModel);
+		ensure!(
+			!endpoint.is_empty() && core::str::from_utf8(endpoint).is_ok(),
+			Error::<T>::InvalidEndpoint
+		);
+		let spec = capabilities.spec;
+		ensure!(
+			spec.cpu_cores > 0 && (spec.gpu_count == 0) == (spec.vram_gib == 0),
+			Error::<T>::InconsistentCapabilities
+		);
+		Ok(())
+	}
 
-    fn has_min_bond(who: &T::AccountId) -> bool {
-        T::Stake::active_stake(who) >= T::MinWorkerBond::get()
-    }
+	fn has_min_bond(who: &T::AccountId) -> bool {
+		T::Stake::active_stake(who) >= T::MinWorkerBond::get()
+	}
 
-    /// Whether `info` has sent a heartbeat recently enough at `now`.
-    fn is_fresh(info: &WorkerInfo<T>, now: BlockNumberFor<T>) -> bool {
-        now.saturating_sub(info.last_heartbeat) <= T::HeartbeatTimeout::get()
-    }
+	/// Whether `info` has sent a heartbeat recently enough at `now`.
+	fn is_fresh(info: &WorkerInfo<T>, now: BlockNumberFor<T>) -> bool {
+		now.saturating_sub(info.last_heartbeat) <= T::HeartbeatTimeout::get()
+	}
 
-    fn join_lists(who: &T::AccountId, roles: Roles) -> DispatchResult {
-        for role in roles.iter() {
-            OnlineByRole::<T>::try_mutate(role, |list| {
-                list.try_push(who.clone())
-                    .map_err(|_| Error::<T>::TooManyWorkers)
-            })?;
-        }
-        Ok(())
-    }
+	fn join_lists(who: &T::AccountId, roles: Roles) -> DispatchResult {
+		for role in roles.iter() {
+			OnlineByRole::<T>::try_mutate(role, |list| {
+				list.try_push(who.clone()).map_err(|_| Error::<T>::TooManyWorkers)
+			})?;
+		}
+		Ok(())
+	}
 
-    fn leave_lists(who: &T::AccountId, roles: Roles) {
-        for role in roles.iter() {
-            OnlineByRole::<T>::mutate(role, |list| list.retain(|w| w != who));
-        }
-    }
+	fn leave_lists(who: &T::AccountId, roles: Roles) {
+		for role in roles.iter() {
+			OnlineByRole::<T>::mutate(role, |list| list.retain(|w| w != who));
+		}
+	}
 
-    /// Look at up to `budget` workers from the cursor on, taking stale ones offline. Returns how
-    /// many were looked at.
-    pub(crate) fn sweep(now: BlockNumberFor<T>, budget: u32) -> u32 {
-        if budget == 0 {
-            return 0;
-        }
-        let mut iter = match SweepCursor::<T>::take() {
-            Some(cursor) => Workers::<T>::iter_from(cursor.into_inner()),
-            None => Workers::<T>::iter(),
-        };
-        let mut visited = 0;
-        while visited < budget {
-            let Some((who, mut info)) = iter.next() else {
-                // Wrapped around: the next sweep starts from the beginning.
-                return visited;
-            };
-            visited += 1;
-            if info.online && !Self::is_fresh(&info, now) {
-                Self::leave_lists(&who, info.roles);
-                info.online = false;
-                Workers::<T>::insert(&who, info);
-                Self::deposit_event(Event::WorkerOffline { who });
-            }
-        }
-        // Keys are far shorter than the bound; if one were not, the sweep would start over.
-        if let Ok(cursor) = BoundedVec::try_from(iter.last_raw_key().to_vec()) {
-            SweepCursor::<T>::put(cursor);
-        }
-        visited
-    }
+	/// Look at up to `budget` workers from the cursor on, taking stale ones offline. Returns how
+	/// many were looked at.
+	pub(crate) fn sweep(now: BlockNumberFor<T>, budget: u32) -> u32 {
+		if budget == 0 {
+			return 0;
+		}
+		let mut iter = match SweepCursor::<T>::take() {
+			Some(cursor) => Workers::<T>::iter_from(cursor.into_inner()),
+			None => Workers::<T>::iter(),
+		};
+		let mut visited = 0;
+		while visited < budget {
+			let Some((who, mut info)) = iter.next() else {
+				// Wrapped around: the next sweep starts from the beginning.
+				return visited;
+			};
+			visited += 1;
+			if info.online && !Self::is_fresh(&info, now) {
+				Self::leave_lists(&who, info.roles);
+				info.online = false;
+				Workers::<T>::insert(&who, info);
+				Self::deposit_event(Event::WorkerOffline { who });
+			}
+		}
+		// Keys are far shorter than the bound; if one were not, the sweep would start over.
+		if let Ok(cursor) = BoundedVec::try_from(iter.last_raw_key().to_vec()) {
+			SweepCursor::<T>::put(cursor);
+		}
+		visited
+	}
 
-    /// Check the invariants listed in the crate documentation (`try_state`, and tests of the
-    /// runtime that embeds this pallet).
-    pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
-        for role in Roles::ALL {
-            let list = OnlineByRole::<T>::get(role);
-            for (i, who) in list.iter().enumerate() {
-                ensure!(!list[..i].contains(who), "worker listed twice for a role");
-                let info = Workers::<T>::get(who).ok_or("listed worker is not registered")?;
-                ensure!(
-                    info.online && info.roles.has(role),
-                    "listed worker is offline or lacks the role"
-                );
-            }
-        }
-        for (who, info) in Workers::<T>::iter() {
-            if info.online {
-                for role in info.roles.iter() {
-                    ensure!(
-                        OnlineByRole::<T>::get(role).contains(&who),
-                        "online worker missing from a role list"
-                    );
-                }
-            }
-            let r = info.reputation;
-            ensure!(
-                r.consecutive_successes <= r.successes && r.consecutive_failures <= r.failures,
-                "streak longer than the record"
-            );
-        }
-        Ok(())
-    }
+	/// Check the invariants listed in the crate documentation (`try_state`, and tests of the
+	/// runtime that embeds this pallet).
+	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+		for role in Roles::ALL {
+			let list = OnlineByRole::<T>::get(role);
+			for (i, who) in list.iter().enumerate() {
+				ensure!(!list[..i].contains(who), "worker listed twice for a role");
+				let info = Workers::<T>::get(who).ok_or("listed worker is not registered")?;
+				ensure!(
+					info.online && info.roles.has(role),
+					"listed worker is offline or lacks the role"
+				);
+			}
+		}
+		for (who, info) in Workers::<T>::iter() {
+			if info.online {
+				for role in info.roles.iter() {
+					ensure!(
+						OnlineByRole::<T>::get(role).contains(&who),
+						"online worker missing from a role list"
+					);
+				}
+			}
+			let r = info.reputation;
+			ensure!(
+				r.consecutive_successes <= r.successes && r.consecutive_failures <= r.failures,
+				"streak longer than the record"
+			);
+		}
+		Ok(())
+	}
 }

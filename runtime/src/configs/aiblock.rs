@@ -1,9 +1,9 @@
 //! Configuration of the AI-Block pallets: Stake and Workers.
 
 use frame_support::{
-    parameter_types,
-    traits::{tokens::imbalance::ResolveTo, ConstU32},
-    PalletId,
+	parameter_types,
+	traits::{tokens::imbalance::ResolveTo, ConstU32},
+	PalletId,
 };
 use frame_system::EnsureRoot;
 use sp_runtime::{traits::AccountIdConversion, Perbill};
@@ -11,49 +11,49 @@ use sp_runtime::{traits::AccountIdConversion, Perbill};
 use crate::{AccountId, Balance, Balances, Runtime, RuntimeHoldReason, Stake, DAYS, MINUTES, UNIT};
 
 parameter_types! {
-    /// Receives slashed stake (and, later, protocol fees). An account no key controls: only
-    /// governance can spend from it.
-    pub TreasuryAccount: AccountId = PalletId(*b"aib/trsy").into_account_truncating();
-    /// One in ten slashed AIB goes to whoever proved the fault.
-    pub const ReporterShare: Perbill = Perbill::from_percent(10);
+	/// Receives slashed stake (and, later, protocol fees). An account no key controls: only
+	/// governance can spend from it.
+	pub TreasuryAccount: AccountId = PalletId(*b"aib/trsy").into_account_truncating();
+	/// One in ten slashed AIB goes to whoever proved the fault.
+	pub const ReporterShare: Perbill = Perbill::from_percent(10);
 }
 
 /// A worker must keep 100 AIB bonded to be registered; stake can also back job collateral.
 pub const MIN_WORKER_BOND: Balance = 100 * UNIT;
 
 impl pallet_aiblock_stake::Config for Runtime {
-    type Currency = Balances;
-    type RuntimeHoldReason = RuntimeHoldReason;
-    type MinBond = frame_support::traits::ConstU128<UNIT>;
-    /// A day: longer than any job's evaluation window, so a cheater is judged before it can
-    /// leave with its stake.
-    type UnbondingPeriod = ConstU32<DAYS>;
-    type MaxUnlockingChunks = ConstU32<16>;
-    type ReporterShare = ReporterShare;
-    type OnSlash = ResolveTo<TreasuryAccount, Balances>;
-    type SlashOrigin = EnsureRoot<AccountId>;
-    type WeightInfo = pallet_aiblock_stake::weights::SubstrateWeight<Runtime>;
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type MinBond = frame_support::traits::ConstU128<UNIT>;
+	/// A day: longer than any job's evaluation window, so a cheater is judged before it can
+	/// leave with its stake.
+	type UnbondingPeriod = ConstU32<DAYS>;
+	type MaxUnlockingChunks = ConstU32<16>;
+	type ReporterShare = ReporterShare;
+	type OnSlash = ResolveTo<TreasuryAccount, Balances>;
+	type SlashOrigin = EnsureRoot<AccountId>;
+	type WeightInfo = pallet_aiblock_stake::weights::SubstrateWeight<Runtime>;
 }
 
 impl pallet_aiblock_workers::Config for Runtime {
-    type Stake = Stake;
-    type MinWorkerBond = frame_support::traits::ConstU128<MIN_WORKER_BOND>;
-    /// A worker heartbeats every few minutes; ten minutes of silence means it is gone.
-    type HeartbeatTimeout = ConstU32<{ 10 * MINUTES }>;
-    type MaxGpuModelLen = ConstU32<64>;
-    type MaxEndpointLen = ConstU32<256>;
-    type MaxWorkersPerRole = ConstU32<1024>;
-    type MaxSweepPerBlock = ConstU32<64>;
-    type QuotaPeriod = ConstU32<DAYS>;
-    type NewbieQuota = ConstU32<20>;
-    type TrustedQuota = ConstU32<200>;
-    type SuccessesToTrust = ConstU32<3>;
-    type FailuresToDemote = ConstU32<5>;
-    /// No pallet assigns work yet (the Jobs pallet will).
-    type Assignments = ();
-    type WeightInfo = pallet_aiblock_workers::weights::SubstrateWeight<Runtime>;
-    #[cfg(feature = "runtime-benchmarks")]
-    type BenchmarkHelper = BondForBenchmarks;
+	type Stake = Stake;
+	type MinWorkerBond = frame_support::traits::ConstU128<MIN_WORKER_BOND>;
+	/// A worker heartbeats every few minutes; ten minutes of silence means it is gone.
+	type HeartbeatTimeout = ConstU32<{ 10 * MINUTES }>;
+	type MaxGpuModelLen = ConstU32<64>;
+	type MaxEndpointLen = ConstU32<256>;
+	type MaxWorkersPerRole = ConstU32<1024>;
+	type MaxSweepPerBlock = ConstU32<64>;
+	type QuotaPeriod = ConstU32<DAYS>;
+	type NewbieQuota = ConstU32<20>;
+	type TrustedQuota = ConstU32<200>;
+	type SuccessesToTrust = ConstU32<3>;
+	type FailuresToDemote = ConstU32<5>;
+	/// No pallet assigns work yet (the Jobs pallet will).
+	type Assignments = ();
+	type WeightInfo = pallet_aiblock_workers::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = BondForBenchmarks;
 }
 
 /// Funds an account and bonds the minimum worker bond for it.
@@ -61,10 +61,10 @@ impl pallet_aiblock_workers::Config for Runtime {
 pub struct BondForBenchmarks;
 #[cfg(feature = "runtime-benchmarks")]
 impl pallet_aiblock_workers::BenchmarkHelper<AccountId> for BondForBenchmarks {
-    fn bond(who: &AccountId) {
-        use frame_support::traits::fungible::Mutate;
-        Balances::set_balance(who, 2 * MIN_WORKER_BOND);
-        let bonded = Stake::bond(crate::RuntimeOrigin::signed(who.clone()), MIN_WORKER_BOND);
-        debug_assert!(bonded.is_ok(), "benchmark account could not bond");
-    }
+	fn bond(who: &AccountId) {
+		use frame_support::traits::fungible::Mutate;
+		Balances::set_balance(who, 2 * MIN_WORKER_BOND);
+		let bonded = Stake::bond(crate::RuntimeOrigin::signed(who.clone()), MIN_WORKER_BOND);
+		debug_assert!(bonded.is_ok(), "benchmark account could not bond");
+	}
 }
