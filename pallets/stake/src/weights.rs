@@ -1,13 +1,19 @@
-//! Weights for `pallet_aiblock_stake`: replaced by `pallets/benchmark.sh`.
+//! Weights for `pallet_aiblock_stake`, measured by `pallets/benchmark.sh`; do not edit by hand.
+//!
+//! Benchmark CLI 64.0.0, 2026-11-23; steps 20, repeat 10;
+//! machine `vm` (AMD EPYC); wasm execution Compiled.
+//! Reads and writes are priced by the runtime's `DbWeight` (ParityDB); proof sizes are the
+//! worst case from each storage item's `MaxEncodedLen`.
 
 #![cfg_attr(rustfmt, rustfmt_skip)]
 #![allow(unused_parens)]
 #![allow(unused_imports)]
+#![allow(missing_docs)]
 
 use frame_support::{traits::Get, weights::{Weight, constants::ParityDbWeight}};
 use core::marker::PhantomData;
 
-/// The weight of each call of this pallet.
+/// The weight of each call (and bounded hook) of this pallet.
 pub trait WeightInfo {
 	fn bond() -> Weight;
 	fn unbond() -> Weight;
@@ -18,16 +24,73 @@ pub trait WeightInfo {
 /// Measured weights, with the runtime's database costs.
 pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
-	fn bond() -> Weight { Weight::from_parts(100_000_000, 4000).saturating_add(T::DbWeight::get().reads_writes(3, 3)) }
-	fn unbond() -> Weight { Weight::from_parts(100_000_000, 4000).saturating_add(T::DbWeight::get().reads_writes(1, 1)) }
-	fn withdraw_unbonded(c: u32, ) -> Weight { Weight::from_parts(100_000_000, 4000).saturating_add(Weight::from_parts(1_000_000, 0).saturating_mul(c.into())).saturating_add(T::DbWeight::get().reads_writes(3, 3)) }
-	fn slash() -> Weight { Weight::from_parts(100_000_000, 4000).saturating_add(T::DbWeight::get().reads_writes(5, 5)) }
+	/// Storage: `Stake::Ledgers` (r:1 w:1)
+	/// Proof: `Stake::Ledgers` (`max_values`: None, `max_size`: Some(401), added: 2876, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:1 w:1)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(67), added: 2542, mode: `MaxEncodedLen`)
+	fn bond() -> Weight {
+		// Fastest run: 65_797 ns.
+		Weight::from_parts(71_636_000, 3866)
+			.saturating_add(T::DbWeight::get().reads(3))
+			.saturating_add(T::DbWeight::get().writes(3))
+	}
+	/// Storage: `Stake::Ledgers` (r:1 w:1)
+	/// Proof: `Stake::Ledgers` (`max_values`: None, `max_size`: Some(401), added: 2876, mode: `MaxEncodedLen`)
+	fn unbond() -> Weight {
+		// Fastest run: 14_652 ns.
+		Weight::from_parts(21_161_000, 3866)
+			.saturating_add(T::DbWeight::get().reads(1))
+			.saturating_add(T::DbWeight::get().writes(1))
+	}
+	/// Storage: `Stake::Ledgers` (r:1 w:1)
+	/// Proof: `Stake::Ledgers` (`max_values`: None, `max_size`: Some(401), added: 2876, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:1 w:1)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(67), added: 2542, mode: `MaxEncodedLen`)
+	/// `c` ranges over `[1, 16]`.
+	fn withdraw_unbonded(_c: u32, ) -> Weight {
+		// Fastest run: 53_559 ns.
+		Weight::from_parts(64_027_287, 3866)
+			.saturating_add(T::DbWeight::get().reads(3))
+			.saturating_add(T::DbWeight::get().writes(3))
+	}
+	/// Storage: `Stake::Ledgers` (r:1 w:1)
+	/// Proof: `Stake::Ledgers` (`max_values`: None, `max_size`: Some(401), added: 2876, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(67), added: 2542, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:3 w:3)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	fn slash() -> Weight {
+		// Fastest run: 77_986 ns.
+		Weight::from_parts(112_276_000, 8799)
+			.saturating_add(T::DbWeight::get().reads(5))
+			.saturating_add(T::DbWeight::get().writes(5))
+	}
 }
 
-/// For tests: the same figures with ParityDB costs.
+/// The same figures with ParityDB costs, for tests and mocks.
 impl WeightInfo for () {
-	fn bond() -> Weight { Weight::from_parts(100_000_000, 4000).saturating_add(ParityDbWeight::get().reads_writes(3, 3)) }
-	fn unbond() -> Weight { Weight::from_parts(100_000_000, 4000).saturating_add(ParityDbWeight::get().reads_writes(1, 1)) }
-	fn withdraw_unbonded(c: u32, ) -> Weight { Weight::from_parts(100_000_000, 4000).saturating_add(Weight::from_parts(1_000_000, 0).saturating_mul(c.into())).saturating_add(ParityDbWeight::get().reads_writes(3, 3)) }
-	fn slash() -> Weight { Weight::from_parts(100_000_000, 4000).saturating_add(ParityDbWeight::get().reads_writes(5, 5)) }
+	fn bond() -> Weight {
+		Weight::from_parts(71_636_000, 3866)
+			.saturating_add(ParityDbWeight::get().reads(3))
+			.saturating_add(ParityDbWeight::get().writes(3))
+	}
+	fn unbond() -> Weight {
+		Weight::from_parts(21_161_000, 3866)
+			.saturating_add(ParityDbWeight::get().reads(1))
+			.saturating_add(ParityDbWeight::get().writes(1))
+	}
+	fn withdraw_unbonded(_c: u32, ) -> Weight {
+		Weight::from_parts(64_027_287, 3866)
+			.saturating_add(ParityDbWeight::get().reads(3))
+			.saturating_add(ParityDbWeight::get().writes(3))
+	}
+	fn slash() -> Weight {
+		Weight::from_parts(112_276_000, 8799)
+			.saturating_add(ParityDbWeight::get().reads(5))
+			.saturating_add(ParityDbWeight::get().writes(5))
+	}
 }

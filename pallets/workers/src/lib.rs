@@ -437,23 +437,35 @@ impl<T: Config> Pallet<T> {
 			Some(cursor) => Workers::<T>::iter_from(cursor.into_inner()),
 			None => Workers::<T>::iter(),
 		};
-		let mut visited = 0;
+		let (mut visited, mut wrapped) = (0, false);
+		let mut stale: alloc::vec::Vec<(T::AccountId, Roles)> = alloc::vec::Vec::new();
 		while visited < budget {
 			let Some((who, mut info)) = iter.next() else {
-				// Wrapped around: the next sweep starts from the beginning.
-				return visited;
+				wrapped = true;
+				break;
 			};
 			visited += 1;
 			if info.online && !Self::is_fresh(&info, now) {
-				Self::leave_lists(&who, info.roles);
 				info.online = false;
+				stale.push((who.clone(), info.roles));
 				Workers::<T>::insert(&who, info);
 				Self::deposit_event(Event::WorkerOffline { who });
 			}
 		}
-		// Keys are far shorter than the bound; if one were not, the sweep would start over.
-		if let Ok(cursor) = BoundedVec::try_from(iter.last_raw_key().to_vec()) {
-			SweepCursor::<T>::put(cursor);
+		// One pass over each role list for all stale workers: the lists are the expensive part.
+		for role in Roles::ALL {
+			let gone: alloc::vec::Vec<&T::AccountId> =
+				stale.iter().filter(|(_, roles)| roles.has(role)).map(|(who, _)| who).collect();
+			if !gone.is_empty() {
+				OnlineByRole::<T>::mutate(role, |list| list.retain(|w| !gone.contains(&w)));
+			}
+		}
+		// After a wrap the next sweep starts from the beginning. Keys are far shorter than the
+		// bound; if one were not, the sweep would start over too.
+		if !wrapped {
+			if let Ok(cursor) = BoundedVec::try_from(iter.last_raw_key().to_vec()) {
+				SweepCursor::<T>::put(cursor);
+			}
 		}
 		visited
 	}
