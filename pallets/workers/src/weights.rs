@@ -32,8 +32,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Workers::OnlineByRole` (r:3 w:3)
 	/// Proof: `Workers::OnlineByRole` (`max_values`: None, `max_size`: Some(32779), added: 35254, mode: `MaxEncodedLen`)
 	fn register_worker() -> Weight {
-		// Fastest run: 90_504 ns.
-		Weight::from_parts(115_802_000, 106752)
+		// Fastest run: 82_062 ns.
+		Weight::from_parts(100_519_000, 106752)
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().writes(4))
 	}
@@ -42,8 +42,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Workers::OnlineByRole` (r:3 w:3)
 	/// Proof: `Workers::OnlineByRole` (`max_values`: None, `max_size`: Some(32779), added: 35254, mode: `MaxEncodedLen`)
 	fn update_worker() -> Weight {
-		// Fastest run: 85_437 ns.
-		Weight::from_parts(105_365_000, 106752)
+		// Fastest run: 78_356 ns.
+		Weight::from_parts(108_390_000, 106752)
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().writes(4))
 	}
@@ -54,8 +54,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Workers::OnlineByRole` (r:3 w:3)
 	/// Proof: `Workers::OnlineByRole` (`max_values`: None, `max_size`: Some(32779), added: 35254, mode: `MaxEncodedLen`)
 	fn heartbeat() -> Weight {
-		// Fastest run: 90_905 ns.
-		Weight::from_parts(99_147_000, 106752)
+		// Fastest run: 81_741 ns.
+		Weight::from_parts(108_090_000, 106752)
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().writes(4))
 	}
@@ -64,8 +64,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Workers::OnlineByRole` (r:3 w:3)
 	/// Proof: `Workers::OnlineByRole` (`max_values`: None, `max_size`: Some(32779), added: 35254, mode: `MaxEncodedLen`)
 	fn deregister_worker() -> Weight {
-		// Fastest run: 73_789 ns.
-		Weight::from_parts(84_215_000, 106752)
+		// Fastest run: 70_475 ns.
+		Weight::from_parts(77_304_000, 106752)
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().writes(4))
 	}
@@ -77,9 +77,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Workers::OnlineByRole` (`max_values`: None, `max_size`: Some(32779), added: 35254, mode: `MaxEncodedLen`)
 	/// `n` ranges over `[0, 64]`.
 	fn sweep(n: u32, ) -> Weight {
-		// Fastest run: 180 ns.
-		Weight::from_parts(17_210_824, 106752)
-			.saturating_add(Weight::from_parts(65_288_865, 0).saturating_mul(n.into()))
+		// Fastest run: 160 ns.
+		Weight::from_parts(53_475_665, 106752)
+			.saturating_add(Weight::from_parts(15_557_344, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(3))
@@ -91,28 +91,28 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same figures with ParityDB costs, for tests and mocks.
 impl WeightInfo for () {
 	fn register_worker() -> Weight {
-		Weight::from_parts(115_802_000, 106752)
+		Weight::from_parts(100_519_000, 106752)
 			.saturating_add(ParityDbWeight::get().reads(5))
 			.saturating_add(ParityDbWeight::get().writes(4))
 	}
 	fn update_worker() -> Weight {
-		Weight::from_parts(105_365_000, 106752)
+		Weight::from_parts(108_390_000, 106752)
 			.saturating_add(ParityDbWeight::get().reads(4))
 			.saturating_add(ParityDbWeight::get().writes(4))
 	}
 	fn heartbeat() -> Weight {
-		Weight::from_parts(99_147_000, 106752)
+		Weight::from_parts(108_090_000, 106752)
 			.saturating_add(ParityDbWeight::get().reads(5))
 			.saturating_add(ParityDbWeight::get().writes(4))
 	}
 	fn deregister_worker() -> Weight {
-		Weight::from_parts(84_215_000, 106752)
+		Weight::from_parts(77_304_000, 106752)
 			.saturating_add(ParityDbWeight::get().reads(4))
 			.saturating_add(ParityDbWeight::get().writes(4))
 	}
 	fn sweep(n: u32, ) -> Weight {
-		Weight::from_parts(17_210_824, 106752)
-			.saturating_add(Weight::from_parts(65_288_865, 0).saturating_mul(n.into()))
+		Weight::from_parts(53_475_665, 106752)
+			.saturating_add(Weight::from_parts(15_557_344, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(4))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(3))
