@@ -158,6 +158,11 @@ pub fn matmul(
 	if m == 0 || n == 0 {
 		return Ok(());
 	}
+	if k == 0 {
+		// Every chain is empty: +0.
+		c.fill(0.0);
+		return Ok(());
+	}
 	let kernel = kernel.resolve();
 	let packed = (kernel == Kernel::Avx2Fma).then(|| pack_b(&b));
 
@@ -172,7 +177,7 @@ pub fn matmul(
 			first_row += rows;
 			let packed = packed.as_deref();
 			let mut work = move || match packed {
-				Some(panels) => avx2_band(&a, &b, panels, band, start, rows),
+				Some(panels) => avx2_band(&a, n, panels, band, start, rows),
 				None => portable_band(&a, &b, band, start, rows, 0, n),
 			};
 			// The last band runs on the calling thread.
@@ -209,95 +214,130 @@ fn portable_band(
 	}
 }
 
-/// `B` as panels of `NR` columns, each stored k-major (`NR` consecutive values per k), which
-/// is the order the microkernel streams them in. Only whole panels are packed; the ragged
-/// right edge is evaluated by the portable loop.
+/// Depth of a k-block: a `KC × NR` slice of a `B` panel (16 KiB) stays in L1 while a row
+/// block of `A` streams past it. Blocking changes no result: between k-blocks the accumulator
+/// of every chain is stored in `C` exactly and loaded back.
+const KC: usize = 256;
+/// Rows of `A` packed per block (a multiple of `MR`): `MC × KC` floats (120 KiB) stay in L2.
+const MC: usize = 120;
+
+/// `B` as panels of `NR` columns, each stored k-major (`NR` consecutive values per k): the
+/// order the microkernel streams them in. The last panel is padded with zero columns, whose
+/// results are computed and discarded.
 fn pack_b(b: &MatRef<'_>) -> Vec<f32> {
-	let panels = b.cols / NR;
-	let mut packed = Vec::with_capacity(panels * NR * b.rows);
+	let panels = b.cols.div_ceil(NR);
+	let mut packed = vec![0.0f32; panels * NR * b.rows];
 	for p in 0..panels {
 		for kk in 0..b.rows {
-			for j in 0..NR {
-				packed.push(b.at(kk, p * NR + j));
+			for j in 0..NR.min(b.cols - p * NR) {
+				packed[(p * b.rows + kk) * NR + j] = b.at(kk, p * NR + j);
 			}
 		}
 	}
 	packed
 }
 
-fn avx2_band(
-	a: &MatRef<'_>,
-	b: &MatRef<'_>,
-	panels: &[f32],
-	band: &mut [f32],
-	first_row: usize,
-	rows: usize,
-) {
-	let (k, n) = (a.cols, b.cols);
-	let full_cols = (n / NR) * NR;
-	let full_rows = (rows / MR) * MR;
-	for p in 0..n / NR {
-		let panel = &panels[p * NR * k..(p + 1) * NR * k];
-		for r0 in (0..full_rows).step_by(MR) {
-			// SAFETY: `Kernel::Avx2Fma` is only resolved when the CPU has AVX2 and FMA.
-			#[cfg(target_arch = "x86_64")]
-			unsafe {
-				avx2::tile(a, first_row + r0, panel, &mut band[r0 * n + p * NR..], n)
-			};
+/// Rows `first..first + rows` and columns `k0..k0 + kc` of `A` as `MR`-row panels, k-major,
+/// padded with zero rows.
+fn pack_a(a: &MatRef<'_>, first: usize, rows: usize, k0: usize, kc: usize, out: &mut Vec<f32>) {
+	let tiles = rows.div_ceil(MR);
+	out.clear();
+	out.resize(tiles * kc * MR, 0.0);
+	for t in 0..tiles {
+		for r in 0..MR.min(rows - t * MR) {
+			let i = first + t * MR + r;
+			for kk in 0..kc {
+				out[(t * kc + kk) * MR + r] = a.at(i, k0 + kk);
+			}
 		}
 	}
-	// Ragged edges: the bottom rows of the band and the right columns.
-	if full_rows < rows {
-		portable_band(
-			a,
-			b,
-			&mut band[full_rows * n..],
-			first_row + full_rows,
-			rows - full_rows,
-			0,
-			full_cols,
-		);
+}
+
+/// The AVX2 evaluation of rows `first_row..first_row + rows` (all `n` columns) into `band`.
+fn avx2_band(a: &MatRef<'_>, n: usize, panels: &[f32], band: &mut [f32], first_row: usize, rows: usize) {
+	let k = a.cols;
+	let mut a_packed = Vec::new();
+	let mut edge = [0.0f32; MR * NR];
+	for k0 in (0..k).step_by(KC) {
+		let kc = KC.min(k - k0);
+		let continued = k0 > 0;
+		for m0 in (0..rows).step_by(MC) {
+			let mc = MC.min(rows - m0);
+			pack_a(a, first_row + m0, mc, k0, kc, &mut a_packed);
+			for p in 0..n.div_ceil(NR) {
+				let b_block = &panels[(p * k + k0) * NR..][..kc * NR];
+				let cols = NR.min(n - p * NR);
+				for t in 0..mc.div_ceil(MR) {
+					let a_block = &a_packed[t * kc * MR..][..kc * MR];
+					let tile_rows = MR.min(mc - t * MR);
+					let c0 = (m0 + t * MR) * n + p * NR;
+					if tile_rows == MR && cols == NR {
+						// SAFETY: `Kernel::Avx2Fma` is only resolved when the CPU has AVX2 and
+						// FMA; the tile lies inside `band` (MR full rows of n from c0).
+						#[cfg(target_arch = "x86_64")]
+						unsafe {
+							avx2::tile(a_block, b_block, kc, &mut band[c0..], n, continued)
+						};
+					} else {
+						// A ragged tile goes through a full-size scratch tile.
+						for r in 0..MR {
+							for j in 0..NR {
+								edge[r * NR + j] = if continued && r < tile_rows && j < cols {
+									band[c0 + r * n + j]
+								} else {
+									0.0
+								};
+							}
+						}
+						#[cfg(target_arch = "x86_64")]
+						unsafe {
+							avx2::tile(a_block, b_block, kc, &mut edge, NR, continued)
+						};
+						for r in 0..tile_rows {
+							band[c0 + r * n..][..cols].copy_from_slice(&edge[r * NR..][..cols]);
+						}
+					}
+				}
+			}
+		}
 	}
-	portable_band(a, b, band, first_row, rows, full_cols, n);
 }
 
 #[cfg(target_arch = "x86_64")]
 mod avx2 {
-	use super::{MatRef, MR, NR};
+	use super::{MR, NR};
 	use std::arch::x86_64::*;
 
-	/// One MR×NR tile of C: rows `row..row + MR` against one packed panel. Each of the 96
-	/// lanes accumulates its own element's chain in ascending k, starting from +0.
+	/// One MR×NR tile of C over one k-block: `a` is an MR-row panel and `b` an NR-column panel,
+	/// both k-major and `kc` deep. Each of the 96 lanes continues its own element's chain in
+	/// ascending k: from +0 on the first block, from the value stored in `c` after that.
 	#[target_feature(enable = "avx2,fma")]
-	pub(super) unsafe fn tile(
-		a: &MatRef<'_>,
-		row: usize,
-		panel: &[f32],
-		c: &mut [f32],
-		ldc: usize,
-	) {
-		let k = a.cols;
-		debug_assert!(panel.len() >= k * NR);
+	pub(super) unsafe fn tile(a: &[f32], b: &[f32], kc: usize, c: &mut [f32], ldc: usize, continued: bool) {
+		debug_assert!(a.len() >= kc * MR && b.len() >= kc * NR);
 		debug_assert!(c.len() >= (MR - 1) * ldc + NR);
+		let out = c.as_mut_ptr();
 		let mut acc = [[_mm256_setzero_ps(); 2]; MR];
-		let mut bp = panel.as_ptr();
-		let a_rows: [usize; MR] = std::array::from_fn(|r| (row + r) * a.row_stride);
-		let ap = a.data.as_ptr();
-		for kk in 0..k {
+		if continued {
+			for (r, row) in acc.iter_mut().enumerate() {
+				row[0] = _mm256_loadu_ps(out.add(r * ldc));
+				row[1] = _mm256_loadu_ps(out.add(r * ldc + 8));
+			}
+		}
+		let (mut ap, mut bp) = (a.as_ptr(), b.as_ptr());
+		for _ in 0..kc {
 			let b0 = _mm256_loadu_ps(bp);
 			let b1 = _mm256_loadu_ps(bp.add(8));
-			let ak = kk * a.col_stride;
-			for r in 0..MR {
-				let av = _mm256_broadcast_ss(&*ap.add(a_rows[r] + ak));
-				acc[r][0] = _mm256_fmadd_ps(av, b0, acc[r][0]);
-				acc[r][1] = _mm256_fmadd_ps(av, b1, acc[r][1]);
+			for (r, row) in acc.iter_mut().enumerate() {
+				let av = _mm256_broadcast_ss(&*ap.add(r));
+				row[0] = _mm256_fmadd_ps(av, b0, row[0]);
+				row[1] = _mm256_fmadd_ps(av, b1, row[1]);
 			}
+			ap = ap.add(MR);
 			bp = bp.add(NR);
 		}
-		for r in 0..MR {
-			let out = c.as_mut_ptr().add(r * ldc);
-			_mm256_storeu_ps(out, acc[r][0]);
-			_mm256_storeu_ps(out.add(8), acc[r][1]);
+		for (r, row) in acc.iter().enumerate() {
+			_mm256_storeu_ps(out.add(r * ldc), row[0]);
+			_mm256_storeu_ps(out.add(r * ldc + 8), row[1]);
 		}
 	}
 }
@@ -356,6 +396,29 @@ mod tests {
 				}
 			}
 		}
+	}
+
+	#[test]
+	fn blocking_over_k_and_rows_keeps_every_chain_whole() {
+		// Deeper than KC and taller than MC, so chains cross k-blocks and row blocks, with
+		// ragged tiles at both edges.
+		let (m, k, n) = (MC + 11, 2 * KC + 77, NR * 3 + 5);
+		let (a, b) = (matrix(m, k, 7), matrix(k, n, 8));
+		let (a, b) = (MatRef::row_major(&a, m, k), MatRef::row_major(&b, k, n));
+		let want = bits(&reference(&a, &b));
+		for kernel in [Kernel::Portable, Kernel::Auto] {
+			for threads in [1, 2] {
+				let mut c = vec![f32::NAN; m * n];
+				matmul(a, b, &mut c, threads, kernel).unwrap();
+				assert_eq!(bits(&c), want, "{kernel:?} on {threads} threads");
+			}
+		}
+		// And through a transposed view.
+		let t_data = matrix(k, m, 9);
+		let at = MatRef::row_major(&t_data, k, m).t();
+		let mut c = vec![0.0; m * n];
+		matmul(at, b, &mut c, 2, Kernel::Auto).unwrap();
+		assert_eq!(bits(&c), bits(&reference(&at, &b)));
 	}
 
 	#[test]
