@@ -75,17 +75,37 @@ impl Backend for Cpu {
 	}
 }
 
-/// `out[i] = silu(z[i])`, elementwise.
-pub fn silu(z: &[f32], out: &mut [f32]) {
-	for (o, &x) in out.iter_mut().zip(z) {
-		*o = math::silu(x);
+crate::fma_dispatch! {
+	/// `out[i] = silu(z[i])`, elementwise.
+	pub fn silu(z: &[f32], out: &mut [f32]) {
+		for (o, &x) in out.iter_mut().zip(z) {
+			*o = math::silu(x);
+		}
 	}
 }
 
-/// `grad_z[i] = grad_out[i] · silu'(z[i])` (one rounded multiply).
-pub fn silu_backward(z: &[f32], grad_out: &[f32], grad_z: &mut [f32]) {
-	for ((gz, &x), &go) in grad_z.iter_mut().zip(z).zip(grad_out) {
-		*gz = go * math::silu_grad(x);
+crate::fma_dispatch! {
+	/// `grad_z[i] = grad_out[i] · silu'(z[i])` (one rounded multiply).
+	pub fn silu_backward(z: &[f32], grad_out: &[f32], grad_z: &mut [f32]) {
+		for ((gz, &x), &go) in grad_z.iter_mut().zip(z).zip(grad_out) {
+			*gz = go * math::silu_grad(x);
+		}
+	}
+}
+
+crate::fma_dispatch! {
+	/// `out[i] = fma(g, y[i], out[i])`: adding a gated expert output to the residual stream.
+	pub fn fma_axpy(g: f32, y: &[f32], out: &mut [f32]) {
+		for (o, &v) in out.iter_mut().zip(y) {
+			*o = g.mul_add(v, *o);
+		}
+	}
+}
+
+crate::fma_dispatch! {
+	/// `Σ a[i]·b[i]` as one FMA chain in ascending `i` from +0.
+	pub fn fma_dot(a: &[f32], b: &[f32]) -> f32 {
+		a.iter().zip(b).fold(0.0f32, |acc, (&x, &y)| x.mul_add(y, acc))
 	}
 }
 
@@ -136,23 +156,25 @@ pub fn route(logits: &[f32], k: usize, chosen: &mut [u32], gates: &mut [f32]) {
 	}
 }
 
-/// Cross-entropy of one token and the gradient of `scale ×` it with respect to the logits.
-///
-/// `m = max`, `eᵥ = exp(lᵥ − m)`, `s = Σ eᵥ` over the vocabulary left to right from +0,
-/// `loss = (m + ln s) − l_target`, `grad[v] = (eᵥ / s − [v = target]) · scale`.
-pub fn cross_entropy(logits: &[f32], target: usize, scale: f32, grad: &mut [f32]) -> f32 {
-	let m = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-	let mut sum = 0.0f32;
-	for (g, &l) in grad.iter_mut().zip(logits) {
-		*g = math::exp(l - m);
-		sum += *g;
+crate::fma_dispatch! {
+	/// Cross-entropy of one token and the gradient of `scale ×` it with respect to the logits.
+	///
+	/// `m = max`, `eᵥ = exp(lᵥ − m)`, `s = Σ eᵥ` over the vocabulary left to right from +0,
+	/// `loss = (m + ln s) − l_target`, `grad[v] = (eᵥ / s − [v = target]) · scale`.
+	pub fn cross_entropy(logits: &[f32], target: usize, scale: f32, grad: &mut [f32]) -> f32 {
+		let m = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+		let mut sum = 0.0f32;
+		for (g, &l) in grad.iter_mut().zip(logits) {
+			*g = math::exp(l - m);
+			sum += *g;
+		}
+		let loss = (m + math::ln(sum)) - logits[target];
+		for (v, g) in grad.iter_mut().enumerate() {
+			let p = *g / sum;
+			*g = (if v == target { p - 1.0 } else { p }) * scale;
+		}
+		loss
 	}
-	let loss = (m + math::ln(sum)) - logits[target];
-	for (v, g) in grad.iter_mut().enumerate() {
-		let p = *g / sum;
-		*g = (if v == target { p - 1.0 } else { p }) * scale;
-	}
-	loss
 }
 
 /// The AdamW hyper-parameters of one step, with the bias corrections precomputed.

@@ -17,6 +17,33 @@
 //! The CUDA backend must reproduce these functions bit for bit; the CPU implementation here is
 //! the reference it is tested against.
 
+/// Define a function whose body is compiled twice: generically (`f32::mul_add` becomes a call
+/// to the C library's `fmaf`) and, on x86-64 CPUs that have FMA, with the FMA instruction. Both
+/// give the same bits (a fused multiply-add is exactly rounded either way); the second is much
+/// faster. The body must be `#[inline]`-friendly: it is inlined into both versions.
+macro_rules! fma_dispatch {
+	($(#[$meta:meta])* $vis:vis fn $name:ident($($arg:ident: $ty:ty),* $(,)?) $(-> $ret:ty)? $body:block) => {
+		$(#[$meta])*
+		$vis fn $name($($arg: $ty),*) $(-> $ret)? {
+			#[inline(always)]
+			fn body($($arg: $ty),*) $(-> $ret)? $body
+			#[cfg(target_arch = "x86_64")]
+			{
+				#[target_feature(enable = "fma")]
+				unsafe fn with_fma($($arg: $ty),*) $(-> $ret)? {
+					body($($arg),*)
+				}
+				if std::is_x86_feature_detected!("fma") {
+					// SAFETY: the CPU has FMA.
+					return unsafe { with_fma($($arg),*) };
+				}
+			}
+			body($($arg),*)
+		}
+	};
+}
+pub(crate) use fma_dispatch;
+
 pub mod backend;
 pub mod bench;
 pub mod data;

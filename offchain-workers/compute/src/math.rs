@@ -21,7 +21,7 @@ fn pow2i(k: i32) -> f32 {
 }
 
 /// e^x. NaN for NaN; +inf above ~88.72; +0 below ~-103.97.
-#[inline]
+#[inline(always)]
 pub fn exp(x: f32) -> f32 {
 	if x.is_nan() {
 		return x;
@@ -52,7 +52,7 @@ pub fn exp(x: f32) -> f32 {
 }
 
 /// Natural logarithm. NaN for NaN and negative inputs, -inf for ±0, +inf for +inf.
-#[inline]
+#[inline(always)]
 pub fn ln(x: f32) -> f32 {
 	if x.is_nan() || x < 0.0 {
 		return f32::NAN;
@@ -86,19 +86,19 @@ pub fn ln(x: f32) -> f32 {
 }
 
 /// The logistic function 1 / (1 + e^-x).
-#[inline]
+#[inline(always)]
 pub fn sigmoid(x: f32) -> f32 {
 	1.0 / (1.0 + exp(-x))
 }
 
 /// SiLU (swish): x · sigmoid(x), the expert FFN's activation.
-#[inline]
+#[inline(always)]
 pub fn silu(x: f32) -> f32 {
 	x / (1.0 + exp(-x))
 }
 
 /// d silu(x) / dx = σ(x) · (1 + x · (1 - σ(x))).
-#[inline]
+#[inline(always)]
 pub fn silu_grad(x: f32) -> f32 {
 	let s = sigmoid(x);
 	s * x.mul_add(1.0 - s, 1.0)

@@ -191,25 +191,27 @@ pub fn matmul(
 	Ok(())
 }
 
-/// The reference evaluation of rows `first_row..first_row + rows`, columns `col0..col1`.
-fn portable_band(
-	a: &MatRef<'_>,
-	b: &MatRef<'_>,
-	band: &mut [f32],
-	first_row: usize,
-	rows: usize,
-	col0: usize,
-	col1: usize,
-) {
-	let n = b.cols;
-	for r in 0..rows {
-		let i = first_row + r;
-		for j in col0..col1 {
-			let mut acc = 0.0f32;
-			for kk in 0..a.cols {
-				acc = a.at(i, kk).mul_add(b.at(kk, j), acc);
+crate::fma_dispatch! {
+	/// The reference evaluation of rows `first_row..first_row + rows`, columns `col0..col1`.
+	fn portable_band(
+		a: &MatRef<'_>,
+		b: &MatRef<'_>,
+		band: &mut [f32],
+		first_row: usize,
+		rows: usize,
+		col0: usize,
+		col1: usize,
+	) {
+		let n = b.cols;
+		for r in 0..rows {
+			let i = first_row + r;
+			for j in col0..col1 {
+				let mut acc = 0.0f32;
+				for kk in 0..a.cols {
+					acc = a.at(i, kk).mul_add(b.at(kk, j), acc);
+				}
+				band[r * n + j] = acc;
 			}
-			band[r * n + j] = acc;
 		}
 	}
 }
@@ -254,7 +256,14 @@ fn pack_a(a: &MatRef<'_>, first: usize, rows: usize, k0: usize, kc: usize, out: 
 }
 
 /// The AVX2 evaluation of rows `first_row..first_row + rows` (all `n` columns) into `band`.
-fn avx2_band(a: &MatRef<'_>, n: usize, panels: &[f32], band: &mut [f32], first_row: usize, rows: usize) {
+fn avx2_band(
+	a: &MatRef<'_>,
+	n: usize,
+	panels: &[f32],
+	band: &mut [f32],
+	first_row: usize,
+	rows: usize,
+) {
 	let k = a.cols;
 	let mut a_packed = Vec::new();
 	let mut edge = [0.0f32; MR * NR];
@@ -312,7 +321,14 @@ mod avx2 {
 	/// both k-major and `kc` deep. Each of the 96 lanes continues its own element's chain in
 	/// ascending k: from +0 on the first block, from the value stored in `c` after that.
 	#[target_feature(enable = "avx2,fma")]
-	pub(super) unsafe fn tile(a: &[f32], b: &[f32], kc: usize, c: &mut [f32], ldc: usize, continued: bool) {
+	pub(super) unsafe fn tile(
+		a: &[f32],
+		b: &[f32],
+		kc: usize,
+		c: &mut [f32],
+		ldc: usize,
+		continued: bool,
+	) {
 		debug_assert!(a.len() >= kc * MR && b.len() >= kc * NR);
 		debug_assert!(c.len() >= (MR - 1) * ldc + NR);
 		let out = c.as_mut_ptr();

@@ -183,10 +183,7 @@ fn forward(backend: &dyn Backend, w: &Weights, batch: &Batch) -> Result<Forward,
 			let row = &mut out[t * d..(t + 1) * d];
 			for j in 0..k {
 				let (e, g) = (chosen[t * k + j] as usize, gates[t * k + j]);
-				let y = &experts[e].y[rows[t * k + j] * d..][..d];
-				for (o, &yv) in row.iter_mut().zip(y) {
-					*o = g.mul_add(yv, *o);
-				}
+				backend::fma_axpy(g, &experts[e].y[rows[t * k + j] * d..][..d], row);
 			}
 		}
 		check_finite(&out, "layer output")?;
@@ -293,8 +290,7 @@ pub fn loss_and_grads(
 				let g = cache.gates[t * k + j];
 				let dout = &dx[t * d..(t + 1) * d];
 				let y = &ex.y[r * d..(r + 1) * d];
-				dgates[t * k + j] =
-					dout.iter().zip(y).fold(0.0f32, |acc, (&a, &b)| a.mul_add(b, acc));
+				dgates[t * k + j] = backend::fma_dot(dout, y);
 				for (o, &v) in dy[r * d..(r + 1) * d].iter_mut().zip(dout) {
 					*o = g * v;
 				}
@@ -347,7 +343,7 @@ pub fn loss_and_grads(
 			for t in 0..t_len {
 				let g = &cache.gates[t * k..(t + 1) * k];
 				let dg = &dgates[t * k..(t + 1) * k];
-				let dot = g.iter().zip(dg).fold(0.0f32, |acc, (&a, &b)| a.mul_add(b, acc));
+				let dot = backend::fma_dot(g, dg);
 				for j in 0..k {
 					dlogits_r[t * experts + cache.chosen[t * k + j] as usize] =
 						g[j] * (dg[j] - dot);
