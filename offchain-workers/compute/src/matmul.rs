@@ -164,7 +164,7 @@ pub fn matmul(
 		return Ok(());
 	}
 	let kernel = kernel.resolve();
-	let packed = (kernel == Kernel::Avx2Fma).then(|| pack_b(&b));
+	let packed = (kernel == Kernel::Avx2Fma).then(|| pack_b(&b, threads));
 
 	// Contiguous bands of whole tiles, one per thread.
 	let threads = threads.max(1).min(m.div_ceil(MR));
@@ -226,16 +226,27 @@ const MC: usize = 120;
 /// `B` as panels of `NR` columns, each stored k-major (`NR` consecutive values per k): the
 /// order the microkernel streams them in. The last panel is padded with zero columns, whose
 /// results are computed and discarded.
-fn pack_b(b: &MatRef<'_>) -> Vec<f32> {
+fn pack_b(b: &MatRef<'_>, threads: usize) -> Vec<f32> {
 	let panels = b.cols.div_ceil(NR);
-	let mut packed = vec![0.0f32; panels * NR * b.rows];
-	for p in 0..panels {
-		for kk in 0..b.rows {
-			for j in 0..NR.min(b.cols - p * NR) {
-				packed[(p * b.rows + kk) * NR + j] = b.at(kk, p * NR + j);
-			}
+	let panel_len = NR * b.rows;
+	let mut packed = vec![0.0f32; panels * panel_len];
+	// Packing is a pure copy, so it is split across threads like the product itself.
+	let per_thread = panels.div_ceil(threads.max(1)).max(1);
+	std::thread::scope(|scope| {
+		for (group, out) in packed.chunks_mut(per_thread * panel_len).enumerate() {
+			let b = *b;
+			scope.spawn(move || {
+				for (i, panel) in out.chunks_mut(panel_len).enumerate() {
+					let p = group * per_thread + i;
+					for kk in 0..b.rows {
+						for j in 0..NR.min(b.cols - p * NR) {
+							panel[kk * NR + j] = b.at(kk, p * NR + j);
+						}
+					}
+				}
+			});
 		}
-	}
+	});
 	packed
 }
 
