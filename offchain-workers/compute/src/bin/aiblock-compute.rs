@@ -461,6 +461,7 @@ fn run_bench(args: BenchArgs) -> Result<(), String> {
 }
 
 fn main() -> ExitCode {
+	aiblock_compute::keep_freed_memory();
 	let result = match Cli::parse().command {
 		Command::Train(a) => train(a).map(|()| true),
 		Command::Replay(a) => replay(a),
