@@ -60,12 +60,9 @@ impl Cpu {
 
 impl Backend for Cpu {
 	fn name(&self) -> String {
-		let kernel = if self.kernel == Kernel::Auto && Kernel::Avx2Fma.is_available() {
-			"avx2"
-		} else if self.kernel == Kernel::Avx2Fma {
-			"avx2"
-		} else {
-			"portable"
+		let kernel = match self.kernel.resolve() {
+			Kernel::Avx2Fma => "avx2",
+			_ => "portable",
 		};
 		format!("cpu-{kernel}×{}", self.threads)
 	}

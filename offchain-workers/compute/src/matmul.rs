@@ -74,7 +74,8 @@ impl Kernel {
 		}
 	}
 
-	fn resolve(self) -> Kernel {
+	/// The kernel `Auto` stands for on this CPU.
+	pub(crate) fn resolve(self) -> Kernel {
 		match self {
 			Kernel::Auto if avx2_fma_detected() => Kernel::Avx2Fma,
 			Kernel::Auto => Kernel::Portable,
