@@ -4,19 +4,10 @@ Run through run.sh, which pins the thread count with OPENBLAS_NUM_THREADS.
 """
 import os
 import sys
-import time
 
 import numpy as np
 
-
-def fastest(fn, budget):
-    start, best, runs = time.perf_counter(), float("inf"), 0
-    while runs < 2 or time.perf_counter() - start < budget:
-        t = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t)
-        runs += 1
-    return best
+from timing import fastest
 
 
 def main():

@@ -6,10 +6,11 @@ Usage: torch_step.py D_MODELS TOKENS SECONDS   (threads from TORCH_THREADS, defa
 import math
 import os
 import sys
-import time
 
 import torch
 import torch.nn.functional as F
+
+from timing import fastest
 
 
 def step_seconds(d, tokens, budget, ctx=2, experts=4, top_k=2, vocab=256):
@@ -45,14 +46,8 @@ def step_seconds(d, tokens, budget, ctx=2, experts=4, top_k=2, vocab=256):
         loss.backward()
         opt.step()
 
-    step()
-    start, best, runs = time.perf_counter(), float("inf"), 0
-    while runs < 2 or time.perf_counter() - start < budget:
-        t = time.perf_counter()
-        step()
-        best = min(best, time.perf_counter() - t)
-        runs += 1
-    return best
+    step()  # warm-up
+    return fastest(step, budget)
 
 
 def main():

@@ -69,6 +69,15 @@ impl Roles {
 		!(self.trainer || self.evaluator || self.auditor)
 	}
 
+	/// The roles in `self` and not in `other`.
+	pub fn without(self, other: Roles) -> Roles {
+		Roles {
+			trainer: self.trainer && !other.trainer,
+			evaluator: self.evaluator && !other.evaluator,
+			auditor: self.auditor && !other.auditor,
+		}
+	}
+
 	/// The roles set, in [`Roles::ALL`] order.
 	pub fn iter(self) -> impl Iterator<Item = Role> {
 		Self::ALL.into_iter().filter(move |r| self.has(*r))
@@ -421,5 +430,8 @@ mod tests {
 		assert!(r.has(Role::Trainer) && !r.has(Role::Evaluator) && r.has(Role::Auditor));
 		assert_eq!(r.iter().collect::<Vec<_>>(), vec![Role::Trainer, Role::Auditor]);
 		assert!(Roles::default().is_empty());
+		let t = Roles { trainer: true, ..Default::default() };
+		assert_eq!(r.without(t), Roles { auditor: true, ..Default::default() });
+		assert!(t.without(r).is_empty());
 	}
 }

@@ -210,13 +210,10 @@ pub fn import_mixtral(input: &Path, out_dir: &Path) -> Result<ImportReport, Impo
 		let path = out_dir.join(format!("{}.safetensors", block.name()));
 		safetensors::write_atomic(&path, &bytes)
 			.map_err(|error| ImportError::Io { path: path.clone(), error })?;
-		let content_hash = safetensors::SafeTensors::parse(&bytes[..])
-			.and_then(|f| f.content_hash())
-			.map_err(|error| ImportError::File { path: path.clone(), error })?;
 		blocks.push(ImportedBlock {
 			block: *block,
 			path,
-			content_hash,
+			content_hash: safetensors::hash_raw(&raw),
 			bytes: bytes.len() as u64,
 			tensors: raw.len(),
 		});

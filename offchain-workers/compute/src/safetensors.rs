@@ -237,13 +237,22 @@ impl<B: AsRef<[u8]>> SafeTensors<B> {
 
 	/// The canonical hash of the file's tensors ([`crate::tensor`]), whatever their dtype.
 	pub fn content_hash(&self) -> Result<Digest, SafetensorsError> {
-		let mut h = TensorHasher::new();
+		let mut tensors = BTreeMap::new();
 		for name in self.names() {
-			let raw = self.raw(name)?;
-			h.add_raw(name, raw.dtype, raw.shape, raw.bytes);
+			tensors.insert(name.to_owned(), self.raw(name)?);
 		}
-		Ok(h.finish())
+		Ok(hash_raw(&tensors))
 	}
+}
+
+/// The canonical hash of raw tensors of any dtype (what [`SafeTensors::content_hash`] gives for
+/// a file holding them).
+pub fn hash_raw(tensors: &BTreeMap<String, RawTensor<'_>>) -> Digest {
+	let mut h = TensorHasher::new();
+	for (name, raw) in tensors {
+		h.add_raw(name, raw.dtype, raw.shape, raw.bytes);
+	}
+	h.finish()
 }
 
 /// The canonical bytes of a file holding `tensors` and `metadata`.

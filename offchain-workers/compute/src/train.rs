@@ -315,10 +315,6 @@ impl Manifest {
 	}
 }
 
-fn hex32(d: &Digest) -> String {
-	crate::tensor::hex(d)
-}
-
 fn unhex32(s: &str) -> Option<Digest> {
 	if s.len() != 64 {
 		return None;
@@ -332,7 +328,7 @@ fn unhex32(s: &str) -> Option<Digest> {
 
 impl Checkpoint {
 	fn to_json(self) -> serde_json::Value {
-		serde_json::json!({ "step": self.step, "state": hex32(&self.state), "loss_bits": self.loss_bits })
+		serde_json::json!({ "step": self.step, "state": crate::tensor::hex(&self.state), "loss_bits": self.loss_bits })
 	}
 
 	fn from_json(v: &serde_json::Value) -> Option<Checkpoint> {
@@ -378,7 +374,7 @@ impl Manifest {
 			"config": self.config.to_json(),
 			"start": self.start.to_json(),
 			"checkpoints": self.checkpoints.iter().map(|c| c.to_json()).collect::<Vec<_>>(),
-			"root": hex32(&self.root),
+			"root": crate::tensor::hex(&self.root),
 		})
 	}
 

@@ -285,18 +285,8 @@ pub mod pallet {
 			let mut info = Workers::<T>::get(&who).ok_or(Error::<T>::NotRegistered)?;
 			Self::validate(&capabilities, roles, &endpoint)?;
 			if info.online {
-				let dropped = Roles {
-					trainer: info.roles.trainer && !roles.trainer,
-					evaluator: info.roles.evaluator && !roles.evaluator,
-					auditor: info.roles.auditor && !roles.auditor,
-				};
-				let added = Roles {
-					trainer: roles.trainer && !info.roles.trainer,
-					evaluator: roles.evaluator && !info.roles.evaluator,
-					auditor: roles.auditor && !info.roles.auditor,
-				};
-				Self::join_lists(&who, added)?;
-				Self::leave_lists(&who, dropped);
+				Self::join_lists(&who, roles.without(info.roles))?;
+				Self::leave_lists(&[(who.clone(), info.roles.without(roles))]);
 			}
 			let spec = capabilities.spec;
 			info.capabilities = capabilities;
@@ -336,7 +326,7 @@ pub mod pallet {
 				Error::<T>::HasActiveAssignments
 			);
 			if info.online {
-				Self::leave_lists(&who, info.roles);
+				Self::leave_lists(&[(who.clone(), info.roles)]);
 			}
 			Workers::<T>::remove(&who);
 			Self::deposit_event(Event::WorkerDeregistered { who });
@@ -421,9 +411,15 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	fn leave_lists(who: &T::AccountId, roles: Roles) {
-		for role in roles.iter() {
-			OnlineByRole::<T>::mutate(role, |list| list.retain(|w| w != who));
+	/// Take each `(worker, roles)` off the lists of those roles, in one pass per list (the
+	/// lists are the expensive part).
+	fn leave_lists(leaving: &[(T::AccountId, Roles)]) {
+		for role in Roles::ALL {
+			let gone: alloc::vec::Vec<&T::AccountId> =
+				leaving.iter().filter(|(_, roles)| roles.has(role)).map(|(who, _)| who).collect();
+			if !gone.is_empty() {
+				OnlineByRole::<T>::mutate(role, |list| list.retain(|w| !gone.contains(&w)));
+			}
 		}
 	}
 
@@ -452,14 +448,7 @@ impl<T: Config> Pallet<T> {
 				Self::deposit_event(Event::WorkerOffline { who });
 			}
 		}
-		// One pass over each role list for all stale workers: the lists are the expensive part.
-		for role in Roles::ALL {
-			let gone: alloc::vec::Vec<&T::AccountId> =
-				stale.iter().filter(|(_, roles)| roles.has(role)).map(|(who, _)| who).collect();
-			if !gone.is_empty() {
-				OnlineByRole::<T>::mutate(role, |list| list.retain(|w| !gone.contains(&w)));
-			}
-		}
+		Self::leave_lists(&stale);
 		// After a wrap the next sweep starts from the beginning. Keys are far shorter than the
 		// bound; if one were not, the sweep would start over too.
 		if !wrapped {
