@@ -1,9 +1,11 @@
 //! The node's own RPC methods, on top of the standard ones (system, chain, state, author,
 //! chainHead, chainSpec) that `sc-service` provides.
 
+pub mod expert_dag;
+
 use std::sync::Arc;
 
-use aiblock_runtime::{opaque::Block, AccountId, Balance, Nonce};
+use aiblock_runtime::{opaque::Block, AccountId, Balance, BlockNumber, Nonce};
 use jsonrpsee::RpcModule;
 use sc_transaction_pool_api::TransactionPool;
 use sp_api::ProvideRuntimeApi;
@@ -18,7 +20,8 @@ pub struct FullDeps<C, P> {
 	pub pool: Arc<P>,
 }
 
-/// Builds the RPC extensions: `system_accountNextIndex` and the `payment_*` fee queries.
+/// Builds the RPC extensions: `system_accountNextIndex`, the `payment_*` fee queries and the
+/// `expertDag_*` model registry.
 pub fn create_full<C, P>(
 	deps: FullDeps<C, P>,
 ) -> Result<RpcModule<()>, Box<dyn std::error::Error + Send + Sync>>
@@ -31,15 +34,18 @@ where
 		+ 'static,
 	C::Api: substrate_frame_rpc_system::AccountNonceApi<Block, AccountId, Nonce>,
 	C::Api: pallet_transaction_payment_rpc::TransactionPaymentRuntimeApi<Block, Balance>,
+	C::Api: aiblock_primitives::dag::ExpertDagApi<Block, AccountId, BlockNumber>,
 	C::Api: BlockBuilder<Block>,
 	P: TransactionPool + 'static,
 {
+	use expert_dag::{ExpertDag, ExpertDagRpcServer};
 	use pallet_transaction_payment_rpc::{TransactionPayment, TransactionPaymentApiServer};
 	use substrate_frame_rpc_system::{System, SystemApiServer};
 
 	let FullDeps { client, pool } = deps;
 	let mut module = RpcModule::new(());
 	module.merge(System::new(client.clone(), pool).into_rpc())?;
-	module.merge(TransactionPayment::new(client).into_rpc())?;
+	module.merge(TransactionPayment::new(client.clone()).into_rpc())?;
+	module.merge(ExpertDag::new(client).into_rpc())?;
 	Ok(module)
 }

@@ -77,6 +77,10 @@ fn dev_chain_authors_finalizes_and_serves_rpc() {
 		"author_submitAndWatchExtrinsic",
 		"payment_queryInfo",
 		"payment_queryFeeDetails",
+		"expertDag_latestModel",
+		"expertDag_currentBlocks",
+		"expertDag_lineage",
+		"expertDag_blocksByStatus",
 	] {
 		assert!(methods.contains(&wanted), "RPC method {wanted} is missing");
 	}
@@ -95,6 +99,9 @@ fn dev_chain_authors_finalizes_and_serves_rpc() {
 		"update_worker",
 		"heartbeat",
 		"deregister_worker",
+		"ExpertDag",
+		"register_model",
+		"import_model",
 	] {
 		let needle = name.as_bytes();
 		assert!(
@@ -103,11 +110,52 @@ fn dev_chain_authors_finalizes_and_serves_rpc() {
 		);
 	}
 
+	check_genesis_model(&node);
+
 	let metrics = node.metrics().expect("the Prometheus endpoint answers");
 	assert!(
 		metrics.contains("substrate_block_height{status=\"finalized\""),
 		"finalised height is not exported as a metric"
 	);
+}
+
+/// The genesis model is on chain, served by `expertDag_*`, with exactly the CIDs and hashes of
+/// `chain-specs/genesis-model.json` (which the compute core regenerates from its seed).
+fn check_genesis_model(node: &RunningNode) {
+	let file =
+		std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../chain-specs/genesis-model.json");
+	let expected: serde_json::Value =
+		serde_json::from_str(&std::fs::read_to_string(file).expect("genesis-model.json")).unwrap();
+	let model = node.rpc("expertDag_latestModel", json!([])).expect("expertDag_latestModel");
+	assert_eq!(model["index"], 0);
+	assert_eq!(model["version"], "1.0.0");
+	assert_eq!(model["architecture"], "byte-moe-v1");
+	assert_eq!(model["layers"], expected["spec"]["layers"]);
+
+	let blocks = node.rpc("expertDag_currentBlocks", json!([0])).expect("currentBlocks");
+	let blocks = blocks.as_array().expect("a list");
+	let expected = expected["blocks"].as_array().expect("blocks");
+	assert_eq!(blocks.len(), expected.len());
+	for (block, want) in blocks.iter().zip(expected) {
+		let cid: Vec<u8> = serde_json::from_value(want["payload"]["cid"].clone()).unwrap();
+		assert_eq!(block["cid"], aiblock_primitives::dag::cid_to_text(&cid), "{block}");
+		assert_eq!(block["hash"], want["payload"]["hash"]);
+		assert_eq!(block["size"], want["payload"]["size"]);
+		assert_eq!(block["status"], "accepted");
+		assert_eq!(block["score"], want["score"]);
+	}
+	assert_eq!(blocks[0]["kind"], "shared");
+	assert_eq!(blocks[2]["kind"], "layer0.expert0");
+	assert!(blocks[2]["cid"].as_str().unwrap().starts_with("bafkrei"));
+
+	let id = blocks[2]["id"].clone();
+	let lineage = node.rpc("expertDag_lineage", json!([id])).expect("lineage");
+	assert_eq!(lineage, json!([id]), "a genesis block has no parent");
+	let accepted =
+		node.rpc("expertDag_blocksByStatus", json!(["accepted"])).expect("blocksByStatus");
+	assert_eq!(accepted.as_array().unwrap().len(), blocks.len() + 1, "the blocks and the meta");
+	let refused = node.rpc("expertDag_blocksByStatus", json!(["bogus"]));
+	assert!(refused.is_err(), "an unknown status is an error");
 }
 
 fn hex_bytes(hex: &str) -> Vec<u8> {

@@ -17,9 +17,15 @@ use sp_runtime::{
 use sp_version::RuntimeVersion;
 
 use super::{
-	AccountId, Aura, Balance, Block, Executive, Grandpa, InherentDataExt, Nonce, Runtime,
-	RuntimeCall, RuntimeGenesisConfig, SessionKeys, System, TransactionPayment, VERSION,
+	AccountId, Aura, Balance, Block, BlockNumber, Executive, ExpertDag, Grandpa, InherentDataExt,
+	Nonce, Runtime, RuntimeCall, RuntimeGenesisConfig, SessionKeys, System, TransactionPayment,
+	VERSION,
 };
+use aiblock_primitives::dag::{BlockKind, BlockRecord, BlockStatus, ModelIndex, ModelSpec};
+use sp_core::H256;
+
+/// Most ids one `ExpertDagApi` call returns; callers page with `start_after`.
+const MAX_API_RESULTS: u32 = 1024;
 
 impl_runtime_apis! {
 	impl sp_api::Core<Block> for Runtime {
@@ -150,6 +156,29 @@ impl_runtime_apis! {
 	impl frame_system_rpc_runtime_api::AccountNonceApi<Block, AccountId, Nonce> for Runtime {
 		fn account_nonce(account: AccountId) -> Nonce {
 			System::account_nonce(account)
+		}
+	}
+
+	impl aiblock_primitives::dag::ExpertDagApi<Block, AccountId, BlockNumber> for Runtime {
+		fn latest_model() -> Option<(ModelIndex, ModelSpec)> {
+			ExpertDag::latest_model()
+		}
+		fn model(model: ModelIndex) -> Option<(ModelSpec, H256)> {
+			pallet_aiblock_expert_dag::Models::<Runtime>::get(model).map(|m| (m.spec, m.meta))
+		}
+		fn current_blocks(
+			model: ModelIndex,
+		) -> Vec<(BlockKind, H256, BlockRecord<AccountId, BlockNumber>)> {
+			ExpertDag::current_blocks(model)
+		}
+		fn block(id: H256) -> Option<BlockRecord<AccountId, BlockNumber>> {
+			pallet_aiblock_expert_dag::Blocks::<Runtime>::get(id)
+		}
+		fn lineage(id: H256, max: u32) -> Vec<H256> {
+			ExpertDag::lineage(id, max.min(MAX_API_RESULTS))
+		}
+		fn blocks_by_status(status: BlockStatus, start_after: Option<H256>, max: u32) -> Vec<H256> {
+			ExpertDag::blocks_by_status(status, start_after, max.min(MAX_API_RESULTS))
 		}
 	}
 

@@ -9,4 +9,5 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_sudo, Sudo]
 	[pallet_aiblock_stake, Stake]
 	[pallet_aiblock_workers, Workers]
+	[pallet_aiblock_expert_dag, ExpertDag]
 );

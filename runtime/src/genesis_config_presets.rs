@@ -2,8 +2,8 @@
 //! `local_testnet` (three validators, Alice, Bob and Charlie) chains.
 
 use crate::{
-	configs::aiblock::TreasuryAccount, AccountId, BalancesConfig, RuntimeGenesisConfig, SudoConfig,
-	EXISTENTIAL_DEPOSIT, UNIT,
+	configs::aiblock::TreasuryAccount, AccountId, BalancesConfig, ExpertDagConfig,
+	RuntimeGenesisConfig, SudoConfig, EXISTENTIAL_DEPOSIT, UNIT,
 };
 use alloc::{vec, vec::Vec};
 use frame_support::build_struct_json_patch;
@@ -15,6 +15,16 @@ use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
 
 /// What each well-known development account starts with: 1,000,000 AIB.
 pub const ENDOWMENT: crate::Balance = 1_000_000 * UNIT;
+
+/// The genesis model of the development and local chains, as the compute core generates it
+/// (`aiblock-compute genesis --chain-json chain-specs/genesis-model.json`; a test there checks
+/// the file is what the documented seed gives).
+const GENESIS_MODEL: &str = include_str!("../../chain-specs/genesis-model.json");
+
+/// [`GENESIS_MODEL`] parsed; `None` only if the file were malformed (a runtime test forbids it).
+pub fn genesis_model() -> Option<pallet_aiblock_expert_dag::ImportedModel> {
+	serde_json::from_str(GENESIS_MODEL).ok()
+}
 
 /// A validator's consensus keys: sr25519 for Aura, ed25519 for GRANDPA.
 fn authority_keys(who: Sr25519Keyring) -> (AuraId, GrandpaId) {
@@ -52,6 +62,7 @@ fn testnet_genesis(
 			authorities: initial_authorities.iter().map(|x| (x.1.clone(), 1)).collect::<Vec<_>>(),
 		},
 		sudo: SudoConfig { key: Some(root) },
+		expert_dag: ExpertDagConfig { models: genesis_model().into_iter().collect::<Vec<_>>() },
 	})
 }
 
@@ -176,5 +187,32 @@ pub(crate) mod tests {
 				"the treasury exists"
 			);
 		});
+	}
+
+	/// Both chains start with the genesis model of `chain-specs/genesis-model.json` (which the
+	/// compute core's tests regenerate from the documented seed): every slot filled, accepted,
+	/// with the file's CIDs, hashes, sizes and score.
+	#[test]
+	fn both_presets_hold_the_genesis_model() {
+		let model = genesis_model().expect("chain-specs/genesis-model.json parses");
+		assert_eq!(model.blocks.len() as u32, model.spec.param_block_count());
+		for preset in [
+			sp_genesis_builder::DEV_RUNTIME_PRESET,
+			sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET,
+		] {
+			with_preset_state(preset, || {
+				use aiblock_primitives::dag::BlockStatus;
+				assert_eq!(crate::ExpertDag::latest_model(), Some((0, model.spec.clone())));
+				let current = crate::ExpertDag::current_blocks(0);
+				assert_eq!(current.len(), model.blocks.len());
+				for ((kind, _, record), block) in current.iter().zip(&model.blocks) {
+					assert_eq!(*kind, block.kind);
+					assert_eq!(record.header.payload, block.payload);
+					assert_eq!(record.score, block.score);
+					assert_eq!(record.status, BlockStatus::Accepted);
+				}
+				pallet_aiblock_expert_dag::Pallet::<Runtime>::do_try_state().expect("invariants");
+			});
+		}
 	}
 }

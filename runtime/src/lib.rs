@@ -60,7 +60,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	impl_name: alloc::borrow::Cow::Borrowed("aiblock-node"),
 	authoring_version: 1,
 	// Bump on every change of runtime logic; nodes run the on-chain wasm whose version is highest.
-	spec_version: 101,
+	spec_version: 102,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	// Bump when the encoding of calls or transaction extensions changes (wallets must re-sign).
@@ -175,4 +175,7 @@ mod runtime {
 
 	#[runtime::pallet_index(11)]
 	pub type Workers = pallet_aiblock_workers;
+
+	#[runtime::pallet_index(12)]
+	pub type ExpertDag = pallet_aiblock_expert_dag;
 }

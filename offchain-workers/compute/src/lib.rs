@@ -47,6 +47,7 @@ pub(crate) use fma_dispatch;
 pub mod backend;
 pub mod bench;
 pub mod data;
+pub mod genesis;
 #[cfg(test)]
 mod gradcheck;
 pub mod import;

@@ -81,3 +81,26 @@ fn train_then_replay_reproduces_and_a_forged_manifest_fails() {
 	);
 	std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// The genesis model the runtime embeds is exactly what the compute core regenerates from the
+/// documented seed: every CID, tensor hash, size and the validation score.
+#[test]
+fn the_chain_genesis_model_is_regenerated_bit_for_bit() {
+	let dir = std::env::temp_dir().join(format!("aiblock-genesis-{}", std::process::id()));
+	std::fs::create_dir_all(&dir).unwrap();
+	let file = dir.join("genesis-model.json");
+	let out = bin().args(["genesis", "--chain-json"]).arg(&file).output().unwrap();
+	assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+	let regenerated = std::fs::read_to_string(&file).unwrap();
+	let committed = std::fs::read_to_string(
+		std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+			.join("../../chain-specs/genesis-model.json"),
+	)
+	.unwrap();
+	assert!(
+		regenerated == committed,
+		"chain-specs/genesis-model.json is stale: run `aiblock-compute genesis --chain-json \
+		 chain-specs/genesis-model.json` and regenerate the chain specs"
+	);
+	std::fs::remove_dir_all(&dir).unwrap();
+}

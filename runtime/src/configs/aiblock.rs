@@ -1,8 +1,8 @@
-//! Configuration of the AI-Block pallets: Stake and Workers.
+//! Configuration of the AI-Block pallets: Stake, Workers and ExpertDag.
 
 use frame_support::{
 	parameter_types,
-	traits::{tokens::imbalance::ResolveTo, ConstU32},
+	traits::{tokens::imbalance::ResolveTo, ConstU16, ConstU32, ConstU64, ConstU8},
 	PalletId,
 };
 use frame_system::EnsureRoot;
@@ -54,6 +54,20 @@ impl pallet_aiblock_workers::Config for Runtime {
 	type WeightInfo = pallet_aiblock_workers::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = BondForBenchmarks;
+}
+
+impl pallet_aiblock_expert_dag::Config for Runtime {
+	/// Root registers model versions until the Evolution pallet takes over.
+	type ModelOrigin = EnsureRoot<AccountId>;
+	type MaxLayers = ConstU16<8>;
+	type MaxExperts = ConstU16<16>;
+	type MaxDim = ConstU32<16_384>;
+	type MaxContext = ConstU8<8>;
+	/// 1 + 8 × (1 + 16): the largest model imports in one call.
+	type MaxImportBlocks = ConstU32<137>;
+	/// 16 GiB: an expert of d_model 16 384 with d_ff 4 × that in fp32 is 8 GiB.
+	type MaxPayloadSize = ConstU64<{ 16 << 30 }>;
+	type WeightInfo = pallet_aiblock_expert_dag::weights::SubstrateWeight<Runtime>;
 }
 
 /// Funds an account and bonds the minimum worker bond for it.

@@ -5,6 +5,7 @@ use aiblock_compute::{
 	backend::{Backend, Cpu},
 	bench,
 	data::{Dataset, MarkovSource},
+	genesis::{chain_json, file_text, GenesisModel},
 	matmul::Kernel,
 	model::{BlockId, ModelSpec, Weights},
 	store::{cid_of, ContentStore, LocalStore},
@@ -168,8 +169,13 @@ struct ReplayArgs {
 struct GenesisArgs {
 	#[command(flatten)]
 	model: ModelArgs,
+	/// Put the blocks (and the validation dataset) into this local content store.
 	#[arg(long)]
 	store: Option<PathBuf>,
+	/// Write the model as the ExpertDag pallet's genesis config takes it (the defaults give
+	/// `chain-specs/genesis-model.json`, which the runtime embeds).
+	#[arg(long)]
+	chain_json: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -390,24 +396,40 @@ fn replay(args: ReplayArgs) -> Result<bool, String> {
 }
 
 fn genesis(args: GenesisArgs) -> Result<(), String> {
-	let spec = args.model.spec();
-	let weights = Weights::genesis(spec, args.model.genesis_seed).map_err(|e| e.to_string())?;
+	let model = GenesisModel {
+		spec: args.model.spec(),
+		weight_seed: args.model.genesis_seed,
+		..GenesisModel::development()
+	};
+	model.spec.validate().map_err(|e| format!("model: {e}"))?;
+	let (json, files) = chain_json(&model, &Cpu::auto())?;
 	let store =
 		args.store.as_ref().map(|d| LocalStore::open(d)).transpose().map_err(|e| e.to_string())?;
 	println!("{:<20} {:<62} {:<64} bytes", "block", "cid", "tensor hash");
-	for block in spec.blocks() {
-		let bytes = weights.block_file(block);
+	let blocks = json["blocks"].as_array().cloned().unwrap_or_default();
+	for ((name, bytes), block) in
+		files.iter().zip(std::iter::once(None).chain(blocks.iter().map(Some)))
+	{
 		let cid = match &store {
-			Some(s) => s.put(&bytes).map_err(|e| e.to_string())?,
-			None => cid_of(&bytes),
+			Some(s) => s.put(bytes).map_err(|e| e.to_string())?,
+			None => cid_of(bytes),
 		};
+		let hash = block.and_then(|b| b["payload"]["hash"].as_str()).unwrap_or("-");
 		println!(
-			"{:<20} {:<62} {} {}",
-			block.name(),
+			"{:<20} {:<62} {:<64} {}",
+			name,
 			cid.to_string(),
-			hex(&hash_tensors(&weights.block(block))),
+			hash.trim_start_matches("0x"),
 			bytes.len()
 		);
+	}
+	println!(
+		"validation loss of the genesis weights: {} micro-nats/byte",
+		blocks.first().map(|b| b["score"].to_string()).unwrap_or_default()
+	);
+	if let Some(path) = &args.chain_json {
+		std::fs::write(path, file_text(&json)).map_err(|e| format!("{}: {e}", path.display()))?;
+		println!("wrote {}", path.display());
 	}
 	Ok(())
 }

@@ -1,0 +1,78 @@
+// Zombienet js-script step: the genesis model as a Polkadot.js user sees it. The ParamIndex
+// (`ExpertDag.Current`) holds every slot of model 0 with the CIDs of
+// `chain-specs/genesis-model.json`; the `ExpertDagApi` runtime API returns the same set; a
+// signed account cannot register a model version (only root), and sudo can register a PATCH
+// version, which another validator then sees. Returns 1 on success; throws on any error.
+
+const fs = require("fs");
+const path = require("path");
+const { Keyring } = require("@polkadot/keyring");
+const { cryptoWaitReady } = require("@polkadot/util-crypto");
+const { u8aToHex } = require("@polkadot/util");
+const { connect, submit } = require("./chain.js");
+
+async function run(nodeName, networkInfo) {
+  await cryptoWaitReady();
+  const genesis = JSON.parse(
+    fs.readFileSync(path.join(__dirname, "../chain-specs/genesis-model.json"), "utf8"),
+  );
+  const names = Object.keys(networkInfo.nodesByName);
+  const api = await connect(networkInfo.nodesByName[nodeName].wsUri);
+  const observerName = names.find((n) => n !== nodeName) || nodeName;
+  const observer = await connect(networkInfo.nodesByName[observerName].wsUri);
+  try {
+    const entries = await api.query.expertDag.current.entries(0);
+    if (entries.length !== genesis.blocks.length)
+      throw new Error(`Current has ${entries.length} slots of model 0, want ${genesis.blocks.length}`);
+    const expectedCids = new Set(genesis.blocks.map((b) => u8aToHex(Uint8Array.from(b.payload.cid))));
+    for (const [, slot] of entries) {
+      const id = slot.unwrap();
+      const record = (await api.query.expertDag.blocks(id)).unwrap();
+      if (!record.status.isAccepted) throw new Error(`${id} is ${record.status}`);
+      const cid = record.header.payload.cid.toHex();
+      if (!expectedCids.has(cid)) throw new Error(`block ${id} has unexpected CID ${cid}`);
+    }
+
+    const viaApi = await api.call.expertDagApi.currentBlocks(0);
+    if (viaApi.length !== genesis.blocks.length)
+      throw new Error(`ExpertDagApi.current_blocks returned ${viaApi.length} blocks`);
+    const [kind] = viaApi[2];
+    if (!kind.isExpert || kind.asExpert.layer.toNumber() !== 0)
+      throw new Error(`third slot is ${kind.toString()}, want layer 0 expert 0`);
+
+    const model = (await api.query.expertDag.models(0)).unwrap();
+    const patch = { ...model.spec.toJSON(), version: { major: 1, minor: 0, patch: 1 } };
+    const keyring = new Keyring({ type: "sr25519", ss58Format: 42 });
+    const [alice, eve] = [keyring.addFromUri("//Alice"), keyring.addFromUri("//Eve")];
+
+    let refused = null;
+    try {
+      await submit(api, api.tx.expertDag.registerModel(patch, null), eve);
+    } catch (e) {
+      refused = e.message;
+    }
+    if (!refused || !refused.includes("BadOrigin"))
+      throw new Error(`a signed registerModel: expected BadOrigin, got ${refused}`);
+
+    const { blockHash, events } = await submit(
+      api,
+      api.tx.sudo.sudo(api.tx.expertDag.registerModel(patch, null)),
+      alice,
+      "finalized",
+    );
+    const sudid = events.find(({ event }) => api.events.sudo.Sudid.is(event));
+    if (!sudid || sudid.event.data.sudoResult.isErr)
+      throw new Error(`sudo registerModel failed: ${sudid && sudid.event.data.toString()}`);
+    if (!events.some(({ event }) => api.events.expertDag.ModelRegistered.is(event)))
+      throw new Error("no ModelRegistered event");
+    const count = await observer.query.expertDag.modelCount.at(blockHash);
+    if (count.toNumber() !== 2) throw new Error(`${observerName} sees ${count} model versions`);
+    console.log(`model 1.0.1 registered in ${blockHash}; genesis model has ${entries.length} blocks`);
+    return 1;
+  } finally {
+    await api.disconnect();
+    await observer.disconnect();
+  }
+}
+
+module.exports = { run };
