@@ -29,6 +29,19 @@ pub trait Backend: Send + Sync {
 		silu_backward(z, grad_out, grad_z)
 	}
 
+	/// Per-token cross-entropies of `rows` of logits (`losses[t]`) and the gradient of
+	/// `scale ×` each ([`cross_entropy`], row by row).
+	fn cross_entropy_rows(
+		&self,
+		logits: &[f32],
+		targets: &[u8],
+		scale: f32,
+		grad: &mut [f32],
+		losses: &mut [f32],
+	) {
+		cross_entropy_rows(logits, targets, scale, grad, losses)
+	}
+
 	/// One AdamW update of `w` with gradient `g` ([`adamw`]).
 	fn adamw(
 		&self,
@@ -70,6 +83,74 @@ impl Backend for Cpu {
 	fn matmul(&self, a: MatRef<'_>, b: MatRef<'_>, c: &mut [f32]) -> Result<(), MatmulError> {
 		matmul(a, b, c, self.threads, self.kernel)
 	}
+
+	// Elementwise and row-wise work split into contiguous parts, one per thread: every element
+	// is computed exactly as on one thread.
+	fn silu(&self, z: &[f32], out: &mut [f32]) {
+		split_rows(self.threads, out.len(), out, &mut [], |rows, out, _| silu(&z[rows], out));
+	}
+
+	fn silu_backward(&self, z: &[f32], grad_out: &[f32], grad_z: &mut [f32]) {
+		split_rows(self.threads, grad_z.len(), grad_z, &mut [], |rows, grad_z, _| {
+			silu_backward(&z[rows.clone()], &grad_out[rows], grad_z)
+		});
+	}
+
+	fn cross_entropy_rows(
+		&self,
+		logits: &[f32],
+		targets: &[u8],
+		scale: f32,
+		grad: &mut [f32],
+		losses: &mut [f32],
+	) {
+		let vocab = grad.len() / losses.len().max(1);
+		split_rows(self.threads, losses.len(), grad, losses, |rows, grad, losses| {
+			let span = rows.start * vocab..rows.end * vocab;
+			cross_entropy_rows(&logits[span], &targets[rows], scale, grad, losses)
+		});
+	}
+}
+
+/// Least elements worth a thread: below this, spawning one costs more than it saves.
+const MIN_PER_THREAD: usize = 1 << 14;
+
+/// Cut `rows` rows into at most `threads` contiguous ranges and run `f(range, a_part, b_part)`
+/// on scoped threads, where `a` and `b` hold `a.len() / rows` and `b.len() / rows` elements
+/// per row (either may be empty).
+fn split_rows(
+	threads: usize,
+	rows: usize,
+	a: &mut [f32],
+	b: &mut [f32],
+	f: impl Fn(std::ops::Range<usize>, &mut [f32], &mut [f32]) + Sync,
+) {
+	let (a_row, b_row) = (a.len() / rows.max(1), b.len() / rows.max(1));
+	let threads = threads.min((a.len() + b.len()) / MIN_PER_THREAD).clamp(1, rows.max(1));
+	if threads == 1 {
+		f(0..rows, a, b);
+		return;
+	}
+	let per = rows.div_ceil(threads);
+	let f = &f;
+	std::thread::scope(|scope| {
+		let (mut a, mut b) = (a, b);
+		let mut first = 0;
+		while first < rows {
+			let n = per.min(rows - first);
+			let (a_part, a_rest) = std::mem::take(&mut a).split_at_mut(n * a_row);
+			let (b_part, b_rest) = std::mem::take(&mut b).split_at_mut(n * b_row);
+			(a, b) = (a_rest, b_rest);
+			let range = first..first + n;
+			first += n;
+			// The last part runs on the calling thread.
+			if first < rows {
+				scope.spawn(move || f(range, a_part, b_part));
+			} else {
+				f(range, a_part, b_part);
+			}
+		}
+	});
 }
 
 crate::fma_dispatch! {
@@ -117,14 +198,27 @@ pub fn add_bias(x: &mut [f32], bias: &[f32]) {
 
 /// Column sums of the row-major `rows × cols` matrix `x`: each column summed with
 /// [`reduce::sum`] over the rows in order (the gradient of a bias).
+///
+/// Computed row-major, all columns at once: within each chunk of [`reduce::CHUNK`] rows every
+/// column's accumulator adds its rows left to right from +0, then the chunk sums are added in
+/// chunk order, which is exactly the order `reduce::sum` of the column would use.
 pub fn column_sums(x: &[f32], cols: usize, out: &mut [f32]) {
-	let rows = if cols == 0 { 0 } else { x.len() / cols };
-	let mut column = vec![0.0f32; rows];
-	for (c, o) in out.iter_mut().enumerate().take(cols) {
-		for (r, slot) in column.iter_mut().enumerate() {
-			*slot = x[r * cols + c];
+	let out = &mut out[..cols];
+	out.fill(0.0);
+	if cols == 0 {
+		return;
+	}
+	let mut chunk = vec![0.0f32; cols];
+	for rows in x.chunks(reduce::CHUNK * cols) {
+		chunk.fill(0.0);
+		for row in rows.chunks_exact(cols) {
+			for (acc, &v) in chunk.iter_mut().zip(row) {
+				*acc += v;
+			}
 		}
-		*o = reduce::sum(&column);
+		for (total, &part) in out.iter_mut().zip(&chunk) {
+			*total += part;
+		}
 	}
 }
 
@@ -160,17 +254,33 @@ crate::fma_dispatch! {
 	/// `loss = (m + ln s) − l_target`, `grad[v] = (eᵥ / s − [v = target]) · scale`.
 	pub fn cross_entropy(logits: &[f32], target: usize, scale: f32, grad: &mut [f32]) -> f32 {
 		let m = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-		let mut sum = 0.0f32;
+		// The exponentials first (independent, so they vectorise), then their sum in order.
 		for (g, &l) in grad.iter_mut().zip(logits) {
 			*g = math::exp(l - m);
-			sum += *g;
 		}
+		let sum = grad.iter().fold(0.0f32, |s, &e| s + e);
 		let loss = (m + math::ln(sum)) - logits[target];
-		for (v, g) in grad.iter_mut().enumerate() {
-			let p = *g / sum;
-			*g = (if v == target { p - 1.0 } else { p }) * scale;
+		let e_target = grad[target];
+		for g in grad.iter_mut() {
+			*g = (*g / sum) * scale;
 		}
+		grad[target] = (e_target / sum - 1.0) * scale;
 		loss
+	}
+}
+
+/// [`cross_entropy`] of each row of `logits` (`targets.len()` rows), losses into `losses`.
+pub fn cross_entropy_rows(
+	logits: &[f32],
+	targets: &[u8],
+	scale: f32,
+	grad: &mut [f32],
+	losses: &mut [f32],
+) {
+	let vocab = grad.len() / targets.len().max(1);
+	for (t, loss) in losses.iter_mut().enumerate() {
+		let row = t * vocab..(t + 1) * vocab;
+		*loss = cross_entropy(&logits[row.clone()], targets[t] as usize, scale, &mut grad[row]);
 	}
 }
 
@@ -247,6 +357,16 @@ mod tests {
 		let mut sums = [0.0; 3];
 		column_sums(&x, 3, &mut sums);
 		assert_eq!(sums, [25.0, 47.0, 69.0]);
+		// Bitwise the column-by-column `reduce::sum`, across several chunks of rows.
+		let (rows, cols) = (2 * crate::reduce::CHUNK + 37, 5);
+		let x: Vec<f32> =
+			(0..rows * cols).map(|i| crate::rng::uniform(3, 0, i as u64) - 0.3).collect();
+		let mut fast = vec![0.0; cols];
+		column_sums(&x, cols, &mut fast);
+		for (c, got) in fast.iter().enumerate() {
+			let column: Vec<f32> = (0..rows).map(|r| x[r * cols + c]).collect();
+			assert_eq!(got.to_bits(), crate::reduce::sum(&column).to_bits(), "column {c}");
+		}
 	}
 
 	#[test]

@@ -21,17 +21,16 @@ fn pow2i(k: i32) -> f32 {
 }
 
 /// e^x. NaN for NaN; +inf above ~88.72; +0 below ~-103.97.
+///
+/// Written without early returns: the argument is clamped into range, the result computed, and
+/// the special cases chosen at the end. The selects do not change any result, but let the
+/// compiler evaluate eight of these at once in a loop (the SiLU and softmax loops).
 #[inline(always)]
 pub fn exp(x: f32) -> f32 {
-	if x.is_nan() {
-		return x;
-	}
-	if x > EXP_OVERFLOW {
-		return f32::INFINITY;
-	}
-	if x < EXP_UNDERFLOW {
-		return 0.0;
-	}
+	let input = x;
+	// False for NaN.
+	let in_range = (EXP_UNDERFLOW..=EXP_OVERFLOW).contains(&x);
+	let x = if in_range { x } else { 0.0 };
 	// x = n·ln2 + r with |r| ≤ ln2/2.
 	let n = x.mul_add(LOG2_E, ROUND_MAGIC) - ROUND_MAGIC;
 	let r = (-n).mul_add(LN2_HI, x);
@@ -48,7 +47,16 @@ pub fn exp(x: f32) -> f32 {
 	// p · 2^n in two exact-or-once-rounded steps, so subnormal results round only once.
 	let n = n as i32;
 	let half = n / 2;
-	p * pow2i(half) * pow2i(n - half)
+	let value = p * pow2i(half) * pow2i(n - half);
+	if in_range {
+		value
+	} else if input > EXP_OVERFLOW {
+		f32::INFINITY
+	} else if input < EXP_UNDERFLOW {
+		0.0
+	} else {
+		input
+	}
 }
 
 /// Natural logarithm. NaN for NaN and negative inputs, -inf for ±0, +inf for +inf.
@@ -136,6 +144,43 @@ mod tests {
 			assert!(err <= 2, "exp({x}) = {} but e^x = {truth} ({err} ulp)", exp(x));
 		}
 		println!("exp: worst error {worst} ulp");
+	}
+
+	/// The first form of `exp` (early returns), kept to prove the branch-free one gives the
+	/// same bits on every input.
+	fn exp_with_early_returns(x: f32) -> f32 {
+		if x.is_nan() {
+			return x;
+		}
+		if x > EXP_OVERFLOW {
+			return f32::INFINITY;
+		}
+		if x < EXP_UNDERFLOW {
+			return 0.0;
+		}
+		let n = x.mul_add(LOG2_E, ROUND_MAGIC) - ROUND_MAGIC;
+		let r = (-n).mul_add(LN2_HI, x);
+		let r = (-n).mul_add(LN2_LO, r);
+		let mut p: f32 = 1.0 / 5040.0;
+		for c in [1.0 / 720.0, 1.0 / 120.0, 1.0 / 24.0, 1.0 / 6.0, 0.5, 1.0, 1.0] {
+			p = p.mul_add(r, c);
+		}
+		let n = n as i32;
+		let half = n / 2;
+		p * pow2i(half) * pow2i(n - half)
+	}
+
+	#[test]
+	fn exp_is_bitwise_the_early_return_form() {
+		for bits in (0..=u32::MAX).step_by(251) {
+			let x = f32::from_bits(bits);
+			assert_eq!(exp(x).to_bits(), exp_with_early_returns(x).to_bits(), "exp({x:e})");
+		}
+		for x in
+			[f32::NAN, -f32::NAN, f32::INFINITY, f32::NEG_INFINITY, EXP_OVERFLOW, EXP_UNDERFLOW]
+		{
+			assert_eq!(exp(x).to_bits(), exp_with_early_returns(x).to_bits(), "exp({x:e})");
+		}
 	}
 
 	#[test]

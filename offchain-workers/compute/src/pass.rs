@@ -198,20 +198,17 @@ fn forward(backend: &dyn Backend, w: &Weights, batch: &Batch) -> Result<Forward,
 }
 
 /// Per-token losses and `dlogits` for the mean loss.
-fn head_loss(fwd: &Forward, batch: &Batch) -> (Vec<f32>, Vec<f32>) {
+fn head_loss(backend: &dyn Backend, fwd: &Forward, batch: &Batch) -> (Vec<f32>, Vec<f32>) {
 	let t_len = batch.len();
-	let scale = 1.0 / t_len as f32;
 	let mut grad = vec![0.0f32; t_len * VOCAB];
-	let losses = (0..t_len)
-		.map(|t| {
-			backend::cross_entropy(
-				&fwd.logits[t * VOCAB..(t + 1) * VOCAB],
-				batch.targets[t] as usize,
-				scale,
-				&mut grad[t * VOCAB..(t + 1) * VOCAB],
-			)
-		})
-		.collect();
+	let mut losses = vec![0.0f32; t_len];
+	backend.cross_entropy_rows(
+		&fwd.logits,
+		&batch.targets,
+		1.0 / t_len as f32,
+		&mut grad,
+		&mut losses,
+	);
 	(losses, grad)
 }
 
@@ -227,7 +224,7 @@ pub fn token_losses(
 	batch: &Batch,
 ) -> Result<Vec<f32>, PassError> {
 	let fwd = forward(backend, w, batch)?;
-	let (losses, _) = head_loss(&fwd, batch);
+	let (losses, _) = head_loss(backend, &fwd, batch);
 	check_finite(&losses, "loss")?;
 	Ok(losses)
 }
@@ -244,7 +241,7 @@ pub fn loss_and_grads(
 		return Err(PassError::UnknownBlock(train));
 	}
 	let fwd = forward(backend, w, batch)?;
-	let (losses, dlogits) = head_loss(&fwd, batch);
+	let (losses, dlogits) = head_loss(backend, &fwd, batch);
 	let loss = mean(&losses);
 	if !loss.is_finite() {
 		return Err(PassError::NonFinite("loss"));

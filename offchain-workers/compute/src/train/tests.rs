@@ -198,3 +198,30 @@ fn bad_configuration_is_refused() {
 	)
 	.is_err());
 }
+
+/// The numerics spec, pinned: the state hash after a short run of every block kind. Any change
+/// of bits (an op reordered, an `exp` rewritten) fails here and must come with a new
+/// `NUMERICS_VERSION` and new values.
+#[test]
+fn numerics_v1_state_hashes_are_pinned() {
+	assert_eq!(crate::NUMERICS_VERSION, 1, "a new numerics version needs new pinned hashes");
+	let train = source().generate(5_000, 0);
+	let hash_after = |block| {
+		let mut state =
+			TrainState::new(Weights::genesis(ModelSpec::TINY, 1).unwrap(), block).unwrap();
+		state.run(&cpu(2, Kernel::Auto), &train, &cfg(), 12, |_, _| {}).unwrap();
+		crate::tensor::hex(&state.hash())
+	};
+	let got = [
+		hash_after(BlockId::Shared),
+		hash_after(BlockId::Router { layer: 0 }),
+		hash_after(BlockId::Expert { layer: 1, expert: 2 }),
+	];
+	assert_eq!(got, PINNED, "the numerics changed: {got:#?}");
+}
+
+const PINNED: [&str; 3] = [
+	"c023bfa2a8f5d6ecf59fe17cf013da876e1d4c82c548661dde8a36ac4d64ea71",
+	"365e080de60513e9bee29920c7dcd5a2ab602a8b2a86b9234cb459fcb59417a2",
+	"2912763692bd215236eb7c832e63931a0b00685c71136f79115ad8ff26e79914",
+];
