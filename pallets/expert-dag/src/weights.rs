@@ -1,7 +1,9 @@
 //! Weights for `pallet_aiblock_expert_dag`, measured by `pallets/benchmark.sh`; do not edit by hand.
 //!
-//! Provisional figures (written before the first benchmark run); `pallets/benchmark.sh
-//! expert-dag` replaces this file.
+//! Benchmark CLI 64.0.0, 2026-11-23; steps 20, repeat 10;
+//! machine `vm` (AMD EPYC); wasm execution Compiled.
+//! Reads and writes are priced by the runtime's `DbWeight` (ParityDB); proof sizes are the
+//! worst case from each storage item's `MaxEncodedLen`.
 
 #![cfg_attr(rustfmt, rustfmt_skip)]
 #![allow(unused_parens)]
@@ -23,32 +25,64 @@ pub trait WeightInfo {
 /// Measured weights, with the runtime's database costs.
 pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
+	/// Storage: `ExpertDag::ModelCount` (r:1 w:1)
+	/// Proof: `ExpertDag::ModelCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `ExpertDag::Models` (r:1 w:1)
+	/// Proof: `ExpertDag::Models` (`max_values`: None, `max_size`: Some(209), added: 2684, mode: `MaxEncodedLen`)
+	/// Storage: `ExpertDag::Blocks` (r:3 w:2)
+	/// Proof: `ExpertDag::Blocks` (`max_values`: None, `max_size`: Some(480), added: 2955, mode: `MaxEncodedLen`)
 	fn register_model() -> Weight {
-		Weight::from_parts(60_000_000, 20000)
+		// Fastest run: 75_632 ns.
+		Weight::from_parts(154_910_000, 9855)
 			.saturating_add(T::DbWeight::get().reads(5))
-			.saturating_add(T::DbWeight::get().writes(5))
-	}
-	fn import_model(e: u32, ) -> Weight {
-		Weight::from_parts(60_000_000, 20000)
-			.saturating_add(Weight::from_parts(30_000_000, 0).saturating_mul(e.into()))
-			.saturating_add(T::DbWeight::get().reads(5))
-			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(e.into())))
 			.saturating_add(T::DbWeight::get().writes(4))
-			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(e.into())))
-			.saturating_add(Weight::from_parts(0, 2000).saturating_mul(e.into()))
 	}
+	/// Storage: `ExpertDag::ModelCount` (r:1 w:1)
+	/// Proof: `ExpertDag::ModelCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `ExpertDag::Models` (r:1 w:1)
+	/// Proof: `ExpertDag::Models` (`max_values`: None, `max_size`: Some(209), added: 2684, mode: `MaxEncodedLen`)
+	/// Storage: `ExpertDag::Blocks` (r:276 w:138)
+	/// Proof: `ExpertDag::Blocks` (`max_values`: None, `max_size`: Some(480), added: 2955, mode: `MaxEncodedLen`)
+	/// Storage: `ExpertDag::Current` (r:137 w:137)
+	/// Proof: `ExpertDag::Current` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
+	/// `e` ranges over `[1, 16]`.
+	fn import_model(e: u32, ) -> Weight {
+		// Fastest run: 481_773 ns.
+		Weight::from_parts(441_717_228, 60090)
+			.saturating_add(Weight::from_parts(266_152_191, 0).saturating_mul(e.into()))
+			.saturating_add(T::DbWeight::get().reads(31))
+			.saturating_add(T::DbWeight::get().reads((24_u64).saturating_mul(e.into())))
+			.saturating_add(T::DbWeight::get().writes(21))
+			.saturating_add(T::DbWeight::get().writes((16_u64).saturating_mul(e.into())))
+			.saturating_add(Weight::from_parts(0, 47280).saturating_mul(e.into()))
+	}
+	/// Storage: `ExpertDag::Models` (r:1 w:0)
+	/// Proof: `ExpertDag::Models` (`max_values`: None, `max_size`: Some(209), added: 2684, mode: `MaxEncodedLen`)
+	/// Storage: `ExpertDag::Current` (r:1 w:0)
+	/// Proof: `ExpertDag::Current` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
+	/// Storage: `ExpertDag::Blocks` (r:9 w:1)
+	/// Proof: `ExpertDag::Blocks` (`max_values`: None, `max_size`: Some(480), added: 2955, mode: `MaxEncodedLen`)
 	fn propose_candidate() -> Weight {
-		Weight::from_parts(60_000_000, 20000)
-			.saturating_add(T::DbWeight::get().reads(12))
+		// Fastest run: 82_743 ns.
+		Weight::from_parts(145_125_000, 27585)
+			.saturating_add(T::DbWeight::get().reads(11))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
+	/// Storage: `ExpertDag::Blocks` (r:2 w:2)
+	/// Proof: `ExpertDag::Blocks` (`max_values`: None, `max_size`: Some(480), added: 2955, mode: `MaxEncodedLen`)
+	/// Storage: `ExpertDag::Current` (r:1 w:1)
+	/// Proof: `ExpertDag::Current` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
 	fn accept_candidate() -> Weight {
-		Weight::from_parts(50_000_000, 10000)
+		// Fastest run: 40_740 ns.
+		Weight::from_parts(59_969_000, 6900)
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(3))
 	}
+	/// Storage: `ExpertDag::Blocks` (r:1 w:1)
+	/// Proof: `ExpertDag::Blocks` (`max_values`: None, `max_size`: Some(480), added: 2955, mode: `MaxEncodedLen`)
 	fn reject_candidate() -> Weight {
-		Weight::from_parts(30_000_000, 5000)
+		// Fastest run: 21_291 ns.
+		Weight::from_parts(35_202_000, 3945)
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -57,31 +91,31 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same figures with ParityDB costs, for tests and mocks.
 impl WeightInfo for () {
 	fn register_model() -> Weight {
-		Weight::from_parts(60_000_000, 20000)
+		Weight::from_parts(154_910_000, 9855)
 			.saturating_add(ParityDbWeight::get().reads(5))
-			.saturating_add(ParityDbWeight::get().writes(5))
+			.saturating_add(ParityDbWeight::get().writes(4))
 	}
 	fn import_model(e: u32, ) -> Weight {
-		Weight::from_parts(60_000_000, 20000)
-			.saturating_add(Weight::from_parts(30_000_000, 0).saturating_mul(e.into()))
-			.saturating_add(ParityDbWeight::get().reads(5))
-			.saturating_add(ParityDbWeight::get().reads((3_u64).saturating_mul(e.into())))
-			.saturating_add(ParityDbWeight::get().writes(4))
-			.saturating_add(ParityDbWeight::get().writes((2_u64).saturating_mul(e.into())))
-			.saturating_add(Weight::from_parts(0, 2000).saturating_mul(e.into()))
+		Weight::from_parts(441_717_228, 60090)
+			.saturating_add(Weight::from_parts(266_152_191, 0).saturating_mul(e.into()))
+			.saturating_add(ParityDbWeight::get().reads(31))
+			.saturating_add(ParityDbWeight::get().reads((24_u64).saturating_mul(e.into())))
+			.saturating_add(ParityDbWeight::get().writes(21))
+			.saturating_add(ParityDbWeight::get().writes((16_u64).saturating_mul(e.into())))
+			.saturating_add(Weight::from_parts(0, 47280).saturating_mul(e.into()))
 	}
 	fn propose_candidate() -> Weight {
-		Weight::from_parts(60_000_000, 20000)
-			.saturating_add(ParityDbWeight::get().reads(12))
+		Weight::from_parts(145_125_000, 27585)
+			.saturating_add(ParityDbWeight::get().reads(11))
 			.saturating_add(ParityDbWeight::get().writes(1))
 	}
 	fn accept_candidate() -> Weight {
-		Weight::from_parts(50_000_000, 10000)
+		Weight::from_parts(59_969_000, 6900)
 			.saturating_add(ParityDbWeight::get().reads(3))
 			.saturating_add(ParityDbWeight::get().writes(3))
 	}
 	fn reject_candidate() -> Weight {
-		Weight::from_parts(30_000_000, 5000)
+		Weight::from_parts(35_202_000, 3945)
 			.saturating_add(ParityDbWeight::get().reads(1))
 			.saturating_add(ParityDbWeight::get().writes(1))
 	}
