@@ -10,6 +10,7 @@
 extern crate alloc;
 
 pub mod dag;
+pub mod jobs;
 pub mod stake;
 pub mod workers;
 

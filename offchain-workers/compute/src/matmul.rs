@@ -239,9 +239,21 @@ fn pack_b(b: &MatRef<'_>, threads: usize) -> Vec<f32> {
 			scope.spawn(move || {
 				for (i, panel) in out.chunks_mut(panel_len).enumerate() {
 					let p = group * per_thread + i;
-					for kk in 0..b.rows {
-						for j in 0..NR.min(b.cols - p * NR) {
-							panel[kk * NR + j] = b.at(kk, p * NR + j);
+					let live = NR.min(b.cols - p * NR);
+					let base = p * NR * b.col_stride;
+					if b.col_stride == 1 {
+						// Row-major: each k's NR values are contiguous.
+						for (kk, d) in panel.chunks_exact_mut(NR).enumerate() {
+							let src = base + kk * b.row_stride;
+							d[..live].copy_from_slice(&b.data[src..src + live]);
+						}
+					} else {
+						// A transposed view: walk down each column, where the data is contiguous.
+						for j in 0..live {
+							let column = base + j * b.col_stride;
+							for kk in 0..b.rows {
+								panel[kk * NR + j] = b.data[column + kk * b.row_stride];
+							}
 						}
 					}
 				}
@@ -255,14 +267,25 @@ fn pack_b(b: &MatRef<'_>, threads: usize) -> Vec<f32> {
 /// padded with zero rows.
 fn pack_a(a: &MatRef<'_>, first: usize, rows: usize, k0: usize, kc: usize, out: &mut Vec<f32>) {
 	let tiles = rows.div_ceil(MR);
-	out.clear();
+	// Every element is written below (missing rows of a ragged tile as zeros), so the buffer
+	// is only resized, never cleared.
 	out.resize(tiles * kc * MR, 0.0);
-	for t in 0..tiles {
-		for r in 0..MR.min(rows - t * MR) {
-			let i = first + t * MR + r;
-			for kk in 0..kc {
-				out[(t * kc + kk) * MR + r] = a.at(i, k0 + kk);
+	let (rs, cs) = (a.row_stride, a.col_stride);
+	for (t, dst) in out.chunks_exact_mut(kc * MR).enumerate() {
+		let live = MR.min(rows - t * MR);
+		let base = (first + t * MR) * rs + k0 * cs;
+		// One k at a time, so the writes are contiguous; a transposed view (rs = 1) reads its
+		// MR values contiguously too.
+		for (kk, d) in dst.chunks_exact_mut(MR).enumerate() {
+			let src = base + kk * cs;
+			if rs == 1 {
+				d[..live].copy_from_slice(&a.data[src..src + live]);
+			} else {
+				for (r, v) in d[..live].iter_mut().enumerate() {
+					*v = a.data[src + r * rs];
+				}
 			}
+			d[live..].fill(0.0);
 		}
 	}
 }

@@ -1,0 +1,354 @@
+//! The verdict on a training job, as plain rules on plain data: the median of the evaluators'
+//! revealed scores decides adoption, claims and attestations far from it are slashed, and the
+//! escrow is split so that every unit leaves it exactly once.
+//!
+//! The Jobs pallet applies [`settle`] when a job's reveals are in (or its reveal deadline has
+//! passed); the worker uses the same function to predict what it will be paid.
+
+use crate::dag::{improves_by, Score};
+use alloc::vec::Vec;
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use scale_info::TypeInfo;
+use sp_runtime::traits::{AtLeast32BitUnsigned, Zero};
+
+/// What an evaluator revealed: the candidate's validation score, and whether the training
+/// segments it replayed reproduced the trainer's committed hashes.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	TypeInfo,
+	MaxEncodedLen,
+)]
+pub struct Attestation {
+	pub score: Score,
+	pub replay_ok: bool,
+}
+
+/// The numbers a verdict depends on.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Rules {
+	/// The current block's score the candidate must beat.
+	pub base_score: Score,
+	/// The model's adoption threshold.
+	pub delta: Score,
+	/// How far a claim or an attestation may be from the median and still count as honest.
+	pub tolerance: Score,
+}
+
+/// The escrow of a job, by purpose.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Escrow<Balance> {
+	/// Paid to the trainer if the candidate is adopted.
+	pub reward: Balance,
+	/// Paid to each honest evaluator.
+	pub evaluator_fee: Balance,
+	/// Number of evaluators the fees were escrowed for.
+	pub evaluators: u32,
+	/// The protocol's fee, to the treasury whatever the verdict.
+	pub protocol_fee: Balance,
+}
+
+impl<Balance: AtLeast32BitUnsigned + Copy> Escrow<Balance> {
+	/// Everything held for the job.
+	pub fn total(&self) -> Balance {
+		self.reward
+			.saturating_add(self.evaluator_fee.saturating_mul(self.evaluators.into()))
+			.saturating_add(self.protocol_fee)
+	}
+}
+
+/// What happens to the trainer.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum TrainerVerdict {
+	/// The candidate was adopted: paid the reward, collateral released.
+	Adopted,
+	/// An honest claim without enough gain: not paid, collateral released.
+	NotAdopted,
+	/// The claimed score is outside tolerance of the median: slashed.
+	ClaimRefuted,
+	/// A strict majority of the revealed replays did not reproduce the committed hashes:
+	/// slashed. (A tie is no verdict: not adopted, not slashed.)
+	ReplayFailed,
+	/// Nobody revealed: no verdict on the trainer, collateral released.
+	Unjudged,
+}
+
+/// What happens to one assigned evaluator.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum EvaluatorVerdict {
+	/// Within tolerance of the median, and agreeing with the replay majority: paid.
+	Honest,
+	/// Revealed a score outside tolerance of the median, or a replay verdict against the
+	/// majority: slashed, not paid.
+	Outlier,
+	/// Never revealed: slashed, not paid.
+	MissedReveal,
+}
+
+/// The outcome of a job and where its escrow goes. `pay_trainer + Σ pay_evaluators + fee +
+/// refund` is exactly the escrow's total.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Settlement<Balance> {
+	pub median: Option<Score>,
+	pub adopt: bool,
+	pub trainer: TrainerVerdict,
+	/// In the order of the assigned evaluators.
+	pub evaluators: Vec<EvaluatorVerdict>,
+	pub pay_trainer: Balance,
+	pub pay_evaluators: Vec<Balance>,
+	/// To the treasury.
+	pub fee: Balance,
+	/// Back to the job's poster.
+	pub refund: Balance,
+}
+
+/// The median of the scores; of the two middles of an even count, the higher (the worse loss),
+/// so that one evaluator reporting a flattering score cannot tip a split vote to adoption. An
+/// integer, and always a value somebody attested.
+pub fn median(scores: &[Score]) -> Option<Score> {
+	let mut sorted = scores.to_vec();
+	sorted.sort_unstable();
+	sorted.get(sorted.len() / 2).copied()
+}
+
+fn within(a: Score, b: Score, tolerance: Score) -> bool {
+	a.abs_diff(b) <= tolerance
+}
+
+/// Judge a job whose trainer claimed `claimed`, given each assigned evaluator's attestation
+/// (`None`: never revealed), and split `escrow`.
+///
+/// The median is taken over the revealed scores. The candidate is adopted only when a strict
+/// majority of the revealed replays reproduced, the claim is within tolerance of the median and
+/// the median beats the base by delta; a strict majority of failed replays is fraud. Evaluators
+/// are paid when they revealed a score within tolerance of the median and a replay verdict
+/// with the majority; the protocol fee always goes to the treasury; what is left returns to
+/// the poster.
+pub fn settle<Balance: AtLeast32BitUnsigned + Copy>(
+	claimed: Score,
+	attestations: &[Option<Attestation>],
+	rules: Rules,
+	escrow: Escrow<Balance>,
+) -> Settlement<Balance> {
+	let revealed: Vec<Attestation> = attestations.iter().flatten().copied().collect();
+	let median = median(&revealed.iter().map(|a| a.score).collect::<Vec<_>>());
+	let replays_ok = revealed.iter().filter(|a| a.replay_ok).count();
+
+	// The replays decide first: a strict majority either way, or no verdict on them.
+	let replays_failed = revealed.len() - replays_ok;
+	let replay_majority = if replays_ok * 2 > revealed.len() {
+		Some(true)
+	} else if replays_failed * 2 > revealed.len() {
+		Some(false)
+	} else {
+		None
+	};
+	let trainer = match (median, replay_majority) {
+		(None, _) => TrainerVerdict::Unjudged,
+		(Some(_), Some(false)) => TrainerVerdict::ReplayFailed,
+		(Some(_), None) => TrainerVerdict::NotAdopted,
+		(Some(m), Some(true)) if !within(claimed, m, rules.tolerance) => {
+			TrainerVerdict::ClaimRefuted
+		},
+		(Some(m), Some(true)) if improves_by(m, rules.base_score, rules.delta) => {
+			TrainerVerdict::Adopted
+		},
+		(Some(_), Some(true)) => TrainerVerdict::NotAdopted,
+	};
+	let adopt = trainer == TrainerVerdict::Adopted;
+
+	// An evaluator is honest when its score is near the median and its replay verdict agrees
+	// with the majority (when there is one).
+	let evaluators: Vec<EvaluatorVerdict> = attestations
+		.iter()
+		.map(|a| match (a, median) {
+			(None, _) => EvaluatorVerdict::MissedReveal,
+			(Some(a), Some(m))
+				if within(a.score, m, rules.tolerance)
+					&& replay_majority.is_none_or(|ok| ok == a.replay_ok) =>
+			{
+				EvaluatorVerdict::Honest
+			},
+			(Some(_), _) => EvaluatorVerdict::Outlier,
+		})
+		.collect();
+
+	// Evaluators beyond those the fees were escrowed for are not paid from this escrow.
+	let mut budget = escrow.evaluator_fee.saturating_mul(escrow.evaluators.into());
+	let pay_evaluators: Vec<Balance> = evaluators
+		.iter()
+		.map(|v| {
+			if *v == EvaluatorVerdict::Honest && budget >= escrow.evaluator_fee {
+				budget = budget.saturating_sub(escrow.evaluator_fee);
+				escrow.evaluator_fee
+			} else {
+				Zero::zero()
+			}
+		})
+		.collect();
+	let pay_trainer = if adopt { escrow.reward } else { Zero::zero() };
+	let paid = pay_evaluators
+		.iter()
+		.fold(pay_trainer.saturating_add(escrow.protocol_fee), |sum, p| sum.saturating_add(*p));
+	Settlement {
+		median,
+		adopt,
+		trainer,
+		evaluators,
+		pay_trainer,
+		pay_evaluators,
+		fee: escrow.protocol_fee,
+		refund: escrow.total().saturating_sub(paid),
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	const RULES: Rules = Rules { base_score: 2_000_000, delta: 10_000, tolerance: 1_000 };
+	const ESCROW: Escrow<u128> =
+		Escrow { reward: 1_000, evaluator_fee: 50, evaluators: 3, protocol_fee: 20 };
+
+	fn a(score: Score) -> Option<Attestation> {
+		Some(Attestation { score, replay_ok: true })
+	}
+
+	fn total(s: &Settlement<u128>) -> u128 {
+		s.pay_trainer + s.pay_evaluators.iter().sum::<u128>() + s.fee + s.refund
+	}
+
+	#[test]
+	fn the_median_takes_the_worse_middle() {
+		assert_eq!(median(&[]), None);
+		assert_eq!(median(&[5]), Some(5));
+		assert_eq!(median(&[9, 1, 5]), Some(5));
+		assert_eq!(median(&[9, 1, 5, 7]), Some(7));
+	}
+
+	#[test]
+	fn an_honest_gain_is_adopted_and_everyone_paid() {
+		let s = settle(1_980_000, &[a(1_980_400), a(1_979_500), a(1_980_000)], RULES, ESCROW);
+		assert_eq!(s.median, Some(1_980_000));
+		assert!(s.adopt);
+		assert_eq!(s.trainer, TrainerVerdict::Adopted);
+		assert_eq!(s.evaluators, [EvaluatorVerdict::Honest; 3]);
+		assert_eq!(
+			(s.pay_trainer, s.pay_evaluators.clone(), s.fee, s.refund),
+			(1_000, vec![50; 3], 20, 0)
+		);
+		assert_eq!(total(&s), ESCROW.total());
+	}
+
+	#[test]
+	fn a_gain_below_delta_is_not_adopted_but_the_evaluators_are_paid() {
+		let s = settle(1_995_000, &[a(1_995_000); 3], RULES, ESCROW);
+		assert_eq!(s.trainer, TrainerVerdict::NotAdopted);
+		assert!(!s.adopt);
+		assert_eq!((s.pay_trainer, s.refund), (0, 1_000));
+		assert_eq!(s.pay_evaluators, vec![50; 3]);
+	}
+
+	#[test]
+	fn a_lying_trainer_is_refuted() {
+		// Claims a big gain; the evaluators measure none.
+		let s = settle(1_500_000, &[a(2_000_100), a(2_000_000), a(1_999_900)], RULES, ESCROW);
+		assert_eq!(s.trainer, TrainerVerdict::ClaimRefuted);
+		assert!(!s.adopt);
+		assert_eq!(s.pay_trainer, 0);
+		assert_eq!(s.refund, 1_000);
+	}
+
+	#[test]
+	fn a_failed_replay_majority_is_fraud_even_with_a_good_score() {
+		let bad = |score| Some(Attestation { score, replay_ok: false });
+		let s = settle(1_980_000, &[bad(1_980_000), bad(1_980_000), a(1_980_000)], RULES, ESCROW);
+		assert_eq!(s.trainer, TrainerVerdict::ReplayFailed);
+		assert!(!s.adopt);
+		assert_eq!(s.evaluators[2], EvaluatorVerdict::Outlier, "against the replay majority");
+		// A tie is no verdict: not adopted, nobody slashed for the replay.
+		let s = settle(1_980_000, &[bad(1_980_000), a(1_980_000), None], RULES, ESCROW);
+		assert_eq!(s.trainer, TrainerVerdict::NotAdopted);
+		assert_eq!(&s.evaluators[..2], [EvaluatorVerdict::Honest; 2]);
+	}
+
+	#[test]
+	fn outliers_and_silent_evaluators_are_not_paid() {
+		// Two reveals far apart: the median is the worse one, the flattering one is the outlier.
+		let s = settle(1_980_000, &[a(1_980_000), a(1_700_000), None], RULES, ESCROW);
+		assert_eq!(s.median, Some(1_980_000));
+		assert!(s.adopt);
+		assert_eq!(
+			s.evaluators,
+			[EvaluatorVerdict::Honest, EvaluatorVerdict::Outlier, EvaluatorVerdict::MissedReveal]
+		);
+		assert_eq!(s.pay_evaluators, vec![50, 0, 0]);
+		assert_eq!(s.refund, 100);
+		assert_eq!(total(&s), ESCROW.total());
+
+		let s = settle(1_980_000, &[a(1_980_000), a(1_980_200), a(2_100_000)], RULES, ESCROW);
+		assert!(s.adopt);
+		assert_eq!(s.evaluators[2], EvaluatorVerdict::Outlier);
+		assert_eq!(s.refund, 50, "the outlier's fee goes back to the poster");
+	}
+
+	#[test]
+	fn nobody_revealing_judges_nobody_but_the_evaluators() {
+		let s = settle(1_980_000, &[None, None, None], RULES, ESCROW);
+		assert_eq!((s.median, s.adopt, s.trainer), (None, false, TrainerVerdict::Unjudged));
+		assert_eq!(s.evaluators, [EvaluatorVerdict::MissedReveal; 3]);
+		assert_eq!((s.fee, s.refund), (20, 1_150));
+	}
+
+	/// Random jobs: the escrow is always paid out exactly, and only as the verdicts allow.
+	#[test]
+	fn every_unit_of_escrow_leaves_exactly_once() {
+		let mut state = 0x2545_f491_4f6c_dd1du64;
+		let mut next = |bound: u64| {
+			state ^= state << 13;
+			state ^= state >> 7;
+			state ^= state << 17;
+			state % bound
+		};
+		for _ in 0..20_000 {
+			let n = next(8) as usize;
+			let attestations: Vec<Option<Attestation>> = (0..n)
+				.map(|_| {
+					(next(5) != 0).then(|| Attestation {
+						score: 1_990_000 + next(20_000) as Score,
+						replay_ok: next(6) != 0,
+					})
+				})
+				.collect();
+			let escrow = Escrow {
+				reward: next(1 << 40) as u128,
+				evaluator_fee: next(1 << 30) as u128,
+				evaluators: next(8) as u32,
+				protocol_fee: next(1 << 20) as u128,
+			};
+			let rules = Rules {
+				base_score: 2_000_000,
+				delta: next(15_000) as Score,
+				tolerance: next(3_000) as Score,
+			};
+			let s = settle(1_990_000 + next(20_000) as Score, &attestations, rules, escrow);
+			assert_eq!(total(&s), escrow.total());
+			assert_eq!(s.pay_evaluators.len(), n);
+			assert_eq!(s.adopt, s.trainer == TrainerVerdict::Adopted);
+			assert_eq!(s.pay_trainer, if s.adopt { escrow.reward } else { 0 });
+			for (v, p) in s.evaluators.iter().zip(&s.pay_evaluators) {
+				assert!(*p == 0 || *v == EvaluatorVerdict::Honest);
+			}
+			if s.adopt {
+				let m = s.median.unwrap();
+				assert!(improves_by(m, rules.base_score, rules.delta));
+			}
+		}
+	}
+}
