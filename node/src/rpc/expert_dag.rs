@@ -177,11 +177,8 @@ fn runtime_error(e: impl std::fmt::Display) -> ErrorObjectOwned {
 	ErrorObject::owned(RUNTIME_ERROR, format!("runtime call failed: {e}"), None::<()>)
 }
 
-impl<C> ExpertDag<C>
-where
-	C: ProvideRuntimeApi<Block> + HeaderBackend<Block> + Send + Sync + 'static,
-	C::Api: ExpertDagApi<Block, AccountId, BlockNumber>,
-{
+impl<C: HeaderBackend<Block>> ExpertDag<C> {
+	/// `at`, or the best block.
 	fn at(&self, at: Option<H256>) -> H256 {
 		at.unwrap_or_else(|| self.client.info().best_hash)
 	}

@@ -75,6 +75,14 @@ fn candidate_setup<T: Config>() -> (ModelIndex, BlockKind, alloc::vec::Vec<H256>
 	(model, kind, with)
 }
 
+/// A pending candidate for the benchmarked slot, with the most dependencies.
+fn pending_candidate<T: Config>() -> (ModelIndex, BlockKind, H256) {
+	let (model, kind, with) = candidate_setup::<T>();
+	let author: T::AccountId = account("trainer", 0, 0);
+	let id = Pallet::<T>::propose(&author, model, kind, payload(7), &with).expect("valid");
+	(model, kind, id)
+}
+
 #[benchmarks]
 mod benchmarks {
 	use super::*;
@@ -128,9 +136,7 @@ mod benchmarks {
 
 	#[benchmark]
 	fn accept_candidate() {
-		let (model, kind, with) = candidate_setup::<T>();
-		let author: T::AccountId = account("trainer", 0, 0);
-		let id = Pallet::<T>::propose(&author, model, kind, payload(7), &with).expect("valid");
+		let (model, kind, id) = pending_candidate::<T>();
 
 		#[block]
 		{
@@ -142,9 +148,7 @@ mod benchmarks {
 
 	#[benchmark]
 	fn reject_candidate() {
-		let (model, kind, with) = candidate_setup::<T>();
-		let author: T::AccountId = account("trainer", 0, 0);
-		let id = Pallet::<T>::propose(&author, model, kind, payload(7), &with).expect("valid");
+		let (_, _, id) = pending_candidate::<T>();
 
 		#[block]
 		{

@@ -5,40 +5,6 @@ use super::*;
 use aiblock_primitives::dag::QualityGate;
 
 impl<T: Config> Pallet<T> {
-	/// Propose a candidate for `kind` of `model`, trained from the slot's current block and
-	/// against the blocks in `trained_with` (e.g. the frozen router and shared blocks).
-	pub fn propose_candidate(
-		author: &T::AccountId,
-		model: ModelIndex,
-		kind: BlockKind,
-		payload: Payload,
-		trained_with: &[H256],
-	) -> Result<H256, DispatchError> {
-		let info = Self::model_info(model)?;
-		ensure!(info.spec.has_param(&kind), Error::<T>::NotAParamSlot);
-		Self::check_payload(&payload)?;
-		let parent = Current::<T>::get(model, kind);
-		let mut deps = alloc::vec![info.meta];
-		deps.extend(parent);
-		for id in trained_with {
-			if !deps.contains(id) {
-				deps.push(*id);
-			}
-		}
-		let id = Self::insert_block(
-			kind,
-			model,
-			Self::dependencies(&deps)?,
-			payload,
-			Some(author.clone()),
-			parent,
-			BlockStatus::Pending,
-			None,
-		)?;
-		Self::deposit_event(Event::CandidateProposed { id, model, kind, author: author.clone() });
-		Ok(id)
-	}
-
 	fn pending(id: H256) -> Result<RecordOf<T>, DispatchError> {
 		let record = Blocks::<T>::get(id).ok_or(Error::<T>::UnknownBlock)?;
 		ensure!(record.status == BlockStatus::Pending, Error::<T>::NotPending);
@@ -54,7 +20,22 @@ impl<T: Config> QualityGate<T::AccountId> for Pallet<T> {
 		payload: Payload,
 		trained_with: &[H256],
 	) -> Result<H256, DispatchError> {
-		Self::propose_candidate(author, model, kind, payload, trained_with)
+		let info = Self::model_info(model)?;
+		ensure!(info.spec.has_param(&kind), Error::<T>::NotAParamSlot);
+		Self::check_payload(&payload)?;
+		let parent = Current::<T>::get(model, kind);
+		let id = Self::insert_block(
+			kind,
+			model,
+			Self::param_dependencies(info.meta, parent, trained_with)?,
+			payload,
+			Some(author.clone()),
+			parent,
+			BlockStatus::Pending,
+			None,
+		)?;
+		Self::deposit_event(Event::CandidateProposed { id, model, kind, author: author.clone() });
+		Ok(id)
 	}
 
 	fn accept(candidate: H256, score: Score) -> DispatchResult {

@@ -180,6 +180,9 @@ pub mod pallet {
 
 	#[pallet::genesis_build]
 	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+		// Runs only when a chain spec's genesis state is built, never in a block: an invalid
+		// genesis model must stop the chain from starting, loudly, rather than start it
+		// without its model (the runtime's preset tests build both presets).
 		fn build(&self) {
 			for model in &self.models {
 				let blocks = BoundedVec::try_from(model.blocks.clone())
@@ -413,12 +416,10 @@ impl<T: Config> Pallet<T> {
 		let count = blocks.len() as u32;
 		for block in blocks {
 			let parent = model.checked_sub(1).and_then(|p| Current::<T>::get(p, block.kind));
-			let mut deps = alloc::vec![meta];
-			deps.extend(parent);
 			let id = Self::insert_block(
 				block.kind,
 				model,
-				Self::dependencies(&deps)?,
+				Self::param_dependencies(meta, parent, &[])?,
 				block.payload,
 				None,
 				parent,
@@ -443,6 +444,23 @@ impl<T: Config> Pallet<T> {
 			ensure!(Blocks::<T>::contains_key(id), Error::<T>::MissingDependency);
 		}
 		Ok(Dependencies::try_from(ids.to_vec()).map_err(|_| Error::<T>::TooManyDependencies)?)
+	}
+
+	/// A parameter block's dependencies: its model's meta block, its parent if any, then the
+	/// blocks it was trained with (each once).
+	fn param_dependencies(
+		meta: H256,
+		parent: Option<H256>,
+		trained_with: &[H256],
+	) -> Result<Dependencies, DispatchError> {
+		let mut deps = alloc::vec![meta];
+		deps.extend(parent);
+		for id in trained_with {
+			if !deps.contains(id) {
+				deps.push(*id);
+			}
+		}
+		Self::dependencies(&deps)
 	}
 
 	#[allow(clippy::too_many_arguments)]
