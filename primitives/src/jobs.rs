@@ -5,11 +5,144 @@
 //! The Jobs pallet applies [`settle`] when a job's reveals are in (or its reveal deadline has
 //! passed); the worker uses the same function to predict what it will be paid.
 
-use crate::dag::{improves_by, Score};
+use crate::{
+	dag::{improves_by, BlockKind, Cid, ModelIndex, Payload, Score, MAX_DEPENDENCIES},
+	workers::sample_indices,
+};
 use alloc::vec::Vec;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
-use sp_runtime::traits::{AtLeast32BitUnsigned, Zero};
+use sp_core::{ConstU32, H256};
+use sp_runtime::{
+	traits::{AtLeast32BitUnsigned, Zero},
+	BoundedVec,
+};
+
+/// A job's number, assigned in posting order.
+pub type JobId = u64;
+
+/// Most datasets one job may train on.
+pub const MAX_JOB_DATASETS: u32 = 8;
+/// Most frozen blocks a candidate may declare it was trained with: a block's dependencies are
+/// the model's meta block, the slot's parent and these.
+pub const MAX_TRAINED_WITH: u32 = MAX_DEPENDENCIES - 2;
+
+/// The datasets of a job (until the Datasets pallet exists: their CIDs).
+pub type JobDatasets = BoundedVec<Cid, ConstU32<MAX_JOB_DATASETS>>;
+/// The frozen blocks a candidate was trained with.
+pub type TrainedWith = BoundedVec<H256, ConstU32<MAX_TRAINED_WITH>>;
+
+/// The training hyper-parameters a job fixes. `hash` commits to the full set the worker uses
+/// (the manifest repeats it); the fields are the ones the chain and evaluators read.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	TypeInfo,
+	MaxEncodedLen,
+)]
+pub struct HyperParams {
+	/// Hash of the complete hyper-parameter set.
+	pub hash: H256,
+	/// AdamW learning rate × 10^6.
+	pub learning_rate_micros: u32,
+	/// Sequences per training step.
+	pub batch_size: u32,
+	/// Seed of the batch draw (batches depend only on dataset bytes, seed and step).
+	pub seed: u64,
+	/// Steps between committed state hashes (the replayable segments).
+	pub checkpoint_every: u32,
+}
+
+/// How long, in blocks, each stage of a job may last.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	TypeInfo,
+	MaxEncodedLen,
+)]
+pub struct Windows {
+	/// From posting (or reopening) until a trainer must have accepted.
+	pub accept: u32,
+	/// From acceptance until the result must be submitted.
+	pub submit: u32,
+	/// From the evaluator draw until every evaluator must have committed.
+	pub commit: u32,
+	/// From the end of the commit window until every evaluator must have revealed.
+	pub reveal: u32,
+}
+
+/// What a client asks to be trained.
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, Clone, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen,
+)]
+pub struct JobSpec {
+	/// The model version whose slot is trained.
+	pub model: ModelIndex,
+	/// The slot: an expert, a router or the shared block.
+	pub kind: BlockKind,
+	/// The slot's current block when the job was posted; the candidate must improve on it.
+	pub base: H256,
+	/// The data to train on.
+	pub datasets: JobDatasets,
+	pub hyper: HyperParams,
+	/// Training steps.
+	pub steps: u32,
+	/// Trainers working on the job (1 until multi-worker aggregation exists).
+	pub trainers: u32,
+	/// Evaluators to draw: odd, at least 3.
+	pub evaluators: u32,
+	/// Least GPU memory a trainer must have, in GiB (0: a CPU worker will do).
+	pub min_vram_gib: u32,
+	pub windows: Windows,
+}
+
+/// What a trainer submits for a job.
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, Clone, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen,
+)]
+pub struct Submission {
+	/// The candidate block's id in the ExpertDag.
+	pub candidate: H256,
+	/// The validation score the trainer claims for it.
+	pub claimed: Score,
+	/// The training manifest in the content store.
+	pub manifest: Payload,
+	/// Merkle root of the checkpoint hashes (also in the manifest).
+	pub checkpoint_root: H256,
+}
+
+/// The hash an evaluator commits to before revealing `attestation`. It binds the job and the
+/// evaluator, so a commitment copied from another evaluator or another job is worthless.
+pub fn attestation_commitment<AccountId: Encode>(
+	job: JobId,
+	evaluator: &AccountId,
+	attestation: &Attestation,
+	salt: &[u8; 32],
+) -> H256 {
+	H256(sp_crypto_hashing::blake2_256(&(job, evaluator, attestation, salt).encode()))
+}
+
+/// Which of a job's `segments` checkpoint segments the evaluator at `position` of the panel
+/// replays: `count` distinct segments drawn from the job's evaluation seed (fixed by the chain
+/// after submission, so the trainer could not know which segments would be checked).
+pub fn replay_segments(seed: &[u8; 32], position: u32, segments: u32, count: u32) -> Vec<u32> {
+	let own_seed = sp_crypto_hashing::blake2_256(&(seed, position).encode());
+	let mut picked = sample_indices(segments, count, &own_seed);
+	picked.sort_unstable();
+	picked
+}
 
 /// What an evaluator revealed: the candidate's validation score, and whether the training
 /// segments it replayed reproduced the trainer's committed hashes.
@@ -304,6 +437,35 @@ mod tests {
 		assert_eq!((s.median, s.adopt, s.trainer), (None, false, TrainerVerdict::Unjudged));
 		assert_eq!(s.evaluators, [EvaluatorVerdict::MissedReveal; 3]);
 		assert_eq!((s.fee, s.refund), (20, 1_150));
+	}
+
+	#[test]
+	fn commitments_bind_job_evaluator_attestation_and_salt() {
+		let att = Attestation { score: 1_980_000, replay_ok: true };
+		let c = attestation_commitment(7, &1u64, &att, &[9; 32]);
+		assert_eq!(c, attestation_commitment(7, &1u64, &att, &[9; 32]));
+		assert_ne!(c, attestation_commitment(8, &1u64, &att, &[9; 32]));
+		assert_ne!(c, attestation_commitment(7, &2u64, &att, &[9; 32]));
+		assert_ne!(
+			c,
+			attestation_commitment(7, &1u64, &Attestation { score: 1_980_001, ..att }, &[9; 32])
+		);
+		assert_ne!(
+			c,
+			attestation_commitment(7, &1u64, &Attestation { replay_ok: false, ..att }, &[9; 32])
+		);
+		assert_ne!(c, attestation_commitment(7, &1u64, &att, &[8; 32]));
+	}
+
+	#[test]
+	fn replay_segments_are_distinct_sorted_and_differ_between_evaluators() {
+		let seed = [3u8; 32];
+		let first = replay_segments(&seed, 0, 40, 4);
+		assert_eq!(first.len(), 4);
+		assert!(first.windows(2).all(|w| w[0] < w[1]) && first.iter().all(|s| *s < 40));
+		assert_eq!(first, replay_segments(&seed, 0, 40, 4));
+		assert_ne!(first, replay_segments(&seed, 1, 40, 4));
+		assert_eq!(replay_segments(&seed, 2, 3, 5), vec![0, 1, 2], "all when fewer exist");
 	}
 
 	/// Random jobs: the escrow is always paid out exactly, and only as the verdicts allow.

@@ -10,4 +10,5 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_aiblock_stake, Stake]
 	[pallet_aiblock_workers, Workers]
 	[pallet_aiblock_expert_dag, ExpertDag]
+	[pallet_aiblock_jobs, Jobs]
 );

@@ -60,7 +60,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	impl_name: alloc::borrow::Cow::Borrowed("aiblock-node"),
 	authoring_version: 1,
 	// Bump on every change of runtime logic; nodes run the on-chain wasm whose version is highest.
-	spec_version: 102,
+	spec_version: 103,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	// Bump when the encoding of calls or transaction extensions changes (wallets must re-sign).
@@ -178,4 +178,7 @@ mod runtime {
 
 	#[runtime::pallet_index(12)]
 	pub type ExpertDag = pallet_aiblock_expert_dag;
+
+	#[runtime::pallet_index(13)]
+	pub type Jobs = pallet_aiblock_jobs;
 }

@@ -4,7 +4,8 @@
 use crate::{
 	configs::aiblock::{TreasuryAccount, MIN_WORKER_BOND},
 	genesis_config_presets::tests::with_preset_state,
-	Balances, Runtime, RuntimeCall, RuntimeOrigin, Stake, System, Workers, DAYS, MINUTES, UNIT,
+	Balances, Jobs, Runtime, RuntimeCall, RuntimeOrigin, Stake, System, Workers, DAYS, MINUTES,
+	UNIT,
 };
 use aiblock_primitives::{
 	stake::{Slash, SlashReason, StakeInspect},
@@ -28,7 +29,7 @@ fn dispatch(
 }
 
 /// Our pallets' hooks. Consensus pallets are left out: they need real slots and timestamps.
-type Hooked = (System, Stake, Workers);
+type Hooked = (System, Stake, Workers, Jobs);
 
 /// Run blocks up to `n`, giving `on_idle` spare weight as the executive does.
 fn run_to(n: u32) {
@@ -123,4 +124,199 @@ fn register_heartbeat_slash_unbond_withdraw() {
 		pallet_aiblock_stake::Pallet::<Runtime>::do_try_state().unwrap();
 		pallet_aiblock_workers::Pallet::<Runtime>::do_try_state().unwrap();
 	});
+}
+
+mod jobs {
+	use super::*;
+	use crate::configs::aiblock::{EVALUATOR_FEE, TRAINER_COLLATERAL};
+	use aiblock_primitives::{
+		dag::{BlockKind, Payload, QualityGate, Score},
+		jobs::{attestation_commitment, Attestation, HyperParams, JobSpec, Windows},
+	};
+	use sp_core::H256;
+
+	const SLOT: BlockKind = BlockKind::Expert { layer: 0, expert: 1 };
+
+	fn account(k: Sr25519Keyring) -> crate::AccountId {
+		k.to_account_id()
+	}
+
+	fn free(k: &crate::AccountId) -> crate::Balance {
+		Balances::balance(k)
+	}
+
+	fn current() -> (H256, Score) {
+		let (id, score) = crate::ExpertDag::current(0, SLOT).expect("genesis fills the slot");
+		(id, score.expect("genesis blocks are scored"))
+	}
+
+	fn register(who: &crate::AccountId, roles: Roles, vram_gib: u32) {
+		assert_ok!(dispatch(
+			who,
+			RuntimeCall::Stake(pallet_aiblock_stake::Call::bond { amount: MIN_WORKER_BOND })
+		));
+		let capabilities = pallet_aiblock_workers::WorkerCapabilities {
+			gpu_model: if vram_gib > 0 { b"NVIDIA H100".to_vec() } else { vec![] }
+				.try_into()
+				.unwrap(),
+			spec: ComputeSpec { vram_gib, gpu_count: (vram_gib > 0) as u32, cpu_cores: 2 },
+		};
+		assert_ok!(dispatch(
+			who,
+			RuntimeCall::Workers(pallet_aiblock_workers::Call::register_worker {
+				capabilities,
+				roles,
+				endpoint: b"http://127.0.0.1:9000".to_vec().try_into().unwrap(),
+			})
+		));
+	}
+
+	fn payload(seed: u8) -> Payload {
+		let mut cid = vec![0x01, 0x55, 0x12, 32];
+		cid.extend([seed; 32]);
+		Payload { cid: cid.try_into().unwrap(), hash: H256([seed; 32]), size: 4096 }
+	}
+
+	/// One job through every call: post, accept, submit, three commits, three reveals.
+	/// Returns the job's candidate.
+	fn run_job(claimed: Score, measured: Score, budget: crate::Balance) -> H256 {
+		let (alice, bob) = (account(Sr25519Keyring::Alice), account(Sr25519Keyring::Bob));
+		let spec = JobSpec {
+			model: 0,
+			kind: SLOT,
+			base: current().0,
+			datasets: vec![payload(0xd0).cid].try_into().unwrap(),
+			hyper: HyperParams {
+				hash: H256([1; 32]),
+				learning_rate_micros: 3_000,
+				batch_size: 16,
+				seed: 42,
+				checkpoint_every: 50,
+			},
+			steps: 300,
+			trainers: 1,
+			evaluators: 3,
+			min_vram_gib: 0,
+			windows: Windows { accept: 10, submit: 100, commit: 10, reveal: 10 },
+		};
+		assert_ok!(dispatch(
+			&alice,
+			RuntimeCall::Jobs(pallet_aiblock_jobs::Call::post_job { spec, budget })
+		));
+		let job = pallet_aiblock_jobs::NextJobId::<Runtime>::get() - 1;
+		assert_ok!(dispatch(
+			&bob,
+			RuntimeCall::Jobs(pallet_aiblock_jobs::Call::accept_job { job })
+		));
+		assert_ok!(dispatch(
+			&bob,
+			RuntimeCall::Jobs(pallet_aiblock_jobs::Call::submit_result {
+				job,
+				candidate: payload(0xc0 + job as u8),
+				claimed,
+				manifest: payload(0xa0 + job as u8),
+				checkpoint_root: H256([2; 32]),
+				trained_with: Default::default(),
+			})
+		));
+		let now = System::block_number();
+		run_to(now + 2);
+		let Some(pallet_aiblock_jobs::Job {
+			stage: pallet_aiblock_jobs::Stage::Evaluating(e), ..
+		}) = pallet_aiblock_jobs::Jobs::<Runtime>::get(job)
+		else {
+			panic!("job {job} is under evaluation");
+		};
+		let panel: Vec<_> = e.panel.iter().map(|s| s.evaluator.clone()).collect();
+		assert_eq!(panel.len(), 3);
+		let attestation = Attestation { score: measured, replay_ok: true };
+		for who in &panel {
+			let commitment = attestation_commitment(job, who, &attestation, &[7; 32]);
+			assert_ok!(dispatch(
+				who,
+				RuntimeCall::Jobs(pallet_aiblock_jobs::Call::commit_attestation {
+					job,
+					commitment
+				})
+			));
+		}
+		for who in &panel {
+			assert_ok!(dispatch(
+				who,
+				RuntimeCall::Jobs(pallet_aiblock_jobs::Call::reveal_attestation {
+					job,
+					score: measured,
+					replay_ok: true,
+					salt: [7; 32],
+				})
+			));
+		}
+		assert!(
+			pallet_aiblock_jobs::Jobs::<Runtime>::get(job).is_none(),
+			"the last reveal ends it"
+		);
+		e.submission.candidate
+	}
+
+	#[test]
+	fn a_job_from_posting_to_adoption_and_a_refuted_claim() {
+		with_preset_state(sp_genesis_builder::DEV_RUNTIME_PRESET, || {
+			System::set_block_number(1);
+			let (alice, bob) = (account(Sr25519Keyring::Alice), account(Sr25519Keyring::Bob));
+			let evaluators: Vec<_> =
+				[Sr25519Keyring::Charlie, Sr25519Keyring::Dave, Sr25519Keyring::Eve]
+					.into_iter()
+					.map(account)
+					.collect();
+			let evaluator = Roles { trainer: false, evaluator: true, auditor: false };
+			register(&bob, Roles { trainer: true, evaluator: false, auditor: false }, 80);
+			for who in &evaluators {
+				register(who, evaluator, 0);
+			}
+			let treasury = TreasuryAccount::get();
+			let budget = 100 * UNIT;
+			let reward = budget - 3 * EVALUATOR_FEE;
+			let fee = 5 * UNIT;
+
+			// Adoption: the median beats the genesis score by more than delta.
+			let (genesis_block, genesis_score) = current();
+			let before: Vec<_> =
+				[&alice, &bob, &treasury].into_iter().chain(&evaluators).map(free).collect();
+			let candidate = run_job(genesis_score - 20_000, genesis_score - 20_000, budget);
+			assert_eq!(current(), (candidate, genesis_score - 20_000), "ExpertDag.Current moved");
+			assert_eq!(
+				crate::ExpertDag::status(genesis_block),
+				Some(aiblock_primitives::dag::BlockStatus::Superseded)
+			);
+			assert_eq!(free(&alice), before[0] - budget - fee);
+			assert_eq!(free(&bob), before[1] + reward);
+			assert_eq!(free(&treasury), before[2] + fee);
+			for (i, who) in evaluators.iter().enumerate() {
+				assert_eq!(free(who), before[3 + i] + EVALUATOR_FEE);
+			}
+
+			// A refuted claim: the trainer claims far more than the evaluators measure.
+			let (base, base_score) = current();
+			let before: Vec<_> =
+				[&alice, &bob, &treasury].into_iter().chain(&evaluators).map(free).collect();
+			let stake = Stake::active_stake(&bob);
+			let refused = run_job(base_score - 500_000, base_score - 2_000, budget);
+			assert_eq!(current().0, base, "nothing adopted");
+			assert_eq!(
+				crate::ExpertDag::status(refused),
+				Some(aiblock_primitives::dag::BlockStatus::Rejected)
+			);
+			assert_eq!(Stake::active_stake(&bob), stake - TRAINER_COLLATERAL);
+			assert_eq!(free(&alice), before[0] - budget - fee + reward, "the reward is refunded");
+			assert_eq!(free(&bob), before[1]);
+			assert_eq!(free(&treasury), before[2] + fee + TRAINER_COLLATERAL);
+			for (i, who) in evaluators.iter().enumerate() {
+				assert_eq!(free(who), before[3 + i] + EVALUATOR_FEE);
+			}
+			pallet_aiblock_jobs::Pallet::<Runtime>::do_try_state().unwrap();
+			pallet_aiblock_stake::Pallet::<Runtime>::do_try_state().unwrap();
+			pallet_aiblock_workers::Pallet::<Runtime>::do_try_state().unwrap();
+			pallet_aiblock_expert_dag::Pallet::<Runtime>::do_try_state().unwrap();
+		});
+	}
 }

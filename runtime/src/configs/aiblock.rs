@@ -1,4 +1,4 @@
-//! Configuration of the AI-Block pallets: Stake, Workers and ExpertDag.
+//! Configuration of the AI-Block pallets: Stake, Workers, ExpertDag and Jobs.
 
 use frame_support::{
 	parameter_types,
@@ -8,10 +8,13 @@ use frame_support::{
 use frame_system::EnsureRoot;
 use sp_runtime::{traits::AccountIdConversion, Perbill};
 
-use crate::{AccountId, Balance, Balances, Runtime, RuntimeHoldReason, Stake, DAYS, MINUTES, UNIT};
+use crate::{
+	AccountId, Balance, Balances, ExpertDag, Jobs, Runtime, RuntimeHoldReason, Stake, Workers,
+	DAYS, MINUTES, UNIT,
+};
 
 parameter_types! {
-	/// Receives slashed stake (and, later, protocol fees). An account no key controls: only
+	/// Receives slashed stake and the protocol fees of jobs. An account no key controls: only
 	/// governance can spend from it.
 	pub TreasuryAccount: AccountId = PalletId(*b"aib/trsy").into_account_truncating();
 	/// One in ten slashed AIB goes to whoever proved the fault.
@@ -20,6 +23,8 @@ parameter_types! {
 
 /// A worker must keep 100 AIB bonded to be registered; stake can also back job collateral.
 pub const MIN_WORKER_BOND: Balance = 100 * UNIT;
+/// Largest number of workers of one role; evaluator draws read them all.
+pub const MAX_WORKERS_PER_ROLE: u32 = 1024;
 
 impl pallet_aiblock_stake::Config for Runtime {
 	type Currency = Balances;
@@ -42,15 +47,15 @@ impl pallet_aiblock_workers::Config for Runtime {
 	type HeartbeatTimeout = ConstU32<{ 10 * MINUTES }>;
 	type MaxGpuModelLen = ConstU32<64>;
 	type MaxEndpointLen = ConstU32<256>;
-	type MaxWorkersPerRole = ConstU32<1024>;
+	type MaxWorkersPerRole = ConstU32<MAX_WORKERS_PER_ROLE>;
 	type MaxSweepPerBlock = ConstU32<64>;
 	type QuotaPeriod = ConstU32<DAYS>;
 	type NewbieQuota = ConstU32<20>;
 	type TrustedQuota = ConstU32<200>;
 	type SuccessesToTrust = ConstU32<3>;
 	type FailuresToDemote = ConstU32<5>;
-	/// No pallet assigns work yet (the Jobs pallet will).
-	type Assignments = ();
+	/// A worker with open jobs cannot deregister.
+	type Assignments = Jobs;
 	type WeightInfo = pallet_aiblock_workers::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = BondForBenchmarks;
@@ -70,6 +75,47 @@ impl pallet_aiblock_expert_dag::Config for Runtime {
 	type WeightInfo = pallet_aiblock_expert_dag::weights::SubstrateWeight<Runtime>;
 }
 
+parameter_types! {
+	/// 5 % of a job's budget goes to the treasury.
+	pub const ProtocolFee: Perbill = Perbill::from_percent(5);
+}
+
+/// What each honest evaluator earns per job.
+pub const EVALUATOR_FEE: Balance = UNIT;
+/// Stake a trainer puts at risk per job: a fifth of the minimum bond, so a worker with the
+/// minimum bond can hold five jobs at once.
+pub const TRAINER_COLLATERAL: Balance = 20 * UNIT;
+/// Stake an evaluator puts at risk per job.
+pub const EVALUATOR_COLLATERAL: Balance = 10 * UNIT;
+
+impl pallet_aiblock_jobs::Config for Runtime {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Stake = Stake;
+	type Registry = Workers;
+	type Gate = ExpertDag;
+	type Treasury = TreasuryAccount;
+	type ProtocolFee = ProtocolFee;
+	type EvaluatorFee = frame_support::traits::ConstU128<EVALUATOR_FEE>;
+	type MinReward = frame_support::traits::ConstU128<UNIT>;
+	type TrainerCollateral = frame_support::traits::ConstU128<TRAINER_COLLATERAL>;
+	type EvaluatorCollateral = frame_support::traits::ConstU128<EVALUATOR_COLLATERAL>;
+	/// Evaluation is bit-exact, so honest evaluators agree exactly; the tolerance (a tenth of
+	/// the genesis delta) only absorbs a trainer rounding its claim.
+	type ScoreTolerance = ConstU32<1_000>;
+	type MaxEvaluators = ConstU32<15>;
+	/// No stage may outlast the unbonding period, so collateral cannot escape a verdict.
+	type MaxWindow = ConstU32<DAYS>;
+	type RedrawInterval = ConstU32<10>;
+	type MaxLiveJobs = ConstU32<4096>;
+	type MaxJobsPerBlock = ConstU32<64>;
+	type MaxScheduleShift = ConstU32<64>;
+	type MaxEvaluatorPool = ConstU32<MAX_WORKERS_PER_ROLE>;
+	type WeightInfo = pallet_aiblock_jobs::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = BondForBenchmarks;
+}
+
 /// Funds an account and bonds the minimum worker bond for it.
 #[cfg(feature = "runtime-benchmarks")]
 pub struct BondForBenchmarks;
@@ -80,5 +126,30 @@ impl pallet_aiblock_workers::BenchmarkHelper<AccountId> for BondForBenchmarks {
 		Balances::set_balance(who, 2 * MIN_WORKER_BOND);
 		let bonded = Stake::bond(crate::RuntimeOrigin::signed(who.clone()), MIN_WORKER_BOND);
 		debug_assert!(bonded.is_ok(), "benchmark account could not bond");
+	}
+}
+
+/// Registers an online worker with a large GPU for the Jobs benchmarks.
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_aiblock_jobs::BenchmarkHelper<AccountId> for BondForBenchmarks {
+	fn make_worker(who: &AccountId, role: aiblock_primitives::workers::Role) {
+		use aiblock_primitives::workers::{ComputeSpec, Role, Roles};
+		use pallet_aiblock_workers::BenchmarkHelper as _;
+		Self::bond(who);
+		let roles = Roles {
+			trainer: role == Role::Trainer,
+			evaluator: role == Role::Evaluator,
+			auditor: role == Role::Auditor,
+		};
+		let registered = Workers::register_worker(
+			crate::RuntimeOrigin::signed(who.clone()),
+			pallet_aiblock_workers::WorkerCapabilities {
+				gpu_model: b"NVIDIA H100".to_vec().try_into().unwrap_or_default(),
+				spec: ComputeSpec { vram_gib: 80, gpu_count: 1, cpu_cores: 16 },
+			},
+			roles,
+			b"https://worker.example".to_vec().try_into().unwrap_or_default(),
+		);
+		debug_assert!(registered.is_ok(), "benchmark worker could not register");
 	}
 }

@@ -1,0 +1,87 @@
+//! The invariants listed in the crate documentation, checked by `try_state`.
+
+use super::*;
+use aiblock_primitives::stake::StakeInspect;
+use alloc::{collections::BTreeMap, vec::Vec};
+use frame_support::traits::fungible::InspectHold;
+
+impl<T: Config> Pallet<T> {
+	/// Check every invariant of the crate documentation.
+	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+		let mut escrow: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
+		let mut assigned: BTreeMap<T::AccountId, Assignment<BalanceOf<T>>> = BTreeMap::new();
+		let mut count = |who: &T::AccountId, collateral: BalanceOf<T>| {
+			let a = assigned.entry(who.clone()).or_default();
+			a.jobs += 1;
+			a.collateral = a.collateral.saturating_add(collateral);
+		};
+		let mut live = 0u32;
+		let cursor = AgendaCursor::<T>::get();
+		for (id, job) in Jobs::<T>::iter() {
+			live += 1;
+			ensure!(id < NextJobId::<T>::get(), "job id not yet issued");
+			let held = escrow.entry(job.poster.clone()).or_default();
+			*held = held.saturating_add(job.escrow().total());
+
+			ensure!(
+				Agenda::<T>::get(job.due).iter().filter(|j| **j == id).count() == 1,
+				"open job without exactly one agenda entry at its due block"
+			);
+			ensure!(job.due >= cursor, "agenda entry behind the cursor");
+
+			match &job.stage {
+				Stage::Open { .. } => {},
+				Stage::Training { trainer, .. } => count(trainer, T::TrainerCollateral::get()),
+				Stage::Evaluating(e) => {
+					count(&e.trainer, T::TrainerCollateral::get());
+					ensure!(
+						e.panel.len() <= job.spec.evaluators as usize,
+						"panel larger than the job asks"
+					);
+					let members: Vec<_> = e.panel.iter().map(|s| &s.evaluator).collect();
+					for (i, seat) in e.panel.iter().enumerate() {
+						ensure!(
+							!members[..i].contains(&&seat.evaluator),
+							"an evaluator sits twice on a panel"
+						);
+						ensure!(
+							seat.evaluator != e.trainer && seat.evaluator != job.poster,
+							"the trainer or the poster sits on the panel"
+						);
+						ensure!(
+							seat.attestation.is_none() || seat.commitment.is_some(),
+							"revealed without a commitment"
+						);
+						count(&seat.evaluator, T::EvaluatorCollateral::get());
+					}
+				},
+			}
+		}
+		ensure!(live == LiveJobs::<T>::get(), "LiveJobs differs from the open jobs");
+		let entries: usize = Agenda::<T>::iter_values().map(|list| list.len()).sum();
+		ensure!(entries == live as usize, "agenda entries without an open job");
+
+		for (who, held) in &escrow {
+			ensure!(
+				T::Currency::balance_on_hold(&HoldReason::Escrow.into(), who) == *held,
+				"escrow hold differs from the open jobs' escrow"
+			);
+		}
+		for (who, _) in Assigned::<T>::iter() {
+			ensure!(assigned.contains_key(&who), "assignment kept for an account with no job");
+		}
+		for (who, expected) in &assigned {
+			ensure!(
+				Assigned::<T>::get(who) == Some(*expected),
+				"Assigned differs from the open jobs"
+			);
+			let active = T::Stake::active_stake(who);
+			let committed = active.saturating_sub(T::Stake::uncommitted_stake(who));
+			ensure!(
+				committed >= expected.collateral.min(active),
+				"collateral not committed in Stake"
+			);
+		}
+		Ok(())
+	}
+}

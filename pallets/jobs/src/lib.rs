@@ -1,0 +1,906 @@
+//! # Jobs pallet
+//!
+//! The job manager, and the only path by which a trained block becomes current in the ExpertDag:
+//! clients post training jobs with escrowed payment, a registered trainer takes one on with
+//! collateral, evaluators drawn at random attest the candidate's validation score with
+//! commit–reveal, and the median of their scores decides adoption through the
+//! [`QualityGate`](aiblock_primitives::dag::QualityGate).
+//!
+//! ## Life of a job
+//! 1. [`Pallet::post_job`]: the poster names a parameter slot and its current block (the base),
+//!    datasets, hyper-parameters, steps, the evaluator panel size (odd, ≥ 3), minimum GPU memory
+//!    and the length of each stage. `budget` (the trainer's reward plus
+//!    [`Config::EvaluatorFee`] per evaluator) and the protocol fee ([`Config::ProtocolFee`] of
+//!    the budget) are held from the poster ([`HoldReason::Escrow`]).
+//!    [`Pallet::cancel_job`] refunds it all while nobody has accepted; so does expiry.
+//! 2. [`Pallet::accept_job`]: an active trainer with enough GPU memory and quota left takes the
+//!    job; [`Config::TrainerCollateral`] of its stake is committed to it.
+//! 3. [`Pallet::submit_result`]: the trainer's candidate enters the ExpertDag as pending, with its
+//!    claimed score, the training manifest and the checkpoint Merkle root. A trainer that misses
+//!    the submission deadline is slashed its collateral and the job reopens for another trainer.
+//! 4. The evaluator panel is drawn in a later block (see *Randomness*), each evaluator committing
+//!    [`Config::EvaluatorCollateral`]. Evaluators [`Pallet::commit_attestation`] a hash of their
+//!    attestation (score, replay verdict, salt), then [`Pallet::reveal_attestation`] it.
+//! 5. When every committed evaluator has revealed, or at the reveal deadline,
+//!    [`aiblock_primitives::jobs::settle`] judges the job: adoption when the median beats the
+//!    base score by the model's delta, the claim is within [`Config::ScoreTolerance`] of the
+//!    median and the majority of replays reproduced; payments from the escrow to the trainer,
+//!    every honest evaluator and the treasury, the rest back to the poster; slashing of a refuted
+//!    trainer, of evaluators far from the median and of evaluators who never revealed; outcomes
+//!    recorded in the worker registry.
+//!
+//! [`Pallet::submit_candidate`] is an open submission without a posted job ("partial mining"):
+//! the submitter is poster and trainer at once, escrows only the evaluation fees and starts at
+//! step 4.
+//!
+//! ## Randomness
+//! The panel is drawn from `blake2_256(parent_hash ‖ job ‖ candidate)` in a block after the one
+//! that included the submission: the hash did not exist when the trainer signed its submission,
+//! so the trainer cannot steer the draw (it can only submit or not). What remains: the author of
+//! the block whose hash seeds the draw could try several block contents and keep the one whose
+//! hash draws a friendlier panel. Aura authors are the known validator set, so this is a
+//! collusion between a validator and a trainer, and the draw is still among bonded evaluators
+//! who are slashed for dishonest attestations. A VRF-based source (BABE) would remove it.
+//!
+//! ## The agenda
+//! Every open job has exactly one entry in [`Agenda`], at the block where its current stage
+//! needs attention: the accept or submit deadline, the next draw attempt, or the reveal
+//! deadline. `on_idle` works through due entries in block order, as far as the block's spare
+//! weight allows, charging each step its benchmarked weight. A stage that ends early (a job
+//! accepted, cancelled, or all reveals in) moves or removes its entry. Since at most
+//! [`Config::MaxLiveJobs`] jobs exist and the agenda can hold that many in any window of
+//! [`Config::MaxScheduleShift`] consecutive blocks, scheduling never fails.
+//!
+//! ## Invariants
+//! 1. For every account, the balance held under [`HoldReason::Escrow`] equals the escrow of its
+//!    open jobs.
+//! 2. [`Assigned`] equals, for every account, the number of open jobs it is trainer or panel
+//!    member of, and the collateral those assignments committed; no empty entry is kept.
+//! 3. Every assigned account has at least `min(collateral, active stake)` committed in Stake.
+//! 4. Every open job has exactly one agenda entry, at its `due` block, not behind the cursor;
+//!    the agenda holds no other entries and [`LiveJobs`] counts the open jobs.
+//! 5. A panel has no duplicate, never contains the trainer or the poster, is no larger than
+//!    the job asks, and a revealed attestation always had a commitment.
+//!
+//! They are checked in `try_state`, which the unit tests run after every test.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+pub use pallet::*;
+pub use weights::WeightInfo;
+
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
+mod invariants;
+#[cfg(test)]
+mod mock;
+mod settlement;
+#[cfg(test)]
+mod tests;
+pub mod weights;
+
+use aiblock_primitives::{
+	dag::{Payload, QualityGate, Score},
+	jobs::{Attestation, JobId, JobSpec, Submission, TrainedWith},
+	stake::{Slash, StakeCollateral},
+	workers::{AssignmentsInspect, Role, WorkerRegistry},
+};
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use frame_support::{
+	pallet_prelude::*,
+	traits::{
+		fungible::{self, Inspect, MutateHold},
+		tokens::{Fortitude, Preservation},
+	},
+};
+use frame_system::pallet_prelude::*;
+use scale_info::TypeInfo;
+use sp_core::H256;
+use sp_runtime::{
+	traits::{Saturating, Zero},
+	Perbill,
+};
+
+/// The balance type of the configured currency.
+pub type BalanceOf<T> =
+	<<T as Config>::Currency as Inspect<<T as frame_system::Config>::AccountId>>::Balance;
+
+/// One evaluator's place on a panel.
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, Clone, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen,
+)]
+pub struct Seat<AccountId> {
+	pub evaluator: AccountId,
+	/// Hash of the attestation to come (see `attestation_commitment`).
+	pub commitment: Option<H256>,
+	/// The revealed attestation.
+	pub attestation: Option<Attestation>,
+}
+
+/// A submitted candidate under evaluation.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	CloneNoBound,
+	PartialEqNoBound,
+	EqNoBound,
+	DebugNoBound,
+	TypeInfo,
+	MaxEncodedLen,
+)]
+#[scale_info(skip_type_params(T))]
+pub struct Evaluation<T: Config> {
+	pub trainer: T::AccountId,
+	pub submission: Submission,
+	pub submitted_at: BlockNumberFor<T>,
+	/// Drawn so far; the panel is complete when it has as many seats as the job asks.
+	pub panel: BoundedVec<Seat<T::AccountId>, T::MaxEvaluators>,
+	/// Seed of the last draw; evaluators derive the segments they replay from it.
+	pub seed: [u8; 32],
+	/// While the panel is incomplete: when drawing gives up. Then: when commits close.
+	pub commit_deadline: BlockNumberFor<T>,
+	/// When reveals close (set when the panel is complete).
+	pub reveal_deadline: BlockNumberFor<T>,
+}
+
+/// Where a job stands.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	CloneNoBound,
+	PartialEqNoBound,
+	EqNoBound,
+	DebugNoBound,
+	TypeInfo,
+	MaxEncodedLen,
+)]
+#[scale_info(skip_type_params(T))]
+pub enum Stage<T: Config> {
+	/// Waiting for a trainer until `deadline`.
+	Open { deadline: BlockNumberFor<T> },
+	/// Accepted by `trainer`, who must submit by `deadline`.
+	Training { trainer: T::AccountId, deadline: BlockNumberFor<T> },
+	/// A candidate is being evaluated.
+	Evaluating(Evaluation<T>),
+}
+
+/// A posted job (or an open submission) and its escrow.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	CloneNoBound,
+	PartialEqNoBound,
+	EqNoBound,
+	DebugNoBound,
+	TypeInfo,
+	MaxEncodedLen,
+)]
+#[scale_info(skip_type_params(T))]
+pub struct Job<T: Config> {
+	/// Who pays, and gets back what is not paid out.
+	pub poster: T::AccountId,
+	pub spec: JobSpec,
+	/// The base block's score and the model's delta when the job was posted.
+	pub base_score: Score,
+	pub delta: Score,
+	/// The trainer's reward on adoption (zero for an open submission).
+	pub reward: BalanceOf<T>,
+	/// Paid to each honest evaluator.
+	pub evaluator_fee: BalanceOf<T>,
+	/// To the treasury.
+	pub protocol_fee: BalanceOf<T>,
+	pub stage: Stage<T>,
+	/// The block of this job's agenda entry.
+	pub due: BlockNumberFor<T>,
+}
+
+/// The work and collateral one account has committed to open jobs.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Default,
+	TypeInfo,
+	MaxEncodedLen,
+)]
+pub struct Assignment<Balance> {
+	/// Open jobs the account trains or evaluates.
+	pub jobs: u32,
+	/// Stake committed to them.
+	pub collateral: Balance,
+}
+
+/// Sets up what the benchmarks need from the pallets behind the traits.
+#[cfg(feature = "runtime-benchmarks")]
+pub trait BenchmarkHelper<AccountId> {
+	/// Fund `who`, bond for it and register it as an online worker with `role` and a large GPU.
+	fn make_worker(who: &AccountId, role: Role);
+}
+
+#[frame_support::pallet]
+pub mod pallet {
+	use super::*;
+
+	#[pallet::pallet]
+	pub struct Pallet<T>(_);
+
+	#[pallet::config]
+	pub trait Config: frame_system::Config<RuntimeEvent: From<Event<Self>>> {
+		/// The currency escrows are held in.
+		type Currency: fungible::Mutate<Self::AccountId>
+			+ MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>;
+
+		/// The runtime's hold reasons, of which [`HoldReason`] is part.
+		type RuntimeHoldReason: From<HoldReason>;
+
+		/// Collateral and slashing of worker stake.
+		type Stake: StakeCollateral<Self::AccountId, Balance = BalanceOf<Self>>
+			+ Slash<Self::AccountId, Balance = BalanceOf<Self>>;
+
+		/// Who may train and evaluate, and their track record.
+		type Registry: WorkerRegistry<Self::AccountId>;
+
+		/// The ExpertDag's quality gate.
+		type Gate: QualityGate<Self::AccountId>;
+
+		/// Receives the protocol fees.
+		type Treasury: Get<Self::AccountId>;
+
+		/// The protocol's fee, as a share of a job's budget, on top of it.
+		#[pallet::constant]
+		type ProtocolFee: Get<Perbill>;
+
+		/// What each honest evaluator earns per job.
+		#[pallet::constant]
+		type EvaluatorFee: Get<BalanceOf<Self>>;
+
+		/// The smallest reward a posted job may offer its trainer.
+		#[pallet::constant]
+		type MinReward: Get<BalanceOf<Self>>;
+
+		/// Stake a trainer commits to a job, and loses if it cheats or misses its deadline.
+		#[pallet::constant]
+		type TrainerCollateral: Get<BalanceOf<Self>>;
+
+		/// Stake an evaluator commits to a job, and loses if it lies or never reveals.
+		#[pallet::constant]
+		type EvaluatorCollateral: Get<BalanceOf<Self>>;
+
+		/// How far (µnat/byte) a claim or an attestation may be from the median and still
+		/// count as honest.
+		#[pallet::constant]
+		type ScoreTolerance: Get<Score>;
+
+		/// Largest evaluator panel.
+		#[pallet::constant]
+		type MaxEvaluators: Get<u32>;
+
+		/// Longest stage window a job may ask for, in blocks.
+		#[pallet::constant]
+		type MaxWindow: Get<u32>;
+
+		/// Blocks between two attempts to complete an incomplete panel.
+		#[pallet::constant]
+		type RedrawInterval: Get<u32>;
+
+		/// Most jobs open at once.
+		#[pallet::constant]
+		type MaxLiveJobs: Get<u32>;
+
+		/// Most agenda entries one block holds.
+		#[pallet::constant]
+		type MaxJobsPerBlock: Get<u32>;
+
+		/// How many blocks past its due block an agenda entry may move when that block is full.
+		/// `MaxJobsPerBlock × MaxScheduleShift` must be at least `MaxLiveJobs`.
+		#[pallet::constant]
+		type MaxScheduleShift: Get<u32>;
+
+		/// The most active evaluators the registry returns (the Workers pallet's per-role
+		/// limit): the draw reads them all, so it bounds the draw's weight.
+		#[pallet::constant]
+		type MaxEvaluatorPool: Get<u32>;
+
+		/// Weights of this pallet's calls and hook steps.
+		type WeightInfo: WeightInfo;
+
+		#[cfg(feature = "runtime-benchmarks")]
+		type BenchmarkHelper: BenchmarkHelper<Self::AccountId>;
+	}
+
+	/// Why this pallet holds funds.
+	#[pallet::composite_enum]
+	pub enum HoldReason {
+		/// A job's payment, fees and protocol fee, held from its poster until the verdict.
+		#[codec(index = 0)]
+		Escrow,
+	}
+
+	/// The next job's id.
+	#[pallet::storage]
+	pub type NextJobId<T: Config> = StorageValue<_, JobId, ValueQuery>;
+
+	/// Open jobs. A job is removed when it is finalised, cancelled or expires.
+	#[pallet::storage]
+	pub type Jobs<T: Config> = StorageMap<_, Twox64Concat, JobId, Job<T>, OptionQuery>;
+
+	/// Number of open jobs.
+	#[pallet::storage]
+	pub type LiveJobs<T: Config> = StorageValue<_, u32, ValueQuery>;
+
+	/// Jobs needing attention at a block (see *The agenda*).
+	#[pallet::storage]
+	pub type Agenda<T: Config> = StorageMap<
+		_,
+		Twox64Concat,
+		BlockNumberFor<T>,
+		BoundedVec<JobId, T::MaxJobsPerBlock>,
+		ValueQuery,
+	>;
+
+	/// The first block whose agenda `on_idle` has not finished.
+	#[pallet::storage]
+	pub type AgendaCursor<T: Config> = StorageValue<_, BlockNumberFor<T>, ValueQuery>;
+
+	/// What each worker is committed to; read by the Workers pallet so that nobody deregisters
+	/// in the middle of a job.
+	#[pallet::storage]
+	pub type Assigned<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, Assignment<BalanceOf<T>>, OptionQuery>;
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// A job was posted; `held` (reward, evaluator fees and protocol fee) is in escrow.
+		JobPosted {
+			job: JobId,
+			poster: T::AccountId,
+			spec: JobSpec,
+			reward: BalanceOf<T>,
+			held: BalanceOf<T>,
+		},
+		/// The poster cancelled an unaccepted job; everything was refunded.
+		JobCancelled { job: JobId },
+		/// Nobody accepted the job in time; everything was refunded.
+		JobExpired { job: JobId },
+		/// `trainer` took the job on and must submit by `deadline`.
+		JobAccepted { job: JobId, trainer: T::AccountId, deadline: BlockNumberFor<T> },
+		/// A candidate was submitted (for a posted job or openly) and awaits its evaluators.
+		ResultSubmitted { job: JobId, trainer: T::AccountId, submission: Submission },
+		/// The base block was superseded before the candidate came: the job is void, the
+		/// trainer's collateral released and the escrow refunded.
+		JobVoided { job: JobId },
+		/// The trainer missed its deadline and was slashed; the job is open again until
+		/// `deadline`.
+		TrainerTimedOut { job: JobId, trainer: T::AccountId, deadline: BlockNumberFor<T> },
+		/// The panel is complete: commits until `commit_deadline`, reveals until
+		/// `reveal_deadline`. Evaluators derive the segments they replay from `seed`.
+		EvaluatorsDrawn {
+			job: JobId,
+			evaluators: BoundedVec<T::AccountId, T::MaxEvaluators>,
+			seed: [u8; 32],
+			commit_deadline: BlockNumberFor<T>,
+			reveal_deadline: BlockNumberFor<T>,
+		},
+		/// An evaluator committed to its attestation.
+		AttestationCommitted { job: JobId, evaluator: T::AccountId },
+		/// An evaluator revealed its attestation.
+		AttestationRevealed { job: JobId, evaluator: T::AccountId, attestation: Attestation },
+		/// Not enough evaluators could be drawn in time: the candidate is rejected and the
+		/// escrow refunded in full; nobody is judged.
+		NoQuorum { job: JobId, candidate: H256 },
+		/// The verdict. `adopted`: the candidate is now current for its slot.
+		JobFinalized {
+			job: JobId,
+			candidate: H256,
+			median: Option<Score>,
+			adopted: bool,
+			refuted: bool,
+		},
+		/// `amount` of a job's escrow was paid to `who` (trainer, evaluator or treasury).
+		Paid { job: JobId, who: T::AccountId, amount: BalanceOf<T> },
+		/// `amount` of a job's escrow went back to its poster.
+		Refunded { job: JobId, who: T::AccountId, amount: BalanceOf<T> },
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// No open job has this id.
+		UnknownJob,
+		/// Only the job's poster may do this.
+		NotPoster,
+		/// The job is not waiting for a trainer.
+		NotOpen,
+		/// The job's accept window is over.
+		AcceptWindowOver,
+		/// The slot has no current block (unknown model or not a parameter slot).
+		UnknownSlot,
+		/// The base is not the slot's current block.
+		BaseNotCurrent,
+		/// Only one trainer per job is supported.
+		UnsupportedTrainerCount,
+		/// The evaluator count must be odd, at least 3 and at most `MaxEvaluators`.
+		BadEvaluatorCount,
+		/// A stage window is zero or longer than `MaxWindow`.
+		BadWindow,
+		/// A job must train at least one step, with a non-zero batch and checkpoint interval.
+		BadTrainingParams,
+		/// The budget leaves the trainer less than `MinReward` after the evaluator fees.
+		RewardTooLow,
+		/// The free balance cannot cover the escrow (the existential deposit stays free).
+		InsufficientBalance,
+		/// The caller is not an active trainer.
+		NotActiveTrainer,
+		/// The caller's GPUs have less memory than the job needs.
+		InsufficientVram,
+		/// The caller is not this job's trainer, or the job is not in training.
+		NotTrainer,
+		/// The submission deadline has passed.
+		SubmitWindowOver,
+		/// The job is not under evaluation, or its panel is not complete yet.
+		NotEvaluating,
+		/// The caller has no seat on this job's panel.
+		NotOnPanel,
+		/// The caller already committed.
+		AlreadyCommitted,
+		/// The commit window is over.
+		CommitWindowOver,
+		/// Reveals open when every evaluator has committed or the commit window is over.
+		RevealNotOpen,
+		/// The reveal window is over.
+		RevealWindowOver,
+		/// The caller never committed, so it has nothing to reveal.
+		NotCommitted,
+		/// The caller already revealed.
+		AlreadyRevealed,
+		/// The reveal does not match the commitment.
+		CommitmentMismatch,
+		/// `MaxLiveJobs` jobs are open; try again later.
+		TooManyJobs,
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn on_idle(now: BlockNumberFor<T>, remaining: Weight) -> Weight {
+			Self::work_agenda(now, remaining)
+		}
+
+		fn integrity_test() {
+			assert!(
+				u64::from(T::MaxJobsPerBlock::get()) * u64::from(T::MaxScheduleShift::get())
+					>= u64::from(T::MaxLiveJobs::get()),
+				"the agenda cannot hold MaxLiveJobs entries in a MaxScheduleShift window"
+			);
+			assert!(T::MaxEvaluators::get() >= 3, "a panel needs at least three evaluators");
+			assert!(T::RedrawInterval::get() >= 1, "RedrawInterval must be at least one block");
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
+	}
+
+	#[pallet::call]
+	impl<T: Config> Pallet<T> {
+		/// Post a training job. `budget` is the trainer's reward plus `EvaluatorFee` for each of
+		/// `spec.evaluators`; it and the protocol fee are held from the caller until the
+		/// verdict.
+		#[pallet::call_index(0)]
+		#[pallet::weight(T::WeightInfo::post_job())]
+		pub fn post_job(
+			origin: OriginFor<T>,
+			spec: JobSpec,
+			#[pallet::compact] budget: BalanceOf<T>,
+		) -> DispatchResult {
+			let poster = ensure_signed(origin)?;
+			let (base_score, delta) = Self::check_spec(&spec)?;
+			let evaluator_fee = T::EvaluatorFee::get();
+			let fees = evaluator_fee.saturating_mul(spec.evaluators.into());
+			let reward = budget.saturating_sub(fees);
+			ensure!(budget >= fees && reward >= T::MinReward::get(), Error::<T>::RewardTooLow);
+			let deadline = Self::after(spec.windows.accept);
+			let job = Job::<T> {
+				poster: poster.clone(),
+				spec: spec.clone(),
+				base_score,
+				delta,
+				reward,
+				evaluator_fee,
+				protocol_fee: T::ProtocolFee::get() * budget,
+				stage: Stage::Open { deadline },
+				due: deadline,
+			};
+			let held = job.escrow().total();
+			let id = Self::open(job)?;
+			Self::deposit_event(Event::JobPosted { job: id, poster, spec, reward, held });
+			Ok(())
+		}
+
+		/// Cancel an unaccepted job and get its escrow back.
+		#[pallet::call_index(1)]
+		#[pallet::weight(T::WeightInfo::cancel_job())]
+		pub fn cancel_job(origin: OriginFor<T>, job: JobId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let record = Jobs::<T>::get(job).ok_or(Error::<T>::UnknownJob)?;
+			ensure!(record.poster == who, Error::<T>::NotPoster);
+			ensure!(matches!(record.stage, Stage::Open { .. }), Error::<T>::NotOpen);
+			Self::unschedule(job, record.due);
+			Self::remove(job, &record, record.escrow().total());
+			Self::deposit_event(Event::JobCancelled { job });
+			Ok(())
+		}
+
+		/// Take on an open job as its trainer, committing `TrainerCollateral` of stake and one
+		/// unit of the daily quota.
+		#[pallet::call_index(2)]
+		#[pallet::weight(T::WeightInfo::accept_job())]
+		pub fn accept_job(origin: OriginFor<T>, job: JobId) -> DispatchResult {
+			let trainer = ensure_signed(origin)?;
+			let mut record = Jobs::<T>::get(job).ok_or(Error::<T>::UnknownJob)?;
+			let Stage::Open { deadline } = record.stage else {
+				return Err(Error::<T>::NotOpen.into());
+			};
+			ensure!(Self::now() <= deadline, Error::<T>::AcceptWindowOver);
+			ensure!(
+				T::Gate::current(record.spec.model, record.spec.kind).map(|(id, _)| id)
+					== Some(record.spec.base),
+				Error::<T>::BaseNotCurrent
+			);
+			Self::check_trainer(&trainer, record.spec.min_vram_gib)?;
+			T::Registry::use_quota(&trainer)?;
+			Self::assign(&trainer, T::TrainerCollateral::get())?;
+			let deadline = Self::after(record.spec.windows.submit);
+			record.stage = Stage::Training { trainer: trainer.clone(), deadline };
+			Self::reschedule(job, &mut record, deadline);
+			Jobs::<T>::insert(job, record);
+			Self::deposit_event(Event::JobAccepted { job, trainer, deadline });
+			Ok(())
+		}
+
+		/// Submit the trained candidate of an accepted job: its payload, the score the trainer
+		/// claims for it, the training manifest and the Merkle root of the checkpoint hashes,
+		/// and the frozen blocks it was trained with. The candidate enters the ExpertDag as
+		/// pending and evaluators are drawn in a later block.
+		#[pallet::call_index(3)]
+		#[pallet::weight(T::WeightInfo::submit_result(trained_with.len() as u32))]
+		pub fn submit_result(
+			origin: OriginFor<T>,
+			job: JobId,
+			candidate: Payload,
+			claimed: Score,
+			manifest: Payload,
+			checkpoint_root: H256,
+			trained_with: TrainedWith,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let mut record = Jobs::<T>::get(job).ok_or(Error::<T>::UnknownJob)?;
+			let Stage::Training { trainer, deadline } = record.stage.clone() else {
+				return Err(Error::<T>::NotTrainer.into());
+			};
+			ensure!(trainer == who, Error::<T>::NotTrainer);
+			ensure!(Self::now() <= deadline, Error::<T>::SubmitWindowOver);
+			if T::Gate::current(record.spec.model, record.spec.kind).map(|(id, _)| id)
+				!= Some(record.spec.base)
+			{
+				// Trained on a block that is no longer current: nobody's fault, nothing to judge.
+				Self::unschedule(job, record.due);
+				Self::unassign(&trainer, T::TrainerCollateral::get());
+				Self::remove(job, &record, record.escrow().total());
+				Self::deposit_event(Event::JobVoided { job });
+				return Ok(());
+			}
+			let submission = Self::propose(
+				&trainer,
+				&record.spec,
+				candidate,
+				claimed,
+				manifest,
+				checkpoint_root,
+				&trained_with,
+			)?;
+			record.stage = Self::evaluating(trainer.clone(), submission.clone(), &record.spec);
+			Self::reschedule(job, &mut record, Self::after(1));
+			Jobs::<T>::insert(job, record);
+			Self::deposit_event(Event::ResultSubmitted { job, trainer, submission });
+			Ok(())
+		}
+
+		/// Submit a candidate without a posted job ("partial mining"). The caller must be an
+		/// active trainer; it escrows the evaluation fees and the protocol fee, commits
+		/// `TrainerCollateral`, and is judged like any trainer (without a reward: adoption is
+		/// its own gain). `spec` describes how the candidate was trained; its accept and submit
+		/// windows are not used.
+		#[pallet::call_index(4)]
+		#[pallet::weight(T::WeightInfo::submit_candidate(trained_with.len() as u32))]
+		pub fn submit_candidate(
+			origin: OriginFor<T>,
+			spec: JobSpec,
+			candidate: Payload,
+			claimed: Score,
+			manifest: Payload,
+			checkpoint_root: H256,
+			trained_with: TrainedWith,
+		) -> DispatchResult {
+			let trainer = ensure_signed(origin)?;
+			let (base_score, delta) = Self::check_spec(&spec)?;
+			Self::check_trainer(&trainer, 0)?;
+			T::Registry::use_quota(&trainer)?;
+			Self::assign(&trainer, T::TrainerCollateral::get())?;
+			let submission = Self::propose(
+				&trainer,
+				&spec,
+				candidate,
+				claimed,
+				manifest,
+				checkpoint_root,
+				&trained_with,
+			)?;
+			let evaluator_fee = T::EvaluatorFee::get();
+			let fees = evaluator_fee.saturating_mul(spec.evaluators.into());
+			let due = Self::after(1);
+			let job = Job::<T> {
+				poster: trainer.clone(),
+				stage: Self::evaluating(trainer.clone(), submission.clone(), &spec),
+				spec,
+				base_score,
+				delta,
+				reward: Zero::zero(),
+				evaluator_fee,
+				protocol_fee: T::ProtocolFee::get() * fees,
+				due,
+			};
+			let id = Self::open(job)?;
+			Self::deposit_event(Event::ResultSubmitted { job: id, trainer, submission });
+			Ok(())
+		}
+
+		/// Commit to an attestation: `commitment` is
+		/// `attestation_commitment(job, caller, attestation, salt)`.
+		#[pallet::call_index(5)]
+		#[pallet::weight(T::WeightInfo::commit_attestation())]
+		pub fn commit_attestation(
+			origin: OriginFor<T>,
+			job: JobId,
+			commitment: H256,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let mut record = Jobs::<T>::get(job).ok_or(Error::<T>::UnknownJob)?;
+			let evaluation = Self::complete_evaluation(&mut record)?;
+			ensure!(Self::now() <= evaluation.commit_deadline, Error::<T>::CommitWindowOver);
+			let seat = evaluation
+				.panel
+				.iter_mut()
+				.find(|s| s.evaluator == who)
+				.ok_or(Error::<T>::NotOnPanel)?;
+			ensure!(seat.commitment.is_none(), Error::<T>::AlreadyCommitted);
+			seat.commitment = Some(commitment);
+			Jobs::<T>::insert(job, record);
+			Self::deposit_event(Event::AttestationCommitted { job, evaluator: who });
+			Ok(())
+		}
+
+		/// Reveal the committed attestation: the candidate's validation `score` and whether the
+		/// replayed segments reproduced the trainer's hashes. The last reveal finalises the job.
+		#[pallet::call_index(6)]
+		#[pallet::weight(T::WeightInfo::reveal_attestation()
+			.saturating_add(T::WeightInfo::finalize(T::MaxEvaluators::get())))]
+		pub fn reveal_attestation(
+			origin: OriginFor<T>,
+			job: JobId,
+			score: Score,
+			replay_ok: bool,
+			salt: [u8; 32],
+		) -> DispatchResultWithPostInfo {
+			let who = ensure_signed(origin)?;
+			let mut record = Jobs::<T>::get(job).ok_or(Error::<T>::UnknownJob)?;
+			let now = Self::now();
+			let evaluation = Self::complete_evaluation(&mut record)?;
+			let all_committed = evaluation.panel.iter().all(|s| s.commitment.is_some());
+			ensure!(all_committed || now > evaluation.commit_deadline, Error::<T>::RevealNotOpen);
+			ensure!(now <= evaluation.reveal_deadline, Error::<T>::RevealWindowOver);
+			let seat = evaluation
+				.panel
+				.iter_mut()
+				.find(|s| s.evaluator == who)
+				.ok_or(Error::<T>::NotOnPanel)?;
+			let commitment = seat.commitment.ok_or(Error::<T>::NotCommitted)?;
+			ensure!(seat.attestation.is_none(), Error::<T>::AlreadyRevealed);
+			let attestation = Attestation { score, replay_ok };
+			ensure!(
+				aiblock_primitives::jobs::attestation_commitment(job, &who, &attestation, &salt)
+					== commitment,
+				Error::<T>::CommitmentMismatch
+			);
+			seat.attestation = Some(attestation);
+			// Done when nobody can reveal any more: reveals are open, so no seat can still
+			// commit, and every seat that committed has revealed.
+			let done =
+				evaluation.panel.iter().all(|s| s.attestation.is_some() || s.commitment.is_none());
+			Self::deposit_event(Event::AttestationRevealed { job, evaluator: who, attestation });
+			if done {
+				let panel = record.spec.evaluators;
+				Self::unschedule(job, record.due);
+				Self::finalize(job, record);
+				return Ok(Some(
+					T::WeightInfo::reveal_attestation()
+						.saturating_add(T::WeightInfo::finalize(panel)),
+				)
+				.into());
+			}
+			Jobs::<T>::insert(job, record);
+			Ok(Some(T::WeightInfo::reveal_attestation()).into())
+		}
+	}
+}
+
+impl<T: Config> Job<T> {
+	/// What is held for this job, by purpose.
+	pub fn escrow(&self) -> aiblock_primitives::jobs::Escrow<BalanceOf<T>> {
+		aiblock_primitives::jobs::Escrow {
+			reward: self.reward,
+			evaluator_fee: self.evaluator_fee,
+			evaluators: self.spec.evaluators,
+			protocol_fee: self.protocol_fee,
+		}
+	}
+
+	/// The trainer, once somebody took the job on.
+	pub fn trainer(&self) -> Option<&T::AccountId> {
+		match &self.stage {
+			Stage::Open { .. } => None,
+			Stage::Training { trainer, .. } => Some(trainer),
+			Stage::Evaluating(e) => Some(&e.trainer),
+		}
+	}
+}
+
+impl<T: Config> Pallet<T> {
+	fn now() -> BlockNumberFor<T> {
+		frame_system::Pallet::<T>::block_number()
+	}
+
+	/// `blocks` after now.
+	fn after(blocks: u32) -> BlockNumberFor<T> {
+		Self::now().saturating_add(blocks.into())
+	}
+
+	/// Validate a job spec against the chain: returns the base block's score and the model's
+	/// delta.
+	fn check_spec(spec: &JobSpec) -> Result<(Score, Score), DispatchError> {
+		ensure!(spec.trainers == 1, Error::<T>::UnsupportedTrainerCount);
+		ensure!(
+			spec.evaluators >= 3
+				&& spec.evaluators % 2 == 1
+				&& spec.evaluators <= T::MaxEvaluators::get(),
+			Error::<T>::BadEvaluatorCount
+		);
+		let w = spec.windows;
+		ensure!(
+			[w.accept, w.submit, w.commit, w.reveal]
+				.iter()
+				.all(|b| *b >= 1 && *b <= T::MaxWindow::get()),
+			Error::<T>::BadWindow
+		);
+		ensure!(
+			spec.steps >= 1 && spec.hyper.batch_size >= 1 && spec.hyper.checkpoint_every >= 1,
+			Error::<T>::BadTrainingParams
+		);
+		let (current, score) =
+			T::Gate::current(spec.model, spec.kind).ok_or(Error::<T>::UnknownSlot)?;
+		ensure!(current == spec.base, Error::<T>::BaseNotCurrent);
+		let delta = T::Gate::delta(spec.model).ok_or(Error::<T>::UnknownSlot)?;
+		// A base without a score (never evaluated) can only be improved from "infinitely bad".
+		Ok((score.unwrap_or(Score::MAX), delta))
+	}
+
+	fn check_trainer(who: &T::AccountId, min_vram_gib: u32) -> DispatchResult {
+		ensure!(T::Registry::is_active(who, Role::Trainer), Error::<T>::NotActiveTrainer);
+		let vram = T::Registry::compute_spec(who).map(|s| s.vram_gib).unwrap_or(0);
+		ensure!(vram >= min_vram_gib, Error::<T>::InsufficientVram);
+		Ok(())
+	}
+
+	/// Record `job` as new: hold its escrow from the poster, store and schedule it.
+	fn open(mut job: Job<T>) -> Result<JobId, DispatchError> {
+		ensure!(LiveJobs::<T>::get() < T::MaxLiveJobs::get(), Error::<T>::TooManyJobs);
+		let held = job.escrow().total();
+		ensure!(
+			held <= T::Currency::reducible_balance(
+				&job.poster,
+				Preservation::Protect,
+				Fortitude::Force
+			),
+			Error::<T>::InsufficientBalance
+		);
+		T::Currency::hold(&HoldReason::Escrow.into(), &job.poster, held)?;
+		let id = NextJobId::<T>::mutate(|next| {
+			let id = *next;
+			*next = next.saturating_add(1);
+			id
+		});
+		LiveJobs::<T>::mutate(|n| *n = n.saturating_add(1));
+		let due = job.due;
+		Self::schedule(id, &mut job, due);
+		Jobs::<T>::insert(id, job);
+		Ok(id)
+	}
+
+	/// Propose the candidate to the quality gate.
+	fn propose(
+		trainer: &T::AccountId,
+		spec: &JobSpec,
+		candidate: Payload,
+		claimed: Score,
+		manifest: Payload,
+		checkpoint_root: H256,
+		trained_with: &[H256],
+	) -> Result<Submission, DispatchError> {
+		let candidate = T::Gate::propose(trainer, spec.model, spec.kind, candidate, trained_with)?;
+		Ok(Submission { candidate, claimed, manifest, checkpoint_root })
+	}
+
+	/// A fresh evaluation stage, whose panel is drawn from the next block on and must be
+	/// complete within the commit window.
+	fn evaluating(trainer: T::AccountId, submission: Submission, spec: &JobSpec) -> Stage<T> {
+		Stage::Evaluating(Evaluation {
+			trainer,
+			submission,
+			submitted_at: Self::now(),
+			panel: BoundedVec::new(),
+			seed: [0; 32],
+			commit_deadline: Self::after(spec.windows.commit),
+			reveal_deadline: Self::after(spec.windows.commit),
+		})
+	}
+
+	/// The evaluation of a job whose panel is complete.
+	fn complete_evaluation(job: &mut Job<T>) -> Result<&mut Evaluation<T>, DispatchError> {
+		let wanted = job.spec.evaluators as usize;
+		match &mut job.stage {
+			Stage::Evaluating(e) if e.panel.len() == wanted => Ok(e),
+			_ => Err(Error::<T>::NotEvaluating.into()),
+		}
+	}
+
+	/// Commit `collateral` of `who`'s stake to a job and count the assignment.
+	fn assign(who: &T::AccountId, collateral: BalanceOf<T>) -> DispatchResult {
+		T::Stake::commit(who, collateral)?;
+		Assigned::<T>::mutate(who, |a| {
+			let a = a.get_or_insert_with(Default::default);
+			a.jobs = a.jobs.saturating_add(1);
+			a.collateral = a.collateral.saturating_add(collateral);
+		});
+		Ok(())
+	}
+
+	/// Release an assignment's collateral and forget the assignment.
+	fn unassign(who: &T::AccountId, collateral: BalanceOf<T>) {
+		T::Stake::release(who, collateral);
+		Assigned::<T>::mutate_exists(who, |maybe| {
+			if let Some(a) = maybe {
+				a.jobs = a.jobs.saturating_sub(1);
+				a.collateral = a.collateral.saturating_sub(collateral);
+				if a.jobs == 0 {
+					*maybe = None;
+				}
+			}
+		});
+	}
+}
+
+impl<T: Config> AssignmentsInspect<T::AccountId> for Pallet<T> {
+	fn active_assignments(who: &T::AccountId) -> u32 {
+		Assigned::<T>::get(who).map(|a| a.jobs).unwrap_or(0)
+	}
+}

@@ -1,0 +1,337 @@
+//! A runtime with the real Balances, Stake, Workers and ExpertDag pallets behind the Jobs
+//! pallet's traits, so the unit tests see the funds, stake and blocks that really move.
+
+use crate as pallet_jobs;
+use aiblock_primitives::{
+	dag::{BlockKind, ModelSpec, Payload, SemVer},
+	jobs::{HyperParams, JobSpec, Windows},
+	workers::{ComputeSpec, Role, Roles},
+};
+use frame_support::{
+	derive_impl, parameter_types,
+	traits::{
+		tokens::imbalance::ResolveTo, ConstU128, ConstU16, ConstU32, ConstU64, ConstU8, OnIdle,
+	},
+	weights::Weight,
+};
+use frame_system::EnsureRoot;
+use pallet_aiblock_expert_dag::{ImportedBlock, ImportedModel};
+use sp_core::H256;
+use sp_runtime::{BuildStorage, Perbill};
+
+pub type AccountId = u64;
+pub type Balance = u128;
+type Block = frame_system::mocking::MockBlock<Test>;
+
+frame_support::construct_runtime!(
+	pub enum Test {
+		System: frame_system,
+		Balances: pallet_balances,
+		Stake: pallet_aiblock_stake,
+		Workers: pallet_aiblock_workers,
+		ExpertDag: pallet_aiblock_expert_dag,
+		Jobs: pallet_jobs,
+	}
+);
+
+#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
+impl frame_system::Config for Test {
+	type Block = Block;
+	type AccountId = AccountId;
+	type Lookup = sp_runtime::traits::IdentityLookup<AccountId>;
+	type AccountData = pallet_balances::AccountData<Balance>;
+	/// Real database costs, so that the weight `on_idle` counts is not just the calls'.
+	type DbWeight = frame_support::weights::constants::ParityDbWeight;
+}
+
+#[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
+impl pallet_balances::Config for Test {
+	type Balance = Balance;
+	type AccountStore = System;
+	type RuntimeHoldReason = RuntimeHoldReason;
+}
+
+pub const TREASURY: AccountId = 99;
+pub const POSTER: AccountId = 1;
+pub const TRAINER: AccountId = 10;
+pub const OTHER_TRAINER: AccountId = 11;
+/// Evaluators 20..=24.
+pub const EVALUATORS: [AccountId; 5] = [20, 21, 22, 23, 24];
+
+pub const WORKER_BOND: Balance = 1_000;
+pub const TRAINER_COLLATERAL: Balance = 200;
+pub const EVALUATOR_COLLATERAL: Balance = 50;
+pub const EVALUATOR_FEE: Balance = 30;
+pub const MIN_REWARD: Balance = 100;
+pub const TOLERANCE: u32 = 1_000;
+pub const BASE_SCORE: u32 = 2_000_000;
+pub const DELTA: u32 = 10_000;
+pub const REDRAW: u32 = 2;
+
+parameter_types! {
+	pub const TreasuryAccount: AccountId = TREASURY;
+	pub const ReporterShare: Perbill = Perbill::from_percent(10);
+	pub const ProtocolFee: Perbill = Perbill::from_percent(10);
+}
+
+impl pallet_aiblock_stake::Config for Test {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type MinBond = ConstU128<10>;
+	type UnbondingPeriod = ConstU64<100>;
+	type MaxUnlockingChunks = ConstU32<4>;
+	type ReporterShare = ReporterShare;
+	type OnSlash = ResolveTo<TreasuryAccount, Balances>;
+	type SlashOrigin = EnsureRoot<AccountId>;
+	type WeightInfo = ();
+}
+
+impl pallet_aiblock_workers::Config for Test {
+	type Stake = Stake;
+	type MinWorkerBond = ConstU128<500>;
+	type HeartbeatTimeout = ConstU64<1_000>;
+	type MaxGpuModelLen = ConstU32<16>;
+	type MaxEndpointLen = ConstU32<32>;
+	type MaxWorkersPerRole = ConstU32<16>;
+	type MaxSweepPerBlock = ConstU32<16>;
+	type QuotaPeriod = ConstU64<1_000>;
+	type NewbieQuota = ConstU32<3>;
+	type TrustedQuota = ConstU32<10>;
+	type SuccessesToTrust = ConstU32<3>;
+	type FailuresToDemote = ConstU32<5>;
+	type Assignments = Jobs;
+	type WeightInfo = ();
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = BondForBenchmarks;
+}
+
+impl pallet_aiblock_expert_dag::Config for Test {
+	type ModelOrigin = EnsureRoot<AccountId>;
+	type MaxLayers = ConstU16<4>;
+	type MaxExperts = ConstU16<8>;
+	type MaxDim = ConstU32<1024>;
+	type MaxContext = ConstU8<8>;
+	type MaxImportBlocks = ConstU32<37>;
+	type MaxPayloadSize = ConstU64<{ 1 << 20 }>;
+	type WeightInfo = ();
+}
+
+impl pallet_jobs::Config for Test {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Stake = Stake;
+	type Registry = Workers;
+	type Gate = ExpertDag;
+	type Treasury = TreasuryAccount;
+	type ProtocolFee = ProtocolFee;
+	type EvaluatorFee = ConstU128<EVALUATOR_FEE>;
+	type MinReward = ConstU128<MIN_REWARD>;
+	type TrainerCollateral = ConstU128<TRAINER_COLLATERAL>;
+	type EvaluatorCollateral = ConstU128<EVALUATOR_COLLATERAL>;
+	type ScoreTolerance = ConstU32<TOLERANCE>;
+	type MaxEvaluators = ConstU32<5>;
+	type MaxWindow = ConstU32<100>;
+	type RedrawInterval = ConstU32<REDRAW>;
+	type MaxLiveJobs = ConstU32<8>;
+	type MaxJobsPerBlock = ConstU32<2>;
+	type MaxScheduleShift = ConstU32<4>;
+	type MaxEvaluatorPool = ConstU32<16>;
+	type WeightInfo = ();
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = MakeWorker;
+}
+
+#[cfg(feature = "runtime-benchmarks")]
+pub struct BondForBenchmarks;
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_aiblock_workers::BenchmarkHelper<AccountId> for BondForBenchmarks {
+	fn bond(who: &AccountId) {
+		use frame_support::traits::fungible::Mutate;
+		Balances::set_balance(who, 10 * WORKER_BOND);
+		Stake::bond(RuntimeOrigin::signed(*who), WORKER_BOND).unwrap();
+	}
+}
+
+#[cfg(feature = "runtime-benchmarks")]
+pub struct MakeWorker;
+#[cfg(feature = "runtime-benchmarks")]
+impl crate::BenchmarkHelper<AccountId> for MakeWorker {
+	fn make_worker(who: &AccountId, role: Role) {
+		use frame_support::traits::fungible::Mutate;
+		Balances::set_balance(who, 10 * WORKER_BOND);
+		register(*who, role, 80);
+	}
+}
+
+/// The model every test trains: 2 layers of 3 experts, all blocks scored `BASE_SCORE`.
+pub fn model() -> ModelSpec {
+	ModelSpec {
+		name: b"tiny".to_vec().try_into().unwrap(),
+		architecture: b"byte-moe-v1".to_vec().try_into().unwrap(),
+		version: SemVer { major: 1, minor: 0, patch: 0 },
+		generation: 0,
+		context: 2,
+		d_model: 32,
+		d_ff: 64,
+		layers: 2,
+		experts: 3,
+		top_k: 2,
+		delta: DELTA,
+		validation_dataset: cid(0xda),
+	}
+}
+
+/// A raw-leaf CIDv1 whose digest is `seed` repeated.
+pub fn cid(seed: u8) -> aiblock_primitives::dag::Cid {
+	let mut bytes = vec![0x01, 0x55, 0x12, 32];
+	bytes.extend([seed; 32]);
+	bytes.try_into().unwrap()
+}
+
+pub fn payload(seed: u8) -> Payload {
+	Payload { cid: cid(seed), hash: H256([seed; 32]), size: 1000 + seed as u64 }
+}
+
+/// The slot the tests train.
+pub const SLOT: BlockKind = BlockKind::Expert { layer: 1, expert: 2 };
+
+/// The current block of `SLOT`.
+pub fn base() -> H256 {
+	pallet_aiblock_expert_dag::Current::<Test>::get(0, SLOT).expect("genesis fills the slot")
+}
+
+pub fn windows() -> Windows {
+	Windows { accept: 10, submit: 20, commit: 5, reveal: 5 }
+}
+
+/// A job on `SLOT` with three evaluators.
+pub fn job_spec() -> JobSpec {
+	JobSpec {
+		model: 0,
+		kind: SLOT,
+		base: base(),
+		datasets: vec![cid(0x42)].try_into().unwrap(),
+		hyper: HyperParams {
+			hash: H256([7; 32]),
+			learning_rate_micros: 1_000,
+			batch_size: 8,
+			seed: 1,
+			checkpoint_every: 50,
+		},
+		steps: 300,
+		trainers: 1,
+		evaluators: 3,
+		min_vram_gib: 16,
+		windows: windows(),
+	}
+}
+
+/// Bond `WORKER_BOND` for `who` and register it with `role`, `vram_gib` of GPU memory.
+pub fn register(who: AccountId, role: Role, vram_gib: u32) {
+	Stake::bond(RuntimeOrigin::signed(who), WORKER_BOND).unwrap();
+	let roles = Roles {
+		trainer: role == Role::Trainer,
+		evaluator: role == Role::Evaluator,
+		auditor: role == Role::Auditor,
+	};
+	Workers::register_worker(
+		RuntimeOrigin::signed(who),
+		pallet_aiblock_workers::WorkerCapabilities {
+			gpu_model: if vram_gib == 0 { vec![] } else { b"NVIDIA H100".to_vec() }
+				.try_into()
+				.unwrap(),
+			spec: ComputeSpec { vram_gib, gpu_count: (vram_gib > 0) as u32, cpu_cores: 16 },
+		},
+		roles,
+		b"https://w.example".to_vec().try_into().unwrap(),
+	)
+	.unwrap();
+}
+
+pub const POSTER_FUNDS: Balance = 1_000_000;
+pub const WORKER_FUNDS: Balance = 10_000;
+
+pub struct ExtBuilder {
+	evaluators: usize,
+}
+
+impl Default for ExtBuilder {
+	fn default() -> Self {
+		ExtBuilder { evaluators: 5 }
+	}
+}
+
+impl ExtBuilder {
+	/// Register only the first `n` evaluators.
+	pub fn evaluators(mut self, n: usize) -> Self {
+		self.evaluators = n;
+		self
+	}
+
+	pub fn build(self) -> sp_io::TestExternalities {
+		let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+		let mut balances = vec![(POSTER, POSTER_FUNDS), (TREASURY, 1)];
+		for who in [TRAINER, OTHER_TRAINER].iter().chain(&EVALUATORS) {
+			balances.push((*who, WORKER_FUNDS));
+		}
+		pallet_balances::GenesisConfig::<Test> { balances, ..Default::default() }
+			.assimilate_storage(&mut storage)
+			.unwrap();
+		let blocks = model()
+			.param_kinds()
+			.enumerate()
+			.map(|(i, kind)| ImportedBlock {
+				kind,
+				payload: payload(i as u8),
+				score: Some(BASE_SCORE),
+			})
+			.collect();
+		pallet_aiblock_expert_dag::GenesisConfig::<Test> {
+			models: vec![ImportedModel { spec: model(), blocks }],
+			_config: Default::default(),
+		}
+		.assimilate_storage(&mut storage)
+		.unwrap();
+		let mut ext = sp_io::TestExternalities::new(storage);
+		ext.execute_with(|| {
+			System::set_block_number(1);
+			register(TRAINER, Role::Trainer, 80);
+			register(OTHER_TRAINER, Role::Trainer, 8);
+			for who in &EVALUATORS[..self.evaluators] {
+				register(*who, Role::Evaluator, 0);
+			}
+		});
+		ext
+	}
+
+	/// Run `test`, then check the invariants of every pallet involved.
+	pub fn build_and_execute(self, test: impl FnOnce()) {
+		self.build().execute_with(|| {
+			test();
+			Jobs::do_try_state().expect("Jobs invariants hold after the test");
+			Stake::do_try_state().expect("Stake invariants hold after the test");
+			Workers::do_try_state().expect("Workers invariants hold after the test");
+			ExpertDag::do_try_state().expect("ExpertDag invariants hold after the test");
+		});
+	}
+}
+
+/// Finish blocks until block `n` has begun, as the executive does: each block's spare weight
+/// goes to `on_idle`, then `on_finalize`; the next block starts with a new parent hash.
+/// Events are kept across blocks, so a test can look back over a whole job.
+pub fn run_to_block(n: u64) {
+	use frame_support::traits::{OnFinalize, OnInitialize};
+	while System::block_number() < n {
+		let now = System::block_number();
+		AllPalletsWithSystem::on_idle(now, Weight::MAX);
+		AllPalletsWithSystem::on_finalize(now);
+		System::set_block_number(now + 1);
+		System::set_parent_hash(H256::from_low_u64_be(now.wrapping_mul(0x9e37_79b9)));
+		AllPalletsWithSystem::on_initialize(now + 1);
+	}
+}
+
+/// Advance `blocks` blocks.
+pub fn advance(blocks: u64) {
+	run_to_block(System::block_number() + blocks);
+}

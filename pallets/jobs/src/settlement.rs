@@ -1,0 +1,338 @@
+//! What happens without a call: the agenda worked in `on_idle` (expiry, missed submission
+//! deadlines, evaluator draws, reveal deadlines), the verdict, and the movement of escrow and
+//! collateral it decides.
+
+use super::*;
+use aiblock_primitives::{
+	jobs::{settle, EvaluatorVerdict, Rules, TrainerVerdict},
+	stake::SlashReason,
+	workers::Outcome,
+};
+use alloc::vec::Vec;
+use frame_support::traits::tokens::{Precision, Restriction};
+
+impl<T: Config> Pallet<T> {
+	// --- The agenda ------------------------------------------------------------------------
+
+	/// Put `id` on the agenda at `at`, or at the first later block with room (see the crate
+	/// docs for why there always is one), and remember where in `job.due`.
+	pub(crate) fn schedule(id: JobId, job: &mut Job<T>, at: BlockNumberFor<T>) {
+		let mut block = at;
+		for _ in 0..T::MaxScheduleShift::get().max(1) {
+			if Agenda::<T>::mutate(block, |list| list.try_push(id).is_ok()) {
+				job.due = block;
+				return;
+			}
+			block = block.saturating_add(1u32.into());
+		}
+		frame_support::defensive!("the agenda is full although MaxLiveJobs fits in it");
+		job.due = at;
+	}
+
+	/// Take `id` off the agenda entry at `due`.
+	pub(crate) fn unschedule(id: JobId, due: BlockNumberFor<T>) {
+		Agenda::<T>::mutate_exists(due, |maybe| {
+			if let Some(list) = maybe {
+				list.retain(|j| *j != id);
+				if list.is_empty() {
+					*maybe = None;
+				}
+			}
+		});
+	}
+
+	/// Move `id`'s agenda entry to `at`.
+	pub(crate) fn reschedule(id: JobId, job: &mut Job<T>, at: BlockNumberFor<T>) {
+		Self::unschedule(id, job.due);
+		Self::schedule(id, job, at);
+	}
+
+	/// Work through due agenda entries, oldest block first, as far as `remaining` allows.
+	/// Returns the weight used.
+	pub(crate) fn work_agenda(now: BlockNumberFor<T>, remaining: Weight) -> Weight {
+		let db = T::DbWeight::get();
+		// The cursor, and one read of an agenda block per block visited.
+		let mut used = db.reads_writes(1, 1);
+		if remaining.any_lt(used) {
+			return Weight::zero();
+		}
+		let mut cursor = AgendaCursor::<T>::get();
+		let start = cursor;
+		while cursor <= now {
+			let visit = db.reads_writes(1, 1);
+			if remaining.any_lt(used.saturating_add(visit)) {
+				break;
+			}
+			used.saturating_accrue(visit);
+			let Some(id) = Agenda::<T>::get(cursor).first().copied() else {
+				cursor = cursor.saturating_add(1u32.into());
+				continue;
+			};
+			let cost = Self::agenda_step_weight(id);
+			if remaining.any_lt(used.saturating_add(cost)) {
+				break;
+			}
+			used.saturating_accrue(cost);
+			Self::attend(id, cursor);
+		}
+		if cursor != start {
+			AgendaCursor::<T>::put(cursor);
+		}
+		used
+	}
+
+	/// The weight of attending to `id`, judged from its stage (one read).
+	pub(crate) fn agenda_step_weight(id: JobId) -> Weight {
+		let read = T::DbWeight::get().reads(1);
+		let Some(job) = Jobs::<T>::get(id) else { return read };
+		let n = job.spec.evaluators;
+		read.saturating_add(match &job.stage {
+			Stage::Open { .. } => T::WeightInfo::expire_job(),
+			Stage::Training { .. } => T::WeightInfo::trainer_timeout(),
+			Stage::Evaluating(e) if e.panel.len() < n as usize => {
+				// A draw that falls short at its deadline ends the job instead.
+				T::WeightInfo::draw_evaluators(n, T::MaxEvaluatorPool::get())
+					.max(T::WeightInfo::finalize(n))
+			},
+			Stage::Evaluating(_) => T::WeightInfo::finalize(n),
+		})
+	}
+
+	/// Handle job `id`, whose agenda entry at `at` is due.
+	pub(crate) fn attend(id: JobId, at: BlockNumberFor<T>) {
+		let Some(mut job) = Jobs::<T>::get(id) else {
+			Self::unschedule(id, at);
+			return;
+		};
+		Self::unschedule(id, job.due);
+		let now = Self::now();
+		match job.stage.clone() {
+			Stage::Open { .. } => {
+				Self::remove(id, &job, job.escrow().total());
+				Self::deposit_event(Event::JobExpired { job: id });
+			},
+			Stage::Training { trainer, .. } => {
+				Self::judge_worker(
+					&trainer,
+					T::TrainerCollateral::get(),
+					Some(SlashReason::MissedDeadline),
+				);
+				let deadline = Self::after(job.spec.windows.accept);
+				job.stage = Stage::Open { deadline };
+				Self::schedule(id, &mut job, deadline);
+				Jobs::<T>::insert(id, job);
+				Self::deposit_event(Event::TrainerTimedOut { job: id, trainer, deadline });
+			},
+			Stage::Evaluating(e) if e.panel.len() < job.spec.evaluators as usize => {
+				if !Self::draw(id, &mut job) {
+					if now >= e.commit_deadline {
+						Self::no_quorum(id, job);
+						return;
+					}
+					let retry = Self::after(T::RedrawInterval::get()).min(e.commit_deadline);
+					Self::schedule(id, &mut job, retry);
+				}
+				Jobs::<T>::insert(id, job);
+			},
+			Stage::Evaluating(_) => Self::finalize(id, job),
+		}
+	}
+
+	// --- The draw --------------------------------------------------------------------------
+
+	/// Fill the panel of `job` with evaluators drawn from the parent block's hash (see the
+	/// crate docs on randomness), each committing `EvaluatorCollateral`. Returns whether the
+	/// panel is complete; then the commit and reveal windows start and the job is scheduled
+	/// at the reveal deadline.
+	pub(crate) fn draw(id: JobId, job: &mut Job<T>) -> bool {
+		let wanted = job.spec.evaluators as usize;
+		let windows = job.spec.windows;
+		let Stage::Evaluating(e) = &mut job.stage else { return false };
+		let seed = sp_crypto_hashing::blake2_256(
+			&(frame_system::Pallet::<T>::parent_hash(), id, e.submission.candidate).encode(),
+		);
+		let mut exclude: Vec<T::AccountId> = e.panel.iter().map(|s| s.evaluator.clone()).collect();
+		exclude.push(e.trainer.clone());
+		exclude.push(job.poster.clone());
+		for evaluator in T::Registry::sample(Role::Evaluator, wanted as u32, &seed, &exclude) {
+			if e.panel.len() >= wanted {
+				break;
+			}
+			// An evaluator without enough free stake is passed over.
+			if Self::assign(&evaluator, T::EvaluatorCollateral::get()).is_ok() {
+				let seat = Seat { evaluator, commitment: None, attestation: None };
+				if e.panel.try_push(seat).is_err() {
+					break;
+				}
+			}
+		}
+		e.seed = seed;
+		if e.panel.len() < wanted {
+			return false;
+		}
+		e.commit_deadline = Self::after(windows.commit);
+		e.reveal_deadline = e.commit_deadline.saturating_add(windows.reveal.into());
+		let event = Event::EvaluatorsDrawn {
+			job: id,
+			evaluators: BoundedVec::truncate_from(
+				e.panel.iter().map(|s| s.evaluator.clone()).collect(),
+			),
+			seed,
+			commit_deadline: e.commit_deadline,
+			reveal_deadline: e.reveal_deadline,
+		};
+		let reveal_deadline = e.reveal_deadline;
+		Self::schedule(id, job, reveal_deadline);
+		Self::deposit_event(event);
+		true
+	}
+
+	// --- Verdicts --------------------------------------------------------------------------
+
+	/// Judge a job under evaluation (its agenda entry already removed) and settle its escrow.
+	pub(crate) fn finalize(id: JobId, job: Job<T>) {
+		let Stage::Evaluating(e) = &job.stage else {
+			frame_support::defensive!("finalize called on a job not under evaluation");
+			return;
+		};
+		if e.panel.len() < job.spec.evaluators as usize {
+			return Self::no_quorum(id, job);
+		}
+		let candidate = e.submission.candidate;
+		let attestations: Vec<_> = e.panel.iter().map(|s| s.attestation).collect();
+		let rules = Rules {
+			base_score: job.base_score,
+			delta: job.delta,
+			tolerance: T::ScoreTolerance::get(),
+		};
+		let verdict = settle(e.submission.claimed, &attestations, rules, job.escrow());
+		// Another candidate for the slot may have been adopted since this one was proposed:
+		// then it can no longer be adopted, and the reward goes back to the poster.
+		let adopted =
+			verdict.adopt && T::Gate::accept(candidate, verdict.median.unwrap_or(0)).is_ok();
+		if !adopted {
+			let _ = T::Gate::reject(candidate);
+		}
+
+		// What cannot be paid (see `pay`) is refunded.
+		let mut refund = verdict.refund;
+		if adopted {
+			refund.saturating_accrue(Self::pay(id, &job.poster, &e.trainer, verdict.pay_trainer));
+		} else {
+			refund.saturating_accrue(verdict.pay_trainer);
+		}
+		for ((seat, v), amount) in
+			e.panel.iter().zip(&verdict.evaluators).zip(&verdict.pay_evaluators)
+		{
+			refund.saturating_accrue(Self::pay(id, &job.poster, &seat.evaluator, *amount));
+			let slash = match v {
+				EvaluatorVerdict::Honest => None,
+				EvaluatorVerdict::Outlier => Some(SlashReason::EvaluatorOutlier),
+				EvaluatorVerdict::MissedReveal => Some(SlashReason::MissedReveal),
+			};
+			Self::judge_worker(&seat.evaluator, T::EvaluatorCollateral::get(), slash);
+		}
+		refund.saturating_accrue(Self::pay(id, &job.poster, &T::Treasury::get(), verdict.fee));
+
+		let trainer_slash = match verdict.trainer {
+			TrainerVerdict::ClaimRefuted => Some(Some(SlashReason::ClaimRefuted)),
+			TrainerVerdict::ReplayFailed => Some(Some(SlashReason::ProvenFraud)),
+			TrainerVerdict::Adopted | TrainerVerdict::NotAdopted => Some(None),
+			TrainerVerdict::Unjudged => None,
+		};
+		match trainer_slash {
+			Some(slash) => Self::judge_worker(&e.trainer, T::TrainerCollateral::get(), slash),
+			None => Self::unassign(&e.trainer, T::TrainerCollateral::get()),
+		}
+		let refuted =
+			matches!(verdict.trainer, TrainerVerdict::ClaimRefuted | TrainerVerdict::ReplayFailed);
+		Self::deposit_event(Event::JobFinalized {
+			job: id,
+			candidate,
+			median: verdict.median,
+			adopted,
+			refuted,
+		});
+		Self::remove(id, &job, refund);
+	}
+
+	/// The panel could not be completed in time: reject the candidate, release everyone and
+	/// refund the whole escrow.
+	fn no_quorum(id: JobId, job: Job<T>) {
+		let Stage::Evaluating(e) = &job.stage else { return };
+		let _ = T::Gate::reject(e.submission.candidate);
+		for seat in &e.panel {
+			Self::unassign(&seat.evaluator, T::EvaluatorCollateral::get());
+		}
+		Self::unassign(&e.trainer, T::TrainerCollateral::get());
+		Self::deposit_event(Event::NoQuorum { job: id, candidate: e.submission.candidate });
+		Self::remove(id, &job, job.escrow().total());
+	}
+
+	/// Release `who`'s collateral for one assignment, slash it for `fault` if any, and record
+	/// the outcome in the registry.
+	fn judge_worker(who: &T::AccountId, collateral: BalanceOf<T>, fault: Option<SlashReason>) {
+		// Release first: a slash shrinks the active stake but would leave this job's share
+		// counted as committed.
+		Self::unassign(who, collateral);
+		match fault {
+			Some(reason) => {
+				T::Stake::slash(who, collateral, reason, None);
+				T::Registry::record_outcome(who, Outcome::Failure);
+			},
+			None => T::Registry::record_outcome(who, Outcome::Success),
+		}
+	}
+
+	// --- Escrow ----------------------------------------------------------------------------
+
+	/// Pay `amount` of the escrow held from `poster` to `who`. Returns what could not be paid:
+	/// nothing, or all of it when the transfer is impossible (e.g. it would leave `who` below
+	/// the existential deposit) or `who` is the poster itself; the caller refunds that.
+	fn pay(
+		id: JobId,
+		poster: &T::AccountId,
+		who: &T::AccountId,
+		amount: BalanceOf<T>,
+	) -> BalanceOf<T> {
+		if amount.is_zero() || who == poster {
+			return amount;
+		}
+		let moved = T::Currency::transfer_on_hold(
+			&HoldReason::Escrow.into(),
+			poster,
+			who,
+			amount,
+			Precision::Exact,
+			Restriction::Free,
+			Fortitude::Polite,
+		);
+		match moved {
+			Ok(_) => {
+				Self::deposit_event(Event::Paid { job: id, who: who.clone(), amount });
+				Zero::zero()
+			},
+			Err(_) => amount,
+		}
+	}
+
+	/// Remove a job from storage, returning `refund` of its escrow to the poster.
+	pub(crate) fn remove(id: JobId, job: &Job<T>, refund: BalanceOf<T>) {
+		if !refund.is_zero() {
+			let released = T::Currency::release(
+				&HoldReason::Escrow.into(),
+				&job.poster,
+				refund,
+				Precision::BestEffort,
+			)
+			.unwrap_or_default();
+			Self::deposit_event(Event::Refunded {
+				job: id,
+				who: job.poster.clone(),
+				amount: released,
+			});
+		}
+		Jobs::<T>::remove(id);
+		LiveJobs::<T>::mutate(|n| *n = n.saturating_sub(1));
+	}
+}

@@ -1,0 +1,824 @@
+use crate::{
+	mock::*, Agenda, Assigned, Error, Event, HoldReason, JobSpec, Jobs as JobsStorage, LiveJobs,
+	NextJobId, Stage,
+};
+use aiblock_primitives::{
+	dag::{BlockStatus, QualityGate, Score},
+	jobs::{attestation_commitment, Attestation, JobId, TrainedWith},
+	stake::StakeInspect,
+	workers::{Role, Roles, TrustLevel, WorkerRegistry},
+};
+use frame_support::{
+	assert_noop, assert_ok,
+	traits::fungible::{Inspect, InspectHold},
+	weights::Weight,
+};
+use sp_core::H256;
+
+fn jobs_events() -> Vec<Event<Test>> {
+	System::events()
+		.into_iter()
+		.filter_map(|r| if let RuntimeEvent::Jobs(e) = r.event { Some(e) } else { None })
+		.collect()
+}
+
+fn signed(who: AccountId) -> RuntimeOrigin {
+	RuntimeOrigin::signed(who)
+}
+
+fn escrow_of(who: AccountId) -> Balance {
+	Balances::balance_on_hold(&RuntimeHoldReason::Jobs(HoldReason::Escrow), &who)
+}
+
+fn free(who: AccountId) -> Balance {
+	Balances::balance(&who)
+}
+
+fn stake(who: AccountId) -> Balance {
+	<Stake as StakeInspect<AccountId>>::active_stake(&who)
+}
+
+fn committed(who: AccountId) -> Balance {
+	stake(who) - <Stake as StakeInspect<AccountId>>::uncommitted_stake(&who)
+}
+
+/// Budget 1_000 with three evaluators: reward 910, fees 3 × 30, protocol fee 100.
+const BUDGET: Balance = 1_000;
+const REWARD: Balance = BUDGET - 3 * EVALUATOR_FEE;
+const FEE: Balance = BUDGET / 10;
+
+fn post_spec(spec: JobSpec, budget: Balance) -> JobId {
+	assert_ok!(Jobs::post_job(signed(POSTER), spec, budget));
+	NextJobId::<Test>::get() - 1
+}
+
+fn post() -> JobId {
+	post_spec(job_spec(), BUDGET)
+}
+
+fn submit_as(trainer: AccountId, job: JobId, claimed: Score) -> sp_runtime::DispatchResult {
+	Jobs::submit_result(
+		signed(trainer),
+		job,
+		payload(0xc0 + job as u8),
+		claimed,
+		payload(0xa0 + job as u8),
+		H256([0x77; 32]),
+		TrainedWith::default(),
+	)
+}
+
+fn candidate(job: JobId) -> H256 {
+	match JobsStorage::<Test>::get(job).expect("open job").stage {
+		Stage::Evaluating(e) => e.submission.candidate,
+		_ => panic!("job {job} is not under evaluation"),
+	}
+}
+
+fn panel(job: JobId) -> Vec<AccountId> {
+	match JobsStorage::<Test>::get(job).map(|j| j.stage) {
+		Some(Stage::Evaluating(e)) => e.panel.iter().map(|s| s.evaluator).collect(),
+		_ => vec![],
+	}
+}
+
+fn salt(who: AccountId) -> [u8; 32] {
+	[who as u8; 32]
+}
+
+fn commit(job: JobId, who: AccountId, score: Score, replay_ok: bool) -> sp_runtime::DispatchResult {
+	let commitment =
+		attestation_commitment(job, &who, &Attestation { score, replay_ok }, &salt(who));
+	Jobs::commit_attestation(signed(who), job, commitment)
+}
+
+fn reveal(job: JobId, who: AccountId, score: Score, replay_ok: bool) -> sp_runtime::DispatchResult {
+	Jobs::reveal_attestation(signed(who), job, score, replay_ok, salt(who))
+		.map(|_| ())
+		.map_err(|e| e.error)
+}
+
+/// A submission's block ends, and the panel is drawn at the end of the next one: evaluators
+/// can commit from the block after that.
+fn await_draw() {
+	advance(2);
+}
+
+/// Accept with `TRAINER`, submit `claimed`, and wait for the panel.
+fn train(job: JobId, claimed: Score) -> Vec<AccountId> {
+	assert_ok!(Jobs::accept_job(signed(TRAINER), job));
+	assert_ok!(submit_as(TRAINER, job, claimed));
+	await_draw();
+	let drawn = panel(job);
+	assert_eq!(drawn.len(), 3, "the panel is complete");
+	drawn
+}
+
+/// Every panel member commits and reveals its attestation (`None`: stays silent).
+fn attest(job: JobId, attestations: &[Option<(Score, bool)>]) {
+	let members = panel(job);
+	for (who, a) in members.iter().zip(attestations) {
+		if let Some((score, ok)) = a {
+			assert_ok!(commit(job, *who, *score, *ok));
+		}
+	}
+	if attestations.iter().any(|a| a.is_none()) {
+		advance(windows().commit as u64 + 1);
+	}
+	for (who, a) in members.iter().zip(attestations) {
+		if let Some((score, ok)) = a {
+			assert_ok!(reveal(job, *who, *score, *ok));
+		}
+	}
+}
+
+fn honest(score: Score) -> Option<(Score, bool)> {
+	Some((score, true))
+}
+
+fn finalized(job: JobId) -> (bool, bool) {
+	jobs_events()
+		.into_iter()
+		.find_map(|e| match e {
+			Event::JobFinalized { job: j, adopted, refuted, .. } if j == job => {
+				Some((adopted, refuted))
+			},
+			_ => None,
+		})
+		.expect("the job was finalised")
+}
+
+#[test]
+fn posting_holds_budget_and_fee() {
+	ExtBuilder::default().build_and_execute(|| {
+		let job = post();
+		assert_eq!(escrow_of(POSTER), BUDGET + FEE);
+		assert_eq!(free(POSTER), POSTER_FUNDS - BUDGET - FEE);
+		let record = JobsStorage::<Test>::get(job).unwrap();
+		assert_eq!((record.reward, record.evaluator_fee, record.protocol_fee), (REWARD, 30, FEE));
+		assert_eq!((record.base_score, record.delta), (BASE_SCORE, DELTA));
+		assert_eq!(record.stage, Stage::Open { deadline: 1 + 10 });
+		assert_eq!(LiveJobs::<Test>::get(), 1);
+		assert!(matches!(
+			jobs_events().last(),
+			Some(Event::JobPosted { job: 0, poster: POSTER, reward: REWARD, held, .. })
+				if *held == BUDGET + FEE
+		));
+	});
+}
+
+#[test]
+fn an_honest_gain_is_adopted_and_everyone_is_paid_exactly() {
+	ExtBuilder::default().build_and_execute(|| {
+		let job = post();
+		let old = base();
+		let evaluators = train(job, 1_980_000);
+		let cand = candidate(job);
+		assert_eq!(<ExpertDag as QualityGate<AccountId>>::status(cand), Some(BlockStatus::Pending));
+		assert_eq!(committed(TRAINER), TRAINER_COLLATERAL);
+		for who in &evaluators {
+			assert_eq!(committed(*who), EVALUATOR_COLLATERAL);
+		}
+		let treasury = free(TREASURY);
+		let trainer = free(TRAINER);
+		attest(job, &[honest(1_980_300), honest(1_979_800), honest(1_980_000)]);
+
+		assert_eq!(finalized(job), (true, false));
+		assert_eq!(base(), cand, "the candidate is current");
+		assert_eq!(
+			<ExpertDag as QualityGate<AccountId>>::status(old),
+			Some(BlockStatus::Superseded)
+		);
+		assert_eq!(
+			pallet_aiblock_expert_dag::Blocks::<Test>::get(cand).unwrap().score,
+			Some(1_980_000),
+			"the median"
+		);
+		assert_eq!(free(TRAINER), trainer + REWARD);
+		for who in &evaluators {
+			assert_eq!(free(*who), WORKER_FUNDS - WORKER_BOND + EVALUATOR_FEE);
+			assert_eq!(committed(*who), 0);
+			assert_eq!(stake(*who), WORKER_BOND);
+		}
+		assert_eq!(free(TREASURY), treasury + FEE);
+		assert_eq!(escrow_of(POSTER), 0);
+		assert_eq!(free(POSTER), POSTER_FUNDS - BUDGET - FEE, "nothing to refund");
+		assert_eq!((stake(TRAINER), committed(TRAINER)), (WORKER_BOND, 0));
+		assert!(JobsStorage::<Test>::get(job).is_none());
+		assert_eq!(Assigned::<Test>::iter().count(), 0);
+		assert_eq!(LiveJobs::<Test>::get(), 0);
+	});
+}
+
+#[test]
+fn a_refuted_claim_is_slashed_and_the_reward_refunded() {
+	ExtBuilder::default().build_and_execute(|| {
+		let job = post();
+		let old = base();
+		let evaluators = train(job, 1_900_000);
+		let cand = candidate(job);
+		let treasury = free(TREASURY);
+		attest(job, &[honest(1_995_000), honest(1_995_100), honest(1_994_900)]);
+
+		assert_eq!(finalized(job), (false, true));
+		assert_eq!(base(), old);
+		assert_eq!(
+			<ExpertDag as QualityGate<AccountId>>::status(cand),
+			Some(BlockStatus::Rejected)
+		);
+		assert_eq!(stake(TRAINER), WORKER_BOND - TRAINER_COLLATERAL);
+		assert_eq!(committed(TRAINER), 0);
+		assert_eq!(free(TREASURY), treasury + FEE + TRAINER_COLLATERAL);
+		for who in &evaluators {
+			assert_eq!(free(*who), WORKER_FUNDS - WORKER_BOND + EVALUATOR_FEE);
+		}
+		assert_eq!(free(POSTER), POSTER_FUNDS - BUDGET - FEE + REWARD);
+		assert_eq!(escrow_of(POSTER), 0);
+		let rep = pallet_aiblock_workers::Workers::<Test>::get(TRAINER).unwrap().reputation;
+		assert_eq!((rep.successes, rep.failures), (0, 1));
+	});
+}
+
+#[test]
+fn an_honest_claim_without_enough_gain_is_not_adopted_nor_slashed() {
+	ExtBuilder::default().build_and_execute(|| {
+		let job = post();
+		train(job, 1_995_000);
+		attest(job, &[honest(1_995_000); 3]);
+		assert_eq!(finalized(job), (false, false));
+		assert_eq!((stake(TRAINER), committed(TRAINER)), (WORKER_BOND, 0));
+		assert_eq!(free(POSTER), POSTER_FUNDS - BUDGET - FEE + REWARD);
+		let rep = pallet_aiblock_workers::Workers::<Test>::get(TRAINER).unwrap().reputation;
+		assert_eq!((rep.successes, rep.failures), (1, 0));
+	});
+}
+
+#[test]
+fn failed_replays_are_fraud() {
+	ExtBuilder::default().build_and_execute(|| {
+		let job = post();
+		train(job, 1_980_000);
+		attest(job, &[Some((1_980_000, false)), Some((1_980_000, false)), honest(1_980_000)]);
+		assert_eq!(finalized(job), (false, true));
+		assert_eq!(stake(TRAINER), WORKER_BOND - TRAINER_COLLATERAL);
+		assert!(JobsStorage::<Test>::get(job).is_none(), "the job is over");
+		assert!(System::events().iter().any(|r| matches!(
+			r.event,
+			RuntimeEvent::Stake(pallet_aiblock_stake::Event::Slashed {
+				who: TRAINER,
+				reason: aiblock_primitives::stake::SlashReason::ProvenFraud,
+				..
+			})
+		)));
+	});
+}
+
+#[test]
+fn outliers_and_silent_evaluators_are_slashed_and_not_paid() {
+	ExtBuilder::default().build_and_execute(|| {
+		let job = post();
+		let evaluators = train(job, 1_980_000);
+		attest(job, &[honest(1_980_000), honest(1_950_000), None]);
+		// The third never committed; once the commit window is over and both committed seats
+		// revealed, the job ends. Of the two reveals the median is the worse one, not the
+		// outlier's flattering score.
+		assert!(JobsStorage::<Test>::get(job).is_none(), "all committed seats revealed");
+		assert_eq!(finalized(job), (true, false));
+		assert_eq!(
+			pallet_aiblock_expert_dag::Blocks::<Test>::get(base()).unwrap().score,
+			Some(1_980_000)
+		);
+		assert_eq!(stake(evaluators[0]), WORKER_BOND);
+		assert_eq!(free(evaluators[0]), WORKER_FUNDS - WORKER_BOND + EVALUATOR_FEE);
+		assert_eq!(stake(evaluators[1]), WORKER_BOND - EVALUATOR_COLLATERAL, "outlier");
+		assert_eq!(free(evaluators[1]), WORKER_FUNDS - WORKER_BOND);
+		assert_eq!(stake(evaluators[2]), WORKER_BOND - EVALUATOR_COLLATERAL, "silent");
+		assert_eq!(free(POSTER), POSTER_FUNDS - BUDGET - FEE + 2 * EVALUATOR_FEE);
+	});
+}
+
+#[test]
+fn the_reveal_deadline_finalises_with_the_reveals_in() {
+	ExtBuilder::default().build_and_execute(|| {
+		let job = post();
+		let evaluators = train(job, 1_980_000);
+		for who in &evaluators {
+			assert_ok!(commit(job, *who, 1_980_000, true));
+		}
+		assert_ok!(reveal(job, evaluators[0], 1_980_000, true));
+		assert_ok!(reveal(job, evaluators[1], 1_980_000, true));
+		advance(windows().commit as u64 + windows().reveal as u64 + 1);
+		assert_eq!(finalized(job), (true, false));
+		assert_eq!(stake(evaluators[2]), WORKER_BOND - EVALUATOR_COLLATERAL);
+		assert_eq!(free(TRAINER), WORKER_FUNDS - WORKER_BOND + REWARD);
+	});
+}
+
+#[test]
+fn post_job_refusals() {
+	ExtBuilder::default().build_and_execute(|| {
+		let refuse = |spec: JobSpec, budget: Balance, error: Error<Test>| {
+			assert_noop!(Jobs::post_job(signed(POSTER), spec, budget), error);
+		};
+		for evaluators in [1, 2, 4, 7] {
+			refuse(JobSpec { evaluators, ..job_spec() }, BUDGET, Error::BadEvaluatorCount);
+		}
+		refuse(JobSpec { trainers: 2, ..job_spec() }, BUDGET, Error::UnsupportedTrainerCount);
+		for (accept, submit) in [(0, 20), (10, 101)] {
+			let mut spec = job_spec();
+			spec.windows.accept = accept;
+			spec.windows.submit = submit;
+			refuse(spec, BUDGET, Error::BadWindow);
+		}
+		refuse(JobSpec { steps: 0, ..job_spec() }, BUDGET, Error::BadTrainingParams);
+		let mut spec = job_spec();
+		spec.hyper.checkpoint_every = 0;
+		refuse(spec, BUDGET, Error::BadTrainingParams);
+		refuse(job_spec(), 3 * EVALUATOR_FEE + MIN_REWARD - 1, Error::RewardTooLow);
+		refuse(job_spec(), 10, Error::RewardTooLow);
+		refuse(JobSpec { base: H256([1; 32]), ..job_spec() }, BUDGET, Error::BaseNotCurrent);
+		refuse(JobSpec { model: 3, ..job_spec() }, BUDGET, Error::UnknownSlot);
+		refuse(
+			JobSpec { kind: aiblock_primitives::dag::BlockKind::Meta, ..job_spec() },
+			BUDGET,
+			Error::UnknownSlot,
+		);
+		refuse(job_spec(), POSTER_FUNDS, Error::InsufficientBalance);
+		assert_noop!(
+			Jobs::post_job(RuntimeOrigin::none(), job_spec(), BUDGET),
+			sp_runtime::DispatchError::BadOrigin
+		);
+	});
+}
+
+#[test]
+fn accept_job_refusals_and_quota() {
+	ExtBuilder::default().build_and_execute(|| {
+		let job = post();
+		assert_noop!(Jobs::accept_job(signed(TRAINER), 9), Error::<Test>::UnknownJob);
+		assert_noop!(Jobs::accept_job(signed(EVALUATORS[0]), job), Error::<Test>::NotActiveTrainer);
+		assert_noop!(Jobs::accept_job(signed(POSTER), job), Error::<Test>::NotActiveTrainer);
+		assert_noop!(Jobs::accept_job(signed(OTHER_TRAINER), job), Error::<Test>::InsufficientVram);
+		assert_ok!(Jobs::accept_job(signed(TRAINER), job));
+		assert_noop!(Jobs::accept_job(signed(TRAINER), job), Error::<Test>::NotOpen);
+		assert_eq!(Workers::remaining_quota(&TRAINER), 2);
+		assert_eq!(
+			<Jobs as aiblock_primitives::workers::AssignmentsInspect<_>>::active_assignments(
+				&TRAINER
+			),
+			1
+		);
+		assert_noop!(
+			Workers::deregister_worker(signed(TRAINER)),
+			pallet_aiblock_workers::Error::<Test>::HasActiveAssignments
+		);
+
+		// The newbie quota is three jobs a day.
+		let more: Vec<JobId> = (0..3).map(|_| post()).collect();
+		assert_ok!(Jobs::accept_job(signed(TRAINER), more[0]));
+		assert_ok!(Jobs::accept_job(signed(TRAINER), more[1]));
+		assert_noop!(
+			Jobs::accept_job(signed(TRAINER), more[2]),
+			pallet_aiblock_workers::Error::<Test>::QuotaExhausted
+		);
+		assert_eq!(committed(TRAINER), 3 * TRAINER_COLLATERAL);
+
+		// Too late to accept.
+		let late = post();
+		advance(windows().accept as u64 + 1);
+		assert!(JobsStorage::<Test>::get(late).is_none(), "expired");
+	});
+}
+
+#[test]
+fn accepting_needs_uncommitted_stake() {
+	ExtBuilder::default().build_and_execute(|| {
+		assert_ok!(Stake::unbond(signed(TRAINER), WORKER_BOND - 600));
+		assert_ok!(Stake::bond(signed(TRAINER), 10));
+		// 610 active: enough to stay registered (500), enough for three collaterals only.
+		let jobs: Vec<JobId> = (0..4).map(|_| post()).collect();
+		for job in &jobs[..3] {
+			assert_ok!(Jobs::accept_job(signed(TRAINER), *job));
+		}
+		assert_noop!(
+			Jobs::accept_job(signed(TRAINER), jobs[3]),
+			pallet_aiblock_workers::Error::<Test>::QuotaExhausted
+		);
+	});
+}
+
+#[test]
+fn accept_window_is_enforced_before_the_hook_runs() {
+	ExtBuilder::default().build_and_execute(|| {
+		let job = post();
+		// Reach the deadline block, then past it without letting on_idle run.
+		run_to_block(1 + windows().accept as u64);
+		assert_ok!(Jobs::accept_job(signed(TRAINER), job));
+		let job = post();
+		let deadline = System::block_number() + windows().accept as u64;
+		System::set_block_number(deadline + 1);
+		assert_noop!(Jobs::accept_job(signed(TRAINER), job), Error::<Test>::AcceptWindowOver);
+	});
+}
+
+#[test]
+fn the_poster_cancels_an_unaccepted_job_for_a_full_refund() {
+	ExtBuilder::default().build_and_execute(|| {
+		let job = post();
+		assert_noop!(Jobs::cancel_job(signed(TRAINER), job), Error::<Test>::NotPoster);
+		assert_noop!(Jobs::cancel_job(signed(POSTER), 7), Error::<Test>::UnknownJob);
+		assert_ok!(Jobs::cancel_job(signed(POSTER), job));
+		assert_eq!((free(POSTER), escrow_of(POSTER)), (POSTER_FUNDS, 0));
+		assert_eq!(Agenda::<Test>::iter().count(), 0);
+		assert!(jobs_events().contains(&Event::JobCancelled { job }));
+
+		let job = post();
+		assert_ok!(Jobs::accept_job(signed(TRAINER), job));
+		assert_noop!(Jobs::cancel_job(signed(POSTER), job), Error::<Test>::NotOpen);
+	});
+}
+
+#[test]
+fn an_unaccepted_job_expires_with_a_full_refund() {
+	ExtBuilder::default().build_and_execute(|| {
+		let job = post();
+		advance(windows().accept as u64);
+		assert!(JobsStorage::<Test>::get(job).is_some(), "still open on its deadline block");
+		advance(1);
+		assert!(JobsStorage::<Test>::get(job).is_none());
+		assert!(jobs_events().contains(&Event::JobExpired { job }));
+		assert_eq!((free(POSTER), escrow_of(POSTER)), (POSTER_FUNDS, 0));
+	});
+}
+
+#[test]
+fn a_trainer_missing_its_deadline_is_slashed_and_the_job_reopens() {
+	ExtBuilder::default().build_and_execute(|| {
+		let job = post_spec(JobSpec { min_vram_gib: 0, ..job_spec() }, BUDGET);
+		assert_ok!(Jobs::accept_job(signed(TRAINER), job));
+		let treasury = free(TREASURY);
+		advance(windows().submit as u64);
+		assert_noop!(submit_as(OTHER_TRAINER, job, 1), Error::<Test>::NotTrainer);
+		advance(1);
+		assert_eq!(stake(TRAINER), WORKER_BOND - TRAINER_COLLATERAL);
+		assert_eq!(committed(TRAINER), 0);
+		assert_eq!(free(TREASURY), treasury + TRAINER_COLLATERAL);
+		let reopened = JobsStorage::<Test>::get(job).unwrap().stage;
+		let deadline = System::block_number() + windows().accept as u64 - 1;
+		assert_eq!(reopened, Stage::Open { deadline });
+		assert!(jobs_events().contains(&Event::TrainerTimedOut {
+			job,
+			trainer: TRAINER,
+			deadline
+		}));
+		assert_noop!(submit_as(TRAINER, job, 1), Error::<Test>::NotTrainer);
+
+		// Another trainer completes it; nothing was lost.
+		assert_ok!(Jobs::accept_job(signed(OTHER_TRAINER), job));
+		assert_ok!(submit_as(OTHER_TRAINER, job, 1_980_000));
+		await_draw();
+		attest(job, &[honest(1_980_000); 3]);
+		assert_eq!(finalized(job), (true, false));
+		assert_eq!(free(OTHER_TRAINER), WORKER_FUNDS - WORKER_BOND + REWARD);
+		assert_eq!(escrow_of(POSTER), 0);
+	});
+}
+
+#[test]
+fn a_late_submission_is_refused_even_before_the_hook_runs() {
+	ExtBuilder::default().build_and_execute(|| {
+		let job = post();
+		assert_ok!(Jobs::accept_job(signed(TRAINER), job));
+		System::set_block_number(1 + windows().submit as u64 + 1);
+		assert_noop!(submit_as(TRAINER, job, 1_980_000), Error::<Test>::SubmitWindowOver);
+	});
+}
+
+#[test]
+fn commit_reveal_refusals() {
+	ExtBuilder::default().build_and_execute(|| {
+		let job = post();
+		assert_ok!(Jobs::accept_job(signed(TRAINER), job));
+		assert_noop!(commit(job, EVALUATORS[0], 1, true), Error::<Test>::NotEvaluating);
+		assert_ok!(submit_as(TRAINER, job, 1_980_000));
+		assert_noop!(commit(job, EVALUATORS[0], 1, true), Error::<Test>::NotEvaluating);
+		await_draw();
+		let members = panel(job);
+		let outsider = *EVALUATORS.iter().find(|e| !members.contains(e)).unwrap();
+		assert_noop!(commit(job, outsider, 1_980_000, true), Error::<Test>::NotOnPanel);
+		assert_noop!(commit(job, TRAINER, 1_980_000, true), Error::<Test>::NotOnPanel);
+		assert_ok!(commit(job, members[0], 1_980_000, true));
+		assert_noop!(commit(job, members[0], 1_980_000, true), Error::<Test>::AlreadyCommitted);
+		assert_noop!(reveal(job, members[0], 1_980_000, true), Error::<Test>::RevealNotOpen);
+		assert_ok!(commit(job, members[1], 1_980_000, true));
+		advance(windows().commit as u64);
+		assert_noop!(commit(job, members[2], 1_980_000, true), Error::<Test>::CommitWindowOver);
+		assert_noop!(reveal(job, members[2], 1_980_000, true), Error::<Test>::NotCommitted);
+		assert_noop!(reveal(job, members[0], 1_980_001, true), Error::<Test>::CommitmentMismatch);
+		assert_noop!(reveal(job, members[0], 1_980_000, false), Error::<Test>::CommitmentMismatch);
+		assert_noop!(reveal(job, outsider, 1_980_000, true), Error::<Test>::NotOnPanel);
+		assert_ok!(reveal(job, members[0], 1_980_000, true));
+		assert_noop!(reveal(job, members[0], 1_980_000, true), Error::<Test>::AlreadyRevealed);
+		System::set_block_number(System::block_number() + windows().reveal as u64);
+		assert_noop!(reveal(job, members[1], 1_980_000, true), Error::<Test>::RevealWindowOver);
+	});
+}
+
+#[test]
+fn a_copied_commitment_is_worthless() {
+	ExtBuilder::default().build_and_execute(|| {
+		let job = post();
+		let members = train(job, 1_980_000);
+		let theirs = attestation_commitment(
+			job,
+			&members[0],
+			&Attestation { score: 1_980_000, replay_ok: true },
+			&salt(members[0]),
+		);
+		assert_ok!(Jobs::commit_attestation(signed(members[0]), job, theirs));
+		assert_ok!(Jobs::commit_attestation(signed(members[1]), job, theirs));
+		assert_ok!(commit(job, members[2], 1_980_000, true));
+		assert_noop!(
+			Jobs::reveal_attestation(signed(members[1]), job, 1_980_000, true, salt(members[0]))
+				.map_err(|e| e.error),
+			Error::<Test>::CommitmentMismatch
+		);
+	});
+}
+
+#[test]
+fn without_enough_evaluators_nobody_is_judged_and_everything_refunded() {
+	ExtBuilder::default().evaluators(2).build_and_execute(|| {
+		let job = post();
+		assert_ok!(Jobs::accept_job(signed(TRAINER), job));
+		assert_ok!(submit_as(TRAINER, job, 1_980_000));
+		let cand = candidate(job);
+		await_draw();
+		assert_eq!(panel(job).len(), 2, "drawn what there is");
+		assert_noop!(commit(job, EVALUATORS[0], 1, true), Error::<Test>::NotEvaluating);
+		advance(windows().commit as u64);
+		assert!(jobs_events().contains(&Event::NoQuorum { job, candidate: cand }));
+		assert_eq!(
+			<ExpertDag as QualityGate<AccountId>>::status(cand),
+			Some(BlockStatus::Rejected)
+		);
+		assert_eq!((free(POSTER), escrow_of(POSTER)), (POSTER_FUNDS, 0));
+		for who in [TRAINER, EVALUATORS[0], EVALUATORS[1]] {
+			assert_eq!((stake(who), committed(who)), (WORKER_BOND, 0));
+		}
+	});
+}
+
+#[test]
+fn an_incomplete_panel_is_completed_by_a_later_draw() {
+	ExtBuilder::default().evaluators(2).build_and_execute(|| {
+		let job = post();
+		assert_ok!(Jobs::accept_job(signed(TRAINER), job));
+		assert_ok!(submit_as(TRAINER, job, 1_980_000));
+		await_draw();
+		assert_eq!(panel(job).len(), 2);
+		register(EVALUATORS[2], Role::Evaluator, 0);
+		advance(REDRAW as u64);
+		let members = panel(job);
+		assert_eq!(members.len(), 3);
+		assert!(members.contains(&EVALUATORS[2]));
+		attest(job, &[honest(1_980_000); 3]);
+		assert_eq!(finalized(job), (true, false));
+	});
+}
+
+#[test]
+fn neither_trainer_nor_poster_sits_on_the_panel() {
+	ExtBuilder::default().evaluators(2).build_and_execute(|| {
+		// The trainer and the poster are evaluators too, but may not judge their own job.
+		let both = Roles { trainer: true, evaluator: true, auditor: false };
+		let caps = pallet_aiblock_workers::Workers::<Test>::get(TRAINER).unwrap().capabilities;
+		assert_ok!(Workers::update_worker(
+			signed(TRAINER),
+			caps.clone(),
+			both,
+			b"https://t".to_vec().try_into().unwrap()
+		));
+		register(POSTER, Role::Evaluator, 0);
+		let job = post();
+		assert_ok!(Jobs::accept_job(signed(TRAINER), job));
+		assert_ok!(submit_as(TRAINER, job, 1_980_000));
+		for _ in 0..=windows().commit {
+			advance(1);
+			let members = panel(job);
+			assert!(!members.contains(&TRAINER) && !members.contains(&POSTER));
+		}
+		assert!(jobs_events().iter().any(|e| matches!(e, Event::NoQuorum { .. })));
+	});
+}
+
+#[test]
+fn an_open_submission_pays_only_the_evaluation() {
+	ExtBuilder::default().build_and_execute(|| {
+		let fees = 3 * EVALUATOR_FEE;
+		let spec = job_spec();
+		assert_noop!(
+			Jobs::submit_candidate(
+				signed(EVALUATORS[0]),
+				spec.clone(),
+				payload(0xee),
+				1_980_000,
+				payload(0xef),
+				H256::zero(),
+				TrainedWith::default()
+			),
+			Error::<Test>::NotActiveTrainer
+		);
+		let before = free(TRAINER);
+		assert_ok!(Jobs::submit_candidate(
+			signed(TRAINER),
+			spec,
+			payload(0xee),
+			1_980_000,
+			payload(0xef),
+			H256::zero(),
+			TrainedWith::default()
+		));
+		let job = NextJobId::<Test>::get() - 1;
+		assert_eq!(escrow_of(TRAINER), fees + fees / 10);
+		assert_eq!(committed(TRAINER), TRAINER_COLLATERAL);
+		let cand = candidate(job);
+		await_draw();
+		attest(job, &[honest(1_980_000); 3]);
+		assert_eq!(finalized(job), (true, false));
+		assert_eq!(base(), cand);
+		assert_eq!(free(TRAINER), before - fees - fees / 10);
+		assert_eq!(escrow_of(TRAINER), 0);
+	});
+}
+
+#[test]
+fn a_candidate_for_a_superseded_base_voids_the_job() {
+	ExtBuilder::default().build_and_execute(|| {
+		let first = post();
+		let second = post();
+		assert_ok!(Jobs::accept_job(signed(TRAINER), second));
+		train(first, 1_980_000);
+		attest(first, &[honest(1_980_000); 3]);
+		assert_eq!(finalized(first), (true, false));
+
+		let poster = free(POSTER);
+		assert_ok!(submit_as(TRAINER, second, 1_970_000));
+		assert!(jobs_events().contains(&Event::JobVoided { job: second }));
+		assert_eq!(free(POSTER), poster + BUDGET + FEE);
+		assert_eq!((stake(TRAINER), committed(TRAINER)), (WORKER_BOND, 0));
+		// And a new job against the old base is refused.
+		let stale = JobSpec {
+			base: pallet_aiblock_expert_dag::Blocks::<Test>::get(base())
+				.unwrap()
+				.header
+				.parent
+				.unwrap(),
+			..job_spec()
+		};
+		assert_noop!(Jobs::post_job(signed(POSTER), stale, BUDGET), Error::<Test>::BaseNotCurrent);
+	});
+}
+
+#[test]
+fn of_two_candidates_evaluated_together_only_the_first_verdict_adopts() {
+	ExtBuilder::default().build_and_execute(|| {
+		let first = post();
+		let second = post_spec(JobSpec { min_vram_gib: 0, ..job_spec() }, BUDGET);
+		assert_ok!(Jobs::accept_job(signed(TRAINER), first));
+		assert_ok!(Jobs::accept_job(signed(OTHER_TRAINER), second));
+		assert_ok!(submit_as(TRAINER, first, 1_980_000));
+		assert_ok!(submit_as(OTHER_TRAINER, second, 1_970_000));
+		await_draw();
+		let poster = free(POSTER);
+		attest(first, &[honest(1_980_000); 3]);
+		attest(second, &[honest(1_970_000); 3]);
+		assert_eq!(finalized(first), (true, false));
+		assert_eq!(finalized(second), (false, false), "its parent is no longer current");
+		assert_eq!(free(POSTER), poster + REWARD, "the second reward is refunded");
+		assert_eq!(free(OTHER_TRAINER), WORKER_FUNDS - WORKER_BOND);
+	});
+}
+
+#[test]
+fn the_agenda_spills_into_later_blocks_and_is_bounded() {
+	ExtBuilder::default().build_and_execute(|| {
+		// Two entries per block: the third job posted in a block is due one block later.
+		let jobs: Vec<JobId> = (0..3).map(|_| post()).collect();
+		let due: Vec<u64> = jobs.iter().map(|j| JobsStorage::<Test>::get(j).unwrap().due).collect();
+		assert_eq!(due, vec![11, 11, 12]);
+		for _ in 3..8 {
+			post();
+		}
+		assert_noop!(
+			Jobs::post_job(signed(POSTER), job_spec(), BUDGET),
+			Error::<Test>::TooManyJobs
+		);
+		advance(windows().accept as u64 + 5);
+		assert_eq!(LiveJobs::<Test>::get(), 0);
+		assert_eq!((free(POSTER), escrow_of(POSTER)), (POSTER_FUNDS, 0));
+	});
+}
+
+#[test]
+fn on_idle_stops_at_its_weight_and_resumes() {
+	ExtBuilder::default().build_and_execute(|| {
+		for _ in 0..4 {
+			post();
+		}
+		System::set_block_number(30);
+		let step = crate::Pallet::<Test>::agenda_step_weight(0);
+		let visit = frame_support::weights::constants::ParityDbWeight::get().reads_writes(1, 1);
+		// Room for the cursor, a few empty blocks and exactly one job.
+		let budget = visit.saturating_mul(13).saturating_add(step);
+		let used = crate::Pallet::<Test>::work_agenda(30, budget);
+		assert!(used.all_lte(budget));
+		assert_eq!(LiveJobs::<Test>::get(), 3, "one job expired");
+		assert_eq!(crate::Pallet::<Test>::work_agenda(30, Weight::zero()), Weight::zero());
+		crate::Pallet::<Test>::work_agenda(30, Weight::MAX);
+		assert_eq!(LiveJobs::<Test>::get(), 0);
+		assert_eq!(crate::AgendaCursor::<Test>::get(), 31);
+	});
+}
+
+#[test]
+fn reputation_promotes_a_trainer_after_three_adoptions() {
+	ExtBuilder::default().build_and_execute(|| {
+		for round in 0..3u32 {
+			let job = post();
+			train(job, 1_980_000 - round * 20_000);
+			let score = 1_980_000 - round * 20_000;
+			attest(job, &[honest(score); 3]);
+			assert_eq!(finalized(job), (true, false));
+		}
+		assert_eq!(Workers::trust_level(&TRAINER), Some(TrustLevel::Trusted));
+	});
+}
+
+/// Random sequences of calls and blocks: after every step every invariant holds (escrow held
+/// equals open escrows, collateral committed, agenda consistent) and no unit is created or
+/// destroyed.
+#[test]
+fn random_job_sequences_conserve_funds() {
+	let mut verdicts = 0;
+	for seed in 1..=12u64 {
+		ExtBuilder::default().build_and_execute(|| {
+			let issuance = Balances::total_issuance();
+			let mut state = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+			let mut next = |bound: u64| {
+				state ^= state << 13;
+				state ^= state >> 7;
+				state ^= state << 17;
+				state % bound
+			};
+			for _ in 0..150 {
+				let live: Vec<JobId> = JobsStorage::<Test>::iter_keys().collect();
+				let pick = |r: u64| live.get(r as usize % live.len().max(1)).copied().unwrap_or(0);
+				match next(9) {
+					0 | 1 => {
+						let spec = JobSpec {
+							base: base(),
+							min_vram_gib: next(2) as u32 * 16,
+							..job_spec()
+						};
+						let _ = Jobs::post_job(signed(POSTER), spec, BUDGET + next(500) as u128);
+					},
+					2 => {
+						let _ = Jobs::cancel_job(signed(POSTER), pick(next(8)));
+					},
+					3 => {
+						let who = [TRAINER, OTHER_TRAINER][next(2) as usize];
+						let _ = Jobs::accept_job(signed(who), pick(next(8)));
+					},
+					4 => {
+						let who = [TRAINER, OTHER_TRAINER][next(2) as usize];
+						let _ = submit_as(who, pick(next(8)), 1_970_000 + next(40_000) as u32);
+					},
+					5 | 6 => {
+						let job = pick(next(8));
+						let who = EVALUATORS[next(5) as usize];
+						// Each evaluator's attestation for a job is fixed, so reveals can match.
+						let score = 1_970_000 + ((job + who) % 3) as u32 * 15_000;
+						let ok = (job * 3 + who) % 5 != 0;
+						if next(2) == 0 {
+							let _ = commit(job, who, score, ok);
+						} else {
+							let _ = reveal(job, who, score, ok);
+						}
+					},
+					_ => advance(1 + next(4)),
+				}
+				Jobs::do_try_state().expect("Jobs invariants");
+				Stake::do_try_state().expect("Stake invariants");
+				assert_eq!(Balances::total_issuance(), issuance);
+			}
+			advance(200);
+			assert_eq!(LiveJobs::<Test>::get(), 0, "every job ends");
+			assert_eq!(escrow_of(POSTER), 0);
+			assert_eq!(Assigned::<Test>::iter().count(), 0);
+			verdicts +=
+				jobs_events().iter().filter(|e| matches!(e, Event::JobFinalized { .. })).count();
+		});
+	}
+	assert!(verdicts >= 12, "the sequences reach verdicts, not only refusals ({verdicts})");
+}
