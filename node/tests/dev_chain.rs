@@ -102,6 +102,14 @@ fn dev_chain_authors_finalizes_and_serves_rpc() {
 		"ExpertDag",
 		"register_model",
 		"import_model",
+		"Jobs",
+		"post_job",
+		"cancel_job",
+		"accept_job",
+		"submit_result",
+		"submit_candidate",
+		"commit_attestation",
+		"reveal_attestation",
 	] {
 		let needle = name.as_bytes();
 		assert!(

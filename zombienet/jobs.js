@@ -1,0 +1,142 @@
+// Zombienet js-script step: a training job from end to end through the Jobs pallet, signed with
+// @polkadot/api as clients and workers would from Polkadot.js. Eve posts a job and cancels it
+// (full refund), posts another on layer0.expert1; Ferdie (trainer) accepts and submits a
+// candidate; the chain draws three evaluators (the validators' stash accounts), which commit
+// (the commitment hashed here in JS must match the chain's) and reveal; the candidate is adopted:
+// ExpertDag.Current points at it on another validator, and Ferdie is paid the reward to the unit.
+// Returns 1 on success; throws on any error.
+
+const { Keyring } = require("@polkadot/keyring");
+const { cryptoWaitReady, blake2AsU8a } = require("@polkadot/util-crypto");
+const { connect, submit } = require("./chain.js");
+
+const UNIT = 1_000_000_000_000n;
+const BOND = 100n * UNIT; // MIN_WORKER_BOND
+const EVALUATOR_FEE = UNIT;
+const BUDGET = 50n * UNIT;
+const SLOT = { Expert: { layer: 0, expert: 1 } };
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function register(api, who, roles, vramGib) {
+  await submit(api, api.tx.stake.bond(BOND), who);
+  const capabilities = {
+    gpuModel: vramGib > 0 ? "NVIDIA H100" : "",
+    spec: { vramGib, gpuCount: vramGib > 0 ? 1 : 0, cpuCores: 2 },
+  };
+  await submit(api, api.tx.workers.registerWorker(capabilities, roles, "http://127.0.0.1:9000"), who);
+}
+
+function payload(seed) {
+  const digest = new Uint8Array(32).fill(seed);
+  return { cid: Uint8Array.from([0x01, 0x55, 0x12, 32, ...digest]), hash: digest, size: 4096 };
+}
+
+async function freeOf(api, who, at) {
+  const query = at ? await api.at(at) : api;
+  return (await query.query.system.account(who)).data.free.toBigInt();
+}
+
+async function run(nodeName, networkInfo) {
+  await cryptoWaitReady();
+  const names = Object.keys(networkInfo.nodesByName);
+  const api = await connect(networkInfo.nodesByName[nodeName].wsUri);
+  const observerName = names.find((n) => n !== nodeName) || nodeName;
+  const observer = await connect(networkInfo.nodesByName[observerName].wsUri);
+  try {
+    for (const call of ["postJob", "cancelJob", "acceptJob", "submitResult", "submitCandidate",
+      "commitAttestation", "revealAttestation"]) {
+      if (!api.tx.jobs[call]) throw new Error(`api.tx.jobs.${call} is missing`);
+    }
+    const keyring = new Keyring({ type: "sr25519", ss58Format: 42 });
+    const [eve, ferdie] = [keyring.addFromUri("//Eve"), keyring.addFromUri("//Ferdie")];
+    const evaluators = ["//Alice//stash", "//Bob//stash", "//Charlie//stash"].map((u) =>
+      keyring.addFromUri(u));
+    await register(api, ferdie, { trainer: true, evaluator: false, auditor: false }, 80);
+    await Promise.all(evaluators.map((e) =>
+      register(api, e, { trainer: false, evaluator: true, auditor: false }, 0)));
+
+    const base = (await api.query.expertDag.current(0, SLOT)).unwrap();
+    const baseScore = (await api.query.expertDag.blocks(base)).unwrap().score.unwrap().toNumber();
+    const spec = {
+      model: 0,
+      kind: SLOT,
+      base,
+      datasets: [payload(0xd0).cid],
+      hyper: { hash: new Uint8Array(32).fill(1), learningRateMicros: 3000, batchSize: 16, seed: 42,
+        checkpointEvery: 50 },
+      steps: 300,
+      trainers: 1,
+      evaluators: 3,
+      minVramGib: 16,
+      windows: { accept: 100, submit: 100, commit: 20, reveal: 20 },
+    };
+    const posted = (events) => {
+      const e = events.find(({ event }) => api.events.jobs.JobPosted.is(event));
+      if (!e) throw new Error("no JobPosted event");
+      return e.event.data;
+    };
+
+    // Posted and cancelled: the whole escrow comes back.
+    const eveBefore = await freeOf(api, eve.address);
+    const first = posted((await submit(api, api.tx.jobs.postJob(spec, BUDGET), eve)).events);
+    const held = first.held.toBigInt();
+    if (held !== BUDGET + BUDGET / 20n) throw new Error(`held ${held}, want budget + 5 %`);
+    const { blockHash: cancelled } = await submit(api, api.tx.jobs.cancelJob(first.job), eve);
+    const eveAfter = await freeOf(api, eve.address, cancelled);
+    if (eveBefore - eveAfter > UNIT / 10n) // only transaction fees
+      throw new Error(`cancel left Eve ${eveBefore - eveAfter} short`);
+
+    // The real job.
+    const job = posted((await submit(api, api.tx.jobs.postJob(spec, BUDGET), eve)).events).job;
+    await submit(api, api.tx.jobs.acceptJob(job), ferdie);
+    const measured = baseScore - 20_000;
+    const { events: submitted } = await submit(
+      api,
+      api.tx.jobs.submitResult(job, payload(0xc1), measured, payload(0xa1), new Uint8Array(32).fill(2), []),
+      ferdie,
+    );
+    const result = submitted.find(({ event }) => api.events.jobs.ResultSubmitted.is(event));
+    const candidate = result.event.data.submission.candidate.toHex();
+
+    let panel = [];
+    for (let i = 0; i < 60 && panel.length < 3; i++) {
+      const record = (await api.query.jobs.jobs(job)).unwrap();
+      if (record.stage.isEvaluating) panel = record.stage.asEvaluating.panel.map((s) => s.evaluator.toString());
+      if (panel.length < 3) await sleep(2000);
+    }
+    if (panel.length !== 3) throw new Error(`panel not drawn: ${panel}`);
+    const signers = panel.map((who) => evaluators.find((e) => e.address === who));
+    if (signers.some((s) => !s)) throw new Error(`unexpected evaluator in ${panel}`);
+
+    const salt = new Uint8Array(32).fill(9);
+    await Promise.all(signers.map((s) => {
+      const preimage = api.createType("(u64, AccountId32, (u32, bool), [u8; 32])",
+        [job, s.address, [measured, true], salt]).toU8a();
+      return submit(api, api.tx.jobs.commitAttestation(job, blake2AsU8a(preimage, 256)), s);
+    }));
+    const ferdieBefore = await freeOf(api, ferdie.address);
+    const reveals = await Promise.all(signers.map((s) =>
+      submit(api, api.tx.jobs.revealAttestation(job, measured, true, salt), s, "finalized")));
+    const finalized = reveals
+      .flatMap((r) => r.events.map((e) => ({ ...e, blockHash: r.blockHash })))
+      .find(({ event }) => api.events.jobs.JobFinalized.is(event));
+    if (!finalized) throw new Error("no JobFinalized event");
+    if (!finalized.event.data.adopted.isTrue) throw new Error(`not adopted: ${finalized.event.data}`);
+
+    const current = (await observer.query.expertDag.current.at(finalized.blockHash, 0, SLOT)).unwrap();
+    if (current.toHex() !== candidate)
+      throw new Error(`${observerName}: Current is ${current.toHex()}, want ${candidate}`);
+    const reward = BUDGET - 3n * EVALUATOR_FEE;
+    const ferdieAfter = await freeOf(observer, ferdie.address, finalized.blockHash);
+    if (ferdieAfter - ferdieBefore !== reward)
+      throw new Error(`Ferdie got ${ferdieAfter - ferdieBefore}, want ${reward}`);
+    console.log(`job ${job}: candidate ${candidate} adopted in ${finalized.blockHash}, Ferdie paid ${reward}`);
+    return 1;
+  } finally {
+    await api.disconnect();
+    await observer.disconnect();
+  }
+}
+
+module.exports = { run };
