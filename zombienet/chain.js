@@ -42,4 +42,14 @@ function submit(api, tx, signer, until = "inBlock") {
   });
 }
 
-module.exports = { connect, submit };
+/// Connect to `nodeName` and to another node of the network (the observer that checks what
+/// `nodeName`'s submissions did). Resolves to `{ api, observer, observerName }`.
+async function connectWithObserver(nodeName, networkInfo) {
+  const names = Object.keys(networkInfo.nodesByName);
+  const observerName = names.find((n) => n !== nodeName) || nodeName;
+  const api = await connect(networkInfo.nodesByName[nodeName].wsUri);
+  const observer = await connect(networkInfo.nodesByName[observerName].wsUri);
+  return { api, observer, observerName };
+}
+
+module.exports = { connect, connectWithObserver, submit };

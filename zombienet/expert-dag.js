@@ -9,17 +9,14 @@ const path = require("path");
 const { Keyring } = require("@polkadot/keyring");
 const { cryptoWaitReady } = require("@polkadot/util-crypto");
 const { u8aToHex } = require("@polkadot/util");
-const { connect, submit } = require("./chain.js");
+const { connectWithObserver, submit } = require("./chain.js");
 
 async function run(nodeName, networkInfo) {
   await cryptoWaitReady();
   const genesis = JSON.parse(
     fs.readFileSync(path.join(__dirname, "../chain-specs/genesis-model.json"), "utf8"),
   );
-  const names = Object.keys(networkInfo.nodesByName);
-  const api = await connect(networkInfo.nodesByName[nodeName].wsUri);
-  const observerName = names.find((n) => n !== nodeName) || nodeName;
-  const observer = await connect(networkInfo.nodesByName[observerName].wsUri);
+  const { api, observer, observerName } = await connectWithObserver(nodeName, networkInfo);
   try {
     const entries = await api.query.expertDag.current.entries(0);
     if (entries.length !== genesis.blocks.length)

@@ -8,7 +8,7 @@
 
 const { Keyring } = require("@polkadot/keyring");
 const { cryptoWaitReady, blake2AsU8a } = require("@polkadot/util-crypto");
-const { connect, submit } = require("./chain.js");
+const { connectWithObserver, submit } = require("./chain.js");
 
 const UNIT = 1_000_000_000_000n;
 const BOND = 100n * UNIT; // MIN_WORKER_BOND
@@ -39,10 +39,7 @@ async function freeOf(api, who, at) {
 
 async function run(nodeName, networkInfo) {
   await cryptoWaitReady();
-  const names = Object.keys(networkInfo.nodesByName);
-  const api = await connect(networkInfo.nodesByName[nodeName].wsUri);
-  const observerName = names.find((n) => n !== nodeName) || nodeName;
-  const observer = await connect(networkInfo.nodesByName[observerName].wsUri);
+  const { api, observer, observerName } = await connectWithObserver(nodeName, networkInfo);
   try {
     for (const call of ["postJob", "cancelJob", "acceptJob", "submitResult", "submitCandidate",
       "commitAttestation", "revealAttestation"]) {

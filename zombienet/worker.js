@@ -6,17 +6,14 @@
 
 const { Keyring } = require("@polkadot/keyring");
 const { cryptoWaitReady } = require("@polkadot/util-crypto");
-const { connect, submit } = require("./chain.js");
+const { connectWithObserver, submit } = require("./chain.js");
 
 const UNIT = 1_000_000_000_000n;
 const BOND = 100n * UNIT; // MIN_WORKER_BOND in the runtime
 
 async function run(nodeName, networkInfo) {
   await cryptoWaitReady();
-  const names = Object.keys(networkInfo.nodesByName);
-  const api = await connect(networkInfo.nodesByName[nodeName].wsUri);
-  const observerName = names.find((n) => n !== nodeName) || nodeName;
-  const observer = await connect(networkInfo.nodesByName[observerName].wsUri);
+  const { api, observer, observerName } = await connectWithObserver(nodeName, networkInfo);
   try {
     const dave = new Keyring({ type: "sr25519", ss58Format: 42 }).addFromUri("//Dave");
     const capabilities = {

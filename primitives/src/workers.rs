@@ -55,6 +55,15 @@ impl Roles {
 	/// All roles; the order matches [`Role`].
 	pub const ALL: [Role; 3] = [Role::Trainer, Role::Evaluator, Role::Auditor];
 
+	/// Just `role`.
+	pub fn only(role: Role) -> Roles {
+		Roles {
+			trainer: role == Role::Trainer,
+			evaluator: role == Role::Evaluator,
+			auditor: role == Role::Auditor,
+		}
+	}
+
 	/// Whether `role` is among these.
 	pub fn has(&self, role: Role) -> bool {
 		match role {

@@ -754,15 +754,6 @@ impl<T: Config> Job<T> {
 			protocol_fee: self.protocol_fee,
 		}
 	}
-
-	/// The trainer, once somebody took the job on.
-	pub fn trainer(&self) -> Option<&T::AccountId> {
-		match &self.stage {
-			Stage::Open { .. } => None,
-			Stage::Training { trainer, .. } => Some(trainer),
-			Stage::Evaluating(e) => Some(&e.trainer),
-		}
-	}
 }
 
 impl<T: Config> Pallet<T> {

@@ -229,11 +229,6 @@ pub fn job_spec() -> JobSpec {
 /// Bond `WORKER_BOND` for `who` and register it with `role`, `vram_gib` of GPU memory.
 pub fn register(who: AccountId, role: Role, vram_gib: u32) {
 	Stake::bond(RuntimeOrigin::signed(who), WORKER_BOND).unwrap();
-	let roles = Roles {
-		trainer: role == Role::Trainer,
-		evaluator: role == Role::Evaluator,
-		auditor: role == Role::Auditor,
-	};
 	Workers::register_worker(
 		RuntimeOrigin::signed(who),
 		pallet_aiblock_workers::WorkerCapabilities {
@@ -242,7 +237,7 @@ pub fn register(who: AccountId, role: Role, vram_gib: u32) {
 				.unwrap(),
 			spec: ComputeSpec { vram_gib, gpu_count: (vram_gib > 0) as u32, cpu_cores: 16 },
 		},
-		roles,
+		Roles::only(role),
 		b"https://w.example".to_vec().try_into().unwrap(),
 	)
 	.unwrap();

@@ -133,21 +133,16 @@ impl pallet_aiblock_workers::BenchmarkHelper<AccountId> for BondForBenchmarks {
 #[cfg(feature = "runtime-benchmarks")]
 impl pallet_aiblock_jobs::BenchmarkHelper<AccountId> for BondForBenchmarks {
 	fn make_worker(who: &AccountId, role: aiblock_primitives::workers::Role) {
-		use aiblock_primitives::workers::{ComputeSpec, Role, Roles};
+		use aiblock_primitives::workers::{ComputeSpec, Roles};
 		use pallet_aiblock_workers::BenchmarkHelper as _;
 		Self::bond(who);
-		let roles = Roles {
-			trainer: role == Role::Trainer,
-			evaluator: role == Role::Evaluator,
-			auditor: role == Role::Auditor,
-		};
 		let registered = Workers::register_worker(
 			crate::RuntimeOrigin::signed(who.clone()),
 			pallet_aiblock_workers::WorkerCapabilities {
 				gpu_model: b"NVIDIA H100".to_vec().try_into().unwrap_or_default(),
 				spec: ComputeSpec { vram_gib: 80, gpu_count: 1, cpu_cores: 16 },
 			},
-			roles,
+			Roles::only(role),
 			b"https://worker.example".to_vec().try_into().unwrap_or_default(),
 		);
 		debug_assert!(registered.is_ok(), "benchmark worker could not register");
