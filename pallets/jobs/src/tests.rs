@@ -393,17 +393,17 @@ fn accept_job_refusals_and_quota() {
 #[test]
 fn accepting_needs_uncommitted_stake() {
 	ExtBuilder::default().build_and_execute(|| {
-		assert_ok!(Stake::unbond(signed(TRAINER), WORKER_BOND - 600));
-		assert_ok!(Stake::bond(signed(TRAINER), 10));
-		// 610 active: enough to stay registered (500), enough for three collaterals only.
-		let jobs: Vec<JobId> = (0..4).map(|_| post()).collect();
-		for job in &jobs[..3] {
-			assert_ok!(Jobs::accept_job(signed(TRAINER), *job));
-		}
+		// 510 active: still registered (500), but collateral for two jobs only.
+		assert_ok!(Stake::unbond(signed(TRAINER), WORKER_BOND - 510));
+		let jobs: Vec<JobId> = (0..3).map(|_| post()).collect();
+		assert_ok!(Jobs::accept_job(signed(TRAINER), jobs[0]));
+		assert_ok!(Jobs::accept_job(signed(TRAINER), jobs[1]));
 		assert_noop!(
-			Jobs::accept_job(signed(TRAINER), jobs[3]),
-			pallet_aiblock_workers::Error::<Test>::QuotaExhausted
+			Jobs::accept_job(signed(TRAINER), jobs[2]),
+			pallet_aiblock_stake::Error::<Test>::InsufficientUncommittedStake
 		);
+		assert_eq!(Workers::remaining_quota(&TRAINER), 1, "a refused accept costs no quota");
+		assert_eq!(committed(TRAINER), 2 * TRAINER_COLLATERAL);
 	});
 }
 
@@ -657,6 +657,7 @@ fn a_candidate_for_a_superseded_base_voids_the_job() {
 	ExtBuilder::default().build_and_execute(|| {
 		let first = post();
 		let second = post();
+		let third = post();
 		assert_ok!(Jobs::accept_job(signed(TRAINER), second));
 		train(first, 1_980_000);
 		attest(first, &[honest(1_980_000); 3]);
@@ -665,6 +666,7 @@ fn a_candidate_for_a_superseded_base_voids_the_job() {
 		let poster = free(POSTER);
 		assert_ok!(submit_as(TRAINER, second, 1_970_000));
 		assert!(jobs_events().contains(&Event::JobVoided { job: second }));
+		assert_noop!(Jobs::accept_job(signed(TRAINER), third), Error::<Test>::BaseNotCurrent);
 		assert_eq!(free(POSTER), poster + BUDGET + FEE);
 		assert_eq!((stake(TRAINER), committed(TRAINER)), (WORKER_BOND, 0));
 		// And a new job against the old base is refused.
