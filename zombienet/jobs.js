@@ -8,6 +8,7 @@
 
 const { Keyring } = require("@polkadot/keyring");
 const { cryptoWaitReady, blake2AsU8a } = require("@polkadot/util-crypto");
+const { u8aToHex } = require("@polkadot/util");
 const { connectWithObserver, submit } = require("./chain.js");
 
 const UNIT = 1_000_000_000_000n;
@@ -27,9 +28,11 @@ async function register(api, who, roles, vramGib) {
   await submit(api, api.tx.workers.registerWorker(capabilities, roles, "http://127.0.0.1:9000"), who);
 }
 
+// A raw-leaf CIDv1 (sha2-256) of `seed` repeated. Variable-length bytes go in as hex: a
+// Uint8Array would be read as already SCALE-encoded.
 function payload(seed) {
   const digest = new Uint8Array(32).fill(seed);
-  return { cid: Uint8Array.from([0x01, 0x55, 0x12, 32, ...digest]), hash: digest, size: 4096 };
+  return { cid: u8aToHex(Uint8Array.from([0x01, 0x55, 0x12, 32, ...digest])), hash: digest, size: 4096 };
 }
 
 async function freeOf(api, who, at) {
@@ -115,8 +118,9 @@ async function run(nodeName, networkInfo) {
     const ferdieBefore = await freeOf(api, ferdie.address);
     const reveals = await Promise.all(signers.map((s) =>
       submit(api, api.tx.jobs.revealAttestation(job, measured, true, salt), s, "finalized")));
+    // Codec structs keep their fields behind getters: pair records with blocks, do not spread.
     const finalized = reveals
-      .flatMap((r) => r.events.map((e) => ({ ...e, blockHash: r.blockHash })))
+      .flatMap((r) => r.events.map((record) => ({ event: record.event, blockHash: r.blockHash })))
       .find(({ event }) => api.events.jobs.JobFinalized.is(event));
     if (!finalized) throw new Error("no JobFinalized event");
     if (!finalized.event.data.adopted.isTrue) throw new Error(`not adopted: ${finalized.event.data}`);
