@@ -1,0 +1,128 @@
+//! The stored shapes of a job: its stage, the evaluation panel and the assignments of workers.
+
+use super::*;
+
+/// One evaluator's place on a panel.
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, Clone, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen,
+)]
+pub struct Seat<AccountId> {
+	pub evaluator: AccountId,
+	/// Hash of the attestation to come (see `attestation_commitment`).
+	pub commitment: Option<H256>,
+	/// The revealed attestation.
+	pub attestation: Option<Attestation>,
+}
+
+/// A submitted candidate under evaluation.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	CloneNoBound,
+	PartialEqNoBound,
+	EqNoBound,
+	DebugNoBound,
+	TypeInfo,
+	MaxEncodedLen,
+)]
+#[scale_info(skip_type_params(T))]
+pub struct Evaluation<T: Config> {
+	pub trainer: T::AccountId,
+	pub submission: Submission,
+	pub submitted_at: BlockNumberFor<T>,
+	/// Drawn so far; the panel is complete when it has as many seats as the job asks.
+	pub panel: BoundedVec<Seat<T::AccountId>, T::MaxEvaluators>,
+	/// Seed of the last draw; evaluators derive the segments they replay from it.
+	pub seed: [u8; 32],
+	/// While the panel is incomplete: when drawing gives up. Then: when commits close.
+	pub commit_deadline: BlockNumberFor<T>,
+	/// When reveals close (set when the panel is complete).
+	pub reveal_deadline: BlockNumberFor<T>,
+}
+
+/// Where a job stands.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	CloneNoBound,
+	PartialEqNoBound,
+	EqNoBound,
+	DebugNoBound,
+	TypeInfo,
+	MaxEncodedLen,
+)]
+#[scale_info(skip_type_params(T))]
+pub enum Stage<T: Config> {
+	/// Waiting for a trainer until `deadline`.
+	Open { deadline: BlockNumberFor<T> },
+	/// Accepted by `trainer`, who must submit by `deadline`.
+	Training { trainer: T::AccountId, deadline: BlockNumberFor<T> },
+	/// A candidate is being evaluated.
+	Evaluating(Evaluation<T>),
+}
+
+/// A posted job (or an open submission) and its escrow.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	CloneNoBound,
+	PartialEqNoBound,
+	EqNoBound,
+	DebugNoBound,
+	TypeInfo,
+	MaxEncodedLen,
+)]
+#[scale_info(skip_type_params(T))]
+pub struct Job<T: Config> {
+	/// Who pays, and gets back what is not paid out.
+	pub poster: T::AccountId,
+	pub spec: JobSpec,
+	/// The base block's score and the model's delta when the job was posted.
+	pub base_score: Score,
+	pub delta: Score,
+	/// The trainer's reward on adoption (zero for an open submission).
+	pub reward: BalanceOf<T>,
+	/// Paid to each honest evaluator.
+	pub evaluator_fee: BalanceOf<T>,
+	/// To the treasury.
+	pub protocol_fee: BalanceOf<T>,
+	pub stage: Stage<T>,
+	/// The block of this job's agenda entry.
+	pub due: BlockNumberFor<T>,
+}
+
+/// The work and collateral one account has committed to open jobs.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Default,
+	TypeInfo,
+	MaxEncodedLen,
+)]
+pub struct Assignment<Balance> {
+	/// Open jobs the account trains or evaluates.
+	pub jobs: u32,
+	/// Stake committed to them.
+	pub collateral: Balance,
+}
+
+impl<T: Config> Job<T> {
+	/// What is held for this job, by purpose.
+	pub fn escrow(&self) -> aiblock_primitives::jobs::Escrow<BalanceOf<T>> {
+		aiblock_primitives::jobs::Escrow {
+			reward: self.reward,
+			evaluator_fee: self.evaluator_fee,
+			evaluators: self.spec.evaluators,
+			protocol_fee: self.protocol_fee,
+		}
+	}
+}
