@@ -395,22 +395,18 @@ pub mod pallet {
 		) -> DispatchResult {
 			let poster = ensure_signed(origin)?;
 			let (base_score, delta) = Self::check_spec(&spec)?;
-			let evaluator_fee = T::EvaluatorFee::get();
-			let fees = evaluator_fee.saturating_mul(spec.evaluators.into());
+			let fees = Self::evaluation_fees(&spec);
 			let reward = budget.saturating_sub(fees);
 			ensure!(budget >= fees && reward >= T::MinReward::get(), Error::<T>::RewardTooLow);
 			let deadline = Self::after(spec.windows.accept);
-			let job = Job::<T> {
-				poster: poster.clone(),
-				spec: spec.clone(),
-				base_score,
-				delta,
+			let job = Self::new_job(
+				poster.clone(),
+				spec.clone(),
+				(base_score, delta),
 				reward,
-				evaluator_fee,
-				protocol_fee: T::ProtocolFee::get() * budget,
-				stage: Stage::Open { deadline },
-				due: deadline,
-			};
+				Stage::Open { deadline },
+				deadline,
+			);
 			let held = job.escrow().total();
 			let id = Self::open(job)?;
 			Self::deposit_event(Event::JobPosted { job: id, poster, spec, reward, held });
@@ -442,11 +438,7 @@ pub mod pallet {
 				return Err(Error::<T>::NotOpen.into());
 			};
 			ensure!(Self::now() <= deadline, Error::<T>::AcceptWindowOver);
-			ensure!(
-				T::Gate::current(record.spec.model, record.spec.kind).map(|(id, _)| id)
-					== Some(record.spec.base),
-				Error::<T>::BaseNotCurrent
-			);
+			ensure!(Self::base_is_current(&record.spec), Error::<T>::BaseNotCurrent);
 			Self::check_trainer(&trainer, record.spec.min_vram_gib)?;
 			T::Registry::use_quota(&trainer)?;
 			Self::assign(&trainer, T::TrainerCollateral::get())?;
@@ -480,9 +472,7 @@ pub mod pallet {
 			};
 			ensure!(trainer == who, Error::<T>::NotTrainer);
 			ensure!(Self::now() <= deadline, Error::<T>::SubmitWindowOver);
-			if T::Gate::current(record.spec.model, record.spec.kind).map(|(id, _)| id)
-				!= Some(record.spec.base)
-			{
+			if !Self::base_is_current(&record.spec) {
 				// Trained on a block that is no longer current: nobody's fault, nothing to judge.
 				Self::unschedule(job, record.due);
 				Self::unassign(&trainer, T::TrainerCollateral::get());
@@ -536,20 +526,15 @@ pub mod pallet {
 				checkpoint_root,
 				&trained_with,
 			)?;
-			let evaluator_fee = T::EvaluatorFee::get();
-			let fees = evaluator_fee.saturating_mul(spec.evaluators.into());
-			let due = Self::after(1);
-			let job = Job::<T> {
-				poster: trainer.clone(),
-				stage: Self::evaluating(trainer.clone(), submission.clone(), &spec),
+			let stage = Self::evaluating(trainer.clone(), submission.clone(), &spec);
+			let job = Self::new_job(
+				trainer.clone(),
 				spec,
-				base_score,
-				delta,
-				reward: Zero::zero(),
-				evaluator_fee,
-				protocol_fee: T::ProtocolFee::get() * fees,
-				due,
-			};
+				(base_score, delta),
+				Zero::zero(),
+				stage,
+				Self::after(1),
+			);
 			let id = Self::open(job)?;
 			Self::deposit_event(Event::ResultSubmitted { job: id, trainer, submission });
 			Ok(())
@@ -671,6 +656,39 @@ impl<T: Config> Pallet<T> {
 		let delta = T::Gate::delta(spec.model).ok_or(Error::<T>::UnknownSlot)?;
 		// A base without a score (never evaluated) can only be improved from "infinitely bad".
 		Ok((score.unwrap_or(Score::MAX), delta))
+	}
+
+	/// Whether the job's base is still its slot's current block.
+	fn base_is_current(spec: &JobSpec) -> bool {
+		T::Gate::current(spec.model, spec.kind).map(|(id, _)| id) == Some(spec.base)
+	}
+
+	/// What the evaluators of `spec` are paid in all.
+	fn evaluation_fees(spec: &JobSpec) -> BalanceOf<T> {
+		T::EvaluatorFee::get().saturating_mul(spec.evaluators.into())
+	}
+
+	/// A job paying `reward` to its trainer, the evaluation fees, and the protocol fee on both.
+	fn new_job(
+		poster: T::AccountId,
+		spec: JobSpec,
+		(base_score, delta): (Score, Score),
+		reward: BalanceOf<T>,
+		stage: Stage<T>,
+		due: BlockNumberFor<T>,
+	) -> Job<T> {
+		let budget = reward.saturating_add(Self::evaluation_fees(&spec));
+		Job {
+			poster,
+			spec,
+			base_score,
+			delta,
+			reward,
+			evaluator_fee: T::EvaluatorFee::get(),
+			protocol_fee: T::ProtocolFee::get() * budget,
+			stage,
+			due,
+		}
 	}
 
 	fn check_trainer(who: &T::AccountId, min_vram_gib: u32) -> DispatchResult {
