@@ -222,6 +222,8 @@ pub enum StoreError {
 		cid: Cid,
 		actual: Cid,
 	},
+	/// A remote store (an IPFS daemon) could not be reached or refused the request.
+	Remote(String),
 }
 
 impl std::fmt::Display for StoreError {
@@ -232,6 +234,7 @@ impl std::fmt::Display for StoreError {
 			StoreError::Corrupt { cid, actual } => {
 				write!(f, "the bytes stored as {cid} have CID {actual}")
 			},
+			StoreError::Remote(why) => f.write_str(why),
 		}
 	}
 }

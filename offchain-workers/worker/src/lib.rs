@@ -1,0 +1,12 @@
+//! The AI-Block worker: the process GPU and CPU owners run to train, verify and serve the
+//! network's Mixture-of-Experts model.
+//!
+//! Modules are named after what they do: [`chain`] (the subxt client), [`ipfs`] (the content
+//! store over an IPFS daemon; the compute core's embedded `LocalStore` is the default on one
+//! machine).
+
+pub mod chain;
+pub mod error;
+pub mod ipfs;
+
+pub use error::WorkerError;
