@@ -8,5 +8,8 @@
 pub mod chain;
 pub mod error;
 pub mod ipfs;
+pub mod store;
+pub mod train;
+pub mod verify;
 
 pub use error::WorkerError;

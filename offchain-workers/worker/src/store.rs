@@ -1,0 +1,193 @@
+//! Where block files, manifests and datasets live, and the checked reads the worker makes.
+//!
+//! The embedded [`LocalStore`] (a folder) is the default on one machine; `--ipfs URL` uses an
+//! IPFS daemon ([`IpfsStore`]). Either way a CID only says which bytes were meant: weights are
+//! used only after their tensor hash equals the on-chain hash, manifests after their BLAKE3
+//! hash does.
+
+use crate::{ipfs::IpfsStore, WorkerError};
+use aiblock_compute::{
+	model::{BlockId, ModelSpec, Weights},
+	safetensors::SafeTensors,
+	store::{Cid, ContentStore, LocalStore, StoreError},
+	tensor::{hash_tensors, hex, Digest},
+};
+
+/// The store this worker reads from and writes to.
+pub enum Store {
+	Local(LocalStore),
+	Ipfs(IpfsStore),
+}
+
+impl Store {
+	pub fn describe(&self) -> String {
+		match self {
+			Store::Local(_) => "embedded local store".into(),
+			Store::Ipfs(_) => "IPFS daemon".into(),
+		}
+	}
+}
+
+impl ContentStore for Store {
+	fn put(&self, bytes: &[u8]) -> Result<Cid, StoreError> {
+		match self {
+			Store::Local(s) => s.put(bytes),
+			Store::Ipfs(s) => s.put(bytes),
+		}
+	}
+
+	fn get(&self, cid: &Cid) -> Result<Vec<u8>, StoreError> {
+		match self {
+			Store::Local(s) => s.get(cid),
+			Store::Ipfs(s) => s.get(cid),
+		}
+	}
+
+	fn has(&self, cid: &Cid) -> Result<bool, StoreError> {
+		match self {
+			Store::Local(s) => s.has(cid),
+			Store::Ipfs(s) => s.has(cid),
+		}
+	}
+}
+
+/// A file as the chain describes it: binary CID, content hash, size.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Pointer {
+	pub cid: Vec<u8>,
+	pub hash: Digest,
+	pub size: u64,
+}
+
+impl Pointer {
+	pub fn cid(&self, what: &str) -> Result<Cid, WorkerError> {
+		Cid::from_bytes(&self.cid)
+			.map_err(|e| WorkerError::Compute(format!("{what}: the chain's CID is unusable: {e}")))
+	}
+}
+
+/// The BLAKE3 content hash of a non-tensor file (a manifest).
+pub fn file_hash(bytes: &[u8]) -> Digest {
+	*blake3::hash(bytes).as_bytes()
+}
+
+/// Fetch a block file and check its tensors against the chain's hash; returns the file bytes.
+pub fn fetch_block(
+	store: &dyn ContentStore,
+	what: &str,
+	pointer: &Pointer,
+) -> Result<Vec<u8>, WorkerError> {
+	let cid = pointer.cid(what)?;
+	let bytes = store.get(&cid)?;
+	let parsed = SafeTensors::parse(&bytes[..]).map_err(|e| {
+		WorkerError::Compute(format!("{what} ({cid}) is not a valid block file: {e}"))
+	})?;
+	let actual =
+		parsed.content_hash().map_err(|e| WorkerError::Compute(format!("{what} ({cid}): {e}")))?;
+	if actual != pointer.hash {
+		return Err(WorkerError::Tampered {
+			what: what.into(),
+			cid: cid.to_string(),
+			expected: hex(&pointer.hash),
+			actual: hex(&actual),
+		});
+	}
+	Ok(bytes)
+}
+
+/// Fetch a non-tensor file (a manifest) and check its BLAKE3 hash.
+pub fn fetch_file(
+	store: &dyn ContentStore,
+	what: &str,
+	pointer: &Pointer,
+) -> Result<Vec<u8>, WorkerError> {
+	let cid = pointer.cid(what)?;
+	let bytes = store.get(&cid)?;
+	let actual = file_hash(&bytes);
+	if actual != pointer.hash {
+		return Err(WorkerError::Tampered {
+			what: what.into(),
+			cid: cid.to_string(),
+			expected: hex(&pointer.hash),
+			actual: hex(&actual),
+		});
+	}
+	Ok(bytes)
+}
+
+/// Put a block's file and describe it as the chain will.
+pub fn put_block(
+	store: &dyn ContentStore,
+	weights: &Weights,
+	block: BlockId,
+) -> Result<Pointer, WorkerError> {
+	let file = weights.block_file(block);
+	let cid = store.put(&file)?;
+	Ok(Pointer {
+		cid: cid.as_bytes().to_vec(),
+		hash: hash_tensors(&weights.block(block)),
+		size: file.len() as u64,
+	})
+}
+
+/// Put a non-tensor file.
+pub fn put_file(store: &dyn ContentStore, bytes: &[u8]) -> Result<Pointer, WorkerError> {
+	let cid = store.put(bytes)?;
+	Ok(Pointer { cid: cid.as_bytes().to_vec(), hash: file_hash(bytes), size: bytes.len() as u64 })
+}
+
+/// A model version as the chain has it at some block: its shape, its validation set and the
+/// current block of every slot.
+#[derive(Clone, Debug)]
+pub struct ModelAt {
+	pub spec: ModelSpec,
+	pub validation: Vec<u8>,
+	pub blocks: Vec<(BlockId, Pointer)>,
+}
+
+impl ModelAt {
+	/// The weights: every block fetched, checked against its on-chain hash, and loaded.
+	pub fn weights(&self, store: &dyn ContentStore) -> Result<Weights, WorkerError> {
+		let mut weights =
+			Weights::genesis(self.spec, 0).map_err(|e| WorkerError::Compute(e.to_string()))?;
+		for block in self.spec.blocks() {
+			let pointer =
+				self.blocks.iter().find(|(b, _)| *b == block).map(|(_, p)| p).ok_or_else(|| {
+					WorkerError::Node(format!("the chain has no current {block} block"))
+				})?;
+			let bytes = fetch_block(store, &block.name(), pointer)?;
+			let file =
+				SafeTensors::parse(&bytes[..]).map_err(|e| WorkerError::Compute(e.to_string()))?;
+			weights
+				.load_block_file(block, &file)
+				.map_err(|e| WorkerError::Compute(format!("{block}: {e}")))?;
+		}
+		Ok(weights)
+	}
+
+	/// The validation dataset's bytes (checked against its CID by the store).
+	pub fn validation(
+		&self,
+		store: &dyn ContentStore,
+	) -> Result<aiblock_compute::data::Dataset, WorkerError> {
+		let cid = Cid::from_bytes(&self.validation)
+			.map_err(|e| WorkerError::Compute(format!("validation dataset CID: {e}")))?;
+		Ok(aiblock_compute::data::Dataset { bytes: store.get(&cid)? })
+	}
+}
+
+/// The datasets of a job, concatenated in the order the job lists them.
+pub fn datasets(
+	store: &dyn ContentStore,
+	cids: &[Vec<u8>],
+) -> Result<(aiblock_compute::data::Dataset, Vec<String>), WorkerError> {
+	let mut bytes = Vec::new();
+	let mut names = Vec::new();
+	for raw in cids {
+		let cid =
+			Cid::from_bytes(raw).map_err(|e| WorkerError::Compute(format!("dataset CID: {e}")))?;
+		bytes.extend_from_slice(&store.get(&cid)?);
+		names.push(cid.to_string());
+	}
+	Ok((aiblock_compute::data::Dataset { bytes }, names))
+}

@@ -1,0 +1,83 @@
+//! The trainer's side of a job: train the slot's block on the job's data from the chain's
+//! current weights, then publish the candidate and its manifest.
+
+use crate::{
+	store::{datasets, put_block, put_file, ModelAt, Pointer},
+	WorkerError,
+};
+use aiblock_compute::{
+	backend::Backend,
+	genesis::score_of,
+	model::BlockId,
+	store::ContentStore,
+	tensor::Digest,
+	train::{evaluate, Checkpoint, Manifest, TrainConfig, TrainState},
+};
+
+/// Tokens per evaluation batch (any value gives the same loss; this one bounds memory).
+pub const EVAL_BATCH: usize = 4096;
+
+/// What a job asks to be trained, in compute-core terms.
+#[derive(Clone, Debug)]
+pub struct TrainOrder {
+	pub block: BlockId,
+	/// Binary CIDs of the training data, concatenated in this order.
+	pub datasets: Vec<Vec<u8>>,
+	pub config: TrainConfig,
+	pub steps: u64,
+}
+
+/// The hash a job's `hyper.hash` must have for `config`: BLAKE3 of the canonical JSON of the
+/// full hyper-parameter set, so poster, trainer and evaluators agree on every AdamW constant,
+/// not only the ones the chain shows.
+pub fn hyper_hash(config: &TrainConfig) -> Digest {
+	*blake3::hash(config.to_json().to_string().as_bytes()).as_bytes()
+}
+
+/// A published candidate: what `submit_result` carries.
+#[derive(Clone, Debug)]
+pub struct Candidate {
+	pub block: Pointer,
+	pub manifest: Pointer,
+	pub checkpoint_root: Digest,
+	pub claimed: u32,
+	/// Training loss of the last step, for the operator.
+	pub final_loss: f32,
+}
+
+/// Train `order` on `model`, publish the candidate block and the manifest to `store`.
+/// `progress(step, loss)` is called after every step.
+pub fn train(
+	store: &dyn ContentStore,
+	backend: &dyn Backend,
+	model: &ModelAt,
+	order: &TrainOrder,
+	mut progress: impl FnMut(u64, f32),
+) -> Result<Candidate, WorkerError> {
+	let compute = |e: &dyn std::fmt::Display| WorkerError::Compute(e.to_string());
+	let weights = model.weights(store)?;
+	let validation = model.validation(store)?;
+	let (data, dataset_ids) = datasets(store, &order.datasets)?;
+	let mut state = TrainState::new(weights, order.block).map_err(|e| compute(&e))?;
+	let start = Checkpoint { step: 0, state: state.hash(), loss_bits: 0 };
+	let mut final_loss = f32::NAN;
+	let checkpoints = state
+		.run(backend, &data, &order.config, order.steps, |step, loss| {
+			final_loss = loss;
+			progress(step, loss)
+		})
+		.map_err(|e| compute(&e))?;
+	let manifest = Manifest::new(dataset_ids, order.block, order.config, start, checkpoints);
+	let loss =
+		evaluate(backend, &state.weights, &validation, EVAL_BATCH).map_err(|e| compute(&e))?;
+	let block = put_block(store, &state.weights, order.block)?;
+	let manifest_file = manifest.to_json().to_string().into_bytes();
+	let manifest_pointer = put_file(store, &manifest_file)?;
+	Ok(Candidate {
+		block,
+		manifest: manifest_pointer,
+		checkpoint_root: manifest.root,
+		claimed: score_of(loss),
+		final_loss,
+	})
+}
