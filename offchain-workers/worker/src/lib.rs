@@ -8,6 +8,8 @@
 pub mod chain;
 pub mod error;
 pub mod ipfs;
+pub mod run;
+pub mod state;
 pub mod store;
 pub mod train;
 pub mod verify;

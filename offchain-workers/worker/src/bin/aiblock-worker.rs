@@ -1,0 +1,389 @@
+//! `aiblock-worker`: train, verify and get paid on an AI-Block chain.
+
+use aiblock_compute::{backend::Cpu, store::LocalStore};
+use aiblock_worker::{
+	chain::{self, runtime, Chain, Stage},
+	ipfs::IpfsStore,
+	run::{self, Counters, RunConfig},
+	store::Store,
+	WorkerError,
+};
+use clap::{Args, Parser, Subcommand};
+use std::{
+	path::PathBuf,
+	process::ExitCode,
+	sync::{atomic::AtomicBool, Arc},
+	time::Duration,
+};
+
+/// The AI-Block worker: follows a chain, trains experts of its Mixture-of-Experts model,
+/// evaluates other workers' results, and gets paid for both.
+///
+/// Start a dev chain and a worker on one machine:
+///   aiblock-node --dev --tmp &
+///   aiblock-worker init-model                       # genesis weights into the local store
+///   aiblock-worker run --suri //Ferdie --roles trainer --bond 100
+///
+/// Keys: --suri takes a secret URI (`//Alice` on dev chains, a mnemonic, a 0x seed);
+/// --key FILE reads one from the file's first line. Never put a real key on the command line.
+#[derive(Parser)]
+#[command(name = "aiblock-worker", version, verbatim_doc_comment)]
+struct Cli {
+	#[command(subcommand)]
+	command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+	/// Follow the chain and work: accept and train jobs, attest results when drawn.
+	Run(RunArgs),
+	/// Put the development genesis model (every block and the validation set) into the store
+	/// and print their CIDs, as the dev and local chain specs reference them.
+	InitModel(StoreArgs),
+	/// Post a training job (a client convenience): upload a dataset, escrow the budget.
+	PostJob(PostJobArgs),
+	/// What this account is doing on chain: stake, registration, jobs, balance.
+	Status(ChainArgs),
+}
+
+#[derive(Args, Clone)]
+struct StoreArgs {
+	/// IPFS daemon RPC API (kubo or js-ipfs), e.g. http://127.0.0.1:5001. Without it the
+	/// embedded local store in --data-dir/store is used (one machine, no daemon).
+	#[arg(long)]
+	ipfs: Option<String>,
+	/// Where the worker keeps its state file (and, by default, the embedded store).
+	#[arg(long, default_value = "./aiblock-worker-data")]
+	data_dir: PathBuf,
+	/// The embedded store's folder (default: DATA_DIR/store). Workers on one machine can
+	/// share one.
+	#[arg(long)]
+	store_dir: Option<PathBuf>,
+}
+
+#[derive(Args, Clone)]
+struct ChainArgs {
+	/// The node's WebSocket RPC endpoint.
+	#[arg(long, default_value = "ws://127.0.0.1:9944")]
+	node: String,
+	/// Secret URI of the worker's account (dev chains: //Alice … //Ferdie).
+	#[arg(long)]
+	suri: Option<String>,
+	/// File whose first line is the secret URI or mnemonic.
+	#[arg(long)]
+	key: Option<PathBuf>,
+	#[command(flatten)]
+	store: StoreArgs,
+}
+
+#[derive(Args)]
+struct RunArgs {
+	#[command(flatten)]
+	chain: ChainArgs,
+	/// Roles to register with: trainer, evaluator (comma-separated).
+	#[arg(long, default_value = "trainer,evaluator", value_delimiter = ',')]
+	roles: Vec<String>,
+	/// Compute backend: auto (CUDA when present, else CPU) or cpu.
+	#[arg(long, default_value = "auto")]
+	backend: String,
+	/// CPU threads (default: all cores).
+	#[arg(long)]
+	threads: Option<usize>,
+	/// Bond this many AIB if the account has less than the registration minimum.
+	#[arg(long)]
+	bond: Option<u128>,
+	/// Where others can reach this worker, as registered on chain (a multiaddr or URL).
+	#[arg(long, default_value = "/ip4/127.0.0.1/tcp/4001")]
+	endpoint: String,
+	/// Training steps' checkpoint segments each evaluation replays.
+	#[arg(long, default_value_t = 2)]
+	replay_segments: u32,
+	/// Blocks between heartbeats.
+	#[arg(long, default_value_t = 20)]
+	heartbeat_every: u64,
+	/// Stop after this many finalized blocks (0: until SIGINT/SIGTERM).
+	#[arg(long, default_value_t = 0)]
+	max_blocks: u64,
+	/// TEST ONLY: claim half the computed loss, so the chain refutes and slashes this trainer.
+	#[arg(long, hide = true)]
+	lie_about_score: bool,
+}
+
+#[derive(Args)]
+struct PostJobArgs {
+	#[command(flatten)]
+	chain: ChainArgs,
+	/// The slot to train: shared, layer{L}.router or layer{L}.expert{E}.
+	#[arg(long, default_value = "shared")]
+	block: String,
+	/// Training data file; without it, 64 KiB of the development Markov source.
+	#[arg(long)]
+	dataset: Option<PathBuf>,
+	#[arg(long, default_value_t = 40)]
+	steps: u32,
+	#[arg(long, default_value_t = 256)]
+	batch_tokens: u32,
+	/// AdamW learning rate.
+	#[arg(long, default_value_t = 0.01)]
+	lr: f32,
+	#[arg(long, default_value_t = 1)]
+	seed: u64,
+	#[arg(long, default_value_t = 10)]
+	checkpoint_every: u32,
+	/// Evaluators to draw (odd, at least 3).
+	#[arg(long, default_value_t = 3)]
+	evaluators: u32,
+	/// Budget in AIB (reward + evaluator fees + protocol fee).
+	#[arg(long, default_value_t = 50)]
+	budget: u128,
+	/// Blocks for each stage: accept, submit, commit, reveal.
+	#[arg(long, default_value = "100,100,20,20", value_delimiter = ',')]
+	windows: Vec<u32>,
+}
+
+fn open_store(args: &StoreArgs) -> Result<Store, WorkerError> {
+	match &args.ipfs {
+		Some(url) => {
+			let store = IpfsStore::new(url)?;
+			let version = store.version()?;
+			log::info!("IPFS daemon {version} at {url}");
+			Ok(Store::Ipfs(store))
+		},
+		None => {
+			let dir = args.store_dir.clone().unwrap_or_else(|| args.data_dir.join("store"));
+			Ok(Store::Local(LocalStore::open(&dir)?))
+		},
+	}
+}
+
+async fn connect(args: &ChainArgs) -> Result<Chain, WorkerError> {
+	let signer = chain::load_signer(args.suri.as_deref(), args.key.as_deref())?;
+	Chain::connect(&args.node, signer, Duration::from_secs(30)).await
+}
+
+fn init_model(args: StoreArgs) -> Result<(), WorkerError> {
+	let store = open_store(&args)?;
+	let genesis = aiblock_compute::genesis::GenesisModel::development();
+	let (_, files) = aiblock_compute::genesis::chain_json(&genesis, &Cpu::auto())
+		.map_err(WorkerError::Compute)?;
+	for (name, bytes) in files {
+		let cid = aiblock_compute::store::ContentStore::put(&store, &bytes)?;
+		println!("{name:<16} {cid} {:>9} bytes", bytes.len());
+	}
+	Ok(())
+}
+
+async fn post_job(args: PostJobArgs) -> Result<(), WorkerError> {
+	use aiblock_compute::{model::BlockId, train::TrainConfig};
+	let store = open_store(&args.chain.store)?;
+	let chain = connect(&args.chain).await?;
+	let at = chain.finalized().await?;
+	let (model, _) = chain.latest_model(&at).await?;
+	let block = BlockId::parse(&args.block).ok_or_else(|| {
+		WorkerError::Usage(format!(
+			"--block {}: expected shared, layerL.router or layerL.expertE",
+			args.block
+		))
+	})?;
+	let current = chain.current_blocks(&at, model).await?;
+	let (kind, base, _) = current
+		.into_iter()
+		.find(|(kind, _, _)| run::block_id(kind) == Some(block))
+		.ok_or_else(|| WorkerError::Usage(format!("model {model} has no {block} slot")))?;
+	let bytes = match &args.dataset {
+		Some(path) => std::fs::read(path)
+			.map_err(|e| WorkerError::Usage(format!("{}: {e}", path.display())))?,
+		None => {
+			aiblock_compute::genesis::GenesisModel::development().source.generate(1 << 16, 0).bytes
+		},
+	};
+	let dataset = aiblock_compute::store::ContentStore::put(&store, &bytes)?;
+	let config = TrainConfig {
+		seed: args.seed,
+		batch_tokens: args.batch_tokens as usize,
+		lr: args.lr,
+		checkpoint_every: u64::from(args.checkpoint_every),
+		..TrainConfig::default()
+	};
+	let [accept, submit, commit, reveal] = args.windows[..] else {
+		return Err(WorkerError::Usage(
+			"--windows takes four block counts: accept,submit,commit,reveal".into(),
+		));
+	};
+	use runtime::runtime_types::bounded_collections::bounded_vec::BoundedVec;
+	let spec = chain::JobSpec {
+		model,
+		kind,
+		base,
+		datasets: BoundedVec(vec![BoundedVec(dataset.as_bytes().to_vec())]),
+		hyper: chain::HyperParams {
+			hash: chain::H256(aiblock_worker::train::hyper_hash(&config)),
+			learning_rate_micros: (args.lr * 1e6).round() as u32,
+			batch_size: args.batch_tokens,
+			seed: args.seed,
+			checkpoint_every: args.checkpoint_every,
+		},
+		steps: args.steps,
+		trainers: 1,
+		evaluators: args.evaluators,
+		min_vram_gib: 0,
+		windows: chain::Windows { accept, submit, commit, reveal },
+	};
+	let budget = args.budget * chain::UNIT;
+	let events = chain
+		.submit("jobs.post_job", &runtime::transactions().jobs().post_job(spec, budget))
+		.await?;
+	match events.find_first::<runtime::jobs::events::JobPosted>() {
+		Some(Ok(posted)) => println!(
+			"job {} posted: train {block} for {} steps on {dataset}",
+			posted.job, args.steps
+		),
+		_ => println!("job posted (no JobPosted event decoded)"),
+	}
+	Ok(())
+}
+
+async fn status(args: ChainArgs) -> Result<(), WorkerError> {
+	let chain = connect(&args).await?;
+	let at = chain.finalized().await?;
+	let me = chain.account();
+	println!("account     {me}");
+	println!("finalized   #{}", at.block_number());
+	println!("free        {} AIB", chain.free_balance(&at, &me).await? / chain::UNIT);
+	println!("bonded      {} AIB", chain.active_stake(&at, &me).await? / chain::UNIT);
+	match chain.worker(&at, &me).await? {
+		Some(w) => println!(
+			"worker      trainer={} evaluator={} online={} last heartbeat #{}",
+			w.roles.trainer, w.roles.evaluator, w.online, w.last_heartbeat
+		),
+		None => println!("worker      not registered"),
+	}
+	for (id, job) in chain.jobs(&at).await? {
+		let role = match &job.stage {
+			Stage::Open { .. } => "open".to_string(),
+			Stage::Training { trainer, .. } if trainer == &me => "training (mine)".into(),
+			Stage::Training { .. } => "training".into(),
+			Stage::Evaluating(ev) if ev.panel.0.iter().any(|s| s.evaluator == me) => {
+				"evaluating (on my panel)".into()
+			},
+			Stage::Evaluating(_) => "evaluating".into(),
+		};
+		let poster = if job.poster == me { ", posted by me" } else { "" };
+		println!("job {id:<7} {role}{poster}, reward {} AIB", job.reward / chain::UNIT);
+	}
+	if let Ok(state) = aiblock_worker::state::State::open(&args.store.data_dir) {
+		println!(
+			"in flight   {} trained, {} attested (state file)",
+			state.trained.len(),
+			state.attested.len()
+		);
+	}
+	Ok(())
+}
+
+async fn run_worker(args: RunArgs) -> Result<(), WorkerError> {
+	let trainer = args.roles.iter().any(|r| r == "trainer");
+	let evaluator = args.roles.iter().any(|r| r == "evaluator");
+	if let Some(bad) = args.roles.iter().find(|r| !["trainer", "evaluator"].contains(&r.as_str())) {
+		return Err(WorkerError::Usage(format!(
+			"--roles: unknown role '{bad}' (trainer, evaluator)"
+		)));
+	}
+	let cpu = match args.backend.as_str() {
+		"auto" | "cpu" => {
+			let mut cpu = Cpu::auto();
+			if let Some(threads) = args.threads {
+				cpu.threads = threads.max(1);
+			}
+			if args.backend == "auto" {
+				log::info!("backend auto: no CUDA backend in this build, using the CPU");
+			}
+			cpu
+		},
+		other => {
+			return Err(WorkerError::Usage(format!(
+				"--backend {other}: this build has auto and cpu"
+			)))
+		},
+	};
+	aiblock_compute::keep_freed_memory();
+	let store = Arc::new(open_store(&args.chain.store)?);
+	let chain = connect(&args.chain).await?;
+	log::info!(
+		"worker {} on {} with {} and {}",
+		chain.account(),
+		chain.url,
+		aiblock_compute::backend::Backend::name(&cpu),
+		store.describe()
+	);
+	let cfg = RunConfig {
+		trainer,
+		evaluator,
+		data_dir: args.chain.store.data_dir.clone(),
+		bond: args.bond.map(|b| b * chain::UNIT),
+		vram_gib: 0,
+		gpu_model: String::new(),
+		endpoint: args.endpoint.clone(),
+		heartbeat_every: args.heartbeat_every,
+		replay_segments: args.replay_segments,
+		lie_about_score: args.lie_about_score,
+		max_blocks: args.max_blocks,
+	};
+	let stop = Arc::new(AtomicBool::new(false));
+	let signal_stop = stop.clone();
+	tokio::spawn(async move {
+		let mut term =
+			tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+		tokio::select! {
+			_ = tokio::signal::ctrl_c() => {},
+			_ = async { match term.as_mut() { Some(t) => { t.recv().await; }, None => std::future::pending().await } } => {},
+		}
+		log::info!("signal received: finishing the current step, then stopping");
+		signal_stop.store(true, std::sync::atomic::Ordering::Relaxed);
+	});
+	run::run(chain, store, Arc::new(cpu), cfg, Arc::new(Counters::default()), stop).await
+}
+
+/// Log lines: `<seconds since start> <LEVEL> <message>`.
+struct Logger(std::time::Instant);
+
+impl log::Log for Logger {
+	fn enabled(&self, meta: &log::Metadata) -> bool {
+		meta.level() <= log::Level::Info || std::env::var_os("AIBLOCK_DEBUG").is_some()
+	}
+	fn log(&self, record: &log::Record) {
+		if self.enabled(record.metadata()) && record.target().starts_with("aiblock") {
+			eprintln!(
+				"{:>9.3} {:<5} {}",
+				self.0.elapsed().as_secs_f64(),
+				record.level(),
+				record.args()
+			);
+		}
+	}
+	fn flush(&self) {}
+}
+
+fn main() -> ExitCode {
+	let logger = Box::leak(Box::new(Logger(std::time::Instant::now())));
+	let _ = log::set_logger(logger).map(|()| log::set_max_level(log::LevelFilter::Debug));
+	let cli = Cli::parse();
+	let result = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+		Ok(rt) => rt.block_on(async {
+			match cli.command {
+				Command::Run(args) => run_worker(args).await,
+				Command::InitModel(args) => init_model(args),
+				Command::PostJob(args) => post_job(args).await,
+				Command::Status(args) => status(args).await,
+			}
+		}),
+		Err(e) => Err(WorkerError::Usage(format!("cannot start the async runtime: {e}"))),
+	};
+	match result {
+		Ok(()) => ExitCode::SUCCESS,
+		Err(e) => {
+			eprintln!("error: {e}");
+			ExitCode::FAILURE
+		},
+	}
+}

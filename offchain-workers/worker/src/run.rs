@@ -1,0 +1,473 @@
+//! The worker's life: make sure it is bonded and registered, then for every finalized block
+//! look at the jobs on chain and do what its roles call for: accept and train open jobs,
+//! submit results, commit and reveal attestations for the panels it was drawn on.
+//!
+//! Decisions are made from finalized state plus the state file, so a restarted worker picks up
+//! where it stopped: a trained candidate is submitted rather than trained again, a commitment
+//! is revealed with the salt it was made with.
+
+use crate::{
+	chain::{self, runtime, At, BlockKind, Chain, Job, Stage, H256},
+	state::{Attested, State, Trained},
+	store::{ModelAt, Pointer, Store},
+	train::{hyper_hash, train, TrainOrder},
+	verify::verify,
+	WorkerError,
+};
+use aiblock_compute::{backend::Backend, model::BlockId, train::TrainConfig};
+use std::{
+	path::PathBuf,
+	sync::{
+		atomic::{AtomicBool, Ordering},
+		Arc,
+	},
+	time::{Duration, Instant},
+};
+
+/// How the operator configured this worker.
+#[derive(Clone, Debug)]
+pub struct RunConfig {
+	pub trainer: bool,
+	pub evaluator: bool,
+	pub data_dir: PathBuf,
+	/// Stake to bond when the account has less than the registration minimum (None: only
+	/// tell the operator).
+	pub bond: Option<u128>,
+	pub vram_gib: u32,
+	pub gpu_model: String,
+	/// Where others reach this worker (a multiaddr or URL; informational on chain).
+	pub endpoint: String,
+	/// Blocks between heartbeats (the runtime's timeout is 10 minutes).
+	pub heartbeat_every: u64,
+	/// Segments each evaluation replays (at most the manifest's checkpoints).
+	pub replay_segments: u32,
+	/// TEST ONLY: claim a score better than the one computed, to exercise slashing.
+	pub lie_about_score: bool,
+	/// Stop after this many finalized blocks (0: run until a signal).
+	pub max_blocks: u64,
+}
+
+/// The compute-core block of a chain slot (the meta block has none).
+pub fn block_id(kind: &BlockKind) -> Option<BlockId> {
+	match kind {
+		BlockKind::Meta | BlockKind::Migration => None,
+		BlockKind::Shared => Some(BlockId::Shared),
+		BlockKind::Router { layer } => Some(BlockId::Router { layer: u32::from(*layer) }),
+		BlockKind::Expert { layer, expert } => {
+			Some(BlockId::Expert { layer: u32::from(*layer), expert: u32::from(*expert) })
+		},
+	}
+}
+
+pub fn pointer(p: &chain::Payload) -> Pointer {
+	Pointer { cid: p.cid.0.clone(), hash: p.hash.0, size: p.size }
+}
+
+/// The model `index` as the chain has it at `at`.
+pub async fn model_at(chain: &Chain, at: &At, index: u32) -> Result<ModelAt, WorkerError> {
+	let spec = chain.model(at, index).await?;
+	let architecture = String::from_utf8_lossy(&spec.architecture.0).into_owned();
+	if architecture != aiblock_compute::genesis::ARCHITECTURE {
+		return Err(WorkerError::Compute(format!(
+			"model {index} has architecture '{architecture}'; this worker implements '{}'",
+			aiblock_compute::genesis::ARCHITECTURE
+		)));
+	}
+	let compute_spec = aiblock_compute::model::ModelSpec {
+		context: usize::from(spec.context),
+		d_model: spec.d_model as usize,
+		d_ff: spec.d_ff as usize,
+		layers: usize::from(spec.layers),
+		experts: usize::from(spec.experts),
+		top_k: usize::from(spec.top_k),
+	};
+	compute_spec.validate().map_err(|e| WorkerError::Compute(format!("model {index}: {e}")))?;
+	let blocks = chain
+		.current_blocks(at, index)
+		.await?
+		.into_iter()
+		.filter_map(|(kind, _, record)| {
+			block_id(&kind).map(|b| (b, pointer(&record.header.payload)))
+		})
+		.collect();
+	Ok(ModelAt { spec: compute_spec, validation: spec.validation_dataset.0, blocks })
+}
+
+/// The training run a job asks for, or why this worker cannot do it.
+pub fn order_of(job: &Job) -> Result<TrainOrder, String> {
+	let spec = &job.spec;
+	let block = block_id(&spec.kind).ok_or("the meta block is not trained")?;
+	let config = TrainConfig {
+		seed: spec.hyper.seed,
+		batch_tokens: spec.hyper.batch_size as usize,
+		lr: spec.hyper.learning_rate_micros as f32 / 1e6,
+		checkpoint_every: u64::from(spec.hyper.checkpoint_every),
+		..TrainConfig::default()
+	};
+	if hyper_hash(&config) != spec.hyper.hash.0 {
+		return Err("its hyper-parameter hash is not one this worker knows how to reproduce".into());
+	}
+	Ok(TrainOrder {
+		block,
+		datasets: spec.datasets.0.iter().map(|c| c.0.clone()).collect(),
+		config,
+		steps: u64::from(spec.steps),
+	})
+}
+
+/// Make sure the account is bonded and registered with the wanted roles.
+pub async fn ensure_registered(chain: &Chain, cfg: &RunConfig) -> Result<(), WorkerError> {
+	let at = chain.finalized().await?;
+	let me = chain.account();
+	if chain.worker(&at, &me).await?.is_some() {
+		return Ok(());
+	}
+	let min = chain.min_worker_bond(&at)?;
+	let active = chain.active_stake(&at, &me).await?;
+	if active < min {
+		let Some(amount) = cfg.bond else {
+			return Err(WorkerError::Usage(format!(
+				"{me} has {} AIB bonded; registering needs {} AIB: rerun with --bond {} (or bond \
+				 from Polkadot.js: stake.bond)",
+				active / chain::UNIT,
+				min / chain::UNIT,
+				(min - active).div_ceil(chain::UNIT)
+			)));
+		};
+		let free = chain.free_balance(&at, &me).await?;
+		if free < amount {
+			return Err(WorkerError::Usage(format!(
+				"{me} has {} AIB free, cannot bond {} AIB: fund the account first",
+				free / chain::UNIT,
+				amount / chain::UNIT
+			)));
+		}
+		chain.submit("stake.bond", &runtime::transactions().stake().bond(amount)).await?;
+	}
+	let capabilities = chain::WorkerCapabilities {
+		gpu_model: runtime::runtime_types::bounded_collections::bounded_vec::BoundedVec(
+			cfg.gpu_model.as_bytes().to_vec(),
+		),
+		spec: chain::ComputeSpec {
+			vram_gib: cfg.vram_gib,
+			gpu_count: u32::from(cfg.vram_gib > 0),
+			cpu_cores: std::thread::available_parallelism().map(|n| n.get() as u32).unwrap_or(1),
+		},
+	};
+	let roles = chain::Roles { trainer: cfg.trainer, evaluator: cfg.evaluator, auditor: false };
+	let endpoint = runtime::runtime_types::bounded_collections::bounded_vec::BoundedVec(
+		cfg.endpoint.as_bytes().to_vec(),
+	);
+	chain
+		.submit(
+			"workers.register_worker",
+			&runtime::transactions().workers().register_worker(capabilities, roles, endpoint),
+		)
+		.await?;
+	log::info!("registered {me} (trainer: {}, evaluator: {})", cfg.trainer, cfg.evaluator);
+	Ok(())
+}
+
+/// Counters the metrics endpoint serves.
+#[derive(Default)]
+pub struct Counters {
+	pub jobs_accepted: std::sync::atomic::AtomicU64,
+	pub results_submitted: std::sync::atomic::AtomicU64,
+	pub attestations_revealed: std::sync::atomic::AtomicU64,
+	pub replays_failed: std::sync::atomic::AtomicU64,
+	pub training_steps: std::sync::atomic::AtomicU64,
+	pub finalized_block: std::sync::atomic::AtomicU64,
+}
+
+/// The main loop. Returns when `stop` is set (a signal) or after `cfg.max_blocks` blocks.
+pub async fn run(
+	chain: Chain,
+	store: Arc<Store>,
+	backend: Arc<dyn Backend + Send + Sync>,
+	cfg: RunConfig,
+	counters: Arc<Counters>,
+	stop: Arc<AtomicBool>,
+) -> Result<(), WorkerError> {
+	ensure_registered(&chain, &cfg).await?;
+	let mut state = State::open(&cfg.data_dir)?;
+	let me = chain.account();
+	// Registration counts as a heartbeat; a worker registered long ago beats at once.
+	let mut last_heartbeat = {
+		let at = chain.finalized().await?;
+		chain.worker(&at, &me).await?.map(|w| u64::from(w.last_heartbeat)).unwrap_or(0)
+	};
+	let mut seen = 0u64;
+	let mut last_number = 0u64;
+	while !stop.load(Ordering::Relaxed) {
+		let at = chain.finalized().await?;
+		let number = at.block_number();
+		if number == last_number {
+			tokio::time::sleep(Duration::from_millis(500)).await;
+			continue;
+		}
+		last_number = number;
+		seen += 1;
+		counters.finalized_block.store(number, Ordering::Relaxed);
+		if cfg.max_blocks > 0 && seen > cfg.max_blocks {
+			break;
+		}
+		if number >= last_heartbeat + cfg.heartbeat_every {
+			chain
+				.submit("workers.heartbeat", &runtime::transactions().workers().heartbeat())
+				.await?;
+			last_heartbeat = number;
+			continue; // the heartbeat took blocks: act on fresh state
+		}
+		let jobs = chain.jobs(&at).await?;
+		if state.retain(|id| jobs.iter().any(|(j, _)| *j == id)) {
+			state.save()?;
+		}
+		for (id, job) in &jobs {
+			if stop.load(Ordering::Relaxed) {
+				break;
+			}
+			let outcome = step(
+				&chain, &at, &store, &backend, &cfg, &counters, &mut state, *id, job, number, &me,
+			)
+			.await;
+			match outcome {
+				Ok(true) => break, // acted: re-read the chain before deciding anything else
+				Ok(false) => {},
+				Err(WorkerError::Refused(why)) => log::warn!("job {id}: {why}"),
+				Err(e) => return Err(e),
+			}
+		}
+	}
+	log::info!("stopping: state saved in {}", cfg.data_dir.display());
+	Ok(())
+}
+
+/// Act on one job if this worker's roles call for it; `true` when a transaction was sent.
+#[allow(clippy::too_many_arguments)]
+async fn step(
+	chain: &Chain,
+	at: &At,
+	store: &Arc<Store>,
+	backend: &Arc<dyn Backend + Send + Sync>,
+	cfg: &RunConfig,
+	counters: &Arc<Counters>,
+	state: &mut State,
+	id: u64,
+	job: &Job,
+	number: u64,
+	me: &subxt::utils::AccountId32,
+) -> Result<bool, WorkerError> {
+	match &job.stage {
+		Stage::Open { deadline }
+			if cfg.trainer && &job.poster != me && u64::from(*deadline) > number =>
+		{
+			if job.spec.min_vram_gib > cfg.vram_gib {
+				return Ok(false);
+			}
+			if let Err(why) = order_of(job) {
+				log::debug!("job {id}: skipped: {why}");
+				return Ok(false);
+			}
+			chain
+				.submit(
+					&format!("jobs.accept_job({id})"),
+					&runtime::transactions().jobs().accept_job(id),
+				)
+				.await?;
+			counters.jobs_accepted.fetch_add(1, Ordering::Relaxed);
+			Ok(true)
+		},
+		Stage::Training { trainer, deadline }
+			if trainer == me && u64::from(*deadline) >= number =>
+		{
+			let trained = match state.trained.get(&id) {
+				Some(t) => t.clone(),
+				None => {
+					let order = order_of(job).map_err(WorkerError::Usage)?;
+					let model = model_at(chain, at, job.spec.model).await?;
+					log::info!(
+						"job {id}: training {} for {} steps on {}",
+						order.block,
+						order.steps,
+						backend.name()
+					);
+					let (store2, backend2, counters2) =
+						(store.clone(), backend.clone(), counters.clone());
+					let started = Instant::now();
+					let candidate = tokio::task::spawn_blocking(move || {
+						let every = (order.steps / 10).max(1);
+						train(store2.as_ref(), backend2.as_ref(), &model, &order, |step, loss| {
+							counters2.training_steps.fetch_add(1, Ordering::Relaxed);
+							if step % every == 0 || step == order.steps {
+								let rate = step as f64 / started.elapsed().as_secs_f64().max(1e-9);
+								log::info!(
+									"job {id}: step {step}/{} loss {loss:.4} ({rate:.1} steps/s)",
+									order.steps
+								);
+							}
+						})
+					})
+					.await
+					.map_err(|e| WorkerError::Compute(format!("training task: {e}")))??;
+					let claimed =
+						if cfg.lie_about_score { candidate.claimed / 2 } else { candidate.claimed };
+					let t = Trained {
+						block: candidate.block,
+						manifest: candidate.manifest,
+						checkpoint_root: candidate.checkpoint_root,
+						claimed,
+					};
+					state.trained.insert(id, t.clone());
+					state.save()?;
+					log::info!(
+						"job {id}: candidate score {} (claimed {claimed})",
+						candidate.claimed
+					);
+					t
+				},
+			};
+			let call = runtime::transactions().jobs().submit_result(
+				id,
+				payload(&trained.block),
+				trained.claimed,
+				payload(&trained.manifest),
+				H256(trained.checkpoint_root),
+				runtime::runtime_types::bounded_collections::bounded_vec::BoundedVec(Vec::new()),
+			);
+			chain.submit(&format!("jobs.submit_result({id})"), &call).await?;
+			counters.results_submitted.fetch_add(1, Ordering::Relaxed);
+			Ok(true)
+		},
+		Stage::Evaluating(ev) if cfg.evaluator => {
+			let Some(position) = ev.panel.0.iter().position(|s| &s.evaluator == me) else {
+				return Ok(false);
+			};
+			let seat = &ev.panel.0[position];
+			let number32 = number as u32;
+			if seat.commitment.is_none() && number32 <= ev.commit_deadline {
+				let attested = match state.attested.get(&id) {
+					Some(a) => a.clone(),
+					None => {
+						let a =
+							attest(chain, at, store, backend, cfg, id, job, ev, position as u32)
+								.await?;
+						if !a.replay_ok {
+							counters.replays_failed.fetch_add(1, Ordering::Relaxed);
+						}
+						state.attested.insert(id, a.clone());
+						state.save()?;
+						a
+					},
+				};
+				let commitment = aiblock_primitives::jobs::attestation_commitment(
+					id,
+					&me.0,
+					&aiblock_primitives::jobs::Attestation {
+						score: attested.score,
+						replay_ok: attested.replay_ok,
+					},
+					&attested.salt,
+				);
+				let call =
+					runtime::transactions().jobs().commit_attestation(id, H256(commitment.0));
+				chain.submit(&format!("jobs.commit_attestation({id})"), &call).await?;
+				return Ok(true);
+			}
+			let all_committed = ev.panel.0.iter().all(|s| s.commitment.is_some());
+			if seat.commitment.is_some()
+				&& seat.attestation.is_none()
+				&& (all_committed || number32 > ev.commit_deadline)
+				&& number32 <= ev.reveal_deadline
+			{
+				let Some(a) = state.attested.get(&id).cloned() else {
+					log::error!("job {id}: committed but the salt is lost (state file replaced?): cannot reveal");
+					return Ok(false);
+				};
+				let call = runtime::transactions().jobs().reveal_attestation(
+					id,
+					a.score,
+					a.replay_ok,
+					a.salt,
+				);
+				chain.submit(&format!("jobs.reveal_attestation({id})"), &call).await?;
+				counters.attestations_revealed.fetch_add(1, Ordering::Relaxed);
+				return Ok(true);
+			}
+			Ok(false)
+		},
+		_ => Ok(false),
+	}
+}
+
+fn payload(p: &Pointer) -> chain::Payload {
+	chain::Payload {
+		cid: runtime::runtime_types::bounded_collections::bounded_vec::BoundedVec(p.cid.clone()),
+		hash: H256(p.hash),
+		size: p.size,
+	}
+}
+
+/// Score the submitted candidate and replay the segments the chain picked for `position`.
+#[allow(clippy::too_many_arguments)]
+async fn attest(
+	chain: &Chain,
+	at: &At,
+	store: &Arc<Store>,
+	backend: &Arc<dyn Backend + Send + Sync>,
+	cfg: &RunConfig,
+	id: u64,
+	job: &Job,
+	ev: &chain::Evaluation,
+	position: u32,
+) -> Result<Attested, WorkerError> {
+	let candidate = chain
+		.block(at, ev.submission.candidate)
+		.await?
+		.ok_or_else(|| WorkerError::Node(format!("job {id}: candidate block is not on chain")))?;
+	let model = model_at(chain, at, job.spec.model).await?;
+	let checkpoints =
+		u32::try_from(job.spec.steps.div_ceil(job.spec.hyper.checkpoint_every.max(1)))
+			.unwrap_or(u32::MAX);
+	let segments = aiblock_primitives::jobs::replay_segments(
+		&ev.seed,
+		position,
+		checkpoints,
+		cfg.replay_segments.min(checkpoints),
+	)
+	.into_iter()
+	.map(|s| s + 1)
+	.collect::<Vec<_>>();
+	let datasets: Vec<Vec<u8>> = job.spec.datasets.0.iter().map(|c| c.0.clone()).collect();
+	let (candidate, manifest, root) = (
+		pointer(&candidate.header.payload),
+		pointer(&ev.submission.manifest),
+		ev.submission.checkpoint_root.0,
+	);
+	let (store, backend) = (store.clone(), backend.clone());
+	log::info!("job {id}: evaluating the candidate, replaying segments {segments:?}");
+	let verdict = tokio::task::spawn_blocking(move || {
+		verify(
+			store.as_ref(),
+			backend.as_ref(),
+			&model,
+			&datasets,
+			&candidate,
+			&manifest,
+			&root,
+			&segments,
+		)
+	})
+	.await
+	.map_err(|e| WorkerError::Compute(format!("evaluation task: {e}")))??;
+	log::info!(
+		"job {id}: score {} (claimed {}), replay {}: {}",
+		verdict.score,
+		ev.submission.claimed,
+		if verdict.replay_ok { "ok" } else { "FAILED" },
+		verdict.detail
+	);
+	let mut salt = [0u8; 32];
+	getrandom::fill(&mut salt)
+		.map_err(|e| WorkerError::State(format!("no randomness for a salt: {e}")))?;
+	Ok(Attested { score: verdict.score, replay_ok: verdict.replay_ok, salt })
+}

@@ -1,0 +1,170 @@
+//! What the worker must not forget across a restart: candidates it trained (so a restart
+//! submits instead of training again) and its attestations with their salts (a commitment
+//! can only be revealed with the salt it was made with). One JSON file, written atomically
+//! after every change.
+
+use crate::WorkerError;
+use aiblock_compute::tensor::hex;
+use serde_json::{json, Value};
+use std::{
+	collections::BTreeMap,
+	path::{Path, PathBuf},
+};
+
+/// A candidate trained for a job.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Trained {
+	pub block: crate::store::Pointer,
+	pub manifest: crate::store::Pointer,
+	pub checkpoint_root: [u8; 32],
+	pub claimed: u32,
+}
+
+/// An attestation for a job, before and after its reveal.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Attested {
+	pub score: u32,
+	pub replay_ok: bool,
+	pub salt: [u8; 32],
+}
+
+#[derive(Default, Debug)]
+pub struct State {
+	path: PathBuf,
+	pub trained: BTreeMap<u64, Trained>,
+	pub attested: BTreeMap<u64, Attested>,
+}
+
+fn unhex(s: &str) -> Option<Vec<u8>> {
+	(0..s.len())
+		.step_by(2)
+		.map(|i| s.get(i..i + 2).and_then(|b| u8::from_str_radix(b, 16).ok()))
+		.collect()
+}
+
+fn bytes32(v: &Value) -> Option<[u8; 32]> {
+	unhex(v.as_str()?)?.try_into().ok()
+}
+
+fn pointer_json(p: &crate::store::Pointer) -> Value {
+	json!({ "cid": hex_vec(&p.cid), "hash": hex(&p.hash), "size": p.size })
+}
+
+fn hex_vec(b: &[u8]) -> String {
+	b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+fn pointer_from(v: &Value) -> Option<crate::store::Pointer> {
+	Some(crate::store::Pointer {
+		cid: unhex(v["cid"].as_str()?)?,
+		hash: bytes32(&v["hash"])?,
+		size: v["size"].as_u64()?,
+	})
+}
+
+impl State {
+	/// Load `dir/state.json`, or start empty when there is none.
+	pub fn open(dir: &Path) -> Result<State, WorkerError> {
+		std::fs::create_dir_all(dir)
+			.map_err(|e| WorkerError::State(format!("{}: {e}", dir.display())))?;
+		let path = dir.join("state.json");
+		let mut state = State { path: path.clone(), ..State::default() };
+		let text = match std::fs::read_to_string(&path) {
+			Ok(text) => text,
+			Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(state),
+			Err(e) => return Err(WorkerError::State(format!("{}: {e}", path.display()))),
+		};
+		let bad =
+			|what: &str| WorkerError::State(format!("{}: {what} is malformed", path.display()));
+		let v: Value = serde_json::from_str(&text)
+			.map_err(|e| WorkerError::State(format!("{}: {e}", path.display())))?;
+		for (job, t) in v["trained"].as_object().into_iter().flatten() {
+			let trained = Trained {
+				block: pointer_from(&t["block"]).ok_or_else(|| bad("a trained block"))?,
+				manifest: pointer_from(&t["manifest"]).ok_or_else(|| bad("a manifest"))?,
+				checkpoint_root: bytes32(&t["checkpoint_root"]).ok_or_else(|| bad("a root"))?,
+				claimed: t["claimed"].as_u64().ok_or_else(|| bad("a claim"))? as u32,
+			};
+			state.trained.insert(job.parse().map_err(|_| bad("a job id"))?, trained);
+		}
+		for (job, a) in v["attested"].as_object().into_iter().flatten() {
+			let attested = Attested {
+				score: a["score"].as_u64().ok_or_else(|| bad("a score"))? as u32,
+				replay_ok: a["replay_ok"].as_bool().ok_or_else(|| bad("replay_ok"))?,
+				salt: bytes32(&a["salt"]).ok_or_else(|| bad("a salt"))?,
+			};
+			state.attested.insert(job.parse().map_err(|_| bad("a job id"))?, attested);
+		}
+		Ok(state)
+	}
+
+	/// Write the file (to a temporary name, then renamed: a crash leaves the old or the new).
+	pub fn save(&self) -> Result<(), WorkerError> {
+		let trained: serde_json::Map<String, Value> = self
+			.trained
+			.iter()
+			.map(|(job, t)| {
+				(
+					job.to_string(),
+					json!({
+						"block": pointer_json(&t.block),
+						"manifest": pointer_json(&t.manifest),
+						"checkpoint_root": hex(&t.checkpoint_root),
+						"claimed": t.claimed,
+					}),
+				)
+			})
+			.collect();
+		let attested: serde_json::Map<String, Value> = self
+			.attested
+			.iter()
+			.map(|(job, a)| {
+				(
+					job.to_string(),
+					json!({ "score": a.score, "replay_ok": a.replay_ok, "salt": hex(&a.salt) }),
+				)
+			})
+			.collect();
+		let text =
+			serde_json::to_string_pretty(&json!({ "trained": trained, "attested": attested }))
+				.map_err(|e| WorkerError::State(e.to_string()))?;
+		aiblock_compute::safetensors::write_atomic(&self.path, text.as_bytes())
+			.map_err(|e| WorkerError::State(format!("{}: {e}", self.path.display())))
+	}
+
+	/// Forget jobs the chain no longer has.
+	pub fn retain(&mut self, live: impl Fn(u64) -> bool) -> bool {
+		let before = self.trained.len() + self.attested.len();
+		self.trained.retain(|job, _| live(*job));
+		self.attested.retain(|job, _| live(*job));
+		before != self.trained.len() + self.attested.len()
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use crate::store::Pointer;
+
+	#[test]
+	fn state_survives_a_restart_and_refuses_garbage() {
+		let dir = std::env::temp_dir().join(format!("aiblock-worker-state-{}", std::process::id()));
+		let _ = std::fs::remove_dir_all(&dir);
+		let mut state = State::open(&dir).unwrap();
+		let p = Pointer { cid: vec![1, 0x55, 0x12, 32, 9], hash: [3; 32], size: 77 };
+		state.trained.insert(
+			4,
+			Trained { block: p.clone(), manifest: p, checkpoint_root: [5; 32], claimed: 123 },
+		);
+		state.attested.insert(9, Attested { score: 456, replay_ok: false, salt: [0xab; 32] });
+		state.save().unwrap();
+		let back = State::open(&dir).unwrap();
+		assert_eq!(back.trained, state.trained);
+		assert_eq!(back.attested, state.attested);
+
+		std::fs::write(dir.join("state.json"), r#"{"trained":{"4":{"claimed":1}}}"#).unwrap();
+		let e = State::open(&dir).unwrap_err().to_string();
+		assert!(e.contains("malformed"), "{e}");
+		let _ = std::fs::remove_dir_all(&dir);
+	}
+}
