@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{header_number, RunningNode};
+use common::{header_number, hex_bytes, RunningNode};
 use serde_json::json;
 use std::time::{Duration, Instant};
 
@@ -164,12 +164,4 @@ fn check_genesis_model(node: &RunningNode) {
 	assert_eq!(accepted.as_array().unwrap().len(), blocks.len() + 1, "the blocks and the meta");
 	let refused = node.rpc("expertDag_blocksByStatus", json!(["bogus"]));
 	assert!(refused.is_err(), "an unknown status is an error");
-}
-
-fn hex_bytes(hex: &str) -> Vec<u8> {
-	let hex = hex.trim_start_matches("0x");
-	(0..hex.len())
-		.step_by(2)
-		.map(|i| u8::from_str_radix(&hex[i..i + 2], 16).expect("hex digits"))
-		.collect()
 }

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{repo_root, RunningNode};
+use common::{hex_bytes, repo_root, RunningNode};
 use serde_json::json;
 use std::time::{Duration, Instant};
 
@@ -42,7 +42,7 @@ fn worker_metadata_is_what_the_node_serves() {
 			Err(_) => std::thread::sleep(Duration::from_millis(500)),
 		}
 	};
-	let served = opaque_metadata(&unhex(answer.as_str().expect("hex")));
+	let served = opaque_metadata(&hex_bytes(answer.as_str().expect("hex")));
 	let file = repo_root().join("offchain-workers/worker/metadata/aiblock.scale");
 	if std::env::var_os("AIBLOCK_UPDATE_METADATA").is_some() {
 		std::fs::write(&file, &served).expect("write the metadata file");
@@ -62,12 +62,4 @@ fn worker_metadata_is_what_the_node_serves() {
 
 fn hex(bytes: &[u8]) -> String {
 	bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn unhex(hex: &str) -> Vec<u8> {
-	let hex = hex.trim_start_matches("0x");
-	(0..hex.len())
-		.step_by(2)
-		.map(|i| u8::from_str_radix(&hex[i..i + 2], 16).expect("hex digits"))
-		.collect()
 }

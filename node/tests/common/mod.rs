@@ -137,3 +137,12 @@ pub fn header_number(header: &serde_json::Value) -> u64 {
 	let hex = header["number"].as_str().expect("a header has a number");
 	u64::from_str_radix(hex.trim_start_matches("0x"), 16).expect("the number is hex")
 }
+
+/// Bytes of a `0x…` hex string (RPC answers).
+pub fn hex_bytes(hex: &str) -> Vec<u8> {
+	let hex = hex.trim_start_matches("0x");
+	(0..hex.len())
+		.step_by(2)
+		.map(|i| u8::from_str_radix(&hex[i..i + 2], 16).expect("hex digits"))
+		.collect()
+}

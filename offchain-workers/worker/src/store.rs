@@ -84,15 +84,21 @@ pub fn fetch_block(
 	})?;
 	let actual =
 		parsed.content_hash().map_err(|e| WorkerError::Compute(format!("{what} ({cid}): {e}")))?;
-	if actual != pointer.hash {
-		return Err(WorkerError::Tampered {
-			what: what.into(),
-			cid: cid.to_string(),
-			expected: hex(&pointer.hash),
-			actual: hex(&actual),
-		});
-	}
+	matches(what, &cid, pointer, actual)?;
 	Ok(bytes)
+}
+
+/// `Ok` when `actual` is the hash the chain gave for the file fetched as `cid`.
+fn matches(what: &str, cid: &Cid, pointer: &Pointer, actual: Digest) -> Result<(), WorkerError> {
+	if actual == pointer.hash {
+		return Ok(());
+	}
+	Err(WorkerError::Tampered {
+		what: what.into(),
+		cid: cid.to_string(),
+		expected: hex(&pointer.hash),
+		actual: hex(&actual),
+	})
 }
 
 /// Fetch a non-tensor file (a manifest) and check its BLAKE3 hash.
@@ -104,14 +110,7 @@ pub fn fetch_file(
 	let cid = pointer.cid(what)?;
 	let bytes = store.get(&cid)?;
 	let actual = file_hash(&bytes);
-	if actual != pointer.hash {
-		return Err(WorkerError::Tampered {
-			what: what.into(),
-			cid: cid.to_string(),
-			expected: hex(&pointer.hash),
-			actual: hex(&actual),
-		});
-	}
+	matches(what, &cid, pointer, actual)?;
 	Ok(bytes)
 }
 
