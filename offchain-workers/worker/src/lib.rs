@@ -8,6 +8,7 @@
 pub mod chain;
 pub mod error;
 pub mod ipfs;
+pub mod metrics;
 pub mod run;
 pub mod state;
 pub mod store;

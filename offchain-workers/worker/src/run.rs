@@ -173,6 +173,7 @@ pub async fn ensure_registered(chain: &Chain, cfg: &RunConfig) -> Result<(), Wor
 pub struct Counters {
 	pub jobs_accepted: std::sync::atomic::AtomicU64,
 	pub results_submitted: std::sync::atomic::AtomicU64,
+	pub attestations_committed: std::sync::atomic::AtomicU64,
 	pub attestations_revealed: std::sync::atomic::AtomicU64,
 	pub replays_failed: std::sync::atomic::AtomicU64,
 	pub training_steps: std::sync::atomic::AtomicU64,
@@ -371,6 +372,7 @@ async fn step(
 				let call =
 					runtime::transactions().jobs().commit_attestation(id, H256(commitment.0));
 				chain.submit(&format!("jobs.commit_attestation({id})"), &call).await?;
+				counters.attestations_committed.fetch_add(1, Ordering::Relaxed);
 				return Ok(true);
 			}
 			let all_committed = ev.panel.0.iter().all(|s| s.commitment.is_some());
@@ -407,36 +409,29 @@ fn payload(p: &Pointer) -> chain::Payload {
 	}
 }
 
-/// Score the submitted candidate and replay the segments the chain picked for `position`.
-#[allow(clippy::too_many_arguments)]
-async fn attest(
+/// Checkpoint segments a job's manifest has (one per `checkpoint_every` steps, the last one
+/// possibly shorter).
+pub fn segment_count(job: &Job) -> u32 {
+	u32::try_from(job.spec.steps.div_ceil(job.spec.hyper.checkpoint_every.max(1)))
+		.unwrap_or(u32::MAX)
+}
+
+/// Score a job's submitted candidate and replay `segments` (1-based) of its training.
+pub async fn check_submission(
 	chain: &Chain,
 	at: &At,
 	store: &Arc<Store>,
 	backend: &Arc<dyn Backend + Send + Sync>,
-	cfg: &RunConfig,
 	id: u64,
 	job: &Job,
 	ev: &chain::Evaluation,
-	position: u32,
-) -> Result<Attested, WorkerError> {
+	segments: Vec<u32>,
+) -> Result<crate::verify::Verdict, WorkerError> {
 	let candidate = chain
 		.block(at, ev.submission.candidate)
 		.await?
 		.ok_or_else(|| WorkerError::Node(format!("job {id}: candidate block is not on chain")))?;
 	let model = model_at(chain, at, job.spec.model).await?;
-	let checkpoints =
-		u32::try_from(job.spec.steps.div_ceil(job.spec.hyper.checkpoint_every.max(1)))
-			.unwrap_or(u32::MAX);
-	let segments = aiblock_primitives::jobs::replay_segments(
-		&ev.seed,
-		position,
-		checkpoints,
-		cfg.replay_segments.min(checkpoints),
-	)
-	.into_iter()
-	.map(|s| s + 1)
-	.collect::<Vec<_>>();
 	let datasets: Vec<Vec<u8>> = job.spec.datasets.0.iter().map(|c| c.0.clone()).collect();
 	let (candidate, manifest, root) = (
 		pointer(&candidate.header.payload),
@@ -466,6 +461,33 @@ async fn attest(
 		if verdict.replay_ok { "ok" } else { "FAILED" },
 		verdict.detail
 	);
+	Ok(verdict)
+}
+
+/// Score the submitted candidate and replay the segments the chain picked for `position`.
+#[allow(clippy::too_many_arguments)]
+async fn attest(
+	chain: &Chain,
+	at: &At,
+	store: &Arc<Store>,
+	backend: &Arc<dyn Backend + Send + Sync>,
+	cfg: &RunConfig,
+	id: u64,
+	job: &Job,
+	ev: &chain::Evaluation,
+	position: u32,
+) -> Result<Attested, WorkerError> {
+	let checkpoints = segment_count(job);
+	let segments = aiblock_primitives::jobs::replay_segments(
+		&ev.seed,
+		position,
+		checkpoints,
+		cfg.replay_segments.min(checkpoints),
+	)
+	.into_iter()
+	.map(|s| s + 1)
+	.collect::<Vec<_>>();
+	let verdict = check_submission(chain, at, store, backend, id, job, ev, segments).await?;
 	let mut salt = [0u8; 32];
 	getrandom::fill(&mut salt)
 		.map_err(|e| WorkerError::State(format!("no randomness for a salt: {e}")))?;

@@ -44,6 +44,17 @@ enum Command {
 	PostJob(PostJobArgs),
 	/// What this account is doing on chain: stake, registration, jobs, balance.
 	Status(ChainArgs),
+	/// Check a submitted job's claim locally: score the candidate exactly and replay every
+	/// checkpoint of its training. Exits 0 when the claim holds, 1 when it does not.
+	Verify(VerifyArgs),
+}
+
+#[derive(Args)]
+struct VerifyArgs {
+	#[command(flatten)]
+	chain: ChainArgs,
+	/// The job (it must be under evaluation: submitted, not yet settled).
+	job: u64,
 }
 
 #[derive(Args, Clone)]
@@ -104,6 +115,12 @@ struct RunArgs {
 	/// Stop after this many finalized blocks (0: until SIGINT/SIGTERM).
 	#[arg(long, default_value_t = 0)]
 	max_blocks: u64,
+	/// Serve Prometheus metrics on this port (0: off).
+	#[arg(long, default_value_t = 9616)]
+	prometheus_port: u16,
+	/// Listen for metrics on all interfaces, not only loopback.
+	#[arg(long)]
+	prometheus_external: bool,
 	/// TEST ONLY: claim half the computed loss, so the chain refutes and slashes this trainer.
 	#[arg(long, hide = true)]
 	lie_about_score: bool,
@@ -281,6 +298,45 @@ async fn status(args: ChainArgs) -> Result<(), WorkerError> {
 	Ok(())
 }
 
+async fn verify_job(args: VerifyArgs) -> Result<bool, WorkerError> {
+	let store = Arc::new(open_store(&args.chain.store)?);
+	// Reading needs no key; a throwaway one satisfies the client.
+	let suri = args
+		.chain
+		.suri
+		.clone()
+		.or_else(|| args.chain.key.is_none().then(|| "//Verifier".to_string()));
+	let chain = connect(&ChainArgs { suri, ..args.chain.clone() }).await?;
+	let at = chain.finalized().await?;
+	let job = chain.job(&at, args.job).await?.ok_or_else(|| {
+		WorkerError::Usage(format!(
+			"job {} is not on chain (never posted, or already settled)",
+			args.job
+		))
+	})?;
+	let Stage::Evaluating(ev) = &job.stage else {
+		return Err(WorkerError::Usage(format!(
+			"job {} has no submission under evaluation yet",
+			args.job
+		)));
+	};
+	let backend: Arc<dyn aiblock_compute::backend::Backend + Send + Sync> = Arc::new(Cpu::auto());
+	let segments = (1..=run::segment_count(&job)).collect();
+	let verdict =
+		run::check_submission(&chain, &at, &store, &backend, args.job, &job, ev, segments).await?;
+	let gap = verdict.score.abs_diff(ev.submission.claimed);
+	println!(
+		"job {}: claimed {}, computed {} (difference {gap})",
+		args.job, ev.submission.claimed, verdict.score
+	);
+	println!(
+		"replay: {} ({})",
+		if verdict.replay_ok { "reproduced" } else { "FAILED" },
+		verdict.detail
+	);
+	Ok(verdict.replay_ok && gap <= 1_000)
+}
+
 async fn run_worker(args: RunArgs) -> Result<(), WorkerError> {
 	let trainer = args.roles.iter().any(|r| r == "trainer");
 	let evaluator = args.roles.iter().any(|r| r == "evaluator");
@@ -329,6 +385,19 @@ async fn run_worker(args: RunArgs) -> Result<(), WorkerError> {
 		lie_about_score: args.lie_about_score,
 		max_blocks: args.max_blocks,
 	};
+	let counters = Arc::new(Counters::default());
+	if args.prometheus_port != 0 {
+		aiblock_worker::metrics::serve(
+			args.prometheus_port,
+			args.prometheus_external,
+			counters.clone(),
+			chain.account().to_string(),
+		)
+		.await
+		.map_err(|e| {
+			WorkerError::Usage(format!("--prometheus-port {}: {e}", args.prometheus_port))
+		})?;
+	}
 	let stop = Arc::new(AtomicBool::new(false));
 	let signal_stop = stop.clone();
 	tokio::spawn(async move {
@@ -341,7 +410,7 @@ async fn run_worker(args: RunArgs) -> Result<(), WorkerError> {
 		log::info!("signal received: finishing the current step, then stopping");
 		signal_stop.store(true, std::sync::atomic::Ordering::Relaxed);
 	});
-	run::run(chain, store, Arc::new(cpu), cfg, Arc::new(Counters::default()), stop).await
+	run::run(chain, store, Arc::new(cpu), cfg, counters, stop).await
 }
 
 /// Log lines: `<seconds since start> <LEVEL> <message>`.
@@ -368,22 +437,25 @@ fn main() -> ExitCode {
 	let logger = Box::leak(Box::new(Logger(std::time::Instant::now())));
 	let _ = log::set_logger(logger).map(|()| log::set_max_level(log::LevelFilter::Debug));
 	let cli = Cli::parse();
+	// Exit codes: 0 done (or the claim holds), 1 a verified claim does not hold, 2 an error.
 	let result = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
 		Ok(rt) => rt.block_on(async {
 			match cli.command {
-				Command::Run(args) => run_worker(args).await,
-				Command::InitModel(args) => init_model(args),
-				Command::PostJob(args) => post_job(args).await,
-				Command::Status(args) => status(args).await,
+				Command::Run(args) => run_worker(args).await.map(|()| true),
+				Command::InitModel(args) => init_model(args).map(|()| true),
+				Command::PostJob(args) => post_job(args).await.map(|()| true),
+				Command::Status(args) => status(args).await.map(|()| true),
+				Command::Verify(args) => verify_job(args).await,
 			}
 		}),
 		Err(e) => Err(WorkerError::Usage(format!("cannot start the async runtime: {e}"))),
 	};
 	match result {
-		Ok(()) => ExitCode::SUCCESS,
+		Ok(true) => ExitCode::SUCCESS,
+		Ok(false) => ExitCode::from(1),
 		Err(e) => {
 			eprintln!("error: {e}");
-			ExitCode::FAILURE
+			ExitCode::from(2)
 		},
 	}
 }

@@ -1,0 +1,133 @@
+//! Prometheus metrics: `GET /metrics` on the port given by `--prometheus-port`, in the text
+//! exposition format. Counters only move forward; `aiblock_worker_finalized_block` is the last
+//! block the worker acted on, so a stalled worker shows as a flat line.
+
+use crate::run::Counters;
+use std::sync::{atomic::Ordering, Arc};
+use tokio::{
+	io::{AsyncReadExt, AsyncWriteExt},
+	net::TcpListener,
+};
+
+/// The exposition text for `counters`.
+pub fn render(counters: &Counters, account: &str) -> String {
+	let mut out = String::new();
+	let mut metric = |name: &str, kind: &str, help: &str, value: u64| {
+		out.push_str(&format!(
+			"# HELP aiblock_worker_{name} {help}\n# TYPE aiblock_worker_{name} {kind}\naiblock_worker_{name}{{account=\"{account}\"}} {value}\n"
+		));
+	};
+	let get = |c: &std::sync::atomic::AtomicU64| c.load(Ordering::Relaxed);
+	metric(
+		"jobs_accepted_total",
+		"counter",
+		"Jobs this worker accepted as trainer.",
+		get(&counters.jobs_accepted),
+	);
+	metric(
+		"results_submitted_total",
+		"counter",
+		"Training results submitted.",
+		get(&counters.results_submitted),
+	);
+	metric(
+		"training_steps_total",
+		"counter",
+		"Training steps computed.",
+		get(&counters.training_steps),
+	);
+	metric(
+		"attestations_committed_total",
+		"counter",
+		"Attestations committed as evaluator.",
+		get(&counters.attestations_committed),
+	);
+	metric(
+		"attestations_revealed_total",
+		"counter",
+		"Attestations revealed as evaluator.",
+		get(&counters.attestations_revealed),
+	);
+	metric(
+		"replays_failed_total",
+		"counter",
+		"Evaluations whose replay did not reproduce the trainer's checkpoints.",
+		get(&counters.replays_failed),
+	);
+	metric(
+		"finalized_block",
+		"gauge",
+		"The last finalized block the worker acted on.",
+		get(&counters.finalized_block),
+	);
+	out
+}
+
+/// Serve `/metrics` on `127.0.0.1:port` (or `0.0.0.0` with `external`) until the process ends.
+pub async fn serve(
+	port: u16,
+	external: bool,
+	counters: Arc<Counters>,
+	account: String,
+) -> std::io::Result<()> {
+	let host = if external { "0.0.0.0" } else { "127.0.0.1" };
+	let listener = TcpListener::bind((host, port)).await?;
+	log::info!("Prometheus metrics on http://{host}:{port}/metrics");
+	tokio::spawn(async move {
+		loop {
+			let Ok((mut socket, _)) = listener.accept().await else { continue };
+			let counters = counters.clone();
+			let account = account.clone();
+			tokio::spawn(async move {
+				let mut request = [0u8; 1024];
+				let n = socket.read(&mut request).await.unwrap_or(0);
+				let head = String::from_utf8_lossy(&request[..n]);
+				let (status, body) = if head.starts_with("GET /metrics") {
+					("200 OK", render(&counters, &account))
+				} else {
+					("404 Not Found", "try /metrics\n".to_string())
+				};
+				let response = format!(
+					"HTTP/1.1 {status}\r\nContent-Type: text/plain; version=0.0.4\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+					body.len()
+				);
+				let _ = socket.write_all(response.as_bytes()).await;
+			});
+		}
+	});
+	Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn counters_render_in_the_exposition_format() {
+		let counters = Counters::default();
+		counters.training_steps.store(40, Ordering::Relaxed);
+		counters.finalized_block.store(7, Ordering::Relaxed);
+		let text = render(&counters, "5Abc");
+		assert!(text.contains("# TYPE aiblock_worker_training_steps_total counter\n"));
+		assert!(text.contains("aiblock_worker_training_steps_total{account=\"5Abc\"} 40\n"));
+		assert!(text.contains("aiblock_worker_finalized_block{account=\"5Abc\"} 7\n"));
+		assert_eq!(text.lines().filter(|l| !l.starts_with('#')).count(), 7);
+	}
+
+	#[tokio::test]
+	async fn the_endpoint_answers_over_http() {
+		let counters = Arc::new(Counters::default());
+		counters.jobs_accepted.store(2, Ordering::Relaxed);
+		let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+		serve(port, false, counters, "me".into()).await.unwrap();
+		let mut socket = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+		socket.write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n").await.unwrap();
+		let mut answer = String::new();
+		socket.read_to_string(&mut answer).await.unwrap();
+		assert!(answer.starts_with("HTTP/1.1 200 OK"), "{answer}");
+		assert!(
+			answer.contains("aiblock_worker_jobs_accepted_total{account=\"me\"} 2"),
+			"{answer}"
+		);
+	}
+}
