@@ -288,6 +288,16 @@ async fn status(args: ChainArgs) -> Result<(), WorkerError> {
 		let poster = if job.poster == me { ", posted by me" } else { "" };
 		println!("job {id:<7} {role}{poster}, reward {} AIB", job.reward / chain::UNIT);
 	}
+	let (model, _) = chain.latest_model(&at).await?;
+	for (kind, id, record) in chain.current_blocks(&at, model).await? {
+		let Some(block) = run::block_id(&kind) else { continue };
+		let score = record
+			.score
+			.map(|s| format!("{:.6} nats/byte", f64::from(s) / 1e6))
+			.unwrap_or_default();
+		let author = record.header.author.map(|a| format!(", by {a}")).unwrap_or_default();
+		println!("model {model}     {:<16} {id:?} {score}{author}", block.name());
+	}
 	if let Ok(state) = aiblock_worker::state::State::open(&args.store.data_dir) {
 		println!(
 			"in flight   {} trained, {} attested (state file)",
