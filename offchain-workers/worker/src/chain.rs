@@ -315,3 +315,19 @@ impl Chain {
 			.map_err(|e| self.node_error("Workers.MinWorkerBond", e))
 	}
 }
+
+impl Chain {
+	/// What the Jobs pallet paid `who` (as trainer or evaluator) in block `number`.
+	pub async fn paid_in_block(&self, number: u64, who: &AccountId32) -> Result<u128, WorkerError> {
+		let at = self.api.at_block(number).await.map_err(|e| self.node_error("a block", e))?;
+		let events = at.events().fetch().await.map_err(|e| self.node_error("events", e))?;
+		let mut total = 0u128;
+		for paid in events.find::<runtime::jobs::events::Paid>() {
+			let paid = paid.map_err(|e| self.node_error("a Paid event", e))?;
+			if &paid.who == who {
+				total = total.saturating_add(paid.amount);
+			}
+		}
+		Ok(total)
+	}
+}

@@ -11,55 +11,59 @@ use tokio::{
 
 /// The exposition text for `counters`.
 pub fn render(counters: &Counters, account: &str) -> String {
+	let rows: [(&str, &str, &str, &std::sync::atomic::AtomicU64); 8] = [
+		(
+			"jobs_accepted_total",
+			"counter",
+			"Jobs this worker accepted as trainer.",
+			&counters.jobs_accepted,
+		),
+		(
+			"results_submitted_total",
+			"counter",
+			"Training results submitted.",
+			&counters.results_submitted,
+		),
+		("training_steps_total", "counter", "Training steps computed.", &counters.training_steps),
+		(
+			"attestations_committed_total",
+			"counter",
+			"Attestations committed as evaluator.",
+			&counters.attestations_committed,
+		),
+		(
+			"attestations_revealed_total",
+			"counter",
+			"Attestations revealed as evaluator.",
+			&counters.attestations_revealed,
+		),
+		(
+			"replays_failed_total",
+			"counter",
+			"Evaluations whose replay did not reproduce the trainer's checkpoints.",
+			&counters.replays_failed,
+		),
+		(
+			"earned_total",
+			"counter",
+			"What the Jobs pallet paid this worker (smallest units, 10^-12 AIB).",
+			&counters.earned,
+		),
+		(
+			"finalized_block",
+			"gauge",
+			"The last finalized block the worker acted on.",
+			&counters.finalized_block,
+		),
+	];
 	let mut out = String::new();
-	let mut metric = |name: &str, kind: &str, help: &str, value: u64| {
+	for (name, kind, help, value) in rows {
 		out.push_str(&format!(
-			"# HELP aiblock_worker_{name} {help}\n# TYPE aiblock_worker_{name} {kind}\naiblock_worker_{name}{{account=\"{account}\"}} {value}\n"
+			"# HELP aiblock_worker_{name} {help}\n# TYPE aiblock_worker_{name} {kind}\n\
+			 aiblock_worker_{name}{{account=\"{account}\"}} {}\n",
+			value.load(Ordering::Relaxed)
 		));
-	};
-	let get = |c: &std::sync::atomic::AtomicU64| c.load(Ordering::Relaxed);
-	metric(
-		"jobs_accepted_total",
-		"counter",
-		"Jobs this worker accepted as trainer.",
-		get(&counters.jobs_accepted),
-	);
-	metric(
-		"results_submitted_total",
-		"counter",
-		"Training results submitted.",
-		get(&counters.results_submitted),
-	);
-	metric(
-		"training_steps_total",
-		"counter",
-		"Training steps computed.",
-		get(&counters.training_steps),
-	);
-	metric(
-		"attestations_committed_total",
-		"counter",
-		"Attestations committed as evaluator.",
-		get(&counters.attestations_committed),
-	);
-	metric(
-		"attestations_revealed_total",
-		"counter",
-		"Attestations revealed as evaluator.",
-		get(&counters.attestations_revealed),
-	);
-	metric(
-		"replays_failed_total",
-		"counter",
-		"Evaluations whose replay did not reproduce the trainer's checkpoints.",
-		get(&counters.replays_failed),
-	);
-	metric(
-		"finalized_block",
-		"gauge",
-		"The last finalized block the worker acted on.",
-		get(&counters.finalized_block),
-	);
+	}
 	out
 }
 
@@ -111,7 +115,7 @@ mod tests {
 		assert!(text.contains("# TYPE aiblock_worker_training_steps_total counter\n"));
 		assert!(text.contains("aiblock_worker_training_steps_total{account=\"5Abc\"} 40\n"));
 		assert!(text.contains("aiblock_worker_finalized_block{account=\"5Abc\"} 7\n"));
-		assert_eq!(text.lines().filter(|l| !l.starts_with('#')).count(), 7);
+		assert_eq!(text.lines().filter(|l| !l.starts_with('#')).count(), 8);
 	}
 
 	#[tokio::test]

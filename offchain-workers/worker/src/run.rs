@@ -29,6 +29,8 @@ use std::{
 pub struct RunConfig {
 	pub trainer: bool,
 	pub evaluator: bool,
+	/// Registered as auditor (no auditing work exists until the Datasets pallet).
+	pub auditor: bool,
 	pub data_dir: PathBuf,
 	/// Stake to bond when the account has less than the registration minimum (None: only
 	/// tell the operator).
@@ -119,7 +121,28 @@ pub fn order_of(job: &Job) -> Result<TrainOrder, String> {
 pub async fn ensure_registered(chain: &Chain, cfg: &RunConfig) -> Result<(), WorkerError> {
 	let at = chain.finalized().await?;
 	let me = chain.account();
-	if chain.worker(&at, &me).await?.is_some() {
+	let roles =
+		chain::Roles { trainer: cfg.trainer, evaluator: cfg.evaluator, auditor: cfg.auditor };
+	let capabilities = chain::WorkerCapabilities {
+		gpu_model: runtime::runtime_types::bounded_collections::bounded_vec::BoundedVec(
+			cfg.gpu_model.as_bytes().to_vec(),
+		),
+		spec: chain::ComputeSpec {
+			vram_gib: cfg.vram_gib,
+			gpu_count: u32::from(cfg.vram_gib > 0),
+			cpu_cores: std::thread::available_parallelism().map(|n| n.get() as u32).unwrap_or(1),
+		},
+	};
+	let endpoint = runtime::runtime_types::bounded_collections::bounded_vec::BoundedVec(
+		cfg.endpoint.as_bytes().to_vec(),
+	);
+	if let Some(info) = chain.worker(&at, &me).await? {
+		if info.roles != roles || info.capabilities != capabilities || info.endpoint != endpoint {
+			let call =
+				runtime::transactions().workers().update_worker(capabilities, roles, endpoint);
+			chain.submit("workers.update_worker", &call).await?;
+			log::info!("updated the registration of {me} to this run's roles and capabilities");
+		}
 		return Ok(());
 	}
 	let min = chain.min_worker_bond(&at)?;
@@ -144,27 +167,18 @@ pub async fn ensure_registered(chain: &Chain, cfg: &RunConfig) -> Result<(), Wor
 		}
 		chain.submit("stake.bond", &runtime::transactions().stake().bond(amount)).await?;
 	}
-	let capabilities = chain::WorkerCapabilities {
-		gpu_model: runtime::runtime_types::bounded_collections::bounded_vec::BoundedVec(
-			cfg.gpu_model.as_bytes().to_vec(),
-		),
-		spec: chain::ComputeSpec {
-			vram_gib: cfg.vram_gib,
-			gpu_count: u32::from(cfg.vram_gib > 0),
-			cpu_cores: std::thread::available_parallelism().map(|n| n.get() as u32).unwrap_or(1),
-		},
-	};
-	let roles = chain::Roles { trainer: cfg.trainer, evaluator: cfg.evaluator, auditor: false };
-	let endpoint = runtime::runtime_types::bounded_collections::bounded_vec::BoundedVec(
-		cfg.endpoint.as_bytes().to_vec(),
-	);
 	chain
 		.submit(
 			"workers.register_worker",
 			&runtime::transactions().workers().register_worker(capabilities, roles, endpoint),
 		)
 		.await?;
-	log::info!("registered {me} (trainer: {}, evaluator: {})", cfg.trainer, cfg.evaluator);
+	log::info!(
+		"registered {me} (trainer: {}, evaluator: {}, auditor: {})",
+		cfg.trainer,
+		cfg.evaluator,
+		cfg.auditor
+	);
 	Ok(())
 }
 
@@ -178,6 +192,8 @@ pub struct Counters {
 	pub replays_failed: std::sync::atomic::AtomicU64,
 	pub training_steps: std::sync::atomic::AtomicU64,
 	pub finalized_block: std::sync::atomic::AtomicU64,
+	/// What the Jobs pallet paid this worker, in the chain's smallest unit.
+	pub earned: std::sync::atomic::AtomicU64,
 }
 
 /// The main loop. Returns when `stop` is set (a signal) or after `cfg.max_blocks` blocks.
@@ -200,7 +216,13 @@ pub async fn run(
 	let mut seen = 0u64;
 	let mut last_number = 0u64;
 	while !stop.load(Ordering::Relaxed) {
-		let at = chain.finalized().await?;
+		let at = match chain.finalized().await {
+			Ok(at) => at,
+			Err(e) => {
+				pause_after(&e).await;
+				continue;
+			},
+		};
 		let number = at.block_number();
 		if number == last_number {
 			tokio::time::sleep(Duration::from_millis(500)).await;
@@ -209,17 +231,28 @@ pub async fn run(
 		last_number = number;
 		seen += 1;
 		counters.finalized_block.store(number, Ordering::Relaxed);
+		if let Err(e) = count_earnings(&chain, &me, &mut state, number, &counters).await {
+			log::warn!("counting payments: {e}");
+		}
 		if cfg.max_blocks > 0 && seen > cfg.max_blocks {
 			break;
 		}
 		if number >= last_heartbeat + cfg.heartbeat_every {
-			chain
-				.submit("workers.heartbeat", &runtime::transactions().workers().heartbeat())
-				.await?;
-			last_heartbeat = number;
+			let heartbeat = runtime::transactions().workers().heartbeat();
+			match chain.submit("workers.heartbeat", &heartbeat).await {
+				Ok(_) => last_heartbeat = number,
+				Err(e) if recoverable(&e) => pause_after(&e).await,
+				Err(e) => return Err(e),
+			}
 			continue; // the heartbeat took blocks: act on fresh state
 		}
-		let jobs = chain.jobs(&at).await?;
+		let jobs = match chain.jobs(&at).await {
+			Ok(jobs) => jobs,
+			Err(e) => {
+				pause_after(&e).await;
+				continue;
+			},
+		};
 		if state.retain(|id| jobs.iter().any(|(j, _)| *j == id)) {
 			state.save()?;
 		}
@@ -234,13 +267,49 @@ pub async fn run(
 			match outcome {
 				Ok(true) => break, // acted: re-read the chain before deciding anything else
 				Ok(false) => {},
-				Err(WorkerError::Refused(why)) => log::warn!("job {id}: {why}"),
+				Err(e) if recoverable(&e) => {
+					log::warn!("job {id}: {e}");
+					if matches!(e, WorkerError::Node(_) | WorkerError::Store(_)) {
+						pause_after(&e).await;
+						break;
+					}
+				},
 				Err(e) => return Err(e),
 			}
 		}
 	}
 	log::info!("stopping: state saved in {}", cfg.data_dir.display());
 	Ok(())
+}
+
+/// Add what the Jobs pallet paid this worker in the finalized blocks since the last count (at
+/// most the last 600, so a worker that was down long does not stall on history).
+async fn count_earnings(
+	chain: &Chain,
+	me: &subxt::utils::AccountId32,
+	state: &mut State,
+	number: u64,
+	counters: &Counters,
+) -> Result<(), WorkerError> {
+	let from = (state.counted_to + 1).max(number.saturating_sub(600));
+	for n in from..=number {
+		state.earned = state.earned.saturating_add(chain.paid_in_block(n, me).await?);
+		state.counted_to = n;
+	}
+	counters.earned.store(u64::try_from(state.earned).unwrap_or(u64::MAX), Ordering::Relaxed);
+	state.save()
+}
+
+/// Whether the worker should carry on after `e`: the node or the store may come back, a refused
+/// transaction or one job's bad files concern that job only. A bad key, bad options or an
+/// unwritable state file stop the worker.
+fn recoverable(e: &WorkerError) -> bool {
+	!matches!(e, WorkerError::Key(_) | WorkerError::Usage(_) | WorkerError::State(_))
+}
+
+async fn pause_after(e: &WorkerError) {
+	log::warn!("{e}; retrying in 5 s");
+	tokio::time::sleep(Duration::from_secs(5)).await;
 }
 
 /// Act on one job if this worker's roles call for it; `true` when a transaction was sent.
@@ -284,7 +353,7 @@ async fn step(
 			let trained = match state.trained.get(&id) {
 				Some(t) => t.clone(),
 				None => {
-					let order = order_of(job).map_err(WorkerError::Usage)?;
+					let order = order_of(job).map_err(WorkerError::Compute)?;
 					let model = model_at(chain, at, job.spec.model).await?;
 					log::info!(
 						"job {id}: training {} for {} steps on {}",

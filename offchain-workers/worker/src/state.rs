@@ -33,6 +33,10 @@ pub struct State {
 	path: PathBuf,
 	pub trained: BTreeMap<u64, Trained>,
 	pub attested: BTreeMap<u64, Attested>,
+	/// Everything the Jobs pallet paid this worker while it was running (smallest units).
+	pub earned: u128,
+	/// The last finalized block whose payments are counted in `earned`.
+	pub counted_to: u64,
 }
 
 fn unhex(s: &str) -> Option<Vec<u8>> {
@@ -87,6 +91,8 @@ impl State {
 			};
 			state.trained.insert(job.parse().map_err(|_| bad("a job id"))?, trained);
 		}
+		state.earned = v["earned"].as_str().unwrap_or("0").parse().map_err(|_| bad("earned"))?;
+		state.counted_to = v["counted_to"].as_u64().unwrap_or(0);
 		for (job, a) in v["attested"].as_object().into_iter().flatten() {
 			let attested = Attested {
 				score: a["score"].as_u64().ok_or_else(|| bad("a score"))? as u32,
@@ -125,9 +131,13 @@ impl State {
 				)
 			})
 			.collect();
-		let text =
-			serde_json::to_string_pretty(&json!({ "trained": trained, "attested": attested }))
-				.map_err(|e| WorkerError::State(e.to_string()))?;
+		let text = serde_json::to_string_pretty(&json!({
+			"trained": trained,
+			"attested": attested,
+			"earned": self.earned.to_string(),
+			"counted_to": self.counted_to,
+		}))
+		.map_err(|e| WorkerError::State(e.to_string()))?;
 		aiblock_compute::safetensors::write_atomic(&self.path, text.as_bytes())
 			.map_err(|e| WorkerError::State(format!("{}: {e}", self.path.display())))
 	}
@@ -157,10 +167,13 @@ mod tests {
 			Trained { block: p.clone(), manifest: p, checkpoint_root: [5; 32], claimed: 123 },
 		);
 		state.attested.insert(9, Attested { score: 456, replay_ok: false, salt: [0xab; 32] });
+		state.earned = 340_282_366_920_938_463_463_374_607_431_768_211_455; // u128::MAX
+		state.counted_to = 88;
 		state.save().unwrap();
 		let back = State::open(&dir).unwrap();
 		assert_eq!(back.trained, state.trained);
 		assert_eq!(back.attested, state.attested);
+		assert_eq!((back.earned, back.counted_to), (u128::MAX, 88));
 
 		std::fs::write(dir.join("state.json"), r#"{"trained":{"4":{"claimed":1}}}"#).unwrap();
 		let e = State::open(&dir).unwrap_err().to_string();

@@ -81,7 +81,9 @@ pub fn verify(
 			detail: "nothing to replay".into(),
 		});
 	};
-	let Some(end) = manifest.checkpoints.get(last as usize - 1).map(|c| c.step) else {
+	let Some(end) =
+		(last as usize).checked_sub(1).and_then(|i| manifest.checkpoints.get(i)).map(|c| c.step)
+	else {
 		return Ok(Verdict { score, ..refuse(format!("segment {last} is not in the manifest")) });
 	};
 	let (data, ids) = datasets(store, job_datasets)?;

@@ -353,6 +353,20 @@ async fn scenarios(node: PathBuf, worker: PathBuf) {
 	let file = fetch_block(&store, "adopted candidate", &pointer(&record.header.payload)).unwrap();
 	assert_eq!(file.len() as u64, record.header.payload.size);
 	assert!(store.has(&pointer(&record.header.payload).cid("c").unwrap()).unwrap());
+	// The trainer counted its reward (state file, shown by `status` and as a metric).
+	let deadline = Instant::now() + Duration::from_secs(60);
+	loop {
+		let earned = aiblock_worker::state::State::open(&dir.join("honest")).unwrap().earned;
+		if earned == job.reward {
+			break;
+		}
+		assert!(
+			Instant::now() < deadline,
+			"the trainer counted {earned} earned, not {}",
+			job.reward
+		);
+		tokio::time::sleep(Duration::from_secs(1)).await;
+	}
 	eprintln!("[e2e] 1: job {id} adopted {shared:?}; reward {} AIB", job.reward / UNIT);
 	net.procs.kill("honest");
 

@@ -91,7 +91,8 @@ struct ChainArgs {
 struct RunArgs {
 	#[command(flatten)]
 	chain: ChainArgs,
-	/// Roles to register with: trainer, evaluator (comma-separated).
+	/// Roles to register with: trainer, evaluator, auditor (comma-separated). Auditors are
+	/// registered but have no duties yet: dataset audits come with the Datasets pallet.
 	#[arg(long, default_value = "trainer,evaluator", value_delimiter = ',')]
 	roles: Vec<String>,
 	/// Compute backend: auto (CUDA when present, else CPU) or cpu.
@@ -300,6 +301,12 @@ async fn status(args: ChainArgs) -> Result<(), WorkerError> {
 	}
 	if let Ok(state) = aiblock_worker::state::State::open(&args.store.data_dir) {
 		println!(
+			"earned      {}.{:06} AIB from jobs (counted by the worker to #{})",
+			state.earned / chain::UNIT,
+			state.earned % chain::UNIT / 1_000_000,
+			state.counted_to
+		);
+		println!(
 			"in flight   {} trained, {} attested (state file)",
 			state.trained.len(),
 			state.attested.len()
@@ -350,9 +357,12 @@ async fn verify_job(args: VerifyArgs) -> Result<bool, WorkerError> {
 async fn run_worker(args: RunArgs) -> Result<(), WorkerError> {
 	let trainer = args.roles.iter().any(|r| r == "trainer");
 	let evaluator = args.roles.iter().any(|r| r == "evaluator");
-	if let Some(bad) = args.roles.iter().find(|r| !["trainer", "evaluator"].contains(&r.as_str())) {
+	let auditor = args.roles.iter().any(|r| r == "auditor");
+	if let Some(bad) =
+		args.roles.iter().find(|r| !["trainer", "evaluator", "auditor"].contains(&r.as_str()))
+	{
 		return Err(WorkerError::Usage(format!(
-			"--roles: unknown role '{bad}' (trainer, evaluator)"
+			"--roles: unknown role '{bad}' (trainer, evaluator, auditor)"
 		)));
 	}
 	let cpu = match args.backend.as_str() {
@@ -385,6 +395,7 @@ async fn run_worker(args: RunArgs) -> Result<(), WorkerError> {
 	let cfg = RunConfig {
 		trainer,
 		evaluator,
+		auditor,
 		data_dir: args.chain.store.data_dir.clone(),
 		bond: args.bond.map(|b| b * chain::UNIT),
 		vram_gib: 0,
