@@ -291,7 +291,12 @@ async fn count_earnings(
 	number: u64,
 	counters: &Counters,
 ) -> Result<(), WorkerError> {
-	let from = (state.counted_to + 1).max(number.saturating_sub(600));
+	// A fresh state counts from now: payments before this worker ran are not its doing.
+	let from = if state.counted_to == 0 {
+		number
+	} else {
+		(state.counted_to + 1).max(number.saturating_sub(600))
+	};
 	for n in from..=number {
 		state.earned = state.earned.saturating_add(chain.paid_in_block(n, me).await?);
 		state.counted_to = n;
