@@ -434,18 +434,39 @@ async fn run_worker(args: RunArgs) -> Result<(), WorkerError> {
 	run::run(chain, store, Arc::new(cpu), cfg, counters, stop).await
 }
 
-/// Log lines: `<seconds since start> <LEVEL> <message>`.
-struct Logger(std::time::Instant);
+/// Log lines on stderr: `<seconds since start> <LEVEL> <message>`, or with
+/// `AIBLOCK_LOG_FORMAT=json` one JSON object per line (`ts` Unix seconds, `level`, `target`,
+/// `msg`) for log collectors. `AIBLOCK_DEBUG=1` adds debug lines.
+struct Logger {
+	started: std::time::Instant,
+	json: bool,
+	debug: bool,
+}
 
 impl log::Log for Logger {
 	fn enabled(&self, meta: &log::Metadata) -> bool {
-		meta.level() <= log::Level::Info || std::env::var_os("AIBLOCK_DEBUG").is_some()
+		meta.level() <= log::Level::Info || self.debug
 	}
 	fn log(&self, record: &log::Record) {
-		if self.enabled(record.metadata()) && record.target().starts_with("aiblock") {
+		if !self.enabled(record.metadata()) || !record.target().starts_with("aiblock") {
+			return;
+		}
+		if self.json {
+			let ts = std::time::SystemTime::now()
+				.duration_since(std::time::UNIX_EPOCH)
+				.map(|d| d.as_secs_f64())
+				.unwrap_or_default();
+			let line = serde_json::json!({
+				"ts": ts,
+				"level": record.level().as_str(),
+				"target": record.target(),
+				"msg": record.args().to_string(),
+			});
+			eprintln!("{line}");
+		} else {
 			eprintln!(
 				"{:>9.3} {:<5} {}",
-				self.0.elapsed().as_secs_f64(),
+				self.started.elapsed().as_secs_f64(),
 				record.level(),
 				record.args()
 			);
@@ -455,7 +476,11 @@ impl log::Log for Logger {
 }
 
 fn main() -> ExitCode {
-	let logger = Box::leak(Box::new(Logger(std::time::Instant::now())));
+	let logger = Box::leak(Box::new(Logger {
+		started: std::time::Instant::now(),
+		json: std::env::var("AIBLOCK_LOG_FORMAT").is_ok_and(|f| f == "json"),
+		debug: std::env::var_os("AIBLOCK_DEBUG").is_some(),
+	}));
 	let _ = log::set_logger(logger).map(|()| log::set_max_level(log::LevelFilter::Debug));
 	let cli = Cli::parse();
 	// Exit codes: 0 done (or the claim holds), 1 a verified claim does not hold, 2 an error.

@@ -75,7 +75,9 @@ fn stop(home: &std::path::Path) {
 		}
 	}
 	let _ = std::fs::remove_file(home.join("repo/api"));
-	let _ = std::fs::remove_file(home.join("repo/repo.lock"));
+	// js-ipfs locks with a directory, kubo with a file.
+	let lock = home.join("repo/repo.lock");
+	let _ = std::fs::remove_dir_all(&lock).or_else(|_| std::fs::remove_file(&lock));
 }
 
 impl Drop for Daemon {
