@@ -12,7 +12,7 @@ use aiblock_compute::{
 use aiblock_worker::{
 	store::{put_block, put_file, ModelAt, Pointer},
 	train::{train, TrainOrder},
-	verify::verify,
+	verify::{verify, Verdict},
 	WorkerError,
 };
 
@@ -53,23 +53,28 @@ fn cpu() -> Cpu {
 	Cpu::auto()
 }
 
+impl Fixture {
+	/// An evaluator's check of a submission (datasets, candidate, manifest, root) on this model.
+	fn verify(
+		&self,
+		datasets: &[Vec<u8>],
+		candidate: &Pointer,
+		manifest: &Pointer,
+		root: &[u8; 32],
+		segments: &[u32],
+	) -> Result<Verdict, WorkerError> {
+		verify(&self.store, &cpu(), &self.model, datasets, candidate, manifest, root, segments)
+	}
+}
+
 #[test]
 fn an_honest_candidate_verifies_and_its_score_is_the_claim() {
 	let f = fixture("honest");
 	let mut steps = 0;
 	let c = train(&f.store, &cpu(), &f.model, &f.order, |_, _| steps += 1).unwrap();
 	assert_eq!(steps, 40);
-	let v = verify(
-		&f.store,
-		&cpu(),
-		&f.model,
-		&f.order.datasets,
-		&c.block,
-		&c.manifest,
-		&c.checkpoint_root,
-		&[1, 4],
-	)
-	.unwrap();
+	let v =
+		f.verify(&f.order.datasets, &c.block, &c.manifest, &c.checkpoint_root, &[1, 4]).unwrap();
 	assert!(v.replay_ok, "{}", v.detail);
 	assert_eq!(v.score, c.claimed, "the evaluator computes exactly the trainer's score");
 	// Untrained, the model is no better than uniform (ln 256 ≈ 5.545 nats per byte); 40 steps
@@ -98,60 +103,20 @@ fn a_forged_checkpoint_or_foreign_data_fails_the_replay() {
 		manifest.checkpoints.clone(),
 	);
 	let pointer = put_file(&f.store, forged.to_json().to_string().as_bytes()).unwrap();
-	let v = verify(
-		&f.store,
-		&cpu(),
-		&f.model,
-		&f.order.datasets,
-		&c.block,
-		&pointer,
-		&forged.root,
-		&[2],
-	)
-	.unwrap();
+	let v = f.verify(&f.order.datasets, &c.block, &pointer, &forged.root, &[2]).unwrap();
 	assert!(!v.replay_ok);
 	assert!(v.detail.contains("checkpoint 2"), "{}", v.detail);
 	// Segment 1 alone is before the forgery: it reproduces.
-	let v = verify(
-		&f.store,
-		&cpu(),
-		&f.model,
-		&f.order.datasets,
-		&c.block,
-		&pointer,
-		&forged.root,
-		&[1],
-	)
-	.unwrap();
+	let v = f.verify(&f.order.datasets, &c.block, &pointer, &forged.root, &[1]).unwrap();
 	assert!(v.replay_ok, "{}", v.detail);
 
 	// A root other than the one submitted on chain.
-	let v = verify(
-		&f.store,
-		&cpu(),
-		&f.model,
-		&f.order.datasets,
-		&c.block,
-		&c.manifest,
-		&[0; 32],
-		&[1],
-	)
-	.unwrap();
+	let v = f.verify(&f.order.datasets, &c.block, &c.manifest, &[0; 32], &[1]).unwrap();
 	assert!(!v.replay_ok && v.detail.contains("root"), "{}", v.detail);
 
 	// Data other than the job's.
 	let other = f.store.put(b"some other dataset entirely").unwrap().as_bytes().to_vec();
-	let v = verify(
-		&f.store,
-		&cpu(),
-		&f.model,
-		&[other],
-		&c.block,
-		&c.manifest,
-		&c.checkpoint_root,
-		&[1],
-	)
-	.unwrap();
+	let v = f.verify(&[other], &c.block, &c.manifest, &c.checkpoint_root, &[1]).unwrap();
 	assert!(!v.replay_ok && v.detail.contains("datasets"), "{}", v.detail);
 }
 
@@ -160,30 +125,12 @@ fn files_that_do_not_match_the_chain_are_refused() {
 	let f = fixture("tampered");
 	let c = train(&f.store, &cpu(), &f.model, &f.order, |_, _| {}).unwrap();
 	let wrong = Pointer { hash: [7; 32], ..c.block.clone() };
-	match verify(
-		&f.store,
-		&cpu(),
-		&f.model,
-		&f.order.datasets,
-		&wrong,
-		&c.manifest,
-		&c.checkpoint_root,
-		&[1],
-	) {
+	match f.verify(&f.order.datasets, &wrong, &c.manifest, &c.checkpoint_root, &[1]) {
 		Err(WorkerError::Tampered { what, .. }) => assert_eq!(what, "candidate"),
 		other => panic!("expected Tampered, got {other:?}"),
 	}
 	let wrong = Pointer { hash: [7; 32], ..c.manifest.clone() };
-	match verify(
-		&f.store,
-		&cpu(),
-		&f.model,
-		&f.order.datasets,
-		&c.block,
-		&wrong,
-		&c.checkpoint_root,
-		&[1],
-	) {
+	match f.verify(&f.order.datasets, &c.block, &wrong, &c.checkpoint_root, &[1]) {
 		Err(WorkerError::Tampered { what, .. }) => assert_eq!(what, "manifest"),
 		other => panic!("expected Tampered, got {other:?}"),
 	}
