@@ -93,13 +93,32 @@ pub fn hash_tensors(tensors: &BTreeMap<String, Tensor>) -> Digest {
 }
 
 /// Lower-case hex of a digest.
-pub fn hex(digest: &Digest) -> String {
-	digest.iter().map(|b| format!("{b:02x}")).collect()
+pub fn hex(bytes: &[u8]) -> String {
+	bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The bytes of lower- or upper-case hex (no `0x`); `None` for odd lengths or other characters.
+pub fn unhex(text: &str) -> Option<Vec<u8>> {
+	if text.len() % 2 != 0 {
+		return None;
+	}
+	(0..text.len()).step_by(2).map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok()).collect()
 }
 
 #[cfg(test)]
 mod tests {
 	use super::*;
+
+	#[test]
+	fn hex_round_trips_and_refuses_garbage() {
+		let bytes = [0x00, 0x0f, 0xa5, 0xff];
+		assert_eq!(hex(&bytes), "000fa5ff");
+		assert_eq!(unhex("000fa5ff"), Some(bytes.to_vec()));
+		assert_eq!(unhex("000FA5FF"), Some(bytes.to_vec()));
+		assert_eq!(unhex("abc"), None, "odd length");
+		assert_eq!(unhex("zz"), None, "not hex");
+		assert_eq!(unhex(""), Some(vec![]));
+	}
 
 	fn set(pairs: &[(&str, Vec<usize>, Vec<f32>)]) -> BTreeMap<String, Tensor> {
 		pairs

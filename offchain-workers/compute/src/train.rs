@@ -316,14 +316,7 @@ impl Manifest {
 }
 
 fn unhex32(s: &str) -> Option<Digest> {
-	if s.len() != 64 {
-		return None;
-	}
-	let mut out = [0u8; 32];
-	for (i, byte) in out.iter_mut().enumerate() {
-		*byte = u8::from_str_radix(s.get(2 * i..2 * i + 2)?, 16).ok()?;
-	}
-	Some(out)
+	crate::tensor::unhex(s)?.try_into().ok()
 }
 
 impl Checkpoint {

@@ -4,7 +4,7 @@
 //! after every change.
 
 use crate::WorkerError;
-use aiblock_compute::tensor::hex;
+use aiblock_compute::tensor::{hex, unhex};
 use serde_json::{json, Value};
 use std::{
 	collections::BTreeMap,
@@ -39,23 +39,12 @@ pub struct State {
 	pub counted_to: u64,
 }
 
-fn unhex(s: &str) -> Option<Vec<u8>> {
-	(0..s.len())
-		.step_by(2)
-		.map(|i| s.get(i..i + 2).and_then(|b| u8::from_str_radix(b, 16).ok()))
-		.collect()
-}
-
 fn bytes32(v: &Value) -> Option<[u8; 32]> {
 	unhex(v.as_str()?)?.try_into().ok()
 }
 
 fn pointer_json(p: &crate::store::Pointer) -> Value {
-	json!({ "cid": hex_vec(&p.cid), "hash": hex(&p.hash), "size": p.size })
-}
-
-fn hex_vec(b: &[u8]) -> String {
-	b.iter().map(|x| format!("{x:02x}")).collect()
+	json!({ "cid": hex(&p.cid), "hash": hex(&p.hash), "size": p.size })
 }
 
 fn pointer_from(v: &Value) -> Option<crate::store::Pointer> {
