@@ -147,8 +147,10 @@ pub struct ModelAt {
 impl ModelAt {
 	/// The weights: every block fetched, checked against its on-chain hash, and loaded.
 	pub fn weights(&self, store: &dyn ContentStore) -> Result<Weights, WorkerError> {
-		let mut weights =
-			Weights::genesis(self.spec, 0).map_err(|e| WorkerError::Compute(e.to_string()))?;
+		// Every block is loaded below (and shape-checked as it is), so start from nothing
+		// rather than generating genesis weights only to overwrite them.
+		self.spec.validate().map_err(|e| WorkerError::Compute(e.to_string()))?;
+		let mut weights = Weights { spec: self.spec, tensors: Default::default() };
 		for block in self.spec.blocks() {
 			let pointer =
 				self.blocks.iter().find(|(b, _)| *b == block).map(|(_, p)| p).ok_or_else(|| {
