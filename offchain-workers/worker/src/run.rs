@@ -297,12 +297,18 @@ async fn count_earnings(
 	} else {
 		(state.counted_to + 1).max(number.saturating_sub(600))
 	};
+	let before = state.earned;
 	for n in from..=number {
 		state.earned = state.earned.saturating_add(chain.paid_in_block(n, me).await?);
 		state.counted_to = n;
 	}
 	counters.earned.store(u64::try_from(state.earned).unwrap_or(u64::MAX), Ordering::Relaxed);
-	state.save()
+	// Written only when something was earned: a stale `counted_to` after a restart just means
+	// recounting blocks that paid nothing.
+	if state.earned != before {
+		state.save()?;
+	}
+	Ok(())
 }
 
 /// Whether the worker should carry on after `e`: the node or the store may come back, a refused
