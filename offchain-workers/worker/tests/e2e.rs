@@ -30,11 +30,9 @@ use subxt::utils::AccountId32;
 #[path = "support/daemon.rs"]
 mod daemon;
 
-const UNIT: u128 = chain::UNIT;
+use daemon::free_port;
 
-fn free_port() -> u16 {
-	std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
+const UNIT: u128 = chain::UNIT;
 
 /// Child processes killed on drop; their logs printed when the test fails.
 struct Processes {

@@ -16,7 +16,8 @@ fn script() -> PathBuf {
 	PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tools/ipfs-daemon.sh")
 }
 
-fn free_port() -> u16 {
+/// A loopback port nobody listens on right now.
+pub fn free_port() -> u16 {
 	let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free loopback port");
 	listener.local_addr().unwrap().port()
 }
