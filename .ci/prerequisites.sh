@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing AI-Block needs, only where it is missing:
-#   apt: protobuf-compiler, clang, libclang-dev (and nodejs/npm for the network tests);
+#   apt: protobuf-compiler, clang, libclang-dev, a C++ compiler (the CUDA kernels' CPU
+#   emulation), python3-venv (the pinned NVRTC wheel), and nodejs/npm for the network tests;
 #   rustup: the pinned toolchain from rust-toolchain.toml with rust-src and the wasm targets.
 # Sourced by .ci/dev, .ci/test and .ci/run; safe to run again.
 
@@ -23,6 +24,8 @@ aiblock_install_prerequisites() {
 		! ls /usr/lib/x86_64-linux-gnu/libclang*.so* >/dev/null 2>&1; then
 		missing+=(libclang-dev)
 	fi
+	command -v c++ >/dev/null 2>&1 || missing+=(g++)
+	python3 -c "import ensurepip, venv" >/dev/null 2>&1 || missing+=(python3-venv)
 	if [ "${AIBLOCK_NEED_NODEJS:-0}" = 1 ]; then
 		command -v node >/dev/null 2>&1 || missing+=(nodejs)
 		command -v npm >/dev/null 2>&1 || missing+=(npm)
@@ -34,7 +37,7 @@ aiblock_install_prerequisites() {
 		$sudo apt-get update -qq
 		DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 	else
-		aiblock_log "system packages present (protoc, clang, libclang)"
+		aiblock_log "system packages present (protoc, clang, libclang, c++, python3-venv)"
 	fi
 
 	if ! command -v rustup >/dev/null 2>&1; then

@@ -42,6 +42,24 @@ pub trait Backend: Send + Sync {
 		cross_entropy_rows(logits, targets, scale, grad, losses)
 	}
 
+	/// [`route`] of each row of `logits` (`experts` per row): `k` choices and gates per row.
+	fn route_rows(
+		&self,
+		logits: &[f32],
+		experts: usize,
+		k: usize,
+		chosen: &mut [u32],
+		gates: &mut [f32],
+	) {
+		route_rows(logits, experts, k, chosen, gates)
+	}
+
+	/// A hint: until a call with another `epoch`, the slices in `tensors` will not change (the
+	/// frozen blocks of a training run, the weights under evaluation). A device backend keeps
+	/// copies of them resident instead of uploading them for every product; a new epoch drops
+	/// the old copies. The CPU has nothing to do.
+	fn keep_resident(&self, _epoch: u64, _tensors: &[&[f32]]) {}
+
 	/// One AdamW update of `w` with gradient `g` ([`adamw`]).
 	fn adamw(
 		&self,
@@ -247,6 +265,13 @@ pub fn route(logits: &[f32], k: usize, chosen: &mut [u32], gates: &mut [f32]) {
 	}
 }
 
+/// [`route`] of each row of the row-major `rows × experts` matrix `logits`.
+pub fn route_rows(logits: &[f32], experts: usize, k: usize, chosen: &mut [u32], gates: &mut [f32]) {
+	for (t, row) in logits.chunks_exact(experts.max(1)).enumerate() {
+		route(row, k, &mut chosen[t * k..(t + 1) * k], &mut gates[t * k..(t + 1) * k]);
+	}
+}
+
 crate::fma_dispatch! {
 	/// Cross-entropy of one token and the gradient of `scale ×` it with respect to the logits.
 	///
@@ -393,5 +418,65 @@ mod tests {
 			true,
 		);
 		assert!((decayed[0] - 0.95).abs() < 1e-6);
+	}
+}
+
+/// What `--backend` asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BackendChoice {
+	/// CUDA when this build has it and a device answers, else the CPU.
+	Auto,
+	Cpu,
+	Cuda,
+}
+
+impl std::str::FromStr for BackendChoice {
+	type Err = String;
+	fn from_str(s: &str) -> Result<Self, String> {
+		match s {
+			"auto" => Ok(BackendChoice::Auto),
+			"cpu" => Ok(BackendChoice::Cpu),
+			"cuda" => Ok(BackendChoice::Cuda),
+			other => Err(format!("unknown backend '{other}' (auto, cpu, cuda)")),
+		}
+	}
+}
+
+/// The backend a choice resolved to.
+pub struct Selected {
+	pub backend: std::sync::Arc<dyn Backend + Send + Sync>,
+	/// One line for the log: what runs, and why when `auto` fell back to the CPU.
+	pub note: String,
+	/// The GPU's name and memory in GiB, for the worker's registered capabilities.
+	pub gpu: Option<(String, u32)>,
+}
+
+/// Resolve `choice`; `cpu` is the CPU backend to use (thread count, kernel). Asking for `cuda`
+/// where it cannot run is an error naming why; `auto` falls back to the CPU and says why.
+pub fn select(choice: BackendChoice, cpu: Cpu) -> Result<Selected, String> {
+	let on_cpu = |why: String| Selected {
+		note: format!("{} ({why})", cpu.name()),
+		backend: std::sync::Arc::new(cpu),
+		gpu: None,
+	};
+	match choice {
+		BackendChoice::Cpu => Ok(on_cpu("--backend cpu".into())),
+		#[cfg(feature = "cuda")]
+		BackendChoice::Auto | BackendChoice::Cuda => match crate::cuda::Cuda::new(0) {
+			Ok(device) => Ok(Selected {
+				note: format!("{} ({:?} kernels)", device.name(), device.kernel_image()),
+				gpu: Some((device.device().to_owned(), device.memory_gib())),
+				backend: std::sync::Arc::new(device),
+			}),
+			Err(e) if choice == BackendChoice::Auto => Ok(on_cpu(format!("auto: {e}"))),
+			Err(e) => Err(format!("--backend cuda: {e}")),
+		},
+		#[cfg(not(feature = "cuda"))]
+		BackendChoice::Auto => Ok(on_cpu("auto: this build has no CUDA backend".into())),
+		#[cfg(not(feature = "cuda"))]
+		BackendChoice::Cuda => {
+			Err("--backend cuda: this build has no CUDA backend; rebuild with `--features cuda`"
+				.into())
+		},
 	}
 }

@@ -56,6 +56,8 @@ pub(crate) use fma_dispatch;
 
 pub mod backend;
 pub mod bench;
+#[cfg(feature = "cuda")]
+pub mod cuda;
 pub mod data;
 pub mod genesis;
 #[cfg(test)]

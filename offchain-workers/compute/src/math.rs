@@ -216,6 +216,53 @@ mod tests {
 		assert!(ln(f32::NAN).is_nan());
 	}
 
+	/// The CUDA kernels spell the constants as bit patterns; each must be this file's value.
+	#[test]
+	fn cuda_kernel_constants_are_math_rs_constants() {
+		let source = include_str!("../cuda/kernels.cu");
+		let expected: [(&str, f32); 18] = [
+			("ROUND_MAGIC", ROUND_MAGIC),
+			("LOG2_E", LOG2_E),
+			("LN2_HI", LN2_HI),
+			("LN2_LO", LN2_LO),
+			("EXP_OVERFLOW", EXP_OVERFLOW),
+			("EXP_UNDERFLOW", EXP_UNDERFLOW),
+			("SQRT_2", std::f32::consts::SQRT_2),
+			("INV_5040", 1.0 / 5040.0),
+			("INV_720", 1.0 / 720.0),
+			("INV_120", 1.0 / 120.0),
+			("INV_24", 1.0 / 24.0),
+			("INV_6", 1.0 / 6.0),
+			("INV_11", 1.0 / 11.0),
+			("INV_9", 1.0 / 9.0),
+			("INV_7", 1.0 / 7.0),
+			("INV_5", 1.0 / 5.0),
+			("INV_3", 1.0 / 3.0),
+			("INF", f32::INFINITY),
+		];
+		for (name, value) in expected {
+			let prefix = format!("#define AIB_{name} __int_as_float(0x");
+			let line = source
+				.lines()
+				.find(|l| l.starts_with(&prefix))
+				.unwrap_or_else(|| panic!("kernels.cu does not define AIB_{name}"));
+			let hex = line[prefix.len()..].trim_end_matches(')');
+			let bits = u32::from_str_radix(hex, 16).expect("hex bits");
+			assert_eq!(
+				bits,
+				value.to_bits(),
+				"AIB_{name}: {:e} in kernels.cu",
+				f32::from_bits(bits)
+			);
+		}
+		// And nothing else is defined that this list does not check.
+		let defined = source
+			.lines()
+			.filter(|l| l.contains("__int_as_float(0x") && l.starts_with("#define"))
+			.count();
+		assert_eq!(defined, expected.len());
+	}
+
 	#[test]
 	fn silu_and_its_gradient_match_f64() {
 		for i in -4000..=4000 {

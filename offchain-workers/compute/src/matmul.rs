@@ -42,6 +42,14 @@ impl<'a> MatRef<'a> {
 		self.data[r * self.row_stride + c * self.col_stride]
 	}
 
+	/// How many leading elements of `data` the view reaches (0 for an empty view).
+	pub fn span(&self) -> usize {
+		if self.rows == 0 || self.cols == 0 {
+			return 0;
+		}
+		(self.rows - 1) * self.row_stride + (self.cols - 1) * self.col_stride + 1
+	}
+
 	/// Whether every element the view names lies inside `data`.
 	fn in_bounds(&self) -> bool {
 		if self.rows == 0 || self.cols == 0 {
@@ -131,20 +139,14 @@ const MR: usize = 6;
 /// Columns of the tile (two 8-lane registers).
 const NR: usize = 16;
 
-/// `c` (row-major m×n) = `a` (m×k) · `b` (k×n), on `threads` threads (at least one).
-pub fn matmul(
-	a: MatRef<'_>,
-	b: MatRef<'_>,
-	c: &mut [f32],
-	threads: usize,
-	kernel: Kernel,
-) -> Result<(), MatmulError> {
-	let (m, k, n) = (a.rows, a.cols, b.cols);
-	if b.rows != k || c.len() != m * n {
+/// That `a` (m×k) and `b` (k×n) can be multiplied into `c_len` = m·n elements and that both
+/// views lie inside their data: what every backend checks before computing anything.
+pub fn check_operands(a: &MatRef<'_>, b: &MatRef<'_>, c_len: usize) -> Result<(), MatmulError> {
+	if b.rows != a.cols || c_len != a.rows * b.cols {
 		return Err(MatmulError::ShapeMismatch {
 			a: (a.rows, a.cols),
 			b: (b.rows, b.cols),
-			c: c.len(),
+			c: c_len,
 		});
 	}
 	if !a.in_bounds() {
@@ -153,6 +155,19 @@ pub fn matmul(
 	if !b.in_bounds() {
 		return Err(MatmulError::OutOfBounds("B"));
 	}
+	Ok(())
+}
+
+/// `c` (row-major m×n) = `a` (m×k) · `b` (k×n), on `threads` threads (at least one).
+pub fn matmul(
+	a: MatRef<'_>,
+	b: MatRef<'_>,
+	c: &mut [f32],
+	threads: usize,
+	kernel: Kernel,
+) -> Result<(), MatmulError> {
+	check_operands(&a, &b, c.len())?;
+	let (m, k, n) = (a.rows, a.cols, b.cols);
 	if !kernel.is_available() {
 		return Err(MatmulError::KernelUnavailable(kernel));
 	}

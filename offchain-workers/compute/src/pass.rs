@@ -142,14 +142,7 @@ fn forward(backend: &dyn Backend, w: &Weights, batch: &Batch) -> Result<Forward,
 		check_finite(&logits, "router logits")?;
 		let mut chosen = vec![0u32; t_len * k];
 		let mut gates = vec![0.0f32; t_len * k];
-		for t in 0..t_len {
-			backend::route(
-				&logits[t * spec.experts..(t + 1) * spec.experts],
-				k,
-				&mut chosen[t * k..(t + 1) * k],
-				&mut gates[t * k..(t + 1) * k],
-			);
-		}
+		backend.route_rows(&logits, spec.experts, k, &mut chosen, &mut gates);
 		let mut rows = vec![0usize; t_len * k];
 		let mut tokens_of: Vec<Vec<usize>> = vec![Vec::new(); spec.experts];
 		let mut slots_of: Vec<Vec<usize>> = vec![Vec::new(); spec.experts];

@@ -50,7 +50,11 @@ impl Default for TrainConfig {
 }
 
 /// Everything a step reads and writes.
-#[derive(Clone, Debug, PartialEq)]
+///
+/// The blocks other than `block` are frozen: they must not change while this state trains (a
+/// device backend keeps them resident across steps). To train on other weights, make a new
+/// state.
+#[derive(Debug)]
 pub struct TrainState {
 	pub weights: Weights,
 	/// The block being trained; all others are frozen.
@@ -63,6 +67,43 @@ pub struct TrainState {
 	/// `beta1^step` and `beta2^step`, updated by one multiplication per step.
 	pub beta1_pow: f32,
 	pub beta2_pow: f32,
+	/// Names this state's frozen tensors to the backend ([`Backend::keep_resident`]).
+	epoch: u64,
+}
+
+/// A fresh, process-unique residency epoch (never 0, which releases).
+fn next_epoch() -> u64 {
+	static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+	NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
+impl Clone for TrainState {
+	/// A clone's frozen tensors live elsewhere: it gets its own epoch.
+	fn clone(&self) -> Self {
+		TrainState {
+			weights: self.weights.clone(),
+			block: self.block,
+			m: self.m.clone(),
+			v: self.v.clone(),
+			step: self.step,
+			beta1_pow: self.beta1_pow,
+			beta2_pow: self.beta2_pow,
+			epoch: next_epoch(),
+		}
+	}
+}
+
+impl PartialEq for TrainState {
+	/// The same training state, whatever its residency epoch.
+	fn eq(&self, other: &Self) -> bool {
+		self.weights == other.weights
+			&& self.block == other.block
+			&& self.m == other.m
+			&& self.v == other.v
+			&& self.step == other.step
+			&& self.beta1_pow.to_bits() == other.beta1_pow.to_bits()
+			&& self.beta2_pow.to_bits() == other.beta2_pow.to_bits()
+	}
 }
 
 /// Why training stopped.
@@ -114,6 +155,7 @@ impl TrainState {
 			step: 0,
 			beta1_pow: 1.0,
 			beta2_pow: 1.0,
+			epoch: next_epoch(),
 		})
 	}
 
@@ -151,6 +193,12 @@ impl TrainState {
 		cfg: &TrainConfig,
 	) -> Result<f32, TrainError> {
 		check_config(data, cfg)?;
+		let block = self.block;
+		let frozen: Vec<&[f32]> = (self.weights.tensors.iter())
+			.filter(|(name, _)| BlockId::of_tensor(name) != Some(block))
+			.map(|(_, t)| t.data.as_slice())
+			.collect();
+		backend.keep_resident(self.epoch, &frozen);
 		let batch =
 			data.training_batch(self.weights.spec.context, cfg.batch_tokens, cfg.seed, self.step);
 		let out = pass::loss_and_grads(backend, &self.weights, &batch, self.block)
@@ -194,6 +242,8 @@ impl TrainState {
 	) -> Result<Vec<Checkpoint>, TrainError> {
 		check_config(data, cfg)?;
 		let mut checkpoints = Vec::new();
+		// Whatever happens, the frozen tensors stop being resident when the run returns.
+		let _release = Release(backend);
 		while self.step < until {
 			let loss = self.step(backend, data, cfg)?;
 			progress(self.step, loss);
@@ -206,6 +256,15 @@ impl TrainState {
 			}
 		}
 		Ok(checkpoints)
+	}
+}
+
+/// Drops a backend's resident copies when it goes out of scope.
+struct Release<'a>(&'a dyn Backend);
+
+impl Drop for Release<'_> {
+	fn drop(&mut self) {
+		self.0.keep_resident(0, &[]);
 	}
 }
 
@@ -232,6 +291,9 @@ pub fn evaluate(
 	batch_tokens: usize,
 ) -> Result<f32, PassError> {
 	let mut losses = Vec::with_capacity(data.bytes.len());
+	let tensors: Vec<&[f32]> = weights.tensors.values().map(|t| t.data.as_slice()).collect();
+	backend.keep_resident(next_epoch(), &tensors);
+	let _release = Release(backend);
 	for batch in data.sequential_batches(weights.spec.context, batch_tokens) {
 		losses.extend(pass::token_losses(backend, weights, &batch)?);
 	}

@@ -123,9 +123,14 @@ pub async fn ensure_registered(chain: &Chain, cfg: &RunConfig) -> Result<(), Wor
 	let me = chain.account();
 	let roles =
 		chain::Roles { trainer: cfg.trainer, evaluator: cfg.evaluator, auditor: cfg.auditor };
+	// The chain keeps at most 64 bytes of the model name (the runtime's `MaxGpuModelLen`).
+	let mut gpu_model = cfg.gpu_model.clone();
+	while gpu_model.len() > 64 {
+		gpu_model.pop();
+	}
 	let capabilities = chain::WorkerCapabilities {
 		gpu_model: runtime::runtime_types::bounded_collections::bounded_vec::BoundedVec(
-			cfg.gpu_model.as_bytes().to_vec(),
+			gpu_model.into_bytes(),
 		),
 		spec: chain::ComputeSpec {
 			vram_gib: cfg.vram_gib,

@@ -2,7 +2,7 @@
 //! chain. The worker process (`aiblock-worker`) does the same work for jobs posted on chain.
 
 use aiblock_compute::{
-	backend::{Backend, Cpu},
+	backend::{self, Backend, BackendChoice, Cpu},
 	bench,
 	data::{Dataset, MarkovSource},
 	genesis::{chain_json, file_text, GenesisModel},
@@ -28,6 +28,8 @@ use std::{
 ///   aiblock-compute replay --manifest run.json
 ///   aiblock-compute genesis --store ./store
 ///   aiblock-compute bench
+///   aiblock-compute bench-cuda                (a build with --features cuda, on a GPU)
+///   aiblock-compute train --backend cuda ...  then  replay --backend cpu: the same hashes
 #[derive(Parser)]
 #[command(name = "aiblock-compute", version, verbatim_doc_comment)]
 struct Cli {
@@ -45,6 +47,19 @@ enum Command {
 	Genesis(GenesisArgs),
 	/// Print throughput figures: matmul, training step, expert loading.
 	Bench(BenchArgs),
+	/// Print GPU figures (build with `--features cuda`): the canonical matmul vs cuBLAS FP32
+	/// (pedantic) and TF32, the device-resident expert step, loading an expert onto the device.
+	BenchCuda(BenchCudaArgs),
+}
+
+#[derive(Args)]
+struct BenchCudaArgs {
+	/// d_model values (d_ff = 4·d_model).
+	#[arg(long, value_delimiter = ',', default_value = "512,1024,2048,4096")]
+	d_models: Vec<usize>,
+	/// Tokens per step (the rows of every product).
+	#[arg(long, default_value_t = 4096)]
+	tokens: usize,
 }
 
 #[derive(Args, Clone)]
@@ -95,10 +110,21 @@ struct ComputeArgs {
 	/// Matmul kernel. Results do not depend on it.
 	#[arg(long, value_enum, default_value = "auto")]
 	kernel: KernelArg,
+	/// Compute backend: auto (CUDA when this build has it and a GPU answers, else the CPU), cpu
+	/// or cuda. Results do not depend on it: a run trained on a GPU replays on a CPU.
+	#[arg(long, default_value = "auto")]
+	backend: BackendChoice,
 }
 
 impl ComputeArgs {
-	fn backend(&self) -> Cpu {
+	/// The backend to run on; says on stdout which one and why.
+	fn backend(&self) -> Result<std::sync::Arc<dyn Backend + Send + Sync>, String> {
+		let selected = backend::select(self.backend, self.cpu())?;
+		println!("backend: {}", selected.note);
+		Ok(selected.backend)
+	}
+
+	fn cpu(&self) -> Cpu {
 		let mut cpu = Cpu::auto();
 		if let Some(t) = self.threads {
 			cpu.threads = t.max(1);
@@ -244,7 +270,8 @@ fn train(args: TrainArgs) -> Result<(), String> {
 	let block =
 		BlockId::parse(&args.block).ok_or_else(|| format!("unknown block name {}", args.block))?;
 	let run = load_data(&args)?;
-	let backend = args.compute.backend();
+	let backend = args.compute.backend()?;
+	let backend = backend.as_ref();
 	let cfg = TrainConfig {
 		seed: args.seed,
 		batch_tokens: args.batch_tokens,
@@ -254,7 +281,7 @@ fn train(args: TrainArgs) -> Result<(), String> {
 	};
 	let weights = Weights::genesis(run.spec, run.genesis_seed).map_err(|e| e.to_string())?;
 	let mut state = TrainState::new(weights, block).map_err(|e| e.to_string())?;
-	let before = evaluate(&backend, &state.weights, &run.valid, 4096).map_err(|e| e.to_string())?;
+	let before = evaluate(backend, &state.weights, &run.valid, 4096).map_err(|e| e.to_string())?;
 	println!(
 		"training {block} of a {}-layer, {}-expert model (d_model {}, d_ff {}) on {} for {} steps, {}",
 		run.spec.layers, run.spec.experts, run.spec.d_model, run.spec.d_ff, run.dataset_id, args.steps, backend.name()
@@ -264,14 +291,14 @@ fn train(args: TrainArgs) -> Result<(), String> {
 	let started = Instant::now();
 	let every = (args.steps / 10).max(1);
 	let checkpoints = state
-		.run(&backend, &run.train, &cfg, args.steps, |step, loss| {
+		.run(backend, &run.train, &cfg, args.steps, |step, loss| {
 			if step % every == 0 || step == args.steps {
 				let rate = step as f64 / started.elapsed().as_secs_f64();
 				println!("step {step:>6}/{}  loss {loss:.4}  {rate:.1} steps/s", args.steps);
 			}
 		})
 		.map_err(|e| e.to_string())?;
-	let after = evaluate(&backend, &state.weights, &run.valid, 4096).map_err(|e| e.to_string())?;
+	let after = evaluate(backend, &state.weights, &run.valid, 4096).map_err(|e| e.to_string())?;
 	println!("validation loss after:  {after:.4} nats/byte{}", floor_note(run.entropy_rate));
 	let manifest = Manifest::new(vec![run.dataset_id.clone()], block, cfg, start, checkpoints);
 	for c in &manifest.checkpoints {
@@ -359,7 +386,8 @@ fn replay(args: ReplayArgs) -> Result<bool, String> {
 			run.dataset_id, manifest.datasets
 		));
 	}
-	let backend = args.compute.backend();
+	let backend = args.compute.backend()?;
+	let backend = backend.as_ref();
 	let weights = Weights::genesis(run.spec, run.genesis_seed).map_err(|e| e.to_string())?;
 	let mut state = TrainState::new(weights, manifest.block).map_err(|e| e.to_string())?;
 	if state.hash() != manifest.start.state {
@@ -368,7 +396,7 @@ fn replay(args: ReplayArgs) -> Result<bool, String> {
 	}
 	println!("replaying {} steps of {} on {}", train_args.steps, manifest.block, backend.name());
 	let mine = state
-		.run(&backend, &run.train, &manifest.config, train_args.steps, |_, _| {})
+		.run(backend, &run.train, &manifest.config, train_args.steps, |_, _| {})
 		.map_err(|e| e.to_string())?;
 	let claimed = &manifest.checkpoints;
 	// Every checkpoint is compared: a forged middle checkpoint with an honest end must fail too
@@ -482,6 +510,18 @@ fn run_bench(args: BenchArgs) -> Result<(), String> {
 	Ok(())
 }
 
+#[cfg(feature = "cuda")]
+fn run_bench_cuda(args: BenchCudaArgs) -> Result<(), String> {
+	let device = aiblock_compute::cuda::Cuda::new(0).map_err(|e| e.to_string())?;
+	aiblock_compute::cuda::run_benchmarks(&device, &args.d_models, args.tokens)
+		.map_err(|e| e.to_string())
+}
+
+#[cfg(not(feature = "cuda"))]
+fn run_bench_cuda(_: BenchCudaArgs) -> Result<(), String> {
+	Err("this build has no CUDA backend; rebuild with `--features cuda`".into())
+}
+
 fn main() -> ExitCode {
 	aiblock_compute::keep_freed_memory();
 	let result = match Cli::parse().command {
@@ -489,6 +529,7 @@ fn main() -> ExitCode {
 		Command::Replay(a) => replay(a),
 		Command::Genesis(a) => genesis(a).map(|()| true),
 		Command::Bench(a) => run_bench(a).map(|()| true),
+		Command::BenchCuda(a) => run_bench_cuda(a).map(|()| true),
 	};
 	match result {
 		Ok(true) => ExitCode::SUCCESS,

@@ -1,6 +1,9 @@
 //! `aiblock-worker`: train, verify and get paid on an AI-Block chain.
 
-use aiblock_compute::{backend::Cpu, store::LocalStore};
+use aiblock_compute::{
+	backend::{self, BackendChoice, Cpu},
+	store::LocalStore,
+};
 use aiblock_worker::{
 	chain::{self, runtime, Chain, Stage},
 	ipfs::IpfsStore,
@@ -55,6 +58,9 @@ struct VerifyArgs {
 	chain: ChainArgs,
 	/// The job (it must be under evaluation: submitted, not yet settled).
 	job: u64,
+	/// Compute backend for the replay: auto, cpu or cuda (the verdict does not depend on it).
+	#[arg(long, default_value = "auto")]
+	backend: BackendChoice,
 }
 
 #[derive(Args, Clone)]
@@ -95,9 +101,10 @@ struct RunArgs {
 	/// registered but have no duties yet: dataset audits come with the Datasets pallet.
 	#[arg(long, default_value = "trainer,evaluator", value_delimiter = ',')]
 	roles: Vec<String>,
-	/// Compute backend: auto (CUDA when present, else CPU) or cpu.
+	/// Compute backend: auto (CUDA when this build has it and a GPU answers, else the CPU), cpu
+	/// or cuda. Results are bitwise the same on all, so CPU evaluators verify GPU trainers.
 	#[arg(long, default_value = "auto")]
-	backend: String,
+	backend: BackendChoice,
 	/// CPU threads (default: all cores).
 	#[arg(long)]
 	threads: Option<usize>,
@@ -337,7 +344,9 @@ async fn verify_job(args: VerifyArgs) -> Result<bool, WorkerError> {
 			args.job
 		)));
 	};
-	let backend: Arc<dyn aiblock_compute::backend::Backend + Send + Sync> = Arc::new(Cpu::auto());
+	let selected = backend::select(args.backend, Cpu::auto()).map_err(WorkerError::Usage)?;
+	log::info!("replaying on {}", selected.note);
+	let backend = selected.backend;
 	let segments = (1..=run::segment_count(&job)).collect();
 	let verdict =
 		run::check_submission(&chain, &at, &store, &backend, args.job, &job, ev, segments).await?;
@@ -365,23 +374,11 @@ async fn run_worker(args: RunArgs) -> Result<(), WorkerError> {
 			"--roles: unknown role '{bad}' (trainer, evaluator, auditor)"
 		)));
 	}
-	let cpu = match args.backend.as_str() {
-		"auto" | "cpu" => {
-			let mut cpu = Cpu::auto();
-			if let Some(threads) = args.threads {
-				cpu.threads = threads.max(1);
-			}
-			if args.backend == "auto" {
-				log::info!("backend auto: no CUDA backend in this build, using the CPU");
-			}
-			cpu
-		},
-		other => {
-			return Err(WorkerError::Usage(format!(
-				"--backend {other}: this build has auto and cpu"
-			)))
-		},
-	};
+	let mut cpu = Cpu::auto();
+	if let Some(threads) = args.threads {
+		cpu.threads = threads.max(1);
+	}
+	let selected = backend::select(args.backend, cpu).map_err(WorkerError::Usage)?;
 	aiblock_compute::keep_freed_memory();
 	let store = Arc::new(open_store(&args.chain.store)?);
 	let chain = connect(&args.chain).await?;
@@ -389,17 +386,18 @@ async fn run_worker(args: RunArgs) -> Result<(), WorkerError> {
 		"worker {} on {} with {} and {}",
 		chain.account(),
 		chain.url,
-		aiblock_compute::backend::Backend::name(&cpu),
+		selected.note,
 		store.describe()
 	);
+	let (gpu_model, vram_gib) = selected.gpu.clone().unwrap_or_default();
 	let cfg = RunConfig {
 		trainer,
 		evaluator,
 		auditor,
 		data_dir: args.chain.store.data_dir.clone(),
 		bond: args.bond.map(|b| b * chain::UNIT),
-		vram_gib: 0,
-		gpu_model: String::new(),
+		vram_gib,
+		gpu_model,
 		endpoint: args.endpoint.clone(),
 		heartbeat_every: args.heartbeat_every,
 		replay_segments: args.replay_segments,
@@ -431,7 +429,7 @@ async fn run_worker(args: RunArgs) -> Result<(), WorkerError> {
 		log::info!("signal received: finishing the current step, then stopping");
 		signal_stop.store(true, std::sync::atomic::Ordering::Relaxed);
 	});
-	run::run(chain, store, Arc::new(cpu), cfg, counters, stop).await
+	run::run(chain, store, selected.backend, cfg, counters, stop).await
 }
 
 /// Log lines on stderr: `<seconds since start> <LEVEL> <message>`, or with

@@ -1,0 +1,318 @@
+//! The CUDA backend against the canonical CPU backend, bit for bit (`--features cuda`).
+//!
+//! Every test runs on every machine. Without a GPU the device tests say they are skipped and
+//! pass, unless `AIBLOCK_GPU_REQUIRED=1` (set when running on the GPU machine) makes a missing
+//! GPU a failure. On the GPU machine (see the worker README, "GPU checks"):
+//!   cargo test -p aiblock-compute --features cuda --release --test cuda --no-run
+//! builds the binary here; it is carried over and run there with `--test-threads 1`.
+
+use aiblock_compute::{
+	backend::{self, AdamStep, Backend, Cpu},
+	cuda::{self, Cuda, CudaError, ScalarFunction},
+	data::MarkovSource,
+	matmul::{Kernel, MatRef},
+	model::{BlockId, ModelSpec, Weights},
+	rng,
+	safetensors::MappedFile,
+	train::{TrainConfig, TrainState},
+};
+
+/// The device, or `None` (and a note) where there is none.
+fn gpu() -> Option<Cuda> {
+	match Cuda::new(0) {
+		Ok(c) => {
+			eprintln!("running on {} ({:?})", c.device(), c.kernel_image());
+			Some(c)
+		},
+		Err(e) if std::env::var("AIBLOCK_GPU_REQUIRED").as_deref() == Ok("1") => {
+			panic!("AIBLOCK_GPU_REQUIRED=1 but there is no usable GPU: {e}")
+		},
+		Err(e) => {
+			eprintln!("skipped, no GPU: {e}");
+			None
+		},
+	}
+}
+
+/// The sizes the issue asks for: one, odd, just past a tile, just past a large power of two.
+const RAGGED: [usize; 4] = [1, 7, 129, 4097];
+
+/// Values of every kind the kernels meet: ordinary, exact zeros of both signs, subnormals.
+fn values(len: usize, seed: u64) -> Vec<f32> {
+	(0..len as u64)
+		.map(|i| match i % 29 {
+			3 => -0.0,
+			7 => 0.0,
+			11 => f32::from_bits(1 + (i as u32 % 1000)) * if i % 2 == 0 { 1.0 } else { -1.0 },
+			_ => (rng::uniform(seed, 1, i) - 0.5) * 4.0,
+		})
+		.collect()
+}
+
+fn assert_bits(what: &str, gpu: &[f32], cpu: &[f32]) {
+	assert_eq!(gpu.len(), cpu.len());
+	for (i, (g, c)) in gpu.iter().zip(cpu).enumerate() {
+		let same = g.to_bits() == c.to_bits() || (g.is_nan() && c.is_nan());
+		assert!(
+			same,
+			"{what}: element {i}: GPU {g:e} ({:#x}) CPU {c:e} ({:#x})",
+			g.to_bits(),
+			c.to_bits()
+		);
+	}
+}
+
+fn cpu() -> Cpu {
+	Cpu {
+		threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+		kernel: Kernel::Auto,
+	}
+}
+
+#[test]
+fn without_a_gpu_the_backend_says_why_and_never_panics() {
+	match Cuda::new(0) {
+		Ok(c) => {
+			assert!(cuda::available());
+			assert!(c.name().starts_with("cuda:0"), "{}", c.name());
+		},
+		Err(e) => {
+			assert!(!cuda::available());
+			assert!(
+				matches!(
+					e,
+					CudaError::NoDriver
+						| CudaError::NoDevice { .. }
+						| CudaError::Unsupported { .. }
+				),
+				"{e:?}"
+			);
+			let message = e.to_string();
+			assert!(
+				["driver", "device", "capability"].iter().any(|w| message.contains(w)),
+				"{message}"
+			);
+		},
+	}
+	let err = Cuda::new(1000).err().expect("no machine has a thousand GPUs");
+	assert!(
+		matches!(err, CudaError::NoDriver | CudaError::NoDevice { ordinal: 1000, .. }),
+		"{err:?}"
+	);
+}
+
+#[test]
+fn matmul_is_bitwise_the_cpu_on_ragged_shapes_and_views() {
+	let Some(gpu) = gpu() else { return };
+	let cpu = cpu();
+	for m in RAGGED {
+		for k in RAGGED {
+			for n in RAGGED {
+				let (a, b) = (values(m * k, 1), values(k * n, 2));
+				let (at, bt) = (values(k * m, 3), values(n * k, 4));
+				let views = [
+					(MatRef::row_major(&a, m, k), MatRef::row_major(&b, k, n)),
+					(MatRef::row_major(&at, k, m).t(), MatRef::row_major(&bt, n, k).t()),
+				];
+				for (i, (a, b)) in views.into_iter().enumerate() {
+					// Large-by-large-by-large is slow on the CPU; one view of it is enough.
+					if i == 1 && m * k * n > 129 * 4097 * 4097 {
+						continue;
+					}
+					let (mut want, mut got) = (vec![0.0; m * n], vec![1.0; m * n]);
+					cpu.matmul(a, b, &mut want).unwrap();
+					gpu.try_matmul(a, b, &mut got).unwrap();
+					assert_bits(&format!("matmul {m}x{k}x{n} view {i}"), &got, &want);
+				}
+			}
+		}
+	}
+	// Empty inner dimension: +0 everywhere, as on the CPU.
+	let mut c = vec![1.0; 6];
+	gpu.try_matmul(MatRef::row_major(&[], 2, 0), MatRef::row_major(&[], 0, 3), &mut c).unwrap();
+	assert!(c.iter().all(|v| v.to_bits() == 0));
+	// A bad shape is the CPU's typed error, not a launch.
+	let err = gpu.try_matmul(
+		MatRef::row_major(&[1.0; 6], 2, 3),
+		MatRef::row_major(&[1.0; 6], 2, 3),
+		&mut c,
+	);
+	assert!(matches!(err, Err(CudaError::Matmul(_))), "{err:?}");
+}
+
+#[test]
+fn elementwise_and_row_kernels_are_bitwise_the_cpu() {
+	let Some(gpu) = gpu() else { return };
+	for len in RAGGED.into_iter().chain([1 << 20]) {
+		let (z, g) = (values(len, 5), values(len, 6));
+		let (mut want, mut got) = (vec![0.0; len], vec![0.0; len]);
+		backend::silu(&z, &mut want);
+		gpu.try_silu(&z, &mut got).unwrap();
+		assert_bits(&format!("silu {len}"), &got, &want);
+		backend::silu_backward(&z, &g, &mut want);
+		gpu.try_silu_backward(&z, &g, &mut got).unwrap();
+		assert_bits(&format!("silu backward {len}"), &got, &want);
+
+		for decay in [false, true] {
+			let step = AdamStep {
+				lr: 3e-3,
+				beta1: 0.9,
+				beta2: 0.999,
+				eps: 1e-8,
+				weight_decay: 0.01,
+				correction1: 1.0 - 0.9f32 * 0.9,
+				correction2: 1.0 - 0.999f32 * 0.999,
+			};
+			let (w0, m0, v0) = (
+				values(len, 7),
+				values(len, 8),
+				values(len, 9).iter().map(|v| v.abs()).collect::<Vec<_>>(),
+			);
+			let (mut w1, mut m1, mut v1) = (w0.clone(), m0.clone(), v0.clone());
+			backend::adamw(&mut w1, &g, &mut m1, &mut v1, &step, decay);
+			let (mut w2, mut m2, mut v2) = (w0, m0, v0);
+			gpu.try_adamw(&mut w2, &g, &mut m2, &mut v2, &step, decay).unwrap();
+			assert_bits(&format!("adamw w {len} {decay}"), &w2, &w1);
+			assert_bits(&format!("adamw m {len} {decay}"), &m2, &m1);
+			assert_bits(&format!("adamw v {len} {decay}"), &v2, &v1);
+		}
+	}
+	for rows in RAGGED {
+		let vocab = 256;
+		let logits: Vec<f32> = values(rows * vocab, 10).iter().map(|v| v * 3.0).collect();
+		let targets: Vec<u8> = (0..rows).map(|t| (t * 37 % 256) as u8).collect();
+		let scale = 1.0 / rows as f32;
+		let (mut g1, mut l1) = (vec![0.0; rows * vocab], vec![0.0; rows]);
+		backend::cross_entropy_rows(&logits, &targets, scale, &mut g1, &mut l1);
+		let (mut g2, mut l2) = (vec![0.0; rows * vocab], vec![0.0; rows]);
+		gpu.try_cross_entropy_rows(&logits, &targets, scale, &mut g2, &mut l2).unwrap();
+		assert_bits(&format!("cross-entropy loss {rows}"), &l2, &l1);
+		assert_bits(&format!("cross-entropy grad {rows}"), &g2, &g1);
+
+		for (experts, k) in [(1, 1), (4, 2), (7, 3), (64, 2), (64, 64)] {
+			// Quantised logits: many ties, and both zeros.
+			let logits: Vec<f32> =
+				values(rows * experts, 11).iter().map(|v| (v * 2.0).round() * 0.5).collect();
+			let (mut c1, mut w1) = (vec![0u32; rows * k], vec![0.0; rows * k]);
+			backend::route_rows(&logits, experts, k, &mut c1, &mut w1);
+			let (mut c2, mut w2) = (vec![0u32; rows * k], vec![0.0; rows * k]);
+			gpu.try_route_rows(&logits, experts, k, &mut c2, &mut w2).unwrap();
+			assert_eq!(c2, c1, "routing choices {rows} rows, {experts} experts, top {k}");
+			assert_bits(&format!("gates {rows}/{experts}/{k}"), &w2, &w1);
+		}
+	}
+	assert_eq!(gpu.failures().0, 0, "{:?}", gpu.failures().1);
+}
+
+#[test]
+fn bias_and_column_sums_are_bitwise_the_cpu() {
+	let Some(gpu) = gpu() else { return };
+	for rows in [1, 7, 1025, 4097] {
+		for cols in [1, 7, 129] {
+			let x = values(rows * cols, 12);
+			let bias = values(cols, 13);
+			let mut want = x.clone();
+			backend::add_bias(&mut want, &bias);
+			let mut x_dev = gpu.stream().clone_htod(&x).unwrap();
+			let bias_dev = gpu.stream().clone_htod(&bias).unwrap();
+			gpu.add_bias_on_device(&mut x_dev, &bias_dev, rows * cols).unwrap();
+			assert_bits("bias", &gpu.stream().clone_dtoh(&x_dev).unwrap(), &want);
+
+			let mut sums = vec![0.0; cols];
+			backend::column_sums(&x, cols, &mut sums);
+			let x_dev = gpu.stream().clone_htod(&x).unwrap();
+			let mut out = gpu.stream().alloc_zeros::<f32>(cols).unwrap();
+			gpu.column_sums_on_device(&x_dev, rows, cols, &mut out).unwrap();
+			assert_bits("column sums", &gpu.stream().clone_dtoh(&out).unwrap(), &sums);
+		}
+	}
+}
+
+/// exp, ln, SiLU and its derivative on all 2^32 inputs (NaN matches any NaN: payloads are not
+/// part of the spec).
+#[test]
+fn scalar_functions_are_bitwise_the_cpu_on_every_f32() {
+	let Some(gpu) = gpu() else { return };
+	const CHUNK: usize = 1 << 28;
+	let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+	let mut out = gpu.stream().alloc_zeros::<f32>(CHUNK).unwrap();
+	let mut host = vec![0.0f32; CHUNK];
+	for function in ScalarFunction::ALL {
+		let f = function.cpu();
+		for chunk in 0..(1usize << 32) / CHUNK {
+			let first = (chunk * CHUNK) as u32;
+			gpu.map_bits_on_device(function, first, CHUNK, &mut out).unwrap();
+			gpu.stream().memcpy_dtoh(&out, &mut host).unwrap();
+			gpu.stream().synchronize().unwrap();
+			let bad = std::thread::scope(|s| {
+				let per = CHUNK / threads + 1;
+				let parts: Vec<_> = host
+					.chunks(per)
+					.enumerate()
+					.map(|(p, part)| {
+						s.spawn(move || {
+							part.iter().enumerate().find_map(|(i, &got)| {
+								let x = f32::from_bits(first + (p * per + i) as u32);
+								let want = f(x);
+								let same = got.to_bits() == want.to_bits()
+									|| (got.is_nan() && want.is_nan());
+								(!same).then_some((x, got, want))
+							})
+						})
+					})
+					.collect();
+				parts.into_iter().find_map(|h| h.join().unwrap())
+			});
+			if let Some((x, got, want)) = bad {
+				panic!("{function:?}({x:e} = {:#x}): GPU {got:e} CPU {want:e}", x.to_bits());
+			}
+		}
+		eprintln!("{function:?}: all 2^32 inputs agree");
+	}
+}
+
+fn run(backend: &dyn Backend, spec: ModelSpec, block: BlockId, steps: u64) -> Vec<[u8; 32]> {
+	let data = MarkovSource { order: 1, branching: 4, seed: 5 }.generate(1 << 15, 0);
+	let cfg = TrainConfig { batch_tokens: 257, checkpoint_every: 1, ..TrainConfig::default() };
+	let mut state = TrainState::new(Weights::genesis(spec, 7).unwrap(), block).unwrap();
+	let checkpoints = state.run(backend, &data, &cfg, steps, |_, _| {}).unwrap();
+	checkpoints.iter().map(|c| c.state).collect()
+}
+
+#[test]
+fn training_runs_hash_exactly_like_the_cpu_and_repeat() {
+	let Some(gpu) = gpu() else { return };
+	let cpu = cpu();
+	let wide = ModelSpec { context: 3, d_model: 130, d_ff: 257, layers: 2, experts: 5, top_k: 2 };
+	for spec in [ModelSpec::TINY, wide] {
+		for block in
+			[BlockId::Expert { layer: 0, expert: 1 }, BlockId::Router { layer: 1 }, BlockId::Shared]
+		{
+			let want = run(&cpu, spec, block, 12);
+			let got = run(&gpu, spec, block, 12);
+			assert_eq!(got, want, "{block} on {spec:?}: every step's state hash");
+			assert_eq!(run(&gpu, spec, block, 12), got, "{block}: a second GPU run");
+		}
+	}
+	assert_eq!(gpu.failures().0, 0, "{:?}", gpu.failures().1);
+}
+
+#[test]
+fn an_expert_file_goes_to_the_device_unchanged() {
+	let Some(gpu) = gpu() else { return };
+	let spec = ModelSpec { context: 2, d_model: 96, d_ff: 384, layers: 1, experts: 1, top_k: 1 };
+	let weights = Weights::genesis(spec, 3).unwrap();
+	let block = BlockId::Expert { layer: 0, expert: 0 };
+	let dir = std::env::temp_dir().join(format!("aiblock-cuda-test-{}", std::process::id()));
+	std::fs::create_dir_all(&dir).unwrap();
+	let path = dir.join("expert.safetensors");
+	std::fs::write(&path, weights.block_file(block)).unwrap();
+	let file = MappedFile::open(&path).unwrap();
+	let on_device = gpu.upload_file(&file).unwrap();
+	assert_eq!(on_device.len(), 4);
+	for (name, tensor) in &on_device {
+		assert_eq!(tensor.shape, weights.tensors[name].shape);
+		assert_bits(name, &gpu.stream().clone_dtoh(&tensor.data).unwrap(), weights.get(name));
+	}
+	std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -1,0 +1,285 @@
+//! The CUDA kernels (`cuda/kernels.cu`) run on the CPU by `cuda/emulate/harness.cpp`, compared
+//! bit for bit with the Rust implementation they port. This checks the kernels' logic — tiles
+//! and tails, reduction orders, the exp/ln port, routing ties — on every machine, GPU or not;
+//! the GPU tests (`tests/cuda.rs`) check the same on the device.
+//!
+//! Needs a C++20 compiler (`$CXX`, else c++, g++ or clang++). Without one the tests say they are
+//! skipped, unless `AIBLOCK_EMULATION_REQUIRED=1` (set in CI) makes that a failure.
+
+use aiblock_compute::{
+	backend::{self, AdamStep},
+	math,
+	matmul::{matmul, Kernel, MatRef},
+	rng,
+};
+use std::{
+	io::Write,
+	path::PathBuf,
+	process::{Command, Stdio},
+	sync::OnceLock,
+};
+
+/// The compiled harness, built once per test run.
+fn harness() -> Option<&'static PathBuf> {
+	static BUILT: OnceLock<Option<PathBuf>> = OnceLock::new();
+	BUILT
+		.get_or_init(|| {
+			let source = concat!(env!("CARGO_MANIFEST_DIR"), "/cuda/emulate/harness.cpp");
+			let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("kernel-harness");
+			let compilers =
+				std::env::var("CXX").into_iter().chain(["c++", "g++", "clang++"].map(String::from));
+			for cxx in compilers {
+				let status = Command::new(&cxx)
+					// Strict IEEE: no contraction into FMA, no fast-math.
+					.args(["-std=c++20", "-O2", "-ffp-contract=off", "-pthread", "-Wall", "-Werror"])
+					.args(["-Wno-unknown-pragmas", source, "-o"])
+					.arg(&out)
+					.status();
+				match status {
+					Ok(s) if s.success() => return Some(out),
+					Ok(s) => panic!("{cxx} cannot compile the kernel harness ({s})"),
+					Err(_) => continue,
+				}
+			}
+			if std::env::var("AIBLOCK_EMULATION_REQUIRED").as_deref() == Ok("1") {
+				panic!("AIBLOCK_EMULATION_REQUIRED=1 but no C++ compiler was found");
+			}
+			eprintln!("skipped: no C++ compiler for the kernel harness");
+			None
+		})
+		.as_ref()
+}
+
+fn bytes_of<T: Copy>(values: &[T]) -> &[u8] {
+	// SAFETY: plain numbers, read as their bytes.
+	unsafe {
+		std::slice::from_raw_parts(values.as_ptr() as *const u8, std::mem::size_of_val(values))
+	}
+}
+
+/// Run one kernel in the harness; its raw output.
+fn emulate(harness: &PathBuf, op: &str, args: &[String], inputs: &[&[u8]]) -> Vec<u8> {
+	let mut child = Command::new(harness)
+		.arg(op)
+		.args(args)
+		.stdin(Stdio::piped())
+		.stdout(Stdio::piped())
+		.spawn()
+		.expect("the harness starts");
+	{
+		let mut stdin = child.stdin.take().expect("piped");
+		for input in inputs {
+			stdin.write_all(input).expect("the harness reads its input");
+		}
+	}
+	let out = child.wait_with_output().expect("the harness finishes");
+	assert!(out.status.success(), "harness {op} {args:?} failed");
+	out.stdout
+}
+
+fn floats(bytes: &[u8]) -> Vec<f32> {
+	bytes.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()
+}
+
+fn hex(x: f32) -> String {
+	format!("{:x}", x.to_bits())
+}
+
+/// Values of every kind the kernels meet: ordinary, both zeros, subnormals.
+fn values(len: usize, seed: u64) -> Vec<f32> {
+	(0..len as u64)
+		.map(|i| match i % 29 {
+			3 => -0.0,
+			7 => 0.0,
+			11 => f32::from_bits(1 + (i as u32 % 1000)) * if i % 2 == 0 { 1.0 } else { -1.0 },
+			_ => (rng::uniform(seed, 1, i) - 0.5) * 4.0,
+		})
+		.collect()
+}
+
+fn assert_bits(what: &str, emulated: &[f32], cpu: &[f32]) {
+	assert_eq!(emulated.len(), cpu.len(), "{what}: length");
+	for (i, (e, c)) in emulated.iter().zip(cpu).enumerate() {
+		let same = e.to_bits() == c.to_bits() || (e.is_nan() && c.is_nan());
+		assert!(
+			same,
+			"{what}: element {i}: kernel {e:e} ({:#x}), Rust {c:e} ({:#x})",
+			e.to_bits(),
+			c.to_bits()
+		);
+	}
+}
+
+#[test]
+fn matmul_kernel_matches_on_ragged_shapes_and_transposed_views() {
+	let Some(h) = harness() else { return };
+	// 1 and 7: inside one tile and one k-tile; 129: a tile and one more, and a k tail of 1;
+	// 144: nine whole k-tiles.
+	for (m, k, n) in
+		[(1, 1, 1), (7, 7, 7), (1, 129, 7), (129, 7, 1), (7, 144, 129), (129, 129, 130)]
+	{
+		let (a, b) = (values(m * k, 1), values(k * n, 2));
+		let (at, bt) = (values(k * m, 3), values(n * k, 4));
+		let views = [
+			(MatRef::row_major(&a, m, k), MatRef::row_major(&b, k, n)),
+			(MatRef::row_major(&at, k, m).t(), MatRef::row_major(&bt, n, k).t()),
+		];
+		for (i, (a, b)) in views.into_iter().enumerate() {
+			let mut want = vec![0.0; m * n];
+			matmul(a, b, &mut want, 1, Kernel::Portable).unwrap();
+			let args = [
+				m,
+				k,
+				n,
+				a.row_stride,
+				a.col_stride,
+				a.data.len(),
+				b.row_stride,
+				b.col_stride,
+				b.data.len(),
+			]
+			.map(|v| v.to_string());
+			let got = floats(&emulate(h, "matmul", &args, &[bytes_of(a.data), bytes_of(b.data)]));
+			assert_bits(&format!("matmul {m}x{k}x{n} view {i}"), &got, &want);
+		}
+	}
+}
+
+#[test]
+fn elementwise_kernels_match() {
+	let Some(h) = harness() else { return };
+	for len in [1, 7, 129, 4097] {
+		let (z, g) = (values(len, 5), values(len, 6));
+		let mut want = vec![0.0; len];
+		backend::silu(&z, &mut want);
+		let got = floats(&emulate(h, "silu", &[len.to_string()], &[bytes_of(&z)]));
+		assert_bits("silu", &got, &want);
+		backend::silu_backward(&z, &g, &mut want);
+		let got =
+			floats(&emulate(h, "silu_backward", &[len.to_string()], &[bytes_of(&z), bytes_of(&g)]));
+		assert_bits("silu backward", &got, &want);
+
+		for decay in [false, true] {
+			let step = AdamStep {
+				lr: 3e-3,
+				beta1: 0.9,
+				beta2: 0.999,
+				eps: 1e-8,
+				weight_decay: 0.01,
+				correction1: 1.0 - 0.9f32 * 0.9,
+				correction2: 1.0 - 0.999f32 * 0.999,
+			};
+			let (w, m) = (values(len, 7), values(len, 8));
+			let v: Vec<f32> = values(len, 9).iter().map(|x| x.abs()).collect();
+			let (mut w1, mut m1, mut v1) = (w.clone(), m.clone(), v.clone());
+			backend::adamw(&mut w1, &g, &mut m1, &mut v1, &step, decay);
+			let args: Vec<String> = [len.to_string()]
+				.into_iter()
+				.chain(
+					[step.lr, step.beta1, step.beta2, 1.0 - step.beta1, 1.0 - step.beta2, step.eps]
+						.into_iter()
+						.chain([step.weight_decay, step.correction1, step.correction2])
+						.map(hex),
+				)
+				.chain([(decay as i32).to_string()])
+				.collect();
+			let out = floats(&emulate(
+				h,
+				"adamw",
+				&args,
+				&[bytes_of(&w), bytes_of(&g), bytes_of(&m), bytes_of(&v)],
+			));
+			assert_bits("adamw w", &out[..len], &w1);
+			assert_bits("adamw m", &out[len..2 * len], &m1);
+			assert_bits("adamw v", &out[2 * len..], &v1);
+		}
+	}
+}
+
+#[test]
+fn cross_entropy_and_routing_kernels_match() {
+	let Some(h) = harness() else { return };
+	for rows in [1, 7, 33] {
+		let vocab = 256;
+		let logits: Vec<f32> = values(rows * vocab, 10).iter().map(|v| v * 3.0).collect();
+		let targets: Vec<u8> = (0..rows).map(|t| (t * 37 % 256) as u8).collect();
+		let scale = 1.0 / rows as f32;
+		let (mut grad, mut losses) = (vec![0.0; rows * vocab], vec![0.0; rows]);
+		backend::cross_entropy_rows(&logits, &targets, scale, &mut grad, &mut losses);
+		let args = [rows.to_string(), vocab.to_string(), hex(scale)];
+		let out = floats(&emulate(h, "cross_entropy_rows", &args, &[bytes_of(&logits), &targets]));
+		assert_bits("losses", &out[..rows], &losses);
+		assert_bits("logit gradients", &out[rows..], &grad);
+
+		for (experts, k) in [(1, 1), (4, 2), (7, 3), (64, 2), (64, 64)] {
+			// Quantised logits: many ties, and both zeros.
+			let logits: Vec<f32> =
+				values(rows * experts, 11).iter().map(|v| (v * 2.0).round() * 0.5).collect();
+			let (mut chosen, mut gates) = (vec![0u32; rows * k], vec![0.0; rows * k]);
+			backend::route_rows(&logits, experts, k, &mut chosen, &mut gates);
+			let args = [rows, experts, k].map(|v| v.to_string());
+			let out = emulate(h, "route_rows", &args, &[bytes_of(&logits)]);
+			let (c, g) = out.split_at(rows * k * 4);
+			let got_chosen: Vec<u32> =
+				c.chunks_exact(4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
+			assert_eq!(got_chosen, chosen, "choices, {rows} rows of {experts}, top {k}");
+			assert_bits("gates", &floats(g), &gates);
+		}
+	}
+}
+
+#[test]
+fn bias_and_column_sum_kernels_match() {
+	let Some(h) = harness() else { return };
+	for (rows, cols) in [(1, 1), (7, 129), (2100, 3)] {
+		let (x, bias) = (values(rows * cols, 12), values(cols, 13));
+		let args = [rows, cols].map(|v| v.to_string());
+		let mut want = x.clone();
+		backend::add_bias(&mut want, &bias);
+		assert_bits(
+			"bias",
+			&floats(&emulate(h, "add_bias", &args, &[bytes_of(&x), bytes_of(&bias)])),
+			&want,
+		);
+		let mut sums = vec![0.0; cols];
+		backend::column_sums(&x, cols, &mut sums);
+		assert_bits(
+			"column sums",
+			&floats(&emulate(h, "column_sums", &args, &[bytes_of(&x)])),
+			&sums,
+		);
+	}
+}
+
+/// exp, ln, SiLU and its derivative on every 65521st bit pattern (a prime stride, so every
+/// exponent and many mantissas), plus the special values. The GPU test covers all 2^32.
+#[test]
+fn scalar_function_ports_match_on_a_sweep_of_bit_patterns() {
+	let Some(h) = harness() else { return };
+	let stride = 65_521u64;
+	let count = (1u64 << 32) / stride + 1;
+	let functions: [fn(f32) -> f32; 4] = [math::exp, math::ln, math::silu, math::silu_grad];
+	for (op, f) in functions.into_iter().enumerate() {
+		let args = [op.to_string(), "0".into(), count.to_string(), stride.to_string()];
+		let got = floats(&emulate(h, "map_bits", &args, &[]));
+		let want: Vec<f32> = (0..count).map(|i| f(f32::from_bits((i * stride) as u32))).collect();
+		assert_bits(&format!("function {op}"), &got, &want);
+		for special in [
+			0.0f32,
+			-0.0,
+			1.0,
+			f32::INFINITY,
+			f32::NEG_INFINITY,
+			f32::MIN_POSITIVE,
+			88.72284,
+			-103.97208,
+		] {
+			let args = [op.to_string(), special.to_bits().to_string(), "1".into(), "1".into()];
+			assert_bits(
+				&format!("function {op}({special:e})"),
+				&floats(&emulate(h, "map_bits", &args, &[])),
+				&[f(special)],
+			);
+		}
+	}
+}

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# The checks that need an NVIDIA GPU, in two halves, because the GPU machine reaches no package
+# registry:
+#
+#   gpu-checks.sh build   (here, with cargo) build the CUDA test binary and the bench binary
+#                         (--features cuda, release) into ./gpu-bundle
+#   gpu-checks.sh run     (on the GPU machine, from the repository root with ./gpu-bundle
+#                         carried over) run every GPU test with AIBLOCK_GPU_REQUIRED=1 (a
+#                         missing GPU fails instead of skipping), then print the GPU figures
+#
+# What `run` checks: per-kernel bitwise equality with the CPU on ragged shapes (1, 7, 129, 4097),
+# exp/ln/SiLU/SiLU' on all 2^32 inputs, training runs whose every checkpoint hash equals the CPU
+# run's (expert, router and shared blocks), a second GPU run identical, an expert file uploaded
+# unchanged. Then `aiblock-compute bench-cuda`: canonical matmul vs cuBLAS FP32 (pedantic) and
+# TF32 at d = 512..4096 (T = 4096, d_ff = 4d), the device-resident expert step, expert loading.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+bundle=gpu-bundle
+case "${1:-}" in
+build)
+	export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/aiblock-target}"
+	mkdir -p "$bundle"
+	test_bin=$(cargo test --release --locked -p aiblock-compute --features cuda --test cuda --no-run \
+		--message-format=json 2>/dev/null |
+		python3 -c 'import json,sys
+for line in sys.stdin:
+    m = json.loads(line)
+    if m.get("reason") == "compiler-artifact" and m["target"]["name"] == "cuda" and m.get("executable"):
+        print(m["executable"])')
+	cargo build --release --locked -p aiblock-compute --features cuda --bin aiblock-compute
+	cp "$test_bin" "$bundle/cuda-tests"
+	cp "$CARGO_TARGET_DIR/release/aiblock-compute" "$bundle/aiblock-compute"
+	ls -la "$bundle"
+	;;
+run)
+	[ -x "$bundle/cuda-tests" ] || { echo "no $bundle/cuda-tests: run '$0 build' first (and carry $bundle)" >&2; exit 2; }
+	nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader || true
+	echo "== GPU tests (bitwise against the CPU)"
+	AIBLOCK_GPU_REQUIRED=1 "$bundle/cuda-tests" --test-threads 1 --nocapture
+	echo "== GPU figures"
+	"$bundle/aiblock-compute" bench-cuda "${@:2}"
+	;;
+*)
+	sed -n '2,16p' "$0"
+	exit 2
+	;;
+esac
