@@ -119,6 +119,25 @@ __device__ __forceinline__ float aib_silu_grad(float x) {
 #define MM_BK 16
 #define MM_T 8
 
+// One staged k-tile into the 8 x 8 register tile: for each k in order, one FMA per output.
+// FULL is MM_BK for a whole tile (a compile-time bound the compiler unrolls), 0 for a tail of kc.
+template <int FULL>
+__device__ __forceinline__ void aib_mm_tile(const float (*as)[MM_BM], const float (*bs)[MM_BN],
+                                            float (*acc)[MM_T], int tx, int ty, int kc) {
+#pragma unroll
+	for (int kk = 0; kk < (FULL ? FULL : kc); ++kk) {
+		float av[MM_T], bv[MM_T];
+#pragma unroll
+		for (int i = 0; i < MM_T; ++i) av[i] = as[kk][ty + 16 * i];
+#pragma unroll
+		for (int j = 0; j < MM_T; ++j) bv[j] = bs[kk][tx + 16 * j];
+#pragma unroll
+		for (int i = 0; i < MM_T; ++i)
+#pragma unroll
+			for (int j = 0; j < MM_T; ++j) acc[i][j] = __fmaf_rn(av[i], bv[j], acc[i][j]);
+	}
+}
+
 extern "C" __global__ void __launch_bounds__(256) aib_matmul(
 	const float* __restrict__ a, i64 a_rs, i64 a_cs,
 	const float* __restrict__ b, i64 b_rs, i64 b_cs,
@@ -153,30 +172,9 @@ extern "C" __global__ void __launch_bounds__(256) aib_matmul(
 		__syncthreads();
 		// Only real k enter a chain (the bound is uniform across the block: no divergence).
 		if (kc == MM_BK) {
-#pragma unroll
-			for (int kk = 0; kk < MM_BK; ++kk) {
-				float av[MM_T], bv[MM_T];
-#pragma unroll
-				for (int i = 0; i < MM_T; ++i) av[i] = as[kk][ty + 16 * i];
-#pragma unroll
-				for (int j = 0; j < MM_T; ++j) bv[j] = bs[kk][tx + 16 * j];
-#pragma unroll
-				for (int i = 0; i < MM_T; ++i)
-#pragma unroll
-					for (int j = 0; j < MM_T; ++j) acc[i][j] = __fmaf_rn(av[i], bv[j], acc[i][j]);
-			}
+			aib_mm_tile<MM_BK>(as, bs, acc, tx, ty, MM_BK); // constant bound: fully unrolled
 		} else {
-			for (int kk = 0; kk < kc; ++kk) {
-				float av[MM_T], bv[MM_T];
-#pragma unroll
-				for (int i = 0; i < MM_T; ++i) av[i] = as[kk][ty + 16 * i];
-#pragma unroll
-				for (int j = 0; j < MM_T; ++j) bv[j] = bs[kk][tx + 16 * j];
-#pragma unroll
-				for (int i = 0; i < MM_T; ++i)
-#pragma unroll
-					for (int j = 0; j < MM_T; ++j) acc[i][j] = __fmaf_rn(av[i], bv[j], acc[i][j]);
-			}
+			aib_mm_tile<0>(as, bs, acc, tx, ty, kc);
 		}
 		__syncthreads();
 	}

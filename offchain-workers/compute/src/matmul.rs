@@ -52,14 +52,26 @@ impl<'a> MatRef<'a> {
 
 	/// Whether every element the view names lies inside `data`.
 	fn in_bounds(&self) -> bool {
-		if self.rows == 0 || self.cols == 0 {
-			return true;
-		}
-		let last = (self.rows - 1).checked_mul(self.row_stride).and_then(|r| {
-			(self.cols - 1).checked_mul(self.col_stride).and_then(|c| r.checked_add(c))
-		});
-		matches!(last, Some(last) if last < self.data.len())
+		view_in_bounds(self.rows, self.cols, self.row_stride, self.col_stride, self.data.len())
 	}
+}
+
+/// Whether a `rows × cols` view with these strides names only elements below `len` (any
+/// buffer: host data or a device one).
+pub fn view_in_bounds(
+	rows: usize,
+	cols: usize,
+	row_stride: usize,
+	col_stride: usize,
+	len: usize,
+) -> bool {
+	if rows == 0 || cols == 0 {
+		return true;
+	}
+	let last = (rows - 1)
+		.checked_mul(row_stride)
+		.and_then(|r| (cols - 1).checked_mul(col_stride).and_then(|c| r.checked_add(c)));
+	matches!(last, Some(last) if last < len)
 }
 
 /// Which implementation evaluates the chains. All give the same bits; `Auto` picks the fastest

@@ -7,15 +7,17 @@
 //! builds the binary here; it is carried over and run there with `--test-threads 1`.
 
 use aiblock_compute::{
-	backend::{self, AdamStep, Backend, Cpu},
+	backend::{self, Backend, Cpu},
 	cuda::{self, Cuda, CudaError, ScalarFunction},
 	data::MarkovSource,
 	matmul::{Kernel, MatRef},
 	model::{BlockId, ModelSpec, Weights},
-	rng,
 	safetensors::MappedFile,
 	train::{TrainConfig, TrainState},
 };
+use support::{adam_step, assert_bits, values, RAGGED};
+
+mod support;
 
 /// The device, or `None` (and a note) where there is none.
 fn gpu() -> Option<Cuda> {
@@ -31,34 +33,6 @@ fn gpu() -> Option<Cuda> {
 			eprintln!("skipped, no GPU: {e}");
 			None
 		},
-	}
-}
-
-/// The sizes the issue asks for: one, odd, just past a tile, just past a large power of two.
-const RAGGED: [usize; 4] = [1, 7, 129, 4097];
-
-/// Values of every kind the kernels meet: ordinary, exact zeros of both signs, subnormals.
-fn values(len: usize, seed: u64) -> Vec<f32> {
-	(0..len as u64)
-		.map(|i| match i % 29 {
-			3 => -0.0,
-			7 => 0.0,
-			11 => f32::from_bits(1 + (i as u32 % 1000)) * if i % 2 == 0 { 1.0 } else { -1.0 },
-			_ => (rng::uniform(seed, 1, i) - 0.5) * 4.0,
-		})
-		.collect()
-}
-
-fn assert_bits(what: &str, gpu: &[f32], cpu: &[f32]) {
-	assert_eq!(gpu.len(), cpu.len());
-	for (i, (g, c)) in gpu.iter().zip(cpu).enumerate() {
-		let same = g.to_bits() == c.to_bits() || (g.is_nan() && c.is_nan());
-		assert!(
-			same,
-			"{what}: element {i}: GPU {g:e} ({:#x}) CPU {c:e} ({:#x})",
-			g.to_bits(),
-			c.to_bits()
-		);
 	}
 }
 
@@ -154,15 +128,7 @@ fn elementwise_and_row_kernels_are_bitwise_the_cpu() {
 		assert_bits(&format!("silu backward {len}"), &got, &want);
 
 		for decay in [false, true] {
-			let step = AdamStep {
-				lr: 3e-3,
-				beta1: 0.9,
-				beta2: 0.999,
-				eps: 1e-8,
-				weight_decay: 0.01,
-				correction1: 1.0 - 0.9f32 * 0.9,
-				correction2: 1.0 - 0.999f32 * 0.999,
-			};
+			let step = adam_step();
 			let (w0, m0, v0) = (
 				values(len, 7),
 				values(len, 8),

@@ -7,10 +7,8 @@
 //! skipped, unless `AIBLOCK_EMULATION_REQUIRED=1` (set in CI) makes that a failure.
 
 use aiblock_compute::{
-	backend::{self, AdamStep},
-	math,
+	backend, math,
 	matmul::{matmul, Kernel, MatRef},
-	rng,
 };
 use std::{
 	io::Write,
@@ -18,6 +16,9 @@ use std::{
 	process::{Command, Stdio},
 	sync::OnceLock,
 };
+use support::{adam_step, assert_bits, values};
+
+mod support;
 
 /// The compiled harness, built once per test run.
 fn harness() -> Option<&'static PathBuf> {
@@ -85,31 +86,6 @@ fn hex(x: f32) -> String {
 	format!("{:x}", x.to_bits())
 }
 
-/// Values of every kind the kernels meet: ordinary, both zeros, subnormals.
-fn values(len: usize, seed: u64) -> Vec<f32> {
-	(0..len as u64)
-		.map(|i| match i % 29 {
-			3 => -0.0,
-			7 => 0.0,
-			11 => f32::from_bits(1 + (i as u32 % 1000)) * if i % 2 == 0 { 1.0 } else { -1.0 },
-			_ => (rng::uniform(seed, 1, i) - 0.5) * 4.0,
-		})
-		.collect()
-}
-
-fn assert_bits(what: &str, emulated: &[f32], cpu: &[f32]) {
-	assert_eq!(emulated.len(), cpu.len(), "{what}: length");
-	for (i, (e, c)) in emulated.iter().zip(cpu).enumerate() {
-		let same = e.to_bits() == c.to_bits() || (e.is_nan() && c.is_nan());
-		assert!(
-			same,
-			"{what}: element {i}: kernel {e:e} ({:#x}), Rust {c:e} ({:#x})",
-			e.to_bits(),
-			c.to_bits()
-		);
-	}
-}
-
 #[test]
 fn matmul_kernel_matches_on_ragged_shapes_and_transposed_views() {
 	let Some(h) = harness() else { return };
@@ -160,15 +136,7 @@ fn elementwise_kernels_match() {
 		assert_bits("silu backward", &got, &want);
 
 		for decay in [false, true] {
-			let step = AdamStep {
-				lr: 3e-3,
-				beta1: 0.9,
-				beta2: 0.999,
-				eps: 1e-8,
-				weight_decay: 0.01,
-				correction1: 1.0 - 0.9f32 * 0.9,
-				correction2: 1.0 - 0.999f32 * 0.999,
-			};
+			let step = adam_step();
 			let (w, m) = (values(len, 7), values(len, 8));
 			let v: Vec<f32> = values(len, 9).iter().map(|x| x.abs()).collect();
 			let (mut w1, mut m1, mut v1) = (w.clone(), m.clone(), v.clone());

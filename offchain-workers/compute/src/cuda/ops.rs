@@ -5,7 +5,7 @@
 use super::{driver, Cuda, CudaError};
 use crate::{
 	backend::AdamStep,
-	matmul::{MatRef, MatmulError},
+	matmul::{view_in_bounds, MatRef, MatmulError},
 };
 use cudarc::driver::{CudaSlice, LaunchConfig, PushKernelArg};
 
@@ -47,13 +47,7 @@ impl<'a> DeviceMat<'a> {
 	}
 
 	fn in_bounds(&self) -> bool {
-		if self.rows == 0 || self.cols == 0 {
-			return true;
-		}
-		let last = (self.rows - 1).checked_mul(self.row_stride).and_then(|r| {
-			(self.cols - 1).checked_mul(self.col_stride).and_then(|c| r.checked_add(c))
-		});
-		matches!(last, Some(last) if last < self.data.len())
+		view_in_bounds(self.rows, self.cols, self.row_stride, self.col_stride, self.data.len())
 	}
 }
 

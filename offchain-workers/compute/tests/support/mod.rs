@@ -1,0 +1,46 @@
+//! What the kernel tests share: the inputs they feed and how they compare.
+
+/// The sizes the kernels are checked on: one, odd, just past a tile, just past a large power of
+/// two.
+#[allow(dead_code)]
+pub const RAGGED: [usize; 4] = [1, 7, 129, 4097];
+
+/// Values of every kind the kernels meet: ordinary, exact zeros of both signs, subnormals.
+pub fn values(len: usize, seed: u64) -> Vec<f32> {
+	(0..len as u64)
+		.map(|i| match i % 29 {
+			3 => -0.0,
+			7 => 0.0,
+			11 => f32::from_bits(1 + (i as u32 % 1000)) * if i % 2 == 0 { 1.0 } else { -1.0 },
+			_ => (aiblock_compute::rng::uniform(seed, 1, i) - 0.5) * 4.0,
+		})
+		.collect()
+}
+
+/// Bit-for-bit equality, where a NaN matches any NaN (payloads are not part of the spec).
+pub fn assert_bits(what: &str, got: &[f32], want: &[f32]) {
+	assert_eq!(got.len(), want.len(), "{what}: length");
+	for (i, (g, w)) in got.iter().zip(want).enumerate() {
+		let same = g.to_bits() == w.to_bits() || (g.is_nan() && w.is_nan());
+		assert!(
+			same,
+			"{what}: element {i}: kernel {g:e} ({:#x}), CPU {w:e} ({:#x})",
+			g.to_bits(),
+			w.to_bits()
+		);
+	}
+}
+
+/// The AdamW step both suites use (second step: bias corrections below one).
+#[allow(dead_code)]
+pub fn adam_step() -> aiblock_compute::backend::AdamStep {
+	aiblock_compute::backend::AdamStep {
+		lr: 3e-3,
+		beta1: 0.9,
+		beta2: 0.999,
+		eps: 1e-8,
+		weight_decay: 0.01,
+		correction1: 1.0 - 0.9f32 * 0.9,
+		correction2: 1.0 - 0.999f32 * 0.999,
+	}
+}
