@@ -265,7 +265,8 @@ impl Cuda {
 		let keys: Vec<(usize, usize)> =
 			tensors.iter().map(|t| (t.as_ptr() as usize, t.len())).collect();
 		r.tensors.retain(|k, _| keys.contains(k));
-		for (t, key) in tensors.iter().zip(keys) {
+		// (Empty tensors stay on the host: there is nothing to keep.)
+		for (t, key) in tensors.iter().zip(keys).filter(|(t, _)| !t.is_empty()) {
 			if let std::collections::hash_map::Entry::Vacant(slot) = r.tensors.entry(key) {
 				slot.insert(self.stream.clone_htod(*t).map_err(driver("upload"))?);
 			}
@@ -277,6 +278,11 @@ impl Cuda {
 	pub fn try_matmul(&self, a: MatRef<'_>, b: MatRef<'_>, c: &mut [f32]) -> Result<(), CudaError> {
 		check_operands(&a, &b, c.len())?;
 		if c.is_empty() {
+			return Ok(());
+		}
+		if a.cols == 0 {
+			// Every chain is empty: +0 (and there is nothing to upload).
+			c.fill(0.0);
 			return Ok(());
 		}
 		let upload =
@@ -319,6 +325,9 @@ impl Cuda {
 	}
 
 	pub fn try_silu(&self, z: &[f32], out: &mut [f32]) -> Result<(), CudaError> {
+		if z.is_empty() {
+			return Ok(());
+		}
 		let z_dev = self.stream.clone_htod(z).map_err(driver("upload"))?;
 		let mut out_dev = self.alloc(z.len())?;
 		self.silu_on_device(&z_dev, &mut out_dev, z.len())?;
@@ -331,6 +340,9 @@ impl Cuda {
 		grad_out: &[f32],
 		grad_z: &mut [f32],
 	) -> Result<(), CudaError> {
+		if z.is_empty() {
+			return Ok(());
+		}
 		let z_dev = self.stream.clone_htod(z).map_err(driver("upload"))?;
 		let g_dev = self.stream.clone_htod(grad_out).map_err(driver("upload"))?;
 		let mut out_dev = self.alloc(z.len())?;
@@ -346,6 +358,9 @@ impl Cuda {
 		grad: &mut [f32],
 		losses: &mut [f32],
 	) -> Result<(), CudaError> {
+		if losses.is_empty() {
+			return Ok(());
+		}
 		let l_dev = self.stream.clone_htod(logits).map_err(driver("upload"))?;
 		let t_dev = self.stream.clone_htod(targets).map_err(driver("upload"))?;
 		let mut g_dev = self.alloc(grad.len())?;
@@ -373,6 +388,9 @@ impl Cuda {
 		gates: &mut [f32],
 	) -> Result<(), CudaError> {
 		let rows = logits.len() / experts.max(1);
+		if rows == 0 || k == 0 {
+			return Ok(());
+		}
 		let l_dev = self.stream.clone_htod(logits).map_err(driver("upload"))?;
 		// SAFETY: the kernel writes every chosen index and gate.
 		let mut c_dev =
@@ -396,6 +414,9 @@ impl Cuda {
 		step: &AdamStep,
 		decay: bool,
 	) -> Result<(), CudaError> {
+		if w.is_empty() {
+			return Ok(());
+		}
 		let up = |x: &[f32]| self.stream.clone_htod(x).map_err(driver("upload"));
 		let (mut w_dev, g_dev, mut m_dev, mut v_dev) = (up(w)?, up(g)?, up(m)?, up(v)?);
 		self.adamw_on_device(&mut w_dev, &g_dev, &mut m_dev, &mut v_dev, w.len(), step, decay)?;
