@@ -24,6 +24,13 @@ pub trait Backend: Send + Sync {
 		silu(z, out)
 	}
 
+	/// The expert's hidden layer: `bias` added to every row of `z` (kept, biased, for the
+	/// backward pass), then `out = silu(z)`. Exactly [`add_bias`] then [`silu`].
+	fn bias_silu(&self, z: &mut [f32], bias: &[f32], out: &mut [f32]) {
+		add_bias(z, bias);
+		self.silu(z, out)
+	}
+
 	/// `grad_z[i] = grad_out[i] · silu'(z[i])`.
 	fn silu_backward(&self, z: &[f32], grad_out: &[f32], grad_z: &mut [f32]) {
 		silu_backward(z, grad_out, grad_z)
@@ -108,6 +115,12 @@ impl Backend for Cpu {
 		split_rows(self.threads, out.len(), out, &mut [], |rows, out, _| silu(&z[rows], out));
 	}
 
+	// One pass over each row instead of two over the matrix, the rows split across threads.
+	fn bias_silu(&self, z: &mut [f32], bias: &[f32], out: &mut [f32]) {
+		let rows = z.len() / bias.len().max(1);
+		split_rows(self.threads, rows, z, out, |_, z, out| bias_silu_rows(z, bias, out));
+	}
+
 	fn silu_backward(&self, z: &[f32], grad_out: &[f32], grad_z: &mut [f32]) {
 		split_rows(self.threads, grad_z.len(), grad_z, &mut [], |rows, grad_z, _| {
 			silu_backward(&z[rows.clone()], &grad_out[rows], grad_z)
@@ -176,6 +189,21 @@ crate::fma_dispatch! {
 	pub fn silu(z: &[f32], out: &mut [f32]) {
 		for (o, &x) in out.iter_mut().zip(z) {
 			*o = math::silu(x);
+		}
+	}
+}
+
+crate::fma_dispatch! {
+	/// [`add_bias`] then [`silu`], row by row (while the row is in L1).
+	fn bias_silu_rows(z: &mut [f32], bias: &[f32], out: &mut [f32]) {
+		let cols = bias.len().max(1);
+		for (row, out_row) in z.chunks_mut(cols).zip(out.chunks_mut(cols)) {
+			for (v, b) in row.iter_mut().zip(bias) {
+				*v += *b;
+			}
+			for (o, &x) in out_row.iter_mut().zip(row.iter()) {
+				*o = math::silu(x);
+			}
 		}
 	}
 }
@@ -391,6 +419,25 @@ mod tests {
 		for (c, got) in fast.iter().enumerate() {
 			let column: Vec<f32> = (0..rows).map(|r| x[r * cols + c]).collect();
 			assert_eq!(got.to_bits(), crate::reduce::sum(&column).to_bits(), "column {c}");
+		}
+	}
+
+	#[test]
+	fn fused_bias_silu_is_add_bias_then_silu_on_any_thread_count() {
+		let (rows, cols) = (300, 129);
+		let z: Vec<f32> =
+			(0..rows * cols).map(|i| crate::rng::uniform(5, 0, i as u64) * 8.0 - 4.0).collect();
+		let bias: Vec<f32> = (0..cols).map(|i| crate::rng::uniform(6, 0, i as u64) - 0.5).collect();
+		let mut want_z = z.clone();
+		add_bias(&mut want_z, &bias);
+		let mut want = vec![0.0; z.len()];
+		silu(&want_z, &mut want);
+		for threads in [1, 2, 3] {
+			let cpu = Cpu { threads, kernel: crate::matmul::Kernel::Auto };
+			let (mut got_z, mut got) = (z.clone(), vec![0.0; z.len()]);
+			cpu.bias_silu(&mut got_z, &bias, &mut got);
+			assert!(got_z.iter().zip(&want_z).all(|(a, b)| a.to_bits() == b.to_bits()));
+			assert!(got.iter().zip(&want).all(|(a, b)| a.to_bits() == b.to_bits()), "{threads}");
 		}
 	}
 

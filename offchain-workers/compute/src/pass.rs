@@ -164,9 +164,8 @@ fn forward(backend: &dyn Backend, w: &Weights, batch: &Batch) -> Result<Forward,
 			}
 			let mut z1 =
 				mm(backend, rm(&xe, n, d), rm(w.get(&format!("{prefix}.w1")), d, f), n, f)?;
-			backend::add_bias(&mut z1, w.get(&format!("{prefix}.b1")));
 			let mut a = vec![0.0f32; n * f];
-			backend.silu(&z1, &mut a);
+			backend.bias_silu(&mut z1, w.get(&format!("{prefix}.b1")), &mut a);
 			let mut y = mm(backend, rm(&a, n, f), rm(w.get(&format!("{prefix}.w2")), f, d), n, d)?;
 			backend::add_bias(&mut y, w.get(&format!("{prefix}.b2")));
 			experts.push(ExpertCache { tokens, slots, x: xe, z1, a, y });
