@@ -262,11 +262,12 @@ impl Cuda {
 		}
 		// Exactly the tensors named now: a slice no longer named may be freed and its memory
 		// reused for something else.
-		let keys: Vec<(usize, usize)> =
+		let keys: std::collections::HashSet<(usize, usize)> =
 			tensors.iter().map(|t| (t.as_ptr() as usize, t.len())).collect();
 		r.tensors.retain(|k, _| keys.contains(k));
 		// (Empty tensors stay on the host: there is nothing to keep.)
-		for (t, key) in tensors.iter().zip(keys).filter(|(t, _)| !t.is_empty()) {
+		for t in tensors.iter().filter(|t| !t.is_empty()) {
+			let key = (t.as_ptr() as usize, t.len());
 			if let std::collections::hash_map::Entry::Vacant(slot) = r.tensors.entry(key) {
 				slot.insert(self.stream.clone_htod(*t).map_err(driver("upload"))?);
 			}
