@@ -21,7 +21,8 @@ use std::{
 };
 
 /// Train, replay and benchmark the AI-Block Mixture-of-Experts model with the canonical,
-/// bit-reproducible CPU numerics.
+/// bit-reproducible numerics: on the CPU, or on an NVIDIA GPU (a build with --features cuda),
+/// with the same bits on both.
 ///
 /// Examples:
 ///   aiblock-compute train --block layer0.expert1 --steps 300 --manifest run.json
