@@ -269,7 +269,7 @@ impl Cuda {
 		for t in tensors.iter().filter(|t| !t.is_empty()) {
 			let key = (t.as_ptr() as usize, t.len());
 			if let std::collections::hash_map::Entry::Vacant(slot) = r.tensors.entry(key) {
-				slot.insert(self.stream.clone_htod(*t).map_err(driver("upload"))?);
+				slot.insert(self.upload(*t)?);
 			}
 		}
 		Ok(())
@@ -286,8 +286,7 @@ impl Cuda {
 			c.fill(0.0);
 			return Ok(());
 		}
-		let upload =
-			|m: &MatRef<'_>| self.stream.clone_htod(&m.data[..m.span()]).map_err(driver("upload"));
+		let upload = |m: &MatRef<'_>| self.upload(&m.data[..m.span()]);
 		// Frozen tensors are on the device already; everything else goes up now.
 		let resident = self.resident.lock().ok();
 		let on_device = |data: &[f32]| {
@@ -314,6 +313,14 @@ impl Cuda {
 		self.download(&c_dev, c)
 	}
 
+	/// A device copy of `data`.
+	pub(crate) fn upload<T: cudarc::driver::DeviceRepr>(
+		&self,
+		data: &[T],
+	) -> Result<CudaSlice<T>, CudaError> {
+		self.stream.clone_htod(data).map_err(driver("upload"))
+	}
+
 	pub(crate) fn alloc(&self, len: usize) -> Result<CudaSlice<f32>, CudaError> {
 		// SAFETY: every element is written by the kernel before it is read back.
 		unsafe { self.stream.alloc::<f32>(len.max(1)) }.map_err(driver("allocation"))
@@ -329,7 +336,7 @@ impl Cuda {
 		if z.is_empty() {
 			return Ok(());
 		}
-		let z_dev = self.stream.clone_htod(z).map_err(driver("upload"))?;
+		let z_dev = self.upload(z)?;
 		let mut out_dev = self.alloc(z.len())?;
 		self.silu_on_device(&z_dev, &mut out_dev, z.len())?;
 		self.download(&out_dev, out)
@@ -344,8 +351,8 @@ impl Cuda {
 		if z.is_empty() {
 			return Ok(());
 		}
-		let z_dev = self.stream.clone_htod(z).map_err(driver("upload"))?;
-		let g_dev = self.stream.clone_htod(grad_out).map_err(driver("upload"))?;
+		let z_dev = self.upload(z)?;
+		let g_dev = self.upload(grad_out)?;
 		let mut out_dev = self.alloc(z.len())?;
 		self.silu_backward_on_device(&z_dev, &g_dev, &mut out_dev, z.len())?;
 		self.download(&out_dev, grad_z)
@@ -362,8 +369,8 @@ impl Cuda {
 		if losses.is_empty() {
 			return Ok(());
 		}
-		let l_dev = self.stream.clone_htod(logits).map_err(driver("upload"))?;
-		let t_dev = self.stream.clone_htod(targets).map_err(driver("upload"))?;
+		let l_dev = self.upload(logits)?;
+		let t_dev = self.upload(targets)?;
 		let mut g_dev = self.alloc(grad.len())?;
 		let mut loss_dev = self.alloc(losses.len())?;
 		let vocab = grad.len() / losses.len().max(1);
@@ -392,7 +399,7 @@ impl Cuda {
 		if rows == 0 || k == 0 {
 			return Ok(());
 		}
-		let l_dev = self.stream.clone_htod(logits).map_err(driver("upload"))?;
+		let l_dev = self.upload(logits)?;
 		// SAFETY: the kernel writes every chosen index and gate.
 		let mut c_dev =
 			unsafe { self.stream.alloc::<u32>((rows * k).max(1)) }.map_err(driver("allocation"))?;
@@ -418,8 +425,8 @@ impl Cuda {
 		if w.is_empty() {
 			return Ok(());
 		}
-		let up = |x: &[f32]| self.stream.clone_htod(x).map_err(driver("upload"));
-		let (mut w_dev, g_dev, mut m_dev, mut v_dev) = (up(w)?, up(g)?, up(m)?, up(v)?);
+		let (mut w_dev, g_dev, mut m_dev, mut v_dev) =
+			(self.upload(w)?, self.upload(g)?, self.upload(m)?, self.upload(v)?);
 		self.adamw_on_device(&mut w_dev, &g_dev, &mut m_dev, &mut v_dev, w.len(), step, decay)?;
 		let (mut w_new, mut m_new, mut v_new) =
 			(vec![0.0; w.len()], vec![0.0; m.len()], vec![0.0; v.len()]);

@@ -65,7 +65,7 @@ fn time_ms(
 fn filled(cuda: &Cuda, len: usize, seed: u64) -> Result<CudaSlice<f32>, CudaError> {
 	let host: Vec<f32> =
 		(0..len as u64).map(|i| (crate::rng::uniform(seed, 0, i) - 0.5) * 0.1).collect();
-	cuda.stream.clone_htod(&host).map_err(driver("upload"))
+	cuda.upload(&host)
 }
 
 /// Row-major `c (m×n) = a (m×k) · b (k×n)` with cuBLAS (column-major: `cᵀ = bᵀ · aᵀ`).
