@@ -40,8 +40,6 @@ use std::{
 static PTX: &str = include_str!("../cuda/kernels.ptx");
 static CUBIN_SM80: &[u8] = include_bytes!("../cuda/kernels.sm_80.cubin");
 static CUBIN_SM90: &[u8] = include_bytes!("../cuda/kernels.sm_90.cubin");
-/// The kernel source, for the runtime-NVRTC developer option and its tests.
-pub static KERNELS_CU: &str = include_str!("../cuda/kernels.cu");
 
 /// Why the CUDA backend is not available, or a device call failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
