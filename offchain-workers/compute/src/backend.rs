@@ -6,7 +6,7 @@
 
 use crate::{
 	math,
-	matmul::{matmul, Kernel, MatRef, MatmulError},
+	matmul::{matmul, matmul_new, Kernel, MatRef, MatmulError},
 	reduce,
 };
 
@@ -18,6 +18,14 @@ pub trait Backend: Send + Sync {
 
 	/// `c = a · b` with the canonical FMA chains ([`crate::matmul`]).
 	fn matmul(&self, a: MatRef<'_>, b: MatRef<'_>, c: &mut [f32]) -> Result<(), MatmulError>;
+
+	/// `a · b` as a new row-major vector (a backend that writes every element may skip clearing
+	/// it first).
+	fn matmul_new(&self, a: MatRef<'_>, b: MatRef<'_>) -> Result<Vec<f32>, MatmulError> {
+		let mut c = vec![0.0; a.rows.saturating_mul(b.cols)];
+		self.matmul(a, b, &mut c)?;
+		Ok(c)
+	}
 
 	/// `out[i] = silu(z[i])`.
 	fn silu(&self, z: &[f32], out: &mut [f32]) {
@@ -107,6 +115,10 @@ impl Backend for Cpu {
 
 	fn matmul(&self, a: MatRef<'_>, b: MatRef<'_>, c: &mut [f32]) -> Result<(), MatmulError> {
 		matmul(a, b, c, self.threads, self.kernel)
+	}
+
+	fn matmul_new(&self, a: MatRef<'_>, b: MatRef<'_>) -> Result<Vec<f32>, MatmulError> {
+		matmul_new(a, b, self.threads, self.kernel)
 	}
 
 	// Elementwise and row-wise work split into contiguous parts, one per thread: every element

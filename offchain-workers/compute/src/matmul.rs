@@ -10,6 +10,8 @@
 //! Operands are strided views, so transposed operands (needed by the backward pass) cost no
 //! copy of `A`; `B` is packed into column panels before the microkernel runs.
 
+use std::mem::MaybeUninit;
+
 /// A read-only `rows × cols` matrix view: element `(r, c)` is `data[r * row_stride + c * col_stride]`.
 #[derive(Clone, Copy, Debug)]
 pub struct MatRef<'a> {
@@ -154,7 +156,7 @@ const NR: usize = 16;
 /// That `a` (m×k) and `b` (k×n) can be multiplied into `c_len` = m·n elements and that both
 /// views lie inside their data: what every backend checks before computing anything.
 pub fn check_operands(a: &MatRef<'_>, b: &MatRef<'_>, c_len: usize) -> Result<(), MatmulError> {
-	if b.rows != a.cols || c_len != a.rows * b.cols {
+	if b.rows != a.cols || a.rows.checked_mul(b.cols) != Some(c_len) {
 		return Err(MatmulError::ShapeMismatch {
 			a: (a.rows, a.cols),
 			b: (b.rows, b.cols),
@@ -179,6 +181,41 @@ pub fn matmul(
 	kernel: Kernel,
 ) -> Result<(), MatmulError> {
 	check_operands(&a, &b, c.len())?;
+	// SAFETY: `MaybeUninit<f32>` has the layout of `f32`, and only initialised values are ever
+	// stored through the view.
+	let c = unsafe { &mut *(c as *mut [f32] as *mut [MaybeUninit<f32>]) };
+	product(a, b, c, threads, kernel)
+}
+
+/// `a` (m×k) · `b` (k×n) as a new row-major vector: [`matmul`] without clearing the output
+/// first (every element is written once by its chain).
+pub fn matmul_new(
+	a: MatRef<'_>,
+	b: MatRef<'_>,
+	threads: usize,
+	kernel: Kernel,
+) -> Result<Vec<f32>, MatmulError> {
+	let len = a.rows.checked_mul(b.cols).ok_or(MatmulError::ShapeMismatch {
+		a: (a.rows, a.cols),
+		b: (b.rows, b.cols),
+		c: usize::MAX,
+	})?;
+	check_operands(&a, &b, len)?;
+	let mut c = Vec::with_capacity(len);
+	product(a, b, &mut c.spare_capacity_mut()[..len], threads, kernel)?;
+	// SAFETY: `product` returned Ok, so it wrote all `len` elements.
+	unsafe { c.set_len(len) };
+	Ok(c)
+}
+
+/// The product into `c` (checked operands): on `Ok`, every element of `c` has been written.
+fn product(
+	a: MatRef<'_>,
+	b: MatRef<'_>,
+	c: &mut [MaybeUninit<f32>],
+	threads: usize,
+	kernel: Kernel,
+) -> Result<(), MatmulError> {
 	let (m, k, n) = (a.rows, a.cols, b.cols);
 	if !kernel.is_available() {
 		return Err(MatmulError::KernelUnavailable(kernel));
@@ -188,7 +225,7 @@ pub fn matmul(
 	}
 	if k == 0 {
 		// Every chain is empty: +0.
-		c.fill(0.0);
+		c.fill(MaybeUninit::new(0.0));
 		return Ok(());
 	}
 	let kernel = kernel.resolve();
@@ -224,7 +261,7 @@ crate::fma_dispatch! {
 	fn portable_band(
 		a: &MatRef<'_>,
 		b: &MatRef<'_>,
-		band: &mut [f32],
+		band: &mut [MaybeUninit<f32>],
 		first_row: usize,
 		rows: usize,
 		col0: usize,
@@ -238,7 +275,7 @@ crate::fma_dispatch! {
 				for kk in 0..a.cols {
 					acc = a.at(i, kk).mul_add(b.at(kk, j), acc);
 				}
-				band[r * n + j] = acc;
+				band[r * n + j] = MaybeUninit::new(acc);
 			}
 		}
 	}
@@ -259,37 +296,51 @@ fn pack_b(b: &MatRef<'_>, threads: usize) -> Vec<f32> {
 	let panels = b.cols.div_ceil(NR);
 	let panel_len = NR * b.rows;
 	let mut packed = vec![0.0f32; panels * panel_len];
-	// Packing is a pure copy, so it is split across threads like the product itself.
-	let per_thread = panels.div_ceil(threads.max(1)).max(1);
-	std::thread::scope(|scope| {
-		for (group, out) in packed.chunks_mut(per_thread * panel_len).enumerate() {
-			let b = *b;
-			scope.spawn(move || {
-				for (i, panel) in out.chunks_mut(panel_len).enumerate() {
-					let p = group * per_thread + i;
-					let live = NR.min(b.cols - p * NR);
-					let base = p * NR * b.col_stride;
-					if b.col_stride == 1 {
-						// Row-major: each k's NR values are contiguous.
-						for (kk, d) in panel.chunks_exact_mut(NR).enumerate() {
-							let src = base + kk * b.row_stride;
-							d[..live].copy_from_slice(&b.data[src..src + live]);
-						}
-					} else {
-						// A transposed view: walk down each column, where the data is contiguous.
-						for j in 0..live {
-							let column = base + j * b.col_stride;
-							for kk in 0..b.rows {
-								panel[kk * NR + j] = b.data[column + kk * b.row_stride];
-							}
-						}
+	let pack = |group: usize, per_group: usize, out: &mut [f32]| {
+		for (i, panel) in out.chunks_mut(panel_len).enumerate() {
+			let p = group * per_group + i;
+			let live = NR.min(b.cols - p * NR);
+			let base = p * NR * b.col_stride;
+			if b.col_stride == 1 {
+				// Row-major: each k's NR values are contiguous.
+				for (kk, d) in panel.chunks_exact_mut(NR).enumerate() {
+					let src = base + kk * b.row_stride;
+					d[..live].copy_from_slice(&b.data[src..src + live]);
+				}
+			} else {
+				// A transposed view: walk down each column, where the data is contiguous.
+				for j in 0..live {
+					let column = base + j * b.col_stride;
+					for kk in 0..b.rows {
+						panel[kk * NR + j] = b.data[column + kk * b.row_stride];
 					}
 				}
-			});
+			}
+		}
+	};
+	// Packing is a pure copy, so a big B is split across threads like the product itself (the
+	// last share on the calling thread); a small one is not worth a thread.
+	let threads = threads.min(packed.len() / MIN_PACK_PER_THREAD).clamp(1, panels.max(1));
+	if threads == 1 {
+		pack(0, panels, &mut packed);
+		return packed;
+	}
+	let per_group = panels.div_ceil(threads);
+	std::thread::scope(|scope| {
+		let mut groups = packed.chunks_mut(per_group * panel_len).enumerate().peekable();
+		while let Some((group, out)) = groups.next() {
+			if groups.peek().is_some() {
+				scope.spawn(move || pack(group, per_group, out));
+			} else {
+				pack(group, per_group, out);
+			}
 		}
 	});
 	packed
 }
+
+/// Least packed floats worth a thread (a copy of 256 KiB takes about as long as a spawn).
+const MIN_PACK_PER_THREAD: usize = 1 << 16;
 
 /// Farthest apart (in floats) that consecutive rows or k values of `A` may lie for the
 /// microkernel to read `A` in place. Beyond it, rows a multiple of 4 KiB apart fall into the
@@ -329,7 +380,7 @@ fn avx2_band(
 	a: &MatRef<'_>,
 	n: usize,
 	panels: &[f32],
-	band: &mut [f32],
+	band: &mut [MaybeUninit<f32>],
 	first_row: usize,
 	rows: usize,
 ) {
@@ -337,7 +388,7 @@ fn avx2_band(
 	let (rs, cs) = (a.row_stride, a.col_stride);
 	let in_place = rs.max(cs) <= IN_PLACE_STRIDE;
 	let mut packed = Vec::new();
-	let mut edge = [0.0f32; MR * NR];
+	let mut edge = [MaybeUninit::new(0.0f32); MR * NR];
 	for k0 in (0..k).step_by(KC) {
 		let kc = KC.min(k - k0);
 		let continued = k0 > 0;
@@ -367,8 +418,9 @@ fn avx2_band(
 					let c0 = (m0 + t * MR) * n + p * NR;
 					if tile_rows == MR && cols == NR {
 						// SAFETY: `Kernel::Avx2Fma` is only resolved when the CPU has AVX2 and
-						// FMA; each row slice holds its kc values `step` apart, and the tile
-						// lies inside `band` (MR full rows of n from c0).
+						// FMA; each row slice holds its kc values `step` apart, the tile lies
+						// inside `band` (MR full rows of n from c0), and when `continued` the
+						// previous k-block has written it.
 						#[cfg(target_arch = "x86_64")]
 						unsafe {
 							avx2::tile(a_rows, step, b_block, kc, &mut band[c0..], n, continued)
@@ -380,10 +432,11 @@ fn avx2_band(
 								edge[r * NR + j] = if continued && r < tile_rows && j < cols {
 									band[c0 + r * n + j]
 								} else {
-									0.0
+									MaybeUninit::new(0.0)
 								};
 							}
 						}
+						// SAFETY: as above; `edge` is initialised.
 						#[cfg(target_arch = "x86_64")]
 						unsafe {
 							avx2::tile(a_rows, step, b_block, kc, &mut edge, NR, continued)
@@ -401,26 +454,26 @@ fn avx2_band(
 #[cfg(target_arch = "x86_64")]
 mod avx2 {
 	use super::{MR, NR};
-	use std::arch::x86_64::*;
+	use std::{arch::x86_64::*, mem::MaybeUninit};
 
 	/// One MR×NR tile of C over one k-block: row `r` of the tile's `A` is `a[r][kk * step]` for
 	/// kk in `0..kc`, and `b` is an NR-column panel, k-major and `kc` deep. Each of the 96 lanes
 	/// continues its own element's chain in ascending k: from +0 on the first block, from the
-	/// value stored in `c` after that.
+	/// value stored in `c` after that (which must then be initialised).
 	#[target_feature(enable = "avx2,fma")]
 	pub(super) unsafe fn tile(
 		a: [&[f32]; MR],
 		step: usize,
 		b: &[f32],
 		kc: usize,
-		c: &mut [f32],
+		c: &mut [MaybeUninit<f32>],
 		ldc: usize,
 		continued: bool,
 	) {
 		debug_assert!(kc > 0 && a.iter().all(|row| row.len() > (kc - 1) * step));
 		debug_assert!(b.len() >= kc * NR);
 		debug_assert!(c.len() >= (MR - 1) * ldc + NR);
-		let out = c.as_mut_ptr();
+		let out = c.as_mut_ptr().cast::<f32>();
 		let mut acc = [[_mm256_setzero_ps(); 2]; MR];
 		if continued {
 			for (r, row) in acc.iter_mut().enumerate() {
@@ -467,9 +520,7 @@ mod tests {
 	}
 
 	fn reference(a: &MatRef<'_>, b: &MatRef<'_>) -> Vec<f32> {
-		let mut c = vec![f32::NAN; a.rows * b.cols];
-		portable_band(a, b, &mut c, 0, a.rows, 0, b.cols);
-		c
+		matmul_new(*a, *b, 1, Kernel::Portable).unwrap()
 	}
 
 	fn bits(v: &[f32]) -> Vec<u32> {
@@ -569,6 +620,51 @@ mod tests {
 				}
 			}
 		}
+	}
+
+	#[test]
+	fn a_big_b_is_packed_on_several_threads_with_the_same_bits() {
+		// Enough packed floats for two packing threads; row-major and transposed B.
+		let (m, k, n) = (7, 600, NR * 14 + 5);
+		assert!(n.div_ceil(NR) * NR * k >= 2 * MIN_PACK_PER_THREAD);
+		let a_data = matrix(m, k, 13);
+		let a = MatRef::row_major(&a_data, m, k);
+		let (b_data, bt_data) = (matrix(k, n, 14), matrix(n, k, 15));
+		for b in [MatRef::row_major(&b_data, k, n), MatRef::row_major(&bt_data, n, k).t()] {
+			let want = bits(&reference(&a, &b));
+			for threads in [1, 2, 3] {
+				let mut c = vec![f32::NAN; m * n];
+				matmul(a, b, &mut c, threads, Kernel::Auto).unwrap();
+				assert_eq!(bits(&c), want, "{threads} threads, B strides {}", b.row_stride);
+			}
+		}
+	}
+
+	#[test]
+	fn a_new_product_equals_one_into_a_cleared_buffer() {
+		for (m, k, n) in [(0, 3, 5), (4, 0, 5), (4, 3, 0), (1, 1, 1), (MR + 1, 9, NR + 3)] {
+			let (a_data, b_data) = (matrix(m, k, 16), matrix(k, n, 17));
+			let (a, b) = (MatRef::row_major(&a_data, m, k), MatRef::row_major(&b_data, k, n));
+			for kernel in [Kernel::Portable, Kernel::Auto] {
+				for threads in [1, 2] {
+					let mut c = vec![f32::NAN; m * n];
+					matmul(a, b, &mut c, threads, kernel).unwrap();
+					let new = matmul_new(a, b, threads, kernel).unwrap();
+					assert_eq!(bits(&new), bits(&c), "{m}x{k}x{n} {kernel:?} {threads}");
+				}
+			}
+		}
+		let wrong = MatRef::row_major(&[0.0; 6], 2, 3);
+		assert!(matches!(
+			matmul_new(wrong, wrong, 1, Kernel::Auto),
+			Err(MatmulError::ShapeMismatch { .. })
+		));
+		let huge = MatRef { data: &[], rows: usize::MAX, cols: 0, row_stride: 0, col_stride: 0 };
+		let wide = MatRef { data: &[], rows: 0, cols: usize::MAX, row_stride: 0, col_stride: 0 };
+		assert!(matches!(
+			matmul_new(huge, wide, 1, Kernel::Auto),
+			Err(MatmulError::ShapeMismatch { .. })
+		));
 	}
 
 	#[test]

@@ -88,18 +88,6 @@ struct Forward {
 	logits: Vec<f32>,
 }
 
-fn mm(
-	backend: &dyn Backend,
-	a: MatRef<'_>,
-	b: MatRef<'_>,
-	rows: usize,
-	cols: usize,
-) -> Result<Vec<f32>, MatmulError> {
-	let mut c = vec![0.0f32; rows * cols];
-	backend.matmul(a, b, &mut c)?;
-	Ok(c)
-}
-
 fn rm(data: &[f32], rows: usize, cols: usize) -> MatRef<'_> {
 	MatRef::row_major(data, rows, cols)
 }
@@ -137,8 +125,7 @@ fn forward(backend: &dyn Backend, w: &Weights, batch: &Batch) -> Result<Forward,
 	let mut layers = Vec::with_capacity(spec.layers);
 	for l in 0..spec.layers {
 		let router = w.get(&format!("layer{l}.router.weight"));
-		let logits =
-			mm(backend, rm(&x, t_len, d), rm(router, d, spec.experts), t_len, spec.experts)?;
+		let logits = backend.matmul_new(rm(&x, t_len, d), rm(router, d, spec.experts))?;
 		check_finite(&logits, "router logits")?;
 		let mut chosen = vec![0u32; t_len * k];
 		let mut gates = vec![0.0f32; t_len * k];
@@ -163,10 +150,11 @@ fn forward(backend: &dyn Backend, w: &Weights, batch: &Batch) -> Result<Forward,
 				xe.extend_from_slice(&x[t * d..(t + 1) * d]);
 			}
 			let mut z1 =
-				mm(backend, rm(&xe, n, d), rm(w.get(&format!("{prefix}.w1")), d, f), n, f)?;
+				backend.matmul_new(rm(&xe, n, d), rm(w.get(&format!("{prefix}.w1")), d, f))?;
 			let mut a = vec![0.0f32; n * f];
 			backend.bias_silu(&mut z1, w.get(&format!("{prefix}.b1")), &mut a);
-			let mut y = mm(backend, rm(&a, n, f), rm(w.get(&format!("{prefix}.w2")), f, d), n, d)?;
+			let mut y =
+				backend.matmul_new(rm(&a, n, f), rm(w.get(&format!("{prefix}.w2")), f, d))?;
 			backend::add_bias(&mut y, w.get(&format!("{prefix}.b2")));
 			experts.push(ExpertCache { tokens, slots, x: xe, z1, a, y });
 		}
@@ -183,7 +171,7 @@ fn forward(backend: &dyn Backend, w: &Weights, batch: &Batch) -> Result<Forward,
 	}
 
 	let mut logits =
-		mm(backend, rm(&x, t_len, d), rm(w.get("shared.head.weight"), d, VOCAB), t_len, VOCAB)?;
+		backend.matmul_new(rm(&x, t_len, d), rm(w.get("shared.head.weight"), d, VOCAB))?;
 	backend::add_bias(&mut logits, w.get("shared.head.bias"));
 	check_finite(&logits, "output logits")?;
 	Ok(Forward { layers, x_out: x, logits })
@@ -252,13 +240,13 @@ pub fn loss_and_grads(
 	if train == BlockId::Shared {
 		grads.insert(
 			"shared.head.weight".into(),
-			mm(backend, rm(&fwd.x_out, t_len, d).t(), rm(&dlogits, t_len, VOCAB), d, VOCAB)?,
+			backend.matmul_new(rm(&fwd.x_out, t_len, d).t(), rm(&dlogits, t_len, VOCAB))?,
 		);
 		let mut db = vec![0.0f32; VOCAB];
 		backend::column_sums(&dlogits, VOCAB, &mut db);
 		grads.insert("shared.head.bias".into(), db);
 	}
-	let mut dx = mm(backend, rm(&dlogits, t_len, VOCAB), rm(head_w, d, VOCAB).t(), t_len, d)?;
+	let mut dx = backend.matmul_new(rm(&dlogits, t_len, VOCAB), rm(head_w, d, VOCAB).t())?;
 
 	for l in (stop..spec.layers).rev() {
 		let cache = &fwd.layers[l];
@@ -289,33 +277,28 @@ pub fn loss_and_grads(
 			}
 			let prefix = format!("layer{l}.expert{e}");
 			let da =
-				mm(backend, rm(&dy, n, d), rm(w.get(&format!("{prefix}.w2")), f, d).t(), n, f)?;
+				backend.matmul_new(rm(&dy, n, d), rm(w.get(&format!("{prefix}.w2")), f, d).t())?;
 			let mut dz1 = vec![0.0f32; n * f];
 			backend.silu_backward(&ex.z1, &da, &mut dz1);
 			if train_expert {
 				grads.insert(
 					format!("{prefix}.w2"),
-					mm(backend, rm(&ex.a, n, f).t(), rm(&dy, n, d), f, d)?,
+					backend.matmul_new(rm(&ex.a, n, f).t(), rm(&dy, n, d))?,
 				);
 				let mut db2 = vec![0.0f32; d];
 				backend::column_sums(&dy, d, &mut db2);
 				grads.insert(format!("{prefix}.b2"), db2);
 				grads.insert(
 					format!("{prefix}.w1"),
-					mm(backend, rm(&ex.x, n, d).t(), rm(&dz1, n, f), d, f)?,
+					backend.matmul_new(rm(&ex.x, n, d).t(), rm(&dz1, n, f))?,
 				);
 				let mut db1 = vec![0.0f32; f];
 				backend::column_sums(&dz1, f, &mut db1);
 				grads.insert(format!("{prefix}.b1"), db1);
 			}
 			if need_dx {
-				let dxe = mm(
-					backend,
-					rm(&dz1, n, f),
-					rm(w.get(&format!("{prefix}.w1")), d, f).t(),
-					n,
-					d,
-				)?;
+				let dxe = backend
+					.matmul_new(rm(&dz1, n, f), rm(w.get(&format!("{prefix}.w1")), d, f).t())?;
 				for (r, &t) in ex.tokens.iter().enumerate() {
 					for (o, &v) in
 						dx_in[t * d..(t + 1) * d].iter_mut().zip(&dxe[r * d..(r + 1) * d])
@@ -342,22 +325,14 @@ pub fn loss_and_grads(
 			if train_router {
 				grads.insert(
 					router.clone(),
-					mm(
-						backend,
-						rm(&cache.x, t_len, d).t(),
-						rm(&dlogits_r, t_len, experts),
-						d,
-						experts,
-					)?,
+					backend
+						.matmul_new(rm(&cache.x, t_len, d).t(), rm(&dlogits_r, t_len, experts))?,
 				);
 			}
 			if need_dx {
-				let via_router = mm(
-					backend,
+				let via_router = backend.matmul_new(
 					rm(&dlogits_r, t_len, experts),
 					rm(w.get(&router), d, experts).t(),
-					t_len,
-					d,
 				)?;
 				for (o, v) in dx_in.iter_mut().zip(via_router) {
 					*o += v;
