@@ -32,7 +32,8 @@ pub fn exp(x: f32) -> f32 {
 	let in_range = (EXP_UNDERFLOW..=EXP_OVERFLOW).contains(&x);
 	let x = if in_range { x } else { 0.0 };
 	// x = n·ln2 + r with |r| ≤ ln2/2.
-	let n = x.mul_add(LOG2_E, ROUND_MAGIC) - ROUND_MAGIC;
+	let shifted = x.mul_add(LOG2_E, ROUND_MAGIC);
+	let n = shifted - ROUND_MAGIC;
 	let r = (-n).mul_add(LN2_HI, x);
 	let r = (-n).mul_add(LN2_LO, r);
 	// e^r by its Taylor polynomial to degree 7 (truncation < 1e-8 relative on |r| ≤ 0.35).
@@ -45,7 +46,10 @@ pub fn exp(x: f32) -> f32 {
 	p = p.mul_add(r, 1.0);
 	p = p.mul_add(r, 1.0);
 	// p · 2^n in two exact-or-once-rounded steps, so subnormal results round only once.
-	let n = n as i32;
+	// `shifted` lies in [2^23, 2^24), where one unit is one step of the bit pattern, so `n` as
+	// an integer is a difference of bit patterns: exactly `n as i32`, but a vector integer
+	// subtraction where the saturating float-to-int cast was eight scalar conversions.
+	let n = shifted.to_bits() as i32 - ROUND_MAGIC.to_bits() as i32;
 	let half = n / 2;
 	let value = p * pow2i(half) * pow2i(n - half);
 	if in_range {

@@ -372,10 +372,10 @@ fn pack_a(a: &MatRef<'_>, first: usize, rows: usize, k0: usize, kc: usize, out: 
 
 /// The AVX2 evaluation of rows `first_row..first_row + rows` (all `n` columns) into `band`.
 ///
-/// The microkernel takes one pointer per row of its tile and the step between consecutive k,
-/// so it reads a row-major `A` (step 1) or a transposed view (step = its row stride) in place
-/// when that is cache-friendly (see [`IN_PLACE_STRIDE`]), and packed tiles (step `MR`)
-/// otherwise. Copying `A` cost a tenth of a training step at d_model 128.
+/// The microkernel takes the step between A's rows and between its k values, so it reads a
+/// row-major `A` (steps `row_stride`, 1) or a transposed view (1, `col_stride`) in place when
+/// that is cache-friendly (see [`IN_PLACE_STRIDE`]), and packed tiles (1, `MR`) otherwise or
+/// for a ragged tile. Copying all of `A` cost a tenth of a training step at d_model 128.
 fn avx2_band(
 	a: &MatRef<'_>,
 	n: usize,
@@ -387,7 +387,7 @@ fn avx2_band(
 	let k = a.cols;
 	let (rs, cs) = (a.row_stride, a.col_stride);
 	let in_place = rs.max(cs) <= IN_PLACE_STRIDE;
-	let mut packed = Vec::new();
+	let (mut packed, mut ragged) = (Vec::new(), Vec::new());
 	let mut edge = [MaybeUninit::new(0.0f32); MR * NR];
 	for k0 in (0..k).step_by(KC) {
 		let kc = KC.min(k - k0);
@@ -396,34 +396,43 @@ fn avx2_band(
 			let mc = MC.min(rows - m0);
 			if !in_place {
 				pack_a(a, first_row + m0, mc, k0, kc, &mut packed);
+			} else if mc % MR != 0 {
+				// The block's last tile is ragged: its rows packed, the missing ones zeros.
+				pack_a(a, first_row + m0 + mc / MR * MR, mc % MR, k0, kc, &mut ragged);
 			}
 			for p in 0..n.div_ceil(NR) {
 				let b_block = &panels[(p * k + k0) * NR..][..kc * NR];
 				let cols = NR.min(n - p * NR);
 				for t in 0..mc.div_ceil(MR) {
 					let tile_rows = MR.min(mc - t * MR);
-					let (a_rows, step): ([&[f32]; MR], usize) = if in_place {
-						// The rows a ragged tile lacks repeat its first row; their results
-						// land in the scratch tile's discarded rows.
+					// The tile's A: its slice, the step between rows and the step between k.
+					let (a_tile, r_step, k_step) = if !in_place {
+						(&packed[t * kc * MR..][..kc * MR], 1, MR)
+					} else if tile_rows == MR {
 						let top = first_row + m0 + t * MR;
-						let rows = std::array::from_fn(|r| {
-							let row = top + if r < tile_rows { r } else { 0 };
-							&a.data[row * rs + k0 * cs..][..(kc - 1) * cs + 1]
-						});
-						(rows, cs)
+						(&a.data[top * rs + k0 * cs..][..(MR - 1) * rs + (kc - 1) * cs + 1], rs, cs)
 					} else {
-						let tile = &packed[t * kc * MR..][..kc * MR];
-						(std::array::from_fn(|r| &tile[r..]), MR)
+						(&ragged[..], 1, MR)
 					};
 					let c0 = (m0 + t * MR) * n + p * NR;
 					if tile_rows == MR && cols == NR {
 						// SAFETY: `Kernel::Avx2Fma` is only resolved when the CPU has AVX2 and
-						// FMA; each row slice holds its kc values `step` apart, the tile lies
+						// FMA; `a_tile` holds MR rows `r_step` apart of kc values `k_step` apart
+						// (the slice ends at the last of them), the tile lies
 						// inside `band` (MR full rows of n from c0), and when `continued` the
 						// previous k-block has written it.
 						#[cfg(target_arch = "x86_64")]
 						unsafe {
-							avx2::tile(a_rows, step, b_block, kc, &mut band[c0..], n, continued)
+							avx2::tile(
+								a_tile,
+								r_step,
+								k_step,
+								b_block,
+								kc,
+								&mut band[c0..],
+								n,
+								continued,
+							)
 						};
 					} else {
 						// A ragged tile goes through a full-size scratch tile.
@@ -439,7 +448,9 @@ fn avx2_band(
 						// SAFETY: as above; `edge` is initialised.
 						#[cfg(target_arch = "x86_64")]
 						unsafe {
-							avx2::tile(a_rows, step, b_block, kc, &mut edge, NR, continued)
+							avx2::tile(
+								a_tile, r_step, k_step, b_block, kc, &mut edge, NR, continued,
+							)
 						};
 						for r in 0..tile_rows {
 							band[c0 + r * n..][..cols].copy_from_slice(&edge[r * NR..][..cols]);
@@ -456,21 +467,23 @@ mod avx2 {
 	use super::{MR, NR};
 	use std::{arch::x86_64::*, mem::MaybeUninit};
 
-	/// One MR×NR tile of C over one k-block: row `r` of the tile's `A` is `a[r][kk * step]` for
-	/// kk in `0..kc`, and `b` is an NR-column panel, k-major and `kc` deep. Each of the 96 lanes
+	/// One MR×NR tile of C over one k-block: A's element (r, kk) is `a[r * r_step + kk *
+	/// k_step]`, and `b` is an NR-column panel, k-major and `kc` deep. Each of the 96 lanes
 	/// continues its own element's chain in ascending k: from +0 on the first block, from the
 	/// value stored in `c` after that (which must then be initialised).
 	#[target_feature(enable = "avx2,fma")]
+	#[allow(clippy::too_many_arguments)]
 	pub(super) unsafe fn tile(
-		a: [&[f32]; MR],
-		step: usize,
+		a: &[f32],
+		r_step: usize,
+		k_step: usize,
 		b: &[f32],
 		kc: usize,
 		c: &mut [MaybeUninit<f32>],
 		ldc: usize,
 		continued: bool,
 	) {
-		debug_assert!(kc > 0 && a.iter().all(|row| row.len() > (kc - 1) * step));
+		debug_assert!(kc > 0 && a.len() > (MR - 1) * r_step + (kc - 1) * k_step);
 		debug_assert!(b.len() >= kc * NR);
 		debug_assert!(c.len() >= (MR - 1) * ldc + NR);
 		let out = c.as_mut_ptr().cast::<f32>();
@@ -481,7 +494,7 @@ mod avx2 {
 				row[1] = _mm256_loadu_ps(out.add(r * ldc + 8));
 			}
 		}
-		let rows = a.map(<[f32]>::as_ptr);
+		let rows: [*const f32; MR] = std::array::from_fn(|r| a.as_ptr().add(r * r_step));
 		let mut bp = b.as_ptr();
 		let mut offset = 0;
 		for _ in 0..kc {
@@ -492,7 +505,7 @@ mod avx2 {
 				row[0] = _mm256_fmadd_ps(av, b0, row[0]);
 				row[1] = _mm256_fmadd_ps(av, b1, row[1]);
 			}
-			offset += step;
+			offset += k_step;
 			bp = bp.add(NR);
 		}
 		for (r, row) in acc.iter().enumerate() {
