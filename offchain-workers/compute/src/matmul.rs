@@ -342,9 +342,11 @@ fn pack_b(b: &MatRef<'_>, threads: usize) -> Vec<f32> {
 /// Least packed floats worth a thread (a copy of 256 KiB takes about as long as a spawn).
 const MIN_PACK_PER_THREAD: usize = 1 << 16;
 
-/// Farthest apart (in floats) that consecutive rows or k values of `A` may lie for the
+/// Farthest apart (in floats) that consecutive rows of a row-major `A` may lie for the
 /// microkernel to read `A` in place. Beyond it, rows a multiple of 4 KiB apart fall into the
 /// same cache sets and evict each other, so `A` is packed into contiguous tiles instead.
+/// (A transposed view is always packed: read in place, a tile would touch a cache line per k
+/// and crowd B's panel out of L1.)
 const IN_PLACE_STRIDE: usize = 512;
 
 /// Rows `first..first + rows` and columns `k0..k0 + kc` of `A` as `MR`-row tiles, k-major,
@@ -355,15 +357,28 @@ fn pack_a(a: &MatRef<'_>, first: usize, rows: usize, k0: usize, kc: usize, out: 
 	let (rs, cs) = (a.row_stride, a.col_stride);
 	for (t, dst) in out.chunks_exact_mut(kc * MR).enumerate() {
 		let live = MR.min(rows - t * MR);
+		let base = (first + t * MR) * rs + k0 * cs;
+		if rs == 1 {
+			// A transposed view: each k's values are contiguous, so copy them k by k.
+			for (kk, d) in dst.chunks_exact_mut(MR).enumerate() {
+				let src = &a.data[base + kk * cs..][..live];
+				for (r, v) in d.iter_mut().enumerate() {
+					*v = if r < live { src[r] } else { 0.0 };
+				}
+			}
+			continue;
+		}
+		// Otherwise each row's values are `cs` apart (contiguous when row-major): copy row by
+		// row into every MR-th slot.
 		for r in 0..MR {
 			let lane = dst[r..].iter_mut().step_by(MR);
 			if r >= live {
 				lane.for_each(|v| *v = 0.0);
 			} else if cs == 1 {
-				let row = &a.data[(first + t * MR + r) * rs + k0..][..kc];
+				let row = &a.data[base + r * rs..][..kc];
 				lane.zip(row).for_each(|(v, &x)| *v = x);
 			} else {
-				let row = a.data[(first + t * MR + r) * rs + k0 * cs..].iter().step_by(cs);
+				let row = a.data[base + r * rs..].iter().step_by(cs);
 				lane.zip(row).for_each(|(v, &x)| *v = x);
 			}
 		}
@@ -373,9 +388,9 @@ fn pack_a(a: &MatRef<'_>, first: usize, rows: usize, k0: usize, kc: usize, out: 
 /// The AVX2 evaluation of rows `first_row..first_row + rows` (all `n` columns) into `band`.
 ///
 /// The microkernel takes the step between A's rows and between its k values, so it reads a
-/// row-major `A` (steps `row_stride`, 1) or a transposed view (1, `col_stride`) in place when
-/// that is cache-friendly (see [`IN_PLACE_STRIDE`]), and packed tiles (1, `MR`) otherwise or
-/// for a ragged tile. Copying all of `A` cost a tenth of a training step at d_model 128.
+/// row-major `A` in place (steps `row_stride`, 1) when that is cache-friendly (see
+/// [`IN_PLACE_STRIDE`]), and packed tiles (1, `MR`) otherwise or for a ragged tile. Copying
+/// all of `A` cost a tenth of a training step at d_model 128.
 fn avx2_band(
 	a: &MatRef<'_>,
 	n: usize,
@@ -386,7 +401,7 @@ fn avx2_band(
 ) {
 	let k = a.cols;
 	let (rs, cs) = (a.row_stride, a.col_stride);
-	let in_place = rs.max(cs) <= IN_PLACE_STRIDE;
+	let in_place = cs == 1 && rs <= IN_PLACE_STRIDE;
 	let (mut packed, mut ragged) = (Vec::new(), Vec::new());
 	let mut edge = [MaybeUninit::new(0.0f32); MR * NR];
 	for k0 in (0..k).step_by(KC) {
@@ -594,8 +609,9 @@ mod tests {
 
 	#[test]
 	fn a_read_in_place_or_packed_gives_the_same_bits() {
-		// The same values of A, compact (read in place) and inside a wider buffer whose stride
-		// exceeds IN_PLACE_STRIDE (packed first), row-major and transposed, ragged tiles.
+		// The same values of A, compact (read in place when row-major) and inside a wider
+		// buffer whose stride exceeds IN_PLACE_STRIDE (packed), row-major and transposed
+		// (packed), ragged tiles.
 		let wide = IN_PLACE_STRIDE + 37;
 		for (m, k, n) in [(7, 13, 21), (MR * 3 + 1, KC + 5, NR + 1)] {
 			let compact = matrix(m, k, 11);
