@@ -253,7 +253,8 @@ pub fn loss_and_grads(
 		let at_stop = l == stop;
 		let need_dx = !at_stop || below;
 		let train_router = train == BlockId::Router { layer: l as u32 };
-		let mut dx_in = dx.clone();
+		// The gradient of this layer's input, only where something below needs it.
+		let mut dx_in = if need_dx { dx.clone() } else { Vec::new() };
 		let mut dgates = vec![0.0f32; t_len * k];
 		for (e, ex) in cache.experts.iter().enumerate() {
 			let n = ex.tokens.len();
