@@ -494,17 +494,26 @@ fn run_bench(args: BenchArgs) -> Result<(), String> {
 		let (secs, spec) = bench::expert_step_seconds(&best, d, args.tokens, budget);
 		println!("d_model {d:>5}  d_ff {:>5}  {:>9.1} ms/step", spec.d_ff, secs * 1e3);
 	}
-	println!("\nloading an expert block (mmap + read every tensor) vs memcpy of the same bytes");
+	// Memory bandwidth as memcpy sees it once buffers are far larger than the caches.
+	let big = 64 << 20;
+	let machine = big as f64 / bench::memcpy_seconds(big, budget) / 1e9;
+	println!(
+		"\nloading an expert block from the store (mmap + read every tensor), against memcpy of \
+		 the same bytes (in cache when they fit) and this machine's memcpy bandwidth \
+		 ({machine:.2} GB/s on 64 MiB)"
+	);
 	let dir = std::env::temp_dir().join(format!("aiblock-bench-{}", std::process::id()));
 	for &d in &args.d_models {
-		let (bytes, load, copy) = bench::expert_load(d, &dir, budget).map_err(|e| e.to_string())?;
+		let (bytes, load, copy) = bench::expert_load(d, &dir, budget)?;
 		let gbs = |s: f64| bytes as f64 / s / 1e9;
 		println!(
-			"d_model {d:>5}  {:>8.1} MB  load {:>6.2} GB/s  memcpy {:>6.2} GB/s  ratio {:.2}",
+			"d_model {d:>5}  {:>8.1} MB  load {:>6.2} GB/s  memcpy {:>6.2} GB/s  ratio {:.2}  \
+			 vs bandwidth {:.2}",
 			bytes as f64 / 1e6,
 			gbs(load),
 			gbs(copy),
-			copy / load
+			copy / load,
+			gbs(load) / machine
 		);
 	}
 	let _ = std::fs::remove_dir_all(dir);
