@@ -6,7 +6,7 @@
 
 use crate::{
 	math,
-	matmul::{matmul, matmul_new, Kernel, MatRef, MatmulError},
+	matmul::{matmul, matmul_new, product_len, Kernel, MatRef, MatmulError},
 	reduce,
 };
 
@@ -22,7 +22,7 @@ pub trait Backend: Send + Sync {
 	/// `a · b` as a new row-major vector (a backend that writes every element may skip clearing
 	/// it first).
 	fn matmul_new(&self, a: MatRef<'_>, b: MatRef<'_>) -> Result<Vec<f32>, MatmulError> {
-		let mut c = vec![0.0; a.rows.saturating_mul(b.cols)];
+		let mut c = vec![0.0; product_len(&a, &b)?];
 		self.matmul(a, b, &mut c)?;
 		Ok(c)
 	}
@@ -451,6 +451,36 @@ mod tests {
 			assert!(got_z.iter().zip(&want_z).all(|(a, b)| a.to_bits() == b.to_bits()));
 			assert!(got.iter().zip(&want).all(|(a, b)| a.to_bits() == b.to_bits()), "{threads}");
 		}
+	}
+
+	#[test]
+	fn the_default_matmul_new_checks_shapes_before_allocating() {
+		// A backend with only the required methods gets the trait's default.
+		struct OnlyMatmul(Cpu);
+		impl Backend for OnlyMatmul {
+			fn name(&self) -> String {
+				"only-matmul".into()
+			}
+			fn matmul(
+				&self,
+				a: MatRef<'_>,
+				b: MatRef<'_>,
+				c: &mut [f32],
+			) -> Result<(), MatmulError> {
+				self.0.matmul(a, b, c)
+			}
+		}
+		let cpu = Cpu { threads: 2, kernel: Kernel::Auto };
+		let (a, b) = ([0.5f32, -1.0, 2.0, 0.25, 3.0, -0.75], [1.0f32, 2.0, -3.0, 0.5, 0.125, -4.0]);
+		let (a, b) = (MatRef::row_major(&a, 2, 3), MatRef::row_major(&b, 3, 2));
+		let got = OnlyMatmul(cpu).matmul_new(a, b).unwrap();
+		assert_eq!(got, cpu.matmul_new(a, b).unwrap());
+		let huge = MatRef { data: &[], rows: usize::MAX, cols: 0, row_stride: 0, col_stride: 0 };
+		let wide = MatRef { data: &[], rows: 0, cols: usize::MAX, row_stride: 0, col_stride: 0 };
+		assert!(matches!(
+			OnlyMatmul(cpu).matmul_new(huge, wide),
+			Err(MatmulError::ShapeMismatch { .. })
+		));
 	}
 
 	#[test]

@@ -7,8 +7,9 @@
 //! one element's chain), a CUDA kernel — produces the same bits. Work is split across threads
 //! only by output rows, so the thread count cannot change a result either.
 //!
-//! Operands are strided views, so transposed operands (needed by the backward pass) cost no
-//! copy of `A`; `B` is packed into column panels before the microkernel runs.
+//! Operands are strided views, so the backward pass transposes without copying; before the
+//! microkernel runs, `B` is packed into column panels, and `A` into row tiles unless it is
+//! row-major with rows close together, when it is read in place.
 
 use std::mem::MaybeUninit;
 
@@ -172,6 +173,15 @@ pub fn check_operands(a: &MatRef<'_>, b: &MatRef<'_>, c_len: usize) -> Result<()
 	Ok(())
 }
 
+/// The number of elements of `a · b`, once [`check_operands`] accepts the pair: what a caller
+/// allocating the product checks before allocating.
+pub fn product_len(a: &MatRef<'_>, b: &MatRef<'_>) -> Result<usize, MatmulError> {
+	// An overflowing m·n can match no buffer; usize::MAX makes check_operands say so.
+	let len = a.rows.checked_mul(b.cols).unwrap_or(usize::MAX);
+	check_operands(a, b, len)?;
+	Ok(len)
+}
+
 /// `c` (row-major m×n) = `a` (m×k) · `b` (k×n), on `threads` threads (at least one).
 pub fn matmul(
 	a: MatRef<'_>,
@@ -195,12 +205,7 @@ pub fn matmul_new(
 	threads: usize,
 	kernel: Kernel,
 ) -> Result<Vec<f32>, MatmulError> {
-	let len = a.rows.checked_mul(b.cols).ok_or(MatmulError::ShapeMismatch {
-		a: (a.rows, a.cols),
-		b: (b.rows, b.cols),
-		c: usize::MAX,
-	})?;
-	check_operands(&a, &b, len)?;
+	let len = product_len(&a, &b)?;
 	let mut c = Vec::with_capacity(len);
 	product(a, b, &mut c.spare_capacity_mut()[..len], threads, kernel)?;
 	// SAFETY: `product` returned Ok, so it wrote all `len` elements.
@@ -433,9 +438,9 @@ fn avx2_band(
 					if tile_rows == MR && cols == NR {
 						// SAFETY: `Kernel::Avx2Fma` is only resolved when the CPU has AVX2 and
 						// FMA; `a_tile` holds MR rows `r_step` apart of kc values `k_step` apart
-						// (the slice ends at the last of them), the tile lies
-						// inside `band` (MR full rows of n from c0), and when `continued` the
-						// previous k-block has written it.
+						// (the slice ends at the last of them); the tile lies inside `band` (MR
+						// full rows of n from c0), and when `continued` the previous k-block has
+						// written it.
 						#[cfg(target_arch = "x86_64")]
 						unsafe {
 							avx2::tile(
