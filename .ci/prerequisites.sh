@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Installs what building and testing AI-Block needs, only where it is missing:
-#   apt: protobuf-compiler, clang, libclang-dev, a C++ compiler (the CUDA kernels' CPU
-#   emulation), python3-venv (the pinned NVRTC wheel), and nodejs/npm for the network tests;
+#   apt: protobuf-compiler, clang, libclang-dev, pkg-config with libssl-dev and libzstd-dev (the
+#   node links the system's OpenSSL and zstd: .cargo/config.toml), a C++ compiler (the CUDA
+#   kernels' CPU emulation), python3-venv (the pinned NVRTC wheel), and nodejs/npm for the
+#   network tests;
 #   rustup: the pinned toolchain from rust-toolchain.toml with rust-src and the wasm targets.
-# Sourced by .ci/dev, .ci/test and .ci/run; safe to run again.
+# Sourced by .ci/dev, .ci/demo and .ci/test; safe to run again.
 
 # CI may start us with a bare environment: find home and cargo without relying on them.
 export HOME="${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}"
@@ -24,6 +26,9 @@ aiblock_install_prerequisites() {
 		! ls /usr/lib/x86_64-linux-gnu/libclang*.so* >/dev/null 2>&1; then
 		missing+=(libclang-dev)
 	fi
+	command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
+	pkg-config --exists openssl 2>/dev/null || missing+=(libssl-dev)
+	pkg-config --exists libzstd 2>/dev/null || missing+=(libzstd-dev)
 	command -v c++ >/dev/null 2>&1 || missing+=(g++)
 	python3 -c "import ensurepip, venv" >/dev/null 2>&1 || missing+=(python3-venv)
 	if [ "${AIBLOCK_NEED_NODEJS:-0}" = 1 ]; then
@@ -37,7 +42,7 @@ aiblock_install_prerequisites() {
 		$sudo apt-get update -qq
 		DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 	else
-		aiblock_log "system packages present (protoc, clang, libclang, c++, python3-venv)"
+		aiblock_log "system packages present (protoc, clang, libclang, pkg-config, libssl, libzstd, c++, python3-venv)"
 	fi
 
 	if ! command -v rustup >/dev/null 2>&1; then

@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 export AIBLOCK_NODE="${AIBLOCK_NODE:-${CARGO_TARGET_DIR:-$HOME/.cache/aiblock-target}/release/aiblock-node}"
 if [ ! -x "$AIBLOCK_NODE" ]; then
-	echo "aiblock-node not found at $AIBLOCK_NODE: build it with 'cargo build --release -p aiblock-node'" >&2
+	echo "aiblock-node not found at $AIBLOCK_NODE: build it with 'cargo build --release --workspace'" >&2
 	exit 1
 fi
 if [ ! -x node_modules/.bin/zombienet ]; then

@@ -51,7 +51,7 @@ pub fn development_chain_spec() -> Result<ChainSpec, String> {
 	)
 }
 
-/// Three validators (Alice, Bob, Charlie); GRANDPA finalises with any two of them.
+/// Four validators (Alice, Bob, Charlie, Dave); GRANDPA finalises with any three of them.
 pub fn local_chain_spec() -> Result<ChainSpec, String> {
 	chain_spec(
 		"AI-Block Local Testnet",

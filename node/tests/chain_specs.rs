@@ -42,7 +42,7 @@ fn committed_chain_specs_match_the_node() {
 }
 
 #[test]
-fn local_spec_has_three_validators_and_token_properties() {
+fn local_spec_has_four_validators_and_token_properties() {
 	let spec: serde_json::Value = serde_json::from_str(&committed("local.json")).expect("JSON");
 	assert_eq!(spec["id"], "aiblock_local");
 	assert_eq!(spec["properties"]["tokenSymbol"], "AIB");
@@ -51,13 +51,13 @@ fn local_spec_has_three_validators_and_token_properties() {
 	let patch = &spec["genesis"]["runtimeGenesis"]["patch"];
 	let aura = patch["aura"]["authorities"].as_array().expect("aura authorities");
 	let grandpa = patch["grandpa"]["authorities"].as_array().expect("grandpa authorities");
-	assert_eq!(aura.len(), 3, "three Aura authorities");
-	assert_eq!(grandpa.len(), 3, "three GRANDPA authorities");
+	assert_eq!(aura.len(), 4, "four Aura authorities");
+	assert_eq!(grandpa.len(), 4, "four GRANDPA authorities");
 	// Each validator has its own keys.
 	let mut aura_keys: Vec<_> = aura.iter().map(|k| k.to_string()).collect();
 	aura_keys.sort();
 	aura_keys.dedup();
-	assert_eq!(aura_keys.len(), 3);
+	assert_eq!(aura_keys.len(), 4);
 	assert!(grandpa.iter().all(|a| a[1] == 1), "equal GRANDPA voting weight");
 
 	let dev: serde_json::Value = serde_json::from_str(&committed("dev.json")).expect("JSON");

@@ -1,5 +1,5 @@
 //! Genesis presets: the initial state of the `development` (one validator, Alice) and
-//! `local_testnet` (three validators, Alice, Bob and Charlie) chains.
+//! `local_testnet` (four validators, Alice, Bob, Charlie and Dave) chains.
 
 use crate::{
 	configs::aiblock::TreasuryAccount, AccountId, BalancesConfig, ExpertDagConfig,
@@ -83,14 +83,17 @@ pub fn development_config_genesis() -> Value {
 	)
 }
 
-/// Three validators, Alice, Bob and Charlie, each with its own Aura and GRANDPA key, so that
-/// finality needs two of the three (GRANDPA's supermajority).
+/// Four validators, Alice, Bob, Charlie and Dave, each with its own Aura and GRANDPA key.
+/// GRANDPA finalises with the votes of more than two thirds of the voters (here three of the
+/// four), so the network keeps finalising with any one validator down; with three validators it
+/// would need all three.
 pub fn local_config_genesis() -> Value {
 	testnet_genesis(
 		vec![
 			authority_keys(Sr25519Keyring::Alice),
 			authority_keys(Sr25519Keyring::Bob),
 			authority_keys(Sr25519Keyring::Charlie),
+			authority_keys(Sr25519Keyring::Dave),
 		],
 		endowed_dev_accounts(),
 		Sr25519Keyring::Alice.to_account_id(),
@@ -156,16 +159,16 @@ pub(crate) mod tests {
 	}
 
 	#[test]
-	fn local_testnet_has_three_validators_with_distinct_keys() {
+	fn local_testnet_has_four_validators_with_distinct_keys() {
 		with_preset_state(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET, || {
 			let aura = pallet_aura::Authorities::<Runtime>::get();
-			assert_eq!(aura.len(), 3);
+			assert_eq!(aura.len(), 4);
 			let grandpa = pallet_grandpa::Pallet::<Runtime>::grandpa_authorities();
-			assert_eq!(grandpa.len(), 3);
+			assert_eq!(grandpa.len(), 4);
 			let mut distinct = grandpa.iter().map(|(k, _)| k.clone()).collect::<Vec<_>>();
 			distinct.sort();
 			distinct.dedup();
-			assert_eq!(distinct.len(), 3);
+			assert_eq!(distinct.len(), 4);
 			assert_eq!(
 				pallet_sudo::Key::<Runtime>::get(),
 				Some(Sr25519Keyring::Alice.to_account_id())

@@ -6,4 +6,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/aiblock-target}"
-AIBLOCK_UPDATE_METADATA=1 cargo test --release --locked -p aiblock-node --test worker_metadata
+AIBLOCK_UPDATE_METADATA=1 cargo test --release --locked --workspace --test worker_metadata

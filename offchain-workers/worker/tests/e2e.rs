@@ -9,8 +9,13 @@
 //! 3. A trainer killed mid-job: the job times out, reopens, another trainer completes it and
 //!    the candidate is adopted; the killed one loses its collateral.
 //!
-//! Needs `aiblock-node` built in the same profile (`cargo build --release -p aiblock-node`);
+//! Needs `aiblock-node` built in the same profile (`cargo build --release --workspace`);
 //! without it the test says so and passes, unless `AIBLOCK_E2E_REQUIRED` is set (CI sets it).
+//!
+//! It has its own `main` (one chain for the three scenarios), so it reads libtest's filters
+//! itself: `cargo test -- --skip e2e` runs every other test, `cargo test -- NAME` leaves it out
+//! unless NAME is part of "e2e". CI does that, and runs this one at
+//! the same time with `cargo test --test e2e`, because it spends its minutes waiting for blocks.
 
 use aiblock_compute::store::ContentStore;
 use aiblock_worker::{
@@ -245,14 +250,47 @@ impl Network {
 	}
 }
 
+/// Whether libtest's command line leaves out a test named `name`: a `--skip` filter matches it,
+/// or there are name filters and none matches it (filters match substrings, as in libtest).
+fn left_out(name: &str) -> bool {
+	let mut filters = Vec::new();
+	let mut args = std::env::args().skip(1);
+	while let Some(arg) = args.next() {
+		if let Some(skip) = arg.strip_prefix("--skip=") {
+			if name.contains(skip) {
+				return true;
+			}
+			continue;
+		}
+		match arg.as_str() {
+			"--skip" => {
+				if args.next().is_some_and(|skip| name.contains(skip.as_str())) {
+					return true;
+				}
+			},
+			// libtest's options that take a value.
+			"--test-threads" | "--color" | "--format" | "--logfile" | "-Z" => {
+				args.next();
+			},
+			option if option.starts_with('-') => {},
+			_ => filters.push(arg),
+		}
+	}
+	!filters.is_empty() && !filters.iter().any(|filter| name.contains(filter.as_str()))
+}
+
 fn main() {
+	if left_out("e2e") {
+		eprintln!("e2e left out by the test filters");
+		return;
+	}
 	let worker = PathBuf::from(env!("CARGO_BIN_EXE_aiblock-worker"));
 	let node = std::env::var_os("AIBLOCK_NODE")
 		.map(PathBuf::from)
 		.unwrap_or_else(|| worker.with_file_name("aiblock-node"));
 	if !node.is_file() {
 		let why = format!(
-			"{} not found: build it with `cargo build --release -p aiblock-node`",
+			"{} not found: build it with `cargo build --release --workspace`",
 			node.display()
 		);
 		assert!(std::env::var_os("AIBLOCK_E2E_REQUIRED").is_none(), "{why}");

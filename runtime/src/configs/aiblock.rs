@@ -15,9 +15,9 @@ use crate::{
 
 parameter_types! {
 	/// Receives slashed stake and the protocol fees of jobs. An account no key controls: only
-	/// governance can spend from it.
+	/// root (today Sudo) can move funds from it.
 	pub TreasuryAccount: AccountId = PalletId(*b"aib/trsy").into_account_truncating();
-	/// One in ten slashed AIB goes to whoever proved the fault.
+	/// One in ten slashed AIB goes to the reporter a slash names (only root's `slash` names one).
 	pub const ReporterShare: Perbill = Perbill::from_percent(10);
 }
 
@@ -62,7 +62,7 @@ impl pallet_aiblock_workers::Config for Runtime {
 }
 
 impl pallet_aiblock_expert_dag::Config for Runtime {
-	/// Root registers model versions until the Evolution pallet takes over.
+	/// Root registers model versions (an Evolution pallet is planned to take this over).
 	type ModelOrigin = EnsureRoot<AccountId>;
 	type MaxLayers = ConstU16<8>;
 	type MaxExperts = ConstU16<16>;

@@ -102,7 +102,8 @@ struct RunArgs {
 	#[arg(long, default_value = "trainer,evaluator", value_delimiter = ',')]
 	roles: Vec<String>,
 	/// Compute backend: auto (CUDA when this build has it and a GPU answers, else the CPU), cpu
-	/// or cuda. Results are bitwise the same on all, so CPU evaluators verify GPU trainers.
+	/// or cuda. The CUDA kernels are written to give the CPU's bits (so CPU evaluators verify
+	/// GPU trainers); that is checked by a CPU emulation, not yet on a GPU.
 	#[arg(long, default_value = "auto")]
 	backend: BackendChoice,
 	/// CPU threads (default: all cores).

@@ -32,8 +32,7 @@ impl Daemon {
 			PathBuf::from(std::env::var_os("HOME").expect("HOME"))
 				.join(".cache/aiblock-ipfs-daemon")
 		});
-		// A daemon left over from an interrupted run would hold the repository lock.
-		stop(&home);
+		// The script stops a daemon left over from an interrupted run before it starts one.
 		let port = free_port();
 		eprintln!(
 			"starting an IPFS daemon in {} (first run installs js-ipfs from npm)",
@@ -60,25 +59,9 @@ impl Daemon {
 	}
 }
 
-/// Stop the daemon of `home` (if any), wait for it to exit, and clear what a daemon killed
-/// mid-shutdown leaves behind: its `api` file (which makes the CLI talk to a dead address)
-/// and the repository lock.
+/// Stop the daemon of `home`; the script waits for it to exit and clears its lock.
 fn stop(home: &std::path::Path) {
-	let pid = std::fs::read_to_string(home.join("daemon.pid")).ok();
 	let _ = Command::new("bash").arg(script()).arg("stop").arg(home).status();
-	if let Some(pid) = pid.and_then(|p| p.trim().parse::<u32>().ok()) {
-		let proc = PathBuf::from(format!("/proc/{pid}"));
-		for _ in 0..100 {
-			if !proc.exists() {
-				break;
-			}
-			std::thread::sleep(std::time::Duration::from_millis(100));
-		}
-	}
-	let _ = std::fs::remove_file(home.join("repo/api"));
-	// js-ipfs locks with a directory, kubo with a file.
-	let lock = home.join("repo/repo.lock");
-	let _ = std::fs::remove_dir_all(&lock).or_else(|_| std::fs::remove_file(&lock));
 }
 
 impl Drop for Daemon {
