@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing AI-Block needs, only where it is missing:
-#   apt: protobuf-compiler, clang, libclang-dev, pkg-config with libssl-dev and libzstd-dev (the
-#   node links the system's OpenSSL and zstd: .cargo/config.toml), a C++ compiler (the CUDA
+#   apt: protobuf-compiler, clang, libclang-dev, pkg-config with libssl-dev (the node links the
+#   system's OpenSSL: .cargo/config.toml), a C++ compiler (the CUDA
 #   kernels' CPU emulation), python3-venv (the pinned NVRTC wheel), and nodejs/npm for the
 #   network tests;
 #   rustup: the pinned toolchain from rust-toolchain.toml with rust-src and the wasm targets.
@@ -28,7 +28,6 @@ aiblock_install_prerequisites() {
 	fi
 	command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
 	pkg-config --exists openssl 2>/dev/null || missing+=(libssl-dev)
-	pkg-config --exists libzstd 2>/dev/null || missing+=(libzstd-dev)
 	command -v c++ >/dev/null 2>&1 || missing+=(g++)
 	python3 -c "import ensurepip, venv" >/dev/null 2>&1 || missing+=(python3-venv)
 	if [ "${AIBLOCK_NEED_NODEJS:-0}" = 1 ]; then
@@ -42,7 +41,7 @@ aiblock_install_prerequisites() {
 		$sudo apt-get update -qq
 		DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 	else
-		aiblock_log "system packages present (protoc, clang, libclang, pkg-config, libssl, libzstd, c++, python3-venv)"
+		aiblock_log "system packages present (protoc, clang, libclang, pkg-config, libssl, c++, python3-venv)"
 	fi
 
 	if ! command -v rustup >/dev/null 2>&1; then
