@@ -46,7 +46,7 @@ async function run(nodeName, networkInfo) {
     if (!info.online.isTrue || info.capabilities.spec.vramGib.toNumber() !== 80)
       throw new Error(`${observerName} sees ${info.toString()}`);
     const trainers = await observer.query.workers.onlineByRole.at(blockHash, "Trainer");
-    if (!trainers.some((who) => who.toString() === dave.address))
+    if (!trainers.some((entry) => entry.who.toString() === dave.address))
       throw new Error(`${observerName} does not list Dave as a trainer`);
     console.log(`Dave registered, heartbeat finalised in ${blockHash}`);
 

@@ -9,8 +9,10 @@ use serde_json::json;
 use std::time::{Duration, Instant};
 
 /// How long a fresh dev chain may take to finalise `FINALIZED_TARGET`: generous, because the
-/// test machine may be busy building; the block rate itself is checked from the runtime.
-const DEADLINE: Duration = Duration::from_secs(180);
+/// test machine may be busy (in `.ci/test` this node runs at low priority beside the end-to-end
+/// test's and zombienet's nodes and workers, and once took over 180 s to answer its first RPC
+/// call); the block rate itself is checked from the runtime.
+const DEADLINE: Duration = Duration::from_secs(480);
 const FINALIZED_TARGET: u64 = 3;
 
 #[test]

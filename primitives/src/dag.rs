@@ -429,6 +429,10 @@ pub trait QualityGate<AccountId> {
 
 	/// A block's status, if it exists.
 	fn status(id: H256) -> Option<BlockStatus>;
+
+	/// The size in bytes of a block's weights file, if the block exists: what a worker fetches,
+	/// and what the work of training or evaluating it grows with.
+	fn payload_size(id: H256) -> Option<u64>;
 }
 
 sp_api::decl_runtime_apis! {

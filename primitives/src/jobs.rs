@@ -108,6 +108,89 @@ pub struct JobSpec {
 	pub windows: Windows,
 }
 
+/// What the chain assumes of the slowest worker it protects, to size a job's windows: how
+/// long that worker waits before it acts, and how fast it moves and trains bytes. Every window
+/// a job asks for must be at least [`min_windows`] of these, so that an honest worker who takes
+/// a job on (or is drawn to evaluate it) has the time to do the work before it is slashed for
+/// missing a deadline. The runtime documents its figures where it sets them.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct WorkRates {
+	/// Blocks from a block's inclusion to its finality: workers act on finalized blocks.
+	pub finality_lag: u32,
+	/// Blocks a worker's transaction may wait before a block includes it.
+	pub inclusion: u32,
+	/// Bytes a worker fetches from, or uploads to, the content store per block.
+	pub transfer_bytes_per_block: u64,
+	/// Training throughput per block, in tokens × bytes of the trained block (the cost of a
+	/// step grows with both).
+	pub train_work_per_block: u64,
+	/// Tokens of the model's validation set an evaluator scores (a forward pass costs a third
+	/// of a training step per token).
+	pub validation_tokens: u64,
+	/// Checkpoint segments each evaluator replays.
+	pub replay_segments: u32,
+}
+
+impl WorkRates {
+	/// Blocks from seeing an event to having an answer included: finality, then inclusion.
+	fn react(&self) -> u64 {
+		u64::from(self.finality_lag).saturating_add(self.inclusion.into())
+	}
+
+	/// Blocks to move `bytes` to or from the content store.
+	fn transfer(&self, bytes: u64) -> u64 {
+		bytes.div_ceil(self.transfer_bytes_per_block.max(1))
+	}
+
+	/// Blocks to train `tokens` tokens on a block of `block_bytes`.
+	fn train(&self, tokens: u128, block_bytes: u64) -> u64 {
+		let work = tokens.saturating_mul(block_bytes.into());
+		let blocks = work.div_ceil(u128::from(self.train_work_per_block.max(1)));
+		u64::try_from(blocks).unwrap_or(u64::MAX)
+	}
+}
+
+/// The shortest windows an honest worker can keep for `spec`, whose trained block (the base)
+/// has `block_bytes` of weights:
+/// - accept and reveal: one reaction (finality lag + inclusion);
+/// - submit: a reaction, fetching the base and uploading the candidate, and training `steps` ×
+///   `batch_size` tokens;
+/// - commit: a reaction, fetching the candidate and the base, scoring the validation set and
+///   replaying `replay_segments` segments of `checkpoint_every` steps (never more segments than
+///   the job has).
+///
+/// The dataset's size is not on chain: a trainer checks it itself before accepting. Windows
+/// saturate at `u32::MAX`, which no `MaxWindow` admits.
+pub fn min_windows(spec: &JobSpec, block_bytes: u64, rates: &WorkRates) -> Windows {
+	let react = rates.react();
+	let batch = u128::from(spec.hyper.batch_size);
+	let training = rates.train(u128::from(spec.steps).saturating_mul(batch), block_bytes);
+	let segments = spec.steps.div_ceil(spec.hyper.checkpoint_every.max(1));
+	let replayed = u128::from(rates.replay_segments.min(segments))
+		.saturating_mul(spec.hyper.checkpoint_every.into())
+		.saturating_mul(batch);
+	let scoring = u128::from(rates.validation_tokens.div_ceil(3));
+	let evaluation = rates.train(replayed.saturating_add(scoring), block_bytes);
+	let moves = rates.transfer(block_bytes.saturating_mul(2));
+	let blocks = |b: u64| u32::try_from(b).unwrap_or(u32::MAX);
+	Windows {
+		accept: blocks(react),
+		submit: blocks(react.saturating_add(moves).saturating_add(training)),
+		commit: blocks(react.saturating_add(moves).saturating_add(evaluation)),
+		reveal: blocks(react),
+	}
+}
+
+impl Windows {
+	/// Whether every window is at least the one in `min`.
+	pub fn covers(&self, min: &Windows) -> bool {
+		self.accept >= min.accept
+			&& self.submit >= min.submit
+			&& self.commit >= min.commit
+			&& self.reveal >= min.reveal
+	}
+}
+
 /// What a trainer submits for a job.
 #[derive(
 	Encode, Decode, DecodeWithMemTracking, Clone, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen,
@@ -344,6 +427,61 @@ pub fn settle<Balance: AtLeast32BitUnsigned + Copy>(
 #[cfg(test)]
 mod tests {
 	use super::*;
+
+	fn spec(steps: u32, batch_size: u32, checkpoint_every: u32) -> JobSpec {
+		JobSpec {
+			model: 0,
+			kind: BlockKind::Shared,
+			base: H256::zero(),
+			datasets: Default::default(),
+			hyper: HyperParams {
+				hash: H256::zero(),
+				learning_rate_micros: 1,
+				batch_size,
+				seed: 0,
+				checkpoint_every,
+			},
+			steps,
+			trainers: 1,
+			evaluators: 3,
+			min_vram_gib: 0,
+			windows: Windows { accept: 0, submit: 0, commit: 0, reveal: 0 },
+		}
+	}
+
+	const RATES: WorkRates = WorkRates {
+		finality_lag: 5,
+		inclusion: 3,
+		transfer_bytes_per_block: 1 << 20,
+		train_work_per_block: 1 << 30,
+		validation_tokens: 3 << 10,
+		replay_segments: 2,
+	};
+
+	#[test]
+	fn min_windows_add_reaction_transfer_and_work() {
+		// 8 MiB block: 16 MiB to move (16 blocks); 100 × 1024 tokens × 8 MiB = 800 × 2^30
+		// (800 blocks); scoring 2^10 tokens × 8 MiB = 8 × 2^30 (8 blocks), replaying 2 × 10 ×
+		// 1024 tokens × 8 MiB = 160 × 2^30 (160 blocks).
+		let w = min_windows(&spec(100, 1024, 10), 8 << 20, &RATES);
+		assert_eq!(w, Windows { accept: 8, submit: 8 + 16 + 800, commit: 8 + 16 + 168, reveal: 8 });
+		// Twice the steps, twice the training; the evaluation replays the same segments.
+		let longer = min_windows(&spec(200, 1024, 10), 8 << 20, &RATES);
+		assert_eq!(longer.submit - 24, 2 * 800);
+		assert_eq!(longer.commit, w.commit);
+		// A job with one segment is replayed once, not twice.
+		let one = min_windows(&spec(10, 1024, 10), 8 << 20, &RATES);
+		assert_eq!(one.commit, 8 + 16 + 8 + 80);
+		assert!(w.covers(&w) && longer.covers(&w) && !w.covers(&longer));
+	}
+
+	#[test]
+	fn min_windows_saturate_instead_of_overflowing() {
+		let w = min_windows(&spec(u32::MAX, u32::MAX, 1), u64::MAX, &RATES);
+		assert_eq!((w.submit, w.commit), (u32::MAX, u32::MAX));
+		let zero = WorkRates { transfer_bytes_per_block: 0, train_work_per_block: 0, ..RATES };
+		assert_eq!(min_windows(&spec(1, 1, 0), 1, &zero).accept, 8);
+	}
 
 	const RULES: Rules = Rules { base_score: 2_000_000, delta: 10_000, tolerance: 1_000 };
 	const ESCROW: Escrow<u128> =

@@ -291,6 +291,13 @@ pub fn sample_indices(len: u32, count: u32, seed: &[u8; 32]) -> Vec<u32> {
 	pool
 }
 
+/// A worker's ticket in a draw seeded with `seed`: `blake2_256(seed ‖ who)`. A draw takes the
+/// lowest tickets, so each worker's place depends only on the seed and itself: adding or
+/// removing other workers after the seed is known cannot move anyone ahead of anyone else.
+pub fn lottery_ticket<AccountId: codec::Encode>(seed: &[u8; 32], who: &AccountId) -> [u8; 32] {
+	sp_crypto_hashing::blake2_256(&(seed, who).encode())
+}
+
 /// Who does work for which job has active assignments. Reported by the pallets that assign work
 /// (Jobs) so that a worker cannot deregister in the middle of one.
 pub trait AssignmentsInspect<AccountId> {
@@ -307,6 +314,9 @@ impl<AccountId> AssignmentsInspect<AccountId> for () {
 
 /// The worker registry, as the pallets that assign and judge work use it.
 pub trait WorkerRegistry<AccountId> {
+	/// The block numbers `sample` compares list entries with.
+	type BlockNumber;
+
 	/// Registered, online (heartbeat within the timeout), bonded at least the minimum, and
 	/// signed up for `role`.
 	fn is_active(who: &AccountId, role: Role) -> bool;
@@ -320,9 +330,20 @@ pub trait WorkerRegistry<AccountId> {
 	/// Every active worker with `role` (bounded by the registry's per-role limit).
 	fn active_workers(role: Role) -> Vec<AccountId>;
 
-	/// Up to `count` distinct active workers with `role`, none of them in `exclude`, drawn with
-	/// `seed` (see [`sample_indices`]). Fewer are returned when fewer qualify.
-	fn sample(role: Role, count: u32, seed: &[u8; 32], exclude: &[AccountId]) -> Vec<AccountId>;
+	/// Up to `count` distinct active workers with `role`, none of them in `exclude`, that have
+	/// been on the role's list since before block `listed_before`: those with the lowest
+	/// [`lottery_ticket`]s for `seed`. Fewer are returned when fewer qualify.
+	///
+	/// A pool fixed before the seed was known, and places that others cannot move, leave
+	/// nothing to grind: joining after the seed is known does not count, and leaving only gives
+	/// up one's own place.
+	fn sample(
+		role: Role,
+		count: u32,
+		seed: &[u8; 32],
+		exclude: &[AccountId],
+		listed_before: Self::BlockNumber,
+	) -> Vec<AccountId>;
 
 	/// Record the verdict on a piece of work by `who` (reputation and trust level).
 	fn record_outcome(who: &AccountId, outcome: Outcome);
@@ -333,6 +354,10 @@ pub trait WorkerRegistry<AccountId> {
 
 	/// What is left of `who`'s quota today (0 when not registered).
 	fn remaining_quota(who: &AccountId) -> u32;
+
+	/// Whether some online trainer declared at least `vram_gib` of GPU memory: a job asking for
+	/// more could never be accepted.
+	fn trainer_offers_vram(vram_gib: u32) -> bool;
 }
 
 #[cfg(test)]

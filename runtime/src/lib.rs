@@ -118,7 +118,10 @@ pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 
 /// Storage migrations run on the next runtime upgrade, besides those of the pallets themselves.
 #[allow(unused_parens)]
-type Migrations = ();
+type Migrations = (
+	pallet_aiblock_workers::migrations::v1::MigrateV0ToV1<Runtime>,
+	pallet_aiblock_jobs::migrations::v1::MigrateV0ToV1<Runtime>,
+);
 
 /// Dispatches blocks and transactions to the pallets.
 pub type Executive = frame_executive::Executive<

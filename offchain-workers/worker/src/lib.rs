@@ -7,6 +7,7 @@
 
 pub mod chain;
 pub mod error;
+pub mod feasibility;
 pub mod ipfs;
 pub mod metrics;
 pub mod run;

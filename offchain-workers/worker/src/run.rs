@@ -8,6 +8,7 @@
 
 use crate::{
 	chain::{self, runtime, At, BlockKind, Chain, Job, Stage, H256},
+	feasibility,
 	state::{Attested, State, Trained},
 	store::{ModelAt, Pointer, Store},
 	train::{hyper_hash, train, TrainOrder},
@@ -354,6 +355,14 @@ async fn step(
 				log::debug!("job {id}: skipped: {why}");
 				return Ok(false);
 			}
+			if state.declined.contains(&(id, *deadline)) {
+				return Ok(false);
+			}
+			if let Err(why) = feasibility::check(chain, at, store, job, state.train_speed).await {
+				log::info!("job {id}: declined: {why}");
+				state.declined.insert((id, *deadline));
+				return Ok(false);
+			}
 			chain
 				.submit(
 					&format!("jobs.accept_job({id})"),
@@ -395,6 +404,14 @@ async fn step(
 					})
 					.await
 					.map_err(|e| WorkerError::Compute(format!("training task: {e}")))??;
+					let seconds = started.elapsed().as_secs_f64();
+					if let Ok(Some(base)) = chain.block(at, job.spec.base).await {
+						let tokens =
+							u64::from(job.spec.steps) * u64::from(job.spec.hyper.batch_size);
+						let size = base.header.payload.size;
+						state.train_speed = feasibility::measured_speed(tokens, size, seconds)
+							.or(state.train_speed);
+					}
 					let claimed =
 						if cfg.lie_about_score { candidate.claimed / 2 } else { candidate.claimed };
 					let t = Trained {

@@ -7,7 +7,7 @@ use crate::WorkerError;
 use aiblock_compute::tensor::{hex, unhex};
 use serde_json::{json, Value};
 use std::{
-	collections::BTreeMap,
+	collections::{BTreeMap, BTreeSet},
 	path::{Path, PathBuf},
 };
 
@@ -37,6 +37,11 @@ pub struct State {
 	pub earned: u128,
 	/// The last finalized block whose payments are counted in `earned`.
 	pub counted_to: u64,
+	/// How fast this machine trained its last job (tokens × block bytes per second).
+	pub train_speed: Option<f64>,
+	/// Jobs this run declined, with the accept deadline they were declined at (a reopened job
+	/// is looked at again). Not saved: a restarted worker looks again.
+	pub declined: BTreeSet<(u64, u32)>,
 }
 
 fn bytes32(v: &Value) -> Option<[u8; 32]> {
@@ -82,6 +87,7 @@ impl State {
 		}
 		state.earned = v["earned"].as_str().unwrap_or("0").parse().map_err(|_| bad("earned"))?;
 		state.counted_to = v["counted_to"].as_u64().unwrap_or(0);
+		state.train_speed = v["train_speed"].as_f64();
 		for (job, a) in v["attested"].as_object().into_iter().flatten() {
 			let attested = Attested {
 				score: a["score"].as_u64().ok_or_else(|| bad("a score"))? as u32,
@@ -125,6 +131,7 @@ impl State {
 			"attested": attested,
 			"earned": self.earned.to_string(),
 			"counted_to": self.counted_to,
+			"train_speed": self.train_speed,
 		}))
 		.map_err(|e| WorkerError::State(e.to_string()))?;
 		aiblock_compute::safetensors::write_atomic(&self.path, text.as_bytes())
@@ -136,6 +143,7 @@ impl State {
 		let before = self.trained.len() + self.attested.len();
 		self.trained.retain(|job, _| live(*job));
 		self.attested.retain(|job, _| live(*job));
+		self.declined.retain(|(job, _)| live(*job));
 		before != self.trained.len() + self.attested.len()
 	}
 }
@@ -158,11 +166,13 @@ mod tests {
 		state.attested.insert(9, Attested { score: 456, replay_ok: false, salt: [0xab; 32] });
 		state.earned = 340_282_366_920_938_463_463_374_607_431_768_211_455; // u128::MAX
 		state.counted_to = 88;
+		state.train_speed = Some(1.5e9);
 		state.save().unwrap();
 		let back = State::open(&dir).unwrap();
 		assert_eq!(back.trained, state.trained);
 		assert_eq!(back.attested, state.attested);
 		assert_eq!((back.earned, back.counted_to), (u128::MAX, 88));
+		assert_eq!(back.train_speed, Some(1.5e9));
 
 		std::fs::write(dir.join("state.json"), r#"{"trained":{"4":{"claimed":1}}}"#).unwrap();
 		let e = State::open(&dir).unwrap_err().to_string();

@@ -373,10 +373,17 @@ async fn scenarios(node: PathBuf, worker: PathBuf) {
 	let after = net.balances(&at, &watched).await;
 	let fee = |who: &AccountId32| fees.get(who).copied().unwrap_or(0);
 	let delta = |i: usize| after[i] as i128 - before[i] as i128;
-	let escrow = job.reward + 3 * job.evaluator_fee + job.protocol_fee;
-	assert_eq!(delta(0), -(escrow as i128) - fee(&eve) as i128, "Eve paid the escrow and her fee");
+	// The timeout deposit held with the job comes back with the verdict; the posting fee does
+	// not.
+	let posting_fee = at.constants().entry(runtime::constants().jobs().posting_fee()).unwrap();
+	let paid = job.reward + 3 * job.evaluator_fee + job.protocol_fee + posting_fee;
+	assert_eq!(delta(0), -(paid as i128) - fee(&eve) as i128, "Eve paid the escrow and her fees");
 	assert_eq!(delta(1), job.reward as i128 - fee(&ferdie) as i128, "Ferdie earned the reward");
-	assert_eq!(delta(2), job.protocol_fee as i128, "the treasury took the protocol fee");
+	assert_eq!(
+		delta(2),
+		(job.protocol_fee + posting_fee) as i128,
+		"the treasury took the protocol and posting fees"
+	);
 	for (i, e) in evaluator_accounts.iter().enumerate() {
 		assert_eq!(
 			delta(3 + i),

@@ -85,4 +85,8 @@ impl<T: Config> QualityGate<T::AccountId> for Pallet<T> {
 	fn status(id: H256) -> Option<BlockStatus> {
 		Blocks::<T>::get(id).map(|r| r.status)
 	}
+
+	fn payload_size(id: H256) -> Option<u64> {
+		Blocks::<T>::get(id).map(|r| r.header.payload.size)
+	}
 }

@@ -6,7 +6,10 @@
 use super::*;
 use aiblock_primitives::{
 	dag::{BlockKind, Cid, MAX_CID_LEN},
-	jobs::{attestation_commitment, HyperParams, Windows, MAX_JOB_DATASETS, MAX_TRAINED_WITH},
+	jobs::{
+		attestation_commitment, min_windows, HyperParams, Windows, MAX_JOB_DATASETS,
+		MAX_TRAINED_WITH,
+	},
 };
 use alloc::{vec, vec::Vec};
 use frame_benchmarking::v2::*;
@@ -31,9 +34,9 @@ fn base<T: Config>() -> H256 {
 	T::Gate::current(0, SLOT).expect("the genesis model has layer0.expert0").0
 }
 
+/// A job the runtime accepts: windows of at least 10 blocks and the reference worker's minimum.
 fn spec<T: Config>(evaluators: u32) -> JobSpec {
-	let window = T::MaxWindow::get().min(10);
-	JobSpec {
+	let mut spec = JobSpec {
 		model: 0,
 		kind: SLOT,
 		base: base::<T>(),
@@ -49,8 +52,27 @@ fn spec<T: Config>(evaluators: u32) -> JobSpec {
 		trainers: 1,
 		evaluators,
 		min_vram_gib: 0,
-		windows: Windows { accept: window, submit: window, commit: window, reveal: window },
-	}
+		windows: Windows { accept: 0, submit: 0, commit: 0, reveal: 0 },
+	};
+	let size = T::Gate::payload_size(spec.base).unwrap_or(0);
+	let min = min_windows(&spec, size, &T::ReferenceWorker::get());
+	let w = |least: u32| least.max(10).min(T::MaxWindow::get());
+	spec.windows = Windows {
+		accept: w(min.accept),
+		submit: w(min.submit),
+		commit: w(min.commit),
+		reveal: w(min.reveal),
+	};
+	spec
+}
+
+/// Register `n` evaluators, listed from a block before the next submission (draws count
+/// only those).
+fn evaluators<T: Config>(n: u32) -> Vec<T::AccountId> {
+	let panel = (0..n).map(|i| worker::<T>("evaluator", i, Role::Evaluator)).collect();
+	let now = frame_system::Pallet::<T>::block_number();
+	frame_system::Pallet::<T>::set_block_number(now.saturating_add(1u32.into()));
+	panel
 }
 
 fn budget<T: Config>(evaluators: u32) -> BalanceOf<T> {
@@ -125,8 +147,8 @@ fn submitted<T: Config>(evaluators: u32) -> (JobId, T::AccountId) {
 
 /// A job whose panel of `n` is drawn (out of `n` registered evaluators).
 fn drawn<T: Config>(n: u32) -> (JobId, Vec<T::AccountId>) {
+	let panel = evaluators::<T>(n);
 	let (job, _) = submitted::<T>(n);
-	let panel: Vec<_> = (0..n).map(|i| worker::<T>("evaluator", i, Role::Evaluator)).collect();
 	let due = Jobs::<T>::get(job).expect("open").due;
 	frame_system::Pallet::<T>::set_block_number(due);
 	Pallet::<T>::attend(job, due);
@@ -270,16 +292,16 @@ mod benchmarks {
 		assert_eq!(T::Gate::current(0, SLOT).map(|(_, s)| s), Some(Some(SCORE)), "adopted");
 	}
 
-	/// Drawing a panel of `n` out of `w` active evaluators.
+	/// Drawing a panel of `n` out of `w` active evaluators: every listed evaluator gets a
+	/// ticket, and at most `4n + 8` of the lowest are checked (stale entries among them are
+	/// skipped at the cost of their reads, no more than an active one's).
 	#[benchmark]
 	fn draw_evaluators(
 		n: Linear<3, { T::MaxEvaluators::get() }>,
 		w: Linear<{ T::MaxEvaluators::get() }, { T::MaxEvaluatorPool::get() }>,
 	) {
+		evaluators::<T>(w);
 		let (job, _) = submitted::<T>(n);
-		for i in 0..w {
-			worker::<T>("evaluator", i, Role::Evaluator);
-		}
 		let due = Jobs::<T>::get(job).expect("open").due;
 		frame_system::Pallet::<T>::set_block_number(due);
 

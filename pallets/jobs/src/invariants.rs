@@ -16,12 +16,18 @@ impl<T: Config> Pallet<T> {
 			a.collateral = a.collateral.saturating_add(collateral);
 		};
 		let mut live = 0u32;
+		let mut posted: BTreeMap<T::AccountId, u32> = BTreeMap::new();
 		let cursor = AgendaCursor::<T>::get();
 		for (id, job) in Jobs::<T>::iter() {
 			live += 1;
 			ensure!(id < NextJobId::<T>::get(), "job id not yet issued");
 			let held = escrow.entry(job.poster.clone()).or_default();
-			*held = held.saturating_add(job.escrow().total());
+			*held = held.saturating_add(job.held());
+			*posted.entry(job.poster.clone()).or_default() += 1;
+			ensure!(
+				job.deposit <= T::TimeoutDeposit::get() && job.timeouts < T::MaxTimeouts::get(),
+				"a deposit above TimeoutDeposit, or a job kept after MaxTimeouts"
+			);
 
 			ensure!(
 				Agenda::<T>::get(job.due).iter().filter(|j| **j == id).count() == 1,
@@ -61,6 +67,10 @@ impl<T: Config> Pallet<T> {
 		let entries: usize = Agenda::<T>::iter_values().map(|list| list.len()).sum();
 		ensure!(entries == live as usize, "agenda entries without an open job");
 
+		ensure!(
+			JobsOfPoster::<T>::iter().collect::<BTreeMap<_, _>>() == posted,
+			"JobsOfPoster differs from the open jobs' posters"
+		);
 		for (who, held) in &escrow {
 			ensure!(
 				T::Currency::balance_on_hold(&HoldReason::Escrow.into(), who) == *held,

@@ -10,14 +10,18 @@
 //! 1. [`Pallet::post_job`]: the poster names a parameter slot and its current block (the base),
 //!    datasets, hyper-parameters, steps, the evaluator panel size (odd, ≥ 3), minimum GPU memory
 //!    and the length of each stage. `budget` (the trainer's reward plus
-//!    [`Config::EvaluatorFee`] per evaluator) and the protocol fee ([`Config::ProtocolFee`] of
-//!    the budget) are held from the poster ([`HoldReason::Escrow`]).
-//!    [`Pallet::cancel_job`] refunds it all while nobody has accepted; so does expiry.
+//!    [`Config::EvaluatorFee`] per evaluator), the protocol fee ([`Config::ProtocolFee`] of
+//!    the budget) and the [`Config::TimeoutDeposit`] are held from the poster
+//!    ([`HoldReason::Escrow`]); the [`Config::PostingFee`] goes to the treasury and is not
+//!    refunded. [`Pallet::cancel_job`] refunds what is held while nobody has accepted; so does
+//!    expiry.
 //! 2. [`Pallet::accept_job`]: an active trainer with enough GPU memory and quota left takes the
 //!    job; [`Config::TrainerCollateral`] of its stake is committed to it.
 //! 3. [`Pallet::submit_result`]: the trainer's candidate enters the ExpertDag as pending, with its
 //!    claimed score, the training manifest and the checkpoint Merkle root. A trainer that misses
-//!    the submission deadline is slashed its collateral and the job reopens for another trainer.
+//!    the submission deadline is slashed its collateral and paid the poster's timeout deposit;
+//!    the job reopens for another trainer if the poster can hold a new deposit, and closes
+//!    (the rest refunded) after [`Config::MaxTimeouts`] missed deadlines.
 //! 4. The evaluator panel is drawn in a later block (see *Randomness*), each evaluator committing
 //!    [`Config::EvaluatorCollateral`]. Evaluators [`Pallet::commit_attestation`] a hash of their
 //!    attestation (score, replay verdict, salt), then [`Pallet::reveal_attestation`] it.
@@ -29,6 +33,18 @@
 //!    trainer, of evaluators far from the median and of evaluators who never revealed; outcomes
 //!    recorded in the worker registry.
 //!
+//! ## What a hostile poster cannot do
+//! - **Ask for impossible windows.** Each window must be at least [`min_windows`] of the
+//!   [`Config::ReferenceWorker`] (finality lag, inclusion, transfers, training `steps` and
+//!   evaluating, for the size of the trained block), and `steps` at most [`Config::MaxSteps`]:
+//!   no job, and no open submission, can draw honest evaluators into a deadline they cannot
+//!   keep.
+//! - **Set traps for free.** A job whose trainers keep missing its deadline pays each of them
+//!   the timeout deposit and closes after [`Config::MaxTimeouts`].
+//! - **Fill the job cap.** Each account has at most [`Config::MaxJobsPerPoster`] open jobs, each
+//!   posting costs the non-refundable [`Config::PostingFee`], and a job must ask for no more
+//!   GPU memory than some registered trainer has.
+//!
 //! [`Pallet::submit_candidate`] is an open submission without a posted job ("partial mining"):
 //! the submitter is poster and trainer at once, escrows only the evaluation fees and starts at
 //! step 4.
@@ -36,11 +52,24 @@
 //! ## Randomness
 //! The panel is drawn from `blake2_256(parent_hash ‖ job ‖ candidate)` in a block after the one
 //! that included the submission: the hash did not exist when the trainer signed its submission,
-//! so the trainer cannot steer the draw (it can only submit or not). What remains: the author of
-//! the block whose hash seeds the draw could try several block contents and keep the one whose
-//! hash draws a friendlier panel. Aura authors are the known validator set, so this is a
-//! collusion between a validator and a trainer, and the draw is still among bonded evaluators
-//! who are slashed for dishonest attestations. A VRF-based source (BABE) would remove it.
+//! so the trainer cannot steer the seed (it can only submit or not). The pool the seed picks
+//! from is fixed before the seed exists, and nobody can reorder it afterwards:
+//! - only evaluators listed since before the submission's block count
+//!   ([`WorkerRegistry::sample`]), so registering accounts (or adding the evaluator role, or
+//!   coming back online) after seeing the seed does not enter them;
+//! - evaluators are taken by lowest `blake2_256(seed ‖ account)`, a place that depends on the
+//!   seed and the account alone: dropping the role after seeing the seed only gives up one's own
+//!   place and moves nobody else ahead.
+//!
+//! What remains is the author of the block whose hash seeds the draw: it can try several block
+//! contents and keep the one whose hash draws a friendlier panel, as many as it can build in
+//! its slot. Aura's authors are the known validator set and their slots are known in advance,
+//! so a validator colluding with a trainer gets the best of N draws instead of one: if the
+//! trainer controls a share `p` of the eligible evaluators, one panel of 3 has a colluding
+//! majority with probability `3p² − 2p³` (2.8 % for p = 0.1); with N tries,
+//! `1 − (1 − 3p² + 2p³)^N` (25 % for N = 10, 94 % for N = 100). The colluders' attestations are
+//! still bonded and judged by the median, and every other job's panel is unaffected. A
+//! VRF-based source (BABE) would remove this.
 //!
 //! ## The agenda
 //! Every open job has exactly one entry in [`Agenda`], at the block where its current stage
@@ -52,8 +81,9 @@
 //! [`Config::MaxScheduleShift`] consecutive blocks, scheduling never fails.
 //!
 //! ## Invariants
-//! 1. For every account, the balance held under [`HoldReason::Escrow`] equals the escrow of its
-//!    open jobs.
+//! 1. For every account, the balance held under [`HoldReason::Escrow`] equals the escrow and
+//!    timeout deposits of its open jobs; [`JobsOfPoster`] counts its open jobs. No deposit is
+//!    above [`Config::TimeoutDeposit`] and no open job has [`Config::MaxTimeouts`] timeouts.
 //! 2. [`Assigned`] equals, for every account, the number of open jobs it is trainer or panel
 //!    member of, and the collateral those assignments committed; no empty entry is kept.
 //! 3. Every assigned account has at least `min(collateral, active stake)` committed in Stake.
@@ -74,6 +104,7 @@ pub use weights::WeightInfo;
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
 mod invariants;
+pub mod migrations;
 #[cfg(test)]
 mod mock;
 mod settlement;
@@ -86,7 +117,7 @@ pub use types::*;
 
 use aiblock_primitives::{
 	dag::{Payload, QualityGate, Score},
-	jobs::{Attestation, JobId, JobSpec, Submission, TrainedWith},
+	jobs::{min_windows, Attestation, JobId, JobSpec, Submission, TrainedWith, WorkRates},
 	stake::{Slash, StakeCollateral},
 	workers::{AssignmentsInspect, Role, WorkerRegistry},
 };
@@ -121,7 +152,12 @@ pub trait BenchmarkHelper<AccountId> {
 pub mod pallet {
 	use super::*;
 
+	/// Version 1: jobs hold a timeout deposit and count timeouts, and posters' open jobs are
+	/// counted ([`migrations::v1`]).
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+
 	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
 	#[pallet::config]
@@ -138,7 +174,7 @@ pub mod pallet {
 			+ Slash<Self::AccountId, Balance = BalanceOf<Self>>;
 
 		/// Who may train and evaluate, and their track record.
-		type Registry: WorkerRegistry<Self::AccountId>;
+		type Registry: WorkerRegistry<Self::AccountId, BlockNumber = BlockNumberFor<Self>>;
 
 		/// The ExpertDag's quality gate.
 		type Gate: QualityGate<Self::AccountId>;
@@ -178,6 +214,32 @@ pub mod pallet {
 		/// Longest stage window a job may ask for, in blocks.
 		#[pallet::constant]
 		type MaxWindow: Get<u32>;
+
+		/// The slowest worker the windows must leave time for: each window a job asks for is at
+		/// least [`min_windows`] of it.
+		type ReferenceWorker: Get<WorkRates>;
+
+		/// Most training steps a job may ask for.
+		#[pallet::constant]
+		type MaxSteps: Get<u32>;
+
+		/// Paid by the poster to the treasury for each posted job, whatever becomes of it: what
+		/// occupying one of the `MaxLiveJobs` places costs.
+		#[pallet::constant]
+		type PostingFee: Get<BalanceOf<Self>>;
+
+		/// Held from the poster with each posted job, and paid to a trainer that misses the
+		/// submission deadline (see [`Job::deposit`]).
+		#[pallet::constant]
+		type TimeoutDeposit: Get<BalanceOf<Self>>;
+
+		/// Missed submission deadlines after which a job closes instead of reopening.
+		#[pallet::constant]
+		type MaxTimeouts: Get<u32>;
+
+		/// Most open jobs (posted or open submissions) one account may have.
+		#[pallet::constant]
+		type MaxJobsPerPoster: Get<u32>;
 
 		/// Blocks between two attempts to complete an incomplete panel.
 		#[pallet::constant]
@@ -228,6 +290,11 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type LiveJobs<T: Config> = StorageValue<_, u32, ValueQuery>;
 
+	/// Number of open jobs of each poster (no entry for none).
+	#[pallet::storage]
+	pub type JobsOfPoster<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, u32, OptionQuery>;
+
 	/// Jobs needing attention at a block (see *The agenda*).
 	#[pallet::storage]
 	pub type Agenda<T: Config> = StorageMap<
@@ -273,6 +340,9 @@ pub mod pallet {
 		/// The trainer missed its deadline and was slashed; the job is open again until
 		/// `deadline`.
 		TrainerTimedOut { job: JobId, trainer: T::AccountId, deadline: BlockNumberFor<T> },
+		/// `timeouts` trainers missed the job's deadline (or the poster could not hold a new
+		/// timeout deposit): the job is closed and the rest of its escrow refunded.
+		JobClosed { job: JobId, timeouts: u32 },
 		/// The panel is complete: commits until `commit_deadline`, reveals until
 		/// `reveal_deadline`. Evaluators derive the segments they replay from `seed`.
 		EvaluatorsDrawn {
@@ -323,6 +393,15 @@ pub mod pallet {
 		BadEvaluatorCount,
 		/// A stage window is zero or longer than `MaxWindow`.
 		BadWindow,
+		/// A stage window is shorter than the reference worker needs for the job's work (see
+		/// `min_windows`).
+		WindowTooShort,
+		/// The job asks for more than `MaxSteps` training steps.
+		TooManySteps,
+		/// The caller already has `MaxJobsPerPoster` open jobs.
+		TooManyJobsOfPoster,
+		/// No registered trainer has as much GPU memory as the job asks for.
+		NoTrainerHasVram,
 		/// A job must train at least one step, with a non-zero batch and checkpoint interval.
 		BadTrainingParams,
 		/// The budget leaves the trainer less than `MinReward` after the evaluator fees.
@@ -387,19 +466,23 @@ pub mod pallet {
 		/// `spec.evaluators`; it and the protocol fee are held from the caller until the
 		/// verdict.
 		#[pallet::call_index(0)]
-		#[pallet::weight(T::WeightInfo::post_job())]
+		#[pallet::weight(T::WeightInfo::post_job().saturating_add(Pallet::<T>::unbenchmarked(4, 3)))]
 		pub fn post_job(
 			origin: OriginFor<T>,
 			spec: JobSpec,
 			#[pallet::compact] budget: BalanceOf<T>,
 		) -> DispatchResult {
 			let poster = ensure_signed(origin)?;
-			let (base_score, delta) = Self::check_spec(&spec)?;
+			let (base_score, delta) = Self::check_spec(&spec, true)?;
+			ensure!(
+				spec.min_vram_gib == 0 || T::Registry::trainer_offers_vram(spec.min_vram_gib),
+				Error::<T>::NoTrainerHasVram
+			);
 			let fees = Self::evaluation_fees(&spec);
 			let reward = budget.saturating_sub(fees);
 			ensure!(budget >= fees && reward >= T::MinReward::get(), Error::<T>::RewardTooLow);
 			let deadline = Self::after(spec.windows.accept);
-			let job = Self::new_job(
+			let mut job = Self::new_job(
 				poster.clone(),
 				spec.clone(),
 				(base_score, delta),
@@ -407,8 +490,10 @@ pub mod pallet {
 				Stage::Open { deadline },
 				deadline,
 			);
-			let held = job.escrow().total();
+			job.deposit = T::TimeoutDeposit::get();
+			let held = job.held();
 			let id = Self::open(job)?;
+			Self::charge_posting_fee(id, &poster)?;
 			Self::deposit_event(Event::JobPosted { job: id, poster, spec, reward, held });
 			Ok(())
 		}
@@ -422,7 +507,7 @@ pub mod pallet {
 			ensure!(record.poster == who, Error::<T>::NotPoster);
 			ensure!(matches!(record.stage, Stage::Open { .. }), Error::<T>::NotOpen);
 			Self::unschedule(job, record.due);
-			Self::remove(job, &record, record.escrow().total());
+			Self::remove(job, &record, record.held());
 			Self::deposit_event(Event::JobCancelled { job });
 			Ok(())
 		}
@@ -476,7 +561,7 @@ pub mod pallet {
 				// Trained on a block that is no longer current: nobody's fault, nothing to judge.
 				Self::unschedule(job, record.due);
 				Self::unassign(&trainer, T::TrainerCollateral::get());
-				Self::remove(job, &record, record.escrow().total());
+				Self::remove(job, &record, record.held());
 				Self::deposit_event(Event::JobVoided { job });
 				return Ok(());
 			}
@@ -502,7 +587,8 @@ pub mod pallet {
 		/// its own gain). `spec` describes how the candidate was trained; its accept and submit
 		/// windows are not used.
 		#[pallet::call_index(4)]
-		#[pallet::weight(T::WeightInfo::submit_candidate(trained_with.len() as u32))]
+		#[pallet::weight(T::WeightInfo::submit_candidate(trained_with.len() as u32)
+			.saturating_add(Pallet::<T>::unbenchmarked(2, 1)))]
 		pub fn submit_candidate(
 			origin: OriginFor<T>,
 			spec: JobSpec,
@@ -513,7 +599,7 @@ pub mod pallet {
 			trained_with: TrainedWith,
 		) -> DispatchResult {
 			let trainer = ensure_signed(origin)?;
-			let (base_score, delta) = Self::check_spec(&spec)?;
+			let (base_score, delta) = Self::check_spec(&spec, false)?;
 			Self::check_trainer(&trainer, 0)?;
 			T::Registry::use_quota(&trainer)?;
 			Self::assign(&trainer, T::TrainerCollateral::get())?;
@@ -624,14 +710,22 @@ impl<T: Config> Pallet<T> {
 		frame_system::Pallet::<T>::block_number()
 	}
 
+	/// Storage accesses that the committed weights do not count yet (they were measured before
+	/// the posting fee, the posters' job count, the trainers' memory census, the base size
+	/// check and the timeout deposit existed), until `pallets/benchmark.sh` measures them.
+	pub(crate) fn unbenchmarked(reads: u64, writes: u64) -> Weight {
+		T::DbWeight::get().reads_writes(reads, writes)
+	}
+
 	/// `blocks` after now.
 	fn after(blocks: u32) -> BlockNumberFor<T> {
 		Self::now().saturating_add(blocks.into())
 	}
 
 	/// Validate a job spec against the chain: returns the base block's score and the model's
-	/// delta.
-	fn check_spec(spec: &JobSpec) -> Result<(Score, Score), DispatchError> {
+	/// delta. `posted` says whether the job waits for a trainer (an open submission does not,
+	/// so its accept and submit windows are not used and need no minimum).
+	fn check_spec(spec: &JobSpec, posted: bool) -> Result<(Score, Score), DispatchError> {
 		ensure!(spec.trainers == 1, Error::<T>::UnsupportedTrainerCount);
 		ensure!(
 			spec.evaluators >= 3
@@ -650,9 +744,16 @@ impl<T: Config> Pallet<T> {
 			spec.steps >= 1 && spec.hyper.batch_size >= 1 && spec.hyper.checkpoint_every >= 1,
 			Error::<T>::BadTrainingParams
 		);
+		ensure!(spec.steps <= T::MaxSteps::get(), Error::<T>::TooManySteps);
 		let (current, score) =
 			T::Gate::current(spec.model, spec.kind).ok_or(Error::<T>::UnknownSlot)?;
 		ensure!(current == spec.base, Error::<T>::BaseNotCurrent);
+		let size = T::Gate::payload_size(current).ok_or(Error::<T>::UnknownSlot)?;
+		let mut min = min_windows(spec, size, &T::ReferenceWorker::get());
+		if !posted {
+			(min.accept, min.submit) = (w.accept, w.submit);
+		}
+		ensure!(w.covers(&min), Error::<T>::WindowTooShort);
 		let delta = T::Gate::delta(spec.model).ok_or(Error::<T>::UnknownSlot)?;
 		// A base without a score (never evaluated) can only be improved from "infinitely bad".
 		Ok((score.unwrap_or(Score::MAX), delta))
@@ -688,6 +789,8 @@ impl<T: Config> Pallet<T> {
 			protocol_fee: T::ProtocolFee::get() * budget,
 			stage,
 			due,
+			deposit: Zero::zero(),
+			timeouts: 0,
 		}
 	}
 
@@ -701,7 +804,13 @@ impl<T: Config> Pallet<T> {
 	/// Record `job` as new: hold its escrow from the poster, store and schedule it.
 	fn open(mut job: Job<T>) -> Result<JobId, DispatchError> {
 		ensure!(LiveJobs::<T>::get() < T::MaxLiveJobs::get(), Error::<T>::TooManyJobs);
-		let held = job.escrow().total();
+		JobsOfPoster::<T>::try_mutate(&job.poster, |n| {
+			let n = n.get_or_insert(0);
+			ensure!(*n < T::MaxJobsPerPoster::get(), Error::<T>::TooManyJobsOfPoster);
+			*n += 1;
+			Ok::<_, DispatchError>(())
+		})?;
+		let held = job.held();
 		ensure!(
 			held <= T::Currency::reducible_balance(
 				&job.poster,
@@ -721,6 +830,24 @@ impl<T: Config> Pallet<T> {
 		Self::schedule(id, &mut job, due);
 		Jobs::<T>::insert(id, job);
 		Ok(id)
+	}
+
+	/// Pay the posting fee of job `id` from `poster`'s free balance to the treasury.
+	fn charge_posting_fee(id: JobId, poster: &T::AccountId) -> DispatchResult {
+		let fee = T::PostingFee::get();
+		if fee.is_zero() {
+			return Ok(());
+		}
+		let treasury = T::Treasury::get();
+		<T::Currency as fungible::Mutate<_>>::transfer(
+			poster,
+			&treasury,
+			fee,
+			Preservation::Preserve,
+		)
+		.map_err(|_| Error::<T>::InsufficientBalance)?;
+		Self::deposit_event(Event::Paid { job: id, who: treasury, amount: fee });
+		Ok(())
 	}
 
 	/// Propose the candidate to the quality gate.

@@ -116,6 +116,20 @@ impl pallet_aiblock_expert_dag::Config for Test {
 	type WeightInfo = ();
 }
 
+parameter_types! {
+	/// A fast worker, so that the tests' short windows (`windows()`) are long enough: every
+	/// minimum is 2 blocks of reaction plus at least a block of work.
+	pub const ReferenceWorker: aiblock_primitives::jobs::WorkRates =
+		aiblock_primitives::jobs::WorkRates {
+			finality_lag: 1,
+			inclusion: 1,
+			transfer_bytes_per_block: 1 << 30,
+			train_work_per_block: 1 << 40,
+			validation_tokens: 0,
+			replay_segments: 2,
+		};
+}
+
 impl pallet_jobs::Config for Test {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
@@ -131,6 +145,12 @@ impl pallet_jobs::Config for Test {
 	type ScoreTolerance = ConstU32<TOLERANCE>;
 	type MaxEvaluators = ConstU32<5>;
 	type MaxWindow = ConstU32<100>;
+	type ReferenceWorker = ReferenceWorker;
+	type MaxSteps = ConstU32<10_000>;
+	type PostingFee = ConstU128<0>;
+	type TimeoutDeposit = ConstU128<0>;
+	type MaxTimeouts = ConstU32<3>;
+	type MaxJobsPerPoster = ConstU32<8>;
 	type RedrawInterval = ConstU32<REDRAW>;
 	type MaxLiveJobs = ConstU32<8>;
 	type MaxJobsPerBlock = ConstU32<2>;
@@ -289,12 +309,15 @@ impl ExtBuilder {
 		.unwrap();
 		let mut ext = sp_io::TestExternalities::new(storage);
 		ext.execute_with(|| {
-			System::set_block_number(1);
+			System::set_block_number(0);
 			register(TRAINER, Role::Trainer, 80);
 			register(OTHER_TRAINER, Role::Trainer, 8);
 			for who in &EVALUATORS[..self.evaluators] {
 				register(*who, Role::Evaluator, 0);
 			}
+			// Workers register at block 0 and tests start at 1: draws count only workers listed
+			// before the submission.
+			System::set_block_number(1);
 		});
 		ext
 	}

@@ -88,7 +88,10 @@ impl<T: Config> Pallet<T> {
 		let n = job.spec.evaluators;
 		read.saturating_add(match &job.stage {
 			Stage::Open { .. } => T::WeightInfo::expire_job(),
-			Stage::Training { .. } => T::WeightInfo::trainer_timeout(),
+			// The deposit paid to the trainer and held again (see `unbenchmarked`).
+			Stage::Training { .. } => {
+				T::WeightInfo::trainer_timeout().saturating_add(Self::unbenchmarked(3, 3))
+			},
 			Stage::Evaluating(e) if e.panel.len() < n as usize => {
 				// A draw that falls short at its deadline ends the job instead.
 				T::WeightInfo::draw_evaluators(n, T::MaxEvaluatorPool::get())
@@ -108,21 +111,10 @@ impl<T: Config> Pallet<T> {
 		let now = Self::now();
 		match job.stage.clone() {
 			Stage::Open { .. } => {
-				Self::remove(id, &job, job.escrow().total());
+				Self::remove(id, &job, job.held());
 				Self::deposit_event(Event::JobExpired { job: id });
 			},
-			Stage::Training { trainer, .. } => {
-				Self::judge_worker(
-					&trainer,
-					T::TrainerCollateral::get(),
-					Some(SlashReason::MissedDeadline),
-				);
-				let deadline = Self::after(job.spec.windows.accept);
-				job.stage = Stage::Open { deadline };
-				Self::schedule(id, &mut job, deadline);
-				Jobs::<T>::insert(id, job);
-				Self::deposit_event(Event::TrainerTimedOut { job: id, trainer, deadline });
-			},
+			Stage::Training { trainer, .. } => Self::time_out(id, job, trainer),
 			Stage::Evaluating(e) if e.panel.len() < job.spec.evaluators as usize => {
 				if !Self::draw(id, &mut job) {
 					if now >= e.commit_deadline {
@@ -136,6 +128,34 @@ impl<T: Config> Pallet<T> {
 			},
 			Stage::Evaluating(_) => Self::finalize(id, job),
 		}
+	}
+
+	/// The trainer of job `id` missed its submission deadline: slash it, pay it the poster's
+	/// timeout deposit, and reopen the job with a new deposit, or close it after `MaxTimeouts`
+	/// missed deadlines or when the poster cannot hold a new deposit.
+	fn time_out(id: JobId, mut job: Job<T>, trainer: T::AccountId) {
+		Self::judge_worker(
+			&trainer,
+			T::TrainerCollateral::get(),
+			Some(SlashReason::MissedDeadline),
+		);
+		let unpaid = Self::pay(id, &job.poster, &trainer, job.deposit);
+		job.deposit = unpaid;
+		job.timeouts = job.timeouts.saturating_add(1);
+		let deposit = T::TimeoutDeposit::get().saturating_sub(job.deposit);
+		let reopen = job.timeouts < T::MaxTimeouts::get()
+			&& T::Currency::hold(&HoldReason::Escrow.into(), &job.poster, deposit).is_ok();
+		if !reopen {
+			Self::deposit_event(Event::JobClosed { job: id, timeouts: job.timeouts });
+			Self::remove(id, &job, job.held());
+			return;
+		}
+		job.deposit = T::TimeoutDeposit::get();
+		let deadline = Self::after(job.spec.windows.accept);
+		job.stage = Stage::Open { deadline };
+		Self::schedule(id, &mut job, deadline);
+		Jobs::<T>::insert(id, job);
+		Self::deposit_event(Event::TrainerTimedOut { job: id, trainer, deadline });
 	}
 
 	// --- The draw --------------------------------------------------------------------------
@@ -154,7 +174,10 @@ impl<T: Config> Pallet<T> {
 		let mut exclude: Vec<T::AccountId> = e.panel.iter().map(|s| s.evaluator.clone()).collect();
 		exclude.push(e.trainer.clone());
 		exclude.push(job.poster.clone());
-		for evaluator in T::Registry::sample(Role::Evaluator, wanted as u32, &seed, &exclude) {
+		let pool_fixed_at = e.submitted_at;
+		for evaluator in
+			T::Registry::sample(Role::Evaluator, wanted as u32, &seed, &exclude, pool_fixed_at)
+		{
 			if e.panel.len() >= wanted {
 				break;
 			}
@@ -214,8 +237,8 @@ impl<T: Config> Pallet<T> {
 			let _ = T::Gate::reject(candidate);
 		}
 
-		// What cannot be paid (see `pay`) is refunded.
-		let mut refund = verdict.refund;
+		// What cannot be paid (see `pay`) is refunded, and so is the timeout deposit.
+		let mut refund = verdict.refund.saturating_add(job.deposit);
 		if adopted {
 			refund.saturating_accrue(Self::pay(id, &job.poster, &e.trainer, verdict.pay_trainer));
 		} else {
@@ -266,7 +289,7 @@ impl<T: Config> Pallet<T> {
 		}
 		Self::unassign(&e.trainer, T::TrainerCollateral::get());
 		Self::deposit_event(Event::NoQuorum { job: id, candidate: e.submission.candidate });
-		Self::remove(id, &job, job.escrow().total());
+		Self::remove(id, &job, job.held());
 	}
 
 	/// Release `who`'s collateral for one assignment, slash it for `fault` if any, and record
@@ -334,5 +357,8 @@ impl<T: Config> Pallet<T> {
 		}
 		Jobs::<T>::remove(id);
 		LiveJobs::<T>::mutate(|n| *n = n.saturating_sub(1));
+		JobsOfPoster::<T>::mutate_exists(&job.poster, |n| {
+			*n = n.and_then(|n| n.checked_sub(1)).filter(|n| *n > 0);
+		});
 	}
 }

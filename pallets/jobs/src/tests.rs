@@ -571,17 +571,23 @@ fn without_enough_evaluators_nobody_is_judged_and_everything_refunded() {
 
 #[test]
 fn an_incomplete_panel_is_completed_by_a_later_draw() {
-	ExtBuilder::default().evaluators(2).build_and_execute(|| {
+	use aiblock_primitives::stake::StakeCollateral;
+	ExtBuilder::default().evaluators(3).build_and_execute(|| {
+		// The third evaluator's stake is all committed elsewhere: it is passed over.
+		let busy = EVALUATORS[2];
+		assert_ok!(<Stake as StakeCollateral<AccountId>>::commit(&busy, WORKER_BOND));
+		// A late joiner is never drawn for this job: it was not listed before the submission.
 		let job = post();
 		assert_ok!(Jobs::accept_job(signed(TRAINER), job));
 		assert_ok!(submit_as(TRAINER, job, 1_980_000));
+		register(EVALUATORS[3], Role::Evaluator, 0);
 		await_draw();
 		assert_eq!(panel(job).len(), 2);
-		register(EVALUATORS[2], Role::Evaluator, 0);
+		<Stake as StakeCollateral<AccountId>>::release(&busy, WORKER_BOND);
 		advance(REDRAW as u64);
 		let members = panel(job);
 		assert_eq!(members.len(), 3);
-		assert!(members.contains(&EVALUATORS[2]));
+		assert!(members.contains(&busy) && !members.contains(&EVALUATORS[3]));
 		attest(job, &[honest(1_980_000); 3]);
 		assert_eq!(finalized(job), (true, false));
 	});

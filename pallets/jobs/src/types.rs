@@ -92,6 +92,12 @@ pub struct Job<T: Config> {
 	pub stage: Stage<T>,
 	/// The block of this job's agenda entry.
 	pub due: BlockNumberFor<T>,
+	/// Held from the poster beside the escrow and paid to a trainer that misses the submission
+	/// deadline: a job nobody can finish in its window costs its poster, not only its trainers.
+	/// Zero for an open submission, which has no submission deadline.
+	pub deposit: BalanceOf<T>,
+	/// Trainers that missed the submission deadline so far; the job closes at `MaxTimeouts`.
+	pub timeouts: u32,
 }
 
 /// The work and collateral one account has committed to open jobs.
@@ -116,6 +122,11 @@ pub struct Assignment<Balance> {
 }
 
 impl<T: Config> Job<T> {
+	/// Everything held from the poster for this job: the escrow and the timeout deposit.
+	pub fn held(&self) -> BalanceOf<T> {
+		self.escrow().total().saturating_add(self.deposit)
+	}
+
 	/// What is held for this job, by purpose.
 	pub fn escrow(&self) -> aiblock_primitives::jobs::Escrow<BalanceOf<T>> {
 		aiblock_primitives::jobs::Escrow {

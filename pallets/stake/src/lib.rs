@@ -21,13 +21,16 @@
 //! ## Collateral
 //! [`aiblock_primitives::stake::StakeCollateral`] commits part of the active stake to a job; it
 //! cannot be unbonded until released. It is bookkeeping only: the funds stay under the same hold.
+//! A slash may take committed stake; the commitment stays until the job releases it, so what the
+//! account bonds next backs its open jobs first (the uncommitted stake is `active − committed`,
+//! never below zero). Otherwise a worker slashed by governance could bond again and commit the
+//! same stake to new jobs while its old ones still count on it.
 //!
 //! ## Invariants
 //! For every account with a ledger:
 //! 1. the balance held under [`HoldReason::Bonded`] equals `active + Σ unlocking`;
-//! 2. `committed ≤ active`;
-//! 3. the ledger is not empty (an empty ledger is removed);
-//! 4. unlocking chunks are non-zero and strictly increasing in unlock block.
+//! 2. the ledger is not empty (no active, unlocking or committed stake: it is removed);
+//! 3. unlocking chunks are non-zero and strictly increasing in unlock block.
 //!
 //! They are checked in `try_state`, which the unit tests run after every test.
 
@@ -97,7 +100,7 @@ impl<T: Config> StakeLedger<T> {
 	}
 
 	fn is_empty(&self) -> bool {
-		self.active.is_zero() && self.unlocking.is_empty()
+		self.active.is_zero() && self.unlocking.is_empty() && self.committed.is_zero()
 	}
 
 	/// Reduce the ledger by up to `amount` (active first, then the newest chunks); returns what
@@ -105,7 +108,6 @@ impl<T: Config> StakeLedger<T> {
 	fn slash(&mut self, amount: BalanceOf<T>) -> BalanceOf<T> {
 		let from_active = amount.min(self.active);
 		self.active -= from_active;
-		self.committed = self.committed.min(self.active);
 		let mut left = amount - from_active;
 		for chunk in self.unlocking.iter_mut().rev() {
 			if left.is_zero() {
@@ -400,7 +402,6 @@ impl<T: Config> Pallet<T> {
 				) == ledger.total(),
 				"held balance differs from active + unlocking"
 			);
-			ensure!(ledger.committed <= ledger.active, "committed exceeds active stake");
 			ensure!(
 				ledger.unlocking.iter().all(|c| !c.value.is_zero()),
 				"zero-valued unlocking chunk"
@@ -442,13 +443,15 @@ impl<T: Config> StakeCollateral<T::AccountId> for Pallet<T> {
 	}
 
 	fn release(who: &T::AccountId, amount: BalanceOf<T>) -> BalanceOf<T> {
-		let released = Ledgers::<T>::mutate(who, |maybe| match maybe {
-			Some(ledger) => {
-				let released = amount.min(ledger.committed);
-				ledger.committed -= released;
-				released
-			},
-			None => Zero::zero(),
+		// A commitment can outlive the stake a slash took: releasing it may empty the ledger.
+		let released = Ledgers::<T>::mutate_exists(who, |maybe| {
+			let Some(ledger) = maybe else { return Zero::zero() };
+			let released = amount.min(ledger.committed);
+			ledger.committed -= released;
+			if ledger.is_empty() {
+				*maybe = None;
+			}
+			released
 		});
 		if !released.is_zero() {
 			Self::deposit_event(Event::CollateralReleased { who: who.clone(), amount: released });

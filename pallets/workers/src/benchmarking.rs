@@ -20,7 +20,9 @@ const ALL_ROLES: Roles = Roles { trainer: true, evaluator: true, auditor: true }
 
 /// Fill every role list with `n` other (unregistered) accounts.
 fn fill_lists<T: Config>(n: u32) {
-	let others: alloc::vec::Vec<T::AccountId> = (0..n).map(|i| account("other", i, 0)).collect();
+	let since = frame_system::Pallet::<T>::block_number();
+	let others: alloc::vec::Vec<_> =
+		(0..n).map(|i| Listed { who: account("other", i, 0), since }).collect();
 	for role in Roles::ALL {
 		OnlineByRole::<T>::insert(role, BoundedVec::truncate_from(others.clone()));
 	}
@@ -66,7 +68,7 @@ mod benchmarks {
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who.clone()), capabilities::<T>(), others, endpoint::<T>());
 
-		assert!(OnlineByRole::<T>::get(Role::Auditor).contains(&who));
+		assert!(OnlineByRole::<T>::get(Role::Auditor).iter().any(|e| e.who == who));
 	}
 
 	#[benchmark]
@@ -76,7 +78,7 @@ mod benchmarks {
 		let who = registered::<T>("worker", 0, ALL_ROLES);
 		Workers::<T>::mutate(&who, |w| w.as_mut().map(|w| w.online = false));
 		for role in Roles::ALL {
-			OnlineByRole::<T>::mutate(role, |l| l.retain(|w| w != &who));
+			OnlineByRole::<T>::mutate(role, |l| l.retain(|e| e.who != who));
 		}
 
 		#[extrinsic_call]

@@ -18,6 +18,11 @@
 //! marks such workers offline and takes them off the per-role lists jobs draw from. A heartbeat
 //! brings an offline worker back.
 //!
+//! A worker whose active stake fell below [`Config::MinWorkerBond`] (it unbonded, or was
+//! slashed) leaves the lists the same way, at its next heartbeat, declaration change or sweep:
+//! otherwise accounts that unbonded but keep sending heartbeats would fill the lists and starve
+//! evaluator draws of bonded workers.
+//!
 //! ## Reputation, trust and quotas
 //! The pallets that judge work report each verdict through
 //! [`aiblock_primitives::workers::WorkerRegistry::record_outcome`]. A newbie becomes trusted after
@@ -30,6 +35,8 @@
 //! 1. Every account on the list of a role is registered, online and has that role, once.
 //! 2. Every registered online worker is on the list of each of its roles.
 //! 3. Consecutive counters never exceed the totals they are part of.
+//! 4. [`TrainerVram`] counts, for each amount of GPU memory, the trainers on the trainer list
+//!    that declared it; it holds no zero count and is sorted by memory.
 //!
 //! They are checked in `try_state`, which the unit tests run after every test.
 
@@ -48,6 +55,7 @@ mod mock;
 mod tests;
 pub mod weights;
 
+pub mod migrations;
 mod registry;
 
 use aiblock_primitives::{
@@ -90,6 +98,25 @@ pub type CapabilitiesOf<T> = WorkerCapabilities<<T as Config>::MaxGpuModelLen>;
 /// Endpoint with this runtime's bound.
 pub type EndpointOf<T> = BoundedVec<u8, <T as Config>::MaxEndpointLen>;
 
+/// An entry of a role list: a worker, and the block it joined the list (draws only count
+/// workers that were listed before the work they judge was submitted).
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, Clone, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen,
+)]
+pub struct Listed<AccountId, BlockNumber> {
+	pub who: AccountId,
+	pub since: BlockNumber,
+}
+
+/// A role list with this runtime's types and bound.
+pub type RoleListOf<T> = BoundedVec<
+	Listed<<T as frame_system::Config>::AccountId, BlockNumberFor<T>>,
+	<T as Config>::MaxWorkersPerRole,
+>;
+
+/// `(GPU memory in GiB, trainers on the trainer list that declared it)`.
+pub type VramCount = (u32, u32);
+
 /// A registered worker.
 #[derive(Encode, Decode, Clone, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen)]
 #[scale_info(skip_type_params(T))]
@@ -110,7 +137,12 @@ pub struct WorkerInfo<T: Config> {
 pub mod pallet {
 	use super::*;
 
+	/// Version 1: role lists record when each worker joined, and trainers' memory is counted
+	/// ([`migrations::v1`]).
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+
 	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
 	#[pallet::config]
@@ -178,15 +210,16 @@ pub mod pallet {
 	pub type Workers<T: Config> =
 		StorageMap<_, Blake2_128Concat, T::AccountId, WorkerInfo<T>, OptionQuery>;
 
-	/// The online workers of each role, in registration order: what jobs draw from.
+	/// The online workers of each role, in the order they joined: what jobs draw from.
 	#[pallet::storage]
-	pub type OnlineByRole<T: Config> = StorageMap<
-		_,
-		Twox64Concat,
-		Role,
-		BoundedVec<T::AccountId, T::MaxWorkersPerRole>,
-		ValueQuery,
-	>;
+	pub type OnlineByRole<T: Config> = StorageMap<_, Twox64Concat, Role, RoleListOf<T>, ValueQuery>;
+
+	/// How many listed trainers declared each amount of GPU memory (GiB), sorted by memory: tells
+	/// the Jobs pallet whether anyone could take a job that needs so much memory. Each entry has
+	/// at least one trainer on the list behind it, so the list's bound bounds it.
+	#[pallet::storage]
+	pub type TrainerVram<T: Config> =
+		StorageValue<_, BoundedVec<VramCount, T::MaxWorkersPerRole>, ValueQuery>;
 
 	/// Where the liveness sweep continues (a raw key of [`Workers`]); `None` starts over.
 	#[pallet::storage]
@@ -205,6 +238,9 @@ pub mod pallet {
 		WorkerOnline { who: T::AccountId },
 		/// A worker missed its heartbeats and is offline.
 		WorkerOffline { who: T::AccountId },
+		/// A worker's active stake is below `MinWorkerBond`: it is offline until it bonds again
+		/// and sends a heartbeat.
+		WorkerUnbonded { who: T::AccountId },
 		/// A verdict on a worker's work was recorded.
 		OutcomeRecorded { who: T::AccountId, outcome: aiblock_primitives::workers::Outcome },
 		/// A worker's trust level changed.
@@ -241,7 +277,7 @@ pub mod pallet {
 		///
 		/// Requires `MinWorkerBond` of active stake. The worker starts online, as a newbie.
 		#[pallet::call_index(0)]
-		#[pallet::weight(T::WeightInfo::register_worker())]
+		#[pallet::weight(T::WeightInfo::register_worker().saturating_add(Pallet::<T>::census_weight()))]
 		pub fn register_worker(
 			origin: OriginFor<T>,
 			capabilities: CapabilitiesOf<T>,
@@ -252,7 +288,7 @@ pub mod pallet {
 			ensure!(!Workers::<T>::contains_key(&who), Error::<T>::AlreadyRegistered);
 			Self::validate(&capabilities, roles, &endpoint)?;
 			ensure!(Self::has_min_bond(&who), Error::<T>::InsufficientBond);
-			Self::join_lists(&who, roles)?;
+			Self::join_lists(&who, roles, capabilities.spec.vram_gib)?;
 			let now = frame_system::Pallet::<T>::block_number();
 			let spec = capabilities.spec;
 			Workers::<T>::insert(
@@ -273,8 +309,9 @@ pub mod pallet {
 		}
 
 		/// Replace the caller's capabilities, roles and endpoint. Reputation and quota are kept.
+		/// A worker below `MinWorkerBond` is updated and goes offline (`WorkerUnbonded`).
 		#[pallet::call_index(1)]
-		#[pallet::weight(T::WeightInfo::update_worker())]
+		#[pallet::weight(T::WeightInfo::update_worker().saturating_add(Pallet::<T>::census_weight()))]
 		pub fn update_worker(
 			origin: OriginFor<T>,
 			capabilities: CapabilitiesOf<T>,
@@ -284,11 +321,19 @@ pub mod pallet {
 			let who = ensure_signed(origin)?;
 			let mut info = Workers::<T>::get(&who).ok_or(Error::<T>::NotRegistered)?;
 			Self::validate(&capabilities, roles, &endpoint)?;
-			if info.online {
-				Self::join_lists(&who, roles.without(info.roles))?;
-				Self::leave_lists(&[(who.clone(), info.roles.without(roles))]);
-			}
 			let spec = capabilities.spec;
+			if info.online && !Self::has_min_bond(&who) {
+				Self::go_offline(&who, &mut info, Event::WorkerUnbonded { who: who.clone() });
+			}
+			if info.online {
+				let old_vram = info.capabilities.spec.vram_gib;
+				Self::join_lists(&who, roles.without(info.roles), spec.vram_gib)?;
+				Self::leave_lists(&[(who.clone(), info.roles.without(roles), old_vram)]);
+				if info.roles.has(Role::Trainer) && roles.has(Role::Trainer) {
+					Self::count_trainer_vram(old_vram, false);
+					Self::count_trainer_vram(spec.vram_gib, true);
+				}
+			}
 			info.capabilities = capabilities;
 			info.roles = roles;
 			info.endpoint = endpoint;
@@ -298,15 +343,21 @@ pub mod pallet {
 		}
 
 		/// Prove the caller is alive. Brings an offline worker back online, if it still has the
-		/// minimum bond.
+		/// minimum bond. An online worker below the minimum bond goes offline instead
+		/// (`WorkerUnbonded`); the call succeeds so that this is recorded.
 		#[pallet::call_index(2)]
-		#[pallet::weight(T::WeightInfo::heartbeat())]
+		#[pallet::weight(T::WeightInfo::heartbeat().saturating_add(Pallet::<T>::census_weight()))]
 		pub fn heartbeat(origin: OriginFor<T>) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			let mut info = Workers::<T>::get(&who).ok_or(Error::<T>::NotRegistered)?;
+			if info.online && !Self::has_min_bond(&who) {
+				Self::go_offline(&who, &mut info, Event::WorkerUnbonded { who: who.clone() });
+				Workers::<T>::insert(&who, info);
+				return Ok(());
+			}
 			if !info.online {
 				ensure!(Self::has_min_bond(&who), Error::<T>::InsufficientBond);
-				Self::join_lists(&who, info.roles)?;
+				Self::join_lists(&who, info.roles, info.capabilities.spec.vram_gib)?;
 				info.online = true;
 				Self::deposit_event(Event::WorkerOnline { who: who.clone() });
 			}
@@ -317,7 +368,7 @@ pub mod pallet {
 
 		/// Leave the registry. Refused while a job still counts on the caller.
 		#[pallet::call_index(3)]
-		#[pallet::weight(T::WeightInfo::deregister_worker())]
+		#[pallet::weight(T::WeightInfo::deregister_worker().saturating_add(Pallet::<T>::census_weight()))]
 		pub fn deregister_worker(origin: OriginFor<T>) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			let info = Workers::<T>::get(&who).ok_or(Error::<T>::NotRegistered)?;
@@ -326,7 +377,7 @@ pub mod pallet {
 				Error::<T>::HasActiveAssignments
 			);
 			if info.online {
-				Self::leave_lists(&[(who.clone(), info.roles)]);
+				Self::leave_lists(&[(who.clone(), info.roles, info.capabilities.spec.vram_gib)]);
 			}
 			Workers::<T>::remove(&who);
 			Self::deposit_event(Event::WorkerDeregistered { who });
@@ -338,8 +389,8 @@ pub mod pallet {
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
 		/// Mark workers that missed their heartbeats offline, as far as spare weight allows.
 		fn on_idle(now: BlockNumberFor<T>, remaining: Weight) -> Weight {
-			let per_worker = T::WeightInfo::sweep(1).saturating_sub(T::WeightInfo::sweep(0));
-			let base = T::WeightInfo::sweep(0);
+			let per_worker = Self::sweep_weight(1).saturating_sub(Self::sweep_weight(0));
+			let base = Self::sweep_weight(0);
 			if remaining.any_lt(base.saturating_add(per_worker)) {
 				return Weight::zero();
 			}
@@ -349,7 +400,7 @@ pub mod pallet {
 				.unwrap_or(u64::MAX);
 			let budget = T::MaxSweepPerBlock::get().min(fit.min(u32::MAX as u64) as u32);
 			let visited = Self::sweep(now, budget);
-			T::WeightInfo::sweep(visited)
+			Self::sweep_weight(visited)
 		}
 
 		fn integrity_test() {
@@ -393,6 +444,21 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
+	/// The sweep's benchmarked weight for `n` workers, plus the read of each one's stake ledger
+	/// for the bond check and the trainers' memory census (not in the benchmark yet).
+	fn sweep_weight(n: u32) -> Weight {
+		T::WeightInfo::sweep(n)
+			.saturating_add(T::DbWeight::get().reads(n.into()))
+			.saturating_add(Self::census_weight())
+	}
+
+	/// Reading and writing [`TrainerVram`] and a stake ledger, which the committed weights do
+	/// not count yet (measured before the census and the bond checks existed), until
+	/// `pallets/benchmark.sh` measures them.
+	pub(crate) fn census_weight() -> Weight {
+		T::DbWeight::get().reads_writes(2, 1)
+	}
+
 	fn has_min_bond(who: &T::AccountId) -> bool {
 		T::Stake::active_stake(who) >= T::MinWorkerBond::get()
 	}
@@ -402,29 +468,73 @@ impl<T: Config> Pallet<T> {
 		now.saturating_sub(info.last_heartbeat) <= T::HeartbeatTimeout::get()
 	}
 
-	fn join_lists(who: &T::AccountId, roles: Roles) -> DispatchResult {
+	/// Put `who`, which declared `vram_gib`, on the lists of `roles`, listed since now.
+	fn join_lists(who: &T::AccountId, roles: Roles, vram_gib: u32) -> DispatchResult {
+		let since = frame_system::Pallet::<T>::block_number();
 		for role in roles.iter() {
 			OnlineByRole::<T>::try_mutate(role, |list| {
-				list.try_push(who.clone()).map_err(|_| Error::<T>::TooManyWorkers)
+				list.try_push(Listed { who: who.clone(), since })
+					.map_err(|_| Error::<T>::TooManyWorkers)
 			})?;
+		}
+		if roles.has(Role::Trainer) {
+			Self::count_trainer_vram(vram_gib, true);
 		}
 		Ok(())
 	}
 
-	/// Take each `(worker, roles)` off the lists of those roles, in one pass per list (the
-	/// lists are the expensive part).
-	fn leave_lists(leaving: &[(T::AccountId, Roles)]) {
+	/// Take each `(worker, roles, vram_gib)` off the lists of those roles, in one pass per list
+	/// (the lists are the expensive part).
+	fn leave_lists(leaving: &[(T::AccountId, Roles, u32)]) {
 		for role in Roles::ALL {
-			let gone: alloc::vec::Vec<&T::AccountId> =
-				leaving.iter().filter(|(_, roles)| roles.has(role)).map(|(who, _)| who).collect();
+			let gone: alloc::vec::Vec<&T::AccountId> = leaving
+				.iter()
+				.filter(|(_, roles, _)| roles.has(role))
+				.map(|(who, _, _)| who)
+				.collect();
 			if !gone.is_empty() {
-				OnlineByRole::<T>::mutate(role, |list| list.retain(|w| !gone.contains(&w)));
+				OnlineByRole::<T>::mutate(role, |list| list.retain(|e| !gone.contains(&&e.who)));
+			}
+		}
+		for (_, roles, vram_gib) in leaving {
+			if roles.has(Role::Trainer) {
+				Self::count_trainer_vram(*vram_gib, false);
 			}
 		}
 	}
 
-	/// Look at up to `budget` workers from the cursor on, taking stale ones offline. Returns how
-	/// many were looked at.
+	/// Count one trainer with `vram_gib` in or out of [`TrainerVram`].
+	pub(crate) fn count_trainer_vram(vram_gib: u32, joining: bool) {
+		TrainerVram::<T>::mutate(|counts| {
+			let at = counts.binary_search_by_key(&vram_gib, |(v, _)| *v);
+			match (at, joining) {
+				(Ok(i), true) => counts[i].1 = counts[i].1.saturating_add(1),
+				(Ok(i), false) if counts[i].1 > 1 => counts[i].1 -= 1,
+				(Ok(i), false) => {
+					counts.remove(i);
+				},
+				// Each entry has a listed trainer behind it, and the list is bounded alike.
+				(Err(i), true) => {
+					if counts.try_insert(i, (vram_gib, 1)).is_err() {
+						frame_support::defensive!("more GPU memory sizes than listed trainers");
+					}
+				},
+				(Err(_), false) => {
+					frame_support::defensive!("a trainer left that was not counted");
+				},
+			}
+		});
+	}
+
+	/// Take `who` offline: off the lists of its roles, with `event` saying why.
+	fn go_offline(who: &T::AccountId, info: &mut WorkerInfo<T>, event: Event<T>) {
+		Self::leave_lists(&[(who.clone(), info.roles, info.capabilities.spec.vram_gib)]);
+		info.online = false;
+		Self::deposit_event(event);
+	}
+
+	/// Look at up to `budget` workers from the cursor on, taking offline those that are stale or
+	/// below the minimum bond. Returns how many were looked at.
 	pub(crate) fn sweep(now: BlockNumberFor<T>, budget: u32) -> u32 {
 		if budget == 0 {
 			return 0;
@@ -434,19 +544,27 @@ impl<T: Config> Pallet<T> {
 			None => Workers::<T>::iter(),
 		};
 		let (mut visited, mut wrapped) = (0, false);
-		let mut stale: alloc::vec::Vec<(T::AccountId, Roles)> = alloc::vec::Vec::new();
+		let mut stale: alloc::vec::Vec<(T::AccountId, Roles, u32)> = alloc::vec::Vec::new();
 		while visited < budget {
 			let Some((who, mut info)) = iter.next() else {
 				wrapped = true;
 				break;
 			};
 			visited += 1;
-			if info.online && !Self::is_fresh(&info, now) {
-				info.online = false;
-				stale.push((who.clone(), info.roles));
-				Workers::<T>::insert(&who, info);
-				Self::deposit_event(Event::WorkerOffline { who });
+			if !info.online {
+				continue;
 			}
+			let event = if !Self::is_fresh(&info, now) {
+				Event::WorkerOffline { who: who.clone() }
+			} else if !Self::has_min_bond(&who) {
+				Event::WorkerUnbonded { who: who.clone() }
+			} else {
+				continue;
+			};
+			info.online = false;
+			stale.push((who.clone(), info.roles, info.capabilities.spec.vram_gib));
+			Workers::<T>::insert(&who, info);
+			Self::deposit_event(event);
 		}
 		Self::leave_lists(&stale);
 		// After a wrap the next sweep starts from the beginning. Keys are far shorter than the
@@ -463,7 +581,8 @@ impl<T: Config> Pallet<T> {
 	/// runtime that embeds this pallet).
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		for role in Roles::ALL {
-			let list = OnlineByRole::<T>::get(role);
+			let list: alloc::vec::Vec<_> =
+				OnlineByRole::<T>::get(role).into_iter().map(|e| e.who).collect();
 			for (i, who) in list.iter().enumerate() {
 				ensure!(!list[..i].contains(who), "worker listed twice for a role");
 				let info = Workers::<T>::get(who).ok_or("listed worker is not registered")?;
@@ -473,11 +592,27 @@ impl<T: Config> Pallet<T> {
 				);
 			}
 		}
+		let mut vram: alloc::vec::Vec<u32> = alloc::vec::Vec::new();
+		for Listed { who, .. } in OnlineByRole::<T>::get(Role::Trainer) {
+			vram.extend(Workers::<T>::get(&who).map(|info| info.capabilities.spec.vram_gib));
+		}
+		vram.sort_unstable();
+		let mut census: alloc::vec::Vec<VramCount> = alloc::vec::Vec::new();
+		for v in vram {
+			match census.last_mut() {
+				Some((last, n)) if *last == v => *n += 1,
+				_ => census.push((v, 1)),
+			}
+		}
+		ensure!(
+			TrainerVram::<T>::get().into_inner() == census,
+			"TrainerVram differs from the trainer list"
+		);
 		for (who, info) in Workers::<T>::iter() {
 			if info.online {
 				for role in info.roles.iter() {
 					ensure!(
-						OnlineByRole::<T>::get(role).contains(&who),
+						OnlineByRole::<T>::get(role).iter().any(|e| e.who == who),
 						"online worker missing from a role list"
 					);
 				}

@@ -1,12 +1,13 @@
 //! The registry as other pallets see it: [`WorkerRegistry`].
 
 use crate::*;
-use aiblock_primitives::workers::{sample_indices, Outcome, TrustRules, WorkerRegistry};
+use aiblock_primitives::workers::{lottery_ticket, Outcome, TrustRules, WorkerRegistry};
 use alloc::vec::Vec;
 use sp_runtime::{traits::Zero, DispatchResult, SaturatedConversion};
 
-/// How many draws [`WorkerRegistry::sample`] may spend per wanted worker: entries of a role list
-/// can be stale until the liveness sweep reaches them, so a few draws may be skipped.
+/// How many of the lowest tickets [`WorkerRegistry::sample`] may look at per wanted worker:
+/// entries of a role list can be stale until the liveness sweep reaches them, so a few may be
+/// skipped.
 const DRAWS_PER_PICK: u32 = 4;
 /// Extra draws, so small samples tolerate a few stale entries too.
 const EXTRA_DRAWS: u32 = 8;
@@ -44,6 +45,8 @@ impl<T: Config> Pallet<T> {
 }
 
 impl<T: Config> WorkerRegistry<T::AccountId> for Pallet<T> {
+	type BlockNumber = BlockNumberFor<T>;
+
 	fn is_active(who: &T::AccountId, role: Role) -> bool {
 		Workers::<T>::get(who).is_some_and(|info| Self::info_is_active(who, &info, role))
 	}
@@ -57,7 +60,11 @@ impl<T: Config> WorkerRegistry<T::AccountId> for Pallet<T> {
 	}
 
 	fn active_workers(role: Role) -> Vec<T::AccountId> {
-		OnlineByRole::<T>::get(role).into_iter().filter(|who| Self::is_active(who, role)).collect()
+		OnlineByRole::<T>::get(role)
+			.into_iter()
+			.map(|e| e.who)
+			.filter(|who| Self::is_active(who, role))
+			.collect()
 	}
 
 	fn sample(
@@ -65,16 +72,21 @@ impl<T: Config> WorkerRegistry<T::AccountId> for Pallet<T> {
 		count: u32,
 		seed: &[u8; 32],
 		exclude: &[T::AccountId],
+		listed_before: BlockNumberFor<T>,
 	) -> Vec<T::AccountId> {
-		let candidates: Vec<T::AccountId> =
-			OnlineByRole::<T>::get(role).into_iter().filter(|w| !exclude.contains(w)).collect();
-		let draws = count.saturating_mul(DRAWS_PER_PICK).saturating_add(EXTRA_DRAWS);
-		sample_indices(candidates.len() as u32, draws, seed)
+		let mut tickets: Vec<([u8; 32], T::AccountId)> = OnlineByRole::<T>::get(role)
 			.into_iter()
-			.map(|i| &candidates[i as usize])
+			.filter(|e| e.since < listed_before && !exclude.contains(&e.who))
+			.map(|e| (lottery_ticket(seed, &e.who), e.who))
+			.collect();
+		tickets.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+		let draws = count.saturating_mul(DRAWS_PER_PICK).saturating_add(EXTRA_DRAWS);
+		tickets
+			.into_iter()
+			.take(draws as usize)
+			.map(|(_, who)| who)
 			.filter(|who| Self::is_active(who, role))
 			.take(count as usize)
-			.cloned()
 			.collect()
 	}
 
@@ -97,6 +109,10 @@ impl<T: Config> WorkerRegistry<T::AccountId> for Pallet<T> {
 			ensure!(info.quota.try_use(period, limit), Error::<T>::QuotaExhausted);
 			Ok(())
 		})
+	}
+
+	fn trainer_offers_vram(vram_gib: u32) -> bool {
+		TrainerVram::<T>::get().last().is_some_and(|(most, _)| *most >= vram_gib)
 	}
 
 	fn remaining_quota(who: &T::AccountId) -> u32 {

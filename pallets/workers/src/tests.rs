@@ -21,7 +21,7 @@ fn register(who: AccountId, roles: Roles) {
 }
 
 fn online(role: Role) -> Vec<AccountId> {
-	OnlineByRole::<Test>::get(role).into_inner()
+	OnlineByRole::<Test>::get(role).into_iter().map(|e| e.who).collect()
 }
 
 fn caps(
@@ -325,24 +325,52 @@ fn sampling_draws_distinct_active_workers_and_honours_exclusions() {
 			register(who, EVALUATOR);
 		}
 		let seed = [3u8; 32];
-		let three = Workers::sample(Role::Evaluator, 3, &seed, &[]);
+		let three = Workers::sample(Role::Evaluator, 3, &seed, &[], LATER);
 		assert_eq!(three.len(), 3);
-		assert_eq!(three, Workers::sample(Role::Evaluator, 3, &seed, &[]), "deterministic");
+		assert_eq!(three, Workers::sample(Role::Evaluator, 3, &seed, &[], LATER), "deterministic");
 		let mut sorted = three.clone();
 		sorted.sort();
 		sorted.dedup();
 		assert_eq!(sorted.len(), 3);
 
-		let picked = Workers::sample(Role::Evaluator, 5, &seed, &[2, 4]);
+		let picked = Workers::sample(Role::Evaluator, 5, &seed, &[2, 4], LATER);
 		let mut picked_sorted = picked.clone();
 		picked_sorted.sort();
 		assert_eq!(picked_sorted, vec![1, 3, 5]);
 
 		set_stake(3, 0);
-		let mut rest = Workers::sample(Role::Evaluator, 5, &seed, &[2, 4]);
+		let mut rest = Workers::sample(Role::Evaluator, 5, &seed, &[2, 4], LATER);
 		rest.sort();
 		assert_eq!(rest, vec![1, 5], "inactive workers are never drawn");
-		assert!(Workers::sample(Role::Trainer, 3, &seed, &[]).is_empty());
+		assert!(Workers::sample(Role::Trainer, 3, &seed, &[], LATER).is_empty());
+	});
+}
+
+/// Later than any block of the tests: every listed worker counts.
+const LATER: u64 = u64::MAX;
+
+#[test]
+fn draws_ignore_late_joiners_and_nobody_can_push_others_out() {
+	ExtBuilder::build_and_execute(|| {
+		// Five per role at most (the mock's bound).
+		System::set_block_number(1);
+		for who in 1..=4 {
+			register(who, EVALUATOR);
+		}
+		System::set_block_number(5);
+		register(5, EVALUATOR);
+		let seed = [9u8; 32];
+		let mut all = Workers::sample(Role::Evaluator, 5, &seed, &[], 5);
+		all.sort();
+		assert_eq!(all, vec![1, 2, 3, 4], "joined at block 5: not listed before it");
+
+		// A place depends only on the seed and the worker: a worker that leaves after seeing
+		// the seed gives up its own place and moves nobody else.
+		let three = Workers::sample(Role::Evaluator, 3, &seed, &[], 5);
+		assert_ok!(Workers::deregister_worker(RuntimeOrigin::signed(three[0])));
+		let after = Workers::sample(Role::Evaluator, 3, &seed, &[], 5);
+		assert_eq!(after[..2], three[1..]);
+		assert!(!after.contains(&three[0]));
 	});
 }
 
@@ -351,7 +379,9 @@ fn try_state_catches_an_inconsistent_list() {
 	ExtBuilder::build().execute_with(|| {
 		register(1, TRAINER);
 		assert_ok!(Workers::do_try_state());
-		OnlineByRole::<Test>::mutate(Role::Evaluator, |l| l.try_push(1).unwrap());
+		OnlineByRole::<Test>::mutate(Role::Evaluator, |l| {
+			l.try_push(crate::Listed { who: 1, since: 0 }).unwrap()
+		});
 		assert!(Workers::do_try_state().is_err(), "listed without the role");
 		OnlineByRole::<Test>::remove(Role::Evaluator);
 		OnlineByRole::<Test>::remove(Role::Trainer);

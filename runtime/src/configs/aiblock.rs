@@ -87,6 +87,45 @@ pub const EVALUATOR_FEE: Balance = UNIT;
 pub const TRAINER_COLLATERAL: Balance = 20 * UNIT;
 /// Stake an evaluator puts at risk per job.
 pub const EVALUATOR_COLLATERAL: Balance = 10 * UNIT;
+/// Paid to the treasury for each posted job and never refunded: occupying one of the 4096
+/// places for a day (the longest accept window) costs this, so filling them all costs
+/// 4096 AIB a day on top of the escrow that must be held.
+pub const POSTING_FEE: Balance = UNIT;
+/// Held with each posted job and paid to a trainer that misses the submission deadline: half of
+/// what that trainer is slashed, so a trap job costs its poster while a lazy trainer still loses.
+pub const TIMEOUT_DEPOSIT: Balance = TRAINER_COLLATERAL / 2;
+/// Missed submission deadlines after which a job closes: a trap job slashes at most this many
+/// trainers.
+pub const MAX_TIMEOUTS: u32 = 2;
+/// Open jobs one account may have: 4096 places need at least 256 funded accounts.
+pub const MAX_JOBS_PER_POSTER: u32 = 16;
+/// Most training steps a job may ask for.
+pub const MAX_STEPS: u32 = 1_000_000;
+
+parameter_types! {
+	/// The slowest worker the job windows protect: a 2-core CPU machine on a home connection.
+	/// Every window a job asks for must leave it time ([`aiblock_primitives::jobs::min_windows`]):
+	/// - it acts on finalized blocks, which GRANDPA finalizes 1 to 3 blocks behind the head:
+	///   `finality_lag` 5 blocks (30 s); a transaction waits up to `inclusion` 5 blocks;
+	/// - it fetches and uploads at 1 MiB/s: 6 MiB a block;
+	/// - it trains 2^37 token·bytes a block (a 4096-token step of a 1 MiB block every 0.19 s):
+	///   a quarter of what the compute core measured on 2 cores (a 4096-token step of an 8.4 MB
+	///   expert of d_model 512 in 0.40 s; `offchain-workers/README.md`);
+	/// - it scores a validation set of up to 1 MiB (byte tokens), and replays 2 segments (the
+	///   worker's default `--replay-segments`).
+	///
+	/// For the genesis model (blocks of 0.7 to 97 KiB) every minimum is 10 to 12 blocks; an
+	/// 8 MiB expert trained 1000 steps of 4096 tokens needs a submit window of 263 blocks.
+	pub const ReferenceWorker: aiblock_primitives::jobs::WorkRates =
+		aiblock_primitives::jobs::WorkRates {
+			finality_lag: 5,
+			inclusion: 5,
+			transfer_bytes_per_block: 6 << 20,
+			train_work_per_block: 1 << 37,
+			validation_tokens: 1 << 20,
+			replay_segments: 2,
+		};
+}
 
 impl pallet_aiblock_jobs::Config for Runtime {
 	type Currency = Balances;
@@ -106,6 +145,12 @@ impl pallet_aiblock_jobs::Config for Runtime {
 	type MaxEvaluators = ConstU32<15>;
 	/// No stage may outlast the unbonding period, so collateral cannot escape a verdict.
 	type MaxWindow = ConstU32<DAYS>;
+	type ReferenceWorker = ReferenceWorker;
+	type MaxSteps = ConstU32<MAX_STEPS>;
+	type PostingFee = frame_support::traits::ConstU128<POSTING_FEE>;
+	type TimeoutDeposit = frame_support::traits::ConstU128<TIMEOUT_DEPOSIT>;
+	type MaxTimeouts = ConstU32<MAX_TIMEOUTS>;
+	type MaxJobsPerPoster = ConstU32<MAX_JOBS_PER_POSTER>;
 	type RedrawInterval = ConstU32<10>;
 	type MaxLiveJobs = ConstU32<4096>;
 	type MaxJobsPerBlock = ConstU32<64>;

@@ -9,19 +9,19 @@ use frame_support::{
 	traits::{ConstBool, ConstU128, ConstU32, ConstU64, ConstU8, VariantCountOf},
 	weights::{
 		constants::{ParityDbWeight, WEIGHT_REF_TIME_PER_SECOND},
-		IdentityFee, Weight,
+		ConstantMultiplier, Weight,
 	},
 };
 use frame_system::limits::{BlockLength, BlockWeights};
-use pallet_transaction_payment::{ConstFeeMultiplier, FungibleAdapter, Multiplier};
+use pallet_transaction_payment::{FungibleAdapter, Multiplier, TargetedFeeAdjustment};
 use sp_consensus_aura::sr25519::AuthorityId as AuraId;
-use sp_runtime::{traits::One, Perbill};
+use sp_runtime::{traits::One, FixedPointNumber, Perbill, Perquintill};
 use sp_version::RuntimeVersion;
 
 use super::{
 	AccountId, Aura, Balance, Balances, Block, BlockNumber, Hash, Nonce, PalletInfo, Runtime,
 	RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason, RuntimeOrigin, RuntimeTask,
-	System, EXISTENTIAL_DEPOSIT, SLOT_DURATION, SS58_PREFIX, VERSION,
+	System, EXISTENTIAL_DEPOSIT, MICRO_UNIT, SLOT_DURATION, SS58_PREFIX, VERSION,
 };
 
 /// Share of a block that ordinary transactions may fill; the rest is kept for operational ones
@@ -110,17 +110,43 @@ impl pallet_balances::Config for Runtime {
 	type DoneSlashHandler = ();
 }
 
+/// Planck per unit of weight (a picosecond of reference compute): a second of block compute
+/// costs 10 AIB, so a full block's normal share (1.5 s) costs 15 AIB before the multiplier.
+pub const FEE_PER_WEIGHT: Balance = 10;
+/// Planck per byte of a transaction: 10 µAIB, so a megabyte costs 10.5 AIB and filling a
+/// block's normal share by length (3.75 MiB) costs 39 AIB. Not multiplied (see below).
+pub const FEE_PER_BYTE: Balance = 10 * MICRO_UNIT;
+
 parameter_types! {
-	pub FeeMultiplier: Multiplier = Multiplier::one();
+	pub const WeightFee: Balance = FEE_PER_WEIGHT;
+	pub const ByteFee: Balance = FEE_PER_BYTE;
+	/// The multiplier aims at blocks whose normal share is a quarter full.
+	pub const TargetBlockFullness: Perquintill = Perquintill::from_percent(25);
+	/// How fast the multiplier moves: each block with a full normal share multiplies it by about
+	/// 1 + 0.005 × 0.75, so an hour of full blocks (600) makes weight 9.5 times as expensive,
+	/// and it falls back as fast while blocks stay under the target.
+	pub AdjustmentVariable: Multiplier = Multiplier::saturating_from_rational(5, 1_000);
+	/// Fees never fall below the base price.
+	pub MinimumMultiplier: Multiplier = Multiplier::one();
+	pub MaximumMultiplier: Multiplier = Multiplier::saturating_from_integer(100_000);
 }
 
 impl pallet_transaction_payment::Config for Runtime {
 	type RuntimeEvent = RuntimeEvent;
+	/// Fees are burned.
 	type OnChargeTransaction = FungibleAdapter<Balances, ()>;
 	type OperationalFeeMultiplier = ConstU8<5>;
-	type WeightToFee = IdentityFee<Balance>;
-	type LengthToFee = IdentityFee<Balance>;
-	type FeeMultiplierUpdate = ConstFeeMultiplier<FeeMultiplier>;
+	type WeightToFee = ConstantMultiplier<Balance, WeightFee>;
+	type LengthToFee = ConstantMultiplier<Balance, ByteFee>;
+	/// Sustained full blocks make weight ever more expensive (the multiplier applies to the
+	/// weight fee only; the length fee is fixed).
+	type FeeMultiplierUpdate = TargetedFeeAdjustment<
+		Self,
+		TargetBlockFullness,
+		AdjustmentVariable,
+		MinimumMultiplier,
+		MaximumMultiplier,
+	>;
 	type WeightInfo = pallet_transaction_payment::weights::SubstrateWeight<Runtime>;
 }
 

@@ -8,6 +8,8 @@ use crate::{
 	UNIT,
 };
 use aiblock_primitives::{
+	dag::{BlockKind, Payload, QualityGate, Score},
+	jobs::{HyperParams, JobSpec, Windows},
 	stake::{Slash, SlashReason, StakeInspect},
 	workers::{ComputeSpec, Role, Roles, WorkerRegistry},
 };
@@ -17,7 +19,11 @@ use frame_support::{
 	traits::{fungible::Inspect, OnIdle, UnfilteredDispatchable},
 	weights::Weight,
 };
+use sp_core::H256;
 use sp_keyring::Sr25519Keyring;
+
+mod fuzz;
+mod hostile;
 
 fn dispatch(
 	who: &crate::AccountId,
@@ -69,7 +75,7 @@ fn register_heartbeat_slash_unbond_withdraw() {
 		));
 		assert_ok!(dispatch(&bob, register));
 		assert!(Workers::is_active(&bob, Role::Trainer));
-		assert_eq!(Workers::sample(Role::Evaluator, 3, &[0; 32], &[]), vec![bob.clone()]);
+		assert_eq!(Workers::sample(Role::Evaluator, 3, &[0; 32], &[], 2), vec![bob.clone()]);
 
 		// Heartbeats keep it active across the timeout; silence takes it offline.
 		run_to(1 + 8 * MINUTES);
@@ -126,84 +132,94 @@ fn register_heartbeat_slash_unbond_withdraw() {
 	});
 }
 
+const SLOT: BlockKind = BlockKind::Expert { layer: 0, expert: 1 };
+
+fn account(k: Sr25519Keyring) -> crate::AccountId {
+	k.to_account_id()
+}
+
+fn free(k: &crate::AccountId) -> crate::Balance {
+	Balances::balance(k)
+}
+
+fn current() -> (H256, Score) {
+	let (id, score) = crate::ExpertDag::current(0, SLOT).expect("genesis fills the slot");
+	(id, score.expect("genesis blocks are scored"))
+}
+
+fn register(who: &crate::AccountId, roles: Roles, vram_gib: u32) {
+	assert_ok!(dispatch(
+		who,
+		RuntimeCall::Stake(pallet_aiblock_stake::Call::bond { amount: MIN_WORKER_BOND })
+	));
+	let capabilities = pallet_aiblock_workers::WorkerCapabilities {
+		gpu_model: if vram_gib > 0 { b"NVIDIA H100".to_vec() } else { vec![] }.try_into().unwrap(),
+		spec: ComputeSpec { vram_gib, gpu_count: (vram_gib > 0) as u32, cpu_cores: 2 },
+	};
+	assert_ok!(dispatch(
+		who,
+		RuntimeCall::Workers(pallet_aiblock_workers::Call::register_worker {
+			capabilities,
+			roles,
+			endpoint: b"http://127.0.0.1:9000".to_vec().try_into().unwrap(),
+		})
+	));
+}
+
+fn payload(seed: u8) -> Payload {
+	let mut cid = vec![0x01, 0x55, 0x12, 32];
+	cid.extend([seed; 32]);
+	Payload { cid: cid.try_into().unwrap(), hash: H256([seed; 32]), size: 4096 }
+}
+
+/// A job on `SLOT`'s current block with windows the reference worker can keep.
+fn job_spec() -> JobSpec {
+	JobSpec {
+		model: 0,
+		kind: SLOT,
+		base: current().0,
+		datasets: vec![payload(0xd0).cid].try_into().unwrap(),
+		hyper: HyperParams {
+			hash: H256([1; 32]),
+			learning_rate_micros: 3_000,
+			batch_size: 16,
+			seed: 42,
+			checkpoint_every: 50,
+		},
+		steps: 300,
+		trainers: 1,
+		evaluators: 3,
+		min_vram_gib: 0,
+		windows: Windows { accept: 20, submit: 100, commit: 20, reveal: 20 },
+	}
+}
+
+fn post_job(poster: &crate::AccountId, spec: JobSpec, budget: crate::Balance) -> u64 {
+	assert_ok!(dispatch(
+		poster,
+		RuntimeCall::Jobs(pallet_aiblock_jobs::Call::post_job { spec, budget })
+	));
+	pallet_aiblock_jobs::NextJobId::<Runtime>::get() - 1
+}
+
+/// Every pallet's invariants.
+fn try_state() {
+	pallet_aiblock_jobs::Pallet::<Runtime>::do_try_state().unwrap();
+	pallet_aiblock_stake::Pallet::<Runtime>::do_try_state().unwrap();
+	pallet_aiblock_workers::Pallet::<Runtime>::do_try_state().unwrap();
+	pallet_aiblock_expert_dag::Pallet::<Runtime>::do_try_state().unwrap();
+}
+
 mod jobs {
 	use super::*;
-	use crate::configs::aiblock::{EVALUATOR_FEE, TRAINER_COLLATERAL};
-	use aiblock_primitives::{
-		dag::{BlockKind, Payload, QualityGate, Score},
-		jobs::{attestation_commitment, Attestation, HyperParams, JobSpec, Windows},
-	};
-	use sp_core::H256;
-
-	const SLOT: BlockKind = BlockKind::Expert { layer: 0, expert: 1 };
-
-	fn account(k: Sr25519Keyring) -> crate::AccountId {
-		k.to_account_id()
-	}
-
-	fn free(k: &crate::AccountId) -> crate::Balance {
-		Balances::balance(k)
-	}
-
-	fn current() -> (H256, Score) {
-		let (id, score) = crate::ExpertDag::current(0, SLOT).expect("genesis fills the slot");
-		(id, score.expect("genesis blocks are scored"))
-	}
-
-	fn register(who: &crate::AccountId, roles: Roles, vram_gib: u32) {
-		assert_ok!(dispatch(
-			who,
-			RuntimeCall::Stake(pallet_aiblock_stake::Call::bond { amount: MIN_WORKER_BOND })
-		));
-		let capabilities = pallet_aiblock_workers::WorkerCapabilities {
-			gpu_model: if vram_gib > 0 { b"NVIDIA H100".to_vec() } else { vec![] }
-				.try_into()
-				.unwrap(),
-			spec: ComputeSpec { vram_gib, gpu_count: (vram_gib > 0) as u32, cpu_cores: 2 },
-		};
-		assert_ok!(dispatch(
-			who,
-			RuntimeCall::Workers(pallet_aiblock_workers::Call::register_worker {
-				capabilities,
-				roles,
-				endpoint: b"http://127.0.0.1:9000".to_vec().try_into().unwrap(),
-			})
-		));
-	}
-
-	fn payload(seed: u8) -> Payload {
-		let mut cid = vec![0x01, 0x55, 0x12, 32];
-		cid.extend([seed; 32]);
-		Payload { cid: cid.try_into().unwrap(), hash: H256([seed; 32]), size: 4096 }
-	}
+	use crate::configs::aiblock::{EVALUATOR_FEE, POSTING_FEE, TRAINER_COLLATERAL};
+	use aiblock_primitives::jobs::{attestation_commitment, Attestation};
 
 	/// One job through every call: post, accept, submit, three commits, three reveals.
 	/// Returns the job's candidate.
 	fn run_job(claimed: Score, measured: Score, budget: crate::Balance) -> H256 {
 		let (alice, bob) = (account(Sr25519Keyring::Alice), account(Sr25519Keyring::Bob));
-		let spec = JobSpec {
-			model: 0,
-			kind: SLOT,
-			base: current().0,
-			datasets: vec![payload(0xd0).cid].try_into().unwrap(),
-			hyper: HyperParams {
-				hash: H256([1; 32]),
-				learning_rate_micros: 3_000,
-				batch_size: 16,
-				seed: 42,
-				checkpoint_every: 50,
-			},
-			steps: 300,
-			trainers: 1,
-			evaluators: 3,
-			min_vram_gib: 0,
-			windows: Windows { accept: 10, submit: 100, commit: 10, reveal: 10 },
-		};
-		assert_ok!(dispatch(
-			&alice,
-			RuntimeCall::Jobs(pallet_aiblock_jobs::Call::post_job { spec, budget })
-		));
-		let job = pallet_aiblock_jobs::NextJobId::<Runtime>::get() - 1;
+		let job = post_job(&alice, job_spec(), budget);
 		assert_ok!(dispatch(
 			&bob,
 			RuntimeCall::Jobs(pallet_aiblock_jobs::Call::accept_job { job })
@@ -273,10 +289,13 @@ mod jobs {
 			for who in &evaluators {
 				register(who, evaluator, 0);
 			}
+			// Draws count evaluators listed before the submission's block.
+			run_to(2);
 			let treasury = TreasuryAccount::get();
 			let budget = 100 * UNIT;
 			let reward = budget - 3 * EVALUATOR_FEE;
-			let fee = 5 * UNIT;
+			// The protocol fee (5 % of the budget) and the posting fee.
+			let fee = 5 * UNIT + POSTING_FEE;
 
 			// Adoption: the median beats the genesis score by more than delta.
 			let (genesis_block, genesis_score) = current();
@@ -313,10 +332,7 @@ mod jobs {
 			for (i, who) in evaluators.iter().enumerate() {
 				assert_eq!(free(who), before[3 + i] + EVALUATOR_FEE);
 			}
-			pallet_aiblock_jobs::Pallet::<Runtime>::do_try_state().unwrap();
-			pallet_aiblock_stake::Pallet::<Runtime>::do_try_state().unwrap();
-			pallet_aiblock_workers::Pallet::<Runtime>::do_try_state().unwrap();
-			pallet_aiblock_expert_dag::Pallet::<Runtime>::do_try_state().unwrap();
+			try_state();
 		});
 	}
 }

@@ -1,0 +1,365 @@
+//! What a hostile signer can do to honest users with signed calls alone, on the real runtime:
+//! one test per defence, each named after what it defends (issue 19's findings).
+
+use super::*;
+use crate::configs::aiblock::{
+	ReferenceWorker, MAX_JOBS_PER_POSTER, MAX_STEPS, MAX_TIMEOUTS, POSTING_FEE, TIMEOUT_DEPOSIT,
+	TRAINER_COLLATERAL,
+};
+use aiblock_primitives::jobs::min_windows;
+use pallet_aiblock_jobs::{Error as JobsError, Stage};
+
+type JobsCall = pallet_aiblock_jobs::Call<Runtime>;
+
+fn trainer_only() -> Roles {
+	Roles::only(Role::Trainer)
+}
+
+fn listed(role: Role, who: &crate::AccountId) -> bool {
+	pallet_aiblock_workers::OnlineByRole::<Runtime>::get(role).iter().any(|e| e.who == *who)
+}
+
+/// Finding 1: a job's (or an open submission's) windows leave the reference worker the time
+/// its work takes, so nobody can make honest evaluators or trainers miss a deadline by choosing
+/// short windows; and `steps` is bounded.
+#[test]
+fn no_window_is_shorter_than_the_reference_worker_needs() {
+	with_preset_state(sp_genesis_builder::DEV_RUNTIME_PRESET, || {
+		System::set_block_number(1);
+		let (alice, bob) = (account(Sr25519Keyring::Alice), account(Sr25519Keyring::Bob));
+		register(&bob, trainer_only(), 0);
+		let size = crate::ExpertDag::payload_size(current().0).expect("the base exists");
+
+		// 10 000 steps of 4096 tokens: the submit window needs more than a reaction.
+		let mut spec = job_spec();
+		(spec.steps, spec.hyper.batch_size, spec.hyper.checkpoint_every) = (10_000, 4096, 1000);
+		let min = min_windows(&spec, size, &ReferenceWorker::get());
+		assert!(min.submit > min.accept && min.commit > min.reveal, "work takes time: {min:?}");
+		for shorten in 0..4 {
+			let mut short = spec.clone();
+			short.windows = min;
+			let w = &mut short.windows;
+			*[&mut w.accept, &mut w.submit, &mut w.commit, &mut w.reveal][shorten] -= 1;
+			assert_noop!(
+				dispatch(
+					&alice,
+					RuntimeCall::Jobs(JobsCall::post_job { spec: short, budget: 100 * UNIT })
+				),
+				JobsError::<Runtime>::WindowTooShort
+			);
+		}
+		// Twice the steps need a longer submit window than the minimum of the shorter job.
+		let mut longer = spec.clone();
+		(longer.steps, longer.windows) = (2 * spec.steps, min);
+		assert_noop!(
+			dispatch(
+				&alice,
+				RuntimeCall::Jobs(JobsCall::post_job { spec: longer, budget: 100 * UNIT })
+			),
+			JobsError::<Runtime>::WindowTooShort
+		);
+		spec.windows = min;
+		post_job(&alice, spec, 100 * UNIT);
+
+		// The attack itself: an open submission giving its evaluators one block to commit and
+		// one to reveal, so that all of them are slashed for missing the reveal.
+		let mut trap = job_spec();
+		trap.windows = Windows { accept: 1, submit: 1, commit: 1, reveal: 1 };
+		assert_noop!(
+			dispatch(
+				&bob,
+				RuntimeCall::Jobs(JobsCall::submit_candidate {
+					spec: trap,
+					candidate: payload(0xc1),
+					claimed: current().1 - 20_000,
+					manifest: payload(0xa1),
+					checkpoint_root: H256([2; 32]),
+					trained_with: Default::default(),
+				})
+			),
+			JobsError::<Runtime>::WindowTooShort
+		);
+
+		let mut endless = job_spec();
+		endless.steps = MAX_STEPS + 1;
+		assert_noop!(
+			dispatch(
+				&alice,
+				RuntimeCall::Jobs(JobsCall::post_job { spec: endless, budget: 100 * UNIT })
+			),
+			JobsError::<Runtime>::TooManySteps
+		);
+		try_state();
+	});
+}
+
+/// Finding 2: a job its trainers cannot finish (steps beyond the window, datasets nobody can
+/// fetch) pays each trainer that times out the poster's deposit, and closes after
+/// `MAX_TIMEOUTS` instead of reopening for ever.
+#[test]
+fn a_trap_job_costs_its_poster_and_closes() {
+	with_preset_state(sp_genesis_builder::DEV_RUNTIME_PRESET, || {
+		System::set_block_number(1);
+		let alice = account(Sr25519Keyring::Alice);
+		let trainers: Vec<_> = [Sr25519Keyring::Bob, Sr25519Keyring::Charlie, Sr25519Keyring::Dave]
+			.into_iter()
+			.map(account)
+			.collect();
+		for who in &trainers {
+			register(who, trainer_only(), 0);
+		}
+		assert!(TIMEOUT_DEPOSIT < TRAINER_COLLATERAL, "a lazy trainer still loses");
+		let alice_start = free(&alice);
+		let job = post_job(&alice, job_spec(), 100 * UNIT);
+
+		for (round, trainer) in trainers.iter().enumerate() {
+			let Some(record) = pallet_aiblock_jobs::Jobs::<Runtime>::get(job) else {
+				assert_eq!(round as u32, MAX_TIMEOUTS, "closed after MAX_TIMEOUTS timeouts");
+				break;
+			};
+			assert!(matches!(record.stage, Stage::Open { .. }));
+			assert_eq!(record.timeouts, round as u32);
+			let (before, stake) = (free(trainer), Stake::active_stake(trainer));
+			let heartbeat = RuntimeCall::Workers(pallet_aiblock_workers::Call::heartbeat {});
+			assert_ok!(dispatch(trainer, heartbeat));
+			assert_ok!(dispatch(trainer, RuntimeCall::Jobs(JobsCall::accept_job { job })));
+			run_to(System::block_number() + job_spec().windows.submit + 1);
+			assert_eq!(Stake::active_stake(trainer), stake - TRAINER_COLLATERAL);
+			assert_eq!(free(trainer), before + TIMEOUT_DEPOSIT, "the poster's deposit is paid");
+		}
+		assert!(pallet_aiblock_jobs::Jobs::<Runtime>::get(job).is_none());
+		System::assert_has_event(
+			pallet_aiblock_jobs::Event::<Runtime>::JobClosed { job, timeouts: MAX_TIMEOUTS }.into(),
+		);
+		let cost = POSTING_FEE + TIMEOUT_DEPOSIT * MAX_TIMEOUTS as u128;
+		assert_eq!(free(&alice), alice_start - cost, "everything else is refunded");
+		try_state();
+	});
+}
+
+/// Finding 5: the 4096 places for open jobs cannot be filled cheaply: each account has at most
+/// `MAX_JOBS_PER_POSTER`, posting costs a fee that cancelling or expiry does not refund, and a
+/// job nobody could accept (more GPU memory than any trainer has) is refused.
+#[test]
+fn the_live_job_cap_cannot_be_squatted() {
+	with_preset_state(sp_genesis_builder::DEV_RUNTIME_PRESET, || {
+		System::set_block_number(1);
+		let (alice, bob) = (account(Sr25519Keyring::Alice), account(Sr25519Keyring::Bob));
+		let treasury = TreasuryAccount::get();
+		register(&bob, trainer_only(), 80);
+		let (alice_start, treasury_start) = (free(&alice), free(&treasury));
+
+		let mut greedy = job_spec();
+		greedy.min_vram_gib = 81;
+		assert_noop!(
+			dispatch(
+				&alice,
+				RuntimeCall::Jobs(JobsCall::post_job { spec: greedy, budget: 10 * UNIT })
+			),
+			JobsError::<Runtime>::NoTrainerHasVram
+		);
+		let mut big = job_spec();
+		big.min_vram_gib = 80;
+		let jobs: Vec<_> =
+			(0..MAX_JOBS_PER_POSTER).map(|_| post_job(&alice, big.clone(), 10 * UNIT)).collect();
+		assert_noop!(
+			dispatch(
+				&alice,
+				RuntimeCall::Jobs(JobsCall::post_job { spec: big, budget: 10 * UNIT })
+			),
+			JobsError::<Runtime>::TooManyJobsOfPoster
+		);
+
+		// Cancelling one frees a place but keeps the fee; the rest expire, likewise.
+		assert_ok!(dispatch(&alice, RuntimeCall::Jobs(JobsCall::cancel_job { job: jobs[0] })));
+		post_job(&alice, job_spec(), 10 * UNIT);
+		run_to(System::block_number() + job_spec().windows.accept + 1);
+		assert_eq!(pallet_aiblock_jobs::LiveJobs::<Runtime>::get(), 0);
+		assert_eq!(pallet_aiblock_jobs::JobsOfPoster::<Runtime>::get(&alice), None);
+		let fees = POSTING_FEE * (MAX_JOBS_PER_POSTER as u128 + 1);
+		assert_eq!(free(&alice), alice_start - fees);
+		assert_eq!(free(&treasury), treasury_start + fees);
+		try_state();
+	});
+}
+
+/// Finding 6: workers that unbonded below the minimum leave the role lists at their next
+/// heartbeat, declaration change or liveness sweep, so they cannot fill the lists and starve
+/// evaluator draws while heartbeating.
+#[test]
+fn workers_below_the_bond_leave_the_role_lists() {
+	with_preset_state(sp_genesis_builder::DEV_RUNTIME_PRESET, || {
+		System::set_block_number(1);
+		let [by_heartbeat, by_update, by_sweep, honest] = [
+			Sr25519Keyring::Charlie,
+			Sr25519Keyring::Dave,
+			Sr25519Keyring::Eve,
+			Sr25519Keyring::Ferdie,
+		]
+		.map(account);
+		let evaluator = Roles::only(Role::Evaluator);
+		for who in [&by_heartbeat, &by_update, &by_sweep, &honest] {
+			register(who, evaluator, 0);
+		}
+		let unbond = |who: &crate::AccountId| {
+			assert_ok!(dispatch(
+				who,
+				RuntimeCall::Stake(pallet_aiblock_stake::Call::unbond { amount: MIN_WORKER_BOND })
+			));
+		};
+		for who in [&by_heartbeat, &by_update, &by_sweep] {
+			unbond(who);
+			assert!(!Workers::is_active(who, Role::Evaluator));
+		}
+
+		assert_ok!(dispatch(
+			&by_heartbeat,
+			RuntimeCall::Workers(pallet_aiblock_workers::Call::heartbeat {})
+		));
+		assert!(!listed(Role::Evaluator, &by_heartbeat));
+		System::assert_has_event(
+			pallet_aiblock_workers::Event::<Runtime>::WorkerUnbonded { who: by_heartbeat.clone() }
+				.into(),
+		);
+		let info = pallet_aiblock_workers::Workers::<Runtime>::get(&by_update).unwrap();
+		assert_ok!(dispatch(
+			&by_update,
+			RuntimeCall::Workers(pallet_aiblock_workers::Call::update_worker {
+				capabilities: info.capabilities,
+				roles: Roles { trainer: true, evaluator: true, auditor: false },
+				endpoint: info.endpoint,
+			})
+		));
+		assert!(!listed(Role::Evaluator, &by_update) && !listed(Role::Trainer, &by_update));
+		assert!(listed(Role::Evaluator, &by_sweep), "until the sweep reaches it");
+		run_to(System::block_number() + 1);
+		assert!(!listed(Role::Evaluator, &by_sweep));
+		let evaluators = pallet_aiblock_workers::OnlineByRole::<Runtime>::get(Role::Evaluator);
+		assert_eq!(evaluators.iter().map(|e| e.who.clone()).collect::<Vec<_>>(), vec![honest]);
+
+		// Bonding again and a heartbeat bring a worker back.
+		assert_ok!(dispatch(
+			&by_heartbeat,
+			RuntimeCall::Stake(pallet_aiblock_stake::Call::bond { amount: MIN_WORKER_BOND })
+		));
+		assert_ok!(dispatch(
+			&by_heartbeat,
+			RuntimeCall::Workers(pallet_aiblock_workers::Call::heartbeat {})
+		));
+		assert!(listed(Role::Evaluator, &by_heartbeat));
+		try_state();
+	});
+}
+
+/// Finding 7: transactions pay for their weight and their length, and a chain kept full pays
+/// more every block. Prints what keeping blocks full for an hour costs (the README's figure).
+#[test]
+fn fees_price_spam_and_sustained_full_blocks() {
+	use crate::{configs::RuntimeBlockWeights, TransactionPayment, MILLI_UNIT};
+	use codec::Encode;
+	use frame_support::{
+		dispatch::{DispatchClass, GetDispatchInfo},
+		traits::OnFinalize,
+		weights::WeightToFee,
+	};
+	use pallet_transaction_payment::{Multiplier, NextFeeMultiplier};
+	use sp_runtime::FixedPointNumber;
+
+	with_preset_state(sp_genesis_builder::DEV_RUNTIME_PRESET, || {
+		System::set_block_number(1);
+		// A signed extrinsic adds about 110 bytes to its call: address, signature, extensions.
+		let fee = |call: RuntimeCall| {
+			let len = call.encoded_size() as u32 + 110;
+			TransactionPayment::compute_fee(len, &call.get_dispatch_info(), 0)
+		};
+		let bob = account(Sr25519Keyring::Bob);
+		let transfer = fee(RuntimeCall::Balances(pallet_balances::Call::transfer_keep_alive {
+			dest: bob.into(),
+			value: UNIT,
+		}));
+		assert!((MILLI_UNIT..=10 * MILLI_UNIT).contains(&transfer), "a transfer costs {transfer}");
+		let remark =
+			fee(RuntimeCall::System(frame_system::Call::remark { remark: vec![0; 1 << 20] }));
+		assert!(remark >= 10 * UNIT, "a 1 MiB remark costs {remark}");
+
+		// The cheapest way to fill a block is by weight: its normal share, at the multiplier.
+		let normal = RuntimeBlockWeights::get().get(DispatchClass::Normal).max_total.unwrap();
+		let full_block =
+			<Runtime as pallet_transaction_payment::Config>::WeightToFee::weight_to_fee(&normal);
+		let mut hour = 0u128;
+		for block in 1..=600u32 {
+			hour += NextFeeMultiplier::<Runtime>::get().saturating_mul_int(full_block);
+			System::set_block_consumed_resources(normal, 0);
+			TransactionPayment::on_finalize(block);
+		}
+		let multiplier = NextFeeMultiplier::<Runtime>::get();
+		assert!(multiplier > Multiplier::saturating_from_integer(9), "{multiplier:?}");
+		assert!(hour > 20_000 * UNIT, "an hour of full blocks costs {hour}");
+		println!(
+			"transfer {transfer} planck; 1 MiB remark {remark} planck; full block at first {} \
+			 AIB; an hour of full blocks {} AIB; multiplier after it {multiplier:?}",
+			full_block / UNIT,
+			hour / UNIT,
+		);
+	});
+}
+
+/// Finding 3: once the seed of a draw exists, nobody can change who it picks: accounts that join
+/// the evaluator list after the submission are not in the pool, and the panel is the pool's
+/// lowest lottery tickets for the seed, whatever else joins or leaves.
+#[test]
+fn panels_cannot_be_ground_after_the_seed_is_known() {
+	use aiblock_primitives::workers::lottery_ticket;
+	use frame_support::traits::fungible::Mutate;
+
+	with_preset_state(sp_genesis_builder::DEV_RUNTIME_PRESET, || {
+		System::set_block_number(1);
+		let (alice, bob) = (account(Sr25519Keyring::Alice), account(Sr25519Keyring::Bob));
+		register(&bob, trainer_only(), 0);
+		let honest: Vec<_> = [
+			Sr25519Keyring::Charlie,
+			Sr25519Keyring::Dave,
+			Sr25519Keyring::Eve,
+			Sr25519Keyring::Ferdie,
+		]
+		.map(account)
+		.to_vec();
+		for who in &honest {
+			register(who, Roles::only(Role::Evaluator), 0);
+		}
+		let job = post_job(&alice, job_spec(), 100 * UNIT);
+		assert_ok!(dispatch(&bob, RuntimeCall::Jobs(JobsCall::accept_job { job })));
+		run_to(2);
+		assert_ok!(dispatch(
+			&bob,
+			RuntimeCall::Jobs(JobsCall::submit_result {
+				job,
+				candidate: payload(0xc7),
+				claimed: current().1 - 20_000,
+				manifest: payload(0xa7),
+				checkpoint_root: H256([2; 32]),
+				trained_with: Default::default(),
+			})
+		));
+		// Twelve sybils join in the submission's block and in the block of the draw.
+		let sybils: Vec<crate::AccountId> = (0..12u8).map(|i| [0xe0 + i; 32].into()).collect();
+		for (i, who) in sybils.iter().enumerate() {
+			Balances::set_balance(who, 10 * MIN_WORKER_BOND);
+			if i == 6 {
+				run_to(3);
+			}
+			register(who, Roles::only(Role::Evaluator), 0);
+		}
+		run_to(4);
+		let Some(pallet_aiblock_jobs::Job { stage: Stage::Evaluating(e), .. }) =
+			pallet_aiblock_jobs::Jobs::<Runtime>::get(job)
+		else {
+			panic!("job {job} is under evaluation");
+		};
+		let panel: Vec<_> = e.panel.iter().map(|s| s.evaluator.clone()).collect();
+		let mut expected = honest.clone();
+		expected.sort_by_key(|who| lottery_ticket(&e.seed, who));
+		assert_eq!(panel, expected[..3], "the lowest tickets of the evaluators listed before");
+		try_state();
+	});
+}
