@@ -30,7 +30,8 @@
 //!    base score by the model's delta, the claim is within [`Config::ScoreTolerance`] of the
 //!    median and the majority of replays reproduced; payments from the escrow to the trainer,
 //!    every honest evaluator and the treasury, the rest back to the poster; slashing of a refuted
-//!    trainer, of evaluators far from the median and of evaluators who never revealed; outcomes
+//!    trainer (the honest evaluators, who proved the fault, share the reporter's part of its
+//!    slash), of evaluators far from the median and of evaluators who never revealed; outcomes
 //!    recorded in the worker registry.
 //!
 //! ## What a hostile poster cannot do
@@ -655,7 +656,7 @@ pub mod pallet {
 		/// replayed segments reproduced the trainer's hashes. The last reveal finalises the job.
 		#[pallet::call_index(6)]
 		#[pallet::weight(T::WeightInfo::reveal_attestation()
-			.saturating_add(T::WeightInfo::finalize(T::MaxEvaluators::get())))]
+			.saturating_add(Pallet::<T>::finalize_weight(T::MaxEvaluators::get())))]
 		pub fn reveal_attestation(
 			origin: OriginFor<T>,
 			job: JobId,
@@ -695,7 +696,7 @@ pub mod pallet {
 				Self::finalize(job, record);
 				return Ok(Some(
 					T::WeightInfo::reveal_attestation()
-						.saturating_add(T::WeightInfo::finalize(panel)),
+						.saturating_add(Self::finalize_weight(panel)),
 				)
 				.into());
 			}
@@ -715,6 +716,13 @@ impl<T: Config> Pallet<T> {
 	/// check and the timeout deposit existed), until `pallets/benchmark.sh` measures them.
 	pub(crate) fn unbenchmarked(reads: u64, writes: u64) -> Weight {
 		T::DbWeight::get().reads_writes(reads, writes)
+	}
+
+	/// The verdict on a panel of `n`: the benchmark, plus a slash naming each evaluator that
+	/// proved a fault (see `unbenchmarked`).
+	pub(crate) fn finalize_weight(n: u32) -> Weight {
+		let n = u64::from(n);
+		T::WeightInfo::finalize(n as u32).saturating_add(Self::unbenchmarked(3 * n, 3 * n))
 	}
 
 	/// `blocks` after now.

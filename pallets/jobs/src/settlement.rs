@@ -95,9 +95,9 @@ impl<T: Config> Pallet<T> {
 			Stage::Evaluating(e) if e.panel.len() < n as usize => {
 				// A draw that falls short at its deadline ends the job instead.
 				T::WeightInfo::draw_evaluators(n, T::MaxEvaluatorPool::get())
-					.max(T::WeightInfo::finalize(n))
+					.max(Self::finalize_weight(n))
 			},
-			Stage::Evaluating(_) => T::WeightInfo::finalize(n),
+			Stage::Evaluating(_) => Self::finalize_weight(n),
 		})
 	}
 
@@ -263,8 +263,22 @@ impl<T: Config> Pallet<T> {
 			TrainerVerdict::Adopted | TrainerVerdict::NotAdopted => Some(None),
 			TrainerVerdict::Unjudged => None,
 		};
+		// The honest evaluators proved the fault (their median refuted the claim, or their
+		// replays failed): they share the reporter's part of the trainer's slash.
+		let provers: Vec<&T::AccountId> = e
+			.panel
+			.iter()
+			.zip(&verdict.evaluators)
+			.filter(|(_, v)| **v == EvaluatorVerdict::Honest)
+			.map(|(seat, _)| &seat.evaluator)
+			.collect();
 		match trainer_slash {
-			Some(slash) => Self::judge_worker(&e.trainer, T::TrainerCollateral::get(), slash),
+			Some(Some(reason)) => {
+				Self::unassign(&e.trainer, T::TrainerCollateral::get());
+				Self::slash_for(&e.trainer, T::TrainerCollateral::get(), reason, &provers);
+				T::Registry::record_outcome(&e.trainer, Outcome::Failure);
+			},
+			Some(None) => Self::judge_worker(&e.trainer, T::TrainerCollateral::get(), None),
 			None => Self::unassign(&e.trainer, T::TrainerCollateral::get()),
 		}
 		let refuted =
@@ -305,6 +319,26 @@ impl<T: Config> Pallet<T> {
 			},
 			None => T::Registry::record_outcome(who, Outcome::Success),
 		}
+	}
+
+	/// Slash `amount` of `who`'s stake for `reason`, in equal parts (the last takes the
+	/// remainder) each naming one of `reporters`, who is paid the reporter's share of its part.
+	fn slash_for(
+		who: &T::AccountId,
+		amount: BalanceOf<T>,
+		reason: SlashReason,
+		reporters: &[&T::AccountId],
+	) {
+		let Some((last, others)) = reporters.split_last() else {
+			T::Stake::slash(who, amount, reason, None);
+			return;
+		};
+		let part = amount / BalanceOf::<T>::from(reporters.len() as u32);
+		for reporter in others {
+			T::Stake::slash(who, part, reason, Some(*reporter));
+		}
+		let rest = amount.saturating_sub(part.saturating_mul((others.len() as u32).into()));
+		T::Stake::slash(who, rest, reason, Some(*last));
 	}
 
 	// --- Escrow ----------------------------------------------------------------------------

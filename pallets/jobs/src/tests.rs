@@ -228,10 +228,15 @@ fn a_refuted_claim_is_slashed_and_the_reward_refunded() {
 		);
 		assert_eq!(stake(TRAINER), WORKER_BOND - TRAINER_COLLATERAL);
 		assert_eq!(committed(TRAINER), 0);
-		assert_eq!(free(TREASURY), treasury + FEE + TRAINER_COLLATERAL);
+		// The three evaluators who refuted the claim share the reporter's tenth of the slash.
+		let mut reported = 0;
 		for who in &evaluators {
-			assert_eq!(free(*who), WORKER_FUNDS - WORKER_BOND + EVALUATOR_FEE);
+			let share = free(*who) - (WORKER_FUNDS - WORKER_BOND + EVALUATOR_FEE);
+			assert!(share > 0, "evaluator {who} shares the reporter's part");
+			reported += share;
 		}
+		assert!(reported.abs_diff(TRAINER_COLLATERAL / 10) <= 3, "{reported}");
+		assert_eq!(free(TREASURY), treasury + FEE + TRAINER_COLLATERAL - reported);
 		assert_eq!(free(POSTER), POSTER_FUNDS - BUDGET - FEE + REWARD);
 		assert_eq!(escrow_of(POSTER), 0);
 		let rep = pallet_aiblock_workers::Workers::<Test>::get(TRAINER).unwrap().reputation;

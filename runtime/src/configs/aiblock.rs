@@ -17,7 +17,8 @@ parameter_types! {
 	/// Receives slashed stake and the protocol fees of jobs. An account no key controls: only
 	/// root (today Sudo) can move funds from it.
 	pub TreasuryAccount: AccountId = PalletId(*b"aib/trsy").into_account_truncating();
-	/// One in ten slashed AIB goes to the reporter a slash names (only root's `slash` names one).
+	/// One in ten slashed AIB goes to the reporter a slash names: the evaluators who proved a
+	/// trainer's refuted claim or failed replays (shared), or whom root's `slash` names.
 	pub const ReporterShare: Perbill = Perbill::from_percent(10);
 }
 

@@ -212,7 +212,7 @@ fn try_state() {
 
 mod jobs {
 	use super::*;
-	use crate::configs::aiblock::{EVALUATOR_FEE, POSTING_FEE, TRAINER_COLLATERAL};
+	use crate::configs::aiblock::{ReporterShare, EVALUATOR_FEE, POSTING_FEE, TRAINER_COLLATERAL};
 	use aiblock_primitives::jobs::{attestation_commitment, Attestation};
 
 	/// One job through every call: post, accept, submit, three commits, three reveals.
@@ -328,10 +328,19 @@ mod jobs {
 			assert_eq!(Stake::active_stake(&bob), stake - TRAINER_COLLATERAL);
 			assert_eq!(free(&alice), before[0] - budget - fee + reward, "the reward is refunded");
 			assert_eq!(free(&bob), before[1]);
-			assert_eq!(free(&treasury), before[2] + fee + TRAINER_COLLATERAL);
+			// The evaluators whose median refuted the claim share the reporter's tenth of the
+			// slash (in thirds, rounded down); the treasury takes the rest.
+			let mut reported = 0;
 			for (i, who) in evaluators.iter().enumerate() {
-				assert_eq!(free(who), before[3 + i] + EVALUATOR_FEE);
+				let share = free(who) - before[3 + i] - EVALUATOR_FEE;
+				assert!(share > 0, "evaluator {i} shares the reporter's part");
+				reported += share;
 			}
+			assert!(
+				reported.abs_diff(ReporterShare::get() * TRAINER_COLLATERAL) <= 3,
+				"{reported}"
+			);
+			assert_eq!(free(&treasury), before[2] + fee + TRAINER_COLLATERAL - reported);
 			try_state();
 		});
 	}
