@@ -463,9 +463,16 @@ pub mod pallet {
 
 	#[pallet::call]
 	impl<T: Config> Pallet<T> {
-		/// Post a training job. `budget` is the trainer's reward plus `EvaluatorFee` for each of
-		/// `spec.evaluators`; it and the protocol fee are held from the caller until the
-		/// verdict.
+		/// Post a training job (any signed origin). `budget` is the trainer's reward plus
+		/// `EvaluatorFee` for each of `spec.evaluators`; it, the protocol fee and the
+		/// `TimeoutDeposit` are held from the caller until the verdict, and the `PostingFee` is
+		/// paid to the treasury for good.
+		///
+		/// Refused with `WindowTooShort` when a window is shorter than the reference worker needs
+		/// for the job's work, `TooManySteps`, `NoTrainerHasVram` when no listed trainer has
+		/// `min_vram_gib`, `TooManyJobsOfPoster`, `TooManyJobs`, `RewardTooLow` or
+		/// `InsufficientBalance`, besides the spec checks (`BadWindow`, `BadEvaluatorCount`,
+		/// `BadTrainingParams`, `UnknownSlot`, `BaseNotCurrent`).
 		#[pallet::call_index(0)]
 		#[pallet::weight(T::WeightInfo::post_job().saturating_add(Pallet::<T>::unbenchmarked(4, 3)))]
 		pub fn post_job(
@@ -721,8 +728,8 @@ impl<T: Config> Pallet<T> {
 	/// The verdict on a panel of `n`: the benchmark, plus a slash naming each evaluator that
 	/// proved a fault (see `unbenchmarked`).
 	pub(crate) fn finalize_weight(n: u32) -> Weight {
-		let n = u64::from(n);
-		T::WeightInfo::finalize(n as u32).saturating_add(Self::unbenchmarked(3 * n, 3 * n))
+		let slashes = 3 * u64::from(n);
+		T::WeightInfo::finalize(n).saturating_add(Self::unbenchmarked(slashes, slashes))
 	}
 
 	/// `blocks` after now.
