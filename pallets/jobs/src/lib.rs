@@ -508,7 +508,7 @@ pub mod pallet {
 
 		/// Cancel an unaccepted job and get its escrow back.
 		#[pallet::call_index(1)]
-		#[pallet::weight(T::WeightInfo::cancel_job())]
+		#[pallet::weight(T::WeightInfo::cancel_job().saturating_add(Pallet::<T>::unbenchmarked(1, 1)))]
 		pub fn cancel_job(origin: OriginFor<T>, job: JobId) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			let record = Jobs::<T>::get(job).ok_or(Error::<T>::UnknownJob)?;

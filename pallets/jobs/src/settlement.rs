@@ -87,7 +87,10 @@ impl<T: Config> Pallet<T> {
 		let Some(job) = Jobs::<T>::get(id) else { return read };
 		let n = job.spec.evaluators;
 		read.saturating_add(match &job.stage {
-			Stage::Open { .. } => T::WeightInfo::expire_job(),
+			// The poster's job count (see `unbenchmarked`).
+			Stage::Open { .. } => {
+				T::WeightInfo::expire_job().saturating_add(Self::unbenchmarked(1, 1))
+			},
 			// The deposit paid to the trainer and held again (see `unbenchmarked`).
 			Stage::Training { .. } => {
 				T::WeightInfo::trainer_timeout().saturating_add(Self::unbenchmarked(3, 3))
