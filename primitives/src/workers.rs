@@ -275,7 +275,11 @@ impl QuotaUsage {
 /// modulo bias is negligible. Returns `min(count, len)` indices in draw order.
 pub fn sample_indices(len: u32, count: u32, seed: &[u8; 32]) -> Vec<u32> {
 	let take = count.min(len);
-	let mut pool: Vec<u32> = (0..len).collect();
+	// The shuffled pool is kept sparse: only the positions a swap moved are stored, so the
+	// memory is O(take) whatever `len` is (a job may have up to 2^32 checkpoint segments).
+	// Position p holds `moved[p]` if a swap wrote it, else p itself.
+	let mut moved = alloc::collections::BTreeMap::<u32, u32>::new();
+	let mut picked = Vec::with_capacity(take as usize);
 	for i in 0..take {
 		let mut input = [0u8; 36];
 		input[..32].copy_from_slice(seed);
@@ -285,10 +289,14 @@ pub fn sample_indices(len: u32, count: u32, seed: &[u8; 32]) -> Vec<u32> {
 		word.copy_from_slice(&hash[..8]);
 		let span = u64::from(len - i);
 		let j = i + (u64::from_le_bytes(word) % span) as u32;
-		pool.swap(i as usize, j as usize);
+		let at_i = moved.get(&i).copied().unwrap_or(i);
+		let at_j = moved.get(&j).copied().unwrap_or(j);
+		// Position i is never read again: only j needs to remember what it now holds.
+		moved.insert(j, at_i);
+		moved.remove(&i);
+		picked.push(at_j);
 	}
-	pool.truncate(take as usize);
-	pool
+	picked
 }
 
 /// A worker's ticket in a draw seeded with `seed`: `blake2_256(seed ‖ who)`. A draw takes the
@@ -364,6 +372,23 @@ pub trait WorkerRegistry<AccountId> {
 mod tests {
 	use super::*;
 
+	/// The textbook partial Fisher–Yates over a materialized pool, as a reference.
+	fn dense_sample(len: u32, count: u32, seed: &[u8; 32]) -> Vec<u32> {
+		let take = count.min(len);
+		let mut pool: Vec<u32> = (0..len).collect();
+		for i in 0..take {
+			let mut input = [0u8; 36];
+			input[..32].copy_from_slice(seed);
+			input[32..].copy_from_slice(&i.to_le_bytes());
+			let hash = sp_crypto_hashing::blake2_256(&input);
+			let word = u64::from_le_bytes(hash[..8].try_into().unwrap());
+			let j = i + (word % u64::from(len - i)) as u32;
+			pool.swap(i as usize, j as usize);
+		}
+		pool.truncate(take as usize);
+		pool
+	}
+
 	const RULES: TrustRules = TrustRules { successes_to_trust: 3, failures_to_demote: 5 };
 
 	#[test]
@@ -435,6 +460,14 @@ mod tests {
 		let seed = [7u8; 32];
 		let a = sample_indices(100, 10, &seed);
 		assert_eq!(a, sample_indices(100, 10, &seed));
+		// The sparse shuffle draws exactly what a shuffle of the whole pool would.
+		for (len, count) in [(1, 1), (2, 2), (7, 3), (100, 10), (100, 100), (1000, 37)] {
+			assert_eq!(sample_indices(len, count, &seed), dense_sample(len, count, &seed));
+		}
+		// A huge pool costs nothing: no allocation of `len` entries.
+		let huge = sample_indices(u32::MAX, 4, &seed);
+		assert_eq!(huge.len(), 4);
+		assert!(huge.iter().collect::<alloc::collections::BTreeSet<_>>().len() == 4);
 		assert_eq!(a.len(), 10);
 		let mut sorted = a.clone();
 		sorted.sort();

@@ -55,10 +55,18 @@ impl GenesisModel {
 	}
 }
 
-/// A validation loss as the chain stores it: micro-nats per byte, rounded.
+/// A validation loss as the chain stores it: micro-nats per byte, rounded. Lower is better, so
+/// a loss that is not a number (weights that diverged to NaN or infinity) is the worst score,
+/// [`WORST_SCORE`]: cast as it is, NaN would become 0, the best score there is.
 pub fn score_of(loss: f32) -> u32 {
+	if !loss.is_finite() {
+		return WORST_SCORE;
+	}
 	(f64::from(loss) * 1e6).round().clamp(0.0, f64::from(u32::MAX)) as u32
 }
+
+/// The score of a model that cannot be scored.
+pub const WORST_SCORE: u32 = u32::MAX;
 
 fn byte_array(bytes: &[u8]) -> Value {
 	Value::Array(bytes.iter().map(|&b| Value::from(b)).collect())
@@ -142,6 +150,11 @@ mod tests {
 		assert_eq!(score_of(1.386_294_4), 1_386_294);
 		assert_eq!(score_of(0.0), 0);
 		assert_eq!(score_of(-1.0), 0);
+		// Diverged weights never look like a perfect model.
+		assert_eq!(score_of(f32::NAN), WORST_SCORE);
+		assert_eq!(score_of(-f32::NAN), WORST_SCORE);
+		assert_eq!(score_of(f32::INFINITY), WORST_SCORE);
+		assert_eq!(score_of(f32::NEG_INFINITY), WORST_SCORE);
 	}
 
 	#[test]

@@ -222,6 +222,11 @@ pub enum StoreError {
 		cid: Cid,
 		actual: Cid,
 	},
+	/// The content is larger than the reader was prepared to take (nothing more was read).
+	TooLarge {
+		cid: Cid,
+		limit: u64,
+	},
 	/// A remote store (an IPFS daemon) could not be reached or refused the request.
 	Remote(String),
 }
@@ -233,6 +238,9 @@ impl std::fmt::Display for StoreError {
 			StoreError::NotFound(cid) => write!(f, "{cid} is not in the store"),
 			StoreError::Corrupt { cid, actual } => {
 				write!(f, "the bytes stored as {cid} have CID {actual}")
+			},
+			StoreError::TooLarge { cid, limit } => {
+				write!(f, "{cid} is larger than the {limit} bytes it may have")
 			},
 			StoreError::Remote(why) => f.write_str(why),
 		}
@@ -251,9 +259,22 @@ impl From<std::io::Error> for StoreError {
 pub trait ContentStore {
 	/// Store `bytes`; returns their CID.
 	fn put(&self, bytes: &[u8]) -> Result<Cid, StoreError>;
-	/// The bytes of `cid`, verified against it.
-	fn get(&self, cid: &Cid) -> Result<Vec<u8>, StoreError>;
+	/// The bytes of `cid`, verified against it, if there are at most `limit` of them
+	/// ([`StoreError::TooLarge`] otherwise, after reading at most `limit + 1` bytes). Every
+	/// reader states its limit: the CIDs come from strangers, and a few KiB of DAG can
+	/// describe terabytes.
+	fn get(&self, cid: &Cid, limit: u64) -> Result<Vec<u8>, StoreError>;
 	fn has(&self, cid: &Cid) -> Result<bool, StoreError>;
+	/// `Ok` when the store itself works (a daemon answers), so that content it cannot find is
+	/// known to be missing rather than the store being down.
+	fn healthy(&self) -> Result<(), StoreError> {
+		Ok(())
+	}
+	/// Keep `cid` from being garbage-collected (a daemon's pin; a no-op where nothing is
+	/// ever collected).
+	fn pin(&self, _cid: &Cid) -> Result<(), StoreError> {
+		Ok(())
+	}
 }
 
 /// A folder of whole files named by their CID: one machine, no daemon.
@@ -283,11 +304,17 @@ impl ContentStore for LocalStore {
 		Ok(cid)
 	}
 
-	fn get(&self, cid: &Cid) -> Result<Vec<u8>, StoreError> {
-		let bytes = std::fs::read(self.path(cid)).map_err(|e| match e.kind() {
+	fn get(&self, cid: &Cid, limit: u64) -> Result<Vec<u8>, StoreError> {
+		use std::io::Read;
+		let file = std::fs::File::open(self.path(cid)).map_err(|e| match e.kind() {
 			std::io::ErrorKind::NotFound => StoreError::NotFound(cid.clone()),
 			_ => StoreError::Io(e),
 		})?;
+		let mut bytes = Vec::new();
+		file.take(limit.saturating_add(1)).read_to_end(&mut bytes)?;
+		if bytes.len() as u64 > limit {
+			return Err(StoreError::TooLarge { cid: cid.clone(), limit });
+		}
 		let actual = cid_of(&bytes);
 		if &actual != cid {
 			return Err(StoreError::Corrupt { cid: cid.clone(), actual });
@@ -359,12 +386,18 @@ mod tests {
 		let cid = store.put(&bytes).unwrap();
 		assert_eq!(cid, cid_of(&bytes));
 		assert!(store.has(&cid).unwrap());
-		assert_eq!(store.get(&cid).unwrap(), bytes);
+		let size = bytes.len() as u64;
+		assert_eq!(store.get(&cid, size).unwrap(), bytes);
+		assert!(
+			matches!(store.get(&cid, size - 1), Err(StoreError::TooLarge { limit, .. }) if limit == size - 1)
+		);
 		assert_eq!(store.put(&bytes).unwrap(), cid, "idempotent");
 		let missing = cid_of(b"absent");
-		assert!(matches!(store.get(&missing), Err(StoreError::NotFound(c)) if c == missing));
+		assert!(
+			matches!(store.get(&missing, 1 << 20), Err(StoreError::NotFound(c)) if c == missing)
+		);
 		std::fs::write(store.path(&cid), b"tampered").unwrap();
-		assert!(matches!(store.get(&cid), Err(StoreError::Corrupt { .. })));
+		assert!(matches!(store.get(&cid, size), Err(StoreError::Corrupt { .. })));
 		std::fs::remove_dir_all(dir).unwrap();
 	}
 }

@@ -14,6 +14,8 @@ pub enum WorkerError {
 	Store(StoreError),
 	/// Content did not match its on-chain hash: never used.
 	Tampered { what: String, cid: String, expected: String, actual: String },
+	/// Content is not the size the chain says it has.
+	WrongSize { what: String, cid: String, expected: u64, actual: u64 },
 	/// Training or evaluation failed (an invalid step, a malformed block file).
 	Compute(String),
 	/// The operator asked for something that cannot be done as asked.
@@ -32,6 +34,10 @@ impl std::fmt::Display for WorkerError {
 			WorkerError::Tampered { what, cid, expected, actual } => write!(
 				f,
 				"{what} fetched as {cid} hashes to {actual}, but the chain says {expected}: refusing it"
+			),
+			WorkerError::WrongSize { what, cid, expected, actual } => write!(
+				f,
+				"{what} fetched as {cid} has {actual} bytes, but the chain says {expected}: refusing it"
 			),
 			WorkerError::Compute(why) => write!(f, "compute: {why}"),
 			WorkerError::Usage(why) => f.write_str(why),

@@ -20,6 +20,9 @@ use std::{
 const ADD_ARGS: &str =
 	"cid-version=1&cid-base=base32&raw-leaves=true&chunker=size-262144&pin=true&progress=false";
 const BOUNDARY: &str = "aiblock-worker-4c1e0b8f9d2a";
+/// How much longer than the daemon's own fetch timeout a whole call may take (sending and
+/// receiving the bytes once the daemon has found them).
+const CALL_MARGIN: Duration = Duration::from_secs(60);
 
 /// An IPFS daemon reached over its HTTP RPC API.
 pub struct IpfsStore {
@@ -38,23 +41,15 @@ impl IpfsStore {
 				"IPFS API URL '{url}' must start with http:// (the RPC API is not served over TLS)"
 			)));
 		}
-		let agent = ureq::Agent::config_builder()
-			.timeout_connect(Some(Duration::from_secs(10)))
-			// Daemons answer errors with a JSON body and a 500; we read it ourselves.
-			.http_status_as_error(false)
-			.build()
-			.into();
-		Ok(IpfsStore {
-			api: format!("{base}/api/v0"),
-			agent,
-			fetch_timeout: Duration::from_secs(600),
-		})
+		let fetch_timeout = Duration::from_secs(600);
+		Ok(IpfsStore { api: format!("{base}/api/v0"), agent: agent(fetch_timeout), fetch_timeout })
 	}
 
 	/// How long a `cat` may take before the daemon gives up (default 10 minutes). Content no
 	/// reachable node has would otherwise keep a daemon searching for ever.
 	pub fn with_fetch_timeout(mut self, timeout: Duration) -> IpfsStore {
 		self.fetch_timeout = timeout;
+		self.agent = agent(timeout);
 		self
 	}
 
@@ -130,18 +125,36 @@ impl IpfsStore {
 		hash.parse().map_err(|e| self.fail("add", format!("CID '{hash}': {e}")))
 	}
 
-	/// Stream the bytes of `cid` into `out` without checking them (see [`ContentStore::get`]
-	/// for the checked form). Returns the number of bytes written.
-	pub fn cat_to(&self, cid: &Cid, out: &mut dyn Write) -> Result<u64, StoreError> {
-		let query = format!("arg={cid}&timeout={}ms", self.fetch_timeout.as_millis().max(1));
+	/// Stream at most `limit` bytes of `cid` into `out` without checking them (see
+	/// [`ContentStore::get`] for the checked form). Returns the number of bytes written;
+	/// [`StoreError::TooLarge`] when the content goes on past `limit` (one byte more is read
+	/// to know, then the connection is dropped).
+	pub fn cat_to(&self, cid: &Cid, out: &mut dyn Write, limit: u64) -> Result<u64, StoreError> {
+		let wanted = limit.saturating_add(1);
+		let query = format!(
+			"arg={cid}&length={wanted}&timeout={}ms",
+			self.fetch_timeout.as_millis().max(1)
+		);
 		let response = self.call("cat", &query, None)?;
-		std::io::copy(&mut response.into_body().into_reader(), out).map_err(|e| self.fail("cat", e))
+		let mut body = response.into_body().into_reader().take(wanted);
+		let copied = std::io::copy(&mut body, out).map_err(|e| self.fail("cat", e))?;
+		if copied > limit {
+			return Err(StoreError::TooLarge { cid: cid.clone(), limit });
+		}
+		Ok(copied)
 	}
+}
 
-	/// Pin `cid` (recursively), so the daemon's garbage collector keeps it.
-	pub fn pin(&self, cid: &Cid) -> Result<(), StoreError> {
-		self.call_json("pin/add", &format!("arg={cid}")).map(drop)
-	}
+/// The HTTP client: a connect timeout, and a timeout on every whole call so that a daemon (or
+/// a peer feeding it) that trickles bytes cannot hold a worker for ever.
+fn agent(fetch_timeout: Duration) -> ureq::Agent {
+	ureq::Agent::config_builder()
+		.timeout_connect(Some(Duration::from_secs(10)))
+		.timeout_global(Some(fetch_timeout + CALL_MARGIN))
+		// Daemons answer errors with a JSON body and a 500; we read it ourselves.
+		.http_status_as_error(false)
+		.build()
+		.into()
 }
 
 /// The `Message` of a daemon's JSON error body, or the body itself.
@@ -175,9 +188,9 @@ impl ContentStore for IpfsStore {
 		Ok(returned)
 	}
 
-	fn get(&self, cid: &Cid) -> Result<Vec<u8>, StoreError> {
+	fn get(&self, cid: &Cid, limit: u64) -> Result<Vec<u8>, StoreError> {
 		let mut bytes = Vec::new();
-		match self.cat_to(cid, &mut bytes) {
+		match self.cat_to(cid, &mut bytes, limit) {
 			Ok(_) => {},
 			Err(StoreError::Remote(why)) if absent(&why) => {
 				return Err(StoreError::NotFound(cid.clone()))
@@ -199,6 +212,15 @@ impl ContentStore for IpfsStore {
 			Err(StoreError::Remote(why)) if absent(&why) => Ok(false),
 			Err(e) => Err(e),
 		}
+	}
+
+	fn healthy(&self) -> Result<(), StoreError> {
+		self.version().map(drop)
+	}
+
+	/// Pin `cid` (recursively), so the daemon's garbage collector keeps it.
+	fn pin(&self, cid: &Cid) -> Result<(), StoreError> {
+		self.call_json("pin/add", &format!("arg={cid}")).map(drop)
 	}
 }
 

@@ -12,7 +12,7 @@ use crate::{
 	state::{Attested, State, Trained},
 	store::{ModelAt, Pointer, Store},
 	train::{hyper_hash, train, TrainOrder},
-	verify::verify,
+	verify::{verify, Submission},
 	WorkerError,
 };
 use aiblock_compute::{backend::Backend, model::BlockId, train::TrainConfig};
@@ -514,8 +514,11 @@ fn payload(p: &Pointer) -> chain::Payload {
 /// Checkpoint segments a job's manifest has (one per `checkpoint_every` steps, the last one
 /// possibly shorter).
 pub fn segment_count(job: &Job) -> u32 {
-	u32::try_from(job.spec.steps.div_ceil(job.spec.hyper.checkpoint_every.max(1)))
-		.unwrap_or(u32::MAX)
+	let count = crate::verify::segment_count(
+		u64::from(job.spec.steps),
+		u64::from(job.spec.hyper.checkpoint_every),
+	);
+	u32::try_from(count).unwrap_or(u32::MAX)
 }
 
 /// Score a job's submitted candidate and replay `segments` (1-based) of its training.
@@ -534,25 +537,18 @@ pub async fn check_submission(
 		.await?
 		.ok_or_else(|| WorkerError::Node(format!("job {id}: candidate block is not on chain")))?;
 	let model = model_at(chain, at, job.spec.model).await?;
-	let datasets: Vec<Vec<u8>> = job.spec.datasets.0.iter().map(|c| c.0.clone()).collect();
-	let (candidate, manifest, root) = (
-		pointer(&candidate.header.payload),
-		pointer(&ev.submission.manifest),
-		ev.submission.checkpoint_root.0,
-	);
+	// A job this worker cannot reproduce was never one it could judge: the chain checked the
+	// hyper-parameter hash is one posters can only get from the same configuration.
+	let order = order_of(job).map_err(WorkerError::Compute)?;
+	let submission = Submission {
+		candidate: pointer(&candidate.header.payload),
+		manifest: pointer(&ev.submission.manifest),
+		checkpoint_root: ev.submission.checkpoint_root.0,
+	};
 	let (store, backend) = (store.clone(), backend.clone());
 	log::info!("job {id}: evaluating the candidate, replaying segments {segments:?}");
 	let verdict = tokio::task::spawn_blocking(move || {
-		verify(
-			store.as_ref(),
-			backend.as_ref(),
-			&model,
-			&datasets,
-			&candidate,
-			&manifest,
-			&root,
-			&segments,
-		)
+		verify(store.as_ref(), backend.as_ref(), &model, &order, &submission, &segments)
 	})
 	.await
 	.map_err(|e| WorkerError::Compute(format!("evaluation task: {e}")))??;

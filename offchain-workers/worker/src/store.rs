@@ -36,10 +36,10 @@ impl ContentStore for Store {
 		}
 	}
 
-	fn get(&self, cid: &Cid) -> Result<Vec<u8>, StoreError> {
+	fn get(&self, cid: &Cid, limit: u64) -> Result<Vec<u8>, StoreError> {
 		match self {
-			Store::Local(s) => s.get(cid),
-			Store::Ipfs(s) => s.get(cid),
+			Store::Local(s) => s.get(cid, limit),
+			Store::Ipfs(s) => s.get(cid, limit),
 		}
 	}
 
@@ -49,6 +49,31 @@ impl ContentStore for Store {
 			Store::Ipfs(s) => s.has(cid),
 		}
 	}
+
+	fn healthy(&self) -> Result<(), StoreError> {
+		match self {
+			Store::Local(s) => s.healthy(),
+			Store::Ipfs(s) => s.healthy(),
+		}
+	}
+
+	fn pin(&self, cid: &Cid) -> Result<(), StoreError> {
+		match self {
+			Store::Local(s) => s.pin(cid),
+			Store::Ipfs(s) => s.pin(cid),
+		}
+	}
+}
+
+/// The most bytes of training and validation data a job may name, all datasets together: the
+/// worker holds them in memory. Tiny Shakespeare is 1.1 MB; a job beyond this is declined by
+/// trainers, so a candidate trained on more cannot exist honestly.
+pub const MAX_JOB_DATA_BYTES: u64 = 256 << 20;
+
+/// The largest file a block of `block` can be: its parameters as f32 and a header of at most
+/// 64 KiB (names, shapes and offsets take a few hundred bytes).
+pub fn block_file_limit(spec: &ModelSpec, block: BlockId) -> u64 {
+	(spec.parameters(block) as u64).saturating_mul(4).saturating_add(64 << 10)
 }
 
 /// A file as the chain describes it: binary CID, content hash, size.
@@ -71,14 +96,39 @@ pub fn file_hash(bytes: &[u8]) -> Digest {
 	*blake3::hash(bytes).as_bytes()
 }
 
-/// Fetch a block file and check its tensors against the chain's hash; returns the file bytes.
+/// Fetch the file `pointer` describes: exactly `pointer.size` bytes (never more are read), and
+/// at most `max` (what the reader can hold for this kind of file).
+fn fetch_sized(
+	store: &dyn ContentStore,
+	what: &str,
+	pointer: &Pointer,
+	max: u64,
+) -> Result<(Cid, Vec<u8>), WorkerError> {
+	let cid = pointer.cid(what)?;
+	if pointer.size > max {
+		return Err(WorkerError::Store(StoreError::TooLarge { cid, limit: max }));
+	}
+	let bytes = store.get(&cid, pointer.size)?;
+	if bytes.len() as u64 != pointer.size {
+		return Err(WorkerError::WrongSize {
+			what: what.into(),
+			cid: cid.to_string(),
+			expected: pointer.size,
+			actual: bytes.len() as u64,
+		});
+	}
+	Ok((cid, bytes))
+}
+
+/// Fetch a block file of at most `max` bytes and check its tensors against the chain's hash;
+/// returns the file bytes.
 pub fn fetch_block(
 	store: &dyn ContentStore,
 	what: &str,
 	pointer: &Pointer,
+	max: u64,
 ) -> Result<Vec<u8>, WorkerError> {
-	let cid = pointer.cid(what)?;
-	let bytes = store.get(&cid)?;
+	let (cid, bytes) = fetch_sized(store, what, pointer, max)?;
 	let parsed = SafeTensors::parse(&bytes[..]).map_err(|e| {
 		WorkerError::Compute(format!("{what} ({cid}) is not a valid block file: {e}"))
 	})?;
@@ -101,14 +151,14 @@ fn matches(what: &str, cid: &Cid, pointer: &Pointer, actual: Digest) -> Result<(
 	})
 }
 
-/// Fetch a non-tensor file (a manifest) and check its BLAKE3 hash.
+/// Fetch a non-tensor file (a manifest) of at most `max` bytes and check its BLAKE3 hash.
 pub fn fetch_file(
 	store: &dyn ContentStore,
 	what: &str,
 	pointer: &Pointer,
+	max: u64,
 ) -> Result<Vec<u8>, WorkerError> {
-	let cid = pointer.cid(what)?;
-	let bytes = store.get(&cid)?;
+	let (cid, bytes) = fetch_sized(store, what, pointer, max)?;
 	let actual = file_hash(&bytes);
 	matches(what, &cid, pointer, actual)?;
 	Ok(bytes)
@@ -156,7 +206,8 @@ impl ModelAt {
 				self.blocks.iter().find(|(b, _)| *b == block).map(|(_, p)| p).ok_or_else(|| {
 					WorkerError::Node(format!("the chain has no current {block} block"))
 				})?;
-			let bytes = fetch_block(store, &block.name(), pointer)?;
+			let limit = block_file_limit(&self.spec, block);
+			let bytes = fetch_block(store, &block.name(), pointer, limit)?;
 			let file =
 				SafeTensors::parse(&bytes[..]).map_err(|e| WorkerError::Compute(e.to_string()))?;
 			weights
@@ -173,11 +224,12 @@ impl ModelAt {
 	) -> Result<aiblock_compute::data::Dataset, WorkerError> {
 		let cid = Cid::from_bytes(&self.validation)
 			.map_err(|e| WorkerError::Compute(format!("validation dataset CID: {e}")))?;
-		Ok(aiblock_compute::data::Dataset { bytes: store.get(&cid)? })
+		Ok(aiblock_compute::data::Dataset { bytes: store.get(&cid, MAX_JOB_DATA_BYTES)? })
 	}
 }
 
-/// The datasets of a job, concatenated in the order the job lists them.
+/// The datasets of a job, concatenated in the order the job lists them: at most
+/// [`MAX_JOB_DATA_BYTES`] in all.
 pub fn datasets(
 	store: &dyn ContentStore,
 	cids: &[Vec<u8>],
@@ -187,7 +239,13 @@ pub fn datasets(
 	for raw in cids {
 		let cid =
 			Cid::from_bytes(raw).map_err(|e| WorkerError::Compute(format!("dataset CID: {e}")))?;
-		bytes.extend_from_slice(&store.get(&cid)?);
+		let left = MAX_JOB_DATA_BYTES - bytes.len() as u64;
+		bytes.extend_from_slice(&store.get(&cid, left).map_err(|e| match e {
+			StoreError::TooLarge { cid, .. } => {
+				StoreError::TooLarge { cid, limit: MAX_JOB_DATA_BYTES }
+			},
+			e => e,
+		})?);
 		names.push(cid.to_string());
 	}
 	Ok((aiblock_compute::data::Dataset { bytes }, names))

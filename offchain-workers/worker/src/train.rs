@@ -58,6 +58,12 @@ pub fn train(
 	let weights = model.weights(store)?;
 	let validation = model.validation(store)?;
 	let (data, dataset_ids) = datasets(store, &order.datasets)?;
+	// Evaluators replay from the same data: keep serving it (a daemon's cache is collected).
+	for raw in &order.datasets {
+		if let Ok(cid) = aiblock_compute::store::Cid::from_bytes(raw) {
+			store.pin(&cid)?;
+		}
+	}
 	let mut state = TrainState::new(weights, order.block).map_err(|e| compute(&e))?;
 	let start = Checkpoint { step: 0, state: state.hash(), loss_bits: 0 };
 	let mut final_loss = f32::NAN;

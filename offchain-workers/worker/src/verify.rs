@@ -1,23 +1,34 @@
 //! The evaluator's side of a job: score a candidate exactly and replay the training segments
-//! the chain picked, from the manifest the trainer published.
+//! the chain picked, checking the trainer's manifest against the job first.
+//!
+//! Who is at fault decides what an evaluator does. Everything the trainer published (the
+//! manifest, the candidate, the data it trained on) is a stranger's, and anything wrong with
+//! it (missing, too large, not what the chain says, not what the job asked, not reproducible)
+//! is a *refusal*: the evaluator commits and reveals `replay_ok = false`, so the verdict
+//! refutes the trainer. Only this machine's own faults (its node, its store, the chain's
+//! current model not loading) are errors; then the evaluator cannot attest at all.
 
 use crate::{
-	store::{datasets, fetch_block, fetch_file, ModelAt, Pointer},
-	train::EVAL_BATCH,
+	store::{block_file_limit, datasets, fetch_block, fetch_file, ModelAt, Pointer},
+	train::{TrainOrder, EVAL_BATCH},
 	WorkerError,
 };
 use aiblock_compute::{
 	backend::Backend,
-	genesis::score_of,
+	genesis::{score_of, WORST_SCORE},
+	model::Weights,
 	safetensors::SafeTensors,
-	store::ContentStore,
-	train::{evaluate, Manifest, TrainState},
+	store::{Cid, ContentStore, StoreError},
+	tensor::{Digest, Tensor},
+	train::{evaluate, Checkpoint, Manifest, TrainState},
 };
+use std::collections::BTreeMap;
 
 /// What an evaluator found, and why (for the operator's log and `aiblock-worker verify`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Verdict {
-	/// The candidate's validation score (micro-nats per byte).
+	/// The candidate's validation score (micro-nats per byte); [`WORST_SCORE`] when the
+	/// candidate could not be scored.
 	pub score: u32,
 	/// Whether every replayed checkpoint reproduced the manifest's hash (and, when the replay
 	/// reached the end, the candidate's weights are the replay's).
@@ -27,99 +38,240 @@ pub struct Verdict {
 	pub detail: String,
 }
 
-/// Score `candidate` (the new block of `manifest.block` on top of `model`) and replay
-/// `segments` of its training: the run is re-executed from the manifest's start up to the end
-/// of the last chosen segment, every checkpoint on the way compared (a forged early checkpoint
-/// with an honest later one fails too).
+/// What a trainer put on chain for a job.
+#[derive(Clone, Debug)]
+pub struct Submission {
+	pub candidate: Pointer,
+	pub manifest: Pointer,
+	pub checkpoint_root: Digest,
+}
+
+/// Whose fault a failed check is.
+enum Fault {
+	/// The trainer's: the evaluator refuses the submission.
+	Trainer(String),
+	/// This machine's: no attestation is possible.
+	Local(WorkerError),
+}
+
+impl From<WorkerError> for Fault {
+	fn from(e: WorkerError) -> Self {
+		Fault::Local(e)
+	}
+}
+
+/// Sort a failure to read what the trainer published: content that is missing, too large or
+/// not what the chain says is the trainer's fault, unless the store itself is down.
+fn published<T>(store: &dyn ContentStore, read: Result<T, WorkerError>) -> Result<T, Fault> {
+	match read {
+		Ok(value) => Ok(value),
+		Err(e @ WorkerError::Store(StoreError::NotFound(_))) => match store.healthy() {
+			Ok(()) => Err(Fault::Trainer(e.to_string())),
+			Err(down) => Err(Fault::Local(down.into())),
+		},
+		Err(
+			e @ (WorkerError::Store(StoreError::TooLarge { .. })
+			| WorkerError::Tampered { .. }
+			| WorkerError::WrongSize { .. }
+			| WorkerError::Compute(_)),
+		) => Err(Fault::Trainer(e.to_string())),
+		Err(e) => Err(Fault::Local(e)),
+	}
+}
+
+/// Checkpoints a run of `steps` steps committing every `every` steps has: one per `every`
+/// steps, and the last one at `steps` (possibly closer to the one before).
+pub fn segment_count(steps: u64, every: u64) -> u64 {
+	steps.div_ceil(every.max(1))
+}
+
+/// The step of checkpoint `index` (0-based) in such a run.
+fn checkpoint_step(index: u64, steps: u64, every: u64) -> u64 {
+	index.saturating_add(1).saturating_mul(every.max(1)).min(steps)
+}
+
+/// The most bytes an honest manifest of `order` can have: ~100 bytes of JSON per checkpoint,
+/// with room to spare, and a fixed part.
+pub fn manifest_limit(order: &TrainOrder) -> u64 {
+	segment_count(order.steps, order.config.checkpoint_every)
+		.saturating_mul(256)
+		.saturating_add(64 << 10)
+}
+
+/// Why `manifest` is not a record of the run `order` describes, if it is not: the job on chain
+/// fixes the block, the hyper-parameters, the data and the checkpoint schedule, so nothing of
+/// the replay is left to the trainer's choosing.
+pub fn manifest_mismatch(order: &TrainOrder, manifest: &Manifest) -> Option<String> {
+	if manifest.block != order.block {
+		return Some(format!("the manifest trains {}, the job {}", manifest.block, order.block));
+	}
+	if manifest.config != order.config {
+		return Some("the manifest's hyper-parameters are not the job's".into());
+	}
+	let job_datasets: Option<Vec<String>> =
+		order.datasets.iter().map(|raw| Cid::from_bytes(raw).ok().map(|c| c.to_string())).collect();
+	if job_datasets.as_ref() != Some(&manifest.datasets) {
+		return Some("the manifest names other datasets than the job".into());
+	}
+	if manifest.start.step != 0 {
+		return Some("the manifest does not start at step 0".into());
+	}
+	let every = order.config.checkpoint_every;
+	let expected = segment_count(order.steps, every);
+	if manifest.checkpoints.len() as u64 != expected {
+		return Some(format!(
+			"the manifest has {} checkpoints; {} steps committed every {every} have {expected}",
+			manifest.checkpoints.len(),
+			order.steps
+		));
+	}
+	let misplaced = manifest
+		.checkpoints
+		.iter()
+		.enumerate()
+		.find(|(i, c)| c.step != checkpoint_step(*i as u64, order.steps, every));
+	misplaced.map(|(i, c)| {
+		format!(
+			"checkpoint {} is at step {}, the job's schedule puts it at step {}",
+			i + 1,
+			c.step,
+			checkpoint_step(i as u64, order.steps, every)
+		)
+	})
+}
+
+/// Score `submission`'s candidate (the new block of `order.block` on top of `model`) and
+/// replay `segments` of its training: the run is re-executed from the chain's weights up to
+/// the end of the last chosen segment, every checkpoint on the way compared (a forged early
+/// checkpoint with an honest later one fails too).
+///
+/// `Ok` with `replay_ok = false` refuses the submission (see the module docs); `Err` is this
+/// machine's fault.
 pub fn verify(
 	store: &dyn ContentStore,
 	backend: &dyn Backend,
 	model: &ModelAt,
-	job_datasets: &[Vec<u8>],
-	candidate: &Pointer,
-	manifest: &Pointer,
-	checkpoint_root: &[u8; 32],
+	order: &TrainOrder,
+	submission: &Submission,
 	segments: &[u32],
 ) -> Result<Verdict, WorkerError> {
-	let compute = |e: &dyn std::fmt::Display| WorkerError::Compute(e.to_string());
-	let manifest_bytes = fetch_file(store, "manifest", manifest)?;
-	let refuse = |detail: String| Verdict {
-		score: 0,
+	let refuse = |score: u32, detail: String| Verdict {
+		score,
 		replay_ok: false,
 		segments: segments.to_vec(),
 		detail,
 	};
-	let manifest = match serde_json::from_slice(&manifest_bytes)
+	let scored = match score_candidate(store, backend, model, order, submission) {
+		Ok(scored) => scored,
+		Err(Fault::Trainer(detail)) => return Ok(refuse(WORST_SCORE, detail)),
+		Err(Fault::Local(e)) => return Err(e),
+	};
+	let score = scored.score;
+	match replay(store, backend, order, scored, segments) {
+		Ok(detail) => Ok(Verdict { score, replay_ok: true, segments: segments.to_vec(), detail }),
+		Err(Fault::Trainer(detail)) => Ok(refuse(score, detail)),
+		Err(Fault::Local(e)) => Err(e),
+	}
+}
+
+/// A submission whose manifest matches its job and whose candidate was scored.
+struct Scored {
+	manifest: Manifest,
+	/// The chain's weights: where the replay starts.
+	start: Weights,
+	/// The candidate block's tensors.
+	candidate: BTreeMap<String, Tensor>,
+	score: u32,
+}
+
+/// Check the manifest against the job and score the candidate.
+fn score_candidate(
+	store: &dyn ContentStore,
+	backend: &dyn Backend,
+	model: &ModelAt,
+	order: &TrainOrder,
+	submission: &Submission,
+) -> Result<Scored, Fault> {
+	let manifest_bytes = published(
+		store,
+		fetch_file(store, "manifest", &submission.manifest, manifest_limit(order)),
+	)?;
+	let manifest = serde_json::from_slice(&manifest_bytes)
 		.map_err(|e| e.to_string())
 		.and_then(|json| Manifest::from_json(&json))
+		.map_err(|e| Fault::Trainer(format!("the manifest is invalid: {e}")))?;
+	if manifest.root != submission.checkpoint_root {
+		return Err(Fault::Trainer("the manifest's root is not the one submitted on chain".into()));
+	}
+	if let Some(why) = manifest_mismatch(order, &manifest) {
+		return Err(Fault::Trainer(why));
+	}
+
+	// The chain's model is not the trainer's doing: failing to load it is this machine's.
+	let start_weights = model.weights(store)?;
+	let limit = block_file_limit(&model.spec, order.block);
+	let candidate_file =
+		published(store, fetch_block(store, "candidate", &submission.candidate, limit))?;
+	let mut weights = start_weights.clone();
+	SafeTensors::parse(&candidate_file[..])
+		.map_err(|e| e.to_string())
+		.and_then(|file| weights.load_block_file(order.block, &file).map_err(|e| e.to_string()))
+		.map_err(|e| {
+			Fault::Trainer(format!("the candidate is not a {} block: {e}", order.block))
+		})?;
+	if let Some((name, _)) =
+		weights.block(order.block).iter().find(|(_, t)| t.data.iter().any(|x| !x.is_finite()))
 	{
-		Ok(m) => m,
-		Err(e) => return Ok(refuse(format!("the manifest is invalid: {e}"))),
-	};
-	if &manifest.root != checkpoint_root {
-		return Ok(refuse("the manifest's root is not the one submitted on chain".into()));
+		return Err(Fault::Trainer(format!("the candidate's {name} holds NaN or infinite values")));
 	}
-
-	// The score: the chain's model with the candidate in its slot.
-	let mut weights = model.weights(store)?;
-	let candidate_file = fetch_block(store, "candidate", candidate)?;
-	let parsed = SafeTensors::parse(&candidate_file[..]).map_err(|e| compute(&e))?;
-	let start_weights = weights.clone();
-	weights
-		.load_block_file(manifest.block, &parsed)
-		.map_err(|e| WorkerError::Compute(format!("candidate: {e}")))?;
 	let validation = model.validation(store)?;
-	let score =
-		score_of(evaluate(backend, &weights, &validation, EVAL_BATCH).map_err(|e| compute(&e))?);
+	let loss = evaluate(backend, &weights, &validation, EVAL_BATCH)
+		.map_err(|e| Fault::Local(WorkerError::Compute(format!("scoring: {e}"))))?;
+	let candidate = weights.block(order.block);
+	Ok(Scored { manifest, start: start_weights, candidate, score: score_of(loss) })
+}
 
-	// The replay, from the chain's current weights (the base the job names).
-	let Some(&last) = segments.iter().max() else {
-		return Ok(Verdict {
-			score,
-			replay_ok: true,
-			segments: vec![],
-			detail: "nothing to replay".into(),
-		});
+/// Replay the run from the chain's weights to the end of the last of `segments`; `Ok` says
+/// what was reproduced.
+fn replay(
+	store: &dyn ContentStore,
+	backend: &dyn Backend,
+	order: &TrainOrder,
+	scored: Scored,
+	segments: &[u32],
+) -> Result<String, Fault> {
+	let manifest = &scored.manifest;
+	let Some(&last) = segments.iter().max() else { return Ok("nothing to replay".into()) };
+	// The schedule was checked against the job, and the segments are drawn from its count.
+	let Some(end) = (last as usize).checked_sub(1).and_then(|i| manifest.checkpoints.get(i)) else {
+		return Err(Fault::Local(WorkerError::Usage(format!(
+			"segment {last} is beyond the job's {} checkpoints",
+			manifest.checkpoints.len()
+		))));
 	};
-	let Some(end) =
-		(last as usize).checked_sub(1).and_then(|i| manifest.checkpoints.get(i)).map(|c| c.step)
-	else {
-		return Ok(Verdict { score, ..refuse(format!("segment {last} is not in the manifest")) });
-	};
-	let (data, ids) = datasets(store, job_datasets)?;
-	if ids != manifest.datasets {
-		return Ok(Verdict {
-			score,
-			..refuse("the manifest names other datasets than the job".into())
-		});
-	}
-	let mut state = TrainState::new(start_weights, manifest.block).map_err(|e| compute(&e))?;
+	let end = end.step;
+	let (data, _) = published(store, datasets(store, &order.datasets))?;
+	let mut state = TrainState::new(scored.start, order.block)
+		.map_err(|e| Fault::Local(WorkerError::Compute(e.to_string())))?;
 	if state.hash() != manifest.start.state {
-		return Ok(Verdict {
-			score,
-			..refuse("the manifest does not start from the chain's base weights".into())
-		});
+		return Err(Fault::Trainer("the manifest does not start from the chain's weights".into()));
 	}
-	let replayed =
-		state.run(backend, &data, &manifest.config, end, |_, _| {}).map_err(|e| compute(&e))?;
-	let claimed = manifest.checkpoints.iter().take_while(|c| c.step <= end);
-	if let Some((i, _)) = claimed.zip(&replayed).enumerate().find(|(_, (c, r))| c != r) {
-		return Ok(Verdict {
-			score,
-			..refuse(format!("checkpoint {} (step {}) does not reproduce", i + 1, replayed[i].step))
-		});
+	// The job's inputs are fixed, so a run that cannot be replayed could not have been
+	// trained honestly either.
+	let replayed: Vec<Checkpoint> = state
+		.run(backend, &data, &order.config, end, |_, _| {})
+		.map_err(|e| Fault::Trainer(format!("the run cannot be replayed: {e}")))?;
+	let claimed = &manifest.checkpoints[..replayed.len().min(manifest.checkpoints.len())];
+	if let Some(i) = (0..replayed.len()).find(|&i| claimed.get(i) != Some(&replayed[i])) {
+		return Err(Fault::Trainer(format!(
+			"checkpoint {} (step {}) does not reproduce",
+			i + 1,
+			replayed[i].step
+		)));
 	}
 	let reached_end = manifest.checkpoints.last().map(|c| c.step) == Some(end);
-	if reached_end && state.weights.block(manifest.block) != weights.block(manifest.block) {
-		return Ok(Verdict {
-			score,
-			..refuse("the candidate's weights are not the replayed run's".into())
-		});
+	if reached_end && state.weights.block(order.block) != scored.candidate {
+		return Err(Fault::Trainer("the candidate's weights are not the replayed run's".into()));
 	}
-	Ok(Verdict {
-		score,
-		replay_ok: true,
-		segments: segments.to_vec(),
-		detail: format!("replayed {end} steps, {} checkpoints reproduced", replayed.len()),
-	})
+	Ok(format!("replayed {end} steps, {} checkpoints reproduced", replayed.len()))
 }

@@ -393,7 +393,8 @@ async fn scenarios(node: PathBuf, worker: PathBuf) {
 	}
 	let record = net.chain.block(&at, shared).await.unwrap().unwrap();
 	let store = IpfsStore::new(&ipfs).unwrap();
-	let file = fetch_block(&store, "adopted candidate", &pointer(&record.header.payload)).unwrap();
+	let adopted = pointer(&record.header.payload);
+	let file = fetch_block(&store, "adopted candidate", &adopted, adopted.size).unwrap();
 	assert_eq!(file.len() as u64, record.header.payload.size);
 	assert!(store.has(&pointer(&record.header.payload).cid("c").unwrap()).unwrap());
 	// The trainer counted its reward (state file, shown by `status` and as a metric).

@@ -44,8 +44,14 @@ fn main() {
 		assert_eq!(remote, embedded, "the daemon and the embedded store agree on {size} bytes");
 		assert!(ipfs.has(&remote).unwrap(), "the daemon has what it added ({size} bytes)");
 		ipfs.pin(&remote).unwrap();
-		let back = ipfs.get(&remote).unwrap();
+		let back = ipfs.get(&remote, size as u64).unwrap();
 		assert!(back == bytes, "cat returns the added bytes ({size} bytes)");
+		if size > 0 {
+			match ipfs.get(&remote, size as u64 - 1) {
+				Err(StoreError::TooLarge { limit, .. }) => assert_eq!(limit, size as u64 - 1),
+				other => panic!("{size} bytes read with a limit one short: {other:?}"),
+			}
+		}
 		println!("ok: {size:>9} bytes -> {remote}");
 	}
 
@@ -54,12 +60,22 @@ fn main() {
 	let streamed = ipfs.add_reader(&mut std::io::Cursor::new(bytes.clone())).unwrap();
 	assert_eq!(streamed, cid_of(&bytes));
 
+	// A small DAG of one repeated chunk stands for far more bytes than it takes to publish:
+	// reading it stops at the limit instead of streaming all of it into memory.
+	let zeros = vec![0u8; 32 << 20];
+	let bomb = ipfs.put(&zeros).unwrap();
+	match ipfs.get(&bomb, 1 << 20) {
+		Err(StoreError::TooLarge { cid, limit }) => assert_eq!((cid, limit), (bomb, 1 << 20)),
+		other => panic!("32 MiB read with a 1 MiB limit: {other:?}"),
+	}
+	println!("ok: reads stop at their limit");
+
 	// Absent content: `has` says no (promptly), `get` names the CID.
 	let absent: Cid = cid_of(b"never added to any store by this test, 2026-11-23");
 	assert!(!ipfs.has(&absent).unwrap(), "has() of an absent block");
 	let impatient =
 		IpfsStore::new(daemon.api()).unwrap().with_fetch_timeout(Duration::from_secs(2));
-	match impatient.get(&absent) {
+	match impatient.get(&absent, 1 << 20) {
 		Err(StoreError::NotFound(cid)) => assert_eq!(cid, absent),
 		other => panic!("expected NotFound for absent content, got {other:?}"),
 	}
@@ -67,7 +83,8 @@ fn main() {
 
 	// A daemon that is not there: a clear error naming the URL, no panic.
 	let gone = IpfsStore::new("http://127.0.0.1:9").unwrap();
-	match gone.get(&streamed) {
+	assert!(ipfs.healthy().is_ok() && gone.healthy().is_err());
+	match gone.get(&streamed, 1 << 20) {
 		Err(StoreError::Remote(why)) => assert!(why.contains("127.0.0.1:9"), "{why}"),
 		other => panic!("expected a Remote error, got {other:?}"),
 	}

@@ -1,18 +1,20 @@
-//! A trainer's candidate verifies; forged manifests, foreign data and tampered files do not.
+//! A trainer's candidate verifies; forged manifests, foreign data, tampered or missing files,
+//! manifests that do not follow the job and diverged weights are refused (so the verdict
+//! refutes the trainer), while a store that is down is this machine's error.
 //! The development genesis model on the embedded store: no chain, no daemon, seconds.
 
 use aiblock_compute::{
 	backend::Cpu,
 	data::MarkovSource,
-	genesis::GenesisModel,
+	genesis::{GenesisModel, WORST_SCORE},
 	model::{BlockId, Weights},
-	store::{ContentStore, LocalStore},
+	store::{cid_of, Cid, ContentStore, LocalStore, StoreError},
 	train::{Manifest, TrainConfig},
 };
 use aiblock_worker::{
 	store::{put_block, put_file, ModelAt, Pointer},
-	train::{train, TrainOrder},
-	verify::{verify, Verdict},
+	train::{train, Candidate, TrainOrder},
+	verify::{verify, Submission, Verdict},
 	WorkerError,
 };
 
@@ -53,18 +55,45 @@ fn cpu() -> Cpu {
 	Cpu::auto()
 }
 
-impl Fixture {
-	/// An evaluator's check of a submission (datasets, candidate, manifest, root) on this model.
-	fn verify(
-		&self,
-		datasets: &[Vec<u8>],
-		candidate: &Pointer,
-		manifest: &Pointer,
-		root: &[u8; 32],
-		segments: &[u32],
-	) -> Result<Verdict, WorkerError> {
-		verify(&self.store, &cpu(), &self.model, datasets, candidate, manifest, root, segments)
+fn submitted(c: &Candidate) -> Submission {
+	Submission {
+		candidate: c.block.clone(),
+		manifest: c.manifest.clone(),
+		checkpoint_root: c.checkpoint_root,
 	}
+}
+
+impl Fixture {
+	/// An evaluator's check of `submission` for this fixture's job.
+	fn verify(&self, submission: &Submission, segments: &[u32]) -> Result<Verdict, WorkerError> {
+		verify(&self.store, &cpu(), &self.model, &self.order, submission, segments)
+	}
+
+	fn manifest(&self, c: &Candidate) -> Manifest {
+		let text = self.store.get(&c.manifest.cid("m").unwrap(), c.manifest.size).unwrap();
+		Manifest::from_json(&serde_json::from_slice(&text).unwrap()).unwrap()
+	}
+
+	/// `c` with `manifest` published in place of its own (a consistent forgery: the root is
+	/// recomputed and the file re-published).
+	fn with_manifest(&self, c: &Candidate, manifest: Manifest) -> Submission {
+		let forged = Manifest::new(
+			manifest.datasets.clone(),
+			manifest.block,
+			manifest.config,
+			manifest.start,
+			manifest.checkpoints.clone(),
+		);
+		let pointer = put_file(&self.store, forged.to_json().to_string().as_bytes()).unwrap();
+		Submission { manifest: pointer, checkpoint_root: forged.root, ..submitted(c) }
+	}
+}
+
+/// The evaluator refused the submission (the verdict will refute the trainer), saying `why`.
+fn refused(v: Verdict, why: &str) -> Verdict {
+	assert!(!v.replay_ok, "expected a refusal ({why}), got {v:?}");
+	assert!(v.detail.contains(why), "refused for '{}', expected '{why}'", v.detail);
+	v
 }
 
 #[test]
@@ -73,8 +102,7 @@ fn an_honest_candidate_verifies_and_its_score_is_the_claim() {
 	let mut steps = 0;
 	let c = train(&f.store, &cpu(), &f.model, &f.order, |_, _| steps += 1).unwrap();
 	assert_eq!(steps, 40);
-	let v =
-		f.verify(&f.order.datasets, &c.block, &c.manifest, &c.checkpoint_root, &[1, 4]).unwrap();
+	let v = f.verify(&submitted(&c), &[1, 4]).unwrap();
 	assert!(v.replay_ok, "{}", v.detail);
 	assert_eq!(v.score, c.claimed, "the evaluator computes exactly the trainer's score");
 	// Untrained, the model is no better than uniform (ln 256 ≈ 5.545 nats per byte); 40 steps
@@ -91,47 +119,124 @@ fn an_honest_candidate_verifies_and_its_score_is_the_claim() {
 fn a_forged_checkpoint_or_foreign_data_fails_the_replay() {
 	let f = fixture("forged");
 	let c = train(&f.store, &cpu(), &f.model, &f.order, |_, _| {}).unwrap();
-	let text = f.store.get(&c.manifest.cid("m").unwrap()).unwrap();
-	let mut manifest = Manifest::from_json(&serde_json::from_slice(&text).unwrap()).unwrap();
+	let mut manifest = f.manifest(&c);
 	manifest.checkpoints[1].state[0] ^= 1;
-	// A consistent forgery: the root is recomputed, the file re-published.
-	let forged = Manifest::new(
-		manifest.datasets.clone(),
-		manifest.block,
-		manifest.config,
-		manifest.start,
-		manifest.checkpoints.clone(),
-	);
-	let pointer = put_file(&f.store, forged.to_json().to_string().as_bytes()).unwrap();
-	let v = f.verify(&f.order.datasets, &c.block, &pointer, &forged.root, &[2]).unwrap();
-	assert!(!v.replay_ok);
-	assert!(v.detail.contains("checkpoint 2"), "{}", v.detail);
+	let forged = f.with_manifest(&c, manifest);
+	let v = refused(f.verify(&forged, &[2]).unwrap(), "checkpoint 2");
+	assert_eq!(v.score, c.claimed, "the candidate itself was scored");
 	// Segment 1 alone is before the forgery: it reproduces.
-	let v = f.verify(&f.order.datasets, &c.block, &pointer, &forged.root, &[1]).unwrap();
+	let v = f.verify(&forged, &[1]).unwrap();
 	assert!(v.replay_ok, "{}", v.detail);
 
 	// A root other than the one submitted on chain.
-	let v = f.verify(&f.order.datasets, &c.block, &c.manifest, &[0; 32], &[1]).unwrap();
-	assert!(!v.replay_ok && v.detail.contains("root"), "{}", v.detail);
+	let v = f.verify(&Submission { checkpoint_root: [0; 32], ..submitted(&c) }, &[1]).unwrap();
+	refused(v, "root");
 
-	// Data other than the job's.
-	let other = f.store.put(b"some other dataset entirely").unwrap().as_bytes().to_vec();
-	let v = f.verify(&[other], &c.block, &c.manifest, &c.checkpoint_root, &[1]).unwrap();
-	assert!(!v.replay_ok && v.detail.contains("datasets"), "{}", v.detail);
+	// A manifest naming data other than the job's.
+	let other = f.store.put(b"some other dataset entirely").unwrap();
+	let mut manifest = f.manifest(&c);
+	manifest.datasets = vec![other.to_string()];
+	refused(f.verify(&f.with_manifest(&c, manifest), &[1]).unwrap(), "datasets");
 }
 
 #[test]
-fn files_that_do_not_match_the_chain_are_refused() {
+fn the_replay_follows_the_job_not_the_manifest() {
+	let f = fixture("schedule");
+	let c = train(&f.store, &cpu(), &f.model, &f.order, |_, _| {}).unwrap();
+	// Four copies of the first checkpoint: one step of work claimed as forty.
+	let mut manifest = f.manifest(&c);
+	let first = manifest.checkpoints[0];
+	manifest.checkpoints = vec![first; 4];
+	refused(f.verify(&f.with_manifest(&c, manifest), &[4]).unwrap(), "checkpoint 2 is at step 10");
+	// Fewer checkpoints than the job's schedule has (the replay used to zip the shorter list).
+	let mut manifest = f.manifest(&c);
+	manifest.checkpoints.truncate(1);
+	refused(f.verify(&f.with_manifest(&c, manifest), &[1]).unwrap(), "1 checkpoints");
+	// A step no replay would ever reach, and a batch no machine can allocate: refused before
+	// any replaying, so they cost nothing.
+	let mut manifest = f.manifest(&c);
+	manifest.checkpoints[3].step = 1 << 63;
+	refused(f.verify(&f.with_manifest(&c, manifest), &[4]).unwrap(), "step 9223372036854775808");
+	for config in [
+		TrainConfig { batch_tokens: 1 << 40, ..f.order.config },
+		TrainConfig { checkpoint_every: 0, ..f.order.config },
+		TrainConfig { lr: 1e9, ..f.order.config },
+	] {
+		let mut manifest = f.manifest(&c);
+		manifest.config = config;
+		refused(f.verify(&f.with_manifest(&c, manifest), &[1]).unwrap(), "hyper-parameters");
+	}
+	// Another block than the job's.
+	let mut manifest = f.manifest(&c);
+	manifest.block = BlockId::Router { layer: 0 };
+	refused(f.verify(&f.with_manifest(&c, manifest), &[1]).unwrap(), "trains layer0.router");
+}
+
+#[test]
+fn what_the_trainer_published_wrongly_is_a_refusal_not_an_error() {
 	let f = fixture("tampered");
 	let c = train(&f.store, &cpu(), &f.model, &f.order, |_, _| {}).unwrap();
+	let honest = submitted(&c);
+	// Content that is not what the chain says.
 	let wrong = Pointer { hash: [7; 32], ..c.block.clone() };
-	match f.verify(&f.order.datasets, &wrong, &c.manifest, &c.checkpoint_root, &[1]) {
-		Err(WorkerError::Tampered { what, .. }) => assert_eq!(what, "candidate"),
-		other => panic!("expected Tampered, got {other:?}"),
-	}
+	let v = refused(
+		f.verify(&Submission { candidate: wrong, ..honest.clone() }, &[1]).unwrap(),
+		"candidate",
+	);
+	assert_eq!(v.score, WORST_SCORE, "an unusable candidate has the worst score");
 	let wrong = Pointer { hash: [7; 32], ..c.manifest.clone() };
-	match f.verify(&f.order.datasets, &c.block, &wrong, &c.checkpoint_root, &[1]) {
-		Err(WorkerError::Tampered { what, .. }) => assert_eq!(what, "manifest"),
-		other => panic!("expected Tampered, got {other:?}"),
+	refused(f.verify(&Submission { manifest: wrong, ..honest.clone() }, &[1]).unwrap(), "manifest");
+	let wrong = Pointer { size: c.block.size + 1, ..c.block.clone() };
+	refused(f.verify(&Submission { candidate: wrong, ..honest.clone() }, &[1]).unwrap(), "bytes");
+	// A CID nobody serves (this store works: the content is missing, not the store).
+	let nowhere =
+		Pointer { cid: cid_of(b"never published").as_bytes().to_vec(), ..c.block.clone() };
+	let v = f.verify(&Submission { candidate: nowhere, ..honest.clone() }, &[1]).unwrap();
+	refused(v, "not in the store");
+	// A manifest larger than any honest one for this job could be.
+	let huge = Pointer { size: 1 << 40, ..c.manifest.clone() };
+	refused(f.verify(&Submission { manifest: huge, ..honest.clone() }, &[1]).unwrap(), "larger");
+	// A block of another slot's shapes, consistently hashed.
+	let genesis = GenesisModel::development();
+	let weights = Weights::genesis(genesis.spec, 1).unwrap();
+	let router = put_block(&f.store, &weights, BlockId::Router { layer: 0 }).unwrap();
+	refused(
+		f.verify(&Submission { candidate: router, ..honest.clone() }, &[1]).unwrap(),
+		"not a shared block",
+	);
+	// Diverged weights: NaN must never score as a perfect model.
+	let mut diverged = weights.clone();
+	let name = diverged.block(BlockId::Shared).keys().next().unwrap().clone();
+	diverged.tensors.get_mut(&name).unwrap().data[0] = f32::NAN;
+	let nan = put_block(&f.store, &diverged, BlockId::Shared).unwrap();
+	let v = refused(f.verify(&Submission { candidate: nan, ..honest }, &[1]).unwrap(), "NaN");
+	assert_eq!(v.score, WORST_SCORE);
+}
+
+/// A store whose daemon is down: every read fails, and it says so.
+struct Down;
+
+impl ContentStore for Down {
+	fn put(&self, _: &[u8]) -> Result<Cid, StoreError> {
+		Err(StoreError::Remote("connection refused".into()))
+	}
+	fn get(&self, cid: &Cid, _: u64) -> Result<Vec<u8>, StoreError> {
+		Err(StoreError::NotFound(cid.clone()))
+	}
+	fn has(&self, _: &Cid) -> Result<bool, StoreError> {
+		Err(StoreError::Remote("connection refused".into()))
+	}
+	fn healthy(&self) -> Result<(), StoreError> {
+		Err(StoreError::Remote("connection refused".into()))
+	}
+}
+
+#[test]
+fn a_store_that_is_down_is_this_machines_fault() {
+	let f = fixture("down");
+	let c = train(&f.store, &cpu(), &f.model, &f.order, |_, _| {}).unwrap();
+	match verify(&Down, &cpu(), &f.model, &f.order, &submitted(&c), &[1]) {
+		Err(WorkerError::Store(StoreError::Remote(why))) => assert!(why.contains("refused")),
+		other => panic!("expected the store's error, got {other:?}"),
 	}
 }
