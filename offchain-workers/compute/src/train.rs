@@ -116,6 +116,10 @@ pub enum TrainError {
 	EmptyDataset,
 	/// `checkpoint_every` or `batch_tokens` is zero.
 	BadConfig(&'static str),
+	/// The caller asked the run to stop (after `step` steps).
+	Stopped {
+		step: u64,
+	},
 }
 
 impl std::fmt::Display for TrainError {
@@ -124,6 +128,7 @@ impl std::fmt::Display for TrainError {
 			TrainError::Pass { step, error } => write!(f, "step {step}: {error}"),
 			TrainError::EmptyDataset => write!(f, "the dataset is empty"),
 			TrainError::BadConfig(what) => write!(f, "{what} must be at least 1"),
+			TrainError::Stopped { step } => write!(f, "stopped after step {step}"),
 		}
 	}
 }
@@ -240,13 +245,31 @@ impl TrainState {
 		until: u64,
 		mut progress: impl FnMut(u64, f32),
 	) -> Result<Vec<Checkpoint>, TrainError> {
+		self.run_while(backend, data, cfg, until, |step, loss| {
+			progress(step, loss);
+			true
+		})
+	}
+
+	/// [`TrainState::run`], stopping with [`TrainError::Stopped`] as soon as `progress`
+	/// returns `false` (a deadline passed, the operator stopped the worker).
+	pub fn run_while(
+		&mut self,
+		backend: &dyn Backend,
+		data: &Dataset,
+		cfg: &TrainConfig,
+		until: u64,
+		mut progress: impl FnMut(u64, f32) -> bool,
+	) -> Result<Vec<Checkpoint>, TrainError> {
 		check_config(data, cfg)?;
 		let mut checkpoints = Vec::new();
 		// Whatever happens, the frozen tensors stop being resident when the run returns.
 		let _release = Release(backend);
 		while self.step < until {
 			let loss = self.step(backend, data, cfg)?;
-			progress(self.step, loss);
+			if !progress(self.step, loss) {
+				return Err(TrainError::Stopped { step: self.step });
+			}
 			if self.step % cfg.checkpoint_every == 0 || self.step == until {
 				checkpoints.push(Checkpoint {
 					step: self.step,

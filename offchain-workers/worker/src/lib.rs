@@ -15,5 +15,6 @@ pub mod state;
 pub mod store;
 pub mod train;
 pub mod verify;
+pub mod work;
 
 pub use error::WorkerError;

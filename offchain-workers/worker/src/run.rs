@@ -11,8 +11,9 @@ use crate::{
 	feasibility,
 	state::{Attested, State, Trained},
 	store::{ModelAt, Pointer, Store},
-	train::{hyper_hash, train, TrainOrder},
+	train::{hyper_hash, train_while, TrainOrder},
 	verify::{verify, Submission},
+	work::{Finished, InFlight, Kind, Outcome},
 	WorkerError,
 };
 use aiblock_compute::{backend::Backend, model::BlockId, train::TrainConfig};
@@ -48,6 +49,8 @@ pub struct RunConfig {
 	pub lie_about_score: bool,
 	/// Stop after this many finalized blocks (0: run until a signal).
 	pub max_blocks: u64,
+	/// What one job may take of this machine.
+	pub budget: feasibility::Budget,
 }
 
 /// The compute-core block of a chain slot (the meta block has none).
@@ -202,7 +205,22 @@ pub struct Counters {
 	pub earned: std::sync::atomic::AtomicU64,
 }
 
+/// What every piece of the worker's work needs; cheap to clone into background work.
+#[derive(Clone)]
+pub struct Worker {
+	pub chain: Chain,
+	pub store: Arc<Store>,
+	pub backend: Arc<dyn Backend + Send + Sync>,
+	pub cfg: Arc<RunConfig>,
+	pub counters: Arc<Counters>,
+}
+
 /// The main loop. Returns when `stop` is set (a signal) or after `cfg.max_blocks` blocks.
+///
+/// Each finalized block: collect finished background work, heartbeat when due, then look at
+/// every job and act on the first one that calls for a transaction (the chain is read again
+/// before anything else is decided). Slow work (vetting, training, evaluating) runs in the
+/// background ([`crate::work`]), so one job never holds up another's commit or reveal.
 pub async fn run(
 	chain: Chain,
 	store: Arc<Store>,
@@ -214,15 +232,31 @@ pub async fn run(
 	ensure_registered(&chain, &cfg).await?;
 	let mut state = State::open(&cfg.data_dir)?;
 	let me = chain.account();
+	let w = Worker { chain, store, backend, cfg: Arc::new(cfg), counters };
 	// Registration counts as a heartbeat; a worker registered long ago beats at once.
 	let mut last_heartbeat = {
-		let at = chain.finalized().await?;
-		chain.worker(&at, &me).await?.map(|w| u64::from(w.last_heartbeat)).unwrap_or(0)
+		let at = w.chain.finalized().await?;
+		w.chain.worker(&at, &me).await?.map(|w| u64::from(w.last_heartbeat)).unwrap_or(0)
 	};
-	let mut seen = 0u64;
-	let mut last_number = 0u64;
+	let mut work = InFlight::default();
+	let outcome = follow(&w, &mut state, &mut work, &mut last_heartbeat, &stop).await;
+	work.stop_all();
+	log::info!("stopping: state saved in {}", w.cfg.data_dir.display());
+	outcome
+}
+
+/// The loop of [`run`], until `stop` or `max_blocks`.
+async fn follow(
+	w: &Worker,
+	state: &mut State,
+	work: &mut InFlight,
+	last_heartbeat: &mut u64,
+	stop: &AtomicBool,
+) -> Result<(), WorkerError> {
+	let me = w.chain.account();
+	let (mut seen, mut last_number) = (0u64, 0u64);
 	while !stop.load(Ordering::Relaxed) {
-		let at = match chain.finalized().await {
+		let at = match w.chain.finalized().await {
 			Ok(at) => at,
 			Err(e) => {
 				pause_after(&e).await;
@@ -236,23 +270,26 @@ pub async fn run(
 		}
 		last_number = number;
 		seen += 1;
-		counters.finalized_block.store(number, Ordering::Relaxed);
-		if let Err(e) = count_earnings(&chain, &me, &mut state, number, &counters).await {
+		w.counters.finalized_block.store(number, Ordering::Relaxed);
+		for done in work.collect(number).await {
+			absorb(w, state, done)?;
+		}
+		if let Err(e) = count_earnings(&w.chain, &me, state, number, &w.counters).await {
 			log::warn!("counting payments: {e}");
 		}
-		if cfg.max_blocks > 0 && seen > cfg.max_blocks {
+		if w.cfg.max_blocks > 0 && seen > w.cfg.max_blocks {
 			break;
 		}
-		if number >= last_heartbeat + cfg.heartbeat_every {
+		if number >= *last_heartbeat + w.cfg.heartbeat_every {
 			let heartbeat = runtime::transactions().workers().heartbeat();
-			match chain.submit("workers.heartbeat", &heartbeat).await {
-				Ok(_) => last_heartbeat = number,
+			match w.chain.submit("workers.heartbeat", &heartbeat).await {
+				Ok(_) => *last_heartbeat = number,
 				Err(e) if recoverable(&e) => pause_after(&e).await,
 				Err(e) => return Err(e),
 			}
 			continue; // the heartbeat took blocks: act on fresh state
 		}
-		let jobs = match chain.jobs(&at).await {
+		let jobs = match w.chain.jobs(&at).await {
 			Ok(jobs) => jobs,
 			Err(e) => {
 				pause_after(&e).await;
@@ -266,16 +303,14 @@ pub async fn run(
 			if stop.load(Ordering::Relaxed) {
 				break;
 			}
-			let outcome = step(
-				&chain, &at, &store, &backend, &cfg, &counters, &mut state, *id, job, number, &me,
-			)
-			.await;
-			match outcome {
+			match step(w, &at, state, work, *id, job, number).await {
 				Ok(true) => break, // acted: re-read the chain before deciding anything else
 				Ok(false) => {},
+				// One job's trouble (a refused transaction, its files) is that job's: the
+				// others are still looked at. Only a node that does not answer stops the round.
 				Err(e) if recoverable(&e) => {
 					log::warn!("job {id}: {e}");
-					if matches!(e, WorkerError::Node(_) | WorkerError::Store(_)) {
+					if matches!(e, WorkerError::Node(_)) {
 						pause_after(&e).await;
 						break;
 					}
@@ -284,7 +319,38 @@ pub async fn run(
 			}
 		}
 	}
-	log::info!("stopping: state saved in {}", cfg.data_dir.display());
+	Ok(())
+}
+
+/// Take in what background work produced.
+fn absorb(w: &Worker, state: &mut State, done: Finished) -> Result<(), WorkerError> {
+	let Finished { job, kind, deadline, result } = done;
+	match result {
+		Ok(Outcome::Vetted(Ok(()))) => {
+			state.vetted.insert((job, deadline));
+		},
+		Ok(Outcome::Vetted(Err(why))) => {
+			log::info!("job {job}: declined: {why}");
+			state.declined.insert((job, deadline));
+		},
+		Ok(Outcome::Trained { trained, speed }) => {
+			log::info!("job {job}: candidate published (claimed score {})", trained.claimed);
+			state.train_speed = speed.or(state.train_speed);
+			state.trained.insert(job, trained);
+			state.save()?;
+		},
+		Ok(Outcome::Evaluated(attested)) => {
+			if !attested.replay_ok {
+				w.counters.replays_failed.fetch_add(1, Ordering::Relaxed);
+			}
+			state.attested.insert(job, attested);
+			state.save()?;
+		},
+		Err(e) if recoverable(&e) => {
+			log::warn!("job {job}: {kind} failed: {e}; trying again on a later block")
+		},
+		Err(e) => return Err(e),
+	}
 	Ok(())
 }
 
@@ -330,104 +396,64 @@ async fn pause_after(e: &WorkerError) {
 }
 
 /// Act on one job if this worker's roles call for it; `true` when a transaction was sent.
-#[allow(clippy::too_many_arguments)]
+/// Work that takes longer than a block is started in the background and acted on once done.
 async fn step(
-	chain: &Chain,
+	w: &Worker,
 	at: &At,
-	store: &Arc<Store>,
-	backend: &Arc<dyn Backend + Send + Sync>,
-	cfg: &RunConfig,
-	counters: &Arc<Counters>,
 	state: &mut State,
+	work: &mut InFlight,
 	id: u64,
 	job: &Job,
 	number: u64,
-	me: &subxt::utils::AccountId32,
 ) -> Result<bool, WorkerError> {
+	let me = w.chain.account();
 	match &job.stage {
 		Stage::Open { deadline }
-			if cfg.trainer && &job.poster != me && u64::from(*deadline) > number =>
+			if w.cfg.trainer && job.poster != me && u64::from(*deadline) > number =>
 		{
-			if job.spec.min_vram_gib > cfg.vram_gib {
+			if job.spec.min_vram_gib > w.cfg.vram_gib {
 				return Ok(false);
 			}
 			if let Err(why) = order_of(job) {
 				log::debug!("job {id}: skipped: {why}");
 				return Ok(false);
 			}
-			if state.declined.contains(&(id, *deadline)) {
+			let key = (id, *deadline);
+			if state.declined.contains(&key) {
 				return Ok(false);
 			}
-			if let Err(why) = feasibility::check(chain, at, store, job, state.train_speed).await {
-				log::info!("job {id}: declined: {why}");
-				state.declined.insert((id, *deadline));
+			if !state.vetted.contains(&key) {
+				if !work.busy(Kind::Vet) {
+					let (w, at, job, speed) =
+						(w.clone(), at.clone(), job.clone(), state.train_speed);
+					work.start(id, Kind::Vet, *deadline, move |_| async move {
+						let verdict =
+							feasibility::check(&w.chain, &at, &w.store, &w.cfg, &job, speed).await;
+						Ok(Outcome::Vetted(verdict))
+					});
+				}
 				return Ok(false);
 			}
-			chain
+			w.chain
 				.submit(
 					&format!("jobs.accept_job({id})"),
 					&runtime::transactions().jobs().accept_job(id),
 				)
 				.await?;
-			counters.jobs_accepted.fetch_add(1, Ordering::Relaxed);
+			w.counters.jobs_accepted.fetch_add(1, Ordering::Relaxed);
 			Ok(true)
 		},
 		Stage::Training { trainer, deadline }
-			if trainer == me && u64::from(*deadline) >= number =>
+			if *trainer == me && u64::from(*deadline) >= number =>
 		{
-			let trained = match state.trained.get(&id) {
-				Some(t) => t.clone(),
-				None => {
-					let order = order_of(job).map_err(WorkerError::Compute)?;
-					let model = model_at(chain, at, job.spec.model).await?;
-					log::info!(
-						"job {id}: training {} for {} steps on {}",
-						order.block,
-						order.steps,
-						backend.name()
-					);
-					let (store2, backend2, counters2) =
-						(store.clone(), backend.clone(), counters.clone());
-					let started = Instant::now();
-					let candidate = tokio::task::spawn_blocking(move || {
-						let every = (order.steps / 10).max(1);
-						train(store2.as_ref(), backend2.as_ref(), &model, &order, |step, loss| {
-							counters2.training_steps.fetch_add(1, Ordering::Relaxed);
-							if step % every == 0 || step == order.steps {
-								let rate = step as f64 / started.elapsed().as_secs_f64().max(1e-9);
-								log::info!(
-									"job {id}: step {step}/{} loss {loss:.4} ({rate:.1} steps/s)",
-									order.steps
-								);
-							}
-						})
-					})
-					.await
-					.map_err(|e| WorkerError::Compute(format!("training task: {e}")))??;
-					let seconds = started.elapsed().as_secs_f64();
-					if let Ok(Some(base)) = chain.block(at, job.spec.base).await {
-						let tokens =
-							u64::from(job.spec.steps) * u64::from(job.spec.hyper.batch_size);
-						let size = base.header.payload.size;
-						state.train_speed = feasibility::measured_speed(tokens, size, seconds)
-							.or(state.train_speed);
-					}
-					let claimed =
-						if cfg.lie_about_score { candidate.claimed / 2 } else { candidate.claimed };
-					let t = Trained {
-						block: candidate.block,
-						manifest: candidate.manifest,
-						checkpoint_root: candidate.checkpoint_root,
-						claimed,
-					};
-					state.trained.insert(id, t.clone());
-					state.save()?;
-					log::info!(
-						"job {id}: candidate score {} (claimed {claimed})",
-						candidate.claimed
-					);
-					t
-				},
+			let Some(trained) = state.trained.get(&id).cloned() else {
+				if !work.busy(Kind::Train) {
+					let (w, at, job) = (w.clone(), at.clone(), job.clone());
+					work.start(id, Kind::Train, *deadline, move |stop| async move {
+						train_job(&w, &at, id, &job, stop).await
+					});
+				}
+				return Ok(false);
 			};
 			let call = runtime::transactions().jobs().submit_result(
 				id,
@@ -437,30 +463,26 @@ async fn step(
 				H256(trained.checkpoint_root),
 				runtime::runtime_types::bounded_collections::bounded_vec::BoundedVec(Vec::new()),
 			);
-			chain.submit(&format!("jobs.submit_result({id})"), &call).await?;
-			counters.results_submitted.fetch_add(1, Ordering::Relaxed);
+			w.chain.submit(&format!("jobs.submit_result({id})"), &call).await?;
+			w.counters.results_submitted.fetch_add(1, Ordering::Relaxed);
 			Ok(true)
 		},
-		Stage::Evaluating(ev) if cfg.evaluator => {
-			let Some(position) = ev.panel.0.iter().position(|s| &s.evaluator == me) else {
+		Stage::Evaluating(ev) if w.cfg.evaluator => {
+			let Some(position) = ev.panel.0.iter().position(|s| s.evaluator == me) else {
 				return Ok(false);
 			};
 			let seat = &ev.panel.0[position];
 			let number32 = number as u32;
 			if seat.commitment.is_none() && number32 <= ev.commit_deadline {
-				let attested = match state.attested.get(&id) {
-					Some(a) => a.clone(),
-					None => {
-						let a =
-							attest(chain, at, store, backend, cfg, id, job, ev, position as u32)
-								.await?;
-						if !a.replay_ok {
-							counters.replays_failed.fetch_add(1, Ordering::Relaxed);
-						}
-						state.attested.insert(id, a.clone());
-						state.save()?;
-						a
-					},
+				let Some(attested) = state.attested.get(&id).cloned() else {
+					if !work.busy(Kind::Evaluate) {
+						let (w, at, job, ev) = (w.clone(), at.clone(), job.clone(), ev.clone());
+						work.start(id, Kind::Evaluate, ev.commit_deadline, move |_| async move {
+							let attested = attest(&w, &at, id, &job, &ev, position as u32).await?;
+							Ok(Outcome::Evaluated(attested))
+						});
+					}
+					return Ok(false);
 				};
 				let commitment = aiblock_primitives::jobs::attestation_commitment(
 					id,
@@ -473,8 +495,8 @@ async fn step(
 				);
 				let call =
 					runtime::transactions().jobs().commit_attestation(id, H256(commitment.0));
-				chain.submit(&format!("jobs.commit_attestation({id})"), &call).await?;
-				counters.attestations_committed.fetch_add(1, Ordering::Relaxed);
+				w.chain.submit(&format!("jobs.commit_attestation({id})"), &call).await?;
+				w.counters.attestations_committed.fetch_add(1, Ordering::Relaxed);
 				return Ok(true);
 			}
 			let all_committed = ev.panel.0.iter().all(|s| s.commitment.is_some());
@@ -493,14 +515,66 @@ async fn step(
 					a.replay_ok,
 					a.salt,
 				);
-				chain.submit(&format!("jobs.reveal_attestation({id})"), &call).await?;
-				counters.attestations_revealed.fetch_add(1, Ordering::Relaxed);
+				w.chain.submit(&format!("jobs.reveal_attestation({id})"), &call).await?;
+				w.counters.attestations_revealed.fetch_add(1, Ordering::Relaxed);
 				return Ok(true);
 			}
 			Ok(false)
 		},
 		_ => Ok(false),
 	}
+}
+
+/// Train the candidate of `job` (in the background: see [`step`]); stops at the next step
+/// once `stop` is set.
+async fn train_job(
+	w: &Worker,
+	at: &At,
+	id: u64,
+	job: &Job,
+	stop: Arc<AtomicBool>,
+) -> Result<Outcome, WorkerError> {
+	let order = order_of(job).map_err(WorkerError::Compute)?;
+	let model = model_at(&w.chain, at, job.spec.model).await?;
+	let base_size = w.chain.block(at, job.spec.base).await?.map(|b| b.header.payload.size);
+	log::info!(
+		"job {id}: training {} for {} steps on {}",
+		order.block,
+		order.steps,
+		w.backend.name()
+	);
+	let (store, backend, counters) = (w.store.clone(), w.backend.clone(), w.counters.clone());
+	let started = Instant::now();
+	let candidate = tokio::task::spawn_blocking(move || {
+		let every = (order.steps / 10).max(1);
+		train_while(store.as_ref(), backend.as_ref(), &model, &order, |step, loss| {
+			counters.training_steps.fetch_add(1, Ordering::Relaxed);
+			if step % every == 0 || step == order.steps {
+				let rate = step as f64 / started.elapsed().as_secs_f64().max(1e-9);
+				log::info!(
+					"job {id}: step {step}/{} loss {loss:.4} ({rate:.1} steps/s)",
+					order.steps
+				);
+			}
+			!stop.load(Ordering::Relaxed)
+		})
+	})
+	.await
+	.map_err(|e| WorkerError::Compute(format!("training task: {e}")))??;
+	let tokens = u64::from(job.spec.steps) * u64::from(job.spec.hyper.batch_size);
+	let speed = base_size.and_then(|size| {
+		feasibility::measured_speed(tokens, size, started.elapsed().as_secs_f64())
+	});
+	let claimed = if w.cfg.lie_about_score { candidate.claimed / 2 } else { candidate.claimed };
+	Ok(Outcome::Trained {
+		trained: Trained {
+			block: candidate.block,
+			manifest: candidate.manifest,
+			checkpoint_root: candidate.checkpoint_root,
+			claimed,
+		},
+		speed,
+	})
 }
 
 fn payload(p: &Pointer) -> chain::Payload {
@@ -563,13 +637,9 @@ pub async fn check_submission(
 }
 
 /// Score the submitted candidate and replay the segments the chain picked for `position`.
-#[allow(clippy::too_many_arguments)]
 async fn attest(
-	chain: &Chain,
+	w: &Worker,
 	at: &At,
-	store: &Arc<Store>,
-	backend: &Arc<dyn Backend + Send + Sync>,
-	cfg: &RunConfig,
 	id: u64,
 	job: &Job,
 	ev: &chain::Evaluation,
@@ -580,12 +650,13 @@ async fn attest(
 		&ev.seed,
 		position,
 		checkpoints,
-		cfg.replay_segments.min(checkpoints),
+		w.cfg.replay_segments.min(checkpoints),
 	)
 	.into_iter()
 	.map(|s| s + 1)
 	.collect::<Vec<_>>();
-	let verdict = check_submission(chain, at, store, backend, id, job, ev, segments).await?;
+	let verdict =
+		check_submission(&w.chain, at, &w.store, &w.backend, id, job, ev, segments).await?;
 	let mut salt = [0u8; 32];
 	getrandom::fill(&mut salt)
 		.map_err(|e| WorkerError::State(format!("no randomness for a salt: {e}")))?;

@@ -42,6 +42,8 @@ pub struct State {
 	/// Jobs this run declined, with the accept deadline they were declined at (a reopened job
 	/// is looked at again). Not saved: a restarted worker looks again.
 	pub declined: BTreeSet<(u64, u32)>,
+	/// Jobs this run checked it can do, with their accept deadline (not saved either).
+	pub vetted: BTreeSet<(u64, u32)>,
 }
 
 fn bytes32(v: &Value) -> Option<[u8; 32]> {
@@ -144,6 +146,7 @@ impl State {
 		self.trained.retain(|job, _| live(*job));
 		self.attested.retain(|job, _| live(*job));
 		self.declined.retain(|(job, _)| live(*job));
+		self.vetted.retain(|(job, _)| live(*job));
 		before != self.trained.len() + self.attested.len()
 	}
 }

@@ -54,6 +54,21 @@ pub fn train(
 	order: &TrainOrder,
 	mut progress: impl FnMut(u64, f32),
 ) -> Result<Candidate, WorkerError> {
+	train_while(store, backend, model, order, |step, loss| {
+		progress(step, loss);
+		true
+	})
+}
+
+/// [`train`], giving up (a `Compute` error saying so) as soon as `progress` returns `false`:
+/// a training whose submit window has passed is worth nothing.
+pub fn train_while(
+	store: &dyn ContentStore,
+	backend: &dyn Backend,
+	model: &ModelAt,
+	order: &TrainOrder,
+	mut progress: impl FnMut(u64, f32) -> bool,
+) -> Result<Candidate, WorkerError> {
 	let compute = |e: &dyn std::fmt::Display| WorkerError::Compute(e.to_string());
 	let weights = model.weights(store)?;
 	let validation = model.validation(store)?;
@@ -68,7 +83,7 @@ pub fn train(
 	let start = Checkpoint { step: 0, state: state.hash(), loss_bits: 0 };
 	let mut final_loss = f32::NAN;
 	let checkpoints = state
-		.run(backend, &data, &order.config, order.steps, |step, loss| {
+		.run_while(backend, &data, &order.config, order.steps, |step, loss| {
 			final_loss = loss;
 			progress(step, loss)
 		})

@@ -6,6 +6,7 @@ use aiblock_compute::{
 };
 use aiblock_worker::{
 	chain::{self, runtime, Chain, Stage},
+	feasibility,
 	ipfs::IpfsStore,
 	run::{self, Counters, RunConfig},
 	store::Store,
@@ -124,6 +125,15 @@ struct RunArgs {
 	/// Stop after this many finalized blocks (0: until SIGINT/SIGTERM).
 	#[arg(long, default_value_t = 0)]
 	max_blocks: u64,
+	/// Memory one training may use, in GiB (default: half of this machine's memory). Jobs
+	/// estimated to need more (a huge batch, huge datasets) are declined, with the reason
+	/// logged.
+	#[arg(long)]
+	max_memory: Option<f64>,
+	/// Seconds one training may run (at this machine's measured speed). Longer jobs are
+	/// declined, with the reason logged.
+	#[arg(long, default_value_t = 4 * 3600)]
+	max_job_seconds: u64,
 	/// Serve Prometheus metrics on this port (0: off).
 	#[arg(long, default_value_t = 9616)]
 	prometheus_port: u16,
@@ -404,6 +414,14 @@ async fn run_worker(args: RunArgs) -> Result<(), WorkerError> {
 		replay_segments: args.replay_segments,
 		lie_about_score: args.lie_about_score,
 		max_blocks: args.max_blocks,
+		budget: feasibility::Budget {
+			memory: match args.max_memory {
+				Some(gib) if gib > 0.0 => (gib * (1u64 << 30) as f64) as u64,
+				Some(_) => return Err(WorkerError::Usage("--max-memory must be positive".into())),
+				None => machine_memory() / 2,
+			},
+			seconds: args.max_job_seconds,
+		},
 	};
 	let counters = Arc::new(Counters::default());
 	if args.prometheus_port != 0 {
@@ -472,6 +490,19 @@ impl log::Log for Logger {
 		}
 	}
 	fn flush(&self) {}
+}
+
+/// This machine's physical memory in bytes (`MemTotal` of /proc/meminfo; 8 GiB where that
+/// cannot be read).
+fn machine_memory() -> u64 {
+	std::fs::read_to_string("/proc/meminfo")
+		.ok()
+		.and_then(|text| {
+			let line = text.lines().find(|l| l.starts_with("MemTotal:"))?;
+			let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+			Some(kib * 1024)
+		})
+		.unwrap_or(8 << 30)
 }
 
 fn main() -> ExitCode {
