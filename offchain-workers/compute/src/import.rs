@@ -82,16 +82,17 @@ pub struct ImportReport {
 
 /// Where a source tensor goes.
 pub fn classify(name: &str) -> (BlockId, String) {
-	let moe = name.strip_prefix("model.layers.").and_then(|rest| rest.split_once('.')).and_then(
-		|(layer, rest)| Some((layer.parse::<u32>().ok()?, rest.strip_prefix("block_sparse_moe.")?)),
-	);
+	let moe = name
+		.strip_prefix("model.layers.")
+		.and_then(|rest| rest.split_once('.'))
+		.and_then(|(layer, rest)| Some((index(layer)?, rest.strip_prefix("block_sparse_moe.")?)));
 	if let Some((layer, rest)) = moe {
 		if let Some(tail) = rest.strip_prefix("gate.") {
 			return (BlockId::Router { layer }, format!("layer{layer}.router.{tail}"));
 		}
 		if let Some((expert, tail)) = rest.strip_prefix("experts.").and_then(|r| r.split_once('.'))
 		{
-			if let Ok(expert) = expert.parse::<u32>() {
+			if let Some(expert) = index(expert) {
 				return (
 					BlockId::Expert { layer, expert },
 					format!("layer{layer}.expert{expert}.{tail}"),
@@ -100,6 +101,32 @@ pub fn classify(name: &str) -> (BlockId, String) {
 		}
 	}
 	(BlockId::Shared, format!("shared.{name}"))
+}
+
+/// A layer or expert index as checkpoints write it: decimal digits, no sign, no leading zero
+/// (`+1` or `01` would name the same tensor as `1` and silently replace it).
+fn index(text: &str) -> Option<u32> {
+	let canonical = !text.is_empty()
+		&& text.bytes().all(|b| b.is_ascii_digit())
+		&& (text == "0" || !text.starts_with('0'));
+	canonical.then(|| text.parse().ok()).flatten()
+}
+
+/// The layer or expert index of `name` that is not written as [`index`] reads it, if any.
+fn misspelled_index(name: &str) -> Option<&str> {
+	let parts: Vec<&str> = name.split('.').collect();
+	parts
+		.windows(2)
+		.filter(|w| w[0] == "layers" || w[0] == "experts")
+		.map(|w| w[1])
+		.find(|i| index(i).is_none())
+}
+
+/// Whether `name` from an index's `weight_map` is a plain file name: the shards lie next to
+/// the index, and an absolute or `../` path would read files elsewhere.
+fn plain_file_name(name: &str) -> bool {
+	let mut parts = Path::new(name).components();
+	matches!((parts.next(), parts.next()), (Some(std::path::Component::Normal(_)), None))
 }
 
 fn checkpoint_files(input: &Path) -> Result<Vec<PathBuf>, ImportError> {
@@ -120,6 +147,11 @@ fn checkpoint_files(input: &Path) -> Result<Vec<PathBuf>, ImportError> {
 			.values()
 			.filter_map(|v| v.as_str().map(str::to_owned))
 			.collect();
+		if let Some(bad) = files.iter().find(|f| !plain_file_name(f)) {
+			return Err(ImportError::Layout(format!(
+				"the index's weight_map names '{bad}': only files next to the index are read"
+			)));
+		}
 		return Ok(files.into_iter().map(|f| input.join(f)).collect());
 	}
 	let mut files: Vec<PathBuf> = std::fs::read_dir(input)
@@ -155,8 +187,15 @@ pub fn import_mixtral(input: &Path, out_dir: &Path) -> Result<ImportReport, Impo
 			if !seen.insert(name.to_owned()) {
 				return Err(ImportError::Duplicate(name.to_owned()));
 			}
+			if let Some(bad) = misspelled_index(name) {
+				return Err(ImportError::Layout(format!(
+					"{name}: index '{bad}' is not a plain decimal number"
+				)));
+			}
 			let (block, ours) = classify(name);
-			plan.entry(block).or_default().insert(ours, (i, name.to_owned()));
+			if plan.entry(block).or_default().insert(ours.clone(), (i, name.to_owned())).is_some() {
+				return Err(ImportError::Duplicate(ours));
+			}
 		}
 	}
 

@@ -317,9 +317,17 @@ pub fn serialize_f32(
 /// Write `bytes` to `path` atomically: a temporary file in the same folder, then a rename, so a
 /// reader (or a memory map) never sees a half-written file.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+	use std::io::Write;
 	let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-	std::fs::write(&tmp, bytes)?;
-	std::fs::rename(&tmp, path)
+	let mut file = std::fs::File::create(&tmp)?;
+	file.write_all(bytes)?;
+	// On disk before the rename, and the rename on disk before returning: after a power cut
+	// the path holds the old file or the new one, never a truncated one.
+	file.sync_all()?;
+	drop(file);
+	std::fs::rename(&tmp, path)?;
+	let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+	std::fs::File::open(dir)?.sync_all()
 }
 
 #[cfg(test)]

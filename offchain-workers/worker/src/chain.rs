@@ -48,33 +48,96 @@ pub struct Chain {
 
 /// The signing key from a secret URI (`//Alice`, a mnemonic with an optional derivation path,
 /// or a `0x` seed) given directly or as the first line of a key file.
+///
+/// An empty secret and a URI without a phrase (`//Alice`) both derive from the public
+/// development phrase: anyone can sign for those accounts. They are refused unless
+/// `allow_dev` (the `--dev` flag: dev and local test chains). A key file that group or others
+/// can read is used, with a warning.
 pub fn load_signer(
 	suri: Option<&str>,
 	key_file: Option<&std::path::Path>,
+	allow_dev: bool,
 ) -> Result<Keypair, WorkerError> {
-	let secret = match (suri, key_file) {
-		(Some(suri), None) => suri.to_owned(),
-		(None, Some(path)) => std::fs::read_to_string(path)
-			.map_err(|e| WorkerError::Key(format!("cannot read key file {}: {e}", path.display())))?
-			.lines()
-			.next()
-			.unwrap_or_default()
-			.trim()
-			.to_owned(),
-		(Some(_), Some(_)) => {
-			return Err(WorkerError::Key("give --suri or --key, not both".into()))
-		},
-		(None, None) => {
-			return Err(WorkerError::Key(
+	let secret =
+		match (suri, key_file) {
+			(Some(suri), None) => suri.to_owned(),
+			(None, Some(path)) => {
+				warn_if_exposed(path);
+				std::fs::read_to_string(path)
+					.map_err(|e| {
+						WorkerError::Key(format!("cannot read key file {}: {e}", path.display()))
+					})?
+					.lines()
+					.next()
+					.unwrap_or_default()
+					.trim()
+					.to_owned()
+			},
+			(Some(_), Some(_)) => {
+				return Err(WorkerError::Key("give --suri or --key, not both".into()))
+			},
+			(None, None) => return Err(WorkerError::Key(
 				"no signing key: give --key FILE (a secret URI or mnemonic on its first line) or \
-				 --suri //Alice on a dev chain"
+				 --suri //Alice --dev on a dev chain"
 					.into(),
-			))
-		},
-	};
+			)),
+		};
+	if is_development_key(&secret) && !allow_dev {
+		return Err(WorkerError::Key(if secret.is_empty() {
+			"the secret is empty, which selects the public development phrase that anyone can \
+			 sign with: put the account's mnemonic or seed in the key file (or pass --dev on a \
+			 dev chain)"
+				.into()
+		} else {
+			format!(
+				"'{secret}' has no phrase, so it derives from the public development phrase that \
+				 anyone can sign with: use a mnemonic or seed (or pass --dev on a dev chain)"
+			)
+		}));
+	}
 	let uri = SecretUri::from_str(&secret)
 		.map_err(|e| WorkerError::Key(format!("not a secret URI or mnemonic: {e}")))?;
 	Keypair::from_uri(&uri).map_err(|e| WorkerError::Key(format!("cannot derive the key: {e}")))
+}
+
+/// Whether `secret` derives from the public development phrase: it is empty or starts with a
+/// derivation path (`//Alice`, `/soft`) instead of a phrase or seed.
+pub fn is_development_key(secret: &str) -> bool {
+	let secret = secret.trim();
+	secret.is_empty() || secret.starts_with('/')
+}
+
+/// Warn when group or others may read the key file (unix permission bits).
+fn warn_if_exposed(path: &std::path::Path) {
+	#[cfg(unix)]
+	{
+		use std::os::unix::fs::PermissionsExt;
+		if let Ok(meta) = std::fs::metadata(path) {
+			let mode = meta.permissions().mode() & 0o777;
+			if mode & 0o077 != 0 {
+				log::warn!(
+					"key file {} can be read by other users (mode {mode:o}): chmod 600 {}",
+					path.display(),
+					path.display()
+				);
+			}
+		}
+	}
+}
+
+/// Whether `url` reaches the node over an unencrypted connection to another machine (where
+/// anyone on the path can read and alter what the worker is told).
+pub fn unencrypted_remote(url: &str) -> bool {
+	let Some(rest) = url.strip_prefix("ws://").or_else(|| url.strip_prefix("http://")) else {
+		return false;
+	};
+	let host_port = rest.split('/').next().unwrap_or_default();
+	let host = if let Some(v6) = host_port.strip_prefix('[') {
+		v6.split(']').next().unwrap_or_default()
+	} else {
+		host_port.split(':').next().unwrap_or_default()
+	};
+	!(host == "localhost" || host == "::1" || host.starts_with("127."))
 }
 
 /// Errors worth retrying: the connection, not the transaction.
@@ -92,6 +155,13 @@ impl Chain {
 		signer: Keypair,
 		patience: Duration,
 	) -> Result<Chain, WorkerError> {
+		if unencrypted_remote(url) {
+			log::warn!(
+				"{url} is an unencrypted connection to another machine: what the node says and \
+				 what this worker signs can be read and altered on the way; use wss:// or a node \
+				 on this machine"
+			);
+		}
 		let started = std::time::Instant::now();
 		let mut delay = Duration::from_millis(250);
 		loop {
@@ -329,5 +399,50 @@ impl Chain {
 			}
 		}
 		Ok(total)
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn development_keys_need_dev() {
+		for dev in ["//Alice", "/soft", "", "  "] {
+			assert!(is_development_key(dev), "{dev:?}");
+			let e = load_signer(Some(dev), None, false).err().map(|e| e.to_string());
+			assert!(e.is_some_and(|e| e.contains("development phrase")), "{dev:?}");
+		}
+		assert!(load_signer(Some("//Alice"), None, true).is_ok());
+		let phrase = "bottom drive obey lake curtain smoke basket hold race lonely fit walk//Alice";
+		assert!(!is_development_key(phrase));
+		// The phrase spelled out is the same account, but whoever writes it knows what it is.
+		assert_eq!(
+			load_signer(Some(phrase), None, false).unwrap().public_key().0,
+			load_signer(Some("//Alice"), None, true).unwrap().public_key().0
+		);
+		// An empty key file is refused, not read as the development root account.
+		let path = std::env::temp_dir().join(format!("aiblock-empty-key-{}", std::process::id()));
+		std::fs::write(&path, "\n").unwrap();
+		let e = load_signer(None, Some(&path), false).err().unwrap().to_string();
+		assert!(e.contains("empty"), "{e}");
+		let _ = std::fs::remove_file(path);
+	}
+
+	#[test]
+	fn remote_unencrypted_endpoints_are_recognised() {
+		for local in [
+			"ws://127.0.0.1:9944",
+			"ws://localhost:9944",
+			"ws://[::1]:9944",
+			"wss://rpc.example:443",
+		] {
+			assert!(!unencrypted_remote(local), "{local}");
+		}
+		for remote in
+			["ws://10.0.0.5:9944", "ws://rpc.example:9944/path", "ws://[2001:db8::1]:9944"]
+		{
+			assert!(unencrypted_remote(remote), "{remote}");
+		}
 	}
 }

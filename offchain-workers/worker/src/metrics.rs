@@ -3,7 +3,15 @@
 //! block the worker acted on, so a stalled worker shows as a flat line.
 
 use crate::run::Counters;
-use std::sync::{atomic::Ordering, Arc};
+use std::{
+	sync::{atomic::Ordering, Arc},
+	time::Duration,
+};
+
+/// Connections served at the same time.
+pub const MAX_CONNECTIONS: usize = 16;
+/// How long one connection may take, request and answer: a client that sends nothing is cut.
+pub const CONNECTION_DEADLINE: Duration = Duration::from_secs(5);
 use tokio::{
 	io::{AsyncReadExt, AsyncWriteExt},
 	net::TcpListener,
@@ -77,25 +85,41 @@ pub async fn serve(
 	let host = if external { "0.0.0.0" } else { "127.0.0.1" };
 	let listener = TcpListener::bind((host, port)).await?;
 	log::info!("Prometheus metrics on http://{host}:{port}/metrics");
+	// Many clients may connect (with --prometheus-external, anyone): a fixed number are served
+	// at once, each within a deadline, and a failing `accept` (out of descriptors) backs off.
+	let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
 	tokio::spawn(async move {
 		loop {
-			let Ok((mut socket, _)) = listener.accept().await else { continue };
+			let mut socket = match listener.accept().await {
+				Ok((socket, _)) => socket,
+				Err(e) => {
+					log::warn!("metrics endpoint: accept failed: {e}; pausing 1 s");
+					tokio::time::sleep(Duration::from_secs(1)).await;
+					continue;
+				},
+			};
+			// Over the cap, the connection is closed at once (the scraper retries).
+			let Ok(slot) = slots.clone().try_acquire_owned() else { continue };
 			let counters = counters.clone();
 			let account = account.clone();
 			tokio::spawn(async move {
-				let mut request = [0u8; 1024];
-				let n = socket.read(&mut request).await.unwrap_or(0);
-				let head = String::from_utf8_lossy(&request[..n]);
-				let (status, body) = if head.starts_with("GET /metrics") {
-					("200 OK", render(&counters, &account))
-				} else {
-					("404 Not Found", "try /metrics\n".to_string())
-				};
-				let response = format!(
-					"HTTP/1.1 {status}\r\nContent-Type: text/plain; version=0.0.4\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-					body.len()
-				);
-				let _ = socket.write_all(response.as_bytes()).await;
+				let _slot = slot;
+				let _ = tokio::time::timeout(CONNECTION_DEADLINE, async {
+					let mut request = [0u8; 1024];
+					let n = socket.read(&mut request).await.unwrap_or(0);
+					let head = String::from_utf8_lossy(&request[..n]);
+					let (status, body) = if head.starts_with("GET /metrics") {
+						("200 OK", render(&counters, &account))
+					} else {
+						("404 Not Found", "try /metrics\n".to_string())
+					};
+					let response = format!(
+						"HTTP/1.1 {status}\r\nContent-Type: text/plain; version=0.0.4\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+						body.len()
+					);
+					let _ = socket.write_all(response.as_bytes()).await;
+				})
+				.await;
 			});
 		}
 	});
@@ -133,5 +157,25 @@ mod tests {
 			answer.contains("aiblock_worker_jobs_accepted_total{account=\"me\"} 2"),
 			"{answer}"
 		);
+	}
+
+	#[tokio::test]
+	async fn silent_clients_do_not_take_the_endpoint() {
+		let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+		serve(port, false, Arc::new(Counters::default()), "me".into()).await.unwrap();
+		// More silent connections than the cap: each is cut after the deadline.
+		let mut silent = Vec::new();
+		for _ in 0..MAX_CONNECTIONS + 4 {
+			silent.push(tokio::net::TcpStream::connect(("127.0.0.1", port)).await.unwrap());
+		}
+		tokio::time::sleep(CONNECTION_DEADLINE + Duration::from_millis(500)).await;
+		let mut socket = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+		socket.write_all(b"GET /metrics HTTP/1.1\r\n\r\n").await.unwrap();
+		let mut answer = String::new();
+		socket.read_to_string(&mut answer).await.unwrap();
+		assert!(answer.starts_with("HTTP/1.1 200 OK"), "{answer}");
+		// The silent ones were closed: reading gives end of file, not a hang.
+		let mut byte = [0u8; 1];
+		assert_eq!(silent[0].read(&mut byte).await.unwrap_or(0), 0);
 	}
 }

@@ -9,7 +9,7 @@
 use crate::{
 	chain::{self, runtime, At, BlockKind, Chain, Job, Stage, H256},
 	feasibility,
-	state::{Attested, State, Trained},
+	state::{Attested, Owner, State, Trained},
 	store::{ModelAt, Pointer, Store},
 	train::{hyper_hash, train_while, TrainOrder},
 	verify::{verify, Submission},
@@ -230,8 +230,9 @@ pub async fn run(
 	stop: Arc<AtomicBool>,
 ) -> Result<(), WorkerError> {
 	ensure_registered(&chain, &cfg).await?;
-	let mut state = State::open(&cfg.data_dir)?;
 	let me = chain.account();
+	let owner = Owner { genesis: chain.api.genesis_hash().0, account: me.0 };
+	let mut state = State::open_for(&cfg.data_dir, owner)?;
 	let w = Worker { chain, store, backend, cfg: Arc::new(cfg), counters };
 	// Registration counts as a heartbeat; a worker registered long ago beats at once.
 	let mut last_heartbeat = {
@@ -446,6 +447,11 @@ async fn step(
 		Stage::Training { trainer, deadline }
 			if *trainer == me && u64::from(*deadline) >= number =>
 		{
+			let fingerprint = job_fingerprint(job);
+			if state.trained.get(&id).is_some_and(|t| t.job != fingerprint) {
+				log::warn!("job {id}: the saved candidate was trained for another job (a chain reset?): training afresh");
+				state.trained.remove(&id);
+			}
 			let Some(trained) = state.trained.get(&id).cloned() else {
 				if !work.busy(Kind::Train) {
 					let (w, at, job) = (w.clone(), at.clone(), job.clone());
@@ -473,6 +479,11 @@ async fn step(
 			};
 			let seat = &ev.panel.0[position];
 			let number32 = number as u32;
+			let fingerprint = submission_fingerprint(ev);
+			if state.attested.get(&id).is_some_and(|a| a.submission != fingerprint) {
+				log::warn!("job {id}: the saved attestation is of another submission (a chain reset?): dropped");
+				state.attested.remove(&id);
+			}
 			if seat.commitment.is_none() && number32 <= ev.commit_deadline {
 				let Some(attested) = state.attested.get(&id).cloned() else {
 					if !work.busy(Kind::Evaluate) {
@@ -568,6 +579,7 @@ async fn train_job(
 	let claimed = if w.cfg.lie_about_score { candidate.claimed / 2 } else { candidate.claimed };
 	Ok(Outcome::Trained {
 		trained: Trained {
+			job: job_fingerprint(job),
 			block: candidate.block,
 			manifest: candidate.manifest,
 			checkpoint_root: candidate.checkpoint_root,
@@ -575,6 +587,34 @@ async fn train_job(
 		},
 		speed,
 	})
+}
+
+/// What a job's training depends on: the model, the slot, the base block, the
+/// hyper-parameters, the steps and the data. A saved candidate is used only for a job with the
+/// same fingerprint (job ids start again when a chain is reset).
+pub fn job_fingerprint(job: &Job) -> [u8; 32] {
+	let spec = &job.spec;
+	let mut h = blake3::Hasher::new();
+	h.update(&spec.model.to_le_bytes());
+	h.update(block_id(&spec.kind).map(|b| b.name()).unwrap_or_default().as_bytes());
+	h.update(&spec.base.0);
+	h.update(&spec.hyper.hash.0);
+	h.update(&spec.steps.to_le_bytes());
+	for dataset in &spec.datasets.0 {
+		h.update(&(dataset.0.len() as u64).to_le_bytes());
+		h.update(&dataset.0);
+	}
+	*h.finalize().as_bytes()
+}
+
+/// The submission an evaluation judges: its candidate block, manifest and checkpoint root.
+pub fn submission_fingerprint(ev: &chain::Evaluation) -> [u8; 32] {
+	let mut h = blake3::Hasher::new();
+	h.update(&ev.submission.candidate.0);
+	h.update(&ev.submission.manifest.hash.0);
+	h.update(&ev.submission.checkpoint_root.0);
+	h.update(&ev.seed);
+	*h.finalize().as_bytes()
 }
 
 fn payload(p: &Pointer) -> chain::Payload {
@@ -660,5 +700,10 @@ async fn attest(
 	let mut salt = [0u8; 32];
 	getrandom::fill(&mut salt)
 		.map_err(|e| WorkerError::State(format!("no randomness for a salt: {e}")))?;
-	Ok(Attested { score: verdict.score, replay_ok: verdict.replay_ok, salt })
+	Ok(Attested {
+		submission: submission_fingerprint(ev),
+		score: verdict.score,
+		replay_ok: verdict.replay_ok,
+		salt,
+	})
 }

@@ -14,6 +14,8 @@ use std::{
 /// A candidate trained for a job.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Trained {
+	/// Fingerprint of the job's training inputs (`run::job_fingerprint`).
+	pub job: [u8; 32],
 	pub block: crate::store::Pointer,
 	pub manifest: crate::store::Pointer,
 	pub checkpoint_root: [u8; 32],
@@ -23,14 +25,26 @@ pub struct Trained {
 /// An attestation for a job, before and after its reveal.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Attested {
+	/// Fingerprint of the submission evaluated (`run::submission_fingerprint`).
+	pub submission: [u8; 32],
 	pub score: u32,
 	pub replay_ok: bool,
 	pub salt: [u8; 32],
 }
 
+/// Whose state a file is: the chain's genesis hash and the worker's account.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Owner {
+	pub genesis: [u8; 32],
+	pub account: [u8; 32],
+}
+
 #[derive(Default, Debug)]
 pub struct State {
 	path: PathBuf,
+	/// Held while a worker runs on this directory (see [`State::open_for`]).
+	lock: Option<std::fs::File>,
+	pub owner: Option<Owner>,
 	pub trained: BTreeMap<u64, Trained>,
 	pub attested: BTreeMap<u64, Attested>,
 	/// Everything the Jobs pallet paid this worker while it was running (smallest units).
@@ -63,7 +77,51 @@ fn pointer_from(v: &Value) -> Option<crate::store::Pointer> {
 }
 
 impl State {
-	/// Load `dir/state.json`, or start empty when there is none.
+	/// Open `dir` for a running worker: lock it (one worker per data directory) and check the
+	/// state belongs to `owner` (a state without an owner, new or from an older worker, is
+	/// taken over).
+	pub fn open_for(dir: &Path, owner: Owner) -> Result<State, WorkerError> {
+		std::fs::create_dir_all(dir)
+			.map_err(|e| WorkerError::State(format!("{}: {e}", dir.display())))?;
+		let lock_path = dir.join("lock");
+		let lock = std::fs::OpenOptions::new()
+			.create(true)
+			.truncate(false)
+			.write(true)
+			.open(&lock_path)
+			.map_err(|e| WorkerError::State(format!("{}: {e}", lock_path.display())))?;
+		lock.try_lock().map_err(|_| {
+			WorkerError::State(format!(
+				"{} is in use by another worker: give each worker its own --data-dir",
+				dir.display()
+			))
+		})?;
+		let mut state = State::open(dir)?;
+		match state.owner {
+			Some(found) if found != owner => {
+				let hex32 = |b: &[u8; 32]| hex(&b[..4]);
+				return Err(WorkerError::State(format!(
+					"{} holds the state of account 0x{}… on the chain with genesis 0x{}…, not of \
+					 this worker (account 0x{}…, genesis 0x{}…): give it its own --data-dir",
+					state.path.display(),
+					hex32(&found.account),
+					hex32(&found.genesis),
+					hex32(&owner.account),
+					hex32(&owner.genesis)
+				)));
+			},
+			Some(_) => {},
+			None => {
+				state.owner = Some(owner);
+				state.save()?;
+			},
+		}
+		state.lock = Some(lock);
+		Ok(state)
+	}
+
+	/// Load `dir/state.json`, or start empty when there is none. Reading only: see
+	/// [`State::open_for`] for a running worker.
 	pub fn open(dir: &Path) -> Result<State, WorkerError> {
 		std::fs::create_dir_all(dir)
 			.map_err(|e| WorkerError::State(format!("{}: {e}", dir.display())))?;
@@ -78,8 +136,15 @@ impl State {
 			|what: &str| WorkerError::State(format!("{}: {what} is malformed", path.display()));
 		let v: Value = serde_json::from_str(&text)
 			.map_err(|e| WorkerError::State(format!("{}: {e}", path.display())))?;
+		state.owner = match (bytes32(&v["genesis"]), bytes32(&v["account"])) {
+			(Some(genesis), Some(account)) => Some(Owner { genesis, account }),
+			_ => None,
+		};
+		// Entries written before fingerprints existed match nothing and are never used.
+		let fingerprint = |v: &Value| bytes32(v).unwrap_or([0; 32]);
 		for (job, t) in v["trained"].as_object().into_iter().flatten() {
 			let trained = Trained {
+				job: fingerprint(&t["job"]),
 				block: pointer_from(&t["block"]).ok_or_else(|| bad("a trained block"))?,
 				manifest: pointer_from(&t["manifest"]).ok_or_else(|| bad("a manifest"))?,
 				checkpoint_root: bytes32(&t["checkpoint_root"]).ok_or_else(|| bad("a root"))?,
@@ -92,6 +157,7 @@ impl State {
 		state.train_speed = v["train_speed"].as_f64();
 		for (job, a) in v["attested"].as_object().into_iter().flatten() {
 			let attested = Attested {
+				submission: fingerprint(&a["submission"]),
 				score: a["score"].as_u64().ok_or_else(|| bad("a score"))? as u32,
 				replay_ok: a["replay_ok"].as_bool().ok_or_else(|| bad("replay_ok"))?,
 				salt: bytes32(&a["salt"]).ok_or_else(|| bad("a salt"))?,
@@ -110,6 +176,7 @@ impl State {
 				(
 					job.to_string(),
 					json!({
+						"job": hex(&t.job),
 						"block": pointer_json(&t.block),
 						"manifest": pointer_json(&t.manifest),
 						"checkpoint_root": hex(&t.checkpoint_root),
@@ -124,11 +191,18 @@ impl State {
 			.map(|(job, a)| {
 				(
 					job.to_string(),
-					json!({ "score": a.score, "replay_ok": a.replay_ok, "salt": hex(&a.salt) }),
+					json!({
+						"submission": hex(&a.submission),
+						"score": a.score,
+						"replay_ok": a.replay_ok,
+						"salt": hex(&a.salt),
+					}),
 				)
 			})
 			.collect();
 		let text = serde_json::to_string_pretty(&json!({
+			"genesis": self.owner.map(|o| hex(&o.genesis)),
+			"account": self.owner.map(|o| hex(&o.account)),
 			"trained": trained,
 			"attested": attested,
 			"earned": self.earned.to_string(),
@@ -164,9 +238,18 @@ mod tests {
 		let p = Pointer { cid: vec![1, 0x55, 0x12, 32, 9], hash: [3; 32], size: 77 };
 		state.trained.insert(
 			4,
-			Trained { block: p.clone(), manifest: p, checkpoint_root: [5; 32], claimed: 123 },
+			Trained {
+				job: [2; 32],
+				block: p.clone(),
+				manifest: p,
+				checkpoint_root: [5; 32],
+				claimed: 123,
+			},
 		);
-		state.attested.insert(9, Attested { score: 456, replay_ok: false, salt: [0xab; 32] });
+		state.attested.insert(
+			9,
+			Attested { submission: [6; 32], score: 456, replay_ok: false, salt: [0xab; 32] },
+		);
 		state.earned = 340_282_366_920_938_463_463_374_607_431_768_211_455; // u128::MAX
 		state.counted_to = 88;
 		state.train_speed = Some(1.5e9);
@@ -180,6 +263,28 @@ mod tests {
 		std::fs::write(dir.join("state.json"), r#"{"trained":{"4":{"claimed":1}}}"#).unwrap();
 		let e = State::open(&dir).unwrap_err().to_string();
 		assert!(e.contains("malformed"), "{e}");
+		let _ = std::fs::remove_dir_all(&dir);
+	}
+
+	#[test]
+	fn one_worker_per_directory_and_per_chain_and_account() {
+		let dir = std::env::temp_dir().join(format!("aiblock-worker-owner-{}", std::process::id()));
+		let _ = std::fs::remove_dir_all(&dir);
+		let me = Owner { genesis: [1; 32], account: [2; 32] };
+		let running = State::open_for(&dir, me).unwrap();
+		// A second worker on the same directory is refused while the first runs.
+		let e = State::open_for(&dir, me).unwrap_err().to_string();
+		assert!(e.contains("in use by another worker"), "{e}");
+		drop(running);
+		let state = State::open_for(&dir, me).unwrap();
+		assert_eq!(state.owner, Some(me));
+		drop(state);
+		// Another account, or another chain: refused, and the file is left as it was.
+		for other in [Owner { account: [3; 32], ..me }, Owner { genesis: [4; 32], ..me }] {
+			let e = State::open_for(&dir, other).unwrap_err().to_string();
+			assert!(e.contains("not of this worker"), "{e}");
+		}
+		assert_eq!(State::open(&dir).unwrap().owner, Some(me));
 		let _ = std::fs::remove_dir_all(&dir);
 	}
 }

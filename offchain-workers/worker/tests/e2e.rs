@@ -90,7 +90,7 @@ impl Drop for Processes {
 }
 
 fn account(suri: &str) -> AccountId32 {
-	chain::load_signer(Some(suri), None).unwrap().public_key().into()
+	chain::load_signer(Some(suri), None, true).unwrap().public_key().into()
 }
 
 /// The treasury: `PalletId(*b"aib/trsy")` as an account (`modl` ‖ id, zero-padded).
@@ -138,6 +138,7 @@ impl Network {
 			"run",
 			"--node",
 			&self.node_url,
+			"--dev",
 			"--suri",
 			suri,
 			"--roles",
@@ -179,6 +180,7 @@ impl Network {
 			"post-job",
 			"--node",
 			&self.node_url,
+			"--dev",
 			"--suri",
 			"//Eve",
 			"--ipfs",
@@ -333,7 +335,7 @@ async fn scenarios(node: PathBuf, worker: PathBuf) {
 	let out = Command::new(&worker).args(["init-model", "--ipfs", &ipfs]).output().unwrap();
 	assert!(out.status.success(), "init-model: {}", String::from_utf8_lossy(&out.stderr));
 
-	let signer = chain::load_signer(Some("//Eve"), None).unwrap();
+	let signer = chain::load_signer(Some("//Eve"), None, true).unwrap();
 	let chain = Chain::connect(&node_url, signer, Duration::from_secs(120)).await.unwrap();
 	let mut net = Network { chain, worker, node_url, ipfs: ipfs.clone(), dir: dir.clone(), procs };
 

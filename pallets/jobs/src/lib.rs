@@ -37,9 +37,10 @@
 //! ## What a hostile poster cannot do
 //! - **Ask for impossible windows.** Each window must be at least [`min_windows`] of the
 //!   [`Config::ReferenceWorker`] (finality lag, inclusion, transfers, training `steps` and
-//!   evaluating, for the size of the trained block), and `steps` at most [`Config::MaxSteps`]:
-//!   no job, and no open submission, can draw honest evaluators into a deadline they cannot
-//!   keep.
+//!   evaluating, for the size of the trained block), `steps` at most [`Config::MaxSteps`] and
+//!   the batch at most [`Config::MaxBatchSize`] tokens: no job, and no open submission, can
+//!   draw honest evaluators into a deadline they cannot keep or a replay they cannot hold in
+//!   memory.
 //! - **Set traps for free.** A job whose trainers keep missing its deadline pays each of them
 //!   the timeout deposit and closes after [`Config::MaxTimeouts`].
 //! - **Fill the job cap.** Each account has at most [`Config::MaxJobsPerPoster`] open jobs, each
@@ -224,6 +225,12 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxSteps: Get<u32>;
 
+		/// Most tokens a job's training batch may have. Every evaluator replays the job's
+		/// batches, so this bounds the memory a poster (with a trainer in league) can make every
+		/// evaluator drawn for the job allocate.
+		#[pallet::constant]
+		type MaxBatchSize: Get<u32>;
+
 		/// Paid by the poster to the treasury for each posted job, whatever becomes of it: what
 		/// occupying one of the `MaxLiveJobs` places costs.
 		#[pallet::constant]
@@ -399,6 +406,8 @@ pub mod pallet {
 		WindowTooShort,
 		/// The job asks for more than `MaxSteps` training steps.
 		TooManySteps,
+		/// The job's batch has more than `MaxBatchSize` tokens.
+		BatchTooLarge,
 		/// The caller already has `MaxJobsPerPoster` open jobs.
 		TooManyJobsOfPoster,
 		/// No registered trainer has as much GPU memory as the job asks for.
@@ -469,7 +478,7 @@ pub mod pallet {
 		/// paid to the treasury for good.
 		///
 		/// Refused with `WindowTooShort` when a window is shorter than the reference worker needs
-		/// for the job's work, `TooManySteps`, `NoTrainerHasVram` when no listed trainer has
+		/// for the job's work, `TooManySteps`, `BatchTooLarge`, `NoTrainerHasVram` when no listed trainer has
 		/// `min_vram_gib`, `TooManyJobsOfPoster`, `TooManyJobs`, `RewardTooLow` or
 		/// `InsufficientBalance`, besides the spec checks (`BadWindow`, `BadEvaluatorCount`,
 		/// `BadTrainingParams`, `UnknownSlot`, `BaseNotCurrent`).
@@ -760,6 +769,7 @@ impl<T: Config> Pallet<T> {
 			Error::<T>::BadTrainingParams
 		);
 		ensure!(spec.steps <= T::MaxSteps::get(), Error::<T>::TooManySteps);
+		ensure!(spec.hyper.batch_size <= T::MaxBatchSize::get(), Error::<T>::BatchTooLarge);
 		let (current, score) =
 			T::Gate::current(spec.model, spec.kind).ok_or(Error::<T>::UnknownSlot)?;
 		ensure!(current == spec.base, Error::<T>::BaseNotCurrent);

@@ -147,6 +147,7 @@ impl pallet_jobs::Config for Test {
 	type MaxWindow = ConstU32<100>;
 	type ReferenceWorker = ReferenceWorker;
 	type MaxSteps = ConstU32<10_000>;
+	type MaxBatchSize = ConstU32<65_536>;
 	type PostingFee = ConstU128<0>;
 	type TimeoutDeposit = ConstU128<0>;
 	type MaxTimeouts = ConstU32<3>;

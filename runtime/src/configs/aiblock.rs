@@ -102,6 +102,9 @@ pub const MAX_TIMEOUTS: u32 = 2;
 pub const MAX_JOBS_PER_POSTER: u32 = 16;
 /// Most training steps a job may ask for.
 pub const MAX_STEPS: u32 = 1_000_000;
+/// Most tokens in a job's training batch: 4× nanoGPT's Shakespeare recipe (64 × 256). Every
+/// evaluator replays the batches: this keeps a replay of the development model under 1 GiB.
+pub const MAX_BATCH_SIZE: u32 = 65_536;
 
 parameter_types! {
 	/// The slowest worker the job windows protect: a 2-core CPU machine on a home connection.
@@ -148,6 +151,7 @@ impl pallet_aiblock_jobs::Config for Runtime {
 	type MaxWindow = ConstU32<DAYS>;
 	type ReferenceWorker = ReferenceWorker;
 	type MaxSteps = ConstU32<MAX_STEPS>;
+	type MaxBatchSize = ConstU32<MAX_BATCH_SIZE>;
 	type PostingFee = frame_support::traits::ConstU128<POSTING_FEE>;
 	type TimeoutDeposit = frame_support::traits::ConstU128<TIMEOUT_DEPOSIT>;
 	type MaxTimeouts = ConstU32<MAX_TIMEOUTS>;

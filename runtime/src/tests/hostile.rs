@@ -3,8 +3,8 @@
 
 use super::*;
 use crate::configs::aiblock::{
-	ReferenceWorker, MAX_JOBS_PER_POSTER, MAX_STEPS, MAX_TIMEOUTS, POSTING_FEE, TIMEOUT_DEPOSIT,
-	TRAINER_COLLATERAL,
+	ReferenceWorker, MAX_BATCH_SIZE, MAX_JOBS_PER_POSTER, MAX_STEPS, MAX_TIMEOUTS, POSTING_FEE,
+	TIMEOUT_DEPOSIT, TRAINER_COLLATERAL,
 };
 use aiblock_primitives::jobs::min_windows;
 use pallet_aiblock_jobs::{Error as JobsError, Stage};
@@ -88,6 +88,18 @@ fn no_window_is_shorter_than_the_reference_worker_needs() {
 				RuntimeCall::Jobs(JobsCall::post_job { spec: endless, budget: 100 * UNIT })
 			),
 			JobsError::<Runtime>::TooManySteps
+		);
+
+		// A batch no evaluator could replay (the worker found u32::MAX tokens allocating
+		// terabytes): refused before anyone is drawn for it.
+		let mut huge = job_spec();
+		huge.hyper.batch_size = MAX_BATCH_SIZE + 1;
+		assert_noop!(
+			dispatch(
+				&alice,
+				RuntimeCall::Jobs(JobsCall::post_job { spec: huge, budget: 100 * UNIT })
+			),
+			JobsError::<Runtime>::BatchTooLarge
 		);
 		try_state();
 	});

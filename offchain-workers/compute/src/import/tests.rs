@@ -173,3 +173,53 @@ fn broken_layouts_are_refused() {
 		Err(ImportError::File { .. })
 	));
 }
+
+#[test]
+fn an_index_cannot_point_outside_its_folder() {
+	for bad in
+		["/etc/passwd", "../secret.safetensors", "sub/../../x.safetensors", "a/b.safetensors"]
+	{
+		let src = temp_dir("escape");
+		write_mixtral(&src, 1, 2, None);
+		let index = serde_json::json!({ "weight_map": { "model.norm.weight": bad } });
+		std::fs::write(src.join("model.safetensors.index.json"), index.to_string()).unwrap();
+		let err = import_mixtral(&src, &temp_dir("escape-out")).unwrap_err();
+		assert!(matches!(err, ImportError::Layout(ref m) if m.contains(bad)), "{bad}: {err}");
+	}
+}
+
+#[test]
+fn indices_that_would_alias_a_tensor_are_refused() {
+	assert_eq!(index("0"), Some(0));
+	assert_eq!(index("17"), Some(17));
+	for bad in ["+1", "01", "-1", "", " 1", "1 ", "99999999999"] {
+		assert_eq!(index(bad), None, "{bad:?}");
+	}
+	// `layers.01` next to `layers.1` would have replaced layer 1's router.
+	let src = temp_dir("alias");
+	let meta: BTreeMap<String, String> = BTreeMap::new();
+	let bytes = bytes_for("x", 4 * 8);
+	let shape = [8usize];
+	let mut raw: BTreeMap<String, RawTensor<'_>> = BTreeMap::new();
+	for name in [
+		"model.layers.1.block_sparse_moe.gate.weight",
+		"model.layers.01.block_sparse_moe.gate.weight",
+	] {
+		raw.insert(name.into(), RawTensor { dtype: "F32", shape: &shape, bytes: &bytes });
+	}
+	let file = src.join("model.safetensors");
+	std::fs::write(&file, safetensors::serialize(&raw, &meta)).unwrap();
+	let err = import_mixtral(&file, &temp_dir("alias-out")).unwrap_err();
+	assert!(matches!(err, ImportError::Layout(ref m) if m.contains("'01'")), "{err}");
+	// An expert written twice under two spellings is caught as a duplicate too.
+	let mut raw: BTreeMap<String, RawTensor<'_>> = BTreeMap::new();
+	for name in [
+		"model.layers.0.block_sparse_moe.experts.1.w1.weight",
+		"model.layers.0.block_sparse_moe.experts.01.w1.weight",
+	] {
+		raw.insert(name.into(), RawTensor { dtype: "F32", shape: &shape, bytes: &bytes });
+	}
+	std::fs::write(&file, safetensors::serialize(&raw, &meta)).unwrap();
+	let err = import_mixtral(&file, &temp_dir("alias-out2")).unwrap_err();
+	assert!(matches!(err, ImportError::Layout(ref m) if m.contains("'01'")), "{err}");
+}

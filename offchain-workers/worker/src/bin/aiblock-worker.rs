@@ -26,10 +26,12 @@ use std::{
 /// Start a dev chain and a worker on one machine:
 ///   aiblock-node --dev --tmp &
 ///   aiblock-worker init-model                       # genesis weights into the local store
-///   aiblock-worker run --suri //Ferdie --roles trainer --bond 100
+///   aiblock-worker run --dev --suri //Ferdie --roles trainer --bond 100
 ///
-/// Keys: --suri takes a secret URI (`//Alice` on dev chains, a mnemonic, a 0x seed);
-/// --key FILE reads one from the file's first line. Never put a real key on the command line.
+/// Keys: --key FILE reads a secret URI (a mnemonic with an optional derivation path, or a 0x
+/// seed) from the file's first line; keep it `chmod 600`. --suri takes one on the command line
+/// (visible to other users: only for test keys). The public development keys (`//Alice` …
+/// `//Ferdie`) need --dev.
 #[derive(Parser)]
 #[command(name = "aiblock-worker", version, verbatim_doc_comment)]
 struct Cli {
@@ -90,6 +92,10 @@ struct ChainArgs {
 	/// File whose first line is the secret URI or mnemonic.
 	#[arg(long)]
 	key: Option<PathBuf>,
+	/// Allow the public development keys (`--suri //Alice`, an empty key file): anyone can
+	/// sign for those accounts, so only on dev and local test chains.
+	#[arg(long)]
+	dev: bool,
 	#[command(flatten)]
 	store: StoreArgs,
 }
@@ -141,6 +147,8 @@ struct RunArgs {
 	#[arg(long)]
 	prometheus_external: bool,
 	/// TEST ONLY: claim half the computed loss, so the chain refutes and slashes this trainer.
+	/// Exists only in builds with the `adversary` feature (the tests' build).
+	#[cfg(feature = "adversary")]
 	#[arg(long, hide = true)]
 	lie_about_score: bool,
 }
@@ -193,7 +201,7 @@ fn open_store(args: &StoreArgs) -> Result<Store, WorkerError> {
 }
 
 async fn connect(args: &ChainArgs) -> Result<Chain, WorkerError> {
-	let signer = chain::load_signer(args.suri.as_deref(), args.key.as_deref())?;
+	let signer = chain::load_signer(args.suri.as_deref(), args.key.as_deref(), args.dev)?;
 	Chain::connect(&args.node, signer, Duration::from_secs(30)).await
 }
 
@@ -341,7 +349,9 @@ async fn verify_job(args: VerifyArgs) -> Result<bool, WorkerError> {
 		.suri
 		.clone()
 		.or_else(|| args.chain.key.is_none().then(|| "//Verifier".to_string()));
-	let chain = connect(&ChainArgs { suri, ..args.chain.clone() }).await?;
+	// The throwaway key is the development one, and it signs nothing.
+	let dev = args.chain.dev || args.chain.suri.is_none();
+	let chain = connect(&ChainArgs { suri, dev, ..args.chain.clone() }).await?;
 	let at = chain.finalized().await?;
 	let job = chain.job(&at, args.job).await?.ok_or_else(|| {
 		WorkerError::Usage(format!(
@@ -412,7 +422,7 @@ async fn run_worker(args: RunArgs) -> Result<(), WorkerError> {
 		endpoint: args.endpoint.clone(),
 		heartbeat_every: args.heartbeat_every,
 		replay_segments: args.replay_segments,
-		lie_about_score: args.lie_about_score,
+		lie_about_score: lies_about_score(&args),
 		max_blocks: args.max_blocks,
 		budget: feasibility::Budget {
 			memory: match args.max_memory {
@@ -490,6 +500,16 @@ impl log::Log for Logger {
 		}
 	}
 	fn flush(&self) {}
+}
+
+#[cfg(feature = "adversary")]
+fn lies_about_score(args: &RunArgs) -> bool {
+	args.lie_about_score
+}
+
+#[cfg(not(feature = "adversary"))]
+fn lies_about_score(_: &RunArgs) -> bool {
+	false
 }
 
 /// This machine's physical memory in bytes (`MemTotal` of /proc/meminfo; 8 GiB where that
