@@ -121,6 +121,36 @@ pub fn order_of(job: &Job) -> Result<TrainOrder, String> {
 	})
 }
 
+/// The spec of a job asking for `order` on slot `kind` of model `model`, whose current block
+/// is `base`: the inverse of [`order_of`].
+pub fn job_spec(
+	order: &TrainOrder,
+	(model, kind, base): (u32, BlockKind, H256),
+	evaluators: u32,
+	windows: chain::Windows,
+) -> chain::JobSpec {
+	use runtime::runtime_types::bounded_collections::bounded_vec::BoundedVec;
+	let config = &order.config;
+	chain::JobSpec {
+		model,
+		kind,
+		base,
+		datasets: BoundedVec(order.datasets.iter().map(|d| BoundedVec(d.clone())).collect()),
+		hyper: chain::HyperParams {
+			hash: H256(hyper_hash(config)),
+			learning_rate_micros: (config.lr * 1e6).round() as u32,
+			batch_size: config.batch_tokens as u32,
+			seed: config.seed,
+			checkpoint_every: config.checkpoint_every as u32,
+		},
+		steps: order.steps as u32,
+		trainers: 1,
+		evaluators,
+		min_vram_gib: 0,
+		windows,
+	}
+}
+
 /// Make sure the account is bonded and registered with the wanted roles.
 pub async fn ensure_registered(chain: &Chain, cfg: &RunConfig) -> Result<(), WorkerError> {
 	let at = chain.finalized().await?;
@@ -617,7 +647,8 @@ pub fn submission_fingerprint(ev: &chain::Evaluation) -> [u8; 32] {
 	*h.finalize().as_bytes()
 }
 
-fn payload(p: &Pointer) -> chain::Payload {
+/// A file pointer as the chain's calls take it.
+pub fn payload(p: &Pointer) -> chain::Payload {
 	chain::Payload {
 		cid: runtime::runtime_types::bounded_collections::bounded_vec::BoundedVec(p.cid.clone()),
 		hash: H256(p.hash),

@@ -8,6 +8,10 @@
 //!    adopted.
 //! 3. A trainer killed mid-job: the job times out, reopens, another trainer completes it and
 //!    the candidate is adopted; the killed one loses its collateral.
+//! 4. Hostile jobs, at the same time as 3: a job whose batch is beyond the trainers' memory
+//!    budget and one whose dataset nobody serves are declined, with the reason logged; an open
+//!    submission with a forged manifest and a NaN candidate is refused by every evaluator, so
+//!    its trainer is slashed and no evaluator is; the evaluators keep heartbeating.
 //!
 //! Needs `aiblock-node` built in the same profile (`cargo build --release --workspace`);
 //! without it the test says so and passes, unless `AIBLOCK_E2E_REQUIRED` is set (CI sets it).
@@ -151,6 +155,8 @@ impl Network {
 			"0",
 			"--threads",
 			"1",
+			"--fetch-timeout",
+			"10",
 			"--data-dir",
 			data.to_str().unwrap(),
 		];
@@ -472,7 +478,10 @@ async fn scenarios(node: PathBuf, worker: PathBuf) {
 		})
 		.await;
 	}
-	net.start_worker("finisher", "//Charlie//stash", "trainer", &[]);
+	// 4, while job 3 waits for a trainer: hostile jobs, and a forger's submission.
+	let hostile = hostile_jobs(&mut net, &evaluator_accounts).await;
+	// The finisher's budget leaves no room for a batch of 65,536 tokens (about 1 GiB).
+	net.start_worker("finisher", "//Charlie//stash", "trainer", &["--max-memory", "0.5"]);
 	let (done, _, end) = net.settled(id, start + 1, Duration::from_secs(480)).await;
 	assert!(done.adopted, "the reopened job is completed and adopted: {done:?}");
 	let at = net.chain.api.at_block(end).await.unwrap();
@@ -480,7 +489,155 @@ async fn scenarios(node: PathBuf, worker: PathBuf) {
 	let record = net.chain.block(&at, done.candidate).await.unwrap().unwrap();
 	assert_eq!(record.header.author.as_ref(), Some(&finisher), "the finisher's candidate");
 	let quitter_after = net.chain.active_stake(&at, &quitter).await.unwrap();
-	assert_eq!(quitter_stake - quitter_after, collateral, "the quitter lost its collateral");
-	eprintln!("[e2e] 3: job {id} completed by the second trainer; all scenarios passed");
+	assert_eq!(quitter_after, quitter_stake - collateral, "the quitter lost its collateral");
+	eprintln!("[e2e] 3: job {id} completed by the second trainer");
+	hostile.judged(&net, collateral).await;
+	eprintln!("[e2e] all scenarios passed");
 	drop(ipfs_daemon);
+}
+
+/// Scenario 4 in flight: what was posted, and what to check once judged.
+struct Hostile {
+	huge_batch: u64,
+	no_data: u64,
+	forged: u64,
+	forger: AccountId32,
+	forger_stake: u128,
+	evaluators: Vec<(AccountId32, u128)>,
+	heartbeats: Vec<u32>,
+}
+
+/// Post the hostile jobs of scenario 4 and the forger's submission.
+async fn hostile_jobs(net: &mut Network, evaluators: &[AccountId32]) -> Hostile {
+	let huge_batch = net.post_job(&["--windows", "40,40,20,20", "--batch-tokens", "65536"]);
+	let nowhere = aiblock_compute::store::cid_of(b"a dataset nobody ever published, e2e 4");
+	let no_data =
+		net.post_job(&["--windows", "40,40,20,20", "--dataset-cid", &nowhere.to_string()]);
+
+	// The forger: a registered trainer (its worker declines every job: no memory budget) that
+	// submits, on its own, a candidate with a NaN weight and a manifest of one step claimed
+	// as forty.
+	let forger = account("//Dave//stash");
+	net.start_worker("forger", "//Dave//stash", "trainer", &["--max-memory", "0.0001"]);
+	net.registered(std::slice::from_ref(&forger)).await;
+	let at = net.at().await;
+	let forger_stake = net.chain.active_stake(&at, &forger).await.unwrap();
+	let mut before = Vec::new();
+	for e in evaluators {
+		before.push((e.clone(), net.chain.active_stake(&at, e).await.unwrap()));
+	}
+	let mut heartbeats = Vec::new();
+	for e in evaluators {
+		heartbeats.push(net.chain.worker(&at, e).await.unwrap().unwrap().last_heartbeat);
+	}
+	let forged = forge_submission(net, &at).await;
+	eprintln!(
+		"[e2e] 4: jobs {huge_batch} (huge batch), {no_data} (no data) posted; job {forged} forged"
+	);
+	Hostile { huge_batch, no_data, forged, forger, forger_stake, evaluators: before, heartbeats }
+}
+
+/// Submit, as the forger, a NaN candidate with a forged manifest; returns its job id.
+async fn forge_submission(net: &Network, at: &At) -> u64 {
+	use aiblock_compute::{
+		genesis::GenesisModel,
+		model::{BlockId, Weights},
+		train::{Checkpoint, Manifest, TrainConfig},
+	};
+	use aiblock_worker::{
+		store::{put_block, put_file},
+		train::TrainOrder,
+	};
+	let store = IpfsStore::new(&net.ipfs).unwrap();
+	let genesis = GenesisModel::development();
+	let mut weights = Weights::genesis(genesis.spec, genesis.weight_seed).unwrap();
+	let name = weights.block(BlockId::Shared).keys().next().unwrap().clone();
+	weights.tensors.get_mut(&name).unwrap().data[0] = f32::NAN;
+	let candidate = put_block(&store, &weights, BlockId::Shared).unwrap();
+	let data = genesis.source.generate(1 << 16, 0).bytes;
+	let dataset = store.put(&data).unwrap();
+	let config = TrainConfig {
+		seed: 4,
+		batch_tokens: 256,
+		lr: 0.01,
+		checkpoint_every: 10,
+		..TrainConfig::default()
+	};
+	let order = TrainOrder {
+		block: BlockId::Shared,
+		datasets: vec![dataset.as_bytes().to_vec()],
+		config,
+		steps: 40,
+	};
+	let one_step = Checkpoint { step: 1, state: [7; 32], loss_bits: 0 };
+	let start = Checkpoint { step: 0, state: [0; 32], loss_bits: 0 };
+	let manifest =
+		Manifest::new(vec![dataset.to_string()], BlockId::Shared, config, start, vec![one_step; 4]);
+	let manifest_pointer = put_file(&store, manifest.to_json().to_string().as_bytes()).unwrap();
+	let base = net.current_shared(at).await;
+	let windows = chain::Windows { accept: 1, submit: 1, commit: 20, reveal: 20 };
+	let spec =
+		aiblock_worker::run::job_spec(&order, (0, chain::BlockKind::Shared, base), 3, windows);
+	let signer = chain::load_signer(Some("//Dave//stash"), None, true).unwrap();
+	let forger = Chain::connect(&net.node_url, signer, Duration::from_secs(30)).await.unwrap();
+	let call = runtime::transactions().jobs().submit_candidate(
+		spec,
+		aiblock_worker::run::payload(&candidate),
+		1,
+		aiblock_worker::run::payload(&manifest_pointer),
+		H256(manifest.root),
+		runtime::runtime_types::bounded_collections::bounded_vec::BoundedVec(Vec::new()),
+	);
+	let events = forger.submit("jobs.submit_candidate", &call).await.unwrap();
+	events
+		.find_first::<runtime::jobs::events::ResultSubmitted>()
+		.and_then(Result::ok)
+		.map(|e| e.job)
+		.expect("ResultSubmitted")
+}
+
+impl Hostile {
+	/// Wait for the forged submission's verdict and check everything scenario 4 promises.
+	async fn judged(&self, net: &Network, collateral: u128) {
+		let (done, _, end) = net.settled(self.forged, 1, Duration::from_secs(300)).await;
+		assert!(!done.adopted && done.refuted, "the forged submission is refuted: {done:?}");
+		let at = net.chain.api.at_block(end).await.unwrap();
+		let stake = net.chain.active_stake(&at, &self.forger).await.unwrap();
+		assert_eq!(stake, self.forger_stake - collateral, "the forger lost its collateral");
+		for (i, (e, before)) in self.evaluators.iter().enumerate() {
+			let now = net.chain.active_stake(&at, e).await.unwrap();
+			assert_eq!(now, *before, "evaluator {i} was not slashed");
+		}
+		// Heartbeats went on while the evaluators judged (every 20 blocks).
+		let (chain, evaluators, beats) =
+			(net.chain.clone(), self.evaluators.clone(), self.heartbeats.clone());
+		net.wait_for("evaluators heartbeat", Duration::from_secs(180), |at| {
+			let (chain, evaluators, beats) = (chain.clone(), evaluators.clone(), beats.clone());
+			async move {
+				for ((e, _), before) in evaluators.iter().zip(&beats) {
+					let beat = chain.worker(&at, e).await.unwrap()?.last_heartbeat;
+					if beat <= *before {
+						return None;
+					}
+				}
+				Some(())
+			}
+		})
+		.await;
+		// Both hostile jobs were declined with a reason, by the trainer that completed job 3.
+		let log = net.procs.log("finisher");
+		for (job, why) in [(self.huge_batch, "--max-memory"), (self.no_data, "cannot be fetched")] {
+			let line = log.lines().find(|l| l.contains(&format!("job {job}: declined")));
+			assert!(
+				line.is_some_and(|l| l.contains(why)),
+				"job {job} declined for '{why}':\n{log}"
+			);
+		}
+		let refused = net.procs.log("evaluator0");
+		assert!(refused.contains(&format!("job {}: score", self.forged)), "{refused}");
+		eprintln!(
+			"[e2e] 4: hostile jobs {} and {} declined; forged job {} refuted, forger slashed {} AIB, no evaluator slashed",
+			self.huge_batch, self.no_data, self.forged, collateral / UNIT
+		);
+	}
 }

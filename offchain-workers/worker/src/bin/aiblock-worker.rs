@@ -79,6 +79,10 @@ struct StoreArgs {
 	/// share one.
 	#[arg(long)]
 	store_dir: Option<PathBuf>,
+	/// Seconds the IPFS daemon may search for content before it counts as missing (a job's
+	/// data that nobody serves, a trainer's files that were never published).
+	#[arg(long, default_value_t = 600)]
+	fetch_timeout: u64,
 }
 
 #[derive(Args, Clone)]
@@ -160,9 +164,14 @@ struct PostJobArgs {
 	/// The slot to train: shared, layer{L}.router or layer{L}.expert{E}.
 	#[arg(long, default_value = "shared")]
 	block: String,
-	/// Training data file; without it, 64 KiB of the development Markov source.
-	#[arg(long)]
+	/// Training data file, uploaded to the store; without it (and without --dataset-cid), 64
+	/// KiB of the development Markov source.
+	#[arg(long, conflicts_with = "dataset_cid")]
 	dataset: Option<PathBuf>,
+	/// Train on a dataset already published under this CID (base32 CIDv1, e.g. bafkrei…):
+	/// nothing is uploaded. Trainers that cannot fetch it decline the job.
+	#[arg(long)]
+	dataset_cid: Option<String>,
 	#[arg(long, default_value_t = 40)]
 	steps: u32,
 	#[arg(long, default_value_t = 256)]
@@ -188,7 +197,8 @@ struct PostJobArgs {
 fn open_store(args: &StoreArgs) -> Result<Store, WorkerError> {
 	match &args.ipfs {
 		Some(url) => {
-			let store = IpfsStore::new(url)?;
+			let timeout = Duration::from_secs(args.fetch_timeout.max(1));
+			let store = IpfsStore::new(url)?.with_fetch_timeout(timeout);
 			let version = store.version()?;
 			log::info!("IPFS daemon {version} at {url}");
 			Ok(Store::Ipfs(store))
@@ -234,45 +244,41 @@ async fn post_job(args: PostJobArgs) -> Result<(), WorkerError> {
 		.into_iter()
 		.find(|(kind, _, _)| run::block_id(kind) == Some(block))
 		.ok_or_else(|| WorkerError::Usage(format!("model {model} has no {block} slot")))?;
-	let bytes = match &args.dataset {
-		Some(path) => std::fs::read(path)
-			.map_err(|e| WorkerError::Usage(format!("{}: {e}", path.display())))?,
-		None => {
-			aiblock_compute::genesis::GenesisModel::development().source.generate(1 << 16, 0).bytes
+	let dataset = match (&args.dataset_cid, &args.dataset) {
+		(Some(cid), _) => cid
+			.parse::<aiblock_compute::store::Cid>()
+			.map_err(|e| WorkerError::Usage(format!("--dataset-cid {cid}: {e}")))?,
+		(None, path) => {
+			let bytes = match path {
+				Some(path) => std::fs::read(path)
+					.map_err(|e| WorkerError::Usage(format!("{}: {e}", path.display())))?,
+				None => {
+					let genesis = aiblock_compute::genesis::GenesisModel::development();
+					genesis.source.generate(1 << 16, 0).bytes
+				},
+			};
+			aiblock_compute::store::ContentStore::put(&store, &bytes)?
 		},
-	};
-	let dataset = aiblock_compute::store::ContentStore::put(&store, &bytes)?;
-	let config = TrainConfig {
-		seed: args.seed,
-		batch_tokens: args.batch_tokens as usize,
-		lr: args.lr,
-		checkpoint_every: u64::from(args.checkpoint_every),
-		..TrainConfig::default()
 	};
 	let [accept, submit, commit, reveal] = args.windows[..] else {
 		return Err(WorkerError::Usage(
 			"--windows takes four block counts: accept,submit,commit,reveal".into(),
 		));
 	};
-	use runtime::runtime_types::bounded_collections::bounded_vec::BoundedVec;
-	let spec = chain::JobSpec {
-		model,
-		kind,
-		base,
-		datasets: BoundedVec(vec![BoundedVec(dataset.as_bytes().to_vec())]),
-		hyper: chain::HyperParams {
-			hash: chain::H256(aiblock_worker::train::hyper_hash(&config)),
-			learning_rate_micros: (args.lr * 1e6).round() as u32,
-			batch_size: args.batch_tokens,
+	let order = aiblock_worker::train::TrainOrder {
+		block,
+		datasets: vec![dataset.as_bytes().to_vec()],
+		config: TrainConfig {
 			seed: args.seed,
-			checkpoint_every: args.checkpoint_every,
+			batch_tokens: args.batch_tokens as usize,
+			lr: args.lr,
+			checkpoint_every: u64::from(args.checkpoint_every),
+			..TrainConfig::default()
 		},
-		steps: args.steps,
-		trainers: 1,
-		evaluators: args.evaluators,
-		min_vram_gib: 0,
-		windows: chain::Windows { accept, submit, commit, reveal },
+		steps: u64::from(args.steps),
 	};
+	let windows = chain::Windows { accept, submit, commit, reveal };
+	let spec = run::job_spec(&order, (model, kind, base), args.evaluators, windows);
 	let budget = args.budget * chain::UNIT;
 	let events = chain
 		.submit("jobs.post_job", &runtime::transactions().jobs().post_job(spec, budget))
