@@ -127,8 +127,6 @@ pub struct WorkRates {
 	/// Tokens of the model's validation set an evaluator scores (a forward pass costs a third
 	/// of a training step per token).
 	pub validation_tokens: u64,
-	/// Checkpoint segments each evaluator replays.
-	pub replay_segments: u32,
 }
 
 impl WorkRates {
@@ -156,8 +154,9 @@ impl WorkRates {
 /// - submit: a reaction, fetching the base and uploading the candidate, and training `steps` ×
 ///   `batch_size` tokens;
 /// - commit: a reaction, fetching the candidate and the base, scoring the validation set and
-///   replaying `replay_segments` segments of `checkpoint_every` steps (never more segments than
-///   the job has).
+///   replaying the training. A checkpoint commits to a hash of the state, not the state, so an
+///   evaluator replays from the base up to the end of the last segment it drew: when that is
+///   the job's last segment, the whole run.
 ///
 /// The dataset's size is not on chain: a trainer checks it itself before accepting. Windows
 /// saturate at `u32::MAX`, which no `MaxWindow` admits.
@@ -165,10 +164,7 @@ pub fn min_windows(spec: &JobSpec, block_bytes: u64, rates: &WorkRates) -> Windo
 	let react = rates.react();
 	let batch = u128::from(spec.hyper.batch_size);
 	let training = rates.train(u128::from(spec.steps).saturating_mul(batch), block_bytes);
-	let segments = spec.steps.div_ceil(spec.hyper.checkpoint_every.max(1));
-	let replayed = u128::from(rates.replay_segments.min(segments))
-		.saturating_mul(spec.hyper.checkpoint_every.into())
-		.saturating_mul(batch);
+	let replayed = u128::from(spec.steps).saturating_mul(batch);
 	let scoring = u128::from(rates.validation_tokens.div_ceil(3));
 	let evaluation = rates.train(replayed.saturating_add(scoring), block_bytes);
 	let moves = rates.transfer(block_bytes.saturating_mul(2));
@@ -455,23 +451,22 @@ mod tests {
 		transfer_bytes_per_block: 1 << 20,
 		train_work_per_block: 1 << 30,
 		validation_tokens: 3 << 10,
-		replay_segments: 2,
 	};
 
 	#[test]
 	fn min_windows_add_reaction_transfer_and_work() {
 		// 8 MiB block: 16 MiB to move (16 blocks); 100 × 1024 tokens × 8 MiB = 800 × 2^30
-		// (800 blocks); scoring 2^10 tokens × 8 MiB = 8 × 2^30 (8 blocks), replaying 2 × 10 ×
-		// 1024 tokens × 8 MiB = 160 × 2^30 (160 blocks).
+		// (800 blocks); scoring 2^10 tokens × 8 MiB = 8 × 2^30 (8 blocks), and the replay, in
+		// the worst case the whole run: 800 blocks again.
 		let w = min_windows(&spec(100, 1024, 10), 8 << 20, &RATES);
-		assert_eq!(w, Windows { accept: 8, submit: 8 + 16 + 800, commit: 8 + 16 + 168, reveal: 8 });
-		// Twice the steps, twice the training; the evaluation replays the same segments.
+		assert_eq!(w, Windows { accept: 8, submit: 8 + 16 + 800, commit: 8 + 16 + 808, reveal: 8 });
+		// Twice the steps, twice the training and twice the worst replay.
 		let longer = min_windows(&spec(200, 1024, 10), 8 << 20, &RATES);
 		assert_eq!(longer.submit - 24, 2 * 800);
-		assert_eq!(longer.commit, w.commit);
-		// A job with one segment is replayed once, not twice.
-		let one = min_windows(&spec(10, 1024, 10), 8 << 20, &RATES);
-		assert_eq!(one.commit, 8 + 16 + 8 + 80);
+		assert_eq!(longer.commit - 24, 8 + 2 * 800);
+		// How often the run commits does not change what a replay to its end costs.
+		let sparse = min_windows(&spec(100, 1024, 100), 8 << 20, &RATES);
+		assert_eq!(sparse.commit, w.commit);
 		assert!(w.covers(&w) && longer.covers(&w) && !w.covers(&longer));
 	}
 

@@ -151,6 +151,40 @@ pub fn job_spec(
 	}
 }
 
+/// Bond what the account lacks of the registration minimum (after a slash), when the operator
+/// allowed bonding (`--bond`); otherwise say what to do.
+async fn top_up(chain: &Chain, cfg: &RunConfig) -> Result<(), WorkerError> {
+	let at = chain.finalized().await?;
+	let me = chain.account();
+	let (min, active) = (chain.min_worker_bond(&at)?, chain.active_stake(&at, &me).await?);
+	if active >= min {
+		return Ok(());
+	}
+	let missing = min - active;
+	if cfg.bond.is_none() {
+		return Err(WorkerError::Usage(format!(
+			"{me} has {} AIB bonded, under the {} AIB minimum: it gets no work until it bonds \
+			 {} AIB more (stake.bond, or restart with --bond)",
+			active / chain::UNIT,
+			min / chain::UNIT,
+			missing.div_ceil(chain::UNIT)
+		)));
+	}
+	if chain.free_balance(&at, &me).await? < missing {
+		return Err(WorkerError::Usage(format!(
+			"{me} needs {} AIB more bonded and has not that much free: fund the account",
+			missing.div_ceil(chain::UNIT)
+		)));
+	}
+	chain.submit("stake.bond", &runtime::transactions().stake().bond(missing)).await?;
+	log::info!(
+		"bonded {} AIB more, back to the {} AIB minimum",
+		missing / chain::UNIT,
+		min / chain::UNIT
+	);
+	Ok(())
+}
+
 /// Make sure the account is bonded and registered with the wanted roles.
 pub async fn ensure_registered(chain: &Chain, cfg: &RunConfig) -> Result<(), WorkerError> {
 	let at = chain.finalized().await?;
@@ -315,6 +349,17 @@ async fn follow(
 			let heartbeat = runtime::transactions().workers().heartbeat();
 			match w.chain.submit("workers.heartbeat", &heartbeat).await {
 				Ok(_) => *last_heartbeat = number,
+				// Refused (a slash left the bond below the minimum): top up if the operator
+				// allowed it, and try again at the next interval rather than every few seconds.
+				Err(WorkerError::Refused(why)) => {
+					log::warn!("heartbeat refused: {why}");
+					if why.contains("InsufficientBond") {
+						if let Err(e) = top_up(&w.chain, &w.cfg).await {
+							log::error!("{e}");
+						}
+					}
+					*last_heartbeat = number;
+				},
 				Err(e) if recoverable(&e) => pause_after(&e).await,
 				Err(e) => return Err(e),
 			}

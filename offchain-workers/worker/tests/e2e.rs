@@ -42,6 +42,8 @@ mod daemon;
 use daemon::free_port;
 
 const UNIT: u128 = chain::UNIT;
+/// The trainer account of scenario 4's forged submission.
+const FORGER: &str = "//Dave//stash";
 
 /// Child processes killed on drop; their logs printed when the test fails.
 struct Processes {
@@ -350,9 +352,12 @@ async fn scenarios(node: PathBuf, worker: PathBuf) {
 		net.start_worker(&format!("evaluator{i}"), suri, "evaluator", &[]);
 	}
 	net.start_worker("honest", "//Ferdie", "trainer", &[]);
+	// Scenario 4's forger registers with everyone else (its worker declines every job: its
+	// memory budget is nil) and forges a submission later.
+	net.start_worker("forger", FORGER, "trainer", &["--max-memory", "0.0001"]);
 	let (eve, ferdie) = (account("//Eve"), account("//Ferdie"));
 	let evaluator_accounts: Vec<AccountId32> = evaluators.iter().map(|s| account(s)).collect();
-	let mut everyone = vec![ferdie.clone()];
+	let mut everyone = vec![ferdie.clone(), account(FORGER)];
 	everyone.extend(evaluator_accounts.clone());
 	net.registered(&everyone).await;
 
@@ -514,12 +519,9 @@ async fn hostile_jobs(net: &mut Network, evaluators: &[AccountId32]) -> Hostile 
 	let no_data =
 		net.post_job(&["--windows", "40,40,20,20", "--dataset-cid", &nowhere.to_string()]);
 
-	// The forger: a registered trainer (its worker declines every job: no memory budget) that
-	// submits, on its own, a candidate with a NaN weight and a manifest of one step claimed
-	// as forty.
-	let forger = account("//Dave//stash");
-	net.start_worker("forger", "//Dave//stash", "trainer", &["--max-memory", "0.0001"]);
-	net.registered(std::slice::from_ref(&forger)).await;
+	// The forger submits, on its own, a candidate with a NaN weight and a manifest of one step
+	// claimed as forty.
+	let forger = account(FORGER);
 	let at = net.at().await;
 	let forger_stake = net.chain.active_stake(&at, &forger).await.unwrap();
 	let mut before = Vec::new();
@@ -578,7 +580,7 @@ async fn forge_submission(net: &Network, at: &At) -> u64 {
 	let windows = chain::Windows { accept: 1, submit: 1, commit: 20, reveal: 20 };
 	let spec =
 		aiblock_worker::run::job_spec(&order, (0, chain::BlockKind::Shared, base), 3, windows);
-	let signer = chain::load_signer(Some("//Dave//stash"), None, true).unwrap();
+	let signer = chain::load_signer(Some(FORGER), None, true).unwrap();
 	let forger = Chain::connect(&net.node_url, signer, Duration::from_secs(30)).await.unwrap();
 	let call = runtime::transactions().jobs().submit_candidate(
 		spec,

@@ -37,8 +37,9 @@
 //! ## What a hostile poster cannot do
 //! - **Ask for impossible windows.** Each window must be at least [`min_windows`] of the
 //!   [`Config::ReferenceWorker`] (finality lag, inclusion, transfers, training `steps` and
-//!   evaluating, for the size of the trained block), `steps` at most [`Config::MaxSteps`] and
-//!   the batch at most [`Config::MaxBatchSize`] tokens: no job, and no open submission, can
+//!   evaluating, for the size of the trained block), `steps` at most [`Config::MaxSteps`],
+//!   the batch at most [`Config::MaxBatchSize`] tokens and the checkpoints at most
+//!   [`Config::MaxCheckpoints`]: no job, and no open submission, can
 //!   draw honest evaluators into a deadline they cannot keep or a replay they cannot hold in
 //!   memory.
 //! - **Set traps for free.** A job whose trainers keep missing its deadline pays each of them
@@ -231,6 +232,11 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxBatchSize: Get<u32>;
 
+		/// Most checkpoints a job's run may commit to (`steps / checkpoint_every`, rounded up):
+		/// every evaluator reads the manifest that lists them.
+		#[pallet::constant]
+		type MaxCheckpoints: Get<u32>;
+
 		/// Paid by the poster to the treasury for each posted job, whatever becomes of it: what
 		/// occupying one of the `MaxLiveJobs` places costs.
 		#[pallet::constant]
@@ -408,6 +414,8 @@ pub mod pallet {
 		TooManySteps,
 		/// The job's batch has more than `MaxBatchSize` tokens.
 		BatchTooLarge,
+		/// The job's run would commit to more than `MaxCheckpoints` checkpoints.
+		TooManyCheckpoints,
 		/// The caller already has `MaxJobsPerPoster` open jobs.
 		TooManyJobsOfPoster,
 		/// No registered trainer has as much GPU memory as the job asks for.
@@ -478,7 +486,7 @@ pub mod pallet {
 		/// paid to the treasury for good.
 		///
 		/// Refused with `WindowTooShort` when a window is shorter than the reference worker needs
-		/// for the job's work, `TooManySteps`, `BatchTooLarge`, `NoTrainerHasVram` when no listed trainer has
+		/// for the job's work, `TooManySteps`, `BatchTooLarge`, `TooManyCheckpoints`, `NoTrainerHasVram` when no listed trainer has
 		/// `min_vram_gib`, `TooManyJobsOfPoster`, `TooManyJobs`, `RewardTooLow` or
 		/// `InsufficientBalance`, besides the spec checks (`BadWindow`, `BadEvaluatorCount`,
 		/// `BadTrainingParams`, `UnknownSlot`, `BaseNotCurrent`).
@@ -770,6 +778,10 @@ impl<T: Config> Pallet<T> {
 		);
 		ensure!(spec.steps <= T::MaxSteps::get(), Error::<T>::TooManySteps);
 		ensure!(spec.hyper.batch_size <= T::MaxBatchSize::get(), Error::<T>::BatchTooLarge);
+		ensure!(
+			spec.steps.div_ceil(spec.hyper.checkpoint_every.max(1)) <= T::MaxCheckpoints::get(),
+			Error::<T>::TooManyCheckpoints
+		);
 		let (current, score) =
 			T::Gate::current(spec.model, spec.kind).ok_or(Error::<T>::UnknownSlot)?;
 		ensure!(current == spec.base, Error::<T>::BaseNotCurrent);

@@ -126,7 +126,6 @@ parameter_types! {
 			transfer_bytes_per_block: 1 << 30,
 			train_work_per_block: 1 << 40,
 			validation_tokens: 0,
-			replay_segments: 2,
 		};
 }
 
@@ -148,6 +147,7 @@ impl pallet_jobs::Config for Test {
 	type ReferenceWorker = ReferenceWorker;
 	type MaxSteps = ConstU32<10_000>;
 	type MaxBatchSize = ConstU32<65_536>;
+	type MaxCheckpoints = ConstU32<4096>;
 	type PostingFee = ConstU128<0>;
 	type TimeoutDeposit = ConstU128<0>;
 	type MaxTimeouts = ConstU32<3>;

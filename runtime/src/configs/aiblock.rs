@@ -103,8 +103,12 @@ pub const MAX_JOBS_PER_POSTER: u32 = 16;
 /// Most training steps a job may ask for.
 pub const MAX_STEPS: u32 = 1_000_000;
 /// Most tokens in a job's training batch: 4× nanoGPT's Shakespeare recipe (64 × 256). Every
-/// evaluator replays the batches: this keeps a replay of the development model under 1 GiB.
+/// evaluator replays the batches: a replay of the development model at this batch takes about
+/// 1 GB by the worker's estimate (`feasibility::training_memory`).
 pub const MAX_BATCH_SIZE: u32 = 65_536;
+/// Most checkpoints a job's run may commit to: its manifest (about 100 bytes a checkpoint) stays
+/// under half a MiB, whatever `steps` and `checkpoint_every` are.
+pub const MAX_CHECKPOINTS: u32 = 4096;
 
 parameter_types! {
 	/// The slowest worker the job windows protect: a 2-core CPU machine on a home connection.
@@ -115,8 +119,8 @@ parameter_types! {
 	/// - it trains 2^37 token·bytes a block (a 4096-token step of a 1 MiB block every 0.19 s):
 	///   a quarter of what the compute core measured on 2 cores (a 4096-token step of an 8.4 MB
 	///   expert of d_model 512 in 0.40 s; `offchain-workers/README.md`);
-	/// - it scores a validation set of up to 1 MiB (byte tokens), and replays 2 segments (the
-	///   worker's default `--replay-segments`).
+	/// - it scores a validation set of up to 1 MiB (byte tokens), and replays the training up to
+	///   the last segment it drew: in the worst case the whole run, at the training speed.
 	///
 	/// For the genesis model (blocks of 0.7 to 97 KiB) every minimum is 10 to 12 blocks; an
 	/// 8 MiB expert trained 1000 steps of 4096 tokens needs a submit window of 263 blocks.
@@ -127,7 +131,6 @@ parameter_types! {
 			transfer_bytes_per_block: 6 << 20,
 			train_work_per_block: 1 << 37,
 			validation_tokens: 1 << 20,
-			replay_segments: 2,
 		};
 }
 
@@ -152,6 +155,7 @@ impl pallet_aiblock_jobs::Config for Runtime {
 	type ReferenceWorker = ReferenceWorker;
 	type MaxSteps = ConstU32<MAX_STEPS>;
 	type MaxBatchSize = ConstU32<MAX_BATCH_SIZE>;
+	type MaxCheckpoints = ConstU32<MAX_CHECKPOINTS>;
 	type PostingFee = frame_support::traits::ConstU128<POSTING_FEE>;
 	type TimeoutDeposit = frame_support::traits::ConstU128<TIMEOUT_DEPOSIT>;
 	type MaxTimeouts = ConstU32<MAX_TIMEOUTS>;

@@ -3,8 +3,8 @@
 
 use super::*;
 use crate::configs::aiblock::{
-	ReferenceWorker, MAX_BATCH_SIZE, MAX_JOBS_PER_POSTER, MAX_STEPS, MAX_TIMEOUTS, POSTING_FEE,
-	TIMEOUT_DEPOSIT, TRAINER_COLLATERAL,
+	ReferenceWorker, MAX_BATCH_SIZE, MAX_CHECKPOINTS, MAX_JOBS_PER_POSTER, MAX_STEPS, MAX_TIMEOUTS,
+	POSTING_FEE, TIMEOUT_DEPOSIT, TRAINER_COLLATERAL,
 };
 use aiblock_primitives::jobs::min_windows;
 use pallet_aiblock_jobs::{Error as JobsError, Stage};
@@ -100,6 +100,18 @@ fn no_window_is_shorter_than_the_reference_worker_needs() {
 				RuntimeCall::Jobs(JobsCall::post_job { spec: huge, budget: 100 * UNIT })
 			),
 			JobsError::<Runtime>::BatchTooLarge
+		);
+		// A checkpoint every step of a long run: a manifest of a million entries for every
+		// evaluator to read.
+		let mut chatty = job_spec();
+		chatty.steps = MAX_CHECKPOINTS + 1;
+		chatty.hyper.checkpoint_every = 1;
+		assert_noop!(
+			dispatch(
+				&alice,
+				RuntimeCall::Jobs(JobsCall::post_job { spec: chatty, budget: 100 * UNIT })
+			),
+			JobsError::<Runtime>::TooManyCheckpoints
 		);
 		try_state();
 	});
