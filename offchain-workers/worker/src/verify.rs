@@ -256,22 +256,26 @@ fn replay(
 	if state.hash() != manifest.start.state {
 		return Err(Fault::Trainer("the manifest does not start from the chain's weights".into()));
 	}
-	// The job's inputs are fixed, so a run that cannot be replayed could not have been
-	// trained honestly either.
-	let replayed: Vec<Checkpoint> = state
-		.run(backend, &data, &order.config, end, |_, _| {})
-		.map_err(|e| Fault::Trainer(format!("the run cannot be replayed: {e}")))?;
-	let claimed = &manifest.checkpoints[..replayed.len().min(manifest.checkpoints.len())];
-	if let Some(i) = (0..replayed.len()).find(|&i| claimed.get(i) != Some(&replayed[i])) {
-		return Err(Fault::Trainer(format!(
-			"checkpoint {} (step {}) does not reproduce",
-			i + 1,
-			replayed[i].step
-		)));
+	// Checkpoint by checkpoint, stopping at the first that does not reproduce: a forged
+	// manifest costs its evaluators one segment, not the whole run it claims. The job's inputs
+	// are fixed, so a run that cannot be replayed could not have been trained honestly either.
+	let mut reproduced = 0;
+	for (i, claimed) in manifest.checkpoints.iter().enumerate().take_while(|(_, c)| c.step <= end) {
+		let replayed: Vec<Checkpoint> = state
+			.run(backend, &data, &order.config, claimed.step, |_, _| {})
+			.map_err(|e| Fault::Trainer(format!("the run cannot be replayed: {e}")))?;
+		if replayed.last() != Some(claimed) {
+			return Err(Fault::Trainer(format!(
+				"checkpoint {} (step {}) does not reproduce",
+				i + 1,
+				claimed.step
+			)));
+		}
+		reproduced += 1;
 	}
 	let reached_end = manifest.checkpoints.last().map(|c| c.step) == Some(end);
 	if reached_end && state.weights.block(order.block) != scored.candidate {
 		return Err(Fault::Trainer("the candidate's weights are not the replayed run's".into()));
 	}
-	Ok(format!("replayed {end} steps, {} checkpoints reproduced", replayed.len()))
+	Ok(format!("replayed {end} steps, {reproduced} checkpoints reproduced"))
 }
