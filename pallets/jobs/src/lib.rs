@@ -563,9 +563,13 @@ pub mod pallet {
 		/// Submit the trained candidate of an accepted job: its payload, the score the trainer
 		/// claims for it, the training manifest and the Merkle root of the checkpoint hashes,
 		/// and the frozen blocks it was trained with. The candidate enters the ExpertDag as
-		/// pending and evaluators are drawn in a later block.
+		/// pending and evaluators are drawn in a later block. If the job's base stopped being
+		/// current meanwhile, the job is voided instead (nobody slashed, the poster refunded),
+		/// and that path's weight is what is charged: the declared weight covers both paths.
 		#[pallet::call_index(3)]
-		#[pallet::weight(T::WeightInfo::submit_result(trained_with.len() as u32))]
+		#[pallet::weight(
+			T::WeightInfo::submit_result(trained_with.len() as u32).max(Pallet::<T>::void_weight())
+		)]
 		pub fn submit_result(
 			origin: OriginFor<T>,
 			job: JobId,
@@ -574,7 +578,7 @@ pub mod pallet {
 			manifest: Payload,
 			checkpoint_root: H256,
 			trained_with: TrainedWith,
-		) -> DispatchResult {
+		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
 			let mut record = Jobs::<T>::get(job).ok_or(Error::<T>::UnknownJob)?;
 			let Stage::Training { trainer, deadline } = record.stage.clone() else {
@@ -588,7 +592,7 @@ pub mod pallet {
 				Self::unassign(&trainer, T::TrainerCollateral::get());
 				Self::remove(job, &record, record.held());
 				Self::deposit_event(Event::JobVoided { job });
-				return Ok(());
+				return Ok(Some(Self::void_weight()).into());
 			}
 			let submission = Self::propose(
 				&trainer,
@@ -603,7 +607,7 @@ pub mod pallet {
 			Self::reschedule(job, &mut record, Self::after(1));
 			Jobs::<T>::insert(job, record);
 			Self::deposit_event(Event::ResultSubmitted { job, trainer, submission });
-			Ok(())
+			Ok(().into())
 		}
 
 		/// Submit a candidate without a posted job ("partial mining"). The caller must be an
@@ -936,6 +940,13 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Release an assignment's collateral and forget the assignment.
+	/// What voiding a job at submission costs: a cancellation's work (unschedule, refund,
+	/// remove), plus reading the job and the slot's current block, and releasing the trainer's
+	/// commitment (its Stake ledger and `Assigned` entry).
+	pub(crate) fn void_weight() -> Weight {
+		T::WeightInfo::cancel_job().saturating_add(T::DbWeight::get().reads_writes(4, 2))
+	}
+
 	fn unassign(who: &T::AccountId, collateral: BalanceOf<T>) {
 		T::Stake::release(who, collateral);
 		Assigned::<T>::mutate_exists(who, |maybe| {

@@ -1,6 +1,6 @@
 use crate::{
-	mock::*, Agenda, Assigned, Error, Event, HoldReason, JobSpec, Jobs as JobsStorage, LiveJobs,
-	NextJobId, Stage,
+	mock::*, weights::WeightInfo, Agenda, Assigned, Config, Error, Event, HoldReason, JobSpec,
+	Jobs as JobsStorage, LiveJobs, NextJobId, Stage,
 };
 use aiblock_primitives::{
 	dag::{BlockStatus, QualityGate, Score},
@@ -10,6 +10,7 @@ use aiblock_primitives::{
 };
 use frame_support::{
 	assert_noop, assert_ok,
+	dispatch::DispatchResultWithPostInfo,
 	traits::fungible::{Inspect, InspectHold},
 	weights::Weight,
 };
@@ -56,7 +57,7 @@ fn post() -> JobId {
 	post_spec(job_spec(), BUDGET)
 }
 
-fn submit_as(trainer: AccountId, job: JobId, claimed: Score) -> sp_runtime::DispatchResult {
+fn submit_as(trainer: AccountId, job: JobId, claimed: Score) -> DispatchResultWithPostInfo {
 	Jobs::submit_result(
 		signed(trainer),
 		job,
@@ -675,8 +676,24 @@ fn a_candidate_for_a_superseded_base_voids_the_job() {
 		assert_eq!(finalized(first), (true, false));
 
 		let poster = free(POSTER);
-		assert_ok!(submit_as(TRAINER, second, 1_970_000));
+		let voided = submit_as(TRAINER, second, 1_970_000).unwrap();
 		assert!(jobs_events().contains(&Event::JobVoided { job: second }));
+		// Voiding charges its own weight, and the call's declared weight covers it (the
+		// benchmarked submission alone did not: a void refunds and removes more than it reads).
+		let call = crate::Call::<Test>::submit_result {
+			job: second,
+			candidate: payload(0),
+			claimed: 0,
+			manifest: payload(0),
+			checkpoint_root: H256::zero(),
+			trained_with: TrainedWith::default(),
+		};
+		let declared =
+			frame_support::dispatch::GetDispatchInfo::get_dispatch_info(&call).call_weight;
+		let actual = voided.actual_weight.expect("the void path returns its weight");
+		assert_eq!(actual, crate::Pallet::<Test>::void_weight());
+		assert!(declared.all_gte(actual), "{declared:?} covers {actual:?}");
+		assert!(declared.all_gte(<Test as Config>::WeightInfo::submit_result(0)));
 		assert_noop!(Jobs::accept_job(signed(TRAINER), third), Error::<Test>::BaseNotCurrent);
 		assert_eq!(free(POSTER), poster + BUDGET + FEE);
 		assert_eq!((stake(TRAINER), committed(TRAINER)), (WORKER_BOND, 0));
