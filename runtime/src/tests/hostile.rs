@@ -80,39 +80,25 @@ fn no_window_is_shorter_than_the_reference_worker_needs() {
 			JobsError::<Runtime>::WindowTooShort
 		);
 
+		// Jobs beyond what the chain lets anyone ask of its workers: more steps than any window
+		// can hold, a batch no evaluator could replay (the worker found u32::MAX tokens
+		// allocating terabytes), a checkpoint every step of a long run (a manifest every
+		// evaluator must read). Each is refused before anyone is drawn for it.
 		let mut endless = job_spec();
 		endless.steps = MAX_STEPS + 1;
-		assert_noop!(
-			dispatch(
-				&alice,
-				RuntimeCall::Jobs(JobsCall::post_job { spec: endless, budget: 100 * UNIT })
-			),
-			JobsError::<Runtime>::TooManySteps
-		);
-
-		// A batch no evaluator could replay (the worker found u32::MAX tokens allocating
-		// terabytes): refused before anyone is drawn for it.
 		let mut huge = job_spec();
 		huge.hyper.batch_size = MAX_BATCH_SIZE + 1;
-		assert_noop!(
-			dispatch(
-				&alice,
-				RuntimeCall::Jobs(JobsCall::post_job { spec: huge, budget: 100 * UNIT })
-			),
-			JobsError::<Runtime>::BatchTooLarge
-		);
-		// A checkpoint every step of a long run: a manifest of a million entries for every
-		// evaluator to read.
 		let mut chatty = job_spec();
 		chatty.steps = MAX_CHECKPOINTS + 1;
 		chatty.hyper.checkpoint_every = 1;
-		assert_noop!(
-			dispatch(
-				&alice,
-				RuntimeCall::Jobs(JobsCall::post_job { spec: chatty, budget: 100 * UNIT })
-			),
-			JobsError::<Runtime>::TooManyCheckpoints
-		);
+		for (spec, error) in [
+			(endless, JobsError::<Runtime>::TooManySteps),
+			(huge, JobsError::<Runtime>::BatchTooLarge),
+			(chatty, JobsError::<Runtime>::TooManyCheckpoints),
+		] {
+			let call = RuntimeCall::Jobs(JobsCall::post_job { spec, budget: 100 * UNIT });
+			assert_noop!(dispatch(&alice, call), error);
+		}
 		try_state();
 	});
 }
