@@ -94,9 +94,11 @@ async function run(nodeName, networkInfo) {
     const job = posted((await submit(api, api.tx.jobs.postJob(spec, BUDGET), eve)).events).job;
     await submit(api, api.tx.jobs.acceptJob(job), ferdie);
     const measured = baseScore - 20_000;
+    // The model revision the candidate was trained against: it is judged in exactly that state.
+    const revision = (await api.query.expertDag.states(0)).revision.toNumber();
     const { events: submitted } = await submit(
       api,
-      api.tx.jobs.submitResult(job, payload(0xc1), measured, payload(0xa1), new Uint8Array(32).fill(2), []),
+      api.tx.jobs.submitResult(job, payload(0xc1), measured, payload(0xa1), new Uint8Array(32).fill(2), [], revision),
       ferdie,
     );
     const result = submitted.find(({ event }) => api.events.jobs.ResultSubmitted.is(event));

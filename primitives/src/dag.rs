@@ -55,6 +55,29 @@ pub fn is_supported_cid(cid: &[u8]) -> bool {
 	matches!(cid, [CIDV1, RAW | DAG_PB, SHA2_256, 32, digest @ ..] if digest.len() == 32)
 }
 
+/// A model's parameters as a whole: the state every candidate of the model is trained against
+/// and evaluated in. `revision` counts the candidates adopted into the model (0 when it was
+/// registered or imported), so a revision names one assignment of blocks to every slot;
+/// `score` is the validation score of the model as it stands (the last adopted candidate's,
+/// or the one it was imported with), `None` while it was never evaluated.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Default,
+	TypeInfo,
+	MaxEncodedLen,
+)]
+pub struct ModelState {
+	pub revision: u32,
+	pub score: Option<Score>,
+}
+
 /// A semantic version of the model.
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(
@@ -420,6 +443,10 @@ pub trait QualityGate<AccountId> {
 
 	/// Refuse a pending candidate.
 	fn reject(candidate: H256) -> DispatchResult;
+
+	/// The state of a model's parameters as a whole (`None` for an unknown model). Adopting
+	/// any candidate of the model moves it to the next revision.
+	fn state(model: ModelIndex) -> Option<ModelState>;
 
 	/// The current block of a slot and its score.
 	fn current(model: ModelIndex, kind: BlockKind) -> Option<(H256, Option<Score>)>;

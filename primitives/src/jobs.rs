@@ -200,6 +200,10 @@ pub struct Submission {
 	pub manifest: Payload,
 	/// Merkle root of the checkpoint hashes (also in the manifest).
 	pub checkpoint_root: H256,
+	/// The revision of the model (see [`crate::dag::ModelState`]) the candidate was trained
+	/// against: evaluators replay and score it in exactly that state, and the job is void if
+	/// the model moves to another revision before the verdict.
+	pub revision: u32,
 }
 
 /// The hash an evaluator commits to before revealing `attestation`. It binds the job and the

@@ -306,6 +306,16 @@ pub fn lottery_ticket<AccountId: codec::Encode>(seed: &[u8; 32], who: &AccountId
 	sp_crypto_hashing::blake2_256(&(seed, who).encode())
 }
 
+/// How many of the lowest tickets a draw of `count` workers looks at: four per wanted worker
+/// and eight more. Entries of a role list can be stale (offline, below the bond) until the
+/// liveness sweep or their next heartbeat removes them, so a few may be skipped; the bound
+/// keeps the draw's weight independent of how many are.
+pub fn tickets_checked(count: u32) -> u32 {
+	const PER_PICK: u32 = 4;
+	const EXTRA: u32 = 8;
+	count.saturating_mul(PER_PICK).saturating_add(EXTRA)
+}
+
 /// Who does work for which job has active assignments. Reported by the pallets that assign work
 /// (Jobs) so that a worker cannot deregister in the middle of one.
 pub trait AssignmentsInspect<AccountId> {

@@ -60,11 +60,11 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	impl_name: alloc::borrow::Cow::Borrowed("aiblock-node"),
 	authoring_version: 1,
 	// Bump on every change of runtime logic; nodes run the on-chain wasm whose version is highest.
-	spec_version: 103,
+	spec_version: 104,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	// Bump when the encoding of calls or transaction extensions changes (wallets must re-sign).
-	transaction_version: 1,
+	transaction_version: 2,
 	system_version: 1,
 };
 
@@ -121,6 +121,7 @@ pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 type Migrations = (
 	pallet_aiblock_workers::migrations::v1::MigrateV0ToV1<Runtime>,
 	pallet_aiblock_jobs::migrations::v1::MigrateV0ToV1<Runtime>,
+	pallet_aiblock_jobs::migrations::v2::MigrateV1ToV2<Runtime>,
 );
 
 /// Dispatches blocks and transactions to the pallets.

@@ -378,6 +378,19 @@ impl Chain {
 		}
 	}
 
+	/// The revision of `model`'s parameters: how many candidates it has adopted (what a
+	/// submission pins, and what evaluators must find unchanged).
+	pub async fn model_revision(&self, at: &At, model: u32) -> Result<u32, WorkerError> {
+		let entry = at
+			.storage()
+			.entry(runtime::storage().expert_dag().states())
+			.map_err(|e| self.node_error("ExpertDag.States", e))?;
+		match entry.try_fetch((model,)).await.map_err(|e| self.node_error("ExpertDag.States", e))? {
+			Some(v) => Ok(v.decode().map_err(|e| self.node_error("a model state", e))?.revision),
+			None => Ok(0),
+		}
+	}
+
 	/// Stake a worker must have bonded to register.
 	pub fn min_worker_bond(&self, at: &At) -> Result<u128, WorkerError> {
 		at.constants()

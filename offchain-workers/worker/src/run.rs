@@ -88,6 +88,7 @@ pub async fn model_at(chain: &Chain, at: &At, index: u32) -> Result<ModelAt, Wor
 		top_k: usize::from(spec.top_k),
 	};
 	compute_spec.validate().map_err(|e| WorkerError::Compute(format!("model {index}: {e}")))?;
+	let revision = chain.model_revision(at, index).await?;
 	let blocks = chain
 		.current_blocks(at, index)
 		.await?
@@ -96,7 +97,7 @@ pub async fn model_at(chain: &Chain, at: &At, index: u32) -> Result<ModelAt, Wor
 			block_id(&kind).map(|b| (b, pointer(&record.header.payload)))
 		})
 		.collect();
-	Ok(ModelAt { spec: compute_spec, validation: spec.validation_dataset.0, blocks })
+	Ok(ModelAt { spec: compute_spec, validation: spec.validation_dataset.0, blocks, revision })
 }
 
 /// The training run a job asks for, or why this worker cannot do it.
@@ -519,7 +520,7 @@ async fn step(
 			w.counters.jobs_accepted.fetch_add(1, Ordering::Relaxed);
 			Ok(true)
 		},
-		Stage::Training { trainer, deadline }
+		Stage::Training { trainer, deadline, .. }
 			if *trainer == me && u64::from(*deadline) >= number =>
 		{
 			let fingerprint = job_fingerprint(job);
@@ -543,6 +544,7 @@ async fn step(
 				payload(&trained.manifest),
 				H256(trained.checkpoint_root),
 				runtime::runtime_types::bounded_collections::bounded_vec::BoundedVec(Vec::new()),
+				trained.revision,
 			);
 			w.chain.submit(&format!("jobs.submit_result({id})"), &call).await?;
 			w.counters.results_submitted.fetch_add(1, Ordering::Relaxed);
@@ -561,6 +563,16 @@ async fn step(
 			}
 			if seat.commitment.is_none() && number32 <= ev.commit_deadline {
 				let Some(attested) = state.attested.get(&id).cloned() else {
+					let revision = w.chain.model_revision(at, job.spec.model).await?;
+					if revision != ev.submission.revision {
+						// The state the candidate was trained in is gone: the chain voids the
+						// job at its verdict and judges nobody, so there is nothing to attest.
+						log::debug!(
+							"job {id}: the model moved on from revision {} to {revision}; not evaluating",
+							ev.submission.revision
+						);
+						return Ok(false);
+					}
 					if !work.busy(Kind::Evaluate) {
 						let (w, at, job, ev) = (w.clone(), at.clone(), job.clone(), ev.clone());
 						work.start(id, Kind::Evaluate, ev.commit_deadline, move |_| async move {
@@ -622,6 +634,7 @@ async fn train_job(
 ) -> Result<Outcome, WorkerError> {
 	let order = order_of(job).map_err(WorkerError::Compute)?;
 	let model = model_at(&w.chain, at, job.spec.model).await?;
+	let revision = model.revision;
 	let base_size = w.chain.block(at, job.spec.base).await?.map(|b| b.header.payload.size);
 	log::info!(
 		"job {id}: training {} for {} steps on {}",
@@ -659,6 +672,7 @@ async fn train_job(
 			manifest: candidate.manifest,
 			checkpoint_root: candidate.checkpoint_root,
 			claimed,
+			revision,
 		},
 		speed,
 	})
@@ -688,6 +702,7 @@ pub fn submission_fingerprint(ev: &chain::Evaluation) -> [u8; 32] {
 	h.update(&ev.submission.candidate.0);
 	h.update(&ev.submission.manifest.hash.0);
 	h.update(&ev.submission.checkpoint_root.0);
+	h.update(&ev.submission.revision.to_le_bytes());
 	h.update(&ev.seed);
 	*h.finalize().as_bytes()
 }

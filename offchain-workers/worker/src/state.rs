@@ -20,6 +20,8 @@ pub struct Trained {
 	pub manifest: crate::store::Pointer,
 	pub checkpoint_root: [u8; 32],
 	pub claimed: u32,
+	/// The model revision it was trained against (what `submit_result` pins).
+	pub revision: u32,
 }
 
 /// An attestation for a job, before and after its reveal.
@@ -143,8 +145,12 @@ impl State {
 		// Entries written before fingerprints existed match nothing and are never used.
 		let fingerprint = |v: &Value| bytes32(v).unwrap_or([0; 32]);
 		for (job, t) in v["trained"].as_object().into_iter().flatten() {
+			// An entry without its revision cannot be submitted: it matches no job, so the
+			// job is trained afresh.
+			let revision = t["revision"].as_u64().and_then(|r| u32::try_from(r).ok());
 			let trained = Trained {
-				job: fingerprint(&t["job"]),
+				job: if revision.is_some() { fingerprint(&t["job"]) } else { [0; 32] },
+				revision: revision.unwrap_or(0),
 				block: pointer_from(&t["block"]).ok_or_else(|| bad("a trained block"))?,
 				manifest: pointer_from(&t["manifest"]).ok_or_else(|| bad("a manifest"))?,
 				checkpoint_root: bytes32(&t["checkpoint_root"]).ok_or_else(|| bad("a root"))?,
@@ -181,6 +187,7 @@ impl State {
 						"manifest": pointer_json(&t.manifest),
 						"checkpoint_root": hex(&t.checkpoint_root),
 						"claimed": t.claimed,
+						"revision": t.revision,
 					}),
 				)
 			})
@@ -244,6 +251,7 @@ mod tests {
 				manifest: p,
 				checkpoint_root: [5; 32],
 				claimed: 123,
+				revision: 7,
 			},
 		);
 		state.attested.insert(

@@ -185,13 +185,15 @@ pub fn put_file(store: &dyn ContentStore, bytes: &[u8]) -> Result<Pointer, Worke
 	Ok(Pointer { cid: cid.as_bytes().to_vec(), hash: file_hash(bytes), size: bytes.len() as u64 })
 }
 
-/// A model version as the chain has it at some block: its shape, its validation set and the
-/// current block of every slot.
+/// A model version as the chain has it at some block: its shape, its validation set, the
+/// current block of every slot and the revision that assignment of blocks is (what a
+/// submission pins).
 #[derive(Clone, Debug)]
 pub struct ModelAt {
 	pub spec: ModelSpec,
 	pub validation: Vec<u8>,
 	pub blocks: Vec<(BlockId, Pointer)>,
+	pub revision: u32,
 }
 
 impl ModelAt {

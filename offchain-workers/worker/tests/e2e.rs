@@ -582,6 +582,7 @@ async fn forge_submission(net: &Network, at: &At) -> u64 {
 		aiblock_worker::run::job_spec(&order, (0, chain::BlockKind::Shared, base), 3, windows);
 	let signer = chain::load_signer(Some(FORGER), None, true).unwrap();
 	let forger = Chain::connect(&net.node_url, signer, Duration::from_secs(30)).await.unwrap();
+	let revision = forger.model_revision(at, 0).await.unwrap();
 	let call = runtime::transactions().jobs().submit_candidate(
 		spec,
 		aiblock_worker::run::payload(&candidate),
@@ -589,6 +590,7 @@ async fn forge_submission(net: &Network, at: &At) -> u64 {
 		aiblock_worker::run::payload(&manifest_pointer),
 		H256(manifest.root),
 		runtime::runtime_types::bounded_collections::bounded_vec::BoundedVec(Vec::new()),
+		revision,
 	);
 	let events = forger.submit("jobs.submit_candidate", &call).await.unwrap();
 	events

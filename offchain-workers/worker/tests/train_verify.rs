@@ -39,7 +39,7 @@ fn fixture(name: &str) -> Fixture {
 	let validation = store.put(&genesis.validation().bytes).unwrap().as_bytes().to_vec();
 	let data = MarkovSource { order: 1, branching: 4, seed: 7 }.generate(1 << 16, 0);
 	let dataset = store.put(&data.bytes).unwrap().as_bytes().to_vec();
-	let model = ModelAt { spec: genesis.spec, validation, blocks };
+	let model = ModelAt { spec: genesis.spec, validation, blocks, revision: 0 };
 	let config = TrainConfig {
 		seed: 5,
 		batch_tokens: 256,

@@ -158,6 +158,23 @@ mod benchmarks {
 		assert_eq!(Pallet::<T>::status(id), Some(BlockStatus::Rejected));
 	}
 
+	/// Pruning one rejected candidate whose retention is over (on top of the cursor and the
+	/// first entry, which every `on_idle` reads).
+	#[benchmark]
+	fn prune_rejected() {
+		let (_, _, id) = pending_candidate::<T>();
+		<Pallet<T> as QualityGate<T::AccountId>>::reject(id).expect("pending");
+		let now = frame_system::Pallet::<T>::block_number();
+		let due = sp_runtime::Saturating::saturating_add(now, T::RejectedRetention::get());
+
+		#[block]
+		{
+			Pallet::<T>::prune(due, Weight::MAX);
+		}
+
+		assert!(Blocks::<T>::get(id).is_none(), "pruned");
+	}
+
 	impl_benchmark_test_suite!(
 		Pallet,
 		crate::mock::ExtBuilder::default().build(),

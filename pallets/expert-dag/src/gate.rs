@@ -23,6 +23,14 @@ impl<T: Config> QualityGate<T::AccountId> for Pallet<T> {
 		let info = Self::model_info(model)?;
 		ensure!(info.spec.has_param(&kind), Error::<T>::NotAParamSlot);
 		Self::check_payload(&payload)?;
+		for id in trained_with {
+			let record = Blocks::<T>::get(id).ok_or(Error::<T>::MissingDependency)?;
+			let (of, slot) = (record.header.model, record.header.kind);
+			ensure!(
+				of == model && Current::<T>::get(of, slot) == Some(*id),
+				Error::<T>::NotCurrent
+			);
+		}
 		let parent = Current::<T>::get(model, kind);
 		let id = Self::insert_block(
 			kind,
@@ -54,6 +62,10 @@ impl<T: Config> QualityGate<T::AccountId> for Pallet<T> {
 		record.score = Some(score);
 		Blocks::<T>::insert(candidate, record);
 		Current::<T>::insert(model, kind, candidate);
+		States::<T>::mutate(model, |state| {
+			state.revision = state.revision.saturating_add(1);
+			state.score = Some(score);
+		});
 		Self::deposit_event(Event::CandidateAccepted {
 			id: candidate,
 			model,
@@ -69,8 +81,18 @@ impl<T: Config> QualityGate<T::AccountId> for Pallet<T> {
 		record.status = BlockStatus::Rejected;
 		let (model, kind) = (record.header.model, record.header.kind);
 		Blocks::<T>::insert(candidate, record);
+		let now = frame_system::Pallet::<T>::block_number();
+		let from = sp_runtime::Saturating::saturating_add(now, T::RejectedRetention::get());
+		PruneCursor::<T>::mutate(|(_, tail)| {
+			PruneQueue::<T>::insert(*tail, (candidate, from));
+			*tail = tail.saturating_add(1);
+		});
 		Self::deposit_event(Event::CandidateRejected { id: candidate, model, kind });
 		Ok(())
+	}
+
+	fn state(model: ModelIndex) -> Option<ModelState> {
+		Models::<T>::contains_key(model).then(|| States::<T>::get(model))
 	}
 
 	fn current(model: ModelIndex, kind: BlockKind) -> Option<(H256, Option<Score>)> {

@@ -78,6 +78,23 @@ impl<T: Config> Pallet<T> {
 				);
 			}
 		}
+
+		// 6. Model states.
+		for (model, _) in States::<T>::iter() {
+			ensure!(model < count, "a state kept for an unregistered model");
+		}
+
+		// 7. The prune queue, and nothing depends on a rejected block.
+		let (head, tail) = PruneCursor::<T>::get();
+		for (at, _) in PruneQueue::<T>::iter() {
+			ensure!(head <= at && at < tail, "a prune queue entry outside the cursor");
+		}
+		for record in blocks.values() {
+			for dep in &record.header.depends_on {
+				let rejected = blocks.get(dep).is_some_and(|d| d.status == BlockStatus::Rejected);
+				ensure!(!rejected, "a block depends on a rejected block");
+			}
+		}
 		Ok(())
 	}
 }

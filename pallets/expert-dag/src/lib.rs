@@ -25,7 +25,9 @@
 //! A trained block enters as a *pending* candidate through
 //! [`aiblock_primitives::dag::QualityGate`], implemented here and used by the Jobs pallet. Only
 //! that trait accepts (the block becomes current, the one it replaces is *superseded*) or
-//! rejects it; no extrinsic can. Root's [`Pallet::import_model`] registers a complete model
+//! rejects it; no extrinsic can. A rejected candidate's record is pruned by `on_idle`
+//! [`Config::RejectedRetention`] after its rejection; a candidate may only be trained with
+//! current blocks of its model, so nothing ever depends on a rejected block. Root's [`Pallet::import_model`] registers a complete model
 //! with all its blocks accepted at once (genesis and operators importing a checkpoint).
 //!
 //! ## Invariants
@@ -35,6 +37,9 @@
 //! 4. Model indices are `0..ModelCount`; each model's meta block exists, is a meta block of
 //!    that model, and (after the first) depends on the previous model's meta block.
 //! 5. A block's parent fills the same slot.
+//! 6. Only registered models have a [`States`] entry.
+//! 7. [`PruneQueue`] has entries only between [`PruneCursor`]'s head and tail, and no block
+//!    depends on a rejected one (so pruning one never breaks invariant 1).
 //!
 //! They are checked in `try_state`, which the unit tests run after every test.
 
@@ -56,8 +61,8 @@ mod tests;
 pub mod weights;
 
 use aiblock_primitives::dag::{
-	BlockHeader, BlockKind, BlockRecord, BlockStatus, Dependencies, ModelIndex, ModelSpec, Payload,
-	Score, SpecError, SpecLimits, MAX_DEPENDENCIES,
+	BlockHeader, BlockKind, BlockRecord, BlockStatus, Dependencies, ModelIndex, ModelSpec,
+	ModelState, Payload, Score, SpecError, SpecLimits, MAX_DEPENDENCIES,
 };
 use alloc::vec::Vec;
 use codec::{Decode, Encode, MaxEncodedLen};
@@ -146,6 +151,12 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxPayloadSize: Get<u64>;
 
+		/// How long a rejected candidate's record stays before `on_idle` prunes it: long enough
+		/// for anyone to audit the verdict, short enough that refused submissions do not grow
+		/// the state for ever.
+		#[pallet::constant]
+		type RejectedRetention: Get<BlockNumberFor<Self>>;
+
 		/// Weights of this pallet's calls.
 		type WeightInfo: WeightInfo;
 	}
@@ -168,6 +179,21 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Current<T: Config> =
 		StorageDoubleMap<_, Twox64Concat, ModelIndex, Blake2_128Concat, BlockKind, H256>;
+
+	/// Each model's parameters as a whole: its revision (adoptions so far) and the score of the
+	/// model as it stands. Candidates pin the revision they were trained against.
+	#[pallet::storage]
+	pub type States<T: Config> = StorageMap<_, Twox64Concat, ModelIndex, ModelState, ValueQuery>;
+
+	/// Rejected candidates in the order of their rejection, each with the block from which it
+	/// may be pruned; `on_idle` works through it from [`PruneCursor`]'s head.
+	#[pallet::storage]
+	pub type PruneQueue<T: Config> =
+		StorageMap<_, Twox64Concat, u64, (H256, BlockNumberFor<T>), OptionQuery>;
+
+	/// The first and one past the last position of [`PruneQueue`].
+	#[pallet::storage]
+	pub type PruneCursor<T: Config> = StorageValue<_, (u64, u64), ValueQuery>;
 
 	#[pallet::genesis_config]
 	#[derive(frame_support::DefaultNoBound)]
@@ -214,6 +240,8 @@ pub mod pallet {
 		},
 		/// A candidate failed the quality gate.
 		CandidateRejected { id: H256, model: ModelIndex, kind: BlockKind },
+		/// A rejected candidate's record was removed after `RejectedRetention`.
+		RejectedPruned { id: H256 },
 	}
 
 	#[pallet::error]
@@ -248,6 +276,8 @@ pub mod pallet {
 		DuplicateBlock,
 		/// A dependency is not a block of the DAG.
 		MissingDependency,
+		/// A block a candidate was trained with is not a current block of its model.
+		NotCurrent,
 		/// More dependencies than a block can list.
 		TooManyDependencies,
 		/// The payload is larger than `MaxPayloadSize`.
@@ -319,6 +349,10 @@ pub mod pallet {
 
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn on_idle(now: BlockNumberFor<T>, remaining: Weight) -> Weight {
+			Self::prune(now, remaining)
+		}
+
 		fn integrity_test() {
 			let largest =
 				1 + u32::from(T::MaxLayers::get()) * (1 + u32::from(T::MaxExperts::get()));
@@ -414,6 +448,7 @@ impl<T: Config> Pallet<T> {
 
 		let (model, meta) = Self::do_register(spec)?;
 		let count = blocks.len() as u32;
+		let scores: Vec<Score> = blocks.iter().filter_map(|b| b.score).collect();
 		for block in blocks {
 			let parent = model.checked_sub(1).and_then(|p| Current::<T>::get(p, block.kind));
 			let id = Self::insert_block(
@@ -428,8 +463,43 @@ impl<T: Config> Pallet<T> {
 			)?;
 			Current::<T>::insert(model, block.kind, id);
 		}
+		// The blocks' scores are evaluations of the model they come with; where they differ the
+		// worst stands for the model, so that no candidate is judged against a better model
+		// than the imported one is known to be.
+		States::<T>::insert(model, ModelState { revision: 0, score: scores.into_iter().max() });
 		Self::deposit_event(Event::ModelImported { model, blocks: count });
 		Ok(())
+	}
+
+	/// Prune the rejected candidates whose retention is over, oldest first, as far as
+	/// `remaining` allows. Returns the weight used.
+	pub(crate) fn prune(now: BlockNumberFor<T>, remaining: Weight) -> Weight {
+		// The cursor and the first entry, read even when nothing is due.
+		let mut used = T::DbWeight::get().reads(2);
+		if remaining.any_lt(used) {
+			return Weight::zero();
+		}
+		let (start, tail) = PruneCursor::<T>::get();
+		let mut head = start;
+		let step = T::WeightInfo::prune_rejected();
+		while head < tail && !remaining.any_lt(used.saturating_add(step)) {
+			let entry = PruneQueue::<T>::get(head);
+			if entry.is_some_and(|(_, from)| from > now) {
+				break;
+			}
+			used.saturating_accrue(step);
+			PruneQueue::<T>::remove(head);
+			head = head.saturating_add(1);
+			let Some((id, _)) = entry else { continue };
+			if Blocks::<T>::get(id).is_some_and(|r| r.status == BlockStatus::Rejected) {
+				Blocks::<T>::remove(id);
+				Self::deposit_event(Event::RejectedPruned { id });
+			}
+		}
+		if head != start {
+			PruneCursor::<T>::put((head, tail));
+		}
+		used
 	}
 
 	fn check_payload(payload: &Payload) -> DispatchResult {

@@ -31,6 +31,8 @@ impl frame_system::Config for Test {
 /// 1 + MaxLayers × (1 + MaxExperts): the largest model fits one import.
 pub const MAX_IMPORT: u32 = 37;
 pub const MAX_PAYLOAD: u64 = 1 << 20;
+/// Blocks a rejected candidate is kept.
+pub const RETENTION: u64 = 100;
 
 impl pallet_expert_dag::Config for Test {
 	type ModelOrigin = EnsureRoot<AccountId>;
@@ -40,6 +42,7 @@ impl pallet_expert_dag::Config for Test {
 	type MaxContext = ConstU8<8>;
 	type MaxImportBlocks = ConstU32<MAX_IMPORT>;
 	type MaxPayloadSize = ConstU64<MAX_PAYLOAD>;
+	type RejectedRetention = ConstU64<RETENTION>;
 	type WeightInfo = ();
 }
 

@@ -393,6 +393,37 @@ fn a_candidate_trained_from_a_replaced_block_is_stale() {
 }
 
 #[test]
+fn rejected_candidates_are_pruned_after_the_retention_and_nothing_depends_on_them() {
+	use frame_support::{traits::Hooks, weights::Weight};
+	ExtBuilder::default().build_and_execute(|| {
+		System::set_block_number(1);
+		let (first, second) = (propose(7, 1), propose(8, 2));
+		assert_ok!(<ExpertDag as QualityGate<AccountId>>::reject(first));
+		System::set_block_number(5);
+		assert_ok!(<ExpertDag as QualityGate<AccountId>>::reject(second));
+		// A rejected block (or any block not current in the model) cannot be trained with.
+		assert_noop!(
+			<ExpertDag as QualityGate<AccountId>>::propose(&9, 0, EXPERT, payload(3), &[first]),
+			Error::<Test>::NotCurrent
+		);
+
+		ExpertDag::on_idle(RETENTION, Weight::MAX);
+		assert!(Blocks::<Test>::get(first).is_some(), "kept for RETENTION blocks");
+		ExpertDag::on_idle(1 + RETENTION, Weight::MAX);
+		assert!(Blocks::<Test>::get(first).is_none());
+		assert_eq!(last_event(), Event::RejectedPruned { id: first });
+		assert!(Blocks::<Test>::get(second).is_some(), "rejected later, pruned later");
+		// No weight, no work; then the rest.
+		assert_eq!(ExpertDag::on_idle(10 * RETENTION, Weight::zero()), Weight::zero());
+		assert!(Blocks::<Test>::get(second).is_some());
+		ExpertDag::on_idle(10 * RETENTION, Weight::MAX);
+		assert!(Blocks::<Test>::get(second).is_none());
+		assert_eq!(crate::PruneCursor::<Test>::get(), (2, 2));
+		assert_eq!(crate::PruneQueue::<Test>::iter().count(), 0);
+	});
+}
+
+#[test]
 fn reject_marks_the_candidate_and_changes_nothing_else() {
 	ExtBuilder::default().build_and_execute(|| {
 		let old = current(EXPERT);

@@ -20,6 +20,7 @@ pub trait WeightInfo {
 	fn propose_candidate() -> Weight;
 	fn accept_candidate() -> Weight;
 	fn reject_candidate() -> Weight;
+	fn prune_rejected() -> Weight;
 }
 
 /// Measured weights, with the runtime's database costs.
@@ -86,6 +87,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
+	fn prune_rejected() -> Weight {
+		Weight::from_parts(35_202_000, 3945)
+			.saturating_add(T::DbWeight::get().reads(3))
+			.saturating_add(T::DbWeight::get().writes(3))
+	}
 }
 
 /// The same figures with ParityDB costs, for tests and mocks.
@@ -118,5 +124,10 @@ impl WeightInfo for () {
 		Weight::from_parts(35_202_000, 3945)
 			.saturating_add(ParityDbWeight::get().reads(1))
 			.saturating_add(ParityDbWeight::get().writes(1))
+	}
+	fn prune_rejected() -> Weight {
+		Weight::from_parts(35_202_000, 3945)
+			.saturating_add(ParityDbWeight::get().reads(3))
+			.saturating_add(ParityDbWeight::get().writes(3))
 	}
 }

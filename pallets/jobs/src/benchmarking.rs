@@ -10,6 +10,8 @@ use aiblock_primitives::{
 		attestation_commitment, min_windows, HyperParams, Windows, MAX_JOB_DATASETS,
 		MAX_TRAINED_WITH,
 	},
+	stake::{SlashReason, StakeInspect},
+	workers::{lottery_ticket, tickets_checked},
 };
 use alloc::{vec, vec::Vec};
 use frame_benchmarking::v2::*;
@@ -130,6 +132,11 @@ fn accepted<T: Config>(evaluators: u32) -> (JobId, T::AccountId) {
 	(job, trainer)
 }
 
+/// The benchmark model's current revision.
+fn revision<T: Config>() -> u32 {
+	T::Gate::state(spec::<T>(3).model).map(|s| s.revision).unwrap_or(0)
+}
+
 fn submitted<T: Config>(evaluators: u32) -> (JobId, T::AccountId) {
 	let (job, trainer) = accepted::<T>(evaluators);
 	Pallet::<T>::submit_result(
@@ -140,6 +147,7 @@ fn submitted<T: Config>(evaluators: u32) -> (JobId, T::AccountId) {
 		payload(2),
 		H256::repeat_byte(3),
 		TrainedWith::default(),
+		revision::<T>(),
 	)
 	.expect("submitted");
 	(job, trainer)
@@ -217,9 +225,19 @@ mod benchmarks {
 	fn submit_result(d: Linear<0, MAX_TRAINED_WITH>) {
 		let (job, trainer) = accepted::<T>(3);
 		let with = trained_with::<T>(d);
+		let revision = revision::<T>();
 
 		#[extrinsic_call]
-		_(RawOrigin::Signed(trainer), job, payload(1), SCORE, payload(2), H256::zero(), with);
+		_(
+			RawOrigin::Signed(trainer),
+			job,
+			payload(1),
+			SCORE,
+			payload(2),
+			H256::zero(),
+			with,
+			revision,
+		);
 
 		assert!(matches!(Jobs::<T>::get(job).map(|j| j.stage), Some(Stage::Evaluating(_))));
 	}
@@ -228,6 +246,7 @@ mod benchmarks {
 	fn submit_candidate(d: Linear<0, MAX_TRAINED_WITH>) {
 		let trainer = worker::<T>("trainer", 0, Role::Trainer);
 		let with = trained_with::<T>(d);
+		let revision = revision::<T>();
 
 		#[extrinsic_call]
 		_(
@@ -238,6 +257,7 @@ mod benchmarks {
 			payload(2),
 			H256::zero(),
 			with,
+			revision,
 		);
 
 		assert_eq!(LiveJobs::<T>::get(), 1);
@@ -292,18 +312,68 @@ mod benchmarks {
 		assert_eq!(T::Gate::current(0, SLOT).map(|(_, s)| s), Some(Some(SCORE)), "adopted");
 	}
 
-	/// Drawing a panel of `n` out of `w` active evaluators: every listed evaluator gets a
-	/// ticket, and at most `4n + 8` of the lowest are checked (stale entries among them are
-	/// skipped at the cost of their reads, no more than an active one's).
+	/// The verdict on a panel of `n` on its most expensive path: the trainer's claim refuted
+	/// (its collateral slashed in one part per honest evaluator, each naming that evaluator as
+	/// reporter), the honest majority paid, every other evaluator slashed as an outlier.
+	#[benchmark]
+	fn finalize_refuted(n: Linear<3, { T::MaxEvaluators::get() }>) {
+		let (job, panel) = drawn::<T>(n);
+		commit_all::<T>(job, &panel);
+		let honest = (n as usize).div_ceil(2);
+		Jobs::<T>::mutate(job, |j| {
+			if let Some(Job { stage: Stage::Evaluating(e), .. }) = j {
+				for (i, seat) in e.panel.iter_mut().enumerate() {
+					let score = if i < honest { 1_000_000 } else { 9_000_000 };
+					seat.attestation = Some(Attestation { score, replay_ok: true });
+				}
+			}
+		});
+		let record = Jobs::<T>::get(job).expect("open");
+		Pallet::<T>::unschedule(job, record.due);
+
+		#[block]
+		{
+			Pallet::<T>::finalize(job, record);
+		}
+
+		assert!(Jobs::<T>::get(job).is_none());
+		assert_ne!(T::Gate::current(0, SLOT).map(|(_, s)| s), Some(Some(SCORE)), "not adopted");
+	}
+
+	/// Drawing a panel of `n` out of `w` listed evaluators in the worst case: every listed
+	/// evaluator gets a ticket, the draw checks as many of the lowest as it ever does
+	/// (`tickets_checked`), and all of them but the last `n` belong to inactive evaluators
+	/// (below the minimum bond, still listed until their next heartbeat or sweep), whose
+	/// reads it pays for before it reaches the active ones.
 	#[benchmark]
 	fn draw_evaluators(
 		n: Linear<3, { T::MaxEvaluators::get() }>,
 		w: Linear<{ T::MaxEvaluators::get() }, { T::MaxEvaluatorPool::get() }>,
 	) {
-		evaluators::<T>(w);
+		let pool = evaluators::<T>(w);
 		let (job, _) = submitted::<T>(n);
-		let due = Jobs::<T>::get(job).expect("open").due;
+		let record = Jobs::<T>::get(job).expect("open");
+		let due = record.due;
 		frame_system::Pallet::<T>::set_block_number(due);
+		let Stage::Evaluating(e) = &record.stage else { panic!("submitted") };
+		// The seed the draw will use (see `draw`), and the order it puts the pool in.
+		let seed = sp_crypto_hashing::blake2_256(
+			&(frame_system::Pallet::<T>::parent_hash(), job, e.submission.candidate).encode(),
+		);
+		let mut ranked = pool;
+		ranked.sort_by_key(|who| lottery_ticket(&seed, who));
+		let checked = (tickets_checked(n) as usize).min(ranked.len());
+		let active = checked.saturating_sub(n as usize)..checked;
+		for (i, who) in ranked.iter().enumerate() {
+			if !active.contains(&i) {
+				T::Stake::slash(
+					who,
+					T::Stake::active_stake(who),
+					SlashReason::EvaluatorOutlier,
+					None,
+				);
+			}
+		}
 
 		#[block]
 		{

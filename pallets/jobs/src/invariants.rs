@@ -28,6 +28,11 @@ impl<T: Config> Pallet<T> {
 				job.deposit <= T::TimeoutDeposit::get() && job.timeouts < T::MaxTimeouts::get(),
 				"a deposit above TimeoutDeposit, or a job kept after MaxTimeouts"
 			);
+			ensure!(
+				job.trainer_collateral >= T::TrainerCollateral::get()
+					&& job.evaluator_collateral >= T::EvaluatorCollateral::get(),
+				"a job's collateral below the minimum"
+			);
 
 			ensure!(
 				Agenda::<T>::get(job.due).iter().filter(|j| **j == id).count() == 1,
@@ -37,9 +42,9 @@ impl<T: Config> Pallet<T> {
 
 			match &job.stage {
 				Stage::Open { .. } => {},
-				Stage::Training { trainer, .. } => count(trainer, T::TrainerCollateral::get()),
+				Stage::Training { trainer, .. } => count(trainer, job.trainer_collateral),
 				Stage::Evaluating(e) => {
-					count(&e.trainer, T::TrainerCollateral::get());
+					count(&e.trainer, job.trainer_collateral);
 					ensure!(
 						e.panel.len() <= job.spec.evaluators as usize,
 						"panel larger than the job asks"
@@ -58,7 +63,7 @@ impl<T: Config> Pallet<T> {
 							seat.attestation.is_none() || seat.commitment.is_some(),
 							"revealed without a commitment"
 						);
-						count(&seat.evaluator, T::EvaluatorCollateral::get());
+						count(&seat.evaluator, job.evaluator_collateral);
 					}
 				},
 			}

@@ -16,9 +16,11 @@
 //!    refunded. [`Pallet::cancel_job`] refunds what is held while nobody has accepted; so does
 //!    expiry.
 //! 2. [`Pallet::accept_job`]: an active trainer with enough GPU memory and quota left takes the
-//!    job; [`Config::TrainerCollateral`] of its stake is committed to it.
+//!    job; [`Config::TrainerCollateral`] of its stake (more on a large job:
+//!    [`Config::CollateralPerReward`]) is committed to it.
 //! 3. [`Pallet::submit_result`]: the trainer's candidate enters the ExpertDag as pending, with its
-//!    claimed score, the training manifest and the checkpoint Merkle root. A trainer that misses
+//!    claimed score, the training manifest, the checkpoint Merkle root and the model revision
+//!    it was trained against (see *The evaluation context*). A trainer that misses
 //!    the submission deadline is slashed its collateral and paid the poster's timeout deposit;
 //!    the job reopens for another trainer if the poster can hold a new deposit, and closes
 //!    (the rest refunded) after [`Config::MaxTimeouts`] missed deadlines.
@@ -47,6 +49,18 @@
 //! - **Fill the job cap.** Each account has at most [`Config::MaxJobsPerPoster`] open jobs, each
 //!   posting costs the non-refundable [`Config::PostingFee`], and a job must ask for no more
 //!   GPU memory than some registered trainer has.
+//!
+//! ## The evaluation context
+//! A candidate fills one slot, but it is trained and scored inside the whole model. Each
+//! submission therefore pins the model's revision ([`aiblock_primitives::dag::ModelState`]: one
+//! assignment of blocks to every slot, and the score of the model in that state), and the gain
+//! is measured against that state's score, not the slot block's own (older) score. Evaluators
+//! replay and score in exactly the pinned state. If any candidate of the model is adopted
+//! before the verdict, the pinned state is gone: the job is void, nobody is slashed and the
+//! escrow is refunded. A trainer whose model moves on while it trains is released without a
+//! slash when it says so (it submits the revision it trained against): the job reopens for a
+//! trainer of the new state, or is void if its own base block was replaced. Such a trainer
+//! gains nothing by it (no reward, its quota spent) and the poster keeps its job.
 //!
 //! [`Pallet::submit_candidate`] is an open submission without a posted job ("partial mining"):
 //! the submitter is poster and trainer at once, escrows only the evaluation fees and starts at
@@ -88,7 +102,9 @@
 //!    timeout deposits of its open jobs; [`JobsOfPoster`] counts its open jobs. No deposit is
 //!    above [`Config::TimeoutDeposit`] and no open job has [`Config::MaxTimeouts`] timeouts.
 //! 2. [`Assigned`] equals, for every account, the number of open jobs it is trainer or panel
-//!    member of, and the collateral those assignments committed; no empty entry is kept.
+//!    member of, and the collateral those assignments committed (each job's own trainer and
+//!    evaluator collateral, never below [`Config::TrainerCollateral`] and
+//!    [`Config::EvaluatorCollateral`]); no empty entry is kept.
 //! 3. Every assigned account has at least `min(collateral, active stake)` committed in Stake.
 //! 4. Every open job has exactly one agenda entry, at its `due` block, not behind the cursor;
 //!    the agenda holds no other entries and [`LiveJobs`] counts the open jobs.
@@ -119,7 +135,7 @@ pub mod weights;
 pub use types::*;
 
 use aiblock_primitives::{
-	dag::{Payload, QualityGate, Score},
+	dag::{ModelState, Payload, QualityGate, Score},
 	jobs::{min_windows, Attestation, JobId, JobSpec, Submission, TrainedWith, WorkRates},
 	stake::{Slash, StakeCollateral},
 	workers::{AssignmentsInspect, Role, WorkerRegistry},
@@ -157,7 +173,7 @@ pub mod pallet {
 
 	/// Version 1: jobs hold a timeout deposit and count timeouts, and posters' open jobs are
 	/// counted ([`migrations::v1`]).
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -204,6 +220,12 @@ pub mod pallet {
 		/// Stake an evaluator commits to a job, and loses if it lies or never reveals.
 		#[pallet::constant]
 		type EvaluatorCollateral: Get<BalanceOf<Self>>;
+
+		/// On a job whose reward is large, the trainer commits at least this share of the
+		/// reward, and the evaluators together as much: adopting junk by collusion puts more
+		/// stake at risk than the reward it would win.
+		#[pallet::constant]
+		type CollateralPerReward: Get<Perbill>;
 
 		/// How far (µnat/byte) a claim or an attestation may be from the median and still
 		/// count as honest.
@@ -348,9 +370,14 @@ pub mod pallet {
 		JobAccepted { job: JobId, trainer: T::AccountId, deadline: BlockNumberFor<T> },
 		/// A candidate was submitted (for a posted job or openly) and awaits its evaluators.
 		ResultSubmitted { job: JobId, trainer: T::AccountId, submission: Submission },
-		/// The base block was superseded before the candidate came: the job is void, the
-		/// trainer's collateral released and the escrow refunded.
+		/// The model moved on from the state the candidate was (or was to be) trained against
+		/// (the base block was superseded before the candidate came, or another candidate of
+		/// the model was adopted before the verdict): the job is void, everyone's collateral
+		/// released and the escrow refunded; nobody is slashed.
 		JobVoided { job: JobId },
+		/// The model moved on while `trainer` trained: it is released without a slash and the
+		/// job is open again, for the new state, until `deadline`.
+		TrainingSuperseded { job: JobId, trainer: T::AccountId, deadline: BlockNumberFor<T> },
 		/// The trainer missed its deadline and was slashed; the job is open again until
 		/// `deadline`.
 		TrainerTimedOut { job: JobId, trainer: T::AccountId, deadline: BlockNumberFor<T> },
@@ -454,6 +481,12 @@ pub mod pallet {
 		CommitmentMismatch,
 		/// `MaxLiveJobs` jobs are open; try again later.
 		TooManyJobs,
+		/// The revision named is later than the model's current one.
+		UnknownRevision,
+		/// The revision named is earlier than the model's revision when the job was accepted.
+		RevisionBeforeAcceptance,
+		/// An open submission must be trained against the model's current revision.
+		StaleRevision,
 	}
 
 	#[pallet::hooks]
@@ -537,8 +570,9 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Take on an open job as its trainer, committing `TrainerCollateral` of stake and one
-		/// unit of the daily quota.
+		/// Take on an open job as its trainer, committing the job's trainer collateral (at least
+		/// `TrainerCollateral`) of stake and one unit of the daily quota. The model's revision
+		/// now is the earliest the trainer may say it trained against.
 		#[pallet::call_index(2)]
 		#[pallet::weight(T::WeightInfo::accept_job())]
 		pub fn accept_job(origin: OriginFor<T>, job: JobId) -> DispatchResult {
@@ -551,9 +585,10 @@ pub mod pallet {
 			ensure!(Self::base_is_current(&record.spec), Error::<T>::BaseNotCurrent);
 			Self::check_trainer(&trainer, record.spec.min_vram_gib)?;
 			T::Registry::use_quota(&trainer)?;
-			Self::assign(&trainer, T::TrainerCollateral::get())?;
+			let revision = Self::context(&record.spec)?.0.revision;
+			Self::assign(&trainer, record.trainer_collateral)?;
 			let deadline = Self::after(record.spec.windows.submit);
-			record.stage = Stage::Training { trainer: trainer.clone(), deadline };
+			record.stage = Stage::Training { trainer: trainer.clone(), deadline, revision };
 			Self::reschedule(job, &mut record, deadline);
 			Jobs::<T>::insert(job, record);
 			Self::deposit_event(Event::JobAccepted { job, trainer, deadline });
@@ -562,13 +597,21 @@ pub mod pallet {
 
 		/// Submit the trained candidate of an accepted job: its payload, the score the trainer
 		/// claims for it, the training manifest and the Merkle root of the checkpoint hashes,
-		/// and the frozen blocks it was trained with. The candidate enters the ExpertDag as
-		/// pending and evaluators are drawn in a later block. If the job's base stopped being
-		/// current meanwhile, the job is voided instead (nobody slashed, the poster refunded),
-		/// and that path's weight is what is charged: the declared weight covers both paths.
+		/// the frozen blocks it was trained with, and the model `revision` it was trained
+		/// against (see *The evaluation context*). The candidate enters the ExpertDag as pending,
+		/// to be judged against the model's score in that revision, and evaluators are drawn in
+		/// a later block.
+		///
+		/// If the model has moved on from `revision`, nothing is judged and nobody is slashed:
+		/// when the job's base block was replaced the job is void (the poster refunded), else the
+		/// trainer is released and the job reopens. Those paths' weight is what is charged: the
+		/// declared weight covers every path. Refused with `UnknownRevision` for a revision the
+		/// model has not reached and `RevisionBeforeAcceptance` for one older than the job's
+		/// acceptance, besides `NotTrainer` and `SubmitWindowOver`.
 		#[pallet::call_index(3)]
 		#[pallet::weight(
-			T::WeightInfo::submit_result(trained_with.len() as u32).max(Pallet::<T>::void_weight())
+			T::WeightInfo::submit_result(trained_with.len() as u32)
+				.max(Pallet::<T>::release_weight())
 		)]
 		pub fn submit_result(
 			origin: OriginFor<T>,
@@ -578,29 +621,31 @@ pub mod pallet {
 			manifest: Payload,
 			checkpoint_root: H256,
 			trained_with: TrainedWith,
+			revision: u32,
 		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
 			let mut record = Jobs::<T>::get(job).ok_or(Error::<T>::UnknownJob)?;
-			let Stage::Training { trainer, deadline } = record.stage.clone() else {
+			let Stage::Training { trainer, deadline, revision: accepted } = record.stage.clone()
+			else {
 				return Err(Error::<T>::NotTrainer.into());
 			};
 			ensure!(trainer == who, Error::<T>::NotTrainer);
 			ensure!(Self::now() <= deadline, Error::<T>::SubmitWindowOver);
-			if !Self::base_is_current(&record.spec) {
-				// Trained on a block that is no longer current: nobody's fault, nothing to judge.
+			let (state, base_score) = Self::context(&record.spec)?;
+			ensure!(revision <= state.revision, Error::<T>::UnknownRevision);
+			ensure!(revision >= accepted, Error::<T>::RevisionBeforeAcceptance);
+			if revision < state.revision || !Self::base_is_current(&record.spec) {
+				// Trained in a state of the model that is gone: nobody's fault, nothing to judge.
 				Self::unschedule(job, record.due);
-				Self::unassign(&trainer, T::TrainerCollateral::get());
-				Self::remove(job, &record, record.held());
-				Self::deposit_event(Event::JobVoided { job });
-				return Ok(Some(Self::void_weight()).into());
+				Self::release_superseded(job, record, trainer);
+				return Ok(Some(Self::release_weight()).into());
 			}
+			record.base_score = base_score;
 			let submission = Self::propose(
 				&trainer,
 				&record.spec,
 				candidate,
-				claimed,
-				manifest,
-				checkpoint_root,
+				Pinned { claimed, manifest, checkpoint_root, revision },
 				&trained_with,
 			)?;
 			record.stage = Self::evaluating(trainer.clone(), submission.clone(), &record.spec);
@@ -614,7 +659,8 @@ pub mod pallet {
 		/// active trainer; it escrows the evaluation fees and the protocol fee, commits
 		/// `TrainerCollateral`, and is judged like any trainer (without a reward: adoption is
 		/// its own gain). `spec` describes how the candidate was trained; its accept and submit
-		/// windows are not used.
+		/// windows are not used. `revision` must be the model's current revision (else
+		/// `StaleRevision` or `UnknownRevision`): the candidate is judged in that state.
 		#[pallet::call_index(4)]
 		#[pallet::weight(T::WeightInfo::submit_candidate(trained_with.len() as u32)
 			.saturating_add(Pallet::<T>::unbenchmarked(2, 1)))]
@@ -626,9 +672,13 @@ pub mod pallet {
 			manifest: Payload,
 			checkpoint_root: H256,
 			trained_with: TrainedWith,
+			revision: u32,
 		) -> DispatchResult {
 			let trainer = ensure_signed(origin)?;
 			let (base_score, delta) = Self::check_spec(&spec, false)?;
+			let current = Self::context(&spec)?.0.revision;
+			ensure!(revision <= current, Error::<T>::UnknownRevision);
+			ensure!(revision == current, Error::<T>::StaleRevision);
 			Self::check_trainer(&trainer, 0)?;
 			T::Registry::use_quota(&trainer)?;
 			Self::assign(&trainer, T::TrainerCollateral::get())?;
@@ -636,9 +686,7 @@ pub mod pallet {
 				&trainer,
 				&spec,
 				candidate,
-				claimed,
-				manifest,
-				checkpoint_root,
+				Pinned { claimed, manifest, checkpoint_root, revision },
 				&trained_with,
 			)?;
 			let stage = Self::evaluating(trainer.clone(), submission.clone(), &spec);
@@ -750,7 +798,7 @@ impl<T: Config> Pallet<T> {
 	/// proved a fault (see `unbenchmarked`).
 	pub(crate) fn finalize_weight(n: u32) -> Weight {
 		let slashes = 3 * u64::from(n);
-		T::WeightInfo::finalize(n).saturating_add(Self::unbenchmarked(slashes, slashes))
+		T::WeightInfo::finalize(n).saturating_add(Self::unbenchmarked(slashes + 1, slashes + 1))
 	}
 
 	/// `blocks` after now.
@@ -786,7 +834,7 @@ impl<T: Config> Pallet<T> {
 			spec.steps.div_ceil(spec.hyper.checkpoint_every.max(1)) <= T::MaxCheckpoints::get(),
 			Error::<T>::TooManyCheckpoints
 		);
-		let (current, score) =
+		let (current, _) =
 			T::Gate::current(spec.model, spec.kind).ok_or(Error::<T>::UnknownSlot)?;
 		ensure!(current == spec.base, Error::<T>::BaseNotCurrent);
 		let size = T::Gate::payload_size(current).ok_or(Error::<T>::UnknownSlot)?;
@@ -796,12 +844,20 @@ impl<T: Config> Pallet<T> {
 		}
 		ensure!(w.covers(&min), Error::<T>::WindowTooShort);
 		let delta = T::Gate::delta(spec.model).ok_or(Error::<T>::UnknownSlot)?;
-		// A base without a score (never evaluated) can only be improved from "infinitely bad".
-		Ok((score.unwrap_or(Score::MAX), delta))
+		Ok((Self::context(spec)?.1, delta))
+	}
+
+	/// The model state a candidate of `spec` would be judged in, and the score it must improve
+	/// on: the model's in that state (the slot block's own while the model's state has no
+	/// score); a model never evaluated can only be improved from "infinitely bad".
+	fn context(spec: &JobSpec) -> Result<(ModelState, Score), DispatchError> {
+		let state = T::Gate::state(spec.model).ok_or(Error::<T>::UnknownSlot)?;
+		let slot = T::Gate::current(spec.model, spec.kind).and_then(|(_, score)| score);
+		Ok((state, state.score.or(slot).unwrap_or(Score::MAX)))
 	}
 
 	/// Whether the job's base is still its slot's current block.
-	fn base_is_current(spec: &JobSpec) -> bool {
+	pub(crate) fn base_is_current(spec: &JobSpec) -> bool {
 		T::Gate::current(spec.model, spec.kind).map(|(id, _)| id) == Some(spec.base)
 	}
 
@@ -820,7 +876,11 @@ impl<T: Config> Pallet<T> {
 		due: BlockNumberFor<T>,
 	) -> Job<T> {
 		let budget = reward.saturating_add(Self::evaluation_fees(&spec));
+		let at_risk = T::CollateralPerReward::get() * reward;
+		let evaluator_share = at_risk / BalanceOf::<T>::from(spec.evaluators.max(1));
 		Job {
+			trainer_collateral: T::TrainerCollateral::get().max(at_risk),
+			evaluator_collateral: T::EvaluatorCollateral::get().max(evaluator_share),
 			poster,
 			spec,
 			base_score,
@@ -896,13 +956,12 @@ impl<T: Config> Pallet<T> {
 		trainer: &T::AccountId,
 		spec: &JobSpec,
 		candidate: Payload,
-		claimed: Score,
-		manifest: Payload,
-		checkpoint_root: H256,
+		pinned: Pinned,
 		trained_with: &[H256],
 	) -> Result<Submission, DispatchError> {
 		let candidate = T::Gate::propose(trainer, spec.model, spec.kind, candidate, trained_with)?;
-		Ok(Submission { candidate, claimed, manifest, checkpoint_root })
+		let Pinned { claimed, manifest, checkpoint_root, revision } = pinned;
+		Ok(Submission { candidate, claimed, manifest, checkpoint_root, revision })
 	}
 
 	/// A fresh evaluation stage, whose panel is drawn from the next block on and must be
@@ -939,14 +998,21 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// Release an assignment's collateral and forget the assignment.
 	/// What voiding a job at submission costs: a cancellation's work (unschedule, refund,
-	/// remove), plus reading the job and the slot's current block, and releasing the trainer's
-	/// commitment (its Stake ledger and `Assigned` entry).
+	/// remove), plus reading the job, the model's state and the slot's current block, and
+	/// releasing the trainer's commitment (its Stake ledger and `Assigned` entry).
 	pub(crate) fn void_weight() -> Weight {
-		T::WeightInfo::cancel_job().saturating_add(T::DbWeight::get().reads_writes(4, 2))
+		T::WeightInfo::cancel_job().saturating_add(T::DbWeight::get().reads_writes(5, 2))
 	}
 
+	/// The most a submission that judges nothing costs: voiding the job, or releasing its
+	/// trainer and reopening it (an acceptance's work undone: the job rescheduled and written,
+	/// the trainer's commitment released).
+	pub(crate) fn release_weight() -> Weight {
+		Self::void_weight().max(T::WeightInfo::accept_job())
+	}
+
+	/// Release an assignment's collateral and forget the assignment.
 	fn unassign(who: &T::AccountId, collateral: BalanceOf<T>) {
 		T::Stake::release(who, collateral);
 		Assigned::<T>::mutate_exists(who, |maybe| {

@@ -72,6 +72,8 @@ parameter_types! {
 	pub const TreasuryAccount: AccountId = TREASURY;
 	pub const ReporterShare: Perbill = Perbill::from_percent(10);
 	pub const ProtocolFee: Perbill = Perbill::from_percent(10);
+	// Zero (the minimum collateral on every job) unless a test sets it.
+	pub static CollateralPerReward: Perbill = Perbill::zero();
 }
 
 impl pallet_aiblock_stake::Config for Test {
@@ -113,6 +115,7 @@ impl pallet_aiblock_expert_dag::Config for Test {
 	type MaxContext = ConstU8<8>;
 	type MaxImportBlocks = ConstU32<37>;
 	type MaxPayloadSize = ConstU64<{ 1 << 20 }>;
+	type RejectedRetention = ConstU64<1_000>;
 	type WeightInfo = ();
 }
 
@@ -141,6 +144,7 @@ impl pallet_jobs::Config for Test {
 	type MinReward = ConstU128<MIN_REWARD>;
 	type TrainerCollateral = ConstU128<TRAINER_COLLATERAL>;
 	type EvaluatorCollateral = ConstU128<EVALUATOR_COLLATERAL>;
+	type CollateralPerReward = CollateralPerReward;
 	type ScoreTolerance = ConstU32<TOLERANCE>;
 	type MaxEvaluators = ConstU32<5>;
 	type MaxWindow = ConstU32<100>;

@@ -117,7 +117,7 @@ impl<T: Config> Pallet<T> {
 				Self::remove(id, &job, job.held());
 				Self::deposit_event(Event::JobExpired { job: id });
 			},
-			Stage::Training { trainer, .. } => Self::time_out(id, job, trainer),
+			Stage::Training { trainer, revision, .. } => Self::time_out(id, job, trainer, revision),
 			Stage::Evaluating(e) if e.panel.len() < job.spec.evaluators as usize => {
 				if !Self::draw(id, &mut job) {
 					if now >= e.commit_deadline {
@@ -136,12 +136,16 @@ impl<T: Config> Pallet<T> {
 	/// The trainer of job `id` missed its submission deadline: slash it, pay it the poster's
 	/// timeout deposit, and reopen the job with a new deposit, or close it after `MaxTimeouts`
 	/// missed deadlines or when the poster cannot hold a new deposit.
-	fn time_out(id: JobId, mut job: Job<T>, trainer: T::AccountId) {
-		Self::judge_worker(
-			&trainer,
-			T::TrainerCollateral::get(),
-			Some(SlashReason::MissedDeadline),
-		);
+	///
+	/// If the model moved on since the trainer accepted (`revision`), whatever it trained is
+	/// moot, exactly as when it submits it (see `submit_result`): it is released without a
+	/// slash, so that submitting junk after the model moved on changes nothing for it.
+	fn time_out(id: JobId, mut job: Job<T>, trainer: T::AccountId, revision: u32) {
+		let now = T::Gate::state(job.spec.model).map(|s| s.revision);
+		if now.is_some_and(|now| now > revision) {
+			return Self::release_superseded(id, job, trainer);
+		}
+		Self::judge_worker(&trainer, job.trainer_collateral, Some(SlashReason::MissedDeadline));
 		let unpaid = Self::pay(id, &job.poster, &trainer, job.deposit);
 		job.deposit = unpaid;
 		job.timeouts = job.timeouts.saturating_add(1);
@@ -161,15 +165,32 @@ impl<T: Config> Pallet<T> {
 		Self::deposit_event(Event::TrainerTimedOut { job: id, trainer, deadline });
 	}
 
+	/// The model moved on while `trainer` trained job `id` (whose agenda entry is already
+	/// removed): release it without a slash, and reopen the job for a trainer of the new state,
+	/// or void it (everything refunded) when its own base block was replaced.
+	pub(crate) fn release_superseded(id: JobId, mut job: Job<T>, trainer: T::AccountId) {
+		Self::unassign(&trainer, job.trainer_collateral);
+		if !Self::base_is_current(&job.spec) {
+			Self::remove(id, &job, job.held());
+			return Self::deposit_event(Event::JobVoided { job: id });
+		}
+		let deadline = Self::after(job.spec.windows.accept);
+		job.stage = Stage::Open { deadline };
+		Self::schedule(id, &mut job, deadline);
+		Jobs::<T>::insert(id, job);
+		Self::deposit_event(Event::TrainingSuperseded { job: id, trainer, deadline });
+	}
+
 	// --- The draw --------------------------------------------------------------------------
 
 	/// Fill the panel of `job` with evaluators drawn from the parent block's hash (see the
-	/// crate docs on randomness), each committing `EvaluatorCollateral`. Returns whether the
+	/// crate docs on randomness), each committing the job's evaluator collateral. Returns whether the
 	/// panel is complete; then the commit and reveal windows start and the job is scheduled
 	/// at the reveal deadline.
 	pub(crate) fn draw(id: JobId, job: &mut Job<T>) -> bool {
 		let wanted = job.spec.evaluators as usize;
 		let windows = job.spec.windows;
+		let collateral = job.evaluator_collateral;
 		let Stage::Evaluating(e) = &mut job.stage else { return false };
 		let seed = sp_crypto_hashing::blake2_256(
 			&(frame_system::Pallet::<T>::parent_hash(), id, e.submission.candidate).encode(),
@@ -185,7 +206,7 @@ impl<T: Config> Pallet<T> {
 				break;
 			}
 			// An evaluator without enough free stake is passed over.
-			if Self::assign(&evaluator, T::EvaluatorCollateral::get()).is_ok() {
+			if Self::assign(&evaluator, collateral).is_ok() {
 				let seat = Seat { evaluator, commitment: None, attestation: None };
 				if e.panel.try_push(seat).is_err() {
 					break;
@@ -224,6 +245,12 @@ impl<T: Config> Pallet<T> {
 		if e.panel.len() < job.spec.evaluators as usize {
 			return Self::no_quorum(id, job);
 		}
+		if T::Gate::state(job.spec.model).map(|s| s.revision) != Some(e.submission.revision) {
+			// Another candidate of the model was adopted: the state the candidate was trained
+			// and scored in is gone, so its scores and replays judge nothing.
+			Self::dissolve(id, job);
+			return Self::deposit_event(Event::JobVoided { job: id });
+		}
 		let candidate = e.submission.candidate;
 		let attestations: Vec<_> = e.panel.iter().map(|s| s.attestation).collect();
 		let rules = Rules {
@@ -256,7 +283,7 @@ impl<T: Config> Pallet<T> {
 				EvaluatorVerdict::Outlier => Some(SlashReason::EvaluatorOutlier),
 				EvaluatorVerdict::MissedReveal => Some(SlashReason::MissedReveal),
 			};
-			Self::judge_worker(&seat.evaluator, T::EvaluatorCollateral::get(), slash);
+			Self::judge_worker(&seat.evaluator, job.evaluator_collateral, slash);
 		}
 		refund.saturating_accrue(Self::pay(id, &job.poster, &T::Treasury::get(), verdict.fee));
 
@@ -277,12 +304,12 @@ impl<T: Config> Pallet<T> {
 			.collect();
 		match trainer_slash {
 			Some(Some(reason)) => {
-				Self::unassign(&e.trainer, T::TrainerCollateral::get());
-				Self::slash_for(&e.trainer, T::TrainerCollateral::get(), reason, &provers);
+				Self::unassign(&e.trainer, job.trainer_collateral);
+				Self::slash_for(&e.trainer, job.trainer_collateral, reason, &provers);
 				T::Registry::record_outcome(&e.trainer, Outcome::Failure);
 			},
-			Some(None) => Self::judge_worker(&e.trainer, T::TrainerCollateral::get(), None),
-			None => Self::unassign(&e.trainer, T::TrainerCollateral::get()),
+			Some(None) => Self::judge_worker(&e.trainer, job.trainer_collateral, None),
+			None => Self::unassign(&e.trainer, job.trainer_collateral),
 		}
 		let refuted =
 			matches!(verdict.trainer, TrainerVerdict::ClaimRefuted | TrainerVerdict::ReplayFailed);
@@ -296,16 +323,22 @@ impl<T: Config> Pallet<T> {
 		Self::remove(id, &job, refund);
 	}
 
-	/// The panel could not be completed in time: reject the candidate, release everyone and
-	/// refund the whole escrow.
+	/// The panel could not be completed in time: nobody is judged.
 	fn no_quorum(id: JobId, job: Job<T>) {
+		let Stage::Evaluating(e) = &job.stage else { return };
+		Self::deposit_event(Event::NoQuorum { job: id, candidate: e.submission.candidate });
+		Self::dissolve(id, job);
+	}
+
+	/// End an evaluation without a verdict: reject the candidate, release everyone's
+	/// collateral and refund the whole escrow.
+	fn dissolve(id: JobId, job: Job<T>) {
 		let Stage::Evaluating(e) = &job.stage else { return };
 		let _ = T::Gate::reject(e.submission.candidate);
 		for seat in &e.panel {
-			Self::unassign(&seat.evaluator, T::EvaluatorCollateral::get());
+			Self::unassign(&seat.evaluator, job.evaluator_collateral);
 		}
-		Self::unassign(&e.trainer, T::TrainerCollateral::get());
-		Self::deposit_event(Event::NoQuorum { job: id, candidate: e.submission.candidate });
+		Self::unassign(&e.trainer, job.trainer_collateral);
 		Self::remove(id, &job, job.held());
 	}
 

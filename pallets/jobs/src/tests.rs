@@ -66,7 +66,13 @@ fn submit_as(trainer: AccountId, job: JobId, claimed: Score) -> DispatchResultWi
 		payload(0xa0 + job as u8),
 		H256([0x77; 32]),
 		TrainedWith::default(),
+		revision(),
 	)
+}
+
+/// The model's current revision.
+fn revision() -> u32 {
+	<ExpertDag as QualityGate<AccountId>>::state(0).expect("the model exists").revision
 }
 
 fn candidate(job: JobId) -> H256 {
@@ -637,7 +643,8 @@ fn an_open_submission_pays_only_the_evaluation() {
 				1_980_000,
 				payload(0xef),
 				H256::zero(),
-				TrainedWith::default()
+				TrainedWith::default(),
+				revision()
 			),
 			Error::<Test>::NotActiveTrainer
 		);
@@ -649,7 +656,8 @@ fn an_open_submission_pays_only_the_evaluation() {
 			1_980_000,
 			payload(0xef),
 			H256::zero(),
-			TrainedWith::default()
+			TrainedWith::default(),
+			revision()
 		));
 		let job = NextJobId::<Test>::get() - 1;
 		assert_eq!(escrow_of(TRAINER), fees + fees / 10);
@@ -687,11 +695,12 @@ fn a_candidate_for_a_superseded_base_voids_the_job() {
 			manifest: payload(0),
 			checkpoint_root: H256::zero(),
 			trained_with: TrainedWith::default(),
+			revision: 0,
 		};
 		let declared =
 			frame_support::dispatch::GetDispatchInfo::get_dispatch_info(&call).call_weight;
 		let actual = voided.actual_weight.expect("the void path returns its weight");
-		assert_eq!(actual, crate::Pallet::<Test>::void_weight());
+		assert_eq!(actual, crate::Pallet::<Test>::release_weight());
 		assert!(declared.all_gte(actual), "{declared:?} covers {actual:?}");
 		assert!(declared.all_gte(<Test as Config>::WeightInfo::submit_result(0)));
 		assert_noop!(Jobs::accept_job(signed(TRAINER), third), Error::<Test>::BaseNotCurrent);
@@ -711,7 +720,7 @@ fn a_candidate_for_a_superseded_base_voids_the_job() {
 }
 
 #[test]
-fn of_two_candidates_evaluated_together_only_the_first_verdict_adopts() {
+fn an_adoption_before_the_verdict_voids_the_other_evaluations_and_slashes_nobody() {
 	ExtBuilder::default().build_and_execute(|| {
 		let first = post();
 		let second = post_spec(JobSpec { min_vram_gib: 0, ..job_spec() }, BUDGET);
@@ -722,11 +731,21 @@ fn of_two_candidates_evaluated_together_only_the_first_verdict_adopts() {
 		await_draw();
 		let poster = free(POSTER);
 		attest(first, &[honest(1_980_000); 3]);
-		attest(second, &[honest(1_970_000); 3]);
 		assert_eq!(finalized(first), (true, false));
-		assert_eq!(finalized(second), (false, false), "its parent is no longer current");
-		assert_eq!(free(POSTER), poster + REWARD, "the second reward is refunded");
-		assert_eq!(free(OTHER_TRAINER), WORKER_FUNDS - WORKER_BOND);
+		let judges = panel(second);
+		let before: Vec<_> = judges.iter().map(|who| (free(*who), stake(*who))).collect();
+		// The second candidate was trained and scored in the model before the first adoption.
+		attest(second, &[Some((1_970_000, false)); 3]);
+		assert!(jobs_events().contains(&Event::JobVoided { job: second }));
+		assert!(!jobs_events()
+			.iter()
+			.any(|e| matches!(e, Event::JobFinalized { job, .. } if *job == second)));
+		assert_eq!(free(POSTER), poster + BUDGET + FEE, "the second job is refunded in full");
+		assert_eq!((stake(OTHER_TRAINER), committed(OTHER_TRAINER)), (WORKER_BOND, 0));
+		for (who, before) in judges.iter().zip(before) {
+			assert_eq!((free(*who), stake(*who)), before, "nobody paid or slashed");
+			assert_eq!(committed(*who), 0);
+		}
 	});
 }
 

@@ -41,6 +41,15 @@ pub struct Evaluation<T: Config> {
 	pub reveal_deadline: BlockNumberFor<T>,
 }
 
+/// What a trainer submits beside the candidate's weights: its claim, the training record and
+/// the model revision it trained against.
+pub(crate) struct Pinned {
+	pub claimed: Score,
+	pub manifest: Payload,
+	pub checkpoint_root: H256,
+	pub revision: u32,
+}
+
 /// Where a job stands.
 #[derive(
 	Encode,
@@ -57,8 +66,9 @@ pub struct Evaluation<T: Config> {
 pub enum Stage<T: Config> {
 	/// Waiting for a trainer until `deadline`.
 	Open { deadline: BlockNumberFor<T> },
-	/// Accepted by `trainer`, who must submit by `deadline`.
-	Training { trainer: T::AccountId, deadline: BlockNumberFor<T> },
+	/// Accepted by `trainer`, who must submit by `deadline`. `revision` is the model's
+	/// revision at acceptance: the trainer cannot have trained against an earlier one.
+	Training { trainer: T::AccountId, deadline: BlockNumberFor<T>, revision: u32 },
 	/// A candidate is being evaluated.
 	Evaluating(Evaluation<T>),
 }
@@ -98,6 +108,12 @@ pub struct Job<T: Config> {
 	pub deposit: BalanceOf<T>,
 	/// Trainers that missed the submission deadline so far; the job closes at `MaxTimeouts`.
 	pub timeouts: u32,
+	/// Stake its trainer commits (and loses if it cheats or misses the deadline): at least
+	/// `TrainerCollateral`, and `CollateralPerReward` of the reward on a large job.
+	pub trainer_collateral: BalanceOf<T>,
+	/// Stake each evaluator commits: at least `EvaluatorCollateral`, and its share of
+	/// `CollateralPerReward` of the reward on a large job.
+	pub evaluator_collateral: BalanceOf<T>,
 }
 
 /// The work and collateral one account has committed to open jobs.

@@ -1,16 +1,11 @@
 //! The registry as other pallets see it: [`WorkerRegistry`].
 
 use crate::*;
-use aiblock_primitives::workers::{lottery_ticket, Outcome, TrustRules, WorkerRegistry};
+use aiblock_primitives::workers::{
+	lottery_ticket, tickets_checked, Outcome, TrustRules, WorkerRegistry,
+};
 use alloc::vec::Vec;
 use sp_runtime::{traits::Zero, DispatchResult, SaturatedConversion};
-
-/// How many of the lowest tickets [`WorkerRegistry::sample`] may look at per wanted worker:
-/// entries of a role list can be stale until the liveness sweep reaches them, so a few may be
-/// skipped.
-const DRAWS_PER_PICK: u32 = 4;
-/// Extra draws, so small samples tolerate a few stale entries too.
-const EXTRA_DRAWS: u32 = 8;
 
 impl<T: Config> Pallet<T> {
 	fn trust_rules() -> TrustRules {
@@ -80,7 +75,7 @@ impl<T: Config> WorkerRegistry<T::AccountId> for Pallet<T> {
 			.map(|e| (lottery_ticket(seed, &e.who), e.who))
 			.collect();
 		tickets.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-		let draws = count.saturating_mul(DRAWS_PER_PICK).saturating_add(EXTRA_DRAWS);
+		let draws = tickets_checked(count);
 		tickets
 			.into_iter()
 			.take(draws as usize)

@@ -73,12 +73,20 @@ impl pallet_aiblock_expert_dag::Config for Runtime {
 	type MaxImportBlocks = ConstU32<137>;
 	/// 16 GiB: an expert of d_model 16 384 with d_ff 4 × that in fp32 is 8 GiB.
 	type MaxPayloadSize = ConstU64<{ 16 << 30 }>;
+	/// A week: what a refused submission costs the state, and how long its record stays for
+	/// audits of the verdict.
+	type RejectedRetention = ConstU32<{ 7 * DAYS }>;
 	type WeightInfo = pallet_aiblock_expert_dag::weights::SubstrateWeight<Runtime>;
 }
 
 parameter_types! {
 	/// 5 % of a job's budget goes to the treasury.
 	pub const ProtocolFee: Perbill = Perbill::from_percent(5);
+	/// A job's trainer puts at least its whole reward at risk, and its evaluators together as
+	/// much again: a trainer and a bribed panel that adopt junk stand to lose at least twice
+	/// what the reward pays them if the draw puts one honest majority in their way. Jobs up to
+	/// 20 AIB of reward need only the minimum collateral.
+	pub const CollateralPerReward: Perbill = Perbill::from_percent(100);
 }
 
 /// What each honest evaluator earns per job.
@@ -146,6 +154,7 @@ impl pallet_aiblock_jobs::Config for Runtime {
 	type MinReward = frame_support::traits::ConstU128<UNIT>;
 	type TrainerCollateral = frame_support::traits::ConstU128<TRAINER_COLLATERAL>;
 	type EvaluatorCollateral = frame_support::traits::ConstU128<EVALUATOR_COLLATERAL>;
+	type CollateralPerReward = CollateralPerReward;
 	/// Evaluation is bit-exact, so honest evaluators agree exactly; the tolerance (a tenth of
 	/// the genesis delta) only absorbs a trainer rounding its claim.
 	type ScoreTolerance = ConstU32<1_000>;

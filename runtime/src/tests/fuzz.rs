@@ -100,6 +100,18 @@ fn capabilities(rng: &mut Rng) -> pallet_aiblock_workers::WorkerCapabilities<Con
 }
 
 /// A job spec: half the time one the runtime accepts, else hostile numbers around it.
+/// Mostly the model's current revision; sometimes one it left, one it never reached, or junk.
+fn revision(rng: &mut Rng) -> u32 {
+	let now = pallet_aiblock_expert_dag::States::<Runtime>::get(0).revision;
+	match rng.below(8) {
+		0 => 0,
+		1 => now.saturating_sub(1),
+		2 => now.saturating_add(1),
+		3 => u32::MAX,
+		_ => now,
+	}
+}
+
 fn spec(rng: &mut Rng) -> JobSpec {
 	let mut spec = job_spec();
 	if rng.chance(50) {
@@ -190,6 +202,7 @@ fn call(
 				manifest: payload(rng.below(256) as u8),
 				checkpoint_root: H256::zero(),
 				trained_with: Default::default(),
+				revision: revision(rng),
 			})
 		},
 		14 => RuntimeCall::Jobs(J::submit_candidate {
@@ -203,6 +216,7 @@ fn call(
 			manifest: payload(rng.below(256) as u8),
 			checkpoint_root: H256::zero(),
 			trained_with: Default::default(),
+			revision: revision(rng),
 		}),
 		// Evaluators mostly commit and reveal what an honest evaluator would, so that jobs reach
 		// verdicts; some lie, some reveal what they did not commit.

@@ -43,7 +43,7 @@ fn no_window_is_shorter_than_the_reference_worker_needs() {
 			assert_noop!(
 				dispatch(
 					&alice,
-					RuntimeCall::Jobs(JobsCall::post_job { spec: short, budget: 100 * UNIT })
+					RuntimeCall::Jobs(JobsCall::post_job { spec: short, budget: BUDGET })
 				),
 				JobsError::<Runtime>::WindowTooShort
 			);
@@ -54,12 +54,12 @@ fn no_window_is_shorter_than_the_reference_worker_needs() {
 		assert_noop!(
 			dispatch(
 				&alice,
-				RuntimeCall::Jobs(JobsCall::post_job { spec: longer, budget: 100 * UNIT })
+				RuntimeCall::Jobs(JobsCall::post_job { spec: longer, budget: BUDGET })
 			),
 			JobsError::<Runtime>::WindowTooShort
 		);
 		spec.windows = min;
-		post_job(&alice, spec, 100 * UNIT);
+		post_job(&alice, spec, BUDGET);
 
 		// The attack itself: an open submission giving its evaluators one block to commit and
 		// one to reveal, so that all of them are slashed for missing the reveal.
@@ -75,6 +75,7 @@ fn no_window_is_shorter_than_the_reference_worker_needs() {
 					manifest: payload(0xa1),
 					checkpoint_root: H256([2; 32]),
 					trained_with: Default::default(),
+					revision: revision(),
 				})
 			),
 			JobsError::<Runtime>::WindowTooShort
@@ -96,7 +97,7 @@ fn no_window_is_shorter_than_the_reference_worker_needs() {
 			(huge, JobsError::<Runtime>::BatchTooLarge),
 			(chatty, JobsError::<Runtime>::TooManyCheckpoints),
 		] {
-			let call = RuntimeCall::Jobs(JobsCall::post_job { spec, budget: 100 * UNIT });
+			let call = RuntimeCall::Jobs(JobsCall::post_job { spec, budget: BUDGET });
 			assert_noop!(dispatch(&alice, call), error);
 		}
 		try_state();
@@ -120,7 +121,7 @@ fn a_trap_job_costs_its_poster_and_closes() {
 		}
 		assert!(TIMEOUT_DEPOSIT < TRAINER_COLLATERAL, "a lazy trainer still loses");
 		let alice_start = free(&alice);
-		let job = post_job(&alice, job_spec(), 100 * UNIT);
+		let job = post_job(&alice, job_spec(), BUDGET);
 
 		for (round, trainer) in trainers.iter().enumerate() {
 			let Some(record) = pallet_aiblock_jobs::Jobs::<Runtime>::get(job) else {
@@ -337,7 +338,7 @@ fn panels_cannot_be_ground_after_the_seed_is_known() {
 		for who in &honest {
 			register(who, Roles::only(Role::Evaluator), 0);
 		}
-		let job = post_job(&alice, job_spec(), 100 * UNIT);
+		let job = post_job(&alice, job_spec(), BUDGET);
 		assert_ok!(dispatch(&bob, RuntimeCall::Jobs(JobsCall::accept_job { job })));
 		run_to(2);
 		assert_ok!(dispatch(
@@ -349,6 +350,7 @@ fn panels_cannot_be_ground_after_the_seed_is_known() {
 				manifest: payload(0xa7),
 				checkpoint_root: H256([2; 32]),
 				trained_with: Default::default(),
+				revision: revision(),
 			})
 		));
 		// Twelve sybils join in the submission's block and in the block of the draw.
@@ -370,6 +372,305 @@ fn panels_cannot_be_ground_after_the_seed_is_known() {
 		let mut expected = honest.clone();
 		expected.sort_by_key(|who| lottery_ticket(&e.seed, who));
 		assert_eq!(panel, expected[..3], "the lowest tickets of the evaluators listed before");
+		try_state();
+	});
+}
+
+/// Another slot of the genesis model than `SLOT`.
+const OTHER_SLOT: BlockKind = BlockKind::Expert { layer: 0, expert: 0 };
+
+/// A job like `job_spec` on the current block of `kind`.
+fn job_on(kind: BlockKind) -> JobSpec {
+	let base = crate::ExpertDag::current(0, kind).expect("genesis fills every slot").0;
+	JobSpec { kind, base, ..job_spec() }
+}
+
+fn submit(
+	trainer: &crate::AccountId,
+	job: u64,
+	claimed: Score,
+	revision: u32,
+) -> frame_support::dispatch::DispatchResultWithPostInfo {
+	dispatch(
+		trainer,
+		RuntimeCall::Jobs(JobsCall::submit_result {
+			job,
+			candidate: payload(0xc0 + job as u8),
+			claimed,
+			manifest: payload(0xa0 + job as u8),
+			checkpoint_root: H256([2; 32]),
+			trained_with: Default::default(),
+			revision,
+		}),
+	)
+}
+
+/// The panel of a job under evaluation.
+fn panel_of(job: u64) -> Vec<crate::AccountId> {
+	match pallet_aiblock_jobs::Jobs::<Runtime>::get(job).map(|j| j.stage) {
+		Some(Stage::Evaluating(e)) => e.panel.iter().map(|s| s.evaluator.clone()).collect(),
+		other => panic!("job {job} is not under evaluation: {other:?}"),
+	}
+}
+
+/// Every panel member commits and reveals `attestation`.
+fn attest_all(job: u64, attestation: aiblock_primitives::jobs::Attestation) {
+	use aiblock_primitives::jobs::attestation_commitment;
+	let panel = panel_of(job);
+	for who in &panel {
+		let commitment = attestation_commitment(job, who, &attestation, &[9; 32]);
+		assert_ok!(dispatch(
+			who,
+			RuntimeCall::Jobs(JobsCall::commit_attestation { job, commitment })
+		));
+	}
+	for who in &panel {
+		let reveal = JobsCall::reveal_attestation {
+			job,
+			score: attestation.score,
+			replay_ok: attestation.replay_ok,
+			salt: [9; 32],
+		};
+		assert_ok!(dispatch(who, RuntimeCall::Jobs(reveal)));
+	}
+}
+
+fn jobs_events() -> Vec<pallet_aiblock_jobs::Event<Runtime>> {
+	System::events()
+		.into_iter()
+		.filter_map(|r| match r.event {
+			crate::RuntimeEvent::Jobs(e) => Some(e),
+			_ => None,
+		})
+		.collect()
+}
+
+/// A trainer (Bob), four evaluators, and Alice posting: the accounts of finding 4's tests.
+fn trainer_and_four_evaluators() -> (crate::AccountId, crate::AccountId, Vec<crate::AccountId>) {
+	let (alice, bob) = (account(Sr25519Keyring::Alice), account(Sr25519Keyring::Bob));
+	register(&bob, trainer_only(), 0);
+	let evaluators: Vec<_> = [
+		Sr25519Keyring::Charlie,
+		Sr25519Keyring::Dave,
+		Sr25519Keyring::Eve,
+		Sr25519Keyring::Ferdie,
+	]
+	.map(account)
+	.to_vec();
+	for who in &evaluators {
+		register(who, Roles::only(Role::Evaluator), 0);
+	}
+	(alice, bob, evaluators)
+}
+
+/// Finding 4: a candidate is judged in the model state it was trained against. An adoption in
+/// another slot before the verdict voids the evaluation (the evaluators' replays, done in a
+/// state that is gone, prove nothing): the honest trainer is not slashed `ProvenFraud`, no
+/// evaluator is slashed, the poster is refunded.
+#[test]
+fn an_adoption_elsewhere_in_the_model_voids_the_verdict_and_slashes_nobody() {
+	use aiblock_primitives::jobs::Attestation;
+	with_preset_state(sp_genesis_builder::DEV_RUNTIME_PRESET, || {
+		System::set_block_number(1);
+		let (alice, bob, evaluators) = trainer_and_four_evaluators();
+		run_to(2);
+		let genesis = current().1;
+		let here = post_job(&alice, job_on(SLOT), BUDGET);
+		let there = post_job(&alice, job_on(OTHER_SLOT), BUDGET);
+		for job in [here, there] {
+			assert_ok!(dispatch(&bob, RuntimeCall::Jobs(JobsCall::accept_job { job })));
+			assert_ok!(submit(&bob, job, genesis - 20_000, revision()));
+		}
+		run_to(4);
+		let stakes: Vec<_> = evaluators.iter().map(Stake::active_stake).collect();
+		let (bob_stake, alice_free) = (Stake::active_stake(&bob), free(&alice));
+
+		attest_all(here, Attestation { score: genesis - 20_000, replay_ok: true });
+		assert_eq!(revision(), 1, "the adoption moved the model on");
+		// The other job's evaluators replayed in the new state, where the run does not reproduce.
+		attest_all(there, Attestation { score: genesis - 20_000, replay_ok: false });
+		assert!(jobs_events().contains(&pallet_aiblock_jobs::Event::JobVoided { job: there }));
+		assert_eq!(Stake::active_stake(&bob), bob_stake, "the honest trainer is not slashed");
+		for (who, stake) in evaluators.iter().zip(stakes) {
+			assert_eq!(Stake::active_stake(who), stake, "no evaluator is slashed");
+		}
+		let fee = crate::configs::aiblock::ProtocolFee::get() * BUDGET;
+		// Refunded: the void job in full, and the adopted job's timeout deposit.
+		assert_eq!(free(&alice), alice_free + BUDGET + fee + 2 * TIMEOUT_DEPOSIT);
+		try_state();
+	});
+}
+
+/// Finding 4: the gain is measured against the model as it stands, not against the slot
+/// block's own score from before other slots improved the model; a trainer whose model moved
+/// on while it trained is released without a slash (the job reopens) and cannot name a state
+/// older than its acceptance or one the model never reached.
+#[test]
+fn a_candidate_is_judged_against_the_model_as_it_stands() {
+	use aiblock_primitives::jobs::Attestation;
+	with_preset_state(sp_genesis_builder::DEV_RUNTIME_PRESET, || {
+		System::set_block_number(1);
+		let (alice, bob, _) = trainer_and_four_evaluators();
+		run_to(2);
+		let genesis = current().1;
+		let (here, there, late) = (
+			post_job(&alice, job_on(SLOT), BUDGET),
+			post_job(&alice, job_on(OTHER_SLOT), BUDGET),
+			post_job(&alice, job_on(OTHER_SLOT), BUDGET),
+		);
+		assert_ok!(dispatch(&bob, RuntimeCall::Jobs(JobsCall::accept_job { job: here })));
+		assert_ok!(dispatch(&bob, RuntimeCall::Jobs(JobsCall::accept_job { job: late })));
+		assert_ok!(submit(&bob, here, genesis - 20_000, 0));
+		run_to(4);
+		attest_all(here, Attestation { score: genesis - 20_000, replay_ok: true });
+		assert_eq!(current().1, genesis - 20_000);
+
+		// Bob trained `late` in revision 0, which is gone: released, the job open again.
+		let stake = Stake::active_stake(&bob);
+		assert_noop!(submit(&bob, late, genesis, 2), JobsError::<Runtime>::UnknownRevision);
+		assert_ok!(submit(&bob, late, genesis - 15_000, 0));
+		assert!(matches!(
+			pallet_aiblock_jobs::Jobs::<Runtime>::get(late).map(|j| j.stage),
+			Some(Stage::Open { .. })
+		));
+		assert_eq!(Stake::active_stake(&bob), stake, "released, not slashed");
+		assert_eq!(pallet_aiblock_jobs::Assigned::<Runtime>::get(&bob), None, "nothing committed");
+
+		// 15 000 better than the other slot's own (genesis) score, but worse than the model now.
+		assert_ok!(dispatch(&bob, RuntimeCall::Jobs(JobsCall::accept_job { job: there })));
+		assert_noop!(
+			submit(&bob, there, genesis - 15_000, 0),
+			JobsError::<Runtime>::RevisionBeforeAcceptance
+		);
+		assert_ok!(submit(&bob, there, genesis - 15_000, 1));
+		run_to(6);
+		attest_all(there, Attestation { score: genesis - 15_000, replay_ok: true });
+		assert!(jobs_events().iter().any(|e| matches!(
+			e,
+			pallet_aiblock_jobs::Event::JobFinalized { job, adopted: false, refuted: false, .. }
+				if *job == there
+		)));
+		assert_eq!(current().1, genesis - 20_000, "the model is not made worse");
+		try_state();
+	});
+}
+
+/// Finding 9: a trainer whose model moved on while it trained is released whether it submits
+/// (junk or not) or lets the deadline pass, so junk submitted after the move gains it nothing;
+/// a trainer that misses the deadline in a model that did not move is slashed as before.
+#[test]
+fn junk_after_the_model_moved_on_changes_nothing() {
+	use aiblock_primitives::jobs::Attestation;
+	with_preset_state(sp_genesis_builder::DEV_RUNTIME_PRESET, || {
+		System::set_block_number(1);
+		let (alice, bob, _) = trainer_and_four_evaluators();
+		run_to(2);
+		let genesis = current().1;
+		let (here, silent) =
+			(post_job(&alice, job_on(SLOT), BUDGET), post_job(&alice, job_on(OTHER_SLOT), BUDGET));
+		for job in [here, silent] {
+			assert_ok!(dispatch(&bob, RuntimeCall::Jobs(JobsCall::accept_job { job })));
+		}
+		assert_ok!(submit(&bob, here, genesis - 20_000, 0));
+		run_to(4);
+		attest_all(here, Attestation { score: genesis - 20_000, replay_ok: true });
+		assert_eq!(revision(), 1);
+
+		// Bob never submits `silent`: at its deadline it is released, not slashed.
+		let stake = Stake::active_stake(&bob);
+		let Some(Stage::Training { deadline, .. }) =
+			pallet_aiblock_jobs::Jobs::<Runtime>::get(silent).map(|j| j.stage)
+		else {
+			panic!("in training");
+		};
+		let heartbeat = || {
+			let call = RuntimeCall::Workers(pallet_aiblock_workers::Call::heartbeat {});
+			assert_ok!(dispatch(&bob, call));
+		};
+		run_to(deadline / 2);
+		heartbeat();
+		run_to(deadline + 1);
+		assert!(jobs_events().iter().any(|e| matches!(
+			e,
+			pallet_aiblock_jobs::Event::TrainingSuperseded { job, .. } if *job == silent
+		)));
+		assert_eq!(Stake::active_stake(&bob), stake, "released, not slashed");
+		assert!(matches!(
+			pallet_aiblock_jobs::Jobs::<Runtime>::get(silent).map(|j| j.stage),
+			Some(Stage::Open { .. })
+		));
+
+		// Taken again in the new state and not delivered: slashed as any missed deadline.
+		heartbeat();
+		assert_ok!(dispatch(&bob, RuntimeCall::Jobs(JobsCall::accept_job { job: silent })));
+		let Some(Stage::Training { deadline, .. }) =
+			pallet_aiblock_jobs::Jobs::<Runtime>::get(silent).map(|j| j.stage)
+		else {
+			panic!("in training");
+		};
+		run_to(deadline + 1);
+		assert_eq!(Stake::active_stake(&bob), stake - TRAINER_COLLATERAL);
+		try_state();
+	});
+}
+
+/// Finding 9: on a job with a large reward the trainer commits the reward and the evaluators
+/// together as much again, so a worker with the minimum bond cannot take it on.
+#[test]
+fn collateral_grows_with_the_reward() {
+	use frame_support::traits::fungible::Mutate;
+	with_preset_state(sp_genesis_builder::DEV_RUNTIME_PRESET, || {
+		System::set_block_number(1);
+		let (alice, bob, _) = trainer_and_four_evaluators();
+		run_to(2);
+		let budget = 1_003 * UNIT;
+		let reward = budget - 3 * crate::configs::aiblock::EVALUATOR_FEE;
+		let job = post_job(&alice, job_spec(), budget);
+		let record = pallet_aiblock_jobs::Jobs::<Runtime>::get(job).expect("posted");
+		assert_eq!(record.trainer_collateral, reward);
+		assert_eq!(record.evaluator_collateral, reward / 3);
+		assert!(dispatch(&bob, RuntimeCall::Jobs(JobsCall::accept_job { job })).is_err());
+
+		// A trainer that bonds enough takes it, with the reward committed.
+		Balances::set_balance(&bob, 2 * reward);
+		assert_ok!(dispatch(
+			&bob,
+			RuntimeCall::Stake(pallet_aiblock_stake::Call::bond { amount: reward })
+		));
+		let uncommitted = Stake::uncommitted_stake(&bob);
+		assert_ok!(dispatch(&bob, RuntimeCall::Jobs(JobsCall::accept_job { job })));
+		assert_eq!(uncommitted - Stake::uncommitted_stake(&bob), reward);
+		try_state();
+	});
+}
+
+/// Finding 9: a refused submission does not grow the state for ever: its record is pruned a
+/// week after the verdict (`RejectedRetention`), and nothing can depend on it meanwhile.
+#[test]
+fn rejected_candidates_are_pruned_after_a_week() {
+	use aiblock_primitives::{dag::BlockStatus, jobs::Attestation};
+	use frame_support::traits::OnIdle;
+	with_preset_state(sp_genesis_builder::DEV_RUNTIME_PRESET, || {
+		System::set_block_number(1);
+		let (alice, bob, _) = trainer_and_four_evaluators();
+		run_to(2);
+		let genesis = current().1;
+		let job = post_job(&alice, job_spec(), BUDGET);
+		assert_ok!(dispatch(&bob, RuntimeCall::Jobs(JobsCall::accept_job { job })));
+		assert_ok!(submit(&bob, job, genesis - 500_000, revision()));
+		run_to(4);
+		let candidate = match pallet_aiblock_jobs::Jobs::<Runtime>::get(job).map(|j| j.stage) {
+			Some(Stage::Evaluating(e)) => e.submission.candidate,
+			other => panic!("under evaluation: {other:?}"),
+		};
+		attest_all(job, Attestation { score: genesis - 2_000, replay_ok: true });
+		assert_eq!(crate::ExpertDag::status(candidate), Some(BlockStatus::Rejected));
+
+		let week = System::block_number() + 7 * DAYS;
+		<crate::ExpertDag as OnIdle<_>>::on_idle(week - 1, Weight::MAX);
+		assert!(crate::ExpertDag::status(candidate).is_some(), "kept a week for audits");
+		<crate::ExpertDag as OnIdle<_>>::on_idle(week, Weight::MAX);
+		assert_eq!(crate::ExpertDag::status(candidate), None, "pruned");
 		try_state();
 	});
 }

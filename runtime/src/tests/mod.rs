@@ -35,7 +35,7 @@ fn dispatch(
 }
 
 /// Our pallets' hooks. Consensus pallets are left out: they need real slots and timestamps.
-type Hooked = (System, Stake, Workers, Jobs);
+type Hooked = (System, Stake, Workers, Jobs, crate::ExpertDag);
 
 /// Run blocks up to `n`, giving `on_idle` spare weight as the executive does.
 fn run_to(n: u32) {
@@ -147,6 +147,14 @@ fn current() -> (H256, Score) {
 	(id, score.expect("genesis blocks are scored"))
 }
 
+/// A job's budget whose reward (20 AIB) needs no more than the minimum collateral.
+const BUDGET: crate::Balance = 23 * UNIT;
+
+/// The genesis model's current revision.
+fn revision() -> u32 {
+	pallet_aiblock_expert_dag::States::<Runtime>::get(0).revision
+}
+
 fn register(who: &crate::AccountId, roles: Roles, vram_gib: u32) {
 	assert_ok!(dispatch(
 		who,
@@ -233,6 +241,7 @@ mod jobs {
 				manifest: payload(0xa0 + job as u8),
 				checkpoint_root: H256([2; 32]),
 				trained_with: Default::default(),
+				revision: revision(),
 			})
 		));
 		let now = System::block_number();
@@ -292,10 +301,10 @@ mod jobs {
 			// Draws count evaluators listed before the submission's block.
 			run_to(2);
 			let treasury = TreasuryAccount::get();
-			let budget = 100 * UNIT;
+			let budget = BUDGET;
 			let reward = budget - 3 * EVALUATOR_FEE;
 			// The protocol fee (5 % of the budget) and the posting fee.
-			let fee = 5 * UNIT + POSTING_FEE;
+			let fee = crate::configs::aiblock::ProtocolFee::get() * budget + POSTING_FEE;
 
 			// Adoption: the median beats the genesis score by more than delta.
 			let (genesis_block, genesis_score) = current();
