@@ -4,7 +4,8 @@
 #   system's OpenSSL: .cargo/config.toml), a C++ compiler (the CUDA
 #   kernels' CPU emulation), python3-venv (the pinned NVRTC wheel), and nodejs/npm for the
 #   network tests;
-#   rustup: the pinned toolchain from rust-toolchain.toml with rust-src and the wasm targets.
+#   rustup: the pinned toolchain from rust-toolchain.toml with rust-src, rustfmt, clippy and the
+#   wasm targets.
 # Sourced by .ci/dev, .ci/demo and .ci/test; safe to run again.
 
 # CI may start us with a bare environment: find home and cargo without relying on them.
@@ -50,9 +51,9 @@ aiblock_install_prerequisites() {
 	fi
 	local toolchain
 	toolchain="$(sed -n 's/^channel *= *"\(.*\)"/\1/p' "$root/rust-toolchain.toml")"
-	aiblock_log "rust toolchain $toolchain with rust-src and the wasm targets"
+	aiblock_log "rust toolchain $toolchain with rust-src, rustfmt, clippy and the wasm targets"
 	rustup toolchain install "$toolchain" --profile minimal --no-self-update >/dev/null 2>&1 || true
-	rustup component add --toolchain "$toolchain" rust-src >/dev/null
+	rustup component add --toolchain "$toolchain" rust-src rustfmt clippy >/dev/null
 	rustup target add --toolchain "$toolchain" wasm32-unknown-unknown wasm32v1-none >/dev/null
 }
 

@@ -72,13 +72,16 @@ fn byte_array(bytes: &[u8]) -> Value {
 	Value::Array(bytes.iter().map(|&b| Value::from(b)).collect())
 }
 
+/// Named files: what a caller stores, by the name it is known under.
+pub type NamedFiles = Vec<(String, Vec<u8>)>;
+
 /// The model in the shape of the ExpertDag pallet's `ImportedModel` (serde JSON of the
 /// runtime types: byte strings as arrays of numbers, hashes as `0x` hex), every block's
 /// file returned alongside so a caller can store them.
 pub fn chain_json(
 	genesis: &GenesisModel,
 	backend: &dyn Backend,
-) -> Result<(Value, Vec<(String, Vec<u8>)>), String> {
+) -> Result<(Value, NamedFiles), String> {
 	let spec = genesis.spec;
 	let weights = Weights::genesis(spec, genesis.weight_seed).map_err(|e| e.to_string())?;
 	let validation = genesis.validation();

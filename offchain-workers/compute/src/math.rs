@@ -7,7 +7,9 @@
 /// integer (ties to even) using nothing but IEEE addition.
 const ROUND_MAGIC: f32 = 12_582_912.0;
 const LOG2_E: f32 = std::f32::consts::LOG2_E;
-/// ln 2 split so that `n · LN2_HI` is exact for |n| < 2^9.
+/// ln 2 split so that `n · LN2_HI` is exact for |n| < 2^9. Written out exactly (it is
+/// 0x3F31_8000), though fewer digits would round to the same f32.
+#[allow(clippy::excessive_precision)]
 const LN2_HI: f32 = 0.693_359_375;
 const LN2_LO: f32 = -2.121_944_4e-4;
 /// Above this, e^x overflows f32; below `EXP_UNDERFLOW` it is 0 even as a subnormal.

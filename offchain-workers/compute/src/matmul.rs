@@ -177,7 +177,7 @@ pub fn check_operands(a: &MatRef<'_>, b: &MatRef<'_>, c_len: usize) -> Result<()
 /// allocating the product checks before allocating.
 pub fn product_len(a: &MatRef<'_>, b: &MatRef<'_>) -> Result<usize, MatmulError> {
 	// An overflowing m·n can match no buffer; usize::MAX makes check_operands say so.
-	let len = a.rows.checked_mul(b.cols).unwrap_or(usize::MAX);
+	let len = a.rows.saturating_mul(b.cols);
 	check_operands(a, b, len)?;
 	Ok(len)
 }
@@ -416,7 +416,7 @@ fn avx2_band(
 			let mc = MC.min(rows - m0);
 			if !in_place {
 				pack_a(a, first_row + m0, mc, k0, kc, &mut packed);
-			} else if mc % MR != 0 {
+			} else if !mc.is_multiple_of(MR) {
 				// The block's last tile is ragged: its rows packed, the missing ones zeros.
 				pack_a(a, first_row + m0 + mc / MR * MR, mc % MR, k0, kc, &mut ragged);
 			}

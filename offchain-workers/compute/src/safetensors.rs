@@ -207,7 +207,7 @@ impl<B: AsRef<[u8]>> SafeTensors<B> {
 				dtype: raw.dtype.to_owned(),
 			});
 		}
-		if cfg!(target_endian = "little") && (raw.bytes.as_ptr() as usize) % 4 == 0 {
+		if cfg!(target_endian = "little") && (raw.bytes.as_ptr() as usize).is_multiple_of(4) {
 			// SAFETY: the bytes are in bounds, 4-byte aligned, a multiple of 4 long (checked at
 			// parse time against shape × 4), and every bit pattern is a valid f32.
 			let view = unsafe {

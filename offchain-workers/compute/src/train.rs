@@ -270,7 +270,7 @@ impl TrainState {
 			if !progress(self.step, loss) {
 				return Err(TrainError::Stopped { step: self.step });
 			}
-			if self.step % cfg.checkpoint_every == 0 || self.step == until {
+			if self.step.is_multiple_of(cfg.checkpoint_every) || self.step == until {
 				checkpoints.push(Checkpoint {
 					step: self.step,
 					state: self.hash(),

@@ -345,7 +345,7 @@ impl Chain {
 			.storage()
 			.entry(runtime::storage().workers().workers())
 			.map_err(|e| self.node_error("Workers", e))?;
-		match entry.try_fetch((who.clone(),)).await.map_err(|e| self.node_error("Workers", e))? {
+		match entry.try_fetch((*who,)).await.map_err(|e| self.node_error("Workers", e))? {
 			Some(v) => Ok(Some(v.decode().map_err(|e| self.node_error("a worker", e))?)),
 			None => Ok(None),
 		}
@@ -357,8 +357,7 @@ impl Chain {
 			.storage()
 			.entry(runtime::storage().system().account())
 			.map_err(|e| self.node_error("System.Account", e))?;
-		let info =
-			entry.fetch((who.clone(),)).await.map_err(|e| self.node_error("System.Account", e))?;
+		let info = entry.fetch((*who,)).await.map_err(|e| self.node_error("System.Account", e))?;
 		Ok(info.decode().map_err(|e| self.node_error("an account", e))?.data.free)
 	}
 
@@ -368,11 +367,7 @@ impl Chain {
 			.storage()
 			.entry(runtime::storage().stake().ledgers())
 			.map_err(|e| self.node_error("Stake.Ledgers", e))?;
-		match entry
-			.try_fetch((who.clone(),))
-			.await
-			.map_err(|e| self.node_error("Stake.Ledgers", e))?
-		{
+		match entry.try_fetch((*who,)).await.map_err(|e| self.node_error("Stake.Ledgers", e))? {
 			Some(v) => Ok(v.decode().map_err(|e| self.node_error("a ledger", e))?.active),
 			None => Ok(0),
 		}

@@ -118,8 +118,7 @@ impl IpfsStore {
 		let last = text
 			.lines()
 			.filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
-			.filter(|v| v.get("Hash").is_some())
-			.last()
+			.rfind(|v| v.get("Hash").is_some())
 			.ok_or_else(|| self.fail("add", format!("no Hash in {text:?}")))?;
 		let hash = last["Hash"].as_str().unwrap_or_default();
 		hash.parse().map_err(|e| self.fail("add", format!("CID '{hash}': {e}")))

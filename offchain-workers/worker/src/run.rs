@@ -726,22 +726,35 @@ pub fn segment_count(job: &Job) -> u32 {
 	u32::try_from(count).unwrap_or(u32::MAX)
 }
 
+/// A job under evaluation: what [`check_submission`] judges.
+pub struct Subject<'a> {
+	pub id: u64,
+	pub job: &'a Job,
+	pub ev: &'a chain::Evaluation,
+}
+
 /// Score a job's submitted candidate and replay `segments` (1-based) of its training.
 pub async fn check_submission(
 	chain: &Chain,
 	at: &At,
 	store: &Arc<Store>,
 	backend: &Arc<dyn Backend + Send + Sync>,
-	id: u64,
-	job: &Job,
-	ev: &chain::Evaluation,
+	subject: Subject<'_>,
 	segments: Vec<u32>,
 ) -> Result<crate::verify::Verdict, WorkerError> {
+	let Subject { id, job, ev } = subject;
 	let candidate = chain
 		.block(at, ev.submission.candidate)
 		.await?
 		.ok_or_else(|| WorkerError::Node(format!("job {id}: candidate block is not on chain")))?;
 	let model = model_at(chain, at, job.spec.model).await?;
+	if model.revision != ev.submission.revision {
+		log::warn!(
+			"job {id}: the model is at revision {}, not the submission's {}: the chain voids this job at its verdict",
+			model.revision,
+			ev.submission.revision
+		);
+	}
 	// A job this worker cannot reproduce was never one it could judge: the chain checked the
 	// hyper-parameter hash is one posters can only get from the same configuration.
 	let order = order_of(job).map_err(WorkerError::Compute)?;
@@ -787,7 +800,8 @@ async fn attest(
 	.map(|s| s + 1)
 	.collect::<Vec<_>>();
 	let verdict =
-		check_submission(&w.chain, at, &w.store, &w.backend, id, job, ev, segments).await?;
+		check_submission(&w.chain, at, &w.store, &w.backend, Subject { id, job, ev }, segments)
+			.await?;
 	let mut salt = [0u8; 32];
 	getrandom::fill(&mut salt)
 		.map_err(|e| WorkerError::State(format!("no randomness for a salt: {e}")))?;

@@ -71,6 +71,9 @@ use frame_system::pallet_prelude::*;
 use scale_info::TypeInfo;
 use sp_core::H256;
 
+// A block needs room for its meta block, its parent and one more.
+const _: () = assert!(MAX_DEPENDENCIES >= 3);
+
 /// A block record with this runtime's account and block number types.
 pub type RecordOf<T> = BlockRecord<<T as frame_system::Config>::AccountId, BlockNumberFor<T>>;
 /// A block header with this runtime's account and block number types.
@@ -360,10 +363,6 @@ pub mod pallet {
 				T::MaxImportBlocks::get() >= largest,
 				"MaxImportBlocks must fit a model of MaxLayers × MaxExperts (the import weight is \
 				 measured at MaxLayers layers)"
-			);
-			assert!(
-				MAX_DEPENDENCIES >= 3,
-				"a block needs room for its meta block, its parent and one more"
 			);
 		}
 

@@ -1,7 +1,7 @@
 //! Weights for `pallet_aiblock_expert_dag`, measured by `pallets/benchmark.sh`; do not edit by hand.
 //!
-//! Benchmark CLI 64.0.0, 2026-11-23; steps 20, repeat 10;
-//! machine `vm` (AMD EPYC); wasm execution Compiled.
+//! Benchmark CLI 64.0.0, 2026-12-02; steps 50, repeat 20;
+//! machine `vm` (Intel(R) Xeon(R) Processor); wasm execution Compiled.
 //! Reads and writes are priced by the runtime's `DbWeight` (ParityDB); proof sizes are the
 //! worst case from each storage item's `MaxEncodedLen`.
 
@@ -33,8 +33,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `ExpertDag::Blocks` (r:3 w:2)
 	/// Proof: `ExpertDag::Blocks` (`max_values`: None, `max_size`: Some(480), added: 2955, mode: `MaxEncodedLen`)
 	fn register_model() -> Weight {
-		// Fastest run: 75_632 ns.
-		Weight::from_parts(154_910_000, 9855)
+		// Fastest run: 83_740 ns.
+		Weight::from_parts(140_293_000, 9855)
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().writes(4))
 	}
@@ -46,49 +46,64 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `ExpertDag::Blocks` (`max_values`: None, `max_size`: Some(480), added: 2955, mode: `MaxEncodedLen`)
 	/// Storage: `ExpertDag::Current` (r:137 w:137)
 	/// Proof: `ExpertDag::Current` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
+	/// Storage: `ExpertDag::States` (r:0 w:1)
+	/// Proof: `ExpertDag::States` (`max_values`: None, `max_size`: Some(21), added: 2496, mode: `MaxEncodedLen`)
 	/// `e` ranges over `[1, 16]`.
 	fn import_model(e: u32, ) -> Weight {
-		// Fastest run: 481_773 ns.
-		Weight::from_parts(441_717_228, 60090)
-			.saturating_add(Weight::from_parts(266_152_191, 0).saturating_mul(e.into()))
+		// Fastest run: 722_405 ns.
+		Weight::from_parts(656_052_040, 60090)
+			.saturating_add(Weight::from_parts(232_554_742, 0).saturating_mul(e.into()))
 			.saturating_add(T::DbWeight::get().reads(31))
 			.saturating_add(T::DbWeight::get().reads((24_u64).saturating_mul(e.into())))
-			.saturating_add(T::DbWeight::get().writes(21))
+			.saturating_add(T::DbWeight::get().writes(22))
 			.saturating_add(T::DbWeight::get().writes((16_u64).saturating_mul(e.into())))
 			.saturating_add(Weight::from_parts(0, 47280).saturating_mul(e.into()))
 	}
 	/// Storage: `ExpertDag::Models` (r:1 w:0)
 	/// Proof: `ExpertDag::Models` (`max_values`: None, `max_size`: Some(209), added: 2684, mode: `MaxEncodedLen`)
-	/// Storage: `ExpertDag::Current` (r:1 w:0)
-	/// Proof: `ExpertDag::Current` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
 	/// Storage: `ExpertDag::Blocks` (r:9 w:1)
 	/// Proof: `ExpertDag::Blocks` (`max_values`: None, `max_size`: Some(480), added: 2955, mode: `MaxEncodedLen`)
+	/// Storage: `ExpertDag::Current` (r:7 w:0)
+	/// Proof: `ExpertDag::Current` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
 	fn propose_candidate() -> Weight {
-		// Fastest run: 82_743 ns.
-		Weight::from_parts(145_125_000, 27585)
-			.saturating_add(T::DbWeight::get().reads(11))
+		// Fastest run: 154_246 ns.
+		Weight::from_parts(243_315_000, 27585)
+			.saturating_add(T::DbWeight::get().reads(17))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
 	/// Storage: `ExpertDag::Blocks` (r:2 w:2)
 	/// Proof: `ExpertDag::Blocks` (`max_values`: None, `max_size`: Some(480), added: 2955, mode: `MaxEncodedLen`)
 	/// Storage: `ExpertDag::Current` (r:1 w:1)
 	/// Proof: `ExpertDag::Current` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
+	/// Storage: `ExpertDag::States` (r:1 w:1)
+	/// Proof: `ExpertDag::States` (`max_values`: None, `max_size`: Some(21), added: 2496, mode: `MaxEncodedLen`)
 	fn accept_candidate() -> Weight {
-		// Fastest run: 40_740 ns.
-		Weight::from_parts(59_969_000, 6900)
-			.saturating_add(T::DbWeight::get().reads(3))
-			.saturating_add(T::DbWeight::get().writes(3))
+		// Fastest run: 62_010 ns.
+		Weight::from_parts(97_901_000, 6900)
+			.saturating_add(T::DbWeight::get().reads(4))
+			.saturating_add(T::DbWeight::get().writes(4))
 	}
 	/// Storage: `ExpertDag::Blocks` (r:1 w:1)
 	/// Proof: `ExpertDag::Blocks` (`max_values`: None, `max_size`: Some(480), added: 2955, mode: `MaxEncodedLen`)
+	/// Storage: `ExpertDag::PruneCursor` (r:1 w:1)
+	/// Proof: `ExpertDag::PruneCursor` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
+	/// Storage: `ExpertDag::PruneQueue` (r:0 w:1)
+	/// Proof: `ExpertDag::PruneQueue` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	fn reject_candidate() -> Weight {
-		// Fastest run: 21_291 ns.
-		Weight::from_parts(35_202_000, 3945)
-			.saturating_add(T::DbWeight::get().reads(1))
-			.saturating_add(T::DbWeight::get().writes(1))
+		// Fastest run: 36_768 ns.
+		Weight::from_parts(61_048_000, 3945)
+			.saturating_add(T::DbWeight::get().reads(2))
+			.saturating_add(T::DbWeight::get().writes(3))
 	}
+	/// Storage: `ExpertDag::PruneCursor` (r:1 w:1)
+	/// Proof: `ExpertDag::PruneCursor` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
+	/// Storage: `ExpertDag::PruneQueue` (r:1 w:1)
+	/// Proof: `ExpertDag::PruneQueue` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `ExpertDag::Blocks` (r:1 w:1)
+	/// Proof: `ExpertDag::Blocks` (`max_values`: None, `max_size`: Some(480), added: 2955, mode: `MaxEncodedLen`)
 	fn prune_rejected() -> Weight {
-		Weight::from_parts(35_202_000, 3945)
+		// Fastest run: 37_860 ns.
+		Weight::from_parts(62_328_000, 3945)
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(3))
 	}
@@ -97,36 +112,36 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same figures with ParityDB costs, for tests and mocks.
 impl WeightInfo for () {
 	fn register_model() -> Weight {
-		Weight::from_parts(154_910_000, 9855)
+		Weight::from_parts(140_293_000, 9855)
 			.saturating_add(ParityDbWeight::get().reads(5))
 			.saturating_add(ParityDbWeight::get().writes(4))
 	}
 	fn import_model(e: u32, ) -> Weight {
-		Weight::from_parts(441_717_228, 60090)
-			.saturating_add(Weight::from_parts(266_152_191, 0).saturating_mul(e.into()))
+		Weight::from_parts(656_052_040, 60090)
+			.saturating_add(Weight::from_parts(232_554_742, 0).saturating_mul(e.into()))
 			.saturating_add(ParityDbWeight::get().reads(31))
 			.saturating_add(ParityDbWeight::get().reads((24_u64).saturating_mul(e.into())))
-			.saturating_add(ParityDbWeight::get().writes(21))
+			.saturating_add(ParityDbWeight::get().writes(22))
 			.saturating_add(ParityDbWeight::get().writes((16_u64).saturating_mul(e.into())))
 			.saturating_add(Weight::from_parts(0, 47280).saturating_mul(e.into()))
 	}
 	fn propose_candidate() -> Weight {
-		Weight::from_parts(145_125_000, 27585)
-			.saturating_add(ParityDbWeight::get().reads(11))
+		Weight::from_parts(243_315_000, 27585)
+			.saturating_add(ParityDbWeight::get().reads(17))
 			.saturating_add(ParityDbWeight::get().writes(1))
 	}
 	fn accept_candidate() -> Weight {
-		Weight::from_parts(59_969_000, 6900)
-			.saturating_add(ParityDbWeight::get().reads(3))
-			.saturating_add(ParityDbWeight::get().writes(3))
+		Weight::from_parts(97_901_000, 6900)
+			.saturating_add(ParityDbWeight::get().reads(4))
+			.saturating_add(ParityDbWeight::get().writes(4))
 	}
 	fn reject_candidate() -> Weight {
-		Weight::from_parts(35_202_000, 3945)
-			.saturating_add(ParityDbWeight::get().reads(1))
-			.saturating_add(ParityDbWeight::get().writes(1))
+		Weight::from_parts(61_048_000, 3945)
+			.saturating_add(ParityDbWeight::get().reads(2))
+			.saturating_add(ParityDbWeight::get().writes(3))
 	}
 	fn prune_rejected() -> Weight {
-		Weight::from_parts(35_202_000, 3945)
+		Weight::from_parts(62_328_000, 3945)
 			.saturating_add(ParityDbWeight::get().reads(3))
 			.saturating_add(ParityDbWeight::get().writes(3))
 	}

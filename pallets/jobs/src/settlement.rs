@@ -87,14 +87,9 @@ impl<T: Config> Pallet<T> {
 		let Some(job) = Jobs::<T>::get(id) else { return read };
 		let n = job.spec.evaluators;
 		read.saturating_add(match &job.stage {
-			// The poster's job count (see `unbenchmarked`).
-			Stage::Open { .. } => {
-				T::WeightInfo::expire_job().saturating_add(Self::unbenchmarked(1, 1))
-			},
-			// The deposit paid to the trainer and held again (see `unbenchmarked`).
-			Stage::Training { .. } => {
-				T::WeightInfo::trainer_timeout().saturating_add(Self::unbenchmarked(3, 3))
-			},
+			Stage::Open { .. } => T::WeightInfo::expire_job(),
+			// A trainer whose model moved on is released instead, which costs less.
+			Stage::Training { .. } => T::WeightInfo::trainer_timeout(),
 			Stage::Evaluating(e) if e.panel.len() < n as usize => {
 				// A draw that falls short at its deadline ends the job instead.
 				T::WeightInfo::draw_evaluators(n, T::MaxEvaluatorPool::get())

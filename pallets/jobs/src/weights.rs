@@ -1,7 +1,7 @@
 //! Weights for `pallet_aiblock_jobs`, measured by `pallets/benchmark.sh`; do not edit by hand.
 //!
-//! Benchmark CLI 64.0.0, 2026-11-23; steps 20, repeat 10;
-//! machine `vm` (AMD EPYC); wasm execution Compiled.
+//! Benchmark CLI 64.0.0, 2026-12-02; steps 50, repeat 20;
+//! machine `vm` (Intel(R) Xeon(R) Processor); wasm execution Compiled.
 //! Reads and writes are priced by the runtime's `DbWeight` (ParityDB); proof sizes are the
 //! worst case from each storage item's `MaxEncodedLen`.
 
@@ -23,6 +23,7 @@ pub trait WeightInfo {
 	fn commit_attestation() -> Weight;
 	fn reveal_attestation() -> Weight;
 	fn finalize(n: u32, ) -> Weight;
+	fn finalize_refuted(n: u32, ) -> Weight;
 	fn draw_evaluators(n: u32, w: u32, ) -> Weight;
 	fn expire_job() -> Weight;
 	fn trainer_timeout() -> Weight;
@@ -37,9 +38,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `ExpertDag::Blocks` (`max_values`: None, `max_size`: Some(480), added: 2955, mode: `MaxEncodedLen`)
 	/// Storage: `ExpertDag::Models` (r:1 w:0)
 	/// Proof: `ExpertDag::Models` (`max_values`: None, `max_size`: Some(209), added: 2684, mode: `MaxEncodedLen`)
+	/// Storage: `ExpertDag::States` (r:1 w:0)
+	/// Proof: `ExpertDag::States` (`max_values`: None, `max_size`: Some(21), added: 2496, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::LiveJobs` (r:1 w:1)
 	/// Proof: `Jobs::LiveJobs` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:1 w:1)
+	/// Storage: `Jobs::JobsOfPoster` (r:1 w:1)
+	/// Proof: `Jobs::JobsOfPoster` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:2 w:2)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
@@ -48,15 +53,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Jobs::Agenda` (r:1 w:1)
 	/// Proof: `Jobs::Agenda` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Jobs` (r:0 w:1)
-	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(2079), added: 4554, mode: `MaxEncodedLen`)
+	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(2135), added: 4610, mode: `MaxEncodedLen`)
 	fn post_job() -> Weight {
-		// Fastest run: 90_724 ns.
-		Weight::from_parts(95_792_000, 3991)
-			.saturating_add(T::DbWeight::get().reads(8))
-			.saturating_add(T::DbWeight::get().writes(6))
+		// Fastest run: 172_328 ns.
+		Weight::from_parts(303_728_000, 6196)
+			.saturating_add(T::DbWeight::get().reads(11))
+			.saturating_add(T::DbWeight::get().writes(8))
 	}
 	/// Storage: `Jobs::Jobs` (r:1 w:1)
-	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(2079), added: 4554, mode: `MaxEncodedLen`)
+	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(2135), added: 4610, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Agenda` (r:1 w:1)
 	/// Proof: `Jobs::Agenda` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
@@ -65,14 +70,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::LiveJobs` (r:1 w:1)
 	/// Proof: `Jobs::LiveJobs` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::JobsOfPoster` (r:1 w:1)
+	/// Proof: `Jobs::JobsOfPoster` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	fn cancel_job() -> Weight {
-		// Fastest run: 62_633 ns.
-		Weight::from_parts(66_399_000, 5544)
-			.saturating_add(T::DbWeight::get().reads(5))
-			.saturating_add(T::DbWeight::get().writes(5))
+		// Fastest run: 78_449 ns.
+		Weight::from_parts(132_811_000, 5600)
+			.saturating_add(T::DbWeight::get().reads(6))
+			.saturating_add(T::DbWeight::get().writes(6))
 	}
 	/// Storage: `Jobs::Jobs` (r:1 w:1)
-	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(2079), added: 4554, mode: `MaxEncodedLen`)
+	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(2135), added: 4610, mode: `MaxEncodedLen`)
 	/// Storage: `ExpertDag::Current` (r:1 w:0)
 	/// Proof: `ExpertDag::Current` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
 	/// Storage: `ExpertDag::Blocks` (r:1 w:0)
@@ -81,42 +88,50 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Workers::Workers` (`max_values`: None, `max_size`: Some(421), added: 2896, mode: `MaxEncodedLen`)
 	/// Storage: `Stake::Ledgers` (r:1 w:1)
 	/// Proof: `Stake::Ledgers` (`max_values`: None, `max_size`: Some(401), added: 2876, mode: `MaxEncodedLen`)
+	/// Storage: `ExpertDag::Models` (r:1 w:0)
+	/// Proof: `ExpertDag::Models` (`max_values`: None, `max_size`: Some(209), added: 2684, mode: `MaxEncodedLen`)
+	/// Storage: `ExpertDag::States` (r:1 w:0)
+	/// Proof: `ExpertDag::States` (`max_values`: None, `max_size`: Some(21), added: 2496, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Assigned` (r:1 w:1)
 	/// Proof: `Jobs::Assigned` (`max_values`: None, `max_size`: Some(68), added: 2543, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Agenda` (r:2 w:2)
 	/// Proof: `Jobs::Agenda` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
 	fn accept_job() -> Weight {
-		// Fastest run: 65_467 ns.
-		Weight::from_parts(69_944_000, 6992)
-			.saturating_add(T::DbWeight::get().reads(8))
+		// Fastest run: 95_552 ns.
+		Weight::from_parts(168_580_000, 6992)
+			.saturating_add(T::DbWeight::get().reads(10))
 			.saturating_add(T::DbWeight::get().writes(6))
 	}
 	/// Storage: `Jobs::Jobs` (r:1 w:1)
-	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(2079), added: 4554, mode: `MaxEncodedLen`)
-	/// Storage: `ExpertDag::Current` (r:1 w:0)
+	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(2135), added: 4610, mode: `MaxEncodedLen`)
+	/// Storage: `ExpertDag::Models` (r:1 w:0)
+	/// Proof: `ExpertDag::Models` (`max_values`: None, `max_size`: Some(209), added: 2684, mode: `MaxEncodedLen`)
+	/// Storage: `ExpertDag::States` (r:1 w:0)
+	/// Proof: `ExpertDag::States` (`max_values`: None, `max_size`: Some(21), added: 2496, mode: `MaxEncodedLen`)
+	/// Storage: `ExpertDag::Current` (r:7 w:0)
 	/// Proof: `ExpertDag::Current` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
 	/// Storage: `ExpertDag::Blocks` (r:9 w:1)
 	/// Proof: `ExpertDag::Blocks` (`max_values`: None, `max_size`: Some(480), added: 2955, mode: `MaxEncodedLen`)
-	/// Storage: `ExpertDag::Models` (r:1 w:0)
-	/// Proof: `ExpertDag::Models` (`max_values`: None, `max_size`: Some(209), added: 2684, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Agenda` (r:2 w:2)
 	/// Proof: `Jobs::Agenda` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
 	/// `d` ranges over `[0, 6]`.
 	fn submit_result(d: u32, ) -> Weight {
-		// Fastest run: 68_071 ns.
-		Weight::from_parts(72_910_505, 9855)
-			.saturating_add(Weight::from_parts(3_901_782, 0).saturating_mul(d.into()))
-			.saturating_add(T::DbWeight::get().reads(8))
-			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(d.into())))
+		// Fastest run: 92_340 ns.
+		Weight::from_parts(156_167_499, 9855)
+			.saturating_add(Weight::from_parts(15_403_011, 0).saturating_mul(d.into()))
+			.saturating_add(T::DbWeight::get().reads(9))
+			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(d.into())))
 			.saturating_add(T::DbWeight::get().writes(4))
 			.saturating_add(Weight::from_parts(0, 2955).saturating_mul(d.into()))
 	}
-	/// Storage: `ExpertDag::Current` (r:1 w:0)
+	/// Storage: `ExpertDag::Current` (r:7 w:0)
 	/// Proof: `ExpertDag::Current` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
 	/// Storage: `ExpertDag::Blocks` (r:9 w:1)
 	/// Proof: `ExpertDag::Blocks` (`max_values`: None, `max_size`: Some(480), added: 2955, mode: `MaxEncodedLen`)
 	/// Storage: `ExpertDag::Models` (r:1 w:0)
 	/// Proof: `ExpertDag::Models` (`max_values`: None, `max_size`: Some(209), added: 2684, mode: `MaxEncodedLen`)
+	/// Storage: `ExpertDag::States` (r:1 w:0)
+	/// Proof: `ExpertDag::States` (`max_values`: None, `max_size`: Some(21), added: 2496, mode: `MaxEncodedLen`)
 	/// Storage: `Workers::Workers` (r:1 w:1)
 	/// Proof: `Workers::Workers` (`max_values`: None, `max_size`: Some(421), added: 2896, mode: `MaxEncodedLen`)
 	/// Storage: `Stake::Ledgers` (r:1 w:1)
@@ -125,6 +140,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Jobs::Assigned` (`max_values`: None, `max_size`: Some(68), added: 2543, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::LiveJobs` (r:1 w:1)
 	/// Proof: `Jobs::LiveJobs` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::JobsOfPoster` (r:1 w:1)
+	/// Proof: `Jobs::JobsOfPoster` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
@@ -134,40 +151,44 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Jobs::Agenda` (r:1 w:1)
 	/// Proof: `Jobs::Agenda` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Jobs` (r:0 w:1)
-	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(2079), added: 4554, mode: `MaxEncodedLen`)
+	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(2135), added: 4610, mode: `MaxEncodedLen`)
 	/// `d` ranges over `[0, 6]`.
 	fn submit_candidate(d: u32, ) -> Weight {
-		// Fastest run: 143_783 ns.
-		Weight::from_parts(154_918_938, 9855)
-			.saturating_add(Weight::from_parts(3_548_815, 0).saturating_mul(d.into()))
-			.saturating_add(T::DbWeight::get().reads(13))
-			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(d.into())))
-			.saturating_add(T::DbWeight::get().writes(10))
+		// Fastest run: 192_697 ns.
+		Weight::from_parts(255_624_670, 9855)
+			.saturating_add(Weight::from_parts(16_043_290, 0).saturating_mul(d.into()))
+			.saturating_add(T::DbWeight::get().reads(15))
+			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(d.into())))
+			.saturating_add(T::DbWeight::get().writes(11))
 			.saturating_add(Weight::from_parts(0, 2955).saturating_mul(d.into()))
 	}
 	/// Storage: `Jobs::Jobs` (r:1 w:1)
-	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(2079), added: 4554, mode: `MaxEncodedLen`)
+	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(2135), added: 4610, mode: `MaxEncodedLen`)
 	fn commit_attestation() -> Weight {
-		// Fastest run: 26_148 ns.
-		Weight::from_parts(28_813_000, 5544)
+		// Fastest run: 32_828 ns.
+		Weight::from_parts(58_760_000, 5600)
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
 	/// Storage: `Jobs::Jobs` (r:1 w:1)
-	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(2079), added: 4554, mode: `MaxEncodedLen`)
+	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(2135), added: 4610, mode: `MaxEncodedLen`)
 	fn reveal_attestation() -> Weight {
-		// Fastest run: 28_082 ns.
-		Weight::from_parts(32_248_000, 5544)
+		// Fastest run: 33_549 ns.
+		Weight::from_parts(51_163_000, 5600)
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
+	/// Storage: `ExpertDag::Models` (r:1 w:0)
+	/// Proof: `ExpertDag::Models` (`max_values`: None, `max_size`: Some(209), added: 2684, mode: `MaxEncodedLen`)
+	/// Storage: `ExpertDag::States` (r:1 w:1)
+	/// Proof: `ExpertDag::States` (`max_values`: None, `max_size`: Some(21), added: 2496, mode: `MaxEncodedLen`)
 	/// Storage: `ExpertDag::Blocks` (r:2 w:2)
 	/// Proof: `ExpertDag::Blocks` (`max_values`: None, `max_size`: Some(480), added: 2955, mode: `MaxEncodedLen`)
 	/// Storage: `ExpertDag::Current` (r:1 w:1)
 	/// Proof: `ExpertDag::Current` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:6 w:6)
+	/// Storage: `System::Account` (r:16 w:16)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Stake::Ledgers` (r:16 w:16)
 	/// Proof: `Stake::Ledgers` (`max_values`: None, `max_size`: Some(401), added: 2876, mode: `MaxEncodedLen`)
@@ -177,48 +198,88 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Workers::Workers` (`max_values`: None, `max_size`: Some(421), added: 2896, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::LiveJobs` (r:1 w:1)
 	/// Proof: `Jobs::LiveJobs` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::JobsOfPoster` (r:1 w:1)
+	/// Proof: `Jobs::JobsOfPoster` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Jobs` (r:0 w:1)
-	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(2079), added: 4554, mode: `MaxEncodedLen`)
+	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(2135), added: 4610, mode: `MaxEncodedLen`)
 	/// `n` ranges over `[3, 15]`.
 	fn finalize(n: u32, ) -> Weight {
-		// Fastest run: 349_307 ns.
-		Weight::from_parts(308_066_651, 16608)
-			.saturating_add(Weight::from_parts(25_978_751, 0).saturating_mul(n.into()))
+		// Fastest run: 454_087 ns.
+		Weight::from_parts(478_621_689, 9877)
+			.saturating_add(Weight::from_parts(78_178_406, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(14))
-			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes(15))
-			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes(14))
+			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 2896).saturating_mul(n.into()))
+	}
+	/// Storage: `ExpertDag::Models` (r:1 w:0)
+	/// Proof: `ExpertDag::Models` (`max_values`: None, `max_size`: Some(209), added: 2684, mode: `MaxEncodedLen`)
+	/// Storage: `ExpertDag::States` (r:1 w:0)
+	/// Proof: `ExpertDag::States` (`max_values`: None, `max_size`: Some(21), added: 2496, mode: `MaxEncodedLen`)
+	/// Storage: `ExpertDag::Blocks` (r:1 w:1)
+	/// Proof: `ExpertDag::Blocks` (`max_values`: None, `max_size`: Some(480), added: 2955, mode: `MaxEncodedLen`)
+	/// Storage: `ExpertDag::PruneCursor` (r:1 w:1)
+	/// Proof: `ExpertDag::PruneCursor` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:9 w:9)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:18 w:18)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Stake::Ledgers` (r:16 w:16)
+	/// Proof: `Stake::Ledgers` (`max_values`: None, `max_size`: Some(401), added: 2876, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::Assigned` (r:16 w:16)
+	/// Proof: `Jobs::Assigned` (`max_values`: None, `max_size`: Some(68), added: 2543, mode: `MaxEncodedLen`)
+	/// Storage: `Workers::Workers` (r:16 w:16)
+	/// Proof: `Workers::Workers` (`max_values`: None, `max_size`: Some(421), added: 2896, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::LiveJobs` (r:1 w:1)
+	/// Proof: `Jobs::LiveJobs` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::JobsOfPoster` (r:1 w:1)
+	/// Proof: `Jobs::JobsOfPoster` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::Jobs` (r:0 w:1)
+	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(2135), added: 4610, mode: `MaxEncodedLen`)
+	/// Storage: `ExpertDag::PruneQueue` (r:0 w:1)
+	/// Proof: `ExpertDag::PruneQueue` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// `n` ranges over `[3, 15]`.
+	fn finalize_refuted(n: u32, ) -> Weight {
+		// Fastest run: 518_826 ns.
+		Weight::from_parts(369_342_104, 8799)
+			.saturating_add(Weight::from_parts(121_677_203, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(14))
+			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes(14))
+			.saturating_add(T::DbWeight::get().writes((5_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2896).saturating_mul(n.into()))
 	}
 	/// Storage: `Jobs::Jobs` (r:1 w:1)
-	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(2079), added: 4554, mode: `MaxEncodedLen`)
+	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(2135), added: 4610, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Agenda` (r:2 w:2)
 	/// Proof: `Jobs::Agenda` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
 	/// Storage: `System::ParentHash` (r:1 w:0)
 	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
 	/// Storage: `Workers::OnlineByRole` (r:1 w:0)
-	/// Proof: `Workers::OnlineByRole` (`max_values`: None, `max_size`: Some(32779), added: 35254, mode: `MaxEncodedLen`)
-	/// Storage: `Workers::Workers` (r:15 w:0)
+	/// Proof: `Workers::OnlineByRole` (`max_values`: None, `max_size`: Some(36875), added: 39350, mode: `MaxEncodedLen`)
+	/// Storage: `Workers::Workers` (r:68 w:0)
 	/// Proof: `Workers::Workers` (`max_values`: None, `max_size`: Some(421), added: 2896, mode: `MaxEncodedLen`)
-	/// Storage: `Stake::Ledgers` (r:15 w:15)
+	/// Storage: `Stake::Ledgers` (r:68 w:15)
 	/// Proof: `Stake::Ledgers` (`max_values`: None, `max_size`: Some(401), added: 2876, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Assigned` (r:15 w:15)
 	/// Proof: `Jobs::Assigned` (`max_values`: None, `max_size`: Some(68), added: 2543, mode: `MaxEncodedLen`)
 	/// `n` ranges over `[3, 15]`.
 	/// `w` ranges over `[15, 1024]`.
 	fn draw_evaluators(n: u32, w: u32, ) -> Weight {
-		// Fastest run: 241_428 ns.
-		Weight::from_parts(133_777_768, 36244)
-			.saturating_add(Weight::from_parts(27_978_996, 0).saturating_mul(n.into()))
-			.saturating_add(Weight::from_parts(92_618, 0).saturating_mul(w.into()))
-			.saturating_add(T::DbWeight::get().reads(5))
-			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
+		// Fastest run: 584_238 ns.
+		Weight::from_parts(610_840_000, 44430)
+			.saturating_add(Weight::from_parts(63_753_985, 0).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(988_003, 0).saturating_mul(w.into()))
+			.saturating_add(T::DbWeight::get().reads(48))
+			.saturating_add(T::DbWeight::get().reads((7_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(3))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(0, 2896).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(0, 9754).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(0, 1).saturating_mul(w.into()))
 	}
 	/// Storage: `Jobs::Jobs` (r:1 w:1)
-	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(2079), added: 4554, mode: `MaxEncodedLen`)
+	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(2135), added: 4610, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Agenda` (r:1 w:1)
 	/// Proof: `Jobs::Agenda` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
@@ -227,104 +288,120 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::LiveJobs` (r:1 w:1)
 	/// Proof: `Jobs::LiveJobs` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::JobsOfPoster` (r:1 w:1)
+	/// Proof: `Jobs::JobsOfPoster` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	fn expire_job() -> Weight {
-		// Fastest run: 59_117 ns.
-		Weight::from_parts(64_215_000, 5544)
-			.saturating_add(T::DbWeight::get().reads(5))
-			.saturating_add(T::DbWeight::get().writes(5))
+		// Fastest run: 74_088 ns.
+		Weight::from_parts(133_450_000, 5600)
+			.saturating_add(T::DbWeight::get().reads(6))
+			.saturating_add(T::DbWeight::get().writes(6))
 	}
 	/// Storage: `Jobs::Jobs` (r:1 w:1)
-	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(2079), added: 4554, mode: `MaxEncodedLen`)
+	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(2135), added: 4610, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Agenda` (r:2 w:2)
 	/// Proof: `Jobs::Agenda` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
+	/// Storage: `ExpertDag::Models` (r:1 w:0)
+	/// Proof: `ExpertDag::Models` (`max_values`: None, `max_size`: Some(209), added: 2684, mode: `MaxEncodedLen`)
+	/// Storage: `ExpertDag::States` (r:1 w:0)
+	/// Proof: `ExpertDag::States` (`max_values`: None, `max_size`: Some(21), added: 2496, mode: `MaxEncodedLen`)
 	/// Storage: `Stake::Ledgers` (r:1 w:1)
 	/// Proof: `Stake::Ledgers` (`max_values`: None, `max_size`: Some(401), added: 2876, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Assigned` (r:1 w:1)
 	/// Proof: `Jobs::Assigned` (`max_values`: None, `max_size`: Some(68), added: 2543, mode: `MaxEncodedLen`)
-	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Storage: `Balances::Holds` (r:2 w:2)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:2 w:2)
+	/// Storage: `System::Account` (r:3 w:3)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Workers::Workers` (r:1 w:1)
 	/// Proof: `Workers::Workers` (`max_values`: None, `max_size`: Some(421), added: 2896, mode: `MaxEncodedLen`)
 	fn trainer_timeout() -> Weight {
-		// Fastest run: 92_887 ns.
-		Weight::from_parts(98_997_000, 6992)
-			.saturating_add(T::DbWeight::get().reads(9))
-			.saturating_add(T::DbWeight::get().writes(9))
+		// Fastest run: 218_616 ns.
+		Weight::from_parts(382_954_000, 8799)
+			.saturating_add(T::DbWeight::get().reads(13))
+			.saturating_add(T::DbWeight::get().writes(11))
 	}
 }
 
 /// The same figures with ParityDB costs, for tests and mocks.
 impl WeightInfo for () {
 	fn post_job() -> Weight {
-		Weight::from_parts(95_792_000, 3991)
-			.saturating_add(ParityDbWeight::get().reads(8))
-			.saturating_add(ParityDbWeight::get().writes(6))
+		Weight::from_parts(303_728_000, 6196)
+			.saturating_add(ParityDbWeight::get().reads(11))
+			.saturating_add(ParityDbWeight::get().writes(8))
 	}
 	fn cancel_job() -> Weight {
-		Weight::from_parts(66_399_000, 5544)
-			.saturating_add(ParityDbWeight::get().reads(5))
-			.saturating_add(ParityDbWeight::get().writes(5))
+		Weight::from_parts(132_811_000, 5600)
+			.saturating_add(ParityDbWeight::get().reads(6))
+			.saturating_add(ParityDbWeight::get().writes(6))
 	}
 	fn accept_job() -> Weight {
-		Weight::from_parts(69_944_000, 6992)
-			.saturating_add(ParityDbWeight::get().reads(8))
+		Weight::from_parts(168_580_000, 6992)
+			.saturating_add(ParityDbWeight::get().reads(10))
 			.saturating_add(ParityDbWeight::get().writes(6))
 	}
 	fn submit_result(d: u32, ) -> Weight {
-		Weight::from_parts(72_910_505, 9855)
-			.saturating_add(Weight::from_parts(3_901_782, 0).saturating_mul(d.into()))
-			.saturating_add(ParityDbWeight::get().reads(8))
-			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(d.into())))
+		Weight::from_parts(156_167_499, 9855)
+			.saturating_add(Weight::from_parts(15_403_011, 0).saturating_mul(d.into()))
+			.saturating_add(ParityDbWeight::get().reads(9))
+			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(d.into())))
 			.saturating_add(ParityDbWeight::get().writes(4))
 			.saturating_add(Weight::from_parts(0, 2955).saturating_mul(d.into()))
 	}
 	fn submit_candidate(d: u32, ) -> Weight {
-		Weight::from_parts(154_918_938, 9855)
-			.saturating_add(Weight::from_parts(3_548_815, 0).saturating_mul(d.into()))
-			.saturating_add(ParityDbWeight::get().reads(13))
-			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(d.into())))
-			.saturating_add(ParityDbWeight::get().writes(10))
+		Weight::from_parts(255_624_670, 9855)
+			.saturating_add(Weight::from_parts(16_043_290, 0).saturating_mul(d.into()))
+			.saturating_add(ParityDbWeight::get().reads(15))
+			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(d.into())))
+			.saturating_add(ParityDbWeight::get().writes(11))
 			.saturating_add(Weight::from_parts(0, 2955).saturating_mul(d.into()))
 	}
 	fn commit_attestation() -> Weight {
-		Weight::from_parts(28_813_000, 5544)
+		Weight::from_parts(58_760_000, 5600)
 			.saturating_add(ParityDbWeight::get().reads(1))
 			.saturating_add(ParityDbWeight::get().writes(1))
 	}
 	fn reveal_attestation() -> Weight {
-		Weight::from_parts(32_248_000, 5544)
+		Weight::from_parts(51_163_000, 5600)
 			.saturating_add(ParityDbWeight::get().reads(1))
 			.saturating_add(ParityDbWeight::get().writes(1))
 	}
 	fn finalize(n: u32, ) -> Weight {
-		Weight::from_parts(308_066_651, 16608)
-			.saturating_add(Weight::from_parts(25_978_751, 0).saturating_mul(n.into()))
+		Weight::from_parts(478_621_689, 9877)
+			.saturating_add(Weight::from_parts(78_178_406, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(14))
-			.saturating_add(ParityDbWeight::get().reads((3_u64).saturating_mul(n.into())))
-			.saturating_add(ParityDbWeight::get().writes(15))
-			.saturating_add(ParityDbWeight::get().writes((3_u64).saturating_mul(n.into())))
+			.saturating_add(ParityDbWeight::get().reads((4_u64).saturating_mul(n.into())))
+			.saturating_add(ParityDbWeight::get().writes(14))
+			.saturating_add(ParityDbWeight::get().writes((4_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 2896).saturating_mul(n.into()))
+	}
+	fn finalize_refuted(n: u32, ) -> Weight {
+		Weight::from_parts(369_342_104, 8799)
+			.saturating_add(Weight::from_parts(121_677_203, 0).saturating_mul(n.into()))
+			.saturating_add(ParityDbWeight::get().reads(14))
+			.saturating_add(ParityDbWeight::get().reads((5_u64).saturating_mul(n.into())))
+			.saturating_add(ParityDbWeight::get().writes(14))
+			.saturating_add(ParityDbWeight::get().writes((5_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2896).saturating_mul(n.into()))
 	}
 	fn draw_evaluators(n: u32, w: u32, ) -> Weight {
-		Weight::from_parts(133_777_768, 36244)
-			.saturating_add(Weight::from_parts(27_978_996, 0).saturating_mul(n.into()))
-			.saturating_add(Weight::from_parts(92_618, 0).saturating_mul(w.into()))
-			.saturating_add(ParityDbWeight::get().reads(5))
-			.saturating_add(ParityDbWeight::get().reads((3_u64).saturating_mul(n.into())))
+		Weight::from_parts(610_840_000, 44430)
+			.saturating_add(Weight::from_parts(63_753_985, 0).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(988_003, 0).saturating_mul(w.into()))
+			.saturating_add(ParityDbWeight::get().reads(48))
+			.saturating_add(ParityDbWeight::get().reads((7_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(3))
 			.saturating_add(ParityDbWeight::get().writes((2_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(0, 2896).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(0, 9754).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(0, 1).saturating_mul(w.into()))
 	}
 	fn expire_job() -> Weight {
-		Weight::from_parts(64_215_000, 5544)
-			.saturating_add(ParityDbWeight::get().reads(5))
-			.saturating_add(ParityDbWeight::get().writes(5))
+		Weight::from_parts(133_450_000, 5600)
+			.saturating_add(ParityDbWeight::get().reads(6))
+			.saturating_add(ParityDbWeight::get().writes(6))
 	}
 	fn trainer_timeout() -> Weight {
-		Weight::from_parts(98_997_000, 6992)
-			.saturating_add(ParityDbWeight::get().reads(9))
-			.saturating_add(ParityDbWeight::get().writes(9))
+		Weight::from_parts(382_954_000, 8799)
+			.saturating_add(ParityDbWeight::get().reads(13))
+			.saturating_add(ParityDbWeight::get().writes(11))
 	}
 }

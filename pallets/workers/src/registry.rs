@@ -74,7 +74,7 @@ impl<T: Config> WorkerRegistry<T::AccountId> for Pallet<T> {
 			.filter(|e| e.since < listed_before && !exclude.contains(&e.who))
 			.map(|e| (lottery_ticket(seed, &e.who), e.who))
 			.collect();
-		tickets.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+		tickets.sort_unstable_by_key(|(ticket, _)| *ticket);
 		let draws = tickets_checked(count);
 		tickets
 			.into_iter()

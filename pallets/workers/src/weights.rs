@@ -1,7 +1,7 @@
 //! Weights for `pallet_aiblock_workers`, measured by `pallets/benchmark.sh`; do not edit by hand.
 //!
-//! Benchmark CLI 64.0.0, 2026-11-23; steps 20, repeat 10;
-//! machine `vm` (AMD EPYC); wasm execution Compiled.
+//! Benchmark CLI 64.0.0, 2026-12-02; steps 50, repeat 20;
+//! machine `vm` (Intel(R) Xeon(R) Processor); wasm execution Compiled.
 //! Reads and writes are priced by the runtime's `DbWeight` (ParityDB); proof sizes are the
 //! worst case from each storage item's `MaxEncodedLen`.
 
@@ -30,59 +30,73 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Stake::Ledgers` (r:1 w:0)
 	/// Proof: `Stake::Ledgers` (`max_values`: None, `max_size`: Some(401), added: 2876, mode: `MaxEncodedLen`)
 	/// Storage: `Workers::OnlineByRole` (r:3 w:3)
-	/// Proof: `Workers::OnlineByRole` (`max_values`: None, `max_size`: Some(32779), added: 35254, mode: `MaxEncodedLen`)
+	/// Proof: `Workers::OnlineByRole` (`max_values`: None, `max_size`: Some(36875), added: 39350, mode: `MaxEncodedLen`)
+	/// Storage: `Workers::TrainerVram` (r:1 w:1)
+	/// Proof: `Workers::TrainerVram` (`max_values`: Some(1), `max_size`: Some(8194), added: 8689, mode: `MaxEncodedLen`)
 	fn register_worker() -> Weight {
-		// Fastest run: 82_062 ns.
-		Weight::from_parts(100_519_000, 106752)
-			.saturating_add(T::DbWeight::get().reads(5))
-			.saturating_add(T::DbWeight::get().writes(4))
-	}
-	/// Storage: `Workers::Workers` (r:1 w:1)
-	/// Proof: `Workers::Workers` (`max_values`: None, `max_size`: Some(421), added: 2896, mode: `MaxEncodedLen`)
-	/// Storage: `Workers::OnlineByRole` (r:3 w:3)
-	/// Proof: `Workers::OnlineByRole` (`max_values`: None, `max_size`: Some(32779), added: 35254, mode: `MaxEncodedLen`)
-	fn update_worker() -> Weight {
-		// Fastest run: 78_356 ns.
-		Weight::from_parts(108_390_000, 106752)
-			.saturating_add(T::DbWeight::get().reads(4))
-			.saturating_add(T::DbWeight::get().writes(4))
+		// Fastest run: 129_809 ns.
+		Weight::from_parts(216_397_000, 119040)
+			.saturating_add(T::DbWeight::get().reads(6))
+			.saturating_add(T::DbWeight::get().writes(5))
 	}
 	/// Storage: `Workers::Workers` (r:1 w:1)
 	/// Proof: `Workers::Workers` (`max_values`: None, `max_size`: Some(421), added: 2896, mode: `MaxEncodedLen`)
 	/// Storage: `Stake::Ledgers` (r:1 w:0)
 	/// Proof: `Stake::Ledgers` (`max_values`: None, `max_size`: Some(401), added: 2876, mode: `MaxEncodedLen`)
 	/// Storage: `Workers::OnlineByRole` (r:3 w:3)
-	/// Proof: `Workers::OnlineByRole` (`max_values`: None, `max_size`: Some(32779), added: 35254, mode: `MaxEncodedLen`)
-	fn heartbeat() -> Weight {
-		// Fastest run: 81_741 ns.
-		Weight::from_parts(108_090_000, 106752)
-			.saturating_add(T::DbWeight::get().reads(5))
-			.saturating_add(T::DbWeight::get().writes(4))
+	/// Proof: `Workers::OnlineByRole` (`max_values`: None, `max_size`: Some(36875), added: 39350, mode: `MaxEncodedLen`)
+	/// Storage: `Workers::TrainerVram` (r:1 w:1)
+	/// Proof: `Workers::TrainerVram` (`max_values`: Some(1), `max_size`: Some(8194), added: 8689, mode: `MaxEncodedLen`)
+	fn update_worker() -> Weight {
+		// Fastest run: 133_235 ns.
+		Weight::from_parts(218_251_000, 119040)
+			.saturating_add(T::DbWeight::get().reads(6))
+			.saturating_add(T::DbWeight::get().writes(5))
 	}
 	/// Storage: `Workers::Workers` (r:1 w:1)
 	/// Proof: `Workers::Workers` (`max_values`: None, `max_size`: Some(421), added: 2896, mode: `MaxEncodedLen`)
+	/// Storage: `Stake::Ledgers` (r:1 w:0)
+	/// Proof: `Stake::Ledgers` (`max_values`: None, `max_size`: Some(401), added: 2876, mode: `MaxEncodedLen`)
 	/// Storage: `Workers::OnlineByRole` (r:3 w:3)
-	/// Proof: `Workers::OnlineByRole` (`max_values`: None, `max_size`: Some(32779), added: 35254, mode: `MaxEncodedLen`)
+	/// Proof: `Workers::OnlineByRole` (`max_values`: None, `max_size`: Some(36875), added: 39350, mode: `MaxEncodedLen`)
+	/// Storage: `Workers::TrainerVram` (r:1 w:1)
+	/// Proof: `Workers::TrainerVram` (`max_values`: Some(1), `max_size`: Some(8194), added: 8689, mode: `MaxEncodedLen`)
+	fn heartbeat() -> Weight {
+		// Fastest run: 128_771 ns.
+		Weight::from_parts(204_806_000, 119040)
+			.saturating_add(T::DbWeight::get().reads(6))
+			.saturating_add(T::DbWeight::get().writes(5))
+	}
+	/// Storage: `Workers::Workers` (r:1 w:1)
+	/// Proof: `Workers::Workers` (`max_values`: None, `max_size`: Some(421), added: 2896, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::Assigned` (r:1 w:0)
+	/// Proof: `Jobs::Assigned` (`max_values`: None, `max_size`: Some(68), added: 2543, mode: `MaxEncodedLen`)
+	/// Storage: `Workers::OnlineByRole` (r:3 w:3)
+	/// Proof: `Workers::OnlineByRole` (`max_values`: None, `max_size`: Some(36875), added: 39350, mode: `MaxEncodedLen`)
+	/// Storage: `Workers::TrainerVram` (r:1 w:1)
+	/// Proof: `Workers::TrainerVram` (`max_values`: Some(1), `max_size`: Some(8194), added: 8689, mode: `MaxEncodedLen`)
 	fn deregister_worker() -> Weight {
-		// Fastest run: 70_475 ns.
-		Weight::from_parts(77_304_000, 106752)
-			.saturating_add(T::DbWeight::get().reads(4))
-			.saturating_add(T::DbWeight::get().writes(4))
+		// Fastest run: 119_857 ns.
+		Weight::from_parts(162_728_000, 119040)
+			.saturating_add(T::DbWeight::get().reads(6))
+			.saturating_add(T::DbWeight::get().writes(5))
 	}
 	/// Storage: `Workers::SweepCursor` (r:1 w:1)
 	/// Proof: `Workers::SweepCursor` (`max_values`: Some(1), `max_size`: Some(258), added: 753, mode: `MaxEncodedLen`)
 	/// Storage: `Workers::Workers` (r:65 w:64)
 	/// Proof: `Workers::Workers` (`max_values`: None, `max_size`: Some(421), added: 2896, mode: `MaxEncodedLen`)
 	/// Storage: `Workers::OnlineByRole` (r:3 w:3)
-	/// Proof: `Workers::OnlineByRole` (`max_values`: None, `max_size`: Some(32779), added: 35254, mode: `MaxEncodedLen`)
+	/// Proof: `Workers::OnlineByRole` (`max_values`: None, `max_size`: Some(36875), added: 39350, mode: `MaxEncodedLen`)
+	/// Storage: `Workers::TrainerVram` (r:1 w:1)
+	/// Proof: `Workers::TrainerVram` (`max_values`: Some(1), `max_size`: Some(8194), added: 8689, mode: `MaxEncodedLen`)
 	/// `n` ranges over `[0, 64]`.
 	fn sweep(n: u32, ) -> Weight {
-		// Fastest run: 160 ns.
-		Weight::from_parts(53_475_665, 106752)
-			.saturating_add(Weight::from_parts(15_557_344, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(4))
+		// Fastest run: 257 ns.
+		Weight::from_parts(120_015_875, 119040)
+			.saturating_add(Weight::from_parts(21_613_827, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(6))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes(3))
+			.saturating_add(T::DbWeight::get().writes(5))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2896).saturating_mul(n.into()))
 	}
@@ -91,31 +105,31 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same figures with ParityDB costs, for tests and mocks.
 impl WeightInfo for () {
 	fn register_worker() -> Weight {
-		Weight::from_parts(100_519_000, 106752)
-			.saturating_add(ParityDbWeight::get().reads(5))
-			.saturating_add(ParityDbWeight::get().writes(4))
+		Weight::from_parts(216_397_000, 119040)
+			.saturating_add(ParityDbWeight::get().reads(6))
+			.saturating_add(ParityDbWeight::get().writes(5))
 	}
 	fn update_worker() -> Weight {
-		Weight::from_parts(108_390_000, 106752)
-			.saturating_add(ParityDbWeight::get().reads(4))
-			.saturating_add(ParityDbWeight::get().writes(4))
+		Weight::from_parts(218_251_000, 119040)
+			.saturating_add(ParityDbWeight::get().reads(6))
+			.saturating_add(ParityDbWeight::get().writes(5))
 	}
 	fn heartbeat() -> Weight {
-		Weight::from_parts(108_090_000, 106752)
-			.saturating_add(ParityDbWeight::get().reads(5))
-			.saturating_add(ParityDbWeight::get().writes(4))
+		Weight::from_parts(204_806_000, 119040)
+			.saturating_add(ParityDbWeight::get().reads(6))
+			.saturating_add(ParityDbWeight::get().writes(5))
 	}
 	fn deregister_worker() -> Weight {
-		Weight::from_parts(77_304_000, 106752)
-			.saturating_add(ParityDbWeight::get().reads(4))
-			.saturating_add(ParityDbWeight::get().writes(4))
+		Weight::from_parts(162_728_000, 119040)
+			.saturating_add(ParityDbWeight::get().reads(6))
+			.saturating_add(ParityDbWeight::get().writes(5))
 	}
 	fn sweep(n: u32, ) -> Weight {
-		Weight::from_parts(53_475_665, 106752)
-			.saturating_add(Weight::from_parts(15_557_344, 0).saturating_mul(n.into()))
-			.saturating_add(ParityDbWeight::get().reads(4))
+		Weight::from_parts(120_015_875, 119040)
+			.saturating_add(Weight::from_parts(21_613_827, 0).saturating_mul(n.into()))
+			.saturating_add(ParityDbWeight::get().reads(6))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(n.into())))
-			.saturating_add(ParityDbWeight::get().writes(3))
+			.saturating_add(ParityDbWeight::get().writes(5))
 			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2896).saturating_mul(n.into()))
 	}

@@ -413,11 +413,7 @@ fn replay(args: ReplayArgs) -> Result<bool, String> {
 			Ok(true)
 		},
 		Some(i) => {
-			let at = claimed
-				.get(i as usize)
-				.or(mine.get(i as usize))
-				.map(|c| c.step)
-				.unwrap_or_default();
+			let at = claimed.get(i).or(mine.get(i)).map(|c| c.step).unwrap_or_default();
 			println!("divergence: checkpoint {i} (step {at}) does not reproduce");
 			Ok(false)
 		},

@@ -375,8 +375,8 @@ async fn verify_job(args: VerifyArgs) -> Result<bool, WorkerError> {
 	log::info!("replaying on {}", selected.note);
 	let backend = selected.backend;
 	let segments = (1..=run::segment_count(&job)).collect();
-	let verdict =
-		run::check_submission(&chain, &at, &store, &backend, args.job, &job, ev, segments).await?;
+	let subject = run::Subject { id: args.job, job: &job, ev };
+	let verdict = run::check_submission(&chain, &at, &store, &backend, subject, segments).await?;
 	let gap = verdict.score.abs_diff(ev.submission.claimed);
 	println!(
 		"job {}: claimed {}, computed {} (difference {gap})",
