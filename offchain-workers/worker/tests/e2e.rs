@@ -437,9 +437,15 @@ async fn scenarios(node: PathBuf, worker: PathBuf) {
 	let id = net.post_job(&["--windows", "40,40,20,20", "--seed", "2"]);
 	let (done, _, end) = net.settled(id, start + 1, Duration::from_secs(360)).await;
 	assert!(!done.adopted && done.refuted, "the lie is refuted: {done:?}");
+	// The job's collateral, as it stood in the block before the verdict removed the job: the
+	// minimum, or the whole reward when that is more (`Jobs.CollateralPerReward`).
+	let before_verdict = net.chain.api.at_block(end - 1).await.unwrap();
+	let judged = net.chain.job(&before_verdict, id).await.unwrap().expect("open until its verdict");
+	let minimum =
+		before_verdict.constants().entry(runtime::constants().jobs().trainer_collateral()).unwrap();
+	let collateral = judged.trainer_collateral;
+	assert_eq!(collateral, minimum.max(judged.reward), "collateral grows with the reward");
 	let at = net.chain.api.at_block(end).await.unwrap();
-	let collateral =
-		at.constants().entry(runtime::constants().jobs().trainer_collateral()).unwrap();
 	let stake_after = net.chain.active_stake(&at, &liar).await.unwrap();
 	assert_eq!(stake_before - stake_after, collateral, "the liar lost its collateral");
 	assert_eq!(net.current_shared(&at).await, shared, "nothing adopted");
@@ -496,7 +502,8 @@ async fn scenarios(node: PathBuf, worker: PathBuf) {
 	let quitter_after = net.chain.active_stake(&at, &quitter).await.unwrap();
 	assert_eq!(quitter_after, quitter_stake - collateral, "the quitter lost its collateral");
 	eprintln!("[e2e] 3: job {id} completed by the second trainer");
-	hostile.judged(&net, collateral).await;
+	// The forger's open submission has no reward: it committed the minimum collateral.
+	hostile.judged(&net, minimum).await;
 	eprintln!("[e2e] all scenarios passed");
 	drop(ipfs_daemon);
 }

@@ -58,9 +58,10 @@
 //! replay and score in exactly the pinned state. If any candidate of the model is adopted
 //! before the verdict, the pinned state is gone: the job is void, nobody is slashed and the
 //! escrow is refunded. A trainer whose model moves on while it trains is released without a
-//! slash when it says so (it submits the revision it trained against): the job reopens for a
+//! slash, whether it submits (naming the revision it trained against) or lets its deadline
+//! pass, so submitting junk after the move changes nothing for it: the job reopens for a
 //! trainer of the new state, or is void if its own base block was replaced. Such a trainer
-//! gains nothing by it (no reward, its quota spent) and the poster keeps its job.
+//! gains nothing (no reward, its quota spent) and the poster keeps its job.
 //!
 //! [`Pallet::submit_candidate`] is an open submission without a posted job ("partial mining"):
 //! the submitter is poster and trainer at once, escrows only the evaluation fees and starts at
@@ -172,7 +173,8 @@ pub mod pallet {
 	use super::*;
 
 	/// Version 1: jobs hold a timeout deposit and count timeouts, and posters' open jobs are
-	/// counted ([`migrations::v1`]).
+	/// counted ([`migrations::v1`]). Version 2: submissions pin a model revision, trainings
+	/// remember the revision at acceptance, jobs carry their collateral ([`migrations::v2`]).
 	const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
 
 	#[pallet::pallet]

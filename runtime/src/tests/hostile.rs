@@ -445,6 +445,16 @@ fn jobs_events() -> Vec<pallet_aiblock_jobs::Event<Runtime>> {
 		.collect()
 }
 
+/// `trainer` submits a candidate for the accepted `job` in the model's current revision, and
+/// the panel attests `score` for it: the candidate is adopted and the model moves on.
+fn adopt(trainer: &crate::AccountId, job: u64, score: Score) {
+	let before = revision();
+	assert_ok!(submit(trainer, job, score, before));
+	run_to(System::block_number() + 2);
+	attest_all(job, aiblock_primitives::jobs::Attestation { score, replay_ok: true });
+	assert_eq!(revision(), before + 1, "adopted");
+}
+
 /// A trainer (Bob), four evaluators, and Alice posting: the accounts of finding 4's tests.
 fn trainer_and_four_evaluators() -> (crate::AccountId, crate::AccountId, Vec<crate::AccountId>) {
 	let (alice, bob) = (account(Sr25519Keyring::Alice), account(Sr25519Keyring::Bob));
@@ -520,9 +530,7 @@ fn a_candidate_is_judged_against_the_model_as_it_stands() {
 		);
 		assert_ok!(dispatch(&bob, RuntimeCall::Jobs(JobsCall::accept_job { job: here })));
 		assert_ok!(dispatch(&bob, RuntimeCall::Jobs(JobsCall::accept_job { job: late })));
-		assert_ok!(submit(&bob, here, genesis - 20_000, 0));
-		run_to(4);
-		attest_all(here, Attestation { score: genesis - 20_000, replay_ok: true });
+		adopt(&bob, here, genesis - 20_000);
 		assert_eq!(current().1, genesis - 20_000);
 
 		// Bob trained `late` in revision 0, which is gone: released, the job open again.
@@ -560,7 +568,6 @@ fn a_candidate_is_judged_against_the_model_as_it_stands() {
 /// a trainer that misses the deadline in a model that did not move is slashed as before.
 #[test]
 fn junk_after_the_model_moved_on_changes_nothing() {
-	use aiblock_primitives::jobs::Attestation;
 	with_preset_state(sp_genesis_builder::DEV_RUNTIME_PRESET, || {
 		System::set_block_number(1);
 		let (alice, bob, _) = trainer_and_four_evaluators();
@@ -571,10 +578,7 @@ fn junk_after_the_model_moved_on_changes_nothing() {
 		for job in [here, silent] {
 			assert_ok!(dispatch(&bob, RuntimeCall::Jobs(JobsCall::accept_job { job })));
 		}
-		assert_ok!(submit(&bob, here, genesis - 20_000, 0));
-		run_to(4);
-		attest_all(here, Attestation { score: genesis - 20_000, replay_ok: true });
-		assert_eq!(revision(), 1);
+		adopt(&bob, here, genesis - 20_000);
 
 		// Bob never submits `silent`: at its deadline it is released, not slashed.
 		let stake = Stake::active_stake(&bob);
