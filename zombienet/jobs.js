@@ -1,8 +1,9 @@
 // Zombienet js-script step: a training job from end to end through the Jobs pallet, signed with
 // @polkadot/api as clients and workers would from Polkadot.js. Eve posts a job and cancels it
 // (full refund), posts another on layer0.expert1; Ferdie (trainer) accepts and submits a
-// candidate; the chain draws three evaluators (the validators' stash accounts), which commit
-// (the commitment hashed here in JS must match the chain's) and reveal; the candidate is adopted:
+// candidate with its claim sealed; the chain draws three evaluators (the validators' stash
+// accounts), which commit (the commitments hashed here in JS must match the chain's); Ferdie
+// reveals its claim, the evaluators reveal their attestations; the candidate is adopted:
 // ExpertDag.Current points at it on another validator, and Ferdie is paid the reward to the unit.
 // Returns 1 on success; throws on any error.
 
@@ -45,7 +46,7 @@ async function run(nodeName, networkInfo) {
   const { api, observer, observerName } = await connectWithObserver(nodeName, networkInfo);
   try {
     for (const call of ["postJob", "cancelJob", "acceptJob", "submitResult", "submitCandidate",
-      "commitAttestation", "revealAttestation"]) {
+      "commitAttestation", "revealAttestation", "revealClaim"]) {
       if (!api.tx.jobs[call]) throw new Error(`api.tx.jobs.${call} is missing`);
     }
     const keyring = new Keyring({ type: "sr25519", ss58Format: 42 });
@@ -96,9 +97,15 @@ async function run(nodeName, networkInfo) {
     const measured = baseScore - 20_000;
     // The model revision the candidate was trained against: it is judged in exactly that state.
     const revision = (await api.query.expertDag.states(0)).revision.toNumber();
+    // The claim is sealed: blake2-256 of SCALE(("aiblock/claim", trainer, manifest hash, score,
+    // salt)), revealed once the evaluators have committed.
+    const claimSalt = new Uint8Array(32).fill(4);
+    const manifest = payload(0xa1);
+    const sealed = blake2AsU8a(api.createType("([u8; 13], AccountId32, H256, u32, [u8; 32])",
+      [new TextEncoder().encode("aiblock/claim"), ferdie.address, manifest.hash, measured, claimSalt]).toU8a(), 256);
     const { events: submitted } = await submit(
       api,
-      api.tx.jobs.submitResult(job, payload(0xc1), measured, payload(0xa1), new Uint8Array(32).fill(2), [], revision),
+      api.tx.jobs.submitResult(job, payload(0xc1), sealed, manifest, new Uint8Array(32).fill(2), [], revision),
       ferdie,
     );
     const result = submitted.find(({ event }) => api.events.jobs.ResultSubmitted.is(event));
@@ -120,6 +127,10 @@ async function run(nodeName, networkInfo) {
         [job, s.address, [measured, true], salt]).toU8a();
       return submit(api, api.tx.jobs.commitAttestation(job, blake2AsU8a(preimage, 256)), s);
     }));
+    // A wrong seal would make this fail with jobs.CommitmentMismatch.
+    const { events: revealed } = await submit(api, api.tx.jobs.revealClaim(job, measured, claimSalt), ferdie);
+    if (!revealed.some(({ event }) => api.events.jobs.ClaimRevealed.is(event)))
+      throw new Error("no ClaimRevealed event");
     const ferdieBefore = await freeOf(api, ferdie.address);
     const reveals = await Promise.all(signers.map((s) =>
       submit(api, api.tx.jobs.revealAttestation(job, measured, true, salt), s, "finalized")));

@@ -194,8 +194,9 @@ impl Windows {
 pub struct Submission {
 	/// The candidate block's id in the ExpertDag.
 	pub candidate: H256,
-	/// The validation score the trainer claims for it.
-	pub claimed: Score,
+	/// The validation score the trainer claims for it: sealed at submission, revealed only
+	/// once the evaluators' commitments are closed, so no evaluator can echo it.
+	pub claim: Claim,
 	/// The training manifest in the content store.
 	pub manifest: Payload,
 	/// Merkle root of the checkpoint hashes (also in the manifest).
@@ -204,6 +205,50 @@ pub struct Submission {
 	/// against: evaluators replay and score it in exactly that state, and the job is void if
 	/// the model moves to another revision before the verdict.
 	pub revision: u32,
+}
+
+/// A trainer's claimed score, as the chain holds it.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	TypeInfo,
+	MaxEncodedLen,
+)]
+pub enum Claim {
+	/// Committed to: `claim_commitment(trainer, candidate, score, salt)`.
+	Sealed(H256),
+	/// Revealed after the evaluators committed.
+	Revealed(Score),
+}
+
+impl Claim {
+	/// The claimed score, once revealed.
+	pub fn revealed(&self) -> Option<Score> {
+		match self {
+			Claim::Revealed(score) => Some(*score),
+			Claim::Sealed(_) => None,
+		}
+	}
+}
+
+/// The hash a trainer submits instead of its claimed `score` for the candidate whose content
+/// hash is `candidate`. It binds the trainer and the candidate, so a sealed claim copied from
+/// another submission cannot be revealed by the copier once the original is revealed.
+pub fn claim_commitment<AccountId: Encode>(
+	trainer: &AccountId,
+	candidate: &H256,
+	score: Score,
+	salt: &[u8; 32],
+) -> H256 {
+	H256(sp_crypto_hashing::blake2_256(
+		&(b"aiblock/claim", trainer, candidate, score, salt).encode(),
+	))
 }
 
 /// The hash an evaluator commits to before revealing `attestation`. It binds the job and the
@@ -288,6 +333,9 @@ pub enum TrainerVerdict {
 	NotAdopted,
 	/// The claimed score is outside tolerance of the median: slashed.
 	ClaimRefuted,
+	/// The claim was never revealed while the evaluators judged the candidate: slashed like a
+	/// refuted claim, so withholding a claim the panel would refute gains nothing.
+	ClaimWithheld,
 	/// A strict majority of the revealed replays did not reproduce the committed hashes:
 	/// slashed. (A tie is no verdict: not adopted, not slashed.)
 	ReplayFailed,
@@ -337,17 +385,18 @@ fn within(a: Score, b: Score, tolerance: Score) -> bool {
 	a.abs_diff(b) <= tolerance
 }
 
-/// Judge a job whose trainer claimed `claimed`, given each assigned evaluator's attestation
-/// (`None`: never revealed), and split `escrow`.
+/// Judge a job whose trainer claimed `claimed` (`None`: never revealed), given each assigned
+/// evaluator's attestation (`None`: never revealed), and split `escrow`.
 ///
 /// The median is taken over the revealed scores. The candidate is adopted only when a strict
 /// majority of the revealed replays reproduced, the claim is within tolerance of the median and
-/// the median beats the base by delta; a strict majority of failed replays is fraud. Evaluators
+/// the median beats the base by delta; a strict majority of failed replays is fraud; a claim
+/// never revealed is slashed whenever the evaluators reached a median. Evaluators
 /// are paid when they revealed a score within tolerance of the median and a replay verdict
 /// with the majority; the protocol fee always goes to the treasury; what is left returns to
 /// the poster.
 pub fn settle<Balance: AtLeast32BitUnsigned + Copy>(
-	claimed: Score,
+	claimed: Option<Score>,
 	attestations: &[Option<Attestation>],
 	rules: Rules,
 	escrow: Escrow<Balance>,
@@ -368,8 +417,9 @@ pub fn settle<Balance: AtLeast32BitUnsigned + Copy>(
 	let trainer = match (median, replay_majority) {
 		(None, _) => TrainerVerdict::Unjudged,
 		(Some(_), Some(false)) => TrainerVerdict::ReplayFailed,
+		(Some(_), _) if claimed.is_none() => TrainerVerdict::ClaimWithheld,
 		(Some(_), None) => TrainerVerdict::NotAdopted,
-		(Some(m), Some(true)) if !within(claimed, m, rules.tolerance) => {
+		(Some(m), Some(true)) if !claimed.is_some_and(|c| within(c, m, rules.tolerance)) => {
 			TrainerVerdict::ClaimRefuted
 		},
 		(Some(m), Some(true)) if improves_by(m, rules.base_score, rules.delta) => {
@@ -504,7 +554,7 @@ mod tests {
 
 	#[test]
 	fn an_honest_gain_is_adopted_and_everyone_paid() {
-		let s = settle(1_980_000, &[a(1_980_400), a(1_979_500), a(1_980_000)], RULES, ESCROW);
+		let s = settle(Some(1_980_000), &[a(1_980_400), a(1_979_500), a(1_980_000)], RULES, ESCROW);
 		assert_eq!(s.median, Some(1_980_000));
 		assert!(s.adopt);
 		assert_eq!(s.trainer, TrainerVerdict::Adopted);
@@ -518,7 +568,7 @@ mod tests {
 
 	#[test]
 	fn a_gain_below_delta_is_not_adopted_but_the_evaluators_are_paid() {
-		let s = settle(1_995_000, &[a(1_995_000); 3], RULES, ESCROW);
+		let s = settle(Some(1_995_000), &[a(1_995_000); 3], RULES, ESCROW);
 		assert_eq!(s.trainer, TrainerVerdict::NotAdopted);
 		assert!(!s.adopt);
 		assert_eq!((s.pay_trainer, s.refund), (0, 1_000));
@@ -528,7 +578,7 @@ mod tests {
 	#[test]
 	fn a_lying_trainer_is_refuted() {
 		// Claims a big gain; the evaluators measure none.
-		let s = settle(1_500_000, &[a(2_000_100), a(2_000_000), a(1_999_900)], RULES, ESCROW);
+		let s = settle(Some(1_500_000), &[a(2_000_100), a(2_000_000), a(1_999_900)], RULES, ESCROW);
 		assert_eq!(s.trainer, TrainerVerdict::ClaimRefuted);
 		assert!(!s.adopt);
 		assert_eq!(s.pay_trainer, 0);
@@ -536,14 +586,49 @@ mod tests {
 	}
 
 	#[test]
+	fn a_withheld_claim_is_slashed_whenever_the_panel_judged() {
+		let honest = [a(1_980_000), a(1_980_200), a(1_979_900)];
+		let s = settle(None, &honest, RULES, ESCROW);
+		assert_eq!(s.trainer, TrainerVerdict::ClaimWithheld);
+		assert!(!s.adopt, "a candidate without a claim is not adopted, however good");
+		assert_eq!(s.pay_trainer, 0);
+		assert_eq!(s.pay_evaluators, vec![50; 3], "the evaluators did their work");
+		// Withholding a claim the panel would refute is no way out of the slash.
+		let s = settle(None, &[a(2_000_100), a(2_000_000), a(1_999_900)], RULES, ESCROW);
+		assert_eq!(s.trainer, TrainerVerdict::ClaimWithheld);
+		// Neither is a tie on the replays; a failed replay majority stays fraud.
+		let bad = |score| Some(Attestation { score, replay_ok: false });
+		let s = settle(None, &[bad(1_980_000), a(1_980_000), None], RULES, ESCROW);
+		assert_eq!(s.trainer, TrainerVerdict::ClaimWithheld);
+		let s = settle(None, &[bad(1_980_000), bad(1_980_000), a(1_980_000)], RULES, ESCROW);
+		assert_eq!(s.trainer, TrainerVerdict::ReplayFailed);
+		// Without any revealed attestation nobody judged the trainer.
+		let s = settle(None, &[None, None, None], RULES, ESCROW);
+		assert_eq!(s.trainer, TrainerVerdict::Unjudged);
+	}
+
+	#[test]
+	fn claim_commitments_bind_trainer_candidate_score_and_salt() {
+		let c = claim_commitment(&1u64, &H256([4; 32]), 1_980_000, &[9; 32]);
+		assert_eq!(c, claim_commitment(&1u64, &H256([4; 32]), 1_980_000, &[9; 32]));
+		assert_ne!(c, claim_commitment(&2u64, &H256([4; 32]), 1_980_000, &[9; 32]));
+		assert_ne!(c, claim_commitment(&1u64, &H256([5; 32]), 1_980_000, &[9; 32]));
+		assert_ne!(c, claim_commitment(&1u64, &H256([4; 32]), 1_980_001, &[9; 32]));
+		assert_ne!(c, claim_commitment(&1u64, &H256([4; 32]), 1_980_000, &[8; 32]));
+		assert_eq!(Claim::Sealed(c).revealed(), None);
+		assert_eq!(Claim::Revealed(7).revealed(), Some(7));
+	}
+
+	#[test]
 	fn a_failed_replay_majority_is_fraud_even_with_a_good_score() {
 		let bad = |score| Some(Attestation { score, replay_ok: false });
-		let s = settle(1_980_000, &[bad(1_980_000), bad(1_980_000), a(1_980_000)], RULES, ESCROW);
+		let s =
+			settle(Some(1_980_000), &[bad(1_980_000), bad(1_980_000), a(1_980_000)], RULES, ESCROW);
 		assert_eq!(s.trainer, TrainerVerdict::ReplayFailed);
 		assert!(!s.adopt);
 		assert_eq!(s.evaluators[2], EvaluatorVerdict::Outlier, "against the replay majority");
 		// A tie is no verdict: not adopted, nobody slashed for the replay.
-		let s = settle(1_980_000, &[bad(1_980_000), a(1_980_000), None], RULES, ESCROW);
+		let s = settle(Some(1_980_000), &[bad(1_980_000), a(1_980_000), None], RULES, ESCROW);
 		assert_eq!(s.trainer, TrainerVerdict::NotAdopted);
 		assert_eq!(&s.evaluators[..2], [EvaluatorVerdict::Honest; 2]);
 	}
@@ -551,7 +636,7 @@ mod tests {
 	#[test]
 	fn outliers_and_silent_evaluators_are_not_paid() {
 		// Two reveals far apart: the median is the worse one, the flattering one is the outlier.
-		let s = settle(1_980_000, &[a(1_980_000), a(1_700_000), None], RULES, ESCROW);
+		let s = settle(Some(1_980_000), &[a(1_980_000), a(1_700_000), None], RULES, ESCROW);
 		assert_eq!(s.median, Some(1_980_000));
 		assert!(s.adopt);
 		assert_eq!(
@@ -562,7 +647,7 @@ mod tests {
 		assert_eq!(s.refund, 100);
 		assert_eq!(total(&s), ESCROW.total());
 
-		let s = settle(1_980_000, &[a(1_980_000), a(1_980_200), a(2_100_000)], RULES, ESCROW);
+		let s = settle(Some(1_980_000), &[a(1_980_000), a(1_980_200), a(2_100_000)], RULES, ESCROW);
 		assert!(s.adopt);
 		assert_eq!(s.evaluators[2], EvaluatorVerdict::Outlier);
 		assert_eq!(s.refund, 50, "the outlier's fee goes back to the poster");
@@ -570,7 +655,7 @@ mod tests {
 
 	#[test]
 	fn nobody_revealing_judges_nobody_but_the_evaluators() {
-		let s = settle(1_980_000, &[None, None, None], RULES, ESCROW);
+		let s = settle(Some(1_980_000), &[None, None, None], RULES, ESCROW);
 		assert_eq!((s.median, s.adopt, s.trainer), (None, false, TrainerVerdict::Unjudged));
 		assert_eq!(s.evaluators, [EvaluatorVerdict::MissedReveal; 3]);
 		assert_eq!((s.fee, s.refund), (20, 1_150));
@@ -636,7 +721,7 @@ mod tests {
 				delta: next(15_000) as Score,
 				tolerance: next(3_000) as Score,
 			};
-			let s = settle(1_990_000 + next(20_000) as Score, &attestations, rules, escrow);
+			let s = settle(Some(1_990_000 + next(20_000) as Score), &attestations, rules, escrow);
 			assert_eq!(total(&s), escrow.total());
 			assert_eq!(s.pay_evaluators.len(), n);
 			assert_eq!(s.adopt, s.trainer == TrainerVerdict::Adopted);

@@ -19,6 +19,9 @@ use sp_runtime::{
 	MultiSignature,
 };
 
+/// The 32-byte hash every id and commitment is (block ids, content hashes, commitments).
+pub use sp_core::H256;
+
 /// Transaction signature: sr25519, ed25519 or ecdsa.
 pub type Signature = MultiSignature;
 

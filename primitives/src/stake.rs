@@ -36,6 +36,8 @@ pub enum SlashReason {
 	ProvenFraud,
 	/// Decided by governance (root).
 	Governance,
+	/// A trainer never revealed its sealed claim while the evaluators judged its candidate.
+	ClaimWithheld,
 }
 
 /// Read access to an account's stake.

@@ -18,16 +18,20 @@ use subxt_signer::{sr25519::Keypair, SecretUri};
 )]
 pub mod runtime {}
 
+// The macro above reads the metadata without telling cargo: this makes a regenerated file
+// rebuild the client (else a warm build keeps the old types).
+const _: &[u8] = include_bytes!("../metadata/aiblock.scale");
+
 pub use runtime::runtime_types::{
 	aiblock_primitives::{
 		dag::{BlockKind, ModelSpec, Payload},
-		jobs::{HyperParams, JobSpec, Windows},
+		jobs::{Claim, HyperParams, JobSpec, Windows},
 		workers::{ComputeSpec, Roles},
 	},
 	pallet_aiblock_jobs::types::{Evaluation, Job, Seat, Stage},
 	pallet_aiblock_workers::WorkerCapabilities,
 };
-pub use subxt::utils::H256;
+pub use subxt::utils::{AccountId32 as AccountId, H256};
 
 /// One unit of the chain's token (12 decimals).
 pub const UNIT: u128 = 1_000_000_000_000;

@@ -19,7 +19,7 @@ use tokio::{
 
 /// The exposition text for `counters`.
 pub fn render(counters: &Counters, account: &str) -> String {
-	let rows: [(&str, &str, &str, &std::sync::atomic::AtomicU64); 8] = [
+	let rows: [(&str, &str, &str, &std::sync::atomic::AtomicU64); 9] = [
 		(
 			"jobs_accepted_total",
 			"counter",
@@ -31,6 +31,12 @@ pub fn render(counters: &Counters, account: &str) -> String {
 			"counter",
 			"Training results submitted.",
 			&counters.results_submitted,
+		),
+		(
+			"claims_revealed_total",
+			"counter",
+			"Sealed claims revealed as trainer, once the evaluators committed.",
+			&counters.claims_revealed,
 		),
 		("training_steps_total", "counter", "Training steps computed.", &counters.training_steps),
 		(
@@ -139,7 +145,7 @@ mod tests {
 		assert!(text.contains("# TYPE aiblock_worker_training_steps_total counter\n"));
 		assert!(text.contains("aiblock_worker_training_steps_total{account=\"5Abc\"} 40\n"));
 		assert!(text.contains("aiblock_worker_finalized_block{account=\"5Abc\"} 7\n"));
-		assert_eq!(text.lines().filter(|l| !l.starts_with('#')).count(), 8);
+		assert_eq!(text.lines().filter(|l| !l.starts_with('#')).count(), 9);
 	}
 
 	#[tokio::test]

@@ -7,7 +7,7 @@
 //! is revealed with the salt it was made with.
 
 use crate::{
-	chain::{self, runtime, At, BlockKind, Chain, Job, Stage, H256},
+	chain::{self, runtime, At, BlockKind, Chain, Claim, Job, Stage, H256},
 	feasibility,
 	state::{Attested, Owner, State, Trained},
 	store::{ModelAt, Pointer, Store},
@@ -261,6 +261,7 @@ pub async fn ensure_registered(chain: &Chain, cfg: &RunConfig) -> Result<(), Wor
 pub struct Counters {
 	pub jobs_accepted: std::sync::atomic::AtomicU64,
 	pub results_submitted: std::sync::atomic::AtomicU64,
+	pub claims_revealed: std::sync::atomic::AtomicU64,
 	pub attestations_committed: std::sync::atomic::AtomicU64,
 	pub attestations_revealed: std::sync::atomic::AtomicU64,
 	pub replays_failed: std::sync::atomic::AtomicU64,
@@ -540,7 +541,7 @@ async fn step(
 			let call = runtime::transactions().jobs().submit_result(
 				id,
 				payload(&trained.block),
-				trained.claimed,
+				sealed_claim(&me, &trained),
 				payload(&trained.manifest),
 				H256(trained.checkpoint_root),
 				runtime::runtime_types::bounded_collections::bounded_vec::BoundedVec(Vec::new()),
@@ -548,6 +549,29 @@ async fn step(
 			);
 			w.chain.submit(&format!("jobs.submit_result({id})"), &call).await?;
 			w.counters.results_submitted.fetch_add(1, Ordering::Relaxed);
+			Ok(true)
+		},
+		Stage::Evaluating(ev) if ev.trainer == me => {
+			// The claim is revealed once no evaluator can still choose what to commit.
+			let all_committed = ev.panel.0.iter().all(|s| s.commitment.is_some());
+			let number32 = number as u32;
+			let panel_complete = ev.panel.0.len() == job.spec.evaluators as usize;
+			if !matches!(ev.submission.claim, Claim::Sealed(_))
+				|| !panel_complete
+				|| !(all_committed || number32 > ev.commit_deadline)
+				|| number32 > ev.reveal_deadline
+			{
+				return Ok(false);
+			}
+			let Some(trained) = state.trained.get(&id).filter(|t| t.job == job_fingerprint(job))
+			else {
+				log::error!("job {id}: the claim's salt is lost (state file replaced?): cannot reveal; the chain will slash the claim as withheld");
+				return Ok(false);
+			};
+			let call =
+				runtime::transactions().jobs().reveal_claim(id, trained.claimed, trained.salt);
+			w.chain.submit(&format!("jobs.reveal_claim({id})"), &call).await?;
+			w.counters.claims_revealed.fetch_add(1, Ordering::Relaxed);
 			Ok(true)
 		},
 		Stage::Evaluating(ev) if w.cfg.evaluator => {
@@ -672,6 +696,7 @@ async fn train_job(
 			manifest: candidate.manifest,
 			checkpoint_root: candidate.checkpoint_root,
 			claimed,
+			salt: fresh_salt()?,
 			revision,
 		},
 		speed,
@@ -705,6 +730,19 @@ pub fn submission_fingerprint(ev: &chain::Evaluation) -> [u8; 32] {
 	h.update(&ev.submission.revision.to_le_bytes());
 	h.update(&ev.seed);
 	*h.finalize().as_bytes()
+}
+
+/// The claim of `trained` as `me` submits it: sealed with its salt, to be revealed once the
+/// evaluators have committed.
+pub fn sealed_claim(me: &chain::AccountId, trained: &Trained) -> H256 {
+	let manifest = aiblock_primitives::H256(trained.manifest.hash);
+	let seal = aiblock_primitives::jobs::claim_commitment(
+		&me.0,
+		&manifest,
+		trained.claimed,
+		&trained.salt,
+	);
+	H256(seal.0)
 }
 
 /// A file pointer as the chain's calls take it.
@@ -771,9 +809,9 @@ pub async fn check_submission(
 	.await
 	.map_err(|e| WorkerError::Compute(format!("evaluation task: {e}")))??;
 	log::info!(
-		"job {id}: score {} (claimed {}), replay {}: {}",
+		"job {id}: score {} (claim {}), replay {}: {}",
 		verdict.score,
-		ev.submission.claimed,
+		claim_text(&ev.submission.claim),
 		if verdict.replay_ok { "ok" } else { "FAILED" },
 		verdict.detail
 	);
@@ -802,13 +840,32 @@ async fn attest(
 	let verdict =
 		check_submission(&w.chain, at, &w.store, &w.backend, Subject { id, job, ev }, segments)
 			.await?;
-	let mut salt = [0u8; 32];
-	getrandom::fill(&mut salt)
-		.map_err(|e| WorkerError::State(format!("no randomness for a salt: {e}")))?;
 	Ok(Attested {
 		submission: submission_fingerprint(ev),
 		score: verdict.score,
 		replay_ok: verdict.replay_ok,
-		salt,
+		salt: fresh_salt()?,
 	})
+}
+
+/// A secret salt for a commitment.
+fn fresh_salt() -> Result<[u8; 32], WorkerError> {
+	let mut salt = [0u8; 32];
+	getrandom::fill(&mut salt)
+		.map_err(|e| WorkerError::State(format!("no randomness for a salt: {e}")))?;
+	Ok(salt)
+}
+
+/// A trainer's claimed score, once revealed.
+pub fn revealed_claim(claim: &Claim) -> Option<u32> {
+	match claim {
+		Claim::Revealed(score) => Some(*score),
+		Claim::Sealed(_) => None,
+	}
+}
+
+/// A trainer's claim as people read it: the score once revealed.
+pub fn claim_text(claim: &Claim) -> String {
+	revealed_claim(claim)
+		.map_or_else(|| "sealed until the evaluators commit".into(), |s| s.to_string())
 }

@@ -1,6 +1,7 @@
-//! What the worker must not forget across a restart: candidates it trained (so a restart
-//! submits instead of training again) and its attestations with their salts (a commitment
-//! can only be revealed with the salt it was made with). One JSON file, written atomically
+//! What the worker must not forget across a restart: candidates it trained with the salts of
+//! their sealed claims (so a restart submits instead of training again, and can reveal the
+//! claim) and its attestations with their salts (a commitment can only be revealed with the
+//! salt it was made with). One JSON file, written atomically
 //! after every change.
 
 use crate::WorkerError;
@@ -20,6 +21,8 @@ pub struct Trained {
 	pub manifest: crate::store::Pointer,
 	pub checkpoint_root: [u8; 32],
 	pub claimed: u32,
+	/// The salt the claim is sealed with in the submission (see `run::sealed_claim`).
+	pub salt: [u8; 32],
 	/// The model revision it was trained against (what `submit_result` pins).
 	pub revision: u32,
 }
@@ -145,12 +148,15 @@ impl State {
 		// Entries written before fingerprints existed match nothing and are never used.
 		let fingerprint = |v: &Value| bytes32(v).unwrap_or([0; 32]);
 		for (job, t) in v["trained"].as_object().into_iter().flatten() {
-			// An entry without its revision cannot be submitted: it matches no job, so the
-			// job is trained afresh.
+			// An entry without its revision or its claim's salt (from an older worker) cannot
+			// be submitted: it matches no job, so the job is trained afresh.
 			let revision = t["revision"].as_u64().and_then(|r| u32::try_from(r).ok());
+			let salt = bytes32(&t["salt"]);
+			let complete = revision.is_some() && salt.is_some();
 			let trained = Trained {
-				job: if revision.is_some() { fingerprint(&t["job"]) } else { [0; 32] },
+				job: if complete { fingerprint(&t["job"]) } else { [0; 32] },
 				revision: revision.unwrap_or(0),
+				salt: salt.unwrap_or([0; 32]),
 				block: pointer_from(&t["block"]).ok_or_else(|| bad("a trained block"))?,
 				manifest: pointer_from(&t["manifest"]).ok_or_else(|| bad("a manifest"))?,
 				checkpoint_root: bytes32(&t["checkpoint_root"]).ok_or_else(|| bad("a root"))?,
@@ -187,6 +193,7 @@ impl State {
 						"manifest": pointer_json(&t.manifest),
 						"checkpoint_root": hex(&t.checkpoint_root),
 						"claimed": t.claimed,
+						"salt": hex(&t.salt),
 						"revision": t.revision,
 					}),
 				)
@@ -251,6 +258,7 @@ mod tests {
 				manifest: p,
 				checkpoint_root: [5; 32],
 				claimed: 123,
+				salt: [0xcd; 32],
 				revision: 7,
 			},
 		);
@@ -267,6 +275,15 @@ mod tests {
 		assert_eq!(back.attested, state.attested);
 		assert_eq!((back.earned, back.counted_to), (u128::MAX, 88));
 		assert_eq!(back.train_speed, Some(1.5e9));
+
+		// A candidate saved by an older worker, without its claim's salt, is never submitted
+		// (its claim could not be revealed): it matches no job.
+		let mut old: Value =
+			serde_json::from_str(&std::fs::read_to_string(dir.join("state.json")).unwrap())
+				.unwrap();
+		old["trained"]["4"].as_object_mut().unwrap().remove("salt");
+		std::fs::write(dir.join("state.json"), old.to_string()).unwrap();
+		assert_eq!(State::open(&dir).unwrap().trained[&4].job, [0; 32]);
 
 		std::fs::write(dir.join("state.json"), r#"{"trained":{"4":{"claimed":1}}}"#).unwrap();
 		let e = State::open(&dir).unwrap_err().to_string();

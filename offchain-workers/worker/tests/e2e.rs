@@ -590,10 +590,18 @@ async fn forge_submission(net: &Network, at: &At) -> u64 {
 	let signer = chain::load_signer(Some(FORGER), None, true).unwrap();
 	let forger = Chain::connect(&net.node_url, signer, Duration::from_secs(30)).await.unwrap();
 	let revision = forger.model_revision(at, 0).await.unwrap();
+	// The forger seals a claim it never reveals: the failed replays decide before the claim
+	// would.
+	let sealed = aiblock_primitives::jobs::claim_commitment(
+		&forger.account().0,
+		&aiblock_primitives::H256(manifest_pointer.hash),
+		1,
+		&[0xf0; 32],
+	);
 	let call = runtime::transactions().jobs().submit_candidate(
 		spec,
 		aiblock_worker::run::payload(&candidate),
-		1,
+		H256(sealed.0),
 		aiblock_worker::run::payload(&manifest_pointer),
 		H256(manifest.root),
 		runtime::runtime_types::bounded_collections::bounded_vec::BoundedVec(Vec::new()),

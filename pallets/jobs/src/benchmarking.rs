@@ -7,8 +7,8 @@ use super::*;
 use aiblock_primitives::{
 	dag::{BlockKind, Cid, MAX_CID_LEN},
 	jobs::{
-		attestation_commitment, min_windows, HyperParams, Windows, MAX_JOB_DATASETS,
-		MAX_TRAINED_WITH,
+		attestation_commitment, claim_commitment, min_windows, Claim, HyperParams, Windows,
+		MAX_JOB_DATASETS, MAX_TRAINED_WITH,
 	},
 	stake::{SlashReason, StakeInspect},
 	workers::{lottery_ticket, tickets_checked},
@@ -137,13 +137,27 @@ fn revision<T: Config>() -> u32 {
 	T::Gate::state(spec::<T>(3).model).map(|s| s.revision).unwrap_or(0)
 }
 
+/// The benchmark trainer's claim of `SCORE` for the manifest `payload(2)`, sealed with a zero
+/// salt.
+fn sealed<T: Config>(trainer: &T::AccountId) -> H256 {
+	claim_commitment(trainer, &payload(2).hash, SCORE, &[0; 32])
+}
+
+/// The trainer of a job under evaluation.
+fn trainer_of<T: Config>(job: JobId) -> T::AccountId {
+	match Jobs::<T>::get(job).map(|j| j.stage) {
+		Some(Stage::Evaluating(e)) => e.trainer,
+		_ => panic!("job {job} is not under evaluation"),
+	}
+}
+
 fn submitted<T: Config>(evaluators: u32) -> (JobId, T::AccountId) {
 	let (job, trainer) = accepted::<T>(evaluators);
 	Pallet::<T>::submit_result(
 		RawOrigin::Signed(trainer.clone()).into(),
 		job,
 		payload(1),
-		SCORE,
+		sealed::<T>(&trainer),
 		payload(2),
 		H256::repeat_byte(3),
 		TrainedWith::default(),
@@ -227,12 +241,14 @@ mod benchmarks {
 		let with = trained_with::<T>(d);
 		let revision = revision::<T>();
 
+		let seal = sealed::<T>(&trainer);
+
 		#[extrinsic_call]
 		_(
 			RawOrigin::Signed(trainer),
 			job,
 			payload(1),
-			SCORE,
+			seal,
 			payload(2),
 			H256::zero(),
 			with,
@@ -248,12 +264,14 @@ mod benchmarks {
 		let with = trained_with::<T>(d);
 		let revision = revision::<T>();
 
+		let seal = sealed::<T>(&trainer);
+
 		#[extrinsic_call]
 		_(
 			RawOrigin::Signed(trainer),
 			spec::<T>(3),
 			payload(1),
-			SCORE,
+			seal,
 			payload(2),
 			H256::zero(),
 			with,
@@ -289,6 +307,24 @@ mod benchmarks {
 		assert!(Jobs::<T>::get(job).is_some(), "the others have not revealed");
 	}
 
+	/// The trainer's claim revealed while the evaluators' reveals are pending (the last
+	/// reveal is `reveal_claim` + `finalize`).
+	#[benchmark]
+	fn reveal_claim() {
+		let (job, panel) = drawn::<T>(T::MaxEvaluators::get());
+		commit_all::<T>(job, &panel);
+		let trainer = trainer_of::<T>(job);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(trainer), job, SCORE, [0; 32]);
+
+		let revealed = match Jobs::<T>::get(job).map(|j| j.stage) {
+			Some(Stage::Evaluating(e)) => e.submission.claim.revealed(),
+			_ => None,
+		};
+		assert_eq!(revealed, Some(SCORE), "revealed, and the evaluators still to reveal");
+	}
+
 	/// The verdict on a panel of `n`: adoption, the trainer and every evaluator paid.
 	#[benchmark]
 	fn finalize(n: Linear<3, { T::MaxEvaluators::get() }>) {
@@ -296,6 +332,7 @@ mod benchmarks {
 		commit_all::<T>(job, &panel);
 		Jobs::<T>::mutate(job, |j| {
 			if let Some(Job { stage: Stage::Evaluating(e), .. }) = j {
+				e.submission.claim = Claim::Revealed(SCORE);
 				for seat in e.panel.iter_mut() {
 					seat.attestation = Some(attestation());
 				}
@@ -322,6 +359,7 @@ mod benchmarks {
 		let honest = (n as usize).div_ceil(2);
 		Jobs::<T>::mutate(job, |j| {
 			if let Some(Job { stage: Stage::Evaluating(e), .. }) = j {
+				e.submission.claim = Claim::Revealed(SCORE);
 				for (i, seat) in e.panel.iter_mut().enumerate() {
 					let score = if i < honest { 1_000_000 } else { 9_000_000 };
 					seat.attestation = Some(Attestation { score, replay_ok: true });

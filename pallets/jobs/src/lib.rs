@@ -19,15 +19,17 @@
 //!    job; [`Config::TrainerCollateral`] of its stake (more on a large job:
 //!    [`Config::CollateralPerReward`]) is committed to it.
 //! 3. [`Pallet::submit_result`]: the trainer's candidate enters the ExpertDag as pending, with its
-//!    claimed score, the training manifest, the checkpoint Merkle root and the model revision
-//!    it was trained against (see *The evaluation context*). A trainer that misses
-//!    the submission deadline is slashed its collateral and paid the poster's timeout deposit;
-//!    the job reopens for another trainer if the poster can hold a new deposit, and closes
-//!    (the rest refunded) after [`Config::MaxTimeouts`] missed deadlines.
+//!    claimed score sealed (see *Sealed claims*), the training manifest, the checkpoint Merkle
+//!    root and the model revision it was trained against (see *The evaluation context*). A
+//!    trainer that misses the submission deadline is slashed its collateral and paid the
+//!    poster's timeout deposit; the job reopens for another trainer if the poster can hold a
+//!    new deposit, and closes (the rest refunded) after [`Config::MaxTimeouts`] missed
+//!    deadlines.
 //! 4. The evaluator panel is drawn in a later block (see *Randomness*), each evaluator committing
 //!    [`Config::EvaluatorCollateral`]. Evaluators [`Pallet::commit_attestation`] a hash of their
-//!    attestation (score, replay verdict, salt), then [`Pallet::reveal_attestation`] it.
-//! 5. When every committed evaluator has revealed, or at the reveal deadline,
+//!    attestation (score, replay verdict, salt), then [`Pallet::reveal_attestation`] it; the
+//!    trainer [`Pallet::reveal_claim`]s its claim once the commitments are closed.
+//! 5. When every committed evaluator and the trainer have revealed, or at the reveal deadline,
 //!    [`aiblock_primitives::jobs::settle`] judges the job: adoption when the median beats the
 //!    base score by the model's delta, the claim is within [`Config::ScoreTolerance`] of the
 //!    median and the majority of replays reproduced; payments from the escrow to the trainer,
@@ -56,12 +58,27 @@
 //! assignment of blocks to every slot, and the score of the model in that state), and the gain
 //! is measured against that state's score, not the slot block's own (older) score. Evaluators
 //! replay and score in exactly the pinned state. If any candidate of the model is adopted
-//! before the verdict, the pinned state is gone: the job is void, nobody is slashed and the
-//! escrow is refunded. A trainer whose model moves on while it trains is released without a
+//! before the attestations are bound (the first reveal, once no seat can commit any more,
+//! finds the model still in the pinned state), the pinned state is gone: the job is void,
+//! nobody is slashed and the escrow is refunded. An adoption after that only forbids this
+//! candidate's adoption: the attestations, all committed in the pinned state, still judge the
+//! trainer and the evaluators, so a trainer cannot withhold its claim, or an evaluator its
+//! reveal, until the deadline in the hope that a move elsewhere voids its slash. A trainer whose model moves on while it trains is released without a
 //! slash, whether it submits (naming the revision it trained against) or lets its deadline
 //! pass, so submitting junk after the move changes nothing for it: the job reopens for a
 //! trainer of the new state, or is void if its own base block was replaced. Such a trainer
 //! gains nothing (no reward, its quota spent) and the poster keeps its job.
+//!
+//! ## Sealed claims
+//! The trainer's claimed score is checked against the evaluators' median, so an evaluator who
+//! saw it could echo it instead of evaluating. A submission therefore carries only
+//! [`claim_commitment`](aiblock_primitives::jobs::claim_commitment)`(trainer, manifest hash,
+//! score, salt)`, and the trainer reveals the score with [`Pallet::reveal_claim`] only when
+//! reveals open: every evaluator has committed or the commit window is over, so no evaluator
+//! can learn the claim before its own attestation is fixed. A trainer that sees the
+//! evaluators' reveals and withholds a claim they would refute gains nothing: a claim still
+//! sealed at the verdict is slashed like a refuted one (`ClaimWithheld`), with the honest
+//! evaluators sharing the reporter's part.
 //!
 //! [`Pallet::submit_candidate`] is an open submission without a posted job ("partial mining"):
 //! the submitter is poster and trainer at once, escrows only the evaluation fees and starts at
@@ -137,7 +154,7 @@ pub use types::*;
 
 use aiblock_primitives::{
 	dag::{ModelState, Payload, QualityGate, Score},
-	jobs::{min_windows, Attestation, JobId, JobSpec, Submission, TrainedWith, WorkRates},
+	jobs::{min_windows, Attestation, Claim, JobId, JobSpec, Submission, TrainedWith, WorkRates},
 	stake::{Slash, StakeCollateral},
 	workers::{AssignmentsInspect, Role, WorkerRegistry},
 };
@@ -175,7 +192,7 @@ pub mod pallet {
 	/// Version 1: jobs hold a timeout deposit and count timeouts, and posters' open jobs are
 	/// counted ([`migrations::v1`]). Version 2: submissions pin a model revision, trainings
 	/// remember the revision at acceptance, jobs carry their collateral ([`migrations::v2`]).
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(3);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -374,8 +391,8 @@ pub mod pallet {
 		ResultSubmitted { job: JobId, trainer: T::AccountId, submission: Submission },
 		/// The model moved on from the state the candidate was (or was to be) trained against
 		/// (the base block was superseded before the candidate came, or another candidate of
-		/// the model was adopted before the verdict): the job is void, everyone's collateral
-		/// released and the escrow refunded; nobody is slashed.
+		/// the model was adopted before the attestations were bound): the job is void,
+		/// everyone's collateral released and the escrow refunded; nobody is slashed.
 		JobVoided { job: JobId },
 		/// The model moved on while `trainer` trained: it is released without a slash and the
 		/// job is open again, for the new state, until `deadline`.
@@ -399,6 +416,8 @@ pub mod pallet {
 		AttestationCommitted { job: JobId, evaluator: T::AccountId },
 		/// An evaluator revealed its attestation.
 		AttestationRevealed { job: JobId, evaluator: T::AccountId, attestation: Attestation },
+		/// The trainer revealed the score it claimed for its candidate.
+		ClaimRevealed { job: JobId, trainer: T::AccountId, claimed: Score },
 		/// Not enough evaluators could be drawn in time: the candidate is rejected and the
 		/// escrow refunded in full; nobody is judged.
 		NoQuorum { job: JobId, candidate: H256 },
@@ -477,9 +496,9 @@ pub mod pallet {
 		RevealWindowOver,
 		/// The caller never committed, so it has nothing to reveal.
 		NotCommitted,
-		/// The caller already revealed.
+		/// The caller already revealed (its attestation, or as trainer its claim).
 		AlreadyRevealed,
-		/// The reveal does not match the commitment.
+		/// The reveal does not match the commitment (or the sealed claim).
 		CommitmentMismatch,
 		/// `MaxLiveJobs` jobs are open; try again later.
 		TooManyJobs,
@@ -599,7 +618,8 @@ pub mod pallet {
 		}
 
 		/// Submit the trained candidate of an accepted job: its payload, the score the trainer
-		/// claims for it, the training manifest and the Merkle root of the checkpoint hashes,
+		/// claims for it sealed as `claim_commitment(trainer, manifest.hash, score, salt)` (see
+		/// *Sealed claims*), the training manifest and the Merkle root of the checkpoint hashes,
 		/// the frozen blocks it was trained with, and the model `revision` it was trained
 		/// against (see *The evaluation context*). The candidate enters the ExpertDag as pending,
 		/// to be judged against the model's score in that revision, and evaluators are drawn in
@@ -621,7 +641,7 @@ pub mod pallet {
 			origin: OriginFor<T>,
 			job: JobId,
 			candidate: Payload,
-			claimed: Score,
+			sealed_claim: H256,
 			manifest: Payload,
 			checkpoint_root: H256,
 			trained_with: TrainedWith,
@@ -649,7 +669,7 @@ pub mod pallet {
 				&trainer,
 				&record.spec,
 				candidate,
-				Pinned { claimed, manifest, checkpoint_root, revision },
+				Pinned { sealed_claim, manifest, checkpoint_root, revision },
 				&trained_with,
 			)?;
 			record.stage = Self::evaluating(trainer.clone(), submission.clone(), &record.spec);
@@ -664,7 +684,9 @@ pub mod pallet {
 		/// `TrainerCollateral`, and is judged like any trainer (without a reward: adoption is
 		/// its own gain). `spec` describes how the candidate was trained; its accept and submit
 		/// windows are not used. `revision` must be the model's current revision (else
-		/// `StaleRevision` or `UnknownRevision`): the candidate is judged in that state.
+		/// `StaleRevision` or `UnknownRevision`): the candidate is judged in that state. The
+		/// claim is sealed as in [`Pallet::submit_result`] and revealed with
+		/// [`Pallet::reveal_claim`].
 		#[pallet::call_index(4)]
 		#[pallet::weight(T::WeightInfo::submit_candidate(trained_with.len() as u32))]
 		#[allow(clippy::too_many_arguments)] // an extrinsic's arguments are its wire format
@@ -672,7 +694,7 @@ pub mod pallet {
 			origin: OriginFor<T>,
 			spec: JobSpec,
 			candidate: Payload,
-			claimed: Score,
+			sealed_claim: H256,
 			manifest: Payload,
 			checkpoint_root: H256,
 			trained_with: TrainedWith,
@@ -690,7 +712,7 @@ pub mod pallet {
 				&trainer,
 				&spec,
 				candidate,
-				Pinned { claimed, manifest, checkpoint_root, revision },
+				Pinned { sealed_claim, manifest, checkpoint_root, revision },
 				&trained_with,
 			)?;
 			let stage = Self::evaluating(trainer.clone(), submission.clone(), &spec);
@@ -746,11 +768,7 @@ pub mod pallet {
 		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
 			let mut record = Jobs::<T>::get(job).ok_or(Error::<T>::UnknownJob)?;
-			let now = Self::now();
-			let evaluation = Self::complete_evaluation(&mut record)?;
-			let all_committed = evaluation.panel.iter().all(|s| s.commitment.is_some());
-			ensure!(all_committed || now > evaluation.commit_deadline, Error::<T>::RevealNotOpen);
-			ensure!(now <= evaluation.reveal_deadline, Error::<T>::RevealWindowOver);
+			let evaluation = Self::revealing_evaluation(&mut record)?;
 			let seat = evaluation
 				.panel
 				.iter_mut()
@@ -765,23 +783,41 @@ pub mod pallet {
 				Error::<T>::CommitmentMismatch
 			);
 			seat.attestation = Some(attestation);
-			// Done when nobody can reveal any more: reveals are open, so no seat can still
-			// commit, and every seat that committed has revealed.
-			let done =
-				evaluation.panel.iter().all(|s| s.attestation.is_some() || s.commitment.is_none());
 			Self::deposit_event(Event::AttestationRevealed { job, evaluator: who, attestation });
-			if done {
-				let panel = record.spec.evaluators;
-				Self::unschedule(job, record.due);
-				Self::finalize(job, record);
-				return Ok(Some(
-					T::WeightInfo::reveal_attestation()
-						.saturating_add(Self::finalize_weight(panel)),
-				)
-				.into());
-			}
-			Jobs::<T>::insert(job, record);
-			Ok(Some(T::WeightInfo::reveal_attestation()).into())
+			Ok(Some(Self::after_reveal(job, record, T::WeightInfo::reveal_attestation())).into())
+		}
+
+		/// Reveal the score the trainer sealed in its submission, with the salt it was sealed
+		/// with (see *Sealed claims*). Only the job's trainer, once reveals are open (every
+		/// evaluator committed, or the commit window is over) and until the reveal deadline;
+		/// refused with `NotTrainer`, `NotEvaluating` (the panel is not complete yet),
+		/// `RevealNotOpen`, `RevealWindowOver`, `AlreadyRevealed` or `CommitmentMismatch`. A
+		/// claim still sealed at the verdict is slashed as withheld. The last reveal finalises
+		/// the job.
+		#[pallet::call_index(7)]
+		#[pallet::weight(T::WeightInfo::reveal_claim()
+			.saturating_add(Pallet::<T>::finalize_weight(T::MaxEvaluators::get())))]
+		pub fn reveal_claim(
+			origin: OriginFor<T>,
+			job: JobId,
+			claimed: Score,
+			salt: [u8; 32],
+		) -> DispatchResultWithPostInfo {
+			let who = ensure_signed(origin)?;
+			let mut record = Jobs::<T>::get(job).ok_or(Error::<T>::UnknownJob)?;
+			let evaluation = Self::revealing_evaluation(&mut record)?;
+			ensure!(evaluation.trainer == who, Error::<T>::NotTrainer);
+			let Claim::Sealed(seal) = evaluation.submission.claim else {
+				return Err(Error::<T>::AlreadyRevealed.into());
+			};
+			let manifest = evaluation.submission.manifest.hash;
+			ensure!(
+				aiblock_primitives::jobs::claim_commitment(&who, &manifest, claimed, &salt) == seal,
+				Error::<T>::CommitmentMismatch
+			);
+			evaluation.submission.claim = Claim::Revealed(claimed);
+			Self::deposit_event(Event::ClaimRevealed { job, trainer: who, claimed });
+			Ok(Some(Self::after_reveal(job, record, T::WeightInfo::reveal_claim())).into())
 		}
 	}
 }
@@ -957,8 +993,9 @@ impl<T: Config> Pallet<T> {
 		trained_with: &[H256],
 	) -> Result<Submission, DispatchError> {
 		let candidate = T::Gate::propose(trainer, spec.model, spec.kind, candidate, trained_with)?;
-		let Pinned { claimed, manifest, checkpoint_root, revision } = pinned;
-		Ok(Submission { candidate, claimed, manifest, checkpoint_root, revision })
+		let Pinned { sealed_claim, manifest, checkpoint_root, revision } = pinned;
+		let claim = Claim::Sealed(sealed_claim);
+		Ok(Submission { candidate, claim, manifest, checkpoint_root, revision })
 	}
 
 	/// A fresh evaluation stage, whose panel is drawn from the next block on and must be
@@ -972,7 +1009,42 @@ impl<T: Config> Pallet<T> {
 			seed: [0; 32],
 			commit_deadline: Self::after(spec.windows.commit),
 			reveal_deadline: Self::after(spec.windows.commit),
+			context_held: false,
 		})
+	}
+
+	/// The evaluation of a job whose reveals are open: its panel is complete, and every seat
+	/// has committed or the commit window is over (so no seat can commit any more). Records
+	/// whether the model is still in the pinned revision (see `Evaluation::context_held`).
+	fn revealing_evaluation(job: &mut Job<T>) -> Result<&mut Evaluation<T>, DispatchError> {
+		let now = Self::now();
+		let model = job.spec.model;
+		let evaluation = Self::complete_evaluation(job)?;
+		let all_committed = evaluation.panel.iter().all(|s| s.commitment.is_some());
+		ensure!(all_committed || now > evaluation.commit_deadline, Error::<T>::RevealNotOpen);
+		ensure!(now <= evaluation.reveal_deadline, Error::<T>::RevealWindowOver);
+		if !evaluation.context_held {
+			let revision = T::Gate::state(model).map(|s| s.revision);
+			evaluation.context_held = revision == Some(evaluation.submission.revision);
+		}
+		Ok(evaluation)
+	}
+
+	/// Store `job` after a reveal (which cost `reveal`), or judge it at once when nobody can
+	/// reveal any more: reveals are open, every seat that committed has revealed and so has
+	/// the trainer. Returns the weight used.
+	fn after_reveal(id: JobId, job: Job<T>, reveal: Weight) -> Weight {
+		let done = matches!(&job.stage, Stage::Evaluating(e)
+			if e.submission.claim.revealed().is_some()
+				&& e.panel.iter().all(|s| s.attestation.is_some() || s.commitment.is_none()));
+		if !done {
+			Jobs::<T>::insert(id, job);
+			return reveal;
+		}
+		let panel = job.spec.evaluators;
+		Self::unschedule(id, job.due);
+		Self::finalize(id, job);
+		reveal.saturating_add(Self::finalize_weight(panel))
 	}
 
 	/// The evaluation of a job whose panel is complete.

@@ -125,18 +125,18 @@ pub mod v2 {
 
 	impl<T: Config> OldStage<T> {
 		/// The stage with `revision` (the model's now) as the one accepted or pinned.
-		fn pinned(self, revision: u32) -> Stage<T> {
+		fn pinned(self, revision: u32) -> v3::OldStage<T> {
 			match self {
-				OldStage::Open { deadline } => Stage::Open { deadline },
+				OldStage::Open { deadline } => v3::OldStage::Open { deadline },
 				OldStage::Training { trainer, deadline } => {
-					Stage::Training { trainer, deadline, revision }
+					v3::OldStage::Training { trainer, deadline, revision }
 				},
 				OldStage::Evaluating(e) => {
 					let OldSubmission { candidate, claimed, manifest, checkpoint_root } =
 						e.submission;
-					Stage::Evaluating(Evaluation {
+					v3::OldStage::Evaluating(v3::OldEvaluation {
 						trainer: e.trainer,
-						submission: Submission {
+						submission: v3::OldSubmission {
 							candidate,
 							claimed,
 							manifest,
@@ -154,6 +154,11 @@ pub mod v2 {
 		}
 	}
 
+	/// The jobs as version 2 stores them.
+	#[frame_support::storage_alias]
+	pub type Jobs<T: Config> =
+		StorageMap<Pallet<T>, Twox64Concat, JobId, v3::OldJob<T>, OptionQuery>;
+
 	/// Jobs of version 1 are pinned to their model's revision at the upgrade (no adoption
 	/// was counted before it), and keep the collateral their workers committed then.
 	pub struct VersionUncheckedMigrateV1ToV2<T>(core::marker::PhantomData<T>);
@@ -161,10 +166,11 @@ pub mod v2 {
 	impl<T: Config> UncheckedOnRuntimeUpgrade for VersionUncheckedMigrateV1ToV2<T> {
 		fn on_runtime_upgrade() -> Weight {
 			let mut jobs = 0u64;
+			// Written in version 2's layout, which `v3` then translates.
 			Jobs::<T>::translate::<OldJob<T>, _>(|_, old| {
 				jobs += 1;
 				let revision = T::Gate::state(old.spec.model).map(|s| s.revision).unwrap_or(0);
-				Some(Job {
+				Some(v3::OldJob {
 					poster: old.poster,
 					spec: old.spec,
 					base_score: old.base_score,
@@ -183,11 +189,8 @@ pub mod v2 {
 			// Each job: read and write it, and read its model's state.
 			T::DbWeight::get().reads_writes(2 * jobs, jobs)
 		}
-
-		#[cfg(feature = "try-runtime")]
-		fn post_upgrade(_state: alloc::vec::Vec<u8>) -> Result<(), sp_runtime::TryRuntimeError> {
-			Pallet::<T>::do_try_state()
-		}
+		// No `post_upgrade` check: the invariants read jobs in the current layout, which `v3`
+		// writes (and checks).
 	}
 
 	/// [`VersionUncheckedMigrateV1ToV2`], run only at storage version 1, which it sets to 2.
@@ -195,6 +198,140 @@ pub mod v2 {
 		1,
 		2,
 		VersionUncheckedMigrateV1ToV2<T>,
+		Pallet<T>,
+		<T as frame_system::Config>::DbWeight,
+	>;
+}
+
+/// Version 3: submissions carry a sealed claim, revealed after the evaluators committed, and
+/// evaluations record whether their attestations were bound in the pinned model state.
+pub mod v3 {
+	use super::*;
+	use crate::types::Seat;
+
+	/// What version 2 stored of a submission: the claim in the clear.
+	#[derive(Encode, Decode, Clone, PartialEq, Eq, Debug, TypeInfo)]
+	pub struct OldSubmission {
+		pub candidate: H256,
+		pub claimed: Score,
+		pub manifest: Payload,
+		pub checkpoint_root: H256,
+		pub revision: u32,
+	}
+
+	/// An evaluation as version 2 stored it.
+	#[derive(Encode, Decode, CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound, TypeInfo)]
+	#[scale_info(skip_type_params(T))]
+	pub struct OldEvaluation<T: Config> {
+		pub trainer: T::AccountId,
+		pub submission: OldSubmission,
+		pub submitted_at: BlockNumberFor<T>,
+		pub panel: BoundedVec<Seat<T::AccountId>, T::MaxEvaluators>,
+		pub seed: [u8; 32],
+		pub commit_deadline: BlockNumberFor<T>,
+		pub reveal_deadline: BlockNumberFor<T>,
+	}
+
+	/// A stage as version 2 stored it.
+	#[derive(Encode, Decode, CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound, TypeInfo)]
+	#[scale_info(skip_type_params(T))]
+	pub enum OldStage<T: Config> {
+		Open { deadline: BlockNumberFor<T> },
+		Training { trainer: T::AccountId, deadline: BlockNumberFor<T>, revision: u32 },
+		Evaluating(OldEvaluation<T>),
+	}
+
+	/// A job as version 2 stored it.
+	#[derive(Encode, Decode, CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound, TypeInfo)]
+	#[scale_info(skip_type_params(T))]
+	pub struct OldJob<T: Config> {
+		pub poster: T::AccountId,
+		pub spec: JobSpec,
+		pub base_score: Score,
+		pub delta: Score,
+		pub reward: BalanceOf<T>,
+		pub evaluator_fee: BalanceOf<T>,
+		pub protocol_fee: BalanceOf<T>,
+		pub stage: OldStage<T>,
+		pub due: BlockNumberFor<T>,
+		pub deposit: BalanceOf<T>,
+		pub timeouts: u32,
+		pub trainer_collateral: BalanceOf<T>,
+		pub evaluator_collateral: BalanceOf<T>,
+	}
+
+	impl<T: Config> From<OldStage<T>> for Stage<T> {
+		/// A claim made in the clear stays as it was: revealed.
+		fn from(old: OldStage<T>) -> Self {
+			match old {
+				OldStage::Open { deadline } => Stage::Open { deadline },
+				OldStage::Training { trainer, deadline, revision } => {
+					Stage::Training { trainer, deadline, revision }
+				},
+				OldStage::Evaluating(e) => {
+					let OldSubmission { candidate, claimed, manifest, checkpoint_root, revision } =
+						e.submission;
+					Stage::Evaluating(Evaluation {
+						trainer: e.trainer,
+						submission: Submission {
+							candidate,
+							claim: Claim::Revealed(claimed),
+							manifest,
+							checkpoint_root,
+							revision,
+						},
+						submitted_at: e.submitted_at,
+						panel: e.panel,
+						seed: e.seed,
+						commit_deadline: e.commit_deadline,
+						reveal_deadline: e.reveal_deadline,
+						// Not known: a move of the model before the verdict voids the job,
+						// as version 2 did.
+						context_held: false,
+					})
+				},
+			}
+		}
+	}
+
+	/// Submissions of version 2 made their claim in the clear: it is kept, as revealed.
+	pub struct VersionUncheckedMigrateV2ToV3<T>(core::marker::PhantomData<T>);
+
+	impl<T: Config> UncheckedOnRuntimeUpgrade for VersionUncheckedMigrateV2ToV3<T> {
+		fn on_runtime_upgrade() -> Weight {
+			let mut jobs = 0u64;
+			Jobs::<T>::translate::<OldJob<T>, _>(|_, old| {
+				jobs += 1;
+				Some(Job {
+					poster: old.poster,
+					spec: old.spec,
+					base_score: old.base_score,
+					delta: old.delta,
+					reward: old.reward,
+					evaluator_fee: old.evaluator_fee,
+					protocol_fee: old.protocol_fee,
+					stage: old.stage.into(),
+					due: old.due,
+					deposit: old.deposit,
+					timeouts: old.timeouts,
+					trainer_collateral: old.trainer_collateral,
+					evaluator_collateral: old.evaluator_collateral,
+				})
+			});
+			T::DbWeight::get().reads_writes(jobs, jobs)
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn post_upgrade(_state: alloc::vec::Vec<u8>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Pallet::<T>::do_try_state()
+		}
+	}
+
+	/// [`VersionUncheckedMigrateV2ToV3`], run only at storage version 2, which it sets to 3.
+	pub type MigrateV2ToV3<T> = VersionedMigration<
+		2,
+		3,
+		VersionUncheckedMigrateV2ToV3<T>,
 		Pallet<T>,
 		<T as frame_system::Config>::DbWeight,
 	>;
@@ -245,7 +382,8 @@ mod tests {
 			v1::MigrateV0ToV1::<Test>::on_runtime_upgrade();
 			assert_eq!(Pallet::<Test>::on_chain_storage_version(), 1);
 			v2::MigrateV1ToV2::<Test>::on_runtime_upgrade();
-			assert_eq!(Pallet::<Test>::on_chain_storage_version(), 2);
+			v3::MigrateV2ToV3::<Test>::on_runtime_upgrade();
+			assert_eq!(Pallet::<Test>::on_chain_storage_version(), 3);
 			assert_eq!(crate::Jobs::<Test>::iter().collect::<alloc::vec::Vec<_>>().len(), 2);
 			for (id, job) in new {
 				let migrated = crate::Jobs::<Test>::get(id).expect("kept");
@@ -285,7 +423,8 @@ mod tests {
 			}
 			StorageVersion::new(1).put::<Pallet<Test>>();
 			v2::MigrateV1ToV2::<Test>::on_runtime_upgrade();
-			assert_eq!(Pallet::<Test>::on_chain_storage_version(), 2);
+			v3::MigrateV2ToV3::<Test>::on_runtime_upgrade();
+			assert_eq!(Pallet::<Test>::on_chain_storage_version(), 3);
 			for (id, _) in new {
 				let job = crate::Jobs::<Test>::get(id).expect("kept");
 				assert_eq!(
@@ -295,6 +434,69 @@ mod tests {
 				assert_eq!(job.trainer_collateral, TRAINER_COLLATERAL);
 				assert_eq!(job.evaluator_collateral, EVALUATOR_COLLATERAL);
 			}
+		});
+	}
+
+	#[test]
+	fn v2_claims_made_in_the_clear_stay_revealed() {
+		ExtBuilder::default().build_and_execute(|| {
+			let (id, _) = post_two_jobs().remove(0);
+			assert!(Pallet::<Test>::accept_job(RuntimeOrigin::signed(TRAINER), id).is_ok());
+			let revision = <ExpertDag as QualityGate<AccountId>>::state(0).unwrap().revision;
+			assert!(Pallet::<Test>::submit_result(
+				RuntimeOrigin::signed(TRAINER),
+				id,
+				payload(0xc0),
+				H256::repeat_byte(1),
+				payload(0xa0),
+				H256::repeat_byte(2),
+				Default::default(),
+				revision,
+			)
+			.is_ok());
+			let job = crate::Jobs::<Test>::get(id).expect("under evaluation");
+			let Stage::Evaluating(e) = job.stage.clone() else { panic!("under evaluation") };
+			let old_submission = v3::OldSubmission {
+				candidate: e.submission.candidate,
+				claimed: 1_234_567,
+				manifest: e.submission.manifest.clone(),
+				checkpoint_root: e.submission.checkpoint_root,
+				revision: e.submission.revision,
+			};
+			let old = v3::OldJob::<Test> {
+				poster: job.poster,
+				spec: job.spec.clone(),
+				base_score: job.base_score,
+				delta: job.delta,
+				reward: job.reward,
+				evaluator_fee: job.evaluator_fee,
+				protocol_fee: job.protocol_fee,
+				stage: v3::OldStage::Evaluating(v3::OldEvaluation {
+					trainer: e.trainer,
+					submission: old_submission,
+					submitted_at: e.submitted_at,
+					panel: e.panel.clone(),
+					seed: e.seed,
+					commit_deadline: e.commit_deadline,
+					reveal_deadline: e.reveal_deadline,
+				}),
+				due: job.due,
+				deposit: job.deposit,
+				timeouts: job.timeouts,
+				trainer_collateral: job.trainer_collateral,
+				evaluator_collateral: job.evaluator_collateral,
+			};
+			frame_support::storage::unhashed::put(&crate::Jobs::<Test>::hashed_key_for(id), &old);
+			StorageVersion::new(2).put::<Pallet<Test>>();
+
+			v3::MigrateV2ToV3::<Test>::on_runtime_upgrade();
+			assert_eq!(Pallet::<Test>::on_chain_storage_version(), 3);
+			let mut expected = e;
+			expected.submission.claim = Claim::Revealed(1_234_567);
+			assert_eq!(
+				crate::Jobs::<Test>::get(id).expect("kept"),
+				Job { stage: Stage::Evaluating(expected), ..job }
+			);
 		});
 	}
 }

@@ -240,9 +240,12 @@ impl<T: Config> Pallet<T> {
 		if e.panel.len() < job.spec.evaluators as usize {
 			return Self::no_quorum(id, job);
 		}
-		if T::Gate::state(job.spec.model).map(|s| s.revision) != Some(e.submission.revision) {
-			// Another candidate of the model was adopted: the state the candidate was trained
-			// and scored in is gone, so its scores and replays judge nothing.
+		let moved =
+			T::Gate::state(job.spec.model).map(|s| s.revision) != Some(e.submission.revision);
+		if moved && !e.context_held {
+			// Another candidate of the model was adopted before the attestations were bound:
+			// the state the candidate was trained and scored in is gone, so its scores and
+			// replays judge nothing.
 			Self::dissolve(id, job);
 			return Self::deposit_event(Event::JobVoided { job: id });
 		}
@@ -253,11 +256,14 @@ impl<T: Config> Pallet<T> {
 			delta: job.delta,
 			tolerance: T::ScoreTolerance::get(),
 		};
-		let verdict = settle(e.submission.claimed, &attestations, rules, job.escrow());
-		// Another candidate for the slot may have been adopted since this one was proposed:
-		// then it can no longer be adopted, and the reward goes back to the poster.
-		let adopted =
-			verdict.adopt && T::Gate::accept(candidate, verdict.median.unwrap_or(0)).is_ok();
+		let verdict = settle(e.submission.claim.revealed(), &attestations, rules, job.escrow());
+		// The model moved on after the attestations were bound (a late reveal, or a claim
+		// withheld until the deadline): they still judge the trainer and the evaluators, but
+		// the gain was measured against a state that is gone, so nothing is adopted; the same
+		// when another candidate for the slot was adopted since this one was proposed. The
+		// reward then goes back to the poster.
+		let adopted = verdict.adopt
+			&& !moved && T::Gate::accept(candidate, verdict.median.unwrap_or(0)).is_ok();
 		if !adopted {
 			let _ = T::Gate::reject(candidate);
 		}
@@ -284,12 +290,13 @@ impl<T: Config> Pallet<T> {
 
 		let trainer_slash = match verdict.trainer {
 			TrainerVerdict::ClaimRefuted => Some(Some(SlashReason::ClaimRefuted)),
+			TrainerVerdict::ClaimWithheld => Some(Some(SlashReason::ClaimWithheld)),
 			TrainerVerdict::ReplayFailed => Some(Some(SlashReason::ProvenFraud)),
 			TrainerVerdict::Adopted | TrainerVerdict::NotAdopted => Some(None),
 			TrainerVerdict::Unjudged => None,
 		};
-		// The honest evaluators proved the fault (their median refuted the claim, or their
-		// replays failed): they share the reporter's part of the trainer's slash.
+		// The honest evaluators proved the fault (their median refuted the claim or judged a
+		// withheld one, or their replays failed): they share the reporter's part of the trainer's slash.
 		let provers: Vec<&T::AccountId> = e
 			.panel
 			.iter()
@@ -306,8 +313,12 @@ impl<T: Config> Pallet<T> {
 			Some(None) => Self::judge_worker(&e.trainer, job.trainer_collateral, None),
 			None => Self::unassign(&e.trainer, job.trainer_collateral),
 		}
-		let refuted =
-			matches!(verdict.trainer, TrainerVerdict::ClaimRefuted | TrainerVerdict::ReplayFailed);
+		let refuted = matches!(
+			verdict.trainer,
+			TrainerVerdict::ClaimRefuted
+				| TrainerVerdict::ClaimWithheld
+				| TrainerVerdict::ReplayFailed
+		);
 		Self::deposit_event(Event::JobFinalized {
 			job: id,
 			candidate,

@@ -3,8 +3,8 @@ use crate::{
 	Jobs as JobsStorage, LiveJobs, NextJobId, Stage,
 };
 use aiblock_primitives::{
-	dag::{BlockStatus, QualityGate, Score},
-	jobs::{attestation_commitment, Attestation, JobId, TrainedWith},
+	dag::{BlockStatus, Payload, QualityGate, Score},
+	jobs::{attestation_commitment, claim_commitment, Attestation, Claim, JobId, TrainedWith},
 	stake::StakeInspect,
 	workers::{Role, Roles, TrustLevel, WorkerRegistry},
 };
@@ -15,6 +15,37 @@ use frame_support::{
 	weights::Weight,
 };
 use sp_core::H256;
+use std::{cell::RefCell, collections::BTreeMap};
+
+thread_local! {
+	/// The score each trainer sealed for each manifest, so that tests can reveal it.
+	static CLAIMS: RefCell<BTreeMap<(AccountId, H256), Score>> = Default::default();
+}
+
+/// `trainer`'s claim of `claimed` for the submission with `manifest`, sealed with its salt
+/// (and remembered for [`reveal_claim`]).
+fn seal(trainer: AccountId, manifest: &Payload, claimed: Score) -> H256 {
+	CLAIMS.with(|c| c.borrow_mut().insert((trainer, manifest.hash), claimed));
+	claim_commitment(&trainer, &manifest.hash, claimed, &salt(trainer))
+}
+
+/// The job's trainer and the claim it sealed.
+fn sealed_claim(job: JobId) -> Option<(AccountId, Score)> {
+	let Some(Stage::Evaluating(e)) = JobsStorage::<Test>::get(job).map(|j| j.stage) else {
+		return None;
+	};
+	let claimed =
+		CLAIMS.with(|c| c.borrow().get(&(e.trainer, e.submission.manifest.hash)).copied());
+	claimed.map(|c| (e.trainer, c))
+}
+
+/// The job's trainer reveals the claim it sealed.
+fn reveal_claim(job: JobId) -> sp_runtime::DispatchResult {
+	let (trainer, claimed) = sealed_claim(job).ok_or(Error::<Test>::NotEvaluating)?;
+	Jobs::reveal_claim(signed(trainer), job, claimed, salt(trainer))
+		.map(|_| ())
+		.map_err(|e| e.error)
+}
 
 fn jobs_events() -> Vec<Event<Test>> {
 	System::events()
@@ -58,12 +89,13 @@ fn post() -> JobId {
 }
 
 fn submit_as(trainer: AccountId, job: JobId, claimed: Score) -> DispatchResultWithPostInfo {
+	let manifest = payload(0xa0 + job as u8);
 	Jobs::submit_result(
 		signed(trainer),
 		job,
 		payload(0xc0 + job as u8),
-		claimed,
-		payload(0xa0 + job as u8),
+		seal(trainer, &manifest, claimed),
+		manifest,
 		H256([0x77; 32]),
 		TrainedWith::default(),
 		revision(),
@@ -121,7 +153,8 @@ fn train(job: JobId, claimed: Score) -> Vec<AccountId> {
 	drawn
 }
 
-/// Every panel member commits and reveals its attestation (`None`: stays silent).
+/// Every panel member commits and reveals its attestation (`None`: stays silent), and the
+/// trainer reveals its claim once they have committed.
 fn attest(job: JobId, attestations: &[Option<(Score, bool)>]) {
 	let members = panel(job);
 	for (who, a) in members.iter().zip(attestations) {
@@ -132,6 +165,7 @@ fn attest(job: JobId, attestations: &[Option<(Score, bool)>]) {
 	if attestations.iter().any(|a| a.is_none()) {
 		advance(windows().commit as u64 + 1);
 	}
+	assert_ok!(reveal_claim(job));
 	for (who, a) in members.iter().zip(attestations) {
 		if let Some((score, ok)) = a {
 			assert_ok!(reveal(job, *who, *score, *ok));
@@ -317,6 +351,7 @@ fn the_reveal_deadline_finalises_with_the_reveals_in() {
 		for who in &evaluators {
 			assert_ok!(commit(job, *who, 1_980_000, true));
 		}
+		assert_ok!(reveal_claim(job));
 		assert_ok!(reveal(job, evaluators[0], 1_980_000, true));
 		assert_ok!(reveal(job, evaluators[1], 1_980_000, true));
 		advance(windows().commit as u64 + windows().reveal as u64 + 1);
@@ -559,6 +594,83 @@ fn a_copied_commitment_is_worthless() {
 }
 
 #[test]
+fn the_claim_stays_sealed_until_every_evaluator_is_bound() {
+	ExtBuilder::default().build_and_execute(|| {
+		let job = post();
+		let members = train(job, 1_980_000);
+		let Some(Stage::Evaluating(e)) = JobsStorage::<Test>::get(job).map(|j| j.stage) else {
+			panic!("under evaluation");
+		};
+		// What evaluators can read of the claim is a hash.
+		assert!(matches!(e.submission.claim, Claim::Sealed(_)));
+		assert!(jobs_events().iter().any(|ev| matches!(ev,
+			Event::ResultSubmitted { submission, .. } if submission.claim == e.submission.claim)));
+		assert_noop!(reveal_claim(job), Error::<Test>::RevealNotOpen);
+		assert_ok!(commit(job, members[0], 1_980_000, true));
+		assert_ok!(commit(job, members[1], 1_980_000, true));
+		assert_noop!(reveal_claim(job), Error::<Test>::RevealNotOpen);
+		assert_ok!(commit(job, members[2], 1_980_000, true));
+		// Bound: now the claim may be revealed, by its trainer and with its salt only.
+		assert_noop!(
+			Jobs::reveal_claim(signed(members[0]), job, 1_980_000, salt(TRAINER))
+				.map_err(|e| e.error),
+			Error::<Test>::NotTrainer
+		);
+		for (claimed, salt) in [(1_980_001, salt(TRAINER)), (1_980_000, salt(POSTER))] {
+			assert_noop!(
+				Jobs::reveal_claim(signed(TRAINER), job, claimed, salt).map_err(|e| e.error),
+				Error::<Test>::CommitmentMismatch
+			);
+		}
+		assert_ok!(reveal_claim(job));
+		assert!(jobs_events().contains(&Event::ClaimRevealed {
+			job,
+			trainer: TRAINER,
+			claimed: 1_980_000
+		}));
+		assert_noop!(reveal_claim(job), Error::<Test>::AlreadyRevealed);
+		for who in &members {
+			assert_ok!(reveal(job, *who, 1_980_000, true));
+		}
+		assert_eq!(finalized(job), (true, false));
+	});
+}
+
+#[test]
+fn the_verdict_waits_for_the_claim_and_a_withheld_claim_is_slashed() {
+	ExtBuilder::default().build_and_execute(|| {
+		let job = post();
+		let members = train(job, 1_900_000);
+		for who in &members {
+			assert_ok!(commit(job, *who, 1_995_000, true));
+		}
+		// The trainer sees the evaluators' scores refute its claim, and keeps it to itself.
+		for who in &members {
+			assert_ok!(reveal(job, *who, 1_995_000, true));
+		}
+		assert!(JobsStorage::<Test>::get(job).is_some(), "the claim may still come");
+		advance(windows().commit as u64 + windows().reveal as u64 + 1);
+		assert_eq!(finalized(job), (false, true));
+		assert!(JobsStorage::<Test>::get(job).is_none());
+		assert_eq!(stake(TRAINER), WORKER_BOND - TRAINER_COLLATERAL, "slashed as if refuted");
+		assert!(System::events().iter().any(|r| matches!(
+			r.event,
+			RuntimeEvent::Stake(pallet_aiblock_stake::Event::Slashed {
+				who: TRAINER,
+				reason: aiblock_primitives::stake::SlashReason::ClaimWithheld,
+				..
+			})
+		)));
+		// The evaluators were paid, and share the reporter's part of the slash.
+		for who in &members {
+			assert!(free(*who) > WORKER_FUNDS - WORKER_BOND + EVALUATOR_FEE, "{who}");
+			assert_eq!(stake(*who), WORKER_BOND);
+		}
+		assert_eq!(free(POSTER), POSTER_FUNDS - BUDGET - FEE + REWARD);
+	});
+}
+
+#[test]
 fn without_enough_evaluators_nobody_is_judged_and_everything_refunded() {
 	ExtBuilder::default().evaluators(2).build_and_execute(|| {
 		let job = post();
@@ -640,7 +752,7 @@ fn an_open_submission_pays_only_the_evaluation() {
 				signed(EVALUATORS[0]),
 				spec.clone(),
 				payload(0xee),
-				1_980_000,
+				seal(EVALUATORS[0], &payload(0xef), 1_980_000),
 				payload(0xef),
 				H256::zero(),
 				TrainedWith::default(),
@@ -653,7 +765,7 @@ fn an_open_submission_pays_only_the_evaluation() {
 			signed(TRAINER),
 			spec,
 			payload(0xee),
-			1_980_000,
+			seal(TRAINER, &payload(0xef), 1_980_000),
 			payload(0xef),
 			H256::zero(),
 			TrainedWith::default(),
@@ -691,7 +803,7 @@ fn a_candidate_for_a_superseded_base_voids_the_job() {
 		let call = crate::Call::<Test>::submit_result {
 			job: second,
 			candidate: payload(0),
-			claimed: 0,
+			sealed_claim: H256::zero(),
 			manifest: payload(0),
 			checkpoint_root: H256::zero(),
 			trained_with: TrainedWith::default(),
@@ -747,6 +859,57 @@ fn an_adoption_before_the_verdict_voids_the_other_evaluations_and_slashes_nobody
 			assert_eq!(committed(*who), 0);
 		}
 	});
+}
+
+#[test]
+fn an_adoption_after_the_attestations_are_bound_only_forbids_the_adoption() {
+	ExtBuilder::default().build_and_execute(|| {
+		let first = post();
+		let second = post_spec(JobSpec { min_vram_gib: 0, ..job_spec() }, BUDGET);
+		assert_ok!(Jobs::accept_job(signed(TRAINER), first));
+		assert_ok!(Jobs::accept_job(signed(OTHER_TRAINER), second));
+		assert_ok!(submit_as(TRAINER, first, 1_980_000));
+		assert_ok!(submit_as(OTHER_TRAINER, second, 1_970_000));
+		await_draw();
+		// The second panel commits and the claim is revealed in the pinned state...
+		let judges = panel(second);
+		for who in &judges {
+			assert_ok!(commit(second, *who, 1_970_000, true));
+		}
+		assert_ok!(reveal_claim(second));
+		// ... then the first candidate is adopted, and the second panel reveals.
+		let poster = free(POSTER);
+		attest(first, &[honest(1_980_000); 3]);
+		assert_eq!(finalized(first), (true, false));
+		let before: Vec<_> = judges.iter().map(|who| free(*who)).collect();
+		for who in &judges {
+			assert_ok!(reveal(second, *who, 1_970_000, true));
+		}
+		assert!(!jobs_events().contains(&Event::JobVoided { job: second }));
+		assert_eq!(finalized(second), (false, false), "judged, but not adopted in a gone state");
+		assert_eq!(
+			<ExpertDag as QualityGate<AccountId>>::status(candidate_of_event(second)),
+			Some(BlockStatus::Rejected)
+		);
+		// The evaluators did their work in the pinned state: paid; the reward is refunded.
+		for (who, before) in judges.iter().zip(before) {
+			assert_eq!(free(*who), before + EVALUATOR_FEE);
+			assert_eq!(stake(*who), WORKER_BOND);
+		}
+		assert_eq!(free(POSTER), poster + REWARD);
+		assert_eq!((stake(OTHER_TRAINER), committed(OTHER_TRAINER)), (WORKER_BOND, 0));
+	});
+}
+
+/// The candidate of `job`'s verdict.
+fn candidate_of_event(job: JobId) -> H256 {
+	jobs_events()
+		.into_iter()
+		.find_map(|e| match e {
+			Event::JobFinalized { job: j, candidate, .. } if j == job => Some(candidate),
+			_ => None,
+		})
+		.expect("the job was finalised")
 }
 
 #[test]
@@ -849,10 +1012,16 @@ fn random_job_sequences_conserve_funds() {
 						// Each evaluator's attestation for a job is fixed, so reveals can match.
 						let score = 1_970_000 + ((job + who) % 3) as u32 * 15_000;
 						let ok = (job * 3 + who) % 5 != 0;
-						if next(2) == 0 {
-							let _ = commit(job, who, score, ok);
-						} else {
-							let _ = reveal(job, who, score, ok);
+						match next(4) {
+							0 | 1 => {
+								let _ = commit(job, who, score, ok);
+							},
+							2 => {
+								let _ = reveal(job, who, score, ok);
+							},
+							_ => {
+								let _ = reveal_claim(job);
+							},
 						}
 					},
 					_ => advance(1 + next(4)),

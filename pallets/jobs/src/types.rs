@@ -39,12 +39,17 @@ pub struct Evaluation<T: Config> {
 	pub commit_deadline: BlockNumberFor<T>,
 	/// When reveals close (set when the panel is complete).
 	pub reveal_deadline: BlockNumberFor<T>,
+	/// Whether the model was still in the pinned revision once reveals were open (checked at
+	/// each reveal): every commitment was then made in the pinned state, so the attestations
+	/// judge the submission even if the model moves on before the verdict (which then only
+	/// forbids the adoption). Until then, a move voids the job.
+	pub context_held: bool,
 }
 
-/// What a trainer submits beside the candidate's weights: its claim, the training record and
-/// the model revision it trained against.
+/// What a trainer submits beside the candidate's weights: its sealed claim, the training record
+/// and the model revision it trained against.
 pub(crate) struct Pinned {
-	pub claimed: Score,
+	pub sealed_claim: H256,
 	pub manifest: Payload,
 	pub checkpoint_root: H256,
 	pub revision: u32,
@@ -63,6 +68,9 @@ pub(crate) struct Pinned {
 	MaxEncodedLen,
 )]
 #[scale_info(skip_type_params(T))]
+// A stored value, decoded whole for every access: boxing the evaluation would save no storage
+// and add an allocation to each read.
+#[allow(clippy::large_enum_variant)]
 pub enum Stage<T: Config> {
 	/// Waiting for a trainer until `deadline`.
 	Open { deadline: BlockNumberFor<T> },

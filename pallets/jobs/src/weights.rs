@@ -22,6 +22,7 @@ pub trait WeightInfo {
 	fn submit_candidate(d: u32, ) -> Weight;
 	fn commit_attestation() -> Weight;
 	fn reveal_attestation() -> Weight;
+	fn reveal_claim() -> Weight;
 	fn finalize(n: u32, ) -> Weight;
 	fn finalize_refuted(n: u32, ) -> Weight;
 	fn draw_evaluators(n: u32, w: u32, ) -> Weight;
@@ -53,15 +54,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Jobs::Agenda` (r:1 w:1)
 	/// Proof: `Jobs::Agenda` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Jobs` (r:0 w:1)
-	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(2135), added: 4610, mode: `MaxEncodedLen`)
+	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(2165), added: 4640, mode: `MaxEncodedLen`)
 	fn post_job() -> Weight {
-		// Fastest run: 172_328 ns.
-		Weight::from_parts(303_728_000, 6196)
+		// Fastest run: 173_053 ns.
+		Weight::from_parts(254_521_000, 6196)
 			.saturating_add(T::DbWeight::get().reads(11))
 			.saturating_add(T::DbWeight::get().writes(8))
 	}
 	/// Storage: `Jobs::Jobs` (r:1 w:1)
-	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(2135), added: 4610, mode: `MaxEncodedLen`)
+	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(2165), added: 4640, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Agenda` (r:1 w:1)
 	/// Proof: `Jobs::Agenda` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
@@ -73,13 +74,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Jobs::JobsOfPoster` (r:1 w:1)
 	/// Proof: `Jobs::JobsOfPoster` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	fn cancel_job() -> Weight {
-		// Fastest run: 78_449 ns.
-		Weight::from_parts(132_811_000, 5600)
+		// Fastest run: 77_961 ns.
+		Weight::from_parts(98_881_000, 5630)
 			.saturating_add(T::DbWeight::get().reads(6))
 			.saturating_add(T::DbWeight::get().writes(6))
 	}
 	/// Storage: `Jobs::Jobs` (r:1 w:1)
-	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(2135), added: 4610, mode: `MaxEncodedLen`)
+	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(2165), added: 4640, mode: `MaxEncodedLen`)
 	/// Storage: `ExpertDag::Current` (r:1 w:0)
 	/// Proof: `ExpertDag::Current` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
 	/// Storage: `ExpertDag::Blocks` (r:1 w:0)
@@ -97,13 +98,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Jobs::Agenda` (r:2 w:2)
 	/// Proof: `Jobs::Agenda` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
 	fn accept_job() -> Weight {
-		// Fastest run: 95_552 ns.
-		Weight::from_parts(168_580_000, 6992)
+		// Fastest run: 96_260 ns.
+		Weight::from_parts(161_850_000, 6992)
 			.saturating_add(T::DbWeight::get().reads(10))
 			.saturating_add(T::DbWeight::get().writes(6))
 	}
 	/// Storage: `Jobs::Jobs` (r:1 w:1)
-	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(2135), added: 4610, mode: `MaxEncodedLen`)
+	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(2165), added: 4640, mode: `MaxEncodedLen`)
 	/// Storage: `ExpertDag::Models` (r:1 w:0)
 	/// Proof: `ExpertDag::Models` (`max_values`: None, `max_size`: Some(209), added: 2684, mode: `MaxEncodedLen`)
 	/// Storage: `ExpertDag::States` (r:1 w:0)
@@ -116,9 +117,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Jobs::Agenda` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
 	/// `d` ranges over `[0, 6]`.
 	fn submit_result(d: u32, ) -> Weight {
-		// Fastest run: 92_340 ns.
-		Weight::from_parts(156_167_499, 9855)
-			.saturating_add(Weight::from_parts(15_403_011, 0).saturating_mul(d.into()))
+		// Fastest run: 96_520 ns.
+		Weight::from_parts(178_857_116, 9855)
+			.saturating_add(Weight::from_parts(17_408_807, 0).saturating_mul(d.into()))
 			.saturating_add(T::DbWeight::get().reads(9))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(d.into())))
 			.saturating_add(T::DbWeight::get().writes(4))
@@ -151,31 +152,47 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Jobs::Agenda` (r:1 w:1)
 	/// Proof: `Jobs::Agenda` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Jobs` (r:0 w:1)
-	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(2135), added: 4610, mode: `MaxEncodedLen`)
+	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(2165), added: 4640, mode: `MaxEncodedLen`)
 	/// `d` ranges over `[0, 6]`.
 	fn submit_candidate(d: u32, ) -> Weight {
-		// Fastest run: 192_697 ns.
-		Weight::from_parts(255_624_670, 9855)
-			.saturating_add(Weight::from_parts(16_043_290, 0).saturating_mul(d.into()))
+		// Fastest run: 203_998 ns.
+		Weight::from_parts(341_084_905, 9855)
+			.saturating_add(Weight::from_parts(21_342_656, 0).saturating_mul(d.into()))
 			.saturating_add(T::DbWeight::get().reads(15))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(d.into())))
 			.saturating_add(T::DbWeight::get().writes(11))
 			.saturating_add(Weight::from_parts(0, 2955).saturating_mul(d.into()))
 	}
 	/// Storage: `Jobs::Jobs` (r:1 w:1)
-	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(2135), added: 4610, mode: `MaxEncodedLen`)
+	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(2165), added: 4640, mode: `MaxEncodedLen`)
 	fn commit_attestation() -> Weight {
-		// Fastest run: 32_828 ns.
-		Weight::from_parts(58_760_000, 5600)
+		// Fastest run: 33_878 ns.
+		Weight::from_parts(61_588_000, 5630)
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
 	/// Storage: `Jobs::Jobs` (r:1 w:1)
-	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(2135), added: 4610, mode: `MaxEncodedLen`)
+	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(2165), added: 4640, mode: `MaxEncodedLen`)
+	/// Storage: `ExpertDag::Models` (r:1 w:0)
+	/// Proof: `ExpertDag::Models` (`max_values`: None, `max_size`: Some(209), added: 2684, mode: `MaxEncodedLen`)
+	/// Storage: `ExpertDag::States` (r:1 w:0)
+	/// Proof: `ExpertDag::States` (`max_values`: None, `max_size`: Some(21), added: 2496, mode: `MaxEncodedLen`)
 	fn reveal_attestation() -> Weight {
-		// Fastest run: 33_549 ns.
-		Weight::from_parts(51_163_000, 5600)
-			.saturating_add(T::DbWeight::get().reads(1))
+		// Fastest run: 47_602 ns.
+		Weight::from_parts(92_732_000, 5630)
+			.saturating_add(T::DbWeight::get().reads(3))
+			.saturating_add(T::DbWeight::get().writes(1))
+	}
+	/// Storage: `Jobs::Jobs` (r:1 w:1)
+	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(2165), added: 4640, mode: `MaxEncodedLen`)
+	/// Storage: `ExpertDag::Models` (r:1 w:0)
+	/// Proof: `ExpertDag::Models` (`max_values`: None, `max_size`: Some(209), added: 2684, mode: `MaxEncodedLen`)
+	/// Storage: `ExpertDag::States` (r:1 w:0)
+	/// Proof: `ExpertDag::States` (`max_values`: None, `max_size`: Some(21), added: 2496, mode: `MaxEncodedLen`)
+	fn reveal_claim() -> Weight {
+		// Fastest run: 46_517 ns.
+		Weight::from_parts(84_317_000, 5630)
+			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
 	/// Storage: `ExpertDag::Models` (r:1 w:0)
@@ -201,12 +218,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Jobs::JobsOfPoster` (r:1 w:1)
 	/// Proof: `Jobs::JobsOfPoster` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Jobs` (r:0 w:1)
-	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(2135), added: 4610, mode: `MaxEncodedLen`)
+	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(2165), added: 4640, mode: `MaxEncodedLen`)
 	/// `n` ranges over `[3, 15]`.
 	fn finalize(n: u32, ) -> Weight {
-		// Fastest run: 454_087 ns.
-		Weight::from_parts(478_621_689, 9877)
-			.saturating_add(Weight::from_parts(78_178_406, 0).saturating_mul(n.into()))
+		// Fastest run: 459_382 ns.
+		Weight::from_parts(453_598_381, 9877)
+			.saturating_add(Weight::from_parts(103_241_778, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(14))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(14))
@@ -236,14 +253,14 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Jobs::JobsOfPoster` (r:1 w:1)
 	/// Proof: `Jobs::JobsOfPoster` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Jobs` (r:0 w:1)
-	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(2135), added: 4610, mode: `MaxEncodedLen`)
+	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(2165), added: 4640, mode: `MaxEncodedLen`)
 	/// Storage: `ExpertDag::PruneQueue` (r:0 w:1)
 	/// Proof: `ExpertDag::PruneQueue` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// `n` ranges over `[3, 15]`.
 	fn finalize_refuted(n: u32, ) -> Weight {
-		// Fastest run: 518_826 ns.
-		Weight::from_parts(369_342_104, 8799)
-			.saturating_add(Weight::from_parts(121_677_203, 0).saturating_mul(n.into()))
+		// Fastest run: 585_353 ns.
+		Weight::from_parts(245_294_272, 8799)
+			.saturating_add(Weight::from_parts(160_441_352, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(14))
 			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(14))
@@ -251,7 +268,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(Weight::from_parts(0, 2896).saturating_mul(n.into()))
 	}
 	/// Storage: `Jobs::Jobs` (r:1 w:1)
-	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(2135), added: 4610, mode: `MaxEncodedLen`)
+	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(2165), added: 4640, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Agenda` (r:2 w:2)
 	/// Proof: `Jobs::Agenda` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
 	/// Storage: `System::ParentHash` (r:1 w:0)
@@ -267,10 +284,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// `n` ranges over `[3, 15]`.
 	/// `w` ranges over `[15, 1024]`.
 	fn draw_evaluators(n: u32, w: u32, ) -> Weight {
-		// Fastest run: 584_238 ns.
-		Weight::from_parts(610_840_000, 44430)
-			.saturating_add(Weight::from_parts(63_753_985, 0).saturating_mul(n.into()))
-			.saturating_add(Weight::from_parts(988_003, 0).saturating_mul(w.into()))
+		// Fastest run: 361_568 ns.
+		Weight::from_parts(1_197_606_420, 44430)
+			.saturating_add(Weight::from_parts(849_701, 0).saturating_mul(w.into()))
 			.saturating_add(T::DbWeight::get().reads(48))
 			.saturating_add(T::DbWeight::get().reads((7_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(3))
@@ -279,7 +295,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(Weight::from_parts(0, 1).saturating_mul(w.into()))
 	}
 	/// Storage: `Jobs::Jobs` (r:1 w:1)
-	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(2135), added: 4610, mode: `MaxEncodedLen`)
+	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(2165), added: 4640, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Agenda` (r:1 w:1)
 	/// Proof: `Jobs::Agenda` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
@@ -291,13 +307,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Jobs::JobsOfPoster` (r:1 w:1)
 	/// Proof: `Jobs::JobsOfPoster` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	fn expire_job() -> Weight {
-		// Fastest run: 74_088 ns.
-		Weight::from_parts(133_450_000, 5600)
+		// Fastest run: 72_673 ns.
+		Weight::from_parts(77_167_000, 5630)
 			.saturating_add(T::DbWeight::get().reads(6))
 			.saturating_add(T::DbWeight::get().writes(6))
 	}
 	/// Storage: `Jobs::Jobs` (r:1 w:1)
-	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(2135), added: 4610, mode: `MaxEncodedLen`)
+	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(2165), added: 4640, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Agenda` (r:2 w:2)
 	/// Proof: `Jobs::Agenda` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
 	/// Storage: `ExpertDag::Models` (r:1 w:0)
@@ -315,8 +331,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Workers::Workers` (r:1 w:1)
 	/// Proof: `Workers::Workers` (`max_values`: None, `max_size`: Some(421), added: 2896, mode: `MaxEncodedLen`)
 	fn trainer_timeout() -> Weight {
-		// Fastest run: 218_616 ns.
-		Weight::from_parts(382_954_000, 8799)
+		// Fastest run: 216_097 ns.
+		Weight::from_parts(226_173_000, 8799)
 			.saturating_add(T::DbWeight::get().reads(13))
 			.saturating_add(T::DbWeight::get().writes(11))
 	}
@@ -325,49 +341,54 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same figures with ParityDB costs, for tests and mocks.
 impl WeightInfo for () {
 	fn post_job() -> Weight {
-		Weight::from_parts(303_728_000, 6196)
+		Weight::from_parts(254_521_000, 6196)
 			.saturating_add(ParityDbWeight::get().reads(11))
 			.saturating_add(ParityDbWeight::get().writes(8))
 	}
 	fn cancel_job() -> Weight {
-		Weight::from_parts(132_811_000, 5600)
+		Weight::from_parts(98_881_000, 5630)
 			.saturating_add(ParityDbWeight::get().reads(6))
 			.saturating_add(ParityDbWeight::get().writes(6))
 	}
 	fn accept_job() -> Weight {
-		Weight::from_parts(168_580_000, 6992)
+		Weight::from_parts(161_850_000, 6992)
 			.saturating_add(ParityDbWeight::get().reads(10))
 			.saturating_add(ParityDbWeight::get().writes(6))
 	}
 	fn submit_result(d: u32, ) -> Weight {
-		Weight::from_parts(156_167_499, 9855)
-			.saturating_add(Weight::from_parts(15_403_011, 0).saturating_mul(d.into()))
+		Weight::from_parts(178_857_116, 9855)
+			.saturating_add(Weight::from_parts(17_408_807, 0).saturating_mul(d.into()))
 			.saturating_add(ParityDbWeight::get().reads(9))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(d.into())))
 			.saturating_add(ParityDbWeight::get().writes(4))
 			.saturating_add(Weight::from_parts(0, 2955).saturating_mul(d.into()))
 	}
 	fn submit_candidate(d: u32, ) -> Weight {
-		Weight::from_parts(255_624_670, 9855)
-			.saturating_add(Weight::from_parts(16_043_290, 0).saturating_mul(d.into()))
+		Weight::from_parts(341_084_905, 9855)
+			.saturating_add(Weight::from_parts(21_342_656, 0).saturating_mul(d.into()))
 			.saturating_add(ParityDbWeight::get().reads(15))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(d.into())))
 			.saturating_add(ParityDbWeight::get().writes(11))
 			.saturating_add(Weight::from_parts(0, 2955).saturating_mul(d.into()))
 	}
 	fn commit_attestation() -> Weight {
-		Weight::from_parts(58_760_000, 5600)
+		Weight::from_parts(61_588_000, 5630)
 			.saturating_add(ParityDbWeight::get().reads(1))
 			.saturating_add(ParityDbWeight::get().writes(1))
 	}
 	fn reveal_attestation() -> Weight {
-		Weight::from_parts(51_163_000, 5600)
-			.saturating_add(ParityDbWeight::get().reads(1))
+		Weight::from_parts(92_732_000, 5630)
+			.saturating_add(ParityDbWeight::get().reads(3))
+			.saturating_add(ParityDbWeight::get().writes(1))
+	}
+	fn reveal_claim() -> Weight {
+		Weight::from_parts(84_317_000, 5630)
+			.saturating_add(ParityDbWeight::get().reads(3))
 			.saturating_add(ParityDbWeight::get().writes(1))
 	}
 	fn finalize(n: u32, ) -> Weight {
-		Weight::from_parts(478_621_689, 9877)
-			.saturating_add(Weight::from_parts(78_178_406, 0).saturating_mul(n.into()))
+		Weight::from_parts(453_598_381, 9877)
+			.saturating_add(Weight::from_parts(103_241_778, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(14))
 			.saturating_add(ParityDbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(14))
@@ -375,8 +396,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2896).saturating_mul(n.into()))
 	}
 	fn finalize_refuted(n: u32, ) -> Weight {
-		Weight::from_parts(369_342_104, 8799)
-			.saturating_add(Weight::from_parts(121_677_203, 0).saturating_mul(n.into()))
+		Weight::from_parts(245_294_272, 8799)
+			.saturating_add(Weight::from_parts(160_441_352, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(14))
 			.saturating_add(ParityDbWeight::get().reads((5_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(14))
@@ -384,9 +405,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2896).saturating_mul(n.into()))
 	}
 	fn draw_evaluators(n: u32, w: u32, ) -> Weight {
-		Weight::from_parts(610_840_000, 44430)
-			.saturating_add(Weight::from_parts(63_753_985, 0).saturating_mul(n.into()))
-			.saturating_add(Weight::from_parts(988_003, 0).saturating_mul(w.into()))
+		Weight::from_parts(1_197_606_420, 44430)
+			.saturating_add(Weight::from_parts(849_701, 0).saturating_mul(w.into()))
 			.saturating_add(ParityDbWeight::get().reads(48))
 			.saturating_add(ParityDbWeight::get().reads((7_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(3))
@@ -395,12 +415,12 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 1).saturating_mul(w.into()))
 	}
 	fn expire_job() -> Weight {
-		Weight::from_parts(133_450_000, 5600)
+		Weight::from_parts(77_167_000, 5630)
 			.saturating_add(ParityDbWeight::get().reads(6))
 			.saturating_add(ParityDbWeight::get().writes(6))
 	}
 	fn trainer_timeout() -> Weight {
-		Weight::from_parts(382_954_000, 8799)
+		Weight::from_parts(226_173_000, 8799)
 			.saturating_add(ParityDbWeight::get().reads(13))
 			.saturating_add(ParityDbWeight::get().writes(11))
 	}

@@ -17,7 +17,9 @@
 use super::*;
 use crate::configs::aiblock::{ReferenceWorker, MAX_STEPS};
 use aiblock_primitives::dag::BlockStatus;
-use aiblock_primitives::jobs::{attestation_commitment, min_windows, Attestation};
+use aiblock_primitives::jobs::{
+	attestation_commitment, claim_commitment, min_windows, Attestation,
+};
 use frame_support::traits::ConstU32;
 use pallet_aiblock_jobs::Stage;
 use std::time::Instant;
@@ -153,7 +155,7 @@ fn call(
 	use pallet_aiblock_workers::Call as W;
 	let hostile_score = rng.pick(&[0, current().1, u32::MAX]);
 	let mut signer = who;
-	let call = match rng.below(17) {
+	let call = match rng.below(18) {
 		0 => RuntimeCall::Stake(S::bond { amount: amount(rng) }),
 		1 => RuntimeCall::Stake(S::unbond { amount: amount(rng) }),
 		2 => RuntimeCall::Stake(S::withdraw_unbonded {}),
@@ -195,29 +197,53 @@ fn call(
 				(job, signer) = (id, trainer);
 			}
 			let honest = honest_attestation(job).score;
+			let manifest = payload(rng.below(256) as u8);
+			let claimed = if rng.chance(80) { honest } else { hostile_score };
 			RuntimeCall::Jobs(J::submit_result {
 				job,
 				candidate: payload(rng.below(256) as u8),
-				claimed: if rng.chance(80) { honest } else { hostile_score },
-				manifest: payload(rng.below(256) as u8),
+				sealed_claim: claim_commitment(&signer, &manifest.hash, claimed, &[7; 32]),
+				manifest,
 				checkpoint_root: H256::zero(),
 				trained_with: Default::default(),
 				revision: revision(rng),
 			})
 		},
-		14 => RuntimeCall::Jobs(J::submit_candidate {
-			spec: spec(rng),
-			candidate: payload(rng.below(256) as u8),
-			claimed: if rng.chance(50) {
-				current().1.saturating_sub(20_000)
-			} else {
-				hostile_score
-			},
-			manifest: payload(rng.below(256) as u8),
-			checkpoint_root: H256::zero(),
-			trained_with: Default::default(),
-			revision: revision(rng),
-		}),
+		14 => {
+			let manifest = payload(rng.below(256) as u8);
+			let claimed =
+				if rng.chance(50) { current().1.saturating_sub(20_000) } else { hostile_score };
+			RuntimeCall::Jobs(J::submit_candidate {
+				spec: spec(rng),
+				candidate: payload(rng.below(256) as u8),
+				sealed_claim: claim_commitment(&signer, &manifest.hash, claimed, &[7; 32]),
+				manifest,
+				checkpoint_root: H256::zero(),
+				trained_with: Default::default(),
+				revision: revision(rng),
+			})
+		},
+		// Trainers reveal one of the claims the calls above seal (not always the one they
+		// sealed), at any time, or with the wrong salt.
+		17 => {
+			let mut job = job_id(rng);
+			if let (true, Some((id, trainer))) = (
+				rng.chance(80),
+				acting_on(rng, |j| match &j.stage {
+					Stage::Evaluating(e) => vec![e.trainer.clone()],
+					_ => vec![],
+				}),
+			) {
+				(job, signer) = (id, trainer);
+			}
+			let claimed = rng.pick(&[
+				honest_attestation(job).score,
+				current().1.saturating_sub(20_000),
+				hostile_score,
+			]);
+			let salt = if rng.chance(90) { [7; 32] } else { [8; 32] };
+			RuntimeCall::Jobs(J::reveal_claim { job, claimed, salt })
+		},
 		// Evaluators mostly commit and reveal what an honest evaluator would, so that jobs reach
 		// verdicts; some lie, some reveal what they did not commit.
 		kind => {

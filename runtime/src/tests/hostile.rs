@@ -71,7 +71,7 @@ fn no_window_is_shorter_than_the_reference_worker_needs() {
 				RuntimeCall::Jobs(JobsCall::submit_candidate {
 					spec: trap,
 					candidate: payload(0xc1),
-					claimed: current().1 - 20_000,
+					sealed_claim: seal(&bob, &payload(0xa1), current().1 - 20_000),
 					manifest: payload(0xa1),
 					checkpoint_root: H256([2; 32]),
 					trained_with: Default::default(),
@@ -346,7 +346,7 @@ fn panels_cannot_be_ground_after_the_seed_is_known() {
 			RuntimeCall::Jobs(JobsCall::submit_result {
 				job,
 				candidate: payload(0xc7),
-				claimed: current().1 - 20_000,
+				sealed_claim: seal(&bob, &payload(0xa7), current().1 - 20_000),
 				manifest: payload(0xa7),
 				checkpoint_root: H256([2; 32]),
 				trained_with: Default::default(),
@@ -396,7 +396,7 @@ fn submit(
 		RuntimeCall::Jobs(JobsCall::submit_result {
 			job,
 			candidate: payload(0xc0 + job as u8),
-			claimed,
+			sealed_claim: seal(trainer, &payload(0xa0 + job as u8), claimed),
 			manifest: payload(0xa0 + job as u8),
 			checkpoint_root: H256([2; 32]),
 			trained_with: Default::default(),
@@ -413,7 +413,8 @@ fn panel_of(job: u64) -> Vec<crate::AccountId> {
 	}
 }
 
-/// Every panel member commits and reveals `attestation`.
+/// Every panel member commits `attestation`, the trainer reveals its claim, and the panel
+/// reveals.
 fn attest_all(job: u64, attestation: aiblock_primitives::jobs::Attestation) {
 	use aiblock_primitives::jobs::attestation_commitment;
 	let panel = panel_of(job);
@@ -424,6 +425,7 @@ fn attest_all(job: u64, attestation: aiblock_primitives::jobs::Attestation) {
 			RuntimeCall::Jobs(JobsCall::commit_attestation { job, commitment })
 		));
 	}
+	assert_ok!(reveal_claim(job));
 	for who in &panel {
 		let reveal = JobsCall::reveal_attestation {
 			job,
@@ -471,6 +473,25 @@ fn trainer_and_four_evaluators() -> (crate::AccountId, crate::AccountId, Vec<cra
 		register(who, Roles::only(Role::Evaluator), 0);
 	}
 	(alice, bob, evaluators)
+}
+
+/// From block 1: Alice posts a job, Bob (trainer, with four evaluators registered) accepts it
+/// and submits a candidate claiming `claimed`, and the panel is drawn. Returns Bob, the job and
+/// its evaluation.
+fn a_job_under_evaluation(
+	claimed: Score,
+) -> (crate::AccountId, u64, pallet_aiblock_jobs::Evaluation<Runtime>) {
+	System::set_block_number(1);
+	let (alice, bob, _) = trainer_and_four_evaluators();
+	run_to(2);
+	let job = post_job(&alice, job_spec(), BUDGET);
+	assert_ok!(dispatch(&bob, RuntimeCall::Jobs(JobsCall::accept_job { job })));
+	assert_ok!(submit(&bob, job, claimed, revision()));
+	run_to(4);
+	match pallet_aiblock_jobs::Jobs::<Runtime>::get(job).map(|j| j.stage) {
+		Some(Stage::Evaluating(e)) => (bob, job, e),
+		other => panic!("job {job} is not under evaluation: {other:?}"),
+	}
 }
 
 /// Finding 4: a candidate is judged in the model state it was trained against. An adoption in
@@ -655,18 +676,9 @@ fn rejected_candidates_are_pruned_after_a_week() {
 	use aiblock_primitives::{dag::BlockStatus, jobs::Attestation};
 	use frame_support::traits::OnIdle;
 	with_preset_state(sp_genesis_builder::DEV_RUNTIME_PRESET, || {
-		System::set_block_number(1);
-		let (alice, bob, _) = trainer_and_four_evaluators();
-		run_to(2);
 		let genesis = current().1;
-		let job = post_job(&alice, job_spec(), BUDGET);
-		assert_ok!(dispatch(&bob, RuntimeCall::Jobs(JobsCall::accept_job { job })));
-		assert_ok!(submit(&bob, job, genesis - 500_000, revision()));
-		run_to(4);
-		let candidate = match pallet_aiblock_jobs::Jobs::<Runtime>::get(job).map(|j| j.stage) {
-			Some(Stage::Evaluating(e)) => e.submission.candidate,
-			other => panic!("under evaluation: {other:?}"),
-		};
+		let (_, job, e) = a_job_under_evaluation(genesis - 500_000);
+		let candidate = e.submission.candidate;
 		attest_all(job, Attestation { score: genesis - 2_000, replay_ok: true });
 		assert_eq!(crate::ExpertDag::status(candidate), Some(BlockStatus::Rejected));
 
@@ -675,6 +687,84 @@ fn rejected_candidates_are_pruned_after_a_week() {
 		assert!(crate::ExpertDag::status(candidate).is_some(), "kept a week for audits");
 		<crate::ExpertDag as OnIdle<_>>::on_idle(week, Weight::MAX);
 		assert_eq!(crate::ExpertDag::status(candidate), None, "pruned");
+		try_state();
+	});
+}
+
+/// Finding 9: evaluators cannot echo the trainer's claim, because nobody can read it before
+/// every evaluator is bound to its own attestation; and a trainer that sees the evaluators'
+/// reveals refute its claim gains nothing by withholding it, not even by waiting for an
+/// adoption elsewhere in the model to void the job.
+#[test]
+fn evaluators_commit_before_the_claim_is_known() {
+	use aiblock_primitives::jobs::{attestation_commitment, Attestation, Claim};
+	with_preset_state(sp_genesis_builder::DEV_RUNTIME_PRESET, || {
+		let genesis = current().1;
+		let claimed = genesis - 500_000;
+		let (bob, job, e) = a_job_under_evaluation(claimed);
+
+		// All the chain shows of the claim, in storage and in the submission's event, is a
+		// hash over the trainer, the manifest, the score and a secret salt.
+		assert!(matches!(e.submission.claim, Claim::Sealed(_)));
+		assert!(jobs_events().iter().any(|ev| matches!(ev,
+			pallet_aiblock_jobs::Event::ResultSubmitted { submission, .. }
+				if submission.claim == e.submission.claim)));
+		let panel = panel_of(job);
+		let measured = Attestation { score: genesis - 2_000, replay_ok: true };
+		for (i, who) in panel.iter().enumerate() {
+			// Not while any evaluator could still choose what to commit; then only by its
+			// trainer.
+			assert_noop!(reveal_claim(job), JobsError::<Runtime>::RevealNotOpen);
+			let commitment = attestation_commitment(job, who, &measured, &[9; 32]);
+			assert_ok!(dispatch(
+				who,
+				RuntimeCall::Jobs(JobsCall::commit_attestation { job, commitment })
+			));
+			if i + 1 == panel.len() {
+				let call = JobsCall::reveal_claim { job, claimed, salt: CLAIM_SALT };
+				assert_noop!(
+					dispatch(who, RuntimeCall::Jobs(call)),
+					JobsError::<Runtime>::NotTrainer
+				);
+			}
+		}
+
+		// The panel reveals a median that refutes the claim; the trainer keeps it sealed.
+		let stake = Stake::active_stake(&bob);
+		let paid: Vec<_> = panel.iter().map(free).collect();
+		for who in &panel {
+			let reveal = JobsCall::reveal_attestation {
+				job,
+				score: measured.score,
+				replay_ok: true,
+				salt: [9; 32],
+			};
+			assert_ok!(dispatch(who, RuntimeCall::Jobs(reveal)));
+		}
+		assert!(pallet_aiblock_jobs::Jobs::<Runtime>::get(job).is_some(), "waits for the claim");
+		// Nor does waiting until a candidate elsewhere in the model is adopted: the
+		// attestations were bound in the pinned state, so they still judge the trainer.
+		let there = post_job(&account(Sr25519Keyring::Alice), job_on(OTHER_SLOT), BUDGET);
+		assert_ok!(dispatch(&bob, RuntimeCall::Jobs(JobsCall::accept_job { job: there })));
+		adopt(&bob, there, genesis - 20_000);
+		run_to(e.reveal_deadline + 1);
+		assert!(!jobs_events().contains(&pallet_aiblock_jobs::Event::JobVoided { job }));
+		assert!(pallet_aiblock_jobs::Jobs::<Runtime>::get(job).is_none(), "judged at the deadline");
+		// Slashed as much as a refuted claim, and the evaluators who judged it are paid and
+		// share the reporter's part.
+		let collateral = crate::configs::aiblock::TRAINER_COLLATERAL;
+		assert_eq!(Stake::active_stake(&bob), stake - collateral);
+		assert!(System::events().iter().any(|r| matches!(
+			&r.event,
+			crate::RuntimeEvent::Stake(pallet_aiblock_stake::Event::Slashed {
+				who,
+				reason: SlashReason::ClaimWithheld,
+				..
+			}) if *who == bob
+		)));
+		for (who, before) in panel.iter().zip(paid) {
+			assert!(free(who) > before + crate::configs::aiblock::EVALUATOR_FEE);
+		}
 		try_state();
 	});
 }

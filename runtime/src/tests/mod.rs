@@ -174,6 +174,41 @@ fn register(who: &crate::AccountId, roles: Roles, vram_gib: u32) {
 	));
 }
 
+thread_local! {
+	/// The score each trainer sealed for each manifest, so that tests can reveal it.
+	static CLAIMS: core::cell::RefCell<std::collections::BTreeMap<(crate::AccountId, H256), Score>> =
+		Default::default();
+}
+
+/// The salt the tests seal claims with.
+const CLAIM_SALT: [u8; 32] = [5; 32];
+
+/// `trainer`'s claim of `claimed` for the submission with `manifest`, sealed (and remembered
+/// for [`reveal_claim`]).
+fn seal(trainer: &crate::AccountId, manifest: &Payload, claimed: Score) -> H256 {
+	CLAIMS.with(|c| c.borrow_mut().insert((trainer.clone(), manifest.hash), claimed));
+	aiblock_primitives::jobs::claim_commitment(trainer, &manifest.hash, claimed, &CLAIM_SALT)
+}
+
+/// The trainer of `job` reveals the claim it sealed with [`seal`].
+fn reveal_claim(job: u64) -> frame_support::dispatch::DispatchResultWithPostInfo {
+	let Some(pallet_aiblock_jobs::Job { stage: pallet_aiblock_jobs::Stage::Evaluating(e), .. }) =
+		pallet_aiblock_jobs::Jobs::<Runtime>::get(job)
+	else {
+		panic!("job {job} is not under evaluation");
+	};
+	let key = (e.trainer.clone(), e.submission.manifest.hash);
+	let claimed = CLAIMS.with(|c| c.borrow().get(&key).copied()).expect("sealed with seal()");
+	dispatch(
+		&e.trainer,
+		RuntimeCall::Jobs(pallet_aiblock_jobs::Call::reveal_claim {
+			job,
+			claimed,
+			salt: CLAIM_SALT,
+		}),
+	)
+}
+
 fn payload(seed: u8) -> Payload {
 	let mut cid = vec![0x01, 0x55, 0x12, 32];
 	cid.extend([seed; 32]);
@@ -223,7 +258,8 @@ mod jobs {
 	use crate::configs::aiblock::{ReporterShare, EVALUATOR_FEE, POSTING_FEE, TRAINER_COLLATERAL};
 	use aiblock_primitives::jobs::{attestation_commitment, Attestation};
 
-	/// One job through every call: post, accept, submit, three commits, three reveals.
+	/// One job through every call: post, accept, submit, three commits, the claim's reveal,
+	/// three reveals.
 	/// Returns the job's candidate.
 	fn run_job(claimed: Score, measured: Score, budget: crate::Balance) -> H256 {
 		let (alice, bob) = (account(Sr25519Keyring::Alice), account(Sr25519Keyring::Bob));
@@ -237,7 +273,7 @@ mod jobs {
 			RuntimeCall::Jobs(pallet_aiblock_jobs::Call::submit_result {
 				job,
 				candidate: payload(0xc0 + job as u8),
-				claimed,
+				sealed_claim: seal(&bob, &payload(0xa0 + job as u8), claimed),
 				manifest: payload(0xa0 + job as u8),
 				checkpoint_root: H256([2; 32]),
 				trained_with: Default::default(),
@@ -265,6 +301,7 @@ mod jobs {
 				})
 			));
 		}
+		assert_ok!(reveal_claim(job));
 		for who in &panel {
 			assert_ok!(dispatch(
 				who,

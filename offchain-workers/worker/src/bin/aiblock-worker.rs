@@ -51,7 +51,9 @@ enum Command {
 	/// What this account is doing on chain: stake, registration, jobs, balance.
 	Status(ChainArgs),
 	/// Check a submitted job's claim locally: score the candidate exactly and replay every
-	/// checkpoint of its training. Exits 0 when the claim holds, 1 when it does not.
+	/// checkpoint of its training. Exits 0 when the claim holds, 1 when it does not. A claim
+	/// still sealed (revealed only after the evaluators commit) is not compared: the replay
+	/// alone decides.
 	Verify(VerifyArgs),
 }
 
@@ -377,17 +379,29 @@ async fn verify_job(args: VerifyArgs) -> Result<bool, WorkerError> {
 	let segments = (1..=run::segment_count(&job)).collect();
 	let subject = run::Subject { id: args.job, job: &job, ev };
 	let verdict = run::check_submission(&chain, &at, &store, &backend, subject, segments).await?;
-	let gap = verdict.score.abs_diff(ev.submission.claimed);
-	println!(
-		"job {}: claimed {}, computed {} (difference {gap})",
-		args.job, ev.submission.claimed, verdict.score
-	);
+	// A sealed claim is not known yet: only the replay and the score can be checked.
+	let gap =
+		run::revealed_claim(&ev.submission.claim).map(|claimed| verdict.score.abs_diff(claimed));
+	match gap {
+		Some(gap) => println!(
+			"job {}: claimed {}, computed {} (difference {gap})",
+			args.job,
+			run::claim_text(&ev.submission.claim),
+			verdict.score
+		),
+		None => println!(
+			"job {}: claim {}, computed {}",
+			args.job,
+			run::claim_text(&ev.submission.claim),
+			verdict.score
+		),
+	}
 	println!(
 		"replay: {} ({})",
 		if verdict.replay_ok { "reproduced" } else { "FAILED" },
 		verdict.detail
 	);
-	Ok(verdict.replay_ok && gap <= 1_000)
+	Ok(verdict.replay_ok && gap.is_none_or(|gap| gap <= 1_000))
 }
 
 async fn run_worker(args: RunArgs) -> Result<(), WorkerError> {
