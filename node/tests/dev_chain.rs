@@ -132,8 +132,7 @@ fn dev_chain_authors_finalizes_and_serves_rpc() {
 /// The genesis model is on chain, served by `expertDag_*`, with exactly the CIDs and hashes of
 /// `chain-specs/genesis-model.json` (which the compute core regenerates from its seed).
 fn check_genesis_model(node: &RunningNode) {
-	let file =
-		std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../chain-specs/genesis-model.json");
+	let file = common::repo_root().join("chain-specs/genesis-model.json");
 	let expected: serde_json::Value =
 		serde_json::from_str(&std::fs::read_to_string(file).expect("genesis-model.json")).unwrap();
 	let model = node.rpc("expertDag_latestModel", json!([])).expect("expertDag_latestModel");

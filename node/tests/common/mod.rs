@@ -15,9 +15,18 @@ pub fn node_binary() -> PathBuf {
 	PathBuf::from(env!("CARGO_BIN_EXE_aiblock-node"))
 }
 
+/// This package's folder, as cargo names it when it runs the test: a test binary reused from
+/// a build of another checkout (cargo does not rebuild when only the checkout moved) must
+/// still read this checkout's files.
+pub fn manifest_dir() -> PathBuf {
+	std::env::var_os("CARGO_MANIFEST_DIR")
+		.map(PathBuf::from)
+		.unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")))
+}
+
 /// The repository root.
 pub fn repo_root() -> PathBuf {
-	PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+	manifest_dir().join("..")
 }
 
 /// A port nobody listens on right now.

@@ -25,7 +25,7 @@ fn harness() -> Option<&'static PathBuf> {
 	static BUILT: OnceLock<Option<PathBuf>> = OnceLock::new();
 	BUILT
 		.get_or_init(|| {
-			let source = concat!(env!("CARGO_MANIFEST_DIR"), "/cuda/emulate/harness.cpp");
+			let source = support::manifest_dir().join("cuda/emulate/harness.cpp");
 			let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("kernel-harness");
 			let compilers =
 				std::env::var("CXX").into_iter().chain(["c++", "g++", "clang++"].map(String::from));
@@ -33,7 +33,9 @@ fn harness() -> Option<&'static PathBuf> {
 				let status = Command::new(&cxx)
 					// Strict IEEE: no contraction into FMA, no fast-math.
 					.args(["-std=c++20", "-O2", "-ffp-contract=off", "-pthread", "-Wall", "-Werror"])
-					.args(["-Wno-unknown-pragmas", source, "-o"])
+					.arg("-Wno-unknown-pragmas")
+					.arg(&source)
+					.arg("-o")
 					.arg(&out)
 					.status();
 				match status {

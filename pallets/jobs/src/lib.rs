@@ -53,21 +53,21 @@
 //!   GPU memory than some registered trainer has.
 //!
 //! ## The evaluation context
-//! A candidate fills one slot, but it is trained and scored inside the whole model. Each
-//! submission therefore pins the model's revision ([`aiblock_primitives::dag::ModelState`]: one
-//! assignment of blocks to every slot, and the score of the model in that state), and the gain
-//! is measured against that state's score, not the slot block's own (older) score. Evaluators
-//! replay and score in exactly the pinned state. If any candidate of the model is adopted
-//! before the attestations are bound (the first reveal, once no seat can commit any more,
-//! finds the model still in the pinned state), the pinned state is gone: the job is void,
-//! nobody is slashed and the escrow is refunded. An adoption after that only forbids this
-//! candidate's adoption: the attestations, all committed in the pinned state, still judge the
-//! trainer and the evaluators, so a trainer cannot withhold its claim, or an evaluator its
-//! reveal, until the deadline in the hope that a move elsewhere voids its slash. A trainer whose model moves on while it trains is released without a
-//! slash, whether it submits (naming the revision it trained against) or lets its deadline
-//! pass, so submitting junk after the move changes nothing for it: the job reopens for a
-//! trainer of the new state, or is void if its own base block was replaced. Such a trainer
-//! gains nothing (no reward, its quota spent) and the poster keeps its job.
+//! A candidate fills one slot, but it is trained and scored inside the whole model. Each submission
+//! therefore pins the model's revision ([`aiblock_primitives::dag::ModelState`]: one assignment of
+//! blocks to every slot, and the score of the model in that state), and the gain is measured
+//! against that state's score, not the slot block's own (older) score. Evaluators replay and score
+//! in exactly the pinned state. If any candidate of the model is adopted before the attestations
+//! are bound (the first reveal, once no seat can commit any more, finds the model still in the
+//! pinned state), the pinned state is gone: the job is void, nobody is slashed and the escrow is
+//! refunded. An adoption after that only forbids this candidate's adoption: the attestations, all
+//! committed in the pinned state, still judge the trainer and the evaluators, so a trainer cannot
+//! withhold its claim, or an evaluator its reveal, until the deadline in the hope that a move
+//! elsewhere voids its slash. A trainer whose model moves on while it trains is released without a
+//! slash, whether it submits (naming the revision it trained against) or lets its deadline pass, so
+//! submitting junk after the move changes nothing for it: the job reopens for a trainer of the new
+//! state, or is void if its own base block was replaced. Such a trainer gains nothing (no reward,
+//! its quota spent) and the poster keeps its job.
 //!
 //! ## Sealed claims
 //! The trainer's claimed score is checked against the evaluators' median, so an evaluator who
@@ -189,9 +189,9 @@ pub trait BenchmarkHelper<AccountId> {
 pub mod pallet {
 	use super::*;
 
-	/// Version 1: jobs hold a timeout deposit and count timeouts, and posters' open jobs are
-	/// counted ([`migrations::v1`]). Version 2: submissions pin a model revision, trainings
-	/// remember the revision at acceptance, jobs carry their collateral ([`migrations::v2`]).
+	/// Version 1: timeout deposits and per-poster counts ([`migrations::v1`]). Version 2:
+	/// submissions pin a model revision, jobs carry their collateral ([`migrations::v2`]).
+	/// Version 3: sealed claims, attestations bound in context ([`migrations::v3`]).
 	const STORAGE_VERSION: StorageVersion = StorageVersion::new(3);
 
 	#[pallet::pallet]

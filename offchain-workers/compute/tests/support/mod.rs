@@ -5,6 +5,16 @@
 #[allow(dead_code)]
 pub const RAGGED: [usize; 4] = [1, 7, 129, 4097];
 
+/// This package's folder, as cargo names it when it runs the test: a test binary reused from
+/// a build of another checkout (cargo does not rebuild when only the checkout moved) must
+/// still read this checkout's files.
+#[allow(dead_code)]
+pub fn manifest_dir() -> std::path::PathBuf {
+	std::env::var_os("CARGO_MANIFEST_DIR")
+		.map(std::path::PathBuf::from)
+		.unwrap_or_else(|| std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")))
+}
+
 /// Values of every kind the kernels meet: ordinary, exact zeros of both signs, subnormals.
 pub fn values(len: usize, seed: u64) -> Vec<f32> {
 	(0..len as u64)
