@@ -831,16 +831,23 @@ fn a_candidate_for_a_superseded_base_voids_the_job() {
 	});
 }
 
+/// Two jobs on the same slot, trained by `TRAINER` and `OTHER_TRAINER` in the same model
+/// state, both with their panels drawn.
+fn two_jobs_under_evaluation() -> (JobId, JobId) {
+	let first = post();
+	let second = post_spec(JobSpec { min_vram_gib: 0, ..job_spec() }, BUDGET);
+	assert_ok!(Jobs::accept_job(signed(TRAINER), first));
+	assert_ok!(Jobs::accept_job(signed(OTHER_TRAINER), second));
+	assert_ok!(submit_as(TRAINER, first, 1_980_000));
+	assert_ok!(submit_as(OTHER_TRAINER, second, 1_970_000));
+	await_draw();
+	(first, second)
+}
+
 #[test]
 fn an_adoption_before_the_verdict_voids_the_other_evaluations_and_slashes_nobody() {
 	ExtBuilder::default().build_and_execute(|| {
-		let first = post();
-		let second = post_spec(JobSpec { min_vram_gib: 0, ..job_spec() }, BUDGET);
-		assert_ok!(Jobs::accept_job(signed(TRAINER), first));
-		assert_ok!(Jobs::accept_job(signed(OTHER_TRAINER), second));
-		assert_ok!(submit_as(TRAINER, first, 1_980_000));
-		assert_ok!(submit_as(OTHER_TRAINER, second, 1_970_000));
-		await_draw();
+		let (first, second) = two_jobs_under_evaluation();
 		let poster = free(POSTER);
 		attest(first, &[honest(1_980_000); 3]);
 		assert_eq!(finalized(first), (true, false));
@@ -864,13 +871,7 @@ fn an_adoption_before_the_verdict_voids_the_other_evaluations_and_slashes_nobody
 #[test]
 fn an_adoption_after_the_attestations_are_bound_only_forbids_the_adoption() {
 	ExtBuilder::default().build_and_execute(|| {
-		let first = post();
-		let second = post_spec(JobSpec { min_vram_gib: 0, ..job_spec() }, BUDGET);
-		assert_ok!(Jobs::accept_job(signed(TRAINER), first));
-		assert_ok!(Jobs::accept_job(signed(OTHER_TRAINER), second));
-		assert_ok!(submit_as(TRAINER, first, 1_980_000));
-		assert_ok!(submit_as(OTHER_TRAINER, second, 1_970_000));
-		await_draw();
+		let (first, second) = two_jobs_under_evaluation();
 		// The second panel commits and the claim is revealed in the pinned state...
 		let judges = panel(second);
 		for who in &judges {
