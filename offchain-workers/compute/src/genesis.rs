@@ -93,6 +93,9 @@ pub fn chain_json(
 		let bytes = weights.block_file(block);
 		let kind = match block {
 			crate::model::BlockId::Shared => json!("Shared"),
+			crate::model::BlockId::Attention { layer } => {
+				json!({ "Attention": { "layer": layer } })
+			},
 			crate::model::BlockId::Router { layer } => json!({ "Router": { "layer": layer } }),
 			crate::model::BlockId::Expert { layer, expert } => {
 				json!({ "Expert": { "layer": layer, "expert": expert } })

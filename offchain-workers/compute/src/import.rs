@@ -208,7 +208,7 @@ pub fn import_mixtral(input: &Path, out_dir: &Path) -> Result<ImportReport, Impo
 			BlockId::Router { layer } => {
 				experts_per_layer.entry(layer).or_default();
 			},
-			BlockId::Shared => {},
+			BlockId::Shared | BlockId::Attention { .. } => {},
 		}
 	}
 	let layers = experts_per_layer.len();

@@ -73,6 +73,7 @@ pub mod safetensors;
 pub mod store;
 pub mod tensor;
 pub mod train;
+pub mod transformer;
 
 /// Keep freed memory in the process instead of returning it to the system after every step.
 ///

@@ -108,6 +108,7 @@ impl ModelSpec {
 			BlockId::Expert { .. } => {
 				vec![("b1", vec![f]), ("b2", vec![d]), ("w1", vec![d, f]), ("w2", vec![f, d])]
 			},
+			BlockId::Attention { .. } => vec![],
 		};
 		local.into_iter().map(|(n, s)| (format!("{}.{n}", block.name()), s)).collect()
 	}
@@ -121,6 +122,7 @@ impl ModelSpec {
 	pub fn contains(&self, block: BlockId) -> bool {
 		match block {
 			BlockId::Shared => true,
+			BlockId::Attention { .. } => false,
 			BlockId::Router { layer } => (layer as usize) < self.layers,
 			BlockId::Expert { layer, expert } => {
 				(layer as usize) < self.layers && (expert as usize) < self.experts
@@ -130,11 +132,15 @@ impl ModelSpec {
 }
 
 /// A block of the model: the unit that is trained, stored, addressed and adopted on chain.
-/// Ordered canonically: shared, then per layer the router and the experts.
+/// Ordered canonically: shared, then per layer the attention, the router and the experts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum BlockId {
-	/// Embedding and output head.
+	/// Embedding and output head (and, in the transformer, the final norm).
 	Shared,
+	/// A transformer layer's self-attention with its two norms (the byte model has none).
+	Attention {
+		layer: u32,
+	},
 	Router {
 		layer: u32,
 	},
@@ -148,15 +154,17 @@ impl BlockId {
 	fn canonical_key(&self) -> (u8, u32, u32) {
 		match *self {
 			BlockId::Shared => (0, 0, 0),
-			BlockId::Router { layer } => (1, layer, 0),
-			BlockId::Expert { layer, expert } => (1, layer, expert.saturating_add(1)),
+			BlockId::Attention { layer } => (1, layer, 0),
+			BlockId::Router { layer } => (1, layer, 1),
+			BlockId::Expert { layer, expert } => (1, layer, expert.saturating_add(2)),
 		}
 	}
 
-	/// `shared`, `layer{l}.router` or `layer{l}.expert{e}`.
+	/// `shared`, `layer{l}.attention`, `layer{l}.router` or `layer{l}.expert{e}`.
 	pub fn name(&self) -> String {
 		match self {
 			BlockId::Shared => "shared".into(),
+			BlockId::Attention { layer } => format!("layer{layer}.attention"),
 			BlockId::Router { layer } => format!("layer{layer}.router"),
 			BlockId::Expert { layer, expert } => format!("layer{layer}.expert{expert}"),
 		}
@@ -169,8 +177,10 @@ impl BlockId {
 		}
 		let (layer, rest) = name.strip_prefix("layer")?.split_once('.')?;
 		let layer = parse_index(layer)?;
-		if rest == "router" {
-			return Some(BlockId::Router { layer });
+		match rest {
+			"router" => return Some(BlockId::Router { layer }),
+			"attention" => return Some(BlockId::Attention { layer }),
+			_ => {},
 		}
 		let expert = parse_index(rest.strip_prefix("expert")?)?;
 		Some(BlockId::Expert { layer, expert })
@@ -215,14 +225,52 @@ impl std::fmt::Display for BlockId {
 	}
 }
 
+/// What a model's shape says about its blocks: which exist and which tensors each holds.
+pub trait Architecture: Copy + std::fmt::Debug + PartialEq {
+	/// Every block, in canonical order.
+	fn blocks(&self) -> Vec<BlockId>;
+
+	/// The tensors of `block`: full name and shape, sorted by name (none for a block the
+	/// architecture does not have).
+	fn tensor_shapes(&self, block: BlockId) -> Vec<(String, Vec<usize>)>;
+}
+
+impl Architecture for ModelSpec {
+	fn blocks(&self) -> Vec<BlockId> {
+		ModelSpec::blocks(self)
+	}
+
+	fn tensor_shapes(&self, block: BlockId) -> Vec<(String, Vec<usize>)> {
+		ModelSpec::tensor_shapes(self, block)
+	}
+}
+
+/// A tensor of genesis weights: uniform in `±bound`, drawn from the stream of its name under
+/// `seed` (all zero for a zero bound).
+pub(crate) fn uniform_tensor(seed: u64, name: &str, shape: Vec<usize>, bound: f32) -> Tensor {
+	let stream = rng::stream_of(name);
+	let len = shape.iter().product::<usize>();
+	let data =
+		(0..len as u64)
+			.map(|i| {
+				if bound == 0.0 {
+					0.0
+				} else {
+					(rng::uniform(seed, stream, i) * 2.0 - 1.0) * bound
+				}
+			})
+			.collect();
+	Tensor { shape, data }
+}
+
 /// All weights of a model, by full tensor name.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Weights {
-	pub spec: ModelSpec,
+pub struct Weights<S = ModelSpec> {
+	pub spec: S,
 	pub tensors: BTreeMap<String, Tensor>,
 }
 
-impl Weights {
+impl Weights<ModelSpec> {
 	/// Genesis weights: each tensor drawn from its own stream (its name) under `seed`.
 	///
 	/// Matrices are uniform in `±1/√fan_in` (the embedding in `±1/√context`, the second expert
@@ -239,23 +287,15 @@ impl Weights {
 					"w2" => 1.0 / ((spec.d_ff as f32).sqrt() * ((2 * spec.layers) as f32).sqrt()),
 					_ => 1.0 / (shape[0] as f32).sqrt(),
 				};
-				let stream = rng::stream_of(&name);
-				let len = shape.iter().product::<usize>();
-				let data = (0..len as u64)
-					.map(|i| {
-						if bound == 0.0 {
-							0.0
-						} else {
-							(rng::uniform(seed, stream, i) * 2.0 - 1.0) * bound
-						}
-					})
-					.collect();
-				tensors.insert(name, Tensor { shape, data });
+				let tensor = uniform_tensor(seed, &name, shape, bound);
+				tensors.insert(name, tensor);
 			}
 		}
 		Ok(Weights { spec, tensors })
 	}
+}
 
+impl<S: Architecture> Weights<S> {
 	/// The data of tensor `name`; every name the spec lists exists.
 	pub fn get(&self, name: &str) -> &[f32] {
 		&self.tensors[name].data
@@ -279,6 +319,9 @@ impl Weights {
 		tensors: BTreeMap<String, Tensor>,
 	) -> Result<(), String> {
 		let expected = self.spec.tensor_shapes(block);
+		if expected.is_empty() {
+			return Err(format!("{block} is not part of this model"));
+		}
 		if tensors.len() != expected.len() {
 			return Err(format!(
 				"{block}: expected {} tensors, got {}",

@@ -88,16 +88,22 @@ struct Forward {
 	logits: Vec<f32>,
 }
 
-fn rm(data: &[f32], rows: usize, cols: usize) -> MatRef<'_> {
+/// A row-major view.
+pub(crate) fn rm(data: &[f32], rows: usize, cols: usize) -> MatRef<'_> {
 	MatRef::row_major(data, rows, cols)
 }
 
 fn check_finite(values: &[f32], what: &'static str) -> Result<(), PassError> {
-	if values.iter().all(|v| v.is_finite()) {
+	if all_finite(values) {
 		Ok(())
 	} else {
 		Err(PassError::NonFinite(what))
 	}
+}
+
+/// No NaN and no infinity in `values`.
+pub(crate) fn all_finite(values: &[f32]) -> bool {
+	values.iter().all(|v| v.is_finite())
 }
 
 fn forward(backend: &dyn Backend, w: &Weights, batch: &Batch) -> Result<Forward, PassError> {
@@ -234,6 +240,8 @@ pub fn loss_and_grads(
 	let (stop, below) = match train {
 		BlockId::Shared => (0, true),
 		BlockId::Router { layer } | BlockId::Expert { layer, .. } => (layer as usize, false),
+		// Not in this architecture: refused by `contains` above.
+		BlockId::Attention { .. } => return Err(PassError::UnknownBlock(train)),
 	};
 
 	let head_w = w.get("shared.head.weight");

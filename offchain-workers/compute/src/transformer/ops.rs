@@ -1,0 +1,155 @@
+//! The transformer's own operations and their gradients, with their exact order of operations
+//! (the numerics spec for them; a GPU backend must give the same bits). Products of matrices
+//! are the canonical [`crate::matmul`]; everything here is row-wise or elementwise.
+
+use crate::{backend, math};
+
+/// RMSNorm of each row of `x` (`width` wide) times `weight`, into `out`; the per-row factors
+/// `r` are kept for the backward pass.
+///
+/// `ss = Σ x²` (one FMA chain, ascending), `r = 1 / √(ss / width + eps)` (each step rounded,
+/// IEEE square root), `out[i] = (x[i] · r) · weight[i]`.
+pub fn rms_norm(x: &[f32], weight: &[f32], eps: f32, out: &mut [f32], factors: &mut [f32]) {
+	let width = weight.len();
+	for ((row, o), r) in x.chunks_exact(width).zip(out.chunks_exact_mut(width)).zip(factors) {
+		*r = rms_factor(row, eps);
+		for ((o, &v), &w) in o.iter_mut().zip(row).zip(weight) {
+			*o = (v * *r) * w;
+		}
+	}
+}
+
+/// `1 / √(Σ x² / len + eps)` as [`rms_norm`] computes it.
+pub fn rms_factor(row: &[f32], eps: f32) -> f32 {
+	let ss = backend::fma_dot(row, row);
+	1.0 / (ss / row.len() as f32 + eps).sqrt()
+}
+
+/// The gradient through [`rms_norm`]: `dx` (added into `grad_x`) and, when asked, the
+/// per-element products `g · x · r` whose column sums are the weight's gradient.
+///
+/// With `u = g · w` (rounded) per element: `c = ((Σ u·x) · r³) / width` (FMA chain ascending;
+/// `r³ = (r·r)·r`), `dx[i] += u[i]·r − x[i]·c` (each product rounded, then the difference,
+/// then the sum).
+pub fn rms_norm_backward(
+	x: &[f32],
+	weight: &[f32],
+	factors: &[f32],
+	grad_out: &[f32],
+	grad_x: &mut [f32],
+	mut weight_terms: Option<&mut [f32]>,
+) {
+	let width = weight.len();
+	let mut u = vec![0.0f32; width];
+	for (t, ((row, g), r)) in
+		x.chunks_exact(width).zip(grad_out.chunks_exact(width)).zip(factors).enumerate()
+	{
+		for ((u, &g), &w) in u.iter_mut().zip(g).zip(weight) {
+			*u = g * w;
+		}
+		let c = (backend::fma_dot(&u, row) * ((r * r) * r)) / width as f32;
+		for ((dx, &ui), &xi) in grad_x[t * width..(t + 1) * width].iter_mut().zip(&u).zip(row) {
+			*dx += ui * r - xi * c;
+		}
+		if let Some(terms) = weight_terms.as_deref_mut() {
+			for ((o, &g), &xi) in terms[t * width..(t + 1) * width].iter_mut().zip(g).zip(row) {
+				*o = g * (xi * r);
+			}
+		}
+	}
+}
+
+/// Scale the `rows × rows` scores of one head by `scale` and turn them into causal attention
+/// probabilities in place: row `i` keeps columns `0..=i`.
+///
+/// `s = raw · scale` (rounded), `m = max`, `e = exp(s − m)`, `Σ e` left to right from +0,
+/// `p = e / Σ`; columns above the diagonal become +0.
+pub fn causal_softmax(scores: &mut [f32], rows: usize, scale: f32) {
+	for (i, row) in scores.chunks_exact_mut(rows).enumerate() {
+		let (visible, future) = row.split_at_mut(i + 1);
+		attention_softmax(visible, scale);
+		future.fill(0.0);
+	}
+}
+
+/// One row of [`causal_softmax`]: the scores of the positions a query sees, in place.
+pub fn attention_softmax(visible: &mut [f32], scale: f32) {
+	let mut m = f32::NEG_INFINITY;
+	for s in visible.iter_mut() {
+		*s *= scale;
+		m = m.max(*s);
+	}
+	let mut sum = 0.0f32;
+	for s in visible.iter_mut() {
+		*s = math::exp(*s - m);
+		sum += *s;
+	}
+	for s in visible.iter_mut() {
+		*s /= sum;
+	}
+}
+
+/// The gradient through [`causal_softmax`] (the scale included), in place of `grad` (the
+/// gradient of the probabilities): `d = p · (dp − Σ p·dp) · scale` on and below the diagonal
+/// (the sum one FMA chain, ascending), +0 above.
+pub fn causal_softmax_backward(probs: &[f32], grad: &mut [f32], rows: usize, scale: f32) {
+	for (i, (p, g)) in probs.chunks_exact(rows).zip(grad.chunks_exact_mut(rows)).enumerate() {
+		let dot = backend::fma_dot(&p[..=i], &g[..=i]);
+		for (gj, &pj) in g[..=i].iter_mut().zip(&p[..=i]) {
+			*gj = (pj * (*gj - dot)) * scale;
+		}
+		g[i + 1..].fill(0.0);
+	}
+}
+
+/// The SwiGLU gate: `out = silu(a) · b` elementwise (SiLU as [`math::silu`], one rounded
+/// product).
+pub fn swiglu(a: &[f32], b: &[f32], out: &mut [f32]) {
+	for ((o, &a), &b) in out.iter_mut().zip(a).zip(b) {
+		*o = math::silu(a) * b;
+	}
+}
+
+/// The gradient through [`swiglu`]: `da = (g · b) · silu'(a)`, `db = g · silu(a)`, each
+/// product rounded.
+pub fn swiglu_backward(a: &[f32], b: &[f32], grad: &[f32], grad_a: &mut [f32], grad_b: &mut [f32]) {
+	for i in 0..grad.len() {
+		grad_a[i] = (grad[i] * b[i]) * math::silu_grad(a[i]);
+		grad_b[i] = grad[i] * math::silu(a[i]);
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn rms_norm_matches_f64_and_normalises() {
+		let x: Vec<f32> = (0..12).map(|i| (i as f32 - 5.5) * 0.3).collect();
+		let weight = vec![1.0f32; 6];
+		let (mut out, mut r) = (vec![0.0; 12], vec![0.0; 2]);
+		rms_norm(&x, &weight, 1e-5, &mut out, &mut r);
+		for row in 0..2 {
+			let xs = &x[row * 6..row * 6 + 6];
+			let ms: f64 = xs.iter().map(|&v| f64::from(v).powi(2)).sum::<f64>() / 6.0;
+			let r64 = 1.0 / (ms + 1e-5).sqrt();
+			for c in 0..6 {
+				let want = f64::from(xs[c]) * r64;
+				assert!((f64::from(out[row * 6 + c]) - want).abs() < 1e-6);
+			}
+		}
+	}
+
+	#[test]
+	fn causal_softmax_rows_sum_to_one_and_hide_the_future() {
+		let mut s: Vec<f32> = (0..16).map(|i| (i as f32 * 0.7).sin()).collect();
+		causal_softmax(&mut s, 4, 0.5);
+		for i in 0..4 {
+			let row = &s[i * 4..i * 4 + 4];
+			assert!((row.iter().sum::<f32>() - 1.0).abs() < 1e-6);
+			assert!(row[i + 1..].iter().all(|&p| p == 0.0));
+			assert!(row[..=i].iter().all(|&p| p > 0.0));
+		}
+		assert_eq!(s[0], 1.0, "the first position sees only itself");
+	}
+}
