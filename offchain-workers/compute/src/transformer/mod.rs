@@ -25,8 +25,11 @@
 //! Every operation is built from the crate's canonical pieces ([`crate::matmul`] FMA chains,
 //! [`crate::math`] exp/ln/SiLU); [`ops`] documents the order of operations of the rest.
 
+pub mod backward;
 pub mod forward;
 pub mod generate;
+#[cfg(test)]
+mod gradcheck;
 pub mod hf;
 pub mod ops;
 pub mod rope;

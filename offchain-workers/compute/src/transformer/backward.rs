@@ -1,0 +1,311 @@
+//! The backward pass: the mean loss of a batch and the gradients of the blocks being trained
+//! (all other blocks are frozen), stopping at the lowest layer those blocks need.
+//!
+//! Order of accumulation, beyond [`super::ops`] and the canonical matrix product: a layer's
+//! gradient flows top down (experts, router, the MoE norm, attention, the attention norm); the
+//! gradient of a normed MoE input adds the experts' parts in ascending expert order, then the
+//! router's; grouped key/value heads add their query heads' parts in ascending head order; the
+//! gradient of a normed attention input adds the query, key and value parts in that order;
+//! embedding rows add their tokens' gradients in batch order. Every sum over tokens is a
+//! canonical matrix product or [`crate::reduce::sum`] (the norms' weights), so no result
+//! depends on the thread count.
+
+use super::{
+	forward::{columns, forward, head_loss, LayerCache},
+	ops, Sequences, TransformerError, TransformerWeights,
+};
+use crate::{
+	backend::{self, Backend},
+	model::BlockId,
+	pass::{all_finite, mean, rm, LossAndGrads},
+};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The mean loss of predicting `targets` from `seqs` and the gradients of every tensor of the
+/// blocks in `train` (by full name).
+pub fn loss_and_grads(
+	backend: &dyn Backend,
+	w: &TransformerWeights,
+	seqs: Sequences<'_>,
+	targets: &[u32],
+	train: &BTreeSet<BlockId>,
+) -> Result<LossAndGrads, TransformerError> {
+	let spec = w.spec;
+	if train.is_empty() {
+		return Err(TransformerError::EmptyBatch);
+	}
+	if let Some(block) = train.iter().find(|b| !spec.contains(**b)) {
+		return Err(TransformerError::UnknownBlock(*block));
+	}
+	let fwd = forward(backend, w, seqs, true)?;
+	let (losses, dlogits) = head_loss(backend, &spec, &fwd.logits, targets)?;
+	let loss = mean(&losses);
+	if !loss.is_finite() {
+		return Err(TransformerError::NonFinite("loss"));
+	}
+	let (n, d, v) = (seqs.len(), spec.d_model, spec.vocab);
+	let mut grads = BTreeMap::new();
+	let train_shared = train.contains(&BlockId::Shared);
+	// The lowest layer any trained block needs the gradient of.
+	let stop = train
+		.iter()
+		.map(|b| match *b {
+			BlockId::Shared => 0,
+			BlockId::Attention { layer }
+			| BlockId::Router { layer }
+			| BlockId::Expert { layer, .. } => layer as usize,
+		})
+		.min()
+		.unwrap_or(0);
+
+	let head = w.get("shared.head");
+	if train_shared {
+		grads.insert(
+			"shared.head".into(),
+			backend.matmul_new(rm(&fwd.h_out, n, d).t(), rm(&dlogits, n, v))?,
+		);
+	}
+	let dh = backend.matmul_new(rm(&dlogits, n, v), rm(head, d, v).t())?;
+	let mut dx = vec![0.0f32; n * d];
+	let mut terms = train_shared.then(|| vec![0.0f32; n * d]);
+	ops::rms_norm_backward(
+		&fwd.x_out,
+		w.get("shared.norm"),
+		&fwd.r_out,
+		&dh,
+		&mut dx,
+		terms.as_deref_mut(),
+	);
+	if let Some(terms) = terms {
+		grads.insert("shared.norm".into(), column_sums(&terms, d));
+	}
+
+	for l in (stop..spec.layers).rev() {
+		let need_dx_in = l > stop || train_shared;
+		dx = layer_backward(
+			backend,
+			w,
+			seqs,
+			&fwd.layers[l],
+			&fwd.rope,
+			l,
+			dx,
+			need_dx_in,
+			train,
+			&mut grads,
+		)?;
+	}
+
+	if train_shared {
+		let mut dembed = vec![0.0f32; v * d];
+		for (t, &token) in seqs.tokens.iter().enumerate() {
+			for (o, &g) in dembed[token as usize * d..][..d].iter_mut().zip(&dx[t * d..(t + 1) * d])
+			{
+				*o += g;
+			}
+		}
+		grads.insert("shared.embed".into(), dembed);
+	}
+	if grads.values().any(|g| !all_finite(g)) {
+		return Err(TransformerError::NonFinite("gradients"));
+	}
+	Ok(LossAndGrads { loss, grads })
+}
+
+fn column_sums(x: &[f32], cols: usize) -> Vec<f32> {
+	let mut out = vec![0.0f32; cols];
+	backend::column_sums(x, cols, &mut out);
+	out
+}
+
+/// Back through layer `l` given `dout`, the gradient of its output; returns the gradient of its
+/// input (empty when `need_dx_in` is false).
+#[allow(clippy::too_many_arguments)]
+fn layer_backward(
+	backend: &dyn Backend,
+	w: &TransformerWeights,
+	seqs: Sequences<'_>,
+	c: &LayerCache,
+	rope: &super::rope::RopeTable,
+	l: usize,
+	dout: Vec<f32>,
+	need_dx_in: bool,
+	train: &BTreeSet<BlockId>,
+	grads: &mut BTreeMap<String, Vec<f32>>,
+) -> Result<Vec<f32>, TransformerError> {
+	let spec = w.spec;
+	let (n, d, f, k, hd) = (seqs.len(), spec.d_model, spec.d_ff, spec.top_k, spec.head_dim);
+	let layer = l as u32;
+	let train_attn = train.contains(&BlockId::Attention { layer });
+	let train_router = train.contains(&BlockId::Router { layer });
+	let need_dh2 = need_dx_in || train_attn;
+	let p = format!("layer{l}.attention");
+
+	// The MoE: dout reaches each chosen expert scaled by its gate, and the gates.
+	let mut dh2 = vec![0.0f32; if need_dh2 { n * d } else { 0 }];
+	let mut dgates = vec![0.0f32; n * k];
+	for (e, ex) in c.experts.iter().enumerate() {
+		let rows = ex.tokens.len();
+		let train_expert = train.contains(&BlockId::Expert { layer, expert: e as u32 });
+		if rows == 0 || !(need_dh2 || train_expert || train_router) {
+			continue;
+		}
+		let mut dy = vec![0.0f32; rows * d];
+		for (r, (&t, &j)) in ex.tokens.iter().zip(&ex.slots).enumerate() {
+			let g = c.gates[t * k + j];
+			let dout_t = &dout[t * d..(t + 1) * d];
+			dgates[t * k + j] = backend::fma_dot(dout_t, &ex.y[r * d..(r + 1) * d]);
+			for (o, &v) in dy[r * d..(r + 1) * d].iter_mut().zip(dout_t) {
+				*o = g * v;
+			}
+		}
+		if !(need_dh2 || train_expert) {
+			continue;
+		}
+		let prefix = format!("layer{l}.expert{e}");
+		let dhidden =
+			backend.matmul_new(rm(&dy, rows, d), rm(w.get(&format!("{prefix}.w2")), f, d).t())?;
+		let (mut da, mut db) = (vec![0.0f32; rows * f], vec![0.0f32; rows * f]);
+		ops::swiglu_backward(&ex.a, &ex.b, &dhidden, &mut da, &mut db);
+		if train_expert {
+			let xe = rm(&ex.x, rows, d).t();
+			grads.insert(format!("{prefix}.w1"), backend.matmul_new(xe, rm(&da, rows, f))?);
+			grads.insert(
+				format!("{prefix}.w2"),
+				backend.matmul_new(rm(&ex.hidden, rows, f).t(), rm(&dy, rows, d))?,
+			);
+			grads.insert(format!("{prefix}.w3"), backend.matmul_new(xe, rm(&db, rows, f))?);
+		}
+		if need_dh2 {
+			let via_w1 = backend
+				.matmul_new(rm(&da, rows, f), rm(w.get(&format!("{prefix}.w1")), d, f).t())?;
+			let via_w3 = backend
+				.matmul_new(rm(&db, rows, f), rm(w.get(&format!("{prefix}.w3")), d, f).t())?;
+			for (r, &t) in ex.tokens.iter().enumerate() {
+				let row = r * d..(r + 1) * d;
+				for ((o, &a), &b) in
+					dh2[t * d..(t + 1) * d].iter_mut().zip(&via_w1[row.clone()]).zip(&via_w3[row])
+				{
+					*o += a + b;
+				}
+			}
+		}
+	}
+	if need_dh2 || train_router {
+		// Softmax over the chosen experts: dℓⱼ = gⱼ·(dgⱼ − Σᵢ gᵢ·dgᵢ), the sum an FMA chain.
+		let experts = spec.experts;
+		let mut dlogits = vec![0.0f32; n * experts];
+		for t in 0..n {
+			let (g, dg) = (&c.gates[t * k..(t + 1) * k], &dgates[t * k..(t + 1) * k]);
+			let dot = backend::fma_dot(g, dg);
+			for j in 0..k {
+				dlogits[t * experts + c.chosen[t * k + j] as usize] = g[j] * (dg[j] - dot);
+			}
+		}
+		let router = format!("layer{l}.router.weight");
+		if train_router {
+			grads.insert(
+				router.clone(),
+				backend.matmul_new(rm(&c.h2, n, d).t(), rm(&dlogits, n, experts))?,
+			);
+		}
+		if need_dh2 {
+			let via_router =
+				backend.matmul_new(rm(&dlogits, n, experts), rm(w.get(&router), d, experts).t())?;
+			for (o, v) in dh2.iter_mut().zip(via_router) {
+				*o += v;
+			}
+		}
+	}
+	if !need_dh2 {
+		return Ok(Vec::new());
+	}
+
+	// The MoE norm, then the residual: the gradient of the attention's output.
+	let mut dx_mid = dout;
+	let mut terms = train_attn.then(|| vec![0.0f32; n * d]);
+	ops::rms_norm_backward(
+		&c.x_mid,
+		w.get(&format!("{p}.ffn_norm")),
+		&c.r2,
+		&dh2,
+		&mut dx_mid,
+		terms.as_deref_mut(),
+	);
+	if let Some(terms) = terms {
+		grads.insert(format!("{p}.ffn_norm"), column_sums(&terms, d));
+	}
+
+	let (qw, kw, len) = (spec.q_width(), spec.kv_width(), seqs.length);
+	if train_attn {
+		grads.insert(
+			format!("{p}.wo"),
+			backend.matmul_new(rm(&c.attn, n, qw).t(), rm(&dx_mid, n, d))?,
+		);
+	}
+	let dattn = backend.matmul_new(rm(&dx_mid, n, d), rm(w.get(&format!("{p}.wo")), qw, d).t())?;
+	let (mut dq, mut dk, mut dv) =
+		(vec![0.0f32; n * qw], vec![0.0f32; n * kw], vec![0.0f32; n * kw]);
+	let scale = 1.0 / (hd as f32).sqrt();
+	let group = spec.heads / spec.kv_heads;
+	for s in 0..seqs.sequences {
+		let (q_s, k_s, v_s) = (
+			&c.q[s * len * qw..(s + 1) * len * qw],
+			&c.k[s * len * kw..(s + 1) * len * kw],
+			&c.v[s * len * kw..(s + 1) * len * kw],
+		);
+		let do_s = &dattn[s * len * qw..(s + 1) * len * qw];
+		for head in 0..spec.heads {
+			let kv = (head / group) * hd;
+			let probs = &c.probs[(s * spec.heads + head) * len * len..][..len * len];
+			let do_h = columns(do_s, len, head * hd, hd, qw);
+			let mut dprobs = backend.matmul_new(do_h, columns(v_s, len, kv, hd, kw).t())?;
+			let dv_h = backend.matmul_new(rm(probs, len, len).t(), do_h)?;
+			ops::causal_softmax_backward(probs, &mut dprobs, len, scale);
+			let dq_h = backend.matmul_new(rm(&dprobs, len, len), columns(k_s, len, kv, hd, kw))?;
+			let dk_h = backend
+				.matmul_new(rm(&dprobs, len, len).t(), columns(q_s, len, head * hd, hd, qw))?;
+			for i in 0..len {
+				let (row_q, row_kv) = ((s * len + i) * qw + head * hd, (s * len + i) * kw + kv);
+				dq[row_q..row_q + hd].copy_from_slice(&dq_h[i * hd..(i + 1) * hd]);
+				for c in 0..hd {
+					dk[row_kv + c] += dk_h[i * hd + c];
+					dv[row_kv + c] += dv_h[i * hd + c];
+				}
+			}
+		}
+	}
+	for s in 0..seqs.sequences {
+		rope.apply_backward(&mut dq[s * len * qw..(s + 1) * len * qw], spec.heads, 0);
+		rope.apply_backward(&mut dk[s * len * kw..(s + 1) * len * kw], spec.kv_heads, 0);
+	}
+	if train_attn {
+		let h1 = rm(&c.h1, n, d).t();
+		grads.insert(format!("{p}.wq"), backend.matmul_new(h1, rm(&dq, n, qw))?);
+		grads.insert(format!("{p}.wk"), backend.matmul_new(h1, rm(&dk, n, kw))?);
+		grads.insert(format!("{p}.wv"), backend.matmul_new(h1, rm(&dv, n, kw))?);
+	}
+	let mut dh1 = backend.matmul_new(rm(&dq, n, qw), rm(w.get(&format!("{p}.wq")), d, qw).t())?;
+	for (name, grad) in [("wk", &dk), ("wv", &dv)] {
+		let part =
+			backend.matmul_new(rm(grad, n, kw), rm(w.get(&format!("{p}.{name}")), d, kw).t())?;
+		for (o, v) in dh1.iter_mut().zip(part) {
+			*o += v;
+		}
+	}
+	// The attention norm, then the residual: the gradient of the layer's input.
+	let mut dx = dx_mid;
+	let mut terms = train_attn.then(|| vec![0.0f32; n * d]);
+	ops::rms_norm_backward(
+		&c.x,
+		w.get(&format!("{p}.norm")),
+		&c.r1,
+		&dh1,
+		&mut dx,
+		terms.as_deref_mut(),
+	);
+	if let Some(terms) = terms {
+		grads.insert(format!("{p}.norm"), column_sums(&terms, d));
+	}
+	Ok(if need_dx_in { dx } else { Vec::new() })
+}
