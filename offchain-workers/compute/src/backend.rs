@@ -75,6 +75,13 @@ pub trait Backend: Send + Sync {
 	/// the old copies. The CPU has nothing to do.
 	fn keep_resident(&self, _epoch: u64, _tensors: &[&[f32]]) {}
 
+	/// Where a pass may run independent parts side by side (attention heads of different
+	/// sequences, say): how many at once, and the one-thread backend each part uses. `None`
+	/// runs them one after another on this backend. The parts compute the same bits either way.
+	fn parallel_parts(&self) -> Option<(usize, Cpu)> {
+		None
+	}
+
 	/// One AdamW update of `w` with gradient `g` ([`adamw`]).
 	fn adamw(
 		&self,
@@ -105,6 +112,10 @@ impl Cpu {
 }
 
 impl Backend for Cpu {
+	fn parallel_parts(&self) -> Option<(usize, Cpu)> {
+		(self.threads > 1).then_some((self.threads, Cpu { threads: 1, kernel: self.kernel }))
+	}
+
 	fn name(&self) -> String {
 		let kernel = match self.kernel.resolve() {
 			Kernel::Avx2Fma => "avx2",
@@ -176,7 +187,7 @@ fn split_rows(
 	}
 	let per = rows.div_ceil(threads);
 	let f = &f;
-	std::thread::scope(|scope| {
+	rayon::scope(|scope| {
 		let (mut a, mut b) = (a, b);
 		let mut first = 0;
 		while first < rows {
@@ -188,7 +199,7 @@ fn split_rows(
 			first += n;
 			// The last part runs on the calling thread.
 			if first < rows {
-				scope.spawn(move || f(range, a_part, b_part));
+				scope.spawn(move |_| f(range, a_part, b_part));
 			} else {
 				f(range, a_part, b_part);
 			}

@@ -267,7 +267,7 @@ impl Cuda {
 		for t in tensors.iter().filter(|t| !t.is_empty()) {
 			let key = (t.as_ptr() as usize, t.len());
 			if let std::collections::hash_map::Entry::Vacant(slot) = r.tensors.entry(key) {
-				slot.insert(self.upload(*t)?);
+				slot.insert(self.upload(t)?);
 			}
 		}
 		Ok(())

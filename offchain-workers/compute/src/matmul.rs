@@ -239,7 +239,8 @@ fn product(
 	// Contiguous bands of whole tiles, one per thread.
 	let threads = threads.max(1).min(m.div_ceil(MR));
 	let band_rows = m.div_ceil(MR).div_ceil(threads) * MR;
-	std::thread::scope(|scope| {
+	// On the persistent pool: a spawned thread per band cost a tenth of a small training step.
+	rayon::scope(|scope| {
 		let mut first_row = 0;
 		let mut bands = c.chunks_mut(band_rows * n).peekable();
 		while let Some(band) = bands.next() {
@@ -252,7 +253,7 @@ fn product(
 			};
 			// The last band runs on the calling thread.
 			if bands.peek().is_some() {
-				scope.spawn(work);
+				scope.spawn(move |_| work());
 			} else {
 				work();
 			}
@@ -331,11 +332,11 @@ fn pack_b(b: &MatRef<'_>, threads: usize) -> Vec<f32> {
 		return packed;
 	}
 	let per_group = panels.div_ceil(threads);
-	std::thread::scope(|scope| {
+	rayon::scope(|scope| {
 		let mut groups = packed.chunks_mut(per_group * panel_len).enumerate().peekable();
 		while let Some((group, out)) = groups.next() {
 			if groups.peek().is_some() {
-				scope.spawn(move || pack(group, per_group, out));
+				scope.spawn(move |_| pack(group, per_group, out));
 			} else {
 				pack(group, per_group, out);
 			}
@@ -344,7 +345,7 @@ fn pack_b(b: &MatRef<'_>, threads: usize) -> Vec<f32> {
 	packed
 }
 
-/// Least packed floats worth a thread (a copy of 256 KiB takes about as long as a spawn).
+/// Least packed floats worth a second thread.
 const MIN_PACK_PER_THREAD: usize = 1 << 16;
 
 /// Farthest apart (in floats) that consecutive rows of a row-major `A` may lie for the

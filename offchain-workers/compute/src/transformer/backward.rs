@@ -118,6 +118,17 @@ fn column_sums(x: &[f32], cols: usize) -> Vec<f32> {
 	out
 }
 
+/// What one expert's backward pass produced.
+#[derive(Default)]
+struct ExpertPart {
+	/// The gradient of each routed row's gate.
+	dgates: Vec<f32>,
+	/// The gradients of its weights, when it is trained.
+	grads: Vec<(String, Vec<f32>)>,
+	/// The gradient of its rows of the normed input, when needed.
+	dx: Vec<f32>,
+}
+
 /// Back through layer `l` given `dout`, the gradient of its output; returns the gradient of its
 /// input (empty when `need_dx_in` is false).
 #[allow(clippy::too_many_arguments)]
@@ -142,25 +153,28 @@ fn layer_backward(
 	let p = format!("layer{l}.attention");
 
 	// The MoE: dout reaches each chosen expert scaled by its gate, and the gates.
-	let mut dh2 = vec![0.0f32; if need_dh2 { n * d } else { 0 }];
-	let mut dgates = vec![0.0f32; n * k];
-	for (e, ex) in c.experts.iter().enumerate() {
-		let rows = ex.tokens.len();
+	// Each expert side by side where the backend allows: its gates' gradients, its weights'
+	// gradients when trained, and its part of the normed input's gradient; then added up in
+	// ascending expert order.
+	let indices: Vec<usize> = (0..spec.experts).collect();
+	let parts = ops::map_parts(backend, &indices, |backend, &e| {
+		let (ex, rows) = (&c.experts[e], c.experts[e].tokens.len());
 		let train_expert = train.contains(&BlockId::Expert { layer, expert: e as u32 });
+		let mut part = ExpertPart::default();
 		if rows == 0 || !(need_dh2 || train_expert || train_router) {
-			continue;
+			return Ok(part);
 		}
 		let mut dy = vec![0.0f32; rows * d];
 		for (r, (&t, &j)) in ex.tokens.iter().zip(&ex.slots).enumerate() {
 			let g = c.gates[t * k + j];
 			let dout_t = &dout[t * d..(t + 1) * d];
-			dgates[t * k + j] = backend::fma_dot(dout_t, &ex.y[r * d..(r + 1) * d]);
+			part.dgates.push(backend::fma_dot(dout_t, &ex.y[r * d..(r + 1) * d]));
 			for (o, &v) in dy[r * d..(r + 1) * d].iter_mut().zip(dout_t) {
 				*o = g * v;
 			}
 		}
 		if !(need_dh2 || train_expert) {
-			continue;
+			return Ok(part);
 		}
 		let prefix = format!("layer{l}.expert{e}");
 		let dhidden =
@@ -169,27 +183,40 @@ fn layer_backward(
 		ops::swiglu_backward(&ex.a, &ex.b, &dhidden, &mut da, &mut db);
 		if train_expert {
 			let xe = rm(&ex.x, rows, d).t();
-			grads.insert(format!("{prefix}.w1"), backend.matmul_new(xe, rm(&da, rows, f))?);
-			grads.insert(
+			part.grads.push((format!("{prefix}.w1"), backend.matmul_new(xe, rm(&da, rows, f))?));
+			part.grads.push((
 				format!("{prefix}.w2"),
 				backend.matmul_new(rm(&ex.hidden, rows, f).t(), rm(&dy, rows, d))?,
-			);
-			grads.insert(format!("{prefix}.w3"), backend.matmul_new(xe, rm(&db, rows, f))?);
+			));
+			part.grads.push((format!("{prefix}.w3"), backend.matmul_new(xe, rm(&db, rows, f))?));
 		}
 		if need_dh2 {
-			let via_w1 = backend
+			let mut dx = backend
 				.matmul_new(rm(&da, rows, f), rm(w.get(&format!("{prefix}.w1")), d, f).t())?;
 			let via_w3 = backend
 				.matmul_new(rm(&db, rows, f), rm(w.get(&format!("{prefix}.w3")), d, f).t())?;
-			for (r, &t) in ex.tokens.iter().enumerate() {
-				let row = r * d..(r + 1) * d;
-				for ((o, &a), &b) in
-					dh2[t * d..(t + 1) * d].iter_mut().zip(&via_w1[row.clone()]).zip(&via_w3[row])
-				{
-					*o += a + b;
+			for (o, v) in dx.iter_mut().zip(via_w3) {
+				*o += v;
+			}
+			part.dx = dx;
+		}
+		Ok::<_, TransformerError>(part)
+	});
+	let mut dh2 = vec![0.0f32; if need_dh2 { n * d } else { 0 }];
+	let mut dgates = vec![0.0f32; n * k];
+	for (ex, part) in c.experts.iter().zip(parts) {
+		let part = part?;
+		for (r, (&t, &j)) in ex.tokens.iter().zip(&ex.slots).enumerate() {
+			if let Some(&dg) = part.dgates.get(r) {
+				dgates[t * k + j] = dg;
+			}
+			if let Some(row) = part.dx.get(r * d..(r + 1) * d) {
+				for (o, &v) in dh2[t * d..(t + 1) * d].iter_mut().zip(row) {
+					*o += v;
 				}
 			}
 		}
+		grads.extend(part.grads);
 	}
 	if need_dh2 || train_router {
 		// Softmax over the chosen experts: dℓⱼ = gⱼ·(dgⱼ − Σᵢ gᵢ·dgᵢ), the sum an FMA chain.
@@ -248,30 +275,36 @@ fn layer_backward(
 		(vec![0.0f32; n * qw], vec![0.0f32; n * kw], vec![0.0f32; n * kw]);
 	let scale = 1.0 / (hd as f32).sqrt();
 	let group = spec.heads / spec.kv_heads;
-	for s in 0..seqs.sequences {
+	// One part per sequence and head, side by side where the backend allows; the parts' key
+	// and value gradients are added in (sequence, head) order afterwards.
+	let parts: Vec<(usize, usize)> =
+		(0..seqs.sequences).flat_map(|s| (0..spec.heads).map(move |h| (s, h))).collect();
+	let heads = ops::map_parts(backend, &parts, |backend, &(s, head)| {
+		let kv = (head / group) * hd;
 		let (q_s, k_s, v_s) = (
 			&c.q[s * len * qw..(s + 1) * len * qw],
 			&c.k[s * len * kw..(s + 1) * len * kw],
 			&c.v[s * len * kw..(s + 1) * len * kw],
 		);
-		let do_s = &dattn[s * len * qw..(s + 1) * len * qw];
-		for head in 0..spec.heads {
-			let kv = (head / group) * hd;
-			let probs = &c.probs[(s * spec.heads + head) * len * len..][..len * len];
-			let do_h = columns(do_s, len, head * hd, hd, qw);
-			let mut dprobs = backend.matmul_new(do_h, columns(v_s, len, kv, hd, kw).t())?;
-			let dv_h = backend.matmul_new(rm(probs, len, len).t(), do_h)?;
-			ops::causal_softmax_backward(probs, &mut dprobs, len, scale);
-			let dq_h = backend.matmul_new(rm(&dprobs, len, len), columns(k_s, len, kv, hd, kw))?;
-			let dk_h = backend
-				.matmul_new(rm(&dprobs, len, len).t(), columns(q_s, len, head * hd, hd, qw))?;
-			for i in 0..len {
-				let (row_q, row_kv) = ((s * len + i) * qw + head * hd, (s * len + i) * kw + kv);
-				dq[row_q..row_q + hd].copy_from_slice(&dq_h[i * hd..(i + 1) * hd]);
-				for c in 0..hd {
-					dk[row_kv + c] += dk_h[i * hd + c];
-					dv[row_kv + c] += dv_h[i * hd + c];
-				}
+		let probs = &c.probs[(s * spec.heads + head) * len * len..][..len * len];
+		let do_h = columns(&dattn[s * len * qw..(s + 1) * len * qw], len, head * hd, hd, qw);
+		let mut dprobs = backend.matmul_new(do_h, columns(v_s, len, kv, hd, kw).t())?;
+		let dv_h = backend.matmul_new(rm(probs, len, len).t(), do_h)?;
+		ops::causal_softmax_backward(probs, &mut dprobs, len, scale);
+		let dq_h = backend.matmul_new(rm(&dprobs, len, len), columns(k_s, len, kv, hd, kw))?;
+		let dk_h =
+			backend.matmul_new(rm(&dprobs, len, len).t(), columns(q_s, len, head * hd, hd, qw))?;
+		Ok::<_, TransformerError>((dq_h, dk_h, dv_h))
+	});
+	for (&(s, head), result) in parts.iter().zip(heads) {
+		let (dq_h, dk_h, dv_h) = result?;
+		let kv = (head / group) * hd;
+		for i in 0..len {
+			let (row_q, row_kv) = ((s * len + i) * qw + head * hd, (s * len + i) * kw + kv);
+			dq[row_q..row_q + hd].copy_from_slice(&dq_h[i * hd..(i + 1) * hd]);
+			for c in 0..hd {
+				dk[row_kv + c] += dk_h[i * hd + c];
+				dv[row_kv + c] += dv_h[i * hd + c];
 			}
 		}
 	}

@@ -146,28 +146,30 @@ fn layer(
 
 	let scale = 1.0 / (hd as f32).sqrt();
 	let group = spec.heads / spec.kv_heads;
-	let mut probs = Vec::with_capacity(seqs.sequences * spec.heads * len * len);
-	let mut attn = vec![0.0f32; n * qw];
-	for s in 0..seqs.sequences {
+	// One part per sequence and head, side by side where the backend allows.
+	let parts: Vec<(usize, usize)> =
+		(0..seqs.sequences).flat_map(|s| (0..spec.heads).map(move |h| (s, h))).collect();
+	let heads = ops::map_parts(backend, &parts, |backend, &(s, head)| {
+		let kv = (head / group) * hd;
 		let (q_s, k_s, v_s) = (
 			&q[s * len * qw..(s + 1) * len * qw],
 			&k[s * len * kw..(s + 1) * len * kw],
 			&v[s * len * kw..(s + 1) * len * kw],
 		);
-		for head in 0..spec.heads {
-			let kv_head = head / group;
-			let mut scores = backend.matmul_new(
-				columns(q_s, len, head * hd, hd, qw),
-				columns(k_s, len, kv_head * hd, hd, kw).t(),
-			)?;
-			ops::causal_softmax(&mut scores, len, scale);
-			let out = backend
-				.matmul_new(rm(&scores, len, len), columns(v_s, len, kv_head * hd, hd, kw))?;
-			for (i, row) in out.chunks_exact(hd).enumerate() {
-				attn[(s * len + i) * qw + head * hd..][..hd].copy_from_slice(row);
-			}
-			probs.extend_from_slice(&scores);
+		let mut scores = backend
+			.matmul_new(columns(q_s, len, head * hd, hd, qw), columns(k_s, len, kv, hd, kw).t())?;
+		ops::causal_softmax(&mut scores, len, scale);
+		let out = backend.matmul_new(rm(&scores, len, len), columns(v_s, len, kv, hd, kw))?;
+		Ok::<_, TransformerError>((scores, out))
+	});
+	let mut probs = Vec::with_capacity(seqs.sequences * spec.heads * len * len);
+	let mut attn = vec![0.0f32; n * qw];
+	for (&(s, head), result) in parts.iter().zip(heads) {
+		let (scores, out) = result?;
+		for (i, row) in out.chunks_exact(hd).enumerate() {
+			attn[(s * len + i) * qw + head * hd..][..hd].copy_from_slice(row);
 		}
+		probs.extend_from_slice(&scores);
 	}
 	let o = backend.matmul_new(rm(&attn, n, qw), rm(w.get(&format!("{p}.wo")), qw, d))?;
 	let x_mid: Vec<f32> = x.iter().zip(&o).map(|(a, b)| a + b).collect();
@@ -237,18 +239,25 @@ pub(crate) fn moe(
 			ex.x.extend_from_slice(&h[t * d..(t + 1) * d]);
 		}
 	}
-	for (e, ex) in experts.iter_mut().enumerate() {
-		let rows_e = ex.tokens.len();
-		if rows_e == 0 {
-			continue;
+	// The experts side by side where the backend allows, each on its own tokens.
+	let indices: Vec<usize> = (0..spec.experts).collect();
+	let computed = ops::map_parts(backend, &indices, |backend, &e| {
+		let (ex, rows) = (&experts[e], experts[e].tokens.len());
+		if rows == 0 {
+			return Ok(None);
 		}
 		let p = format!("layer{l}.expert{e}");
-		ex.a = backend.matmul_new(rm(&ex.x, rows_e, d), rm(w.get(&format!("{p}.w1")), d, f))?;
-		ex.b = backend.matmul_new(rm(&ex.x, rows_e, d), rm(w.get(&format!("{p}.w3")), d, f))?;
-		ex.hidden = vec![0.0; rows_e * f];
-		ops::swiglu(&ex.a, &ex.b, &mut ex.hidden);
-		ex.y =
-			backend.matmul_new(rm(&ex.hidden, rows_e, f), rm(w.get(&format!("{p}.w2")), f, d))?;
+		let a = backend.matmul_new(rm(&ex.x, rows, d), rm(w.get(&format!("{p}.w1")), d, f))?;
+		let b = backend.matmul_new(rm(&ex.x, rows, d), rm(w.get(&format!("{p}.w3")), d, f))?;
+		let mut hidden = vec![0.0; rows * f];
+		ops::swiglu(&a, &b, &mut hidden);
+		let y = backend.matmul_new(rm(&hidden, rows, f), rm(w.get(&format!("{p}.w2")), f, d))?;
+		Ok::<_, TransformerError>(Some((a, b, hidden, y)))
+	});
+	for (ex, result) in experts.iter_mut().zip(computed) {
+		if let Some((a, b, hidden, y)) = result? {
+			(ex.a, ex.b, ex.hidden, ex.y) = (a, b, hidden, y);
+		}
 	}
 	let mut out = x.to_vec();
 	for t in 0..n {

@@ -194,8 +194,14 @@ impl<'w> Decoder<'w> {
 	}
 }
 
-/// Continue `prompt` by up to `max_new` tokens, calling `on_token` with each as it is picked.
-/// Stops early when the context is full. Returns the new tokens.
+/// Continue `prompt` by `max_new` tokens, calling `on_token` with each as it is picked, and
+/// return them.
+///
+/// A model reads at most `context` positions. When they are full the window slides: a fresh
+/// decoder reads the last `context / 2` tokens of the text so far (at least one) and decoding
+/// goes on from there, like nanoGPT's sampler cropping its input to the block size (half a
+/// window at a time, so the keys and values are recomputed once per `context / 2` tokens). A
+/// prompt longer than the context is cropped to its last `context` tokens the same way.
 pub fn generate(
 	backend: &dyn Backend,
 	weights: &TransformerWeights,
@@ -207,18 +213,28 @@ pub fn generate(
 	if prompt.is_empty() {
 		return Err(TransformerError::EmptyBatch);
 	}
+	let context = weights.spec.context;
+	let mut text = prompt.to_vec();
 	let mut decoder = Decoder::new(backend, weights)?;
 	let mut logits = Vec::new();
-	for &token in prompt {
+	for &token in &prompt[prompt.len().saturating_sub(context)..] {
 		logits = decoder.step(token)?;
 	}
 	let mut out = Vec::with_capacity(max_new);
 	for step in 0..max_new as u64 {
 		let token = sampling.pick(&logits, step);
 		out.push(token);
+		text.push(token);
 		on_token(token);
-		if decoder.position() >= weights.spec.context || out.len() == max_new {
+		if out.len() == max_new {
 			break;
+		}
+		if decoder.position() >= context {
+			decoder = Decoder::new(backend, weights)?;
+			let keep = (context / 2).max(1);
+			for &t in &text[text.len() - keep..text.len() - 1] {
+				decoder.step(t)?;
+			}
 		}
 		logits = decoder.step(token)?;
 	}

@@ -26,6 +26,7 @@
 //! [`crate::math`] exp/ln/SiLU); [`ops`] documents the order of operations of the rest.
 
 pub mod backward;
+pub mod files;
 pub mod forward;
 pub mod generate;
 #[cfg(test)]
@@ -35,6 +36,7 @@ pub mod ops;
 pub mod rope;
 #[cfg(test)]
 mod tests;
+pub mod train;
 
 use crate::{
 	matmul::MatmulError,
@@ -182,10 +184,10 @@ impl TransformerSpec {
 		if self.top_k > self.experts {
 			return Err(TopKAboveExperts { top_k: self.top_k, experts: self.experts });
 		}
-		if self.heads % self.kv_heads != 0 {
+		if !self.heads.is_multiple_of(self.kv_heads) {
 			return Err(HeadsNotGrouped { heads: self.heads, kv_heads: self.kv_heads });
 		}
-		if self.head_dim % 2 != 0 {
+		if !self.head_dim.is_multiple_of(2) {
 			return Err(OddHeadDim(self.head_dim));
 		}
 		if self.vocab > 256 {

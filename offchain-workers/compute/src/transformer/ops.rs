@@ -2,7 +2,10 @@
 //! (the numerics spec for them; a GPU backend must give the same bits). Products of matrices
 //! are the canonical [`crate::matmul`]; everything here is row-wise or elementwise.
 
-use crate::{backend, math};
+use crate::{
+	backend::{self, Backend},
+	math,
+};
 
 /// RMSNorm of each row of `x` (`width` wide) times `weight`, into `out`; the per-row factors
 /// `r` are kept for the backward pass.
@@ -72,20 +75,22 @@ pub fn causal_softmax(scores: &mut [f32], rows: usize, scale: f32) {
 	}
 }
 
-/// One row of [`causal_softmax`]: the scores of the positions a query sees, in place.
-pub fn attention_softmax(visible: &mut [f32], scale: f32) {
-	let mut m = f32::NEG_INFINITY;
-	for s in visible.iter_mut() {
-		*s *= scale;
-		m = m.max(*s);
-	}
-	let mut sum = 0.0f32;
-	for s in visible.iter_mut() {
-		*s = math::exp(*s - m);
-		sum += *s;
-	}
-	for s in visible.iter_mut() {
-		*s /= sum;
+crate::fma_dispatch! {
+	/// One row of [`causal_softmax`]: the scores of the positions a query sees, in place.
+	pub fn attention_softmax(visible: &mut [f32], scale: f32) {
+		let mut m = f32::NEG_INFINITY;
+		for s in visible.iter_mut() {
+			*s *= scale;
+			m = m.max(*s);
+		}
+		// The exponentials first (independent, so they vectorise), then their sum in order.
+		for s in visible.iter_mut() {
+			*s = math::exp(*s - m);
+		}
+		let sum = visible.iter().fold(0.0f32, |acc, &e| acc + e);
+		for s in visible.iter_mut() {
+			*s /= sum;
+		}
 	}
 }
 
@@ -102,21 +107,55 @@ pub fn causal_softmax_backward(probs: &[f32], grad: &mut [f32], rows: usize, sca
 	}
 }
 
-/// The SwiGLU gate: `out = silu(a) · b` elementwise (SiLU as [`math::silu`], one rounded
-/// product).
-pub fn swiglu(a: &[f32], b: &[f32], out: &mut [f32]) {
-	for ((o, &a), &b) in out.iter_mut().zip(a).zip(b) {
-		*o = math::silu(a) * b;
+crate::fma_dispatch! {
+	/// The SwiGLU gate: `out = silu(a) · b` elementwise (SiLU as [`math::silu`], one rounded
+	/// product).
+	pub fn swiglu(a: &[f32], b: &[f32], out: &mut [f32]) {
+		for ((o, &a), &b) in out.iter_mut().zip(a).zip(b) {
+			*o = math::silu(a) * b;
+		}
 	}
 }
 
-/// The gradient through [`swiglu`]: `da = (g · b) · silu'(a)`, `db = g · silu(a)`, each
-/// product rounded.
-pub fn swiglu_backward(a: &[f32], b: &[f32], grad: &[f32], grad_a: &mut [f32], grad_b: &mut [f32]) {
-	for i in 0..grad.len() {
-		grad_a[i] = (grad[i] * b[i]) * math::silu_grad(a[i]);
-		grad_b[i] = grad[i] * math::silu(a[i]);
+crate::fma_dispatch! {
+	/// The gradient through [`swiglu`]: `da = (g · b) · silu'(a)`, `db = g · silu(a)`, each
+	/// product rounded.
+	pub fn swiglu_backward(a: &[f32], b: &[f32], grad: &[f32], grad_a: &mut [f32], grad_b: &mut [f32]) {
+		for ((((da, db), &g), &a), &b) in grad_a.iter_mut().zip(grad_b.iter_mut()).zip(grad).zip(a).zip(b) {
+			*da = (g * b) * math::silu_grad(a);
+			*db = g * math::silu(a);
+		}
 	}
+}
+
+/// `f(backend, item)` of every item, in order: side by side where the backend allows
+/// ([`Backend::parallel_parts`]), each part then on a one-thread backend.
+pub(crate) fn map_parts<T: Sync, R: Send>(
+	backend: &dyn Backend,
+	items: &[T],
+	f: impl Fn(&dyn Backend, &T) -> R + Sync,
+) -> Vec<R> {
+	match backend.parallel_parts() {
+		Some((threads, one)) => par_map(threads, items, |item| f(&one, item)),
+		None => items.iter().map(|item| f(backend, item)).collect(),
+	}
+}
+
+/// `f` of every item, in order, as up to `threads` contiguous runs of items on the thread pool.
+pub(crate) fn par_map<T: Sync, R: Send>(
+	threads: usize,
+	items: &[T],
+	f: impl Fn(&T) -> R + Sync,
+) -> Vec<R> {
+	use rayon::prelude::*;
+	let threads = threads.clamp(1, items.len().max(1));
+	if threads == 1 {
+		return items.iter().map(f).collect();
+	}
+	items
+		.par_chunks(items.len().div_ceil(threads))
+		.flat_map_iter(|run| run.iter().map(&f))
+		.collect()
 }
 
 #[cfg(test)]

@@ -101,7 +101,9 @@ pub fn ln_f64(x: f64) -> f64 {
 /// `e^x` for `|x| < 700`, in f64 from basic operations only.
 pub fn exp_f64(x: f64) -> f64 {
 	let n = (x / std::f64::consts::LN_2).round();
-	// ln 2 in two parts: the first has 32 significant bits, so `n · LN2_HI` is exact.
+	// ln 2 in two parts: the first has 32 significant bits, so `n · LN2_HI` is exact. Written
+	// with all the digits of the values fdlibm uses.
+	#[allow(clippy::excessive_precision)]
 	const LN2_HI: f64 = 6.931_471_803_691_238_164_9e-1;
 	const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
 	let r = (x - n * LN2_HI) - n * LN2_LO;
@@ -116,8 +118,10 @@ pub fn exp_f64(x: f64) -> f64 {
 /// `(sin x, cos x)` for `|x| < 2^20`, in f64 from basic operations only.
 pub fn sin_cos_f64(x: f64) -> (f64, f64) {
 	// x = n·π/2 + r, π/2 in two parts (the first with 33 significant bits, so `n · PIO2_HI`
-	// is exact for |n| < 2^20).
+	// is exact for |n| < 2^20), with all the digits of the values fdlibm uses.
+	#[allow(clippy::excessive_precision)]
 	const PIO2_HI: f64 = 1.570_796_326_734_125_614_17;
+	#[allow(clippy::excessive_precision)]
 	const PIO2_LO: f64 = 6.077_100_506_506_192_249_32e-11;
 	let n = (x * std::f64::consts::FRAC_2_PI).round();
 	let r = (x - n * PIO2_HI) - n * PIO2_LO;

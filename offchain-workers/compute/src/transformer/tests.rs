@@ -177,8 +177,23 @@ fn bad_input_is_a_typed_error() {
 		decoder.step(1).unwrap();
 	}
 	assert!(matches!(decoder.step(1), Err(TransformerError::SequenceTooLong { .. })));
-	let full = generate(&backend, &w, &[1; 30], 10, &Sampling::GREEDY, |_| {}).unwrap();
-	assert_eq!(full.len(), 3, "generation stops when the context is full");
+	// Past the context the window slides: the tokens after it are those of a fresh decoder fed
+	// the last half window.
+	let prompt = text("Now is the winter of our disco");
+	let sampling = Sampling { temperature: 1.0, top_k: 0, top_p: 1.0, seed: 3 };
+	let long = generate(&backend, &w, &prompt, 40, &sampling, |_| {}).unwrap();
+	assert_eq!(long.len(), 40);
+	assert_eq!(long, generate(&backend, &w, &prompt, 40, &sampling, |_| {}).unwrap());
+	let mut all = prompt.clone();
+	all.extend(&long);
+	// Tokens 0..=2 come from the first window (positions 30, 31 fill it); token 3 is read by
+	// a decoder restarted on the last 16 tokens.
+	let mut decoder = Decoder::new(&backend, &w).unwrap();
+	let mut logits = Vec::new();
+	for &t in &all[all.len() - 40 + 3 - 16..all.len() - 40 + 3] {
+		logits = decoder.step(t).unwrap();
+	}
+	assert_eq!(sampling.pick(&logits, 3), long[3]);
 	for bad in [
 		TransformerSpec { kv_heads: 3, ..spec },
 		TransformerSpec { head_dim: 7, ..spec },

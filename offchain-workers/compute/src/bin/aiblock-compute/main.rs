@@ -14,6 +14,8 @@ use aiblock_compute::{
 	NUMERICS_VERSION,
 };
 use clap::{Args, Parser, Subcommand, ValueEnum};
+
+mod lm;
 use std::{
 	path::PathBuf,
 	process::ExitCode,
@@ -31,6 +33,8 @@ use std::{
 ///   aiblock-compute bench
 ///   aiblock-compute bench-cuda                (a build with --features cuda, on a GPU)
 ///   aiblock-compute train --backend cuda ...  then  replay --backend cpu: the same hashes
+///   aiblock-compute lm-train --text tinyshakespeare.txt --out shakespeare-model
+///   aiblock-compute generate --model shakespeare-model --prompt "ROMEO:" --seed 7
 #[derive(Parser)]
 #[command(name = "aiblock-compute", version, verbatim_doc_comment)]
 struct Cli {
@@ -48,6 +52,12 @@ enum Command {
 	Genesis(GenesisArgs),
 	/// Print throughput figures: matmul, training step, expert loading.
 	Bench(BenchArgs),
+	/// Train the Mixtral-architecture transformer (all of it, or a set of blocks) on a text
+	/// file with nanoGPT's recipe, printing progress and validation losses.
+	LmTrain(lm::LmTrainArgs),
+	/// Continue a prompt with a transformer model (ours or a Hugging Face Mixtral
+	/// checkpoint): the same output for the same model, prompt, sampling flags and seed.
+	Generate(lm::GenerateArgs),
 	/// Print GPU figures (build with `--features cuda`): the canonical matmul vs cuBLAS FP32
 	/// (pedantic) and TF32, the device-resident expert step, loading an expert onto the device.
 	BenchCuda(BenchCudaArgs),
@@ -535,6 +545,8 @@ fn main() -> ExitCode {
 		Command::Replay(a) => replay(a),
 		Command::Genesis(a) => genesis(a).map(|()| true),
 		Command::Bench(a) => run_bench(a).map(|()| true),
+		Command::LmTrain(a) => lm::lm_train(a).map(|()| true),
+		Command::Generate(a) => lm::run_generate(a).map(|()| true),
 		Command::BenchCuda(a) => run_bench_cuda(a).map(|()| true),
 	};
 	match result {

@@ -1,0 +1,287 @@
+//! `lm-train` and `generate`: the Mixtral-architecture transformer on real text.
+
+use crate::ComputeArgs;
+use aiblock_compute::{
+	model::BlockId,
+	transformer::{
+		files,
+		generate::{generate, Sampling},
+		genesis, hf,
+		train::{evaluate, split, LmConfig, LmTrainer},
+		TransformerSpec, TransformerWeights,
+	},
+};
+use clap::Args;
+use std::{collections::BTreeSet, io::Write, path::PathBuf, time::Instant};
+
+#[derive(Args)]
+pub struct TransformerArgs {
+	#[arg(long, default_value_t = 128)]
+	d_model: usize,
+	#[arg(long, default_value_t = 4)]
+	layers: usize,
+	/// Query heads.
+	#[arg(long, default_value_t = 4)]
+	heads: usize,
+	/// Key/value heads (grouped-query attention when fewer than --heads); default: --heads.
+	#[arg(long)]
+	kv_heads: Option<usize>,
+	/// Width of each head; default: d_model / heads.
+	#[arg(long)]
+	head_dim: Option<usize>,
+	/// Hidden width of each expert.
+	#[arg(long, default_value_t = 176)]
+	d_ff: usize,
+	#[arg(long, default_value_t = 4)]
+	experts: usize,
+	#[arg(long, default_value_t = 2)]
+	top_k: usize,
+	/// The longest sequence the model reads (up to any length; positions beyond those it was
+	/// trained on are not learnt); default: the training --length.
+	#[arg(long)]
+	context: Option<usize>,
+	#[arg(long, default_value_t = 10_000.0)]
+	rope_theta: f32,
+	/// Seed of the genesis weights.
+	#[arg(long, default_value_t = 0)]
+	genesis_seed: u64,
+}
+
+impl TransformerArgs {
+	fn spec(&self, length: usize) -> TransformerSpec {
+		TransformerSpec {
+			vocab: 256,
+			d_model: self.d_model,
+			layers: self.layers,
+			heads: self.heads,
+			kv_heads: self.kv_heads.unwrap_or(self.heads),
+			head_dim: self.head_dim.unwrap_or(self.d_model / self.heads.max(1)),
+			d_ff: self.d_ff,
+			experts: self.experts,
+			top_k: self.top_k,
+			context: self.context.unwrap_or(length),
+			rope_theta: self.rope_theta,
+			norm_eps: 1e-5,
+		}
+	}
+}
+
+#[derive(Args)]
+pub struct LmTrainArgs {
+	/// The text to learn from (bytes); the first 90 % trains, the last 10 % validates.
+	#[arg(long)]
+	text: PathBuf,
+	/// Write the trained model here (spec.json and one safetensors file per block).
+	#[arg(long)]
+	out: PathBuf,
+	/// Start from this model folder instead of genesis weights (the shape flags are ignored).
+	#[arg(long)]
+	from: Option<PathBuf>,
+	/// Blocks to train, comma-separated (`shared`, `layer0.attention`, `layer1.router`,
+	/// `layer1.expert3`, …), or `all`.
+	#[arg(long, default_value = "all")]
+	train: String,
+	#[command(flatten)]
+	model: TransformerArgs,
+	#[command(flatten)]
+	compute: ComputeArgs,
+	#[arg(long, default_value_t = 2000)]
+	steps: u64,
+	/// Sequences per batch.
+	#[arg(long, default_value_t = 12)]
+	sequences: usize,
+	/// Tokens per training sequence.
+	#[arg(long, default_value_t = 64)]
+	length: usize,
+	#[arg(long, default_value_t = 1e-3)]
+	lr: f32,
+	#[arg(long, default_value_t = 1e-4)]
+	min_lr: f32,
+	#[arg(long, default_value_t = 100)]
+	warmup: u64,
+	#[arg(long, default_value_t = 0.1)]
+	weight_decay: f32,
+	#[arg(long, default_value_t = 1.0)]
+	grad_clip: f32,
+	/// Seed of the batches.
+	#[arg(long, default_value_t = 0)]
+	seed: u64,
+	/// Steps between progress lines.
+	#[arg(long, default_value_t = 100)]
+	log_every: u64,
+	/// Steps between validation losses (0: only at the end).
+	#[arg(long, default_value_t = 500)]
+	eval_every: u64,
+	/// Validation windows per evaluation during the run (0: the whole split); the final
+	/// evaluation always reads the whole split.
+	#[arg(long, default_value_t = 200)]
+	eval_windows: usize,
+}
+
+fn parse_blocks(text: &str, spec: &TransformerSpec) -> Result<BTreeSet<BlockId>, String> {
+	if text == "all" {
+		return Ok(spec.blocks().into_iter().collect());
+	}
+	text.split(',')
+		.map(|name| {
+			BlockId::parse(name.trim())
+				.filter(|b| spec.contains(*b))
+				.ok_or_else(|| format!("--train: {name} is not a block of this model"))
+		})
+		.collect()
+}
+
+pub fn lm_train(args: LmTrainArgs) -> Result<(), String> {
+	let text = std::fs::read(&args.text).map_err(|e| format!("{}: {e}", args.text.display()))?;
+	let (train_text, valid_text) = split(&text);
+	let weights = match &args.from {
+		Some(dir) => files::load(dir)?,
+		None => genesis(args.model.spec(args.length), args.model.genesis_seed)
+			.map_err(|e| format!("model: {e}"))?,
+	};
+	let spec = weights.spec;
+	let blocks = parse_blocks(&args.train, &spec)?;
+	let config = LmConfig {
+		seed: args.seed,
+		sequences: args.sequences,
+		length: args.length,
+		lr: args.lr,
+		min_lr: args.min_lr,
+		warmup: args.warmup,
+		decay_steps: args.steps,
+		weight_decay: args.weight_decay,
+		grad_clip: args.grad_clip,
+		..LmConfig::default()
+	};
+	let backend = args.compute.backend()?;
+	let trained: usize = blocks.iter().map(|b| spec.parameters(*b)).sum();
+	let total: usize = spec.blocks().iter().map(|b| spec.parameters(*b)).sum();
+	println!(
+		"model: {} layers, d_model {}, {} heads ({} kv), {} experts top-{} of d_ff {}: {total} parameters, {} active per token; training {} blocks ({trained} parameters)",
+		spec.layers,
+		spec.d_model,
+		spec.heads,
+		spec.kv_heads,
+		spec.experts,
+		spec.top_k,
+		spec.d_ff,
+		spec.active_parameters(),
+		blocks.len()
+	);
+	println!(
+		"data: {} ({} bytes: {} train, {} validation); {} steps of {}×{} tokens",
+		args.text.display(),
+		text.len(),
+		train_text.len(),
+		valid_text.len(),
+		args.steps,
+		config.sequences,
+		config.length
+	);
+	let mut trainer = LmTrainer::new(weights, blocks).map_err(|e| e.to_string())?;
+	let started = Instant::now();
+	let mut window = (Instant::now(), 0u64);
+	for _ in 0..args.steps {
+		let report = trainer
+			.step(backend.as_ref(), train_text, &config)
+			.map_err(|e| format!("step {}: {e}", trainer.step))?;
+		let step = trainer.step;
+		if step % args.log_every.max(1) == 0 || step == args.steps {
+			let seconds = window.0.elapsed().as_secs_f64();
+			let steps = (step - window.1) as f64;
+			println!(
+				"step {step:>6}  loss {:.4}  lr {:.2e}  grad-norm {:.3}  {:.1} ms/step  {:.0} tok/s",
+				report.loss,
+				report.lr,
+				report.grad_norm,
+				1e3 * seconds / steps,
+				steps * (config.sequences * config.length) as f64 / seconds
+			);
+			window = (Instant::now(), step);
+		}
+		if args.eval_every > 0 && step % args.eval_every == 0 && step < args.steps {
+			let loss = evaluate(
+				backend.as_ref(),
+				&trainer.weights,
+				valid_text,
+				config.length,
+				16,
+				args.eval_windows,
+			)
+			.map_err(|e| e.to_string())?;
+			println!("step {step:>6}  validation loss {loss:.4} ({} windows)", args.eval_windows);
+			window = (Instant::now(), step);
+		}
+	}
+	let train_seconds = started.elapsed().as_secs_f64();
+	let loss = evaluate(backend.as_ref(), &trainer.weights, valid_text, config.length, 16, 0)
+		.map_err(|e| e.to_string())?;
+	println!(
+		"done: {} steps in {train_seconds:.1} s; validation loss {loss:.4} nats/byte over the whole split ({} bytes, windows of {})",
+		args.steps,
+		valid_text.len(),
+		config.length
+	);
+	files::save(&args.out, &trainer.weights)?;
+	println!("model written to {}", args.out.display());
+	Ok(())
+}
+
+#[derive(Args)]
+pub struct GenerateArgs {
+	/// A model folder written by `lm-train`.
+	#[arg(long, conflicts_with = "hf")]
+	model: Option<PathBuf>,
+	/// A Hugging Face Mixtral checkpoint folder (config.json and safetensors, f32).
+	#[arg(long)]
+	hf: Option<PathBuf>,
+	#[arg(long, default_value = "\n")]
+	prompt: String,
+	#[arg(long, default_value_t = 200)]
+	max_tokens: usize,
+	/// 0 for greedy decoding.
+	#[arg(long, default_value_t = 0.8)]
+	temperature: f32,
+	/// Keep only the k most likely tokens (0: all).
+	#[arg(long, default_value_t = 0)]
+	top_k: usize,
+	/// Keep the most likely tokens up to this probability mass.
+	#[arg(long, default_value_t = 1.0)]
+	top_p: f32,
+	#[arg(long, default_value_t = 0)]
+	seed: u64,
+	#[command(flatten)]
+	compute: ComputeArgs,
+}
+
+pub fn run_generate(args: GenerateArgs) -> Result<(), String> {
+	let weights: TransformerWeights = match (&args.model, &args.hf) {
+		(Some(dir), _) => files::load(dir)?,
+		(None, Some(dir)) => hf::load(dir)?,
+		(None, None) => return Err("give --model DIR (from lm-train) or --hf DIR".into()),
+	};
+	let sampling = Sampling {
+		temperature: args.temperature,
+		top_k: args.top_k,
+		top_p: args.top_p,
+		seed: args.seed,
+	};
+	sampling.validate()?;
+	let backend = args.compute.backend()?;
+	let prompt: Vec<u32> = args.prompt.bytes().map(u32::from).collect();
+	let started = Instant::now();
+	let mut stdout = std::io::stdout().lock();
+	let _ = stdout.write_all(args.prompt.as_bytes());
+	let tokens = generate(backend.as_ref(), &weights, &prompt, args.max_tokens, &sampling, |t| {
+		let _ = stdout.write_all(&[t as u8]);
+		let _ = stdout.flush();
+	})
+	.map_err(|e| e.to_string())?;
+	let seconds = started.elapsed().as_secs_f64();
+	eprintln!(
+		"\n[{} tokens in {seconds:.2} s: {:.1} tokens/s, prompt included]",
+		tokens.len(),
+		(tokens.len() + prompt.len()) as f64 / seconds
+	);
+	Ok(())
+}

@@ -1,0 +1,325 @@
+//! Training a set of the transformer's blocks on text, with the recipe nanoGPT uses for its
+//! character-level Shakespeare model (AdamW, linear warm-up then cosine decay, global gradient
+//! clipping, weight decay on matrices only) and bit-exact steps.
+//!
+//! Step `s` trains on [`lm_batch`]`(text, config, s)`: `sequences` windows of `length + 1`
+//! bytes whose starts are drawn from `(seed, stream s, index i)`. Everything a step computes is
+//! a pure function of the state and the text, so a run can be replayed from any step.
+
+use super::{
+	backward::loss_and_grads, forward::token_losses, rope::sin_cos_f64, Sequences,
+	TransformerError, TransformerWeights,
+};
+use crate::{
+	backend::{self, AdamStep, Backend},
+	model::BlockId,
+	reduce, rng,
+};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Hyper-parameters of a language-model training run (nanoGPT's shakespeare-char defaults,
+/// at its CPU size).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LmConfig {
+	/// Seeds the batches.
+	pub seed: u64,
+	/// Sequences per batch.
+	pub sequences: usize,
+	/// Tokens per sequence.
+	pub length: usize,
+	/// Peak learning rate, reached after `warmup` steps, decayed by a half cosine to `min_lr`
+	/// at step `decay_steps`.
+	pub lr: f32,
+	pub min_lr: f32,
+	pub warmup: u64,
+	pub decay_steps: u64,
+	pub beta1: f32,
+	pub beta2: f32,
+	pub eps: f32,
+	/// Decoupled weight decay, applied to matrices and embeddings, not to norms.
+	pub weight_decay: f32,
+	/// The global gradient norm is clipped to this (0: no clipping).
+	pub grad_clip: f32,
+}
+
+impl Default for LmConfig {
+	fn default() -> Self {
+		LmConfig {
+			seed: 0,
+			sequences: 12,
+			length: 64,
+			lr: 1e-3,
+			min_lr: 1e-4,
+			warmup: 100,
+			decay_steps: 2000,
+			beta1: 0.9,
+			beta2: 0.99,
+			eps: 1e-8,
+			weight_decay: 0.1,
+			grad_clip: 1.0,
+		}
+	}
+}
+
+impl LmConfig {
+	/// The learning rate of step `step` (0-based): `lr·(s+1)/(warmup+1)` while warming up,
+	/// then `min_lr + ½(1 + cos(π·r))·(lr − min_lr)` with `r` the fraction of the decay done,
+	/// `min_lr` after it. The cosine is computed in f64 from basic operations
+	/// ([`sin_cos_f64`]) and rounded once, so every platform gets the same f32.
+	pub fn lr_at(&self, step: u64) -> f32 {
+		if step < self.warmup {
+			return (f64::from(self.lr) * (step + 1) as f64 / (self.warmup + 1) as f64) as f32;
+		}
+		if step > self.decay_steps || self.decay_steps <= self.warmup {
+			return self.min_lr;
+		}
+		let ratio = (step - self.warmup) as f64 / (self.decay_steps - self.warmup) as f64;
+		let (_, cos) = sin_cos_f64(std::f64::consts::PI * ratio);
+		let coefficient = 0.5 * (1.0 + cos);
+		(f64::from(self.min_lr) + coefficient * f64::from(self.lr - self.min_lr)) as f32
+	}
+}
+
+/// A text split as nanoGPT splits it: the first 90 % to train on, the rest to validate.
+pub fn split(text: &[u8]) -> (&[u8], &[u8]) {
+	text.split_at(text.len() * 9 / 10)
+}
+
+/// The inputs and targets of step `step`: `sequences` windows of `text`, each `length` tokens
+/// and the `length` that follow them by one.
+pub fn lm_batch(
+	text: &[u8],
+	config: &LmConfig,
+	step: u64,
+) -> Result<(Vec<u32>, Vec<u32>), TransformerError> {
+	if text.len() <= config.length || config.sequences == 0 || config.length == 0 {
+		return Err(TransformerError::EmptyBatch);
+	}
+	let starts = (text.len() - config.length) as u64;
+	let mut tokens = Vec::with_capacity(config.sequences * config.length);
+	let mut targets = Vec::with_capacity(config.sequences * config.length);
+	for i in 0..config.sequences as u64 {
+		let start = rng::below(config.seed, step, i, starts) as usize;
+		let window = &text[start..start + config.length + 1];
+		tokens.extend(window[..config.length].iter().map(|&b| u32::from(b)));
+		targets.extend(window[1..].iter().map(|&b| u32::from(b)));
+	}
+	Ok((tokens, targets))
+}
+
+/// The state of a run: the weights, the blocks being trained, their AdamW moments.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LmTrainer {
+	pub weights: TransformerWeights,
+	pub train: BTreeSet<BlockId>,
+	pub m: BTreeMap<String, Vec<f32>>,
+	pub v: BTreeMap<String, Vec<f32>>,
+	/// Steps taken.
+	pub step: u64,
+	/// `beta1^step` and `beta2^step`, one multiplication per step.
+	pub beta1_pow: f32,
+	pub beta2_pow: f32,
+}
+
+/// What one step did.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct StepReport {
+	pub loss: f32,
+	/// The global gradient norm before clipping.
+	pub grad_norm: f32,
+	pub lr: f32,
+}
+
+impl LmTrainer {
+	/// Start training `train` (non-empty, every block in the model) from `weights`.
+	pub fn new(
+		weights: TransformerWeights,
+		train: BTreeSet<BlockId>,
+	) -> Result<Self, TransformerError> {
+		weights.spec.validate()?;
+		if let Some(block) = train.iter().find(|b| !weights.spec.contains(**b)) {
+			return Err(TransformerError::UnknownBlock(*block));
+		}
+		if train.is_empty() {
+			return Err(TransformerError::Zero("blocks to train"));
+		}
+		let zeros: BTreeMap<String, Vec<f32>> = train
+			.iter()
+			.flat_map(|b| weights.block(*b))
+			.map(|(name, t)| (name, vec![0.0; t.data.len()]))
+			.collect();
+		Ok(LmTrainer {
+			weights,
+			train,
+			m: zeros.clone(),
+			v: zeros,
+			step: 0,
+			beta1_pow: 1.0,
+			beta2_pow: 1.0,
+		})
+	}
+
+	/// One step on the batch [`lm_batch`] draws from `text` for the current step.
+	pub fn step(
+		&mut self,
+		backend: &dyn Backend,
+		text: &[u8],
+		config: &LmConfig,
+	) -> Result<StepReport, TransformerError> {
+		let (tokens, targets) = lm_batch(text, config, self.step)?;
+		let seqs = Sequences::new(&tokens, config.sequences, &self.weights.spec)?;
+		let mut out = loss_and_grads(backend, &self.weights, seqs, &targets, &self.train)?;
+		// The global norm: each tensor's Σg² an FMA chain, added in name order.
+		let squares: Vec<f32> = out.grads.values().map(|g| backend::fma_dot(g, g)).collect();
+		let grad_norm = reduce::sum(&squares).sqrt();
+		if config.grad_clip > 0.0 && grad_norm > config.grad_clip {
+			let coefficient = config.grad_clip / (grad_norm + 1e-6);
+			for g in out.grads.values_mut() {
+				g.iter_mut().for_each(|x| *x *= coefficient);
+			}
+		}
+		let lr = config.lr_at(self.step);
+		self.beta1_pow *= config.beta1;
+		self.beta2_pow *= config.beta2;
+		let adam = AdamStep {
+			lr,
+			beta1: config.beta1,
+			beta2: config.beta2,
+			eps: config.eps,
+			weight_decay: config.weight_decay,
+			correction1: 1.0 - self.beta1_pow,
+			correction2: 1.0 - self.beta2_pow,
+		};
+		// Gradients exist exactly for the trained blocks' tensors, which have moments.
+		for (name, g) in &out.grads {
+			let (tensor, m, v) =
+				(self.weights.tensors.get_mut(name), self.m.get_mut(name), self.v.get_mut(name));
+			if let (Some(tensor), Some(m), Some(v)) = (tensor, m, v) {
+				let decay = tensor.shape.len() >= 2;
+				backend.adamw(&mut tensor.data, g, m, v, &adam, decay);
+			}
+		}
+		self.step += 1;
+		Ok(StepReport { loss: out.loss, grad_norm, lr })
+	}
+}
+
+/// The mean loss over `text` cut into consecutive windows of `length` tokens (each predicting
+/// the byte after it), `batch` windows per forward pass, at most `max_windows` windows (0: all).
+pub fn evaluate(
+	backend: &dyn Backend,
+	weights: &TransformerWeights,
+	text: &[u8],
+	length: usize,
+	batch: usize,
+	max_windows: usize,
+) -> Result<f32, TransformerError> {
+	if length == 0 || batch == 0 || text.len() <= length {
+		return Err(TransformerError::EmptyBatch);
+	}
+	let mut windows = (text.len() - 1) / length;
+	if max_windows > 0 {
+		windows = windows.min(max_windows);
+	}
+	let mut losses = Vec::with_capacity(windows * length);
+	for first in (0..windows).step_by(batch) {
+		let count = batch.min(windows - first);
+		let span = &text[first * length..(first + count) * length + 1];
+		let tokens: Vec<u32> = span[..count * length].iter().map(|&b| u32::from(b)).collect();
+		let targets: Vec<u32> = span[1..].iter().map(|&b| u32::from(b)).collect();
+		let seqs = Sequences::new(&tokens, count, &weights.spec)?;
+		losses.extend(token_losses(backend, weights, seqs, &targets)?);
+	}
+	Ok(crate::pass::mean(&losses))
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use crate::{
+		backend::Cpu,
+		transformer::{files, genesis, TransformerSpec},
+	};
+
+	const TEXT: &[u8] = b"First Citizen:\nBefore we proceed any further, hear me speak.\n\nAll:\nSpeak, speak.\n\nFirst Citizen:\nYou are all resolved rather to die than to famish?\n\nAll:\nResolved. resolved.\n";
+
+	fn config() -> LmConfig {
+		LmConfig {
+			sequences: 4,
+			length: 16,
+			warmup: 5,
+			decay_steps: 60,
+			lr: 1e-2,
+			..LmConfig::default()
+		}
+	}
+
+	#[test]
+	fn the_schedule_warms_up_then_decays_to_the_floor() {
+		let c = LmConfig::default();
+		assert_eq!(c.lr_at(0), 1e-3 / 101.0);
+		assert!(c.lr_at(99) < c.lr_at(100));
+		assert_eq!(c.lr_at(100), 1e-3);
+		let mid = c.lr_at(1050);
+		assert!((mid - 5.5e-4).abs() < 1e-6, "{mid}");
+		assert_eq!(c.lr_at(2000), 1e-4);
+		assert_eq!(c.lr_at(5000), 1e-4);
+	}
+
+	#[test]
+	fn batches_are_windows_of_the_text_drawn_by_seed_and_step() {
+		let c = config();
+		let (tokens, targets) = lm_batch(TEXT, &c, 3).unwrap();
+		assert_eq!(lm_batch(TEXT, &c, 3).unwrap(), (tokens.clone(), targets.clone()));
+		assert_ne!(lm_batch(TEXT, &c, 4).unwrap().0, tokens);
+		assert_eq!(tokens.len(), 64);
+		for s in 0..4 {
+			assert_eq!(tokens[s * 16 + 1..(s + 1) * 16], targets[s * 16..(s + 1) * 16 - 1]);
+		}
+		assert!(lm_batch(&TEXT[..16], &c, 0).is_err(), "a text no longer than a window");
+	}
+
+	#[test]
+	fn training_lowers_the_loss_and_replays_bit_for_bit() {
+		let spec = TransformerSpec { context: 16, ..TransformerSpec::TINY };
+		let w = genesis(spec, 4).unwrap();
+		let all: BTreeSet<BlockId> = spec.blocks().into_iter().collect();
+		let cpu = Cpu::auto();
+		let before = evaluate(&cpu, &w, TEXT, 16, 4, 0).unwrap();
+		let mut a = LmTrainer::new(w.clone(), all.clone()).unwrap();
+		for _ in 0..60 {
+			a.step(&cpu, TEXT, &config()).unwrap();
+		}
+		let after = evaluate(&cpu, &a.weights, TEXT, 16, 4, 0).unwrap();
+		assert!(after < before - 1.0, "{before} → {after}");
+		// The same run on one thread, paused and resumed from a copy halfway, ends equal.
+		let one = Cpu { threads: 1, ..cpu };
+		let mut b = LmTrainer::new(w.clone(), all).unwrap();
+		for _ in 0..30 {
+			b.step(&one, TEXT, &config()).unwrap();
+		}
+		let mut resumed = b.clone();
+		for _ in 0..30 {
+			resumed.step(&one, TEXT, &config()).unwrap();
+		}
+		assert_eq!(resumed, a);
+		// Training one block moves only that block.
+		let router: BTreeSet<BlockId> = [BlockId::Router { layer: 1 }].into();
+		let mut c = LmTrainer::new(w.clone(), router).unwrap();
+		c.step(&cpu, TEXT, &config()).unwrap();
+		for block in spec.blocks() {
+			assert_eq!(
+				c.weights.block(block) != w.block(block),
+				block == BlockId::Router { layer: 1 },
+				"{block}"
+			);
+		}
+		// Saved and loaded, the model is the same.
+		let dir = std::env::temp_dir().join(format!("aiblock-lm-{}", std::process::id()));
+		files::save(&dir, &a.weights).unwrap();
+		assert_eq!(files::load(&dir).unwrap(), a.weights);
+		std::fs::remove_file(dir.join("layer0.attention.safetensors")).unwrap();
+		assert!(files::load(&dir).unwrap_err().contains("layer0.attention"));
+		std::fs::remove_dir_all(&dir).unwrap();
+	}
+}
