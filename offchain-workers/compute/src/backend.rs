@@ -197,7 +197,7 @@ fn split_rows(
 			(a, b) = (a_rest, b_rest);
 			let range = first..first + n;
 			first += n;
-			// The last part runs on the calling thread.
+			// The last part runs in the scope's own task.
 			if first < rows {
 				scope.spawn(move |_| f(range, a_part, b_part));
 			} else {

@@ -93,8 +93,9 @@ pub fn chain_json(
 		let bytes = weights.block_file(block);
 		let kind = match block {
 			crate::model::BlockId::Shared => json!("Shared"),
+			// The byte model has no attention block; the chain has no such kind yet.
 			crate::model::BlockId::Attention { layer } => {
-				json!({ "Attention": { "layer": layer } })
+				return Err(format!("layer{layer}.attention has no on-chain block kind"))
 			},
 			crate::model::BlockId::Router { layer } => json!({ "Router": { "layer": layer } }),
 			crate::model::BlockId::Expert { layer, expert } => {

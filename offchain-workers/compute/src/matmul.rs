@@ -239,6 +239,14 @@ fn product(
 	// Contiguous bands of whole tiles, one per thread.
 	let threads = threads.max(1).min(m.div_ceil(MR));
 	let band_rows = m.div_ceil(MR).div_ceil(threads) * MR;
+	if threads == 1 {
+		// On this thread: no pool, no hand-over.
+		match packed.as_deref() {
+			Some(panels) => avx2_band(&a, n, panels, c, 0, m),
+			None => portable_band(&a, &b, c, 0, m, 0, n),
+		}
+		return Ok(());
+	}
 	// On the persistent pool: a spawned thread per band cost a tenth of a small training step.
 	rayon::scope(|scope| {
 		let mut first_row = 0;
@@ -251,7 +259,7 @@ fn product(
 				Some(panels) => avx2_band(&a, n, panels, band, start, rows),
 				None => portable_band(&a, &b, band, start, rows, 0, n),
 			};
-			// The last band runs on the calling thread.
+			// The last band runs in the scope's own task.
 			if bands.peek().is_some() {
 				scope.spawn(move |_| work());
 			} else {

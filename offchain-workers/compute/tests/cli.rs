@@ -108,3 +108,64 @@ fn the_chain_genesis_model_is_regenerated_bit_for_bit() {
 	);
 	std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn lm_train_then_generate_then_export_for_hugging_face() {
+	let dir = std::env::temp_dir().join(format!("aiblock-cli-lm-{}", std::process::id()));
+	std::fs::create_dir_all(&dir).unwrap();
+	let text = dir.join("text.txt");
+	let verse =
+		"Shall I compare thee to a summer's day?\nThou art more lovely and more temperate.\n";
+	std::fs::write(&text, verse.repeat(40)).unwrap();
+	let model = dir.join("model");
+	let out = bin()
+		.args(["lm-train", "--steps", "30", "--log-every", "10", "--eval-every", "20"])
+		.args(["--d-model", "32", "--layers", "1", "--d-ff", "48", "--length", "32"])
+		.args(["--sequences", "4", "--warmup", "5", "--lr", "1e-2", "--backend", "cpu"])
+		.arg("--text")
+		.arg(&text)
+		.arg("--out")
+		.arg(&model)
+		.output()
+		.unwrap();
+	let stdout = String::from_utf8_lossy(&out.stdout);
+	assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+	assert!(stdout.contains("step     30  loss"), "{stdout}");
+	assert!(stdout.contains("validation loss"), "{stdout}");
+	assert!(model.join("layer0.attention.safetensors").is_file());
+
+	let generate = |seed: &str| {
+		let out = bin()
+			.args(["generate", "--prompt", "Shall I", "--max-tokens", "40", "--seed", seed])
+			.args(["--threads", "1", "--backend", "cpu", "--model"])
+			.arg(&model)
+			.output()
+			.unwrap();
+		assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+		out.stdout
+	};
+	let first = generate("4");
+	assert!(first.starts_with(b"Shall I") && first.len() == 7 + 40);
+	assert_eq!(first, generate("4"), "the same seed gives the same text");
+
+	let refused = bin()
+		.args(["generate", "--temperature", "1e-30", "--backend", "cpu", "--model"])
+		.arg(&model)
+		.output()
+		.unwrap();
+	assert_eq!(refused.status.code(), Some(2));
+	assert!(String::from_utf8_lossy(&refused.stderr).contains("temperature"));
+
+	let hf = dir.join("hf");
+	let export =
+		bin().arg("export-hf").arg("--model").arg(&model).arg("--out").arg(&hf).output().unwrap();
+	assert!(export.status.success(), "{}", String::from_utf8_lossy(&export.stderr));
+	let again = bin()
+		.args(["generate", "--prompt", "Shall I", "--max-tokens", "40", "--seed", "4"])
+		.args(["--threads", "1", "--backend", "cpu", "--hf"])
+		.arg(&hf)
+		.output()
+		.unwrap();
+	assert_eq!(again.stdout, first, "the exported checkpoint is the same model");
+	std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -218,6 +218,16 @@ fn layer_backward(
 		}
 		grads.extend(part.grads);
 	}
+	// A trained expert no token was routed to has a zero gradient (so AdamW still decays it
+	// and advances its moments, as for any tensor in the trained set).
+	for e in 0..spec.experts as u32 {
+		let expert = BlockId::Expert { layer, expert: e };
+		if train.contains(&expert) {
+			for (name, shape) in crate::model::Architecture::tensor_shapes(&spec, expert) {
+				grads.entry(name).or_insert_with(|| vec![0.0; shape.iter().product()]);
+			}
+		}
+	}
 	if need_dh2 || train_router {
 		// Softmax over the chosen experts: dℓⱼ = gⱼ·(dgⱼ − Σᵢ gᵢ·dgᵢ), the sum an FMA chain.
 		let experts = spec.experts;

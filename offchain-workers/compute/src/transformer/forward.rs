@@ -88,6 +88,7 @@ pub(crate) fn forward(
 ) -> Result<Forward, TransformerError> {
 	let spec = w.spec;
 	spec.validate()?;
+	seqs.check(&spec)?;
 	let (n, d) = (seqs.len(), spec.d_model);
 	let rope = RopeTable::new(seqs.length, spec.head_dim, spec.rope_theta);
 

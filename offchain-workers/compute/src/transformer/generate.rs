@@ -41,13 +41,25 @@ pub struct Sampling {
 impl Sampling {
 	pub const GREEDY: Sampling = Sampling { temperature: 0.0, top_k: 0, top_p: 1.0, seed: 0 };
 
+	/// The smallest temperature above 0: logits divided by less could overflow f32.
+	pub const MIN_TEMPERATURE: f32 = 1e-3;
+
 	/// Refuse parameters that cannot describe a distribution.
-	pub fn validate(&self) -> Result<(), String> {
-		if !(self.temperature >= 0.0 && self.temperature.is_finite()) {
-			return Err(format!("temperature {} must be a finite number ≥ 0", self.temperature));
+	pub fn validate(&self) -> Result<(), TransformerError> {
+		let temperature_ok = self.temperature == 0.0
+			|| (self.temperature >= Self::MIN_TEMPERATURE && self.temperature.is_finite());
+		if !temperature_ok {
+			return Err(TransformerError::Sampling(format!(
+				"temperature {} must be 0 (greedy) or a finite number ≥ {}",
+				self.temperature,
+				Self::MIN_TEMPERATURE
+			)));
 		}
 		if !(self.top_p > 0.0 && self.top_p <= 1.0) {
-			return Err(format!("top_p {} must be in (0, 1]", self.top_p));
+			return Err(TransformerError::Sampling(format!(
+				"top_p {} must be in (0, 1]",
+				self.top_p
+			)));
 		}
 		Ok(())
 	}
@@ -101,30 +113,48 @@ pub fn argmax(values: &[f32]) -> u32 {
 	best as u32
 }
 
-/// A model reading one token at a time, with the keys and values of every position so far.
+/// A model reading one token at a time of each of `batch` sequences (in lockstep), with the keys
+/// and values of every position so far. Each sequence's logits have exactly the bits they have
+/// when it is decoded alone.
 pub struct Decoder<'w> {
 	backend: &'w dyn Backend,
 	weights: &'w TransformerWeights,
 	rope: RopeTable,
-	/// Per layer, the keys and values of positions `0..position` (`position × kv_width`).
-	keys: Vec<Vec<f32>>,
-	values: Vec<Vec<f32>>,
+	batch: usize,
+	/// Per layer and sequence, the keys and values of positions `0..position`
+	/// (`position × kv_width`).
+	keys: Vec<Vec<Vec<f32>>>,
+	values: Vec<Vec<Vec<f32>>>,
 	position: usize,
 }
 
 impl<'w> Decoder<'w> {
+	/// A decoder of one sequence.
 	pub fn new(
 		backend: &'w dyn Backend,
 		weights: &'w TransformerWeights,
 	) -> Result<Self, TransformerError> {
+		Self::batched(backend, weights, 1)
+	}
+
+	/// A decoder of `batch` sequences at once.
+	pub fn batched(
+		backend: &'w dyn Backend,
+		weights: &'w TransformerWeights,
+		batch: usize,
+	) -> Result<Self, TransformerError> {
 		let spec = weights.spec;
 		spec.validate()?;
+		if batch == 0 {
+			return Err(TransformerError::EmptyBatch);
+		}
 		Ok(Decoder {
 			backend,
 			weights,
 			rope: RopeTable::new(spec.context, spec.head_dim, spec.rope_theta),
-			keys: vec![Vec::new(); spec.layers],
-			values: vec![Vec::new(); spec.layers],
+			batch,
+			keys: vec![vec![Vec::new(); batch]; spec.layers],
+			values: vec![vec![Vec::new(); batch]; spec.layers],
 			position: 0,
 		})
 	}
@@ -134,64 +164,156 @@ impl<'w> Decoder<'w> {
 		self.position
 	}
 
-	/// Read `token` at the next position and return the logits for the one after it.
+	/// Read `token` at the next position (a decoder of one sequence) and return the logits for
+	/// the one after it.
 	pub fn step(&mut self, token: u32) -> Result<Vec<f32>, TransformerError> {
+		self.step_all(&[token])
+	}
+
+	/// Read one token of every sequence at the next position; returns `batch × vocab` logits.
+	/// After an error the decoder is as it was before the call.
+	pub fn step_all(&mut self, tokens: &[u32]) -> Result<Vec<f32>, TransformerError> {
+		let result = self.read(tokens);
+		if result.is_err() {
+			// Drop the keys and values a failed step appended.
+			let keep = self.position * self.weights.spec.kv_width();
+			for cache in self.keys.iter_mut().chain(self.values.iter_mut()) {
+				cache.iter_mut().for_each(|rows| rows.truncate(keep));
+			}
+		}
+		result
+	}
+
+	fn read(&mut self, tokens: &[u32]) -> Result<Vec<f32>, TransformerError> {
 		let (w, backend) = (self.weights, self.backend);
 		let spec = w.spec;
+		let batch = self.batch;
+		if tokens.len() != batch {
+			return Err(TransformerError::ShapeMismatch {
+				tokens: tokens.len(),
+				sequences: batch,
+				length: 1,
+			});
+		}
 		if self.position >= spec.context {
 			return Err(TransformerError::SequenceTooLong {
 				length: self.position + 1,
 				context: spec.context,
 			});
 		}
-		if token as usize >= spec.vocab {
+		if let Some(&token) = tokens.iter().find(|&&t| t as usize >= spec.vocab) {
 			return Err(TransformerError::TokenOutOfVocab { token, vocab: spec.vocab });
 		}
 		let (d, hd, pos) = (spec.d_model, spec.head_dim, self.position);
 		let (qw, kw) = (spec.q_width(), spec.kv_width());
 		let scale = 1.0 / (hd as f32).sqrt();
 		let group = spec.heads / spec.kv_heads;
-		let mut x = w.get("shared.embed")[token as usize * d..][..d].to_vec();
-		let mut r = [0.0f32];
+		let embed = w.get("shared.embed");
+		let mut x: Vec<f32> = Vec::with_capacity(batch * d);
+		for &token in tokens {
+			x.extend_from_slice(&embed[token as usize * d..][..d]);
+		}
+		let mut r = vec![0.0f32; batch];
+		let mut h = vec![0.0f32; batch * d];
 		for l in 0..spec.layers {
 			let p = format!("layer{l}.attention");
-			let mut h = vec![0.0; d];
 			ops::rms_norm(&x, w.get(&format!("{p}.norm")), spec.norm_eps, &mut h, &mut r);
-			let mut q = backend.matmul_new(rm(&h, 1, d), rm(w.get(&format!("{p}.wq")), d, qw))?;
-			let mut k = backend.matmul_new(rm(&h, 1, d), rm(w.get(&format!("{p}.wk")), d, kw))?;
-			let v = backend.matmul_new(rm(&h, 1, d), rm(w.get(&format!("{p}.wv")), d, kw))?;
-			self.rope.apply(&mut q, spec.heads, pos);
-			self.rope.apply(&mut k, spec.kv_heads, pos);
-			self.keys[l].extend_from_slice(&k);
-			self.values[l].extend_from_slice(&v);
-			let (keys, values) = (&self.keys[l], &self.values[l]);
-			let mut attn = vec![0.0f32; qw];
-			let mut probs = vec![0.0f32; pos + 1];
-			for head in 0..spec.heads {
-				let kv = (head / group) * hd;
-				let q_h = &q[head * hd..(head + 1) * hd];
-				for (j, s) in probs.iter_mut().enumerate() {
-					*s = backend::fma_dot(q_h, &keys[j * kw + kv..][..hd]);
-				}
-				ops::attention_softmax(&mut probs, scale);
-				let out = backend
-					.matmul_new(rm(&probs, 1, pos + 1), columns(values, pos + 1, kv, hd, kw))?;
-				attn[head * hd..(head + 1) * hd].copy_from_slice(&out);
+			let mut q =
+				backend.matmul_new(rm(&h, batch, d), rm(w.get(&format!("{p}.wq")), d, qw))?;
+			let mut k =
+				backend.matmul_new(rm(&h, batch, d), rm(w.get(&format!("{p}.wk")), d, kw))?;
+			let v = backend.matmul_new(rm(&h, batch, d), rm(w.get(&format!("{p}.wv")), d, kw))?;
+			for s in 0..batch {
+				self.rope.apply(&mut q[s * qw..(s + 1) * qw], spec.heads, pos);
+				self.rope.apply(&mut k[s * kw..(s + 1) * kw], spec.kv_heads, pos);
+				self.keys[l][s].extend_from_slice(&k[s * kw..(s + 1) * kw]);
+				self.values[l][s].extend_from_slice(&v[s * kw..(s + 1) * kw]);
 			}
-			let o = backend.matmul_new(rm(&attn, 1, qw), rm(w.get(&format!("{p}.wo")), qw, d))?;
+			let (keys, values) = (&self.keys[l], &self.values[l]);
+			// One part per sequence and head, side by side where the backend allows.
+			let parts: Vec<(usize, usize)> =
+				(0..batch).flat_map(|s| (0..spec.heads).map(move |h| (s, h))).collect();
+			let heads = ops::map_parts(backend, &parts, |backend, &(s, head)| {
+				let kv = (head / group) * hd;
+				let q_h = &q[s * qw + head * hd..][..hd];
+				let mut probs: Vec<f32> = (0..=pos)
+					.map(|j| backend::fma_dot(q_h, &keys[s][j * kw + kv..][..hd]))
+					.collect();
+				ops::attention_softmax(&mut probs, scale);
+				backend.matmul_new(rm(&probs, 1, pos + 1), columns(&values[s], pos + 1, kv, hd, kw))
+			});
+			let mut attn = vec![0.0f32; batch * qw];
+			for (&(s, head), out) in parts.iter().zip(heads) {
+				attn[s * qw + head * hd..][..hd].copy_from_slice(&out?);
+			}
+			let o =
+				backend.matmul_new(rm(&attn, batch, qw), rm(w.get(&format!("{p}.wo")), qw, d))?;
 			let x_mid: Vec<f32> = x.iter().zip(&o).map(|(a, b)| a + b).collect();
 			ops::rms_norm(&x_mid, w.get(&format!("{p}.ffn_norm")), spec.norm_eps, &mut h, &mut r);
 			x = moe(backend, w, l, &h, &x_mid)?.3;
 		}
-		let mut h = vec![0.0; d];
 		ops::rms_norm(&x, w.get("shared.norm"), spec.norm_eps, &mut h, &mut r);
-		let logits = backend.matmul_new(rm(&h, 1, d), rm(w.get("shared.head"), d, spec.vocab))?;
+		let logits =
+			backend.matmul_new(rm(&h, batch, d), rm(w.get("shared.head"), d, spec.vocab))?;
 		if !crate::pass::all_finite(&logits) {
 			return Err(TransformerError::NonFinite("output logits"));
 		}
 		self.position += 1;
 		Ok(logits)
 	}
+}
+
+/// Continue equally long `prompts` side by side, `max_new` tokens each, sequence `i` sampled
+/// with `samplings[i]`; returns each sequence's new tokens. Each sequence gets exactly the
+/// tokens [`generate`] gives it alone (no sliding: the prompt plus `max_new` must fit the
+/// context).
+pub fn generate_batch(
+	backend: &dyn Backend,
+	weights: &TransformerWeights,
+	prompts: &[Vec<u32>],
+	max_new: usize,
+	samplings: &[Sampling],
+) -> Result<Vec<Vec<u32>>, TransformerError> {
+	let length = prompts.first().map_or(0, Vec::len);
+	if length == 0 || prompts.iter().any(|p| p.len() != length) || samplings.len() != prompts.len()
+	{
+		return Err(TransformerError::ShapeMismatch {
+			tokens: prompts.iter().map(Vec::len).sum(),
+			sequences: prompts.len(),
+			length,
+		});
+	}
+	for sampling in samplings {
+		sampling.validate()?;
+	}
+	if length + max_new > weights.spec.context + 1 {
+		return Err(TransformerError::SequenceTooLong {
+			length: length + max_new,
+			context: weights.spec.context,
+		});
+	}
+	let mut decoder = Decoder::batched(backend, weights, prompts.len())?;
+	let mut logits = Vec::new();
+	for i in 0..length {
+		let column: Vec<u32> = prompts.iter().map(|p| p[i]).collect();
+		logits = decoder.step_all(&column)?;
+	}
+	let vocab = weights.spec.vocab;
+	let mut out = vec![Vec::with_capacity(max_new); prompts.len()];
+	for step in 0..max_new {
+		let picked: Vec<u32> = samplings
+			.iter()
+			.enumerate()
+			.map(|(s, sampling)| sampling.pick(&logits[s * vocab..(s + 1) * vocab], step as u64))
+			.collect();
+		for (o, &t) in out.iter_mut().zip(&picked) {
+			o.push(t);
+		}
+		if step + 1 < max_new {
+			logits = decoder.step_all(&picked)?;
+		}
+	}
+	Ok(out)
 }
 
 /// Continue `prompt` by `max_new` tokens, calling `on_token` with each as it is picked, and
@@ -201,7 +323,7 @@ impl<'w> Decoder<'w> {
 /// decoder reads the last `context / 2` tokens of the text so far (at least one) and decoding
 /// goes on from there, like nanoGPT's sampler cropping its input to the block size (half a
 /// window at a time, so the keys and values are recomputed once per `context / 2` tokens). A
-/// prompt longer than the context is cropped to its last `context` tokens the same way.
+/// prompt longer than the context is cropped to its last `context` tokens.
 pub fn generate(
 	backend: &dyn Backend,
 	weights: &TransformerWeights,
@@ -213,6 +335,7 @@ pub fn generate(
 	if prompt.is_empty() {
 		return Err(TransformerError::EmptyBatch);
 	}
+	sampling.validate()?;
 	let context = weights.spec.context;
 	let mut text = prompt.to_vec();
 	let mut decoder = Decoder::new(backend, weights)?;
@@ -239,4 +362,33 @@ pub fn generate(
 		logits = decoder.step(token)?;
 	}
 	Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use crate::{
+		backend::Cpu,
+		transformer::{genesis, TransformerSpec},
+	};
+
+	#[test]
+	fn a_failed_step_leaves_the_decoder_as_it_was() {
+		let mut w = genesis(TransformerSpec::TINY, 1).unwrap();
+		for e in 0..4 {
+			w.tensors.get_mut(&format!("layer1.expert{e}.w2")).unwrap().data.fill(f32::NAN);
+		}
+		let cpu = Cpu::auto();
+		let mut decoder = Decoder::new(&cpu, &w).unwrap();
+		// Layer 0 appends its keys and values before layer 1's experts fail.
+		assert_eq!(decoder.step(3).unwrap_err(), TransformerError::NonFinite("layer output"));
+		assert_eq!(decoder.position(), 0);
+		assert!(decoder.keys.iter().chain(&decoder.values).flatten().all(|rows| rows.is_empty()));
+		assert!(matches!(
+			Sampling { temperature: 1e-30, ..Sampling::GREEDY }.validate(),
+			Err(TransformerError::Sampling(_))
+		));
+		let bad = Sampling { top_p: 2.0, ..Sampling::GREEDY };
+		assert!(generate(&cpu, &w, &[1], 1, &bad, |_| {}).is_err());
+	}
 }

@@ -31,6 +31,14 @@ pub fn spec_from_config(config: &serde_json::Value) -> Result<TransformerSpec, S
 	if config["model_type"].as_str() != Some("mixtral") {
 		return Err(format!("config.json: model_type {} is not \"mixtral\"", config["model_type"]));
 	}
+	// What this implementation does not compute: refused rather than silently computed
+	// differently.
+	if !config["hidden_act"].is_null() && config["hidden_act"] != "silu" {
+		return Err(format!("config.json: hidden_act {} (only silu)", config["hidden_act"]));
+	}
+	if !config["rope_scaling"].is_null() {
+		return Err("config.json: rope_scaling is not supported".into());
+	}
 	let (d_model, heads) = (field("hidden_size")?, field("num_attention_heads")?);
 	let spec = TransformerSpec {
 		vocab: field("vocab_size")?,
@@ -47,6 +55,14 @@ pub fn spec_from_config(config: &serde_json::Value) -> Result<TransformerSpec, S
 		norm_eps: float("rms_norm_eps", 1e-5),
 	};
 	spec.validate().map_err(|e| format!("config.json: {e}"))?;
+	if let Some(window) = config["sliding_window"].as_u64() {
+		if (window as usize) < spec.context {
+			return Err(format!(
+				"config.json: sliding_window {window} below the context {} is not supported",
+				spec.context
+			));
+		}
+	}
 	Ok(spec)
 }
 
@@ -129,9 +145,10 @@ pub fn load(folder: &Path) -> Result<TransformerWeights, String> {
 			used.insert(source);
 		}
 	}
-	if let Some(extra) =
-		located.keys().find(|n| !used.contains(*n) && !n.ends_with("rotary_emb.inv_freq"))
-	{
+	// A tied checkpoint may still carry the head; it is the embedding, and our copy of it is a
+	// separate tensor from here on (training unties them).
+	let ignorable = |n: &str| n.ends_with("rotary_emb.inv_freq") || (tied && n == "lm_head.weight");
+	if let Some(extra) = located.keys().find(|n| !used.contains(*n) && !ignorable(n)) {
 		return Err(format!("{extra}: not part of a Mixtral model of this config"));
 	}
 	Ok(Weights { spec, tensors })
@@ -146,4 +163,55 @@ fn transposed(data: &[f32], rows: usize, cols: usize) -> Vec<f32> {
 		}
 	}
 	out
+}
+
+/// Write `weights` as a Hugging Face `MixtralForCausalLM` checkpoint (`config.json` and
+/// `model.safetensors`, f32) into `folder`: the inverse of [`load`], so PyTorch can run the
+/// same model (the side-by-side generation figures).
+pub fn save(folder: &Path, weights: &TransformerWeights) -> Result<(), String> {
+	let spec = weights.spec;
+	let mut tensors = BTreeMap::new();
+	for (name, tensor) in &weights.tensors {
+		let (target, transpose) =
+			source_of(name, false).ok_or_else(|| format!("no Hugging Face name for {name}"))?;
+		let t = if transpose {
+			let (rows, cols) = (tensor.shape[0], tensor.shape[1]);
+			Tensor { shape: vec![cols, rows], data: transposed(&tensor.data, rows, cols) }
+		} else {
+			tensor.clone()
+		};
+		tensors.insert(target, t);
+	}
+	let config = serde_json::json!({
+		"architectures": ["MixtralForCausalLM"],
+		"model_type": "mixtral",
+		"vocab_size": spec.vocab,
+		"hidden_size": spec.d_model,
+		"intermediate_size": spec.d_ff,
+		"num_hidden_layers": spec.layers,
+		"num_attention_heads": spec.heads,
+		"num_key_value_heads": spec.kv_heads,
+		"head_dim": spec.head_dim,
+		"num_local_experts": spec.experts,
+		"num_experts_per_tok": spec.top_k,
+		"max_position_embeddings": spec.context,
+		"rope_theta": spec.rope_theta,
+		"rms_norm_eps": spec.norm_eps,
+		"tie_word_embeddings": false,
+		"sliding_window": null,
+		"hidden_act": "silu",
+		"torch_dtype": "float32",
+		"bos_token_id": null,
+		"eos_token_id": null,
+	});
+	std::fs::create_dir_all(folder).map_err(|e| format!("{}: {e}", folder.display()))?;
+	let metadata: BTreeMap<String, String> = [("format".to_string(), "pt".to_string())].into();
+	crate::safetensors::write_atomic(
+		&folder.join("model.safetensors"),
+		&crate::safetensors::serialize_f32(&tensors, &metadata),
+	)
+	.map_err(|e| format!("{}: {e}", folder.display()))?;
+	let text = serde_json::to_vec_pretty(&config).map_err(|e| e.to_string())?;
+	crate::safetensors::write_atomic(&folder.join("config.json"), &text)
+		.map_err(|e| format!("{}: {e}", folder.display()))
 }

@@ -17,9 +17,9 @@
 //! gates renormalised over the chosen experts); [`hf`] imports its checkpoints and the parity
 //! test checks our logits against the library's.
 //!
-//! Blocks map to on-chain slots: `shared` (embedding, final norm, head), and per layer
-//! `layer{l}.attention` (both norms and the four projections), `layer{l}.router` and
-//! `layer{l}.expert{e}`. Matrices are stored `[in, out]` row-major (`x · W`), the transpose of
+//! Blocks are the units a job trains and the chain will address (the chain has no attention
+//! slot yet): `shared` (embedding, final norm, head), and per layer `layer{l}.attention` (both
+//! norms and the four projections), `layer{l}.router` and `layer{l}.expert{e}`. Matrices are stored `[in, out]` row-major (`x · W`), the transpose of
 //! PyTorch's `Linear.weight`.
 //!
 //! Every operation is built from the crate's canonical pieces ([`crate::matmul`] FMA chains,
@@ -84,7 +84,12 @@ pub enum TransformerError {
 	OddHeadDim(usize),
 	/// Token ids are bytes on the current loss path; larger vocabularies come with a tokenizer.
 	VocabAbove256(usize),
+	/// More than 2^32 parameters, or a dimension above [`TransformerSpec::MAX_DIMENSION`].
 	TooLarge,
+	ContextTooLong {
+		context: usize,
+		max: usize,
+	},
 	/// No tokens, or token and target counts that do not match.
 	EmptyBatch,
 	ShapeMismatch {
@@ -105,6 +110,8 @@ pub enum TransformerError {
 	Matmul(MatmulError),
 	/// A NaN or infinity appeared: the step is invalid.
 	NonFinite(&'static str),
+	/// Sampling parameters that describe no distribution.
+	Sampling(String),
 }
 
 impl std::fmt::Display for TransformerError {
@@ -120,7 +127,12 @@ impl std::fmt::Display for TransformerError {
 			},
 			OddHeadDim(hd) => write!(f, "head_dim {hd} is odd; RoPE rotates pairs"),
 			VocabAbove256(v) => write!(f, "vocabulary {v} above 256 is not supported yet"),
-			TooLarge => write!(f, "the model has more than 2^32 parameters"),
+			TooLarge => write!(
+				f,
+				"the model has more than 2^32 parameters or a dimension above {}",
+				TransformerSpec::MAX_DIMENSION
+			),
+			ContextTooLong { context, max } => write!(f, "context {context} exceeds {max}"),
 			EmptyBatch => write!(f, "the batch has no tokens"),
 			ShapeMismatch { tokens, sequences, length } => {
 				write!(f, "{tokens} tokens are not {sequences} sequences of {length}")
@@ -134,6 +146,7 @@ impl std::fmt::Display for TransformerError {
 			UnknownBlock(b) => write!(f, "block {b} is not part of the model"),
 			Matmul(e) => write!(f, "matrix product: {e}"),
 			NonFinite(what) => write!(f, "non-finite value in {what}: invalid step"),
+			Sampling(why) => write!(f, "sampling: {why}"),
 		}
 	}
 }
@@ -163,6 +176,11 @@ impl TransformerSpec {
 		norm_eps: 1e-5,
 	};
 
+	/// The largest width, head count, expert count or layer count a spec may have.
+	pub const MAX_DIMENSION: usize = 1 << 16;
+	/// The longest context a spec may have.
+	pub const MAX_CONTEXT: usize = 1 << 16;
+
 	pub fn validate(&self) -> Result<(), TransformerError> {
 		use TransformerError::*;
 		for (value, what) in [
@@ -180,6 +198,16 @@ impl TransformerSpec {
 			if value == 0 {
 				return Err(Zero(what));
 			}
+		}
+		// Bounds that keep every size product far from overflowing, positions exact in f32 and
+		// the rope angles within the range its sine and cosine are accurate on.
+		let dims =
+			[self.d_model, self.heads, self.kv_heads, self.head_dim, self.d_ff, self.experts];
+		if dims.iter().any(|&v| v > Self::MAX_DIMENSION) || self.layers > Self::MAX_DIMENSION {
+			return Err(TooLarge);
+		}
+		if self.context > Self::MAX_CONTEXT {
+			return Err(ContextTooLong { context: self.context, max: Self::MAX_CONTEXT });
 		}
 		if self.top_k > self.experts {
 			return Err(TopKAboveExperts { top_k: self.top_k, experts: self.experts });
@@ -306,12 +334,13 @@ pub fn genesis(spec: TransformerSpec, seed: u64) -> Result<TransformerWeights, T
 	Ok(Weights { spec, tensors })
 }
 
-/// A batch of token sequences of equal length, row-major `sequences × length`.
+/// A batch of token sequences of equal length, row-major `sequences × length`, checked
+/// against a spec when made ([`Sequences::new`]) and again by every pass.
 #[derive(Clone, Copy, Debug)]
 pub struct Sequences<'a> {
-	pub tokens: &'a [u32],
-	pub sequences: usize,
-	pub length: usize,
+	pub(crate) tokens: &'a [u32],
+	pub(crate) sequences: usize,
+	pub(crate) length: usize,
 }
 
 impl<'a> Sequences<'a> {
@@ -339,6 +368,23 @@ impl<'a> Sequences<'a> {
 			return Err(TransformerError::TokenOutOfVocab { token, vocab: spec.vocab });
 		}
 		Ok(Sequences { tokens, sequences, length })
+	}
+
+	/// Whether these sequences fit `spec` (a pass checks before it indexes anything).
+	pub(crate) fn check(&self, spec: &TransformerSpec) -> Result<(), TransformerError> {
+		Sequences::new(self.tokens, self.sequences, spec).map(|_| ())
+	}
+
+	pub fn tokens(&self) -> &'a [u32] {
+		self.tokens
+	}
+
+	pub fn sequences(&self) -> usize {
+		self.sequences
+	}
+
+	pub fn length(&self) -> usize {
+		self.length
 	}
 
 	/// `sequences · length`.

@@ -203,3 +203,33 @@ fn bad_input_is_a_typed_error() {
 		assert!(genesis(bad, 1).is_err(), "{bad:?}");
 	}
 }
+
+#[test]
+fn sequences_decoded_side_by_side_get_the_bits_they_get_alone() {
+	use super::generate::generate_batch;
+	let w = genesis(TransformerSpec { kv_heads: 1, ..TransformerSpec::TINY }, 8).unwrap();
+	let backend = Cpu::auto();
+	let prompts = vec![text("Romeo, Romeo"), text("wherefore ar"), text("thou Romeo? ")];
+	let samplings: Vec<Sampling> = (0..3)
+		.map(|i| Sampling { temperature: 0.9, top_k: 20, top_p: 0.95, seed: 40 + i })
+		.collect();
+	let batched = generate_batch(&backend, &w, &prompts, 12, &samplings).unwrap();
+	for ((prompt, sampling), together) in prompts.iter().zip(&samplings).zip(&batched) {
+		let alone =
+			generate(&Cpu { threads: 1, ..backend }, &w, prompt, 12, sampling, |_| {}).unwrap();
+		assert_eq!(&alone, together);
+	}
+	let mut decoder = Decoder::batched(&backend, &w, 2).unwrap();
+	assert!(decoder.step_all(&[1]).is_err(), "one token for two sequences");
+	assert!(generate_batch(&backend, &w, &[text("ab"), text("abc")], 2, &samplings[..2]).is_err());
+	assert!(generate_batch(&backend, &w, &prompts, 40, &samplings).is_err(), "past the context");
+}
+
+#[test]
+fn a_model_exported_for_hugging_face_loads_back_unchanged() {
+	let w = genesis(TransformerSpec::TINY, 12).unwrap();
+	let dir = std::env::temp_dir().join(format!("aiblock-hf-{}", std::process::id()));
+	hf::save(&dir, &w).unwrap();
+	assert_eq!(hf::load(&dir).unwrap(), w);
+	std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -5,7 +5,7 @@ use aiblock_compute::{
 	model::BlockId,
 	transformer::{
 		files,
-		generate::{generate, Sampling},
+		generate::{generate, generate_batch, Sampling},
 		genesis, hf,
 		train::{evaluate, split, LmConfig, LmTrainer},
 		TransformerSpec, TransformerWeights,
@@ -134,6 +134,14 @@ fn parse_blocks(text: &str, spec: &TransformerSpec) -> Result<BTreeSet<BlockId>,
 pub fn lm_train(args: LmTrainArgs) -> Result<(), String> {
 	let text = std::fs::read(&args.text).map_err(|e| format!("{}: {e}", args.text.display()))?;
 	let (train_text, valid_text) = split(&text);
+	if valid_text.len() <= args.length || train_text.len() <= args.length {
+		return Err(format!(
+			"{}: {} bytes split 90/10 leave a part no longer than --length {}",
+			args.text.display(),
+			text.len(),
+			args.length
+		));
+	}
 	let weights = match &args.from {
 		Some(dir) => files::load(dir)?,
 		None => genesis(args.model.spec(args.length), args.model.genesis_seed)
@@ -250,6 +258,11 @@ pub struct GenerateArgs {
 	top_p: f32,
 	#[arg(long, default_value_t = 0)]
 	seed: u64,
+	/// Continue the prompt this many times side by side (sequence i sampled with seed + i),
+	/// print the first continuation and the throughput of all; the prompt plus --max-tokens
+	/// must fit the context.
+	#[arg(long, default_value_t = 1)]
+	batch: usize,
 	#[command(flatten)]
 	compute: ComputeArgs,
 }
@@ -266,9 +279,29 @@ pub fn run_generate(args: GenerateArgs) -> Result<(), String> {
 		top_p: args.top_p,
 		seed: args.seed,
 	};
-	sampling.validate()?;
-	let backend = args.compute.backend()?;
+	sampling.validate().map_err(|e| e.to_string())?;
+	let backend = args.compute.backend_noted_on_stderr()?;
 	let prompt: Vec<u32> = args.prompt.bytes().map(u32::from).collect();
+	if args.batch > 1 {
+		let prompts = vec![prompt; args.batch];
+		let samplings: Vec<Sampling> = (0..args.batch as u64)
+			.map(|i| Sampling { seed: args.seed.wrapping_add(i), ..sampling })
+			.collect();
+		let started = Instant::now();
+		let outputs =
+			generate_batch(backend.as_ref(), &weights, &prompts, args.max_tokens, &samplings)
+				.map_err(|e| e.to_string())?;
+		let seconds = started.elapsed().as_secs_f64();
+		let first: Vec<u8> = outputs[0].iter().map(|&t| t as u8).collect();
+		println!("{}{}", args.prompt, String::from_utf8_lossy(&first));
+		eprintln!(
+			"[{} sequences × {} new tokens in {seconds:.2} s: {:.1} new tokens/s]",
+			args.batch,
+			args.max_tokens,
+			(args.batch * args.max_tokens) as f64 / seconds
+		);
+		return Ok(());
+	}
 	let started = Instant::now();
 	let mut stdout = std::io::stdout().lock();
 	let _ = stdout.write_all(args.prompt.as_bytes());
@@ -283,5 +316,22 @@ pub fn run_generate(args: GenerateArgs) -> Result<(), String> {
 		tokens.len(),
 		(tokens.len() + prompt.len()) as f64 / seconds
 	);
+	Ok(())
+}
+
+#[derive(Args)]
+pub struct ExportHfArgs {
+	/// A model folder written by `lm-train`.
+	#[arg(long)]
+	model: PathBuf,
+	/// Where to write config.json and model.safetensors (Hugging Face MixtralForCausalLM).
+	#[arg(long)]
+	out: PathBuf,
+}
+
+pub fn export_hf(args: ExportHfArgs) -> Result<(), String> {
+	let weights = files::load(&args.model)?;
+	hf::save(&args.out, &weights)?;
+	println!("{} written as a Hugging Face Mixtral checkpoint", args.out.display());
 	Ok(())
 }

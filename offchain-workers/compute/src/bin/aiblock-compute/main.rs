@@ -58,6 +58,8 @@ enum Command {
 	/// Continue a prompt with a transformer model (ours or a Hugging Face Mixtral
 	/// checkpoint): the same output for the same model, prompt, sampling flags and seed.
 	Generate(lm::GenerateArgs),
+	/// Write an `lm-train` model as a Hugging Face Mixtral checkpoint (for PyTorch).
+	ExportHf(lm::ExportHfArgs),
 	/// Print GPU figures (build with `--features cuda`): the canonical matmul vs cuBLAS FP32
 	/// (pedantic) and TF32, the device-resident expert step, loading an expert onto the device.
 	BenchCuda(BenchCudaArgs),
@@ -132,6 +134,13 @@ impl ComputeArgs {
 	fn backend(&self) -> Result<std::sync::Arc<dyn Backend + Send + Sync>, String> {
 		let selected = backend::select(self.backend, self.cpu())?;
 		println!("backend: {}", selected.note);
+		Ok(selected.backend)
+	}
+
+	/// [`ComputeArgs::backend`], saying which on stderr (for commands whose stdout is data).
+	fn backend_noted_on_stderr(&self) -> Result<std::sync::Arc<dyn Backend + Send + Sync>, String> {
+		let selected = backend::select(self.backend, self.cpu())?;
+		eprintln!("backend: {}", selected.note);
 		Ok(selected.backend)
 	}
 
@@ -547,6 +556,7 @@ fn main() -> ExitCode {
 		Command::Bench(a) => run_bench(a).map(|()| true),
 		Command::LmTrain(a) => lm::lm_train(a).map(|()| true),
 		Command::Generate(a) => lm::run_generate(a).map(|()| true),
+		Command::ExportHf(a) => lm::export_hf(a).map(|()| true),
 		Command::BenchCuda(a) => run_bench_cuda(a).map(|()| true),
 	};
 	match result {
