@@ -7,6 +7,10 @@
 #
 #   NANOGPT_DIR=/path/to/nanoGPT run.sh-style: shakespeare.sh [STEPS]
 #
+# Then generation speed with the same trained weights: ours (`generate --batch 1` and `16`)
+# against Hugging Face transformers' MixtralForCausalLM (eager attention, KV cache, sampling)
+# loading our model through `export-hf`; transformers 4.57.1 is installed into the venv.
+#
 # nanoGPT is not vendored: point NANOGPT_DIR at a checkout (github.com/karpathy/nanoGPT). The
 # text comes from ../shared/data/tinyshakespeare.txt (or TEXT=...). torch and numpy are installed
 # into $HOME/.cache/aiblock-bench-venv as run.sh does. Takes about 15 minutes on 2 cores.
@@ -21,8 +25,8 @@ VENV="${AIBLOCK_BENCH_VENV:-$HOME/.cache/aiblock-bench-venv}"
 B="${CARGO_TARGET_DIR:-$HERE/../../target}/release/aiblock-compute"
 OUT="${OUT:-$(mktemp -d)}"
 [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
-"$VENV/bin/python" -c "import torch, numpy, requests" 2>/dev/null ||
-	"$VENV/bin/pip" install --quiet numpy==2.4.6 torch==2.9.1 requests
+"$VENV/bin/python" -c "import torch, numpy, requests, transformers" 2>/dev/null ||
+	"$VENV/bin/pip" install --quiet numpy==2.4.6 torch==2.9.1 requests transformers==4.57.1 safetensors
 [ -x "$B" ] || (cd "$HERE/../.." && cargo build --release --locked -p aiblock-compute)
 
 echo "[shakespeare] nanoGPT, $STEPS steps, $THREADS threads (log: $OUT/nanogpt.log)"
@@ -44,3 +48,11 @@ grep -E "ms/step" "$OUT/aiblock.log" | awk '{print $9}' | sort -n |
 grep -E "^done" "$OUT/aiblock.log"
 echo "[shakespeare] a sample: $B generate --model $OUT/aiblock-model --prompt 'ROMEO:' --seed 1"
 "$B" generate --model "$OUT/aiblock-model" --prompt "ROMEO:" --max-tokens 300 --seed 1 --backend cpu
+
+echo "[shakespeare] generation, 58 new tokens after 'ROMEO:', batch 1 and 16"
+for batch in 1 16; do
+	"$B" generate --model "$OUT/aiblock-model" --prompt "ROMEO:" --max-tokens 58 --batch $batch \
+		--seed 1 --threads "$THREADS" --backend cpu 2>&1 >/dev/null | tail -1
+done
+"$B" export-hf --model "$OUT/aiblock-model" --out "$OUT/aiblock-hf" > /dev/null
+TORCH_THREADS=$THREADS "$VENV/bin/python" hf_generate.py "$OUT/aiblock-hf" "ROMEO:" 58 1 16 2>/dev/null

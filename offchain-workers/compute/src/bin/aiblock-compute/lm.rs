@@ -217,7 +217,11 @@ pub fn lm_train(args: LmTrainArgs) -> Result<(), String> {
 				args.eval_windows,
 			)
 			.map_err(|e| e.to_string())?;
-			println!("step {step:>6}  validation loss {loss:.4} ({} windows)", args.eval_windows);
+			let over = match args.eval_windows {
+				0 => "the whole split".to_string(),
+				n => format!("{n} windows"),
+			};
+			println!("step {step:>6}  validation loss {loss:.4} ({over})");
 			window = (Instant::now(), step);
 		}
 	}
@@ -312,9 +316,10 @@ pub fn run_generate(args: GenerateArgs) -> Result<(), String> {
 	.map_err(|e| e.to_string())?;
 	let seconds = started.elapsed().as_secs_f64();
 	eprintln!(
-		"\n[{} tokens in {seconds:.2} s: {:.1} tokens/s, prompt included]",
+		"\n[{} new tokens in {seconds:.2} s (the prompt's {} read first): {:.1} new tokens/s]",
 		tokens.len(),
-		(tokens.len() + prompt.len()) as f64 / seconds
+		prompt.len(),
+		tokens.len() as f64 / seconds
 	);
 	Ok(())
 }
