@@ -6,7 +6,7 @@ use crate::{
 	data::{Batch, MarkovSource},
 	matmul::Kernel,
 	model::{BlockId, ModelSpec, Weights, VOCAB},
-	pass::{loss_and_grads, mean, token_losses},
+	pass::{loss_and_grads, mean, token_losses, LossAndGrads},
 };
 use std::collections::BTreeMap;
 
@@ -133,13 +133,7 @@ fn gradients_match_f64_central_differences() {
 				(0..grad.len()).step_by((grad.len() / 12).max(1)).collect()
 			};
 			for i in picks {
-				let eps = 1e-4;
-				let mut plus = base.clone();
-				plus.get_mut(name).unwrap()[i] += eps;
-				let mut minus = base.clone();
-				minus.get_mut(name).unwrap()[i] -= eps;
-				let numeric = (loss_f64(&spec, &plus, &batch) - loss_f64(&spec, &minus, &batch))
-					/ (2.0 * eps);
+				let numeric = central_difference(&base, name, i, |w| loss_f64(&spec, w, &batch));
 				let analytic = f64::from(grad[i]);
 				assert!(
 					(analytic - numeric).abs() <= 2e-4 + 2e-2 * numeric.abs(),
@@ -160,12 +154,7 @@ fn results_are_bitwise_identical_across_threads_and_kernels() {
 		for threads in [1, 2, 3] {
 			let out =
 				loss_and_grads(&Cpu { threads, kernel }, &w, &batch, BlockId::Shared).unwrap();
-			assert_eq!(out.loss.to_bits(), reference.loss.to_bits());
-			for (name, g) in &out.grads {
-				let bits: Vec<u32> = g.iter().map(|x| x.to_bits()).collect();
-				let want: Vec<u32> = reference.grads[name].iter().map(|x| x.to_bits()).collect();
-				assert_eq!(bits, want, "{name} with {kernel:?} on {threads} threads");
-			}
+			assert_same_bits(&out, &reference, &format!("{kernel:?} on {threads} threads"));
 		}
 	}
 }
@@ -192,4 +181,34 @@ fn bad_input_is_a_typed_error() {
 	broken.tensors.get_mut("layer0.expert2.w2").unwrap().data[0] = f32::NAN;
 	broken.tensors.get_mut("layer0.expert3.w2").unwrap().data[0] = f32::NAN;
 	assert!(matches!(token_losses(&cpu, &broken, &batch), Err(PassError::NonFinite(_))));
+}
+
+/// The loss and every gradient of `out` have exactly the bits of `reference`'s.
+pub(crate) fn assert_same_bits(out: &LossAndGrads, reference: &LossAndGrads, run: &str) {
+	assert_eq!(out.loss.to_bits(), reference.loss.to_bits(), "loss with {run}");
+	assert_eq!(out.grads.len(), reference.grads.len(), "gradients with {run}");
+	for (name, g) in &out.grads {
+		let bits: Vec<u32> = g.iter().map(|x| x.to_bits()).collect();
+		let want: Vec<u32> = reference.grads[name].iter().map(|x| x.to_bits()).collect();
+		assert_eq!(bits, want, "{name} with {run}");
+	}
+}
+
+/// `∂loss/∂w[name][i]` by a central difference of step 1e-4 in f64.
+pub(crate) fn central_difference<W: Clone + std::ops::IndexMut<usize, Output = f64>>(
+	base: &BTreeMap<String, W>,
+	name: &str,
+	i: usize,
+	loss: impl Fn(&BTreeMap<String, W>) -> f64,
+) -> f64 {
+	let eps = 1e-4;
+	let mut plus = base.clone();
+	if let Some(t) = plus.get_mut(name) {
+		t[i] += eps;
+	}
+	let mut minus = base.clone();
+	if let Some(t) = minus.get_mut(name) {
+		t[i] -= eps;
+	}
+	(loss(&plus) - loss(&minus)) / (2.0 * eps)
 }

@@ -11,7 +11,7 @@
 //! depends on the thread count.
 
 use super::{
-	forward::{columns, forward, head_loss, LayerCache},
+	forward::{columns, forward, head_loss, head_parts, rows_of, LayerCache},
 	ops, Sequences, TransformerError, TransformerWeights,
 };
 use crate::{
@@ -67,17 +67,9 @@ pub fn loss_and_grads(
 	}
 	let dh = backend.matmul_new(rm(&dlogits, n, v), rm(head, d, v).t())?;
 	let mut dx = vec![0.0f32; n * d];
-	let mut terms = train_shared.then(|| vec![0.0f32; n * d]);
-	ops::rms_norm_backward(
-		&fwd.x_out,
-		w.get("shared.norm"),
-		&fwd.r_out,
-		&dh,
-		&mut dx,
-		terms.as_deref_mut(),
-	);
-	if let Some(terms) = terms {
-		grads.insert("shared.norm".into(), column_sums(&terms, d));
+	let norm = w.get("shared.norm");
+	if let Some(g) = norm_backward(&fwd.x_out, norm, &fwd.r_out, &dh, &mut dx, train_shared) {
+		grads.insert("shared.norm".into(), g);
 	}
 
 	for l in (stop..spec.layers).rev() {
@@ -112,10 +104,22 @@ pub fn loss_and_grads(
 	Ok(LossAndGrads { loss, grads })
 }
 
-fn column_sums(x: &[f32], cols: usize) -> Vec<f32> {
-	let mut out = vec![0.0f32; cols];
-	backend::column_sums(x, cols, &mut out);
-	out
+/// Back through an RMSNorm into `dx`; returns the norm weight's gradient when `train`.
+fn norm_backward(
+	x: &[f32],
+	weight: &[f32],
+	factors: &[f32],
+	grad_out: &[f32],
+	dx: &mut [f32],
+	train: bool,
+) -> Option<Vec<f32>> {
+	let mut terms = train.then(|| vec![0.0f32; x.len()]);
+	ops::rms_norm_backward(x, weight, factors, grad_out, dx, terms.as_deref_mut());
+	terms.map(|terms| {
+		let mut sums = vec![0.0f32; weight.len()];
+		backend::column_sums(&terms, weight.len(), &mut sums);
+		sums
+	})
 }
 
 /// What one expert's backward pass produced.
@@ -260,17 +264,9 @@ fn layer_backward(
 
 	// The MoE norm, then the residual: the gradient of the attention's output.
 	let mut dx_mid = dout;
-	let mut terms = train_attn.then(|| vec![0.0f32; n * d]);
-	ops::rms_norm_backward(
-		&c.x_mid,
-		w.get(&format!("{p}.ffn_norm")),
-		&c.r2,
-		&dh2,
-		&mut dx_mid,
-		terms.as_deref_mut(),
-	);
-	if let Some(terms) = terms {
-		grads.insert(format!("{p}.ffn_norm"), column_sums(&terms, d));
+	let ffn_norm = w.get(&format!("{p}.ffn_norm"));
+	if let Some(g) = norm_backward(&c.x_mid, ffn_norm, &c.r2, &dh2, &mut dx_mid, train_attn) {
+		grads.insert(format!("{p}.ffn_norm"), g);
 	}
 
 	let (qw, kw, len) = (spec.q_width(), spec.kv_width(), seqs.length);
@@ -287,17 +283,13 @@ fn layer_backward(
 	let group = spec.heads / spec.kv_heads;
 	// One part per sequence and head, side by side where the backend allows; the parts' key
 	// and value gradients are added in (sequence, head) order afterwards.
-	let parts: Vec<(usize, usize)> =
-		(0..seqs.sequences).flat_map(|s| (0..spec.heads).map(move |h| (s, h))).collect();
+	let parts = head_parts(seqs.sequences, spec.heads);
 	let heads = ops::map_parts(backend, &parts, |backend, &(s, head)| {
 		let kv = (head / group) * hd;
-		let (q_s, k_s, v_s) = (
-			&c.q[s * len * qw..(s + 1) * len * qw],
-			&c.k[s * len * kw..(s + 1) * len * kw],
-			&c.v[s * len * kw..(s + 1) * len * kw],
-		);
+		let (q_s, k_s, v_s) =
+			(rows_of(&c.q, s, len, qw), rows_of(&c.k, s, len, kw), rows_of(&c.v, s, len, kw));
 		let probs = &c.probs[(s * spec.heads + head) * len * len..][..len * len];
-		let do_h = columns(&dattn[s * len * qw..(s + 1) * len * qw], len, head * hd, hd, qw);
+		let do_h = columns(rows_of(&dattn, s, len, qw), len, head * hd, hd, qw);
 		let mut dprobs = backend.matmul_new(do_h, columns(v_s, len, kv, hd, kw).t())?;
 		let dv_h = backend.matmul_new(rm(probs, len, len).t(), do_h)?;
 		ops::causal_softmax_backward(probs, &mut dprobs, len, scale);
@@ -338,17 +330,9 @@ fn layer_backward(
 	}
 	// The attention norm, then the residual: the gradient of the layer's input.
 	let mut dx = dx_mid;
-	let mut terms = train_attn.then(|| vec![0.0f32; n * d]);
-	ops::rms_norm_backward(
-		&c.x,
-		w.get(&format!("{p}.norm")),
-		&c.r1,
-		&dh1,
-		&mut dx,
-		terms.as_deref_mut(),
-	);
-	if let Some(terms) = terms {
-		grads.insert(format!("{p}.norm"), column_sums(&terms, d));
+	let norm = w.get(&format!("{p}.norm"));
+	if let Some(g) = norm_backward(&c.x, norm, &c.r1, &dh1, &mut dx, train_attn) {
+		grads.insert(format!("{p}.norm"), g);
 	}
 	Ok(if need_dx_in { dx } else { Vec::new() })
 }

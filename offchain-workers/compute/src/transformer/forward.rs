@@ -80,6 +80,16 @@ pub(crate) fn columns(
 	MatRef { data: &data[column..], rows, cols: width, row_stride: stride, col_stride: 1 }
 }
 
+/// Every (sequence, head) pair, sequence-major: the parts attention runs as.
+pub(crate) fn head_parts(sequences: usize, heads: usize) -> Vec<(usize, usize)> {
+	(0..sequences).flat_map(|s| (0..heads).map(move |h| (s, h))).collect()
+}
+
+/// Sequence `s`'s rows of a row-major matrix `width` wide holding `len` rows per sequence.
+pub(crate) fn rows_of(data: &[f32], s: usize, len: usize, width: usize) -> &[f32] {
+	&data[s * len * width..(s + 1) * len * width]
+}
+
 pub(crate) fn forward(
 	backend: &dyn Backend,
 	w: &TransformerWeights,
@@ -148,15 +158,11 @@ fn layer(
 	let scale = 1.0 / (hd as f32).sqrt();
 	let group = spec.heads / spec.kv_heads;
 	// One part per sequence and head, side by side where the backend allows.
-	let parts: Vec<(usize, usize)> =
-		(0..seqs.sequences).flat_map(|s| (0..spec.heads).map(move |h| (s, h))).collect();
+	let parts = head_parts(seqs.sequences, spec.heads);
 	let heads = ops::map_parts(backend, &parts, |backend, &(s, head)| {
 		let kv = (head / group) * hd;
-		let (q_s, k_s, v_s) = (
-			&q[s * len * qw..(s + 1) * len * qw],
-			&k[s * len * kw..(s + 1) * len * kw],
-			&v[s * len * kw..(s + 1) * len * kw],
-		);
+		let (q_s, k_s, v_s) =
+			(rows_of(&q, s, len, qw), rows_of(&k, s, len, kw), rows_of(&v, s, len, kw));
 		let mut scores = backend
 			.matmul_new(columns(q_s, len, head * hd, hd, qw), columns(k_s, len, kv, hd, kw).t())?;
 		ops::causal_softmax(&mut scores, len, scale);

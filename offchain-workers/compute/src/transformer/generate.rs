@@ -14,7 +14,7 @@
 //!   mass` picks the first candidate whose running sum exceeds `u`.
 
 use super::{
-	forward::{columns, moe},
+	forward::{columns, head_parts, moe},
 	ops,
 	rope::RopeTable,
 	TransformerError, TransformerWeights,
@@ -231,8 +231,7 @@ impl<'w> Decoder<'w> {
 			}
 			let (keys, values) = (&self.keys[l], &self.values[l]);
 			// One part per sequence and head, side by side where the backend allows.
-			let parts: Vec<(usize, usize)> =
-				(0..batch).flat_map(|s| (0..spec.heads).map(move |h| (s, h))).collect();
+			let parts = head_parts(batch, spec.heads);
 			let heads = ops::map_parts(backend, &parts, |backend, &(s, head)| {
 				let kv = (head / group) * hd;
 				let q_h = &q[s * qw + head * hd..][..hd];

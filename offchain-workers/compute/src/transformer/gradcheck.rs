@@ -201,14 +201,9 @@ fn gradients_match_f64_central_differences() {
 				(0..grad.len()).step_by((grad.len() / 10).max(1)).collect()
 			};
 			for i in picks {
-				let eps = 1e-4;
-				let mut plus = base.clone();
-				plus.get_mut(name).unwrap()[i] += eps;
-				let mut minus = base.clone();
-				minus.get_mut(name).unwrap()[i] -= eps;
-				let numeric = (loss_f64(&s.spec, &plus, &s.tokens, 2, &s.targets)
-					- loss_f64(&s.spec, &minus, &s.tokens, 2, &s.targets))
-					/ (2.0 * eps);
+				let numeric = crate::gradcheck::central_difference(&base, name, i, |w| {
+					loss_f64(&s.spec, w, &s.tokens, 2, &s.targets)
+				});
 				let analytic = f64::from(grad[i]);
 				worst = worst.max((analytic - numeric).abs() / (1e-3 + numeric.abs()));
 				assert!(
@@ -239,12 +234,11 @@ fn gradients_are_bitwise_identical_across_threads_and_kernels() {
 		for threads in [2, 3] {
 			let out =
 				loss_and_grads(&Cpu { threads, kernel }, &s.w, seqs, &s.targets, &train).unwrap();
-			assert_eq!(out.loss.to_bits(), reference.loss.to_bits());
-			for (name, g) in &out.grads {
-				let bits: Vec<u32> = g.iter().map(|x| x.to_bits()).collect();
-				let want: Vec<u32> = reference.grads[name].iter().map(|x| x.to_bits()).collect();
-				assert_eq!(bits, want, "{name} with {kernel:?} on {threads} threads");
-			}
+			crate::gradcheck::assert_same_bits(
+				&out,
+				&reference,
+				&format!("{kernel:?} on {threads} threads"),
+			);
 		}
 	}
 }

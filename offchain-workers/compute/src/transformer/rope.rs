@@ -45,6 +45,18 @@ impl RopeTable {
 	/// Rotate every head of `rows` (row-major, `heads · 2·half` wide) in place; row `r` is at
 	/// position `first_position + r`.
 	pub fn apply(&self, x: &mut [f32], heads: usize, first_position: usize) {
+		self.rotate(x, heads, first_position, 1.0)
+	}
+
+	/// The gradient through [`RopeTable::apply`]: the inverse rotation, applied to `grad` in
+	/// place (`da = a'·c + b'·s`, `db = b'·c − a'·s`, rounded as in `apply`).
+	pub fn apply_backward(&self, grad: &mut [f32], heads: usize, first_position: usize) {
+		self.rotate(grad, heads, first_position, -1.0)
+	}
+
+	/// Rotation by the table's angles times `direction` (±1: negating the sine is exact, so
+	/// `a·c − b·(−s)` rounds exactly as `a·c + b·s`).
+	fn rotate(&self, x: &mut [f32], heads: usize, first_position: usize, direction: f32) {
 		let (half, width) = (self.half, 2 * self.half * heads);
 		for (r, row) in x.chunks_exact_mut(width.max(1)).enumerate() {
 			let at = (first_position + r) * half;
@@ -52,27 +64,9 @@ impl RopeTable {
 			for head in row.chunks_exact_mut(2 * half) {
 				let (lo, hi) = head.split_at_mut(half);
 				for i in 0..half {
-					let (a, b) = (lo[i], hi[i]);
-					lo[i] = a * cos[i] - b * sin[i];
-					hi[i] = b * cos[i] + a * sin[i];
-				}
-			}
-		}
-	}
-
-	/// The gradient through [`RopeTable::apply`]: the inverse rotation, applied to `grad` in
-	/// place (`da = a'·c + b'·s`, `db = b'·c − a'·s`, rounded as in `apply`).
-	pub fn apply_backward(&self, grad: &mut [f32], heads: usize, first_position: usize) {
-		let (half, width) = (self.half, 2 * self.half * heads);
-		for (r, row) in grad.chunks_exact_mut(width.max(1)).enumerate() {
-			let at = (first_position + r) * half;
-			let (cos, sin) = (&self.cos[at..at + half], &self.sin[at..at + half]);
-			for head in row.chunks_exact_mut(2 * half) {
-				let (lo, hi) = head.split_at_mut(half);
-				for i in 0..half {
-					let (ga, gb) = (lo[i], hi[i]);
-					lo[i] = ga * cos[i] + gb * sin[i];
-					hi[i] = gb * cos[i] - ga * sin[i];
+					let (a, b, s) = (lo[i], hi[i], sin[i] * direction);
+					lo[i] = a * cos[i] - b * s;
+					hi[i] = b * cos[i] + a * s;
 				}
 			}
 		}
