@@ -10,7 +10,7 @@ use crate::{
 };
 use std::collections::BTreeMap;
 
-type F64Weights = BTreeMap<String, Vec<f64>>;
+pub(crate) type F64Weights = BTreeMap<String, Vec<f64>>;
 
 fn silu(x: f64) -> f64 {
 	x / (1.0 + (-x).exp())
@@ -87,7 +87,8 @@ fn setup() -> (ModelSpec, Weights, Batch) {
 	(spec, w, data.training_batch(spec.context, 24, 9, 0))
 }
 
-fn to_f64(w: &Weights) -> F64Weights {
+/// Every tensor of `w` in f64, for the independent reference implementations.
+pub(crate) fn to_f64<S>(w: &Weights<S>) -> F64Weights {
 	w.tensors
 		.iter()
 		.map(|(n, t)| (n.clone(), t.data.iter().map(|&x| f64::from(x)).collect()))

@@ -7,10 +7,9 @@ use super::{
 	backward::loss_and_grads, forward::token_losses, genesis, Sequences, TransformerSpec,
 	TransformerWeights,
 };
+use crate::gradcheck::{to_f64, F64Weights};
 use crate::{backend::Cpu, matmul::Kernel, model::BlockId, pass::mean};
-use std::collections::{BTreeMap, BTreeSet};
-
-type F64Weights = BTreeMap<String, Vec<f64>>;
+use std::collections::BTreeSet;
 
 /// `x · W` for a row `x` and a row-major `[x.len(), cols]` matrix.
 fn vecmat(x: &[f64], w: &[f64], cols: usize) -> Vec<f64> {
@@ -150,13 +149,6 @@ fn setup() -> Setup {
 		.map(|i| (u32::from(text[i + i / 12 * 4]), u32::from(text[i + i / 12 * 4 + 1])))
 		.unzip();
 	Setup { spec, w, tokens, targets }
-}
-
-fn to_f64(w: &TransformerWeights) -> F64Weights {
-	w.tensors
-		.iter()
-		.map(|(n, t)| (n.clone(), t.data.iter().map(|&x| f64::from(x)).collect()))
-		.collect()
 }
 
 #[test]
