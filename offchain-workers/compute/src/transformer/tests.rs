@@ -202,6 +202,20 @@ fn bad_input_is_a_typed_error() {
 	] {
 		assert!(genesis(bad, 1).is_err(), "{bad:?}");
 	}
+	// Sizes whose products would overflow, and contexts beyond exact f32 positions, are refused
+	// before anything is allocated.
+	let huge = TransformerSpec { heads: 1 << 32, kv_heads: 1 << 32, head_dim: 1 << 32, ..spec };
+	assert_eq!(huge.validate(), Err(TransformerError::TooLarge));
+	assert_eq!(
+		TransformerSpec { context: 1 << 20, ..spec }.validate(),
+		Err(TransformerError::ContextTooLong { context: 1 << 20, max: 1 << 16 })
+	);
+	let mut config: serde_json::Value =
+		serde_json::from_slice(&std::fs::read(fixture().join("checkpoint/config.json")).unwrap())
+			.unwrap();
+	assert!(hf::spec_from_config(&config).is_ok());
+	config["rope_scaling"] = serde_json::json!({ "type": "linear", "factor": 2.0 });
+	assert!(hf::spec_from_config(&config).unwrap_err().contains("rope_scaling"));
 }
 
 #[test]
