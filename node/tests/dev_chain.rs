@@ -140,6 +140,8 @@ fn check_genesis_model(node: &RunningNode) {
 	assert_eq!(model["version"], "1.0.0");
 	assert_eq!(model["architecture"], "byte-moe-v1");
 	assert_eq!(model["layers"], expected["spec"]["layers"]);
+	assert_eq!((model["vocab"].clone(), model["tokenizer"].clone()), (json!(256), json!("bytes")));
+	assert_eq!(model["attention"], serde_json::Value::Null, "the byte model has no attention");
 
 	let blocks = node.rpc("expertDag_currentBlocks", json!([0])).expect("currentBlocks");
 	let blocks = blocks.as_array().expect("a list");

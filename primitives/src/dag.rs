@@ -142,17 +142,75 @@ pub struct ModelSpec {
 	pub version: SemVer,
 	/// Evolution epochs this model has been through.
 	pub generation: u32,
-	/// Previous bytes the model sees (n-gram context).
-	pub context: u8,
+	/// Tokens the model reads: the n-gram context of a model without attention, the longest
+	/// sequence (positions `0..context`) of a transformer.
+	pub context: u16,
+	/// Token ids are `0..vocab` (256 for bytes).
+	pub vocab: u32,
+	/// How text becomes token ids: [`BYTE_TOKENIZER`] (every byte is a token) until a BPE
+	/// tokenizer is registered as a dataset of its own.
+	pub tokenizer: Name,
 	pub d_model: u32,
+	/// Hidden width of each expert.
 	pub d_ff: u32,
 	pub layers: u16,
 	pub experts: u16,
 	pub top_k: u16,
+	/// Self-attention in every layer (a transformer), or none (a model that only mixes its
+	/// n-gram context, such as `byte-moe-v1`).
+	pub attention: Option<AttentionSpec>,
 	/// Minimum validation-loss improvement for adopting a candidate ([`improves_by`]).
 	pub delta: Score,
 	/// The dataset validation scores are computed on (a binary CID).
 	pub validation_dataset: Cid,
+}
+
+/// The tokenizer of byte-level models: token `b` is byte `b`, so any text needs no vocabulary.
+pub const BYTE_TOKENIZER: &[u8] = b"bytes";
+
+/// The self-attention of every layer of a transformer: causal, multi-head with grouped-query
+/// key/value heads, rotary position embeddings, each sub-layer behind an RMSNorm. Its weights
+/// (the projections and both norms of a layer) are the layer's [`BlockKind::Attention`] block.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, Clone, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen,
+)]
+pub struct AttentionSpec {
+	/// Query heads.
+	pub heads: u16,
+	/// Key/value heads; divides `heads` (equal for plain multi-head attention).
+	pub kv_heads: u16,
+	/// Width of each head; even, since rotary embeddings rotate pairs of features.
+	pub head_dim: u32,
+	/// Base of the rotary embedding's frequencies (10 000 in Llama, 1 000 000 in Mixtral).
+	pub rope_theta: u32,
+	/// RMSNorm's epsilon in units of 10⁻¹² (Mixtral's 1e-5 is 10 000 000): an integer, so the
+	/// chain holds the exact value every worker computes with ([`AttentionSpec::norm_eps`]).
+	pub norm_eps_pico: u32,
+}
+
+impl AttentionSpec {
+	/// RMSNorm's epsilon as the compute core uses it: the `f32` nearest to
+	/// `norm_eps_pico / 10¹²` (the division is exact to `f64` rounding, `10¹²` being exact).
+	pub fn norm_eps(&self) -> f32 {
+		(f64::from(self.norm_eps_pico) / 1e12) as f32
+	}
+
+	fn check(&self, limits: &SpecLimits) -> Result<(), SpecError> {
+		let grouped = self.kv_heads > 0 && self.heads % self.kv_heads == 0;
+		if self.heads == 0
+			|| self.heads > limits.max_heads
+			|| !grouped
+			|| self.head_dim == 0
+			|| self.head_dim % 2 != 0
+			|| self.head_dim > limits.max_dim
+			|| self.rope_theta == 0
+			|| self.norm_eps_pico == 0
+		{
+			return Err(SpecError::BadAttention);
+		}
+		Ok(())
+	}
 }
 
 /// Limits a model must stay within (the runtime's configuration).
@@ -161,7 +219,10 @@ pub struct SpecLimits {
 	pub max_layers: u16,
 	pub max_experts: u16,
 	pub max_dim: u32,
-	pub max_context: u8,
+	pub max_context: u16,
+	pub max_vocab: u32,
+	/// Most query heads of a transformer layer.
+	pub max_heads: u16,
 }
 
 /// Why a model spec or version step is refused.
@@ -171,8 +232,11 @@ pub enum SpecError {
 	OutOfLimits,
 	/// `top_k` is zero or larger than the number of experts.
 	BadTopK,
-	/// The name or architecture tag is empty or not UTF-8.
+	/// The name, architecture tag or tokenizer is empty or not UTF-8.
 	BadName,
+	/// Attention heads that do not group, an odd or oversized head width, or a zero rotary
+	/// base or norm epsilon.
+	BadAttention,
 	/// The version does not follow the previous one by one SemVer step.
 	NotASuccessor,
 	/// The spec change is not allowed for this kind of step (e.g. a PATCH that changes shapes).
@@ -185,7 +249,7 @@ impl ModelSpec {
 	/// Whether the spec is well-formed and within `limits`.
 	pub fn check(&self, limits: &SpecLimits) -> Result<(), SpecError> {
 		let named = |n: &Name| !n.is_empty() && core::str::from_utf8(n).is_ok();
-		if !named(&self.name) || !named(&self.architecture) {
+		if !named(&self.name) || !named(&self.architecture) || !named(&self.tokenizer) {
 			return Err(SpecError::BadName);
 		}
 		let dim_ok = |d: u32| d > 0 && d <= limits.max_dim;
@@ -197,20 +261,25 @@ impl ModelSpec {
 			|| self.layers > limits.max_layers
 			|| self.experts == 0
 			|| self.experts > limits.max_experts
+			|| self.vocab == 0
+			|| self.vocab > limits.max_vocab
 		{
 			return Err(SpecError::OutOfLimits);
 		}
 		if self.top_k == 0 || self.top_k > self.experts {
 			return Err(SpecError::BadTopK);
 		}
-		Ok(())
+		match &self.attention {
+			Some(attention) => attention.check(limits),
+			None => Ok(()),
+		}
 	}
 
 	/// Whether `self` may follow `previous` in the meta-chain, and as which step.
 	///
-	/// PATCH keeps every architectural field; MINOR keeps the name, architecture tag, context
-	/// and top-k and lets layers, experts and widths grow but never shrink; MAJOR may change
-	/// anything. The generation never decreases.
+	/// PATCH keeps every architectural field; MINOR keeps the name, architecture tag, context,
+	/// vocabulary, tokenizer, top-k and attention and lets layers, experts and widths grow but
+	/// never shrink; MAJOR may change anything. The generation never decreases.
 	pub fn successor_of(&self, previous: &ModelSpec) -> Result<Bump, SpecError> {
 		let bump = self.version.bump_from(&previous.version).ok_or(SpecError::NotASuccessor)?;
 		if self.generation < previous.generation {
@@ -219,7 +288,10 @@ impl ModelSpec {
 		let same_kind = self.name == previous.name
 			&& self.architecture == previous.architecture
 			&& self.context == previous.context
-			&& self.top_k == previous.top_k;
+			&& self.vocab == previous.vocab
+			&& self.tokenizer == previous.tokenizer
+			&& self.top_k == previous.top_k
+			&& self.attention == previous.attention;
 		let compatible = match bump {
 			Bump::Major => true,
 			Bump::Minor => {
@@ -244,17 +316,22 @@ impl ModelSpec {
 		}
 	}
 
-	/// Number of parameter blocks a complete model has: the shared block, and per layer a
-	/// router and its experts.
+	/// Number of parameter blocks a complete model has: the shared block, and per layer its
+	/// attention (in a transformer), a router and its experts.
 	pub fn param_block_count(&self) -> u32 {
-		1 + u32::from(self.layers) * (1 + u32::from(self.experts))
+		let attention = u32::from(self.attention.is_some());
+		1 + u32::from(self.layers) * (attention + 1 + u32::from(self.experts))
 	}
 
 	/// Every parameter block kind of the model, in canonical order (shared; then per layer the
-	/// router and the experts ascending).
+	/// attention, the router and the experts ascending).
 	pub fn param_kinds(&self) -> impl Iterator<Item = BlockKind> + '_ {
+		let attention = self.attention.is_some();
 		core::iter::once(BlockKind::Shared).chain((0..self.layers).flat_map(move |layer| {
-			core::iter::once(BlockKind::Router { layer })
+			attention
+				.then_some(BlockKind::Attention { layer })
+				.into_iter()
+				.chain(core::iter::once(BlockKind::Router { layer }))
 				.chain((0..self.experts).map(move |expert| BlockKind::Expert { layer, expert }))
 		}))
 	}
@@ -263,6 +340,7 @@ impl ModelSpec {
 	pub fn has_param(&self, kind: &BlockKind) -> bool {
 		match *kind {
 			BlockKind::Shared => true,
+			BlockKind::Attention { layer } => self.attention.is_some() && layer < self.layers,
 			BlockKind::Router { layer } => layer < self.layers,
 			BlockKind::Expert { layer, expert } => layer < self.layers && expert < self.experts,
 			BlockKind::Meta | BlockKind::Migration => false,
@@ -270,8 +348,12 @@ impl ModelSpec {
 	}
 }
 
-/// What a block of the DAG holds. Parameter kinds (shared, router, expert) carry weights and
-/// name the slot of the model they fill; `layer3.expert5` is `Expert { layer: 3, expert: 5 }`.
+/// What a block of the DAG holds. Parameter kinds (shared, attention, router, expert) carry
+/// weights and name the slot of the model they fill; `layer3.expert5` is
+/// `Expert { layer: 3, expert: 5 }`.
+///
+/// New variants go at the end: the SCALE index of a variant is part of every stored key of
+/// `Current` and every block id.
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(
 	Encode,
@@ -290,7 +372,7 @@ impl ModelSpec {
 pub enum BlockKind {
 	/// A model version's spec (the meta-chain).
 	Meta,
-	/// Embedding and output head.
+	/// Embedding and output head (and a transformer's final norm).
 	Shared,
 	/// A layer's router.
 	Router { layer: u16 },
@@ -298,6 +380,9 @@ pub enum BlockKind {
 	Expert { layer: u16, expert: u16 },
 	/// The description of an architecture change between two model versions.
 	Migration,
+	/// A transformer layer's self-attention: its query/key/value/output projections and the
+	/// RMSNorms before the attention and before the experts.
+	Attention { layer: u16 },
 }
 
 impl BlockKind {
@@ -307,8 +392,8 @@ impl BlockKind {
 	}
 }
 
-/// The names the worker uses for tensor sets: `shared`, `layer0.router`, `layer3.expert5`,
-/// and `meta` / `migration` for the other kinds.
+/// The names the worker uses for tensor sets: `shared`, `layer0.attention`, `layer0.router`,
+/// `layer3.expert5`, and `meta` / `migration` for the other kinds.
 impl core::fmt::Display for BlockKind {
 	fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
 		match self {
@@ -317,6 +402,7 @@ impl core::fmt::Display for BlockKind {
 			BlockKind::Router { layer } => write!(f, "layer{layer}.router"),
 			BlockKind::Expert { layer, expert } => write!(f, "layer{layer}.expert{expert}"),
 			BlockKind::Migration => write!(f, "migration"),
+			BlockKind::Attention { layer } => write!(f, "layer{layer}.attention"),
 		}
 	}
 }
@@ -454,6 +540,9 @@ pub trait QualityGate<AccountId> {
 	/// The adoption threshold of a model.
 	fn delta(model: ModelIndex) -> Option<Score>;
 
+	/// The architecture tag of a model (`byte-moe-v1`, `aiblock-mixtral-v1`).
+	fn architecture(model: ModelIndex) -> Option<Name>;
+
 	/// A block's status, if it exists.
 	fn status(id: H256) -> Option<BlockStatus>;
 
@@ -500,18 +589,42 @@ mod tests {
 			version: v(1, 0, 0),
 			generation: 0,
 			context: 2,
+			vocab: 256,
+			tokenizer: BYTE_TOKENIZER.to_vec().try_into().unwrap(),
 			d_model: 64,
 			d_ff: 256,
 			layers: 2,
 			experts: 4,
 			top_k: 2,
+			attention: None,
 			delta: 1_000,
 			validation_dataset: Default::default(),
 		}
 	}
 
-	const LIMITS: SpecLimits =
-		SpecLimits { max_layers: 8, max_experts: 16, max_dim: 4096, max_context: 8 };
+	fn transformer() -> ModelSpec {
+		ModelSpec {
+			architecture: b"aiblock-mixtral-v1".to_vec().try_into().unwrap(),
+			context: 256,
+			attention: Some(AttentionSpec {
+				heads: 4,
+				kv_heads: 2,
+				head_dim: 16,
+				rope_theta: 10_000,
+				norm_eps_pico: 10_000_000,
+			}),
+			..spec()
+		}
+	}
+
+	const LIMITS: SpecLimits = SpecLimits {
+		max_layers: 8,
+		max_experts: 16,
+		max_dim: 4096,
+		max_context: 1024,
+		max_vocab: 65_536,
+		max_heads: 32,
+	};
 
 	#[test]
 	fn semver_steps() {
@@ -533,8 +646,45 @@ mod tests {
 		assert_eq!(ModelSpec { layers: 9, ..spec() }.check(&LIMITS), Err(SpecError::OutOfLimits));
 		assert_eq!(ModelSpec { d_ff: 0, ..spec() }.check(&LIMITS), Err(SpecError::OutOfLimits));
 		assert_eq!(ModelSpec { context: 0, ..spec() }.check(&LIMITS), Err(SpecError::OutOfLimits));
+		assert_eq!(
+			ModelSpec { context: 1025, ..spec() }.check(&LIMITS),
+			Err(SpecError::OutOfLimits)
+		);
+		assert_eq!(ModelSpec { vocab: 0, ..spec() }.check(&LIMITS), Err(SpecError::OutOfLimits));
+		assert_eq!(
+			ModelSpec { vocab: 65_537, ..spec() }.check(&LIMITS),
+			Err(SpecError::OutOfLimits)
+		);
 		let bad_name = ModelSpec { name: vec![0xff].try_into().unwrap(), ..spec() };
 		assert_eq!(bad_name.check(&LIMITS), Err(SpecError::BadName));
+		let no_tokenizer = ModelSpec { tokenizer: Default::default(), ..spec() };
+		assert_eq!(no_tokenizer.check(&LIMITS), Err(SpecError::BadName));
+	}
+
+	#[test]
+	fn attention_checks() {
+		assert_eq!(transformer().check(&LIMITS), Ok(()));
+		let with = |change: fn(&mut AttentionSpec)| {
+			let mut spec = transformer();
+			change(spec.attention.as_mut().unwrap());
+			spec.check(&LIMITS)
+		};
+		assert_eq!(with(|a| a.kv_heads = 4), Ok(()), "plain multi-head attention");
+		assert_eq!(with(|a| a.kv_heads = 3), Err(SpecError::BadAttention), "4 heads, 3 groups");
+		assert_eq!(with(|a| a.kv_heads = 0), Err(SpecError::BadAttention));
+		assert_eq!(with(|a| a.heads = 0), Err(SpecError::BadAttention));
+		assert_eq!(with(|a| a.heads = 34), Err(SpecError::BadAttention), "above max_heads");
+		assert_eq!(with(|a| a.head_dim = 15), Err(SpecError::BadAttention), "odd");
+		assert_eq!(with(|a| a.head_dim = 4098), Err(SpecError::BadAttention), "above max_dim");
+		assert_eq!(with(|a| a.rope_theta = 0), Err(SpecError::BadAttention));
+		assert_eq!(with(|a| a.norm_eps_pico = 0), Err(SpecError::BadAttention));
+		let eps = transformer().attention.unwrap().norm_eps();
+		assert_eq!(eps, 1e-5_f32, "the f32 nearest to 1e-5, as the compute core parses it");
+		assert_eq!(
+			AttentionSpec { norm_eps_pico: 1_000_000, ..transformer().attention.unwrap() }
+				.norm_eps(),
+			1e-6_f32
+		);
 	}
 
 	#[test]
@@ -559,6 +709,28 @@ mod tests {
 	}
 
 	#[test]
+	fn a_transformer_follows_a_byte_model_only_as_a_major_version() {
+		let bytes = spec();
+		let minor = ModelSpec { version: v(1, 1, 0), ..transformer() };
+		assert_eq!(minor.successor_of(&bytes), Err(SpecError::IncompatibleChange));
+		let major = ModelSpec { version: v(2, 0, 0), ..transformer() };
+		assert_eq!(major.successor_of(&bytes), Ok(Bump::Major));
+		let more_heads = |a: &AttentionSpec| AttentionSpec { heads: 8, ..a.clone() };
+		let regrouped = ModelSpec {
+			version: v(2, 1, 0),
+			attention: major.attention.as_ref().map(more_heads),
+			..major.clone()
+		};
+		assert_eq!(regrouped.successor_of(&major), Err(SpecError::IncompatibleChange));
+		let longer = ModelSpec { version: v(2, 0, 1), context: 512, ..major.clone() };
+		assert_eq!(longer.successor_of(&major), Err(SpecError::IncompatibleChange));
+		let other_vocab = ModelSpec { version: v(2, 1, 0), vocab: 512, ..major.clone() };
+		assert_eq!(other_vocab.successor_of(&major), Err(SpecError::IncompatibleChange));
+		let more_experts = ModelSpec { version: v(2, 1, 0), experts: 8, ..major.clone() };
+		assert_eq!(more_experts.successor_of(&major), Ok(Bump::Minor));
+	}
+
+	#[test]
 	fn param_kinds_are_canonical_and_complete() {
 		let s = spec();
 		let kinds: Vec<_> = s.param_kinds().collect();
@@ -575,6 +747,32 @@ mod tests {
 		assert!(!s.has_param(&BlockKind::Expert { layer: 0, expert: 4 }));
 		assert!(!s.has_param(&BlockKind::Router { layer: 2 }));
 		assert!(!s.has_param(&BlockKind::Meta));
+		assert!(!s.has_param(&BlockKind::Attention { layer: 0 }), "no attention in byte-moe");
+	}
+
+	#[test]
+	fn a_transformer_has_an_attention_block_per_layer() {
+		let s = transformer();
+		let kinds: Vec<_> = s.param_kinds().collect();
+		assert_eq!(s.param_block_count(), 1 + 2 * (1 + 1 + 4));
+		assert_eq!(kinds.len() as u32, s.param_block_count());
+		assert_eq!(kinds[1], BlockKind::Attention { layer: 0 });
+		assert_eq!(kinds[2], BlockKind::Router { layer: 0 });
+		assert_eq!(kinds[3], BlockKind::Expert { layer: 0, expert: 0 });
+		assert_eq!(kinds[7], BlockKind::Attention { layer: 1 });
+		assert!(kinds.iter().all(|k| s.has_param(k) && k.is_param()));
+		assert!(!s.has_param(&BlockKind::Attention { layer: 2 }));
+	}
+
+	#[test]
+	fn new_kinds_keep_the_encoding_of_the_old_ones() {
+		// `Current` keys and block ids hash these bytes: appending a variant must not move any.
+		assert_eq!(BlockKind::Meta.encode(), vec![0]);
+		assert_eq!(BlockKind::Shared.encode(), vec![1]);
+		assert_eq!(BlockKind::Router { layer: 1 }.encode(), vec![2, 1, 0]);
+		assert_eq!(BlockKind::Expert { layer: 1, expert: 2 }.encode(), vec![3, 1, 0, 2, 0]);
+		assert_eq!(BlockKind::Migration.encode(), vec![4]);
+		assert_eq!(BlockKind::Attention { layer: 1 }.encode(), vec![5, 1, 0]);
 	}
 
 	#[test]
@@ -582,6 +780,7 @@ mod tests {
 		assert_eq!(BlockKind::Expert { layer: 3, expert: 5 }.to_string(), "layer3.expert5");
 		assert_eq!(BlockKind::Router { layer: 0 }.to_string(), "layer0.router");
 		assert_eq!(BlockKind::Shared.to_string(), "shared");
+		assert_eq!(BlockKind::Attention { layer: 2 }.to_string(), "layer2.attention");
 	}
 
 	#[test]

@@ -32,16 +32,33 @@ pub struct ModelView {
 	pub architecture: String,
 	pub version: String,
 	pub generation: u32,
-	pub context: u8,
+	/// Tokens read: a byte model's n-gram, a transformer's longest sequence.
+	pub context: u16,
+	pub vocab: u32,
+	/// `bytes` for byte-level models.
+	pub tokenizer: String,
 	pub d_model: u32,
 	pub d_ff: u32,
 	pub layers: u16,
 	pub experts: u16,
 	pub top_k: u16,
+	/// A transformer's self-attention; absent for models without attention.
+	pub attention: Option<AttentionView>,
 	/// Adoption threshold, micro-nats per byte.
 	pub delta: u32,
 	pub validation_dataset: String,
 	pub meta: H256,
+}
+
+/// A transformer's attention, with the norm epsilon as the number the workers compute with.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct AttentionView {
+	pub heads: u16,
+	pub kv_heads: u16,
+	pub head_dim: u32,
+	pub rope_theta: u32,
+	pub norm_eps: f32,
 }
 
 impl ModelView {
@@ -55,11 +72,20 @@ impl ModelView {
 			version: format!("{}.{}.{}", v.major, v.minor, v.patch),
 			generation: spec.generation,
 			context: spec.context,
+			vocab: spec.vocab,
+			tokenizer: text(&spec.tokenizer),
 			d_model: spec.d_model,
 			d_ff: spec.d_ff,
 			layers: spec.layers,
 			experts: spec.experts,
 			top_k: spec.top_k,
+			attention: spec.attention.map(|a| AttentionView {
+				heads: a.heads,
+				kv_heads: a.kv_heads,
+				head_dim: a.head_dim,
+				rope_theta: a.rope_theta,
+				norm_eps: a.norm_eps(),
+			}),
 			delta: spec.delta,
 			validation_dataset: cid_to_text(&spec.validation_dataset),
 			meta,
@@ -72,7 +98,8 @@ impl ModelView {
 #[serde(rename_all = "camelCase")]
 pub struct BlockView {
 	pub id: H256,
-	/// `meta`, `shared`, `layer{l}.router`, `layer{l}.expert{e}` or `migration`.
+	/// `meta`, `shared`, `layer{l}.attention`, `layer{l}.router`, `layer{l}.expert{e}` or
+	/// `migration`.
 	pub kind: String,
 	pub model: ModelIndex,
 	pub depends_on: Vec<H256>,

@@ -10,15 +10,16 @@
 use crate::{
 	backend::Backend,
 	data::{Dataset, MarkovSource},
-	model::{ModelSpec, Weights},
+	model::{Architecture, BlockId, ModelSpec, Weights},
 	store::cid_of,
-	tensor::{hash_tensors, hex},
+	tensor::{hash_tensors, hex, Digest},
 	train::evaluate,
+	transformer::{TransformerSpec, TransformerWeights},
 };
 use serde_json::{json, Value};
 
-/// The architecture tag the compute core implements; specs with another tag are refused.
-pub const ARCHITECTURE: &str = "byte-moe-v1";
+/// The architecture tag of the byte model, which the worker trains and replays in jobs.
+pub const ARCHITECTURE: &str = <ModelSpec as Architecture>::TAG;
 
 /// What defines a network's genesis model besides its shape.
 #[derive(Clone, Debug)]
@@ -75,62 +76,208 @@ fn byte_array(bytes: &[u8]) -> Value {
 /// Named files: what a caller stores, by the name it is known under.
 pub type NamedFiles = Vec<(String, Vec<u8>)>;
 
-/// The model in the shape of the ExpertDag pallet's `ImportedModel` (serde JSON of the
-/// runtime types: byte strings as arrays of numbers, hashes as `0x` hex), every block's
-/// file returned alongside so a caller can store them.
-pub fn chain_json(
-	genesis: &GenesisModel,
-	backend: &dyn Backend,
-) -> Result<(Value, NamedFiles), String> {
+/// One block of a model as the chain imports it: the slot, its canonical file (what the
+/// content store addresses) and the hash of its tensors (what readers check).
+#[derive(Clone, Debug)]
+pub struct ChainBlock {
+	pub block: BlockId,
+	pub file: Vec<u8>,
+	pub hash: Digest,
+}
+
+/// A model as the ExpertDag pallet imports it (`ImportedModel`, through genesis or root's
+/// `import_model`): the spec in the chain's fields, every block, and the validation dataset
+/// with the score every block starts with (the loss of the whole model on it).
+#[derive(Clone, Debug)]
+pub struct ChainModel {
+	/// The chain's `ModelSpec` as serde JSON: byte strings as arrays of numbers.
+	pub spec: Value,
+	pub blocks: Vec<ChainBlock>,
+	pub validation: Vec<u8>,
+	pub score: u32,
+}
+
+/// What names a model version on chain besides its architecture.
+#[derive(Clone, Debug)]
+pub struct ModelVersion {
+	pub name: String,
+	/// `(major, minor, patch)`.
+	pub version: (u16, u16, u16),
+	pub generation: u32,
+	/// Adoption threshold, micro-nats per token.
+	pub delta: u32,
+}
+
+impl ModelVersion {
+	/// The spec fields every architecture has, with `validation`'s CID.
+	fn spec_fields(&self, validation: &[u8]) -> serde_json::Map<String, Value> {
+		let (major, minor, patch) = self.version;
+		let mut fields = serde_json::Map::new();
+		fields.insert("name".into(), byte_array(self.name.as_bytes()));
+		fields.insert("version".into(), json!({ "major": major, "minor": minor, "patch": patch }));
+		fields.insert("generation".into(), json!(self.generation));
+		fields.insert("delta".into(), json!(self.delta));
+		fields.insert("vocab".into(), json!(crate::model::VOCAB));
+		fields.insert("tokenizer".into(), byte_array(BYTE_TOKENIZER.as_bytes()));
+		let cid = cid_of(validation);
+		fields.insert("validation_dataset".into(), byte_array(cid.as_bytes()));
+		fields
+	}
+}
+
+/// The tokenizer of byte-level models, as the chain names it.
+pub const BYTE_TOKENIZER: &str = "bytes";
+
+/// The name the chain gives a block's slot, as serde JSON of its `BlockKind`.
+fn kind_json(block: BlockId) -> Value {
+	match block {
+		BlockId::Shared => json!("Shared"),
+		BlockId::Attention { layer } => json!({ "Attention": { "layer": layer } }),
+		BlockId::Router { layer } => json!({ "Router": { "layer": layer } }),
+		BlockId::Expert { layer, expert } => {
+			json!({ "Expert": { "layer": layer, "expert": expert } })
+		},
+	}
+}
+
+impl ChainModel {
+	fn new<S: Architecture>(
+		spec: Value,
+		weights: &Weights<S>,
+		validation: Vec<u8>,
+		loss: f32,
+	) -> ChainModel {
+		let blocks = Architecture::blocks(&weights.spec)
+			.into_iter()
+			.map(|block| ChainBlock {
+				block,
+				file: weights.block_file(block),
+				hash: hash_tensors(&weights.block(block)),
+			})
+			.collect();
+		ChainModel { spec, blocks, validation, score: score_of(loss) }
+	}
+
+	/// The model as the pallet's `ImportedModel` in serde JSON (what genesis configs hold).
+	pub fn to_json(&self) -> Value {
+		let blocks: Vec<Value> = self
+			.blocks
+			.iter()
+			.map(|b| {
+				json!({
+					"kind": kind_json(b.block),
+					"payload": {
+						"cid": byte_array(cid_of(&b.file).as_bytes()),
+						"hash": format!("0x{}", hex(&b.hash)),
+						"size": b.file.len(),
+					},
+					"score": self.score,
+				})
+			})
+			.collect();
+		json!({ "spec": self.spec, "blocks": blocks })
+	}
+
+	/// Every file the chain's payloads name, by name: the validation set and each block.
+	pub fn files(&self) -> NamedFiles {
+		let blocks = self.blocks.iter().map(|b| (b.block.name(), b.file.clone()));
+		core::iter::once(("validation".to_string(), self.validation.clone()))
+			.chain(blocks)
+			.collect()
+	}
+}
+
+/// The development byte model (see [`GenesisModel`]) as the chain imports it.
+pub fn byte_model(genesis: &GenesisModel, backend: &dyn Backend) -> Result<ChainModel, String> {
 	let spec = genesis.spec;
 	let weights = Weights::genesis(spec, genesis.weight_seed).map_err(|e| e.to_string())?;
 	let validation = genesis.validation();
 	let loss = evaluate(backend, &weights, &validation, 4096).map_err(|e| e.to_string())?;
-	let score = score_of(loss);
-	let mut files = vec![("validation".to_string(), validation.bytes.clone())];
-	let mut blocks = Vec::new();
-	for block in spec.blocks() {
-		let bytes = weights.block_file(block);
-		let kind = match block {
-			crate::model::BlockId::Shared => json!("Shared"),
-			// The byte model has no attention block; the chain has no such kind yet.
-			crate::model::BlockId::Attention { layer } => {
-				return Err(format!("layer{layer}.attention has no on-chain block kind"))
-			},
-			crate::model::BlockId::Router { layer } => json!({ "Router": { "layer": layer } }),
-			crate::model::BlockId::Expert { layer, expert } => {
-				json!({ "Expert": { "layer": layer, "expert": expert } })
-			},
-		};
-		blocks.push(json!({
-			"kind": kind,
-			"payload": {
-				"cid": byte_array(cid_of(&bytes).as_bytes()),
-				"hash": format!("0x{}", hex(&hash_tensors(&weights.block(block)))),
-				"size": bytes.len(),
-			},
-			"score": score,
-		}));
-		files.push((block.name(), bytes));
+	let version = ModelVersion {
+		name: genesis.name.clone(),
+		version: (1, 0, 0),
+		generation: 0,
+		delta: genesis.delta,
+	};
+	let mut fields = version.spec_fields(&validation.bytes);
+	fields.insert("architecture".into(), byte_array(ARCHITECTURE.as_bytes()));
+	fields.insert("context".into(), json!(spec.context));
+	fields.insert("d_model".into(), json!(spec.d_model));
+	fields.insert("d_ff".into(), json!(spec.d_ff));
+	fields.insert("layers".into(), json!(spec.layers));
+	fields.insert("experts".into(), json!(spec.experts));
+	fields.insert("top_k".into(), json!(spec.top_k));
+	// The byte model mixes its n-gram context without attention.
+	fields.insert("attention".into(), Value::Null);
+	Ok(ChainModel::new(Value::Object(fields), &weights, validation.bytes, loss))
+}
+
+/// A transformer as the chain imports it, scored on `validation` as every evaluator scores it
+/// ([`transformer_score`]). Fails when the spec has no exact on-chain form (a rotary base that
+/// is not a whole number, a norm epsilon that is not a whole number of 10⁻¹²).
+pub fn transformer_model(
+	version: &ModelVersion,
+	weights: &TransformerWeights,
+	validation: Vec<u8>,
+	backend: &dyn Backend,
+) -> Result<ChainModel, String> {
+	let spec = weights.spec;
+	let rope_theta = spec.rope_theta;
+	if rope_theta.fract() != 0.0 || !(1.0..=u32::MAX as f32).contains(&rope_theta) {
+		return Err(format!("rope_theta {rope_theta} is not a whole number the chain can hold"));
 	}
-	let model = json!({
-		"spec": {
-			"name": byte_array(genesis.name.as_bytes()),
-			"architecture": byte_array(ARCHITECTURE.as_bytes()),
-			"version": { "major": 1, "minor": 0, "patch": 0 },
-			"generation": 0,
-			"context": spec.context,
-			"d_model": spec.d_model,
-			"d_ff": spec.d_ff,
-			"layers": spec.layers,
-			"experts": spec.experts,
-			"top_k": spec.top_k,
-			"delta": genesis.delta,
-			"validation_dataset": byte_array(cid_of(&validation.bytes).as_bytes()),
-		},
-		"blocks": blocks,
-	});
-	Ok((model, files))
+	let norm_eps_pico = (f64::from(spec.norm_eps) * 1e12).round();
+	let exact = (1.0..=f64::from(u32::MAX)).contains(&norm_eps_pico)
+		&& (norm_eps_pico / 1e12) as f32 == spec.norm_eps;
+	if !exact {
+		return Err(format!("norm_eps {} has no exact form in 10^-12 units", spec.norm_eps));
+	}
+	let narrow = |v: usize, what: &str| {
+		u16::try_from(v).map_err(|_| format!("{what} {v} is above the chain's 65 535"))
+	};
+	let loss = transformer_score(backend, weights, &validation).map_err(|e| e.to_string())?;
+	let mut fields = version.spec_fields(&validation);
+	fields.insert("architecture".into(), byte_array(TransformerSpec::TAG.as_bytes()));
+	fields.insert("context".into(), json!(narrow(spec.context, "context")?));
+	fields.insert("d_model".into(), json!(spec.d_model));
+	fields.insert("d_ff".into(), json!(spec.d_ff));
+	fields.insert("layers".into(), json!(narrow(spec.layers, "layers")?));
+	fields.insert("experts".into(), json!(narrow(spec.experts, "experts")?));
+	fields.insert("top_k".into(), json!(narrow(spec.top_k, "top_k")?));
+	fields.insert(
+		"attention".into(),
+		json!({
+			"heads": narrow(spec.heads, "heads")?,
+			"kv_heads": narrow(spec.kv_heads, "kv_heads")?,
+			"head_dim": spec.head_dim,
+			"rope_theta": rope_theta as u32,
+			"norm_eps_pico": norm_eps_pico as u32,
+		}),
+	);
+	Ok(ChainModel::new(Value::Object(fields), weights, validation, loss))
+}
+
+/// A transformer's validation loss as the chain records it: the mean loss over the whole
+/// validation text, cut into consecutive windows of the model's full context (every window
+/// predicting the byte after each position), 16 windows per pass (the batch does not change
+/// the bits).
+pub fn transformer_score(
+	backend: &dyn Backend,
+	weights: &TransformerWeights,
+	validation: &[u8],
+) -> Result<f32, crate::transformer::TransformerError> {
+	crate::transformer::train::evaluate(backend, weights, validation, weights.spec.context, 16, 0)
+}
+
+/// The development byte model in the shape of the ExpertDag pallet's `ImportedModel` (serde
+/// JSON of the runtime types: byte strings as arrays of numbers, hashes as `0x` hex), every
+/// block's file returned alongside so a caller can store them.
+pub fn chain_json(
+	genesis: &GenesisModel,
+	backend: &dyn Backend,
+) -> Result<(Value, NamedFiles), String> {
+	let model = byte_model(genesis, backend)?;
+	Ok((model.to_json(), model.files()))
 }
 
 /// The text of `chain-specs/genesis-model.json`: the spec and then one block per line, so a
@@ -181,5 +328,65 @@ mod tests {
 		// An untrained model is no better than uniform over 256 bytes (ln 256 ≈ 5.545 nats).
 		let score = blocks[0]["score"].as_u64().unwrap();
 		assert!((5_000_000..6_500_000).contains(&score), "{score}");
+	}
+
+	fn tiny_transformer() -> (ModelVersion, TransformerWeights, Vec<u8>) {
+		let version =
+			ModelVersion { name: "tiny".into(), version: (2, 0, 0), generation: 0, delta: 1_000 };
+		let weights = crate::transformer::genesis(TransformerSpec::TINY, 3).unwrap();
+		let validation = b"To be, or not to be, that is the question: ".repeat(8);
+		(version, weights, validation)
+	}
+
+	#[test]
+	fn a_transformer_imports_with_an_attention_block_per_layer() {
+		let (version, weights, validation) = tiny_transformer();
+		let cpu = Cpu { threads: 2, kernel: crate::matmul::Kernel::Auto };
+		let model = transformer_model(&version, &weights, validation.clone(), &cpu).unwrap();
+		let spec = &model.spec;
+		assert_eq!(spec["architecture"], byte_array(b"aiblock-mixtral-v1"));
+		assert_eq!(spec["context"], 32);
+		assert_eq!(spec["version"], json!({ "major": 2, "minor": 0, "patch": 0 }));
+		assert_eq!(
+			spec["attention"],
+			json!({ "heads": 4, "kv_heads": 2, "head_dim": 8, "rope_theta": 10_000,
+				"norm_eps_pico": 10_000_000 })
+		);
+		assert_eq!(spec["validation_dataset"], byte_array(cid_of(&validation).as_bytes()));
+		let json = model.to_json();
+		let blocks = json["blocks"].as_array().unwrap();
+		assert_eq!(blocks.len(), 1 + 2 * (1 + 1 + 4));
+		assert_eq!(blocks[1]["kind"], json!({ "Attention": { "layer": 0 } }));
+		assert_eq!(blocks[2]["kind"], json!({ "Router": { "layer": 0 } }));
+		// Every block carries the score of the whole model, exactly as evaluators compute it.
+		let loss = transformer_score(&Cpu { threads: 1, ..cpu }, &weights, &validation).unwrap();
+		assert_eq!(blocks[5]["score"], score_of(loss));
+		// An untrained byte model is about uniform: ln 256 ≈ 5.545 nats.
+		assert!((5_000_000..6_500_000).contains(&model.score), "{}", model.score);
+		let files = model.files();
+		assert_eq!(files[0], ("validation".to_string(), validation));
+		assert_eq!(files[2].0, "layer0.attention");
+		assert_eq!(
+			cid_of(&files[2].1).as_bytes(),
+			&blocks[1]["payload"]["cid"]
+				.as_array()
+				.unwrap()
+				.iter()
+				.map(|v| v.as_u64().unwrap() as u8)
+				.collect::<Vec<_>>()[..]
+		);
+	}
+
+	#[test]
+	fn a_transformer_without_an_exact_chain_form_is_refused() {
+		let (version, mut weights, validation) = tiny_transformer();
+		let cpu = Cpu::auto();
+		weights.spec.rope_theta = 10_000.5;
+		let error = transformer_model(&version, &weights, validation.clone(), &cpu).unwrap_err();
+		assert!(error.contains("rope_theta"), "{error}");
+		weights.spec.rope_theta = 10_000.0;
+		weights.spec.norm_eps = 1e-13;
+		let error = transformer_model(&version, &weights, validation, &cpu).unwrap_err();
+		assert!(error.contains("norm_eps"), "{error}");
 	}
 }

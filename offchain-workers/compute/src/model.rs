@@ -228,6 +228,9 @@ impl std::fmt::Display for BlockId {
 
 /// What a model's shape says about its blocks: which exist and which tensors each holds.
 pub trait Architecture: Copy + std::fmt::Debug + PartialEq {
+	/// The tag a model spec names the architecture by (on chain and in `spec.json`).
+	const TAG: &'static str;
+
 	/// Every block, in canonical order.
 	fn blocks(&self) -> Vec<BlockId>;
 
@@ -237,6 +240,8 @@ pub trait Architecture: Copy + std::fmt::Debug + PartialEq {
 }
 
 impl Architecture for ModelSpec {
+	const TAG: &'static str = "byte-moe-v1";
+
 	fn blocks(&self) -> Vec<BlockId> {
 		ModelSpec::blocks(self)
 	}

@@ -3,11 +3,12 @@
 //!
 //! Modules are named after what they do: [`chain`] (the subxt client), [`ipfs`] (the content
 //! store over an IPFS daemon; the compute core's embedded `LocalStore` is the default on one
-//! machine).
+//! machine), [`import`] (an operator registering a trained model version).
 
 pub mod chain;
 pub mod error;
 pub mod feasibility;
+pub mod import;
 pub mod ipfs;
 pub mod metrics;
 pub mod run;

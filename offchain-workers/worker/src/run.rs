@@ -58,11 +58,26 @@ pub fn block_id(kind: &BlockKind) -> Option<BlockId> {
 	match kind {
 		BlockKind::Meta | BlockKind::Migration => None,
 		BlockKind::Shared => Some(BlockId::Shared),
+		BlockKind::Attention { layer } => Some(BlockId::Attention { layer: u32::from(*layer) }),
 		BlockKind::Router { layer } => Some(BlockId::Router { layer: u32::from(*layer) }),
 		BlockKind::Expert { layer, expert } => {
 			Some(BlockId::Expert { layer: u32::from(*layer), expert: u32::from(*expert) })
 		},
 	}
+}
+
+/// The chain slot of a compute-core block: the inverse of [`block_id`] (none for a layer or
+/// expert index above the chain's `u16`).
+pub fn chain_kind(block: BlockId) -> Option<BlockKind> {
+	let narrow = |v: u32| u16::try_from(v).ok();
+	Some(match block {
+		BlockId::Shared => BlockKind::Shared,
+		BlockId::Attention { layer } => BlockKind::Attention { layer: narrow(layer)? },
+		BlockId::Router { layer } => BlockKind::Router { layer: narrow(layer)? },
+		BlockId::Expert { layer, expert } => {
+			BlockKind::Expert { layer: narrow(layer)?, expert: narrow(expert)? }
+		},
+	})
 }
 
 pub fn pointer(p: &chain::Payload) -> Pointer {

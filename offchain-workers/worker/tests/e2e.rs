@@ -12,6 +12,9 @@
 //!    budget and one whose dataset nobody serves are declined, with the reason logged; an open
 //!    submission with a forged manifest and a NaN candidate is refused by every evaluator, so
 //!    its trainer is slashed and no evaluator is; the evaluators keep heartbeating.
+//! 5. An operator imports a transformer as the next MAJOR version (`import-model` through
+//!    Sudo): it becomes the latest model with an attention block per layer, every file in IPFS;
+//!    a key that is not the sudo key is refused with the pallet's error name.
 //!
 //! Needs `aiblock-node` built in the same profile (`cargo build --release --workspace`);
 //! without it the test says so and passes, unless `AIBLOCK_E2E_REQUIRED` is set (CI sets it).
@@ -504,6 +507,9 @@ async fn scenarios(node: PathBuf, worker: PathBuf) {
 	eprintln!("[e2e] 3: job {id} completed by the second trainer");
 	// The forger's open submission has no reward: it committed the minimum collateral.
 	hostile.judged(&net, minimum).await;
+
+	// 5. Last, since it moves the latest model on: a transformer imported through Sudo.
+	import_transformer(&net).await;
 	eprintln!("[e2e] all scenarios passed");
 	drop(ipfs_daemon);
 }
@@ -659,4 +665,70 @@ impl Hostile {
 			self.huge_batch, self.no_data, self.forged, collateral / UNIT
 		);
 	}
+}
+
+/// Scenario 5: `import-model` registers a small transformer as model 1 (MAJOR version 2); Bob,
+/// who is not the sudo key, is refused first.
+async fn import_transformer(net: &Network) {
+	use aiblock_compute::transformer::{files, genesis, TransformerSpec};
+	let folder = net.dir.join("transformer");
+	files::save(&folder, &genesis(TransformerSpec::TINY, 5).unwrap()).unwrap();
+	let validation = net.dir.join("validation.txt");
+	std::fs::write(&validation, b"Now is the winter of our discontent\n".repeat(40)).unwrap();
+	let import = |suri: &str| {
+		let data_dir = net.dir.join("importer");
+		let args = [
+			"import-model",
+			"--node",
+			&net.node_url,
+			"--dev",
+			"--suri",
+			suri,
+			"--ipfs",
+			&net.ipfs,
+			"--data-dir",
+			data_dir.to_str().unwrap(),
+			"--model",
+			folder.to_str().unwrap(),
+			"--validation",
+			validation.to_str().unwrap(),
+			"--backend",
+			"cpu",
+		];
+		Command::new(&net.worker).args(args).output().unwrap()
+	};
+	let refused = import("//Bob");
+	let stderr = String::from_utf8_lossy(&refused.stderr);
+	assert_eq!(refused.status.code(), Some(2), "a non-sudo import fails: {stderr}");
+	assert!(stderr.contains("RequireSudo"), "the refusal names the error: {stderr}");
+
+	let out = import("//Alice");
+	let stdout = String::from_utf8_lossy(&out.stdout);
+	assert!(
+		out.status.success(),
+		"import-model failed: {stdout}{}",
+		String::from_utf8_lossy(&out.stderr)
+	);
+	let at = net.at().await;
+	let (index, spec) = net.chain.latest_model(&at).await.unwrap();
+	assert_eq!(index, 1, "{stdout}");
+	assert_eq!(spec.architecture.0, b"aiblock-mixtral-v1");
+	assert_eq!((spec.version.major, spec.version.minor, spec.context), (2, 0, 32));
+	let attention = spec.attention.expect("a transformer has attention");
+	assert_eq!((attention.heads, attention.kv_heads, attention.head_dim), (4, 2, 8));
+	let blocks = net.chain.current_blocks(&at, 1).await.unwrap();
+	assert_eq!(blocks.len(), 1 + 2 * (1 + 1 + 4));
+	let attention_blocks =
+		blocks.iter().filter(|(kind, ..)| matches!(kind, chain::BlockKind::Attention { .. }));
+	assert_eq!(attention_blocks.count(), 2);
+	let store = IpfsStore::new(&net.ipfs).unwrap();
+	for (kind, _, record) in &blocks {
+		let file = pointer(&record.header.payload);
+		let fetched = fetch_block(&store, &format!("{kind:?}"), &file, file.size).unwrap();
+		assert_eq!(fetched.len() as u64, file.size);
+	}
+	let validation_cid = aiblock_compute::store::Cid::from_bytes(&spec.validation_dataset.0);
+	assert!(store.has(&validation_cid.unwrap()).unwrap(), "the validation set is served");
+	assert_eq!(net.chain.current_blocks(&at, 0).await.unwrap().len(), 1 + 2 * (1 + 4));
+	eprintln!("[e2e] 5: transformer imported as model 1: {}", stdout.trim());
 }

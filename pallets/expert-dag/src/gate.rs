@@ -2,7 +2,7 @@
 //! through [`QualityGate`]; no extrinsic does.
 
 use super::*;
-use aiblock_primitives::dag::QualityGate;
+use aiblock_primitives::dag::{Name, QualityGate};
 
 impl<T: Config> Pallet<T> {
 	fn pending(id: H256) -> Result<RecordOf<T>, DispatchError> {
@@ -102,6 +102,10 @@ impl<T: Config> QualityGate<T::AccountId> for Pallet<T> {
 
 	fn delta(model: ModelIndex) -> Option<Score> {
 		Models::<T>::get(model).map(|info| info.spec.delta)
+	}
+
+	fn architecture(model: ModelIndex) -> Option<Name> {
+		Models::<T>::get(model).map(|info| info.spec.architecture)
 	}
 
 	fn status(id: H256) -> Option<BlockStatus> {

@@ -6,7 +6,8 @@
 //!
 //! ## The meta-chain
 //! A model version is a [`ModelSpec`] (name, architecture tag, SemVer and generation, shapes,
-//! the adoption threshold `delta` and the validation dataset), registered by
+//! vocabulary and tokenizer, the attention of a transformer, the adoption threshold `delta` and
+//! the validation dataset), registered by
 //! [`Config::ModelOrigin`] (root for now; the Evolution pallet later). Versions form a single
 //! linear chain: each new version's meta block depends on the previous one's, and must follow it
 //! by one SemVer step whose rules the spec change respects (PATCH: weights only; MINOR:
@@ -54,6 +55,7 @@ pub use weights::WeightInfo;
 mod benchmarking;
 mod gate;
 mod invariants;
+pub mod migrations;
 #[cfg(test)]
 mod mock;
 #[cfg(test)]
@@ -120,7 +122,12 @@ pub struct ImportedModel {
 pub mod pallet {
 	use super::*;
 
+	/// Version 1: specs carry a vocabulary, a tokenizer and a transformer's attention, and
+	/// contexts up to 65 535 tokens ([`migrations::v1`]).
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+
 	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
 	#[pallet::config]
@@ -141,9 +148,17 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxDim: Get<u32>;
 
-		/// Longest context (in bytes) a model may read.
+		/// Longest context (in tokens) a model may read.
 		#[pallet::constant]
-		type MaxContext: Get<u8>;
+		type MaxContext: Get<u16>;
+
+		/// Largest vocabulary.
+		#[pallet::constant]
+		type MaxVocab: Get<u32>;
+
+		/// Most query heads of a transformer layer's attention.
+		#[pallet::constant]
+		type MaxHeads: Get<u16>;
 
 		/// Most blocks [`Pallet::import_model`] takes in one call; a model with more parameter
 		/// blocks than this cannot be registered.
@@ -251,12 +266,12 @@ pub mod pallet {
 	pub enum Error<T> {
 		/// No model version with this index.
 		UnknownModel,
-		/// A dimension, layer, expert or context count is zero or above the runtime's limits, or
-		/// the model has more blocks than one import can take.
+		/// A dimension, layer, expert, context or vocabulary size is zero or above the
+		/// runtime's limits, or the model has more blocks than one import can take.
 		SpecOutOfLimits,
 		/// `top_k` is zero or larger than the number of experts.
 		InvalidTopK,
-		/// The name or architecture tag is empty or not UTF-8.
+		/// The name, architecture tag or tokenizer is empty or not UTF-8.
 		InvalidName,
 		/// The version does not follow the newest one by one SemVer step (it must increase,
 		/// with lower components reset: 1.2.3 → 1.2.4, 1.3.0 or 2.0.0).
@@ -269,7 +284,7 @@ pub mod pallet {
 		/// A migration block needs a previous model version to migrate from.
 		NothingToMigrate,
 		/// The block kind is not a parameter slot of this model (wrong layer or expert index,
-		/// or a meta/migration kind).
+		/// an attention block of a model without attention, or a meta/migration kind).
 		NotAParamSlot,
 		/// An import lists a slot twice.
 		DuplicateSlot,
@@ -293,6 +308,10 @@ pub mod pallet {
 		NotPending,
 		/// Another block was adopted for this slot since the candidate was trained.
 		StaleCandidate,
+		/// The attention's heads do not group (key/value heads must divide the query heads),
+		/// its head width is odd or above `MaxDim`, its heads above `MaxHeads`, or its rotary
+		/// base or norm epsilon is zero.
+		InvalidAttention,
 	}
 
 	#[pallet::call]
@@ -337,9 +356,12 @@ pub mod pallet {
 		/// accepted and current at once. Each block's parent is the block of the same slot
 		/// current in the previous version, if there is one.
 		///
-		/// Weighed as a model of `MaxLayers` layers with this spec's experts per layer.
+		/// Weighed as a model of `MaxLayers` layers with this spec's experts per layer, and one
+		/// more for a transformer's attention block (a block costs the same whatever its kind).
 		#[pallet::call_index(1)]
-		#[pallet::weight(T::WeightInfo::import_model(spec.experts.into()))]
+		#[pallet::weight(T::WeightInfo::import_model(
+			u32::from(spec.experts) + u32::from(spec.attention.is_some())
+		))]
 		pub fn import_model(
 			origin: OriginFor<T>,
 			spec: ModelSpec,
@@ -357,12 +379,13 @@ pub mod pallet {
 		}
 
 		fn integrity_test() {
+			// A transformer's layers have an attention block besides the router and experts.
 			let largest =
-				1 + u32::from(T::MaxLayers::get()) * (1 + u32::from(T::MaxExperts::get()));
+				1 + u32::from(T::MaxLayers::get()) * (2 + u32::from(T::MaxExperts::get()));
 			assert!(
 				T::MaxImportBlocks::get() >= largest,
-				"MaxImportBlocks must fit a model of MaxLayers × MaxExperts (the import weight is \
-				 measured at MaxLayers layers)"
+				"MaxImportBlocks must fit a transformer of MaxLayers × MaxExperts (the import \
+				 weight is measured at MaxLayers layers)"
 			);
 		}
 
@@ -380,6 +403,8 @@ impl<T: Config> Pallet<T> {
 			max_experts: T::MaxExperts::get(),
 			max_dim: T::MaxDim::get(),
 			max_context: T::MaxContext::get(),
+			max_vocab: T::MaxVocab::get(),
+			max_heads: T::MaxHeads::get(),
 		}
 	}
 
@@ -604,6 +629,7 @@ impl<T> From<SpecError> for Error<T> {
 			SpecError::OutOfLimits => Error::SpecOutOfLimits,
 			SpecError::BadTopK => Error::InvalidTopK,
 			SpecError::BadName => Error::InvalidName,
+			SpecError::BadAttention => Error::InvalidAttention,
 			SpecError::NotASuccessor => Error::NotASuccessor,
 			SpecError::IncompatibleChange => Error::IncompatibleChange,
 			SpecError::GenerationDecreased => Error::GenerationDecreased,

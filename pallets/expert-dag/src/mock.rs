@@ -2,10 +2,12 @@
 
 use crate as pallet_expert_dag;
 use crate::ImportedBlock;
-use aiblock_primitives::dag::{BlockKind, ModelSpec, Payload, SemVer};
+use aiblock_primitives::dag::{
+	AttentionSpec, BlockKind, ModelSpec, Payload, SemVer, BYTE_TOKENIZER,
+};
 use frame_support::{
 	derive_impl,
-	traits::{ConstU16, ConstU32, ConstU64, ConstU8},
+	traits::{ConstU16, ConstU32, ConstU64},
 };
 use frame_system::EnsureRoot;
 use sp_core::H256;
@@ -28,8 +30,8 @@ impl frame_system::Config for Test {
 	type Lookup = sp_runtime::traits::IdentityLookup<AccountId>;
 }
 
-/// 1 + MaxLayers × (1 + MaxExperts): the largest model fits one import.
-pub const MAX_IMPORT: u32 = 37;
+/// 1 + MaxLayers × (2 + MaxExperts): the largest transformer fits one import.
+pub const MAX_IMPORT: u32 = 41;
 pub const MAX_PAYLOAD: u64 = 1 << 20;
 /// Blocks a rejected candidate is kept.
 pub const RETENTION: u64 = 100;
@@ -39,7 +41,9 @@ impl pallet_expert_dag::Config for Test {
 	type MaxLayers = ConstU16<4>;
 	type MaxExperts = ConstU16<8>;
 	type MaxDim = ConstU32<1024>;
-	type MaxContext = ConstU8<8>;
+	type MaxContext = ConstU16<512>;
+	type MaxVocab = ConstU32<1024>;
+	type MaxHeads = ConstU16<8>;
 	type MaxImportBlocks = ConstU32<MAX_IMPORT>;
 	type MaxPayloadSize = ConstU64<MAX_PAYLOAD>;
 	type RejectedRetention = ConstU64<RETENTION>;
@@ -54,13 +58,34 @@ pub fn spec() -> ModelSpec {
 		version: SemVer { major: 1, minor: 0, patch: 0 },
 		generation: 0,
 		context: 2,
+		vocab: 256,
+		tokenizer: BYTE_TOKENIZER.to_vec().try_into().unwrap(),
 		d_model: 32,
 		d_ff: 64,
 		layers: 2,
 		experts: 3,
 		top_k: 2,
+		attention: None,
 		delta: 1_000,
 		validation_dataset: cid(0xda),
+	}
+}
+
+/// The genesis model's successor as a transformer: a MAJOR version with an attention block in
+/// each of its 2 layers, 1 shared + 2 × (attention + router + 3 experts) = 11 blocks.
+pub fn transformer_spec() -> ModelSpec {
+	ModelSpec {
+		architecture: b"aiblock-mixtral-v1".to_vec().try_into().unwrap(),
+		version: version(2, 0, 0),
+		context: 256,
+		attention: Some(AttentionSpec {
+			heads: 4,
+			kv_heads: 2,
+			head_dim: 8,
+			rope_theta: 10_000,
+			norm_eps_pico: 10_000_000,
+		}),
+		..spec()
 	}
 }
 

@@ -1,5 +1,5 @@
 use crate::{mock::*, Blocks, Current, Error, Event, ImportedBlock, ModelCount, Models, Pallet};
-use aiblock_primitives::dag::{BlockKind, BlockStatus, ModelSpec, QualityGate};
+use aiblock_primitives::dag::{AttentionSpec, BlockKind, BlockStatus, ModelSpec, QualityGate};
 use codec::Encode;
 use frame_support::{assert_noop, assert_ok, BoundedVec};
 use sp_core::H256;
@@ -163,6 +163,9 @@ fn register_model_checks_the_spec() {
 			(ModelSpec { experts: 9, ..spec() }, Error::<Test>::SpecOutOfLimits),
 			(ModelSpec { d_model: 2048, ..spec() }, Error::<Test>::SpecOutOfLimits),
 			(ModelSpec { context: 0, ..spec() }, Error::<Test>::SpecOutOfLimits),
+			(ModelSpec { context: 513, ..spec() }, Error::<Test>::SpecOutOfLimits),
+			(ModelSpec { vocab: 1025, ..spec() }, Error::<Test>::SpecOutOfLimits),
+			(ModelSpec { tokenizer: Default::default(), ..spec() }, Error::<Test>::InvalidName),
 			(ModelSpec { name: Default::default(), ..spec() }, Error::<Test>::InvalidName),
 			(
 				ModelSpec { architecture: vec![0xc3, 0x28].try_into().unwrap(), ..spec() },
@@ -172,8 +175,70 @@ fn register_model_checks_the_spec() {
 		for (bad, error) in cases {
 			assert_noop!(ExpertDag::register_model(root(), bad, None), error);
 		}
+		let attention = transformer_spec().attention.unwrap();
+		let odd = AttentionSpec { head_dim: 7, ..attention.clone() };
+		let ungrouped = AttentionSpec { kv_heads: 3, ..attention.clone() };
+		let too_many_heads = AttentionSpec { heads: 16, kv_heads: 16, ..attention };
+		for bad in [odd, ungrouped, too_many_heads] {
+			let bad = ModelSpec { attention: Some(bad), ..spec() };
+			assert_noop!(
+				ExpertDag::register_model(root(), bad, None),
+				Error::<Test>::InvalidAttention
+			);
+		}
 		assert_ok!(ExpertDag::register_model(root(), spec(), None));
 		assert_eq!(ModelCount::<Test>::get(), 1);
+	});
+}
+
+#[test]
+fn a_transformer_is_imported_as_a_major_version_with_an_attention_block_per_layer() {
+	ExtBuilder::default().build_and_execute(|| {
+		let next = transformer_spec();
+		let minor = ModelSpec { version: version(1, 1, 0), ..next.clone() };
+		assert_noop!(
+			import(minor.clone(), blocks_of(&minor, 100)),
+			Error::<Test>::IncompatibleChange
+		);
+		// A transformer's set without its attention blocks is incomplete.
+		let without: Vec<_> = blocks_of(&next, 100)
+			.into_iter()
+			.filter(|b| !matches!(b.kind, BlockKind::Attention { .. }))
+			.collect();
+		assert_noop!(import(next.clone(), without), Error::<Test>::IncompleteModel);
+
+		assert_ok!(import(next.clone(), blocks_of(&next, 100)));
+		assert_eq!(last_event(), Event::ModelImported { model: 1, blocks: 11 });
+		let attention = Current::<Test>::get(1, BlockKind::Attention { layer: 1 }).unwrap();
+		let record = Blocks::<Test>::get(attention).unwrap();
+		assert_eq!(record.header.parent, None, "the byte model had no attention");
+		assert_eq!(record.status, BlockStatus::Accepted);
+		assert_eq!(ExpertDag::current_blocks(1).len(), 11);
+		assert_eq!(Pallet::<Test>::latest_model(), Some((1, next)));
+		// The old version stays readable, with its blocks.
+		assert_eq!(ExpertDag::current_blocks(0).len(), 9);
+		assert!(Models::<Test>::get(0).unwrap().spec.attention.is_none());
+		// Candidates for an attention slot enter the gate like any other slot's.
+		let candidate = <ExpertDag as QualityGate<AccountId>>::propose(
+			&7,
+			1,
+			BlockKind::Attention { layer: 1 },
+			payload(200),
+			&[],
+		)
+		.expect("an attention slot of the transformer");
+		assert_eq!(status(candidate), BlockStatus::Pending);
+		// The byte model has no attention slot to propose for.
+		assert_noop!(
+			<ExpertDag as QualityGate<AccountId>>::propose(
+				&7,
+				0,
+				BlockKind::Attention { layer: 0 },
+				payload(201),
+				&[],
+			),
+			Error::<Test>::NotAParamSlot
+		);
 	});
 }
 

@@ -153,7 +153,7 @@ pub mod weights;
 pub use types::*;
 
 use aiblock_primitives::{
-	dag::{ModelState, Payload, QualityGate, Score},
+	dag::{ModelState, Name, Payload, QualityGate, Score},
 	jobs::{min_windows, Attestation, Claim, JobId, JobSpec, Submission, TrainedWith, WorkRates},
 	stake::{Slash, StakeCollateral},
 	workers::{AssignmentsInspect, Role, WorkerRegistry},
@@ -164,6 +164,7 @@ use frame_support::{
 	traits::{
 		fungible::{self, Inspect, MutateHold},
 		tokens::{Fortitude, Preservation},
+		Contains,
 	},
 };
 use frame_system::pallet_prelude::*;
@@ -262,6 +263,11 @@ pub mod pallet {
 		/// The slowest worker the windows must leave time for: each window a job asks for is at
 		/// least [`min_windows`] of it.
 		type ReferenceWorker: Get<WorkRates>;
+
+		/// The architectures (tags of model specs) workers can train and replay: jobs on a model
+		/// of any other are refused, so no evaluator is ever drawn for a candidate it cannot
+		/// judge (and slashed for the attestation it could not give).
+		type Architectures: Contains<Name>;
 
 		/// Most training steps a job may ask for.
 		#[pallet::constant]
@@ -508,6 +514,9 @@ pub mod pallet {
 		RevisionBeforeAcceptance,
 		/// An open submission must be trained against the model's current revision.
 		StaleRevision,
+		/// The model's architecture is not one workers can train and replay yet: evaluators
+		/// could not judge a candidate of it.
+		ArchitectureNotTrainable,
 	}
 
 	#[pallet::hooks]
@@ -543,7 +552,7 @@ pub mod pallet {
 		/// for the job's work, `TooManySteps`, `BatchTooLarge`, `TooManyCheckpoints`, `NoTrainerHasVram` when no listed trainer has
 		/// `min_vram_gib`, `TooManyJobsOfPoster`, `TooManyJobs`, `RewardTooLow` or
 		/// `InsufficientBalance`, besides the spec checks (`BadWindow`, `BadEvaluatorCount`,
-		/// `BadTrainingParams`, `UnknownSlot`, `BaseNotCurrent`).
+		/// `BadTrainingParams`, `UnknownSlot`, `BaseNotCurrent`, `ArchitectureNotTrainable`).
 		#[pallet::call_index(0)]
 		// The benchmark's job asks for no GPU memory: add the trainers' memory census it skips.
 		#[pallet::weight(T::WeightInfo::post_job().saturating_add(T::DbWeight::get().reads(1)))]
@@ -870,6 +879,9 @@ impl<T: Config> Pallet<T> {
 		let (current, _) =
 			T::Gate::current(spec.model, spec.kind).ok_or(Error::<T>::UnknownSlot)?;
 		ensure!(current == spec.base, Error::<T>::BaseNotCurrent);
+		// Read with `delta` below (the same model record): no read of its own.
+		let architecture = T::Gate::architecture(spec.model).ok_or(Error::<T>::UnknownSlot)?;
+		ensure!(T::Architectures::contains(&architecture), Error::<T>::ArchitectureNotTrainable);
 		let size = T::Gate::payload_size(current).ok_or(Error::<T>::UnknownSlot)?;
 		let mut min = min_windows(spec, size, &T::ReferenceWorker::get());
 		if !posted {

@@ -9,9 +9,7 @@ use aiblock_primitives::{
 };
 use frame_support::{
 	derive_impl, parameter_types,
-	traits::{
-		tokens::imbalance::ResolveTo, ConstU128, ConstU16, ConstU32, ConstU64, ConstU8, OnIdle,
-	},
+	traits::{tokens::imbalance::ResolveTo, ConstU128, ConstU16, ConstU32, ConstU64, OnIdle},
 	weights::Weight,
 };
 use frame_system::EnsureRoot;
@@ -112,8 +110,10 @@ impl pallet_aiblock_expert_dag::Config for Test {
 	type MaxLayers = ConstU16<4>;
 	type MaxExperts = ConstU16<8>;
 	type MaxDim = ConstU32<1024>;
-	type MaxContext = ConstU8<8>;
-	type MaxImportBlocks = ConstU32<37>;
+	type MaxContext = ConstU16<512>;
+	type MaxVocab = ConstU32<1024>;
+	type MaxHeads = ConstU16<8>;
+	type MaxImportBlocks = ConstU32<41>;
 	type MaxPayloadSize = ConstU64<{ 1 << 20 }>;
 	type RejectedRetention = ConstU64<1_000>;
 	type WeightInfo = ();
@@ -149,6 +149,7 @@ impl pallet_jobs::Config for Test {
 	type MaxEvaluators = ConstU32<5>;
 	type MaxWindow = ConstU32<100>;
 	type ReferenceWorker = ReferenceWorker;
+	type Architectures = ByteModels;
 	type MaxSteps = ConstU32<10_000>;
 	type MaxBatchSize = ConstU32<65_536>;
 	type MaxCheckpoints = ConstU32<4096>;
@@ -188,6 +189,14 @@ impl crate::BenchmarkHelper<AccountId> for MakeWorker {
 	}
 }
 
+/// The architectures the tests' workers train: the byte model's only.
+pub struct ByteModels;
+impl frame_support::traits::Contains<aiblock_primitives::dag::Name> for ByteModels {
+	fn contains(architecture: &aiblock_primitives::dag::Name) -> bool {
+		architecture.as_slice() == b"byte-moe-v1"
+	}
+}
+
 /// The model every test trains: 2 layers of 3 experts, all blocks scored `BASE_SCORE`.
 pub fn model() -> ModelSpec {
 	ModelSpec {
@@ -196,11 +205,14 @@ pub fn model() -> ModelSpec {
 		version: SemVer { major: 1, minor: 0, patch: 0 },
 		generation: 0,
 		context: 2,
+		vocab: 256,
+		tokenizer: aiblock_primitives::dag::BYTE_TOKENIZER.to_vec().try_into().unwrap(),
 		d_model: 32,
 		d_ff: 64,
 		layers: 2,
 		experts: 3,
 		top_k: 2,
+		attention: None,
 		delta: DELTA,
 		validation_dataset: cid(0xda),
 	}

@@ -398,6 +398,51 @@ fn post_job_refusals() {
 	});
 }
 
+/// A model no worker can train and replay takes no jobs: evaluators drawn for its candidates
+/// could not judge them, and would be slashed for the attestations they could not give.
+#[test]
+fn jobs_on_an_architecture_workers_cannot_judge_are_refused() {
+	use aiblock_primitives::dag::{AttentionSpec, BlockKind, ModelSpec, SemVer};
+	use pallet_aiblock_expert_dag::ImportedBlock;
+	ExtBuilder::default().build_and_execute(|| {
+		let transformer = ModelSpec {
+			architecture: b"aiblock-mixtral-v1".to_vec().try_into().unwrap(),
+			version: SemVer { major: 2, minor: 0, patch: 0 },
+			context: 64,
+			attention: Some(AttentionSpec {
+				heads: 4,
+				kv_heads: 4,
+				head_dim: 8,
+				rope_theta: 10_000,
+				norm_eps_pico: 10_000_000,
+			}),
+			..model()
+		};
+		let blocks: Vec<_> = transformer
+			.param_kinds()
+			.enumerate()
+			.map(|(i, kind)| ImportedBlock {
+				kind,
+				payload: payload(0x60 + i as u8),
+				score: Some(BASE_SCORE),
+			})
+			.collect();
+		assert_ok!(ExpertDag::import_model(
+			RuntimeOrigin::root(),
+			transformer,
+			blocks.try_into().unwrap()
+		));
+		let kind = BlockKind::Attention { layer: 0 };
+		let base = <ExpertDag as QualityGate<AccountId>>::current(1, kind).unwrap().0;
+		assert_noop!(
+			Jobs::post_job(signed(POSTER), JobSpec { model: 1, kind, base, ..job_spec() }, BUDGET),
+			Error::<Test>::ArchitectureNotTrainable
+		);
+		// The byte model's slots still take jobs.
+		assert_ok!(Jobs::post_job(signed(POSTER), job_spec(), BUDGET));
+	});
+}
+
 #[test]
 fn accept_job_refusals_and_quota() {
 	ExtBuilder::default().build_and_execute(|| {

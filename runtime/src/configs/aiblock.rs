@@ -2,7 +2,7 @@
 
 use frame_support::{
 	parameter_types,
-	traits::{tokens::imbalance::ResolveTo, ConstU16, ConstU32, ConstU64, ConstU8},
+	traits::{tokens::imbalance::ResolveTo, ConstU16, ConstU32, ConstU64},
 	PalletId,
 };
 use frame_system::EnsureRoot;
@@ -68,9 +68,15 @@ impl pallet_aiblock_expert_dag::Config for Runtime {
 	type MaxLayers = ConstU16<8>;
 	type MaxExperts = ConstU16<16>;
 	type MaxDim = ConstU32<16_384>;
-	type MaxContext = ConstU8<8>;
-	/// 1 + 8 × (1 + 16): the largest model imports in one call.
-	type MaxImportBlocks = ConstU32<137>;
+	/// Tokens: a byte model's n-gram or a transformer's sequence (Mixtral's is 32 768; the
+	/// attention cost grows with its square, and 4 096 keeps a step within a worker's memory).
+	type MaxContext = ConstU16<4096>;
+	/// A BPE vocabulary of up to 64 Ki tokens (byte models use 256).
+	type MaxVocab = ConstU32<65_536>;
+	type MaxHeads = ConstU16<64>;
+	/// 1 + 8 × (2 + 16): the largest transformer (attention, router and experts in each
+	/// layer) imports in one call.
+	type MaxImportBlocks = ConstU32<145>;
 	/// 16 GiB: an expert of d_model 16 384 with d_ff 4 × that in fp32 is 8 GiB.
 	type MaxPayloadSize = ConstU64<{ 16 << 30 }>;
 	/// A week: what a refused submission costs the state, and how long its record stays for
@@ -142,6 +148,16 @@ parameter_types! {
 		};
 }
 
+/// The architectures the reference worker (`aiblock-worker`) trains and replays in jobs: the
+/// byte model. A transformer can be registered and imported, but no job may be posted on it
+/// until workers can judge its candidates.
+pub struct TrainableArchitectures;
+impl frame_support::traits::Contains<aiblock_primitives::dag::Name> for TrainableArchitectures {
+	fn contains(architecture: &aiblock_primitives::dag::Name) -> bool {
+		architecture.as_slice() == b"byte-moe-v1"
+	}
+}
+
 impl pallet_aiblock_jobs::Config for Runtime {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
@@ -162,6 +178,7 @@ impl pallet_aiblock_jobs::Config for Runtime {
 	/// No stage may outlast the unbonding period, so collateral cannot escape a verdict.
 	type MaxWindow = ConstU32<DAYS>;
 	type ReferenceWorker = ReferenceWorker;
+	type Architectures = TrainableArchitectures;
 	type MaxSteps = ConstU32<MAX_STEPS>;
 	type MaxBatchSize = ConstU32<MAX_BATCH_SIZE>;
 	type MaxCheckpoints = ConstU32<MAX_CHECKPOINTS>;

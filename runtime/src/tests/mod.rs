@@ -24,6 +24,7 @@ use sp_keyring::Sr25519Keyring;
 
 mod fuzz;
 mod hostile;
+mod transformer;
 
 fn dispatch(
 	who: &crate::AccountId,

@@ -3,7 +3,7 @@
 
 use super::{TransformerSpec, TransformerWeights};
 use crate::{
-	model::Weights,
+	model::{Architecture, Weights},
 	safetensors::{write_atomic, MappedFile},
 };
 use serde_json::json;
@@ -12,7 +12,7 @@ use std::{collections::BTreeMap, path::Path};
 /// The spec as JSON (field names as in [`TransformerSpec`]).
 pub fn spec_json(spec: &TransformerSpec) -> serde_json::Value {
 	json!({
-		"architecture": "aiblock-mixtral-v1",
+		"architecture": TransformerSpec::TAG,
 		"vocab": spec.vocab,
 		"d_model": spec.d_model,
 		"layers": spec.layers,
@@ -30,8 +30,9 @@ pub fn spec_json(spec: &TransformerSpec) -> serde_json::Value {
 
 /// The inverse of [`spec_json`], validated.
 pub fn spec_from_json(value: &serde_json::Value) -> Result<TransformerSpec, String> {
-	if value["architecture"] != "aiblock-mixtral-v1" {
-		return Err(format!("architecture {} is not aiblock-mixtral-v1", value["architecture"]));
+	if value["architecture"] != TransformerSpec::TAG {
+		let tag = TransformerSpec::TAG;
+		return Err(format!("architecture {} is not {tag}", value["architecture"]));
 	}
 	let size = |name: &str| {
 		value[name].as_u64().map(|v| v as usize).ok_or_else(|| format!("spec: `{name}` is missing"))

@@ -276,6 +276,8 @@ impl TransformerSpec {
 }
 
 impl Architecture for TransformerSpec {
+	const TAG: &'static str = "aiblock-mixtral-v1";
+
 	fn blocks(&self) -> Vec<BlockId> {
 		TransformerSpec::blocks(self)
 	}

@@ -55,6 +55,42 @@ enum Command {
 	/// still sealed (revealed only after the evaluators commit) is not compared: the replay
 	/// alone decides.
 	Verify(VerifyArgs),
+	/// Register a trained transformer (a folder `aiblock-compute lm-train --out` wrote) as the
+	/// chain's next MAJOR model version, through Sudo: every block and the validation text go
+	/// into the store, the validation score is computed here exactly as evaluators compute it,
+	/// and one `import_model` makes every block current. The key must be the sudo key; the
+	/// models before it stay readable. Example, after training on Shakespeare:
+	///   aiblock-worker import-model --dev --suri //Alice --model ./shakespeare \
+	///       --validation tinyshakespeare.txt --split
+	#[command(verbatim_doc_comment)]
+	ImportModel(ImportModelArgs),
+}
+
+#[derive(Args)]
+struct ImportModelArgs {
+	#[command(flatten)]
+	chain: ChainArgs,
+	/// The model folder (spec.json and one safetensors file per block).
+	#[arg(long)]
+	model: PathBuf,
+	/// The validation text the version is scored on (its CID becomes the spec's validation
+	/// dataset).
+	#[arg(long)]
+	validation: PathBuf,
+	/// Validate on the last 10 % of --validation only, as `lm-train` splits its --text.
+	#[arg(long)]
+	split: bool,
+	/// The version's name on chain.
+	#[arg(long, default_value = "aiblock-mixtral")]
+	name: String,
+	/// Adoption threshold: the validation gain, in micro-nats per token, a trained block must
+	/// bring to be adopted.
+	#[arg(long, default_value_t = 10_000)]
+	delta: u32,
+	/// Compute backend for the validation score: auto, cpu or cuda (the score does not depend
+	/// on it).
+	#[arg(long, default_value = "auto")]
+	backend: BackendChoice,
 }
 
 #[derive(Args)]
@@ -237,7 +273,7 @@ async fn post_job(args: PostJobArgs) -> Result<(), WorkerError> {
 	let (model, _) = chain.latest_model(&at).await?;
 	let block = BlockId::parse(&args.block).ok_or_else(|| {
 		WorkerError::Usage(format!(
-			"--block {}: expected shared, layerL.router or layerL.expertE",
+			"--block {}: expected shared, layerL.attention, layerL.router or layerL.expertE",
 			args.block
 		))
 	})?;
@@ -292,6 +328,48 @@ async fn post_job(args: PostJobArgs) -> Result<(), WorkerError> {
 		),
 		_ => println!("job posted (no JobPosted event decoded)"),
 	}
+	Ok(())
+}
+
+async fn import_model(args: ImportModelArgs) -> Result<(), WorkerError> {
+	use aiblock_compute::genesis::{transformer_model, ModelVersion};
+	let usage = |what: &std::path::Path, e: &dyn std::fmt::Display| {
+		WorkerError::Usage(format!("{}: {e}", what.display()))
+	};
+	let weights = aiblock_compute::transformer::files::load(&args.model)
+		.map_err(|e| usage(&args.model, &e))?;
+	let text = std::fs::read(&args.validation).map_err(|e| usage(&args.validation, &e))?;
+	let validation = if args.split {
+		aiblock_compute::transformer::train::split(&text).1.to_vec()
+	} else {
+		text
+	};
+	let store = open_store(&args.chain.store)?;
+	let chain = connect(&args.chain).await?;
+	let at = chain.finalized().await?;
+	let (latest, previous) = chain.latest_model(&at).await?;
+	let version = ModelVersion {
+		name: args.name,
+		version: (previous.version.major + 1, 0, 0),
+		generation: previous.generation,
+		delta: args.delta,
+	};
+	let selected = backend::select(args.backend, Cpu::auto()).map_err(WorkerError::Usage)?;
+	eprintln!(
+		"scoring {} on {} validation bytes ({})",
+		args.model.display(),
+		validation.len(),
+		selected.backend.name()
+	);
+	let model = transformer_model(&version, &weights, validation, selected.backend.as_ref())
+		.map_err(WorkerError::Compute)?;
+	let imported = aiblock_worker::import::import(&chain, &store, &model).await?;
+	let (major, ..) = version.version;
+	println!(
+		"model {} ({} {major}.0.0, after model {latest}) imported: {} blocks, validation loss {} \
+		 micro-nats/token",
+		imported.model, version.name, imported.blocks, model.score
+	);
 	Ok(())
 }
 
@@ -562,6 +640,7 @@ fn main() -> ExitCode {
 				Command::PostJob(args) => post_job(args).await.map(|()| true),
 				Command::Status(args) => status(args).await.map(|()| true),
 				Command::Verify(args) => verify_job(args).await,
+				Command::ImportModel(args) => import_model(args).await.map(|()| true),
 			}
 		}),
 		Err(e) => Err(WorkerError::Usage(format!("cannot start the async runtime: {e}"))),
