@@ -8,9 +8,15 @@
 //!
 //! # Scores
 //! A [`Score`] is a validation loss: the mean cross-entropy of the model on the model's
-//! validation dataset, in micro-nats per byte (`round(loss × 10⁶)`), computed exactly by the
-//! deterministic compute core. Lower is better. A candidate is adopted only when it improves on
-//! the current block's score by at least the model's `delta` ([`improves_by`]).
+//! validation dataset, in micro-nats per token (`round(loss × 10⁶)`; a token is a byte for
+//! byte-level models), computed exactly by the deterministic compute core. Lower is better. A
+//! candidate is adopted only when it improves on the current block's score by at least the
+//! model's `delta` ([`improves_by`]).
+//!
+//! A model without attention predicts every byte of the validation text from the `context`
+//! bytes before it. A transformer reads the text in consecutive windows of `context` tokens,
+//! each position predicting the token after it; the tokens after the last whole window are not
+//! scored. The mean is over every prediction, summed in the compute core's fixed order.
 
 use alloc::vec::Vec;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
@@ -21,7 +27,7 @@ use sp_runtime::{BoundedVec, DispatchError, DispatchResult};
 /// Position of a model version in the meta-chain (0 = the genesis model).
 pub type ModelIndex = u32;
 
-/// A validation loss in micro-nats per byte; lower is better (see the module docs).
+/// A validation loss in micro-nats per token; lower is better (see the module docs).
 pub type Score = u32;
 
 /// Longest content identifier accepted (a binary CIDv1 with a sha2-256 multihash is 36 bytes).
@@ -145,11 +151,10 @@ pub struct ModelSpec {
 	/// Tokens the model reads: the n-gram context of a model without attention, the longest
 	/// sequence (positions `0..context`) of a transformer.
 	pub context: u16,
-	/// Token ids are `0..vocab` (256 for bytes).
+	/// Token ids are `0..vocab` (256 for [`Tokenizer::Bytes`]).
 	pub vocab: u32,
-	/// How text becomes token ids: [`BYTE_TOKENIZER`] (every byte is a token) until a BPE
-	/// tokenizer is registered as a dataset of its own.
-	pub tokenizer: Name,
+	/// How text becomes token ids.
+	pub tokenizer: Tokenizer,
 	pub d_model: u32,
 	/// Hidden width of each expert.
 	pub d_ff: u32,
@@ -165,8 +170,34 @@ pub struct ModelSpec {
 	pub validation_dataset: Cid,
 }
 
-/// The tokenizer of byte-level models: token `b` is byte `b`, so any text needs no vocabulary.
-pub const BYTE_TOKENIZER: &[u8] = b"bytes";
+/// How a model turns text into token ids. New tokenizers (a BPE vocabulary stored as a
+/// dataset, named by its CID) are new variants, appended: the encoding of the others stays.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	TypeInfo,
+	MaxEncodedLen,
+)]
+pub enum Tokenizer {
+	/// Token `b` is byte `b`: any text, no vocabulary file, 256 tokens.
+	Bytes,
+}
+
+impl Tokenizer {
+	/// The vocabulary size the tokenizer implies, when it implies one.
+	pub fn vocab(&self) -> Option<u32> {
+		match self {
+			Tokenizer::Bytes => Some(256),
+		}
+	}
+}
 
 /// The self-attention of every layer of a transformer: causal, multi-head with grouped-query
 /// key/value heads, rotary position embeddings, each sub-layer behind an RMSNorm. Its weights
@@ -190,20 +221,27 @@ pub struct AttentionSpec {
 }
 
 impl AttentionSpec {
-	/// RMSNorm's epsilon as the compute core uses it: the `f32` nearest to
-	/// `norm_eps_pico / 10¹²` (the division is exact to `f64` rounding, `10¹²` being exact).
+	/// RMSNorm's epsilon as the compute core uses it: `norm_eps_pico / 10¹²` rounded to `f64`
+	/// (`10¹²` is exact), then to `f32`. Every reader converts it this way, so all agree.
 	pub fn norm_eps(&self) -> f32 {
 		(f64::from(self.norm_eps_pico) / 1e12) as f32
 	}
 
+	/// Width of all query heads together: the attention's widest projection.
+	pub fn q_width(&self) -> u64 {
+		u64::from(self.heads) * u64::from(self.head_dim)
+	}
+
 	fn check(&self, limits: &SpecLimits) -> Result<(), SpecError> {
-		let grouped = self.kv_heads > 0 && self.heads % self.kv_heads == 0;
+		let grouped = self.kv_heads > 0 && self.heads.is_multiple_of(self.kv_heads);
+		// Bounding the query width like any other dimension keeps an attention block within
+		// four `max_dim`² matrices, the size of the largest expert.
 		if self.heads == 0
 			|| self.heads > limits.max_heads
 			|| !grouped
 			|| self.head_dim == 0
-			|| self.head_dim % 2 != 0
-			|| self.head_dim > limits.max_dim
+			|| !self.head_dim.is_multiple_of(2)
+			|| self.q_width() > u64::from(limits.max_dim)
 			|| self.rope_theta == 0
 			|| self.norm_eps_pico == 0
 		{
@@ -228,14 +266,16 @@ pub struct SpecLimits {
 /// Why a model spec or version step is refused.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum SpecError {
-	/// A dimension, layer or expert count is zero or above the limits.
+	/// A dimension, layer, expert count or context is zero or above the limits.
 	OutOfLimits,
+	/// The vocabulary is zero, above the limits, or not the tokenizer's (bytes: 256).
+	BadVocab,
 	/// `top_k` is zero or larger than the number of experts.
 	BadTopK,
-	/// The name, architecture tag or tokenizer is empty or not UTF-8.
+	/// The name or architecture tag is empty or not UTF-8.
 	BadName,
-	/// Attention heads that do not group, an odd or oversized head width, or a zero rotary
-	/// base or norm epsilon.
+	/// Attention heads that do not group, more heads than allowed, an odd head width, query
+	/// heads wider together than the largest dimension, or a zero rotary base or norm epsilon.
 	BadAttention,
 	/// The version does not follow the previous one by one SemVer step.
 	NotASuccessor,
@@ -249,7 +289,7 @@ impl ModelSpec {
 	/// Whether the spec is well-formed and within `limits`.
 	pub fn check(&self, limits: &SpecLimits) -> Result<(), SpecError> {
 		let named = |n: &Name| !n.is_empty() && core::str::from_utf8(n).is_ok();
-		if !named(&self.name) || !named(&self.architecture) || !named(&self.tokenizer) {
+		if !named(&self.name) || !named(&self.architecture) {
 			return Err(SpecError::BadName);
 		}
 		let dim_ok = |d: u32| d > 0 && d <= limits.max_dim;
@@ -261,10 +301,14 @@ impl ModelSpec {
 			|| self.layers > limits.max_layers
 			|| self.experts == 0
 			|| self.experts > limits.max_experts
-			|| self.vocab == 0
-			|| self.vocab > limits.max_vocab
 		{
 			return Err(SpecError::OutOfLimits);
+		}
+		let vocab_ok = self.vocab > 0
+			&& self.vocab <= limits.max_vocab
+			&& self.tokenizer.vocab().is_none_or(|v| v == self.vocab);
+		if !vocab_ok {
+			return Err(SpecError::BadVocab);
 		}
 		if self.top_k == 0 || self.top_k > self.experts {
 			return Err(SpecError::BadTopK);
@@ -540,8 +584,8 @@ pub trait QualityGate<AccountId> {
 	/// The adoption threshold of a model.
 	fn delta(model: ModelIndex) -> Option<Score>;
 
-	/// The architecture tag of a model (`byte-moe-v1`, `aiblock-mixtral-v1`).
-	fn architecture(model: ModelIndex) -> Option<Name>;
+	/// A model's spec.
+	fn spec(model: ModelIndex) -> Option<ModelSpec>;
 
 	/// A block's status, if it exists.
 	fn status(id: H256) -> Option<BlockStatus>;
@@ -590,7 +634,7 @@ mod tests {
 			generation: 0,
 			context: 2,
 			vocab: 256,
-			tokenizer: BYTE_TOKENIZER.to_vec().try_into().unwrap(),
+			tokenizer: Tokenizer::Bytes,
 			d_model: 64,
 			d_ff: 256,
 			layers: 2,
@@ -650,15 +694,14 @@ mod tests {
 			ModelSpec { context: 1025, ..spec() }.check(&LIMITS),
 			Err(SpecError::OutOfLimits)
 		);
-		assert_eq!(ModelSpec { vocab: 0, ..spec() }.check(&LIMITS), Err(SpecError::OutOfLimits));
+		assert_eq!(ModelSpec { vocab: 0, ..spec() }.check(&LIMITS), Err(SpecError::BadVocab));
 		assert_eq!(
-			ModelSpec { vocab: 65_537, ..spec() }.check(&LIMITS),
-			Err(SpecError::OutOfLimits)
+			ModelSpec { vocab: 512, ..spec() }.check(&LIMITS),
+			Err(SpecError::BadVocab),
+			"bytes are 256 tokens"
 		);
 		let bad_name = ModelSpec { name: vec![0xff].try_into().unwrap(), ..spec() };
 		assert_eq!(bad_name.check(&LIMITS), Err(SpecError::BadName));
-		let no_tokenizer = ModelSpec { tokenizer: Default::default(), ..spec() };
-		assert_eq!(no_tokenizer.check(&LIMITS), Err(SpecError::BadName));
 	}
 
 	#[test]
@@ -675,7 +718,8 @@ mod tests {
 		assert_eq!(with(|a| a.heads = 0), Err(SpecError::BadAttention));
 		assert_eq!(with(|a| a.heads = 34), Err(SpecError::BadAttention), "above max_heads");
 		assert_eq!(with(|a| a.head_dim = 15), Err(SpecError::BadAttention), "odd");
-		assert_eq!(with(|a| a.head_dim = 4098), Err(SpecError::BadAttention), "above max_dim");
+		assert_eq!(with(|a| a.head_dim = 1026), Err(SpecError::BadAttention), "4 × 1026 > max_dim");
+		assert_eq!(with(|a| a.head_dim = 1024), Ok(()), "4 heads of 1024 are max_dim wide");
 		assert_eq!(with(|a| a.rope_theta = 0), Err(SpecError::BadAttention));
 		assert_eq!(with(|a| a.norm_eps_pico = 0), Err(SpecError::BadAttention));
 		let eps = transformer().attention.unwrap().norm_eps();
@@ -724,7 +768,7 @@ mod tests {
 		assert_eq!(regrouped.successor_of(&major), Err(SpecError::IncompatibleChange));
 		let longer = ModelSpec { version: v(2, 0, 1), context: 512, ..major.clone() };
 		assert_eq!(longer.successor_of(&major), Err(SpecError::IncompatibleChange));
-		let other_vocab = ModelSpec { version: v(2, 1, 0), vocab: 512, ..major.clone() };
+		let other_vocab = ModelSpec { version: v(2, 1, 0), vocab: 255, ..major.clone() };
 		assert_eq!(other_vocab.successor_of(&major), Err(SpecError::IncompatibleChange));
 		let more_experts = ModelSpec { version: v(2, 1, 0), experts: 8, ..major.clone() };
 		assert_eq!(more_experts.successor_of(&major), Ok(Bump::Minor));

@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use aiblock_primitives::dag::{
-	cid_to_text, BlockRecord, BlockStatus, ExpertDagApi, ModelIndex, ModelSpec,
+	cid_to_text, BlockRecord, BlockStatus, ExpertDagApi, ModelIndex, ModelSpec, Tokenizer,
 };
 use aiblock_runtime::{opaque::Block, AccountId, BlockNumber};
 use jsonrpsee::{
@@ -44,7 +44,7 @@ pub struct ModelView {
 	pub top_k: u16,
 	/// A transformer's self-attention; absent for models without attention.
 	pub attention: Option<AttentionView>,
-	/// Adoption threshold, micro-nats per byte.
+	/// Adoption threshold, micro-nats per token.
 	pub delta: u32,
 	pub validation_dataset: String,
 	pub meta: H256,
@@ -73,7 +73,9 @@ impl ModelView {
 			generation: spec.generation,
 			context: spec.context,
 			vocab: spec.vocab,
-			tokenizer: text(&spec.tokenizer),
+			tokenizer: match spec.tokenizer {
+				Tokenizer::Bytes => "bytes".into(),
+			},
 			d_model: spec.d_model,
 			d_ff: spec.d_ff,
 			layers: spec.layers,
@@ -113,7 +115,7 @@ pub struct BlockView {
 	pub created_at: BlockNumber,
 	/// `pending`, `accepted`, `rejected` or `superseded`.
 	pub status: String,
-	/// Validation loss, micro-nats per byte.
+	/// Validation loss, micro-nats per token.
 	pub score: Option<u32>,
 }
 

@@ -109,7 +109,8 @@ pub struct ModelVersion {
 }
 
 impl ModelVersion {
-	/// The spec fields every architecture has, with `validation`'s CID.
+	/// The spec fields every architecture has, with `validation`'s CID. Byte tokens: 256 of
+	/// them, the chain's `Tokenizer::Bytes`.
 	fn spec_fields(&self, validation: &[u8]) -> serde_json::Map<String, Value> {
 		let (major, minor, patch) = self.version;
 		let mut fields = serde_json::Map::new();
@@ -118,15 +119,12 @@ impl ModelVersion {
 		fields.insert("generation".into(), json!(self.generation));
 		fields.insert("delta".into(), json!(self.delta));
 		fields.insert("vocab".into(), json!(crate::model::VOCAB));
-		fields.insert("tokenizer".into(), byte_array(BYTE_TOKENIZER.as_bytes()));
+		fields.insert("tokenizer".into(), json!("Bytes"));
 		let cid = cid_of(validation);
 		fields.insert("validation_dataset".into(), byte_array(cid.as_bytes()));
 		fields
 	}
 }
-
-/// The tokenizer of byte-level models, as the chain names it.
-pub const BYTE_TOKENIZER: &str = "bytes";
 
 /// The name the chain gives a block's slot, as serde JSON of its `BlockKind`.
 fn kind_json(block: BlockId) -> Value {
@@ -212,9 +210,10 @@ pub fn byte_model(genesis: &GenesisModel, backend: &dyn Backend) -> Result<Chain
 	Ok(ChainModel::new(Value::Object(fields), &weights, validation.bytes, loss))
 }
 
-/// A transformer as the chain imports it, scored on `validation` as every evaluator scores it
-/// ([`transformer_score`]). Fails when the spec has no exact on-chain form (a rotary base that
-/// is not a whole number, a norm epsilon that is not a whole number of 10⁻¹²).
+/// A transformer as the chain imports it, scored on `validation` by the chain's protocol for
+/// transformers ([`transformer_score`]). Fails when the spec has no exact on-chain form (a
+/// vocabulary other than the 256 byte tokens, a rotary base that is not a whole number, a norm
+/// epsilon that is not a whole number of 10⁻¹²).
 pub fn transformer_model(
 	version: &ModelVersion,
 	weights: &TransformerWeights,
@@ -222,6 +221,13 @@ pub fn transformer_model(
 	backend: &dyn Backend,
 ) -> Result<ChainModel, String> {
 	let spec = weights.spec;
+	if spec.vocab != crate::model::VOCAB {
+		return Err(format!(
+			"vocabulary {}: the chain's byte tokenizer has {} tokens",
+			spec.vocab,
+			crate::model::VOCAB
+		));
+	}
 	let rope_theta = spec.rope_theta;
 	if rope_theta.fract() != 0.0 || !(1.0..=u32::MAX as f32).contains(&rope_theta) {
 		return Err(format!("rope_theta {rope_theta} is not a whole number the chain can hold"));
@@ -257,16 +263,20 @@ pub fn transformer_model(
 	Ok(ChainModel::new(Value::Object(fields), weights, validation, loss))
 }
 
-/// A transformer's validation loss as the chain records it: the mean loss over the whole
-/// validation text, cut into consecutive windows of the model's full context (every window
-/// predicting the byte after each position), 16 windows per pass (the batch does not change
-/// the bits).
+/// A transformer's validation loss as the chain records it (`aiblock_primitives::dag`'s
+/// "Scores"): the mean loss over the validation text cut into consecutive windows of the
+/// model's full context, each position predicting the token after it; the tokens after the
+/// last whole window are not scored. The batch of windows per pass changes no bit; it is sized
+/// so one pass's attention probabilities stay near 64 Mi floats.
 pub fn transformer_score(
 	backend: &dyn Backend,
 	weights: &TransformerWeights,
 	validation: &[u8],
 ) -> Result<f32, crate::transformer::TransformerError> {
-	crate::transformer::train::evaluate(backend, weights, validation, weights.spec.context, 16, 0)
+	let spec = &weights.spec;
+	let per_window = spec.heads.saturating_mul(spec.context).saturating_mul(spec.context).max(1);
+	let batch = ((1 << 26) / per_window).clamp(1, 16);
+	crate::transformer::train::evaluate(backend, weights, validation, spec.context, batch, 0)
 }
 
 /// The development byte model in the shape of the ExpertDag pallet's `ImportedModel` (serde

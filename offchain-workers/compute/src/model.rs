@@ -137,8 +137,7 @@ impl ModelSpec {
 pub enum BlockId {
 	/// Embedding and output head (and, in the transformer, the final norm).
 	Shared,
-	/// A transformer layer's self-attention with its two norms (the byte model has none, and
-	/// the chain has no such block kind yet).
+	/// A transformer layer's self-attention with its two norms (the byte model has none).
 	Attention {
 		layer: u32,
 	},

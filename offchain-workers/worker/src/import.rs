@@ -77,7 +77,10 @@ pub async fn import(
 				)));
 			}
 		},
-		_ => {
+		Some(Err(e)) => {
+			return Err(WorkerError::Node(format!("sudo: the Sudid event does not decode: {e}")))
+		},
+		None => {
 			return Err(WorkerError::Refused(
 				"sudo: no Sudid event (is this key the sudo key?)".into(),
 			))
@@ -116,7 +119,9 @@ fn runtime_spec(spec: ModelSpec) -> chain::ModelSpec {
 		generation: spec.generation,
 		context: spec.context,
 		vocab: spec.vocab,
-		tokenizer: bytes(spec.tokenizer),
+		tokenizer: match spec.tokenizer {
+			aiblock_primitives::dag::Tokenizer::Bytes => chain::Tokenizer::Bytes,
+		},
 		d_model: spec.d_model,
 		d_ff: spec.d_ff,
 		layers: spec.layers,

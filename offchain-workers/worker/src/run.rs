@@ -87,13 +87,7 @@ pub fn pointer(p: &chain::Payload) -> Pointer {
 /// The model `index` as the chain has it at `at`.
 pub async fn model_at(chain: &Chain, at: &At, index: u32) -> Result<ModelAt, WorkerError> {
 	let spec = chain.model(at, index).await?;
-	let architecture = String::from_utf8_lossy(&spec.architecture.0).into_owned();
-	if architecture != aiblock_compute::genesis::ARCHITECTURE {
-		return Err(WorkerError::Compute(format!(
-			"model {index} has architecture '{architecture}'; this worker implements '{}'",
-			aiblock_compute::genesis::ARCHITECTURE
-		)));
-	}
+	trainable(&spec).map_err(|why| WorkerError::Compute(format!("model {index}: {why}")))?;
 	let compute_spec = aiblock_compute::model::ModelSpec {
 		context: usize::from(spec.context),
 		d_model: spec.d_model as usize,
@@ -113,6 +107,27 @@ pub async fn model_at(chain: &Chain, at: &At, index: u32) -> Result<ModelAt, Wor
 		})
 		.collect();
 	Ok(ModelAt { spec: compute_spec, validation: spec.validation_dataset.0, blocks, revision })
+}
+
+/// Whether this worker can train and replay a model of `spec` (the byte model: its tag, byte
+/// tokens, no attention), or why not. The runtime's `Jobs::Trainable` lists the same models,
+/// so a job on any other is refused before an evaluator could be drawn for it.
+pub fn trainable(spec: &chain::ModelSpec) -> Result<(), String> {
+	let architecture = String::from_utf8_lossy(&spec.architecture.0);
+	let implemented = aiblock_compute::genesis::ARCHITECTURE;
+	if architecture != implemented {
+		return Err(format!(
+			"architecture '{architecture}'; this worker implements '{implemented}'"
+		));
+	}
+	let bytes = matches!(spec.tokenizer, chain::Tokenizer::Bytes)
+		&& spec.vocab as usize == aiblock_compute::model::VOCAB;
+	if !bytes || spec.attention.is_some() {
+		return Err(format!(
+			"a '{implemented}' spec with another tokenizer, vocabulary or attention"
+		));
+	}
+	Ok(())
 }
 
 /// The training run a job asks for, or why this worker cannot do it.

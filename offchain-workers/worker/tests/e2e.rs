@@ -730,5 +730,10 @@ async fn import_transformer(net: &Network) {
 	let validation_cid = aiblock_compute::store::Cid::from_bytes(&spec.validation_dataset.0);
 	assert!(store.has(&validation_cid.unwrap()).unwrap(), "the validation set is served");
 	assert_eq!(net.chain.current_blocks(&at, 0).await.unwrap().len(), 1 + 2 * (1 + 4));
+	// Clients still post jobs on the byte model, which workers train: the transformer takes none.
+	let id = net.post_job(&["--seed", "5"]);
+	let at = net.at().await;
+	let job = net.chain.job(&at, id).await.unwrap().expect("posted");
+	assert_eq!(job.spec.model, 0, "post-job picks the newest model workers can train");
 	eprintln!("[e2e] 5: transformer imported as model 1: {}", stdout.trim());
 }

@@ -2,7 +2,9 @@
 //! most dependencies, and imports whose every block has a predecessor to link to.
 
 use super::*;
-use aiblock_primitives::dag::{Cid, Name, QualityGate, SemVer, MAX_CID_LEN, MAX_NAME_LEN};
+use aiblock_primitives::dag::{
+	Cid, Name, QualityGate, SemVer, Tokenizer, MAX_CID_LEN, MAX_NAME_LEN,
+};
 use frame_benchmarking::v2::*;
 
 fn name(byte: u8) -> Name {
@@ -36,8 +38,8 @@ fn next_spec<T: Config>(layers: u16, experts: u16) -> ModelSpec {
 		version: SemVer { major, minor: 0, patch: 0 },
 		generation,
 		context: T::MaxContext::get(),
-		vocab: T::MaxVocab::get(),
-		tokenizer: name(b't'),
+		vocab: 256,
+		tokenizer: Tokenizer::Bytes,
 		d_model: T::MaxDim::get(),
 		d_ff: T::MaxDim::get(),
 		layers,

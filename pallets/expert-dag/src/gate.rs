@@ -2,7 +2,7 @@
 //! through [`QualityGate`]; no extrinsic does.
 
 use super::*;
-use aiblock_primitives::dag::{Name, QualityGate};
+use aiblock_primitives::dag::QualityGate;
 
 impl<T: Config> Pallet<T> {
 	fn pending(id: H256) -> Result<RecordOf<T>, DispatchError> {
@@ -104,8 +104,8 @@ impl<T: Config> QualityGate<T::AccountId> for Pallet<T> {
 		Models::<T>::get(model).map(|info| info.spec.delta)
 	}
 
-	fn architecture(model: ModelIndex) -> Option<Name> {
-		Models::<T>::get(model).map(|info| info.spec.architecture)
+	fn spec(model: ModelIndex) -> Option<ModelSpec> {
+		Models::<T>::get(model).map(|info| info.spec)
 	}
 
 	fn status(id: H256) -> Option<BlockStatus> {

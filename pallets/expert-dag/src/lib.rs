@@ -85,7 +85,8 @@ pub type HeaderOf<T> = BlockHeader<<T as frame_system::Config>::AccountId, Block
 #[derive(Encode, Decode, Clone, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen)]
 pub struct ModelInfo<BlockNumber> {
 	pub spec: ModelSpec,
-	/// Its meta block (whose payload hash is the blake2-256 of the encoded spec).
+	/// Its meta block, whose payload hash is the blake2-256 of the spec as encoded when it was
+	/// registered (storage version 0's layout for the versions [`migrations::v1`] upgraded).
 	pub meta: H256,
 	pub registered_at: BlockNumber,
 }
@@ -271,7 +272,7 @@ pub mod pallet {
 		SpecOutOfLimits,
 		/// `top_k` is zero or larger than the number of experts.
 		InvalidTopK,
-		/// The name, architecture tag or tokenizer is empty or not UTF-8.
+		/// The name or architecture tag is empty or not UTF-8.
 		InvalidName,
 		/// The version does not follow the newest one by one SemVer step (it must increase,
 		/// with lower components reset: 1.2.3 → 1.2.4, 1.3.0 or 2.0.0).
@@ -312,6 +313,8 @@ pub mod pallet {
 		/// its head width is odd or above `MaxDim`, its heads above `MaxHeads`, or its rotary
 		/// base or norm epsilon is zero.
 		InvalidAttention,
+		/// The vocabulary is zero, above `MaxVocab`, or not the tokenizer's (bytes: 256).
+		InvalidVocab,
 	}
 
 	#[pallet::call]
@@ -470,11 +473,17 @@ impl<T: Config> Pallet<T> {
 		ensure!(seen.len() == before, Error::<T>::DuplicateSlot);
 		ensure!(seen.len() as u32 == spec.param_block_count(), Error::<T>::IncompleteModel);
 
+		// Blocks descend from the previous version's blocks of the same slot only within one
+		// architecture: a transformer's `shared` block is not trained from a byte model's.
+		let architecture = spec.architecture.clone();
 		let (model, meta) = Self::do_register(spec)?;
+		let previous = model.checked_sub(1).filter(|&previous| {
+			Models::<T>::get(previous).is_some_and(|info| info.spec.architecture == architecture)
+		});
 		let count = blocks.len() as u32;
 		let scores: Vec<Score> = blocks.iter().filter_map(|b| b.score).collect();
 		for block in blocks {
-			let parent = model.checked_sub(1).and_then(|p| Current::<T>::get(p, block.kind));
+			let parent = previous.and_then(|p| Current::<T>::get(p, block.kind));
 			let id = Self::insert_block(
 				block.kind,
 				model,
@@ -630,6 +639,7 @@ impl<T> From<SpecError> for Error<T> {
 			SpecError::BadTopK => Error::InvalidTopK,
 			SpecError::BadName => Error::InvalidName,
 			SpecError::BadAttention => Error::InvalidAttention,
+			SpecError::BadVocab => Error::InvalidVocab,
 			SpecError::NotASuccessor => Error::NotASuccessor,
 			SpecError::IncompatibleChange => Error::IncompatibleChange,
 			SpecError::GenerationDecreased => Error::GenerationDecreased,

@@ -1,7 +1,7 @@
 //! Storage migrations of the ExpertDag pallet.
 
 use super::*;
-use aiblock_primitives::dag::{Cid, Name, SemVer, BYTE_TOKENIZER};
+use aiblock_primitives::dag::{Cid, Name, SemVer, Tokenizer};
 use frame_support::{migrations::VersionedMigration, traits::UncheckedOnRuntimeUpgrade};
 
 /// Version 1: a [`ModelSpec`] names its vocabulary and tokenizer, may describe a transformer's
@@ -36,7 +36,7 @@ pub mod v1 {
 				generation: self.generation,
 				context: u16::from(self.context),
 				vocab: 256,
-				tokenizer: BoundedVec::truncate_from(BYTE_TOKENIZER.to_vec()),
+				tokenizer: Tokenizer::Bytes,
 				d_model: self.d_model,
 				d_ff: self.d_ff,
 				layers: self.layers,
@@ -55,6 +55,22 @@ pub mod v1 {
 		pub spec: OldModelSpec,
 		pub meta: H256,
 		pub registered_at: BlockNumber,
+	}
+
+	/// Storage as version 0 laid it out (what `pre_upgrade` reads).
+	#[cfg(feature = "try-runtime")]
+	mod old {
+		use super::*;
+
+		/// The models, under the pallet's `Models` key, in version 0's layout.
+		#[frame_support::storage_alias]
+		pub type Models<T: Config> = StorageMap<
+			Pallet<T>,
+			Twox64Concat,
+			ModelIndex,
+			OldModelInfo<BlockNumberFor<T>>,
+			OptionQuery,
+		>;
 	}
 
 	/// Rewrites every model's spec in version 1's layout. The meta blocks are kept as they are:
@@ -76,20 +92,29 @@ pub mod v1 {
 			T::DbWeight::get().reads_writes(models, models)
 		}
 
+		/// Every model as version 0 stored it.
 		#[cfg(feature = "try-runtime")]
 		fn pre_upgrade() -> Result<alloc::vec::Vec<u8>, sp_runtime::TryRuntimeError> {
-			Ok(ModelCount::<T>::get().encode())
+			let old: alloc::vec::Vec<(ModelIndex, OldModelInfo<BlockNumberFor<T>>)> =
+				old::Models::<T>::iter().collect();
+			Ok(old.encode())
 		}
 
+		/// Every model is there, each exactly its version 0 record upgraded.
 		#[cfg(feature = "try-runtime")]
 		fn post_upgrade(state: alloc::vec::Vec<u8>) -> Result<(), sp_runtime::TryRuntimeError> {
-			let count = ModelIndex::decode(&mut &state[..])
-				.map_err(|_| "the pre-upgrade model count does not decode")?;
-			ensure!(Models::<T>::iter().count() as u32 == count, "a model was lost");
-			ensure!(
-				Models::<T>::iter_values().all(|info| info.spec.attention.is_none()),
-				"version 0 had no transformers"
-			);
+			let old: alloc::vec::Vec<(ModelIndex, OldModelInfo<BlockNumberFor<T>>)> =
+				Decode::decode(&mut &state[..])
+					.map_err(|_| "the pre-upgrade models do not decode")?;
+			ensure!(Models::<T>::iter().count() == old.len(), "a model was lost or added");
+			for (index, info) in old {
+				let expected = ModelInfo {
+					spec: info.spec.upgraded(),
+					meta: info.meta,
+					registered_at: info.registered_at,
+				};
+				ensure!(Models::<T>::get(index) == Some(expected), "a model changed");
+			}
 			Ok(())
 		}
 	}

@@ -2,9 +2,7 @@
 
 use crate as pallet_expert_dag;
 use crate::ImportedBlock;
-use aiblock_primitives::dag::{
-	AttentionSpec, BlockKind, ModelSpec, Payload, SemVer, BYTE_TOKENIZER,
-};
+use aiblock_primitives::dag::{AttentionSpec, BlockKind, ModelSpec, Payload, SemVer, Tokenizer};
 use frame_support::{
 	derive_impl,
 	traits::{ConstU16, ConstU32, ConstU64},
@@ -59,7 +57,7 @@ pub fn spec() -> ModelSpec {
 		generation: 0,
 		context: 2,
 		vocab: 256,
-		tokenizer: BYTE_TOKENIZER.to_vec().try_into().unwrap(),
+		tokenizer: Tokenizer::Bytes,
 		d_model: 32,
 		d_ff: 64,
 		layers: 2,

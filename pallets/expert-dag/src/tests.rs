@@ -164,8 +164,8 @@ fn register_model_checks_the_spec() {
 			(ModelSpec { d_model: 2048, ..spec() }, Error::<Test>::SpecOutOfLimits),
 			(ModelSpec { context: 0, ..spec() }, Error::<Test>::SpecOutOfLimits),
 			(ModelSpec { context: 513, ..spec() }, Error::<Test>::SpecOutOfLimits),
-			(ModelSpec { vocab: 1025, ..spec() }, Error::<Test>::SpecOutOfLimits),
-			(ModelSpec { tokenizer: Default::default(), ..spec() }, Error::<Test>::InvalidName),
+			(ModelSpec { vocab: 0, ..spec() }, Error::<Test>::InvalidVocab),
+			(ModelSpec { vocab: 512, ..spec() }, Error::<Test>::InvalidVocab),
 			(ModelSpec { name: Default::default(), ..spec() }, Error::<Test>::InvalidName),
 			(
 				ModelSpec { architecture: vec![0xc3, 0x28].try_into().unwrap(), ..spec() },
@@ -212,6 +212,9 @@ fn a_transformer_is_imported_as_a_major_version_with_an_attention_block_per_laye
 		let attention = Current::<Test>::get(1, BlockKind::Attention { layer: 1 }).unwrap();
 		let record = Blocks::<Test>::get(attention).unwrap();
 		assert_eq!(record.header.parent, None, "the byte model had no attention");
+		// Nor is any other block trained from the byte model's: another architecture.
+		let shared = Current::<Test>::get(1, BlockKind::Shared).unwrap();
+		assert_eq!(Blocks::<Test>::get(shared).unwrap().header.parent, None);
 		assert_eq!(record.status, BlockStatus::Accepted);
 		assert_eq!(ExpertDag::current_blocks(1).len(), 11);
 		assert_eq!(Pallet::<Test>::latest_model(), Some((1, next)));

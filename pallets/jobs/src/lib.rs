@@ -153,7 +153,7 @@ pub mod weights;
 pub use types::*;
 
 use aiblock_primitives::{
-	dag::{ModelState, Name, Payload, QualityGate, Score},
+	dag::{ModelSpec, ModelState, Payload, QualityGate, Score},
 	jobs::{min_windows, Attestation, Claim, JobId, JobSpec, Submission, TrainedWith, WorkRates},
 	stake::{Slash, StakeCollateral},
 	workers::{AssignmentsInspect, Role, WorkerRegistry},
@@ -264,10 +264,10 @@ pub mod pallet {
 		/// least [`min_windows`] of it.
 		type ReferenceWorker: Get<WorkRates>;
 
-		/// The architectures (tags of model specs) workers can train and replay: jobs on a model
-		/// of any other are refused, so no evaluator is ever drawn for a candidate it cannot
-		/// judge (and slashed for the attestation it could not give).
-		type Architectures: Contains<Name>;
+		/// The models workers can train and replay (by architecture and shape): jobs on any
+		/// other are refused, so no evaluator is ever drawn for a candidate it cannot judge
+		/// (and slashed for the attestation it could not give).
+		type Trainable: Contains<ModelSpec>;
 
 		/// Most training steps a job may ask for.
 		#[pallet::constant]
@@ -514,8 +514,8 @@ pub mod pallet {
 		RevisionBeforeAcceptance,
 		/// An open submission must be trained against the model's current revision.
 		StaleRevision,
-		/// The model's architecture is not one workers can train and replay yet: evaluators
-		/// could not judge a candidate of it.
+		/// The model's architecture, or its shape, is not one workers can train and replay:
+		/// evaluators could not judge a candidate of it.
 		ArchitectureNotTrainable,
 	}
 
@@ -880,8 +880,8 @@ impl<T: Config> Pallet<T> {
 			T::Gate::current(spec.model, spec.kind).ok_or(Error::<T>::UnknownSlot)?;
 		ensure!(current == spec.base, Error::<T>::BaseNotCurrent);
 		// Read with `delta` below (the same model record): no read of its own.
-		let architecture = T::Gate::architecture(spec.model).ok_or(Error::<T>::UnknownSlot)?;
-		ensure!(T::Architectures::contains(&architecture), Error::<T>::ArchitectureNotTrainable);
+		let model = T::Gate::spec(spec.model).ok_or(Error::<T>::UnknownSlot)?;
+		ensure!(T::Trainable::contains(&model), Error::<T>::ArchitectureNotTrainable);
 		let size = T::Gate::payload_size(current).ok_or(Error::<T>::UnknownSlot)?;
 		let mut min = min_windows(spec, size, &T::ReferenceWorker::get());
 		if !posted {

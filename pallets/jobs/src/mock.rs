@@ -149,7 +149,7 @@ impl pallet_jobs::Config for Test {
 	type MaxEvaluators = ConstU32<5>;
 	type MaxWindow = ConstU32<100>;
 	type ReferenceWorker = ReferenceWorker;
-	type Architectures = ByteModels;
+	type Trainable = ByteModels;
 	type MaxSteps = ConstU32<10_000>;
 	type MaxBatchSize = ConstU32<65_536>;
 	type MaxCheckpoints = ConstU32<4096>;
@@ -189,11 +189,11 @@ impl crate::BenchmarkHelper<AccountId> for MakeWorker {
 	}
 }
 
-/// The architectures the tests' workers train: the byte model's only.
+/// The models the tests' workers train: byte models without attention.
 pub struct ByteModels;
-impl frame_support::traits::Contains<aiblock_primitives::dag::Name> for ByteModels {
-	fn contains(architecture: &aiblock_primitives::dag::Name) -> bool {
-		architecture.as_slice() == b"byte-moe-v1"
+impl frame_support::traits::Contains<ModelSpec> for ByteModels {
+	fn contains(spec: &ModelSpec) -> bool {
+		spec.architecture.as_slice() == b"byte-moe-v1" && spec.attention.is_none()
 	}
 }
 
@@ -206,7 +206,7 @@ pub fn model() -> ModelSpec {
 		generation: 0,
 		context: 2,
 		vocab: 256,
-		tokenizer: aiblock_primitives::dag::BYTE_TOKENIZER.to_vec().try_into().unwrap(),
+		tokenizer: aiblock_primitives::dag::Tokenizer::Bytes,
 		d_model: 32,
 		d_ff: 64,
 		layers: 2,

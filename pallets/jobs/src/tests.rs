@@ -438,6 +438,32 @@ fn jobs_on_an_architecture_workers_cannot_judge_are_refused() {
 			Jobs::post_job(signed(POSTER), JobSpec { model: 1, kind, base, ..job_spec() }, BUDGET),
 			Error::<Test>::ArchitectureNotTrainable
 		);
+		// Nor does a spec with the byte model's tag and a transformer's shape.
+		let disguised = ModelSpec {
+			architecture: b"byte-moe-v1".to_vec().try_into().unwrap(),
+			version: SemVer { major: 3, minor: 0, patch: 0 },
+			..<ExpertDag as QualityGate<AccountId>>::spec(1).unwrap()
+		};
+		let blocks: Vec<_> = disguised
+			.param_kinds()
+			.enumerate()
+			.map(|(i, kind)| ImportedBlock {
+				kind,
+				payload: payload(0x90 + i as u8),
+				score: Some(BASE_SCORE),
+			})
+			.collect();
+		assert_ok!(ExpertDag::import_model(
+			RuntimeOrigin::root(),
+			disguised,
+			blocks.try_into().unwrap()
+		));
+		let kind = BlockKind::Expert { layer: 0, expert: 0 };
+		let base = <ExpertDag as QualityGate<AccountId>>::current(2, kind).unwrap().0;
+		assert_noop!(
+			Jobs::post_job(signed(POSTER), JobSpec { model: 2, kind, base, ..job_spec() }, BUDGET),
+			Error::<Test>::ArchitectureNotTrainable
+		);
 		// The byte model's slots still take jobs.
 		assert_ok!(Jobs::post_job(signed(POSTER), job_spec(), BUDGET));
 	});

@@ -68,8 +68,9 @@ impl pallet_aiblock_expert_dag::Config for Runtime {
 	type MaxLayers = ConstU16<8>;
 	type MaxExperts = ConstU16<16>;
 	type MaxDim = ConstU32<16_384>;
-	/// Tokens: a byte model's n-gram or a transformer's sequence (Mixtral's is 32 768; the
-	/// attention cost grows with its square, and 4 096 keeps a step within a worker's memory).
+	/// Tokens: a byte model's n-gram or a transformer's sequence (Mixtral's is 32 768). The
+	/// attention's memory grows with its square; a worker declines a job beyond its memory
+	/// budget, and jobs are only taken on the models `Jobs::Trainable` lists.
 	type MaxContext = ConstU16<4096>;
 	/// A BPE vocabulary of up to 64 Ki tokens (byte models use 256).
 	type MaxVocab = ConstU32<65_536>;
@@ -148,13 +149,17 @@ parameter_types! {
 		};
 }
 
-/// The architectures the reference worker (`aiblock-worker`) trains and replays in jobs: the
-/// byte model. A transformer can be registered and imported, but no job may be posted on it
-/// until workers can judge its candidates.
-pub struct TrainableArchitectures;
-impl frame_support::traits::Contains<aiblock_primitives::dag::Name> for TrainableArchitectures {
-	fn contains(architecture: &aiblock_primitives::dag::Name) -> bool {
-		architecture.as_slice() == b"byte-moe-v1"
+/// The models the reference worker (`aiblock-worker`) trains and replays in jobs: byte models
+/// (`byte-moe-v1`: byte tokens, no attention, up to 8 bytes of context). A transformer can be
+/// registered and imported, but no job may be posted on it until workers can judge its
+/// candidates; nor on a spec that carries the byte model's tag with another shape.
+pub struct TrainableModels;
+impl frame_support::traits::Contains<aiblock_primitives::dag::ModelSpec> for TrainableModels {
+	fn contains(spec: &aiblock_primitives::dag::ModelSpec) -> bool {
+		spec.architecture.as_slice() == b"byte-moe-v1"
+			&& spec.attention.is_none()
+			&& spec.tokenizer == aiblock_primitives::dag::Tokenizer::Bytes
+			&& spec.context <= 8
 	}
 }
 
@@ -178,7 +183,7 @@ impl pallet_aiblock_jobs::Config for Runtime {
 	/// No stage may outlast the unbonding period, so collateral cannot escape a verdict.
 	type MaxWindow = ConstU32<DAYS>;
 	type ReferenceWorker = ReferenceWorker;
-	type Architectures = TrainableArchitectures;
+	type Trainable = TrainableModels;
 	type MaxSteps = ConstU32<MAX_STEPS>;
 	type MaxBatchSize = ConstU32<MAX_BATCH_SIZE>;
 	type MaxCheckpoints = ConstU32<MAX_CHECKPOINTS>;

@@ -17,8 +17,7 @@
 //! gates renormalised over the chosen experts); [`hf`] imports its checkpoints and the parity
 //! test checks our logits against the library's.
 //!
-//! Blocks are the units a job trains and the chain will address (the chain has no attention
-//! slot yet): `shared` (embedding, final norm, head), and per layer `layer{l}.attention` (both
+//! Blocks are the units a job trains and the chain addresses (its `BlockKind`s): `shared` (embedding, final norm, head), and per layer `layer{l}.attention` (both
 //! norms and the four projections), `layer{l}.router` and `layer{l}.expert{e}`. Matrices are stored `[in, out]` row-major (`x · W`), the transpose of
 //! PyTorch's `Linear.weight`.
 //!

@@ -57,8 +57,9 @@ enum Command {
 	Verify(VerifyArgs),
 	/// Register a trained transformer (a folder `aiblock-compute lm-train --out` wrote) as the
 	/// chain's next MAJOR model version, through Sudo: every block and the validation text go
-	/// into the store, the validation score is computed here exactly as evaluators compute it,
-	/// and one `import_model` makes every block current. The key must be the sudo key; the
+	/// into the store, the validation score is computed here by the chain's protocol for
+	/// transformers (windows of the model's context), and one `import_model` makes every block
+	/// current. Clients' `post-job` keeps to the newest model workers can train. The key must be the sudo key; the
 	/// models before it stay readable. Example, after training on Shakespeare:
 	///   aiblock-worker import-model --dev --suri //Alice --model ./shakespeare \
 	///       --validation tinyshakespeare.txt --split
@@ -202,6 +203,10 @@ struct PostJobArgs {
 	/// The slot to train: shared, layer{L}.router or layer{L}.expert{E}.
 	#[arg(long, default_value = "shared")]
 	block: String,
+	/// The model version to train (default: the newest one workers can train; a newer
+	/// transformer takes no jobs yet).
+	#[arg(long)]
+	model: Option<u32>,
 	/// Training data file, uploaded to the store; without it (and without --dataset-cid), 64
 	/// KiB of the development Markov source.
 	#[arg(long, conflicts_with = "dataset_cid")]
@@ -270,7 +275,10 @@ async fn post_job(args: PostJobArgs) -> Result<(), WorkerError> {
 	let store = open_store(&args.chain.store)?;
 	let chain = connect(&args.chain).await?;
 	let at = chain.finalized().await?;
-	let (model, _) = chain.latest_model(&at).await?;
+	let model = match args.model {
+		Some(model) => model,
+		None => newest_trainable_model(&chain, &at).await?,
+	};
 	let block = BlockId::parse(&args.block).ok_or_else(|| {
 		WorkerError::Usage(format!(
 			"--block {}: expected shared, layerL.attention, layerL.router or layerL.expertE",
@@ -331,11 +339,25 @@ async fn post_job(args: PostJobArgs) -> Result<(), WorkerError> {
 	Ok(())
 }
 
+/// The newest model version this worker can train (and so the chain takes jobs on).
+async fn newest_trainable_model(chain: &Chain, at: &chain::At) -> Result<u32, WorkerError> {
+	let (latest, _) = chain.latest_model(at).await?;
+	for model in (0..=latest).rev() {
+		if run::trainable(&chain.model(at, model).await?).is_ok() {
+			return Ok(model);
+		}
+	}
+	Err(WorkerError::Usage("no model on chain is one this worker can train".into()))
+}
+
 async fn import_model(args: ImportModelArgs) -> Result<(), WorkerError> {
 	use aiblock_compute::genesis::{transformer_model, ModelVersion};
 	let usage = |what: &std::path::Path, e: &dyn std::fmt::Display| {
 		WorkerError::Usage(format!("{}: {e}", what.display()))
 	};
+	if args.name.is_empty() || args.name.len() > 32 {
+		return Err(WorkerError::Usage(format!("--name {:?}: 1 to 32 bytes", args.name)));
+	}
 	let weights = aiblock_compute::transformer::files::load(&args.model)
 		.map_err(|e| usage(&args.model, &e))?;
 	let text = std::fs::read(&args.validation).map_err(|e| usage(&args.validation, &e))?;
@@ -406,7 +428,7 @@ async fn status(args: ChainArgs) -> Result<(), WorkerError> {
 		let Some(block) = run::block_id(&kind) else { continue };
 		let score = record
 			.score
-			.map(|s| format!("{:.6} nats/byte", f64::from(s) / 1e6))
+			.map(|s| format!("{:.6} nats/token", f64::from(s) / 1e6))
 			.unwrap_or_default();
 		let author = record.header.author.map(|a| format!(", by {a}")).unwrap_or_default();
 		println!("model {model}     {:<16} {id:?} {score}{author}", block.name());
