@@ -380,6 +380,39 @@ impl ModelSpec {
 		}))
 	}
 
+	/// The work of each training token of a transformer, in bytes of f32 weights worked
+	/// through: every weight a token uses (shared block, attention, router and its `top_k`
+	/// experts per layer), because each token runs the model forward and back whichever slot is
+	/// trained, plus its attention over the window (`2 · heads · head_dim · context` products
+	/// per layer, counted like weights). `None` for a model without attention (the byte model),
+	/// whose training cost is counted in its trained block's size. Saturates rather than
+	/// overflow.
+	pub fn active_weight_bytes(&self) -> Option<u64> {
+		let attention = self.attention.as_ref()?;
+		let (d, f) = (u64::from(self.d_model), u64::from(self.d_ff));
+		let q = attention.q_width();
+		let kv = u64::from(attention.kv_heads).saturating_mul(u64::from(attention.head_dim));
+		let shared = u64::from(self.vocab).saturating_mul(2 * d).saturating_add(d);
+		let attention = (2 * d).saturating_add(d.saturating_mul(2 * q + 2 * kv));
+		let router = d.saturating_mul(u64::from(self.experts));
+		let experts = u64::from(self.top_k).saturating_mul(3 * d).saturating_mul(f);
+		let window = (2 * q).saturating_mul(u64::from(self.context));
+		let layer = attention.saturating_add(router).saturating_add(experts).saturating_add(window);
+		let all = shared.saturating_add(u64::from(self.layers).saturating_mul(layer));
+		Some(all.saturating_mul(4))
+	}
+
+	/// Attention probabilities one training step of `batch_tokens` tokens keeps for its
+	/// backward pass: every token's over the whole window, per head and layer (0 without
+	/// attention). Saturates rather than overflow.
+	pub fn attention_scores(&self, batch_tokens: u32) -> u64 {
+		let Some(attention) = &self.attention else { return 0 };
+		u64::from(batch_tokens)
+			.saturating_mul(u64::from(self.layers))
+			.saturating_mul(u64::from(attention.heads))
+			.saturating_mul(u64::from(self.context))
+	}
+
 	/// Whether `kind` is a parameter block of this model.
 	pub fn has_param(&self, kind: &BlockKind) -> bool {
 		match *kind {
@@ -669,6 +702,23 @@ mod tests {
 		max_vocab: 65_536,
 		max_heads: 32,
 	};
+
+	#[test]
+	fn a_transformer_token_works_through_every_active_weight() {
+		// d 64, d_ff 256, 2 layers of 4 experts (top 2), 4 query and 2 key/value heads of 16:
+		// shared 256·128 + 64; per layer 2·64 + 64·(2·64 + 2·32) attention, 64·4 router and
+		// 2 · 3·64·256 experts; f32 each. The compute core's `Shape::work_bytes` counts the same.
+		// The window: 2 · 64 query features · 256 positions per layer.
+		let layer = 128 + 64 * 192 + 256 + 2 * 3 * 64 * 256 + 2 * 64 * 256;
+		assert_eq!(transformer().active_weight_bytes(), Some(4 * (256 * 128 + 64 + 2 * layer)));
+		assert_eq!(spec().active_weight_bytes(), None, "the byte model counts its block");
+		// 1024 tokens × 2 layers × 4 heads × 256 positions.
+		assert_eq!(transformer().attention_scores(1024), 1024 * 2 * 4 * 256);
+		assert_eq!(spec().attention_scores(1024), 0);
+		let huge =
+			ModelSpec { d_model: u32::MAX, d_ff: u32::MAX, layers: u16::MAX, ..transformer() };
+		assert_eq!(huge.active_weight_bytes(), Some(u64::MAX));
+	}
 
 	#[test]
 	fn semver_steps() {

@@ -140,16 +140,18 @@ impl WorkRates {
 		bytes.div_ceil(self.transfer_bytes_per_block.max(1))
 	}
 
-	/// Blocks to train `tokens` tokens on a block of `block_bytes`.
-	fn train(&self, tokens: u128, block_bytes: u64) -> u64 {
-		let work = tokens.saturating_mul(block_bytes.into());
+	/// Blocks to train `tokens` tokens of `work_bytes` each.
+	fn train(&self, tokens: u128, work_bytes: u64) -> u64 {
+		let work = tokens.saturating_mul(work_bytes.into());
 		let blocks = work.div_ceil(u128::from(self.train_work_per_block.max(1)));
 		u64::try_from(blocks).unwrap_or(u64::MAX)
 	}
 }
 
 /// The shortest windows an honest worker can keep for `spec`, whose trained block (the base)
-/// has `block_bytes` of weights:
+/// has `block_bytes` of weights and each of whose training tokens works through `work_bytes`
+/// (the block's bytes for the byte model; every active weight of a transformer, see
+/// [`crate::dag::ModelSpec::active_weight_bytes`]):
 /// - accept and reveal: one reaction (finality lag + inclusion);
 /// - submit: a reaction, fetching the base and uploading the candidate, and training `steps` ×
 ///   `batch_size` tokens;
@@ -160,13 +162,18 @@ impl WorkRates {
 ///
 /// The dataset's size is not on chain: a trainer checks it itself before accepting. Windows
 /// saturate at `u32::MAX`, which no `MaxWindow` admits.
-pub fn min_windows(spec: &JobSpec, block_bytes: u64, rates: &WorkRates) -> Windows {
+pub fn min_windows(
+	spec: &JobSpec,
+	block_bytes: u64,
+	work_bytes: u64,
+	rates: &WorkRates,
+) -> Windows {
 	let react = rates.react();
 	let batch = u128::from(spec.hyper.batch_size);
-	let training = rates.train(u128::from(spec.steps).saturating_mul(batch), block_bytes);
+	let training = rates.train(u128::from(spec.steps).saturating_mul(batch), work_bytes);
 	let replayed = u128::from(spec.steps).saturating_mul(batch);
 	let scoring = u128::from(rates.validation_tokens.div_ceil(3));
-	let evaluation = rates.train(replayed.saturating_add(scoring), block_bytes);
+	let evaluation = rates.train(replayed.saturating_add(scoring), work_bytes);
 	let moves = rates.transfer(block_bytes.saturating_mul(2));
 	let blocks = |b: u64| u32::try_from(b).unwrap_or(u32::MAX);
 	Windows {
@@ -512,24 +519,34 @@ mod tests {
 		// 8 MiB block: 16 MiB to move (16 blocks); 100 × 1024 tokens × 8 MiB = 800 × 2^30
 		// (800 blocks); scoring 2^10 tokens × 8 MiB = 8 × 2^30 (8 blocks), and the replay, in
 		// the worst case the whole run: 800 blocks again.
-		let w = min_windows(&spec(100, 1024, 10), 8 << 20, &RATES);
+		let w = min_windows(&spec(100, 1024, 10), 8 << 20, 8 << 20, &RATES);
 		assert_eq!(w, Windows { accept: 8, submit: 8 + 16 + 800, commit: 8 + 16 + 808, reveal: 8 });
 		// Twice the steps, twice the training and twice the worst replay.
-		let longer = min_windows(&spec(200, 1024, 10), 8 << 20, &RATES);
+		let longer = min_windows(&spec(200, 1024, 10), 8 << 20, 8 << 20, &RATES);
 		assert_eq!(longer.submit - 24, 2 * 800);
 		assert_eq!(longer.commit - 24, 8 + 2 * 800);
 		// How often the run commits does not change what a replay to its end costs.
-		let sparse = min_windows(&spec(100, 1024, 100), 8 << 20, &RATES);
+		let sparse = min_windows(&spec(100, 1024, 100), 8 << 20, 8 << 20, &RATES);
 		assert_eq!(sparse.commit, w.commit);
 		assert!(w.covers(&w) && longer.covers(&w) && !w.covers(&longer));
 	}
 
 	#[test]
+	fn a_small_block_of_a_large_model_trains_at_the_models_cost() {
+		// A 64 KiB router of a transformer whose tokens work through 8 MiB: moving the block
+		// is cheap, training and replaying it cost what the whole model's do.
+		let small = min_windows(&spec(100, 1024, 10), 64 << 10, 8 << 20, &RATES);
+		let whole = min_windows(&spec(100, 1024, 10), 8 << 20, 8 << 20, &RATES);
+		assert_eq!(small.submit, 8 + 1 + 800);
+		assert_eq!(small.commit - small.submit, whole.commit - whole.submit);
+	}
+
+	#[test]
 	fn min_windows_saturate_instead_of_overflowing() {
-		let w = min_windows(&spec(u32::MAX, u32::MAX, 1), u64::MAX, &RATES);
+		let w = min_windows(&spec(u32::MAX, u32::MAX, 1), u64::MAX, u64::MAX, &RATES);
 		assert_eq!((w.submit, w.commit), (u32::MAX, u32::MAX));
 		let zero = WorkRates { transfer_bytes_per_block: 0, train_work_per_block: 0, ..RATES };
-		assert_eq!(min_windows(&spec(1, 1, 0), 1, &zero).accept, 8);
+		assert_eq!(min_windows(&spec(1, 1, 0), 1, 1, &zero).accept, 8);
 	}
 
 	const RULES: Rules = Rules { base_score: 2_000_000, delta: 10_000, tolerance: 1_000 };

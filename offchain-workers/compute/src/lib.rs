@@ -63,6 +63,7 @@ pub mod genesis;
 #[cfg(test)]
 mod gradcheck;
 pub mod import;
+pub mod job;
 pub mod math;
 pub mod matmul;
 pub mod model;

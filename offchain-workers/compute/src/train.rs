@@ -9,10 +9,11 @@
 use crate::{
 	backend::{AdamStep, Backend},
 	data::Dataset,
+	job::JobConfig,
 	model::{BlockId, Weights},
 	pass::{self, PassError},
 	reduce,
-	tensor::{Digest, TensorHasher},
+	tensor::{Digest, Tensor, TensorHasher},
 	NUMERICS_VERSION,
 };
 use std::collections::BTreeMap;
@@ -113,9 +114,16 @@ pub enum TrainError {
 		step: u64,
 		error: PassError,
 	},
+	/// A transformer's step failed.
+	Transformer {
+		step: u64,
+		error: crate::transformer::TransformerError,
+	},
 	EmptyDataset,
 	/// `checkpoint_every` or `batch_tokens` is zero.
 	BadConfig(&'static str),
+	/// The hyper-parameters are another architecture's than the model's.
+	OtherArchitecture,
 	/// The caller asked the run to stop (after `step` steps).
 	Stopped {
 		step: u64,
@@ -126,8 +134,12 @@ impl std::fmt::Display for TrainError {
 	fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
 		match self {
 			TrainError::Pass { step, error } => write!(f, "step {step}: {error}"),
+			TrainError::Transformer { step, error } => write!(f, "step {step}: {error}"),
 			TrainError::EmptyDataset => write!(f, "the dataset is empty"),
 			TrainError::BadConfig(what) => write!(f, "{what} must be at least 1"),
+			TrainError::OtherArchitecture => {
+				write!(f, "the hyper-parameters are for another architecture than the model's")
+			},
 			TrainError::Stopped { step } => write!(f, "stopped after step {step}"),
 		}
 	}
@@ -164,30 +176,16 @@ impl TrainState {
 		})
 	}
 
-	/// The commitment to this state: BLAKE3 of a domain tag, the canonical hash of every weight
-	/// and both moments (named `opt.m.*`, `opt.v.*`), the step and the two powers' bits.
+	/// The commitment to this state ([`state_hash`] under the byte model's tag).
 	pub fn hash(&self) -> Digest {
-		let mut tensors: BTreeMap<String, (&[usize], &[f32])> = BTreeMap::new();
-		for (name, t) in &self.weights.tensors {
-			tensors.insert(name.clone(), (&t.shape, &t.data));
-		}
-		for (prefix, moments) in [("opt.m.", &self.m), ("opt.v.", &self.v)] {
-			for (name, data) in moments {
-				let shape = &self.weights.tensors[name].shape;
-				tensors.insert(format!("{prefix}{name}"), (shape, data));
-			}
-		}
-		let mut h = TensorHasher::new();
-		for (name, (shape, data)) in &tensors {
-			h.add(name, shape, data);
-		}
-		let mut outer = blake3::Hasher::new();
-		outer.update(b"aiblock-train-state-v1");
-		outer.update(&h.finish());
-		outer.update(&self.step.to_le_bytes());
-		outer.update(&self.beta1_pow.to_bits().to_le_bytes());
-		outer.update(&self.beta2_pow.to_bits().to_le_bytes());
-		*outer.finalize().as_bytes()
+		let powers = (self.beta1_pow, self.beta2_pow);
+		state_hash(
+			b"aiblock-train-state-v1",
+			&self.weights.tensors,
+			[&self.m, &self.v],
+			self.step,
+			powers,
+		)
 	}
 
 	/// Take one step; returns its loss. On error the state is unchanged.
@@ -259,27 +257,108 @@ impl TrainState {
 		data: &Dataset,
 		cfg: &TrainConfig,
 		until: u64,
-		mut progress: impl FnMut(u64, f32) -> bool,
+		progress: impl FnMut(u64, f32) -> bool,
 	) -> Result<Vec<Checkpoint>, TrainError> {
 		check_config(data, cfg)?;
-		let mut checkpoints = Vec::new();
 		// Whatever happens, the frozen tensors stop being resident when the run returns.
 		let _release = Release(backend);
-		while self.step < until {
-			let loss = self.step(backend, data, cfg)?;
-			if !progress(self.step, loss) {
-				return Err(TrainError::Stopped { step: self.step });
-			}
-			if self.step.is_multiple_of(cfg.checkpoint_every) || self.step == until {
-				checkpoints.push(Checkpoint {
-					step: self.step,
-					state: self.hash(),
-					loss_bits: loss.to_bits(),
-				});
-			}
-		}
-		Ok(checkpoints)
+		run_checkpointed(
+			self,
+			Steps { until, every: cfg.checkpoint_every },
+			|state| state.step(backend, data, cfg),
+			progress,
+		)
 	}
+}
+
+/// A state a run commits to as it steps.
+pub trait Committed {
+	/// Steps taken.
+	fn steps_taken(&self) -> u64;
+	/// The commitment to the state.
+	fn commitment(&self) -> Digest;
+}
+
+impl Committed for TrainState {
+	fn steps_taken(&self) -> u64 {
+		self.step
+	}
+
+	fn commitment(&self) -> Digest {
+		self.hash()
+	}
+}
+
+/// How far a run goes and how often it commits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Steps {
+	/// Train until this many steps have been taken.
+	pub until: u64,
+	/// Commit at every multiple of this (at least 1), and at `until`.
+	pub every: u64,
+}
+
+/// Step `state` with `step` until `steps.until` steps have been taken, committing at every
+/// multiple of `steps.every` and at the end; stops with [`TrainError::Stopped`] as soon as
+/// `progress(step, loss)` returns `false`. Both architectures' runs are this loop.
+pub fn run_checkpointed<S: Committed>(
+	state: &mut S,
+	steps: Steps,
+	mut step: impl FnMut(&mut S) -> Result<f32, TrainError>,
+	mut progress: impl FnMut(u64, f32) -> bool,
+) -> Result<Vec<Checkpoint>, TrainError> {
+	if steps.every == 0 {
+		return Err(TrainError::BadConfig("checkpoint_every"));
+	}
+	let mut checkpoints = Vec::new();
+	while state.steps_taken() < steps.until {
+		let loss = step(state)?;
+		let taken = state.steps_taken();
+		if !progress(taken, loss) {
+			return Err(TrainError::Stopped { step: taken });
+		}
+		if taken.is_multiple_of(steps.every) || taken == steps.until {
+			checkpoints.push(Checkpoint {
+				step: taken,
+				state: state.commitment(),
+				loss_bits: loss.to_bits(),
+			});
+		}
+	}
+	Ok(checkpoints)
+}
+
+/// The commitment to a training state: BLAKE3 of a domain `tag`, the canonical hash of every
+/// weight and of both AdamW moments (named `opt.m.*`, `opt.v.*`, shaped as their weights),
+/// the step and the bits of `beta1^step`, `beta2^step`.
+pub fn state_hash(
+	tag: &[u8],
+	weights: &BTreeMap<String, Tensor>,
+	[m, v]: [&BTreeMap<String, Vec<f32>>; 2],
+	step: u64,
+	(beta1_pow, beta2_pow): (f32, f32),
+) -> Digest {
+	let mut tensors: BTreeMap<String, (&[usize], &[f32])> = BTreeMap::new();
+	for (name, t) in weights {
+		tensors.insert(name.clone(), (&t.shape, &t.data));
+	}
+	for (prefix, moments) in [("opt.m.", m), ("opt.v.", v)] {
+		for (name, data) in moments {
+			let shape = weights.get(name).map_or(&[][..], |t| &t.shape[..]);
+			tensors.insert(format!("{prefix}{name}"), (shape, data));
+		}
+	}
+	let mut h = TensorHasher::new();
+	for (name, (shape, data)) in &tensors {
+		h.add(name, shape, data);
+	}
+	let mut outer = blake3::Hasher::new();
+	outer.update(tag);
+	outer.update(&h.finish());
+	outer.update(&step.to_le_bytes());
+	outer.update(&beta1_pow.to_bits().to_le_bytes());
+	outer.update(&beta2_pow.to_bits().to_le_bytes());
+	*outer.finalize().as_bytes()
 }
 
 /// Drops a backend's resident copies when it goes out of scope.
@@ -370,7 +449,7 @@ pub struct Manifest {
 	/// Content ids of the datasets trained on.
 	pub datasets: Vec<String>,
 	pub block: BlockId,
-	pub config: TrainConfig,
+	pub config: JobConfig,
 	/// The state the run started from (step 0 of this run).
 	pub start: Checkpoint,
 	pub checkpoints: Vec<Checkpoint>,
@@ -382,7 +461,7 @@ impl Manifest {
 	pub fn new(
 		datasets: Vec<String>,
 		block: BlockId,
-		config: TrainConfig,
+		config: JobConfig,
 		start: Checkpoint,
 		checkpoints: Vec<Checkpoint>,
 	) -> Manifest {
@@ -468,7 +547,7 @@ impl Manifest {
 			.iter()
 			.map(|d| d.as_str().map(str::to_owned).ok_or("dataset ids are strings"))
 			.collect::<Result<Vec<_>, _>>()?;
-		let config = TrainConfig::from_json(field("config")?).ok_or("bad config")?;
+		let config = JobConfig::from_json(field("config")?).ok_or("bad config")?;
 		let start = Checkpoint::from_json(field("start")?).ok_or("bad start checkpoint")?;
 		let checkpoints = field("checkpoints")?
 			.as_array()

@@ -17,7 +17,7 @@ use crate::{
 	store::{datasets, Store},
 	WorkerError,
 };
-use aiblock_compute::model::{ModelSpec, VOCAB};
+use aiblock_compute::job::Shape;
 use std::sync::Arc;
 
 /// What the operator lets one job take.
@@ -38,16 +38,14 @@ pub const REFERENCE_SPEED: Speed = (1u64 << 37) as f64 / 6.0;
 /// batch kept for the backward pass (three times the floats one forward pass writes, for the
 /// backward pass and the scratch space), the data, and the manifest.
 pub fn training_memory(
-	spec: &ModelSpec,
+	spec: &Shape,
 	block_parameters: u64,
 	batch_tokens: u64,
 	data_bytes: u64,
 	checkpoints: u64,
 ) -> u64 {
 	let all: u64 = spec.blocks().iter().map(|b| spec.parameters(*b) as u64).sum();
-	let (d, f) = (spec.d_model as u64, spec.d_ff as u64);
-	let per_layer = 2 * d + spec.experts as u64 + spec.top_k as u64 * (2 * f + d);
-	let per_token = 3 * (d + 2 * VOCAB as u64 + spec.layers as u64 * per_layer);
+	let per_token = spec.activation_floats_per_token();
 	let floats = 2 * all + 3 * block_parameters + batch_tokens.saturating_mul(per_token);
 	floats.saturating_mul(4).saturating_add(data_bytes).saturating_add(checkpoints * 256)
 }
@@ -56,28 +54,29 @@ pub fn training_memory(
 /// runtime's reference worker assumes.
 pub const REACTION_BLOCKS: u64 = 10;
 
-/// Training throughput: tokens × bytes of the trained block per second.
+/// Training throughput: tokens × work bytes ([`Shape::work_bytes`]: the trained block's for
+/// the byte model, the whole active model's for a transformer) per second.
 pub type Speed = f64;
 
-/// The throughput of a finished training run of `tokens` tokens on a block of `block_bytes`.
-pub fn measured_speed(tokens: u64, block_bytes: u64, seconds: f64) -> Option<Speed> {
-	let work = tokens as f64 * block_bytes as f64;
+/// The throughput of a finished training run of `tokens` tokens of `work_bytes` each.
+pub fn measured_speed(tokens: u64, work_bytes: u64, seconds: f64) -> Option<Speed> {
+	let work = tokens as f64 * work_bytes as f64;
 	(seconds > 0.0 && work > 0.0).then(|| work / seconds)
 }
 
-/// Whether training `tokens` tokens of a `block_bytes` block at `speed` fits a submit window of
+/// Whether training `tokens` tokens of `work_bytes` each at `speed` fits a submit window of
 /// `window` blocks of `block_secs` seconds, after the reaction time, and the operator's
 /// `max_seconds`. Without a measured speed the window is trusted (the chain refuses windows
 /// shorter than its slower reference worker needs) and the time budget is checked at
 /// [`REFERENCE_SPEED`].
 pub fn fits_time(
 	tokens: u64,
-	block_bytes: u64,
+	work_bytes: u64,
 	speed: Option<Speed>,
 	(window, block_secs): (u32, f64),
 	max_seconds: u64,
 ) -> Result<(), String> {
-	let work = tokens as f64 * block_bytes as f64;
+	let work = tokens as f64 * work_bytes as f64;
 	let Some(speed) = speed.filter(|s| *s > 0.0) else {
 		let needed = work / REFERENCE_SPEED;
 		if needed > max_seconds as f64 {
@@ -145,6 +144,8 @@ pub async fn check(
 		return Err("its daily quota is spent".into());
 	}
 
+	let model = model_at(chain, at, job.spec.model).await.map_err(|e| failed("its model", e))?;
+	let order = order_of(job, &model.spec)?;
 	let cids: Vec<Vec<u8>> = job.spec.datasets.0.iter().map(|c| c.0.clone()).collect();
 	let store = store.clone();
 	let data_bytes = tokio::task::spawn_blocking(move || {
@@ -153,14 +154,19 @@ pub async fn check(
 	.await
 	.map_err(|e| format!("fetching the datasets: {e}"))?
 	.map_err(|e| format!("its datasets cannot be fetched: {e}"))?;
+	// A transformer step reads windows of its whole context and the byte after each.
+	if matches!(model.spec, Shape::Transformer(_)) && data_bytes <= model.spec.context() {
+		return Err(format!(
+			"its {data_bytes} bytes of data hold no window of the model's {} tokens",
+			model.spec.context()
+		));
+	}
 
-	let order = order_of(job)?;
-	let model = model_at(chain, at, job.spec.model).await.map_err(|e| failed("its model", e))?;
-	let checkpoints = crate::verify::segment_count(order.steps, order.config.checkpoint_every);
+	let checkpoints = crate::verify::segment_count(order.steps, order.config.checkpoint_every());
 	let memory = training_memory(
 		&model.spec,
 		model.spec.parameters(order.block) as u64,
-		order.config.batch_tokens as u64,
+		order.config.batch_tokens() as u64,
 		data_bytes as u64,
 		checkpoints,
 	);
@@ -169,21 +175,20 @@ pub async fn check(
 			"training needs about {} MiB (batch of {} tokens, {} MiB of data), over the \
 			 --max-memory budget of {} MiB",
 			memory >> 20,
-			order.config.batch_tokens,
+			order.config.batch_tokens(),
 			data_bytes >> 20,
 			cfg.budget.memory >> 20
 		));
 	}
 
-	let base = chain.block(at, job.spec.base).await.map_err(|e| failed("the base block", e))?;
-	let block_bytes = base.ok_or("its base block is not on chain")?.header.payload.size;
+	let work_bytes = model.spec.work_bytes(order.block);
 	let minimum_period = constants
 		.entry(runtime::constants().timestamp().minimum_period())
 		.map_err(|e| format!("the block time: {e}"))?;
 	let block_secs = 2.0 * minimum_period as f64 / 1000.0;
 	let tokens = u64::from(job.spec.steps) * u64::from(job.spec.hyper.batch_size);
 	let window = (job.spec.windows.submit, block_secs);
-	fits_time(tokens, block_bytes, speed, window, cfg.budget.seconds)
+	fits_time(tokens, work_bytes, speed, window, cfg.budget.seconds)
 }
 
 #[cfg(test)]
@@ -214,7 +219,7 @@ mod tests {
 
 	#[test]
 	fn memory_grows_with_the_batch_and_an_absurd_batch_is_declined() {
-		let spec = aiblock_compute::genesis::GenesisModel::development().spec;
+		let spec = Shape::Byte(aiblock_compute::genesis::GenesisModel::development().spec);
 		let block = spec.parameters(aiblock_compute::model::BlockId::Shared) as u64;
 		let small = training_memory(&spec, block, 256, 1 << 16, 4);
 		let large = training_memory(&spec, block, 512, 1 << 16, 4);

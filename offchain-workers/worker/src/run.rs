@@ -11,12 +11,17 @@ use crate::{
 	feasibility,
 	state::{Attested, Owner, State, Trained},
 	store::{ModelAt, Pointer, Store},
-	train::{hyper_hash, train_while, TrainOrder},
+	train::{train_while, TrainOrder},
 	verify::{verify, Submission},
 	work::{Finished, InFlight, Kind, Outcome},
 	WorkerError,
 };
-use aiblock_compute::{backend::Backend, model::BlockId, train::TrainConfig};
+use aiblock_compute::{
+	backend::Backend,
+	job::{JobConfig, JobNumbers, Shape},
+	model::{Architecture, BlockId, ModelSpec},
+	transformer::TransformerSpec,
+};
 use std::{
 	path::PathBuf,
 	sync::{
@@ -87,16 +92,8 @@ pub fn pointer(p: &chain::Payload) -> Pointer {
 /// The model `index` as the chain has it at `at`.
 pub async fn model_at(chain: &Chain, at: &At, index: u32) -> Result<ModelAt, WorkerError> {
 	let spec = chain.model(at, index).await?;
-	trainable(&spec).map_err(|why| WorkerError::Compute(format!("model {index}: {why}")))?;
-	let compute_spec = aiblock_compute::model::ModelSpec {
-		context: usize::from(spec.context),
-		d_model: spec.d_model as usize,
-		d_ff: spec.d_ff as usize,
-		layers: usize::from(spec.layers),
-		experts: usize::from(spec.experts),
-		top_k: usize::from(spec.top_k),
-	};
-	compute_spec.validate().map_err(|e| WorkerError::Compute(format!("model {index}: {e}")))?;
+	let shape =
+		shape_of(&spec).map_err(|why| WorkerError::Compute(format!("model {index}: {why}")))?;
 	let revision = chain.model_revision(at, index).await?;
 	let blocks = chain
 		.current_blocks(at, index)
@@ -106,42 +103,96 @@ pub async fn model_at(chain: &Chain, at: &At, index: u32) -> Result<ModelAt, Wor
 			block_id(&kind).map(|b| (b, pointer(&record.header.payload)))
 		})
 		.collect();
-	Ok(ModelAt { spec: compute_spec, validation: spec.validation_dataset.0, blocks, revision })
+	Ok(ModelAt { spec: shape, validation: spec.validation_dataset.0, blocks, revision })
 }
 
-/// Whether this worker can train and replay a model of `spec` (the byte model: its tag, byte
-/// tokens, no attention), or why not. The runtime's `Jobs::Trainable` lists the same models,
-/// so a job on any other is refused before an evaluator could be drawn for it.
-pub fn trainable(spec: &chain::ModelSpec) -> Result<(), String> {
-	let architecture = String::from_utf8_lossy(&spec.architecture.0);
-	let implemented = aiblock_compute::genesis::ARCHITECTURE;
-	if architecture != implemented {
-		return Err(format!(
-			"architecture '{architecture}'; this worker implements '{implemented}'"
-		));
-	}
+/// The shape of a model of `spec` if this worker can train and replay it, or why not: the
+/// byte model (its tag, byte tokens, no attention) or the transformer (its tag, byte tokens,
+/// attention). The runtime's `Jobs::Trainable` lists the same models, so a job on any other
+/// is refused before an evaluator could be drawn for it.
+pub fn shape_of(spec: &chain::ModelSpec) -> Result<Shape, String> {
+	let architecture = String::from_utf8_lossy(&spec.architecture.0).into_owned();
 	let bytes = matches!(spec.tokenizer, chain::Tokenizer::Bytes)
 		&& spec.vocab as usize == aiblock_compute::model::VOCAB;
-	if !bytes || spec.attention.is_some() {
-		return Err(format!(
-			"a '{implemented}' spec with another tokenizer, vocabulary or attention"
-		));
+	if !bytes {
+		return Err(format!("a '{architecture}' model on other tokens than bytes"));
 	}
-	Ok(())
+	let shape = match (architecture.as_str(), &spec.attention) {
+		(ModelSpec::TAG, None) => Shape::Byte(ModelSpec {
+			context: usize::from(spec.context),
+			d_model: spec.d_model as usize,
+			d_ff: spec.d_ff as usize,
+			layers: usize::from(spec.layers),
+			experts: usize::from(spec.experts),
+			top_k: usize::from(spec.top_k),
+		}),
+		(TransformerSpec::TAG, Some(attention)) => Shape::Transformer(TransformerSpec {
+			vocab: spec.vocab as usize,
+			d_model: spec.d_model as usize,
+			layers: usize::from(spec.layers),
+			heads: usize::from(attention.heads),
+			kv_heads: usize::from(attention.kv_heads),
+			head_dim: attention.head_dim as usize,
+			d_ff: spec.d_ff as usize,
+			experts: usize::from(spec.experts),
+			top_k: usize::from(spec.top_k),
+			context: usize::from(spec.context),
+			rope_theta: attention.rope_theta as f32,
+			// The chain holds the epsilon in 10⁻¹² units; the importer refused any value
+			// this division does not give back exactly.
+			norm_eps: (f64::from(attention.norm_eps_pico) / 1e12) as f32,
+		}),
+		(ModelSpec::TAG | TransformerSpec::TAG, _) => {
+			return Err(format!(
+				"a '{architecture}' spec with attention where it has none, or none where it has"
+			));
+		},
+		_ => {
+			return Err(format!(
+				"architecture '{architecture}'; this worker implements '{}' and '{}'",
+				ModelSpec::TAG,
+				TransformerSpec::TAG
+			))
+		},
+	};
+	shape.validate()?;
+	Ok(shape)
 }
 
-/// The training run a job asks for, or why this worker cannot do it.
-pub fn order_of(job: &Job) -> Result<TrainOrder, String> {
+/// The longest transformer context the runtime's `Jobs::Trainable` takes jobs on.
+pub const MAX_JOB_CONTEXT: usize = 1024;
+
+/// Whether this worker can train and replay a model of `spec` in a job, or why not: a shape
+/// it knows ([`shape_of`]) within the runtime's `Jobs::Trainable` rule (a transformer's
+/// context at most [`MAX_JOB_CONTEXT`]).
+pub fn trainable(spec: &chain::ModelSpec) -> Result<(), String> {
+	match shape_of(spec)? {
+		Shape::Transformer(t) if t.context > MAX_JOB_CONTEXT => Err(format!(
+			"a context of {} tokens; jobs take transformers of at most {MAX_JOB_CONTEXT}",
+			t.context
+		)),
+		_ => Ok(()),
+	}
+}
+
+/// The few numbers of a job as the compute core takes them.
+pub fn job_numbers(job: &Job) -> JobNumbers {
+	let hyper = &job.spec.hyper;
+	JobNumbers {
+		seed: hyper.seed,
+		batch_tokens: hyper.batch_size as usize,
+		lr: hyper.learning_rate_micros as f32 / 1e6,
+		checkpoint_every: u64::from(hyper.checkpoint_every),
+		steps: u64::from(job.spec.steps),
+	}
+}
+
+/// The training run a job asks for on a model of `shape`, or why this worker cannot do it.
+pub fn order_of(job: &Job, shape: &Shape) -> Result<TrainOrder, String> {
 	let spec = &job.spec;
 	let block = block_id(&spec.kind).ok_or("the meta block is not trained")?;
-	let config = TrainConfig {
-		seed: spec.hyper.seed,
-		batch_tokens: spec.hyper.batch_size as usize,
-		lr: spec.hyper.learning_rate_micros as f32 / 1e6,
-		checkpoint_every: u64::from(spec.hyper.checkpoint_every),
-		..TrainConfig::default()
-	};
-	if hyper_hash(&config) != spec.hyper.hash.0 {
+	let config = JobConfig::for_job(shape, &job_numbers(job))?;
+	if config.hash() != spec.hyper.hash.0 {
 		return Err("its hyper-parameter hash is not one this worker knows how to reproduce".into());
 	}
 	Ok(TrainOrder {
@@ -162,17 +213,19 @@ pub fn job_spec(
 ) -> chain::JobSpec {
 	use runtime::runtime_types::bounded_collections::bounded_vec::BoundedVec;
 	let config = &order.config;
+	let numbers = (config.lr(), config.batch_tokens(), config.seed(), config.checkpoint_every());
+	let (lr, batch_tokens, seed, checkpoint_every) = numbers;
 	chain::JobSpec {
 		model,
 		kind,
 		base,
 		datasets: BoundedVec(order.datasets.iter().map(|d| BoundedVec(d.clone())).collect()),
 		hyper: chain::HyperParams {
-			hash: H256(hyper_hash(config)),
-			learning_rate_micros: (config.lr * 1e6).round() as u32,
-			batch_size: config.batch_tokens as u32,
-			seed: config.seed,
-			checkpoint_every: config.checkpoint_every as u32,
+			hash: H256(config.hash()),
+			learning_rate_micros: (lr * 1e6).round() as u32,
+			batch_size: batch_tokens as u32,
+			seed,
+			checkpoint_every: checkpoint_every as u32,
 		},
 		steps: order.steps as u32,
 		trainers: 1,
@@ -522,7 +575,14 @@ async fn step(
 			if job.spec.min_vram_gib > w.cfg.vram_gib {
 				return Ok(false);
 			}
-			if let Err(why) = order_of(job) {
+			let model = match w.chain.model(at, job.spec.model).await {
+				Ok(model) => model,
+				Err(e) => {
+					log::warn!("job {id}: skipped: cannot read its model: {e}");
+					return Ok(false);
+				},
+			};
+			if let Err(why) = shape_of(&model).and_then(|shape| order_of(job, &shape)) {
 				log::debug!("job {id}: skipped: {why}");
 				return Ok(false);
 			}
@@ -686,10 +746,10 @@ async fn train_job(
 	job: &Job,
 	stop: Arc<AtomicBool>,
 ) -> Result<Outcome, WorkerError> {
-	let order = order_of(job).map_err(WorkerError::Compute)?;
 	let model = model_at(&w.chain, at, job.spec.model).await?;
+	let order = order_of(job, &model.spec).map_err(WorkerError::Compute)?;
 	let revision = model.revision;
-	let base_size = w.chain.block(at, job.spec.base).await?.map(|b| b.header.payload.size);
+	let work_bytes = model.spec.work_bytes(order.block);
 	log::info!(
 		"job {id}: training {} for {} steps on {}",
 		order.block,
@@ -715,9 +775,7 @@ async fn train_job(
 	.await
 	.map_err(|e| WorkerError::Compute(format!("training task: {e}")))??;
 	let tokens = u64::from(job.spec.steps) * u64::from(job.spec.hyper.batch_size);
-	let speed = base_size.and_then(|size| {
-		feasibility::measured_speed(tokens, size, started.elapsed().as_secs_f64())
-	});
+	let speed = feasibility::measured_speed(tokens, work_bytes, started.elapsed().as_secs_f64());
 	let claimed = if w.cfg.lie_about_score { candidate.claimed / 2 } else { candidate.claimed };
 	Ok(Outcome::Trained {
 		trained: Trained {
@@ -825,7 +883,7 @@ pub async fn check_submission(
 	}
 	// A job this worker cannot reproduce was never one it could judge: the chain checked the
 	// hyper-parameter hash is one posters can only get from the same configuration.
-	let order = order_of(job).map_err(WorkerError::Compute)?;
+	let order = order_of(job, &model.spec).map_err(WorkerError::Compute)?;
 	let submission = Submission {
 		candidate: pointer(&candidate.header.payload),
 		manifest: pointer(&ev.submission.manifest),

@@ -7,7 +7,8 @@
 
 use crate::{ipfs::IpfsStore, WorkerError};
 use aiblock_compute::{
-	model::{BlockId, ModelSpec, Weights},
+	job::{Model, Shape},
+	model::BlockId,
 	safetensors::SafeTensors,
 	store::{Cid, ContentStore, LocalStore, StoreError},
 	tensor::{hash_tensors, hex, Digest},
@@ -72,8 +73,8 @@ pub const MAX_JOB_DATA_BYTES: u64 = 256 << 20;
 
 /// The largest file a block of `block` can be: its parameters as f32 and a header of at most
 /// 64 KiB (names, shapes and offsets take a few hundred bytes).
-pub fn block_file_limit(spec: &ModelSpec, block: BlockId) -> u64 {
-	(spec.parameters(block) as u64).saturating_mul(4).saturating_add(64 << 10)
+pub fn block_file_limit(shape: &Shape, block: BlockId) -> u64 {
+	(shape.parameters(block) as u64).saturating_mul(4).saturating_add(64 << 10)
 }
 
 /// A file as the chain describes it: binary CID, content hash, size.
@@ -167,7 +168,7 @@ pub fn fetch_file(
 /// Put a block's file and describe it as the chain will.
 pub fn put_block(
 	store: &dyn ContentStore,
-	weights: &Weights,
+	weights: &Model,
 	block: BlockId,
 ) -> Result<Pointer, WorkerError> {
 	let file = weights.block_file(block);
@@ -190,7 +191,7 @@ pub fn put_file(store: &dyn ContentStore, bytes: &[u8]) -> Result<Pointer, Worke
 /// submission pins).
 #[derive(Clone, Debug)]
 pub struct ModelAt {
-	pub spec: ModelSpec,
+	pub spec: Shape,
 	pub validation: Vec<u8>,
 	pub blocks: Vec<(BlockId, Pointer)>,
 	pub revision: u32,
@@ -198,11 +199,11 @@ pub struct ModelAt {
 
 impl ModelAt {
 	/// The weights: every block fetched, checked against its on-chain hash, and loaded.
-	pub fn weights(&self, store: &dyn ContentStore) -> Result<Weights, WorkerError> {
+	pub fn weights(&self, store: &dyn ContentStore) -> Result<Model, WorkerError> {
 		// Every block is loaded below (and shape-checked as it is), so start from nothing
 		// rather than generating genesis weights only to overwrite them.
-		self.spec.validate().map_err(|e| WorkerError::Compute(e.to_string()))?;
-		let mut weights = Weights { spec: self.spec, tensors: Default::default() };
+		self.spec.validate().map_err(WorkerError::Compute)?;
+		let mut weights = self.spec.empty();
 		for block in self.spec.blocks() {
 			let pointer =
 				self.blocks.iter().find(|(b, _)| *b == block).map(|(_, p)| p).ok_or_else(|| {

@@ -8,14 +8,12 @@ use crate::{
 use aiblock_compute::{
 	backend::Backend,
 	genesis::score_of,
+	job::{JobConfig, Run},
 	model::BlockId,
 	store::ContentStore,
 	tensor::Digest,
-	train::{evaluate, Checkpoint, Manifest, TrainConfig, TrainState},
+	train::{Checkpoint, Manifest},
 };
-
-/// Tokens per evaluation batch (any value gives the same loss; this one bounds memory).
-pub const EVAL_BATCH: usize = 4096;
 
 /// What a job asks to be trained, in compute-core terms.
 #[derive(Clone, Debug)]
@@ -23,15 +21,9 @@ pub struct TrainOrder {
 	pub block: BlockId,
 	/// Binary CIDs of the training data, concatenated in this order.
 	pub datasets: Vec<Vec<u8>>,
-	pub config: TrainConfig,
+	/// The full recipe; its [`JobConfig::hash`] is the job's `hyper.hash`.
+	pub config: JobConfig,
 	pub steps: u64,
-}
-
-/// The hash a job's `hyper.hash` must have for `config`: BLAKE3 of the canonical JSON of the
-/// full hyper-parameter set, so poster, trainer and evaluators agree on every AdamW constant,
-/// not only the ones the chain shows.
-pub fn hyper_hash(config: &TrainConfig) -> Digest {
-	*blake3::hash(config.to_json().to_string().as_bytes()).as_bytes()
 }
 
 /// A published candidate: what `submit_result` carries.
@@ -79,19 +71,19 @@ pub fn train_while(
 			store.pin(&cid)?;
 		}
 	}
-	let mut state = TrainState::new(weights, order.block).map_err(|e| compute(&e))?;
-	let start = Checkpoint { step: 0, state: state.hash(), loss_bits: 0 };
+	let mut run = Run::new(weights, order.block, &order.config).map_err(|e| compute(&e))?;
+	let start = Checkpoint { step: 0, state: run.hash(), loss_bits: 0 };
 	let mut final_loss = f32::NAN;
-	let checkpoints = state
+	let checkpoints = run
 		.run_while(backend, &data, &order.config, order.steps, |step, loss| {
 			final_loss = loss;
 			progress(step, loss)
 		})
 		.map_err(|e| compute(&e))?;
 	let manifest = Manifest::new(dataset_ids, order.block, order.config, start, checkpoints);
-	let loss =
-		evaluate(backend, &state.weights, &validation, EVAL_BATCH).map_err(|e| compute(&e))?;
-	let block = put_block(store, &state.weights, order.block)?;
+	let trained = run.into_model();
+	let loss = trained.validation_loss(backend, &validation).map_err(|e| compute(&e))?;
+	let block = put_block(store, &trained, order.block)?;
 	let manifest_file = manifest.to_json().to_string().into_bytes();
 	let manifest_pointer = put_file(store, &manifest_file)?;
 	Ok(Candidate {

@@ -10,17 +10,17 @@
 
 use crate::{
 	store::{block_file_limit, datasets, fetch_block, fetch_file, ModelAt, Pointer},
-	train::{TrainOrder, EVAL_BATCH},
+	train::TrainOrder,
 	WorkerError,
 };
 use aiblock_compute::{
 	backend::Backend,
 	genesis::{score_of, WORST_SCORE},
-	model::Weights,
+	job::{Model, Run},
 	safetensors::SafeTensors,
 	store::{Cid, ContentStore, StoreError},
 	tensor::{Digest, Tensor},
-	train::{evaluate, Checkpoint, Manifest, TrainState},
+	train::{Checkpoint, Manifest},
 };
 use std::collections::BTreeMap;
 
@@ -93,7 +93,7 @@ fn checkpoint_step(index: u64, steps: u64, every: u64) -> u64 {
 /// The most bytes an honest manifest of `order` can have: ~100 bytes of JSON per checkpoint,
 /// with room to spare, and a fixed part.
 pub fn manifest_limit(order: &TrainOrder) -> u64 {
-	segment_count(order.steps, order.config.checkpoint_every)
+	segment_count(order.steps, order.config.checkpoint_every())
 		.saturating_mul(256)
 		.saturating_add(64 << 10)
 }
@@ -116,7 +116,7 @@ pub fn manifest_mismatch(order: &TrainOrder, manifest: &Manifest) -> Option<Stri
 	if manifest.start.step != 0 {
 		return Some("the manifest does not start at step 0".into());
 	}
-	let every = order.config.checkpoint_every;
+	let every = order.config.checkpoint_every();
 	let expected = segment_count(order.steps, every);
 	if manifest.checkpoints.len() as u64 != expected {
 		return Some(format!(
@@ -178,7 +178,7 @@ pub fn verify(
 struct Scored {
 	manifest: Manifest,
 	/// The chain's weights: where the replay starts.
-	start: Weights,
+	start: Model,
 	/// The candidate block's tensors.
 	candidate: BTreeMap<String, Tensor>,
 	score: u32,
@@ -225,7 +225,8 @@ fn score_candidate(
 		return Err(Fault::Trainer(format!("the candidate's {name} holds NaN or infinite values")));
 	}
 	let validation = model.validation(store)?;
-	let loss = evaluate(backend, &weights, &validation, EVAL_BATCH)
+	let loss = weights
+		.validation_loss(backend, &validation)
 		.map_err(|e| Fault::Local(WorkerError::Compute(format!("scoring: {e}"))))?;
 	let candidate = weights.block(order.block);
 	Ok(Scored { manifest, start: start_weights, candidate, score: score_of(loss) })
@@ -251,8 +252,8 @@ fn replay(
 	};
 	let end = end.step;
 	let (data, _) = published(store, datasets(store, &order.datasets))?;
-	let mut state = TrainState::new(scored.start, order.block)
-		.map_err(|e| Fault::Local(WorkerError::Compute(e.to_string())))?;
+	let mut state = Run::new(scored.start, order.block, &order.config)
+		.map_err(|e| Fault::Local(WorkerError::Compute(e)))?;
 	if state.hash() != manifest.start.state {
 		return Err(Fault::Trainer("the manifest does not start from the chain's weights".into()));
 	}
@@ -262,7 +263,7 @@ fn replay(
 	let mut reproduced = 0;
 	for (i, claimed) in manifest.checkpoints.iter().enumerate().take_while(|(_, c)| c.step <= end) {
 		let replayed: Vec<Checkpoint> = state
-			.run(backend, &data, &order.config, claimed.step, |_, _| {})
+			.run_while(backend, &data, &order.config, claimed.step, |_, _| true)
 			.map_err(|e| Fault::Trainer(format!("the run cannot be replayed: {e}")))?;
 		if replayed.last() != Some(claimed) {
 			return Err(Fault::Trainer(format!(
@@ -274,7 +275,7 @@ fn replay(
 		reproduced += 1;
 	}
 	let reached_end = manifest.checkpoints.last().map(|c| c.step) == Some(end);
-	if reached_end && state.weights.block(order.block) != scored.candidate {
+	if reached_end && state.block(order.block) != scored.candidate {
 		return Err(Fault::Trainer("the candidate's weights are not the replayed run's".into()));
 	}
 	Ok(format!("replayed {end} steps, {reproduced} checkpoints reproduced"))

@@ -14,7 +14,8 @@
 //!    its trainer is slashed and no evaluator is; the evaluators keep heartbeating.
 //! 5. An operator imports a transformer as the next MAJOR version (`import-model` through
 //!    Sudo): it becomes the latest model with an attention block per layer, every file in IPFS;
-//!    a key that is not the sudo key is refused with the pallet's error name.
+//!    a key that is not the sudo key is refused with the pallet's error name. A job then trains
+//!    its shared block on text; the panel replays it and the candidate is adopted.
 //!
 //! Needs `aiblock-node` built in the same profile (`cargo build --release --workspace`);
 //! without it the test says so and passes, unless `AIBLOCK_E2E_REQUIRED` is set (CI sets it).
@@ -556,6 +557,7 @@ async fn hostile_jobs(net: &mut Network, evaluators: &[AccountId32]) -> Hostile 
 async fn forge_submission(net: &Network, at: &At) -> u64 {
 	use aiblock_compute::{
 		genesis::GenesisModel,
+		job::{JobConfig, Model},
 		model::{BlockId, Weights},
 		train::{Checkpoint, Manifest, TrainConfig},
 	};
@@ -568,16 +570,16 @@ async fn forge_submission(net: &Network, at: &At) -> u64 {
 	let mut weights = Weights::genesis(genesis.spec, genesis.weight_seed).unwrap();
 	let name = weights.block(BlockId::Shared).keys().next().unwrap().clone();
 	weights.tensors.get_mut(&name).unwrap().data[0] = f32::NAN;
-	let candidate = put_block(&store, &weights, BlockId::Shared).unwrap();
+	let candidate = put_block(&store, &Model::Byte(weights), BlockId::Shared).unwrap();
 	let data = genesis.source.generate(1 << 16, 0).bytes;
 	let dataset = store.put(&data).unwrap();
-	let config = TrainConfig {
+	let config = JobConfig::Byte(TrainConfig {
 		seed: 4,
 		batch_tokens: 256,
 		lr: 0.01,
 		checkpoint_every: 10,
 		..TrainConfig::default()
-	};
+	});
 	let order = TrainOrder {
 		block: BlockId::Shared,
 		datasets: vec![dataset.as_bytes().to_vec()],
@@ -668,7 +670,8 @@ impl Hostile {
 }
 
 /// Scenario 5: `import-model` registers a small transformer as model 1 (MAJOR version 2); Bob,
-/// who is not the sudo key, is refused first.
+/// who is not the sudo key, is refused first. Then a job trains its shared block and the
+/// candidate is replayed and adopted.
 async fn import_transformer(net: &Network) {
 	use aiblock_compute::transformer::{files, genesis, TransformerSpec};
 	let folder = net.dir.join("transformer");
@@ -730,10 +733,33 @@ async fn import_transformer(net: &Network) {
 	let validation_cid = aiblock_compute::store::Cid::from_bytes(&spec.validation_dataset.0);
 	assert!(store.has(&validation_cid.unwrap()).unwrap(), "the validation set is served");
 	assert_eq!(net.chain.current_blocks(&at, 0).await.unwrap().len(), 1 + 2 * (1 + 4));
-	// Clients still post jobs on the byte model, which workers train: the transformer takes none.
-	let id = net.post_job(&["--seed", "5"]);
+	eprintln!("[e2e] 5: transformer imported as model 1: {}", stdout.trim());
+
+	// The transformer takes jobs: its shared block (embedding, final norm, head) trained on
+	// the text by the running workers, replayed by the panel and adopted.
+	let start = at.block_number();
+	let text = net.dir.join("verse.txt");
+	std::fs::write(&text, b"Now is the winter of our discontent\n".repeat(400)).unwrap();
+	let id = net.post_job(&[
+		"--seed",
+		"5",
+		"--lr",
+		"0.003",
+		"--windows",
+		"40,40,20,20",
+		"--dataset",
+		text.to_str().unwrap(),
+	]);
 	let at = net.at().await;
 	let job = net.chain.job(&at, id).await.unwrap().expect("posted");
-	assert_eq!(job.spec.model, 0, "post-job picks the newest model workers can train");
-	eprintln!("[e2e] 5: transformer imported as model 1: {}", stdout.trim());
+	assert_eq!(job.spec.model, 1, "post-job picks the newest model workers can train");
+	let (done, _, end) = net.settled(id, start + 1, Duration::from_secs(360)).await;
+	assert!(done.adopted && !done.refuted, "the transformer's candidate is adopted: {done:?}");
+	let at = net.chain.api.at_block(end).await.unwrap();
+	let blocks = net.chain.current_blocks(&at, 1).await.unwrap();
+	let shared = blocks.iter().find(|(k, ..)| matches!(k, chain::BlockKind::Shared)).unwrap();
+	assert_eq!(shared.1, done.candidate, "model 1's shared slot holds the adopted block");
+	let file = pointer(&shared.2.header.payload);
+	fetch_block(&store, "adopted transformer block", &file, file.size).unwrap();
+	eprintln!("[e2e] 5: transformer job {id} adopted {:?}", done.candidate);
 }

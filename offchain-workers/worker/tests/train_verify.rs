@@ -7,9 +7,11 @@ use aiblock_compute::{
 	backend::Cpu,
 	data::MarkovSource,
 	genesis::{GenesisModel, WORST_SCORE},
+	job::{JobConfig, JobNumbers, Model},
 	model::{BlockId, Weights},
 	store::{cid_of, Cid, ContentStore, LocalStore, StoreError},
 	train::{Manifest, TrainConfig},
+	transformer::{self, TransformerSpec},
 };
 use aiblock_worker::{
 	store::{put_block, put_file, ModelAt, Pointer},
@@ -25,21 +27,8 @@ struct Fixture {
 }
 
 fn fixture(name: &str) -> Fixture {
-	let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
-	let _ = std::fs::remove_dir_all(&dir);
-	let store = LocalStore::open(&dir).unwrap();
 	let genesis = GenesisModel::development();
 	let weights = Weights::genesis(genesis.spec, genesis.weight_seed).unwrap();
-	let blocks = genesis
-		.spec
-		.blocks()
-		.into_iter()
-		.map(|b| (b, put_block(&store, &weights, b).unwrap()))
-		.collect();
-	let validation = store.put(&genesis.validation().bytes).unwrap().as_bytes().to_vec();
-	let data = MarkovSource { order: 1, branching: 4, seed: 7 }.generate(1 << 16, 0);
-	let dataset = store.put(&data.bytes).unwrap().as_bytes().to_vec();
-	let model = ModelAt { spec: genesis.spec, validation, blocks, revision: 0 };
 	let config = TrainConfig {
 		seed: 5,
 		batch_tokens: 256,
@@ -47,7 +36,29 @@ fn fixture(name: &str) -> Fixture {
 		checkpoint_every: 10,
 		..TrainConfig::default()
 	};
-	let order = TrainOrder { block: BlockId::Shared, datasets: vec![dataset], config, steps: 40 };
+	let order = (BlockId::Shared, JobConfig::Byte(config), 40);
+	fixture_of(name, Model::Byte(weights), &genesis.validation().bytes, order)
+}
+
+/// A store holding `model`'s blocks, its validation set and 64 KiB of Markov text, and the
+/// job `(block, config, steps)` training on that text.
+fn fixture_of(
+	name: &str,
+	model: Model,
+	validation: &[u8],
+	(block, config, steps): (BlockId, JobConfig, u64),
+) -> Fixture {
+	let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+	let _ = std::fs::remove_dir_all(&dir);
+	let store = LocalStore::open(&dir).unwrap();
+	let shape = model.shape();
+	let blocks =
+		shape.blocks().into_iter().map(|b| (b, put_block(&store, &model, b).unwrap())).collect();
+	let validation = store.put(validation).unwrap().as_bytes().to_vec();
+	let data = MarkovSource { order: 1, branching: 4, seed: 7 }.generate(1 << 16, 0);
+	let dataset = store.put(&data.bytes).unwrap().as_bytes().to_vec();
+	let model = ModelAt { spec: shape, validation, blocks, revision: 0 };
+	let order = TrainOrder { block, datasets: vec![dataset], config, steps };
 	Fixture { store, model, order }
 }
 
@@ -157,13 +168,14 @@ fn the_replay_follows_the_job_not_the_manifest() {
 	let mut manifest = f.manifest(&c);
 	manifest.checkpoints[3].step = 1 << 63;
 	refused(f.verify(&f.with_manifest(&c, manifest), &[4]).unwrap(), "step 9223372036854775808");
+	let JobConfig::Byte(job) = f.order.config else { unreachable!("a byte fixture") };
 	for config in [
-		TrainConfig { batch_tokens: 1 << 40, ..f.order.config },
-		TrainConfig { checkpoint_every: 0, ..f.order.config },
-		TrainConfig { lr: 1e9, ..f.order.config },
+		TrainConfig { batch_tokens: 1 << 40, ..job },
+		TrainConfig { checkpoint_every: 0, ..job },
+		TrainConfig { lr: 1e9, ..job },
 	] {
 		let mut manifest = f.manifest(&c);
-		manifest.config = config;
+		manifest.config = JobConfig::Byte(config);
 		refused(f.verify(&f.with_manifest(&c, manifest), &[1]).unwrap(), "hyper-parameters");
 	}
 	// Another block than the job's.
@@ -199,7 +211,8 @@ fn what_the_trainer_published_wrongly_is_a_refusal_not_an_error() {
 	// A block of another slot's shapes, consistently hashed.
 	let genesis = GenesisModel::development();
 	let weights = Weights::genesis(genesis.spec, 1).unwrap();
-	let router = put_block(&f.store, &weights, BlockId::Router { layer: 0 }).unwrap();
+	let router =
+		put_block(&f.store, &Model::Byte(weights.clone()), BlockId::Router { layer: 0 }).unwrap();
 	refused(
 		f.verify(&Submission { candidate: router, ..honest.clone() }, &[1]).unwrap(),
 		"not a shared block",
@@ -208,7 +221,7 @@ fn what_the_trainer_published_wrongly_is_a_refusal_not_an_error() {
 	let mut diverged = weights.clone();
 	let name = diverged.block(BlockId::Shared).keys().next().unwrap().clone();
 	diverged.tensors.get_mut(&name).unwrap().data[0] = f32::NAN;
-	let nan = put_block(&f.store, &diverged, BlockId::Shared).unwrap();
+	let nan = put_block(&f.store, &Model::Byte(diverged), BlockId::Shared).unwrap();
 	let v = refused(f.verify(&Submission { candidate: nan, ..honest }, &[1]).unwrap(), "NaN");
 	assert_eq!(v.score, WORST_SCORE);
 }
@@ -239,4 +252,45 @@ fn a_store_that_is_down_is_this_machines_fault() {
 		Err(WorkerError::Store(StoreError::Remote(why))) => assert!(why.contains("refused")),
 		other => panic!("expected the store's error, got {other:?}"),
 	}
+}
+
+#[test]
+fn a_transformer_job_trains_verifies_and_refuses_forgeries() {
+	let spec = TransformerSpec { context: 32, ..TransformerSpec::TINY };
+	let weights = transformer::genesis(spec, 2).unwrap();
+	let validation = MarkovSource { order: 1, branching: 4, seed: 7 }.generate(4096, 1).bytes;
+	let block = BlockId::Attention { layer: 0 };
+	let numbers =
+		JobNumbers { seed: 3, batch_tokens: 128, lr: 3e-3, checkpoint_every: 4, steps: 12 };
+	let config =
+		JobConfig::for_job(&Model::Transformer(weights.clone()).shape(), &numbers).unwrap();
+	let f = fixture_of(
+		"transformer",
+		Model::Transformer(weights.clone()),
+		&validation,
+		(block, config, 12),
+	);
+	let c = train(&f.store, &cpu(), &f.model, &f.order, |_, _| {}).unwrap();
+	// Every segment replays, and the score is the claim (per token, the transformer protocol).
+	let v = f.verify(&submitted(&c), &[1, 3]).unwrap();
+	assert!(v.replay_ok, "{v:?}");
+	assert_eq!(v.score, c.claimed);
+	let before =
+		aiblock_compute::genesis::transformer_score(&cpu(), &weights, &validation).unwrap();
+	assert!((c.claimed as f32) < before * 1e6, "training helped: {before} → {}", c.claimed);
+	// A forged middle checkpoint with a consistent root.
+	let mut manifest = f.manifest(&c);
+	manifest.checkpoints[1].state[0] ^= 1;
+	refused(f.verify(&f.with_manifest(&c, manifest), &[3]).unwrap(), "checkpoint 2 (step 8)");
+	// The byte recipe for a transformer job.
+	let mut manifest = f.manifest(&c);
+	manifest.config = JobConfig::Byte(TrainConfig::default());
+	refused(f.verify(&f.with_manifest(&c, manifest), &[1]).unwrap(), "hyper-parameters");
+	// Another slot's block in the candidate's place.
+	let router =
+		put_block(&f.store, &Model::Transformer(weights), BlockId::Router { layer: 0 }).unwrap();
+	refused(
+		f.verify(&Submission { candidate: router, ..submitted(&c) }, &[1]).unwrap(),
+		"not a layer0.attention block",
+	);
 }

@@ -57,7 +57,7 @@ fn spec<T: Config>(evaluators: u32) -> JobSpec {
 		windows: Windows { accept: 0, submit: 0, commit: 0, reveal: 0 },
 	};
 	let size = T::Gate::payload_size(spec.base).unwrap_or(0);
-	let min = min_windows(&spec, size, &T::ReferenceWorker::get());
+	let min = min_windows(&spec, size, size, &T::ReferenceWorker::get());
 	let w = |least: u32| least.max(10).min(T::MaxWindow::get());
 	spec.windows = Windows {
 		accept: w(min.accept),

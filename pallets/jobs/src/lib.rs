@@ -42,7 +42,8 @@
 //! - **Ask for impossible windows.** Each window must be at least [`min_windows`] of the
 //!   [`Config::ReferenceWorker`] (finality lag, inclusion, transfers, training `steps` and
 //!   evaluating, for the size of the trained block), `steps` at most [`Config::MaxSteps`],
-//!   the batch at most [`Config::MaxBatchSize`] tokens and the checkpoints at most
+//!   the batch at most [`Config::MaxBatchSize`] tokens (and, on a transformer, at most
+//!   [`Config::MaxAttentionScores`] attention probabilities a step), the checkpoints at most
 //!   [`Config::MaxCheckpoints`]: no job, and no open submission, can
 //!   draw honest evaluators into a deadline they cannot keep or a replay they cannot hold in
 //!   memory.
@@ -279,6 +280,13 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxBatchSize: Get<u32>;
 
+		/// Most attention probabilities one training step of a transformer job may keep
+		/// (`ModelSpec::attention_scores`: batch × layers × heads × context): they grow with
+		/// the square of the context, so a batch within `MaxBatchSize` could still be more
+		/// than every evaluator drawn for the job can hold.
+		#[pallet::constant]
+		type MaxAttentionScores: Get<u64>;
+
 		/// Most checkpoints a job's run may commit to (`steps / checkpoint_every`, rounded up):
 		/// every evaluator reads the manifest that lists them.
 		#[pallet::constant]
@@ -466,7 +474,8 @@ pub mod pallet {
 		WindowTooShort,
 		/// The job asks for more than `MaxSteps` training steps.
 		TooManySteps,
-		/// The job's batch has more than `MaxBatchSize` tokens.
+		/// The job's batch has more than `MaxBatchSize` tokens, or, on a transformer, keeps more
+		/// than `MaxAttentionScores` attention probabilities per step.
 		BatchTooLarge,
 		/// The job's run would commit to more than `MaxCheckpoints` checkpoints.
 		TooManyCheckpoints,
@@ -882,8 +891,14 @@ impl<T: Config> Pallet<T> {
 		// Read with `delta` below (the same model record): no read of its own.
 		let model = T::Gate::spec(spec.model).ok_or(Error::<T>::UnknownSlot)?;
 		ensure!(T::Trainable::contains(&model), Error::<T>::ArchitectureNotTrainable);
+		ensure!(
+			model.attention_scores(spec.hyper.batch_size) <= T::MaxAttentionScores::get(),
+			Error::<T>::BatchTooLarge
+		);
 		let size = T::Gate::payload_size(current).ok_or(Error::<T>::UnknownSlot)?;
-		let mut min = min_windows(spec, size, &T::ReferenceWorker::get());
+		// A transformer's token runs the whole model whichever slot trains.
+		let work = model.active_weight_bytes().unwrap_or(size);
+		let mut min = min_windows(spec, size, work, &T::ReferenceWorker::get());
 		if !posted {
 			(min.accept, min.submit) = (w.accept, w.submit);
 		}

@@ -152,6 +152,7 @@ impl pallet_jobs::Config for Test {
 	type Trainable = ByteModels;
 	type MaxSteps = ConstU32<10_000>;
 	type MaxBatchSize = ConstU32<65_536>;
+	type MaxAttentionScores = frame_support::traits::ConstU64<{ 1 << 28 }>;
 	type MaxCheckpoints = ConstU32<4096>;
 	type PostingFee = ConstU128<0>;
 	type TimeoutDeposit = ConstU128<0>;

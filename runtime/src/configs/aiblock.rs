@@ -121,6 +121,9 @@ pub const MAX_STEPS: u32 = 1_000_000;
 /// evaluator replays the batches: a replay of the development model at this batch takes about
 /// 1 GB by the worker's estimate (`feasibility::training_memory`).
 pub const MAX_BATCH_SIZE: u32 = 65_536;
+/// Most attention probabilities a transformer job's step keeps: 2^28 floats, 1 GiB (nanoGPT's
+/// Shakespeare step, 12 × 64 tokens of 4 layers × 4 heads over 64 positions, keeps 2^20).
+pub const MAX_ATTENTION_SCORES: u64 = 1 << 28;
 /// Most checkpoints a job's run may commit to: its manifest (about 100 bytes a checkpoint) stays
 /// under half a MiB, whatever `steps` and `checkpoint_every` are.
 pub const MAX_CHECKPOINTS: u32 = 4096;
@@ -150,16 +153,20 @@ parameter_types! {
 }
 
 /// The models the reference worker (`aiblock-worker`) trains and replays in jobs: byte models
-/// (`byte-moe-v1`: byte tokens, no attention, up to 8 bytes of context). A transformer can be
-/// registered and imported, but no job may be posted on it until workers can judge its
-/// candidates; nor on a spec that carries the byte model's tag with another shape.
+/// (`byte-moe-v1`: byte tokens, no attention, up to 8 bytes of context) and Mixtral-layout
+/// transformers (`aiblock-mixtral-v1`: byte tokens, attention, up to 1 024 tokens of context,
+/// so one scoring window's attention probabilities stay within 2^26 floats at `MaxHeads`).
+/// A model of any other architecture, or one that carries a known tag with another shape,
+/// can be registered and imported but takes no job until workers can judge its candidates.
 pub struct TrainableModels;
 impl frame_support::traits::Contains<aiblock_primitives::dag::ModelSpec> for TrainableModels {
 	fn contains(spec: &aiblock_primitives::dag::ModelSpec) -> bool {
-		spec.architecture.as_slice() == b"byte-moe-v1"
-			&& spec.attention.is_none()
-			&& spec.tokenizer == aiblock_primitives::dag::Tokenizer::Bytes
-			&& spec.context <= 8
+		let bytes = spec.tokenizer == aiblock_primitives::dag::Tokenizer::Bytes;
+		match (spec.architecture.as_slice(), &spec.attention) {
+			(b"byte-moe-v1", None) => bytes && spec.context <= 8,
+			(b"aiblock-mixtral-v1", Some(_)) => bytes && spec.context <= 1024,
+			_ => false,
+		}
 	}
 }
 
@@ -186,6 +193,7 @@ impl pallet_aiblock_jobs::Config for Runtime {
 	type Trainable = TrainableModels;
 	type MaxSteps = ConstU32<MAX_STEPS>;
 	type MaxBatchSize = ConstU32<MAX_BATCH_SIZE>;
+	type MaxAttentionScores = frame_support::traits::ConstU64<MAX_ATTENTION_SCORES>;
 	type MaxCheckpoints = ConstU32<MAX_CHECKPOINTS>;
 	type PostingFee = frame_support::traits::ConstU128<POSTING_FEE>;
 	type TimeoutDeposit = frame_support::traits::ConstU128<TIMEOUT_DEPOSIT>;

@@ -131,7 +131,7 @@ fn spec(rng: &mut Rng) -> JobSpec {
 	spec.trainers = rng.pick(&[1, 1, 1, 0, 2]);
 	spec.min_vram_gib = rng.pick(&[0, 0, 8, 80, 81, u32::MAX]);
 	let size = crate::ExpertDag::payload_size(spec.base).unwrap_or(0);
-	let min = min_windows(&spec, size, &ReferenceWorker::get());
+	let min = min_windows(&spec, size, size, &ReferenceWorker::get());
 	let mut window = |least: u32| {
 		rng.pick(&[0, 1, least.saturating_sub(1), least, least + 5, crate::DAYS, crate::DAYS + 1])
 	};

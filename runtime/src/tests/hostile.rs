@@ -33,7 +33,7 @@ fn no_window_is_shorter_than_the_reference_worker_needs() {
 		// 10 000 steps of 4096 tokens: the submit window needs more than a reaction.
 		let mut spec = job_spec();
 		(spec.steps, spec.hyper.batch_size, spec.hyper.checkpoint_every) = (10_000, 4096, 1000);
-		let min = min_windows(&spec, size, &ReferenceWorker::get());
+		let min = min_windows(&spec, size, size, &ReferenceWorker::get());
 		assert!(min.submit > min.accept && min.commit > min.reveal, "work takes time: {min:?}");
 		for shorten in 0..4 {
 			let mut short = spec.clone();

@@ -148,7 +148,13 @@ fn manifest_root_commits_to_every_checkpoint() {
 	let c = |step, byte, loss| Checkpoint { step, state: [byte; 32], loss_bits: loss };
 	let start = c(0, 0, 0);
 	let cps = vec![c(10, 1, 7), c(20, 2, 8), c(25, 3, 9)];
-	let m = Manifest::new(vec!["bafk…".into()], BlockId::Shared, cfg(), start, cps.clone());
+	let m = Manifest::new(
+		vec!["bafk…".into()],
+		BlockId::Shared,
+		JobConfig::Byte(cfg()),
+		start,
+		cps.clone(),
+	);
 	assert_eq!(m.numerics_version, crate::NUMERICS_VERSION);
 	for i in 0..cps.len() {
 		for tweak in 0..3 {
@@ -158,7 +164,10 @@ fn manifest_root_commits_to_every_checkpoint() {
 				1 => changed[i].state[5] ^= 1,
 				_ => changed[i].loss_bits ^= 1,
 			}
-			assert_ne!(Manifest::new(vec![], BlockId::Shared, cfg(), start, changed).root, m.root);
+			assert_ne!(
+				Manifest::new(vec![], BlockId::Shared, JobConfig::Byte(cfg()), start, changed).root,
+				m.root
+			);
 		}
 	}
 	assert_ne!(merkle_root(&[]), merkle_root(&[start]));

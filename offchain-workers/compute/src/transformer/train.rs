@@ -14,6 +14,8 @@ use crate::{
 	backend::{self, AdamStep, Backend},
 	model::BlockId,
 	reduce, rng,
+	tensor::Digest,
+	train::{run_checkpointed, state_hash, Checkpoint, Committed, Steps, TrainError},
 };
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -77,6 +79,63 @@ impl LmConfig {
 		let (_, cos) = sin_cos_f64(std::f64::consts::PI * ratio);
 		let coefficient = 0.5 * (1.0 + cos);
 		(f64::from(self.min_lr) + coefficient * f64::from(self.lr - self.min_lr)) as f32
+	}
+}
+
+impl LmConfig {
+	/// The recipe of a job of `steps` steps that trains on `sequences` windows of `length`
+	/// tokens per step at peak rate `lr`: warm up for a tenth of the run (at most 100 steps),
+	/// then decay by a half cosine towards `lr / 10` (reached at step `steps`, just after the
+	/// last); AdamW (0.9, 0.99, ε 1e-8, weight decay 0.1) and clipping at 1 as nanoGPT.
+	/// Posters, trainers and evaluators derive a job's full recipe from the chain's few
+	/// numbers with this one function, so its constants are written out here and never
+	/// follow [`LmConfig::default`]: changing any of them changes every job's hash.
+	pub fn for_job(seed: u64, sequences: usize, length: usize, lr: f32, steps: u64) -> LmConfig {
+		LmConfig {
+			seed,
+			sequences,
+			length,
+			lr,
+			min_lr: lr / 10.0,
+			warmup: (steps / 10).min(100),
+			decay_steps: steps,
+			beta1: 0.9,
+			beta2: 0.99,
+			eps: 1e-8,
+			weight_decay: 0.1,
+			grad_clip: 1.0,
+		}
+	}
+
+	/// Every field, by name (f32 values survive the round trip through
+	/// [`LmConfig::from_json`] exactly).
+	pub fn to_json(&self) -> serde_json::Value {
+		serde_json::json!({
+			"seed": self.seed, "sequences": self.sequences, "length": self.length,
+			"lr": self.lr, "min_lr": self.min_lr, "warmup": self.warmup,
+			"decay_steps": self.decay_steps, "beta1": self.beta1, "beta2": self.beta2,
+			"eps": self.eps, "weight_decay": self.weight_decay, "grad_clip": self.grad_clip,
+		})
+	}
+
+	/// The inverse of [`LmConfig::to_json`].
+	pub fn from_json(v: &serde_json::Value) -> Option<LmConfig> {
+		let f = |k: &str| v.get(k).and_then(|x| x.as_f64()).map(|x| x as f32);
+		let u = |k: &str| v.get(k).and_then(|x| x.as_u64());
+		Some(LmConfig {
+			seed: u("seed")?,
+			sequences: usize::try_from(u("sequences")?).ok()?,
+			length: usize::try_from(u("length")?).ok()?,
+			lr: f("lr")?,
+			min_lr: f("min_lr")?,
+			warmup: u("warmup")?,
+			decay_steps: u("decay_steps")?,
+			beta1: f("beta1")?,
+			beta2: f("beta2")?,
+			eps: f("eps")?,
+			weight_decay: f("weight_decay")?,
+			grad_clip: f("grad_clip")?,
+		})
 	}
 }
 
@@ -201,6 +260,49 @@ impl LmTrainer {
 		}
 		self.step += 1;
 		Ok(StepReport { loss: out.loss, grad_norm, lr })
+	}
+}
+
+impl LmTrainer {
+	/// The commitment to this state ([`state_hash`] under the transformer's tag).
+	pub fn hash(&self) -> Digest {
+		let powers = (self.beta1_pow, self.beta2_pow);
+		state_hash(
+			b"aiblock-lm-state-v1",
+			&self.weights.tensors,
+			[&self.m, &self.v],
+			self.step,
+			powers,
+		)
+	}
+
+	/// Train until `steps.until` steps, committing as [`run_checkpointed`] does.
+	pub fn run_while(
+		&mut self,
+		backend: &dyn Backend,
+		text: &[u8],
+		config: &LmConfig,
+		steps: Steps,
+		progress: impl FnMut(u64, f32) -> bool,
+	) -> Result<Vec<Checkpoint>, TrainError> {
+		let step = |state: &mut LmTrainer| {
+			let taken = state.step;
+			state
+				.step(backend, text, config)
+				.map(|report| report.loss)
+				.map_err(|error| TrainError::Transformer { step: taken, error })
+		};
+		run_checkpointed(self, steps, step, progress)
+	}
+}
+
+impl Committed for LmTrainer {
+	fn steps_taken(&self) -> u64 {
+		self.step
+	}
+
+	fn commitment(&self) -> Digest {
+		self.hash()
 	}
 }
 

@@ -200,11 +200,11 @@ struct RunArgs {
 struct PostJobArgs {
 	#[command(flatten)]
 	chain: ChainArgs,
-	/// The slot to train: shared, layer{L}.router or layer{L}.expert{E}.
+	/// The slot to train: shared, layer{L}.attention (transformers), layer{L}.router or
+	/// layer{L}.expert{E}.
 	#[arg(long, default_value = "shared")]
 	block: String,
-	/// The model version to train (default: the newest one workers can train; a newer
-	/// transformer takes no jobs yet).
+	/// The model version to train (default: the newest one workers can train).
 	#[arg(long)]
 	model: Option<u32>,
 	/// Training data file, uploaded to the store; without it (and without --dataset-cid), 64
@@ -217,9 +217,12 @@ struct PostJobArgs {
 	dataset_cid: Option<String>,
 	#[arg(long, default_value_t = 40)]
 	steps: u32,
+	/// Tokens per step. A transformer trains on windows of its whole context, so this is a
+	/// whole number of them (256 = 4 windows of a 64-token model).
 	#[arg(long, default_value_t = 256)]
 	batch_tokens: u32,
-	/// AdamW learning rate.
+	/// AdamW learning rate, in whole millionths as the chain holds it (a transformer's peak:
+	/// it warms up over a tenth of the steps, then decays towards a tenth of this at the end).
 	#[arg(long, default_value_t = 0.01)]
 	lr: f32,
 	#[arg(long, default_value_t = 1)]
@@ -271,7 +274,10 @@ fn init_model(args: StoreArgs) -> Result<(), WorkerError> {
 }
 
 async fn post_job(args: PostJobArgs) -> Result<(), WorkerError> {
-	use aiblock_compute::{model::BlockId, train::TrainConfig};
+	use aiblock_compute::{
+		job::{JobConfig, JobNumbers},
+		model::BlockId,
+	};
 	let store = open_store(&args.chain.store)?;
 	let chain = connect(&args.chain).await?;
 	let at = chain.finalized().await?;
@@ -311,16 +317,24 @@ async fn post_job(args: PostJobArgs) -> Result<(), WorkerError> {
 			"--windows takes four block counts: accept,submit,commit,reveal".into(),
 		));
 	};
+	let shape = run::shape_of(&chain.model(&at, model).await?)
+		.map_err(|why| WorkerError::Usage(format!("model {model}: {why}")))?;
+	let numbers = JobNumbers {
+		seed: args.seed,
+		batch_tokens: args.batch_tokens as usize,
+		// The chain holds whole micro-units and workers rebuild the rate from them as
+		// `micros as f32 / 1e6`: hash exactly that rate, or no worker could reproduce the job.
+		lr: (args.lr * 1e6).round() as u32 as f32 / 1e6,
+		checkpoint_every: u64::from(args.checkpoint_every),
+		steps: u64::from(args.steps),
+	};
+	let config = JobConfig::for_job(&shape, &numbers).map_err(|why| {
+		WorkerError::Usage(format!("--batch-tokens {}: {why}", args.batch_tokens))
+	})?;
 	let order = aiblock_worker::train::TrainOrder {
 		block,
 		datasets: vec![dataset.as_bytes().to_vec()],
-		config: TrainConfig {
-			seed: args.seed,
-			batch_tokens: args.batch_tokens as usize,
-			lr: args.lr,
-			checkpoint_every: u64::from(args.checkpoint_every),
-			..TrainConfig::default()
-		},
+		config,
 		steps: u64::from(args.steps),
 	};
 	let windows = chain::Windows { accept, submit, commit, reveal };

@@ -6,6 +6,7 @@ use aiblock_compute::{
 	bench,
 	data::{Dataset, MarkovSource},
 	genesis::{chain_json, file_text, GenesisModel},
+	job::JobConfig,
 	matmul::Kernel,
 	model::{BlockId, ModelSpec, Weights},
 	store::{cid_of, ContentStore, LocalStore},
@@ -320,7 +321,13 @@ fn train(args: TrainArgs) -> Result<(), String> {
 		.map_err(|e| e.to_string())?;
 	let after = evaluate(backend, &state.weights, &run.valid, 4096).map_err(|e| e.to_string())?;
 	println!("validation loss after:  {after:.4} nats/byte{}", floor_note(run.entropy_rate));
-	let manifest = Manifest::new(vec![run.dataset_id.clone()], block, cfg, start, checkpoints);
+	let manifest = Manifest::new(
+		vec![run.dataset_id.clone()],
+		block,
+		JobConfig::Byte(cfg),
+		start,
+		checkpoints,
+	);
 	for c in &manifest.checkpoints {
 		println!(
 			"checkpoint step {:>6}  state {}  loss {}",
@@ -381,15 +388,18 @@ fn replay(args: ReplayArgs) -> Result<bool, String> {
 		genesis_seed: num(r, "genesis_seed")?,
 	};
 	let source = &r["source"];
+	let JobConfig::Byte(config) = manifest.config else {
+		return Err("the manifest is a transformer run; `replay` replays byte-model runs".into());
+	};
 	let train_args = TrainArgs {
 		model: model.clone(),
 		compute: args.compute.clone(),
 		block: manifest.block.name(),
 		steps: num(r, "steps")?,
-		batch_tokens: manifest.config.batch_tokens,
-		lr: manifest.config.lr,
-		seed: manifest.config.seed,
-		checkpoint_every: manifest.config.checkpoint_every,
+		batch_tokens: config.batch_tokens,
+		lr: config.lr,
+		seed: config.seed,
+		checkpoint_every: config.checkpoint_every,
 		data: r["data"].as_str().map(PathBuf::from),
 		valid: r["valid"].as_str().map(PathBuf::from),
 		order: num(source, "order")? as usize,
@@ -416,7 +426,7 @@ fn replay(args: ReplayArgs) -> Result<bool, String> {
 	}
 	println!("replaying {} steps of {} on {}", train_args.steps, manifest.block, backend.name());
 	let mine = state
-		.run(backend, &run.train, &manifest.config, train_args.steps, |_, _| {})
+		.run(backend, &run.train, &config, train_args.steps, |_, _| {})
 		.map_err(|e| e.to_string())?;
 	let claimed = &manifest.checkpoints;
 	// Every checkpoint is compared: a forged middle checkpoint with an honest end must fail too
