@@ -18,9 +18,6 @@ use crate::{
 };
 use serde_json::{json, Value};
 
-/// The architecture tag of the byte model, which the worker trains and replays in jobs.
-pub const ARCHITECTURE: &str = <ModelSpec as Architecture>::TAG;
-
 /// What defines a network's genesis model besides its shape.
 #[derive(Clone, Debug)]
 pub struct GenesisModel {
@@ -198,7 +195,7 @@ pub fn byte_model(genesis: &GenesisModel, backend: &dyn Backend) -> Result<Chain
 		delta: genesis.delta,
 	};
 	let mut fields = version.spec_fields(&validation.bytes);
-	fields.insert("architecture".into(), byte_array(ARCHITECTURE.as_bytes()));
+	fields.insert("architecture".into(), byte_array(ModelSpec::TAG.as_bytes()));
 	fields.insert("context".into(), json!(spec.context));
 	fields.insert("d_model".into(), json!(spec.d_model));
 	fields.insert("d_ff".into(), json!(spec.d_ff));

@@ -175,13 +175,24 @@ pub fn trainable(spec: &chain::ModelSpec) -> Result<(), String> {
 	}
 }
 
+/// A learning rate as the chain holds it: whole millionths.
+pub fn lr_micros(lr: f32) -> u32 {
+	(lr * 1e6).round() as u32
+}
+
+/// The learning rate of `micros` millionths, as every worker computes it from the chain (the
+/// rate a job's hash covers, so posters hash exactly this).
+pub fn lr_of_micros(micros: u32) -> f32 {
+	micros as f32 / 1e6
+}
+
 /// The few numbers of a job as the compute core takes them.
 pub fn job_numbers(job: &Job) -> JobNumbers {
 	let hyper = &job.spec.hyper;
 	JobNumbers {
 		seed: hyper.seed,
 		batch_tokens: hyper.batch_size as usize,
-		lr: hyper.learning_rate_micros as f32 / 1e6,
+		lr: lr_of_micros(hyper.learning_rate_micros),
 		checkpoint_every: u64::from(hyper.checkpoint_every),
 		steps: u64::from(job.spec.steps),
 	}
@@ -213,8 +224,6 @@ pub fn job_spec(
 ) -> chain::JobSpec {
 	use runtime::runtime_types::bounded_collections::bounded_vec::BoundedVec;
 	let config = &order.config;
-	let numbers = (config.lr(), config.batch_tokens(), config.seed(), config.checkpoint_every());
-	let (lr, batch_tokens, seed, checkpoint_every) = numbers;
 	chain::JobSpec {
 		model,
 		kind,
@@ -222,10 +231,10 @@ pub fn job_spec(
 		datasets: BoundedVec(order.datasets.iter().map(|d| BoundedVec(d.clone())).collect()),
 		hyper: chain::HyperParams {
 			hash: H256(config.hash()),
-			learning_rate_micros: (lr * 1e6).round() as u32,
-			batch_size: batch_tokens as u32,
-			seed,
-			checkpoint_every: checkpoint_every as u32,
+			learning_rate_micros: lr_micros(config.lr()),
+			batch_size: config.batch_tokens() as u32,
+			seed: config.seed(),
+			checkpoint_every: config.checkpoint_every() as u32,
 		},
 		steps: order.steps as u32,
 		trainers: 1,

@@ -322,9 +322,9 @@ async fn post_job(args: PostJobArgs) -> Result<(), WorkerError> {
 	let numbers = JobNumbers {
 		seed: args.seed,
 		batch_tokens: args.batch_tokens as usize,
-		// The chain holds whole micro-units and workers rebuild the rate from them as
-		// `micros as f32 / 1e6`: hash exactly that rate, or no worker could reproduce the job.
-		lr: (args.lr * 1e6).round() as u32 as f32 / 1e6,
+		// Hash the rate workers will rebuild from the chain's micro-units, or no worker could
+		// reproduce the job.
+		lr: run::lr_of_micros(run::lr_micros(args.lr)),
 		checkpoint_every: u64::from(args.checkpoint_every),
 		steps: u64::from(args.steps),
 	};
