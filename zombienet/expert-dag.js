@@ -1,8 +1,9 @@
-// Zombienet js-script step: the genesis model as a Polkadot.js user sees it. The ParamIndex
-// (`ExpertDag.Current`) holds every slot of model 0 with the CIDs of
-// `chain-specs/genesis-model.json`; the `ExpertDagApi` runtime API returns the same set; a
-// signed account cannot register a model version (only root), and sudo can register a PATCH
-// version, which another validator then sees. Returns 1 on success; throws on any error.
+// Zombienet js-script step: the genesis models as a Polkadot.js user sees them. The ParamIndex
+// (`ExpertDag.Current`) holds every slot of model 0 (the byte model) and model 1 (the
+// Shakespeare transformer) with the CIDs of `chain-specs/genesis-models.json`; the
+// `ExpertDagApi` runtime API returns the same set; a signed account cannot register a model
+// version (only root), and sudo can register a PATCH version of the latest, which another
+// validator then sees. Returns 1 on success; throws on any error.
 
 const fs = require("fs");
 const path = require("path");
@@ -13,22 +14,25 @@ const { connectWithObserver, submit } = require("./chain.js");
 
 async function run(nodeName, networkInfo) {
   await cryptoWaitReady();
-  const genesis = JSON.parse(
-    fs.readFileSync(path.join(__dirname, "../chain-specs/genesis-model.json"), "utf8"),
+  const models = JSON.parse(
+    fs.readFileSync(path.join(__dirname, "../chain-specs/genesis-models.json"), "utf8"),
   );
   const { api, observer, observerName } = await connectWithObserver(nodeName, networkInfo);
   try {
-    const entries = await api.query.expertDag.current.entries(0);
-    if (entries.length !== genesis.blocks.length)
-      throw new Error(`Current has ${entries.length} slots of model 0, want ${genesis.blocks.length}`);
-    const expectedCids = new Set(genesis.blocks.map((b) => u8aToHex(Uint8Array.from(b.payload.cid))));
-    for (const [, slot] of entries) {
-      const id = slot.unwrap();
-      const record = (await api.query.expertDag.blocks(id)).unwrap();
-      if (!record.status.isAccepted) throw new Error(`${id} is ${record.status}`);
-      const cid = record.header.payload.cid.toHex();
-      if (!expectedCids.has(cid)) throw new Error(`block ${id} has unexpected CID ${cid}`);
+    for (const [index, genesis] of models.entries()) {
+      const entries = await api.query.expertDag.current.entries(index);
+      if (entries.length !== genesis.blocks.length)
+        throw new Error(`Current has ${entries.length} slots of model ${index}, want ${genesis.blocks.length}`);
+      const expectedCids = new Set(genesis.blocks.map((b) => u8aToHex(Uint8Array.from(b.payload.cid))));
+      for (const [, slot] of entries) {
+        const id = slot.unwrap();
+        const record = (await api.query.expertDag.blocks(id)).unwrap();
+        if (!record.status.isAccepted) throw new Error(`${id} is ${record.status}`);
+        const cid = record.header.payload.cid.toHex();
+        if (!expectedCids.has(cid)) throw new Error(`block ${id} has unexpected CID ${cid}`);
+      }
     }
+    const genesis = models[0];
 
     const viaApi = await api.call.expertDagApi.currentBlocks(0);
     if (viaApi.length !== genesis.blocks.length)
@@ -37,8 +41,12 @@ async function run(nodeName, networkInfo) {
     if (!kind.isExpert || kind.asExpert.layer.toNumber() !== 0)
       throw new Error(`third slot is ${kind.toString()}, want layer 0 expert 0`);
 
-    const model = (await api.query.expertDag.models(0)).unwrap();
-    const patch = { ...model.spec.toJSON(), version: { major: 1, minor: 0, patch: 1 } };
+    const transformer = await api.call.expertDagApi.currentBlocks(1);
+    if (transformer.length !== models[1].blocks.length || !transformer[1][0].isAttention)
+      throw new Error(`model 1's second slot is ${transformer[1] && transformer[1][0]}, want layer 0 attention`);
+
+    const model = (await api.query.expertDag.models(1)).unwrap();
+    const patch = { ...model.spec.toJSON(), version: { major: 2, minor: 0, patch: 1 } };
     const keyring = new Keyring({ type: "sr25519", ss58Format: 42 });
     const [alice, eve] = [keyring.addFromUri("//Alice"), keyring.addFromUri("//Eve")];
 
@@ -63,8 +71,10 @@ async function run(nodeName, networkInfo) {
     if (!events.some(({ event }) => api.events.expertDag.ModelRegistered.is(event)))
       throw new Error("no ModelRegistered event");
     const count = await observer.query.expertDag.modelCount.at(blockHash);
-    if (count.toNumber() !== 2) throw new Error(`${observerName} sees ${count} model versions`);
-    console.log(`model 1.0.1 registered in ${blockHash}; genesis model has ${entries.length} blocks`);
+    if (count.toNumber() !== 3) throw new Error(`${observerName} sees ${count} model versions`);
+    console.log(
+      `model 2.0.1 registered in ${blockHash}; genesis models have ${models[0].blocks.length} and ${models[1].blocks.length} blocks`,
+    );
     return 1;
   } finally {
     await api.disconnect();

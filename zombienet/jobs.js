@@ -61,8 +61,7 @@ async function run(nodeName, networkInfo) {
     const baseScore = (await api.query.expertDag.blocks(base)).unwrap().score.unwrap().toNumber();
     const spec = {
       model: 0,
-      kind: SLOT,
-      base,
+      slots: [{ kind: SLOT, base }],
       datasets: [payload(0xd0).cid],
       hyper: { hash: new Uint8Array(32).fill(1), learningRateMicros: 3000, batchSize: 16, seed: 42,
         checkpointEvery: 50 },
@@ -105,11 +104,11 @@ async function run(nodeName, networkInfo) {
       [new TextEncoder().encode("aiblock/claim"), ferdie.address, manifest.hash, measured, claimSalt]).toU8a(), 256);
     const { events: submitted } = await submit(
       api,
-      api.tx.jobs.submitResult(job, payload(0xc1), sealed, manifest, new Uint8Array(32).fill(2), [], revision),
+      api.tx.jobs.submitResult(job, [payload(0xc1)], sealed, manifest, new Uint8Array(32).fill(2), [], revision),
       ferdie,
     );
     const result = submitted.find(({ event }) => api.events.jobs.ResultSubmitted.is(event));
-    const candidate = result.event.data.submission.candidate.toHex();
+    const candidate = result.event.data.submission.candidates[0].toHex();
 
     let panel = [];
     for (let i = 0; i < 60 && panel.length < 3; i++) {

@@ -129,32 +129,49 @@ fn dev_chain_authors_finalizes_and_serves_rpc() {
 	);
 }
 
-/// The genesis model is on chain, served by `expertDag_*`, with exactly the CIDs and hashes of
-/// `chain-specs/genesis-model.json` (which the compute core regenerates from its seed).
+/// The genesis models are on chain, served by `expertDag_*`, with exactly the CIDs and hashes of
+/// `chain-specs/genesis-models.json` (which the compute core regenerates from its seeds): the
+/// byte model as model 0 (1.0.0), the Shakespeare transformer as model 1 (2.0.0), the latest.
 fn check_genesis_model(node: &RunningNode) {
-	let file = common::repo_root().join("chain-specs/genesis-model.json");
-	let expected: serde_json::Value =
-		serde_json::from_str(&std::fs::read_to_string(file).expect("genesis-model.json")).unwrap();
+	let file = common::repo_root().join("chain-specs/genesis-models.json");
+	let models: serde_json::Value =
+		serde_json::from_str(&std::fs::read_to_string(file).expect("genesis-models.json")).unwrap();
+	let (byte, transformer) = (&models[0], &models[1]);
 	let model = node.rpc("expertDag_latestModel", json!([])).expect("expertDag_latestModel");
-	assert_eq!(model["index"], 0);
-	assert_eq!(model["version"], "1.0.0");
-	assert_eq!(model["architecture"], "byte-moe-v1");
-	assert_eq!(model["layers"], expected["spec"]["layers"]);
+	assert_eq!(model["index"], 1);
+	assert_eq!(model["version"], "2.0.0");
+	assert_eq!(model["architecture"], "aiblock-mixtral-v1");
+	assert_eq!(model["name"], "aiblock-shakespeare");
+	assert_eq!((model["context"].clone(), model["layers"].clone()), (json!(64), json!(4)));
+	assert_eq!(model["layers"], transformer["spec"]["layers"]);
 	assert_eq!((model["vocab"].clone(), model["tokenizer"].clone()), (json!(256), json!("bytes")));
-	assert_eq!(model["attention"], serde_json::Value::Null, "the byte model has no attention");
+	assert_eq!(model["attention"]["heads"], 4);
+	assert_eq!(model["attention"]["normEps"], json!(1e-5_f32));
 
+	let old = node.rpc("expertDag_model", json!([0])).expect("expertDag_model");
+	assert_eq!(old["version"], "1.0.0", "the byte model stays readable");
+	assert_eq!(old["architecture"], "byte-moe-v1");
+	assert_eq!(old["layers"], byte["spec"]["layers"]);
+	assert_eq!(old["attention"], serde_json::Value::Null, "the byte model has no attention");
+
+	for (index, expected) in [byte, transformer].into_iter().enumerate() {
+		let blocks = node.rpc("expertDag_currentBlocks", json!([index])).expect("currentBlocks");
+		let blocks = blocks.as_array().expect("a list");
+		let expected = expected["blocks"].as_array().expect("blocks");
+		assert_eq!(blocks.len(), expected.len());
+		for (block, want) in blocks.iter().zip(expected) {
+			let cid: Vec<u8> = serde_json::from_value(want["payload"]["cid"].clone()).unwrap();
+			assert_eq!(block["cid"], aiblock_primitives::dag::cid_to_text(&cid), "{block}");
+			assert_eq!(block["hash"], want["payload"]["hash"]);
+			assert_eq!(block["size"], want["payload"]["size"]);
+			assert_eq!(block["status"], "accepted");
+			assert_eq!(block["score"], want["score"]);
+		}
+	}
+	let blocks = node.rpc("expertDag_currentBlocks", json!([1])).expect("currentBlocks");
+	assert_eq!(blocks[1]["kind"], "layer0.attention");
 	let blocks = node.rpc("expertDag_currentBlocks", json!([0])).expect("currentBlocks");
 	let blocks = blocks.as_array().expect("a list");
-	let expected = expected["blocks"].as_array().expect("blocks");
-	assert_eq!(blocks.len(), expected.len());
-	for (block, want) in blocks.iter().zip(expected) {
-		let cid: Vec<u8> = serde_json::from_value(want["payload"]["cid"].clone()).unwrap();
-		assert_eq!(block["cid"], aiblock_primitives::dag::cid_to_text(&cid), "{block}");
-		assert_eq!(block["hash"], want["payload"]["hash"]);
-		assert_eq!(block["size"], want["payload"]["size"]);
-		assert_eq!(block["status"], "accepted");
-		assert_eq!(block["score"], want["score"]);
-	}
 	assert_eq!(blocks[0]["kind"], "shared");
 	assert_eq!(blocks[2]["kind"], "layer0.expert0");
 	assert!(blocks[2]["cid"].as_str().unwrap().starts_with("bafkrei"));
@@ -164,7 +181,12 @@ fn check_genesis_model(node: &RunningNode) {
 	assert_eq!(lineage, json!([id]), "a genesis block has no parent");
 	let accepted =
 		node.rpc("expertDag_blocksByStatus", json!(["accepted"])).expect("blocksByStatus");
-	assert_eq!(accepted.as_array().unwrap().len(), blocks.len() + 1, "the blocks and the meta");
+	let transformer_blocks = models[1]["blocks"].as_array().expect("blocks").len();
+	assert_eq!(
+		accepted.as_array().unwrap().len(),
+		blocks.len() + transformer_blocks + 2,
+		"both models' blocks and metas"
+	);
 	let refused = node.rpc("expertDag_blocksByStatus", json!(["bogus"]));
 	assert!(refused.is_err(), "an unknown status is an error");
 }

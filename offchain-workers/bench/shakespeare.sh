@@ -12,14 +12,14 @@
 # loading our model through `export-hf`; transformers 4.57.1 is installed into the venv.
 #
 # nanoGPT is not vendored: point NANOGPT_DIR at a checkout (github.com/karpathy/nanoGPT). The
-# text comes from ../shared/data/tinyshakespeare.txt (or TEXT=...). torch and numpy are installed
+# text comes from the repository's data/tinyshakespeare.txt (or TEXT=...). torch and numpy are installed
 # into $HOME/.cache/aiblock-bench-venv as run.sh does. Takes about 15 minutes on 2 cores.
 set -euo pipefail
 cd "$(dirname "$0")"
 HERE=$PWD
 STEPS="${1:-2000}"
 THREADS="${THREADS:-2}"
-TEXT="${TEXT:-$HERE/../../../shared/data/tinyshakespeare.txt}"
+TEXT="${TEXT:-$HERE/../../data/tinyshakespeare.txt}"
 NANOGPT_DIR="${NANOGPT_DIR:?set NANOGPT_DIR to a nanoGPT checkout}"
 VENV="${AIBLOCK_BENCH_VENV:-$HOME/.cache/aiblock-bench-venv}"
 B="${CARGO_TARGET_DIR:-$HERE/../../target}/release/aiblock-compute"

@@ -6,7 +6,7 @@
 //! passed); the worker uses the same function to predict what it will be paid.
 
 use crate::{
-	dag::{improves_by, BlockKind, Cid, ModelIndex, Payload, Score, MAX_DEPENDENCIES},
+	dag::{improves_by, BlockKind, Cid, ModelIndex, ModelSpec, Payload, Score, MAX_DEPENDENCIES},
 	workers::sample_indices,
 };
 use alloc::vec::Vec;
@@ -27,10 +27,54 @@ pub const MAX_JOB_DATASETS: u32 = 8;
 /// the model's meta block, the slot's parent and these.
 pub const MAX_TRAINED_WITH: u32 = MAX_DEPENDENCIES - 2;
 
+/// Most slots one job trains and adopts together: every slot of a small model (the development
+/// transformer has 25), or one layer's experts, attention and router of a larger one.
+pub const MAX_JOB_SLOTS: u32 = 64;
+
 /// The datasets of a job (until the Datasets pallet exists: their CIDs).
 pub type JobDatasets = BoundedVec<Cid, ConstU32<MAX_JOB_DATASETS>>;
 /// The frozen blocks a candidate was trained with.
 pub type TrainedWith = BoundedVec<H256, ConstU32<MAX_TRAINED_WITH>>;
+/// The slots a job trains, in the order its candidates come.
+pub type JobSlots = BoundedVec<JobSlot, ConstU32<MAX_JOB_SLOTS>>;
+/// A submission's candidate blocks (ids in the ExpertDag, or payloads when submitted), one per
+/// slot of its job, in the job's order.
+pub type Candidates<T> = BoundedVec<T, ConstU32<MAX_JOB_SLOTS>>;
+
+/// One slot a job trains: which, and the block that was current in it when the job was posted
+/// (the candidate must improve on the model holding it).
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	TypeInfo,
+	MaxEncodedLen,
+)]
+pub struct JobSlot {
+	pub kind: BlockKind,
+	pub base: H256,
+}
+
+/// Which model versions the network's workers can train and replay, and how many of a model's
+/// slots one job may train together (the runtime's answer to "what can the reference worker
+/// do"): jobs on any other model, or on more slots, are refused, so no evaluator is ever drawn
+/// for a candidate it cannot judge.
+pub trait TrainableModels {
+	/// Most slots of `model` one job trains together; 0 when workers cannot train it at all.
+	fn max_slots(model: &ModelSpec) -> u32;
+}
+
+impl JobSpec {
+	/// The slots' kinds, in the job's order.
+	pub fn kinds(&self) -> impl Iterator<Item = BlockKind> + '_ {
+		self.slots.iter().map(|slot| slot.kind)
+	}
+}
 
 /// The training hyper-parameters a job fixes. `hash` commits to the full set the worker uses
 /// (the manifest repeats it); the fields are the ones the chain and evaluators read.
@@ -88,12 +132,11 @@ pub struct Windows {
 	Encode, Decode, DecodeWithMemTracking, Clone, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen,
 )]
 pub struct JobSpec {
-	/// The model version whose slot is trained.
+	/// The model version whose slots are trained.
 	pub model: ModelIndex,
-	/// The slot: an expert, a router or the shared block.
-	pub kind: BlockKind,
-	/// The slot's current block when the job was posted; the candidate must improve on it.
-	pub base: H256,
+	/// The slots trained together and adopted together (experts, routers, attention blocks,
+	/// the shared block), each distinct, with their current blocks when the job was posted.
+	pub slots: JobSlots,
 	/// The data to train on.
 	pub datasets: JobDatasets,
 	pub hyper: HyperParams,
@@ -148,14 +191,14 @@ impl WorkRates {
 	}
 }
 
-/// The shortest windows an honest worker can keep for `spec`, whose trained block (the base)
-/// has `block_bytes` of weights and each of whose training tokens works through `work_bytes`
-/// (the block's bytes for the byte model; every active weight of a transformer, see
-/// [`crate::dag::ModelSpec::active_weight_bytes`]):
+/// The shortest windows an honest worker can keep for `spec`, whose trained blocks (the bases)
+/// have `block_bytes` of weights in all and each of whose training tokens works through
+/// `work_bytes` (the block's bytes for the byte model; every active weight of a transformer,
+/// see [`crate::dag::ModelSpec::active_weight_bytes`]):
 /// - accept and reveal: one reaction (finality lag + inclusion);
-/// - submit: a reaction, fetching the base and uploading the candidate, and training `steps` ×
-///   `batch_size` tokens;
-/// - commit: a reaction, fetching the candidate and the base, scoring the validation set and
+/// - submit: a reaction, fetching the bases and uploading the candidates, and training
+///   `steps` × `batch_size` tokens;
+/// - commit: a reaction, fetching the candidates and the bases, scoring the validation set and
 ///   replaying the training. A checkpoint commits to a hash of the state, not the state, so an
 ///   evaluator replays from the base up to the end of the last segment it drew: when that is
 ///   the job's last segment, the whole run.
@@ -199,8 +242,8 @@ impl Windows {
 	Encode, Decode, DecodeWithMemTracking, Clone, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen,
 )]
 pub struct Submission {
-	/// The candidate block's id in the ExpertDag.
-	pub candidate: H256,
+	/// The candidate blocks' ids in the ExpertDag, one per slot of the job in its order.
+	pub candidates: Candidates<H256>,
 	/// The validation score the trainer claims for it: sealed at submission, revealed only
 	/// once the evaluators' commitments are closed, so no evaluator can echo it.
 	pub claim: Claim,
@@ -488,8 +531,10 @@ mod tests {
 	fn spec(steps: u32, batch_size: u32, checkpoint_every: u32) -> JobSpec {
 		JobSpec {
 			model: 0,
-			kind: BlockKind::Shared,
-			base: H256::zero(),
+			slots: JobSlots::truncate_from(vec![JobSlot {
+				kind: BlockKind::Shared,
+				base: H256::zero(),
+			}]),
 			datasets: Default::default(),
 			hyper: HyperParams {
 				hash: H256::zero(),

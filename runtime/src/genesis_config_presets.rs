@@ -16,14 +16,15 @@ use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
 /// What each well-known development account starts with: 1,000,000 AIB.
 pub const ENDOWMENT: crate::Balance = 1_000_000 * UNIT;
 
-/// The genesis model of the development and local chains, as the compute core generates it
-/// (`aiblock-compute genesis --chain-json chain-specs/genesis-model.json`; a test there checks
-/// the file is what the documented seed gives).
-const GENESIS_MODEL: &str = include_str!("../../chain-specs/genesis-model.json");
+/// The genesis models of the development and local chains, as the compute core generates them
+/// (`aiblock-compute genesis --chain-json chain-specs/genesis-models.json`; a test there checks
+/// the file is what the documented seeds and text give): the byte model (1.0.0) and the
+/// Shakespeare transformer (2.0.0), in meta-chain order.
+const GENESIS_MODELS: &str = include_str!("../../chain-specs/genesis-models.json");
 
-/// [`GENESIS_MODEL`] parsed; `None` only if the file were malformed (a runtime test forbids it).
-pub fn genesis_model() -> Option<pallet_aiblock_expert_dag::ImportedModel> {
-	serde_json::from_str(GENESIS_MODEL).ok()
+/// [`GENESIS_MODELS`] parsed; empty only if the file were malformed (a runtime test forbids it).
+pub fn genesis_models() -> Vec<pallet_aiblock_expert_dag::ImportedModel> {
+	serde_json::from_str(GENESIS_MODELS).unwrap_or_default()
 }
 
 /// A validator's consensus keys: sr25519 for Aura, ed25519 for GRANDPA.
@@ -62,7 +63,7 @@ fn testnet_genesis(
 			authorities: initial_authorities.iter().map(|x| (x.1.clone(), 1)).collect::<Vec<_>>(),
 		},
 		sudo: SudoConfig { key: Some(root) },
-		expert_dag: ExpertDagConfig { models: genesis_model().into_iter().collect::<Vec<_>>() },
+		expert_dag: ExpertDagConfig { models: genesis_models() },
 	})
 }
 
@@ -192,27 +193,38 @@ pub(crate) mod tests {
 		});
 	}
 
-	/// Both chains start with the genesis model of `chain-specs/genesis-model.json` (which the
-	/// compute core's tests regenerate from the documented seed): every slot filled, accepted,
-	/// with the file's CIDs, hashes, sizes and score.
+	/// Both chains start with the genesis models of `chain-specs/genesis-models.json` (which
+	/// the compute core's tests regenerate from the documented seeds): the byte model and, as
+	/// the latest, the transformer, every slot filled, accepted, with the file's CIDs, hashes,
+	/// sizes and scores.
 	#[test]
-	fn both_presets_hold_the_genesis_model() {
-		let model = genesis_model().expect("chain-specs/genesis-model.json parses");
-		assert_eq!(model.blocks.len() as u32, model.spec.param_block_count());
+	fn both_presets_hold_the_genesis_models() {
+		let models = genesis_models();
+		assert_eq!(models.len(), 2, "chain-specs/genesis-models.json parses");
+		assert_eq!(models[0].spec.architecture.as_slice(), b"byte-moe-v1");
+		assert_eq!(models[1].spec.architecture.as_slice(), b"aiblock-mixtral-v1");
+		assert_eq!(models[1].spec.version.major, 2);
+		for model in &models {
+			assert_eq!(model.blocks.len() as u32, model.spec.param_block_count());
+		}
 		for preset in [
 			sp_genesis_builder::DEV_RUNTIME_PRESET,
 			sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET,
 		] {
 			with_preset_state(preset, || {
 				use aiblock_primitives::dag::BlockStatus;
-				assert_eq!(crate::ExpertDag::latest_model(), Some((0, model.spec.clone())));
-				let current = crate::ExpertDag::current_blocks(0);
-				assert_eq!(current.len(), model.blocks.len());
-				for ((kind, _, record), block) in current.iter().zip(&model.blocks) {
-					assert_eq!(*kind, block.kind);
-					assert_eq!(record.header.payload, block.payload);
-					assert_eq!(record.score, block.score);
-					assert_eq!(record.status, BlockStatus::Accepted);
+				assert_eq!(crate::ExpertDag::latest_model(), Some((1, models[1].spec.clone())));
+				for (index, model) in models.iter().enumerate() {
+					let current = crate::ExpertDag::current_blocks(index as u32);
+					assert_eq!(current.len(), model.blocks.len());
+					for ((kind, _, record), block) in current.iter().zip(&model.blocks) {
+						assert_eq!(*kind, block.kind);
+						assert_eq!(record.header.payload, block.payload);
+						assert_eq!(record.score, block.score);
+						assert_eq!(record.status, BlockStatus::Accepted);
+						// A new architecture starts its own lineage.
+						assert_eq!(record.header.parent, None);
+					}
 				}
 				pallet_aiblock_expert_dag::Pallet::<Runtime>::do_try_state().expect("invariants");
 			});

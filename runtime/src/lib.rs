@@ -60,11 +60,11 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	impl_name: alloc::borrow::Cow::Borrowed("aiblock-node"),
 	authoring_version: 1,
 	// Bump on every change of runtime logic; nodes run the on-chain wasm whose version is highest.
-	spec_version: 107,
+	spec_version: 108,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	// Bump when the encoding of calls or transaction extensions changes (wallets must re-sign).
-	transaction_version: 4,
+	transaction_version: 5,
 	system_version: 1,
 };
 
@@ -123,6 +123,7 @@ type Migrations = (
 	pallet_aiblock_jobs::migrations::v1::MigrateV0ToV1<Runtime>,
 	pallet_aiblock_jobs::migrations::v2::MigrateV1ToV2<Runtime>,
 	pallet_aiblock_jobs::migrations::v3::MigrateV2ToV3<Runtime>,
+	pallet_aiblock_jobs::migrations::v4::MigrateV3ToV4<Runtime>,
 	pallet_aiblock_expert_dag::migrations::v1::MigrateV0ToV1<Runtime>,
 );
 

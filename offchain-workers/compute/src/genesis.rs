@@ -1,11 +1,13 @@
-//! The genesis model of AI-Block's development and local chains, as the ExpertDag pallet's
-//! genesis config holds it: the spec, every block's CID, tensor hash and size, and the
-//! validation loss of the genesis weights.
+//! The genesis models of AI-Block's development and local chains, as the ExpertDag pallet's
+//! genesis config holds them: each spec, every block's CID, tensor hash and size, and the
+//! validation loss of the genesis weights. Model 0 is the byte model the network started with
+//! (version 1.0.0, kept readable); model 1, the newest, is the Mixtral-layout transformer
+//! (version 2.0.0) with the last 10 % of tinyshakespeare as its validation set.
 //!
-//! Everything here is regenerated from documented numbers (the shape, the weight seed, the
-//! synthetic validation source), so anyone can check that the chain's genesis blocks are
-//! exactly these weights: `aiblock-compute genesis --chain-json FILE` writes the file the
-//! runtime embeds (`chain-specs/genesis-model.json`), and a test fails when the two differ.
+//! Everything here is regenerated from documented numbers (the shapes, the weight seeds, the
+//! validation sources), so anyone can check that the chain's genesis blocks are exactly these
+//! weights: `aiblock-compute genesis --chain-json FILE` writes the file the runtime embeds
+//! (`chain-specs/genesis-models.json`), and a test fails when the two differ.
 
 use crate::{
 	backend::Backend,
@@ -14,7 +16,7 @@ use crate::{
 	store::cid_of,
 	tensor::{hash_tensors, hex, Digest},
 	train::evaluate,
-	transformer::{TransformerSpec, TransformerWeights},
+	transformer::{train::split, TransformerSpec, TransformerWeights},
 };
 use serde_json::{json, Value};
 
@@ -50,6 +52,53 @@ impl GenesisModel {
 	/// The validation dataset (stream 1 of the source, as `aiblock-compute train` uses).
 	pub fn validation(&self) -> Dataset {
 		self.source.generate(self.validation_len, 1)
+	}
+}
+
+/// tinyshakespeare (1,115,394 bytes of Shakespeare's plays, public domain; `data/README.md`),
+/// embedded so that the genesis transformer's validation set is regenerated from the binary.
+pub const SHAKESPEARE: &[u8] = include_bytes!("../../../data/tinyshakespeare.txt");
+
+/// The genesis transformer of the development and local chains: nanoGPT's shakespeare-char
+/// size in the Mixtral layout ([`TransformerSpec::SHAKESPEARE`]), registered as the chain's
+/// version 2.0.0 after the byte model, with [`SHAKESPEARE`]'s validation split as its
+/// validation set.
+#[derive(Clone, Debug)]
+pub struct GenesisTransformer {
+	pub version: ModelVersion,
+	pub spec: TransformerSpec,
+	/// Seed of [`crate::transformer::genesis`].
+	pub weight_seed: u64,
+}
+
+impl GenesisTransformer {
+	pub fn development() -> GenesisTransformer {
+		GenesisTransformer {
+			version: ModelVersion {
+				name: "aiblock-shakespeare".into(),
+				version: (2, 0, 0),
+				generation: 0,
+				// 0.01 nats per byte: a job is adopted when it lowers the model's validation
+				// loss by at least that much.
+				delta: 10_000,
+			},
+			spec: TransformerSpec::SHAKESPEARE,
+			weight_seed: 0,
+		}
+	}
+
+	/// The text jobs on this model learn from: the first 90 % of [`SHAKESPEARE`].
+	pub fn training() -> &'static [u8] {
+		split(SHAKESPEARE).0
+	}
+
+	/// The model's validation set: the last 10 % of [`SHAKESPEARE`].
+	pub fn validation() -> &'static [u8] {
+		split(SHAKESPEARE).1
+	}
+
+	pub fn weights(&self) -> Result<TransformerWeights, String> {
+		crate::transformer::genesis(self.spec, self.weight_seed).map_err(|e| e.to_string())
 	}
 }
 
@@ -135,6 +184,18 @@ fn kind_json(block: BlockId) -> Value {
 	}
 }
 
+/// Every block of `weights` with its canonical file and tensor hash, in slot order.
+fn chain_blocks<S: Architecture>(weights: &Weights<S>) -> Vec<ChainBlock> {
+	Architecture::blocks(&weights.spec)
+		.into_iter()
+		.map(|block| ChainBlock {
+			block,
+			file: weights.block_file(block),
+			hash: hash_tensors(&weights.block(block)),
+		})
+		.collect()
+}
+
 impl ChainModel {
 	fn new<S: Architecture>(
 		spec: Value,
@@ -142,15 +203,7 @@ impl ChainModel {
 		validation: Vec<u8>,
 		loss: f32,
 	) -> ChainModel {
-		let blocks = Architecture::blocks(&weights.spec)
-			.into_iter()
-			.map(|block| ChainBlock {
-				block,
-				file: weights.block_file(block),
-				hash: hash_tensors(&weights.block(block)),
-			})
-			.collect();
-		ChainModel { spec, blocks, validation, score: score_of(loss) }
+		ChainModel { spec, blocks: chain_blocks(weights), validation, score: score_of(loss) }
 	}
 
 	/// The model as the pallet's `ImportedModel` in serde JSON (what genesis configs hold).
@@ -276,29 +329,61 @@ pub fn transformer_score(
 	crate::transformer::train::evaluate(backend, weights, validation, spec.context, batch, 0)
 }
 
-/// The development byte model in the shape of the ExpertDag pallet's `ImportedModel` (serde
-/// JSON of the runtime types: byte strings as arrays of numbers, hashes as `0x` hex), every
-/// block's file returned alongside so a caller can store them.
-pub fn chain_json(
-	genesis: &GenesisModel,
+/// The genesis models of the development chains in meta-chain order, each scored by its
+/// architecture's protocol: the byte model `byte` (model 0) and the transformer `transformer`
+/// (model 1).
+pub fn genesis_models(
+	byte: &GenesisModel,
+	transformer: &GenesisTransformer,
 	backend: &dyn Backend,
-) -> Result<(Value, NamedFiles), String> {
-	let model = byte_model(genesis, backend)?;
-	Ok((model.to_json(), model.files()))
+) -> Result<Vec<ChainModel>, String> {
+	let validation = GenesisTransformer::validation().to_vec();
+	let weights = transformer.weights()?;
+	Ok(vec![
+		byte_model(byte, backend)?,
+		transformer_model(&transformer.version, &weights, validation, backend)?,
+	])
 }
 
-/// The text of `chain-specs/genesis-model.json`: the spec and then one block per line, so a
+/// Every file the genesis models' payloads name, as [`genesis_models`] would return them but
+/// without scoring (what a store needs before the chain can be used: `aiblock-worker
+/// init-model`). Names are `{model}/{file}`: `0/validation`, `1/layer0.attention`.
+pub fn genesis_files(
+	byte: &GenesisModel,
+	transformer: &GenesisTransformer,
+) -> Result<NamedFiles, String> {
+	let byte_weights = Weights::genesis(byte.spec, byte.weight_seed).map_err(|e| e.to_string())?;
+	let models = [
+		(byte.validation().bytes, chain_blocks(&byte_weights)),
+		(GenesisTransformer::validation().to_vec(), chain_blocks(&transformer.weights()?)),
+	];
+	let mut files = NamedFiles::new();
+	for (index, (validation, blocks)) in models.into_iter().enumerate() {
+		files.push((format!("{index}/validation"), validation));
+		files.extend(blocks.into_iter().map(|b| (format!("{index}/{}", b.block.name()), b.file)));
+	}
+	Ok(files)
+}
+
+/// The text of `chain-specs/genesis-models.json`: a JSON array of the models as
+/// [`ChainModel::to_json`] gives them, each spec on one line and then one block per line, so a
 /// diff shows which block changed.
-pub fn file_text(model: &Value) -> String {
-	let blocks: Vec<String> = model["blocks"]
-		.as_array()
-		.map(|b| b.iter().map(|b| format!("    {b}")).collect())
-		.unwrap_or_default();
-	format!(
-		"{{\n  \"spec\": {},\n  \"blocks\": [\n{}\n  ]\n}}\n",
-		model["spec"],
-		blocks.join(",\n")
-	)
+pub fn file_text(models: &[Value]) -> String {
+	let models: Vec<String> = models
+		.iter()
+		.map(|model| {
+			let blocks: Vec<String> = model["blocks"]
+				.as_array()
+				.map(|b| b.iter().map(|b| format!("      {b}")).collect())
+				.unwrap_or_default();
+			format!(
+				"  {{\n    \"spec\": {},\n    \"blocks\": [\n{}\n    ]\n  }}",
+				model["spec"],
+				blocks.join(",\n")
+			)
+		})
+		.collect();
+	format!("[\n{}\n]\n", models.join(",\n"))
 }
 
 #[cfg(test)]
@@ -319,22 +404,44 @@ mod tests {
 	}
 
 	#[test]
-	fn the_development_model_is_reproducible_and_complete() {
+	fn the_development_byte_model_is_reproducible_and_complete() {
 		let genesis = GenesisModel::development();
-		let (a, files) =
-			chain_json(&genesis, &Cpu { threads: 1, kernel: crate::matmul::Kernel::Auto }).unwrap();
-		let (b, _) =
-			chain_json(&genesis, &Cpu { threads: 2, kernel: crate::matmul::Kernel::Portable })
-				.unwrap();
-		assert_eq!(a, b, "the same JSON on any thread count and kernel");
-		let reparsed: Value = serde_json::from_str(&file_text(&a)).unwrap();
-		assert_eq!(reparsed, a, "the file text is the same JSON");
-		let blocks = a["blocks"].as_array().unwrap();
+		let cpu = |threads, kernel| Cpu { threads, kernel };
+		let a = byte_model(&genesis, &cpu(1, crate::matmul::Kernel::Auto)).unwrap();
+		let b = byte_model(&genesis, &cpu(2, crate::matmul::Kernel::Portable)).unwrap();
+		assert_eq!(a.to_json(), b.to_json(), "the same JSON on any thread count and kernel");
+		let json = a.to_json();
+		let text = file_text(&[json.clone(), json.clone()]);
+		let reparsed: Value = serde_json::from_str(&text).unwrap();
+		assert_eq!(reparsed, json!([json, json]), "the file text is the same JSON");
+		let blocks = json["blocks"].as_array().unwrap();
 		assert_eq!(blocks.len(), 1 + 2 * (1 + 4));
-		assert_eq!(files.len(), blocks.len() + 1);
+		assert_eq!(a.files().len(), blocks.len() + 1);
 		// An untrained model is no better than uniform over 256 bytes (ln 256 ≈ 5.545 nats).
 		let score = blocks[0]["score"].as_u64().unwrap();
 		assert!((5_000_000..6_500_000).contains(&score), "{score}");
+	}
+
+	/// The stored files are the ones the scored models name, without scoring.
+	#[test]
+	fn genesis_files_are_the_files_the_models_name() {
+		let (byte, transformer) = (GenesisModel::development(), GenesisTransformer::development());
+		let files = genesis_files(&byte, &transformer).unwrap();
+		let scored = byte_model(&byte, &Cpu::auto()).unwrap();
+		let weights = transformer.weights().unwrap();
+		let transformer_blocks = chain_blocks(&weights);
+		assert_eq!(files.len(), scored.files().len() + 1 + transformer_blocks.len());
+		for (name, bytes) in scored.files() {
+			assert!(files.contains(&(format!("0/{name}"), bytes)), "0/{name}");
+		}
+		assert!(files.contains(&("1/validation".into(), GenesisTransformer::validation().into())));
+		for block in transformer_blocks {
+			assert!(files.contains(&(format!("1/{}", block.block.name()), block.file)));
+		}
+		// nanoGPT's split of the 1,115,394 bytes.
+		assert_eq!(GenesisTransformer::training().len(), 1_003_854);
+		assert_eq!(GenesisTransformer::validation().len(), 111_540);
+		assert!(GenesisTransformer::validation().starts_with(b"?\n\nGREMIO:"));
 	}
 
 	fn tiny_transformer() -> (ModelVersion, TransformerWeights, Vec<u8>) {

@@ -67,16 +67,16 @@ impl Shape {
 		}
 	}
 
-	/// The work of one training token of `block` in bytes of weights worked through, the
-	/// unit of a worker's measured speed (tokens × bytes per second): the block's own for the
+	/// The work of one training token of `blocks` in bytes of weights worked through, the
+	/// unit of a worker's measured speed (tokens × bytes per second): the blocks' own for the
 	/// byte model, whose cost grows with the trained block; for the transformer every active
-	/// weight, since each token runs the whole stack forward and back whichever block trains
-	/// (a router job costs what an expert job costs), plus its attention over the window
-	/// (`2 · q_width · context` products per layer). The chain's
-	/// `ModelSpec::active_weight_bytes` counts the same.
-	pub fn work_bytes(&self, block: BlockId) -> u64 {
+	/// weight, since each token runs the whole stack forward and back whichever blocks train
+	/// (a router job costs what an expert job costs, and what the whole model's costs), plus
+	/// its attention over the window (`2 · q_width · context` products per layer). The
+	/// chain's `ModelSpec::active_weight_bytes` counts the same.
+	pub fn work_bytes(&self, blocks: &[BlockId]) -> u64 {
 		let parameters = match self {
-			Shape::Byte(spec) => spec.parameters(block) as u64,
+			Shape::Byte(spec) => blocks.iter().map(|&b| spec.parameters(b) as u64).sum(),
 			Shape::Transformer(spec) => {
 				let window = (2 * spec.q_width() as u64).saturating_mul(spec.context as u64);
 				(spec.active_parameters() as u64)
@@ -302,7 +302,7 @@ impl JobConfig {
 	}
 }
 
-/// A training run of one block, of either architecture.
+/// A training run of a set of blocks, of either architecture.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Run {
 	Byte(TrainState),
@@ -310,12 +310,21 @@ pub enum Run {
 }
 
 impl Run {
-	/// A fresh run of `block` from `model`: zero moments, step 0. The configuration must be
-	/// the model's architecture's, and a transformer's windows must fit its context.
-	pub fn new(model: Model, block: BlockId, config: &JobConfig) -> Result<Run, String> {
+	/// A fresh run of `blocks` from `model`, trained together: zero moments, step 0. The
+	/// configuration must be the model's architecture's, a transformer's windows must fit its
+	/// context, and the byte model trains one block per run.
+	pub fn new(model: Model, blocks: &[BlockId], config: &JobConfig) -> Result<Run, String> {
+		let set: BTreeSet<BlockId> = blocks.iter().copied().collect();
+		if set.is_empty() || set.len() != blocks.len() {
+			return Err(format!(
+				"{} blocks to train, not one each of a non-empty set",
+				blocks.len()
+			));
+		}
 		match (model, config) {
-			(Model::Byte(w), JobConfig::Byte(_)) => {
-				TrainState::new(w, block).map(Run::Byte).map_err(|e| e.to_string())
+			(Model::Byte(w), JobConfig::Byte(_)) => match blocks {
+				[block] => TrainState::new(w, *block).map(Run::Byte).map_err(|e| e.to_string()),
+				_ => Err(format!("the byte model trains one block per run, not {}", blocks.len())),
 			},
 			(Model::Transformer(w), JobConfig::Transformer { lm, .. }) => {
 				if lm.length == 0 || lm.length > w.spec.context || lm.sequences == 0 {
@@ -324,9 +333,7 @@ impl Run {
 						lm.sequences, lm.length, w.spec.context
 					));
 				}
-				LmTrainer::new(w, BTreeSet::from([block]))
-					.map(Run::Transformer)
-					.map_err(|e| e.to_string())
+				LmTrainer::new(w, set).map(Run::Transformer).map_err(|e| e.to_string())
 			},
 			(model, _) => Err(format!(
 				"the hyper-parameters are not for a {} model",

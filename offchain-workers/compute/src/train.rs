@@ -448,7 +448,8 @@ pub struct Manifest {
 	pub numerics_version: u32,
 	/// Content ids of the datasets trained on.
 	pub datasets: Vec<String>,
-	pub block: BlockId,
+	/// The blocks trained together, in the job's order.
+	pub blocks: Vec<BlockId>,
 	pub config: JobConfig,
 	/// The state the run started from (step 0 of this run).
 	pub start: Checkpoint,
@@ -460,7 +461,7 @@ pub struct Manifest {
 impl Manifest {
 	pub fn new(
 		datasets: Vec<String>,
-		block: BlockId,
+		blocks: Vec<BlockId>,
 		config: JobConfig,
 		start: Checkpoint,
 		checkpoints: Vec<Checkpoint>,
@@ -470,7 +471,7 @@ impl Manifest {
 		Manifest {
 			numerics_version: NUMERICS_VERSION,
 			datasets,
-			block,
+			blocks,
 			config,
 			start,
 			checkpoints,
@@ -527,7 +528,7 @@ impl Manifest {
 		serde_json::json!({
 			"numerics_version": self.numerics_version,
 			"datasets": self.datasets,
-			"block": self.block.name(),
+			"blocks": self.blocks.iter().map(|b| b.name()).collect::<Vec<_>>(),
 			"config": self.config.to_json(),
 			"start": self.start.to_json(),
 			"checkpoints": self.checkpoints.iter().map(|c| c.to_json()).collect::<Vec<_>>(),
@@ -538,9 +539,21 @@ impl Manifest {
 	/// Parse a manifest; its root must match its checkpoints.
 	pub fn from_json(v: &serde_json::Value) -> Result<Manifest, String> {
 		let field = |k: &str| v.get(k).ok_or_else(|| format!("manifest has no {k}"));
-		let block_name = field("block")?.as_str().ok_or("block is not a string")?;
-		let block =
-			BlockId::parse(block_name).ok_or_else(|| format!("unknown block {block_name}"))?;
+		let parse = |b: &serde_json::Value| {
+			let name = b.as_str().ok_or("block names are strings")?;
+			BlockId::parse(name).ok_or_else(|| format!("unknown block {name}"))
+		};
+		let blocks = match (v.get("blocks"), v.get("block")) {
+			(Some(list), _) => list
+				.as_array()
+				.ok_or("blocks is not a list")?
+				.iter()
+				.map(parse)
+				.collect::<Result<Vec<_>, String>>()?,
+			// Written before jobs trained sets of blocks: one block.
+			(None, Some(block)) => vec![parse(block)?],
+			(None, None) => return Err("manifest has no blocks".into()),
+		};
 		let datasets = field("datasets")?
 			.as_array()
 			.ok_or("datasets is not a list")?
@@ -555,7 +568,7 @@ impl Manifest {
 			.iter()
 			.map(|c| Checkpoint::from_json(c).ok_or("bad checkpoint"))
 			.collect::<Result<Vec<_>, _>>()?;
-		let manifest = Manifest::new(datasets, block, config, start, checkpoints);
+		let manifest = Manifest::new(datasets, blocks, config, start, checkpoints);
 		let version = field("numerics_version")?.as_u64().ok_or("bad numerics_version")?;
 		if version != u64::from(manifest.numerics_version) {
 			return Err(format!(

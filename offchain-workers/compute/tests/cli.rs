@@ -55,7 +55,7 @@ fn train_then_replay_reproduces_and_a_forged_manifest_fails() {
 	checkpoints[2].state[0] ^= 1;
 	let forged = Manifest::new(
 		honest.datasets.clone(),
-		honest.block,
+		honest.blocks,
 		honest.config,
 		honest.start,
 		checkpoints,
@@ -82,13 +82,13 @@ fn train_then_replay_reproduces_and_a_forged_manifest_fails() {
 	std::fs::remove_dir_all(dir).unwrap();
 }
 
-/// The genesis model the runtime embeds is exactly what the compute core regenerates from the
-/// documented seed: every CID, tensor hash, size and the validation score.
+/// The genesis models the runtime embeds are exactly what the compute core regenerates from the
+/// documented seeds and text: every CID, tensor hash, size and validation score.
 #[test]
-fn the_chain_genesis_model_is_regenerated_bit_for_bit() {
+fn the_chain_genesis_models_are_regenerated_bit_for_bit() {
 	let dir = std::env::temp_dir().join(format!("aiblock-genesis-{}", std::process::id()));
 	std::fs::create_dir_all(&dir).unwrap();
-	let file = dir.join("genesis-model.json");
+	let file = dir.join("genesis-models.json");
 	let out = bin().args(["genesis", "--chain-json"]).arg(&file).output().unwrap();
 	assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 	let regenerated = std::fs::read_to_string(&file).unwrap();
@@ -98,13 +98,13 @@ fn the_chain_genesis_model_is_regenerated_bit_for_bit() {
 		std::env::var_os("CARGO_MANIFEST_DIR")
 			.map(std::path::PathBuf::from)
 			.unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into())
-			.join("../../chain-specs/genesis-model.json"),
+			.join("../../chain-specs/genesis-models.json"),
 	)
 	.unwrap();
 	assert!(
 		regenerated == committed,
-		"chain-specs/genesis-model.json is stale: run `aiblock-compute genesis --chain-json \
-		 chain-specs/genesis-model.json` and regenerate the chain specs"
+		"chain-specs/genesis-models.json is stale: run `aiblock-compute genesis --chain-json \
+		 chain-specs/genesis-models.json` and regenerate the chain specs"
 	);
 	std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -25,7 +25,7 @@ const _: &[u8] = include_bytes!("../metadata/aiblock.scale");
 pub use runtime::runtime_types::{
 	aiblock_primitives::{
 		dag::{BlockKind, ModelSpec, Payload, Tokenizer},
-		jobs::{Claim, HyperParams, JobSpec, Windows},
+		jobs::{Claim, HyperParams, JobSlot, JobSpec, Windows},
 		workers::{ComputeSpec, Roles},
 	},
 	pallet_aiblock_jobs::types::{Evaluation, Job, Seat, Stage},

@@ -33,8 +33,9 @@ pub struct Budget {
 /// (2^37 token·bytes per 6-second block, a quarter of what a 2-core CPU measured).
 pub const REFERENCE_SPEED: Speed = (1u64 << 37) as f64 / 6.0;
 
-/// Bytes a training of one block of `spec` takes, estimated: every weight twice (the chain's
-/// and the training copy), the block's gradient and two AdamW moments, the activations of a
+/// Bytes a training of blocks of `spec` with `block_parameters` in all takes, estimated: every
+/// weight twice (the chain's and the training copy), the blocks' gradients and two AdamW
+/// moments, the activations of a
 /// batch kept for the backward pass (three times the floats one forward pass writes, for the
 /// backward pass and the scratch space), the data, and the manifest.
 pub fn training_memory(
@@ -165,7 +166,7 @@ pub async fn check(
 	let checkpoints = crate::verify::segment_count(order.steps, order.config.checkpoint_every());
 	let memory = training_memory(
 		&model.spec,
-		model.spec.parameters(order.block) as u64,
+		order.blocks.iter().map(|&b| model.spec.parameters(b) as u64).sum(),
 		order.config.batch_tokens() as u64,
 		data_bytes as u64,
 		checkpoints,
@@ -181,7 +182,7 @@ pub async fn check(
 		));
 	}
 
-	let work_bytes = model.spec.work_bytes(order.block);
+	let work_bytes = model.spec.work_bytes(&order.blocks);
 	let minimum_period = constants
 		.entry(runtime::constants().timestamp().minimum_period())
 		.map_err(|e| format!("the block time: {e}"))?;

@@ -198,27 +198,36 @@ pub fn job_numbers(job: &Job) -> JobNumbers {
 	}
 }
 
+/// The blocks of a job's slots, in its order.
+pub fn job_blocks(job: &Job) -> Result<Vec<BlockId>, String> {
+	let blocks = job.spec.slots.0.iter().map(|slot| block_id(&slot.kind));
+	blocks.collect::<Option<Vec<_>>>().ok_or_else(|| "the meta block is not trained".into())
+}
+
 /// The training run a job asks for on a model of `shape`, or why this worker cannot do it.
 pub fn order_of(job: &Job, shape: &Shape) -> Result<TrainOrder, String> {
 	let spec = &job.spec;
-	let block = block_id(&spec.kind).ok_or("the meta block is not trained")?;
+	let blocks = job_blocks(job)?;
+	if matches!(shape, Shape::Byte(_)) && blocks.len() != 1 {
+		return Err(format!("the byte model trains one block per job, not {}", blocks.len()));
+	}
 	let config = JobConfig::for_job(shape, &job_numbers(job))?;
 	if config.hash() != spec.hyper.hash.0 {
 		return Err("its hyper-parameter hash is not one this worker knows how to reproduce".into());
 	}
 	Ok(TrainOrder {
-		block,
+		blocks,
 		datasets: spec.datasets.0.iter().map(|c| c.0.clone()).collect(),
 		config,
 		steps: u64::from(spec.steps),
 	})
 }
 
-/// The spec of a job asking for `order` on slot `kind` of model `model`, whose current block
-/// is `base`: the inverse of [`order_of`].
+/// The spec of a job asking for `order` on `slots` of model `model` (each slot's kind and
+/// current block, in the order's order): the inverse of [`order_of`].
 pub fn job_spec(
 	order: &TrainOrder,
-	(model, kind, base): (u32, BlockKind, H256),
+	(model, slots): (u32, Vec<chain::JobSlot>),
 	evaluators: u32,
 	windows: chain::Windows,
 ) -> chain::JobSpec {
@@ -226,8 +235,7 @@ pub fn job_spec(
 	let config = &order.config;
 	chain::JobSpec {
 		model,
-		kind,
-		base,
+		slots: BoundedVec(slots),
 		datasets: BoundedVec(order.datasets.iter().map(|d| BoundedVec(d.clone())).collect()),
 		hyper: chain::HyperParams {
 			hash: H256(config.hash()),
@@ -637,9 +645,10 @@ async fn step(
 				}
 				return Ok(false);
 			};
+			let candidates = trained.blocks.iter().map(payload).collect();
 			let call = runtime::transactions().jobs().submit_result(
 				id,
-				payload(&trained.block),
+				runtime::runtime_types::bounded_collections::bounded_vec::BoundedVec(candidates),
 				sealed_claim(&me, &trained),
 				payload(&trained.manifest),
 				H256(trained.checkpoint_root),
@@ -758,10 +767,11 @@ async fn train_job(
 	let model = model_at(&w.chain, at, job.spec.model).await?;
 	let order = order_of(job, &model.spec).map_err(WorkerError::Compute)?;
 	let revision = model.revision;
-	let work_bytes = model.spec.work_bytes(order.block);
+	let work_bytes = model.spec.work_bytes(&order.blocks);
+	let names: Vec<String> = order.blocks.iter().map(|b| b.name()).collect();
 	log::info!(
 		"job {id}: training {} for {} steps on {}",
-		order.block,
+		names.join(","),
 		order.steps,
 		w.backend.name()
 	);
@@ -789,7 +799,7 @@ async fn train_job(
 	Ok(Outcome::Trained {
 		trained: Trained {
 			job: job_fingerprint(job),
-			block: candidate.block,
+			blocks: candidate.blocks,
 			manifest: candidate.manifest,
 			checkpoint_root: candidate.checkpoint_root,
 			claimed,
@@ -800,15 +810,17 @@ async fn train_job(
 	})
 }
 
-/// What a job's training depends on: the model, the slot, the base block, the
+/// What a job's training depends on: the model, the slots and their base blocks, the
 /// hyper-parameters, the steps and the data. A saved candidate is used only for a job with the
 /// same fingerprint (job ids start again when a chain is reset).
 pub fn job_fingerprint(job: &Job) -> [u8; 32] {
 	let spec = &job.spec;
 	let mut h = blake3::Hasher::new();
 	h.update(&spec.model.to_le_bytes());
-	h.update(block_id(&spec.kind).map(|b| b.name()).unwrap_or_default().as_bytes());
-	h.update(&spec.base.0);
+	for slot in &spec.slots.0 {
+		h.update(block_id(&slot.kind).map(|b| b.name()).unwrap_or_default().as_bytes());
+		h.update(&slot.base.0);
+	}
 	h.update(&spec.hyper.hash.0);
 	h.update(&spec.steps.to_le_bytes());
 	for dataset in &spec.datasets.0 {
@@ -818,10 +830,12 @@ pub fn job_fingerprint(job: &Job) -> [u8; 32] {
 	*h.finalize().as_bytes()
 }
 
-/// The submission an evaluation judges: its candidate block, manifest and checkpoint root.
+/// The submission an evaluation judges: its candidate blocks, manifest and checkpoint root.
 pub fn submission_fingerprint(ev: &chain::Evaluation) -> [u8; 32] {
 	let mut h = blake3::Hasher::new();
-	h.update(&ev.submission.candidate.0);
+	for candidate in &ev.submission.candidates.0 {
+		h.update(&candidate.0);
+	}
 	h.update(&ev.submission.manifest.hash.0);
 	h.update(&ev.submission.checkpoint_root.0);
 	h.update(&ev.submission.revision.to_le_bytes());
@@ -878,10 +892,13 @@ pub async fn check_submission(
 	segments: Vec<u32>,
 ) -> Result<crate::verify::Verdict, WorkerError> {
 	let Subject { id, job, ev } = subject;
-	let candidate = chain
-		.block(at, ev.submission.candidate)
-		.await?
-		.ok_or_else(|| WorkerError::Node(format!("job {id}: candidate block is not on chain")))?;
+	let mut candidates = Vec::with_capacity(ev.submission.candidates.0.len());
+	for candidate in &ev.submission.candidates.0 {
+		let record = chain.block(at, *candidate).await?.ok_or_else(|| {
+			WorkerError::Node(format!("job {id}: candidate block {candidate:?} is not on chain"))
+		})?;
+		candidates.push(pointer(&record.header.payload));
+	}
 	let model = model_at(chain, at, job.spec.model).await?;
 	if model.revision != ev.submission.revision {
 		log::warn!(
@@ -894,12 +911,15 @@ pub async fn check_submission(
 	// hyper-parameter hash is one posters can only get from the same configuration.
 	let order = order_of(job, &model.spec).map_err(WorkerError::Compute)?;
 	let submission = Submission {
-		candidate: pointer(&candidate.header.payload),
+		candidates,
 		manifest: pointer(&ev.submission.manifest),
 		checkpoint_root: ev.submission.checkpoint_root.0,
 	};
 	let (store, backend) = (store.clone(), backend.clone());
-	log::info!("job {id}: evaluating the candidate, replaying segments {segments:?}");
+	log::info!(
+		"job {id}: evaluating {} candidate block(s), replaying segments {segments:?}",
+		submission.candidates.len()
+	);
 	let verdict = tokio::task::spawn_blocking(move || {
 		verify(store.as_ref(), backend.as_ref(), &model, &order, &submission, &segments)
 	})

@@ -17,7 +17,8 @@ use std::{
 pub struct Trained {
 	/// Fingerprint of the job's training inputs (`run::job_fingerprint`).
 	pub job: [u8; 32],
-	pub block: crate::store::Pointer,
+	/// The trained blocks, one per slot of the job in its order.
+	pub blocks: Vec<crate::store::Pointer>,
 	pub manifest: crate::store::Pointer,
 	pub checkpoint_root: [u8; 32],
 	pub claimed: u32,
@@ -157,7 +158,16 @@ impl State {
 				job: if complete { fingerprint(&t["job"]) } else { [0; 32] },
 				revision: revision.unwrap_or(0),
 				salt: salt.unwrap_or([0; 32]),
-				block: pointer_from(&t["block"]).ok_or_else(|| bad("a trained block"))?,
+				blocks: match t.get("blocks") {
+					Some(list) => list
+						.as_array()
+						.ok_or_else(|| bad("the trained blocks"))?
+						.iter()
+						.map(|b| pointer_from(b).ok_or_else(|| bad("a trained block")))
+						.collect::<Result<_, _>>()?,
+					// Written before jobs trained sets: one block.
+					None => vec![pointer_from(&t["block"]).ok_or_else(|| bad("a trained block"))?],
+				},
 				manifest: pointer_from(&t["manifest"]).ok_or_else(|| bad("a manifest"))?,
 				checkpoint_root: bytes32(&t["checkpoint_root"]).ok_or_else(|| bad("a root"))?,
 				claimed: t["claimed"].as_u64().ok_or_else(|| bad("a claim"))? as u32,
@@ -189,7 +199,7 @@ impl State {
 					job.to_string(),
 					json!({
 						"job": hex(&t.job),
-						"block": pointer_json(&t.block),
+						"blocks": t.blocks.iter().map(pointer_json).collect::<Vec<_>>(),
 						"manifest": pointer_json(&t.manifest),
 						"checkpoint_root": hex(&t.checkpoint_root),
 						"claimed": t.claimed,
@@ -254,8 +264,8 @@ mod tests {
 			4,
 			Trained {
 				job: [2; 32],
-				block: p.clone(),
-				manifest: p,
+				blocks: vec![p.clone(), Pointer { size: 78, ..p.clone() }],
+				manifest: p.clone(),
 				checkpoint_root: [5; 32],
 				claimed: 123,
 				salt: [0xcd; 32],
@@ -284,6 +294,12 @@ mod tests {
 		old["trained"]["4"].as_object_mut().unwrap().remove("salt");
 		std::fs::write(dir.join("state.json"), old.to_string()).unwrap();
 		assert_eq!(State::open(&dir).unwrap().trained[&4].job, [0; 32]);
+		// One saved before jobs trained sets names its one block.
+		let trained = old["trained"]["4"].as_object_mut().unwrap();
+		trained.remove("blocks");
+		trained.insert("block".into(), pointer_json(&p));
+		std::fs::write(dir.join("state.json"), old.to_string()).unwrap();
+		assert_eq!(State::open(&dir).unwrap().trained[&4].blocks, [p]);
 
 		std::fs::write(dir.join("state.json"), r#"{"trained":{"4":{"claimed":1}}}"#).unwrap();
 		let e = State::open(&dir).unwrap_err().to_string();

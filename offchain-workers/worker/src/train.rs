@@ -1,5 +1,5 @@
-//! The trainer's side of a job: train the slot's block on the job's data from the chain's
-//! current weights, then publish the candidate and its manifest.
+//! The trainer's side of a job: train the slots' blocks together on the job's data from the
+//! chain's current weights, then publish the candidates and their manifest.
 
 use crate::{
 	store::{datasets, put_block, put_file, ModelAt, Pointer},
@@ -18,7 +18,8 @@ use aiblock_compute::{
 /// What a job asks to be trained, in compute-core terms.
 #[derive(Clone, Debug)]
 pub struct TrainOrder {
-	pub block: BlockId,
+	/// The blocks trained together, in the job's order (one for the byte model).
+	pub blocks: Vec<BlockId>,
 	/// Binary CIDs of the training data, concatenated in this order.
 	pub datasets: Vec<Vec<u8>>,
 	/// The full recipe; its [`JobConfig::hash`] is the job's `hyper.hash`.
@@ -29,7 +30,8 @@ pub struct TrainOrder {
 /// A published candidate: what `submit_result` carries.
 #[derive(Clone, Debug)]
 pub struct Candidate {
-	pub block: Pointer,
+	/// The trained blocks, in the order's order.
+	pub blocks: Vec<Pointer>,
 	pub manifest: Pointer,
 	pub checkpoint_root: Digest,
 	pub claimed: u32,
@@ -37,7 +39,7 @@ pub struct Candidate {
 	pub final_loss: f32,
 }
 
-/// Train `order` on `model`, publish the candidate block and the manifest to `store`.
+/// Train `order` on `model`, publish the candidate blocks and the manifest to `store`.
 /// `progress(step, loss)` is called after every step.
 pub fn train(
 	store: &dyn ContentStore,
@@ -71,7 +73,7 @@ pub fn train_while(
 			store.pin(&cid)?;
 		}
 	}
-	let mut run = Run::new(weights, order.block, &order.config).map_err(|e| compute(&e))?;
+	let mut run = Run::new(weights, &order.blocks, &order.config).map_err(|e| compute(&e))?;
 	let start = Checkpoint { step: 0, state: run.hash(), loss_bits: 0 };
 	let mut final_loss = f32::NAN;
 	let checkpoints = run
@@ -80,14 +82,19 @@ pub fn train_while(
 			progress(step, loss)
 		})
 		.map_err(|e| compute(&e))?;
-	let manifest = Manifest::new(dataset_ids, order.block, order.config, start, checkpoints);
+	let manifest =
+		Manifest::new(dataset_ids, order.blocks.clone(), order.config, start, checkpoints);
 	let trained = run.into_model();
 	let loss = trained.validation_loss(backend, &validation).map_err(|e| compute(&e))?;
-	let block = put_block(store, &trained, order.block)?;
+	let blocks = order
+		.blocks
+		.iter()
+		.map(|&block| put_block(store, &trained, block))
+		.collect::<Result<_, _>>()?;
 	let manifest_file = manifest.to_json().to_string().into_bytes();
 	let manifest_pointer = put_file(store, &manifest_file)?;
 	Ok(Candidate {
-		block,
+		blocks,
 		manifest: manifest_pointer,
 		checkpoint_root: manifest.root,
 		claimed: score_of(loss),

@@ -17,6 +17,7 @@ use aiblock_compute::{
 	backend::Backend,
 	genesis::{score_of, WORST_SCORE},
 	job::{Model, Run},
+	model::BlockId,
 	safetensors::SafeTensors,
 	store::{Cid, ContentStore, StoreError},
 	tensor::{Digest, Tensor},
@@ -41,7 +42,8 @@ pub struct Verdict {
 /// What a trainer put on chain for a job.
 #[derive(Clone, Debug)]
 pub struct Submission {
-	pub candidate: Pointer,
+	/// The candidate blocks, one per slot of the job in its order.
+	pub candidates: Vec<Pointer>,
 	pub manifest: Pointer,
 	pub checkpoint_root: Digest,
 }
@@ -99,11 +101,17 @@ pub fn manifest_limit(order: &TrainOrder) -> u64 {
 }
 
 /// Why `manifest` is not a record of the run `order` describes, if it is not: the job on chain
-/// fixes the block, the hyper-parameters, the data and the checkpoint schedule, so nothing of
+/// fixes the blocks, the hyper-parameters, the data and the checkpoint schedule, so nothing of
 /// the replay is left to the trainer's choosing.
 pub fn manifest_mismatch(order: &TrainOrder, manifest: &Manifest) -> Option<String> {
-	if manifest.block != order.block {
-		return Some(format!("the manifest trains {}, the job {}", manifest.block, order.block));
+	if manifest.blocks != order.blocks {
+		let names =
+			|blocks: &[BlockId]| blocks.iter().map(|b| b.name()).collect::<Vec<_>>().join(",");
+		return Some(format!(
+			"the manifest trains {}, the job {}",
+			names(&manifest.blocks),
+			names(&order.blocks)
+		));
 	}
 	if manifest.config != order.config {
 		return Some("the manifest's hyper-parameters are not the job's".into());
@@ -140,7 +148,7 @@ pub fn manifest_mismatch(order: &TrainOrder, manifest: &Manifest) -> Option<Stri
 	})
 }
 
-/// Score `submission`'s candidate (the new block of `order.block` on top of `model`) and
+/// Score `submission`'s candidates (the new blocks of `order.blocks` on top of `model`) and
 /// replay `segments` of its training: the run is re-executed from the chain's weights up to
 /// the end of the last chosen segment, every checkpoint on the way compared (a forged early
 /// checkpoint with an honest later one fails too).
@@ -179,8 +187,8 @@ struct Scored {
 	manifest: Manifest,
 	/// The chain's weights: where the replay starts.
 	start: Model,
-	/// The candidate block's tensors.
-	candidate: BTreeMap<String, Tensor>,
+	/// The candidate blocks' tensors, in the order's order.
+	candidates: Vec<BTreeMap<String, Tensor>>,
 	score: u32,
 }
 
@@ -209,27 +217,35 @@ fn score_candidate(
 
 	// The chain's model is not the trainer's doing: failing to load it is this machine's.
 	let start_weights = model.weights(store)?;
-	let limit = block_file_limit(&model.spec, order.block);
-	let candidate_file =
-		published(store, fetch_block(store, "candidate", &submission.candidate, limit))?;
+	if submission.candidates.len() != order.blocks.len() {
+		return Err(Fault::Trainer(format!(
+			"{} candidates for {} slots",
+			submission.candidates.len(),
+			order.blocks.len()
+		)));
+	}
 	let mut weights = start_weights.clone();
-	SafeTensors::parse(&candidate_file[..])
-		.map_err(|e| e.to_string())
-		.and_then(|file| weights.load_block_file(order.block, &file).map_err(|e| e.to_string()))
-		.map_err(|e| {
-			Fault::Trainer(format!("the candidate is not a {} block: {e}", order.block))
-		})?;
-	if let Some((name, _)) =
-		weights.block(order.block).iter().find(|(_, t)| t.data.iter().any(|x| !x.is_finite()))
-	{
-		return Err(Fault::Trainer(format!("the candidate's {name} holds NaN or infinite values")));
+	for (&block, pointer) in order.blocks.iter().zip(&submission.candidates) {
+		let limit = block_file_limit(&model.spec, block);
+		let what = format!("candidate {block}");
+		let file = published(store, fetch_block(store, &what, pointer, limit))?;
+		SafeTensors::parse(&file[..])
+			.map_err(|e| e.to_string())
+			.and_then(|file| weights.load_block_file(block, &file).map_err(|e| e.to_string()))
+			.map_err(|e| Fault::Trainer(format!("the candidate is not a {block} block: {e}")))?;
+		if let Some((name, _)) =
+			weights.block(block).iter().find(|(_, t)| t.data.iter().any(|x| !x.is_finite()))
+		{
+			let why = format!("the candidate's {name} holds NaN or infinite values");
+			return Err(Fault::Trainer(why));
+		}
 	}
 	let validation = model.validation(store)?;
 	let loss = weights
 		.validation_loss(backend, &validation)
 		.map_err(|e| Fault::Local(WorkerError::Compute(format!("scoring: {e}"))))?;
-	let candidate = weights.block(order.block);
-	Ok(Scored { manifest, start: start_weights, candidate, score: score_of(loss) })
+	let candidates = order.blocks.iter().map(|&block| weights.block(block)).collect();
+	Ok(Scored { manifest, start: start_weights, candidates, score: score_of(loss) })
 }
 
 /// Replay the run from the chain's weights to the end of the last of `segments`; `Ok` says
@@ -252,7 +268,7 @@ fn replay(
 	};
 	let end = end.step;
 	let (data, _) = published(store, datasets(store, &order.datasets))?;
-	let mut state = Run::new(scored.start, order.block, &order.config)
+	let mut state = Run::new(scored.start, &order.blocks, &order.config)
 		.map_err(|e| Fault::Local(WorkerError::Compute(e)))?;
 	if state.hash() != manifest.start.state {
 		return Err(Fault::Trainer("the manifest does not start from the chain's weights".into()));
@@ -275,7 +291,8 @@ fn replay(
 		reproduced += 1;
 	}
 	let reached_end = manifest.checkpoints.last().map(|c| c.step) == Some(end);
-	if reached_end && state.block(order.block) != scored.candidate {
+	let replayed: Vec<_> = order.blocks.iter().map(|&block| state.block(block)).collect();
+	if reached_end && replayed != scored.candidates {
 		return Err(Fault::Trainer("the candidate's weights are not the replayed run's".into()));
 	}
 	Ok(format!("replayed {end} steps, {reproduced} checkpoints reproduced"))

@@ -36,29 +36,29 @@ fn fixture(name: &str) -> Fixture {
 		checkpoint_every: 10,
 		..TrainConfig::default()
 	};
-	let order = (BlockId::Shared, JobConfig::Byte(config), 40);
+	let order = (vec![BlockId::Shared], JobConfig::Byte(config), 40);
 	fixture_of(name, Model::Byte(weights), &genesis.validation().bytes, order)
 }
 
 /// A store holding `model`'s blocks, its validation set and 64 KiB of Markov text, and the
-/// job `(block, config, steps)` training on that text.
+/// job `(blocks, config, steps)` training on that text.
 fn fixture_of(
 	name: &str,
 	model: Model,
 	validation: &[u8],
-	(block, config, steps): (BlockId, JobConfig, u64),
+	(blocks, config, steps): (Vec<BlockId>, JobConfig, u64),
 ) -> Fixture {
 	let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
 	let _ = std::fs::remove_dir_all(&dir);
 	let store = LocalStore::open(&dir).unwrap();
 	let shape = model.shape();
-	let blocks =
+	let stored =
 		shape.blocks().into_iter().map(|b| (b, put_block(&store, &model, b).unwrap())).collect();
 	let validation = store.put(validation).unwrap().as_bytes().to_vec();
 	let data = MarkovSource { order: 1, branching: 4, seed: 7 }.generate(1 << 16, 0);
 	let dataset = store.put(&data.bytes).unwrap().as_bytes().to_vec();
-	let model = ModelAt { spec: shape, validation, blocks, revision: 0 };
-	let order = TrainOrder { block, datasets: vec![dataset], config, steps };
+	let model = ModelAt { spec: shape, validation, blocks: stored, revision: 0 };
+	let order = TrainOrder { blocks, datasets: vec![dataset], config, steps };
 	Fixture { store, model, order }
 }
 
@@ -68,7 +68,7 @@ fn cpu() -> Cpu {
 
 fn submitted(c: &Candidate) -> Submission {
 	Submission {
-		candidate: c.block.clone(),
+		candidates: c.blocks.clone(),
 		manifest: c.manifest.clone(),
 		checkpoint_root: c.checkpoint_root,
 	}
@@ -90,7 +90,7 @@ impl Fixture {
 	fn with_manifest(&self, c: &Candidate, manifest: Manifest) -> Submission {
 		let forged = Manifest::new(
 			manifest.datasets.clone(),
-			manifest.block,
+			manifest.blocks,
 			manifest.config,
 			manifest.start,
 			manifest.checkpoints.clone(),
@@ -122,7 +122,7 @@ fn an_honest_candidate_verifies_and_its_score_is_the_claim() {
 
 	// A second run gives the same candidate, bit for bit.
 	let again = train(&f.store, &cpu(), &f.model, &f.order, |_, _| {}).unwrap();
-	assert_eq!(again.block, c.block);
+	assert_eq!(again.blocks, c.blocks);
 	assert_eq!(again.checkpoint_root, c.checkpoint_root);
 }
 
@@ -180,7 +180,7 @@ fn the_replay_follows_the_job_not_the_manifest() {
 	}
 	// Another block than the job's.
 	let mut manifest = f.manifest(&c);
-	manifest.block = BlockId::Router { layer: 0 };
+	manifest.blocks = vec![BlockId::Router { layer: 0 }];
 	refused(f.verify(&f.with_manifest(&c, manifest), &[1]).unwrap(), "trains layer0.router");
 }
 
@@ -190,20 +190,23 @@ fn what_the_trainer_published_wrongly_is_a_refusal_not_an_error() {
 	let c = train(&f.store, &cpu(), &f.model, &f.order, |_, _| {}).unwrap();
 	let honest = submitted(&c);
 	// Content that is not what the chain says.
-	let wrong = Pointer { hash: [7; 32], ..c.block.clone() };
+	let wrong = Pointer { hash: [7; 32], ..c.blocks[0].clone() };
 	let v = refused(
-		f.verify(&Submission { candidate: wrong, ..honest.clone() }, &[1]).unwrap(),
+		f.verify(&Submission { candidates: vec![wrong], ..honest.clone() }, &[1]).unwrap(),
 		"candidate",
 	);
 	assert_eq!(v.score, WORST_SCORE, "an unusable candidate has the worst score");
 	let wrong = Pointer { hash: [7; 32], ..c.manifest.clone() };
 	refused(f.verify(&Submission { manifest: wrong, ..honest.clone() }, &[1]).unwrap(), "manifest");
-	let wrong = Pointer { size: c.block.size + 1, ..c.block.clone() };
-	refused(f.verify(&Submission { candidate: wrong, ..honest.clone() }, &[1]).unwrap(), "bytes");
+	let wrong = Pointer { size: c.blocks[0].size + 1, ..c.blocks[0].clone() };
+	refused(
+		f.verify(&Submission { candidates: vec![wrong], ..honest.clone() }, &[1]).unwrap(),
+		"bytes",
+	);
 	// A CID nobody serves (this store works: the content is missing, not the store).
 	let nowhere =
-		Pointer { cid: cid_of(b"never published").as_bytes().to_vec(), ..c.block.clone() };
-	let v = f.verify(&Submission { candidate: nowhere, ..honest.clone() }, &[1]).unwrap();
+		Pointer { cid: cid_of(b"never published").as_bytes().to_vec(), ..c.blocks[0].clone() };
+	let v = f.verify(&Submission { candidates: vec![nowhere], ..honest.clone() }, &[1]).unwrap();
 	refused(v, "not in the store");
 	// A manifest larger than any honest one for this job could be.
 	let huge = Pointer { size: 1 << 40, ..c.manifest.clone() };
@@ -214,7 +217,7 @@ fn what_the_trainer_published_wrongly_is_a_refusal_not_an_error() {
 	let router =
 		put_block(&f.store, &Model::Byte(weights.clone()), BlockId::Router { layer: 0 }).unwrap();
 	refused(
-		f.verify(&Submission { candidate: router, ..honest.clone() }, &[1]).unwrap(),
+		f.verify(&Submission { candidates: vec![router], ..honest.clone() }, &[1]).unwrap(),
 		"not a shared block",
 	);
 	// Diverged weights: NaN must never score as a perfect model.
@@ -222,7 +225,8 @@ fn what_the_trainer_published_wrongly_is_a_refusal_not_an_error() {
 	let name = diverged.block(BlockId::Shared).keys().next().unwrap().clone();
 	diverged.tensors.get_mut(&name).unwrap().data[0] = f32::NAN;
 	let nan = put_block(&f.store, &Model::Byte(diverged), BlockId::Shared).unwrap();
-	let v = refused(f.verify(&Submission { candidate: nan, ..honest }, &[1]).unwrap(), "NaN");
+	let v =
+		refused(f.verify(&Submission { candidates: vec![nan], ..honest }, &[1]).unwrap(), "NaN");
 	assert_eq!(v.score, WORST_SCORE);
 }
 
@@ -268,7 +272,7 @@ fn a_transformer_job_trains_verifies_and_refuses_forgeries() {
 		"transformer",
 		Model::Transformer(weights.clone()),
 		&validation,
-		(block, config, 12),
+		(vec![block], config, 12),
 	);
 	let c = train(&f.store, &cpu(), &f.model, &f.order, |_, _| {}).unwrap();
 	// Every segment replays, and the score is the claim (per token, the transformer protocol).
@@ -290,7 +294,34 @@ fn a_transformer_job_trains_verifies_and_refuses_forgeries() {
 	let router =
 		put_block(&f.store, &Model::Transformer(weights), BlockId::Router { layer: 0 }).unwrap();
 	refused(
-		f.verify(&Submission { candidate: router, ..submitted(&c) }, &[1]).unwrap(),
+		f.verify(&Submission { candidates: vec![router], ..submitted(&c) }, &[1]).unwrap(),
 		"not a layer0.attention block",
 	);
+}
+
+/// A job on a set of a transformer's slots: one run trains them together, each block is
+/// published, the evaluator loads them all, scores and replays; the candidates in another
+/// order, or one short, are refused.
+#[test]
+fn a_set_of_slots_trains_and_verifies_together() {
+	let spec = TransformerSpec { context: 32, ..TransformerSpec::TINY };
+	let weights = transformer::genesis(spec, 4).unwrap();
+	let validation = MarkovSource { order: 1, branching: 4, seed: 7 }.generate(4096, 1).bytes;
+	let blocks = vec![BlockId::Shared, BlockId::Expert { layer: 1, expert: 3 }];
+	let numbers =
+		JobNumbers { seed: 6, batch_tokens: 128, lr: 3e-3, checkpoint_every: 4, steps: 8 };
+	let config =
+		JobConfig::for_job(&Model::Transformer(weights.clone()).shape(), &numbers).unwrap();
+	let f = fixture_of("set", Model::Transformer(weights), &validation, (blocks, config, 8));
+	let c = train(&f.store, &cpu(), &f.model, &f.order, |_, _| {}).unwrap();
+	assert_eq!(c.blocks.len(), 2, "one candidate per slot");
+	assert_eq!(f.manifest(&c).blocks, f.order.blocks);
+	let v = f.verify(&submitted(&c), &[1, 2]).unwrap();
+	assert!(v.replay_ok, "{v:?}");
+	assert_eq!(v.score, c.claimed);
+	let swapped = vec![c.blocks[1].clone(), c.blocks[0].clone()];
+	let swapped = Submission { candidates: swapped, ..submitted(&c) };
+	refused(f.verify(&swapped, &[1]).unwrap(), "not a shared block");
+	let short = Submission { candidates: vec![c.blocks[0].clone()], ..submitted(&c) };
+	refused(f.verify(&short, &[1]).unwrap(), "1 candidates for 2 slots");
 }

@@ -7,8 +7,8 @@ use super::*;
 use aiblock_primitives::{
 	dag::{BlockKind, Cid, MAX_CID_LEN},
 	jobs::{
-		attestation_commitment, claim_commitment, min_windows, Claim, HyperParams, Windows,
-		MAX_JOB_DATASETS, MAX_TRAINED_WITH,
+		attestation_commitment, claim_commitment, min_windows, Claim, HyperParams, JobSlot,
+		Windows, MAX_JOB_DATASETS, MAX_TRAINED_WITH,
 	},
 	stake::{SlashReason, StakeInspect},
 	workers::{lottery_ticket, tickets_checked},
@@ -32,6 +32,11 @@ fn payload(seed: u32) -> Payload {
 	Payload { cid: cid(seed), hash: H256::repeat_byte(seed as u8), size: 1 << 20 }
 }
 
+/// The candidate of the benchmarks' one-slot jobs.
+fn candidate(seed: u32) -> Candidates<Payload> {
+	Candidates::truncate_from(vec![payload(seed)])
+}
+
 fn base<T: Config>() -> H256 {
 	T::Gate::current(0, SLOT).expect("the genesis model has layer0.expert0").0
 }
@@ -40,8 +45,7 @@ fn base<T: Config>() -> H256 {
 fn spec<T: Config>(evaluators: u32) -> JobSpec {
 	let mut spec = JobSpec {
 		model: 0,
-		kind: SLOT,
-		base: base::<T>(),
+		slots: BoundedVec::truncate_from(vec![JobSlot { kind: SLOT, base: base::<T>() }]),
 		datasets: BoundedVec::truncate_from((0..MAX_JOB_DATASETS).map(cid).collect()),
 		hyper: HyperParams {
 			hash: H256::repeat_byte(7),
@@ -56,7 +60,7 @@ fn spec<T: Config>(evaluators: u32) -> JobSpec {
 		min_vram_gib: 0,
 		windows: Windows { accept: 0, submit: 0, commit: 0, reveal: 0 },
 	};
-	let size = T::Gate::payload_size(spec.base).unwrap_or(0);
+	let size = T::Gate::payload_size(base::<T>()).unwrap_or(0);
 	let min = min_windows(&spec, size, size, &T::ReferenceWorker::get());
 	let w = |least: u32| least.max(10).min(T::MaxWindow::get());
 	spec.windows = Windows {
@@ -156,7 +160,7 @@ fn submitted<T: Config>(evaluators: u32) -> (JobId, T::AccountId) {
 	Pallet::<T>::submit_result(
 		RawOrigin::Signed(trainer.clone()).into(),
 		job,
-		payload(1),
+		candidate(1),
 		sealed::<T>(&trainer),
 		payload(2),
 		H256::repeat_byte(3),
@@ -247,7 +251,7 @@ mod benchmarks {
 		_(
 			RawOrigin::Signed(trainer),
 			job,
-			payload(1),
+			candidate(1),
 			seal,
 			payload(2),
 			H256::zero(),
@@ -270,7 +274,7 @@ mod benchmarks {
 		_(
 			RawOrigin::Signed(trainer),
 			spec::<T>(3),
-			payload(1),
+			candidate(1),
 			seal,
 			payload(2),
 			H256::zero(),
@@ -396,7 +400,7 @@ mod benchmarks {
 		let Stage::Evaluating(e) = &record.stage else { panic!("submitted") };
 		// The seed the draw will use (see `draw`), and the order it puts the pool in.
 		let seed = sp_crypto_hashing::blake2_256(
-			&(frame_system::Pallet::<T>::parent_hash(), job, e.submission.candidate).encode(),
+			&(frame_system::Pallet::<T>::parent_hash(), job, &e.submission.candidates).encode(),
 		);
 		let mut ranked = pool;
 		ranked.sort_by_key(|who| lottery_ticket(&seed, who));

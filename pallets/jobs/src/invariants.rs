@@ -34,6 +34,19 @@ impl<T: Config> Pallet<T> {
 				"a job's collateral below the minimum"
 			);
 
+			let mut kinds: Vec<_> = job.spec.kinds().collect();
+			kinds.sort();
+			kinds.dedup();
+			ensure!(
+				!kinds.is_empty() && kinds.len() == job.spec.slots.len(),
+				"a job without slots, or with a slot twice"
+			);
+			if let Stage::Evaluating(e) = &job.stage {
+				ensure!(
+					e.submission.candidates.len() == job.spec.slots.len(),
+					"a submission without exactly one candidate per slot"
+				);
+			}
 			ensure!(
 				Agenda::<T>::get(job.due).iter().filter(|j| **j == id).count() == 1,
 				"open job without exactly one agenda entry at its due block"

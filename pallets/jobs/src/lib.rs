@@ -54,7 +54,9 @@
 //!   GPU memory than some registered trainer has.
 //!
 //! ## The evaluation context
-//! A candidate fills one slot, but it is trained and scored inside the whole model. Each submission
+//! A job trains a set of slots (one block, a layer's experts, or every slot of a small model)
+//! whose candidates are adopted together or not at all; they are trained and scored inside the
+//! whole model. Each submission
 //! therefore pins the model's revision ([`aiblock_primitives::dag::ModelState`]: one assignment of
 //! blocks to every slot, and the score of the model in that state), and the gain is measured
 //! against that state's score, not the slot block's own (older) score. Evaluators replay and score
@@ -129,6 +131,8 @@
 //!    the agenda holds no other entries and [`LiveJobs`] counts the open jobs.
 //! 5. A panel has no duplicate, never contains the trainer or the poster, is no larger than
 //!    the job asks, and a revealed attestation always had a commitment.
+//! 6. A job names at least one slot and none twice; a submission under evaluation has exactly
+//!    one candidate per slot.
 //!
 //! They are checked in `try_state`, which the unit tests run after every test.
 
@@ -154,8 +158,11 @@ pub mod weights;
 pub use types::*;
 
 use aiblock_primitives::{
-	dag::{ModelSpec, ModelState, Payload, QualityGate, Score},
-	jobs::{min_windows, Attestation, Claim, JobId, JobSpec, Submission, TrainedWith, WorkRates},
+	dag::{ModelState, Payload, QualityGate, Score},
+	jobs::{
+		min_windows, Attestation, Candidates, Claim, JobId, JobSpec, Submission, TrainableModels,
+		TrainedWith, WorkRates, MAX_JOB_SLOTS,
+	},
 	stake::{Slash, StakeCollateral},
 	workers::{AssignmentsInspect, Role, WorkerRegistry},
 };
@@ -165,7 +172,6 @@ use frame_support::{
 	traits::{
 		fungible::{self, Inspect, MutateHold},
 		tokens::{Fortitude, Preservation},
-		Contains,
 	},
 };
 use frame_system::pallet_prelude::*;
@@ -194,7 +200,7 @@ pub mod pallet {
 	/// Version 1: timeout deposits and per-poster counts ([`migrations::v1`]). Version 2:
 	/// submissions pin a model revision, jobs carry their collateral ([`migrations::v2`]).
 	/// Version 3: sealed claims, attestations bound in context ([`migrations::v3`]).
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(3);
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(4);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -265,10 +271,11 @@ pub mod pallet {
 		/// least [`min_windows`] of it.
 		type ReferenceWorker: Get<WorkRates>;
 
-		/// The models workers can train and replay (by architecture and shape): jobs on any
-		/// other are refused, so no evaluator is ever drawn for a candidate it cannot judge
-		/// (and slashed for the attestation it could not give).
-		type Trainable: Contains<ModelSpec>;
+		/// The models workers can train and replay (by architecture and shape), and how many
+		/// slots of one a job may train together: jobs on any other model, or on more slots,
+		/// are refused, so no evaluator is ever drawn for a candidate it cannot judge (and
+		/// slashed for the attestation it could not give).
+		type Trainable: TrainableModels;
 
 		/// Most training steps a job may ask for.
 		#[pallet::constant]
@@ -434,11 +441,12 @@ pub mod pallet {
 		ClaimRevealed { job: JobId, trainer: T::AccountId, claimed: Score },
 		/// Not enough evaluators could be drawn in time: the candidate is rejected and the
 		/// escrow refunded in full; nobody is judged.
-		NoQuorum { job: JobId, candidate: H256 },
-		/// The verdict. `adopted`: the candidate is now current for its slot.
+		NoQuorum { job: JobId, candidates: Candidates<H256> },
+		/// The verdict. `adopted`: the candidates are now current for their slots, all of
+		/// them; otherwise none is.
 		JobFinalized {
 			job: JobId,
-			candidate: H256,
+			candidates: Candidates<H256>,
 			median: Option<Score>,
 			adopted: bool,
 			refuted: bool,
@@ -459,10 +467,20 @@ pub mod pallet {
 		NotOpen,
 		/// The job's accept window is over.
 		AcceptWindowOver,
-		/// The slot has no current block (unknown model or not a parameter slot).
+		/// A slot has no current block (unknown model or not a parameter slot).
 		UnknownSlot,
-		/// The base is not the slot's current block.
+		/// A base is not its slot's current block.
 		BaseNotCurrent,
+		/// A job names no slot, or the same slot twice.
+		BadSlots,
+		/// The job trains more slots of the model together than workers can
+		/// (`Config::Trainable`).
+		TooManySlots,
+		/// The submission does not bring one candidate per slot of the job.
+		WrongCandidateCount,
+		/// A block the candidates were trained with (held frozen) is the base of one of the
+		/// job's own slots, which were trained.
+		TrainedWithOwnSlot,
 		/// Only one trainer per job is supported.
 		UnsupportedTrainerCount,
 		/// The evaluator count must be odd, at least 3 and at most `MaxEvaluators`.
@@ -561,10 +579,14 @@ pub mod pallet {
 		/// for the job's work, `TooManySteps`, `BatchTooLarge`, `TooManyCheckpoints`, `NoTrainerHasVram` when no listed trainer has
 		/// `min_vram_gib`, `TooManyJobsOfPoster`, `TooManyJobs`, `RewardTooLow` or
 		/// `InsufficientBalance`, besides the spec checks (`BadWindow`, `BadEvaluatorCount`,
-		/// `BadTrainingParams`, `UnknownSlot`, `BaseNotCurrent`, `ArchitectureNotTrainable`).
+		/// `BadTrainingParams`, `BadSlots`, `UnknownSlot`, `BaseNotCurrent`,
+		/// `ArchitectureNotTrainable`, `TooManySlots`).
 		#[pallet::call_index(0)]
 		// The benchmark's job asks for no GPU memory: add the trainers' memory census it skips.
-		#[pallet::weight(T::WeightInfo::post_job().saturating_add(T::DbWeight::get().reads(1)))]
+		// Its job trains one slot: each further slot adds the reads of its current block.
+		#[pallet::weight(T::WeightInfo::post_job()
+			.saturating_add(Pallet::<T>::slot_reads(spec.slots.len() as u32))
+			.saturating_add(T::DbWeight::get().reads(1)))]
 		pub fn post_job(
 			origin: OriginFor<T>,
 			spec: JobSpec,
@@ -614,7 +636,10 @@ pub mod pallet {
 		/// `TrainerCollateral`) of stake and one unit of the daily quota. The model's revision
 		/// now is the earliest the trainer may say it trained against.
 		#[pallet::call_index(2)]
-		#[pallet::weight(T::WeightInfo::accept_job())]
+		// The benchmark's job trains one slot; the others' current blocks are read besides.
+		#[pallet::weight(
+			T::WeightInfo::accept_job().saturating_add(Pallet::<T>::slot_reads(MAX_JOB_SLOTS))
+		)]
 		pub fn accept_job(origin: OriginFor<T>, job: JobId) -> DispatchResult {
 			let trainer = ensure_signed(origin)?;
 			let mut record = Jobs::<T>::get(job).ok_or(Error::<T>::UnknownJob)?;
@@ -635,30 +660,35 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Submit the trained candidate of an accepted job: its payload, the score the trainer
-		/// claims for it sealed as `claim_commitment(trainer, manifest.hash, score, salt)` (see
-		/// *Sealed claims*), the training manifest and the Merkle root of the checkpoint hashes,
-		/// the frozen blocks it was trained with, and the model `revision` it was trained
-		/// against (see *The evaluation context*). The candidate enters the ExpertDag as pending,
-		/// to be judged against the model's score in that revision, and evaluators are drawn in
-		/// a later block.
+		/// Submit the trained candidates of an accepted job: their payloads, one per slot of the
+		/// job in its order, the score the trainer claims for the model with all of them sealed
+		/// as `claim_commitment(trainer, manifest.hash, score, salt)` (see *Sealed claims*), the
+		/// training manifest and the Merkle root of the checkpoint hashes, the frozen blocks
+		/// they were trained with, and the model `revision` they were trained against (see
+		/// *The evaluation context*). The candidates enter the ExpertDag as pending, to be
+		/// judged together against the model's score in that revision, and evaluators are
+		/// drawn in a later block.
 		///
 		/// If the model has moved on from `revision`, nothing is judged and nobody is slashed:
 		/// when the job's base block was replaced the job is void (the poster refunded), else the
 		/// trainer is released and the job reopens. Those paths' weight is what is charged: the
 		/// declared weight covers every path. Refused with `UnknownRevision` for a revision the
 		/// model has not reached and `RevisionBeforeAcceptance` for one older than the job's
-		/// acceptance, besides `NotTrainer` and `SubmitWindowOver`.
+		/// acceptance, `WrongCandidateCount` when the payloads are not one per slot, besides
+		/// `NotTrainer` and `SubmitWindowOver`.
 		#[pallet::call_index(3)]
+		// Measured with one candidate: each further one repeats part of that submission's
+		// work (its slot read, its proposal), so `c` submissions bound `c` candidates.
 		#[pallet::weight(
 			T::WeightInfo::submit_result(trained_with.len() as u32)
+				.saturating_mul(candidates.len().max(1) as u64)
 				.max(Pallet::<T>::release_weight())
 		)]
 		#[allow(clippy::too_many_arguments)] // an extrinsic's arguments are its wire format
 		pub fn submit_result(
 			origin: OriginFor<T>,
 			job: JobId,
-			candidate: Payload,
+			candidates: Candidates<Payload>,
 			sealed_claim: H256,
 			manifest: Payload,
 			checkpoint_root: H256,
@@ -673,6 +703,7 @@ pub mod pallet {
 			};
 			ensure!(trainer == who, Error::<T>::NotTrainer);
 			ensure!(Self::now() <= deadline, Error::<T>::SubmitWindowOver);
+			ensure!(candidates.len() == record.spec.slots.len(), Error::<T>::WrongCandidateCount);
 			let (state, base_score) = Self::context(&record.spec)?;
 			ensure!(revision <= state.revision, Error::<T>::UnknownRevision);
 			ensure!(revision >= accepted, Error::<T>::RevisionBeforeAcceptance);
@@ -686,7 +717,7 @@ pub mod pallet {
 			let submission = Self::propose(
 				&trainer,
 				&record.spec,
-				candidate,
+				candidates,
 				Pinned { sealed_claim, manifest, checkpoint_root, revision },
 				&trained_with,
 			)?;
@@ -697,21 +728,24 @@ pub mod pallet {
 			Ok(().into())
 		}
 
-		/// Submit a candidate without a posted job ("partial mining"). The caller must be an
-		/// active trainer; it escrows the evaluation fees and the protocol fee, commits
-		/// `TrainerCollateral`, and is judged like any trainer (without a reward: adoption is
-		/// its own gain). `spec` describes how the candidate was trained; its accept and submit
+		/// Submit candidates without a posted job ("partial mining"), one per slot of `spec`. The
+		/// caller must be an active trainer; it escrows the evaluation fees and the protocol
+		/// fee, commits `TrainerCollateral`, and is judged like any trainer (without a reward:
+		/// adoption is its own gain). `spec` describes how they were trained; its accept and submit
 		/// windows are not used. `revision` must be the model's current revision (else
 		/// `StaleRevision` or `UnknownRevision`): the candidate is judged in that state. The
 		/// claim is sealed as in [`Pallet::submit_result`] and revealed with
 		/// [`Pallet::reveal_claim`].
 		#[pallet::call_index(4)]
-		#[pallet::weight(T::WeightInfo::submit_candidate(trained_with.len() as u32))]
+		// Measured with one slot: each further one repeats part of that submission's work (its
+		// slot checked, its candidate proposed).
+		#[pallet::weight(T::WeightInfo::submit_candidate(trained_with.len() as u32)
+			.saturating_mul(spec.slots.len().max(candidates.len()).max(1) as u64))]
 		#[allow(clippy::too_many_arguments)] // an extrinsic's arguments are its wire format
 		pub fn submit_candidate(
 			origin: OriginFor<T>,
 			spec: JobSpec,
-			candidate: Payload,
+			candidates: Candidates<Payload>,
 			sealed_claim: H256,
 			manifest: Payload,
 			checkpoint_root: H256,
@@ -720,6 +754,7 @@ pub mod pallet {
 		) -> DispatchResult {
 			let trainer = ensure_signed(origin)?;
 			let (base_score, delta) = Self::check_spec(&spec, false)?;
+			ensure!(candidates.len() == spec.slots.len(), Error::<T>::WrongCandidateCount);
 			let current = Self::context(&spec)?.0.revision;
 			ensure!(revision <= current, Error::<T>::UnknownRevision);
 			ensure!(revision == current, Error::<T>::StaleRevision);
@@ -729,7 +764,7 @@ pub mod pallet {
 			let submission = Self::propose(
 				&trainer,
 				&spec,
-				candidate,
+				candidates,
 				Pinned { sealed_claim, manifest, checkpoint_root, revision },
 				&trained_with,
 			)?;
@@ -776,7 +811,7 @@ pub mod pallet {
 		/// replayed segments reproduced the trainer's hashes. The last reveal finalises the job.
 		#[pallet::call_index(6)]
 		#[pallet::weight(T::WeightInfo::reveal_attestation()
-			.saturating_add(Pallet::<T>::finalize_weight(T::MaxEvaluators::get())))]
+			.saturating_add(Pallet::<T>::finalize_weight(T::MaxEvaluators::get(), MAX_JOB_SLOTS)))]
 		pub fn reveal_attestation(
 			origin: OriginFor<T>,
 			job: JobId,
@@ -814,7 +849,7 @@ pub mod pallet {
 		/// the job.
 		#[pallet::call_index(7)]
 		#[pallet::weight(T::WeightInfo::reveal_claim()
-			.saturating_add(Pallet::<T>::finalize_weight(T::MaxEvaluators::get())))]
+			.saturating_add(Pallet::<T>::finalize_weight(T::MaxEvaluators::get(), MAX_JOB_SLOTS)))]
 		pub fn reveal_claim(
 			origin: OriginFor<T>,
 			job: JobId,
@@ -848,8 +883,21 @@ impl<T: Config> Pallet<T> {
 	/// The verdict on a panel of `n`, on its costlier path: an adoption with everyone paid, or
 	/// a refuted claim with the trainer's slash split among the honest majority and the others
 	/// slashed.
-	pub(crate) fn finalize_weight(n: u32) -> Weight {
-		T::WeightInfo::finalize(n).max(T::WeightInfo::finalize_refuted(n))
+	/// Measured with one candidate; each further one adds its adoption or rejection by the
+	/// quality gate: the candidate's record and its slot's current block read, the superseded
+	/// block, the candidate, the slot and the model's state written, and its place in the
+	/// pruning queue (at most 4 reads and 5 writes, which dwarf the arithmetic around them).
+	pub(crate) fn finalize_weight(n: u32, slots: u32) -> Weight {
+		let further = u64::from(slots.saturating_sub(1));
+		T::WeightInfo::finalize(n)
+			.max(T::WeightInfo::finalize_refuted(n))
+			.saturating_add(T::DbWeight::get().reads_writes(4 * further, 5 * further))
+	}
+
+	/// Reading the current blocks of a job's slots beyond the one the benchmarks' jobs train:
+	/// each slot's `Current` entry and its block's record.
+	pub(crate) fn slot_reads(slots: u32) -> Weight {
+		T::DbWeight::get().reads(2 * u64::from(slots.saturating_sub(1)))
 	}
 
 	/// `blocks` after now.
@@ -885,18 +933,28 @@ impl<T: Config> Pallet<T> {
 			spec.steps.div_ceil(spec.hyper.checkpoint_every.max(1)) <= T::MaxCheckpoints::get(),
 			Error::<T>::TooManyCheckpoints
 		);
-		let (current, _) =
-			T::Gate::current(spec.model, spec.kind).ok_or(Error::<T>::UnknownSlot)?;
-		ensure!(current == spec.base, Error::<T>::BaseNotCurrent);
+		let mut kinds: alloc::vec::Vec<_> = spec.kinds().collect();
+		kinds.sort();
+		kinds.dedup();
+		ensure!(!kinds.is_empty() && kinds.len() == spec.slots.len(), Error::<T>::BadSlots);
 		// Read with `delta` below (the same model record): no read of its own.
 		let model = T::Gate::spec(spec.model).ok_or(Error::<T>::UnknownSlot)?;
-		ensure!(T::Trainable::contains(&model), Error::<T>::ArchitectureNotTrainable);
+		let max_slots = T::Trainable::max_slots(&model);
+		ensure!(max_slots > 0, Error::<T>::ArchitectureNotTrainable);
+		ensure!(spec.slots.len() as u32 <= max_slots, Error::<T>::TooManySlots);
+		let mut size = 0u64;
+		for slot in &spec.slots {
+			let (current, _) =
+				T::Gate::current(spec.model, slot.kind).ok_or(Error::<T>::UnknownSlot)?;
+			ensure!(current == slot.base, Error::<T>::BaseNotCurrent);
+			let bytes = T::Gate::payload_size(current).ok_or(Error::<T>::UnknownSlot)?;
+			size = size.saturating_add(bytes);
+		}
 		ensure!(
 			model.attention_scores(spec.hyper.batch_size) <= T::MaxAttentionScores::get(),
 			Error::<T>::BatchTooLarge
 		);
-		let size = T::Gate::payload_size(current).ok_or(Error::<T>::UnknownSlot)?;
-		// A transformer's token runs the whole model whichever slot trains.
+		// A transformer's token runs the whole model whichever slots train.
 		let work = model.active_weight_bytes().unwrap_or(size);
 		let mut min = min_windows(spec, size, work, &T::ReferenceWorker::get());
 		if !posted {
@@ -908,17 +966,22 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// The model state a candidate of `spec` would be judged in, and the score it must improve
-	/// on: the model's in that state (the slot block's own while the model's state has no
-	/// score); a model never evaluated can only be improved from "infinitely bad".
+	/// on: the model's in that state (while the model's state has no score, the worst of the
+	/// slot blocks' own); a model never evaluated can only be improved from "infinitely bad".
 	fn context(spec: &JobSpec) -> Result<(ModelState, Score), DispatchError> {
 		let state = T::Gate::state(spec.model).ok_or(Error::<T>::UnknownSlot)?;
-		let slot = T::Gate::current(spec.model, spec.kind).and_then(|(_, score)| score);
-		Ok((state, state.score.or(slot).unwrap_or(Score::MAX)))
+		if let Some(score) = state.score {
+			return Ok((state, score));
+		}
+		let slots = spec.kinds().filter_map(|kind| T::Gate::current(spec.model, kind));
+		Ok((state, slots.filter_map(|(_, score)| score).max().unwrap_or(Score::MAX)))
 	}
 
-	/// Whether the job's base is still its slot's current block.
+	/// Whether every base of the job is still its slot's current block.
 	pub(crate) fn base_is_current(spec: &JobSpec) -> bool {
-		T::Gate::current(spec.model, spec.kind).map(|(id, _)| id) == Some(spec.base)
+		spec.slots.iter().all(|slot| {
+			T::Gate::current(spec.model, slot.kind).map(|(id, _)| id) == Some(slot.base)
+		})
 	}
 
 	/// What the evaluators of `spec` are paid in all.
@@ -1011,18 +1074,27 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// Propose the candidate to the quality gate.
+	/// Propose the candidates to the quality gate, one per slot of `spec` (the caller checked
+	/// the count).
 	fn propose(
 		trainer: &T::AccountId,
 		spec: &JobSpec,
-		candidate: Payload,
+		candidates: Candidates<Payload>,
 		pinned: Pinned,
 		trained_with: &[H256],
 	) -> Result<Submission, DispatchError> {
-		let candidate = T::Gate::propose(trainer, spec.model, spec.kind, candidate, trained_with)?;
+		// A candidate trained with a slot of its own set was not trained against that block.
+		let own = |id: &H256| spec.slots.iter().any(|slot| slot.base == *id);
+		ensure!(!trained_with.iter().any(own), Error::<T>::TrainedWithOwnSlot);
+		let mut proposed = Candidates::<H256>::new();
+		for (kind, payload) in spec.kinds().zip(candidates) {
+			let id = T::Gate::propose(trainer, spec.model, kind, payload, trained_with)?;
+			// As many as the job's slots, which are bounded alike.
+			proposed.try_push(id).map_err(|_| Error::<T>::WrongCandidateCount)?;
+		}
 		let Pinned { sealed_claim, manifest, checkpoint_root, revision } = pinned;
 		let claim = Claim::Sealed(sealed_claim);
-		Ok(Submission { candidate, claim, manifest, checkpoint_root, revision })
+		Ok(Submission { candidates: proposed, claim, manifest, checkpoint_root, revision })
 	}
 
 	/// A fresh evaluation stage, whose panel is drawn from the next block on and must be
@@ -1068,10 +1140,10 @@ impl<T: Config> Pallet<T> {
 			Jobs::<T>::insert(id, job);
 			return reveal;
 		}
-		let panel = job.spec.evaluators;
+		let (panel, slots) = (job.spec.evaluators, job.spec.slots.len() as u32);
 		Self::unschedule(id, job.due);
 		Self::finalize(id, job);
-		reveal.saturating_add(Self::finalize_weight(panel))
+		reveal.saturating_add(Self::finalize_weight(panel, slots))
 	}
 
 	/// The evaluation of a job whose panel is complete.
@@ -1095,10 +1167,12 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// What voiding a job at submission costs: a cancellation's work (unschedule, refund,
-	/// remove), plus reading the job, the model's state and the slot's current block, and
+	/// remove), plus reading the job, the model's state and the slots' current blocks, and
 	/// releasing the trainer's commitment (its Stake ledger and `Assigned` entry).
 	pub(crate) fn void_weight() -> Weight {
-		T::WeightInfo::cancel_job().saturating_add(T::DbWeight::get().reads_writes(5, 2))
+		T::WeightInfo::cancel_job()
+			.saturating_add(T::DbWeight::get().reads_writes(5, 2))
+			.saturating_add(Self::slot_reads(MAX_JOB_SLOTS))
 	}
 
 	/// The most a submission that judges nothing costs: voiding the job, or releasing its

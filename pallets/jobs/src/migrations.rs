@@ -13,7 +13,7 @@ pub mod v1 {
 	#[scale_info(skip_type_params(T))]
 	pub struct OldJob<T: Config> {
 		pub poster: T::AccountId,
-		pub spec: JobSpec,
+		pub spec: v4::OldJobSpec,
 		pub base_score: Score,
 		pub delta: Score,
 		pub reward: BalanceOf<T>,
@@ -111,7 +111,7 @@ pub mod v2 {
 	#[scale_info(skip_type_params(T))]
 	pub struct OldJob<T: Config> {
 		pub poster: T::AccountId,
-		pub spec: JobSpec,
+		pub spec: v4::OldJobSpec,
 		pub base_score: Score,
 		pub delta: Score,
 		pub reward: BalanceOf<T>,
@@ -246,7 +246,7 @@ pub mod v3 {
 	#[scale_info(skip_type_params(T))]
 	pub struct OldJob<T: Config> {
 		pub poster: T::AccountId,
-		pub spec: JobSpec,
+		pub spec: v4::OldJobSpec,
 		pub base_score: Score,
 		pub delta: Score,
 		pub reward: BalanceOf<T>,
@@ -260,20 +260,20 @@ pub mod v3 {
 		pub evaluator_collateral: BalanceOf<T>,
 	}
 
-	impl<T: Config> From<OldStage<T>> for Stage<T> {
+	impl<T: Config> From<OldStage<T>> for v4::OldStage<T> {
 		/// A claim made in the clear stays as it was: revealed.
 		fn from(old: OldStage<T>) -> Self {
 			match old {
-				OldStage::Open { deadline } => Stage::Open { deadline },
+				OldStage::Open { deadline } => v4::OldStage::Open { deadline },
 				OldStage::Training { trainer, deadline, revision } => {
-					Stage::Training { trainer, deadline, revision }
+					v4::OldStage::Training { trainer, deadline, revision }
 				},
 				OldStage::Evaluating(e) => {
 					let OldSubmission { candidate, claimed, manifest, checkpoint_root, revision } =
 						e.submission;
-					Stage::Evaluating(Evaluation {
+					v4::OldStage::Evaluating(v4::OldEvaluation {
 						trainer: e.trainer,
-						submission: Submission {
+						submission: v4::OldSubmission {
 							candidate,
 							claim: Claim::Revealed(claimed),
 							manifest,
@@ -294,17 +294,194 @@ pub mod v3 {
 		}
 	}
 
+	/// The jobs as version 3 stores them.
+	#[frame_support::storage_alias]
+	pub type Jobs<T: Config> =
+		StorageMap<Pallet<T>, Twox64Concat, JobId, v4::OldJob<T>, OptionQuery>;
+
 	/// Submissions of version 2 made their claim in the clear: it is kept, as revealed.
 	pub struct VersionUncheckedMigrateV2ToV3<T>(core::marker::PhantomData<T>);
 
 	impl<T: Config> UncheckedOnRuntimeUpgrade for VersionUncheckedMigrateV2ToV3<T> {
 		fn on_runtime_upgrade() -> Weight {
 			let mut jobs = 0u64;
+			// Written in version 3's layout, which `v4` then translates.
+			Jobs::<T>::translate::<OldJob<T>, _>(|_, old| {
+				jobs += 1;
+				Some(v4::OldJob {
+					poster: old.poster,
+					spec: old.spec,
+					base_score: old.base_score,
+					delta: old.delta,
+					reward: old.reward,
+					evaluator_fee: old.evaluator_fee,
+					protocol_fee: old.protocol_fee,
+					stage: old.stage.into(),
+					due: old.due,
+					deposit: old.deposit,
+					timeouts: old.timeouts,
+					trainer_collateral: old.trainer_collateral,
+					evaluator_collateral: old.evaluator_collateral,
+				})
+			});
+			T::DbWeight::get().reads_writes(jobs, jobs)
+		}
+		// No `post_upgrade` check: the invariants read jobs in the current layout, which `v4`
+		// writes (and checks).
+	}
+
+	/// [`VersionUncheckedMigrateV2ToV3`], run only at storage version 2, which it sets to 3.
+	pub type MigrateV2ToV3<T> = VersionedMigration<
+		2,
+		3,
+		VersionUncheckedMigrateV2ToV3<T>,
+		Pallet<T>,
+		<T as frame_system::Config>::DbWeight,
+	>;
+}
+
+/// Version 4: a job trains a set of slots, adopted together, and a submission brings one
+/// candidate per slot.
+pub mod v4 {
+	use super::*;
+	use crate::types::Seat;
+	use aiblock_primitives::{
+		dag::BlockKind,
+		jobs::{HyperParams, JobDatasets, JobSlot, JobSlots, Windows},
+	};
+
+	/// A job spec as versions 0 to 3 stored it: one slot and its base.
+	#[derive(Encode, Decode, Clone, PartialEq, Eq, Debug, TypeInfo)]
+	pub struct OldJobSpec {
+		pub model: aiblock_primitives::dag::ModelIndex,
+		pub kind: BlockKind,
+		pub base: H256,
+		pub datasets: JobDatasets,
+		pub hyper: HyperParams,
+		pub steps: u32,
+		pub trainers: u32,
+		pub evaluators: u32,
+		pub min_vram_gib: u32,
+		pub windows: Windows,
+	}
+
+	impl From<OldJobSpec> for JobSpec {
+		/// The one slot as a set of one.
+		fn from(old: OldJobSpec) -> JobSpec {
+			JobSpec {
+				model: old.model,
+				slots: JobSlots::truncate_from(alloc::vec![JobSlot {
+					kind: old.kind,
+					base: old.base
+				}]),
+				datasets: old.datasets,
+				hyper: old.hyper,
+				steps: old.steps,
+				trainers: old.trainers,
+				evaluators: old.evaluators,
+				min_vram_gib: old.min_vram_gib,
+				windows: old.windows,
+			}
+		}
+	}
+
+	/// A submission as version 3 stored it: one candidate.
+	#[derive(Encode, Decode, Clone, PartialEq, Eq, Debug, TypeInfo)]
+	pub struct OldSubmission {
+		pub candidate: H256,
+		pub claim: Claim,
+		pub manifest: Payload,
+		pub checkpoint_root: H256,
+		pub revision: u32,
+	}
+
+	/// An evaluation as version 3 stored it.
+	#[derive(Encode, Decode, CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound, TypeInfo)]
+	#[scale_info(skip_type_params(T))]
+	pub struct OldEvaluation<T: Config> {
+		pub trainer: T::AccountId,
+		pub submission: OldSubmission,
+		pub submitted_at: BlockNumberFor<T>,
+		pub panel: BoundedVec<Seat<T::AccountId>, T::MaxEvaluators>,
+		pub seed: [u8; 32],
+		pub commit_deadline: BlockNumberFor<T>,
+		pub reveal_deadline: BlockNumberFor<T>,
+		pub context_held: bool,
+	}
+
+	/// A stage as version 3 stored it (its size, like the current `Stage`'s, is the layout's).
+	#[derive(Encode, Decode, CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound, TypeInfo)]
+	#[scale_info(skip_type_params(T))]
+	#[allow(clippy::large_enum_variant)]
+	pub enum OldStage<T: Config> {
+		Open { deadline: BlockNumberFor<T> },
+		Training { trainer: T::AccountId, deadline: BlockNumberFor<T>, revision: u32 },
+		Evaluating(OldEvaluation<T>),
+	}
+
+	/// A job as version 3 stored it.
+	#[derive(Encode, Decode, CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound, TypeInfo)]
+	#[scale_info(skip_type_params(T))]
+	pub struct OldJob<T: Config> {
+		pub poster: T::AccountId,
+		pub spec: OldJobSpec,
+		pub base_score: Score,
+		pub delta: Score,
+		pub reward: BalanceOf<T>,
+		pub evaluator_fee: BalanceOf<T>,
+		pub protocol_fee: BalanceOf<T>,
+		pub stage: OldStage<T>,
+		pub due: BlockNumberFor<T>,
+		pub deposit: BalanceOf<T>,
+		pub timeouts: u32,
+		pub trainer_collateral: BalanceOf<T>,
+		pub evaluator_collateral: BalanceOf<T>,
+	}
+
+	impl<T: Config> From<OldStage<T>> for Stage<T> {
+		/// The one candidate as a set of one.
+		fn from(old: OldStage<T>) -> Self {
+			match old {
+				OldStage::Open { deadline } => Stage::Open { deadline },
+				OldStage::Training { trainer, deadline, revision } => {
+					Stage::Training { trainer, deadline, revision }
+				},
+				OldStage::Evaluating(e) => {
+					let OldSubmission { candidate, claim, manifest, checkpoint_root, revision } =
+						e.submission;
+					Stage::Evaluating(Evaluation {
+						trainer: e.trainer,
+						submission: Submission {
+							candidates: Candidates::truncate_from(alloc::vec![candidate]),
+							claim,
+							manifest,
+							checkpoint_root,
+							revision,
+						},
+						submitted_at: e.submitted_at,
+						panel: e.panel,
+						seed: e.seed,
+						commit_deadline: e.commit_deadline,
+						reveal_deadline: e.reveal_deadline,
+						context_held: e.context_held,
+					})
+				},
+			}
+		}
+	}
+
+	/// Jobs of version 3 train one slot: it becomes a set of one, and a submitted candidate a
+	/// list of one.
+	pub struct VersionUncheckedMigrateV3ToV4<T>(core::marker::PhantomData<T>);
+
+	impl<T: Config> UncheckedOnRuntimeUpgrade for VersionUncheckedMigrateV3ToV4<T> {
+		fn on_runtime_upgrade() -> Weight {
+			let mut jobs = 0u64;
 			Jobs::<T>::translate::<OldJob<T>, _>(|_, old| {
 				jobs += 1;
 				Some(Job {
 					poster: old.poster,
-					spec: old.spec,
+					spec: old.spec.into(),
 					base_score: old.base_score,
 					delta: old.delta,
 					reward: old.reward,
@@ -327,11 +504,11 @@ pub mod v3 {
 		}
 	}
 
-	/// [`VersionUncheckedMigrateV2ToV3`], run only at storage version 2, which it sets to 3.
-	pub type MigrateV2ToV3<T> = VersionedMigration<
-		2,
+	/// [`VersionUncheckedMigrateV3ToV4`], run only at storage version 3, which it sets to 4.
+	pub type MigrateV3ToV4<T> = VersionedMigration<
 		3,
-		VersionUncheckedMigrateV2ToV3<T>,
+		4,
+		VersionUncheckedMigrateV3ToV4<T>,
 		Pallet<T>,
 		<T as frame_system::Config>::DbWeight,
 	>;
@@ -343,6 +520,23 @@ mod tests {
 	use crate::mock::*;
 	use frame_support::traits::OnRuntimeUpgrade;
 
+	/// A one-slot spec in the layout versions 0 to 3 stored.
+	fn old_spec(spec: &JobSpec) -> v4::OldJobSpec {
+		let slot = spec.slots[0];
+		v4::OldJobSpec {
+			model: spec.model,
+			kind: slot.kind,
+			base: slot.base,
+			datasets: spec.datasets.clone(),
+			hyper: spec.hyper,
+			steps: spec.steps,
+			trainers: spec.trainers,
+			evaluators: spec.evaluators,
+			min_vram_gib: spec.min_vram_gib,
+			windows: spec.windows,
+		}
+	}
+
 	fn post_two_jobs() -> alloc::vec::Vec<(JobId, Job<Test>)> {
 		let budget = MIN_REWARD + 3 * EVALUATOR_FEE;
 		for _ in 0..2 {
@@ -351,6 +545,27 @@ mod tests {
 			);
 		}
 		crate::Jobs::<Test>::iter().collect()
+	}
+
+	/// A job posted, accepted and submitted (one candidate), with its evaluation.
+	fn one_job_under_evaluation() -> (JobId, Job<Test>, Evaluation<Test>) {
+		let (id, _) = post_two_jobs().remove(0);
+		assert!(Pallet::<Test>::accept_job(RuntimeOrigin::signed(TRAINER), id).is_ok());
+		let revision = <ExpertDag as QualityGate<AccountId>>::state(0).unwrap().revision;
+		assert!(Pallet::<Test>::submit_result(
+			RuntimeOrigin::signed(TRAINER),
+			id,
+			vec![payload(0xc0)].try_into().unwrap(),
+			H256::repeat_byte(1),
+			payload(0xa0),
+			H256::repeat_byte(2),
+			Default::default(),
+			revision,
+		)
+		.is_ok());
+		let job = crate::Jobs::<Test>::get(id).expect("under evaluation");
+		let Stage::Evaluating(e) = job.stage.clone() else { panic!("under evaluation") };
+		(id, job, e)
 	}
 
 	#[test]
@@ -362,7 +577,7 @@ mod tests {
 				let Stage::Open { deadline } = job.stage else { panic!("posted jobs are open") };
 				let old = v1::OldJob::<Test> {
 					poster: job.poster,
-					spec: job.spec.clone(),
+					spec: old_spec(&job.spec),
 					base_score: job.base_score,
 					delta: job.delta,
 					reward: job.reward,
@@ -383,7 +598,8 @@ mod tests {
 			assert_eq!(Pallet::<Test>::on_chain_storage_version(), 1);
 			v2::MigrateV1ToV2::<Test>::on_runtime_upgrade();
 			v3::MigrateV2ToV3::<Test>::on_runtime_upgrade();
-			assert_eq!(Pallet::<Test>::on_chain_storage_version(), 3);
+			v4::MigrateV3ToV4::<Test>::on_runtime_upgrade();
+			assert_eq!(Pallet::<Test>::on_chain_storage_version(), 4);
 			assert_eq!(crate::Jobs::<Test>::iter().collect::<alloc::vec::Vec<_>>().len(), 2);
 			for (id, job) in new {
 				let migrated = crate::Jobs::<Test>::get(id).expect("kept");
@@ -405,7 +621,7 @@ mod tests {
 			for (id, job) in &new {
 				let old = v2::OldJob::<Test> {
 					poster: job.poster,
-					spec: job.spec.clone(),
+					spec: old_spec(&job.spec),
 					base_score: job.base_score,
 					delta: job.delta,
 					reward: job.reward,
@@ -424,7 +640,8 @@ mod tests {
 			StorageVersion::new(1).put::<Pallet<Test>>();
 			v2::MigrateV1ToV2::<Test>::on_runtime_upgrade();
 			v3::MigrateV2ToV3::<Test>::on_runtime_upgrade();
-			assert_eq!(Pallet::<Test>::on_chain_storage_version(), 3);
+			v4::MigrateV3ToV4::<Test>::on_runtime_upgrade();
+			assert_eq!(Pallet::<Test>::on_chain_storage_version(), 4);
 			for (id, _) in new {
 				let job = crate::Jobs::<Test>::get(id).expect("kept");
 				assert_eq!(
@@ -440,24 +657,9 @@ mod tests {
 	#[test]
 	fn v2_claims_made_in_the_clear_stay_revealed() {
 		ExtBuilder::default().build_and_execute(|| {
-			let (id, _) = post_two_jobs().remove(0);
-			assert!(Pallet::<Test>::accept_job(RuntimeOrigin::signed(TRAINER), id).is_ok());
-			let revision = <ExpertDag as QualityGate<AccountId>>::state(0).unwrap().revision;
-			assert!(Pallet::<Test>::submit_result(
-				RuntimeOrigin::signed(TRAINER),
-				id,
-				payload(0xc0),
-				H256::repeat_byte(1),
-				payload(0xa0),
-				H256::repeat_byte(2),
-				Default::default(),
-				revision,
-			)
-			.is_ok());
-			let job = crate::Jobs::<Test>::get(id).expect("under evaluation");
-			let Stage::Evaluating(e) = job.stage.clone() else { panic!("under evaluation") };
+			let (id, job, e) = one_job_under_evaluation();
 			let old_submission = v3::OldSubmission {
-				candidate: e.submission.candidate,
+				candidate: e.submission.candidates[0],
 				claimed: 1_234_567,
 				manifest: e.submission.manifest.clone(),
 				checkpoint_root: e.submission.checkpoint_root,
@@ -465,7 +667,7 @@ mod tests {
 			};
 			let old = v3::OldJob::<Test> {
 				poster: job.poster,
-				spec: job.spec.clone(),
+				spec: old_spec(&job.spec),
 				base_score: job.base_score,
 				delta: job.delta,
 				reward: job.reward,
@@ -490,13 +692,59 @@ mod tests {
 			StorageVersion::new(2).put::<Pallet<Test>>();
 
 			v3::MigrateV2ToV3::<Test>::on_runtime_upgrade();
-			assert_eq!(Pallet::<Test>::on_chain_storage_version(), 3);
+			v4::MigrateV3ToV4::<Test>::on_runtime_upgrade();
+			assert_eq!(Pallet::<Test>::on_chain_storage_version(), 4);
 			let mut expected = e;
 			expected.submission.claim = Claim::Revealed(1_234_567);
 			assert_eq!(
 				crate::Jobs::<Test>::get(id).expect("kept"),
 				Job { stage: Stage::Evaluating(expected), ..job }
 			);
+		});
+	}
+
+	#[test]
+	fn v3_jobs_train_a_set_of_one_slot() {
+		ExtBuilder::default().build_and_execute(|| {
+			let (id, job, e) = one_job_under_evaluation();
+			let old = v4::OldJob::<Test> {
+				poster: job.poster,
+				spec: old_spec(&job.spec),
+				base_score: job.base_score,
+				delta: job.delta,
+				reward: job.reward,
+				evaluator_fee: job.evaluator_fee,
+				protocol_fee: job.protocol_fee,
+				stage: v4::OldStage::Evaluating(v4::OldEvaluation {
+					trainer: e.trainer,
+					submission: v4::OldSubmission {
+						candidate: e.submission.candidates[0],
+						claim: e.submission.claim,
+						manifest: e.submission.manifest.clone(),
+						checkpoint_root: e.submission.checkpoint_root,
+						revision: e.submission.revision,
+					},
+					submitted_at: e.submitted_at,
+					panel: e.panel.clone(),
+					seed: e.seed,
+					commit_deadline: e.commit_deadline,
+					reveal_deadline: e.reveal_deadline,
+					context_held: e.context_held,
+				}),
+				due: job.due,
+				deposit: job.deposit,
+				timeouts: job.timeouts,
+				trainer_collateral: job.trainer_collateral,
+				evaluator_collateral: job.evaluator_collateral,
+			};
+			frame_support::storage::unhashed::put(&crate::Jobs::<Test>::hashed_key_for(id), &old);
+			StorageVersion::new(3).put::<Pallet<Test>>();
+
+			v4::MigrateV3ToV4::<Test>::on_runtime_upgrade();
+			assert_eq!(Pallet::<Test>::on_chain_storage_version(), 4);
+			let migrated = crate::Jobs::<Test>::get(id).expect("kept");
+			assert_eq!(migrated, job, "the one slot and its candidate, as a set of one");
+			assert_eq!(migrated.spec.slots.len(), 1);
 		});
 	}
 }

@@ -4,7 +4,7 @@
 use crate as pallet_jobs;
 use aiblock_primitives::{
 	dag::{BlockKind, ModelSpec, Payload, SemVer},
-	jobs::{HyperParams, JobSpec, Windows},
+	jobs::{HyperParams, JobSlot, JobSlots, JobSpec, Windows},
 	workers::{ComputeSpec, Role, Roles},
 };
 use frame_support::{
@@ -191,12 +191,21 @@ impl crate::BenchmarkHelper<AccountId> for MakeWorker {
 }
 
 /// The models the tests' workers train: byte models without attention.
+/// Byte models only, at most [`MAX_SLOTS`] slots of one per job (so that the tests train sets).
 pub struct ByteModels;
-impl frame_support::traits::Contains<ModelSpec> for ByteModels {
-	fn contains(spec: &ModelSpec) -> bool {
-		spec.architecture.as_slice() == b"byte-moe-v1" && spec.attention.is_none()
+impl aiblock_primitives::jobs::TrainableModels for ByteModels {
+	fn max_slots(spec: &ModelSpec) -> u32 {
+		let byte = spec.architecture.as_slice() == b"byte-moe-v1" && spec.attention.is_none();
+		if byte {
+			MAX_SLOTS
+		} else {
+			0
+		}
 	}
 }
+
+/// Most slots of the test model one job trains together.
+pub const MAX_SLOTS: u32 = 4;
 
 /// The model every test trains: 2 layers of 3 experts, all blocks scored `BASE_SCORE`.
 pub fn model() -> ModelSpec {
@@ -242,12 +251,20 @@ pub fn windows() -> Windows {
 	Windows { accept: 10, submit: 20, commit: 5, reveal: 5 }
 }
 
+/// `kinds` of model 0 with their current blocks, as a job names them.
+pub fn slots(kinds: &[BlockKind]) -> JobSlots {
+	let slot = |kind: &BlockKind| JobSlot {
+		kind: *kind,
+		base: pallet_aiblock_expert_dag::Current::<Test>::get(0, kind).unwrap_or_default(),
+	};
+	JobSlots::truncate_from(kinds.iter().map(slot).collect())
+}
+
 /// A job on `SLOT` with three evaluators.
 pub fn job_spec() -> JobSpec {
 	JobSpec {
 		model: 0,
-		kind: SLOT,
-		base: base(),
+		slots: slots(&[SLOT]),
 		datasets: vec![cid(0x42)].try_into().unwrap(),
 		hyper: HyperParams {
 			hash: H256([7; 32]),

@@ -85,17 +85,20 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn agenda_step_weight(id: JobId) -> Weight {
 		let read = T::DbWeight::get().reads(1);
 		let Some(job) = Jobs::<T>::get(id) else { return read };
-		let n = job.spec.evaluators;
+		let (n, slots) = (job.spec.evaluators, job.spec.slots.len() as u32);
 		read.saturating_add(match &job.stage {
 			Stage::Open { .. } => T::WeightInfo::expire_job(),
-			// A trainer whose model moved on is released instead, which costs less.
-			Stage::Training { .. } => T::WeightInfo::trainer_timeout(),
+			// A trainer whose model moved on is released instead, which costs less but for
+			// checking every base of the job.
+			Stage::Training { .. } => {
+				T::WeightInfo::trainer_timeout().saturating_add(Self::slot_reads(slots))
+			},
 			Stage::Evaluating(e) if e.panel.len() < n as usize => {
 				// A draw that falls short at its deadline ends the job instead.
 				T::WeightInfo::draw_evaluators(n, T::MaxEvaluatorPool::get())
-					.max(Self::finalize_weight(n))
+					.max(Self::finalize_weight(n, slots))
 			},
-			Stage::Evaluating(_) => Self::finalize_weight(n),
+			Stage::Evaluating(_) => Self::finalize_weight(n, slots),
 		})
 	}
 
@@ -188,7 +191,7 @@ impl<T: Config> Pallet<T> {
 		let collateral = job.evaluator_collateral;
 		let Stage::Evaluating(e) = &mut job.stage else { return false };
 		let seed = sp_crypto_hashing::blake2_256(
-			&(frame_system::Pallet::<T>::parent_hash(), id, e.submission.candidate).encode(),
+			&(frame_system::Pallet::<T>::parent_hash(), id, &e.submission.candidates).encode(),
 		);
 		let mut exclude: Vec<T::AccountId> = e.panel.iter().map(|s| s.evaluator.clone()).collect();
 		exclude.push(e.trainer.clone());
@@ -249,7 +252,7 @@ impl<T: Config> Pallet<T> {
 			Self::dissolve(id, job);
 			return Self::deposit_event(Event::JobVoided { job: id });
 		}
-		let candidate = e.submission.candidate;
+		let candidates = e.submission.candidates.clone();
 		let attestations: Vec<_> = e.panel.iter().map(|s| s.attestation).collect();
 		let rules = Rules {
 			base_score: job.base_score,
@@ -262,10 +265,9 @@ impl<T: Config> Pallet<T> {
 		// the gain was measured against a state that is gone, so nothing is adopted; the same
 		// when another candidate for the slot was adopted since this one was proposed. The
 		// reward then goes back to the poster.
-		let adopted = verdict.adopt
-			&& !moved && T::Gate::accept(candidate, verdict.median.unwrap_or(0)).is_ok();
+		let adopted = verdict.adopt && !moved && Self::adopt(&candidates, verdict.median);
 		if !adopted {
-			let _ = T::Gate::reject(candidate);
+			Self::reject_all(&candidates);
 		}
 
 		// What cannot be paid (see `pay`) is refunded, and so is the timeout deposit.
@@ -321,7 +323,7 @@ impl<T: Config> Pallet<T> {
 		);
 		Self::deposit_event(Event::JobFinalized {
 			job: id,
-			candidate,
+			candidates,
 			median: verdict.median,
 			adopted,
 			refuted,
@@ -329,10 +331,30 @@ impl<T: Config> Pallet<T> {
 		Self::remove(id, &job, refund);
 	}
 
+	/// Adopt every candidate of a job with the attested `median`, or none: when one cannot be
+	/// adopted (another candidate took its slot since), every adoption is undone.
+	fn adopt(candidates: &[H256], median: Option<Score>) -> bool {
+		let score = median.unwrap_or(0);
+		frame_support::storage::with_storage_layer(|| -> DispatchResult {
+			candidates.iter().try_for_each(|&candidate| T::Gate::accept(candidate, score))
+		})
+		.is_ok()
+	}
+
+	/// Refuse every candidate of a job still pending (none is when they were adopted).
+	fn reject_all(candidates: &[H256]) {
+		for &candidate in candidates {
+			let _ = T::Gate::reject(candidate);
+		}
+	}
+
 	/// The panel could not be completed in time: nobody is judged.
 	fn no_quorum(id: JobId, job: Job<T>) {
 		let Stage::Evaluating(e) = &job.stage else { return };
-		Self::deposit_event(Event::NoQuorum { job: id, candidate: e.submission.candidate });
+		Self::deposit_event(Event::NoQuorum {
+			job: id,
+			candidates: e.submission.candidates.clone(),
+		});
 		Self::dissolve(id, job);
 	}
 
@@ -340,7 +362,7 @@ impl<T: Config> Pallet<T> {
 	/// collateral and refund the whole escrow.
 	fn dissolve(id: JobId, job: Job<T>) {
 		let Stage::Evaluating(e) = &job.stage else { return };
-		let _ = T::Gate::reject(e.submission.candidate);
+		Self::reject_all(&e.submission.candidates);
 		for seat in &e.panel {
 			Self::unassign(&seat.evaluator, job.evaluator_collateral);
 		}

@@ -3,8 +3,11 @@ use crate::{
 	Jobs as JobsStorage, LiveJobs, NextJobId, Stage,
 };
 use aiblock_primitives::{
-	dag::{BlockStatus, Payload, QualityGate, Score},
-	jobs::{attestation_commitment, claim_commitment, Attestation, Claim, JobId, TrainedWith},
+	dag::{BlockKind, BlockStatus, ModelIndex, Payload, QualityGate, Score},
+	jobs::{
+		attestation_commitment, claim_commitment, Attestation, Candidates, Claim, JobId, JobSlot,
+		TrainedWith,
+	},
 	stake::StakeInspect,
 	workers::{Role, Roles, TrustLevel, WorkerRegistry},
 };
@@ -93,7 +96,7 @@ fn submit_as(trainer: AccountId, job: JobId, claimed: Score) -> DispatchResultWi
 	Jobs::submit_result(
 		signed(trainer),
 		job,
-		payload(0xc0 + job as u8),
+		candidates(&[payload(0xc0 + job as u8)]),
 		seal(trainer, &manifest, claimed),
 		manifest,
 		H256([0x77; 32]),
@@ -107,11 +110,27 @@ fn revision() -> u32 {
 	<ExpertDag as QualityGate<AccountId>>::state(0).expect("the model exists").revision
 }
 
-fn candidate(job: JobId) -> H256 {
+/// A job on one slot, `kind` of `model`, whose current block is `base`.
+fn on(model: ModelIndex, kind: BlockKind, base: H256) -> JobSpec {
+	JobSpec { model, slots: vec![JobSlot { kind, base }].try_into().unwrap(), ..job_spec() }
+}
+
+/// Candidate payloads as a submission brings them.
+fn candidates(payloads: &[Payload]) -> Candidates<Payload> {
+	payloads.to_vec().try_into().expect("at most MAX_JOB_SLOTS")
+}
+
+/// The candidates of `job`, under evaluation.
+fn candidate_set(job: JobId) -> Candidates<H256> {
 	match JobsStorage::<Test>::get(job).expect("open job").stage {
-		Stage::Evaluating(e) => e.submission.candidate,
+		Stage::Evaluating(e) => e.submission.candidates,
 		_ => panic!("job {job} is not under evaluation"),
 	}
+}
+
+/// The one candidate of a one-slot `job`, under evaluation.
+fn candidate(job: JobId) -> H256 {
+	candidate_set(job)[0]
 }
 
 fn panel(job: JobId) -> Vec<AccountId> {
@@ -383,10 +402,12 @@ fn post_job_refusals() {
 		refuse(spec, BUDGET, Error::BadTrainingParams);
 		refuse(job_spec(), 3 * EVALUATOR_FEE + MIN_REWARD - 1, Error::RewardTooLow);
 		refuse(job_spec(), 10, Error::RewardTooLow);
-		refuse(JobSpec { base: H256([1; 32]), ..job_spec() }, BUDGET, Error::BaseNotCurrent);
+		let stale = JobSlot { kind: SLOT, base: H256([1; 32]) };
+		let stale = JobSpec { slots: vec![stale].try_into().unwrap(), ..job_spec() };
+		refuse(stale, BUDGET, Error::BaseNotCurrent);
 		refuse(JobSpec { model: 3, ..job_spec() }, BUDGET, Error::UnknownSlot);
 		refuse(
-			JobSpec { kind: aiblock_primitives::dag::BlockKind::Meta, ..job_spec() },
+			JobSpec { slots: slots(&[BlockKind::Meta]), ..job_spec() },
 			BUDGET,
 			Error::UnknownSlot,
 		);
@@ -402,7 +423,7 @@ fn post_job_refusals() {
 /// could not judge them, and would be slashed for the attestations they could not give.
 #[test]
 fn jobs_on_an_architecture_workers_cannot_judge_are_refused() {
-	use aiblock_primitives::dag::{AttentionSpec, BlockKind, ModelSpec, SemVer};
+	use aiblock_primitives::dag::{AttentionSpec, ModelSpec, SemVer};
 	use pallet_aiblock_expert_dag::ImportedBlock;
 	ExtBuilder::default().build_and_execute(|| {
 		let transformer = ModelSpec {
@@ -435,7 +456,7 @@ fn jobs_on_an_architecture_workers_cannot_judge_are_refused() {
 		let kind = BlockKind::Attention { layer: 0 };
 		let base = <ExpertDag as QualityGate<AccountId>>::current(1, kind).unwrap().0;
 		assert_noop!(
-			Jobs::post_job(signed(POSTER), JobSpec { model: 1, kind, base, ..job_spec() }, BUDGET),
+			Jobs::post_job(signed(POSTER), on(1, kind, base), BUDGET),
 			Error::<Test>::ArchitectureNotTrainable
 		);
 		// Nor does a spec with the byte model's tag and a transformer's shape.
@@ -461,7 +482,7 @@ fn jobs_on_an_architecture_workers_cannot_judge_are_refused() {
 		let kind = BlockKind::Expert { layer: 0, expert: 0 };
 		let base = <ExpertDag as QualityGate<AccountId>>::current(2, kind).unwrap().0;
 		assert_noop!(
-			Jobs::post_job(signed(POSTER), JobSpec { model: 2, kind, base, ..job_spec() }, BUDGET),
+			Jobs::post_job(signed(POSTER), on(2, kind, base), BUDGET),
 			Error::<Test>::ArchitectureNotTrainable
 		);
 		// The byte model's slots still take jobs.
@@ -748,11 +769,12 @@ fn without_enough_evaluators_nobody_is_judged_and_everything_refunded() {
 		assert_ok!(Jobs::accept_job(signed(TRAINER), job));
 		assert_ok!(submit_as(TRAINER, job, 1_980_000));
 		let cand = candidate(job);
+		let set = candidate_set(job);
 		await_draw();
 		assert_eq!(panel(job).len(), 2, "drawn what there is");
 		assert_noop!(commit(job, EVALUATORS[0], 1, true), Error::<Test>::NotEvaluating);
 		advance(windows().commit as u64);
-		assert!(jobs_events().contains(&Event::NoQuorum { job, candidate: cand }));
+		assert!(jobs_events().contains(&Event::NoQuorum { job, candidates: set }));
 		assert_eq!(
 			<ExpertDag as QualityGate<AccountId>>::status(cand),
 			Some(BlockStatus::Rejected)
@@ -822,7 +844,7 @@ fn an_open_submission_pays_only_the_evaluation() {
 			Jobs::submit_candidate(
 				signed(EVALUATORS[0]),
 				spec.clone(),
-				payload(0xee),
+				candidates(&[payload(0xee)]),
 				seal(EVALUATORS[0], &payload(0xef), 1_980_000),
 				payload(0xef),
 				H256::zero(),
@@ -835,7 +857,7 @@ fn an_open_submission_pays_only_the_evaluation() {
 		assert_ok!(Jobs::submit_candidate(
 			signed(TRAINER),
 			spec,
-			payload(0xee),
+			candidates(&[payload(0xee)]),
 			seal(TRAINER, &payload(0xef), 1_980_000),
 			payload(0xef),
 			H256::zero(),
@@ -873,7 +895,7 @@ fn a_candidate_for_a_superseded_base_voids_the_job() {
 		// benchmarked submission alone did not: a void refunds and removes more than it reads).
 		let call = crate::Call::<Test>::submit_result {
 			job: second,
-			candidate: payload(0),
+			candidates: candidates(&[payload(0)]),
 			sealed_claim: H256::zero(),
 			manifest: payload(0),
 			checkpoint_root: H256::zero(),
@@ -890,14 +912,8 @@ fn a_candidate_for_a_superseded_base_voids_the_job() {
 		assert_eq!(free(POSTER), poster + BUDGET + FEE);
 		assert_eq!((stake(TRAINER), committed(TRAINER)), (WORKER_BOND, 0));
 		// And a new job against the old base is refused.
-		let stale = JobSpec {
-			base: pallet_aiblock_expert_dag::Blocks::<Test>::get(base())
-				.unwrap()
-				.header
-				.parent
-				.unwrap(),
-			..job_spec()
-		};
+		let old = pallet_aiblock_expert_dag::Blocks::<Test>::get(base()).unwrap().header.parent;
+		let stale = on(0, SLOT, old.unwrap());
 		assert_noop!(Jobs::post_job(signed(POSTER), stale, BUDGET), Error::<Test>::BaseNotCurrent);
 	});
 }
@@ -978,7 +994,7 @@ fn candidate_of_event(job: JobId) -> H256 {
 	jobs_events()
 		.into_iter()
 		.find_map(|e| match e {
-			Event::JobFinalized { job: j, candidate, .. } if j == job => Some(candidate),
+			Event::JobFinalized { job: j, candidates, .. } if j == job => Some(candidates[0]),
 			_ => None,
 		})
 		.expect("the job was finalised")
@@ -1061,7 +1077,7 @@ fn random_job_sequences_conserve_funds() {
 				match next(9) {
 					0 | 1 => {
 						let spec = JobSpec {
-							base: base(),
+							slots: slots(&[SLOT]),
 							min_vram_gib: next(2) as u32 * 16,
 							..job_spec()
 						};
@@ -1111,4 +1127,180 @@ fn random_job_sequences_conserve_funds() {
 		});
 	}
 	assert!(verdicts >= 12, "the sequences reach verdicts, not only refusals ({verdicts})");
+}
+
+/// The slots the set tests train together: a layer's router and two of its experts.
+const SET: [BlockKind; 3] =
+	[BlockKind::Router { layer: 1 }, BlockKind::Expert { layer: 1, expert: 0 }, SLOT];
+
+/// Accept a job on [`SET`] with `TRAINER`, submit one candidate per slot claiming `claimed`,
+/// and wait for the panel; returns the job and its candidates.
+fn train_set(claimed: Score) -> (JobId, Candidates<H256>) {
+	let job = post_spec(JobSpec { slots: slots(&SET), ..job_spec() }, BUDGET);
+	assert_ok!(Jobs::accept_job(signed(TRAINER), job));
+	let manifest = payload(0xa0);
+	let payloads = candidates(&[payload(0xc1), payload(0xc2), payload(0xc3)]);
+	assert_noop!(
+		Jobs::submit_result(
+			signed(TRAINER),
+			job,
+			candidates(&payloads[..2]),
+			seal(TRAINER, &manifest, claimed),
+			manifest.clone(),
+			H256([0x77; 32]),
+			TrainedWith::default(),
+			revision(),
+		)
+		.map_err(|e| e.error),
+		Error::<Test>::WrongCandidateCount
+	);
+	assert_ok!(Jobs::submit_result(
+		signed(TRAINER),
+		job,
+		payloads,
+		seal(TRAINER, &manifest, claimed),
+		manifest,
+		H256([0x77; 32]),
+		TrainedWith::default(),
+		revision(),
+	));
+	await_draw();
+	(job, candidate_set(job))
+}
+
+fn current(kind: BlockKind) -> H256 {
+	pallet_aiblock_expert_dag::Current::<Test>::get(0, kind).expect("a parameter slot")
+}
+
+#[test]
+fn a_set_of_slots_is_adopted_together() {
+	ExtBuilder::default().build_and_execute(|| {
+		let old: Vec<H256> = SET.iter().map(|k| current(*k)).collect();
+		let (job, candidates) = train_set(1_980_000);
+		assert_eq!(candidates.len(), SET.len());
+		for (kind, candidate) in SET.iter().zip(&candidates) {
+			let record = pallet_aiblock_expert_dag::Blocks::<Test>::get(candidate).unwrap();
+			assert_eq!(record.header.kind, *kind, "one candidate per slot, in the job's order");
+			assert_eq!(record.status, BlockStatus::Pending);
+		}
+		attest(job, &[honest(1_980_000); 3]);
+		assert_eq!(finalized(job), (true, false));
+		let event = jobs_events().into_iter().find_map(|e| match e {
+			Event::JobFinalized { job: j, candidates, .. } if j == job => Some(candidates),
+			_ => None,
+		});
+		assert_eq!(event, Some(candidates.clone()));
+		for ((kind, candidate), old) in SET.iter().zip(&candidates).zip(&old) {
+			assert_eq!(current(*kind), *candidate, "{kind:?} holds its candidate");
+			assert_eq!(
+				<ExpertDag as QualityGate<AccountId>>::status(*old),
+				Some(BlockStatus::Superseded)
+			);
+		}
+		assert_eq!(free(TRAINER), WORKER_FUNDS - WORKER_BOND + REWARD, "paid once");
+	});
+}
+
+#[test]
+fn a_set_without_enough_gain_is_refused_whole() {
+	ExtBuilder::default().build_and_execute(|| {
+		let old: Vec<H256> = SET.iter().map(|k| current(*k)).collect();
+		let (job, candidates) = train_set(1_995_000);
+		attest(job, &[honest(1_995_000); 3]);
+		assert_eq!(finalized(job), (false, false));
+		for (kind, (candidate, old)) in SET.iter().zip(candidates.iter().zip(&old)) {
+			assert_eq!(current(*kind), *old, "{kind:?} keeps its block");
+			assert_eq!(
+				<ExpertDag as QualityGate<AccountId>>::status(*candidate),
+				Some(BlockStatus::Rejected)
+			);
+		}
+	});
+}
+
+#[test]
+fn slot_sets_are_checked() {
+	ExtBuilder::default().build_and_execute(|| {
+		let refuse = |kinds: &[BlockKind], error: Error<Test>| {
+			let spec = JobSpec { slots: slots(kinds), ..job_spec() };
+			assert_noop!(Jobs::post_job(signed(POSTER), spec, BUDGET), error);
+		};
+		refuse(&[], Error::BadSlots);
+		refuse(&[SLOT, SLOT], Error::BadSlots);
+		let five = [
+			BlockKind::Shared,
+			BlockKind::Router { layer: 0 },
+			BlockKind::Expert { layer: 0, expert: 0 },
+			BlockKind::Expert { layer: 0, expert: 1 },
+			SLOT,
+		];
+		assert_eq!(five.len() as u32, MAX_SLOTS + 1);
+		refuse(&five, Error::TooManySlots);
+		refuse(&[SLOT, BlockKind::Expert { layer: 9, expert: 0 }], Error::UnknownSlot);
+		// One stale base among current ones.
+		let mut spec = JobSpec { slots: slots(&SET), ..job_spec() };
+		spec.slots[1].base = H256([1; 32]);
+		assert_noop!(Jobs::post_job(signed(POSTER), spec, BUDGET), Error::<Test>::BaseNotCurrent);
+		// The most the model allows is taken.
+		assert_ok!(Jobs::post_job(
+			signed(POSTER),
+			JobSpec { slots: slots(&five[..4]), ..job_spec() },
+			BUDGET
+		));
+	});
+}
+
+#[test]
+fn a_set_whose_slot_moves_on_is_void() {
+	ExtBuilder::default().build_and_execute(|| {
+		// A set job and a one-slot job on one of its slots; the one-slot job is adopted first.
+		let set = post_spec(JobSpec { slots: slots(&SET), ..job_spec() }, BUDGET);
+		assert_ok!(Jobs::accept_job(signed(TRAINER), set));
+		let single = post();
+		train(single, 1_980_000);
+		attest(single, &[honest(1_980_000); 3]);
+		assert_eq!(finalized(single), (true, false));
+		// The set's trainer submits against the revision it accepted in: its base of `SLOT`
+		// is gone, so the job is void and nobody is slashed.
+		let manifest = payload(0xa0);
+		let stale = revision() - 1;
+		assert_ok!(Jobs::submit_result(
+			signed(TRAINER),
+			set,
+			candidates(&[payload(0xc1), payload(0xc2), payload(0xc3)]),
+			seal(TRAINER, &manifest, 1_970_000),
+			manifest,
+			H256([0x77; 32]),
+			TrainedWith::default(),
+			stale,
+		));
+		assert!(jobs_events().contains(&Event::JobVoided { job: set }));
+		assert!(JobsStorage::<Test>::get(set).is_none());
+		assert_eq!(stake(TRAINER), WORKER_BOND, "nobody is slashed");
+	});
+}
+
+#[test]
+fn a_set_is_not_trained_with_its_own_bases() {
+	ExtBuilder::default().build_and_execute(|| {
+		let job = post_spec(JobSpec { slots: slots(&SET), ..job_spec() }, BUDGET);
+		assert_ok!(Jobs::accept_job(signed(TRAINER), job));
+		let manifest = payload(0xa0);
+		// The router's base named as a frozen block the experts were trained with.
+		let frozen: TrainedWith = vec![current(SET[0])].try_into().unwrap();
+		assert_noop!(
+			Jobs::submit_result(
+				signed(TRAINER),
+				job,
+				candidates(&[payload(0xc1), payload(0xc2), payload(0xc3)]),
+				seal(TRAINER, &manifest, 1_980_000),
+				manifest,
+				H256([0x77; 32]),
+				frozen,
+				revision(),
+			)
+			.map_err(|e| e.error),
+			Error::<Test>::TrainedWithOwnSlot
+		);
+	});
 }

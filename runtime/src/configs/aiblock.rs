@@ -158,14 +158,20 @@ parameter_types! {
 /// so one scoring window's attention probabilities stay within 2^26 floats at `MaxHeads`).
 /// A model of any other architecture, or one that carries a known tag with another shape,
 /// can be registered and imported but takes no job until workers can judge its candidates.
+///
+/// A job on the byte model trains one block (its trainer's optimiser runs over one slot); a
+/// job on a transformer trains up to `MAX_JOB_SLOTS` of its slots together (the reference
+/// worker trains any set of blocks in one run), so a small transformer can be trained whole.
 pub struct TrainableModels;
-impl frame_support::traits::Contains<aiblock_primitives::dag::ModelSpec> for TrainableModels {
-	fn contains(spec: &aiblock_primitives::dag::ModelSpec) -> bool {
+impl aiblock_primitives::jobs::TrainableModels for TrainableModels {
+	fn max_slots(spec: &aiblock_primitives::dag::ModelSpec) -> u32 {
 		let bytes = spec.tokenizer == aiblock_primitives::dag::Tokenizer::Bytes;
 		match (spec.architecture.as_slice(), &spec.attention) {
-			(b"byte-moe-v1", None) => bytes && spec.context <= 8,
-			(b"aiblock-mixtral-v1", Some(_)) => bytes && spec.context <= 1024,
-			_ => false,
+			(b"byte-moe-v1", None) if bytes && spec.context <= 8 => 1,
+			(b"aiblock-mixtral-v1", Some(_)) if bytes && spec.context <= 1024 => {
+				aiblock_primitives::jobs::MAX_JOB_SLOTS
+			},
+			_ => 0,
 		}
 	}
 }

@@ -18,7 +18,7 @@ use super::*;
 use crate::configs::aiblock::{ReferenceWorker, MAX_STEPS};
 use aiblock_primitives::dag::BlockStatus;
 use aiblock_primitives::jobs::{
-	attestation_commitment, claim_commitment, min_windows, Attestation,
+	attestation_commitment, claim_commitment, min_windows, Attestation, JobSlot,
 };
 use frame_support::traits::ConstU32;
 use pallet_aiblock_jobs::Stage;
@@ -119,18 +119,29 @@ fn spec(rng: &mut Rng) -> JobSpec {
 	if rng.chance(50) {
 		return spec;
 	}
-	spec.kind = rng.pick(&[SLOT, BlockKind::Shared, BlockKind::Expert { layer: 9, expert: 9 }]);
-	spec.base = crate::ExpertDag::current(0, spec.kind).map(|(id, _)| id).unwrap_or_default();
+	let kind = rng.pick(&[SLOT, BlockKind::Shared, BlockKind::Expert { layer: 9, expert: 9 }]);
+	let mut base = crate::ExpertDag::current(0, kind).map(|(id, _)| id).unwrap_or_default();
 	if rng.chance(10) {
-		spec.base = H256::repeat_byte(rng.below(256) as u8);
+		base = H256::repeat_byte(rng.below(256) as u8);
 	}
+	spec.slots = match rng.below(10) {
+		// No slot, the same slot twice, or two slots of the byte model (which trains one).
+		0 => Default::default(),
+		1 => vec![JobSlot { kind, base }; 2].try_into().unwrap(),
+		2 => {
+			let shared = crate::ExpertDag::current(0, BlockKind::Shared).expect("genesis").0;
+			let shared = JobSlot { kind: BlockKind::Shared, base: shared };
+			vec![shared, JobSlot { kind, base }].try_into().unwrap()
+		},
+		_ => vec![JobSlot { kind, base }].try_into().unwrap(),
+	};
 	spec.steps = rng.pick(&[0, 1, 300, MAX_STEPS, MAX_STEPS + 1, u32::MAX]);
 	spec.hyper.batch_size = rng.pick(&[0, 16, 4096, u32::MAX]);
 	spec.hyper.checkpoint_every = rng.pick(&[0, 1, 50, u32::MAX]);
 	spec.evaluators = rng.pick(&[0, 1, 3, 4, 5, 15, 17, u32::MAX]);
 	spec.trainers = rng.pick(&[1, 1, 1, 0, 2]);
 	spec.min_vram_gib = rng.pick(&[0, 0, 8, 80, 81, u32::MAX]);
-	let size = crate::ExpertDag::payload_size(spec.base).unwrap_or(0);
+	let size = crate::ExpertDag::payload_size(base).unwrap_or(0);
 	let min = min_windows(&spec, size, size, &ReferenceWorker::get());
 	let mut window = |least: u32| {
 		rng.pick(&[0, 1, least.saturating_sub(1), least, least + 5, crate::DAYS, crate::DAYS + 1])
@@ -201,7 +212,7 @@ fn call(
 			let claimed = if rng.chance(80) { honest } else { hostile_score };
 			RuntimeCall::Jobs(J::submit_result {
 				job,
-				candidate: payload(rng.below(256) as u8),
+				candidates: one(payload(rng.below(256) as u8)),
 				sealed_claim: claim_commitment(&signer, &manifest.hash, claimed, &[7; 32]),
 				manifest,
 				checkpoint_root: H256::zero(),
@@ -215,7 +226,7 @@ fn call(
 				if rng.chance(50) { current().1.saturating_sub(20_000) } else { hostile_score };
 			RuntimeCall::Jobs(J::submit_candidate {
 				spec: spec(rng),
-				candidate: payload(rng.below(256) as u8),
+				candidates: one(payload(rng.below(256) as u8)),
 				sealed_claim: claim_commitment(&signer, &manifest.hash, claimed, &[7; 32]),
 				manifest,
 				checkpoint_root: H256::zero(),

@@ -70,7 +70,7 @@ fn no_window_is_shorter_than_the_reference_worker_needs() {
 				&bob,
 				RuntimeCall::Jobs(JobsCall::submit_candidate {
 					spec: trap,
-					candidate: payload(0xc1),
+					candidates: one(payload(0xc1)),
 					sealed_claim: seal(&bob, &payload(0xa1), current().1 - 20_000),
 					manifest: payload(0xa1),
 					checkpoint_root: H256([2; 32]),
@@ -345,7 +345,7 @@ fn panels_cannot_be_ground_after_the_seed_is_known() {
 			&bob,
 			RuntimeCall::Jobs(JobsCall::submit_result {
 				job,
-				candidate: payload(0xc7),
+				candidates: one(payload(0xc7)),
 				sealed_claim: seal(&bob, &payload(0xa7), current().1 - 20_000),
 				manifest: payload(0xa7),
 				checkpoint_root: H256([2; 32]),
@@ -382,7 +382,7 @@ const OTHER_SLOT: BlockKind = BlockKind::Expert { layer: 0, expert: 0 };
 /// A job like `job_spec` on the current block of `kind`.
 fn job_on(kind: BlockKind) -> JobSpec {
 	let base = crate::ExpertDag::current(0, kind).expect("genesis fills every slot").0;
-	JobSpec { kind, base, ..job_spec() }
+	on_slot(0, kind, base)
 }
 
 fn submit(
@@ -395,7 +395,7 @@ fn submit(
 		trainer,
 		RuntimeCall::Jobs(JobsCall::submit_result {
 			job,
-			candidate: payload(0xc0 + job as u8),
+			candidates: one(payload(0xc0 + job as u8)),
 			sealed_claim: seal(trainer, &payload(0xa0 + job as u8), claimed),
 			manifest: payload(0xa0 + job as u8),
 			checkpoint_root: H256([2; 32]),
@@ -678,7 +678,7 @@ fn rejected_candidates_are_pruned_after_a_week() {
 	with_preset_state(sp_genesis_builder::DEV_RUNTIME_PRESET, || {
 		let genesis = current().1;
 		let (_, job, e) = a_job_under_evaluation(genesis - 500_000);
-		let candidate = e.submission.candidate;
+		let candidate = e.submission.candidates[0];
 		attest_all(job, Attestation { score: genesis - 2_000, replay_ok: true });
 		assert_eq!(crate::ExpertDag::status(candidate), Some(BlockStatus::Rejected));
 

@@ -9,7 +9,7 @@ use crate::{
 };
 use aiblock_primitives::{
 	dag::{BlockKind, Payload, QualityGate, Score},
-	jobs::{HyperParams, JobSpec, Windows},
+	jobs::{Candidates, HyperParams, JobSlot, JobSpec, Windows},
 	stake::{Slash, SlashReason, StakeInspect},
 	workers::{ComputeSpec, Role, Roles, WorkerRegistry},
 };
@@ -216,12 +216,21 @@ fn payload(seed: u8) -> Payload {
 	Payload { cid: cid.try_into().unwrap(), hash: H256([seed; 32]), size: 4096 }
 }
 
+/// The one candidate of a one-slot job.
+fn one(payload: Payload) -> Candidates<Payload> {
+	Candidates::truncate_from(vec![payload])
+}
+
+/// A job like [`job_spec`] on one slot, `kind` of `model`, whose current block is `base`.
+fn on_slot(model: u32, kind: BlockKind, base: H256) -> JobSpec {
+	JobSpec { model, slots: vec![JobSlot { kind, base }].try_into().unwrap(), ..job_spec() }
+}
+
 /// A job on `SLOT`'s current block with windows the reference worker can keep.
 fn job_spec() -> JobSpec {
 	JobSpec {
 		model: 0,
-		kind: SLOT,
-		base: current().0,
+		slots: vec![JobSlot { kind: SLOT, base: current().0 }].try_into().unwrap(),
 		datasets: vec![payload(0xd0).cid].try_into().unwrap(),
 		hyper: HyperParams {
 			hash: H256([1; 32]),
@@ -273,7 +282,7 @@ mod jobs {
 			&bob,
 			RuntimeCall::Jobs(pallet_aiblock_jobs::Call::submit_result {
 				job,
-				candidate: payload(0xc0 + job as u8),
+				candidates: one(payload(0xc0 + job as u8)),
 				sealed_claim: seal(&bob, &payload(0xa0 + job as u8), claimed),
 				manifest: payload(0xa0 + job as u8),
 				checkpoint_root: H256([2; 32]),
@@ -318,7 +327,7 @@ mod jobs {
 			pallet_aiblock_jobs::Jobs::<Runtime>::get(job).is_none(),
 			"the last reveal ends it"
 		);
-		e.submission.candidate
+		e.submission.candidates[0]
 	}
 
 	#[test]

@@ -49,7 +49,7 @@ fn a_transformer_run_commits_on_schedule_and_replays_bit_for_bit() {
 	let config = lm_config(6);
 	let data = Dataset { bytes: TEXT.to_vec() };
 	let cpu = Cpu::auto();
-	let mut run = Run::new(Model::Transformer(weights.clone()), block, &config).unwrap();
+	let mut run = Run::new(Model::Transformer(weights.clone()), &[block], &config).unwrap();
 	let start = run.hash();
 	let mut losses = Vec::new();
 	let trained = run
@@ -62,7 +62,7 @@ fn a_transformer_run_commits_on_schedule_and_replays_bit_for_bit() {
 	assert_eq!(trained[2].loss_bits, losses[4].to_bits());
 	// An evaluator replays the first two segments on one thread: the same commitments.
 	let one = Cpu { threads: 1, ..cpu };
-	let mut replay = Run::new(Model::Transformer(weights.clone()), block, &config).unwrap();
+	let mut replay = Run::new(Model::Transformer(weights.clone()), &[block], &config).unwrap();
 	assert_eq!(replay.hash(), start);
 	let replayed = replay.run_while(&one, &data, &config, 4, |_, _| true).unwrap();
 	assert_eq!(replayed[..], trained[..2]);
@@ -72,7 +72,7 @@ fn a_transformer_run_commits_on_schedule_and_replays_bit_for_bit() {
 		assert_eq!(after.block(b) != weights.block(b), b == block, "{b}");
 	}
 	// Stopping early is reported with the step reached.
-	let mut stopped = Run::new(Model::Transformer(weights), block, &config).unwrap();
+	let mut stopped = Run::new(Model::Transformer(weights), &[block], &config).unwrap();
 	let error = stopped.run_while(&cpu, &data, &config, 5, |step, _| step < 3).unwrap_err();
 	assert_eq!(error, TrainError::Stopped { step: 3 });
 }
@@ -83,16 +83,22 @@ fn runs_refuse_mismatched_or_oversized_configurations() {
 	let block = BlockId::Shared;
 	let byte = JobConfig::Byte(TrainConfig::default());
 	let model = Model::Transformer(weights.clone());
-	assert!(Run::new(model.clone(), block, &byte).unwrap_err().contains("transformer"));
+	assert!(Run::new(model.clone(), &[block], &byte).unwrap_err().contains("transformer"));
 	let too_long =
 		JobConfig::Transformer { lm: LmConfig::for_job(0, 4, 17, 1e-3, 10), checkpoint_every: 2 };
-	assert!(Run::new(model.clone(), block, &too_long).unwrap_err().contains("context of 16"));
+	assert!(Run::new(model.clone(), &[block], &too_long).unwrap_err().contains("context of 16"));
 	let no_block = BlockId::Expert { layer: 9, expert: 0 };
-	assert!(Run::new(model.clone(), no_block, &lm_config(4)).is_err());
+	assert!(Run::new(model.clone(), &[no_block], &lm_config(4)).is_err());
+	assert!(Run::new(model.clone(), &[], &lm_config(4)).is_err(), "nothing to train");
+	assert!(Run::new(model.clone(), &[block, block], &lm_config(4)).is_err(), "twice");
 	let byte_model = Model::Byte(Weights::genesis(ModelSpec::TINY, 0).unwrap());
-	assert!(Run::new(byte_model, block, &lm_config(4)).unwrap_err().contains("byte"));
+	assert!(Run::new(byte_model.clone(), &[block], &lm_config(4)).unwrap_err().contains("byte"));
+	let router = BlockId::Router { layer: 0 };
+	let byte_config = JobConfig::Byte(TrainConfig::default());
+	let error = Run::new(byte_model, &[block, router], &byte_config).unwrap_err();
+	assert!(error.contains("one block per run"), "{error}");
 	// A run given the other architecture's hyper-parameters mid-way refuses to step.
-	let mut run = Run::new(model, block, &lm_config(4)).unwrap();
+	let mut run = Run::new(model, &[block], &lm_config(4)).unwrap();
 	let data = Dataset { bytes: TEXT.to_vec() };
 	let error = run.run_while(&Cpu::auto(), &data, &byte, 1, |_, _| true).unwrap_err();
 	assert_eq!(error, TrainError::OtherArchitecture);
@@ -129,6 +135,31 @@ fn blocks_load_into_an_empty_model_of_the_shape() {
 	let spec = weights.spec;
 	let window = spec.layers * 2 * spec.q_width() * spec.context;
 	let expected = 4 * (spec.active_parameters() + window) as u64;
-	assert_eq!(shape.work_bytes(BlockId::Router { layer: 0 }), expected);
-	assert_eq!(shape.work_bytes(BlockId::Shared), expected);
+	assert_eq!(shape.work_bytes(&[BlockId::Router { layer: 0 }]), expected);
+	assert_eq!(shape.work_bytes(&[BlockId::Shared]), expected);
+	assert_eq!(shape.work_bytes(&shape.blocks()), expected, "the whole model costs the same");
+}
+
+/// A set of blocks trains together: every one of them moves, no other does, and a replay of
+/// the set reproduces the commitments.
+#[test]
+fn a_set_of_blocks_trains_together_and_replays() {
+	let weights = transformer();
+	let set =
+		[BlockId::Shared, BlockId::Attention { layer: 0 }, BlockId::Expert { layer: 1, expert: 2 }];
+	let config = lm_config(4);
+	let data = Dataset { bytes: TEXT.to_vec() };
+	let cpu = Cpu::auto();
+	let mut run = Run::new(Model::Transformer(weights.clone()), &set, &config).unwrap();
+	let trained = run.run_while(&cpu, &data, &config, 4, |_, _| true).unwrap();
+	let mut replay = Run::new(Model::Transformer(weights.clone()), &set, &config).unwrap();
+	let replayed = replay.run_while(&Cpu { threads: 1, ..cpu }, &data, &config, 4, |_, _| true);
+	assert_eq!(replayed.unwrap(), trained);
+	// Another set (one block fewer) is another run.
+	let mut fewer = Run::new(Model::Transformer(weights.clone()), &set[..2], &config).unwrap();
+	assert_ne!(fewer.run_while(&cpu, &data, &config, 4, |_, _| true).unwrap(), trained);
+	let after = run.into_model();
+	for b in weights.spec.blocks() {
+		assert_eq!(after.block(b) != weights.block(b), set.contains(&b), "{b}");
+	}
 }

@@ -150,7 +150,7 @@ fn manifest_root_commits_to_every_checkpoint() {
 	let cps = vec![c(10, 1, 7), c(20, 2, 8), c(25, 3, 9)];
 	let m = Manifest::new(
 		vec!["bafk…".into()],
-		BlockId::Shared,
+		vec![BlockId::Shared],
 		JobConfig::Byte(cfg()),
 		start,
 		cps.clone(),
@@ -165,7 +165,14 @@ fn manifest_root_commits_to_every_checkpoint() {
 				_ => changed[i].loss_bits ^= 1,
 			}
 			assert_ne!(
-				Manifest::new(vec![], BlockId::Shared, JobConfig::Byte(cfg()), start, changed).root,
+				Manifest::new(
+					vec![],
+					vec![BlockId::Shared],
+					JobConfig::Byte(cfg()),
+					start,
+					changed
+				)
+				.root,
 				m.root
 			);
 		}
@@ -173,6 +180,12 @@ fn manifest_root_commits_to_every_checkpoint() {
 	assert_ne!(merkle_root(&[]), merkle_root(&[start]));
 	let json = m.to_json();
 	assert_eq!(Manifest::from_json(&json).unwrap(), m);
+	// A manifest written before jobs trained sets names its one block.
+	let mut legacy = json.clone();
+	let object = legacy.as_object_mut().unwrap();
+	object.remove("blocks");
+	object.insert("block".into(), "shared".into());
+	assert_eq!(Manifest::from_json(&legacy).unwrap(), m);
 	let mut forged = json.clone();
 	forged["checkpoints"][1]["loss_bits"] = 99.into();
 	assert!(Manifest::from_json(&forged).unwrap_err().contains("root"));

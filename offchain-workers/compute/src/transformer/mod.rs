@@ -175,6 +175,24 @@ impl TransformerSpec {
 		norm_eps: 1e-5,
 	};
 
+	/// nanoGPT's shakespeare-char CPU size in the Mixtral layout (`lm-train`'s defaults and the
+	/// development chain's genesis transformer): 4 layers, d 128, 4 heads, 4 experts top-2 of
+	/// d_ff 176 (1.41 M parameters, 0.87 M active per token), 64 bytes of context.
+	pub const SHAKESPEARE: TransformerSpec = TransformerSpec {
+		vocab: 256,
+		d_model: 128,
+		layers: 4,
+		heads: 4,
+		kv_heads: 4,
+		head_dim: 32,
+		d_ff: 176,
+		experts: 4,
+		top_k: 2,
+		context: 64,
+		rope_theta: 10_000.0,
+		norm_eps: 1e-5,
+	};
+
 	/// The largest width, head count, expert count or layer count a spec may have.
 	pub const MAX_DIMENSION: usize = 1 << 16;
 	/// The longest context a spec may have.

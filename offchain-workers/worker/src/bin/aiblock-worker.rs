@@ -25,7 +25,7 @@ use std::{
 ///
 /// Start a dev chain and a worker on one machine:
 ///   aiblock-node --dev --tmp &
-///   aiblock-worker init-model                       # genesis weights into the local store
+///   aiblock-worker init-model                       # genesis models into the local store
 ///   aiblock-worker run --dev --suri //Ferdie --roles trainer --bond 100
 ///
 /// Keys: --key FILE reads a secret URI (a mnemonic with an optional derivation path, or a 0x
@@ -43,8 +43,9 @@ struct Cli {
 enum Command {
 	/// Follow the chain and work: accept and train jobs, attest results when drawn.
 	Run(RunArgs),
-	/// Put the development genesis model (every block and the validation set) into the store
-	/// and print their CIDs, as the dev and local chain specs reference them.
+	/// Put the development genesis models (the byte model and the Shakespeare transformer:
+	/// every block and each validation set) into the store and print their CIDs, as the dev
+	/// and local chain specs reference them.
 	InitModel(StoreArgs),
 	/// Post a training job (a client convenience): upload a dataset, escrow the budget.
 	PostJob(PostJobArgs),
@@ -65,6 +66,26 @@ enum Command {
 	///       --validation tinyshakespeare.txt --split
 	#[command(verbatim_doc_comment)]
 	ImportModel(ImportModelArgs),
+	/// Write a transformer as the chain has it now into a model folder (spec.json and one
+	/// safetensors file per block, as `aiblock-compute lm-train --out` writes): every current
+	/// block fetched from the store and checked against its on-chain hash, and `blocks.json`
+	/// naming the on-chain block behind each file (id, author, score). Then, for example:
+	///   aiblock-worker fetch-model --dev --out ./chain-model
+	///   aiblock-compute generate --model ./chain-model --prompt "ROMEO:" --max-tokens 200
+	#[command(verbatim_doc_comment)]
+	FetchModel(FetchModelArgs),
+}
+
+#[derive(Args)]
+struct FetchModelArgs {
+	#[command(flatten)]
+	chain: ChainArgs,
+	/// The model version (default: the latest).
+	#[arg(long)]
+	model: Option<u32>,
+	/// The folder to write (created; files in it are replaced).
+	#[arg(long)]
+	out: PathBuf,
 }
 
 #[derive(Args)]
@@ -200,15 +221,19 @@ struct RunArgs {
 struct PostJobArgs {
 	#[command(flatten)]
 	chain: ChainArgs,
-	/// The slot to train: shared, layer{L}.attention (transformers), layer{L}.router or
-	/// layer{L}.expert{E}.
+	/// The slots to train together, comma-separated: shared, layer{L}.attention
+	/// (transformers), layer{L}.router, layer{L}.expert{E}, or all (every slot: the whole
+	/// model). A transformer job trains up to 64 slots and adopts them together; a byte-model
+	/// job trains one.
 	#[arg(long, default_value = "shared")]
 	block: String,
 	/// The model version to train (default: the newest one workers can train).
 	#[arg(long)]
 	model: Option<u32>,
-	/// Training data file, uploaded to the store; without it (and without --dataset-cid), 64
-	/// KiB of the development Markov source.
+	/// Training data file, uploaded to the store; without it (and without --dataset-cid), for a
+	/// transformer tinyshakespeare's training split (its first 90 %, the genesis transformer's
+	/// training text; `data/README.md`), for a byte model 64 KiB of the development Markov
+	/// source.
 	#[arg(long, conflicts_with = "dataset_cid")]
 	dataset: Option<PathBuf>,
 	/// Train on a dataset already published under this CID (base32 CIDv1, e.g. bafkrei…):
@@ -235,8 +260,11 @@ struct PostJobArgs {
 	/// Budget in AIB (reward + evaluator fees + protocol fee).
 	#[arg(long, default_value_t = 50)]
 	budget: u128,
-	/// Blocks for each stage: accept, submit, commit, reveal.
-	#[arg(long, default_value = "100,100,20,20", value_delimiter = ',')]
+	/// Blocks (6 s) for each stage: accept, submit, commit, reveal. The chain refuses windows
+	/// shorter than its reference worker needs (`Jobs.WindowTooShort`): training and replay
+	/// grow with steps × batch tokens × the model's active weights, and an evaluator scores the
+	/// whole validation set (on the genesis transformer about 10 blocks of the commit window).
+	#[arg(long, default_value = "100,100,60,20", value_delimiter = ',')]
 	windows: Vec<u32>,
 }
 
@@ -263,19 +291,20 @@ async fn connect(args: &ChainArgs) -> Result<Chain, WorkerError> {
 
 fn init_model(args: StoreArgs) -> Result<(), WorkerError> {
 	let store = open_store(&args)?;
-	let genesis = aiblock_compute::genesis::GenesisModel::development();
-	let (_, files) = aiblock_compute::genesis::chain_json(&genesis, &Cpu::auto())
+	use aiblock_compute::genesis::{genesis_files, GenesisModel, GenesisTransformer};
+	let files = genesis_files(&GenesisModel::development(), &GenesisTransformer::development())
 		.map_err(WorkerError::Compute)?;
 	for (name, bytes) in files {
 		let cid = aiblock_compute::store::ContentStore::put(&store, &bytes)?;
-		println!("{name:<16} {cid} {:>9} bytes", bytes.len());
+		println!("{name:<20} {cid} {:>9} bytes", bytes.len());
 	}
 	Ok(())
 }
 
 async fn post_job(args: PostJobArgs) -> Result<(), WorkerError> {
 	use aiblock_compute::{
-		job::{JobConfig, JobNumbers},
+		genesis::{GenesisModel, GenesisTransformer},
+		job::{JobConfig, JobNumbers, Shape},
 		model::BlockId,
 	};
 	let store = open_store(&args.chain.store)?;
@@ -285,17 +314,32 @@ async fn post_job(args: PostJobArgs) -> Result<(), WorkerError> {
 		Some(model) => model,
 		None => newest_trainable_model(&chain, &at).await?,
 	};
-	let block = BlockId::parse(&args.block).ok_or_else(|| {
-		WorkerError::Usage(format!(
-			"--block {}: expected shared, layerL.attention, layerL.router or layerL.expertE",
-			args.block
-		))
-	})?;
 	let current = chain.current_blocks(&at, model).await?;
-	let (kind, base, _) = current
-		.into_iter()
-		.find(|(kind, _, _)| run::block_id(kind) == Some(block))
-		.ok_or_else(|| WorkerError::Usage(format!("model {model} has no {block} slot")))?;
+	let names: Vec<&str> = args.block.split(',').map(str::trim).collect();
+	let mut blocks = Vec::new();
+	let mut slots = Vec::new();
+	for name in names {
+		let matching: Vec<_> = current
+			.iter()
+			.filter_map(|(kind, base, _)| run::block_id(kind).map(|b| (b, kind, base)))
+			.filter(|(block, ..)| name == "all" || BlockId::parse(name) == Some(*block))
+			.collect();
+		if matching.is_empty() {
+			return Err(WorkerError::Usage(format!(
+				"--block {name}: model {model} has no such slot (shared, layerL.attention, \
+				 layerL.router, layerL.expertE, or all)"
+			)));
+		}
+		for (block, kind, base) in matching {
+			if blocks.contains(&block) {
+				return Err(WorkerError::Usage(format!("--block names {block} twice")));
+			}
+			blocks.push(block);
+			slots.push(chain::JobSlot { kind: kind.clone(), base: *base });
+		}
+	}
+	let shape = run::shape_of(&chain.model(&at, model).await?)
+		.map_err(|why| WorkerError::Usage(format!("model {model}: {why}")))?;
 	let dataset = match (&args.dataset_cid, &args.dataset) {
 		(Some(cid), _) => cid
 			.parse::<aiblock_compute::store::Cid>()
@@ -304,9 +348,9 @@ async fn post_job(args: PostJobArgs) -> Result<(), WorkerError> {
 			let bytes = match path {
 				Some(path) => std::fs::read(path)
 					.map_err(|e| WorkerError::Usage(format!("{}: {e}", path.display())))?,
-				None => {
-					let genesis = aiblock_compute::genesis::GenesisModel::development();
-					genesis.source.generate(1 << 16, 0).bytes
+				None => match shape {
+					Shape::Transformer(_) => GenesisTransformer::training().to_vec(),
+					Shape::Byte(_) => GenesisModel::development().source.generate(1 << 16, 0).bytes,
 				},
 			};
 			aiblock_compute::store::ContentStore::put(&store, &bytes)?
@@ -317,8 +361,6 @@ async fn post_job(args: PostJobArgs) -> Result<(), WorkerError> {
 			"--windows takes four block counts: accept,submit,commit,reveal".into(),
 		));
 	};
-	let shape = run::shape_of(&chain.model(&at, model).await?)
-		.map_err(|why| WorkerError::Usage(format!("model {model}: {why}")))?;
 	let numbers = JobNumbers {
 		seed: args.seed,
 		batch_tokens: args.batch_tokens as usize,
@@ -332,21 +374,21 @@ async fn post_job(args: PostJobArgs) -> Result<(), WorkerError> {
 		WorkerError::Usage(format!("--batch-tokens {}: {why}", args.batch_tokens))
 	})?;
 	let order = aiblock_worker::train::TrainOrder {
-		block,
+		blocks,
 		datasets: vec![dataset.as_bytes().to_vec()],
 		config,
 		steps: u64::from(args.steps),
 	};
 	let windows = chain::Windows { accept, submit, commit, reveal };
-	let spec = run::job_spec(&order, (model, kind, base), args.evaluators, windows);
+	let spec = run::job_spec(&order, (model, slots), args.evaluators, windows);
 	let budget = args.budget * chain::UNIT;
 	let events = chain
 		.submit("jobs.post_job", &runtime::transactions().jobs().post_job(spec, budget))
 		.await?;
 	match events.find_first::<runtime::jobs::events::JobPosted>() {
 		Some(Ok(posted)) => println!(
-			"job {} posted: train {block} for {} steps on {dataset}",
-			posted.job, args.steps
+			"job {} posted: train {} for {} steps on {dataset}",
+			posted.job, args.block, args.steps
 		),
 		_ => println!("job posted (no JobPosted event decoded)"),
 	}
@@ -463,17 +505,57 @@ async fn status(args: ChainArgs) -> Result<(), WorkerError> {
 	Ok(())
 }
 
+/// A client that only reads: without a key, a throwaway development one (it signs nothing)
+/// satisfies the client.
+async fn connect_to_read(args: &ChainArgs) -> Result<Chain, WorkerError> {
+	let suri = args.suri.clone().or_else(|| args.key.is_none().then(|| "//Reader".to_string()));
+	let dev = args.dev || args.suri.is_none();
+	connect(&ChainArgs { suri, dev, ..args.clone() }).await
+}
+
+async fn fetch_model(args: FetchModelArgs) -> Result<(), WorkerError> {
+	let store = open_store(&args.chain.store)?;
+	let chain = connect_to_read(&args.chain).await?;
+	let at = chain.finalized().await?;
+	let index = match args.model {
+		Some(index) => index,
+		None => chain.latest_model(&at).await?.0,
+	};
+	let model = run::model_at(&chain, &at, index).await?;
+	let aiblock_compute::job::Model::Transformer(weights) = model.weights(&store)? else {
+		return Err(WorkerError::Usage(format!(
+			"model {index} is a byte model: only transformers have a model folder"
+		)));
+	};
+	aiblock_compute::transformer::files::save(&args.out, &weights)
+		.map_err(|e| WorkerError::Usage(format!("{}: {e}", args.out.display())))?;
+	let mut provenance = Vec::new();
+	for (kind, id, record) in chain.current_blocks(&at, index).await? {
+		let Some(block) = run::block_id(&kind) else { continue };
+		let author = record.header.author.map(|a| a.to_string());
+		println!(
+			"{:<18} {id:?} score {} by {}",
+			block.name(),
+			record.score.map_or("-".into(), |s| format!("{:.6}", f64::from(s) / 1e6)),
+			author.as_deref().unwrap_or("genesis")
+		);
+		provenance.push(serde_json::json!({
+			"block": block.name(), "id": format!("{id:?}"), "author": author, "score": record.score,
+		}));
+	}
+	let listing = serde_json::json!({
+		"model": index, "finalized": at.block_number(), "blocks": provenance,
+	});
+	let path = args.out.join("blocks.json");
+	std::fs::write(&path, serde_json::to_string_pretty(&listing).unwrap_or_default())
+		.map_err(|e| WorkerError::Usage(format!("{}: {e}", path.display())))?;
+	println!("model {index} at block #{} written to {}", at.block_number(), args.out.display());
+	Ok(())
+}
+
 async fn verify_job(args: VerifyArgs) -> Result<bool, WorkerError> {
 	let store = Arc::new(open_store(&args.chain.store)?);
-	// Reading needs no key; a throwaway one satisfies the client.
-	let suri = args
-		.chain
-		.suri
-		.clone()
-		.or_else(|| args.chain.key.is_none().then(|| "//Verifier".to_string()));
-	// The throwaway key is the development one, and it signs nothing.
-	let dev = args.chain.dev || args.chain.suri.is_none();
-	let chain = connect(&ChainArgs { suri, dev, ..args.chain.clone() }).await?;
+	let chain = connect_to_read(&args.chain).await?;
 	let at = chain.finalized().await?;
 	let job = chain.job(&at, args.job).await?.ok_or_else(|| {
 		WorkerError::Usage(format!(
@@ -677,6 +759,7 @@ fn main() -> ExitCode {
 				Command::Status(args) => status(args).await.map(|()| true),
 				Command::Verify(args) => verify_job(args).await,
 				Command::ImportModel(args) => import_model(args).await.map(|()| true),
+				Command::FetchModel(args) => fetch_model(args).await.map(|()| true),
 			}
 		}),
 		Err(e) => Err(WorkerError::Usage(format!("cannot start the async runtime: {e}"))),

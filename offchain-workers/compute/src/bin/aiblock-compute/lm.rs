@@ -16,12 +16,12 @@ use std::{collections::BTreeSet, io::Write, path::PathBuf, time::Instant};
 
 #[derive(Args)]
 pub struct TransformerArgs {
-	#[arg(long, default_value_t = 128)]
+	#[arg(long, default_value_t = TransformerSpec::SHAKESPEARE.d_model)]
 	d_model: usize,
-	#[arg(long, default_value_t = 4)]
+	#[arg(long, default_value_t = TransformerSpec::SHAKESPEARE.layers)]
 	layers: usize,
 	/// Query heads.
-	#[arg(long, default_value_t = 4)]
+	#[arg(long, default_value_t = TransformerSpec::SHAKESPEARE.heads)]
 	heads: usize,
 	/// Key/value heads (grouped-query attention when fewer than --heads); default: --heads.
 	#[arg(long)]
@@ -30,17 +30,17 @@ pub struct TransformerArgs {
 	#[arg(long)]
 	head_dim: Option<usize>,
 	/// Hidden width of each expert.
-	#[arg(long, default_value_t = 176)]
+	#[arg(long, default_value_t = TransformerSpec::SHAKESPEARE.d_ff)]
 	d_ff: usize,
-	#[arg(long, default_value_t = 4)]
+	#[arg(long, default_value_t = TransformerSpec::SHAKESPEARE.experts)]
 	experts: usize,
-	#[arg(long, default_value_t = 2)]
+	#[arg(long, default_value_t = TransformerSpec::SHAKESPEARE.top_k)]
 	top_k: usize,
 	/// The longest sequence the model reads (up to any length; positions beyond those it was
 	/// trained on are not learnt); default: the training --length.
 	#[arg(long)]
 	context: Option<usize>,
-	#[arg(long, default_value_t = 10_000.0)]
+	#[arg(long, default_value_t = TransformerSpec::SHAKESPEARE.rope_theta)]
 	rope_theta: f32,
 	/// Seed of the genesis weights.
 	#[arg(long, default_value_t = 0)]
@@ -61,7 +61,7 @@ impl TransformerArgs {
 			top_k: self.top_k,
 			context: self.context.unwrap_or(length),
 			rope_theta: self.rope_theta,
-			norm_eps: 1e-5,
+			norm_eps: TransformerSpec::SHAKESPEARE.norm_eps,
 		}
 	}
 }
@@ -91,7 +91,7 @@ pub struct LmTrainArgs {
 	#[arg(long, default_value_t = 12)]
 	sequences: usize,
 	/// Tokens per training sequence.
-	#[arg(long, default_value_t = 64)]
+	#[arg(long, default_value_t = TransformerSpec::SHAKESPEARE.context)]
 	length: usize,
 	#[arg(long, default_value_t = 1e-3)]
 	lr: f32,

@@ -5,7 +5,7 @@ use aiblock_compute::{
 	backend::{self, Backend, BackendChoice, Cpu},
 	bench,
 	data::{Dataset, MarkovSource},
-	genesis::{chain_json, file_text, GenesisModel},
+	genesis::{file_text, genesis_models, GenesisModel, GenesisTransformer},
 	job::JobConfig,
 	matmul::Kernel,
 	model::{BlockId, ModelSpec, Weights},
@@ -219,8 +219,9 @@ struct GenesisArgs {
 	/// Put the blocks (and the validation dataset) into this local content store.
 	#[arg(long)]
 	store: Option<PathBuf>,
-	/// Write the model as the ExpertDag pallet's genesis config takes it (the defaults give
-	/// `chain-specs/genesis-model.json`, which the runtime embeds).
+	/// Write the models as the ExpertDag pallet's genesis config takes them (the defaults give
+	/// `chain-specs/genesis-models.json`, which the runtime embeds). The model flags shape the
+	/// byte model (model 0); the transformer (model 1) is always the development one.
 	#[arg(long)]
 	chain_json: Option<PathBuf>,
 }
@@ -323,7 +324,7 @@ fn train(args: TrainArgs) -> Result<(), String> {
 	println!("validation loss after:  {after:.4} nats/byte{}", floor_note(run.entropy_rate));
 	let manifest = Manifest::new(
 		vec![run.dataset_id.clone()],
-		block,
+		vec![block],
 		JobConfig::Byte(cfg),
 		start,
 		checkpoints,
@@ -391,10 +392,13 @@ fn replay(args: ReplayArgs) -> Result<bool, String> {
 	let JobConfig::Byte(config) = manifest.config else {
 		return Err("the manifest is a transformer run; `replay` replays byte-model runs".into());
 	};
+	let [block] = manifest.blocks[..] else {
+		return Err(format!("a byte-model run trains one block, not {}", manifest.blocks.len()));
+	};
 	let train_args = TrainArgs {
 		model: model.clone(),
 		compute: args.compute.clone(),
-		block: manifest.block.name(),
+		block: block.name(),
 		steps: num(r, "steps")?,
 		batch_tokens: config.batch_tokens,
 		lr: config.lr,
@@ -419,12 +423,12 @@ fn replay(args: ReplayArgs) -> Result<bool, String> {
 	let backend = args.compute.backend()?;
 	let backend = backend.as_ref();
 	let weights = Weights::genesis(run.spec, run.genesis_seed).map_err(|e| e.to_string())?;
-	let mut state = TrainState::new(weights, manifest.block).map_err(|e| e.to_string())?;
+	let mut state = TrainState::new(weights, block).map_err(|e| e.to_string())?;
 	if state.hash() != manifest.start.state {
 		println!("start state differs from the manifest's: not the same genesis");
 		return Ok(false);
 	}
-	println!("replaying {} steps of {} on {}", train_args.steps, manifest.block, backend.name());
+	println!("replaying {} steps of {block} on {}", train_args.steps, backend.name());
 	let mine = state
 		.run(backend, &run.train, &config, train_args.steps, |_, _| {})
 		.map_err(|e| e.to_string())?;
@@ -450,38 +454,40 @@ fn replay(args: ReplayArgs) -> Result<bool, String> {
 }
 
 fn genesis(args: GenesisArgs) -> Result<(), String> {
-	let model = GenesisModel {
+	let byte = GenesisModel {
 		spec: args.model.spec(),
 		weight_seed: args.model.genesis_seed,
 		..GenesisModel::development()
 	};
-	model.spec.validate().map_err(|e| format!("model: {e}"))?;
-	let (json, files) = chain_json(&model, &Cpu::auto())?;
+	byte.spec.validate().map_err(|e| format!("model: {e}"))?;
+	let backend = Cpu::auto();
+	eprintln!(
+		"scoring the byte model and the transformer on their validation sets ({})",
+		backend.name()
+	);
+	let models = genesis_models(&byte, &GenesisTransformer::development(), &backend)?;
 	let store =
 		args.store.as_ref().map(|d| LocalStore::open(d)).transpose().map_err(|e| e.to_string())?;
-	println!("{:<20} {:<62} {:<64} bytes", "block", "cid", "tensor hash");
-	let blocks = json["blocks"].as_array().cloned().unwrap_or_default();
-	for ((name, bytes), block) in
-		files.iter().zip(std::iter::once(None).chain(blocks.iter().map(Some)))
-	{
-		let cid = match &store {
-			Some(s) => s.put(bytes).map_err(|e| e.to_string())?,
-			None => cid_of(bytes),
-		};
-		let hash = block.and_then(|b| b["payload"]["hash"].as_str()).unwrap_or("-");
-		println!(
-			"{:<20} {:<62} {:<64} {}",
-			name,
-			cid.to_string(),
-			hash.trim_start_matches("0x"),
-			bytes.len()
-		);
+	for (index, model) in models.iter().enumerate() {
+		let name = model.spec["name"]
+			.as_array()
+			.map(|b| b.iter().filter_map(|v| v.as_u64().map(|v| v as u8 as char)).collect())
+			.unwrap_or_else(String::new);
+		println!("model {index}: {name} {}", model.spec["version"]);
+		println!("{:<20} {:<62} {:<64} bytes", "block", "cid", "tensor hash");
+		let hashes = std::iter::once(None).chain(model.blocks.iter().map(|b| Some(b.hash)));
+		for ((name, bytes), hash) in model.files().iter().zip(hashes) {
+			let cid = match &store {
+				Some(s) => s.put(bytes).map_err(|e| e.to_string())?,
+				None => cid_of(bytes),
+			};
+			let hash = hash.map(|h| hex(&h)).unwrap_or_else(|| "-".into());
+			println!("{:<20} {:<62} {:<64} {}", name, cid.to_string(), hash, bytes.len());
+		}
+		println!("validation loss of the genesis weights: {} micro-nats/byte\n", model.score);
 	}
-	println!(
-		"validation loss of the genesis weights: {} micro-nats/byte",
-		blocks.first().map(|b| b["score"].to_string()).unwrap_or_default()
-	);
 	if let Some(path) = &args.chain_json {
+		let json: Vec<_> = models.iter().map(|m| m.to_json()).collect();
 		std::fs::write(path, file_text(&json)).map_err(|e| format!("{}: {e}", path.display()))?;
 		println!("wrote {}", path.display());
 	}
