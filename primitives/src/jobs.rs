@@ -312,12 +312,23 @@ pub fn attestation_commitment<AccountId: Encode>(
 	H256(sp_crypto_hashing::blake2_256(&(job, evaluator, attestation, salt).encode()))
 }
 
-/// Which of a job's `segments` checkpoint segments the evaluator at `position` of the panel
-/// replays: `count` distinct segments drawn from the job's evaluation seed (fixed by the chain
-/// after submission, so the trainer could not know which segments would be checked).
-pub fn replay_segments(seed: &[u8; 32], position: u32, segments: u32, count: u32) -> Vec<u32> {
-	let own_seed = sp_crypto_hashing::blake2_256(&(seed, position).encode());
-	let mut picked = sample_indices(segments, count, &own_seed);
+/// How many of a job's checkpoint segments its evaluators replay.
+pub const REPLAYED_SEGMENTS: u32 = 2;
+
+/// Which of a job's `segments` checkpoint segments (0-based) its panel replays:
+/// [`REPLAYED_SEGMENTS`] distinct ones (all when fewer exist) drawn from the job's evaluation
+/// seed, which the chain fixes after the submission, so the trainer could not know which would
+/// be checked.
+///
+/// Every evaluator of the panel replays the same segments. The verdict on replays is the
+/// panel's majority, so segments drawn per evaluator would let a forgery be caught only when
+/// most evaluators happened to draw it, and would slash as an outlier the honest evaluator who
+/// did while the others looked elsewhere; with one draw, honest evaluators always agree. A
+/// submission in which a fraction `f` of the segments does not follow from its start state is
+/// refused with probability `1 − C((1 − f)·S, k) / C(S, k)` for `S` segments and `k` drawn
+/// (about `1 − (1 − f)^k`), whatever the panel's size.
+pub fn replay_segments(seed: &[u8; 32], segments: u32) -> Vec<u32> {
+	let mut picked = sample_indices(segments, REPLAYED_SEGMENTS, seed);
 	picked.sort_unstable();
 	picked
 }
@@ -742,14 +753,15 @@ mod tests {
 	}
 
 	#[test]
-	fn replay_segments_are_distinct_sorted_and_differ_between_evaluators() {
+	fn replay_segments_are_distinct_sorted_and_drawn_from_the_seed() {
 		let seed = [3u8; 32];
-		let first = replay_segments(&seed, 0, 40, 4);
-		assert_eq!(first.len(), 4);
-		assert!(first.windows(2).all(|w| w[0] < w[1]) && first.iter().all(|s| *s < 40));
-		assert_eq!(first, replay_segments(&seed, 0, 40, 4));
-		assert_ne!(first, replay_segments(&seed, 1, 40, 4));
-		assert_eq!(replay_segments(&seed, 2, 3, 5), vec![0, 1, 2], "all when fewer exist");
+		let drawn = replay_segments(&seed, 40);
+		assert_eq!(drawn.len(), REPLAYED_SEGMENTS as usize);
+		assert!(drawn.windows(2).all(|w| w[0] < w[1]) && drawn.iter().all(|s| *s < 40));
+		assert_eq!(drawn, replay_segments(&seed, 40), "the same for the whole panel");
+		let others: Vec<Vec<u32>> = (4u8..12).map(|b| replay_segments(&[b; 32], 40)).collect();
+		assert!(others.iter().any(|o| *o != drawn), "another seed, other segments");
+		assert_eq!(replay_segments(&seed, 1), vec![0], "all when fewer exist");
 	}
 
 	/// Random jobs: the escrow is always paid out exactly, and only as the verdicts allow.

@@ -392,5 +392,6 @@ impl Run {
 	}
 }
 
+pub mod state;
 #[cfg(test)]
 mod tests;

@@ -456,6 +456,11 @@ pub struct Manifest {
 	pub checkpoints: Vec<Checkpoint>,
 	/// [`merkle_root`] of `start` followed by `checkpoints`.
 	pub root: Digest,
+	/// Content ids of the run's state at every checkpoint but the last (the candidate is the
+	/// last), as [`crate::job::Run::state_file`] writes it: where an evaluator starts the
+	/// replay of a later segment. Not under the root: a file proves itself by hashing to its
+	/// checkpoint's state. Empty in manifests of trainers that upload no states.
+	pub states: Vec<String>,
 }
 
 impl Manifest {
@@ -476,6 +481,7 @@ impl Manifest {
 			start,
 			checkpoints,
 			root: merkle_root(&all),
+			states: Vec::new(),
 		}
 	}
 }
@@ -533,6 +539,7 @@ impl Manifest {
 			"start": self.start.to_json(),
 			"checkpoints": self.checkpoints.iter().map(|c| c.to_json()).collect::<Vec<_>>(),
 			"root": crate::tensor::hex(&self.root),
+			"states": self.states,
 		})
 	}
 
@@ -568,7 +575,15 @@ impl Manifest {
 			.iter()
 			.map(|c| Checkpoint::from_json(c).ok_or("bad checkpoint"))
 			.collect::<Result<Vec<_>, _>>()?;
-		let manifest = Manifest::new(datasets, blocks, config, start, checkpoints);
+		let mut manifest = Manifest::new(datasets, blocks, config, start, checkpoints);
+		if let Some(states) = v.get("states") {
+			manifest.states = states
+				.as_array()
+				.ok_or("states is not a list")?
+				.iter()
+				.map(|s| s.as_str().map(str::to_owned).ok_or("state ids are strings"))
+				.collect::<Result<Vec<_>, _>>()?;
+		}
 		let version = field("numerics_version")?.as_u64().ok_or("bad numerics_version")?;
 		if version != u64::from(manifest.numerics_version) {
 			return Err(format!(

@@ -48,8 +48,6 @@ pub struct RunConfig {
 	pub endpoint: String,
 	/// Blocks between heartbeats (the runtime's timeout is 10 minutes).
 	pub heartbeat_every: u64,
-	/// Segments each evaluation replays (at most the manifest's checkpoints).
-	pub replay_segments: u32,
 	/// TEST ONLY: claim a score better than the one computed, to exercise slashing.
 	pub lie_about_score: bool,
 	/// Stop after this many finalized blocks (0: run until a signal).
@@ -708,7 +706,7 @@ async fn step(
 					if !work.busy(Kind::Evaluate) {
 						let (w, at, job, ev) = (w.clone(), at.clone(), job.clone(), ev.clone());
 						work.start(id, Kind::Evaluate, ev.commit_deadline, move |_| async move {
-							let attested = attest(&w, &at, id, &job, &ev, position as u32).await?;
+							let attested = attest(&w, &at, id, &job, &ev).await?;
 							Ok(Outcome::Evaluated(attested))
 						});
 					}
@@ -935,25 +933,19 @@ pub async fn check_submission(
 	Ok(verdict)
 }
 
-/// Score the submitted candidate and replay the segments the chain picked for `position`.
+/// Score the submitted candidate and replay the segments the chain picked for the panel.
 async fn attest(
 	w: &Worker,
 	at: &At,
 	id: u64,
 	job: &Job,
 	ev: &chain::Evaluation,
-	position: u32,
 ) -> Result<Attested, WorkerError> {
-	let checkpoints = segment_count(job);
-	let segments = aiblock_primitives::jobs::replay_segments(
-		&ev.seed,
-		position,
-		checkpoints,
-		w.cfg.replay_segments.min(checkpoints),
-	)
-	.into_iter()
-	.map(|s| s + 1)
-	.collect::<Vec<_>>();
+	// The panel's segments, the same for every evaluator (see `replay_segments`).
+	let segments = aiblock_primitives::jobs::replay_segments(&ev.seed, segment_count(job))
+		.into_iter()
+		.map(|s| s + 1)
+		.collect::<Vec<_>>();
 	let verdict =
 		check_submission(&w.chain, at, &w.store, &w.backend, Subject { id, job, ev }, segments)
 			.await?;

@@ -3,6 +3,7 @@
 
 use crate::{
 	store::{datasets, put_block, put_file, ModelAt, Pointer},
+	verify::{checkpoint_step, segment_count},
 	WorkerError,
 };
 use aiblock_compute::{
@@ -76,14 +77,29 @@ pub fn train_while(
 	let mut run = Run::new(weights, &order.blocks, &order.config).map_err(|e| compute(&e))?;
 	let start = Checkpoint { step: 0, state: run.hash(), loss_bits: 0 };
 	let mut final_loss = f32::NAN;
-	let checkpoints = run
-		.run_while(backend, &data, &order.config, order.steps, |step, loss| {
-			final_loss = loss;
-			progress(step, loss)
-		})
-		.map_err(|e| compute(&e))?;
-	let manifest =
+	// Segment by segment, publishing the state at every checkpoint but the last, so that an
+	// evaluator replays a drawn segment from its start rather than from step 0.
+	let every = order.config.checkpoint_every();
+	let segments = segment_count(order.steps, every);
+	let mut checkpoints = Vec::new();
+	let mut states = Vec::new();
+	for index in 0..segments {
+		let until = checkpoint_step(index, order.steps, every);
+		let reached = run
+			.run_while(backend, &data, &order.config, until, |step, loss| {
+				final_loss = loss;
+				progress(step, loss)
+			})
+			.map_err(|e| compute(&e))?;
+		checkpoints.extend(reached);
+		if index + 1 < segments {
+			let cid = store.put(&run.state_file())?;
+			states.push(cid.to_string());
+		}
+	}
+	let mut manifest =
 		Manifest::new(dataset_ids, order.blocks.clone(), order.config, start, checkpoints);
+	manifest.states = states;
 	let trained = run.into_model();
 	let loss = trained.validation_loss(backend, &validation).map_err(|e| compute(&e))?;
 	let blocks = order

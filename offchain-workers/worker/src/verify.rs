@@ -1,5 +1,6 @@
-//! The evaluator's side of a job: score a candidate exactly and replay the training segments
-//! the chain picked, checking the trainer's manifest against the job first.
+//! The evaluator's side of a job: score the candidates exactly and replay the training
+//! segments the chain picked, each from the state the trainer uploaded for its start, checking
+//! the trainer's manifest against the job first.
 //!
 //! Who is at fault decides what an evaluator does. Everything the trainer published (the
 //! manifest, the candidate, the data it trained on) is a stranger's, and anything wrong with
@@ -88,12 +89,12 @@ pub fn segment_count(steps: u64, every: u64) -> u64 {
 }
 
 /// The step of checkpoint `index` (0-based) in such a run.
-fn checkpoint_step(index: u64, steps: u64, every: u64) -> u64 {
+pub fn checkpoint_step(index: u64, steps: u64, every: u64) -> u64 {
 	index.saturating_add(1).saturating_mul(every.max(1)).min(steps)
 }
 
-/// The most bytes an honest manifest of `order` can have: ~100 bytes of JSON per checkpoint,
-/// with room to spare, and a fixed part.
+/// The most bytes an honest manifest of `order` can have: ~100 bytes of JSON per checkpoint
+/// and ~70 per state file's CID, with room to spare, and a fixed part.
 pub fn manifest_limit(order: &TrainOrder) -> u64 {
 	segment_count(order.steps, order.config.checkpoint_every())
 		.saturating_mul(256)
@@ -149,9 +150,8 @@ pub fn manifest_mismatch(order: &TrainOrder, manifest: &Manifest) -> Option<Stri
 }
 
 /// Score `submission`'s candidates (the new blocks of `order.blocks` on top of `model`) and
-/// replay `segments` of its training: the run is re-executed from the chain's weights up to
-/// the end of the last chosen segment, every checkpoint on the way compared (a forged early
-/// checkpoint with an honest later one fails too).
+/// replay `segments` (1-based) of its training, each from the trainer's uploaded state at its
+/// start (see [`replay`]).
 ///
 /// `Ok` with `replay_ok = false` refuses the submission (see the module docs); `Err` is this
 /// machine's fault.
@@ -248,8 +248,10 @@ fn score_candidate(
 	Ok(Scored { manifest, start: start_weights, candidates, score: score_of(loss) })
 }
 
-/// Replay the run from the chain's weights to the end of the last of `segments`; `Ok` says
-/// what was reproduced.
+/// Replay the drawn `segments` (1-based); `Ok` says what was reproduced. A manifest that lists
+/// the run's state at its checkpoints is replayed segment by segment, each from the uploaded
+/// state at its start (checked against the committed hash first); one from a trainer that
+/// uploads no states is replayed from the chain's weights to the end of the last segment drawn.
 fn replay(
 	store: &dyn ContentStore,
 	backend: &dyn Backend,
@@ -258,17 +260,111 @@ fn replay(
 	segments: &[u32],
 ) -> Result<String, Fault> {
 	let manifest = &scored.manifest;
-	let Some(&last) = segments.iter().max() else { return Ok("nothing to replay".into()) };
+	let count = manifest.checkpoints.len();
+	let mut drawn: Vec<usize> = segments.iter().map(|&s| s as usize).collect();
+	drawn.sort_unstable();
+	drawn.dedup();
+	let Some(&last) = drawn.last() else { return Ok("nothing to replay".into()) };
 	// The schedule was checked against the job, and the segments are drawn from its count.
-	let Some(end) = (last as usize).checked_sub(1).and_then(|i| manifest.checkpoints.get(i)) else {
+	if drawn[0] == 0 || last > count {
 		return Err(Fault::Local(WorkerError::Usage(format!(
-			"segment {last} is beyond the job's {} checkpoints",
-			manifest.checkpoints.len()
+			"segments {drawn:?} are not within the job's {count} checkpoints"
 		))));
-	};
-	let end = end.step;
+	}
 	let (data, _) = published(store, datasets(store, &order.datasets))?;
-	let mut state = Run::new(scored.start, &order.blocks, &order.config)
+	if manifest.states.is_empty() {
+		return replay_from_start(backend, order, &scored, &data, last);
+	}
+	if manifest.states.len() + 1 != count {
+		return Err(Fault::Trainer(format!(
+			"the manifest lists {} state files for {count} checkpoints",
+			manifest.states.len()
+		)));
+	}
+	let mut replayed = 0;
+	for &segment in &drawn {
+		let mut run = segment_start(store, order, &scored, segment)?;
+		let from = if segment == 1 { 0 } else { manifest.checkpoints[segment - 2].step };
+		let claimed = &manifest.checkpoints[segment - 1];
+		let reached: Vec<Checkpoint> = run
+			.run_while(backend, &data, &order.config, claimed.step, |_, _| true)
+			.map_err(|e| Fault::Trainer(format!("the run cannot be replayed: {e}")))?;
+		if reached.last() != Some(claimed) {
+			return Err(Fault::Trainer(format!(
+				"checkpoint {segment} (step {}) does not reproduce",
+				claimed.step
+			)));
+		}
+		if segment == count {
+			check_candidates(order, &scored, &run)?;
+		}
+		replayed += claimed.step - from;
+	}
+	let total = manifest.checkpoints.last().map_or(0, |c| c.step);
+	Ok(format!(
+		"replayed segments {drawn:?} from their uploaded states: {replayed} of {total} steps"
+	))
+}
+
+/// The run at the start of `segment` (1-based): the chain's weights for the first, else the
+/// state the trainer uploaded for the checkpoint before it, which must hash to that
+/// checkpoint's commitment.
+fn segment_start(
+	store: &dyn ContentStore,
+	order: &TrainOrder,
+	scored: &Scored,
+	segment: usize,
+) -> Result<Run, Fault> {
+	let manifest = &scored.manifest;
+	let local = |e: String| Fault::Local(WorkerError::Compute(e));
+	if segment == 1 {
+		let run = Run::new(scored.start.clone(), &order.blocks, &order.config).map_err(local)?;
+		if run.hash() != manifest.start.state {
+			let why = "the manifest does not start from the chain's weights";
+			return Err(Fault::Trainer(why.into()));
+		}
+		return Ok(run);
+	}
+	let at = segment - 1;
+	let text = &manifest.states[at - 1];
+	let cid = text
+		.parse::<Cid>()
+		.map_err(|e| Fault::Trainer(format!("the state of checkpoint {at}: {text}: {e}")))?;
+	let trained: u64 =
+		order.blocks.iter().map(|&b| scored.start.shape().parameters(b) as u64).sum();
+	let limit = trained.saturating_mul(3 * 4).saturating_add(64 << 10);
+	let file = published(store, store.get(&cid, limit).map_err(WorkerError::from))?;
+	let run = Run::resume(scored.start.clone(), &order.blocks, &order.config, &file)
+		.map_err(|e| Fault::Trainer(format!("the state of checkpoint {at}: {e}")))?;
+	if run.hash() != manifest.checkpoints[at - 1].state {
+		let why = format!("the state file of checkpoint {at} is not the state committed to");
+		return Err(Fault::Trainer(why));
+	}
+	Ok(run)
+}
+
+/// At the end of the run, the candidates must be the replay's blocks.
+fn check_candidates(order: &TrainOrder, scored: &Scored, run: &Run) -> Result<(), Fault> {
+	let replayed: Vec<_> = order.blocks.iter().map(|&block| run.block(block)).collect();
+	if replayed != scored.candidates {
+		return Err(Fault::Trainer("the candidate's weights are not the replayed run's".into()));
+	}
+	Ok(())
+}
+
+/// Replay from the chain's weights to the end of segment `last`, every checkpoint on the way
+/// compared (a forged early checkpoint with an honest later one fails too): the check of a
+/// manifest without state files.
+fn replay_from_start(
+	backend: &dyn Backend,
+	order: &TrainOrder,
+	scored: &Scored,
+	data: &aiblock_compute::data::Dataset,
+	last: usize,
+) -> Result<String, Fault> {
+	let manifest = &scored.manifest;
+	let end = manifest.checkpoints[last - 1].step;
+	let mut state = Run::new(scored.start.clone(), &order.blocks, &order.config)
 		.map_err(|e| Fault::Local(WorkerError::Compute(e)))?;
 	if state.hash() != manifest.start.state {
 		return Err(Fault::Trainer("the manifest does not start from the chain's weights".into()));
@@ -279,7 +375,7 @@ fn replay(
 	let mut reproduced = 0;
 	for (i, claimed) in manifest.checkpoints.iter().enumerate().take_while(|(_, c)| c.step <= end) {
 		let replayed: Vec<Checkpoint> = state
-			.run_while(backend, &data, &order.config, claimed.step, |_, _| true)
+			.run_while(backend, data, &order.config, claimed.step, |_, _| true)
 			.map_err(|e| Fault::Trainer(format!("the run cannot be replayed: {e}")))?;
 		if replayed.last() != Some(claimed) {
 			return Err(Fault::Trainer(format!(
@@ -290,10 +386,8 @@ fn replay(
 		}
 		reproduced += 1;
 	}
-	let reached_end = manifest.checkpoints.last().map(|c| c.step) == Some(end);
-	let replayed: Vec<_> = order.blocks.iter().map(|&block| state.block(block)).collect();
-	if reached_end && replayed != scored.candidates {
-		return Err(Fault::Trainer("the candidate's weights are not the replayed run's".into()));
+	if last == manifest.checkpoints.len() {
+		check_candidates(order, scored, &state)?;
 	}
-	Ok(format!("replayed {end} steps, {reproduced} checkpoints reproduced"))
+	Ok(format!("replayed {end} steps from the start, {reproduced} checkpoints reproduced"))
 }

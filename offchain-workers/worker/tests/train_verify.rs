@@ -88,13 +88,14 @@ impl Fixture {
 	/// `c` with `manifest` published in place of its own (a consistent forgery: the root is
 	/// recomputed and the file re-published).
 	fn with_manifest(&self, c: &Candidate, manifest: Manifest) -> Submission {
-		let forged = Manifest::new(
+		let mut forged = Manifest::new(
 			manifest.datasets.clone(),
 			manifest.blocks,
 			manifest.config,
 			manifest.start,
 			manifest.checkpoints.clone(),
 		);
+		forged.states = manifest.states;
 		let pointer = put_file(&self.store, forged.to_json().to_string().as_bytes()).unwrap();
 		Submission { manifest: pointer, checkpoint_root: forged.root, ..submitted(c) }
 	}
@@ -285,7 +286,11 @@ fn a_transformer_job_trains_verifies_and_refuses_forgeries() {
 	// A forged middle checkpoint with a consistent root.
 	let mut manifest = f.manifest(&c);
 	manifest.checkpoints[1].state[0] ^= 1;
-	refused(f.verify(&f.with_manifest(&c, manifest), &[3]).unwrap(), "checkpoint 2 (step 8)");
+	// Segment 3 starts from the uploaded state of checkpoint 2, which is not the forged hash.
+	let forged = f.with_manifest(&c, manifest);
+	refused(f.verify(&forged, &[3]).unwrap(), "state file of checkpoint 2");
+	// Segment 2 ends there: its replay does not reach the forged hash.
+	refused(f.verify(&forged, &[2]).unwrap(), "checkpoint 2 (step 8)");
 	// The byte recipe for a transformer job.
 	let mut manifest = f.manifest(&c);
 	manifest.config = JobConfig::Byte(TrainConfig::default());
@@ -324,4 +329,43 @@ fn a_set_of_slots_trains_and_verifies_together() {
 	refused(f.verify(&swapped, &[1]).unwrap(), "not a shared block");
 	let short = Submission { candidates: vec![c.blocks[0].clone()], ..submitted(&c) };
 	refused(f.verify(&short, &[1]).unwrap(), "1 candidates for 2 slots");
+}
+
+/// A trainer uploads its state at every checkpoint but the last, and an evaluator replays a
+/// drawn segment from the state at its start: only that segment's steps. A state file that is
+/// not the committed state, or missing, refutes the trainer; a manifest without states (an
+/// older trainer's) is replayed from the start.
+#[test]
+fn drawn_segments_replay_from_the_uploaded_states() {
+	let f = fixture("states");
+	let c = train(&f.store, &cpu(), &f.model, &f.order, |_, _| {}).unwrap();
+	let manifest = f.manifest(&c);
+	assert_eq!(manifest.states.len(), manifest.checkpoints.len() - 1, "all but the last");
+	let v = f.verify(&submitted(&c), &[3]).unwrap();
+	assert!(v.replay_ok, "{v:?}");
+	assert!(v.detail.contains("[3] from their uploaded states: 10 of 40 steps"), "{}", v.detail);
+	let v = f.verify(&submitted(&c), &[4, 2]).unwrap();
+	assert!(v.detail.contains("[2, 4] from their uploaded states: 20 of 40 steps"), "{}", v.detail);
+
+	// The state of checkpoint 2 swapped for checkpoint 1's: a real state, not the committed one.
+	let mut swapped = manifest.clone();
+	swapped.states[1] = swapped.states[0].clone();
+	let swapped = f.with_manifest(&c, swapped);
+	refused(f.verify(&swapped, &[3]).unwrap(), "state file of checkpoint 2");
+	assert!(f.verify(&swapped, &[2]).unwrap().replay_ok, "segment 2 starts at checkpoint 1");
+	// A state nobody serves, a file that is no state, and one state too few.
+	let mut missing = manifest.clone();
+	missing.states[0] = cid_of(b"never published").to_string();
+	refused(f.verify(&f.with_manifest(&c, missing), &[2]).unwrap(), "not in the store");
+	let mut garbage = manifest.clone();
+	garbage.states[0] = f.store.put(b"not a state").unwrap().to_string();
+	refused(f.verify(&f.with_manifest(&c, garbage), &[2]).unwrap(), "state of checkpoint 1");
+	let mut short = manifest.clone();
+	short.states.pop();
+	refused(f.verify(&f.with_manifest(&c, short), &[2]).unwrap(), "2 state files for 4");
+	// Without states: from the start, every checkpoint up to the segment's end.
+	let mut legacy = manifest;
+	legacy.states.clear();
+	let v = f.verify(&f.with_manifest(&c, legacy), &[3]).unwrap();
+	assert!(v.replay_ok && v.detail.contains("replayed 30 steps from the start"), "{v:?}");
 }

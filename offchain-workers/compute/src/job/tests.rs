@@ -163,3 +163,41 @@ fn a_set_of_blocks_trains_together_and_replays() {
 		assert_eq!(after.block(b) != weights.block(b), set.contains(&b), "{b}");
 	}
 }
+
+/// A run's state written at a checkpoint resumes to the same commitment and the same future,
+/// on either architecture; a file of other blocks or a changed moment does not.
+#[test]
+fn a_state_file_resumes_the_run_it_was_written_from() {
+	let data = Dataset { bytes: TEXT.to_vec() };
+	let cpu = Cpu::auto();
+	let set = [BlockId::Shared, BlockId::Attention { layer: 1 }];
+	let config = lm_config(4);
+	let model = Model::Transformer(transformer());
+	let mut run = Run::new(model.clone(), &set, &config).unwrap();
+	run.run_while(&cpu, &data, &config, 2, |_, _| true).unwrap();
+	let file = run.state_file();
+	let mut resumed = Run::resume(model.clone(), &set, &config, &file).unwrap();
+	assert_eq!(resumed.hash(), run.hash());
+	assert_eq!(resumed.state_file(), file, "the same bytes for the same state");
+	let ahead = run.run_while(&cpu, &data, &config, 4, |_, _| true).unwrap();
+	assert_eq!(resumed.run_while(&cpu, &data, &config, 4, |_, _| true).unwrap(), ahead);
+	// Other blocks than the file's, or a moment changed by one bit.
+	let error = Run::resume(model.clone(), &set[..1], &config, &file).unwrap_err();
+	assert!(error.contains("tensors"), "{error}");
+	let mut changed = SafeTensors::parse(&file[..]).unwrap().to_tensors().unwrap();
+	let moment = changed.keys().find(|n| n.starts_with("opt.v.")).unwrap().clone();
+	changed.get_mut(&moment).unwrap().data[0] += 1.0;
+	let metadata = SafeTensors::parse(&file[..]).unwrap().metadata.clone();
+	let tampered = crate::safetensors::serialize_f32(&changed, &metadata);
+	let other = Run::resume(model, &set, &config, &tampered).unwrap();
+	assert_ne!(other.hash(), resumed.hash(), "the commitment covers the moments");
+	assert!(Run::resume(Model::Transformer(transformer()), &set, &config, b"no").is_err());
+
+	// The byte model's run too.
+	let byte = Model::Byte(Weights::genesis(ModelSpec::TINY, 0).unwrap());
+	let byte_config = JobConfig::Byte(TrainConfig { batch_tokens: 64, ..TrainConfig::default() });
+	let mut run = Run::new(byte.clone(), &[BlockId::Shared], &byte_config).unwrap();
+	run.run_while(&cpu, &data, &byte_config, 3, |_, _| true).unwrap();
+	let resumed = Run::resume(byte, &[BlockId::Shared], &byte_config, &run.state_file()).unwrap();
+	assert_eq!(resumed.hash(), run.hash());
+}

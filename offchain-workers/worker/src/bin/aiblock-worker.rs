@@ -186,9 +186,6 @@ struct RunArgs {
 	/// Where others can reach this worker, as registered on chain (a multiaddr or URL).
 	#[arg(long, default_value = "/ip4/127.0.0.1/tcp/4001")]
 	endpoint: String,
-	/// Training steps' checkpoint segments each evaluation replays.
-	#[arg(long, default_value_t = 2)]
-	replay_segments: u32,
 	/// Blocks between heartbeats.
 	#[arg(long, default_value_t = 20)]
 	heartbeat_every: u64,
@@ -637,7 +634,6 @@ async fn run_worker(args: RunArgs) -> Result<(), WorkerError> {
 		gpu_model,
 		endpoint: args.endpoint.clone(),
 		heartbeat_every: args.heartbeat_every,
-		replay_segments: args.replay_segments,
 		lie_about_score: lies_about_score(&args),
 		max_blocks: args.max_blocks,
 		budget: feasibility::Budget {
