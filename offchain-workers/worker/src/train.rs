@@ -3,7 +3,7 @@
 
 use crate::{
 	store::{datasets, put_block, put_file, ModelAt, Pointer},
-	verify::{checkpoint_step, segment_count},
+	verify::{checkpoint_step, segment_count, state_file_limit},
 	WorkerError,
 };
 use aiblock_compute::{
@@ -26,6 +26,18 @@ pub struct TrainOrder {
 	/// The full recipe; its [`JobConfig::hash`] is the job's `hyper.hash`.
 	pub config: JobConfig,
 	pub steps: u64,
+}
+
+/// The most bytes of checkpoint states a trainer publishes for one job. A job whose states would
+/// take more (a very large set of slots, or thousands of checkpoints asked for by its poster)
+/// is trained without them: its evaluators replay from the job's start, which the chain's
+/// windows allow for, and no poster can fill a trainer's disk.
+pub const MAX_STATE_BYTES: u64 = 4 << 30;
+
+/// Whether the states of a run of `segments` segments, each file at most `state_bytes`, fit
+/// within [`MAX_STATE_BYTES`] (the last checkpoint's state is the candidate, not uploaded).
+pub fn states_fit(state_bytes: u64, segments: u64) -> bool {
+	state_bytes.saturating_mul(segments.saturating_sub(1)) <= MAX_STATE_BYTES
 }
 
 /// A published candidate: what `submit_result` carries.
@@ -81,6 +93,8 @@ pub fn train_while(
 	// evaluator replays a drawn segment from its start rather than from step 0.
 	let every = order.config.checkpoint_every();
 	let segments = segment_count(order.steps, every);
+	let state_bytes = state_file_limit(&model.spec, &order.blocks);
+	let upload_states = states_fit(state_bytes, segments);
 	let mut checkpoints = Vec::new();
 	let mut states = Vec::new();
 	for index in 0..segments {
@@ -92,7 +106,7 @@ pub fn train_while(
 			})
 			.map_err(|e| compute(&e))?;
 		checkpoints.extend(reached);
-		if index + 1 < segments {
+		if upload_states && index + 1 < segments {
 			let cid = store.put(&run.state_file())?;
 			states.push(cid.to_string());
 		}
@@ -116,4 +130,19 @@ pub fn train_while(
 		claimed: score_of(loss),
 		final_loss,
 	})
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn states_are_published_up_to_a_bound() {
+		// The Shakespeare run through the chain: 99 states of about 17 MB.
+		assert!(states_fit(17 << 20, 100));
+		// Its poster asking for the most checkpoints the chain takes (4,096): 70 GB, refused.
+		assert!(!states_fit(17 << 20, 4096));
+		assert!(states_fit(u64::MAX, 1), "one segment uploads nothing");
+		assert!(!states_fit(u64::MAX, 3), "no overflow");
+	}
 }

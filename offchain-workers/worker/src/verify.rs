@@ -68,9 +68,13 @@ impl From<WorkerError> for Fault {
 fn published<T>(store: &dyn ContentStore, read: Result<T, WorkerError>) -> Result<T, Fault> {
 	match read {
 		Ok(value) => Ok(value),
-		Err(e @ WorkerError::Store(StoreError::NotFound(_))) => match store.healthy() {
-			Ok(()) => Err(Fault::Trainer(e.to_string())),
-			Err(down) => Err(Fault::Local(down.into())),
+		// Missing, or served under a CID its bytes do not have (a CID the trainer chose that
+		// is not the canonical one of its content): the trainer's, while this store works.
+		Err(e @ WorkerError::Store(StoreError::NotFound(_) | StoreError::Corrupt { .. })) => {
+			match store.healthy() {
+				Ok(()) => Err(Fault::Trainer(e.to_string())),
+				Err(down) => Err(Fault::Local(down.into())),
+			}
 		},
 		Err(
 			e @ (WorkerError::Store(StoreError::TooLarge { .. })
@@ -330,9 +334,7 @@ fn segment_start(
 	let cid = text
 		.parse::<Cid>()
 		.map_err(|e| Fault::Trainer(format!("the state of checkpoint {at}: {text}: {e}")))?;
-	let trained: u64 =
-		order.blocks.iter().map(|&b| scored.start.shape().parameters(b) as u64).sum();
-	let limit = trained.saturating_mul(3 * 4).saturating_add(64 << 10);
+	let limit = state_file_limit(&scored.start.shape(), &order.blocks);
 	let file = published(store, store.get(&cid, limit).map_err(WorkerError::from))?;
 	let run = Run::resume(scored.start.clone(), &order.blocks, &order.config, &file)
 		.map_err(|e| Fault::Trainer(format!("the state of checkpoint {at}: {e}")))?;
@@ -341,6 +343,15 @@ fn segment_start(
 		return Err(Fault::Trainer(why));
 	}
 	Ok(run)
+}
+
+/// The most bytes an honest state file of a run of `blocks` takes: 12 per trained parameter
+/// (the weight and both moments, 4 bytes each), and the header: three entries per tensor, a few
+/// tensors per block (16 KiB a block leaves ample room), and a fixed part.
+pub fn state_file_limit(shape: &aiblock_compute::job::Shape, blocks: &[BlockId]) -> u64 {
+	let parameters: u64 = blocks.iter().map(|&b| shape.parameters(b) as u64).sum();
+	let headers = (blocks.len() as u64).saturating_mul(16 << 10);
+	parameters.saturating_mul(12).saturating_add(headers).saturating_add(64 << 10)
 }
 
 /// At the end of the run, the candidates must be the replay's blocks.
