@@ -9,9 +9,10 @@
 #                         missing GPU fails instead of skipping), then print the GPU figures
 #
 # What `run` checks: per-kernel bitwise equality with the CPU on ragged shapes (1, 7, 129, 4097),
+# the transformer's kernels too (RMSNorm, causal softmax, RoPE, SwiGLU and their gradients),
 # exp/ln/SiLU/SiLU' on all 2^32 inputs, training runs whose every checkpoint hash equals the CPU
-# run's (expert, router and shared blocks), a second GPU run identical, an expert file uploaded
-# unchanged. Then `aiblock-compute bench-cuda`: canonical matmul vs cuBLAS FP32 (pedantic) and
+# run's (byte model: expert, router and shared blocks; transformer: attention, expert + router,
+# and mixed slot sets), a second GPU run identical, an expert file uploaded unchanged. Then `aiblock-compute bench-cuda`: canonical matmul vs cuBLAS FP32 (pedantic) and
 # TF32 at d = 512..4096 (T = 4096, d_ff = 4d), the device-resident expert step, expert loading.
 set -euo pipefail
 cd "$(dirname "$0")/../.."

@@ -337,3 +337,116 @@ extern "C" __global__ void aib_map_bits(int op, u32 first, i64 count, float* __r
 		out[i] = y;
 	}
 }
+
+// ---- The transformer's operations (transformer/ops.rs, transformer/rope.rs) ----------------
+// Row kernels take one thread per row: each row's sums are single chains in the CPU's order.
+
+// ops::rms_norm: factors[t] = 1 / sqrt(ss / width + eps) with ss one FMA chain over the row,
+// out = (x * r) * weight.
+extern "C" __global__ void aib_rms_norm(
+	const float* __restrict__ x, const float* __restrict__ weight, float eps,
+	float* __restrict__ out, float* __restrict__ factors, int rows, int width) {
+	GRID_STRIDE(t, (i64)rows) {
+		const float* row = x + t * width;
+		float ss = 0.0f;
+		for (int i = 0; i < width; ++i) ss = __fmaf_rn(row[i], row[i], ss);
+		const float r = __fdiv_rn(1.0f, __fsqrt_rn(__fadd_rn(__fdiv_rn(ss, (float)width), eps)));
+		factors[t] = r;
+		float* o = out + t * width;
+		for (int i = 0; i < width; ++i) o[i] = __fmul_rn(__fmul_rn(row[i], r), weight[i]);
+	}
+}
+
+// ops::rms_norm_backward: with u = g * w, c = ((sum u * x) * r^3) / width, grad_x += u*r - x*c;
+// with_terms: weight_terms = g * (x * r) (their column sums are the weight's gradient).
+extern "C" __global__ void aib_rms_norm_backward(
+	const float* __restrict__ x, const float* __restrict__ weight, const float* __restrict__ factors,
+	const float* __restrict__ grad_out, float* __restrict__ grad_x, float* __restrict__ weight_terms,
+	int with_terms, int rows, int width) {
+	GRID_STRIDE(t, (i64)rows) {
+		const float* row = x + t * width;
+		const float* g = grad_out + t * width;
+		float* dx = grad_x + t * width;
+		const float r = factors[t];
+		float dot = 0.0f;
+		for (int i = 0; i < width; ++i) dot = __fmaf_rn(__fmul_rn(g[i], weight[i]), row[i], dot);
+		const float c = __fdiv_rn(__fmul_rn(dot, __fmul_rn(__fmul_rn(r, r), r)), (float)width);
+		for (int i = 0; i < width; ++i) {
+			const float u = __fmul_rn(g[i], weight[i]);
+			dx[i] = __fadd_rn(dx[i], __fadd_rn(__fmul_rn(u, r), -__fmul_rn(row[i], c)));
+		}
+		if (with_terms) {
+			float* terms = weight_terms + t * width;
+			for (int i = 0; i < width; ++i) terms[i] = __fmul_rn(g[i], __fmul_rn(row[i], r));
+		}
+	}
+}
+
+// ops::causal_softmax over `total_rows` rows of `rows`-square matrices laid end to end: row i of
+// a matrix scales columns 0..=i, subtracts their maximum, exponentiates, sums left to right
+// from +0 and divides; the columns after i become +0.
+extern "C" __global__ void aib_causal_softmax(float* __restrict__ scores, int rows, i64 total_rows, float scale) {
+	GRID_STRIDE(t, total_rows) {
+		const int i = (int)(t % rows);
+		float* s = scores + t * rows;
+		float m = -AIB_INF;
+		for (int j = 0; j <= i; ++j) {
+			s[j] = __fmul_rn(s[j], scale);
+			m = fmaxf(m, s[j]);
+		}
+		for (int j = 0; j <= i; ++j) s[j] = aib_exp(__fadd_rn(s[j], -m));
+		float sum = 0.0f;
+		for (int j = 0; j <= i; ++j) sum = __fadd_rn(sum, s[j]);
+		for (int j = 0; j <= i; ++j) s[j] = __fdiv_rn(s[j], sum);
+		for (int j = i + 1; j < rows; ++j) s[j] = 0.0f;
+	}
+}
+
+// ops::causal_softmax_backward, in place of grad: (p * (dp - dot)) * scale on and below the
+// diagonal with dot = sum p * dp (one FMA chain), +0 above.
+extern "C" __global__ void aib_causal_softmax_backward(
+	const float* __restrict__ probs, float* __restrict__ grad, int rows, i64 total_rows, float scale) {
+	GRID_STRIDE(t, total_rows) {
+		const int i = (int)(t % rows);
+		const float* p = probs + t * rows;
+		float* g = grad + t * rows;
+		float dot = 0.0f;
+		for (int j = 0; j <= i; ++j) dot = __fmaf_rn(p[j], g[j], dot);
+		for (int j = 0; j <= i; ++j) g[j] = __fmul_rn(__fmul_rn(p[j], __fadd_rn(g[j], -dot)), scale);
+		for (int j = i + 1; j < rows; ++j) g[j] = 0.0f;
+	}
+}
+
+// RopeTable::apply (direction +1) and apply_backward (-1), one thread per rotated pair: row r
+// is at position first_position + r; a' = a*c - b*s, b' = b*c + a*s, no contraction.
+extern "C" __global__ void aib_rope(
+	float* __restrict__ x, const float* __restrict__ cos_table, const float* __restrict__ sin_table,
+	i64 rows, int heads, int half, i64 first_position, float direction) {
+	const i64 per_row = (i64)heads * half;
+	GRID_STRIDE(e, rows * per_row) {
+		const i64 r = e / per_row;
+		const int within = (int)(e % per_row), head = within / half, i = within % half;
+		float* h = x + r * 2 * per_row + (i64)head * 2 * half;
+		const i64 at = (first_position + r) * half + i;
+		const float c = cos_table[at], s = __fmul_rn(sin_table[at], direction);
+		const float a = h[i], b = h[i + half];
+		h[i] = __fadd_rn(__fmul_rn(a, c), -__fmul_rn(b, s));
+		h[i + half] = __fadd_rn(__fmul_rn(b, c), __fmul_rn(a, s));
+	}
+}
+
+// ops::swiglu: out = silu(a) * b.
+extern "C" __global__ void aib_swiglu(
+	const float* __restrict__ a, const float* __restrict__ b, float* __restrict__ out, i64 len) {
+	GRID_STRIDE(i, len) out[i] = __fmul_rn(aib_silu(a[i]), b[i]);
+}
+
+// ops::swiglu_backward: da = (g * b) * silu'(a), db = g * silu(a).
+extern "C" __global__ void aib_swiglu_backward(
+	const float* __restrict__ a, const float* __restrict__ b, const float* __restrict__ grad,
+	float* __restrict__ grad_a, float* __restrict__ grad_b, i64 len) {
+	GRID_STRIDE(i, len) {
+		grad_a[i] = __fmul_rn(__fmul_rn(grad[i], b[i]), aib_silu_grad(a[i]));
+		grad_b[i] = __fmul_rn(grad[i], aib_silu(a[i]));
+	}
+}

@@ -8,6 +8,7 @@ use crate::{
 	math,
 	matmul::{matmul, matmul_new, product_len, Kernel, MatRef, MatmulError},
 	reduce,
+	transformer::{ops, rope::RopeTable},
 };
 
 /// What a compute backend provides. Every method must give the bits the CPU functions of this
@@ -93,6 +94,68 @@ pub trait Backend: Send + Sync {
 		decay: bool,
 	) {
 		adamw(w, g, m, v, step, decay)
+	}
+
+	/// RMSNorm of each row ([`ops::rms_norm`]); `factors` keeps each row's `1/rms`.
+	fn rms_norm(&self, x: &[f32], weight: &[f32], eps: f32, out: &mut [f32], factors: &mut [f32]) {
+		ops::rms_norm(x, weight, eps, out, factors)
+	}
+
+	/// The gradient through [`Backend::rms_norm`] ([`ops::rms_norm_backward`]), added into
+	/// `grad_x`.
+	fn rms_norm_backward(
+		&self,
+		x: &[f32],
+		weight: &[f32],
+		factors: &[f32],
+		grad_out: &[f32],
+		grad_x: &mut [f32],
+		weight_terms: Option<&mut [f32]>,
+	) {
+		ops::rms_norm_backward(x, weight, factors, grad_out, grad_x, weight_terms)
+	}
+
+	/// Causal softmax of `rows × rows` score matrices laid end to end ([`ops::causal_softmax`]).
+	fn causal_softmax(&self, scores: &mut [f32], rows: usize, scale: f32) {
+		ops::causal_softmax(scores, rows, scale)
+	}
+
+	/// The gradient through [`Backend::causal_softmax`] ([`ops::causal_softmax_backward`]).
+	fn causal_softmax_backward(&self, probs: &[f32], grad: &mut [f32], rows: usize, scale: f32) {
+		ops::causal_softmax_backward(probs, grad, rows, scale)
+	}
+
+	/// Rotary embeddings of every head of the rows of `x` from `first_position` on
+	/// ([`RopeTable::apply`]), or with `inverse` their gradient ([`RopeTable::apply_backward`]).
+	fn rope(
+		&self,
+		table: &RopeTable,
+		x: &mut [f32],
+		heads: usize,
+		first_position: usize,
+		inverse: bool,
+	) {
+		match inverse {
+			false => table.apply(x, heads, first_position),
+			true => table.apply_backward(x, heads, first_position),
+		}
+	}
+
+	/// The SwiGLU gate `silu(a) · b` ([`ops::swiglu`]).
+	fn swiglu(&self, a: &[f32], b: &[f32], out: &mut [f32]) {
+		ops::swiglu(a, b, out)
+	}
+
+	/// The gradient through [`Backend::swiglu`] ([`ops::swiglu_backward`]).
+	fn swiglu_backward(
+		&self,
+		a: &[f32],
+		b: &[f32],
+		grad: &[f32],
+		grad_a: &mut [f32],
+		grad_b: &mut [f32],
+	) {
+		ops::swiglu_backward(a, b, grad, grad_a, grad_b)
 	}
 }
 

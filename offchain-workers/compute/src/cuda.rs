@@ -18,6 +18,7 @@
 
 mod bench;
 mod ops;
+mod transformer;
 mod upload;
 
 pub use bench::{bench_width, cublas_available, run_benchmarks, BenchFigures};
@@ -27,6 +28,7 @@ pub use upload::DeviceTensor;
 use crate::{
 	backend::{AdamStep, Backend, Cpu},
 	matmul::{check_operands, MatRef, MatmulError},
+	transformer::rope::RopeTable,
 };
 use cudarc::driver::{CudaContext, CudaFunction, CudaModule, CudaSlice, CudaStream, DriverError};
 use std::{
@@ -136,6 +138,13 @@ pub(crate) struct Kernels {
 	pub add_bias: CudaFunction,
 	pub column_sums: CudaFunction,
 	pub map_bits: CudaFunction,
+	pub rms_norm: CudaFunction,
+	pub rms_norm_backward: CudaFunction,
+	pub causal_softmax: CudaFunction,
+	pub causal_softmax_backward: CudaFunction,
+	pub rope: CudaFunction,
+	pub swiglu: CudaFunction,
+	pub swiglu_backward: CudaFunction,
 }
 
 impl Kernels {
@@ -151,6 +160,13 @@ impl Kernels {
 			add_bias: f("aib_add_bias")?,
 			column_sums: f("aib_column_sums")?,
 			map_bits: f("aib_map_bits")?,
+			rms_norm: f("aib_rms_norm")?,
+			rms_norm_backward: f("aib_rms_norm_backward")?,
+			causal_softmax: f("aib_causal_softmax")?,
+			causal_softmax_backward: f("aib_causal_softmax_backward")?,
+			rope: f("aib_rope")?,
+			swiglu: f("aib_swiglu")?,
+			swiglu_backward: f("aib_swiglu_backward")?,
 		})
 	}
 }
@@ -564,6 +580,85 @@ impl Backend for Cuda {
 		if let Err(e) = self.try_adamw(w, g, m, v, step, decay) {
 			self.failed(e);
 			self.cpu.adamw(w, g, m, v, step, decay)
+		}
+	}
+
+	fn rms_norm(&self, x: &[f32], weight: &[f32], eps: f32, out: &mut [f32], factors: &mut [f32]) {
+		if let Err(e) = self.try_rms_norm(x, weight, eps, out, factors) {
+			self.failed(e);
+			self.cpu.rms_norm(x, weight, eps, out, factors)
+		}
+	}
+
+	fn rms_norm_backward(
+		&self,
+		x: &[f32],
+		weight: &[f32],
+		factors: &[f32],
+		grad_out: &[f32],
+		grad_x: &mut [f32],
+		mut weight_terms: Option<&mut [f32]>,
+	) {
+		let on_device = self.try_rms_norm_backward(
+			x,
+			weight,
+			factors,
+			grad_out,
+			grad_x,
+			weight_terms.as_deref_mut(),
+		);
+		if let Err(e) = on_device {
+			self.failed(e);
+			self.cpu.rms_norm_backward(x, weight, factors, grad_out, grad_x, weight_terms)
+		}
+	}
+
+	fn causal_softmax(&self, scores: &mut [f32], rows: usize, scale: f32) {
+		if let Err(e) = self.try_causal_softmax(scores, rows, scale) {
+			self.failed(e);
+			self.cpu.causal_softmax(scores, rows, scale)
+		}
+	}
+
+	fn causal_softmax_backward(&self, probs: &[f32], grad: &mut [f32], rows: usize, scale: f32) {
+		if let Err(e) = self.try_causal_softmax_backward(probs, grad, rows, scale) {
+			self.failed(e);
+			self.cpu.causal_softmax_backward(probs, grad, rows, scale)
+		}
+	}
+
+	fn rope(
+		&self,
+		table: &RopeTable,
+		x: &mut [f32],
+		heads: usize,
+		first_position: usize,
+		inverse: bool,
+	) {
+		if let Err(e) = self.try_rope(table, x, heads, first_position, inverse) {
+			self.failed(e);
+			self.cpu.rope(table, x, heads, first_position, inverse)
+		}
+	}
+
+	fn swiglu(&self, a: &[f32], b: &[f32], out: &mut [f32]) {
+		if let Err(e) = self.try_swiglu(a, b, out) {
+			self.failed(e);
+			self.cpu.swiglu(a, b, out)
+		}
+	}
+
+	fn swiglu_backward(
+		&self,
+		a: &[f32],
+		b: &[f32],
+		grad: &[f32],
+		grad_a: &mut [f32],
+		grad_b: &mut [f32],
+	) {
+		if let Err(e) = self.try_swiglu_backward(a, b, grad, grad_a, grad_b) {
+			self.failed(e);
+			self.cpu.swiglu_backward(a, b, grad, grad_a, grad_b)
 		}
 	}
 }

@@ -9,13 +9,17 @@
 use aiblock_compute::{
 	backend::{self, Backend, Cpu},
 	cuda::{self, Cuda, CudaError, ScalarFunction},
-	data::MarkovSource,
+	data::{Dataset, MarkovSource},
+	job::{JobConfig, Model, Run},
 	matmul::{Kernel, MatRef},
 	model::{BlockId, ModelSpec, Weights},
 	safetensors::MappedFile,
 	train::{TrainConfig, TrainState},
+	transformer::{self, ops, rope::RopeTable, train::LmConfig, TransformerSpec},
 };
-use support::{adam_step, assert_bits, values, RAGGED};
+use support::{
+	adam_step, assert_bits, scores, values, NORM_SHAPES, RAGGED, ROPE_SHAPES, SOFTMAX_SHAPES,
+};
 
 mod support;
 
@@ -281,4 +285,112 @@ fn an_expert_file_goes_to_the_device_unchanged() {
 		assert_bits(name, &gpu.stream().clone_dtoh(&tensor.data).unwrap(), weights.get(name));
 	}
 	std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn transformer_kernels_are_bitwise_the_cpu() {
+	let Some(gpu) = gpu() else { return };
+	for (rows, width) in NORM_SHAPES.into_iter().chain([(4096, 128)]) {
+		let (x, weight, g) =
+			(values(rows * width, 20), values(width, 21), values(rows * width, 22));
+		let (mut o1, mut r1) = (vec![0.0; rows * width], vec![0.0; rows]);
+		ops::rms_norm(&x, &weight, 1e-5, &mut o1, &mut r1);
+		let (mut o2, mut r2) = (vec![0.0; rows * width], vec![0.0; rows]);
+		gpu.try_rms_norm(&x, &weight, 1e-5, &mut o2, &mut r2).unwrap();
+		assert_bits(&format!("rms norm {rows}x{width}"), &o2, &o1);
+		assert_bits(&format!("rms factors {rows}x{width}"), &r2, &r1);
+		let (mut dx1, mut t1) = (values(rows * width, 23), vec![0.0; rows * width]);
+		let (mut dx2, mut t2) = (dx1.clone(), vec![0.0; rows * width]);
+		ops::rms_norm_backward(&x, &weight, &r1, &g, &mut dx1, Some(&mut t1));
+		gpu.try_rms_norm_backward(&x, &weight, &r1, &g, &mut dx2, Some(&mut t2)).unwrap();
+		assert_bits(&format!("rms backward {rows}x{width}"), &dx2, &dx1);
+		assert_bits(&format!("rms weight terms {rows}x{width}"), &t2, &t1);
+
+		let (a, b) = (values(rows * width, 24), values(rows * width, 25));
+		let (mut h1, mut h2) = (vec![0.0; a.len()], vec![0.0; a.len()]);
+		ops::swiglu(&a, &b, &mut h1);
+		gpu.try_swiglu(&a, &b, &mut h2).unwrap();
+		assert_bits(&format!("swiglu {}", a.len()), &h2, &h1);
+		let (mut da1, mut db1) = (vec![0.0; a.len()], vec![0.0; a.len()]);
+		let (mut da2, mut db2) = (vec![0.0; a.len()], vec![0.0; a.len()]);
+		ops::swiglu_backward(&a, &b, &g, &mut da1, &mut db1);
+		gpu.try_swiglu_backward(&a, &b, &g, &mut da2, &mut db2).unwrap();
+		assert_bits("swiglu backward a", &da2, &da1);
+		assert_bits("swiglu backward b", &db2, &db1);
+	}
+	for (rows, matrices) in SOFTMAX_SHAPES.into_iter().chain([(256, 48)]) {
+		let scale = 1.0 / (rows as f32 + 0.5).sqrt();
+		let raw = scores(rows * rows * matrices, 30);
+		let (mut p1, mut p2) = (raw.clone(), raw);
+		ops::causal_softmax(&mut p1, rows, scale);
+		gpu.try_causal_softmax(&mut p2, rows, scale).unwrap();
+		assert_bits(&format!("causal softmax {matrices}x{rows}²"), &p2, &p1);
+		let mut g1 = values(p1.len(), 31);
+		let mut g2 = g1.clone();
+		ops::causal_softmax_backward(&p1, &mut g1, rows, scale);
+		gpu.try_causal_softmax_backward(&p1, &mut g2, rows, scale).unwrap();
+		assert_bits(&format!("causal softmax backward {matrices}x{rows}²"), &g2, &g1);
+	}
+	for (rows, heads, half, first) in ROPE_SHAPES {
+		let table = RopeTable::new(first + rows, 2 * half, 10_000.0);
+		for inverse in [false, true] {
+			let mut want = values(rows * heads * 2 * half, 32);
+			let mut got = want.clone();
+			match inverse {
+				false => table.apply(&mut want, heads, first),
+				true => table.apply_backward(&mut want, heads, first),
+			}
+			gpu.try_rope(&table, &mut got, heads, first, inverse).unwrap();
+			assert_bits(&format!("rope {rows}x{heads}x{half} from {first}"), &got, &want);
+		}
+		// Positions past the table are refused, not read.
+		let mut x = values(rows * heads * 2 * half, 33);
+		assert!(gpu.try_rope(&table, &mut x, heads, first + 1, false).is_err());
+	}
+	assert_eq!(gpu.failures().0, 0, "{:?}", gpu.failures().1);
+}
+
+/// A transformer job's checkpoint hashes, trained on `backend`.
+fn transformer_run(backend: &dyn Backend, blocks: &[BlockId], steps: u64) -> Vec<[u8; 32]> {
+	let spec = TransformerSpec { context: 24, ..TransformerSpec::TINY };
+	let weights = transformer::genesis(spec, 3).unwrap();
+	let config = JobConfig::Transformer {
+		lm: LmConfig::for_job(9, 4, 24, 1e-2, steps),
+		checkpoint_every: 1,
+	};
+	let text =
+		std::fs::read(support::manifest_dir().join("../../data/tinyshakespeare.txt")).unwrap();
+	let data = Dataset { bytes: text[..20_000].to_vec() };
+	let mut run = Run::new(Model::Transformer(weights), blocks, &config).unwrap();
+	let checkpoints = run.run_while(backend, &data, &config, steps, |_, _| true).unwrap();
+	checkpoints.iter().map(|c| c.state).collect()
+}
+
+#[test]
+fn transformer_training_hashes_exactly_like_the_cpu() {
+	// The CPU side runs everywhere (on one thread and on all: the same hashes), so the runs
+	// this compares are known to work before a GPU ever sees them.
+	let (cpu, one) = (cpu(), Cpu { threads: 1, kernel: Kernel::Auto });
+	let gpu = gpu();
+	let sets: [&[BlockId]; 3] = [
+		&[BlockId::Attention { layer: 1 }],
+		&[BlockId::Expert { layer: 0, expert: 2 }, BlockId::Router { layer: 0 }],
+		&[
+			BlockId::Shared,
+			BlockId::Attention { layer: 0 },
+			BlockId::Expert { layer: 1, expert: 0 },
+		],
+	];
+	for blocks in sets {
+		let want = transformer_run(&cpu, blocks, 6);
+		assert_eq!(want.len(), 6);
+		assert_eq!(transformer_run(&one, blocks, 6), want, "{blocks:?}: one CPU thread");
+		if let Some(gpu) = &gpu {
+			let got = transformer_run(gpu, blocks, 6);
+			assert_eq!(got, want, "{blocks:?}: every step's state hash");
+		}
+	}
+	if let Some(gpu) = gpu {
+		assert_eq!(gpu.failures().0, 0, "{:?}", gpu.failures().1);
+	}
 }

@@ -9,6 +9,7 @@
 use aiblock_compute::{
 	backend, math,
 	matmul::{matmul, Kernel, MatRef},
+	transformer::{ops, rope::RopeTable},
 };
 use std::{
 	io::Write,
@@ -16,7 +17,7 @@ use std::{
 	process::{Command, Stdio},
 	sync::OnceLock,
 };
-use support::{adam_step, assert_bits, values};
+use support::{adam_step, assert_bits, scores, values, NORM_SHAPES, ROPE_SHAPES, SOFTMAX_SHAPES};
 
 mod support;
 
@@ -249,6 +250,92 @@ fn scalar_function_ports_match_on_a_sweep_of_bit_patterns() {
 				&format!("function {op}({special:e})"),
 				&floats(&emulate(h, "map_bits", &args, &[])),
 				&[f(special)],
+			);
+		}
+	}
+}
+
+#[test]
+fn transformer_norm_and_gate_kernels_match() {
+	let Some(h) = harness() else { return };
+	for (rows, width) in NORM_SHAPES {
+		let (x, weight) = (values(rows * width, 20), values(width, 21));
+		let eps = 1e-5f32;
+		let (mut out, mut factors) = (vec![0.0; rows * width], vec![0.0; rows]);
+		ops::rms_norm(&x, &weight, eps, &mut out, &mut factors);
+		let args = [rows.to_string(), width.to_string(), hex(eps)];
+		let got = floats(&emulate(h, "rms_norm", &args, &[bytes_of(&x), bytes_of(&weight)]));
+		assert_bits(&format!("rms norm {rows}x{width}"), &got[..rows * width], &out);
+		assert_bits(&format!("rms factors {rows}x{width}"), &got[rows * width..], &factors);
+
+		let (g, dx0) = (values(rows * width, 22), values(rows * width, 23));
+		for with_terms in [false, true] {
+			let mut dx = dx0.clone();
+			let mut terms = vec![1.0f32; rows * width];
+			let wanted_terms = with_terms.then_some(&mut terms[..]);
+			ops::rms_norm_backward(&x, &weight, &factors, &g, &mut dx, wanted_terms);
+			let args = [rows, width, with_terms as usize].map(|v| v.to_string());
+			let inputs = [&x, &weight, &factors, &g, &dx0].map(|v| bytes_of(v));
+			let got = floats(&emulate(h, "rms_norm_backward", &args, &inputs));
+			assert_bits(&format!("rms backward dx {rows}x{width}"), &got[..rows * width], &dx);
+			assert_bits(&format!("rms backward terms {with_terms}"), &got[rows * width..], &terms);
+		}
+
+		let len = rows * width;
+		let (a, b, grad) = (values(len, 24), values(len, 25), values(len, 26));
+		let mut want = vec![0.0; len];
+		ops::swiglu(&a, &b, &mut want);
+		let got = floats(&emulate(h, "swiglu", &[len.to_string()], &[bytes_of(&a), bytes_of(&b)]));
+		assert_bits(&format!("swiglu {len}"), &got, &want);
+		let (mut da, mut db) = (vec![0.0; len], vec![0.0; len]);
+		ops::swiglu_backward(&a, &b, &grad, &mut da, &mut db);
+		let inputs = [&a, &b, &grad].map(|v| bytes_of(v));
+		let got = floats(&emulate(h, "swiglu_backward", &[len.to_string()], &inputs));
+		assert_bits(&format!("swiglu backward a {len}"), &got[..len], &da);
+		assert_bits(&format!("swiglu backward b {len}"), &got[len..], &db);
+	}
+}
+
+#[test]
+fn transformer_attention_kernels_match() {
+	let Some(h) = harness() else { return };
+	for (rows, matrices) in SOFTMAX_SHAPES {
+		let len = rows * rows * matrices;
+		let scale = 1.0 / (rows as f32 + 0.5).sqrt();
+		let raw = scores(len, 30);
+		let mut probs = raw.clone();
+		ops::causal_softmax(&mut probs, rows, scale);
+		let args = [rows.to_string(), matrices.to_string(), hex(scale)];
+		let got = floats(&emulate(h, "causal_softmax", &args, &[bytes_of(&raw)]));
+		assert_bits(&format!("causal softmax {matrices}x{rows}²"), &got, &probs);
+
+		let grad0 = values(len, 31);
+		let mut grad = grad0.clone();
+		ops::causal_softmax_backward(&probs, &mut grad, rows, scale);
+		let inputs = [bytes_of(&probs), bytes_of(&grad0)];
+		let got = floats(&emulate(h, "causal_softmax_backward", &args, &inputs));
+		assert_bits(&format!("causal softmax backward {matrices}x{rows}²"), &got, &grad);
+	}
+	for (rows, heads, half, first) in ROPE_SHAPES {
+		let table = RopeTable::new(first + rows, 2 * half, 10_000.0);
+		let x = values(rows * heads * 2 * half, 32);
+		for (inverse, direction) in [(false, 1.0f32), (true, -1.0)] {
+			let mut want = x.clone();
+			match inverse {
+				false => table.apply(&mut want, heads, first),
+				true => table.apply_backward(&mut want, heads, first),
+			}
+			let args = [rows, heads, half, first + rows, first]
+				.map(|v| v.to_string())
+				.into_iter()
+				.chain([hex(direction)])
+				.collect::<Vec<_>>();
+			let inputs = [bytes_of(&x), bytes_of(&table.cos), bytes_of(&table.sin)];
+			let got = floats(&emulate(h, "rope", &args, &inputs));
+			assert_bits(
+				&format!("rope {rows}x{heads}x{half} from {first}, {inverse}"),
+				&got,
+				&want,
 			);
 		}
 	}

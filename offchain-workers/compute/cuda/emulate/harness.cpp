@@ -175,6 +175,66 @@ int main(int argc, char** argv) {
 		std::vector<float> out(cols);
 		launch(grid, 1, block, false, [&] { aib_column_sums(x.data(), rows, cols, out.data()); });
 		output(out);
+	} else if (op == "rms_norm") { // rows width eps; x weight
+		need(3);
+		int rows = arg(argv, 2), width = arg(argv, 3);
+		float eps = farg(argv, 4);
+		auto x = input<float>((size_t)rows * width), weight = input<float>(width);
+		std::vector<float> out((size_t)rows * width), factors(rows);
+		launch(grid, 1, block, false,
+		       [&] { aib_rms_norm(x.data(), weight.data(), eps, out.data(), factors.data(), rows, width); });
+		output(out), output(factors);
+	} else if (op == "rms_norm_backward") { // rows width with_terms; x weight factors grad_out grad_x
+		need(3);
+		int rows = arg(argv, 2), width = arg(argv, 3), with_terms = arg(argv, 4);
+		size_t len = (size_t)rows * width;
+		auto x = input<float>(len), weight = input<float>(width), factors = input<float>(rows);
+		auto g = input<float>(len), dx = input<float>(len);
+		std::vector<float> terms(len, 1.0f);
+		launch(grid, 1, block, false, [&] {
+			aib_rms_norm_backward(x.data(), weight.data(), factors.data(), g.data(), dx.data(), terms.data(),
+			                      with_terms, rows, width);
+		});
+		output(dx), output(terms);
+	} else if (op == "causal_softmax" || op == "causal_softmax_backward") { // rows matrices scale
+		need(3);
+		int rows = arg(argv, 2);
+		long long total = (long long)rows * arg(argv, 3);
+		float scale = farg(argv, 4);
+		if (op == "causal_softmax") { // scores
+			auto s = input<float>((size_t)total * rows);
+			launch(grid, 1, block, false, [&] { aib_causal_softmax(s.data(), rows, total, scale); });
+			output(s);
+		} else { // probs grad
+			auto p = input<float>((size_t)total * rows), g = input<float>((size_t)total * rows);
+			launch(grid, 1, block, false,
+			       [&] { aib_causal_softmax_backward(p.data(), g.data(), rows, total, scale); });
+			output(g);
+		}
+	} else if (op == "rope") { // rows heads half positions first direction; x cos sin
+		need(6);
+		long long rows = arg(argv, 2), positions = arg(argv, 5), first = arg(argv, 6);
+		int heads = arg(argv, 3), half = arg(argv, 4);
+		float direction = farg(argv, 7);
+		auto x = input<float>((size_t)rows * heads * 2 * half);
+		auto c = input<float>((size_t)positions * half), s = input<float>((size_t)positions * half);
+		launch(grid, 1, block, false,
+		       [&] { aib_rope(x.data(), c.data(), s.data(), rows, heads, half, first, direction); });
+		output(x);
+	} else if (op == "swiglu" || op == "swiglu_backward") { // len; a b [grad]
+		need(1);
+		long long len = arg(argv, 2);
+		auto a = input<float>(len), b = input<float>(len);
+		std::vector<float> out(len), out2(len);
+		if (op == "swiglu") {
+			launch(grid, 1, block, false, [&] { aib_swiglu(a.data(), b.data(), out.data(), len); });
+			output(out);
+		} else {
+			auto g = input<float>(len);
+			launch(grid, 1, block, false,
+			       [&] { aib_swiglu_backward(a.data(), b.data(), g.data(), out.data(), out2.data(), len); });
+			output(out), output(out2);
+		}
 	} else if (op == "map_bits") { // function first count stride: f(bits first + i·stride)
 		need(4);
 		int function = arg(argv, 2);

@@ -56,7 +56,7 @@ const THREADS: u32 = 256;
 const MM_TILE: usize = 128;
 
 /// A grid-stride launch over `len` elements.
-fn elementwise(len: usize) -> LaunchConfig {
+pub(super) fn elementwise(len: usize) -> LaunchConfig {
 	LaunchConfig {
 		grid_dim: (len.div_ceil(THREADS as usize).clamp(1, 1 << 16) as u32, 1, 1),
 		block_dim: (THREADS, 1, 1),
@@ -64,11 +64,11 @@ fn elementwise(len: usize) -> LaunchConfig {
 	}
 }
 
-fn int(value: usize, what: &'static str) -> Result<i32, CudaError> {
+pub(super) fn int(value: usize, what: &'static str) -> Result<i32, CudaError> {
 	i32::try_from(value).map_err(|_| CudaError::TooLarge(what))
 }
 
-fn fits(buffer: usize, needed: usize, what: &'static str) -> Result<(), CudaError> {
+pub(super) fn fits(buffer: usize, needed: usize, what: &'static str) -> Result<(), CudaError> {
 	if buffer < needed {
 		return Err(CudaError::Driver {
 			what,

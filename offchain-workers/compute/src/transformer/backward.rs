@@ -68,7 +68,9 @@ pub fn loss_and_grads(
 	let dh = backend.matmul_new(rm(&dlogits, n, v), rm(head, d, v).t())?;
 	let mut dx = vec![0.0f32; n * d];
 	let norm = w.get("shared.norm");
-	if let Some(g) = norm_backward(&fwd.x_out, norm, &fwd.r_out, &dh, &mut dx, train_shared) {
+	if let Some(g) =
+		norm_backward(backend, &fwd.x_out, norm, &fwd.r_out, &dh, &mut dx, train_shared)
+	{
 		grads.insert("shared.norm".into(), g);
 	}
 
@@ -106,6 +108,7 @@ pub fn loss_and_grads(
 
 /// Back through an RMSNorm into `dx`; returns the norm weight's gradient when `train`.
 fn norm_backward(
+	backend: &dyn Backend,
 	x: &[f32],
 	weight: &[f32],
 	factors: &[f32],
@@ -114,7 +117,7 @@ fn norm_backward(
 	train: bool,
 ) -> Option<Vec<f32>> {
 	let mut terms = train.then(|| vec![0.0f32; x.len()]);
-	ops::rms_norm_backward(x, weight, factors, grad_out, dx, terms.as_deref_mut());
+	backend.rms_norm_backward(x, weight, factors, grad_out, dx, terms.as_deref_mut());
 	terms.map(|terms| {
 		let mut sums = vec![0.0f32; weight.len()];
 		backend::column_sums(&terms, weight.len(), &mut sums);
@@ -184,7 +187,7 @@ fn layer_backward(
 		let dhidden =
 			backend.matmul_new(rm(&dy, rows, d), rm(w.get(&format!("{prefix}.w2")), f, d).t())?;
 		let (mut da, mut db) = (vec![0.0f32; rows * f], vec![0.0f32; rows * f]);
-		ops::swiglu_backward(&ex.a, &ex.b, &dhidden, &mut da, &mut db);
+		backend.swiglu_backward(&ex.a, &ex.b, &dhidden, &mut da, &mut db);
 		if train_expert {
 			let xe = rm(&ex.x, rows, d).t();
 			part.grads.push((format!("{prefix}.w1"), backend.matmul_new(xe, rm(&da, rows, f))?));
@@ -265,7 +268,9 @@ fn layer_backward(
 	// The MoE norm, then the residual: the gradient of the attention's output.
 	let mut dx_mid = dout;
 	let ffn_norm = w.get(&format!("{p}.ffn_norm"));
-	if let Some(g) = norm_backward(&c.x_mid, ffn_norm, &c.r2, &dh2, &mut dx_mid, train_attn) {
+	if let Some(g) =
+		norm_backward(backend, &c.x_mid, ffn_norm, &c.r2, &dh2, &mut dx_mid, train_attn)
+	{
 		grads.insert(format!("{p}.ffn_norm"), g);
 	}
 
@@ -292,7 +297,7 @@ fn layer_backward(
 		let do_h = columns(rows_of(&dattn, s, len, qw), len, head * hd, hd, qw);
 		let mut dprobs = backend.matmul_new(do_h, columns(v_s, len, kv, hd, kw).t())?;
 		let dv_h = backend.matmul_new(rm(probs, len, len).t(), do_h)?;
-		ops::causal_softmax_backward(probs, &mut dprobs, len, scale);
+		backend.causal_softmax_backward(probs, &mut dprobs, len, scale);
 		let dq_h = backend.matmul_new(rm(&dprobs, len, len), columns(k_s, len, kv, hd, kw))?;
 		let dk_h =
 			backend.matmul_new(rm(&dprobs, len, len).t(), columns(q_s, len, head * hd, hd, qw))?;
@@ -311,8 +316,8 @@ fn layer_backward(
 		}
 	}
 	for s in 0..seqs.sequences {
-		rope.apply_backward(&mut dq[s * len * qw..(s + 1) * len * qw], spec.heads, 0);
-		rope.apply_backward(&mut dk[s * len * kw..(s + 1) * len * kw], spec.kv_heads, 0);
+		backend.rope(rope, &mut dq[s * len * qw..(s + 1) * len * qw], spec.heads, 0, true);
+		backend.rope(rope, &mut dk[s * len * kw..(s + 1) * len * kw], spec.kv_heads, 0, true);
 	}
 	if train_attn {
 		let h1 = rm(&c.h1, n, d).t();
@@ -331,7 +336,7 @@ fn layer_backward(
 	// The attention norm, then the residual: the gradient of the layer's input.
 	let mut dx = dx_mid;
 	let norm = w.get(&format!("{p}.norm"));
-	if let Some(g) = norm_backward(&c.x, norm, &c.r1, &dh1, &mut dx, train_attn) {
+	if let Some(g) = norm_backward(backend, &c.x, norm, &c.r1, &dh1, &mut dx, train_attn) {
 		grads.insert(format!("{p}.norm"), g);
 	}
 	Ok(if need_dx_in { dx } else { Vec::new() })

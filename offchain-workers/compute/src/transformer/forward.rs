@@ -121,7 +121,7 @@ pub(crate) fn forward(
 	}
 
 	let (mut h_out, mut r_out) = (vec![0.0; n * d], vec![0.0; n]);
-	ops::rms_norm(&x, w.get("shared.norm"), spec.norm_eps, &mut h_out, &mut r_out);
+	backend.rms_norm(&x, w.get("shared.norm"), spec.norm_eps, &mut h_out, &mut r_out);
 	let logits = backend.matmul_new(rm(&h_out, n, d), rm(w.get("shared.head"), d, spec.vocab))?;
 	finite(&logits, "output logits")?;
 	Ok(Forward { layers, x_out: x, h_out, r_out, logits, rope })
@@ -146,13 +146,13 @@ fn layer(
 	let p = format!("layer{l}.attention");
 
 	let (mut h1, mut r1) = (vec![0.0; n * d], vec![0.0; n]);
-	ops::rms_norm(x, w.get(&format!("{p}.norm")), spec.norm_eps, &mut h1, &mut r1);
+	backend.rms_norm(x, w.get(&format!("{p}.norm")), spec.norm_eps, &mut h1, &mut r1);
 	let mut q = backend.matmul_new(rm(&h1, n, d), rm(w.get(&format!("{p}.wq")), d, qw))?;
 	let mut k = backend.matmul_new(rm(&h1, n, d), rm(w.get(&format!("{p}.wk")), d, kw))?;
 	let v = backend.matmul_new(rm(&h1, n, d), rm(w.get(&format!("{p}.wv")), d, kw))?;
 	for s in 0..seqs.sequences {
-		rope.apply(&mut q[s * len * qw..(s + 1) * len * qw], spec.heads, 0);
-		rope.apply(&mut k[s * len * kw..(s + 1) * len * kw], spec.kv_heads, 0);
+		backend.rope(rope, &mut q[s * len * qw..(s + 1) * len * qw], spec.heads, 0, false);
+		backend.rope(rope, &mut k[s * len * kw..(s + 1) * len * kw], spec.kv_heads, 0, false);
 	}
 
 	let scale = 1.0 / (hd as f32).sqrt();
@@ -165,7 +165,7 @@ fn layer(
 			(rows_of(&q, s, len, qw), rows_of(&k, s, len, kw), rows_of(&v, s, len, kw));
 		let mut scores = backend
 			.matmul_new(columns(q_s, len, head * hd, hd, qw), columns(k_s, len, kv, hd, kw).t())?;
-		ops::causal_softmax(&mut scores, len, scale);
+		backend.causal_softmax(&mut scores, len, scale);
 		let out = backend.matmul_new(rm(&scores, len, len), columns(v_s, len, kv, hd, kw))?;
 		Ok::<_, TransformerError>((scores, out))
 	});
@@ -183,7 +183,7 @@ fn layer(
 	finite(&x_mid, "attention output")?;
 
 	let (mut h2, mut r2) = (vec![0.0; n * d], vec![0.0; n]);
-	ops::rms_norm(&x_mid, w.get(&format!("{p}.ffn_norm")), spec.norm_eps, &mut h2, &mut r2);
+	backend.rms_norm(&x_mid, w.get(&format!("{p}.ffn_norm")), spec.norm_eps, &mut h2, &mut r2);
 	let (chosen, gates, experts, out) = moe(backend, w, l, &h2, &x_mid)?;
 	Ok(LayerOut {
 		cache: LayerCache {
@@ -257,7 +257,7 @@ pub(crate) fn moe(
 		let a = backend.matmul_new(rm(&ex.x, rows, d), rm(w.get(&format!("{p}.w1")), d, f))?;
 		let b = backend.matmul_new(rm(&ex.x, rows, d), rm(w.get(&format!("{p}.w3")), d, f))?;
 		let mut hidden = vec![0.0; rows * f];
-		ops::swiglu(&a, &b, &mut hidden);
+		backend.swiglu(&a, &b, &mut hidden);
 		let y = backend.matmul_new(rm(&hidden, rows, f), rm(w.get(&format!("{p}.w2")), f, d))?;
 		Ok::<_, TransformerError>(Some((a, b, hidden, y)))
 	});

@@ -62,14 +62,15 @@ pub fn rms_norm_backward(
 	}
 }
 
-/// Scale the `rows × rows` scores of one head by `scale` and turn them into causal attention
-/// probabilities in place: row `i` keeps columns `0..=i`.
+/// Scale the `rows × rows` scores of each head (any number of such matrices, end to end) by
+/// `scale` and turn them into causal attention probabilities in place: row `i` of a matrix
+/// keeps columns `0..=i`.
 ///
 /// `s = raw · scale` (rounded), `m = max`, `e = exp(s − m)`, `Σ e` left to right from +0,
 /// `p = e / Σ`; columns above the diagonal become +0.
 pub fn causal_softmax(scores: &mut [f32], rows: usize, scale: f32) {
-	for (i, row) in scores.chunks_exact_mut(rows).enumerate() {
-		let (visible, future) = row.split_at_mut(i + 1);
+	for (t, row) in scores.chunks_exact_mut(rows.max(1)).enumerate() {
+		let (visible, future) = row.split_at_mut(t % rows + 1);
 		attention_softmax(visible, scale);
 		future.fill(0.0);
 	}
@@ -98,7 +99,10 @@ crate::fma_dispatch! {
 /// gradient of the probabilities): `d = p · (dp − Σ p·dp) · scale` on and below the diagonal
 /// (the sum one FMA chain, ascending), +0 above.
 pub fn causal_softmax_backward(probs: &[f32], grad: &mut [f32], rows: usize, scale: f32) {
-	for (i, (p, g)) in probs.chunks_exact(rows).zip(grad.chunks_exact_mut(rows)).enumerate() {
+	let rows_per = rows.max(1);
+	for (t, (p, g)) in probs.chunks_exact(rows_per).zip(grad.chunks_exact_mut(rows_per)).enumerate()
+	{
+		let i = t % rows;
 		let dot = backend::fma_dot(&p[..=i], &g[..=i]);
 		for (gj, &pj) in g[..=i].iter_mut().zip(&p[..=i]) {
 			*gj = (pj * (*gj - dot)) * scale;

@@ -54,3 +54,23 @@ pub fn adam_step() -> aiblock_compute::backend::AdamStep {
 		correction2: 1.0 - 0.999f32 * 0.999,
 	}
 }
+
+/// The transformer kernels' shapes: (rows, width) of the norms; (rows of each square score
+/// matrix, matrices) of the softmaxes; (rows, heads, half head width, first position) of RoPE.
+#[allow(dead_code)]
+pub const NORM_SHAPES: [(usize, usize); 4] = [(1, 1), (7, 129), (33, 128), (129, 7)];
+#[allow(dead_code)]
+pub const SOFTMAX_SHAPES: [(usize, usize); 4] = [(1, 1), (7, 3), (64, 5), (129, 1)];
+#[allow(dead_code)]
+pub const ROPE_SHAPES: [(usize, usize, usize, usize); 4] =
+	[(1, 1, 1, 0), (7, 4, 16, 0), (33, 2, 3, 5), (64, 8, 32, 190)];
+
+/// Softmax inputs with the ranges attention meets: scores up to ±24 and exact ties.
+#[allow(dead_code)]
+pub fn scores(len: usize, seed: u64) -> Vec<f32> {
+	values(len, seed)
+		.iter()
+		.enumerate()
+		.map(|(i, v)| if i % 13 == 5 { 1.5 } else { v * 6.0 })
+		.collect()
+}
