@@ -227,6 +227,73 @@ impl Backend for Cpu {
 			cross_entropy_rows(&logits[span], &targets[rows], scale, grad, losses)
 		});
 	}
+
+	fn adamw(
+		&self,
+		w: &mut [f32],
+		g: &[f32],
+		m: &mut [f32],
+		v: &mut [f32],
+		step: &AdamStep,
+		decay: bool,
+	) {
+		use rayon::prelude::*;
+		let threads = self.threads.min(w.len() / MIN_PER_THREAD).max(1);
+		if threads == 1 {
+			return adamw(w, g, m, v, step, decay);
+		}
+		let per = w.len().div_ceil(threads);
+		(w.par_chunks_mut(per), g.par_chunks(per), m.par_chunks_mut(per), v.par_chunks_mut(per))
+			.into_par_iter()
+			.for_each(|(w, g, m, v)| adamw(w, g, m, v, step, decay));
+	}
+
+	fn rms_norm(&self, x: &[f32], weight: &[f32], eps: f32, out: &mut [f32], factors: &mut [f32]) {
+		let width = weight.len();
+		split_rows(self.threads, factors.len(), out, factors, |rows, out, factors| {
+			ops::rms_norm(&x[rows.start * width..rows.end * width], weight, eps, out, factors)
+		});
+	}
+
+	fn rms_norm_backward(
+		&self,
+		x: &[f32],
+		weight: &[f32],
+		factors: &[f32],
+		grad_out: &[f32],
+		grad_x: &mut [f32],
+		weight_terms: Option<&mut [f32]>,
+	) {
+		let width = weight.len();
+		let terms = weight_terms.unwrap_or_default();
+		let with_terms = !terms.is_empty();
+		split_rows(self.threads, factors.len(), grad_x, terms, |rows, grad_x, terms| {
+			let span = rows.start * width..rows.end * width;
+			ops::rms_norm_backward(
+				&x[span.clone()],
+				weight,
+				&factors[rows],
+				&grad_out[span],
+				grad_x,
+				with_terms.then_some(terms),
+			)
+		});
+	}
+
+	fn rope(
+		&self,
+		table: &RopeTable,
+		x: &mut [f32],
+		heads: usize,
+		first_position: usize,
+		inverse: bool,
+	) {
+		let rows = x.len() / (2 * table.half * heads).max(1);
+		split_rows(self.threads, rows, x, &mut [], |rows, x, _| match inverse {
+			false => table.apply(x, heads, first_position + rows.start),
+			true => table.apply_backward(x, heads, first_position + rows.start),
+		});
+	}
 }
 
 /// Least elements worth a thread: below this, spawning one costs more than it saves.
@@ -316,6 +383,81 @@ crate::fma_dispatch! {
 	/// `Σ a[i]·b[i]` as one FMA chain in ascending `i` from +0.
 	pub fn fma_dot(a: &[f32], b: &[f32]) -> f32 {
 		a.iter().zip(b).fold(0.0f32, |acc, (&x, &y)| x.mul_add(y, acc))
+	}
+}
+
+/// [`fma_dot`] of each tensor with itself (`Σ x²` as one FMA chain per tensor, ascending).
+///
+/// Tensors of equal length (the experts' weights, say) go [`DOT_LANES`] at a time through
+/// [`fma_dot_lanes`], so that their chains overlap instead of each waiting on its own latency.
+pub fn sum_squares_each(tensors: &[&[f32]]) -> Vec<f32> {
+	let mut out = vec![0.0f32; tensors.len()];
+	let mut order: Vec<usize> = (0..tensors.len()).collect();
+	order.sort_by_key(|&i| tensors[i].len());
+	for group in order.chunk_by(|&a, &b| tensors[a].len() == tensors[b].len()) {
+		for lanes in group.chunks(DOT_LANES) {
+			// Unused lanes repeat the first tensor; their sums are dropped.
+			let pick = |l: usize| tensors[lanes[l.min(lanes.len() - 1)]];
+			let sums = fma_dot_lanes(std::array::from_fn(pick), std::array::from_fn(pick));
+			for (&i, s) in lanes.iter().zip(sums) {
+				out[i] = s;
+			}
+		}
+	}
+	out
+}
+
+/// How many chains [`fma_dot_lanes`] runs side by side.
+const DOT_LANES: usize = 8;
+/// Elements of each lane staged at a time (8 KiB for all lanes of both operands).
+const DOT_BLOCK: usize = 128;
+
+crate::fma_dispatch! {
+	/// [`fma_dot`] of [`DOT_LANES`] pairs of slices of one length at once.
+	///
+	/// One chain alone waits on each FMA's latency; eight chains at once keep the FMA units
+	/// busy. Each pair is still its own chain in ascending order from +0: the same bits as one
+	/// by one. Blocks of the lanes are staged element-major so that one vector FMA advances all
+	/// eight chains.
+	pub fn fma_dot_lanes(a: [&[f32]; DOT_LANES], b: [&[f32]; DOT_LANES]) -> [f32; DOT_LANES] {
+		let len = a.iter().chain(&b).map(|s| s.len()).min().unwrap_or(0);
+		let mut acc = [0.0f32; DOT_LANES];
+		let (mut ta, mut tb) = ([0.0f32; DOT_BLOCK * DOT_LANES], [0.0f32; DOT_BLOCK * DOT_LANES]);
+		for start in (0..len).step_by(DOT_BLOCK) {
+			let end = (start + DOT_BLOCK).min(len);
+			for lane in 0..DOT_LANES {
+				for (j, (&x, &y)) in a[lane][start..end].iter().zip(&b[lane][start..end]).enumerate() {
+					ta[j * DOT_LANES + lane] = x;
+					tb[j * DOT_LANES + lane] = y;
+				}
+			}
+			let staged = (end - start) * DOT_LANES;
+			for (x, y) in ta[..staged].chunks_exact(DOT_LANES).zip(tb[..staged].chunks_exact(DOT_LANES)) {
+				for lane in 0..DOT_LANES {
+					acc[lane] = x[lane].mul_add(y[lane], acc[lane]);
+				}
+			}
+		}
+		acc
+	}
+}
+
+/// [`fma_dot`] of each pair of `width`-wide rows of `a` and `b` into `out` (one per row),
+/// [`DOT_LANES`] rows at a time through [`fma_dot_lanes`]: the same bits as row by row.
+pub fn fma_dot_rows(a: &[f32], b: &[f32], width: usize, out: &mut [f32]) {
+	fn row(m: &[f32], r: usize, width: usize) -> &[f32] {
+		&m[r * width..(r + 1) * width]
+	}
+	let whole = out.len() / DOT_LANES * DOT_LANES;
+	for first in (0..whole).step_by(DOT_LANES) {
+		let sums = fma_dot_lanes(
+			std::array::from_fn(|l| row(a, first + l, width)),
+			std::array::from_fn(|l| row(b, first + l, width)),
+		);
+		out[first..first + DOT_LANES].copy_from_slice(&sums);
+	}
+	for (r, o) in out.iter_mut().enumerate().skip(whole) {
+		*o = fma_dot(row(a, r, width), row(b, r, width));
 	}
 }
 
@@ -441,18 +583,26 @@ pub struct AdamStep {
 /// `m = β₁·m + (1−β₁)·g`, `v = β₂·v + (1−β₂)·(g·g)`, `m̂ = m / c₁`, `v̂ = v / c₂`,
 /// `u = m̂ / (√v̂ + ε)` plus `λ·w` when `decay`, `w = w − lr·u`.
 pub fn adamw(w: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32], step: &AdamStep, decay: bool) {
-	let (b1, b2) = (step.beta1, step.beta2);
-	let (one_b1, one_b2) = (1.0 - b1, 1.0 - b2);
-	for i in 0..w.len() {
-		m[i] = b1 * m[i] + one_b1 * g[i];
-		v[i] = b2 * v[i] + one_b2 * (g[i] * g[i]);
-		let m_hat = m[i] / step.correction1;
-		let v_hat = v[i] / step.correction2;
-		let mut update = m_hat / (v_hat.sqrt() + step.eps);
-		if decay {
-			update += step.weight_decay * w[i];
+	adamw_lanes(w, g, m, v, step, decay)
+}
+
+crate::fma_dispatch! {
+	/// [`adamw`]'s loop over zipped slices: no index checks, so it vectorises (vector lanes
+	/// round like scalars, and there is no fused multiply-add to form).
+	fn adamw_lanes(w: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32], step: &AdamStep, decay: bool) {
+		let (b1, b2) = (step.beta1, step.beta2);
+		let (one_b1, one_b2) = (1.0 - b1, 1.0 - b2);
+		for (((w, &g), m), v) in w.iter_mut().zip(g).zip(m.iter_mut()).zip(v.iter_mut()) {
+			*m = b1 * *m + one_b1 * g;
+			*v = b2 * *v + one_b2 * (g * g);
+			let m_hat = *m / step.correction1;
+			let v_hat = *v / step.correction2;
+			let mut update = m_hat / (v_hat.sqrt() + step.eps);
+			if decay {
+				update += step.weight_decay * *w;
+			}
+			*w -= step.lr * update;
 		}
-		w[i] -= step.lr * update;
 	}
 }
 
@@ -486,6 +636,74 @@ mod tests {
 		assert!((loss as f64 - (lse - logits[7] as f64)).abs() < 1e-5);
 		assert!(grad.iter().map(|&g| g as f64).sum::<f64>().abs() < 1e-5);
 		assert!(grad[7] < 0.0);
+	}
+
+	#[test]
+	fn sums_of_squares_are_fma_dot_tensor_by_tensor() {
+		let tensors: Vec<Vec<f32>> =
+			[5usize, 300, 1, 300, 0, 300, 7, 300, 300, 300, 300, 300, 300, 300]
+				.iter()
+				.enumerate()
+				.map(|(t, &len)| {
+					(0..len).map(|i| ((i * 31 + t * 7) % 89) as f32 / 9.0 - 4.0).collect()
+				})
+				.collect();
+		let refs: Vec<&[f32]> = tensors.iter().map(|t| &t[..]).collect();
+		let got = sum_squares_each(&refs);
+		for (t, g) in tensors.iter().zip(got) {
+			assert_eq!(g.to_bits(), fma_dot(t, t).to_bits(), "a tensor of {}", t.len());
+		}
+	}
+
+	#[test]
+	fn adamw_splits_across_threads_with_the_same_bits() {
+		let len = 3 * MIN_PER_THREAD + 5;
+		let g: Vec<f32> = (0..len).map(|i| ((i % 17) as f32 - 8.0) * 1e-2).collect();
+		let step = AdamStep {
+			lr: 1e-3,
+			beta1: 0.9,
+			beta2: 0.99,
+			eps: 1e-8,
+			weight_decay: 0.1,
+			correction1: 0.19,
+			correction2: 0.0199,
+		};
+		for decay in [false, true] {
+			let start: Vec<f32> = (0..len).map(|i| (i % 13) as f32 * 0.1 - 0.6).collect();
+			let (mut w1, mut m1, mut v1) = (start.clone(), start.clone(), vec![0.01; len]);
+			let (mut w2, mut m2, mut v2) = (w1.clone(), m1.clone(), v1.clone());
+			Cpu { threads: 1, kernel: Kernel::Portable }
+				.adamw(&mut w1, &g, &mut m1, &mut v1, &step, decay);
+			Cpu { threads: 3, kernel: Kernel::Auto }
+				.adamw(&mut w2, &g, &mut m2, &mut v2, &step, decay);
+			assert_eq!(w1, w2);
+			assert_eq!((m1, v1), (m2, v2));
+			// The scalar definition, element by element.
+			let (w, m, v) = (start[5], start[5], 0.01f32);
+			let m_new = 0.9 * m + (1.0 - 0.9f32) * g[5];
+			let v_new = 0.99 * v + (1.0 - 0.99f32) * (g[5] * g[5]);
+			let mut update = (m_new / 0.19) / ((v_new / 0.0199).sqrt() + 1e-8);
+			if decay {
+				update += 0.1 * w;
+			}
+			assert_eq!(w2[5].to_bits(), (w - 1e-3 * update).to_bits());
+		}
+	}
+
+	#[test]
+	fn row_dots_are_fma_dot_row_by_row() {
+		for (rows, width) in [(0, 3), (1, 1), (7, 5), (8, 128), (19, 33)] {
+			let a: Vec<f32> =
+				(0..rows * width).map(|i| ((i * 37 % 101) as f32 - 50.0) / 7.0).collect();
+			let b: Vec<f32> =
+				(0..rows * width).map(|i| ((i * 53 % 97) as f32 - 48.0) / 3.0).collect();
+			let mut got = vec![f32::NAN; rows];
+			fma_dot_rows(&a, &b, width, &mut got);
+			for (r, g) in got.iter().enumerate() {
+				let want = fma_dot(&a[r * width..(r + 1) * width], &b[r * width..(r + 1) * width]);
+				assert_eq!(g.to_bits(), want.to_bits(), "row {r} of {rows}x{width}");
+			}
+		}
 	}
 
 	#[test]

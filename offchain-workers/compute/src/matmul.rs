@@ -315,8 +315,15 @@ fn pack_b(b: &MatRef<'_>, threads: usize) -> Vec<f32> {
 			let p = group * per_group + i;
 			let live = NR.min(b.cols - p * NR);
 			let base = p * NR * b.col_stride;
-			if b.col_stride == 1 {
-				// Row-major: each k's NR values are contiguous.
+			if b.col_stride == 1 && live == NR {
+				// Row-major, a whole panel: each k's NR values are contiguous, copied as one
+				// fixed-size block (two vector moves, not a call to memcpy per k).
+				for (kk, d) in panel.chunks_exact_mut(NR).enumerate() {
+					let src = base + kk * b.row_stride;
+					let d: &mut [f32; NR] = d.try_into().expect("chunks of NR");
+					*d = b.data[src..src + NR].try_into().expect("a whole panel's row");
+				}
+			} else if b.col_stride == 1 {
 				for (kk, d) in panel.chunks_exact_mut(NR).enumerate() {
 					let src = base + kk * b.row_stride;
 					d[..live].copy_from_slice(&b.data[src..src + live]);

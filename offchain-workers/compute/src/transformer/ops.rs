@@ -14,18 +14,18 @@ use crate::{
 /// IEEE square root), `out[i] = (x[i] · r) · weight[i]`.
 pub fn rms_norm(x: &[f32], weight: &[f32], eps: f32, out: &mut [f32], factors: &mut [f32]) {
 	let width = weight.len();
+	backend::fma_dot_rows(x, x, width, factors);
 	for ((row, o), r) in x.chunks_exact(width).zip(out.chunks_exact_mut(width)).zip(factors) {
-		*r = rms_factor(row, eps);
+		*r = rms_of_squares(*r, width, eps);
 		for ((o, &v), &w) in o.iter_mut().zip(row).zip(weight) {
 			*o = (v * *r) * w;
 		}
 	}
 }
 
-/// `1 / √(Σ x² / len + eps)` as [`rms_norm`] computes it.
-pub fn rms_factor(row: &[f32], eps: f32) -> f32 {
-	let ss = backend::fma_dot(row, row);
-	1.0 / (ss / row.len() as f32 + eps).sqrt()
+/// `1 / √(ss / width + eps)`: a row's factor from its sum of squares `ss`.
+fn rms_of_squares(ss: f32, width: usize, eps: f32) -> f32 {
+	1.0 / (ss / width as f32 + eps).sqrt()
 }
 
 /// The gradient through [`rms_norm`]: `dx` (added into `grad_x`) and, when asked, the
@@ -43,15 +43,20 @@ pub fn rms_norm_backward(
 	mut weight_terms: Option<&mut [f32]>,
 ) {
 	let width = weight.len();
-	let mut u = vec![0.0f32; width];
-	for (t, ((row, g), r)) in
-		x.chunks_exact(width).zip(grad_out.chunks_exact(width)).zip(factors).enumerate()
-	{
+	let mut u = vec![0.0f32; grad_out.len()];
+	for (u, g) in u.chunks_exact_mut(width.max(1)).zip(grad_out.chunks_exact(width.max(1))) {
 		for ((u, &g), &w) in u.iter_mut().zip(g).zip(weight) {
 			*u = g * w;
 		}
-		let c = (backend::fma_dot(&u, row) * ((r * r) * r)) / width as f32;
-		for ((dx, &ui), &xi) in grad_x[t * width..(t + 1) * width].iter_mut().zip(&u).zip(row) {
+	}
+	let mut dots = vec![0.0f32; factors.len()];
+	backend::fma_dot_rows(&u, x, width, &mut dots);
+	for (t, ((row, g), r)) in
+		x.chunks_exact(width).zip(grad_out.chunks_exact(width)).zip(factors).enumerate()
+	{
+		let u = &u[t * width..(t + 1) * width];
+		let c = (dots[t] * ((r * r) * r)) / width as f32;
+		for ((dx, &ui), &xi) in grad_x[t * width..(t + 1) * width].iter_mut().zip(u).zip(row) {
 			*dx += ui * r - xi * c;
 		}
 		if let Some(terms) = weight_terms.as_deref_mut() {
@@ -156,10 +161,7 @@ pub(crate) fn par_map<T: Sync, R: Send>(
 	if threads == 1 {
 		return items.iter().map(f).collect();
 	}
-	items
-		.par_chunks(items.len().div_ceil(threads))
-		.flat_map_iter(|run| run.iter().map(&f))
-		.collect()
+	items.par_iter().with_max_len(1).map(&f).collect()
 }
 
 #[cfg(test)]

@@ -229,7 +229,8 @@ impl LmTrainer {
 		let seqs = Sequences::new(&tokens, config.sequences, &self.weights.spec)?;
 		let mut out = loss_and_grads(backend, &self.weights, seqs, &targets, &self.train)?;
 		// The global norm: each tensor's Σg² an FMA chain, added in name order.
-		let squares: Vec<f32> = out.grads.values().map(|g| backend::fma_dot(g, g)).collect();
+		let tensors: Vec<&[f32]> = out.grads.values().map(|g| &g[..]).collect();
+		let squares = backend::sum_squares_each(&tensors);
 		let grad_norm = reduce::sum(&squares).sqrt();
 		if config.grad_clip > 0.0 && grad_norm > config.grad_clip {
 			let coefficient = config.grad_clip / (grad_norm + 1e-6);
