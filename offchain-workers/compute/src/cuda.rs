@@ -21,6 +21,8 @@ mod ops;
 mod transformer;
 mod upload;
 
+// The `bench-cuda` figures, for the binary: not part of the API.
+#[doc(hidden)]
 pub use bench::{bench_width, cublas_available, run_benchmarks, BenchFigures};
 pub use ops::{DeviceMat, ScalarFunction};
 pub use upload::DeviceTensor;

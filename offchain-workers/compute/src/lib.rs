@@ -55,6 +55,9 @@ macro_rules! fma_dispatch {
 pub(crate) use fma_dispatch;
 
 pub mod backend;
+/// Figures for `aiblock-compute bench` and `cargo bench` (timing helpers and measured runs):
+/// used by this crate's binary and benches, not part of its API.
+#[doc(hidden)]
 pub mod bench;
 #[cfg(feature = "cuda")]
 pub mod cuda;
@@ -62,19 +65,18 @@ pub mod data;
 pub mod genesis;
 #[cfg(test)]
 mod gradcheck;
-pub mod import;
+pub mod io;
 pub mod job;
-pub mod math;
-pub mod matmul;
 pub mod model;
+pub mod numerics;
 pub mod pass;
-pub mod reduce;
-pub mod rng;
-pub mod safetensors;
-pub mod store;
-pub mod tensor;
+pub mod select;
 pub mod train;
 pub mod transformer;
+
+// The numerics and the I/O under their historical paths (`aiblock_compute::matmul`, `::store`…).
+pub use io::{import, safetensors, store, tensor};
+pub use numerics::{math, matmul, reduce, rng};
 
 /// Keep freed memory in the process instead of returning it to the system after every step.
 ///

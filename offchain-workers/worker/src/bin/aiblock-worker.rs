@@ -1,7 +1,8 @@
 //! `aiblock-worker`: train, verify and get paid on an AI-Block chain.
 
 use aiblock_compute::{
-	backend::{self, BackendChoice, Cpu},
+	backend::Cpu,
+	select::{self, BackendChoice},
 	store::LocalStore,
 };
 use aiblock_worker::{
@@ -429,7 +430,7 @@ async fn import_model(args: ImportModelArgs) -> Result<(), WorkerError> {
 		generation: previous.generation,
 		delta: args.delta,
 	};
-	let selected = backend::select(args.backend, Cpu::auto()).map_err(WorkerError::Usage)?;
+	let selected = select::select(args.backend, Cpu::auto()).map_err(WorkerError::Usage)?;
 	eprintln!(
 		"scoring {} on {} validation bytes ({})",
 		args.model.display(),
@@ -566,7 +567,7 @@ async fn verify_job(args: VerifyArgs) -> Result<bool, WorkerError> {
 			args.job
 		)));
 	};
-	let selected = backend::select(args.backend, Cpu::auto()).map_err(WorkerError::Usage)?;
+	let selected = select::select(args.backend, Cpu::auto()).map_err(WorkerError::Usage)?;
 	log::info!("replaying on {}", selected.note);
 	let backend = selected.backend;
 	let segments = (1..=run::segment_count(&job)).collect();
@@ -612,7 +613,7 @@ async fn run_worker(args: RunArgs) -> Result<(), WorkerError> {
 	if let Some(threads) = args.threads {
 		cpu.threads = threads.max(1);
 	}
-	let selected = backend::select(args.backend, cpu).map_err(WorkerError::Usage)?;
+	let selected = select::select(args.backend, cpu).map_err(WorkerError::Usage)?;
 	aiblock_compute::keep_freed_memory();
 	let store = Arc::new(open_store(&args.chain.store)?);
 	let chain = connect(&args.chain).await?;

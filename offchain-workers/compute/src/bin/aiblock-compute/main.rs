@@ -2,13 +2,14 @@
 //! chain. The worker process (`aiblock-worker`) does the same work for jobs posted on chain.
 
 use aiblock_compute::{
-	backend::{self, Backend, BackendChoice, Cpu},
+	backend::{Backend, Cpu},
 	bench,
 	data::{Dataset, MarkovSource},
 	genesis::{file_text, genesis_models, GenesisModel, GenesisTransformer},
 	job::JobConfig,
 	matmul::Kernel,
 	model::{BlockId, ModelSpec, Weights},
+	select::{self, BackendChoice},
 	store::{cid_of, ContentStore, LocalStore},
 	tensor::{hash_tensors, hex},
 	train::{evaluate, Checkpoint, Manifest, TrainConfig, TrainState},
@@ -133,14 +134,14 @@ struct ComputeArgs {
 impl ComputeArgs {
 	/// The backend to run on; says on stdout which one and why.
 	fn backend(&self) -> Result<std::sync::Arc<dyn Backend + Send + Sync>, String> {
-		let selected = backend::select(self.backend, self.cpu())?;
+		let selected = select::select(self.backend, self.cpu())?;
 		println!("backend: {}", selected.note);
 		Ok(selected.backend)
 	}
 
 	/// [`ComputeArgs::backend`], saying which on stderr (for commands whose stdout is data).
 	fn backend_noted_on_stderr(&self) -> Result<std::sync::Arc<dyn Backend + Send + Sync>, String> {
-		let selected = backend::select(self.backend, self.cpu())?;
+		let selected = select::select(self.backend, self.cpu())?;
 		eprintln!("backend: {}", selected.note);
 		Ok(selected.backend)
 	}

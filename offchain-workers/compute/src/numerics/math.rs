@@ -225,7 +225,7 @@ mod tests {
 	/// The CUDA kernels spell the constants as bit patterns; each must be this file's value.
 	#[test]
 	fn cuda_kernel_constants_are_math_rs_constants() {
-		let source = include_str!("../cuda/kernels.cu");
+		let source = include_str!("../../cuda/kernels.cu");
 		let expected: [(&str, f32); 18] = [
 			("ROUND_MAGIC", ROUND_MAGIC),
 			("LOG2_E", LOG2_E),

@@ -343,7 +343,7 @@ mod tests {
 	#[test]
 	fn cids_match_the_js_ipfs_importer() {
 		let vectors: BTreeMap<String, String> =
-			serde_json::from_str(include_str!("../testdata/ipfs-cids.json")).unwrap();
+			serde_json::from_str(include_str!("../../testdata/ipfs-cids.json")).unwrap();
 		assert!(vectors.len() >= 10);
 		for (size, expected) in vectors {
 			let size: usize = size.parse().unwrap();
