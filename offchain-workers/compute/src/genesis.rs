@@ -97,8 +97,8 @@ impl GenesisTransformer {
 		split(SHAKESPEARE).1
 	}
 
-	pub fn weights(&self) -> Result<TransformerWeights, String> {
-		crate::transformer::genesis(self.spec, self.weight_seed).map_err(|e| e.to_string())
+	pub fn weights(&self) -> Result<TransformerWeights, crate::Error> {
+		crate::transformer::genesis(self.spec, self.weight_seed).map_err(crate::Error::from)
 	}
 }
 
@@ -236,11 +236,14 @@ impl ChainModel {
 }
 
 /// The development byte model (see [`GenesisModel`]) as the chain imports it.
-pub fn byte_model(genesis: &GenesisModel, backend: &dyn Backend) -> Result<ChainModel, String> {
+pub fn byte_model(
+	genesis: &GenesisModel,
+	backend: &dyn Backend,
+) -> Result<ChainModel, crate::Error> {
 	let spec = genesis.spec;
-	let weights = Weights::genesis(spec, genesis.weight_seed).map_err(|e| e.to_string())?;
+	let weights = Weights::genesis(spec, genesis.weight_seed).map_err(crate::Error::from)?;
 	let validation = genesis.validation();
-	let loss = evaluate(backend, &weights, &validation, 4096).map_err(|e| e.to_string())?;
+	let loss = evaluate(backend, &weights, &validation, 4096).map_err(crate::Error::from)?;
 	let version = ModelVersion {
 		name: genesis.name.clone(),
 		version: (1, 0, 0),
@@ -269,29 +272,34 @@ pub fn transformer_model(
 	weights: &TransformerWeights,
 	validation: Vec<u8>,
 	backend: &dyn Backend,
-) -> Result<ChainModel, String> {
+) -> Result<ChainModel, crate::Error> {
 	let spec = weights.spec;
 	if spec.vocab != crate::model::VOCAB {
-		return Err(format!(
+		return Err(crate::Error::Invalid(format!(
 			"vocabulary {}: the chain's byte tokenizer has {} tokens",
 			spec.vocab,
 			crate::model::VOCAB
-		));
+		)));
 	}
 	let rope_theta = spec.rope_theta;
 	if rope_theta.fract() != 0.0 || !(1.0..=u32::MAX as f32).contains(&rope_theta) {
-		return Err(format!("rope_theta {rope_theta} is not a whole number the chain can hold"));
+		return Err(crate::Error::Invalid(format!(
+			"rope_theta {rope_theta} is not a whole number the chain can hold"
+		)));
 	}
 	let norm_eps_pico = (f64::from(spec.norm_eps) * 1e12).round();
 	let exact = (1.0..=f64::from(u32::MAX)).contains(&norm_eps_pico)
 		&& (norm_eps_pico / 1e12) as f32 == spec.norm_eps;
 	if !exact {
-		return Err(format!("norm_eps {} has no exact form in 10^-12 units", spec.norm_eps));
+		return Err(crate::Error::Invalid(format!(
+			"norm_eps {} has no exact form in 10^-12 units",
+			spec.norm_eps
+		)));
 	}
 	let narrow = |v: usize, what: &str| {
 		u16::try_from(v).map_err(|_| format!("{what} {v} is above the chain's 65 535"))
 	};
-	let loss = transformer_score(backend, weights, &validation).map_err(|e| e.to_string())?;
+	let loss = transformer_score(backend, weights, &validation).map_err(crate::Error::from)?;
 	let mut fields = version.spec_fields(&validation);
 	fields.insert("architecture".into(), byte_array(TransformerSpec::TAG.as_bytes()));
 	fields.insert("context".into(), json!(narrow(spec.context, "context")?));
@@ -336,7 +344,7 @@ pub fn genesis_models(
 	byte: &GenesisModel,
 	transformer: &GenesisTransformer,
 	backend: &dyn Backend,
-) -> Result<Vec<ChainModel>, String> {
+) -> Result<Vec<ChainModel>, crate::Error> {
 	let validation = GenesisTransformer::validation().to_vec();
 	let weights = transformer.weights()?;
 	Ok(vec![
@@ -351,8 +359,8 @@ pub fn genesis_models(
 pub fn genesis_files(
 	byte: &GenesisModel,
 	transformer: &GenesisTransformer,
-) -> Result<NamedFiles, String> {
-	let byte_weights = Weights::genesis(byte.spec, byte.weight_seed).map_err(|e| e.to_string())?;
+) -> Result<NamedFiles, crate::Error> {
+	let byte_weights = Weights::genesis(byte.spec, byte.weight_seed).map_err(crate::Error::from)?;
 	let models = [
 		(byte.validation().bytes, chain_blocks(&byte_weights)),
 		(GenesisTransformer::validation().to_vec(), chain_blocks(&transformer.weights()?)),
@@ -497,10 +505,10 @@ mod tests {
 		let cpu = Cpu::auto();
 		weights.spec.rope_theta = 10_000.5;
 		let error = transformer_model(&version, &weights, validation.clone(), &cpu).unwrap_err();
-		assert!(error.contains("rope_theta"), "{error}");
+		assert!(error.to_string().contains("rope_theta"), "{error}");
 		weights.spec.rope_theta = 10_000.0;
 		weights.spec.norm_eps = 1e-13;
 		let error = transformer_model(&version, &weights, validation, &cpu).unwrap_err();
-		assert!(error.contains("norm_eps"), "{error}");
+		assert!(error.to_string().contains("norm_eps"), "{error}");
 	}
 }

@@ -36,10 +36,10 @@ pub enum Shape {
 
 impl Shape {
 	/// `Ok` when the shape describes a model this build can hold.
-	pub fn validate(&self) -> Result<(), String> {
+	pub fn validate(&self) -> Result<(), crate::Error> {
 		match self {
-			Shape::Byte(spec) => spec.validate().map_err(|e| e.to_string()),
-			Shape::Transformer(spec) => spec.validate().map_err(|e| e.to_string()),
+			Shape::Byte(spec) => spec.validate().map_err(crate::Error::from),
+			Shape::Transformer(spec) => spec.validate().map_err(crate::Error::from),
 		}
 	}
 
@@ -156,7 +156,7 @@ impl Model {
 		&mut self,
 		block: BlockId,
 		file: &SafeTensors<B>,
-	) -> Result<(), String> {
+	) -> Result<(), crate::Error> {
 		match self {
 			Model::Byte(w) => w.load_block_file(block, file),
 			Model::Transformer(w) => w.load_block_file(block, file),
@@ -170,13 +170,13 @@ impl Model {
 		&self,
 		backend: &dyn Backend,
 		validation: &Dataset,
-	) -> Result<f32, String> {
+	) -> Result<f32, crate::Error> {
 		match self {
 			Model::Byte(w) => {
-				train::evaluate(backend, w, validation, EVAL_BATCH).map_err(|e| e.to_string())
+				train::evaluate(backend, w, validation, EVAL_BATCH).map_err(crate::Error::from)
 			},
 			Model::Transformer(w) => {
-				transformer_score(backend, w, &validation.bytes).map_err(|e| e.to_string())
+				transformer_score(backend, w, &validation.bytes).map_err(crate::Error::from)
 			},
 		}
 	}
@@ -210,7 +210,7 @@ impl JobConfig {
 	/// The full recipe of a job on a model of `shape`: the byte model's defaults around the
 	/// job's numbers, or the transformer's job recipe ([`LmConfig::for_job`]) on windows of
 	/// its whole context, so a transformer's batch must be a whole number of windows.
-	pub fn for_job(shape: &Shape, job: &JobNumbers) -> Result<JobConfig, String> {
+	pub fn for_job(shape: &Shape, job: &JobNumbers) -> Result<JobConfig, crate::Error> {
 		match shape {
 			Shape::Byte(_) => Ok(JobConfig::Byte(TrainConfig {
 				seed: job.seed,
@@ -222,10 +222,10 @@ impl JobConfig {
 			Shape::Transformer(spec) => {
 				let length = spec.context;
 				if job.batch_tokens == 0 || !job.batch_tokens.is_multiple_of(length) {
-					return Err(format!(
+					return Err(crate::Error::Invalid(format!(
 						"a batch of {} tokens is not a whole number of the model's {length}-token windows",
 						job.batch_tokens
-					));
+					)));
 				}
 				let sequences = job.batch_tokens / length;
 				let lm = LmConfig::for_job(job.seed, sequences, length, job.lr, job.steps);
@@ -313,35 +313,38 @@ impl Run {
 	/// A fresh run of `blocks` from `model`, trained together: zero moments, step 0. The
 	/// configuration must be the model's architecture's, a transformer's windows must fit its
 	/// context, and the byte model trains one block per run.
-	pub fn new(model: Model, blocks: &[BlockId], config: &JobConfig) -> Result<Run, String> {
+	pub fn new(model: Model, blocks: &[BlockId], config: &JobConfig) -> Result<Run, crate::Error> {
 		let set: BTreeSet<BlockId> = blocks.iter().copied().collect();
 		if set.is_empty() || set.len() != blocks.len() {
-			return Err(format!(
+			return Err(crate::Error::Invalid(format!(
 				"{} blocks to train, not one each of a non-empty set",
 				blocks.len()
-			));
+			)));
 		}
 		match (model, config) {
 			(Model::Byte(w), JobConfig::Byte(_)) => match blocks {
-				[block] => TrainState::new(w, *block).map(Run::Byte).map_err(|e| e.to_string()),
-				_ => Err(format!("the byte model trains one block per run, not {}", blocks.len())),
+				[block] => TrainState::new(w, *block).map(Run::Byte).map_err(crate::Error::from),
+				_ => Err(crate::Error::Invalid(format!(
+					"the byte model trains one block per run, not {}",
+					blocks.len()
+				))),
 			},
 			(Model::Transformer(w), JobConfig::Transformer { lm, .. }) => {
 				if lm.length == 0 || lm.length > w.spec.context || lm.sequences == 0 {
-					return Err(format!(
+					return Err(crate::Error::Invalid(format!(
 						"{} sequences of {} tokens do not fit the model's context of {}",
 						lm.sequences, lm.length, w.spec.context
-					));
+					)));
 				}
-				LmTrainer::new(w, set).map(Run::Transformer).map_err(|e| e.to_string())
+				LmTrainer::new(w, set).map(Run::Transformer).map_err(crate::Error::from)
 			},
-			(model, _) => Err(format!(
+			(model, _) => Err(crate::Error::Invalid(format!(
 				"the hyper-parameters are not for a {} model",
 				match model.shape() {
 					Shape::Byte(_) => "byte",
 					Shape::Transformer(_) => "transformer",
 				}
-			)),
+			))),
 		}
 	}
 

@@ -62,6 +62,7 @@ pub mod bench;
 #[cfg(feature = "cuda")]
 pub mod cuda;
 pub mod data;
+mod error;
 pub mod genesis;
 #[cfg(test)]
 mod gradcheck;
@@ -73,6 +74,8 @@ pub mod pass;
 pub mod select;
 pub mod train;
 pub mod transformer;
+
+pub use error::{Error, Result};
 
 // The numerics and the I/O under their historical paths (`aiblock_compute::matmul`, `::store`…).
 pub use io::{import, safetensors, store, tensor};

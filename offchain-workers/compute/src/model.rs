@@ -322,24 +322,31 @@ impl<S: Architecture> Weights<S> {
 		&mut self,
 		block: BlockId,
 		tensors: BTreeMap<String, Tensor>,
-	) -> Result<(), String> {
+	) -> Result<(), crate::Error> {
 		let expected = self.spec.tensor_shapes(block);
 		if expected.is_empty() {
-			return Err(format!("{block} is not part of this model"));
+			return Err(crate::Error::Invalid(format!("{block} is not part of this model")));
 		}
 		if tensors.len() != expected.len() {
-			return Err(format!(
+			return Err(crate::Error::Invalid(format!(
 				"{block}: expected {} tensors, got {}",
 				expected.len(),
 				tensors.len()
-			));
+			)));
 		}
 		for (name, shape) in &expected {
 			match tensors.get(name) {
 				Some(t) if &t.shape == shape && t.data.len() == shape.iter().product::<usize>() => {
 				},
-				Some(t) => return Err(format!("{name}: shape {:?}, expected {shape:?}", t.shape)),
-				None => return Err(format!("{block}: tensor {name} is missing")),
+				Some(t) => {
+					return Err(crate::Error::Invalid(format!(
+						"{name}: shape {:?}, expected {shape:?}",
+						t.shape
+					)))
+				},
+				None => {
+					return Err(crate::Error::Invalid(format!("{block}: tensor {name} is missing")))
+				},
 			}
 		}
 		self.tensors.extend(tensors);
@@ -361,8 +368,8 @@ impl<S: Architecture> Weights<S> {
 		&mut self,
 		block: BlockId,
 		file: &crate::safetensors::SafeTensors<B>,
-	) -> Result<(), String> {
-		let tensors = file.to_tensors().map_err(|e| e.to_string())?;
+	) -> Result<(), crate::Error> {
+		let tensors = file.to_tensors().map_err(crate::Error::from)?;
 		self.set_block(block, tensors)
 	}
 }

@@ -35,7 +35,7 @@ pub struct Selected {
 
 /// Resolve `choice`; `cpu` is the CPU backend to use (thread count, kernel). Asking for `cuda`
 /// where it cannot run is an error naming why; `auto` falls back to the CPU and says why.
-pub fn select(choice: BackendChoice, cpu: Cpu) -> Result<Selected, String> {
+pub fn select(choice: BackendChoice, cpu: Cpu) -> crate::Result<Selected> {
 	let on_cpu = |why: String| Selected {
 		note: format!("{} ({why})", cpu.name()),
 		backend: std::sync::Arc::new(cpu),
@@ -51,7 +51,7 @@ pub fn select(choice: BackendChoice, cpu: Cpu) -> Result<Selected, String> {
 				backend: std::sync::Arc::new(device),
 			}),
 			Err(e) if choice == BackendChoice::Auto => Ok(on_cpu(format!("auto: {e}"))),
-			Err(e) => Err(format!("--backend cuda: {e}")),
+			Err(e) => Err(crate::Error::Invalid(format!("--backend cuda: {e}"))),
 		},
 		#[cfg(not(feature = "cuda"))]
 		BackendChoice::Auto => Ok(on_cpu("auto: this build has no CUDA backend".into())),

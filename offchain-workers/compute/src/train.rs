@@ -544,7 +544,7 @@ impl Manifest {
 	}
 
 	/// Parse a manifest; its root must match its checkpoints.
-	pub fn from_json(v: &serde_json::Value) -> Result<Manifest, String> {
+	pub fn from_json(v: &serde_json::Value) -> Result<Manifest, crate::Error> {
 		let field = |k: &str| v.get(k).ok_or_else(|| format!("manifest has no {k}"));
 		let parse = |b: &serde_json::Value| {
 			let name = b.as_str().ok_or("block names are strings")?;
@@ -586,10 +586,10 @@ impl Manifest {
 		}
 		let version = field("numerics_version")?.as_u64().ok_or("bad numerics_version")?;
 		if version != u64::from(manifest.numerics_version) {
-			return Err(format!(
+			return Err(crate::Error::Invalid(format!(
 				"numerics version {version}, this build implements {}",
 				manifest.numerics_version
-			));
+			)));
 		}
 		let root = field("root")?.as_str().and_then(unhex32).ok_or("bad root")?;
 		if root != manifest.root {

@@ -24,6 +24,15 @@ pub enum WorkerError {
 	State(String),
 }
 
+impl From<aiblock_compute::Error> for WorkerError {
+	fn from(e: aiblock_compute::Error) -> Self {
+		match e {
+			aiblock_compute::Error::Store(e) => WorkerError::Store(e),
+			other => WorkerError::Compute(other.to_string()),
+		}
+	}
+}
+
 impl std::fmt::Display for WorkerError {
 	fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
 		match self {

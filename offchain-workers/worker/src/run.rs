@@ -153,7 +153,7 @@ pub fn shape_of(spec: &chain::ModelSpec) -> Result<Shape, String> {
 			))
 		},
 	};
-	shape.validate()?;
+	shape.validate().map_err(|e| e.to_string())?;
 	Ok(shape)
 }
 
@@ -209,7 +209,7 @@ pub fn order_of(job: &Job, shape: &Shape) -> Result<TrainOrder, String> {
 	if matches!(shape, Shape::Byte(_)) && blocks.len() != 1 {
 		return Err(format!("the byte model trains one block per job, not {}", blocks.len()));
 	}
-	let config = JobConfig::for_job(shape, &job_numbers(job))?;
+	let config = JobConfig::for_job(shape, &job_numbers(job)).map_err(|e| e.to_string())?;
 	if config.hash() != spec.hyper.hash.0 {
 		return Err("its hyper-parameter hash is not one this worker knows how to reproduce".into());
 	}

@@ -202,7 +202,7 @@ impl ModelAt {
 	pub fn weights(&self, store: &dyn ContentStore) -> Result<Model, WorkerError> {
 		// Every block is loaded below (and shape-checked as it is), so start from nothing
 		// rather than generating genesis weights only to overwrite them.
-		self.spec.validate().map_err(WorkerError::Compute)?;
+		self.spec.validate()?;
 		let mut weights = self.spec.empty();
 		for block in self.spec.blocks() {
 			let pointer =

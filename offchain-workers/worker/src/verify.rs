@@ -209,7 +209,7 @@ fn score_candidate(
 		fetch_file(store, "manifest", &submission.manifest, manifest_limit(order)),
 	)?;
 	let manifest = serde_json::from_slice(&manifest_bytes)
-		.map_err(|e| e.to_string())
+		.map_err(aiblock_compute::Error::from)
 		.and_then(|json| Manifest::from_json(&json))
 		.map_err(|e| Fault::Trainer(format!("the manifest is invalid: {e}")))?;
 	if manifest.root != submission.checkpoint_root {
@@ -320,7 +320,7 @@ fn segment_start(
 	segment: usize,
 ) -> Result<Run, Fault> {
 	let manifest = &scored.manifest;
-	let local = |e: String| Fault::Local(WorkerError::Compute(e));
+	let local = |e: aiblock_compute::Error| Fault::Local(WorkerError::from(e));
 	if segment == 1 {
 		let run = Run::new(scored.start.clone(), &order.blocks, &order.config).map_err(local)?;
 		if run.hash() != manifest.start.state {
@@ -376,7 +376,7 @@ fn replay_from_start(
 	let manifest = &scored.manifest;
 	let end = manifest.checkpoints[last - 1].step;
 	let mut state = Run::new(scored.start.clone(), &order.blocks, &order.config)
-		.map_err(|e| Fault::Local(WorkerError::Compute(e)))?;
+		.map_err(|e| Fault::Local(WorkerError::from(e)))?;
 	if state.hash() != manifest.start.state {
 		return Err(Fault::Trainer("the manifest does not start from the chain's weights".into()));
 	}

@@ -83,7 +83,7 @@ impl Run {
 		blocks: &[BlockId],
 		config: &JobConfig,
 		file: &[u8],
-	) -> Result<Run, String> {
+	) -> Result<Run, crate::Error> {
 		let mut run = Run::new(model, blocks, config)?;
 		let parsed = SafeTensors::parse(file).map_err(|e| format!("state file: {e}"))?;
 		let number = |key: &str| {
@@ -105,10 +105,10 @@ impl Run {
 		let parts = run.parts();
 		let expected = 3 * parts.m.len();
 		if file_tensors.len() != expected {
-			return Err(format!(
+			return Err(crate::Error::Invalid(format!(
 				"state file: {} tensors, a run of these blocks has {expected}",
 				file_tensors.len()
-			));
+			)));
 		}
 		let names: Vec<String> = parts.m.keys().cloned().collect();
 		for name in names {
@@ -117,10 +117,10 @@ impl Run {
 					.remove(&key)
 					.ok_or_else(|| format!("state file: no tensor {key}"))?;
 				if tensor.data.len() != len {
-					return Err(format!(
+					return Err(crate::Error::Invalid(format!(
 						"state file: {key} holds {} values, not {len}",
 						tensor.data.len()
-					));
+					)));
 				}
 				Ok(tensor)
 			};
@@ -130,7 +130,11 @@ impl Run {
 			let v = take(format!("{MOMENT_V}{name}"), len)?.data;
 			match parts.tensors.get_mut(&name) {
 				Some(current) if current.shape == weight.shape => *current = weight,
-				_ => return Err(format!("state file: {name} is not of the model's shape")),
+				_ => {
+					return Err(crate::Error::Invalid(format!(
+						"state file: {name} is not of the model's shape"
+					)))
+				},
 			}
 			parts.m.insert(name.clone(), m);
 			parts.v.insert(name, v);

@@ -188,7 +188,7 @@ fn manifest_root_commits_to_every_checkpoint() {
 	assert_eq!(Manifest::from_json(&legacy).unwrap(), m);
 	let mut forged = json.clone();
 	forged["checkpoints"][1]["loss_bits"] = 99.into();
-	assert!(Manifest::from_json(&forged).unwrap_err().contains("root"));
+	assert!(Manifest::from_json(&forged).unwrap_err().to_string().contains("root"));
 	let mut future = json;
 	future["numerics_version"] = 999.into();
 	assert!(Manifest::from_json(&future).is_err());

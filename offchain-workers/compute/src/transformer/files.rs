@@ -29,10 +29,13 @@ pub fn spec_json(spec: &TransformerSpec) -> serde_json::Value {
 }
 
 /// The inverse of [`spec_json`], validated.
-pub fn spec_from_json(value: &serde_json::Value) -> Result<TransformerSpec, String> {
+pub fn spec_from_json(value: &serde_json::Value) -> Result<TransformerSpec, crate::Error> {
 	if value["architecture"] != TransformerSpec::TAG {
 		let tag = TransformerSpec::TAG;
-		return Err(format!("architecture {} is not {tag}", value["architecture"]));
+		return Err(crate::Error::Invalid(format!(
+			"architecture {} is not {tag}",
+			value["architecture"]
+		)));
 	}
 	let size = |name: &str| {
 		value[name].as_u64().map(|v| v as usize).ok_or_else(|| format!("spec: `{name}` is missing"))
@@ -59,29 +62,36 @@ pub fn spec_from_json(value: &serde_json::Value) -> Result<TransformerSpec, Stri
 }
 
 /// Write `weights` into `dir` (created if needed); each file is replaced atomically.
-pub fn save(dir: &Path, weights: &TransformerWeights) -> Result<(), String> {
-	std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-	let spec = serde_json::to_vec_pretty(&spec_json(&weights.spec)).map_err(|e| e.to_string())?;
-	write_atomic(&dir.join("spec.json"), &spec).map_err(|e| format!("{}: {e}", dir.display()))?;
+pub fn save(dir: &Path, weights: &TransformerWeights) -> Result<(), crate::Error> {
+	std::fs::create_dir_all(dir)
+		.map_err(|e| crate::Error::Io(format!("{}: {e}", dir.display())))?;
+	let spec = serde_json::to_vec_pretty(&spec_json(&weights.spec)).map_err(crate::Error::from)?;
+	write_atomic(&dir.join("spec.json"), &spec)
+		.map_err(|e| crate::Error::Io(format!("{}: {e}", dir.display())))?;
 	for block in weights.spec.blocks() {
 		let path = dir.join(format!("{}.safetensors", block.name()));
 		write_atomic(&path, &weights.block_file(block))
-			.map_err(|e| format!("{}: {e}", path.display()))?;
+			.map_err(|e| crate::Error::Io(format!("{}: {e}", path.display())))?;
 	}
 	Ok(())
 }
 
 /// Read a model written by [`save`]; every block file must be present and of the spec's shapes.
-pub fn load(dir: &Path) -> Result<TransformerWeights, String> {
+pub fn load(dir: &Path) -> Result<TransformerWeights, crate::Error> {
 	let path = dir.join("spec.json");
-	let text = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-	let value = serde_json::from_slice(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+	let text =
+		std::fs::read(&path).map_err(|e| crate::Error::Io(format!("{}: {e}", path.display())))?;
+	let value = serde_json::from_slice(&text)
+		.map_err(|e| crate::Error::Io(format!("{}: {e}", path.display())))?;
 	let spec = spec_from_json(&value)?;
 	let mut weights = Weights { spec, tensors: BTreeMap::new() };
 	for block in spec.blocks() {
 		let path = dir.join(format!("{}.safetensors", block.name()));
-		let file = MappedFile::open(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-		weights.load_block_file(block, &file).map_err(|e| format!("{}: {e}", path.display()))?;
+		let file = MappedFile::open(&path)
+			.map_err(|e| crate::Error::Io(format!("{}: {e}", path.display())))?;
+		weights
+			.load_block_file(block, &file)
+			.map_err(|e| crate::Error::Io(format!("{}: {e}", path.display())))?;
 	}
 	Ok(weights)
 }

@@ -20,7 +20,7 @@ use crate::{model::Weights, safetensors::MappedFile, tensor::Tensor};
 use std::{collections::BTreeMap, path::Path};
 
 /// Read `config.json` of a Mixtral checkpoint as our spec.
-pub fn spec_from_config(config: &serde_json::Value) -> Result<TransformerSpec, String> {
+pub fn spec_from_config(config: &serde_json::Value) -> Result<TransformerSpec, crate::Error> {
 	let field = |name: &str| -> Result<usize, String> {
 		config[name]
 			.as_u64()
@@ -29,12 +29,18 @@ pub fn spec_from_config(config: &serde_json::Value) -> Result<TransformerSpec, S
 	};
 	let float = |name: &str, default: f64| config[name].as_f64().unwrap_or(default) as f32;
 	if config["model_type"].as_str() != Some("mixtral") {
-		return Err(format!("config.json: model_type {} is not \"mixtral\"", config["model_type"]));
+		return Err(crate::Error::Invalid(format!(
+			"config.json: model_type {} is not \"mixtral\"",
+			config["model_type"]
+		)));
 	}
 	// What this implementation does not compute: refused rather than silently computed
 	// differently.
 	if !config["hidden_act"].is_null() && config["hidden_act"] != "silu" {
-		return Err(format!("config.json: hidden_act {} (only silu)", config["hidden_act"]));
+		return Err(crate::Error::Invalid(format!(
+			"config.json: hidden_act {} (only silu)",
+			config["hidden_act"]
+		)));
 	}
 	if !config["rope_scaling"].is_null() {
 		return Err("config.json: rope_scaling is not supported".into());
@@ -57,10 +63,10 @@ pub fn spec_from_config(config: &serde_json::Value) -> Result<TransformerSpec, S
 	spec.validate().map_err(|e| format!("config.json: {e}"))?;
 	if let Some(window) = config["sliding_window"].as_u64() {
 		if (window as usize) < spec.context {
-			return Err(format!(
+			return Err(crate::Error::Invalid(format!(
 				"config.json: sliding_window {window} below the context {} is not supported",
 				spec.context
-			));
+			)));
 		}
 	}
 	Ok(spec)
@@ -93,33 +99,39 @@ fn source_of(name: &str, tied: bool) -> Option<(String, bool)> {
 }
 
 /// Load the checkpoint in `folder`.
-pub fn load(folder: &Path) -> Result<TransformerWeights, String> {
+pub fn load(folder: &Path) -> Result<TransformerWeights, crate::Error> {
 	let config_path = folder.join("config.json");
 	let config: serde_json::Value = serde_json::from_slice(
-		&std::fs::read(&config_path).map_err(|e| format!("{}: {e}", config_path.display()))?,
+		&std::fs::read(&config_path)
+			.map_err(|e| crate::Error::Io(format!("{}: {e}", config_path.display())))?,
 	)
-	.map_err(|e| format!("{}: {e}", config_path.display()))?;
+	.map_err(|e| crate::Error::Io(format!("{}: {e}", config_path.display())))?;
 	let spec = spec_from_config(&config)?;
 	let tied = config["tie_word_embeddings"].as_bool().unwrap_or(false);
 
 	let mut files = Vec::new();
 	let mut entries: Vec<_> = std::fs::read_dir(folder)
-		.map_err(|e| format!("{}: {e}", folder.display()))?
+		.map_err(|e| crate::Error::Io(format!("{}: {e}", folder.display())))?
 		.filter_map(|e| e.ok().map(|e| e.path()))
 		.filter(|p| p.extension().is_some_and(|x| x == "safetensors"))
 		.collect();
 	entries.sort();
 	for path in &entries {
-		files.push(MappedFile::open(path).map_err(|e| format!("{}: {e}", path.display()))?);
+		files.push(
+			MappedFile::open(path)
+				.map_err(|e| crate::Error::Io(format!("{}: {e}", path.display())))?,
+		);
 	}
 	if files.is_empty() {
-		return Err(format!("{}: no .safetensors file", folder.display()));
+		return Err(crate::Error::Invalid(format!("{}: no .safetensors file", folder.display())));
 	}
 	let mut located = BTreeMap::new();
 	for (i, file) in files.iter().enumerate() {
 		for name in file.names() {
 			if located.insert(name.to_owned(), i).is_some() {
-				return Err(format!("tensor {name} appears in more than one file"));
+				return Err(crate::Error::Invalid(format!(
+					"tensor {name} appears in more than one file"
+				)));
 			}
 		}
 	}
@@ -132,12 +144,15 @@ pub fn load(folder: &Path) -> Result<TransformerWeights, String> {
 				source_of(&name, tied).ok_or_else(|| format!("no source for {name}"))?;
 			let file =
 				&files[*located.get(&source).ok_or_else(|| format!("{source} is missing"))?];
-			let raw = file.raw(&source).map_err(|e| e.to_string())?;
-			let data = file.f32(&source).map_err(|e| e.to_string())?;
+			let raw = file.raw(&source).map_err(crate::Error::from)?;
+			let data = file.f32(&source).map_err(crate::Error::from)?;
 			let stored: Vec<usize> =
 				if transpose { shape.iter().rev().copied().collect() } else { shape.clone() };
 			if raw.shape != stored.as_slice() {
-				return Err(format!("{source}: shape {:?}, expected {stored:?}", raw.shape));
+				return Err(crate::Error::Invalid(format!(
+					"{source}: shape {:?}, expected {stored:?}",
+					raw.shape
+				)));
 			}
 			let data =
 				if transpose { transposed(&data, stored[0], stored[1]) } else { data.into_owned() };
@@ -149,7 +164,9 @@ pub fn load(folder: &Path) -> Result<TransformerWeights, String> {
 	// separate tensor from here on (training unties them).
 	let ignorable = |n: &str| n.ends_with("rotary_emb.inv_freq") || (tied && n == "lm_head.weight");
 	if let Some(extra) = located.keys().find(|n| !used.contains(*n) && !ignorable(n)) {
-		return Err(format!("{extra}: not part of a Mixtral model of this config"));
+		return Err(crate::Error::Invalid(format!(
+			"{extra}: not part of a Mixtral model of this config"
+		)));
 	}
 	Ok(Weights { spec, tensors })
 }
@@ -168,7 +185,7 @@ fn transposed(data: &[f32], rows: usize, cols: usize) -> Vec<f32> {
 /// Write `weights` as a Hugging Face `MixtralForCausalLM` checkpoint (`config.json` and
 /// `model.safetensors`, f32) into `folder`: the inverse of [`load`], so PyTorch can run the
 /// same model (the side-by-side generation figures).
-pub fn save(folder: &Path, weights: &TransformerWeights) -> Result<(), String> {
+pub fn save(folder: &Path, weights: &TransformerWeights) -> Result<(), crate::Error> {
 	let spec = weights.spec;
 	let mut tensors = BTreeMap::new();
 	for (name, tensor) in &weights.tensors {
@@ -204,14 +221,15 @@ pub fn save(folder: &Path, weights: &TransformerWeights) -> Result<(), String> {
 		"bos_token_id": null,
 		"eos_token_id": null,
 	});
-	std::fs::create_dir_all(folder).map_err(|e| format!("{}: {e}", folder.display()))?;
+	std::fs::create_dir_all(folder)
+		.map_err(|e| crate::Error::Io(format!("{}: {e}", folder.display())))?;
 	let metadata: BTreeMap<String, String> = [("format".to_string(), "pt".to_string())].into();
 	crate::safetensors::write_atomic(
 		&folder.join("model.safetensors"),
 		&crate::safetensors::serialize_f32(&tensors, &metadata),
 	)
 	.map_err(|e| format!("{}: {e}", folder.display()))?;
-	let text = serde_json::to_vec_pretty(&config).map_err(|e| e.to_string())?;
+	let text = serde_json::to_vec_pretty(&config).map_err(crate::Error::from)?;
 	crate::safetensors::write_atomic(&folder.join("config.json"), &text)
-		.map_err(|e| format!("{}: {e}", folder.display()))
+		.map_err(|e| crate::Error::Io(format!("{}: {e}", folder.display())))
 }

@@ -215,7 +215,7 @@ fn bad_input_is_a_typed_error() {
 			.unwrap();
 	assert!(hf::spec_from_config(&config).is_ok());
 	config["rope_scaling"] = serde_json::json!({ "type": "linear", "factor": 2.0 });
-	assert!(hf::spec_from_config(&config).unwrap_err().contains("rope_scaling"));
+	assert!(hf::spec_from_config(&config).unwrap_err().to_string().contains("rope_scaling"));
 }
 
 #[test]

@@ -422,7 +422,7 @@ mod tests {
 		files::save(&dir, &a.weights).unwrap();
 		assert_eq!(files::load(&dir).unwrap(), a.weights);
 		std::fs::remove_file(dir.join("layer0.attention.safetensors")).unwrap();
-		assert!(files::load(&dir).unwrap_err().contains("layer0.attention"));
+		assert!(files::load(&dir).unwrap_err().to_string().contains("layer0.attention"));
 		std::fs::remove_dir_all(&dir).unwrap();
 	}
 }

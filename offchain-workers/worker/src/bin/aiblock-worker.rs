@@ -291,7 +291,7 @@ fn init_model(args: StoreArgs) -> Result<(), WorkerError> {
 	let store = open_store(&args)?;
 	use aiblock_compute::genesis::{genesis_files, GenesisModel, GenesisTransformer};
 	let files = genesis_files(&GenesisModel::development(), &GenesisTransformer::development())
-		.map_err(WorkerError::Compute)?;
+		.map_err(WorkerError::from)?;
 	for (name, bytes) in files {
 		let cid = aiblock_compute::store::ContentStore::put(&store, &bytes)?;
 		println!("{name:<20} {cid} {:>9} bytes", bytes.len());
@@ -430,7 +430,8 @@ async fn import_model(args: ImportModelArgs) -> Result<(), WorkerError> {
 		generation: previous.generation,
 		delta: args.delta,
 	};
-	let selected = select::select(args.backend, Cpu::auto()).map_err(WorkerError::Usage)?;
+	let selected =
+		select::select(args.backend, Cpu::auto()).map_err(|e| WorkerError::Usage(e.to_string()))?;
 	eprintln!(
 		"scoring {} on {} validation bytes ({})",
 		args.model.display(),
@@ -438,7 +439,7 @@ async fn import_model(args: ImportModelArgs) -> Result<(), WorkerError> {
 		selected.backend.name()
 	);
 	let model = transformer_model(&version, &weights, validation, selected.backend.as_ref())
-		.map_err(WorkerError::Compute)?;
+		.map_err(WorkerError::from)?;
 	let imported = aiblock_worker::import::import(&chain, &store, &model).await?;
 	let (major, ..) = version.version;
 	println!(
@@ -567,7 +568,8 @@ async fn verify_job(args: VerifyArgs) -> Result<bool, WorkerError> {
 			args.job
 		)));
 	};
-	let selected = select::select(args.backend, Cpu::auto()).map_err(WorkerError::Usage)?;
+	let selected =
+		select::select(args.backend, Cpu::auto()).map_err(|e| WorkerError::Usage(e.to_string()))?;
 	log::info!("replaying on {}", selected.note);
 	let backend = selected.backend;
 	let segments = (1..=run::segment_count(&job)).collect();
@@ -613,7 +615,8 @@ async fn run_worker(args: RunArgs) -> Result<(), WorkerError> {
 	if let Some(threads) = args.threads {
 		cpu.threads = threads.max(1);
 	}
-	let selected = select::select(args.backend, cpu).map_err(WorkerError::Usage)?;
+	let selected =
+		select::select(args.backend, cpu).map_err(|e| WorkerError::Usage(e.to_string()))?;
 	aiblock_compute::keep_freed_memory();
 	let store = Arc::new(open_store(&args.chain.store)?);
 	let chain = connect(&args.chain).await?;

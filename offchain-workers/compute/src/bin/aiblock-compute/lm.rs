@@ -118,7 +118,7 @@ pub struct LmTrainArgs {
 	eval_windows: usize,
 }
 
-fn parse_blocks(text: &str, spec: &TransformerSpec) -> Result<BTreeSet<BlockId>, String> {
+fn parse_blocks(text: &str, spec: &TransformerSpec) -> aiblock_compute::Result<BTreeSet<BlockId>> {
 	if text == "all" {
 		return Ok(spec.blocks().into_iter().collect());
 	}
@@ -126,21 +126,21 @@ fn parse_blocks(text: &str, spec: &TransformerSpec) -> Result<BTreeSet<BlockId>,
 		.map(|name| {
 			BlockId::parse(name.trim())
 				.filter(|b| spec.contains(*b))
-				.ok_or_else(|| format!("--train: {name} is not a block of this model"))
+				.ok_or_else(|| format!("--train: {name} is not a block of this model").into())
 		})
 		.collect()
 }
 
-pub fn lm_train(args: LmTrainArgs) -> Result<(), String> {
+pub fn lm_train(args: LmTrainArgs) -> aiblock_compute::Result<()> {
 	let text = std::fs::read(&args.text).map_err(|e| format!("{}: {e}", args.text.display()))?;
 	let (train_text, valid_text) = split(&text);
 	if valid_text.len() <= args.length || train_text.len() <= args.length {
-		return Err(format!(
+		return Err(aiblock_compute::Error::Invalid(format!(
 			"{}: {} bytes split 90/10 leave a part no longer than --length {}",
 			args.text.display(),
 			text.len(),
 			args.length
-		));
+		)));
 	}
 	let weights = match &args.from {
 		Some(dir) => files::load(dir)?,
@@ -186,7 +186,7 @@ pub fn lm_train(args: LmTrainArgs) -> Result<(), String> {
 		config.sequences,
 		config.length
 	);
-	let mut trainer = LmTrainer::new(weights, blocks).map_err(|e| e.to_string())?;
+	let mut trainer = LmTrainer::new(weights, blocks).map_err(aiblock_compute::Error::from)?;
 	let started = Instant::now();
 	let mut window = (Instant::now(), 0u64);
 	for _ in 0..args.steps {
@@ -216,7 +216,7 @@ pub fn lm_train(args: LmTrainArgs) -> Result<(), String> {
 				16,
 				args.eval_windows,
 			)
-			.map_err(|e| e.to_string())?;
+			.map_err(aiblock_compute::Error::from)?;
 			let over = match args.eval_windows {
 				0 => "the whole split".to_string(),
 				n => format!("{n} windows"),
@@ -227,7 +227,7 @@ pub fn lm_train(args: LmTrainArgs) -> Result<(), String> {
 	}
 	let train_seconds = started.elapsed().as_secs_f64();
 	let loss = evaluate(backend.as_ref(), &trainer.weights, valid_text, config.length, 16, 0)
-		.map_err(|e| e.to_string())?;
+		.map_err(aiblock_compute::Error::from)?;
 	println!(
 		"done: {} steps in {train_seconds:.1} s; validation loss {loss:.4} nats/byte over the whole split ({} bytes, windows of {})",
 		args.steps,
@@ -271,7 +271,7 @@ pub struct GenerateArgs {
 	compute: ComputeArgs,
 }
 
-pub fn run_generate(args: GenerateArgs) -> Result<(), String> {
+pub fn run_generate(args: GenerateArgs) -> aiblock_compute::Result<()> {
 	let weights: TransformerWeights = match (&args.model, &args.hf) {
 		(Some(dir), _) => files::load(dir)?,
 		(None, Some(dir)) => hf::load(dir)?,
@@ -283,7 +283,7 @@ pub fn run_generate(args: GenerateArgs) -> Result<(), String> {
 		top_p: args.top_p,
 		seed: args.seed,
 	};
-	sampling.validate().map_err(|e| e.to_string())?;
+	sampling.validate().map_err(aiblock_compute::Error::from)?;
 	let backend = args.compute.backend_noted_on_stderr()?;
 	let prompt: Vec<u32> = args.prompt.bytes().map(u32::from).collect();
 	if args.batch > 1 {
@@ -294,7 +294,7 @@ pub fn run_generate(args: GenerateArgs) -> Result<(), String> {
 		let started = Instant::now();
 		let outputs =
 			generate_batch(backend.as_ref(), &weights, &prompts, args.max_tokens, &samplings)
-				.map_err(|e| e.to_string())?;
+				.map_err(aiblock_compute::Error::from)?;
 		let seconds = started.elapsed().as_secs_f64();
 		let first: Vec<u8> = outputs[0].iter().map(|&t| t as u8).collect();
 		println!("{}{}", args.prompt, String::from_utf8_lossy(&first));
@@ -313,7 +313,7 @@ pub fn run_generate(args: GenerateArgs) -> Result<(), String> {
 		let _ = stdout.write_all(&[t as u8]);
 		let _ = stdout.flush();
 	})
-	.map_err(|e| e.to_string())?;
+	.map_err(aiblock_compute::Error::from)?;
 	let seconds = started.elapsed().as_secs_f64();
 	eprintln!(
 		"\n[{} new tokens in {seconds:.2} s (the prompt's {} read first): {:.1} new tokens/s]",
@@ -334,7 +334,7 @@ pub struct ExportHfArgs {
 	out: PathBuf,
 }
 
-pub fn export_hf(args: ExportHfArgs) -> Result<(), String> {
+pub fn export_hf(args: ExportHfArgs) -> aiblock_compute::Result<()> {
 	let weights = files::load(&args.model)?;
 	hf::save(&args.out, &weights)?;
 	println!("{} written as a Hugging Face Mixtral checkpoint", args.out.display());

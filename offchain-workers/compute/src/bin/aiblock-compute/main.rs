@@ -133,14 +133,16 @@ struct ComputeArgs {
 
 impl ComputeArgs {
 	/// The backend to run on; says on stdout which one and why.
-	fn backend(&self) -> Result<std::sync::Arc<dyn Backend + Send + Sync>, String> {
+	fn backend(&self) -> aiblock_compute::Result<std::sync::Arc<dyn Backend + Send + Sync>> {
 		let selected = select::select(self.backend, self.cpu())?;
 		println!("backend: {}", selected.note);
 		Ok(selected.backend)
 	}
 
 	/// [`ComputeArgs::backend`], saying which on stderr (for commands whose stdout is data).
-	fn backend_noted_on_stderr(&self) -> Result<std::sync::Arc<dyn Backend + Send + Sync>, String> {
+	fn backend_noted_on_stderr(
+		&self,
+	) -> aiblock_compute::Result<std::sync::Arc<dyn Backend + Send + Sync>> {
 		let selected = select::select(self.backend, self.cpu())?;
 		eprintln!("backend: {}", selected.note);
 		Ok(selected.backend)
@@ -253,7 +255,7 @@ struct Run {
 	entropy_rate: Option<f64>,
 }
 
-fn load_data(args: &TrainArgs) -> Result<Run, String> {
+fn load_data(args: &TrainArgs) -> aiblock_compute::Result<Run> {
 	let spec = args.model.spec();
 	spec.validate().map_err(|e| format!("model: {e}"))?;
 	if let Some(path) = &args.data {
@@ -289,7 +291,7 @@ fn load_data(args: &TrainArgs) -> Result<Run, String> {
 	})
 }
 
-fn train(args: TrainArgs) -> Result<(), String> {
+fn train(args: TrainArgs) -> aiblock_compute::Result<()> {
 	let block =
 		BlockId::parse(&args.block).ok_or_else(|| format!("unknown block name {}", args.block))?;
 	let run = load_data(&args)?;
@@ -302,9 +304,11 @@ fn train(args: TrainArgs) -> Result<(), String> {
 		checkpoint_every: args.checkpoint_every,
 		..TrainConfig::default()
 	};
-	let weights = Weights::genesis(run.spec, run.genesis_seed).map_err(|e| e.to_string())?;
-	let mut state = TrainState::new(weights, block).map_err(|e| e.to_string())?;
-	let before = evaluate(backend, &state.weights, &run.valid, 4096).map_err(|e| e.to_string())?;
+	let weights =
+		Weights::genesis(run.spec, run.genesis_seed).map_err(aiblock_compute::Error::from)?;
+	let mut state = TrainState::new(weights, block).map_err(aiblock_compute::Error::from)?;
+	let before = evaluate(backend, &state.weights, &run.valid, 4096)
+		.map_err(aiblock_compute::Error::from)?;
 	println!(
 		"training {block} of a {}-layer, {}-expert model (d_model {}, d_ff {}) on {} for {} steps, {}",
 		run.spec.layers, run.spec.experts, run.spec.d_model, run.spec.d_ff, run.dataset_id, args.steps, backend.name()
@@ -320,8 +324,9 @@ fn train(args: TrainArgs) -> Result<(), String> {
 				println!("step {step:>6}/{}  loss {loss:.4}  {rate:.1} steps/s", args.steps);
 			}
 		})
-		.map_err(|e| e.to_string())?;
-	let after = evaluate(backend, &state.weights, &run.valid, 4096).map_err(|e| e.to_string())?;
+		.map_err(aiblock_compute::Error::from)?;
+	let after = evaluate(backend, &state.weights, &run.valid, 4096)
+		.map_err(aiblock_compute::Error::from)?;
 	println!("validation loss after:  {after:.4} nats/byte{}", floor_note(run.entropy_rate));
 	let manifest = Manifest::new(
 		vec![run.dataset_id.clone()],
@@ -341,8 +346,9 @@ fn train(args: TrainArgs) -> Result<(), String> {
 	println!("manifest root {}  (numerics v{NUMERICS_VERSION})", hex(&manifest.root));
 	println!("block {block} tensor hash {}", hex(&hash_tensors(&state.weights.block(block))));
 	if let Some(dir) = &args.store {
-		let store = LocalStore::open(dir).map_err(|e| e.to_string())?;
-		let cid = store.put(&state.weights.block_file(block)).map_err(|e| e.to_string())?;
+		let store = LocalStore::open(dir).map_err(aiblock_compute::Error::from)?;
+		let cid =
+			store.put(&state.weights.block_file(block)).map_err(aiblock_compute::Error::from)?;
 		println!("stored {block} as {cid} in {}", dir.display());
 	}
 	if let Some(path) = &args.manifest {
@@ -358,7 +364,7 @@ fn train(args: TrainArgs) -> Result<(), String> {
 			"valid": args.valid.as_ref().map(|p| p.display().to_string()),
 			"source": { "order": args.order, "branching": args.branching, "seed": args.source_seed, "len": args.source_len },
 		});
-		let text = serde_json::to_string_pretty(&json).map_err(|e| e.to_string())?;
+		let text = serde_json::to_string_pretty(&json).map_err(aiblock_compute::Error::from)?;
 		std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))?;
 		println!("manifest written to {}", path.display());
 	}
@@ -369,7 +375,7 @@ fn floor_note(rate: Option<f64>) -> String {
 	rate.map(|r| format!(" (entropy rate of the source: {r:.4})")).unwrap_or_default()
 }
 
-fn replay(args: ReplayArgs) -> Result<bool, String> {
+fn replay(args: ReplayArgs) -> aiblock_compute::Result<bool> {
 	let text = std::fs::read_to_string(&args.manifest)
 		.map_err(|e| format!("{}: {e}", args.manifest.display()))?;
 	let json: serde_json::Value =
@@ -394,7 +400,10 @@ fn replay(args: ReplayArgs) -> Result<bool, String> {
 		return Err("the manifest is a transformer run; `replay` replays byte-model runs".into());
 	};
 	let [block] = manifest.blocks[..] else {
-		return Err(format!("a byte-model run trains one block, not {}", manifest.blocks.len()));
+		return Err(aiblock_compute::Error::Invalid(format!(
+			"a byte-model run trains one block, not {}",
+			manifest.blocks.len()
+		)));
 	};
 	let train_args = TrainArgs {
 		model: model.clone(),
@@ -416,15 +425,16 @@ fn replay(args: ReplayArgs) -> Result<bool, String> {
 	};
 	let run = load_data(&train_args)?;
 	if manifest.datasets != [run.dataset_id.clone()] {
-		return Err(format!(
+		return Err(aiblock_compute::Error::Invalid(format!(
 			"dataset {} is not the manifest's {:?}",
 			run.dataset_id, manifest.datasets
-		));
+		)));
 	}
 	let backend = args.compute.backend()?;
 	let backend = backend.as_ref();
-	let weights = Weights::genesis(run.spec, run.genesis_seed).map_err(|e| e.to_string())?;
-	let mut state = TrainState::new(weights, block).map_err(|e| e.to_string())?;
+	let weights =
+		Weights::genesis(run.spec, run.genesis_seed).map_err(aiblock_compute::Error::from)?;
+	let mut state = TrainState::new(weights, block).map_err(aiblock_compute::Error::from)?;
 	if state.hash() != manifest.start.state {
 		println!("start state differs from the manifest's: not the same genesis");
 		return Ok(false);
@@ -432,7 +442,7 @@ fn replay(args: ReplayArgs) -> Result<bool, String> {
 	println!("replaying {} steps of {block} on {}", train_args.steps, backend.name());
 	let mine = state
 		.run(backend, &run.train, &config, train_args.steps, |_, _| {})
-		.map_err(|e| e.to_string())?;
+		.map_err(aiblock_compute::Error::from)?;
 	let claimed = &manifest.checkpoints;
 	// Every checkpoint is compared: a forged middle checkpoint with an honest end must fail too
 	// (bisection, which assumes a diverged run stays diverged, is for locating a fault).
@@ -454,7 +464,7 @@ fn replay(args: ReplayArgs) -> Result<bool, String> {
 	}
 }
 
-fn genesis(args: GenesisArgs) -> Result<(), String> {
+fn genesis(args: GenesisArgs) -> aiblock_compute::Result<()> {
 	let byte = GenesisModel {
 		spec: args.model.spec(),
 		weight_seed: args.model.genesis_seed,
@@ -467,8 +477,12 @@ fn genesis(args: GenesisArgs) -> Result<(), String> {
 		backend.name()
 	);
 	let models = genesis_models(&byte, &GenesisTransformer::development(), &backend)?;
-	let store =
-		args.store.as_ref().map(|d| LocalStore::open(d)).transpose().map_err(|e| e.to_string())?;
+	let store = args
+		.store
+		.as_ref()
+		.map(|d| LocalStore::open(d))
+		.transpose()
+		.map_err(aiblock_compute::Error::from)?;
 	for (index, model) in models.iter().enumerate() {
 		let name = model.spec["name"]
 			.as_array()
@@ -479,7 +493,7 @@ fn genesis(args: GenesisArgs) -> Result<(), String> {
 		let hashes = std::iter::once(None).chain(model.blocks.iter().map(|b| Some(b.hash)));
 		for ((name, bytes), hash) in model.files().iter().zip(hashes) {
 			let cid = match &store {
-				Some(s) => s.put(bytes).map_err(|e| e.to_string())?,
+				Some(s) => s.put(bytes).map_err(aiblock_compute::Error::from)?,
 				None => cid_of(bytes),
 			};
 			let hash = hash.map(|h| hex(&h)).unwrap_or_else(|| "-".into());
@@ -495,7 +509,7 @@ fn genesis(args: GenesisArgs) -> Result<(), String> {
 	Ok(())
 }
 
-fn run_bench(args: BenchArgs) -> Result<(), String> {
+fn run_bench(args: BenchArgs) -> aiblock_compute::Result<()> {
 	let budget = Duration::from_secs_f64(args.seconds.max(0.01));
 	let cpu = std::fs::read_to_string("/proc/cpuinfo")
 		.ok()
@@ -553,14 +567,14 @@ fn run_bench(args: BenchArgs) -> Result<(), String> {
 }
 
 #[cfg(feature = "cuda")]
-fn run_bench_cuda(args: BenchCudaArgs) -> Result<(), String> {
-	let device = aiblock_compute::cuda::Cuda::new(0).map_err(|e| e.to_string())?;
+fn run_bench_cuda(args: BenchCudaArgs) -> aiblock_compute::Result<()> {
+	let device = aiblock_compute::cuda::Cuda::new(0).map_err(aiblock_compute::Error::from)?;
 	aiblock_compute::cuda::run_benchmarks(&device, &args.d_models, args.tokens)
-		.map_err(|e| e.to_string())
+		.map_err(aiblock_compute::Error::from)
 }
 
 #[cfg(not(feature = "cuda"))]
-fn run_bench_cuda(_: BenchCudaArgs) -> Result<(), String> {
+fn run_bench_cuda(_: BenchCudaArgs) -> aiblock_compute::Result<()> {
 	Err("this build has no CUDA backend; rebuild with `--features cuda`".into())
 }
 
