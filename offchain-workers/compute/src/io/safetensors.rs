@@ -1,4 +1,5 @@
-//! Safetensors files: read zero-copy from a memory map, written byte-for-byte deterministically.
+//! Safetensors files: read zero-copy from a memory map (the header checked by the `safetensors`
+//! crate, the format's reference implementation), written byte-for-byte deterministically.
 //!
 //! Layout: an 8-byte little-endian header length `N`, `N` bytes of JSON (`{"__metadata__":
 //! {…}, "name": {"dtype", "shape", "data_offsets": [begin, end]}, …}`), then the data buffer.
@@ -7,7 +8,10 @@
 //! first with its keys sorted, then the tensors in ascending name order with their data in the
 //! same order, compact JSON, the header padded with spaces to a multiple of 8 (so the data is
 //! 8-byte aligned and `f32` views need no copy). Two writers with equal inputs produce equal
-//! files, hence equal CIDs. Commitments still hash the tensors ([`crate::tensor`]), never the
+//! files, hence equal CIDs. The `safetensors` crate writes the same bytes for a file with at
+//! most one metadata key (a test checks it), but it serialises `__metadata__` from a hash map,
+//! in an order that changes from process to process: with two or more keys (every block file
+//! names its block and format) its files would not be reproducible, so we write our own. Commitments still hash the tensors ([`crate::tensor`]), never the
 //! file, so a file written by another tool with the same tensors has the same content hash.
 
 use crate::tensor::{Digest, Tensor, TensorHasher};
@@ -54,17 +58,6 @@ impl From<std::io::Error> for SafetensorsError {
 	}
 }
 
-/// Bytes per element of the dtypes safetensors defines.
-fn dtype_size(dtype: &str) -> Option<usize> {
-	Some(match dtype {
-		"BOOL" | "U8" | "I8" | "F8_E4M3" | "F8_E5M2" => 1,
-		"U16" | "I16" | "F16" | "BF16" => 2,
-		"U32" | "I32" | "F32" => 4,
-		"U64" | "I64" | "F64" => 8,
-		_ => return None,
-	})
-}
-
 /// One tensor of a file, as raw bytes.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct RawTensor<'a> {
@@ -103,87 +96,35 @@ impl MappedFile {
 }
 
 impl<B: AsRef<[u8]>> SafeTensors<B> {
+	/// Parse the header of `buffer` with the reference implementation (the `safetensors`
+	/// crate): it refuses a malformed header, unknown dtypes, data lengths that disagree with
+	/// shape and dtype, and tensors that overlap, leave gaps or do not cover the data exactly.
+	/// The data is not copied: tensors are read from `buffer` when asked for.
 	pub fn parse(buffer: B) -> Result<SafeTensors<B>, SafetensorsError> {
-		let bytes = buffer.as_ref();
-		let header_err = |m: &str| SafetensorsError::Header(m.to_owned());
-		let len_bytes: [u8; 8] = bytes
-			.get(..8)
-			.and_then(|b| b.try_into().ok())
-			.ok_or_else(|| header_err("file shorter than 8 bytes"))?;
-		let header_len = usize::try_from(u64::from_le_bytes(len_bytes))
-			.map_err(|_| header_err("header length overflows"))?;
-		let data_start =
-			8usize.checked_add(header_len).ok_or_else(|| header_err("header length overflows"))?;
-		let header = bytes
-			.get(8..data_start)
-			.ok_or_else(|| header_err("header runs past the end of the file"))?;
-		let json: serde_json::Value = serde_json::from_slice(header)
-			.map_err(|e| SafetensorsError::Header(format!("not JSON: {e}")))?;
-		let object = json.as_object().ok_or_else(|| header_err("not a JSON object"))?;
-		let data_len = bytes.len() - data_start;
-
-		let mut metadata = BTreeMap::new();
-		let mut entries = BTreeMap::new();
-		for (name, value) in object {
-			if name == "__metadata__" {
-				let map =
-					value.as_object().ok_or_else(|| header_err("__metadata__ is not an object"))?;
-				for (k, v) in map {
-					let v = v
-						.as_str()
-						.ok_or_else(|| header_err("__metadata__ values must be strings"))?;
-					metadata.insert(k.clone(), v.to_owned());
-				}
-				continue;
-			}
-			let bad = |problem: &str| SafetensorsError::Tensor {
-				name: name.clone(),
-				problem: problem.to_owned(),
-			};
-			let dtype =
-				value.get("dtype").and_then(|d| d.as_str()).ok_or_else(|| bad("no dtype"))?;
-			let size = dtype_size(dtype).ok_or_else(|| bad("unknown dtype"))?;
-			let shape = value
-				.get("shape")
-				.and_then(|s| s.as_array())
-				.ok_or_else(|| bad("no shape"))?
-				.iter()
-				.map(|d| d.as_u64().and_then(|d| usize::try_from(d).ok()))
-				.collect::<Option<Vec<usize>>>()
-				.ok_or_else(|| bad("shape is not a list of sizes"))?;
-			let offsets = value
-				.get("data_offsets")
-				.and_then(|o| o.as_array())
-				.filter(|o| o.len() == 2)
-				.and_then(|o| Some((o[0].as_u64()? as usize, o[1].as_u64()? as usize)))
-				.ok_or_else(|| bad("data_offsets must be two sizes"))?;
-			let (begin, end) = offsets;
-			let elements = shape
-				.iter()
-				.try_fold(1usize, |acc, d| acc.checked_mul(*d))
-				.ok_or_else(|| bad("shape overflows"))?;
-			if begin > end || end > data_len {
-				return Err(bad("data_offsets outside the data buffer"));
-			}
-			if elements.checked_mul(size) != Some(end - begin) {
-				return Err(bad("data length disagrees with shape and dtype"));
-			}
-			entries.insert(name.clone(), Entry { dtype: dtype.to_owned(), shape, begin, end });
-		}
-		// Tensors must not overlap (a file that aliases data could make two "different" tensors
-		// share bytes).
-		let mut spans: Vec<(usize, usize, &String)> =
-			entries.iter().map(|(n, e)| (e.begin, e.end, n)).collect();
-		spans.sort();
-		for pair in spans.windows(2) {
-			if pair[1].0 < pair[0].1 {
-				return Err(SafetensorsError::Tensor {
-					name: pair[1].2.clone(),
-					problem: "overlaps another tensor".into(),
-				});
-			}
-		}
-		Ok(SafeTensors { buffer, data_start, entries, metadata })
+		let (header_len, parsed) = ::safetensors::SafeTensors::read_metadata(buffer.as_ref())
+			.map_err(|e| match e {
+				::safetensors::SafeTensorError::InvalidOffset(name) => SafetensorsError::Tensor {
+					problem: "its data_offsets do not follow the previous tensor's".into(),
+					name,
+				},
+				::safetensors::SafeTensorError::TensorInvalidInfo => SafetensorsError::Tensor {
+					name: "(a tensor)".into(),
+					problem: "its shape and dtype disagree with its data length".into(),
+				},
+				other => SafetensorsError::Header(other.to_string()),
+			})?;
+		let entries = parsed
+			.tensors()
+			.into_iter()
+			.map(|(name, info)| {
+				let (begin, end) = info.data_offsets;
+				let entry =
+					Entry { dtype: info.dtype.to_string(), shape: info.shape.clone(), begin, end };
+				(name, entry)
+			})
+			.collect();
+		let metadata = parsed.metadata().clone().unwrap_or_default().into_iter().collect();
+		Ok(SafeTensors { buffer, data_start: 8 + header_len, entries, metadata })
 	}
 
 	/// Tensor names, ascending.

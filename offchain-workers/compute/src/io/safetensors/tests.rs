@@ -113,10 +113,16 @@ fn malformed_files_are_refused_with_the_reason() {
 		SafeTensors::parse(&good[..8 + header_len - 1]),
 		Err(SafetensorsError::Header(_))
 	));
+	// Data cut short: the tensors no longer cover the buffer.
 	assert!(matches!(
 		SafeTensors::parse(&good[..good.len() - 1]),
-		Err(SafetensorsError::Tensor { .. })
+		Err(SafetensorsError::Header(why)) if why.contains("incomplete")
 	));
+	// Trailing bytes after the last tensor are refused too (they would be hashed by a CID but
+	// belong to no tensor).
+	let mut longer = good.clone();
+	longer.push(0);
+	assert!(SafeTensors::parse(&longer[..]).is_err());
 	let with_header = |h: &str| {
 		let mut v = (h.len() as u64).to_le_bytes().to_vec();
 		v.extend_from_slice(h.as_bytes());
@@ -143,4 +149,27 @@ fn malformed_files_are_refused_with_the_reason() {
 		r#"{"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}}"#
 	))
 	.is_ok());
+}
+
+#[test]
+fn the_reference_writer_gives_our_bytes_when_it_can_be_deterministic() {
+	use ::safetensors::{tensor::TensorView, Dtype};
+	let tensors = sample();
+	let bytes: BTreeMap<&str, Vec<u8>> = tensors
+		.iter()
+		.map(|(n, t)| (n.as_str(), t.data.iter().flat_map(|x| x.to_le_bytes()).collect()))
+		.collect();
+	let views: Vec<(&str, TensorView<'_>)> = tensors
+		.iter()
+		.map(|(n, t)| {
+			(n.as_str(), TensorView::new(Dtype::F32, t.shape.clone(), &bytes[n.as_str()]).unwrap())
+		})
+		.collect();
+	for metadata in [vec![], vec![("block", "layer0.expert1")]] {
+		let ours = serialize_f32(&tensors, &meta(&metadata));
+		let map = (!metadata.is_empty())
+			.then(|| metadata.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect());
+		let reference = ::safetensors::serialize(views.clone(), map).unwrap();
+		assert_eq!(reference, ours, "metadata {metadata:?}");
+	}
 }
