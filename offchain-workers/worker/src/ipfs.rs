@@ -221,6 +221,14 @@ impl ContentStore for IpfsStore {
 	fn pin(&self, cid: &Cid) -> Result<(), StoreError> {
 		self.call_json("pin/add", &format!("arg={cid}")).map(drop)
 	}
+
+	/// The daemon's storage budget (`StorageMax`, where its garbage collector starts) less
+	/// what its repository holds (`RepoSize`), from `repo/stat`; `None` when it does not say.
+	fn room(&self) -> Result<Option<u64>, StoreError> {
+		let stat = self.call_json("repo/stat", "")?;
+		let field = |name: &str| stat[name].as_u64().or_else(|| stat[name].as_str()?.parse().ok());
+		Ok(field("StorageMax").zip(field("RepoSize")).map(|(max, used)| max.saturating_sub(used)))
+	}
 }
 
 #[cfg(test)]

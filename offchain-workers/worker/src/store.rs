@@ -64,6 +64,13 @@ impl ContentStore for Store {
 			Store::Ipfs(s) => s.pin(cid),
 		}
 	}
+
+	fn room(&self) -> Result<Option<u64>, StoreError> {
+		match self {
+			Store::Local(s) => s.room(),
+			Store::Ipfs(s) => s.room(),
+		}
+	}
 }
 
 /// The most bytes of training and validation data a job may name, all datasets together: the

@@ -40,6 +40,15 @@ pub fn states_fit(state_bytes: u64, segments: u64) -> bool {
 	state_bytes.saturating_mul(segments.saturating_sub(1)) <= MAX_STATE_BYTES
 }
 
+/// Whether `store` can take `bytes` more and keep a quarter of its room free (for the
+/// candidate, the manifest and other jobs); a store that cannot tell is trusted.
+pub fn has_room(store: &dyn ContentStore, bytes: u64) -> bool {
+	match store.room() {
+		Ok(Some(room)) => bytes <= room - room / 4,
+		Ok(None) | Err(_) => true,
+	}
+}
+
 /// A published candidate: what `submit_result` carries.
 #[derive(Clone, Debug)]
 pub struct Candidate {
@@ -94,7 +103,10 @@ pub fn train_while(
 	let every = order.config.checkpoint_every();
 	let segments = segment_count(order.steps, every);
 	let state_bytes = state_file_limit(&model.spec, &order.blocks);
-	let upload_states = states_fit(state_bytes, segments);
+	// Only where the store has room for them: without states the run is still verifiable
+	// (evaluators replay from the start), while a store filled half way fails the job.
+	let upload_states = states_fit(state_bytes, segments)
+		&& has_room(store, state_bytes.saturating_mul(segments.saturating_sub(1)));
 	let mut checkpoints = Vec::new();
 	let mut states = Vec::new();
 	for index in 0..segments {

@@ -30,6 +30,11 @@ fn main() {
 	let version = ipfs.version().expect("the daemon answers `version`");
 	println!("IPFS daemon {} at {}", version, daemon.api());
 
+	// The daemon says how much more it can hold (js-ipfs and kubo both answer repo/stat).
+	let room = ipfs.room().expect("repo/stat answers").expect("StorageMax and RepoSize");
+	assert!(room > 0, "an empty test daemon has room");
+	println!("ok: the daemon has room for {room} more bytes");
+
 	let local_dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("ipfs-local");
 	let local = LocalStore::open(&local_dir).unwrap();
 

@@ -369,3 +369,41 @@ fn drawn_segments_replay_from_the_uploaded_states() {
 	let v = f.verify(&f.with_manifest(&c, legacy), &[3]).unwrap();
 	assert!(v.replay_ok && v.detail.contains("replayed 30 steps from the start"), "{v:?}");
 }
+
+/// The embedded store, reporting only `room` bytes of space left.
+struct Cramped {
+	inner: LocalStore,
+	room: u64,
+}
+
+impl ContentStore for Cramped {
+	fn put(&self, bytes: &[u8]) -> Result<Cid, StoreError> {
+		self.inner.put(bytes)
+	}
+	fn get(&self, cid: &Cid, limit: u64) -> Result<Vec<u8>, StoreError> {
+		self.inner.get(cid, limit)
+	}
+	fn has(&self, cid: &Cid) -> Result<bool, StoreError> {
+		self.inner.has(cid)
+	}
+	fn room(&self) -> Result<Option<u64>, StoreError> {
+		Ok(Some(self.room))
+	}
+}
+
+#[test]
+fn a_store_without_room_for_the_states_gets_none_and_the_run_still_verifies() {
+	let f = fixture("cramped");
+	assert!(f.store.room().unwrap().is_some_and(|free| free > 0), "a folder knows its room");
+	let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cramped");
+	let cramped = Cramped { inner: LocalStore::open(&dir).unwrap(), room: 4096 };
+	let c = train(&cramped, &cpu(), &f.model, &f.order, |_, _| {}).unwrap();
+	let manifest = f.manifest(&c);
+	assert!(manifest.states.is_empty(), "no states where they do not fit");
+	let v = f.verify(&submitted(&c), &[3]).unwrap();
+	assert!(v.replay_ok && v.detail.contains("replayed 30 steps from the start"), "{v:?}");
+	// With room, the same job publishes them.
+	let roomy = Cramped { inner: LocalStore::open(&dir).unwrap(), room: u64::MAX };
+	let c = train(&roomy, &cpu(), &f.model, &f.order, |_, _| {}).unwrap();
+	assert_eq!(f.manifest(&c).states.len(), 3);
+}

@@ -275,6 +275,35 @@ pub trait ContentStore {
 	fn pin(&self, _cid: &Cid) -> Result<(), StoreError> {
 		Ok(())
 	}
+	/// How many more bytes this store can take, where it can tell (a daemon's storage budget
+	/// less what it holds, the free space of a folder's file system); `None` where it cannot.
+	/// A trainer asks before publishing a run's checkpoint states.
+	fn room(&self) -> Result<Option<u64>, StoreError> {
+		Ok(None)
+	}
+}
+
+/// The bytes an unprivileged process may still write on the file system holding `dir`.
+fn free_space(dir: &Path) -> Option<u64> {
+	#[cfg(all(target_os = "linux", target_env = "gnu"))]
+	{
+		use std::os::unix::ffi::OsStrExt;
+		let path = std::ffi::CString::new(dir.as_os_str().as_bytes()).ok()?;
+		let mut stat = std::mem::MaybeUninit::<libc::statvfs>::uninit();
+		// SAFETY: `path` is a NUL-terminated string and `stat` a buffer of the right type,
+		// which statvfs fills when it returns 0.
+		if unsafe { libc::statvfs(path.as_ptr(), stat.as_mut_ptr()) } != 0 {
+			return None;
+		}
+		// SAFETY: statvfs returned 0, so it wrote the whole struct.
+		let stat = unsafe { stat.assume_init() };
+		Some((stat.f_bavail as u64).saturating_mul(stat.f_frsize as u64))
+	}
+	#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+	{
+		let _ = dir;
+		None
+	}
 }
 
 /// A folder of whole files named by their CID: one machine, no daemon.
@@ -324,6 +353,10 @@ impl ContentStore for LocalStore {
 
 	fn has(&self, cid: &Cid) -> Result<bool, StoreError> {
 		Ok(self.path(cid).is_file())
+	}
+
+	fn room(&self) -> Result<Option<u64>, StoreError> {
+		Ok(free_space(&self.dir))
 	}
 }
 
