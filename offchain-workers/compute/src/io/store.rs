@@ -297,7 +297,10 @@ fn free_space(dir: &Path) -> Option<u64> {
 		}
 		// SAFETY: statvfs returned 0, so it wrote the whole struct.
 		let stat = unsafe { stat.assume_init() };
-		Some((stat.f_bavail as u64).saturating_mul(stat.f_frsize as u64))
+		// The C types are 32 bits wide on some targets.
+		#[allow(clippy::unnecessary_cast)]
+		let (blocks, size) = (stat.f_bavail as u64, stat.f_frsize as u64);
+		Some(blocks.saturating_mul(size))
 	}
 	#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
 	{
