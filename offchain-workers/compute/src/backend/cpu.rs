@@ -244,11 +244,13 @@ pub fn sum_squares_each(tensors: &[&[f32]]) -> Vec<f32> {
 	let mut out = vec![0.0f32; tensors.len()];
 	let mut order: Vec<usize> = (0..tensors.len()).collect();
 	order.sort_by_key(|&i| tensors[i].len());
+	let mut stage = DotStage::default();
 	for group in order.chunk_by(|&a, &b| tensors[a].len() == tensors[b].len()) {
 		for lanes in group.chunks(DOT_LANES) {
 			// Unused lanes repeat the first tensor; their sums are dropped.
 			let pick = |l: usize| tensors[lanes[l.min(lanes.len() - 1)]];
-			let sums = fma_dot_lanes(std::array::from_fn(pick), std::array::from_fn(pick));
+			let sums =
+				fma_dot_lanes(std::array::from_fn(pick), std::array::from_fn(pick), &mut stage);
 			for (&i, s) in lanes.iter().zip(sums) {
 				out[i] = s;
 			}
@@ -258,21 +260,34 @@ pub fn sum_squares_each(tensors: &[&[f32]]) -> Vec<f32> {
 }
 
 /// How many chains [`fma_dot_lanes`] runs side by side.
-const DOT_LANES: usize = 8;
+pub const DOT_LANES: usize = 8;
 /// Elements of each lane staged at a time (8 KiB for all lanes of both operands).
 const DOT_BLOCK: usize = 128;
+
+/// Staging space for [`fma_dot_lanes`], allocated once by callers that make many calls.
+pub struct DotStage(Vec<f32>);
+
+impl Default for DotStage {
+	fn default() -> Self {
+		DotStage(vec![0.0; 2 * DOT_BLOCK * DOT_LANES])
+	}
+}
 
 crate::fma_dispatch! {
 	/// [`fma_dot`] of [`DOT_LANES`] pairs of slices of one length at once.
 	///
 	/// One chain alone waits on each FMA's latency; eight chains at once keep the FMA units
 	/// busy. Each pair is still its own chain in ascending order from +0: the same bits as one
-	/// by one. Blocks of the lanes are staged element-major so that one vector FMA advances all
-	/// eight chains.
-	pub fn fma_dot_lanes(a: [&[f32]; DOT_LANES], b: [&[f32]; DOT_LANES]) -> [f32; DOT_LANES] {
+	/// by one. Blocks of the lanes are staged element-major in `stage` so that one vector FMA
+	/// advances all eight chains.
+	pub fn fma_dot_lanes(
+		a: [&[f32]; DOT_LANES],
+		b: [&[f32]; DOT_LANES],
+		stage: &mut DotStage,
+	) -> [f32; DOT_LANES] {
 		let len = a.iter().chain(&b).map(|s| s.len()).min().unwrap_or(0);
 		let mut acc = [0.0f32; DOT_LANES];
-		let (mut ta, mut tb) = ([0.0f32; DOT_BLOCK * DOT_LANES], [0.0f32; DOT_BLOCK * DOT_LANES]);
+		let (ta, tb) = stage.0.split_at_mut(DOT_BLOCK * DOT_LANES);
 		for start in (0..len).step_by(DOT_BLOCK) {
 			let end = (start + DOT_BLOCK).min(len);
 			for lane in 0..DOT_LANES {
@@ -299,10 +314,12 @@ pub fn fma_dot_rows(a: &[f32], b: &[f32], width: usize, out: &mut [f32]) {
 		&m[r * width..(r + 1) * width]
 	}
 	let whole = out.len() / DOT_LANES * DOT_LANES;
+	let mut stage = DotStage::default();
 	for first in (0..whole).step_by(DOT_LANES) {
 		let sums = fma_dot_lanes(
 			std::array::from_fn(|l| row(a, first + l, width)),
 			std::array::from_fn(|l| row(b, first + l, width)),
+			&mut stage,
 		);
 		out[first..first + DOT_LANES].copy_from_slice(&sums);
 	}

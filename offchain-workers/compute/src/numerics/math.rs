@@ -114,13 +114,29 @@ pub fn silu(x: f32) -> f32 {
 /// d silu(x) / dx = σ(x) · (1 + x · (1 - σ(x))).
 #[inline(always)]
 pub fn silu_grad(x: f32) -> f32 {
-	let s = sigmoid(x);
-	s * x.mul_add(1.0 - s, 1.0)
+	silu_and_grad(x).1
+}
+
+/// [`silu`] and [`silu_grad`] of `x` with one exponential: the same two values, bit for bit.
+#[inline(always)]
+pub fn silu_and_grad(x: f32) -> (f32, f32) {
+	let denominator = 1.0 + exp(-x);
+	let s = 1.0 / denominator;
+	(x / denominator, s * x.mul_add(1.0 - s, 1.0))
 }
 
 #[cfg(test)]
 mod tests {
 	use super::*;
+
+	#[test]
+	fn silu_and_its_gradient_together_are_each_alone() {
+		for x in sweep(-120.0, 120.0, 4099).chain([0.0, -0.0, f32::INFINITY, f32::NEG_INFINITY]) {
+			let (value, grad) = silu_and_grad(x);
+			assert_eq!(value.to_bits(), silu(x).to_bits(), "silu({x:e})");
+			assert_eq!(grad.to_bits(), (sigmoid(x) * x.mul_add(1.0 - sigmoid(x), 1.0)).to_bits());
+		}
+	}
 
 	/// Distance in units in the last place between two finite f32 of the same sign.
 	fn ulps(a: f32, b: f32) -> u32 {

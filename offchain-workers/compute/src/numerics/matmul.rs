@@ -309,31 +309,39 @@ const MC: usize = 120;
 fn pack_b(b: &MatRef<'_>, threads: usize) -> Vec<f32> {
 	let panels = b.cols.div_ceil(NR);
 	let panel_len = NR * b.rows;
-	let mut packed = vec![0.0f32; panels * panel_len];
-	let pack = |group: usize, per_group: usize, out: &mut [f32]| {
+	let len = panels * panel_len;
+	// Every element is written below (a ragged panel's missing columns as zeros), so the
+	// buffer is not cleared first: clearing cost as much as copying.
+	let mut packed = Vec::with_capacity(len);
+	let pack = |group: usize, per_group: usize, out: &mut [MaybeUninit<f32>]| {
 		for (i, panel) in out.chunks_mut(panel_len).enumerate() {
 			let p = group * per_group + i;
 			let live = NR.min(b.cols - p * NR);
 			let base = p * NR * b.col_stride;
-			if b.col_stride == 1 && live == NR {
-				// Row-major, a whole panel: each k's NR values are contiguous, copied as one
-				// fixed-size block (two vector moves, not a call to memcpy per k).
+			if b.col_stride == 1 {
+				// Row-major: each k's values are contiguous; a whole panel's NR are copied as
+				// one fixed-size block (vector moves, not a call to memcpy per k).
 				for (kk, d) in panel.chunks_exact_mut(NR).enumerate() {
 					let src = base + kk * b.row_stride;
-					let d: &mut [f32; NR] = d.try_into().expect("chunks of NR");
-					*d = b.data[src..src + NR].try_into().expect("a whole panel's row");
-				}
-			} else if b.col_stride == 1 {
-				for (kk, d) in panel.chunks_exact_mut(NR).enumerate() {
-					let src = base + kk * b.row_stride;
-					d[..live].copy_from_slice(&b.data[src..src + live]);
+					if live == NR {
+						let row: &[f32; NR] =
+							b.data[src..src + NR].try_into().expect("a whole panel's row");
+						for (o, &v) in d.iter_mut().zip(row) {
+							o.write(v);
+						}
+					} else {
+						for (j, o) in d.iter_mut().enumerate() {
+							o.write(if j < live { b.data[src + j] } else { 0.0 });
+						}
+					}
 				}
 			} else {
 				// A transposed view: walk down each column, where the data is contiguous.
-				for j in 0..live {
+				for j in 0..NR {
 					let column = base + j * b.col_stride;
 					for kk in 0..b.rows {
-						panel[kk * NR + j] = b.data[column + kk * b.row_stride];
+						let v = if j < live { b.data[column + kk * b.row_stride] } else { 0.0 };
+						panel[kk * NR + j].write(v);
 					}
 				}
 			}
@@ -341,22 +349,26 @@ fn pack_b(b: &MatRef<'_>, threads: usize) -> Vec<f32> {
 	};
 	// Packing is a pure copy, so a big B is split across threads like the product itself (the
 	// last share on the calling thread); a small one is not worth a thread.
-	let threads = threads.min(packed.len() / MIN_PACK_PER_THREAD).clamp(1, panels.max(1));
+	let threads = threads.min(len / MIN_PACK_PER_THREAD).clamp(1, panels.max(1));
+	let out = &mut packed.spare_capacity_mut()[..len];
 	if threads == 1 {
-		pack(0, panels, &mut packed);
-		return packed;
-	}
-	let per_group = panels.div_ceil(threads);
-	rayon::scope(|scope| {
-		let mut groups = packed.chunks_mut(per_group * panel_len).enumerate().peekable();
-		while let Some((group, out)) = groups.next() {
-			if groups.peek().is_some() {
-				scope.spawn(move |_| pack(group, per_group, out));
-			} else {
-				pack(group, per_group, out);
+		pack(0, panels, out);
+	} else {
+		let per_group = panels.div_ceil(threads);
+		rayon::scope(|scope| {
+			let mut groups = out.chunks_mut(per_group * panel_len).enumerate().peekable();
+			while let Some((group, out)) = groups.next() {
+				if groups.peek().is_some() {
+					scope.spawn(move |_| pack(group, per_group, out));
+				} else {
+					pack(group, per_group, out);
+				}
 			}
-		}
-	});
+		});
+	}
+	// SAFETY: the panels cover all `len` elements and `pack` wrote every one of them (each k of
+	// each panel, NR columns: live ones copied, the rest zero).
+	unsafe { packed.set_len(len) };
 	packed
 }
 

@@ -131,8 +131,9 @@ crate::fma_dispatch! {
 	/// product rounded.
 	pub fn swiglu_backward(a: &[f32], b: &[f32], grad: &[f32], grad_a: &mut [f32], grad_b: &mut [f32]) {
 		for ((((da, db), &g), &a), &b) in grad_a.iter_mut().zip(grad_b.iter_mut()).zip(grad).zip(a).zip(b) {
-			*da = (g * b) * math::silu_grad(a);
-			*db = g * math::silu(a);
+			let (silu, silu_grad) = math::silu_and_grad(a);
+			*da = (g * b) * silu_grad;
+			*db = g * silu;
 		}
 	}
 }
