@@ -1,6 +1,7 @@
-//! The crate's one error type: what every public function that can fail returns, so that
-//! callers (the worker) can tell the kinds of failure apart instead of parsing strings. Each
-//! module keeps its own precise error; [`Error`] wraps it.
+//! The crate's one error type: what its model, job, genesis and file functions return, so that
+//! callers (the worker) can tell the kinds of failure apart instead of parsing strings. The
+//! low-level modules (matmul, safetensors, store, cuda) keep their own precise errors, which
+//! [`Error`] wraps and converts from.
 
 use crate::{
 	import::ImportError,

@@ -51,7 +51,7 @@ pub fn select(choice: BackendChoice, cpu: Cpu) -> crate::Result<Selected> {
 				backend: std::sync::Arc::new(device),
 			}),
 			Err(e) if choice == BackendChoice::Auto => Ok(on_cpu(format!("auto: {e}"))),
-			Err(e) => Err(crate::Error::Invalid(format!("--backend cuda: {e}"))),
+			Err(e) => Err(crate::Error::Cuda(e)),
 		},
 		#[cfg(not(feature = "cuda"))]
 		BackendChoice::Auto => Ok(on_cpu("auto: this build has no CUDA backend".into())),

@@ -223,11 +223,13 @@ impl ContentStore for IpfsStore {
 	}
 
 	/// The daemon's storage budget (`StorageMax`, where its garbage collector starts) less
-	/// what its repository holds (`RepoSize`), from `repo/stat`; `None` when it does not say.
+	/// what its repository holds (`RepoSize`), from `repo/stat` (sizes only: the object count
+	/// walks the whole repository); `None` when it does not say, or holds more than its budget
+	/// (a daemon that runs without garbage collection: the budget says nothing then).
 	fn room(&self) -> Result<Option<u64>, StoreError> {
-		let stat = self.call_json("repo/stat", "")?;
+		let stat = self.call_json("repo/stat", "size-only=true")?;
 		let field = |name: &str| stat[name].as_u64().or_else(|| stat[name].as_str()?.parse().ok());
-		Ok(field("StorageMax").zip(field("RepoSize")).map(|(max, used)| max.saturating_sub(used)))
+		Ok(field("StorageMax").zip(field("RepoSize")).and_then(|(max, used)| max.checked_sub(used)))
 	}
 }
 

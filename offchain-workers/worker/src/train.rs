@@ -105,8 +105,15 @@ pub fn train_while(
 	let state_bytes = state_file_limit(&model.spec, &order.blocks);
 	// Only where the store has room for them: without states the run is still verifiable
 	// (evaluators replay from the start), while a store filled half way fails the job.
-	let upload_states = states_fit(state_bytes, segments)
-		&& has_room(store, state_bytes.saturating_mul(segments.saturating_sub(1)));
+	let state_total = state_bytes.saturating_mul(segments.saturating_sub(1));
+	let upload_states =
+		states_fit(state_bytes, segments) && (segments <= 1 || has_room(store, state_total));
+	if !upload_states && segments > 1 {
+		log::warn!(
+			"publishing no checkpoint states ({state_total} bytes would not fit): evaluators \
+			 will replay this run from its start"
+		);
+	}
 	let mut checkpoints = Vec::new();
 	let mut states = Vec::new();
 	for index in 0..segments {

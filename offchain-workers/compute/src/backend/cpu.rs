@@ -88,6 +88,7 @@ impl Backend for Cpu {
 		decay: bool,
 	) {
 		use rayon::prelude::*;
+		debug_assert!(g.len() == w.len() && m.len() == w.len() && v.len() == w.len());
 		let threads = self.threads.min(w.len() / MIN_PER_THREAD).max(1);
 		if threads == 1 {
 			return adamw(w, g, m, v, step, decay);
@@ -100,6 +101,7 @@ impl Backend for Cpu {
 
 	fn rms_norm(&self, x: &[f32], weight: &[f32], eps: f32, out: &mut [f32], factors: &mut [f32]) {
 		let width = weight.len();
+		debug_assert!(x.len() == factors.len() * width && out.len() == x.len());
 		split_rows(self.threads, factors.len(), out, factors, |rows, out, factors| {
 			ops::rms_norm(&x[rows.start * width..rows.end * width], weight, eps, out, factors)
 		});
@@ -115,6 +117,8 @@ impl Backend for Cpu {
 		weight_terms: Option<&mut [f32]>,
 	) {
 		let width = weight.len();
+		debug_assert!(x.len() == factors.len() * width && grad_x.len() == x.len());
+		debug_assert!(weight_terms.as_ref().is_none_or(|t| t.len() == x.len()));
 		let terms = weight_terms.unwrap_or_default();
 		let with_terms = !terms.is_empty();
 		split_rows(self.threads, factors.len(), grad_x, terms, |rows, grad_x, terms| {
@@ -247,7 +251,7 @@ pub fn sum_squares_each(tensors: &[&[f32]]) -> Vec<f32> {
 	let mut stage = DotStage::default();
 	for group in order.chunk_by(|&a, &b| tensors[a].len() == tensors[b].len()) {
 		for lanes in group.chunks(DOT_LANES) {
-			// Unused lanes repeat the first tensor; their sums are dropped.
+			// Unused lanes repeat the group's last tensor; their sums are dropped.
 			let pick = |l: usize| tensors[lanes[l.min(lanes.len() - 1)]];
 			let sums =
 				fma_dot_lanes(std::array::from_fn(pick), std::array::from_fn(pick), &mut stage);

@@ -21,8 +21,14 @@ fn shaped(ok: bool, what: &'static str) -> Result<(), CudaError> {
 
 /// How many whole `rows × rows` rows `len` elements hold, checked.
 fn square_rows(len: usize, rows: usize, what: &'static str) -> Result<usize, CudaError> {
-	shaped(rows > 0 && len.is_multiple_of(rows * rows), what)?;
+	let square = rows.checked_mul(rows).ok_or(CudaError::TooLarge(what))?;
+	shaped(rows > 0 && len.is_multiple_of(square), what)?;
 	Ok(len / rows)
+}
+
+/// `a · b`, or `TooLarge` naming `what`: sizes that guard a launch must not wrap.
+fn product(a: usize, b: usize, what: &'static str) -> Result<usize, CudaError> {
+	a.checked_mul(b).ok_or(CudaError::TooLarge(what))
 }
 
 impl Cuda {
@@ -47,7 +53,7 @@ impl Cuda {
 		rows: usize,
 		width: usize,
 	) -> Result<(), CudaError> {
-		fits(x.len().min(out.len()), rows * width, "rms norm")?;
+		fits(x.len().min(out.len()), product(rows, width, "rms norm")?, "rms norm")?;
 		fits(weight.len(), width, "rms norm")?;
 		fits(factors.len(), rows, "rms norm")?;
 		let (r, w) = (int(rows, "rows")?, int(width, "width")?);
@@ -72,7 +78,7 @@ impl Cuda {
 		rows: usize,
 		width: usize,
 	) -> Result<(), CudaError> {
-		let len = rows * width;
+		let len = product(rows, width, "rms norm backward")?;
 		fits(x.len().min(grad_out.len()).min(grad_x.len()), len, "rms norm backward")?;
 		fits(weight.len(), width, "rms norm backward")?;
 		fits(factors.len(), rows, "rms norm backward")?;
@@ -114,8 +120,11 @@ impl Cuda {
 		total_rows: usize,
 		scale: f32,
 	) -> Result<(), CudaError> {
-		fits(scores.len(), total_rows * rows, "causal softmax")?;
-		let (r, total) = (int(rows, "rows")?, total_rows as i64);
+		fits(scores.len(), product(total_rows, rows, "causal softmax")?, "causal softmax")?;
+		let (r, total) = (
+			int(rows, "rows")?,
+			i64::try_from(total_rows).map_err(|_| CudaError::TooLarge("rows"))?,
+		);
 		let mut launch = self.stream.launch_builder(&self.kernels.causal_softmax);
 		launch.arg(scores).arg(&r).arg(&total).arg(&scale);
 		// SAFETY: matches `aib_causal_softmax`; `scores` holds every row.
@@ -132,8 +141,12 @@ impl Cuda {
 		total_rows: usize,
 		scale: f32,
 	) -> Result<(), CudaError> {
-		fits(probs.len().min(grad.len()), total_rows * rows, "causal softmax backward")?;
-		let (r, total) = (int(rows, "rows")?, total_rows as i64);
+		let len = product(total_rows, rows, "causal softmax backward")?;
+		fits(probs.len().min(grad.len()), len, "causal softmax backward")?;
+		let (r, total) = (
+			int(rows, "rows")?,
+			i64::try_from(total_rows).map_err(|_| CudaError::TooLarge("rows"))?,
+		);
 		let mut launch = self.stream.launch_builder(&self.kernels.causal_softmax_backward);
 		launch.arg(probs).arg(grad).arg(&r).arg(&total).arg(&scale);
 		// SAFETY: matches `aib_causal_softmax_backward`; both buffers hold every row.
@@ -156,11 +169,16 @@ impl Cuda {
 		first_position: usize,
 		direction: f32,
 	) -> Result<(), CudaError> {
-		let pairs = rows * heads * half;
-		fits(x.len(), 2 * pairs, "rope")?;
-		fits(cos.len().min(sin.len()), (first_position + rows) * half, "rope table")?;
+		// Every size the kernel indexes with is checked not to wrap, here and as its i32/i64.
+		let per_row = int(product(heads, half, "rope")?, "heads × head width")?;
+		let pairs = product(rows, per_row as usize, "rope")?;
+		fits(x.len(), product(2, pairs, "rope")?, "rope")?;
+		let positions = first_position.checked_add(rows).ok_or(CudaError::TooLarge("rope"))?;
+		fits(cos.len().min(sin.len()), product(positions, half, "rope")?, "rope table")?;
 		let (h, hf) = (int(heads, "heads")?, int(half, "head width")?);
-		let (r, first) = (rows as i64, first_position as i64);
+		let r = i64::try_from(rows).map_err(|_| CudaError::TooLarge("rope rows"))?;
+		let first =
+			i64::try_from(first_position).map_err(|_| CudaError::TooLarge("rope position"))?;
 		let mut launch = self.stream.launch_builder(&self.kernels.rope);
 		launch.arg(x).arg(cos).arg(sin).arg(&r).arg(&h).arg(&hf).arg(&first).arg(&direction);
 		// SAFETY: matches `aib_rope`; `x` holds every row and the table every position read.
@@ -215,7 +233,8 @@ impl Cuda {
 	) -> Result<(), CudaError> {
 		let width = weight.len();
 		let rows = factors.len();
-		shaped(x.len() == rows * width && out.len() == x.len(), "rms norm")?;
+		shaped(x.len() == product(rows, width, "rms norm")? && out.len() == x.len(), "rms norm")?;
+		shaped(width > 0 || rows == 0, "rms norm")?;
 		if x.is_empty() {
 			return Ok(());
 		}
@@ -236,7 +255,7 @@ impl Cuda {
 		weight_terms: Option<&mut [f32]>,
 	) -> Result<(), CudaError> {
 		let (rows, width) = (factors.len(), weight.len());
-		let len = rows * width;
+		let len = product(rows, width, "rms norm backward")?;
 		shaped(
 			x.len() == len && grad_out.len() == len && grad_x.len() == len,
 			"rms norm backward",
@@ -274,6 +293,9 @@ impl Cuda {
 		rows: usize,
 		scale: f32,
 	) -> Result<(), CudaError> {
+		if scores.is_empty() {
+			return Ok(());
+		}
 		let total = square_rows(scores.len(), rows, "causal softmax")?;
 		if total == 0 {
 			return Ok(());
@@ -290,6 +312,9 @@ impl Cuda {
 		rows: usize,
 		scale: f32,
 	) -> Result<(), CudaError> {
+		if probs.is_empty() && grad.is_empty() {
+			return Ok(());
+		}
 		let total = square_rows(probs.len(), rows, "causal softmax backward")?;
 		shaped(grad.len() == probs.len(), "causal softmax backward")?;
 		if total == 0 {
@@ -308,7 +333,10 @@ impl Cuda {
 		first_position: usize,
 		inverse: bool,
 	) -> Result<(), CudaError> {
-		let width = 2 * table.half * heads;
+		if x.is_empty() {
+			return Ok(());
+		}
+		let width = product(2 * table.half, heads, "rope")?;
 		shaped(width > 0 && x.len().is_multiple_of(width), "rope")?;
 		let rows = x.len() / width;
 		if rows == 0 {

@@ -107,10 +107,9 @@ impl<B: AsRef<[u8]>> SafeTensors<B> {
 					problem: "its data_offsets do not follow the previous tensor's".into(),
 					name,
 				},
-				::safetensors::SafeTensorError::TensorInvalidInfo => SafetensorsError::Tensor {
-					name: "(a tensor)".into(),
-					problem: "its shape and dtype disagree with its data length".into(),
-				},
+				::safetensors::SafeTensorError::TensorInvalidInfo => SafetensorsError::Header(
+					"a tensor's shape and dtype disagree with its data length".into(),
+				),
 				other => SafetensorsError::Header(other.to_string()),
 			})?;
 		let entries = parsed

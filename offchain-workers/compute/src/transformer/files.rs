@@ -82,16 +82,16 @@ pub fn load(dir: &Path) -> Result<TransformerWeights, crate::Error> {
 	let text =
 		std::fs::read(&path).map_err(|e| crate::Error::Io(format!("{}: {e}", path.display())))?;
 	let value = serde_json::from_slice(&text)
-		.map_err(|e| crate::Error::Io(format!("{}: {e}", path.display())))?;
+		.map_err(|e| crate::Error::Invalid(format!("{}: {e}", path.display())))?;
 	let spec = spec_from_json(&value)?;
 	let mut weights = Weights { spec, tensors: BTreeMap::new() };
 	for block in spec.blocks() {
 		let path = dir.join(format!("{}.safetensors", block.name()));
 		let file = MappedFile::open(&path)
-			.map_err(|e| crate::Error::Io(format!("{}: {e}", path.display())))?;
+			.map_err(|e| crate::Error::Invalid(format!("{}: {e}", path.display())))?;
 		weights
 			.load_block_file(block, &file)
-			.map_err(|e| crate::Error::Io(format!("{}: {e}", path.display())))?;
+			.map_err(|e| crate::Error::Invalid(format!("{}: {e}", path.display())))?;
 	}
 	Ok(weights)
 }

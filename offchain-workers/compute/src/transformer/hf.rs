@@ -105,7 +105,7 @@ pub fn load(folder: &Path) -> Result<TransformerWeights, crate::Error> {
 		&std::fs::read(&config_path)
 			.map_err(|e| crate::Error::Io(format!("{}: {e}", config_path.display())))?,
 	)
-	.map_err(|e| crate::Error::Io(format!("{}: {e}", config_path.display())))?;
+	.map_err(|e| crate::Error::Invalid(format!("{}: {e}", config_path.display())))?;
 	let spec = spec_from_config(&config)?;
 	let tied = config["tie_word_embeddings"].as_bool().unwrap_or(false);
 
@@ -119,7 +119,7 @@ pub fn load(folder: &Path) -> Result<TransformerWeights, crate::Error> {
 	for path in &entries {
 		files.push(
 			MappedFile::open(path)
-				.map_err(|e| crate::Error::Io(format!("{}: {e}", path.display())))?,
+				.map_err(|e| crate::Error::Invalid(format!("{}: {e}", path.display())))?,
 		);
 	}
 	if files.is_empty() {

@@ -151,18 +151,35 @@ pub(crate) fn map_parts<T: Sync, R: Send>(
 	}
 }
 
-/// `f` of every item, in order, as up to `threads` contiguous runs of items on the thread pool.
+/// `f` of every item, in order, computed by at most `threads` tasks on the thread pool that
+/// each take the next item not yet taken: uneven items (experts with more tokens) balance out.
 pub(crate) fn par_map<T: Sync, R: Send>(
 	threads: usize,
 	items: &[T],
 	f: impl Fn(&T) -> R + Sync,
 ) -> Vec<R> {
 	use rayon::prelude::*;
+	use std::sync::atomic::{AtomicUsize, Ordering};
 	let threads = threads.clamp(1, items.len().max(1));
 	if threads == 1 {
 		return items.iter().map(f).collect();
 	}
-	items.par_iter().with_max_len(1).map(&f).collect()
+	let next = AtomicUsize::new(0);
+	let done: Vec<Vec<(usize, R)>> = (0..threads)
+		.into_par_iter()
+		.map(|_| {
+			let mut mine = Vec::new();
+			loop {
+				let i = next.fetch_add(1, Ordering::Relaxed);
+				let Some(item) = items.get(i) else { break };
+				mine.push((i, f(item)));
+			}
+			mine
+		})
+		.collect();
+	let mut all: Vec<(usize, R)> = done.into_iter().flatten().collect();
+	all.sort_unstable_by_key(|(i, _)| *i);
+	all.into_iter().map(|(_, r)| r).collect()
 }
 
 #[cfg(test)]
