@@ -277,22 +277,78 @@ impl Default for DotStage {
 	}
 }
 
+/// [`fma_dot`] of [`DOT_LANES`] pairs of slices at once (over the shortest length).
+///
+/// One chain alone waits on each FMA's latency; eight chains at once keep the FMA units busy.
+/// Each pair is still its own chain in ascending order from +0: the same bits as one by one.
+/// One vector FMA advances all eight chains, so the lanes' elements are first brought together
+/// element-major: eight at a time by an in-register transpose where the CPU has AVX2 and FMA,
+/// otherwise through `stage`.
+pub fn fma_dot_lanes(
+	a: [&[f32]; DOT_LANES],
+	b: [&[f32]; DOT_LANES],
+	stage: &mut DotStage,
+) -> [f32; DOT_LANES] {
+	let len = a.iter().chain(&b).map(|s| s.len()).min().unwrap_or(0);
+	let mut acc = [0.0f32; DOT_LANES];
+	let mut done = 0;
+	#[cfg(target_arch = "x86_64")]
+	if crate::numerics::matmul::avx2_fma_detected() {
+		// SAFETY: the CPU has AVX2 and FMA; every slice holds at least `len` elements.
+		(acc, done) = unsafe { dot_lanes_avx2(a, b, len) };
+	}
+	staged_dot_lanes(a, b, done, len, stage, &mut acc);
+	acc
+}
+
+/// The whole blocks of eight elements of [`fma_dot_lanes`]: the chains' sums after them and
+/// how many elements that was.
+///
+/// # Safety
+/// The CPU has AVX2 and FMA; every slice of `a` and `b` holds at least `len` elements.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn dot_lanes_avx2(
+	a: [&[f32]; DOT_LANES],
+	b: [&[f32]; DOT_LANES],
+	len: usize,
+) -> ([f32; DOT_LANES], usize) {
+	use crate::numerics::transpose::transpose8;
+	use std::arch::x86_64::*;
+	let whole = len / 8 * 8;
+	let mut acc = _mm256_setzero_ps();
+	for start in (0..whole).step_by(8) {
+		// SAFETY: `start + 8 <= len` elements of every slice.
+		let (xs, ys) = unsafe {
+			(
+				a.map(|s| _mm256_loadu_ps(s.as_ptr().add(start))),
+				b.map(|s| _mm256_loadu_ps(s.as_ptr().add(start))),
+			)
+		};
+		// Vector `e` holds element `start + e` of every lane: one FMA per element, in order.
+		for (x, y) in transpose8(xs).into_iter().zip(transpose8(ys)) {
+			acc = _mm256_fmadd_ps(x, y, acc);
+		}
+	}
+	let mut sums = [0.0f32; DOT_LANES];
+	// SAFETY: eight floats into an array of eight.
+	unsafe { _mm256_storeu_ps(sums.as_mut_ptr(), acc) };
+	(sums, whole)
+}
+
 crate::fma_dispatch! {
-	/// [`fma_dot`] of [`DOT_LANES`] pairs of slices of one length at once.
-	///
-	/// One chain alone waits on each FMA's latency; eight chains at once keep the FMA units
-	/// busy. Each pair is still its own chain in ascending order from +0: the same bits as one
-	/// by one. Blocks of the lanes are staged element-major in `stage` so that one vector FMA
-	/// advances all eight chains.
-	pub fn fma_dot_lanes(
+	/// Elements `from..len` of [`fma_dot_lanes`]'s chains, continuing the sums in `acc`: blocks
+	/// of the lanes are staged element-major in `stage`, then one vector FMA per element.
+	fn staged_dot_lanes(
 		a: [&[f32]; DOT_LANES],
 		b: [&[f32]; DOT_LANES],
+		from: usize,
+		len: usize,
 		stage: &mut DotStage,
-	) -> [f32; DOT_LANES] {
-		let len = a.iter().chain(&b).map(|s| s.len()).min().unwrap_or(0);
-		let mut acc = [0.0f32; DOT_LANES];
+		acc: &mut [f32; DOT_LANES],
+	) {
 		let (ta, tb) = stage.0.split_at_mut(DOT_BLOCK * DOT_LANES);
-		for start in (0..len).step_by(DOT_BLOCK) {
+		for start in (from..len).step_by(DOT_BLOCK) {
 			let end = (start + DOT_BLOCK).min(len);
 			for lane in 0..DOT_LANES {
 				for (j, (&x, &y)) in a[lane][start..end].iter().zip(&b[lane][start..end]).enumerate() {
@@ -307,7 +363,6 @@ crate::fma_dispatch! {
 				}
 			}
 		}
-		acc
 	}
 }
 

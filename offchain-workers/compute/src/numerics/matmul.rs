@@ -11,6 +11,7 @@
 //! microkernel runs, `B` is packed into column panels, and `A` into row tiles unless it is
 //! row-major with rows close together, when it is read in place.
 
+use super::transpose;
 use std::mem::MaybeUninit;
 
 /// A read-only `rows × cols` matrix view: element `(r, c)` is `data[r * row_stride + c * col_stride]`.
@@ -107,7 +108,8 @@ impl Kernel {
 	}
 }
 
-fn avx2_fma_detected() -> bool {
+/// Whether the CPU has AVX2 and FMA (the microkernel's and the other AVX paths' needs).
+pub(crate) fn avx2_fma_detected() -> bool {
 	#[cfg(target_arch = "x86_64")]
 	{
 		std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma")
@@ -313,6 +315,7 @@ fn pack_b(b: &MatRef<'_>, threads: usize) -> Vec<f32> {
 	// Every element is written below (a ragged panel's missing columns as zeros), so the
 	// buffer is not cleared first: clearing cost as much as copying.
 	let mut packed = Vec::with_capacity(len);
+	let fast_transpose = cfg!(target_arch = "x86_64") && avx2_fma_detected();
 	let pack = |group: usize, per_group: usize, out: &mut [MaybeUninit<f32>]| {
 		for (i, panel) in out.chunks_mut(panel_len).enumerate() {
 			let p = group * per_group + i;
@@ -335,8 +338,36 @@ fn pack_b(b: &MatRef<'_>, threads: usize) -> Vec<f32> {
 						}
 					}
 				}
+			} else if b.row_stride == 1 && live == NR && fast_transpose {
+				// A transposed view of a row-major matrix: each column is contiguous. Blocks
+				// of 8 k of 8 columns are transposed in registers (scalar copies, each store
+				// to its own place in the panel, cost as much as the product they fed).
+				let whole = b.rows / 8 * 8;
+				#[cfg(target_arch = "x86_64")]
+				for k0 in (0..whole).step_by(8) {
+					for half in [0, 8] {
+						let starts = std::array::from_fn(|j| base + (half + j) * b.col_stride + k0);
+						// SAFETY: the CPU has AVX2 and FMA (`fast_transpose`); the view lies
+						// in `b.data` (checked operands), so each column's k0..k0 + 8 does;
+						// every output lands in this panel's rows k0..k0 + 8.
+						unsafe {
+							use std::arch::x86_64::_mm256_storeu_ps;
+							let rows = transpose::transpose8(transpose::load8(b.data, starts));
+							for (t, row) in rows.into_iter().enumerate() {
+								let at = &mut panel[(k0 + t) * NR + half..][..8];
+								_mm256_storeu_ps(at.as_mut_ptr().cast(), row);
+							}
+						}
+					}
+				}
+				for j in 0..NR {
+					let column = base + j * b.col_stride;
+					for kk in whole..b.rows {
+						panel[kk * NR + j].write(b.data[column + kk]);
+					}
+				}
 			} else {
-				// A transposed view: walk down each column, where the data is contiguous.
+				// Any other view: walk down each column.
 				for j in 0..NR {
 					let column = base + j * b.col_stride;
 					for kk in 0..b.rows {
@@ -391,8 +422,16 @@ fn pack_a(a: &MatRef<'_>, first: usize, rows: usize, k0: usize, kc: usize, out: 
 	for (t, dst) in out.chunks_exact_mut(kc * MR).enumerate() {
 		let live = MR.min(rows - t * MR);
 		let base = (first + t * MR) * rs + k0 * cs;
+		if rs == 1 && live == MR {
+			// A whole tile of a transposed view: each k's MR values are contiguous.
+			for (kk, d) in dst.chunks_exact_mut(MR).enumerate() {
+				let src: &[f32; MR] = a.data[base + kk * cs..][..MR].try_into().expect("MR values");
+				d.copy_from_slice(src);
+			}
+			continue;
+		}
 		if rs == 1 {
-			// A transposed view: each k's values are contiguous, so copy them k by k.
+			// A ragged tile of a transposed view: copy k by k, the missing rows as zeros.
 			for (kk, d) in dst.chunks_exact_mut(MR).enumerate() {
 				let src = &a.data[base + kk * cs..][..live];
 				for (r, v) in d.iter_mut().enumerate() {
@@ -731,20 +770,23 @@ mod tests {
 
 	#[test]
 	fn transposed_views_multiply_without_copies() {
-		let (m, k, n) = (13, 29, 37);
-		let at = matrix(k, m, 3); // Aᵀ stored row-major
-		let bt = matrix(n, k, 4); // Bᵀ stored row-major
-		let a = MatRef::row_major(&at, k, m).t();
-		let b = MatRef::row_major(&bt, n, k).t();
-		let mut c = vec![0.0; m * n];
-		matmul(a, b, &mut c, 2, Kernel::Auto).unwrap();
-		for i in 0..m {
-			for j in 0..n {
-				let mut acc = 0.0f32;
-				for kk in 0..k {
-					acc = at[kk * m + i].mul_add(bt[j * k + kk], acc);
+		// Whole and ragged tiles and panels, k in and past whole blocks of 8 and of KC, and a
+		// Bᵀ big enough to be packed on two threads.
+		for (m, k, n) in [(13, 29, 37), (6, 8, 16), (50, 300, 48), (7, 260, 600)] {
+			let at = matrix(k, m, 3); // Aᵀ stored row-major
+			let bt = matrix(n, k, 4); // Bᵀ stored row-major
+			let a = MatRef::row_major(&at, k, m).t();
+			let b = MatRef::row_major(&bt, n, k).t();
+			let mut c = vec![0.0; m * n];
+			matmul(a, b, &mut c, 2, Kernel::Auto).unwrap();
+			for i in 0..m {
+				for j in 0..n {
+					let mut acc = 0.0f32;
+					for kk in 0..k {
+						acc = at[kk * m + i].mul_add(bt[j * k + kk], acc);
+					}
+					assert_eq!(c[i * n + j].to_bits(), acc.to_bits(), "{m}x{k}x{n} ({i}, {j})");
 				}
-				assert_eq!(c[i * n + j].to_bits(), acc.to_bits());
 			}
 		}
 	}

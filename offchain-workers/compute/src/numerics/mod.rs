@@ -6,3 +6,4 @@ pub mod math;
 pub mod matmul;
 pub mod reduce;
 pub mod rng;
+pub(crate) mod transpose;
