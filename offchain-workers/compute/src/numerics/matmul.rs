@@ -349,15 +349,15 @@ fn pack_b(b: &MatRef<'_>, threads: usize) -> Vec<f32> {
 						let starts = std::array::from_fn(|j| base + (half + j) * b.col_stride + k0);
 						// SAFETY: the CPU has AVX2 and FMA (`fast_transpose`); the view lies
 						// in `b.data` (checked operands), so each column's k0..k0 + 8 does;
-						// every output lands in this panel's rows k0..k0 + 8.
+						// the block's rows are this panel's rows k0..k0 + 8.
 						unsafe {
-							use std::arch::x86_64::_mm256_storeu_ps;
-							let rows = transpose::transpose8(transpose::load8(b.data, starts));
-							for (t, row) in rows.into_iter().enumerate() {
-								let at = &mut panel[(k0 + t) * NR + half..][..8];
-								_mm256_storeu_ps(at.as_mut_ptr().cast(), row);
-							}
-						}
+							transpose::transpose_block(
+								b.data,
+								starts,
+								&mut panel[k0 * NR + half..],
+								NR,
+							)
+						};
 					}
 				}
 				for j in 0..NR {

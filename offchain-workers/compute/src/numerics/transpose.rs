@@ -51,6 +51,30 @@ pub(crate) unsafe fn transpose8(rows: [__m256; 8]) -> [__m256; 8] {
 	]
 }
 
+/// Transpose the 8×8 block whose row `i` is `data[starts[i]..][..8]` into `out`: row `t` of
+/// the result (element `t` of every strip) at `out[t * out_stride..][..8]`.
+///
+/// # Safety
+/// The CPU has AVX; every strip lies inside `data` and `7 * out_stride + 8 <= out.len()`
+/// (checked in debug builds).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx")]
+pub(crate) unsafe fn transpose_block(
+	data: &[f32],
+	starts: [usize; 8],
+	out: &mut [std::mem::MaybeUninit<f32>],
+	out_stride: usize,
+) {
+	debug_assert!(7 * out_stride + 8 <= out.len());
+	// SAFETY: the caller keeps the strips inside `data` and the rows inside `out`.
+	unsafe {
+		let rows = transpose8(load8(data, starts));
+		for (t, row) in rows.into_iter().enumerate() {
+			_mm256_storeu_ps(out.as_mut_ptr().add(t * out_stride).cast(), row);
+		}
+	}
+}
+
 #[cfg(all(test, target_arch = "x86_64"))]
 mod tests {
 	use super::*;

@@ -58,14 +58,15 @@ pub fn loss_and_grads(
 		.min()
 		.unwrap_or(0);
 
-	let head = w.get("shared.head");
-	if train_shared {
-		grads.insert(
-			"shared.head".into(),
-			backend.matmul_new(rm(&fwd.h_out, n, d).t(), rm(&dlogits, n, v))?,
-		);
-	}
-	let dh = backend.matmul_new(rm(&dlogits, n, v), rm(head, d, v).t())?;
+	let dh_pair = (rm(&dlogits, n, v), rm(w.get("shared.head"), d, v).t());
+	let dh = if train_shared {
+		let [grad, dh] =
+			ops::products(backend, [(rm(&fwd.h_out, n, d).t(), rm(&dlogits, n, v)), dh_pair])?;
+		grads.insert("shared.head".into(), grad);
+		dh
+	} else {
+		backend.matmul_new(dh_pair.0, dh_pair.1)?
+	};
 	let mut dx = vec![0.0f32; n * d];
 	let norm = w.get("shared.norm");
 	if let Some(g) =
@@ -267,18 +268,21 @@ fn layer_backward(
 			}
 		}
 		let router = format!("layer{l}.router.weight");
-		if train_router {
-			grads.insert(
-				router.clone(),
-				backend.matmul_new(rm(&c.h2, n, d).t(), rm(&dlogits, n, experts))?,
-			);
+		let grad_pair = (rm(&c.h2, n, d).t(), rm(&dlogits, n, experts));
+		let via_pair = (rm(&dlogits, n, experts), rm(w.get(&router), d, experts).t());
+		let (grad, via_router) = match (train_router, need_dh2) {
+			(true, true) => {
+				let [grad, via] = ops::products(backend, [grad_pair, via_pair])?;
+				(Some(grad), Some(via))
+			},
+			(true, false) => (Some(backend.matmul_new(grad_pair.0, grad_pair.1)?), None),
+			_ => (None, Some(backend.matmul_new(via_pair.0, via_pair.1)?)),
+		};
+		if let Some(grad) = grad {
+			grads.insert(router, grad);
 		}
-		if need_dh2 {
-			let via_router =
-				backend.matmul_new(rm(&dlogits, n, experts), rm(w.get(&router), d, experts).t())?;
-			for (o, v) in dh2.iter_mut().zip(via_router) {
-				*o += v;
-			}
+		for (o, v) in dh2.iter_mut().zip(via_router.unwrap_or_default()) {
+			*o += v;
 		}
 	}
 	if !need_dh2 {
@@ -295,13 +299,15 @@ fn layer_backward(
 	}
 
 	let (qw, kw, len) = (spec.q_width(), spec.kv_width(), seqs.length);
-	if train_attn {
-		grads.insert(
-			format!("{p}.wo"),
-			backend.matmul_new(rm(&c.attn, n, qw).t(), rm(&dx_mid, n, d))?,
-		);
-	}
-	let dattn = backend.matmul_new(rm(&dx_mid, n, d), rm(w.get(&format!("{p}.wo")), qw, d).t())?;
+	let dattn_pair = (rm(&dx_mid, n, d), rm(w.get(&format!("{p}.wo")), qw, d).t());
+	let dattn = if train_attn {
+		let [grad, dattn] =
+			ops::products(backend, [(rm(&c.attn, n, qw).t(), rm(&dx_mid, n, d)), dattn_pair])?;
+		grads.insert(format!("{p}.wo"), grad);
+		dattn
+	} else {
+		backend.matmul_new(dattn_pair.0, dattn_pair.1)?
+	};
 	let (mut dq, mut dk, mut dv) =
 		(vec![0.0f32; n * qw], vec![0.0f32; n * kw], vec![0.0f32; n * kw]);
 	let scale = 1.0 / (hd as f32).sqrt();
@@ -339,16 +345,33 @@ fn layer_backward(
 		backend.rope(rope, &mut dq[s * len * qw..(s + 1) * len * qw], spec.heads, 0, true);
 		backend.rope(rope, &mut dk[s * len * kw..(s + 1) * len * kw], spec.kv_heads, 0, true);
 	}
-	if train_attn {
+	// The input's gradient through wq, wk and wv (added in that order), and when attention
+	// trains, the three weights' gradients: six products of one size, side by side.
+	let via = |name: &str, grad, width| {
+		(rm(grad, n, width), rm(w.get(&format!("{p}.{name}")), d, width).t())
+	};
+	let through = [via("wq", &dq, qw), via("wk", &dk, kw), via("wv", &dv, kw)];
+	let [mut dh1, via_wk, via_wv] = if train_attn {
 		let h1 = rm(&c.h1, n, d).t();
-		grads.insert(format!("{p}.wq"), backend.matmul_new(h1, rm(&dq, n, qw))?);
-		grads.insert(format!("{p}.wk"), backend.matmul_new(h1, rm(&dk, n, kw))?);
-		grads.insert(format!("{p}.wv"), backend.matmul_new(h1, rm(&dv, n, kw))?);
-	}
-	let mut dh1 = backend.matmul_new(rm(&dq, n, qw), rm(w.get(&format!("{p}.wq")), d, qw).t())?;
-	for (name, grad) in [("wk", &dk), ("wv", &dv)] {
-		let part =
-			backend.matmul_new(rm(grad, n, kw), rm(w.get(&format!("{p}.{name}")), d, kw).t())?;
+		let [q, k, v, via_wq, via_wk, via_wv] = ops::products(
+			backend,
+			[
+				(h1, rm(&dq, n, qw)),
+				(h1, rm(&dk, n, kw)),
+				(h1, rm(&dv, n, kw)),
+				through[0],
+				through[1],
+				through[2],
+			],
+		)?;
+		for (name, grad) in [("wq", q), ("wk", k), ("wv", v)] {
+			grads.insert(format!("{p}.{name}"), grad);
+		}
+		[via_wq, via_wk, via_wv]
+	} else {
+		ops::products(backend, through)?
+	};
+	for part in [via_wk, via_wv] {
 		for (o, v) in dh1.iter_mut().zip(part) {
 			*o += v;
 		}

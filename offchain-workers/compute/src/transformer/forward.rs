@@ -110,14 +110,12 @@ pub(crate) fn forward(
 
 	let mut layers = Vec::new();
 	for l in 0..spec.layers {
-		let cache = layer(backend, w, l, &rope, seqs, &x)?;
-		x = if keep {
-			let next = cache.out.clone();
-			layers.push(cache.cache);
-			next
-		} else {
-			cache.out
-		};
+		// The layer keeps its input in its cache (moved, not copied) and hands back its output.
+		let LayerOut { cache, out } = layer(backend, w, l, &rope, seqs, x)?;
+		if keep {
+			layers.push(cache);
+		}
+		x = out;
 	}
 
 	let (mut h_out, mut r_out) = (vec![0.0; n * d], vec![0.0; n]);
@@ -138,7 +136,7 @@ fn layer(
 	l: usize,
 	rope: &RopeTable,
 	seqs: Sequences<'_>,
-	x: &[f32],
+	x: Vec<f32>,
 ) -> Result<LayerOut, TransformerError> {
 	let spec = w.spec;
 	let (n, d, hd) = (seqs.len(), spec.d_model, spec.head_dim);
@@ -146,7 +144,7 @@ fn layer(
 	let p = format!("layer{l}.attention");
 
 	let (mut h1, mut r1) = (vec![0.0; n * d], vec![0.0; n]);
-	backend.rms_norm(x, w.get(&format!("{p}.norm")), spec.norm_eps, &mut h1, &mut r1);
+	backend.rms_norm(&x, w.get(&format!("{p}.norm")), spec.norm_eps, &mut h1, &mut r1);
 	let mut q = backend.matmul_new(rm(&h1, n, d), rm(w.get(&format!("{p}.wq")), d, qw))?;
 	let mut k = backend.matmul_new(rm(&h1, n, d), rm(w.get(&format!("{p}.wk")), d, kw))?;
 	let v = backend.matmul_new(rm(&h1, n, d), rm(w.get(&format!("{p}.wv")), d, kw))?;
@@ -187,7 +185,7 @@ fn layer(
 	let (chosen, gates, experts, out) = moe(backend, w, l, &h2, &x_mid)?;
 	Ok(LayerOut {
 		cache: LayerCache {
-			x: x.to_vec(),
+			x,
 			h1,
 			r1,
 			q,

@@ -5,6 +5,7 @@
 use crate::{
 	backend::{self, Backend},
 	math,
+	matmul::{MatRef, MatmulError},
 };
 
 /// RMSNorm of each row of `x` (`width` wide) times `weight`, into `out`; the per-row factors
@@ -148,6 +149,50 @@ pub(crate) fn map_parts<T: Sync, R: Send>(
 	match backend.parallel_parts() {
 		Some((threads, one)) => par_map(threads, items, |item| f(&one, item)),
 		None => items.iter().map(|item| f(backend, item)).collect(),
+	}
+}
+
+/// The products `a · b` of independent pairs, in order. Where the backend runs parts side by
+/// side and the pairs split evenly among its threads (the callers' pairs cost the same), each
+/// product runs on one thread: one hand-over for all of them, and their `B` operands packed in
+/// parallel. Otherwise one after another, each on all threads. The bits are the same either way.
+pub(crate) fn products<const N: usize>(
+	backend: &dyn Backend,
+	pairs: [(MatRef<'_>, MatRef<'_>); N],
+) -> Result<[Vec<f32>; N], MatmulError> {
+	let even = backend
+		.parallel_parts()
+		.is_some_and(|(threads, _)| threads > 1 && N >= threads && N.is_multiple_of(threads));
+	let results: Vec<Vec<f32>> = if even {
+		map_parts(backend, &pairs, |backend, &(a, b)| backend.matmul_new(a, b))
+			.into_iter()
+			.collect::<Result<_, _>>()?
+	} else {
+		pairs.iter().map(|&(a, b)| backend.matmul_new(a, b)).collect::<Result<_, _>>()?
+	};
+	// One result per pair, in order.
+	let mut results = results.into_iter();
+	Ok(std::array::from_fn(|_| results.next().unwrap_or_default()))
+}
+
+/// `f(backend, item)` on every item, side by side where the backend allows (as [`map_parts`]):
+/// for work that updates independent items in place.
+pub(crate) fn for_each_part<T: Send>(
+	backend: &dyn Backend,
+	items: &mut [T],
+	f: impl Fn(&dyn Backend, &mut T) + Sync,
+) {
+	use std::sync::Mutex;
+	match backend.parallel_parts() {
+		Some((threads, one)) => {
+			// Each item is taken by exactly one task, so its lock is never contended (and a
+			// poisoned one, after a panic elsewhere, still holds a usable item).
+			let cells: Vec<Mutex<&mut T>> = items.iter_mut().map(Mutex::new).collect();
+			par_map(threads, &cells, |cell| {
+				f(&one, &mut cell.lock().unwrap_or_else(|poisoned| poisoned.into_inner()))
+			});
+		},
+		None => items.iter_mut().for_each(|item| f(backend, item)),
 	}
 }
 

@@ -7,7 +7,7 @@
 //! a pure function of the state and the text, so a run can be replayed from any step.
 
 use super::{
-	backward::loss_and_grads, forward::token_losses, rope::sin_cos_f64, Sequences,
+	backward::loss_and_grads, forward::token_losses, ops, rope::sin_cos_f64, Sequences,
 	TransformerError, TransformerWeights,
 };
 use crate::{
@@ -232,12 +232,8 @@ impl LmTrainer {
 		let tensors: Vec<&[f32]> = out.grads.values().map(|g| &g[..]).collect();
 		let squares = backend::sum_squares_each(&tensors);
 		let grad_norm = reduce::sum(&squares).sqrt();
-		if config.grad_clip > 0.0 && grad_norm > config.grad_clip {
-			let coefficient = config.grad_clip / (grad_norm + 1e-6);
-			for g in out.grads.values_mut() {
-				g.iter_mut().for_each(|x| *x *= coefficient);
-			}
-		}
+		let clip = (config.grad_clip > 0.0 && grad_norm > config.grad_clip)
+			.then(|| config.grad_clip / (grad_norm + 1e-6));
 		let lr = config.lr_at(self.step);
 		self.beta1_pow *= config.beta1;
 		self.beta2_pow *= config.beta2;
@@ -250,15 +246,25 @@ impl LmTrainer {
 			correction1: 1.0 - self.beta1_pow,
 			correction2: 1.0 - self.beta2_pow,
 		};
-		// Gradients exist exactly for the trained blocks' tensors, which have moments.
-		for (name, g) in &out.grads {
-			let (tensor, m, v) =
-				(self.weights.tensors.get_mut(name), self.m.get_mut(name), self.v.get_mut(name));
-			if let (Some(tensor), Some(m), Some(v)) = (tensor, m, v) {
-				let decay = tensor.shape.len() >= 2;
-				backend.adamw(&mut tensor.data, g, m, v, &adam, decay);
+		// Gradients exist exactly for the trained blocks' tensors, which have moments. Each
+		// tensor is clipped and updated on its own, so they go side by side.
+		let mut tensors: BTreeMap<_, _> = self.weights.tensors.iter_mut().collect();
+		let (mut m, mut v): (BTreeMap<_, _>, BTreeMap<_, _>) =
+			(self.m.iter_mut().collect(), self.v.iter_mut().collect());
+		let mut updates: Vec<_> = out
+			.grads
+			.iter_mut()
+			.filter_map(|(name, g)| {
+				Some((tensors.remove(name)?, g, m.remove(name)?, v.remove(name)?))
+			})
+			.collect();
+		ops::for_each_part(backend, &mut updates, |backend, (tensor, g, m, v)| {
+			if let Some(coefficient) = clip {
+				g.iter_mut().for_each(|x| *x *= coefficient);
 			}
-		}
+			let decay = tensor.shape.len() >= 2;
+			backend.adamw(&mut tensor.data, g, m, v, &adam, decay);
+		});
 		self.step += 1;
 		Ok(StepReport { loss: out.loss, grad_norm, lr })
 	}
