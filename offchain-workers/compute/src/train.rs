@@ -195,6 +195,15 @@ impl TrainState {
 		data: &Dataset,
 		cfg: &TrainConfig,
 	) -> Result<f32, TrainError> {
+		crate::backend::on_workers(backend, || self.step_here(backend, data, cfg))
+	}
+
+	fn step_here(
+		&mut self,
+		backend: &dyn Backend,
+		data: &Dataset,
+		cfg: &TrainConfig,
+	) -> Result<f32, TrainError> {
 		check_config(data, cfg)?;
 		let block = self.block;
 		let frozen: Vec<&[f32]> = (self.weights.tensors.iter())
@@ -396,9 +405,12 @@ pub fn evaluate(
 	let tensors: Vec<&[f32]> = weights.tensors.values().map(|t| t.data.as_slice()).collect();
 	backend.keep_resident(next_epoch(), &tensors);
 	let _release = Release(backend);
-	for batch in data.sequential_batches(weights.spec.context, batch_tokens) {
-		losses.extend(pass::token_losses(backend, weights, &batch)?);
-	}
+	crate::backend::on_workers(backend, || {
+		for batch in data.sequential_batches(weights.spec.context, batch_tokens) {
+			losses.extend(pass::token_losses(backend, weights, &batch)?);
+		}
+		Ok::<_, PassError>(())
+	})?;
 	if losses.is_empty() {
 		return Err(PassError::EmptyBatch);
 	}

@@ -16,6 +16,22 @@ pub struct Cpu {
 	pub kernel: Kernel,
 }
 
+/// Run `work` (a training step, an evaluation, a decoding step) on the worker threads the CPU
+/// backend splits its products across, when `backend` is such a multi-threaded CPU; otherwise
+/// right here.
+///
+/// Called from outside the pool, every split product wakes the workers and waits for them, and
+/// between products the caller's own work (norms, copies, AdamW) competes for the cores with
+/// workers spinning for the next product: on 2 cores that cost a tenth of a training step. On
+/// a worker, the caller's work is one of the pool's own threads. The bits are the same.
+pub fn on_workers<R: Send>(backend: &dyn Backend, work: impl FnOnce() -> R + Send) -> R {
+	if backend.parallel_parts().is_some() {
+		rayon::scope(|_| work())
+	} else {
+		work()
+	}
+}
+
 impl Cpu {
 	/// All cores, the fastest kernel this CPU has.
 	pub fn auto() -> Cpu {

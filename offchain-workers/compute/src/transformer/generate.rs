@@ -173,7 +173,8 @@ impl<'w> Decoder<'w> {
 	/// Read one token of every sequence at the next position; returns `batch × vocab` logits.
 	/// After an error the decoder is as it was before the call.
 	pub fn step_all(&mut self, tokens: &[u32]) -> Result<Vec<f32>, TransformerError> {
-		let result = self.read(tokens);
+		let backend = self.backend;
+		let result = backend::on_workers(backend, || self.read(tokens));
 		if result.is_err() {
 			// Drop the keys and values a failed step appended.
 			let keep = self.position * self.weights.spec.kv_width();

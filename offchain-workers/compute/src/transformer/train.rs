@@ -225,6 +225,15 @@ impl LmTrainer {
 		text: &[u8],
 		config: &LmConfig,
 	) -> Result<StepReport, TransformerError> {
+		backend::on_workers(backend, || self.step_here(backend, text, config))
+	}
+
+	fn step_here(
+		&mut self,
+		backend: &dyn Backend,
+		text: &[u8],
+		config: &LmConfig,
+	) -> Result<StepReport, TransformerError> {
 		let (tokens, targets) = lm_batch(text, config, self.step)?;
 		let seqs = Sequences::new(&tokens, config.sequences, &self.weights.spec)?;
 		let mut out = loss_and_grads(backend, &self.weights, seqs, &targets, &self.train)?;
@@ -330,16 +339,18 @@ pub fn evaluate(
 	if max_windows > 0 {
 		windows = windows.min(max_windows);
 	}
-	let mut losses = Vec::with_capacity(windows * length);
-	for first in (0..windows).step_by(batch) {
-		let count = batch.min(windows - first);
-		let span = &text[first * length..(first + count) * length + 1];
-		let tokens: Vec<u32> = span[..count * length].iter().map(|&b| u32::from(b)).collect();
-		let targets: Vec<u32> = span[1..].iter().map(|&b| u32::from(b)).collect();
-		let seqs = Sequences::new(&tokens, count, &weights.spec)?;
-		losses.extend(token_losses(backend, weights, seqs, &targets)?);
-	}
-	Ok(crate::pass::mean(&losses))
+	backend::on_workers(backend, || {
+		let mut losses = Vec::with_capacity(windows * length);
+		for first in (0..windows).step_by(batch) {
+			let count = batch.min(windows - first);
+			let span = &text[first * length..(first + count) * length + 1];
+			let tokens: Vec<u32> = span[..count * length].iter().map(|&b| u32::from(b)).collect();
+			let targets: Vec<u32> = span[1..].iter().map(|&b| u32::from(b)).collect();
+			let seqs = Sequences::new(&tokens, count, &weights.spec)?;
+			losses.extend(token_losses(backend, weights, seqs, &targets)?);
+		}
+		Ok(crate::pass::mean(&losses))
+	})
 }
 
 #[cfg(test)]
