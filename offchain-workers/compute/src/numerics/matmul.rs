@@ -416,26 +416,28 @@ const IN_PLACE_STRIDE: usize = 512;
 /// Rows `first..first + rows` and columns `k0..k0 + kc` of `A` as `MR`-row tiles, k-major,
 /// the rows a ragged tile lacks as zeros.
 fn pack_a(a: &MatRef<'_>, first: usize, rows: usize, k0: usize, kc: usize, out: &mut Vec<f32>) {
-	// Every element is written below, so the buffer is only resized, never cleared.
-	out.resize(rows.div_ceil(MR) * kc * MR, 0.0);
+	// Every element is written below, so the buffer is never cleared (zeroing it cost as much
+	// as the copy).
+	let len = rows.div_ceil(MR) * kc * MR;
+	out.clear();
+	out.reserve(len);
 	let (rs, cs) = (a.row_stride, a.col_stride);
-	for (t, dst) in out.chunks_exact_mut(kc * MR).enumerate() {
+	for (t, dst) in out.spare_capacity_mut()[..len].chunks_exact_mut(kc * MR).enumerate() {
 		let live = MR.min(rows - t * MR);
 		let base = (first + t * MR) * rs + k0 * cs;
-		if rs == 1 && live == MR {
-			// A whole tile of a transposed view: each k's MR values are contiguous.
-			for (kk, d) in dst.chunks_exact_mut(MR).enumerate() {
-				let src: &[f32; MR] = a.data[base + kk * cs..][..MR].try_into().expect("MR values");
-				d.copy_from_slice(src);
-			}
-			continue;
-		}
 		if rs == 1 {
-			// A ragged tile of a transposed view: copy k by k, the missing rows as zeros.
+			// A transposed view: each k's values are contiguous, so copy them k by k (a whole
+			// tile's MR as one block), the rows a ragged tile lacks as zeros.
 			for (kk, d) in dst.chunks_exact_mut(MR).enumerate() {
 				let src = &a.data[base + kk * cs..][..live];
-				for (r, v) in d.iter_mut().enumerate() {
-					*v = if r < live { src[r] } else { 0.0 };
+				if let Ok(whole) = <&[f32; MR]>::try_from(src) {
+					for (o, &v) in d.iter_mut().zip(whole) {
+						o.write(v);
+					}
+				} else {
+					for (r, o) in d.iter_mut().enumerate() {
+						o.write(if r < live { src[r] } else { 0.0 });
+					}
 				}
 			}
 			continue;
@@ -445,16 +447,26 @@ fn pack_a(a: &MatRef<'_>, first: usize, rows: usize, k0: usize, kc: usize, out: 
 		for r in 0..MR {
 			let lane = dst[r..].iter_mut().step_by(MR);
 			if r >= live {
-				lane.for_each(|v| *v = 0.0);
+				lane.for_each(|o| {
+					o.write(0.0);
+				});
 			} else if cs == 1 {
 				let row = &a.data[base + r * rs..][..kc];
-				lane.zip(row).for_each(|(v, &x)| *v = x);
+				lane.zip(row).for_each(|(o, &x)| {
+					o.write(x);
+				});
 			} else {
 				let row = a.data[base + r * rs..].iter().step_by(cs);
-				lane.zip(row).for_each(|(v, &x)| *v = x);
+				lane.zip(row).for_each(|(o, &x)| {
+					o.write(x);
+				});
 			}
 		}
 	}
+	// SAFETY: the tiles cover all `len` elements and each was written above: every k of each
+	// tile, MR rows (live ones copied, the rest zeros). The lanes `r..` step by MR over a tile
+	// of kc·MR, so together they write each of its elements once.
+	unsafe { out.set_len(len) };
 }
 
 /// The AVX2 evaluation of rows `first_row..first_row + rows` (all `n` columns) into `band`.

@@ -185,7 +185,8 @@ fn layer_backward(
 	// gradients when trained, and its part of the normed input's gradient; then added up in
 	// ascending expert order.
 	let indices: Vec<usize> = (0..spec.experts).collect();
-	let parts = ops::map_parts(backend, &indices, |backend, &e| {
+	let tokens = |e: &usize| c.experts[*e].tokens.len();
+	let parts = ops::map_parts_by_cost(backend, &indices, tokens, |backend, &e| {
 		let (ex, rows) = (&c.experts[e], c.experts[e].tokens.len());
 		let train_expert = train.contains(&BlockId::Expert { layer, expert: e as u32 });
 		let mut part = ExpertPart::default();

@@ -246,7 +246,8 @@ pub(crate) fn moe(
 	}
 	// The experts side by side where the backend allows, each on its own tokens.
 	let indices: Vec<usize> = (0..spec.experts).collect();
-	let computed = ops::map_parts(backend, &indices, |backend, &e| {
+	let tokens = |e: &usize| experts[*e].tokens.len();
+	let computed = ops::map_parts_by_cost(backend, &indices, tokens, |backend, &e| {
 		let (ex, rows) = (&experts[e], experts[e].tokens.len());
 		if rows == 0 {
 			return Ok(None);

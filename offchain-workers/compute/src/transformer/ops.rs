@@ -146,8 +146,31 @@ pub(crate) fn map_parts<T: Sync, R: Send>(
 	items: &[T],
 	f: impl Fn(&dyn Backend, &T) -> R + Sync,
 ) -> Vec<R> {
+	map_parts_by_cost(backend, items, |_| 0, f)
+}
+
+/// [`map_parts`] for parts of uneven cost (experts with different numbers of tokens): side by
+/// side, the costliest are started first, so that the threads finish close together. The
+/// results are still in the items' order.
+pub(crate) fn map_parts_by_cost<T: Sync, R: Send>(
+	backend: &dyn Backend,
+	items: &[T],
+	cost: impl Fn(&T) -> usize,
+	f: impl Fn(&dyn Backend, &T) -> R + Sync,
+) -> Vec<R> {
 	match backend.parallel_parts() {
-		Some((threads, one)) => par_map(threads, items, |item| f(&one, item)),
+		Some((threads, one)) => {
+			let mut order: Vec<usize> = (0..items.len()).collect();
+			// Stable: equal costs keep the items' order.
+			order.sort_by_key(|&i| std::cmp::Reverse(cost(&items[i])));
+			let mut results: Vec<(usize, R)> = order
+				.iter()
+				.copied()
+				.zip(par_map(threads, &order, |&i| f(&one, &items[i])))
+				.collect();
+			results.sort_unstable_by_key(|(i, _)| *i);
+			results.into_iter().map(|(_, r)| r).collect()
+		},
 		None => items.iter().map(|item| f(backend, item)).collect(),
 	}
 }
@@ -230,6 +253,16 @@ pub(crate) fn par_map<T: Sync, R: Send>(
 #[cfg(test)]
 mod tests {
 	use super::*;
+
+	#[test]
+	fn parts_by_cost_come_back_in_the_items_order() {
+		let items = [3usize, 9, 1, 9, 4, 0, 7];
+		for threads in [1, 2, 3] {
+			let backend = crate::backend::Cpu { threads, kernel: crate::matmul::Kernel::Auto };
+			let got = map_parts_by_cost(&backend, &items, |&c| c, |_, &c| c * 10 + 1);
+			assert_eq!(got, items.map(|c| c * 10 + 1), "{threads} threads");
+		}
+	}
 
 	#[test]
 	fn rms_norm_matches_f64_and_normalises() {

@@ -237,9 +237,12 @@ impl LmTrainer {
 		let (tokens, targets) = lm_batch(text, config, self.step)?;
 		let seqs = Sequences::new(&tokens, config.sequences, &self.weights.spec)?;
 		let mut out = loss_and_grads(backend, &self.weights, seqs, &targets, &self.train)?;
-		// The global norm: each tensor's Σg² an FMA chain, added in name order.
+		// The global norm: each tensor's Σg² an FMA chain, added in name order. The chains are
+		// independent, so a few groups of tensors go side by side.
 		let tensors: Vec<&[f32]> = out.grads.values().map(|g| &g[..]).collect();
-		let squares = backend::sum_squares_each(&tensors);
+		let groups: Vec<&[&[f32]]> = tensors.chunks(tensors.len().div_ceil(4).max(1)).collect();
+		let squares =
+			ops::map_parts(backend, &groups, |_, group| backend::sum_squares_each(group)).concat();
 		let grad_norm = reduce::sum(&squares).sqrt();
 		let clip = (config.grad_clip > 0.0 && grad_norm > config.grad_clip)
 			.then(|| config.grad_clip / (grad_norm + 1e-6));
