@@ -422,28 +422,37 @@ fn pack_a(a: &MatRef<'_>, first: usize, rows: usize, k0: usize, kc: usize, out: 
 	out.clear();
 	out.reserve(len);
 	let (rs, cs) = (a.row_stride, a.col_stride);
-	for (t, dst) in out.spare_capacity_mut()[..len].chunks_exact_mut(kc * MR).enumerate() {
-		let live = MR.min(rows - t * MR);
-		let base = (first + t * MR) * rs + k0 * cs;
-		if rs == 1 {
-			// A transposed view: each k's values are contiguous, so copy them k by k (a whole
-			// tile's MR as one block), the rows a ragged tile lacks as zeros.
-			for (kk, d) in dst.chunks_exact_mut(MR).enumerate() {
-				let src = &a.data[base + kk * cs..][..live];
-				if let Ok(whole) = <&[f32; MR]>::try_from(src) {
+	let dst = &mut out.spare_capacity_mut()[..len];
+	if rs == 1 {
+		// A transposed view: each k's values of all the rows are contiguous. Walk k by k,
+		// reading each k's run once and handing every tile its MR values (the rows a ragged
+		// tile lacks as zeros): tile by tile instead, every k's cache line was fetched again
+		// for each tile.
+		for kk in 0..kc {
+			let run = &a.data[first + (k0 + kk) * cs..][..rows];
+			for (t, tile) in dst.chunks_exact_mut(kc * MR).enumerate() {
+				let d = &mut tile[kk * MR..(kk + 1) * MR];
+				let values = &run[t * MR..run.len().min((t + 1) * MR)];
+				if let Ok(whole) = <&[f32; MR]>::try_from(values) {
 					for (o, &v) in d.iter_mut().zip(whole) {
 						o.write(v);
 					}
 				} else {
 					for (r, o) in d.iter_mut().enumerate() {
-						o.write(if r < live { src[r] } else { 0.0 });
+						o.write(values.get(r).copied().unwrap_or(0.0));
 					}
 				}
 			}
-			continue;
 		}
-		// Otherwise each row's values are `cs` apart (contiguous when row-major): copy row by
-		// row into every MR-th slot.
+		// SAFETY: every k of every tile was written above, all MR rows of it.
+		unsafe { out.set_len(len) };
+		return;
+	}
+	// Otherwise each row's values are `cs` apart (contiguous when row-major): copy row by row
+	// into every MR-th slot.
+	for (t, dst) in dst.chunks_exact_mut(kc * MR).enumerate() {
+		let live = MR.min(rows - t * MR);
+		let base = (first + t * MR) * rs + k0 * cs;
 		for r in 0..MR {
 			let lane = dst[r..].iter_mut().step_by(MR);
 			if r >= live {
@@ -463,9 +472,8 @@ fn pack_a(a: &MatRef<'_>, first: usize, rows: usize, k0: usize, kc: usize, out: 
 			}
 		}
 	}
-	// SAFETY: the tiles cover all `len` elements and each was written above: every k of each
-	// tile, MR rows (live ones copied, the rest zeros). The lanes `r..` step by MR over a tile
-	// of kc·MR, so together they write each of its elements once.
+	// SAFETY: the tiles cover all `len` elements and each was written above: the lanes `r..`
+	// step by MR over a tile of kc·MR, so together they write each of its elements once.
 	unsafe { out.set_len(len) };
 }
 

@@ -333,12 +333,15 @@ fn layer_backward(
 	for (&(s, head), result) in parts.iter().zip(heads) {
 		let (dq_h, dk_h, dv_h) = result?;
 		let kv = (head / group) * hd;
-		for i in 0..len {
+		let rows = dq_h.chunks_exact(hd).zip(dk_h.chunks_exact(hd)).zip(dv_h.chunks_exact(hd));
+		for (i, ((q_row, k_row), v_row)) in rows.enumerate() {
 			let (row_q, row_kv) = ((s * len + i) * qw + head * hd, (s * len + i) * kw + kv);
-			dq[row_q..row_q + hd].copy_from_slice(&dq_h[i * hd..(i + 1) * hd]);
-			for c in 0..hd {
-				dk[row_kv + c] += dk_h[i * hd + c];
-				dv[row_kv + c] += dv_h[i * hd + c];
+			dq[row_q..row_q + hd].copy_from_slice(q_row);
+			for (o, g) in dk[row_kv..row_kv + hd].iter_mut().zip(k_row) {
+				*o += g;
+			}
+			for (o, g) in dv[row_kv..row_kv + hd].iter_mut().zip(v_row) {
+				*o += g;
 			}
 		}
 	}
