@@ -84,6 +84,13 @@ pub trait Backend: Send + Sync {
 		None
 	}
 
+	/// Whether a whole step, evaluation or decoding step should run on the rayon pool
+	/// ([`on_workers`]): only for a CPU backend that splits its work across that pool. A GPU
+	/// backend says no, so its device calls stay on the caller's thread.
+	fn runs_on_thread_pool(&self) -> bool {
+		false
+	}
+
 	/// One AdamW update of `w` with gradient `g` ([`adamw`]).
 	fn adamw(
 		&self,

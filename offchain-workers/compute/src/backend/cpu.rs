@@ -16,16 +16,18 @@ pub struct Cpu {
 	pub kernel: Kernel,
 }
 
-/// Run `work` (a training step, an evaluation, a decoding step) on the worker threads the CPU
-/// backend splits its products across, when `backend` is such a multi-threaded CPU; otherwise
-/// right here.
+/// Run `work` (a training step, an evaluation, a decoding step) on the rayon pool the CPU
+/// backend splits its products across, when `backend` asks for it
+/// ([`Backend::runs_on_thread_pool`]: a CPU backend of several threads); otherwise right here.
 ///
 /// Called from outside the pool, every split product wakes the workers and waits for them, and
 /// between products the caller's own work (norms, copies, AdamW) competes for the cores with
 /// workers spinning for the next product: on 2 cores that cost a tenth of a training step. On
-/// a worker, the caller's work is one of the pool's own threads. The bits are the same.
+/// a worker, the caller's work is one of the pool's own threads. The bits are the same. (Two
+/// callers sharing the pool, tests say, may wait for each other's whole step: slower, never
+/// stuck.)
 pub fn on_workers<R: Send>(backend: &dyn Backend, work: impl FnOnce() -> R + Send) -> R {
-	if backend.parallel_parts().is_some() {
+	if backend.runs_on_thread_pool() {
 		rayon::scope(|_| work())
 	} else {
 		work()
@@ -43,6 +45,10 @@ impl Cpu {
 impl Backend for Cpu {
 	fn parallel_parts(&self) -> Option<(usize, Cpu)> {
 		(self.threads > 1).then_some((self.threads, Cpu { threads: 1, kernel: self.kernel }))
+	}
+
+	fn runs_on_thread_pool(&self) -> bool {
+		self.threads > 1
 	}
 
 	fn name(&self) -> String {
@@ -299,20 +305,22 @@ impl Default for DotStage {
 /// Each pair is still its own chain in ascending order from +0: the same bits as one by one.
 /// One vector FMA advances all eight chains, so the lanes' elements are first brought together
 /// element-major: eight at a time by an in-register transpose where the CPU has AVX2 and FMA,
-/// otherwise through `stage`.
+/// the rest (a length's last few, or all of it on other CPUs) through `stage`.
 pub fn fma_dot_lanes(
 	a: [&[f32]; DOT_LANES],
 	b: [&[f32]; DOT_LANES],
 	stage: &mut DotStage,
 ) -> [f32; DOT_LANES] {
 	let len = a.iter().chain(&b).map(|s| s.len()).min().unwrap_or(0);
-	let mut acc = [0.0f32; DOT_LANES];
-	let mut done = 0;
 	#[cfg(target_arch = "x86_64")]
-	if crate::numerics::matmul::avx2_fma_detected() {
+	let (mut acc, done) = if crate::numerics::matmul::avx2_fma_detected() {
 		// SAFETY: the CPU has AVX2 and FMA; every slice holds at least `len` elements.
-		(acc, done) = unsafe { dot_lanes_avx2(a, b, len) };
-	}
+		unsafe { dot_lanes_avx2(a, b, len) }
+	} else {
+		([0.0f32; DOT_LANES], 0)
+	};
+	#[cfg(not(target_arch = "x86_64"))]
+	let (mut acc, done) = ([0.0f32; DOT_LANES], 0);
 	staged_dot_lanes(a, b, done, len, stage, &mut acc);
 	acc
 }
@@ -615,6 +623,28 @@ mod tests {
 				update += 0.1 * w;
 			}
 			assert_eq!(w2[5].to_bits(), (w - 1e-3 * update).to_bits());
+		}
+	}
+
+	#[test]
+	fn staged_lanes_are_fma_dot_lane_by_lane() {
+		// The staged path alone, from the start and from a whole block of eight on: what CPUs
+		// without AVX2 run for every element (this one runs the transposes first otherwise).
+		let rows: Vec<Vec<f32>> = (0..DOT_LANES)
+			.map(|l| (0..300 + l).map(|i| ((i * 37 + l * 11) % 101) as f32 / 7.0 - 7.0).collect())
+			.collect();
+		let lanes: [&[f32]; DOT_LANES] = std::array::from_fn(|l| &rows[l][..]);
+		for from in [0, 8, 296] {
+			let mut acc = [0.0f32; DOT_LANES];
+			for (l, a) in acc.iter_mut().enumerate() {
+				*a = fma_dot(&rows[l][..from], &rows[(l + 1) % DOT_LANES][..from]);
+			}
+			let others: [&[f32]; DOT_LANES] = std::array::from_fn(|l| lanes[(l + 1) % DOT_LANES]);
+			staged_dot_lanes(lanes, others, from, 300, &mut DotStage::default(), &mut acc);
+			for (l, got) in acc.iter().enumerate() {
+				let want = fma_dot(&rows[l][..300], &rows[(l + 1) % DOT_LANES][..300]);
+				assert_eq!(got.to_bits(), want.to_bits(), "lane {l} from {from}");
+			}
 		}
 	}
 

@@ -11,6 +11,7 @@
 //! microkernel runs, `B` is packed into column panels, and `A` into row tiles unless it is
 //! row-major with rows close together, when it is read in place.
 
+#[cfg(target_arch = "x86_64")]
 use super::transpose;
 use std::mem::MaybeUninit;
 
@@ -466,6 +467,8 @@ fn pack_a(a: &MatRef<'_>, first: usize, rows: usize, k0: usize, kc: usize, out: 
 				});
 			} else {
 				let row = a.data[base + r * rs..].iter().step_by(cs);
+				// Checked operands: the view's row holds kc values from k0 on.
+				debug_assert!(row.len() >= kc);
 				lane.zip(row).for_each(|(o, &x)| {
 					o.write(x);
 				});
@@ -807,6 +810,24 @@ mod tests {
 					}
 					assert_eq!(c[i * n + j].to_bits(), acc.to_bits(), "{m}x{k}x{n} ({i}, {j})");
 				}
+			}
+		}
+	}
+
+	#[test]
+	fn views_strided_both_ways_multiply_like_the_reference() {
+		// Neither stride is 1 (every other value, columns far apart): the packers' general
+		// walks, whole and ragged tiles and panels.
+		for (m, k, n) in [(13, 29, 37), (6, 8, 32)] {
+			let ad = matrix(1, (m - 1) * (2 * k + 3) + 2 * (k - 1) + 1, 5);
+			let bd = matrix(1, (k - 1) * 2 + (n - 1) * (2 * k + 1) + 1, 6);
+			let a = MatRef { data: &ad, rows: m, cols: k, row_stride: 2 * k + 3, col_stride: 2 };
+			let b = MatRef { data: &bd, rows: k, cols: n, row_stride: 2, col_stride: 2 * k + 1 };
+			let want = bits(&reference(&a, &b));
+			for threads in [1, 2] {
+				let mut c = vec![f32::NAN; m * n];
+				matmul(a, b, &mut c, threads, Kernel::Auto).unwrap();
+				assert_eq!(bits(&c), want, "{m}x{k}x{n}, {threads} threads");
 			}
 		}
 	}

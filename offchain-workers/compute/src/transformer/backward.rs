@@ -350,7 +350,7 @@ fn layer_backward(
 		backend.rope(rope, &mut dk[s * len * kw..(s + 1) * len * kw], spec.kv_heads, 0, true);
 	}
 	// The input's gradient through wq, wk and wv (added in that order), and when attention
-	// trains, the three weights' gradients: six products of one size, side by side.
+	// trains, the three weights' gradients: six products side by side.
 	let via = |name: &str, grad, width| {
 		(rm(grad, n, width), rm(w.get(&format!("{p}.{name}")), d, width).t())
 	};

@@ -176,9 +176,10 @@ pub(crate) fn map_parts_by_cost<T: Sync, R: Send>(
 }
 
 /// The products `a · b` of independent pairs, in order. Where the backend runs parts side by
-/// side and the pairs split evenly among its threads (the callers' pairs cost the same), each
-/// product runs on one thread: one hand-over for all of them, and their `B` operands packed in
-/// parallel. Otherwise one after another, each on all threads. The bits are the same either way.
+/// side and the pairs split evenly among its threads (the callers pass pairs of similar cost),
+/// each product runs on one thread: one hand-over for all of them, and their `B` operands
+/// packed in parallel. Otherwise one after another, each on all threads. The bits are the same
+/// either way.
 pub(crate) fn products<const N: usize>(
 	backend: &dyn Backend,
 	pairs: [(MatRef<'_>, MatRef<'_>); N],
@@ -208,8 +209,8 @@ pub(crate) fn for_each_part<T: Send>(
 	use std::sync::Mutex;
 	match backend.parallel_parts() {
 		Some((threads, one)) => {
-			// Each item is taken by exactly one task, so its lock is never contended (and a
-			// poisoned one, after a panic elsewhere, still holds a usable item).
+			// Each item is taken by exactly one task, so each lock is taken once, uncontended:
+			// it only hands the task its `&mut`.
 			let cells: Vec<Mutex<&mut T>> = items.iter_mut().map(Mutex::new).collect();
 			par_map(threads, &cells, |cell| {
 				f(&one, &mut cell.lock().unwrap_or_else(|poisoned| poisoned.into_inner()))
