@@ -445,4 +445,34 @@ mod tests {
 		assert!(files::load(&dir).unwrap_err().to_string().contains("layer0.attention"));
 		std::fs::remove_dir_all(&dir).unwrap();
 	}
+
+	/// The transformer's numerics, pinned: the state hashes after a few steps of every block and
+	/// of a mixed set (shared, attention, router, expert) with grouped-query heads, on all
+	/// threads. A faster kernel, a different split across threads or a GPU must leave them as
+	/// they are; a change of bits needs a new `NUMERICS_VERSION` and new pins.
+	#[test]
+	fn transformer_state_hashes_are_pinned() {
+		assert_eq!(crate::NUMERICS_VERSION, 1, "a new numerics version needs new pinned hashes");
+		let spec = TransformerSpec { context: 16, ..TransformerSpec::TINY };
+		let w = genesis(spec, 4).unwrap();
+		let mixed = [
+			BlockId::Shared,
+			BlockId::Attention { layer: 0 },
+			BlockId::Router { layer: 1 },
+			BlockId::Expert { layer: 0, expert: 2 },
+		];
+		let got = [spec.blocks().into_iter().collect(), BTreeSet::from(mixed)].map(|set| {
+			let mut trainer = LmTrainer::new(w.clone(), set).unwrap();
+			for _ in 0..5 {
+				trainer.step(&Cpu::auto(), TEXT, &config()).unwrap();
+			}
+			crate::tensor::hex(&trainer.hash())
+		});
+		assert_eq!(got, PINNED_LM, "the transformer's numerics changed: {got:#?}");
+	}
+
+	const PINNED_LM: [&str; 2] = [
+		"5086658989fe31e6a41efa33b0e43b37b02bf87c0401bb0b0aa0d5f9f4f06846",
+		"51c71ab09640df6220b4f05b1b0ca28414f0638d24b4440a7b2d7d1490a97e03",
+	];
 }
