@@ -16,23 +16,12 @@
 # into $HOME/.cache/aiblock-bench-venv as run.sh does. Takes about 15 minutes on 2 cores.
 set -euo pipefail
 cd "$(dirname "$0")"
-HERE=$PWD
 STEPS="${1:-2000}"
 THREADS="${THREADS:-2}"
-TEXT="${TEXT:-$HERE/../../data/tinyshakespeare.txt}"
-NANOGPT_DIR="${NANOGPT_DIR:?set NANOGPT_DIR to a nanoGPT checkout}"
-VENV="${AIBLOCK_BENCH_VENV:-$HOME/.cache/aiblock-bench-venv}"
-B="${CARGO_TARGET_DIR:-$HERE/../../target}/release/aiblock-compute"
-OUT="${OUT:-$(mktemp -d)}"
-[ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
-"$VENV/bin/python" -c "import torch, numpy, requests, transformers" 2>/dev/null ||
-	"$VENV/bin/pip" install --quiet numpy==2.4.6 torch==2.9.1 requests transformers==4.57.1 safetensors
-[ -x "$B" ] || (cd "$HERE/../.." && cargo build --release --locked -p aiblock-compute)
+source ./nanogpt-setup.sh
 
 echo "[shakespeare] nanoGPT, $STEPS steps, $THREADS threads (log: $OUT/nanogpt.log)"
-cp "$TEXT" "$NANOGPT_DIR/data/shakespeare_char/input.txt"
-(cd "$NANOGPT_DIR" && "$VENV/bin/python" data/shakespeare_char/prepare.py > /dev/null &&
-	OMP_NUM_THREADS=$THREADS "$VENV/bin/python" train.py config/train_shakespeare_char.py --device=cpu \
+(cd "$NANOGPT_DIR" && OMP_NUM_THREADS=$THREADS "$VENV/bin/python" train.py config/train_shakespeare_char.py --device=cpu \
 		--compile=False --eval_iters=20 --log_interval=100 --block_size=64 --batch_size=12 \
 		--n_layer=4 --n_head=4 --n_embd=128 --max_iters="$STEPS" --lr_decay_iters="$STEPS" \
 		--dropout=0.0 --always_save_checkpoint=True --out_dir="$OUT/nanogpt") > "$OUT/nanogpt.log" 2>&1

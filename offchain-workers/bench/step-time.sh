@@ -8,25 +8,14 @@
 #
 #   NANOGPT_DIR=/path/to/nanoGPT [ROUNDS=6] [STEPS=60] [THREADS=2] step-time.sh
 #
-# Set up as shakespeare.sh is (the same venv, text and binary). The run to 2,000 steps with the
+# Set up as shakespeare.sh is (nanogpt-setup.sh: the same venv, text and binary). The run to 2,000 steps with the
 # validation losses is shakespeare.sh; this is only the speed, in about 2 minutes.
 set -euo pipefail
 cd "$(dirname "$0")"
-HERE=$PWD
 ROUNDS="${ROUNDS:-6}"
 STEPS="${STEPS:-60}"
 THREADS="${THREADS:-2}"
-TEXT="${TEXT:-$HERE/../../data/tinyshakespeare.txt}"
-NANOGPT_DIR="${NANOGPT_DIR:?set NANOGPT_DIR to a nanoGPT checkout}"
-VENV="${AIBLOCK_BENCH_VENV:-$HOME/.cache/aiblock-bench-venv}"
-B="${CARGO_TARGET_DIR:-$HERE/../../target}/release/aiblock-compute"
-OUT="$(mktemp -d)"
-[ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
-"$VENV/bin/python" -c "import torch, numpy" 2>/dev/null ||
-	"$VENV/bin/pip" install --quiet numpy==2.4.6 torch==2.9.1
-[ -x "$B" ] || (cd "$HERE/../.." && cargo build --release --locked -p aiblock-compute)
-cp "$TEXT" "$NANOGPT_DIR/data/shakespeare_char/input.txt"
-(cd "$NANOGPT_DIR" && "$VENV/bin/python" data/shakespeare_char/prepare.py > /dev/null)
+source ./nanogpt-setup.sh
 
 # The median of the numbers on stdin after the first 10.
 median_after_warmup() {
