@@ -3,7 +3,8 @@
 //!
 //! Modules are named after what they do: [`chain`] (the subxt client), [`ipfs`] (the content
 //! store over an IPFS daemon; the compute core's embedded `LocalStore` is the default on one
-//! machine), [`import`] (an operator registering a trained model version).
+//! machine), [`import`] (an operator registering a trained model version), [`serve`] (the
+//! OpenAI-compatible API answering with the chain's model).
 
 pub mod chain;
 pub mod error;
@@ -12,6 +13,7 @@ pub mod import;
 pub mod ipfs;
 pub mod metrics;
 pub mod run;
+pub mod serve;
 pub mod state;
 pub mod store;
 pub mod train;

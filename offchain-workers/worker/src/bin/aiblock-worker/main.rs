@@ -14,6 +14,8 @@ use aiblock_worker::{
 	WorkerError,
 };
 use clap::{Args, Parser, Subcommand};
+
+mod serving;
 use std::{
 	path::PathBuf,
 	process::ExitCode,
@@ -75,6 +77,22 @@ enum Command {
 	///   aiblock-compute generate --model ./chain-model --prompt "ROMEO:" --max-tokens 200
 	#[command(verbatim_doc_comment)]
 	FetchModel(FetchModelArgs),
+	/// Answer prompts with the chain's model: an OpenAI-compatible HTTP API (POST
+	/// /v1/completions and /v1/chat/completions, streamed with `"stream": true`; GET /v1/models,
+	/// /health, /metrics). The model is the newest transformer at the latest finalized block,
+	/// every block fetched and hash-checked; newly adopted blocks are loaded in the background
+	/// and switched to between answers. Every answer carries an `aiblock` trail (state root,
+	/// block ids, finalized block, input, sampling and seed, output hash) that
+	/// `replay-answer` recomputes. No key needed. Example:
+	///   aiblock-worker serve &
+	///   curl -s localhost:8080/v1/completions -H 'Content-Type: application/json' \
+	///       -d '{"model": "aiblock-shakespeare", "prompt": "ROMEO:", "max_tokens": 100}'
+	#[command(verbatim_doc_comment)]
+	Serve(serving::ServeArgs),
+	/// Recompute an answer of `serve` from its `aiblock` trail with the blocks it names (from
+	/// the chain and the store, hash-checked) and compare token by token. Exits 0 when it is
+	/// identical, 1 when it is not (the first differing token is printed), 2 on an error.
+	ReplayAnswer(serving::ReplayArgs),
 }
 
 #[derive(Args)]
@@ -171,6 +189,8 @@ struct RunArgs {
 	chain: ChainArgs,
 	/// Roles to register with: trainer, evaluator, auditor (comma-separated). Auditors are
 	/// registered but have no duties yet: dataset audits come with the Datasets pallet.
+	/// `server` also answers prompts as `serve` does, on --listen (the chain has no server
+	/// role yet: it is not registered).
 	#[arg(long, default_value = "trainer,evaluator", value_delimiter = ',')]
 	roles: Vec<String>,
 	/// Compute backend: auto (CUDA when this build has it and a GPU answers, else the CPU), cpu
@@ -213,6 +233,9 @@ struct RunArgs {
 	#[cfg(feature = "adversary")]
 	#[arg(long, hide = true)]
 	lie_about_score: bool,
+	/// With the `server` role: how it answers.
+	#[command(flatten)]
+	serve: serving::ServeOptions,
 }
 
 #[derive(Args)]
@@ -604,11 +627,14 @@ async fn run_worker(args: RunArgs) -> Result<(), WorkerError> {
 	let trainer = args.roles.iter().any(|r| r == "trainer");
 	let evaluator = args.roles.iter().any(|r| r == "evaluator");
 	let auditor = args.roles.iter().any(|r| r == "auditor");
-	if let Some(bad) =
-		args.roles.iter().find(|r| !["trainer", "evaluator", "auditor"].contains(&r.as_str()))
+	let server = args.roles.iter().any(|r| r == "server");
+	if let Some(bad) = args
+		.roles
+		.iter()
+		.find(|r| !["trainer", "evaluator", "auditor", "server"].contains(&r.as_str()))
 	{
 		return Err(WorkerError::Usage(format!(
-			"--roles: unknown role '{bad}' (trainer, evaluator, auditor)"
+			"--roles: unknown role '{bad}' (trainer, evaluator, auditor, server)"
 		)));
 	}
 	let mut cpu = Cpu::auto();
@@ -663,18 +689,25 @@ async fn run_worker(args: RunArgs) -> Result<(), WorkerError> {
 		})?;
 	}
 	let stop = Arc::new(AtomicBool::new(false));
+	if server {
+		serving::start(&args.chain, &args.serve, &selected, stop.clone()).await?;
+	}
 	let signal_stop = stop.clone();
 	tokio::spawn(async move {
-		let mut term =
-			tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
-		tokio::select! {
-			_ = tokio::signal::ctrl_c() => {},
-			_ = async { match term.as_mut() { Some(t) => { t.recv().await; }, None => std::future::pending().await } } => {},
-		}
+		until_signal().await;
 		log::info!("signal received: finishing the current step, then stopping");
 		signal_stop.store(true, std::sync::atomic::Ordering::Relaxed);
 	});
 	run::run(chain, store, selected.backend, cfg, counters, stop).await
+}
+
+/// Wait for SIGINT or SIGTERM.
+async fn until_signal() {
+	let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+	tokio::select! {
+		_ = tokio::signal::ctrl_c() => {},
+		_ = async { match term.as_mut() { Some(t) => { t.recv().await; }, None => std::future::pending().await } } => {},
+	}
 }
 
 /// Log lines on stderr: `<seconds since start> <LEVEL> <message>`, or with
@@ -760,6 +793,8 @@ fn main() -> ExitCode {
 				Command::Verify(args) => verify_job(args).await,
 				Command::ImportModel(args) => import_model(args).await.map(|()| true),
 				Command::FetchModel(args) => fetch_model(args).await.map(|()| true),
+				Command::Serve(args) => serving::serve(args).await.map(|()| true),
+				Command::ReplayAnswer(args) => serving::replay_answer(args).await,
 			}
 		}),
 		Err(e) => Err(WorkerError::Usage(format!("cannot start the async runtime: {e}"))),

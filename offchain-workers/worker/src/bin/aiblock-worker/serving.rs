@@ -1,0 +1,161 @@
+//! `aiblock-worker serve` and `replay-answer`: the command-line side of [`aiblock_worker::serve`].
+
+use crate::{connect_to_read, open_store, ChainArgs};
+use aiblock_compute::{
+	backend::Cpu,
+	select::{self, BackendChoice},
+};
+use aiblock_worker::{
+	serve::{
+		self,
+		api::Limits,
+		replay::{self, Verdict},
+		ServeConfig,
+	},
+	WorkerError,
+};
+use clap::Args;
+use std::{
+	net::SocketAddr,
+	path::PathBuf,
+	sync::{atomic::AtomicBool, Arc},
+	time::Duration,
+};
+
+/// How the server answers (shared by `serve` and `run --roles …,server`).
+#[derive(Args, Clone)]
+pub struct ServeOptions {
+	/// Address of the HTTP API (use 0.0.0.0:PORT to accept other machines).
+	#[arg(long, default_value = "127.0.0.1:8080")]
+	pub listen: SocketAddr,
+	/// Serve this model version (default: the newest transformer on chain, followed across
+	/// new versions as they are registered).
+	#[arg(long)]
+	pub serve_model: Option<u32>,
+	/// The most tokens one answer may ask for (`max_tokens`).
+	#[arg(long, default_value_t = 1024)]
+	pub max_tokens: usize,
+	/// The longest input in bytes (a chat with its template); the model reads its last
+	/// `context` bytes.
+	#[arg(long, default_value_t = 16 * 1024)]
+	pub max_input_bytes: usize,
+	/// Requests that may wait for the model; beyond them clients get HTTP 429.
+	#[arg(long, default_value_t = 64)]
+	pub max_queue: usize,
+	/// Requests decoded side by side, a token each in turn.
+	#[arg(long, default_value_t = 8)]
+	pub max_batch: usize,
+	/// Seconds between checks of the chain for newly adopted blocks.
+	#[arg(long, default_value_t = 6)]
+	pub follow_every: u64,
+}
+
+impl ServeOptions {
+	pub fn config(&self) -> ServeConfig {
+		ServeConfig {
+			listen: self.listen,
+			model: self.serve_model,
+			limits: Limits {
+				max_tokens: self.max_tokens.max(1),
+				max_input_bytes: self.max_input_bytes.max(1),
+			},
+			max_queue: self.max_queue.max(1),
+			max_batch: self.max_batch.max(1),
+			follow_every: Duration::from_secs(self.follow_every.max(1)),
+		}
+	}
+}
+
+#[derive(Args)]
+pub struct ServeArgs {
+	#[command(flatten)]
+	chain: ChainArgs,
+	#[command(flatten)]
+	options: ServeOptions,
+	/// Compute backend: auto, cpu or cuda (answers are the same bits on each).
+	#[arg(long, default_value = "auto")]
+	backend: BackendChoice,
+	/// CPU threads (default: all cores).
+	#[arg(long)]
+	threads: Option<usize>,
+}
+
+#[derive(Args)]
+pub struct ReplayArgs {
+	#[command(flatten)]
+	chain: ChainArgs,
+	/// The answer as the API returned it (JSON, or a stream's `data:` lines), or `-` for
+	/// standard input.
+	file: PathBuf,
+	/// Compute backend for the replay (the answer does not depend on it).
+	#[arg(long, default_value = "auto")]
+	backend: BackendChoice,
+}
+
+/// The compute backend for `choice` with `threads` CPU threads.
+fn backend(choice: BackendChoice, threads: Option<usize>) -> Result<select::Selected, WorkerError> {
+	let mut cpu = Cpu::auto();
+	if let Some(threads) = threads {
+		cpu.threads = threads.max(1);
+	}
+	select::select(choice, cpu).map_err(|e| WorkerError::Usage(e.to_string()))
+}
+
+/// Start serving next to whatever else this process does; returns once the API listens.
+pub async fn start(
+	chain: &ChainArgs,
+	options: &ServeOptions,
+	selected: &select::Selected,
+	stop: Arc<AtomicBool>,
+) -> Result<(), WorkerError> {
+	let store = Arc::new(open_store(&chain.store)?);
+	let reader = connect_to_read(chain).await?;
+	serve::start(reader, store, selected.backend.clone(), options.config(), stop).await?;
+	Ok(())
+}
+
+pub async fn serve(args: ServeArgs) -> Result<(), WorkerError> {
+	let selected = backend(args.backend, args.threads)?;
+	log::info!("serve: {}", selected.note);
+	start(&args.chain, &args.options, &selected, Arc::new(AtomicBool::new(false))).await?;
+	crate::until_signal().await;
+	Ok(())
+}
+
+/// Replay an answer; Ok(true) when it is identical.
+pub async fn replay_answer(args: ReplayArgs) -> Result<bool, WorkerError> {
+	let text = if args.file.as_os_str() == "-" {
+		std::io::read_to_string(std::io::stdin())
+	} else {
+		std::fs::read_to_string(&args.file)
+	}
+	.map_err(|e| WorkerError::Usage(format!("{}: {e}", args.file.display())))?;
+	let record = replay::read_record(&text)?;
+	let selected = backend(args.backend, None)?;
+	let store = Arc::new(open_store(&args.chain.store)?);
+	let chain = connect_to_read(&args.chain).await?;
+	eprintln!(
+		"replaying {} tokens of model {} (state root {}, {} blocks) on {}",
+		record.output.len(),
+		record.index,
+		serve::model::hex(&record.state_root),
+		record.blocks.len(),
+		selected.backend.name()
+	);
+	match replay::replay(&chain, store, selected.backend.clone(), &record).await? {
+		Verdict::Identical { tokens } => {
+			println!("identical: all {tokens} tokens reproduced from the chain's blocks");
+			Ok(true)
+		},
+		Verdict::Differs { at, recorded, replayed } => {
+			let show =
+				|t: Option<u8>| t.map_or("(end)".to_string(), |b| format!("{:?}", char::from(b)));
+			println!(
+				"DIFFERENT at token {at}: the answer has {}, the chain's model gives {}",
+				show(recorded),
+				show(replayed)
+			);
+			Ok(false)
+		},
+	}
+}

@@ -1,0 +1,318 @@
+//! The engine: one thread that runs the model for every request, so that requests never
+//! compete for the cores (the compute backend already spreads one decoding step over them).
+//!
+//! Requests wait in a bounded queue (a full queue turns new requests away at once, as HTTP
+//! 429). Up to `max_batch` of them decode side by side, one token each in turn, so a long
+//! answer does not hold back the first token of a short one. Every request runs on the model
+//! that was current when it started; a new model ([`Engine::switch`]) takes the requests that
+//! start after it, while those already running finish on theirs.
+
+use super::{
+	metrics::ServeMetrics,
+	model::ServedModel,
+	text::{Finish, Output},
+};
+use aiblock_compute::{
+	backend::Backend,
+	transformer::{
+		generate::{Generator, Sampling},
+		TransformerError, TransformerWeights,
+	},
+};
+use std::{
+	sync::{atomic::Ordering, Arc, RwLock},
+	time::Instant,
+};
+use tokio::sync::mpsc;
+
+/// What to generate: the exact input bytes and every parameter that decides the output.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Generation {
+	/// The text the model reads (for a chat, the template applied).
+	pub input: String,
+	pub sampling: Sampling,
+	pub max_tokens: usize,
+	/// Stop sequences: the answer ends before the first one that appears.
+	pub stop: Vec<String>,
+}
+
+/// One answer being generated: the generator and the output text so far.
+pub struct Answer<'w> {
+	generator: Generator<'w>,
+	output: Output,
+	max_tokens: usize,
+	/// Every generated token (bytes), the stop sequence included.
+	tokens: Vec<u8>,
+}
+
+/// What one step of an answer gave.
+#[derive(Debug, PartialEq)]
+pub enum Step {
+	/// A token: the text it lets us show (possibly empty, while it could start a stop).
+	Text(String),
+	/// The answer is complete: the text still held, and why it ended.
+	Done(String, Finish),
+}
+
+impl<'w> Answer<'w> {
+	/// Read `generation.input` and get ready for the first token.
+	pub fn new(
+		backend: &'w dyn Backend,
+		weights: &'w TransformerWeights,
+		generation: &Generation,
+	) -> Result<Answer<'w>, TransformerError> {
+		let prompt: Vec<u32> = generation.input.bytes().map(u32::from).collect();
+		Ok(Answer {
+			generator: Generator::new(backend, weights, &prompt, generation.sampling)?,
+			output: Output::new(&generation.stop),
+			max_tokens: generation.max_tokens,
+			tokens: Vec::new(),
+		})
+	}
+
+	/// Generate the next token. An answer whose `max_tokens` is 0 is done at once.
+	pub fn step(&mut self) -> Result<Step, TransformerError> {
+		if self.tokens.len() >= self.max_tokens {
+			return Ok(Step::Done(self.output.finish(), Finish::Length));
+		}
+		let token = self.generator.next_token()?;
+		// The vocabulary is bytes (the served models' shape is checked when loaded).
+		let byte = u8::try_from(token).unwrap_or(u8::MAX);
+		self.tokens.push(byte);
+		let text = self.output.push(byte);
+		if self.output.stopped() {
+			return Ok(Step::Done(text, Finish::Stop));
+		}
+		if self.tokens.len() >= self.max_tokens {
+			return Ok(Step::Done(text + &self.output.finish(), Finish::Length));
+		}
+		Ok(Step::Text(text))
+	}
+
+	/// Every token generated so far.
+	pub fn tokens(&self) -> &[u8] {
+		&self.tokens
+	}
+
+	/// The answer's text so far (without a stop sequence).
+	pub fn text(&self) -> String {
+		self.output.text()
+	}
+}
+
+/// Generate a whole answer at once (what a replay does).
+pub fn answer(
+	backend: &dyn Backend,
+	weights: &TransformerWeights,
+	generation: &Generation,
+) -> Result<(Vec<u8>, String, Finish), TransformerError> {
+	let mut answer = Answer::new(backend, weights, generation)?;
+	loop {
+		if let Step::Done(_, finish) = answer.step()? {
+			return Ok((answer.tokens, answer.output.text(), finish));
+		}
+	}
+}
+
+/// What the engine tells the request's connection.
+#[derive(Debug)]
+pub enum Event {
+	/// Generation started on this model (the first event).
+	Started(Arc<ServedModel>),
+	Text(String),
+	/// The last event of a complete answer.
+	Done {
+		text: String,
+		finish: Finish,
+		tokens: Vec<u8>,
+	},
+	/// The model failed on this input (the last event).
+	Failed(String),
+}
+
+/// A request in the queue.
+pub struct Job {
+	pub generation: Generation,
+	/// Where the answer goes; when the receiver is dropped (the client left), the engine stops
+	/// generating for it.
+	pub events: mpsc::UnboundedSender<Event>,
+	pub queued_at: Instant,
+}
+
+/// The queue is full: the request is turned away.
+#[derive(Debug)]
+pub struct Busy;
+
+/// The handle to the engine thread.
+pub struct Engine {
+	queue: mpsc::Sender<Job>,
+	current: Arc<RwLock<Arc<ServedModel>>>,
+	metrics: Arc<ServeMetrics>,
+}
+
+impl Engine {
+	/// Start the engine thread on `model`: at most `max_queue` requests wait, at most
+	/// `max_batch` decode side by side.
+	pub fn start(
+		model: ServedModel,
+		backend: Arc<dyn Backend>,
+		max_queue: usize,
+		max_batch: usize,
+		metrics: Arc<ServeMetrics>,
+	) -> Engine {
+		let (queue, jobs) = mpsc::channel(max_queue.max(1));
+		metrics.set_model(&model);
+		let current = Arc::new(RwLock::new(Arc::new(model)));
+		let worker = EngineThread {
+			jobs,
+			current: current.clone(),
+			backend,
+			max_batch: max_batch.max(1),
+			metrics: metrics.clone(),
+		};
+		std::thread::Builder::new()
+			.name("aiblock-serve-engine".into())
+			.spawn(move || worker.run())
+			.expect("the engine thread starts");
+		Engine { queue, current, metrics }
+	}
+
+	/// Queue `job`, or refuse it at once when the queue is full.
+	pub fn submit(&self, job: Job) -> Result<(), Busy> {
+		self.queue.try_send(job).map_err(|_| Busy)?;
+		self.metrics.queued.fetch_add(1, Ordering::Relaxed);
+		Ok(())
+	}
+
+	/// The model new requests start on.
+	pub fn current(&self) -> Arc<ServedModel> {
+		read(&self.current)
+	}
+
+	/// Make `model` the one new requests start on; running requests finish on theirs.
+	pub fn switch(&self, model: ServedModel) {
+		self.metrics.set_model(&model);
+		self.metrics.switches.fetch_add(1, Ordering::Relaxed);
+		let model = Arc::new(model);
+		match self.current.write() {
+			Ok(mut current) => *current = model,
+			Err(poisoned) => *poisoned.into_inner() = model,
+		}
+	}
+}
+
+struct EngineThread {
+	jobs: mpsc::Receiver<Job>,
+	current: Arc<RwLock<Arc<ServedModel>>>,
+	backend: Arc<dyn Backend>,
+	max_batch: usize,
+	metrics: Arc<ServeMetrics>,
+}
+
+/// A request being answered.
+struct Running<'w> {
+	answer: Answer<'w>,
+	events: mpsc::UnboundedSender<Event>,
+	queued_at: Instant,
+	started: Instant,
+	first_token: bool,
+}
+
+impl EngineThread {
+	fn current(&self) -> Arc<ServedModel> {
+		read(&self.current)
+	}
+
+	fn run(mut self) {
+		let backend = self.backend.clone();
+		// Each round serves one model: requests are admitted while it stays current, and a
+		// new model waits until the round's requests are done.
+		while let Some(first) = self.jobs.blocking_recv() {
+			let model = self.current();
+			let mut running: Vec<Running<'_>> = Vec::new();
+			self.admit(backend.as_ref(), first, &model, &mut running);
+			while !running.is_empty() {
+				while running.len() < self.max_batch && Arc::ptr_eq(&model, &self.current()) {
+					match self.jobs.try_recv() {
+						Ok(job) => self.admit(backend.as_ref(), job, &model, &mut running),
+						Err(_) => break,
+					}
+				}
+				self.metrics.active.store(running.len() as u64, Ordering::Relaxed);
+				running.retain_mut(|r| step(&self.metrics, r));
+			}
+			self.metrics.active.store(0, Ordering::Relaxed);
+		}
+	}
+
+	/// Start `job` on `model`, or answer it with the reason it cannot start.
+	fn admit<'w>(
+		&self,
+		backend: &'w dyn Backend,
+		job: Job,
+		model: &'w Arc<ServedModel>,
+		running: &mut Vec<Running<'w>>,
+	) {
+		self.metrics.queued.fetch_sub(1, Ordering::Relaxed);
+		if job.events.is_closed() {
+			return; // the client left while it waited
+		}
+		match Answer::new(backend, &model.weights, &job.generation) {
+			Ok(answer) => {
+				let _ = job.events.send(Event::Started(model.clone()));
+				running.push(Running {
+					answer,
+					events: job.events,
+					queued_at: job.queued_at,
+					started: Instant::now(),
+					first_token: false,
+				});
+			},
+			Err(e) => {
+				let _ = job.events.send(Event::Failed(e.to_string()));
+			},
+		}
+	}
+}
+
+/// One token for `r`; whether it goes on.
+fn step(metrics: &ServeMetrics, r: &mut Running<'_>) -> bool {
+	let cancel = |r: &Running<'_>| {
+		metrics.cancelled.fetch_add(1, Ordering::Relaxed);
+		metrics.tokens.fetch_add(r.answer.tokens().len() as u64, Ordering::Relaxed);
+		false
+	};
+	if r.events.is_closed() {
+		return cancel(r);
+	}
+	let step = r.answer.step();
+	if !r.first_token {
+		r.first_token = true;
+		metrics.first_token.observe(r.queued_at.elapsed().as_secs_f64());
+	}
+	match step {
+		Ok(Step::Text(text)) => r.events.send(Event::Text(text)).is_ok() || cancel(r),
+		Ok(Step::Done(text, finish)) => {
+			let tokens = r.answer.tokens().to_vec();
+			metrics.tokens.fetch_add(tokens.len() as u64, Ordering::Relaxed);
+			metrics
+				.generation_micros
+				.fetch_add(r.started.elapsed().as_micros() as u64, Ordering::Relaxed);
+			let _ = r.events.send(Event::Text(text));
+			let _ = r.events.send(Event::Done { text: r.answer.text(), finish, tokens });
+			false
+		},
+		Err(e) => {
+			let _ = r.events.send(Event::Failed(e.to_string()));
+			false
+		},
+	}
+}
+
+/// The model behind `lock` (a panic elsewhere while it was held does not lose it).
+fn read(lock: &RwLock<Arc<ServedModel>>) -> Arc<ServedModel> {
+	match lock.read() {
+		Ok(model) => model.clone(),
+		Err(poisoned) => poisoned.into_inner().clone(),
+	}
+}

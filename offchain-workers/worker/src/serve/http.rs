@@ -1,0 +1,410 @@
+//! HTTP/1.1 for the API, on tokio: one request per connection (`Connection: close`), a
+//! bounded number of connections, deadlines on reading requests and on every write, and a
+//! client that leaves mid-answer noticed at once (its generation stops).
+
+use super::{
+	api::{self, ApiError, Endpoint, Envelope, Limits},
+	engine::{Engine, Event, Job},
+	metrics::{Outcome, ServeMetrics},
+	model::hex,
+};
+use serde_json::{json, Value};
+use std::{
+	net::SocketAddr,
+	sync::{
+		atomic::{AtomicU64, Ordering},
+		Arc,
+	},
+	time::{Duration, Instant, SystemTime},
+};
+use tokio::{
+	io::{AsyncReadExt, AsyncWriteExt},
+	net::{
+		tcp::{OwnedReadHalf, OwnedWriteHalf},
+		TcpListener, TcpStream,
+	},
+};
+
+/// Connections served at the same time; more wait in the kernel's backlog.
+pub const MAX_CONNECTIONS: usize = 256;
+/// The longest request head (request line and headers).
+pub const MAX_HEAD: usize = 16 * 1024;
+/// The longest request body.
+pub const MAX_BODY: usize = 1 << 20;
+/// How long a client may take to send its request.
+pub const READ_DEADLINE: Duration = Duration::from_secs(10);
+/// How long one write may wait for a client that does not read.
+pub const WRITE_DEADLINE: Duration = Duration::from_secs(30);
+
+/// What every connection shares.
+struct Shared {
+	engine: Arc<Engine>,
+	limits: Limits,
+	metrics: Arc<ServeMetrics>,
+	next_id: AtomicU64,
+}
+
+/// Listen on `addr` and answer until the process ends; returns the bound address (port 0
+/// picks a free one).
+pub async fn listen(
+	addr: SocketAddr,
+	engine: Arc<Engine>,
+	limits: Limits,
+	metrics: Arc<ServeMetrics>,
+) -> std::io::Result<SocketAddr> {
+	let listener = TcpListener::bind(addr).await?;
+	let bound = listener.local_addr()?;
+	let shared =
+		Arc::new(Shared { engine, limits, metrics, next_id: AtomicU64::new(fresh_seed()) });
+	let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
+	tokio::spawn(async move {
+		loop {
+			// Wait for a free slot first, so excess clients queue in the backlog.
+			let Ok(slot) = slots.clone().acquire_owned().await else { return };
+			let socket = match listener.accept().await {
+				Ok((socket, _)) => socket,
+				Err(e) => {
+					log::warn!("serve: accept failed: {e}; pausing 1 s");
+					tokio::time::sleep(Duration::from_secs(1)).await;
+					continue;
+				},
+			};
+			let shared = shared.clone();
+			tokio::spawn(async move {
+				let _slot = slot;
+				connection(socket, shared).await;
+			});
+		}
+	});
+	Ok(bound)
+}
+
+/// A random seed for a request that names none (reported in its answer).
+pub fn fresh_seed() -> u64 {
+	getrandom::u64().unwrap_or_else(|_| {
+		SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64)
+	})
+}
+
+struct HttpRequest {
+	method: String,
+	path: String,
+	body: Vec<u8>,
+}
+
+async fn connection(socket: TcpStream, shared: Arc<Shared>) {
+	let _ = socket.set_nodelay(true);
+	let (mut reader, mut writer) = socket.into_split();
+	let request = match tokio::time::timeout(READ_DEADLINE, read_request(&mut reader)).await {
+		Ok(Ok(request)) => request,
+		Ok(Err(error)) => {
+			let _ = respond_json(&mut writer, error.status, &error.body()).await;
+			return;
+		},
+		Err(_) => {
+			let error = ApiError::new(408, "timeout", "the request took too long to arrive");
+			let _ = respond_json(&mut writer, 408, &error.body()).await;
+			return;
+		},
+	};
+	let path = request.path.split('?').next().unwrap_or_default().to_string();
+	let current = shared.engine.current();
+	match (request.method.as_str(), path.as_str()) {
+		("OPTIONS", _) => {
+			let _ = write_all(&mut writer, head(204, "text/plain", Some(0)).as_bytes()).await;
+		},
+		("GET", "/health") => {
+			let body = json!({
+				"status": "ok",
+				"model": current.id(),
+				"state_root": hex(&current.state_root),
+				"finalized": current.loaded_at.number,
+				"queue": shared.metrics.queued.load(Ordering::Relaxed),
+			});
+			let _ = respond_json(&mut writer, 200, &body).await;
+		},
+		("GET", "/v1/models") => {
+			let _ = respond_json(&mut writer, 200, &api::models(&current)).await;
+		},
+		("GET", p) if p.starts_with("/v1/models/") => {
+			let name = &p["/v1/models/".len()..];
+			if current.answers_to(name) {
+				let _ = respond_json(&mut writer, 200, &api::models(&current)["data"][0]).await;
+			} else {
+				let _ = respond_json(&mut writer, 404, &unknown_model(name).body()).await;
+			}
+		},
+		("GET", "/metrics") => {
+			let body = shared.metrics.render();
+			let mut out = head(200, "text/plain; version=0.0.4", Some(body.len()));
+			out.push_str(&body);
+			let _ = write_all(&mut writer, out.as_bytes()).await;
+		},
+		("POST", "/v1/completions") => {
+			generate(Endpoint::Completions, request.body, reader, writer, &shared).await
+		},
+		("POST", "/v1/chat/completions") => {
+			generate(Endpoint::Chat, request.body, reader, writer, &shared).await
+		},
+		(_, "/health" | "/metrics" | "/v1/models" | "/v1/completions" | "/v1/chat/completions") => {
+			let error = ApiError::new(
+				405,
+				"method_not_allowed",
+				format!("{} is not allowed on {path}", request.method),
+			);
+			let _ = respond_json(&mut writer, 405, &error.body()).await;
+		},
+		_ => {
+			let error = ApiError::new(
+				404,
+				"unknown_url",
+				format!(
+					"no such endpoint: {path} (POST /v1/completions, POST /v1/chat/completions, \
+					 GET /v1/models, /health, /metrics)"
+				),
+			);
+			let _ = respond_json(&mut writer, 404, &error.body()).await;
+		},
+	}
+}
+
+fn unknown_model(name: &str) -> ApiError {
+	ApiError {
+		status: 404,
+		message: format!("this server has no model {name:?} (GET /v1/models lists it)"),
+		param: Some("model"),
+		code: "model_not_found",
+	}
+}
+
+/// Read the request head and its body (`Content-Length` only).
+async fn read_request(reader: &mut OwnedReadHalf) -> Result<HttpRequest, ApiError> {
+	let mut buffer = Vec::with_capacity(1024);
+	let mut chunk = [0u8; 4096];
+	let head_end = loop {
+		if let Some(at) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
+			break at + 4;
+		}
+		if buffer.len() > MAX_HEAD {
+			return Err(ApiError::new(431, "headers_too_large", "the request head is too large"));
+		}
+		let n = reader.read(&mut chunk).await.unwrap_or(0);
+		if n == 0 {
+			return Err(ApiError::new(400, "incomplete_request", "the request ended early"));
+		}
+		buffer.extend_from_slice(&chunk[..n]);
+	};
+	let mut headers = [httparse::EMPTY_HEADER; 64];
+	let mut parsed = httparse::Request::new(&mut headers);
+	match parsed.parse(&buffer[..head_end]) {
+		Ok(httparse::Status::Complete(_)) => {},
+		_ => return Err(ApiError::new(400, "bad_request", "the request is not HTTP/1.1")),
+	}
+	let method = parsed.method.unwrap_or_default().to_string();
+	let path = parsed.path.unwrap_or_default().to_string();
+	let header = |name: &str| {
+		parsed
+			.headers
+			.iter()
+			.find(|h| h.name.eq_ignore_ascii_case(name))
+			.map(|h| String::from_utf8_lossy(h.value).trim().to_string())
+	};
+	if header("transfer-encoding").is_some() {
+		return Err(ApiError::new(411, "length_required", "send the body with a Content-Length"));
+	}
+	let length = match header("content-length") {
+		None => 0,
+		Some(value) => value
+			.parse::<usize>()
+			.map_err(|_| ApiError::new(400, "bad_request", "Content-Length is not a number"))?,
+	};
+	if length > MAX_BODY {
+		return Err(ApiError::new(
+			413,
+			"body_too_large",
+			format!("the body has {length} bytes; at most {MAX_BODY} are read"),
+		));
+	}
+	let mut body = buffer[head_end..].to_vec();
+	body.truncate(length);
+	while body.len() < length {
+		let n = reader.read(&mut chunk).await.unwrap_or(0);
+		if n == 0 {
+			return Err(ApiError::new(400, "incomplete_request", "the body ended early"));
+		}
+		let want = (length - body.len()).min(n);
+		body.extend_from_slice(&chunk[..want]);
+	}
+	Ok(HttpRequest { method, path, body })
+}
+
+/// A completion or chat completion: queued for the engine, answered whole or streamed.
+async fn generate(
+	endpoint: Endpoint,
+	body: Vec<u8>,
+	mut reader: OwnedReadHalf,
+	mut writer: OwnedWriteHalf,
+	shared: &Shared,
+) {
+	let chat = endpoint == Endpoint::Chat;
+	let metrics = &shared.metrics;
+	let request = match api::parse(endpoint, &body, &shared.limits, fresh_seed) {
+		Ok(request) => request,
+		Err(error) => {
+			metrics.count(chat, Outcome::BadRequest);
+			let _ = respond_json(&mut writer, error.status, &error.body()).await;
+			return;
+		},
+	};
+	if !shared.engine.current().answers_to(&request.model) {
+		metrics.count(chat, Outcome::BadRequest);
+		let _ = respond_json(&mut writer, 404, &unknown_model(&request.model).body()).await;
+		return;
+	}
+	let (events, mut answers) = tokio::sync::mpsc::unbounded_channel();
+	let job = Job { generation: request.generation.clone(), events, queued_at: Instant::now() };
+	if shared.engine.submit(job).is_err() {
+		metrics.count(chat, Outcome::Busy);
+		let error =
+			ApiError::new(429, "server_busy", "too many requests are waiting: retry shortly");
+		let _ = respond_json(&mut writer, 429, &error.body()).await;
+		return;
+	}
+	let model = match next_event(&mut answers, &mut reader).await {
+		Some(Event::Started(model)) => model,
+		Some(Event::Failed(why)) => {
+			metrics.count(chat, Outcome::Failed);
+			let error = ApiError::new(500, "model_error", why);
+			let _ = respond_json(&mut writer, 500, &error.body()).await;
+			return;
+		},
+		_ => return,
+	};
+	let id = api::answer_id(endpoint, shared.next_id.fetch_add(1, Ordering::Relaxed));
+	let created =
+		SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+	let model_id = model.id();
+	let envelope = Envelope { endpoint, id: &id, created, model: &model_id };
+	let input_tokens = request.generation.input.len();
+	if request.stream {
+		let mut out = head(200, "text/event-stream", None);
+		out.push_str(&sse(&envelope.chunk("", true, None)));
+		if write_all(&mut writer, out.as_bytes()).await.is_err() {
+			return;
+		}
+	}
+	let mut text = String::new();
+	loop {
+		match next_event(&mut answers, &mut reader).await {
+			Some(Event::Text(piece)) if request.stream => {
+				if !piece.is_empty()
+					&& write_all(&mut writer, sse(&envelope.chunk(&piece, false, None)).as_bytes())
+						.await
+						.is_err()
+				{
+					return;
+				}
+			},
+			Some(Event::Text(piece)) => text.push_str(&piece),
+			Some(Event::Done { text: whole, finish, tokens }) => {
+				metrics.count(chat, Outcome::Answered);
+				let audit = api::audit(&model, &request.generation, &tokens);
+				let usage = (input_tokens, tokens.len());
+				if request.stream {
+					let last = envelope.chunk("", false, Some((finish, usage, audit)));
+					let out = sse(&last) + "data: [DONE]\n\n";
+					let _ = write_all(&mut writer, out.as_bytes()).await;
+				} else {
+					debug_assert_eq!(text, whole);
+					let answer = envelope.answer(&whole, finish, usage, audit);
+					let _ = respond_json(&mut writer, 200, &answer).await;
+				}
+				return;
+			},
+			Some(Event::Failed(why)) => {
+				metrics.count(chat, Outcome::Failed);
+				let error = ApiError::new(500, "model_error", why);
+				if request.stream {
+					let _ = write_all(&mut writer, sse(&error.body()).as_bytes()).await;
+				} else {
+					let _ = respond_json(&mut writer, 500, &error.body()).await;
+				}
+				return;
+			},
+			Some(Event::Started(_)) | None => return,
+		}
+	}
+}
+
+/// The engine's next event for this request, or None when the client left first (then
+/// dropping the receiver stops the work).
+async fn next_event(
+	answers: &mut tokio::sync::mpsc::UnboundedReceiver<Event>,
+	reader: &mut OwnedReadHalf,
+) -> Option<Event> {
+	let mut probe = [0u8; 64];
+	loop {
+		tokio::select! {
+			event = answers.recv() => return event,
+			read = reader.read(&mut probe) => {
+				// After its request a client sends nothing: end of file means it left.
+				if matches!(read, Ok(0) | Err(_)) {
+					return None;
+				}
+			},
+		}
+	}
+}
+
+fn sse(value: &Value) -> String {
+	format!("data: {value}\n\n")
+}
+
+fn reason(status: u16) -> &'static str {
+	match status {
+		200 => "OK",
+		204 => "No Content",
+		400 => "Bad Request",
+		404 => "Not Found",
+		405 => "Method Not Allowed",
+		408 => "Request Timeout",
+		411 => "Length Required",
+		413 => "Payload Too Large",
+		429 => "Too Many Requests",
+		431 => "Request Header Fields Too Large",
+		_ => "Internal Server Error",
+	}
+}
+
+/// A response head; without a length the body runs to the end of the connection (a stream).
+fn head(status: u16, content_type: &str, length: Option<usize>) -> String {
+	let length = length.map(|n| format!("Content-Length: {n}\r\n")).unwrap_or_default();
+	let stream =
+		if content_type == "text/event-stream" { "Cache-Control: no-cache\r\n" } else { "" };
+	format!(
+		"HTTP/1.1 {status} {}\r\nContent-Type: {content_type}\r\n{length}{stream}\
+		 Access-Control-Allow-Origin: *\r\nAccess-Control-Allow-Headers: *\r\n\
+		 Access-Control-Allow-Methods: GET, POST, OPTIONS\r\nConnection: close\r\n\r\n",
+		reason(status)
+	)
+}
+
+async fn respond_json(
+	writer: &mut OwnedWriteHalf,
+	status: u16,
+	body: &Value,
+) -> std::io::Result<()> {
+	let body = body.to_string();
+	let mut out = head(status, "application/json", Some(body.len()));
+	out.push_str(&body);
+	write_all(writer, out.as_bytes()).await
+}
+
+async fn write_all(writer: &mut OwnedWriteHalf, bytes: &[u8]) -> std::io::Result<()> {
+	match tokio::time::timeout(WRITE_DEADLINE, writer.write_all(bytes)).await {
+		Ok(result) => result,
+		Err(_) => {
+			Err(std::io::Error::new(std::io::ErrorKind::TimedOut, "the client stopped reading"))
+		},
+	}
+}

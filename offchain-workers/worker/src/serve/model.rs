@@ -1,0 +1,199 @@
+//! The model a server answers with: a transformer version exactly as the chain has it at a
+//! finalized block, every block fetched from the store and checked against its on-chain hash.
+
+use crate::{
+	chain::{At, BlockKind, BlockRecord, Chain, H256},
+	run::{block_id, pointer, shape_of},
+	store::{ModelAt, Store},
+	WorkerError,
+};
+use aiblock_compute::{
+	job::{Model, Shape},
+	model::BlockId,
+	transformer::TransformerWeights,
+};
+use std::sync::Arc;
+
+/// A finalized chain block: where a served model was read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Finalized {
+	pub number: u64,
+	pub hash: [u8; 32],
+}
+
+/// A model version loaded for serving, with what names it on chain.
+pub struct ServedModel {
+	/// The model version's index in the ExpertDag.
+	pub index: u32,
+	/// Its name and version on chain (`aiblock-shakespeare`, `2.0.0`).
+	pub name: String,
+	pub version: String,
+	/// The on-chain block behind each part of the weights, in the canonical block order.
+	pub blocks: Vec<(BlockId, [u8; 32])>,
+	/// [`state_root`] of the index and the blocks: one hash that names the exact weights.
+	pub state_root: [u8; 32],
+	/// The finalized block the blocks were read at.
+	pub loaded_at: Finalized,
+	pub weights: TransformerWeights,
+}
+
+impl std::fmt::Debug for ServedModel {
+	fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+		write!(f, "{} (model {}, state root {})", self.id(), self.index, hex(&self.state_root))
+	}
+}
+
+impl ServedModel {
+	/// The `model` clients name in their requests: `name@version`.
+	pub fn id(&self) -> String {
+		format!("{}@{}", self.name, self.version)
+	}
+
+	/// Whether `requested` names this model: its id, or its name alone (the version served).
+	pub fn answers_to(&self, requested: &str) -> bool {
+		requested == self.id() || requested == self.name
+	}
+
+	/// The chain block ids, for comparing with what the chain has now.
+	pub fn block_ids(&self) -> Vec<[u8; 32]> {
+		self.blocks.iter().map(|(_, id)| *id).collect()
+	}
+}
+
+/// The hash that names a model's exact weights: blake3 over a domain tag, the model index and
+/// every block id in the canonical block order (shared, then per layer attention, router,
+/// experts). The chain keeps no such root; anyone recomputes it from the ids an answer lists.
+pub fn state_root(index: u32, blocks: &[(BlockId, [u8; 32])]) -> [u8; 32] {
+	let mut sorted: Vec<_> = blocks.to_vec();
+	sorted.sort_by_key(|(block, _)| *block);
+	let mut hasher = blake3::Hasher::new();
+	hasher.update(b"aiblock/state-root/v1");
+	hasher.update(&index.to_le_bytes());
+	for (_, id) in &sorted {
+		hasher.update(id);
+	}
+	*hasher.finalize().as_bytes()
+}
+
+/// The newest model version on chain that is a transformer (the one a server answers with
+/// unless told otherwise).
+pub async fn newest_transformer(chain: &Chain, at: &At) -> Result<u32, WorkerError> {
+	let (latest, _) = chain.latest_model(at).await?;
+	for index in (0..=latest).rev() {
+		if matches!(shape_of(&chain.model(at, index).await?), Ok(Shape::Transformer(_))) {
+			return Ok(index);
+		}
+	}
+	Err(WorkerError::Usage("no model on chain is a transformer this worker can run".into()))
+}
+
+/// The current blocks of model `index` at `at`, as (block, id) in canonical order.
+pub async fn current_ids(
+	chain: &Chain,
+	at: &At,
+	index: u32,
+) -> Result<Vec<(BlockId, [u8; 32])>, WorkerError> {
+	let mut ids: Vec<_> = chain
+		.current_blocks(at, index)
+		.await?
+		.into_iter()
+		.filter_map(|(kind, id, _)| block_id(&kind).map(|b| (b, id.0)))
+		.collect();
+	ids.sort_by_key(|(block, _)| *block);
+	Ok(ids)
+}
+
+/// Load model `index` with the blocks `ids` (each looked up on chain at `at`, which must
+/// record it as a block of that model in that slot), fetching and checking every block.
+/// The weights are loaded on a blocking thread.
+pub async fn load(
+	chain: &Chain,
+	store: Arc<Store>,
+	at: &At,
+	index: u32,
+	ids: Vec<(BlockId, [u8; 32])>,
+) -> Result<ServedModel, WorkerError> {
+	let spec = chain.model(at, index).await?;
+	let shape =
+		shape_of(&spec).map_err(|why| WorkerError::Usage(format!("model {index}: {why}")))?;
+	if !matches!(shape, Shape::Transformer(_)) {
+		return Err(WorkerError::Usage(format!(
+			"model {index} is a byte model: only transformers are served"
+		)));
+	}
+	let mut pointers = Vec::with_capacity(ids.len());
+	for (block, id) in &ids {
+		let record: BlockRecord = chain.block(at, H256(*id)).await?.ok_or_else(|| {
+			WorkerError::Node(format!("block {} ({block}) is not on chain", hex(id)))
+		})?;
+		let slot: Option<BlockKind> = crate::run::chain_kind(*block);
+		if record.header.model != index || Some(&record.header.kind) != slot.as_ref() {
+			return Err(WorkerError::Node(format!(
+				"block {} is not model {index}'s {block} block",
+				hex(id)
+			)));
+		}
+		pointers.push((*block, pointer(&record.header.payload)));
+	}
+	let model_at = ModelAt { spec: shape, validation: Vec::new(), blocks: pointers, revision: 0 };
+	let weights = tokio::task::spawn_blocking(move || model_at.weights(store.as_ref()))
+		.await
+		.map_err(|e| WorkerError::Compute(format!("loading the weights: {e}")))??;
+	let Model::Transformer(weights) = weights else {
+		return Err(WorkerError::Usage(format!("model {index} is not a transformer")));
+	};
+	let version = format!("{}.{}.{}", spec.version.major, spec.version.minor, spec.version.patch);
+	Ok(ServedModel {
+		index,
+		name: String::from_utf8_lossy(&spec.name.0).into_owned(),
+		version,
+		state_root: state_root(index, &ids),
+		blocks: ids,
+		loaded_at: Finalized { number: at.block_number(), hash: at.block_hash().0 },
+		weights,
+	})
+}
+
+/// Lower-case hex with a `0x` prefix, as Polkadot.js shows hashes.
+pub fn hex(bytes: &[u8]) -> String {
+	let mut out = String::with_capacity(2 + 2 * bytes.len());
+	out.push_str("0x");
+	for b in bytes {
+		out.push_str(&format!("{b:02x}"));
+	}
+	out
+}
+
+/// The inverse of [`hex`] (the `0x` prefix optional).
+pub fn unhex(text: &str) -> Option<Vec<u8>> {
+	let text = text.strip_prefix("0x").unwrap_or(text);
+	if text.len() % 2 != 0 {
+		return None;
+	}
+	(0..text.len()).step_by(2).map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn the_state_root_names_the_blocks_whatever_their_listed_order() {
+		let a = (BlockId::Shared, [1; 32]);
+		let b = (BlockId::Router { layer: 0 }, [2; 32]);
+		let c = (BlockId::Expert { layer: 0, expert: 1 }, [3; 32]);
+		let root = state_root(1, &[a, b, c]);
+		assert_eq!(root, state_root(1, &[c, a, b]));
+		assert_ne!(root, state_root(2, &[a, b, c]), "another model index");
+		assert_ne!(root, state_root(1, &[a, b, (c.0, [4; 32])]), "another block");
+	}
+
+	#[test]
+	fn hex_round_trips() {
+		assert_eq!(hex(&[0, 0xab, 0x10]), "0x00ab10");
+		assert_eq!(unhex("0x00ab10"), Some(vec![0, 0xab, 0x10]));
+		assert_eq!(unhex("00AB10"), Some(vec![0, 0xab, 0x10]));
+		assert_eq!(unhex("0x0"), None);
+		assert_eq!(unhex("zz"), None);
+	}
+}

@@ -1,0 +1,347 @@
+//! The server on a small transformer, in this process: answers whole and streamed with the
+//! trail that replays them, OpenAI-style errors, a full queue, a client that leaves, and a
+//! switch to a new state while a stream runs. No chain (the chain side is in `e2e`).
+
+use aiblock_compute::{
+	backend::Cpu,
+	transformer::{self, TransformerSpec},
+};
+use aiblock_worker::serve::{
+	api::Limits,
+	engine::{self, Engine},
+	http,
+	metrics::ServeMetrics,
+	model::{hex, state_root, Finalized, ServedModel},
+	replay::{self, Verdict},
+};
+use serde_json::{json, Value};
+use std::{net::SocketAddr, sync::Arc, time::Duration};
+use tokio::{
+	io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader},
+	net::TcpStream,
+};
+
+fn served(seed: u64, block_seed: u8) -> ServedModel {
+	let weights = transformer::genesis(TransformerSpec::TINY, seed).unwrap();
+	let blocks: Vec<_> =
+		TransformerSpec::TINY.blocks().into_iter().map(|b| (b, [block_seed; 32])).collect();
+	ServedModel {
+		index: 1,
+		name: "tiny".into(),
+		version: "2.0.0".into(),
+		state_root: state_root(1, &blocks),
+		blocks,
+		loaded_at: Finalized { number: u64::from(block_seed), hash: [7; 32] },
+		weights,
+	}
+}
+
+struct Server {
+	addr: SocketAddr,
+	engine: Arc<Engine>,
+	metrics: Arc<ServeMetrics>,
+}
+
+async fn server(max_queue: usize, max_batch: usize) -> Server {
+	let metrics = Arc::new(ServeMetrics::default());
+	let engine = Arc::new(Engine::start(
+		served(1, 1),
+		Arc::new(Cpu::auto()),
+		max_queue,
+		max_batch,
+		metrics.clone(),
+	));
+	let limits = Limits { max_tokens: 100_000, max_input_bytes: 4096 };
+	let addr =
+		http::listen("127.0.0.1:0".parse().unwrap(), engine.clone(), limits, metrics.clone())
+			.await
+			.unwrap();
+	Server { addr, engine, metrics }
+}
+
+/// Send one request; returns the status and the body.
+async fn call(addr: SocketAddr, method: &str, path: &str, body: &str) -> (u16, String) {
+	let mut socket = TcpStream::connect(addr).await.unwrap();
+	let request = format!(
+		"{method} {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+		body.len()
+	);
+	socket.write_all(request.as_bytes()).await.unwrap();
+	let mut answer = String::new();
+	socket.read_to_string(&mut answer).await.unwrap();
+	let status = answer.get(9..12).and_then(|s| s.parse().ok()).unwrap_or(0);
+	let body = answer.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
+	(status, body)
+}
+
+fn with(body: &Value, key: &str, value: Value) -> Value {
+	let mut body = body.clone();
+	body[key] = value;
+	body
+}
+
+async fn post(addr: SocketAddr, path: &str, body: Value) -> (u16, Value) {
+	let (status, text) = call(addr, "POST", path, &body.to_string()).await;
+	(status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+/// Open a stream: the reader after the response head.
+async fn stream(addr: SocketAddr, path: &str, body: Value) -> BufReader<TcpStream> {
+	let mut socket = TcpStream::connect(addr).await.unwrap();
+	let body = body.to_string();
+	let request =
+		format!("POST {path} HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\n\r\n{body}", body.len());
+	socket.write_all(request.as_bytes()).await.unwrap();
+	let mut reader = BufReader::new(socket);
+	let mut line = String::new();
+	reader.read_line(&mut line).await.unwrap();
+	assert!(line.starts_with("HTTP/1.1 200"), "{line}");
+	while line != "\r\n" {
+		line.clear();
+		reader.read_line(&mut line).await.unwrap();
+	}
+	reader
+}
+
+/// The next event's data (None at the end of the stream).
+async fn event(reader: &mut BufReader<TcpStream>) -> Option<String> {
+	let mut line = String::new();
+	loop {
+		line.clear();
+		if reader.read_line(&mut line).await.unwrap() == 0 {
+			return None;
+		}
+		if let Some(data) = line.strip_prefix("data: ") {
+			return Some(data.trim_end().to_string());
+		}
+	}
+}
+
+/// Every chunk of a stream, up to `[DONE]` (which must end it).
+async fn chunks(mut reader: BufReader<TcpStream>) -> Vec<Value> {
+	let mut all = Vec::new();
+	while let Some(data) = event(&mut reader).await {
+		if data == "[DONE]" {
+			assert_eq!(event(&mut reader).await, None, "nothing after [DONE]");
+			return all;
+		}
+		all.push(serde_json::from_str(&data).unwrap());
+	}
+	panic!("the stream ended without [DONE]");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_completion_names_its_blocks_and_replays_identically() {
+	let s = server(8, 4).await;
+	let body = json!({"model": "tiny@2.0.0", "prompt": "ROMEO:", "max_tokens": 40, "temperature": 0.8, "top_k": 20, "seed": 3});
+	let (status, answer) = post(s.addr, "/v1/completions", body.clone()).await;
+	assert_eq!(status, 200, "{answer}");
+	assert_eq!(answer["object"], "text_completion");
+	assert_eq!(answer["model"], "tiny@2.0.0");
+	assert_eq!(answer["choices"][0]["finish_reason"], "length");
+	assert_eq!(answer["usage"]["completion_tokens"], 40);
+	let trail = &answer["aiblock"];
+	let model = served(1, 1);
+	assert_eq!(trail["model"]["state_root"], hex(&model.state_root));
+	let listed: Vec<&str> = trail["model"]["blocks"]
+		.as_array()
+		.unwrap()
+		.iter()
+		.map(|b| b["block"].as_str().unwrap())
+		.collect();
+	let expected: Vec<String> = model.blocks.iter().map(|(b, _)| b.name()).collect();
+	assert_eq!(listed, expected);
+	assert_eq!(trail["sampling"]["seed"], 3);
+
+	// The trail alone recomputes the answer (here with the same weights; `replay-answer`
+	// loads them from the chain).
+	let record = replay::read_record(&answer.to_string()).unwrap();
+	assert_eq!(record.state_root, model.state_root);
+	assert_eq!(record.blocks, model.blocks);
+	let (tokens, text, _) =
+		engine::answer(&Cpu::auto(), &model.weights, &record.generation).unwrap();
+	assert_eq!(replay::compare(&record.output, &tokens), Verdict::Identical { tokens: 40 });
+	assert_eq!(answer["choices"][0]["text"], text);
+	// Another seed gives another answer, and a changed token is found where it is.
+	let (_, other) = post(s.addr, "/v1/completions", with(&body, "seed", json!(4))).await;
+	assert_ne!(other["choices"][0]["text"], answer["choices"][0]["text"]);
+	let mut forged = record.output.clone();
+	forged[17] ^= 1;
+	assert!(matches!(replay::compare(&forged, &tokens), Verdict::Differs { at: 17, .. }));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_streamed_chat_gives_the_same_answer_token_by_token() {
+	let s = server(8, 4).await;
+	let body = json!({
+		"model": "tiny",
+		"messages": [{"role": "system", "content": "Speak."}, {"role": "user", "content": "Who's there?"}],
+		"max_tokens": 60, "seed": 11, "temperature": 1.0, "stop": ["e"],
+	});
+	let (status, whole) = post(s.addr, "/v1/chat/completions", body.clone()).await;
+	assert_eq!(status, 200, "{whole}");
+	assert_eq!(whole["object"], "chat.completion");
+	assert_eq!(whole["choices"][0]["message"]["role"], "assistant");
+	let content = whole["choices"][0]["message"]["content"].as_str().unwrap().to_string();
+	assert_eq!(whole["aiblock"]["input"], "SYSTEM:\nSpeak.\n\nUSER:\nWho's there?\n\nASSISTANT:\n");
+
+	let chunks =
+		chunks(stream(s.addr, "/v1/chat/completions", with(&body, "stream", json!(true))).await)
+			.await;
+	assert_eq!(chunks[0]["choices"][0]["delta"]["role"], "assistant");
+	assert!(chunks
+		.iter()
+		.all(|c| c["object"] == "chat.completion.chunk" && c["id"] == chunks[0]["id"]));
+	let streamed: String =
+		chunks.iter().filter_map(|c| c["choices"][0]["delta"]["content"].as_str()).collect();
+	assert_eq!(streamed, content, "the stream's pieces make the whole answer");
+	assert!(
+		!streamed.contains('e') && !streamed.contains("\n\n"),
+		"stops are not shown: {streamed:?}"
+	);
+	let last = chunks.last().unwrap();
+	assert_eq!(last["choices"][0]["finish_reason"], whole["choices"][0]["finish_reason"]);
+	assert_eq!(last["aiblock"]["output"], whole["aiblock"]["output"]);
+	assert_eq!(last["usage"], whole["usage"]);
+	// Only the last chunk carries the trail; every other one carries text.
+	assert_eq!(chunks.iter().filter(|c| c.get("aiblock").is_some()).count(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_requests_get_openai_errors_and_the_server_goes_on() {
+	let s = server(8, 4).await;
+	let cases: [(&str, &str, String, u16, &str); 7] = [
+		("POST", "/v1/completions", "{not json".into(), 400, "invalid_json"),
+		(
+			"POST",
+			"/v1/completions",
+			json!({"model": "gpt-4", "prompt": "x"}).to_string(),
+			404,
+			"model_not_found",
+		),
+		(
+			"POST",
+			"/v1/completions",
+			json!({"model": "tiny", "prompt": "x", "max_tokens": 0}).to_string(),
+			400,
+			"invalid_value",
+		),
+		(
+			"POST",
+			"/v1/completions",
+			json!({"model": "tiny", "prompt": "x".repeat(5000)}).to_string(),
+			400,
+			"context_length_exceeded",
+		),
+		("GET", "/v1/completions", String::new(), 405, "method_not_allowed"),
+		("GET", "/v2/nothing", String::new(), 404, "unknown_url"),
+		(
+			"POST",
+			"/v1/chat/completions",
+			json!({"model": "tiny", "messages": [{"role": "user"}]}).to_string(),
+			400,
+			"invalid_value",
+		),
+	];
+	for (method, path, body, status, code) in cases {
+		let (got, text) = call(s.addr, method, path, &body).await;
+		let error: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+		assert_eq!(
+			(got, error["error"]["code"].as_str()),
+			(status, Some(code)),
+			"{method} {path}: {text}"
+		);
+		assert!(error["error"]["message"].as_str().is_some_and(|m| !m.is_empty()));
+	}
+	// A body above the limit is refused from its length, unread.
+	let mut socket = TcpStream::connect(s.addr).await.unwrap();
+	socket
+		.write_all(b"POST /v1/completions HTTP/1.1\r\nContent-Length: 99999999\r\n\r\n")
+		.await
+		.unwrap();
+	let mut answer = String::new();
+	socket.read_to_string(&mut answer).await.unwrap();
+	assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+	// Models, health and metrics.
+	let (status, models) = call(s.addr, "GET", "/v1/models", "").await;
+	let models: Value = serde_json::from_str(&models).unwrap();
+	assert_eq!((status, models["data"][0]["id"].as_str()), (200, Some("tiny@2.0.0")));
+	assert_eq!(models["data"][0]["aiblock"]["state_root"], hex(&served(1, 1).state_root));
+	let (status, health) = call(s.addr, "GET", "/health", "").await;
+	assert_eq!(status, 200, "{health}");
+	let (status, metrics) = call(s.addr, "GET", "/metrics", "").await;
+	assert_eq!(status, 200);
+	assert!(
+		metrics.contains(
+			"aiblock_serve_requests_total{endpoint=\"completions\",outcome=\"bad_request\"} 4\n"
+		),
+		"{metrics}"
+	);
+	assert!(metrics.contains(&format!("state_root=\"{}\"", hex(&served(1, 1).state_root))));
+	// And it still answers.
+	let (status, _) =
+		post(s.addr, "/v1/completions", json!({"model": "tiny", "prompt": "x"})).await;
+	assert_eq!(status, 200);
+	drop(s.engine);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_queue_turns_requests_away_and_a_client_that_leaves_frees_its_place() {
+	let s = server(1, 1).await;
+	let long = json!({"model": "tiny", "prompt": "x", "max_tokens": 100_000, "stream": true});
+	// The first runs (its first chunk came), the second waits in the queue of one…
+	let mut first = stream(s.addr, "/v1/completions", long.clone()).await;
+	assert!(event(&mut first).await.is_some());
+	let waiting = tokio::spawn(async move {
+		post(s.addr, "/v1/completions", json!({"model": "tiny", "prompt": "y"})).await
+	});
+	tokio::time::sleep(Duration::from_millis(300)).await;
+	// … and the third is turned away at once.
+	let (status, busy) =
+		post(s.addr, "/v1/completions", json!({"model": "tiny", "prompt": "z"})).await;
+	assert_eq!(status, 429, "{busy}");
+	assert_eq!(busy["error"]["type"], "rate_limit_error");
+	// The first client leaves mid-stream: its generation stops and the waiting one is answered.
+	drop(first);
+	let (status, answer) =
+		tokio::time::timeout(Duration::from_secs(30), waiting).await.unwrap().unwrap();
+	assert_eq!(status, 200, "{answer}");
+	assert_eq!(s.metrics.cancelled.load(std::sync::atomic::Ordering::Relaxed), 1);
+	let tokens = s.metrics.tokens.load(std::sync::atomic::Ordering::Relaxed);
+	assert!(tokens < 100_000, "the abandoned answer stopped early ({tokens} tokens)");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_state_takes_new_requests_while_a_running_stream_finishes_on_the_old() {
+	let s = server(8, 4).await;
+	let old = served(1, 1);
+	let new = served(2, 2);
+	let mut running = stream(
+		s.addr,
+		"/v1/completions",
+		json!({"model": "tiny", "prompt": "a", "max_tokens": 3000, "stream": true, "seed": 1}),
+	)
+	.await;
+	assert!(event(&mut running).await.is_some());
+	s.engine.switch(served(2, 2));
+	// Requests after the switch are answered by the new state (once the running one is done:
+	// a round of decoding serves one state), and none fails.
+	let after = tokio::spawn(async move {
+		post(s.addr, "/v1/completions", json!({"model": "tiny", "prompt": "b"})).await
+	});
+	let rest = chunks(running).await;
+	let last = rest.last().unwrap();
+	assert_eq!(last["choices"][0]["finish_reason"], "length");
+	assert_eq!(
+		last["aiblock"]["model"]["state_root"],
+		hex(&old.state_root),
+		"finished on the old state"
+	);
+	assert_eq!(last["usage"]["completion_tokens"], 3000);
+	let (status, answer) = after.await.unwrap();
+	assert_eq!(status, 200, "{answer}");
+	assert_eq!(answer["aiblock"]["model"]["state_root"], hex(&new.state_root));
+	assert_eq!(answer["aiblock"]["finalized"]["number"], 2);
+	let (_, models) = call(s.addr, "GET", "/v1/models", "").await;
+	assert!(models.contains(&hex(&new.state_root)));
+}
