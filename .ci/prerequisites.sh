@@ -2,8 +2,8 @@
 # Installs what building and testing AI-Block needs, only where it is missing:
 #   apt: protobuf-compiler, clang, libclang-dev, pkg-config with libssl-dev (the node links the
 #   system's OpenSSL: .cargo/config.toml), a C++ compiler (the CUDA
-#   kernels' CPU emulation), python3-venv (the pinned NVRTC wheel), and nodejs/npm for the
-#   network tests;
+#   kernels' CPU emulation), python3-venv (the pinned NVRTC wheel and the `openai` client),
+#   curl (the demo's prompt), and nodejs/npm for the network tests;
 #   rustup: the pinned toolchain from rust-toolchain.toml with rust-src, rustfmt, clippy and the
 #   wasm targets.
 # Sourced by .ci/dev, .ci/demo and .ci/test; safe to run again.
@@ -31,6 +31,7 @@ aiblock_install_prerequisites() {
 	pkg-config --exists openssl 2>/dev/null || missing+=(libssl-dev)
 	command -v c++ >/dev/null 2>&1 || missing+=(g++)
 	python3 -c "import ensurepip, venv" >/dev/null 2>&1 || missing+=(python3-venv)
+	command -v curl >/dev/null 2>&1 || missing+=(curl)
 	if [ "${AIBLOCK_NEED_NODEJS:-0}" = 1 ]; then
 		command -v node >/dev/null 2>&1 || missing+=(nodejs)
 		command -v npm >/dev/null 2>&1 || missing+=(npm)

@@ -19,6 +19,11 @@
 //!    (`import-model` through Sudo): it becomes the latest model with an attention block per
 //!    layer, every file in IPFS; a key that is not the sudo key is refused with the pallet's
 //!    error name; the earlier models stay readable.
+//! 6. Serving, around 5: `aiblock-worker serve` answers with the genesis transformer, its trail
+//!    naming exactly `ExpertDag.Current`, and `replay-answer` (another process) reproduces it
+//!    and catches an altered one; the official `openai` Python package (AIBLOCK_OPENAI_PYTHON)
+//!    runs a completion and a streamed chat; after 5's adoption the next answer names the
+//!    adopted blocks and the earlier answer still replays.
 //!
 //! Scenarios 1 to 4 train the genesis byte model (model 0), the cheapest to train and replay.
 //!
@@ -47,6 +52,8 @@ use subxt::utils::AccountId32;
 
 #[path = "support/daemon.rs"]
 mod daemon;
+#[path = "support/serving.rs"]
+mod serving;
 
 use daemon::free_port;
 
@@ -376,6 +383,7 @@ async fn scenarios(node: PathBuf, worker: PathBuf) {
 	let mut everyone = vec![ferdie.clone(), account(FORGER)];
 	everyone.extend(evaluator_accounts.clone());
 	net.registered(&everyone).await;
+	let server = serving::before_adoption(&mut net).await;
 
 	// 1. Honest training, adopted, paid exactly.
 	let at = net.at().await;
@@ -526,7 +534,8 @@ async fn scenarios(node: PathBuf, worker: PathBuf) {
 
 	// 5. The genesis transformer trained on Shakespeare; then, last, since it moves the latest
 	// model on, a transformer imported through Sudo.
-	shakespeare_job(&net).await;
+	let adopted = shakespeare_job(&net).await;
+	serving::after_adoption(&net, &server, &adopted).await;
 	import_transformer(&net).await;
 	eprintln!("[e2e] all scenarios passed");
 	drop(ipfs_daemon);
@@ -699,7 +708,7 @@ impl Hostile {
 /// head) and its last layer's attention, trained together on tinyshakespeare's training split.
 /// The trainer trains them, three evaluators score the candidates on the validation split and
 /// replay drawn segments, and the chain adopts both.
-async fn shakespeare_job(net: &Network) {
+async fn shakespeare_job(net: &Network) -> Vec<H256> {
 	let at = net.at().await;
 	let start = at.block_number();
 	let genesis = net.chain.current_blocks(&at, 1).await.unwrap();
@@ -755,6 +764,7 @@ async fn shakespeare_job(net: &Network) {
 		f64::from(score) / 1e6,
 		posted.elapsed().as_secs_f64()
 	);
+	done.candidates.0
 }
 
 /// Scenario 5, last: `import-model` registers a small transformer as model 2 (MAJOR version 3);

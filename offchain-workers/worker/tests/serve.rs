@@ -345,3 +345,23 @@ async fn a_new_state_takes_new_requests_while_a_running_stream_finishes_on_the_o
 	let (_, models) = call(s.addr, "GET", "/v1/models", "").await;
 	assert!(models.contains(&hex(&new.state_root)));
 }
+
+/// curl sends `Expect: 100-continue` before a body over 1 KiB and waits for the go-ahead.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_expecting_100_continue_gets_it_before_sending_the_body() {
+	let s = server(8, 4).await;
+	let body = json!({"model": "tiny", "prompt": "y".repeat(2000), "max_tokens": 3}).to_string();
+	let mut socket = TcpStream::connect(s.addr).await.unwrap();
+	let head = format!(
+		"POST /v1/completions HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: {}\r\n\r\n",
+		body.len()
+	);
+	socket.write_all(head.as_bytes()).await.unwrap();
+	let mut go_ahead = [0u8; 25];
+	socket.read_exact(&mut go_ahead).await.unwrap();
+	assert_eq!(&go_ahead, b"HTTP/1.1 100 Continue\r\n\r\n");
+	socket.write_all(body.as_bytes()).await.unwrap();
+	let mut answer = String::new();
+	socket.read_to_string(&mut answer).await.unwrap();
+	assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+}

@@ -254,16 +254,28 @@ fn messages(fields: &Map<String, Value>) -> Result<String, ApiError> {
 	Ok(chat_prompt(turns.iter().map(|(r, c)| (*r, c.as_str()))))
 }
 
-/// `stop`: a string or a list of at most 4 non-empty strings.
+/// The longest stop sequence, in bytes: every token is checked against every stop's prefixes.
+pub const MAX_STOP_BYTES: usize = 64;
+
+/// `stop`: a string or a list of at most 4 strings, each 1 to [`MAX_STOP_BYTES`] bytes.
 fn stops(fields: &Map<String, Value>) -> Result<Vec<String>, ApiError> {
-	let bad = || ApiError::invalid("stop", "`stop` must be a string or a list of up to 4 strings");
+	let bad =
+		|| {
+			ApiError::invalid(
+			"stop",
+			format!("`stop` must be a string or a list of up to 4, each 1 to {MAX_STOP_BYTES} bytes"),
+		)
+		};
+	let one = |s: &Value| {
+		s.as_str()
+			.filter(|s| !s.is_empty() && s.len() <= MAX_STOP_BYTES)
+			.map(str::to_string)
+			.ok_or_else(bad)
+	};
 	match fields.get("stop") {
 		None | Some(Value::Null) => Ok(Vec::new()),
-		Some(Value::String(s)) if !s.is_empty() => Ok(vec![s.clone()]),
-		Some(Value::Array(list)) if list.len() <= 4 => list
-			.iter()
-			.map(|s| s.as_str().filter(|s| !s.is_empty()).map(str::to_string).ok_or_else(bad))
-			.collect(),
+		Some(s @ Value::String(_)) => Ok(vec![one(s)?]),
+		Some(Value::Array(list)) if list.len() <= 4 => list.iter().map(one).collect(),
 		_ => Err(bad()),
 	}
 }
@@ -449,7 +461,7 @@ mod tests {
 
 	#[test]
 	fn bad_requests_are_refused_with_the_parameter_named() {
-		let cases: [(&str, Option<&str>, &str); 15] = [
+		let cases: [(&str, Option<&str>, &str); 16] = [
 			("not json", None, "invalid_json"),
 			("[1]", None, "invalid_json"),
 			(r#"{"prompt": "x"}"#, Some("model"), "invalid_value"),
@@ -485,6 +497,7 @@ mod tests {
 				"unsupported_parameter",
 			),
 			(r#"{"model": "m", "prompt": "x", "stream": "yes"}"#, Some("stream"), "invalid_value"),
+			(r#"{"model": "m", "prompt": "x", "stop": ""}"#, Some("stop"), "invalid_value"),
 		];
 		for (body, param, code) in cases {
 			let e = completion(body).expect_err(body);
@@ -493,6 +506,9 @@ mod tests {
 		}
 		let long = format!(r#"{{"model": "m", "prompt": "{}"}}"#, "a".repeat(16 * 1024 + 1));
 		assert_eq!(completion(&long).unwrap_err().code, "context_length_exceeded");
+		// A long stop sequence would cost every token a scan of it.
+		let long_stop = format!(r#"{{"model": "m", "prompt": "x", "stop": "{}"}}"#, "s".repeat(65));
+		assert_eq!(completion(&long_stop).unwrap_err().param, Some("stop"));
 		for body in [
 			r#"{"model": "m", "messages": []}"#,
 			r#"{"model": "m", "messages": [{"role": "robot", "content": "x"}]}"#,

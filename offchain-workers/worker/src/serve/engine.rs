@@ -257,7 +257,13 @@ impl EngineThread {
 		if job.events.is_closed() {
 			return; // the client left while it waited
 		}
-		match Answer::new(backend, &model.weights, &job.generation) {
+		// A bug in the model code must cost one request, not the engine thread (which would
+		// leave every later request waiting).
+		let started = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+			Answer::new(backend, &model.weights, &job.generation)
+		}))
+		.unwrap_or_else(|_| Err(TransformerError::NonFinite("a panic in the model code")));
+		match started {
 			Ok(answer) => {
 				let _ = job.events.send(Event::Started(model.clone()));
 				running.push(Running {
@@ -285,7 +291,8 @@ fn step(metrics: &ServeMetrics, r: &mut Running<'_>) -> bool {
 	if r.events.is_closed() {
 		return cancel(r);
 	}
-	let step = r.answer.step();
+	let step = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| r.answer.step()))
+		.unwrap_or_else(|_| Err(TransformerError::NonFinite("a panic in the model code")));
 	if !r.first_token {
 		r.first_token = true;
 		metrics.first_token.observe(r.queued_at.elapsed().as_secs_f64());

@@ -95,7 +95,8 @@ struct HttpRequest {
 async fn connection(socket: TcpStream, shared: Arc<Shared>) {
 	let _ = socket.set_nodelay(true);
 	let (mut reader, mut writer) = socket.into_split();
-	let request = match tokio::time::timeout(READ_DEADLINE, read_request(&mut reader)).await {
+	let reading = read_request(&mut reader, &mut writer);
+	let request = match tokio::time::timeout(READ_DEADLINE, reading).await {
 		Ok(Ok(request)) => request,
 		Ok(Err(error)) => {
 			let _ = respond_json(&mut writer, error.status, &error.body()).await;
@@ -177,8 +178,12 @@ fn unknown_model(name: &str) -> ApiError {
 	}
 }
 
-/// Read the request head and its body (`Content-Length` only).
-async fn read_request(reader: &mut OwnedReadHalf) -> Result<HttpRequest, ApiError> {
+/// Read the request head and its body (`Content-Length` only; a client that expects
+/// `100 Continue` before sending it gets one).
+async fn read_request(
+	reader: &mut OwnedReadHalf,
+	writer: &mut OwnedWriteHalf,
+) -> Result<HttpRequest, ApiError> {
 	let mut buffer = Vec::with_capacity(1024);
 	let mut chunk = [0u8; 4096];
 	let head_end = loop {
@@ -226,6 +231,10 @@ async fn read_request(reader: &mut OwnedReadHalf) -> Result<HttpRequest, ApiErro
 		));
 	}
 	let mut body = buffer[head_end..].to_vec();
+	let expects_continue = header("expect").is_some_and(|e| e.eq_ignore_ascii_case("100-continue"));
+	if expects_continue && body.len() < length {
+		let _ = write_all(writer, b"HTTP/1.1 100 Continue\r\n\r\n").await;
+	}
 	body.truncate(length);
 	while body.len() < length {
 		let n = reader.read(&mut chunk).await.unwrap_or(0);
