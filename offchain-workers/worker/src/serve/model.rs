@@ -156,21 +156,12 @@ pub async fn load(
 
 /// Lower-case hex with a `0x` prefix, as Polkadot.js shows hashes.
 pub fn hex(bytes: &[u8]) -> String {
-	let mut out = String::with_capacity(2 + 2 * bytes.len());
-	out.push_str("0x");
-	for b in bytes {
-		out.push_str(&format!("{b:02x}"));
-	}
-	out
+	format!("0x{}", aiblock_compute::tensor::hex(bytes))
 }
 
 /// The inverse of [`hex`] (the `0x` prefix optional).
 pub fn unhex(text: &str) -> Option<Vec<u8>> {
-	let text = text.strip_prefix("0x").unwrap_or(text);
-	if text.len() % 2 != 0 {
-		return None;
-	}
-	(0..text.len()).step_by(2).map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok()).collect()
+	aiblock_compute::tensor::unhex(text.strip_prefix("0x").unwrap_or(text))
 }
 
 #[cfg(test)]
