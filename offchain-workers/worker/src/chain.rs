@@ -24,7 +24,7 @@ const _: &[u8] = include_bytes!("../metadata/aiblock.scale");
 
 pub use runtime::runtime_types::{
 	aiblock_primitives::{
-		dag::{BlockKind, ModelSpec, Payload, Tokenizer},
+		dag::{BlockKind, BlockStatus, ModelSpec, Payload, Tokenizer},
 		jobs::{Claim, HyperParams, JobSlot, JobSpec, Windows},
 		workers::{ComputeSpec, Roles},
 	},

@@ -238,7 +238,7 @@ async fn bad_requests_get_openai_errors_and_the_server_goes_on() {
 		(
 			"POST",
 			"/v1/chat/completions",
-			json!({"model": "tiny", "messages": [{"role": "user"}]}).to_string(),
+			json!({"model": "tiny", "messages": [{"role": "user", "content": 5}]}).to_string(),
 			400,
 			"invalid_value",
 		),
@@ -364,4 +364,33 @@ async fn a_client_expecting_100_continue_gets_it_before_sending_the_body() {
 	let mut answer = String::new();
 	socket.read_to_string(&mut answer).await.unwrap();
 	assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+}
+
+/// A request that names a version waits while the server switches to another: it is told the
+/// version is gone (404), not answered by the other one. Paths take `%40` for the `@`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_for_a_version_switched_away_while_it_waited_is_refused() {
+	let s = server(8, 1).await;
+	let (status, _) = call(s.addr, "GET", "/v1/models/tiny%402.0.0", "").await;
+	assert_eq!(status, 200);
+	let long = json!({"model": "tiny", "prompt": "a", "max_tokens": 20_000, "stream": true});
+	let mut running = stream(s.addr, "/v1/completions", long).await;
+	assert!(event(&mut running).await.is_some());
+	let addr = s.addr;
+	let waiting = tokio::spawn(async move {
+		post(addr, "/v1/completions", json!({"model": "tiny@2.0.0", "prompt": "b"})).await
+	});
+	tokio::time::sleep(Duration::from_millis(300)).await;
+	let mut next = served(2, 2);
+	next.version = "3.0.0".into();
+	s.engine.switch(next);
+	drop(running);
+	let (status, refused) = waiting.await.unwrap();
+	assert_eq!(status, 404, "{refused}");
+	assert_eq!(refused["error"]["code"], "model_not_found");
+	assert!(refused["error"]["message"].as_str().unwrap().contains("tiny@3.0.0"), "{refused}");
+	// The name alone follows the switch.
+	let (status, answer) =
+		post(s.addr, "/v1/completions", json!({"model": "tiny", "prompt": "c"})).await;
+	assert_eq!((status, answer["model"].as_str()), (200, Some("tiny@3.0.0")));
 }

@@ -111,10 +111,8 @@ pub fn parse(
 		});
 	}
 	let default_tokens = if endpoint == Endpoint::Chat { 256 } else { 16 };
-	let tokens_field = fields
-		.get("max_completion_tokens")
-		.or_else(|| fields.get("max_tokens"))
-		.filter(|v| !v.is_null());
+	let set = |name: &str| fields.get(name).filter(|v| !v.is_null());
+	let tokens_field = set("max_completion_tokens").or_else(|| set("max_tokens"));
 	let max_tokens = match tokens_field {
 		None => default_tokens.min(limits.max_tokens),
 		Some(v) => match v.as_u64() {
@@ -131,7 +129,8 @@ pub fn parse(
 	if !(0.0..=2.0).contains(&temperature) {
 		return Err(ApiError::invalid("temperature", "`temperature` must be from 0 to 2"));
 	}
-	let top_p = number(&fields, "top_p", 1.0)?;
+	// Checked as the sampler will hold it (a tiny positive number rounds to 0 in f32).
+	let top_p = number(&fields, "top_p", 1.0)? as f32;
 	if !(top_p > 0.0 && top_p <= 1.0) {
 		return Err(ApiError::invalid("top_p", "`top_p` must be above 0 and at most 1"));
 	}
@@ -142,7 +141,8 @@ pub fn parse(
 		})? as usize,
 	};
 	let seed = match fields.get("seed").filter(|v| !v.is_null()) {
-		None => fresh_seed(),
+		// Below 2^53, so that JavaScript clients and JSON tools read the reported seed exactly.
+		None => fresh_seed() & ((1 << 53) - 1),
 		Some(v) => v
 			.as_u64()
 			.or_else(|| v.as_i64().map(|s| s as u64))
@@ -151,7 +151,7 @@ pub fn parse(
 	// Below the smallest temperature the sampler takes, decoding is greedy.
 	let temperature = temperature as f32;
 	let temperature = if temperature < Sampling::MIN_TEMPERATURE { 0.0 } else { temperature };
-	let sampling = Sampling { temperature, top_k, top_p: top_p as f32, seed };
+	let sampling = Sampling { temperature, top_k, top_p, seed };
 	let mut stop = stops(&fields)?;
 	stop.extend(chat_stop);
 	match fields.get("n").filter(|v| !v.is_null()) {
@@ -164,9 +164,30 @@ pub fn parse(
 			))
 		},
 	}
-	for unsupported in ["logprobs", "echo", "suffix", "tools", "functions", "logit_bias"] {
-		let set = fields.get(unsupported).is_some_and(|v| !v.is_null() && *v != Value::Bool(false));
-		if set {
+	// Parameters that would change the output: refused rather than ignored. Their neutral
+	// values (false, 0, 1, an empty list, plain text) are accepted.
+	for unsupported in [
+		"logprobs",
+		"echo",
+		"suffix",
+		"tools",
+		"functions",
+		"logit_bias",
+		"presence_penalty",
+		"frequency_penalty",
+		"best_of",
+		"response_format",
+	] {
+		let neutral = |v: &Value| match v {
+			Value::Null | Value::Bool(false) => true,
+			Value::Number(n) => {
+				n.as_f64() == Some(0.0) || (unsupported == "best_of" && n.as_u64() == Some(1))
+			},
+			Value::Array(list) => list.is_empty(),
+			Value::Object(map) => map.is_empty() || map.get("type") == Some(&Value::from("text")),
+			_ => false,
+		};
+		if fields.get(unsupported).is_some_and(|v| !neutral(v)) {
 			return Err(ApiError {
 				status: 400,
 				message: format!("`{unsupported}` is not supported by this server"),
@@ -222,7 +243,11 @@ fn messages(fields: &Map<String, Value>) -> Result<String, ApiError> {
 	}
 	let mut turns = Vec::with_capacity(list.len());
 	for message in list {
-		let role = message.get("role").and_then(Value::as_str).unwrap_or_default();
+		// `developer` is what newer clients call the system message.
+		let role = match message.get("role").and_then(Value::as_str).unwrap_or_default() {
+			"developer" => "system",
+			role => role,
+		};
 		if !ROLES.contains(&role) {
 			return Err(ApiError::invalid(
 				"messages",
@@ -231,6 +256,7 @@ fn messages(fields: &Map<String, Value>) -> Result<String, ApiError> {
 		}
 		let content = match message.get("content") {
 			Some(Value::String(text)) => text.clone(),
+			None | Some(Value::Null) => String::new(),
 			// The list form: text parts only.
 			Some(Value::Array(parts)) => {
 				let mut text = String::new();
@@ -461,7 +487,7 @@ mod tests {
 
 	#[test]
 	fn bad_requests_are_refused_with_the_parameter_named() {
-		let cases: [(&str, Option<&str>, &str); 16] = [
+		let cases: [(&str, Option<&str>, &str); 19] = [
 			("not json", None, "invalid_json"),
 			("[1]", None, "invalid_json"),
 			(r#"{"prompt": "x"}"#, Some("model"), "invalid_value"),
@@ -498,6 +524,17 @@ mod tests {
 			),
 			(r#"{"model": "m", "prompt": "x", "stream": "yes"}"#, Some("stream"), "invalid_value"),
 			(r#"{"model": "m", "prompt": "x", "stop": ""}"#, Some("stop"), "invalid_value"),
+			(r#"{"model": "m", "prompt": "x", "top_p": 1e-50}"#, Some("top_p"), "invalid_value"),
+			(
+				r#"{"model": "m", "prompt": "x", "presence_penalty": 0.5}"#,
+				Some("presence_penalty"),
+				"unsupported_parameter",
+			),
+			(
+				r#"{"model": "m", "prompt": "x", "response_format": {"type": "json_object"}}"#,
+				Some("response_format"),
+				"unsupported_parameter",
+			),
 		];
 		for (body, param, code) in cases {
 			let e = completion(body).expect_err(body);
@@ -516,6 +553,38 @@ mod tests {
 		] {
 			assert_eq!(chat(body).unwrap_err().param, Some("messages"), "{body}");
 		}
+	}
+
+	#[test]
+	fn neutral_values_and_newer_client_shapes_are_accepted() {
+		let r = completion(
+			r#"{"model": "m", "prompt": "x", "max_completion_tokens": null, "max_tokens": 5,
+			    "presence_penalty": 0, "best_of": 1, "tools": [], "logprobs": null,
+			    "response_format": {"type": "text"}}"#,
+		)
+		.unwrap();
+		assert_eq!(r.generation.max_tokens, 5, "a null max_completion_tokens hides nothing");
+		assert!(r.generation.sampling.seed < 1 << 53 || r.generation.sampling.seed == 42);
+		let r = chat(
+			r#"{"model": "m", "messages": [{"role": "developer", "content": "Be brief."},
+			    {"role": "assistant", "content": null}, {"role": "user", "content": "Hi"}]}"#,
+		)
+		.unwrap();
+		assert_eq!(
+			r.generation.input,
+			"SYSTEM:\nBe brief.\n\nASSISTANT:\n\n\nUSER:\nHi\n\nASSISTANT:\n"
+		);
+		let drawn = parse(
+			Endpoint::Completions,
+			br#"{"model": "m", "prompt": "x"}"#,
+			&Limits::default(),
+			|| u64::MAX,
+		);
+		assert_eq!(
+			drawn.unwrap().generation.sampling.seed,
+			(1 << 53) - 1,
+			"a drawn seed fits a double"
+		);
 	}
 
 	#[test]

@@ -2,7 +2,7 @@
 //! compete for the cores (the compute backend already spreads one decoding step over them).
 //!
 //! Requests wait in a bounded queue (a full queue turns new requests away at once, as HTTP
-//! 429). Up to `max_batch` of them decode side by side, one token each in turn, so a long
+//! 429; a request whose client left frees its place at the engine's next token). Up to `max_batch` of them decode side by side, one token each in turn, so a long
 //! answer does not hold back the first token of a short one. Every request runs on the model
 //! that was current when it started; a new model ([`Engine::switch`]) takes the requests that
 //! start after it, while those already running finish on theirs.
@@ -20,7 +20,11 @@ use aiblock_compute::{
 	},
 };
 use std::{
-	sync::{atomic::Ordering, Arc, RwLock},
+	collections::VecDeque,
+	sync::{
+		atomic::{AtomicBool, Ordering},
+		Arc, RwLock,
+	},
 	time::Instant,
 };
 use tokio::sync::mpsc;
@@ -128,10 +132,15 @@ pub enum Event {
 	},
 	/// The model failed on this input (the last event).
 	Failed(String),
+	/// The model the request names is no longer served (a switch while it waited): the one
+	/// served now.
+	ModelChanged(String),
 }
 
 /// A request in the queue.
 pub struct Job {
+	/// The model the client named (checked again when the request starts).
+	pub model: String,
 	pub generation: Generation,
 	/// Where the answer goes; when the receiver is dropped (the client left), the engine stops
 	/// generating for it.
@@ -139,15 +148,22 @@ pub struct Job {
 	pub queued_at: Instant,
 }
 
-/// The queue is full: the request is turned away.
-#[derive(Debug)]
-pub struct Busy;
+/// Why a request was not queued.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Refused {
+	/// The queue is full.
+	Busy,
+	/// The engine thread is gone.
+	Stopped,
+}
 
 /// The handle to the engine thread.
 pub struct Engine {
 	queue: mpsc::Sender<Job>,
+	max_queue: usize,
 	current: Arc<RwLock<Arc<ServedModel>>>,
 	metrics: Arc<ServeMetrics>,
+	alive: Arc<AtomicBool>,
 }
 
 impl Engine {
@@ -163,25 +179,44 @@ impl Engine {
 		let (queue, jobs) = mpsc::channel(max_queue.max(1));
 		metrics.set_model(&model);
 		let current = Arc::new(RwLock::new(Arc::new(model)));
+		let alive = Arc::new(AtomicBool::new(true));
 		let worker = EngineThread {
 			jobs,
 			current: current.clone(),
 			backend,
+			max_queue: max_queue.max(1),
 			max_batch: max_batch.max(1),
 			metrics: metrics.clone(),
+			alive: alive.clone(),
 		};
 		std::thread::Builder::new()
 			.name("aiblock-serve-engine".into())
 			.spawn(move || worker.run())
 			.expect("the engine thread starts");
-		Engine { queue, current, metrics }
+		Engine { queue, max_queue: max_queue.max(1), current, metrics, alive }
 	}
 
-	/// Queue `job`, or refuse it at once when the queue is full.
-	pub fn submit(&self, job: Job) -> Result<(), Busy> {
-		self.queue.try_send(job).map_err(|_| Busy)?;
-		self.metrics.queued.fetch_add(1, Ordering::Relaxed);
-		Ok(())
+	/// Queue `job`, or refuse it at once.
+	pub fn submit(&self, job: Job) -> Result<(), Refused> {
+		// Counted first (the engine may take it, and count it out, before `try_send` returns):
+		// the count of waiting requests, in the channel or in the engine's own queue, is the
+		// limit.
+		if self.metrics.queued.fetch_add(1, Ordering::Relaxed) >= self.max_queue as u64 {
+			self.metrics.queued.fetch_sub(1, Ordering::Relaxed);
+			return Err(Refused::Busy);
+		}
+		self.queue.try_send(job).map_err(|e| {
+			self.metrics.queued.fetch_sub(1, Ordering::Relaxed);
+			match e {
+				mpsc::error::TrySendError::Full(_) => Refused::Busy,
+				mpsc::error::TrySendError::Closed(_) => Refused::Stopped,
+			}
+		})
+	}
+
+	/// Whether the engine thread still runs.
+	pub fn alive(&self) -> bool {
+		self.alive.load(Ordering::Relaxed)
 	}
 
 	/// The model new requests start on.
@@ -205,8 +240,10 @@ struct EngineThread {
 	jobs: mpsc::Receiver<Job>,
 	current: Arc<RwLock<Arc<ServedModel>>>,
 	backend: Arc<dyn Backend>,
+	max_queue: usize,
 	max_batch: usize,
 	metrics: Arc<ServeMetrics>,
+	alive: Arc<AtomicBool>,
 }
 
 /// A request being answered.
@@ -218,31 +255,68 @@ struct Running<'w> {
 	first_token: bool,
 }
 
+/// Clears the engine's liveness flag when its thread ends, however it ends.
+struct AliveGuard(Arc<AtomicBool>);
+
+impl Drop for AliveGuard {
+	fn drop(&mut self) {
+		self.0.store(false, Ordering::Relaxed);
+	}
+}
+
 impl EngineThread {
 	fn current(&self) -> Arc<ServedModel> {
 		read(&self.current)
 	}
 
 	fn run(mut self) {
+		let _alive = AliveGuard(self.alive.clone());
 		let backend = self.backend.clone();
-		// Each round serves one model: requests are admitted while it stays current, and a
-		// new model waits until the round's requests are done.
-		while let Some(first) = self.jobs.blocking_recv() {
+		let mut waiting: VecDeque<Job> = VecDeque::new();
+		loop {
+			if waiting.is_empty() {
+				match self.jobs.blocking_recv() {
+					Some(job) => waiting.push_back(job),
+					None => return,
+				}
+			}
+			// Each round serves one model: requests start while it stays current, and on a new
+			// model the waiting ones start once the round's running ones are done.
 			let model = self.current();
 			let mut running: Vec<Running<'_>> = Vec::new();
-			self.admit(backend.as_ref(), first, &model, &mut running);
-			while !running.is_empty() {
+			loop {
+				self.take_queued(&mut waiting);
 				while running.len() < self.max_batch && Arc::ptr_eq(&model, &self.current()) {
-					match self.jobs.try_recv() {
-						Ok(job) => self.admit(backend.as_ref(), job, &model, &mut running),
-						Err(_) => break,
-					}
+					let Some(job) = waiting.pop_front() else { break };
+					self.admit(backend.as_ref(), job, &model, &mut running);
+				}
+				if running.is_empty() {
+					break;
 				}
 				self.metrics.active.store(running.len() as u64, Ordering::Relaxed);
 				running.retain_mut(|r| step(&self.metrics, r));
 			}
 			self.metrics.active.store(0, Ordering::Relaxed);
 		}
+	}
+
+	/// Move queued requests into `waiting` (at most `max_queue` of them), and forget those
+	/// whose client left while they waited, so they free their place at once.
+	fn take_queued(&mut self, waiting: &mut VecDeque<Job>) {
+		while waiting.len() < self.max_queue {
+			match self.jobs.try_recv() {
+				Ok(job) => waiting.push_back(job),
+				Err(_) => break,
+			}
+		}
+		waiting.retain(|job| {
+			let gone = job.events.is_closed();
+			if gone {
+				self.metrics.queued.fetch_sub(1, Ordering::Relaxed);
+				self.metrics.cancelled.fetch_add(1, Ordering::Relaxed);
+			}
+			!gone
+		});
 	}
 
 	/// Start `job` on `model`, or answer it with the reason it cannot start.
@@ -254,8 +328,9 @@ impl EngineThread {
 		running: &mut Vec<Running<'w>>,
 	) {
 		self.metrics.queued.fetch_sub(1, Ordering::Relaxed);
-		if job.events.is_closed() {
-			return; // the client left while it waited
+		if !model.answers_to(&job.model) {
+			let _ = job.events.send(Event::ModelChanged(model.id()));
+			return;
 		}
 		// A bug in the model code must cost one request, not the engine thread (which would
 		// leave every later request waiting).

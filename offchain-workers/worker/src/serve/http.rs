@@ -4,7 +4,7 @@
 
 use super::{
 	api::{self, ApiError, Endpoint, Envelope, Limits},
-	engine::{Engine, Event, Job},
+	engine::{Engine, Event, Job, Refused},
 	metrics::{Outcome, ServeMetrics},
 	model::hex,
 };
@@ -25,8 +25,11 @@ use tokio::{
 	},
 };
 
-/// Connections served at the same time; more wait in the kernel's backlog.
+/// Connections served at the same time; more are answered 503 at once.
 pub const MAX_CONNECTIONS: usize = 256;
+/// The longest a connection may last, answer included: a client reading an answer slowly
+/// cannot hold its place for hours.
+pub const CONNECTION_DEADLINE: Duration = Duration::from_secs(600);
 /// The longest request head (request line and headers).
 pub const MAX_HEAD: usize = 16 * 1024;
 /// The longest request body.
@@ -59,8 +62,6 @@ pub async fn listen(
 	let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
 	tokio::spawn(async move {
 		loop {
-			// Wait for a free slot first, so excess clients queue in the backlog.
-			let Ok(slot) = slots.clone().acquire_owned().await else { return };
 			let socket = match listener.accept().await {
 				Ok((socket, _)) => socket,
 				Err(e) => {
@@ -70,9 +71,23 @@ pub async fn listen(
 				},
 			};
 			let shared = shared.clone();
+			let Ok(slot) = slots.clone().try_acquire_owned() else {
+				// Full: say so at once rather than leave the client hanging in the backlog.
+				tokio::spawn(async move {
+					let (_, mut writer) = socket.into_split();
+					let error =
+						ApiError::new(503, "server_full", "too many connections: retry shortly");
+					let _ = tokio::time::timeout(
+						Duration::from_secs(2),
+						respond_json(&mut writer, 503, &error.body()),
+					)
+					.await;
+				});
+				continue;
+			};
 			tokio::spawn(async move {
 				let _slot = slot;
-				connection(socket, shared).await;
+				let _ = tokio::time::timeout(CONNECTION_DEADLINE, connection(socket, shared)).await;
 			});
 		}
 	});
@@ -95,16 +110,35 @@ struct HttpRequest {
 async fn connection(socket: TcpStream, shared: Arc<Shared>) {
 	let _ = socket.set_nodelay(true);
 	let (mut reader, mut writer) = socket.into_split();
-	let reading = read_request(&mut reader, &mut writer);
+	answer(&mut reader, &mut writer, &shared).await;
+	// Close so that the answer arrives: end our side, then read what the client still sends
+	// (an unread request body would make the kernel reset the connection, losing the answer).
+	let _ = writer.shutdown().await;
+	let mut sink = [0u8; 4096];
+	let _ = tokio::time::timeout(Duration::from_secs(1), async {
+		let mut left = 64 * 1024;
+		while left > 0 {
+			match reader.read(&mut sink).await {
+				Ok(0) | Err(_) => break,
+				Ok(n) => left -= n.min(left),
+			}
+		}
+	})
+	.await;
+}
+
+/// Read one request and answer it.
+async fn answer(reader: &mut OwnedReadHalf, writer: &mut OwnedWriteHalf, shared: &Shared) {
+	let reading = read_request(reader, writer);
 	let request = match tokio::time::timeout(READ_DEADLINE, reading).await {
 		Ok(Ok(request)) => request,
 		Ok(Err(error)) => {
-			let _ = respond_json(&mut writer, error.status, &error.body()).await;
+			let _ = respond_json(writer, error.status, &error.body()).await;
 			return;
 		},
 		Err(_) => {
 			let error = ApiError::new(408, "timeout", "the request took too long to arrive");
-			let _ = respond_json(&mut writer, 408, &error.body()).await;
+			let _ = respond_json(writer, 408, &error.body()).await;
 			return;
 		},
 	};
@@ -112,7 +146,11 @@ async fn connection(socket: TcpStream, shared: Arc<Shared>) {
 	let current = shared.engine.current();
 	match (request.method.as_str(), path.as_str()) {
 		("OPTIONS", _) => {
-			let _ = write_all(&mut writer, head(204, "text/plain", Some(0)).as_bytes()).await;
+			let _ = write_all(writer, head(204, "text/plain", Some(0)).as_bytes()).await;
+		},
+		("GET", "/health") if !shared.engine.alive() => {
+			let error = ApiError::new(503, "engine_stopped", "the generation engine stopped");
+			let _ = respond_json(writer, 503, &error.body()).await;
 		},
 		("GET", "/health") => {
 			let body = json!({
@@ -122,30 +160,30 @@ async fn connection(socket: TcpStream, shared: Arc<Shared>) {
 				"finalized": current.loaded_at.number,
 				"queue": shared.metrics.queued.load(Ordering::Relaxed),
 			});
-			let _ = respond_json(&mut writer, 200, &body).await;
+			let _ = respond_json(writer, 200, &body).await;
 		},
 		("GET", "/v1/models") => {
-			let _ = respond_json(&mut writer, 200, &api::models(&current)).await;
+			let _ = respond_json(writer, 200, &api::models(&current)).await;
 		},
 		("GET", p) if p.starts_with("/v1/models/") => {
-			let name = &p["/v1/models/".len()..];
-			if current.answers_to(name) {
-				let _ = respond_json(&mut writer, 200, &api::models(&current)["data"][0]).await;
+			let name = percent_decoded(&p["/v1/models/".len()..]);
+			if current.answers_to(&name) {
+				let _ = respond_json(writer, 200, &api::models(&current)["data"][0]).await;
 			} else {
-				let _ = respond_json(&mut writer, 404, &unknown_model(name).body()).await;
+				let _ = respond_json(writer, 404, &unknown_model(&name).body()).await;
 			}
 		},
 		("GET", "/metrics") => {
 			let body = shared.metrics.render();
 			let mut out = head(200, "text/plain; version=0.0.4", Some(body.len()));
 			out.push_str(&body);
-			let _ = write_all(&mut writer, out.as_bytes()).await;
+			let _ = write_all(writer, out.as_bytes()).await;
 		},
 		("POST", "/v1/completions") => {
-			generate(Endpoint::Completions, request.body, reader, writer, &shared).await
+			generate(Endpoint::Completions, request.body, reader, writer, shared).await
 		},
 		("POST", "/v1/chat/completions") => {
-			generate(Endpoint::Chat, request.body, reader, writer, &shared).await
+			generate(Endpoint::Chat, request.body, reader, writer, shared).await
 		},
 		(_, "/health" | "/metrics" | "/v1/models" | "/v1/completions" | "/v1/chat/completions") => {
 			let error = ApiError::new(
@@ -153,7 +191,7 @@ async fn connection(socket: TcpStream, shared: Arc<Shared>) {
 				"method_not_allowed",
 				format!("{} is not allowed on {path}", request.method),
 			);
-			let _ = respond_json(&mut writer, 405, &error.body()).await;
+			let _ = respond_json(writer, 405, &error.body()).await;
 		},
 		_ => {
 			let error = ApiError::new(
@@ -164,9 +202,33 @@ async fn connection(socket: TcpStream, shared: Arc<Shared>) {
 					 GET /v1/models, /health, /metrics)"
 				),
 			);
-			let _ = respond_json(&mut writer, 404, &error.body()).await;
+			let _ = respond_json(writer, 404, &error.body()).await;
 		},
 	}
+}
+
+/// `%XX` escapes decoded (clients escape the `@` of `name@version` in a path).
+fn percent_decoded(text: &str) -> String {
+	let bytes = text.as_bytes();
+	let mut out = Vec::with_capacity(bytes.len());
+	let mut i = 0;
+	while i < bytes.len() {
+		let escaped = (bytes[i] == b'%')
+			.then(|| text.get(i + 1..i + 3))
+			.flatten()
+			.and_then(|hex| u8::from_str_radix(hex, 16).ok());
+		match escaped {
+			Some(byte) => {
+				out.push(byte);
+				i += 3;
+			},
+			None => {
+				out.push(bytes[i]);
+				i += 1;
+			},
+		}
+	}
+	String::from_utf8_lossy(&out).into_owned()
 }
 
 fn unknown_model(name: &str) -> ApiError {
@@ -186,10 +248,14 @@ async fn read_request(
 ) -> Result<HttpRequest, ApiError> {
 	let mut buffer = Vec::with_capacity(1024);
 	let mut chunk = [0u8; 4096];
+	let mut searched = 0usize;
 	let head_end = loop {
-		if let Some(at) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
-			break at + 4;
+		// Only the new bytes (and the 3 before them) can complete the blank line.
+		let from = searched.saturating_sub(3);
+		if let Some(at) = buffer[from..].windows(4).position(|w| w == b"\r\n\r\n") {
+			break from + at + 4;
 		}
+		searched = buffer.len();
 		if buffer.len() > MAX_HEAD {
 			return Err(ApiError::new(431, "headers_too_large", "the request head is too large"));
 		}
@@ -251,8 +317,8 @@ async fn read_request(
 async fn generate(
 	endpoint: Endpoint,
 	body: Vec<u8>,
-	mut reader: OwnedReadHalf,
-	mut writer: OwnedWriteHalf,
+	reader: &mut OwnedReadHalf,
+	writer: &mut OwnedWriteHalf,
 	shared: &Shared,
 ) {
 	let chat = endpoint == Endpoint::Chat;
@@ -261,30 +327,51 @@ async fn generate(
 		Ok(request) => request,
 		Err(error) => {
 			metrics.count(chat, Outcome::BadRequest);
-			let _ = respond_json(&mut writer, error.status, &error.body()).await;
+			let _ = respond_json(writer, error.status, &error.body()).await;
 			return;
 		},
 	};
 	if !shared.engine.current().answers_to(&request.model) {
 		metrics.count(chat, Outcome::BadRequest);
-		let _ = respond_json(&mut writer, 404, &unknown_model(&request.model).body()).await;
+		let _ = respond_json(writer, 404, &unknown_model(&request.model).body()).await;
 		return;
 	}
 	let (events, mut answers) = tokio::sync::mpsc::unbounded_channel();
-	let job = Job { generation: request.generation.clone(), events, queued_at: Instant::now() };
-	if shared.engine.submit(job).is_err() {
-		metrics.count(chat, Outcome::Busy);
-		let error =
-			ApiError::new(429, "server_busy", "too many requests are waiting: retry shortly");
-		let _ = respond_json(&mut writer, 429, &error.body()).await;
-		return;
+	let job = Job {
+		model: request.model.clone(),
+		generation: request.generation.clone(),
+		events,
+		queued_at: Instant::now(),
+	};
+	match shared.engine.submit(job) {
+		Ok(()) => {},
+		Err(Refused::Busy) => {
+			metrics.count(chat, Outcome::Busy);
+			let error =
+				ApiError::new(429, "server_busy", "too many requests are waiting: retry shortly");
+			let _ = respond_json(writer, 429, &error.body()).await;
+			return;
+		},
+		Err(Refused::Stopped) => {
+			metrics.count(chat, Outcome::Failed);
+			let error = ApiError::new(503, "engine_stopped", "the generation engine stopped");
+			let _ = respond_json(writer, 503, &error.body()).await;
+			return;
+		},
 	}
-	let model = match next_event(&mut answers, &mut reader).await {
+	let model = match next_event(&mut answers, reader).await {
 		Some(Event::Started(model)) => model,
 		Some(Event::Failed(why)) => {
 			metrics.count(chat, Outcome::Failed);
 			let error = ApiError::new(500, "model_error", why);
-			let _ = respond_json(&mut writer, 500, &error.body()).await;
+			let _ = respond_json(writer, 500, &error.body()).await;
+			return;
+		},
+		Some(Event::ModelChanged(now)) => {
+			metrics.count(chat, Outcome::BadRequest);
+			let mut error = unknown_model(&request.model);
+			error.message = format!("{} (it now serves {now})", error.message);
+			let _ = respond_json(writer, 404, &error.body()).await;
 			return;
 		},
 		_ => return,
@@ -294,20 +381,21 @@ async fn generate(
 		SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs());
 	let model_id = model.id();
 	let envelope = Envelope { endpoint, id: &id, created, model: &model_id };
-	let input_tokens = request.generation.input.len();
+	// The model reads the input's last `context` bytes.
+	let input_tokens = request.generation.input.len().min(model.weights.spec.context);
 	if request.stream {
 		let mut out = head(200, "text/event-stream", None);
 		out.push_str(&sse(&envelope.chunk("", true, None)));
-		if write_all(&mut writer, out.as_bytes()).await.is_err() {
+		if write_all(writer, out.as_bytes()).await.is_err() {
 			return;
 		}
 	}
 	let mut text = String::new();
 	loop {
-		match next_event(&mut answers, &mut reader).await {
+		match next_event(&mut answers, reader).await {
 			Some(Event::Text(piece)) if request.stream => {
 				if !piece.is_empty()
-					&& write_all(&mut writer, sse(&envelope.chunk(&piece, false, None)).as_bytes())
+					&& write_all(writer, sse(&envelope.chunk(&piece, false, None)).as_bytes())
 						.await
 						.is_err()
 				{
@@ -322,11 +410,11 @@ async fn generate(
 				if request.stream {
 					let last = envelope.chunk("", false, Some((finish, usage, audit)));
 					let out = sse(&last) + "data: [DONE]\n\n";
-					let _ = write_all(&mut writer, out.as_bytes()).await;
+					let _ = write_all(writer, out.as_bytes()).await;
 				} else {
 					debug_assert_eq!(text, whole);
 					let answer = envelope.answer(&whole, finish, usage, audit);
-					let _ = respond_json(&mut writer, 200, &answer).await;
+					let _ = respond_json(writer, 200, &answer).await;
 				}
 				return;
 			},
@@ -334,13 +422,13 @@ async fn generate(
 				metrics.count(chat, Outcome::Failed);
 				let error = ApiError::new(500, "model_error", why);
 				if request.stream {
-					let _ = write_all(&mut writer, sse(&error.body()).as_bytes()).await;
+					let _ = write_all(writer, sse(&error.body()).as_bytes()).await;
 				} else {
-					let _ = respond_json(&mut writer, 500, &error.body()).await;
+					let _ = respond_json(writer, 500, &error.body()).await;
 				}
 				return;
 			},
-			Some(Event::Started(_)) | None => return,
+			Some(Event::Started(_) | Event::ModelChanged(_)) | None => return,
 		}
 	}
 }
@@ -381,6 +469,7 @@ fn reason(status: u16) -> &'static str {
 		413 => "Payload Too Large",
 		429 => "Too Many Requests",
 		431 => "Request Header Fields Too Large",
+		503 => "Service Unavailable",
 		_ => "Internal Server Error",
 	}
 }
@@ -392,7 +481,7 @@ fn head(status: u16, content_type: &str, length: Option<usize>) -> String {
 		if content_type == "text/event-stream" { "Cache-Control: no-cache\r\n" } else { "" };
 	format!(
 		"HTTP/1.1 {status} {}\r\nContent-Type: {content_type}\r\n{length}{stream}\
-		 Access-Control-Allow-Origin: *\r\nAccess-Control-Allow-Headers: *\r\n\
+		 Access-Control-Allow-Origin: *\r\nAccess-Control-Allow-Headers: Authorization, Content-Type, *\r\n\
 		 Access-Control-Allow-Methods: GET, POST, OPTIONS\r\nConnection: close\r\n\r\n",
 		reason(status)
 	)

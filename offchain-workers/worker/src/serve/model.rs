@@ -2,7 +2,7 @@
 //! finalized block, every block fetched from the store and checked against its on-chain hash.
 
 use crate::{
-	chain::{At, BlockKind, BlockRecord, Chain, H256},
+	chain::{At, BlockKind, BlockRecord, BlockStatus, Chain, H256},
 	run::{block_id, pointer, shape_of},
 	store::{ModelAt, Store},
 	WorkerError,
@@ -103,9 +103,10 @@ pub async fn current_ids(
 	Ok(ids)
 }
 
-/// Load model `index` with the blocks `ids` (each looked up on chain at `at`, which must
-/// record it as a block of that model in that slot), fetching and checking every block.
-/// The weights are loaded on a blocking thread.
+/// Load model `index` with the blocks `ids`: exactly one per slot of the model, each looked up
+/// on chain at `at`, which must record it as an adopted block (current or superseded since) of
+/// that model in that slot; every block fetched and checked. The weights are loaded on a
+/// blocking thread.
 pub async fn load(
 	chain: &Chain,
 	store: Arc<Store>,
@@ -121,6 +122,16 @@ pub async fn load(
 			"model {index} is a byte model: only transformers are served"
 		)));
 	}
+	let mut listed: Vec<BlockId> = ids.iter().map(|(block, _)| *block).collect();
+	listed.sort();
+	let mut slots = shape.blocks();
+	slots.sort();
+	if listed != slots {
+		return Err(WorkerError::Usage(format!(
+			"model {index} has {} slots; the blocks listed are not one for each",
+			slots.len()
+		)));
+	}
 	let mut pointers = Vec::with_capacity(ids.len());
 	for (block, id) in &ids {
 		let record: BlockRecord = chain.block(at, H256(*id)).await?.ok_or_else(|| {
@@ -128,9 +139,18 @@ pub async fn load(
 		})?;
 		let slot: Option<BlockKind> = crate::run::chain_kind(*block);
 		if record.header.model != index || Some(&record.header.kind) != slot.as_ref() {
-			return Err(WorkerError::Node(format!(
+			return Err(WorkerError::Usage(format!(
 				"block {} is not model {index}'s {block} block",
 				hex(id)
+			)));
+		}
+		// Only blocks the quality gate adopted ever answered for the model.
+		let adopted = matches!(record.status, BlockStatus::Accepted | BlockStatus::Superseded);
+		if !adopted {
+			return Err(WorkerError::Usage(format!(
+				"block {} ({block}) was never adopted ({:?})",
+				hex(id),
+				record.status
 			)));
 		}
 		pointers.push((*block, pointer(&record.header.payload)));

@@ -21,6 +21,26 @@ pub struct Record {
 	pub generation: Generation,
 	/// The generated tokens (bytes).
 	pub output: Vec<u8>,
+	/// The finalized block the server read the blocks at (number and hash).
+	pub finalized: Option<(u64, [u8; 32])>,
+	/// What the client was shown, when the file is the answer itself (not the bare trail).
+	pub shown: Option<Shown>,
+}
+
+/// The text and finish reason an answer showed its client.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Shown {
+	pub text: String,
+	pub finish: Option<String>,
+}
+
+/// A replay's outcome.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Replay {
+	pub verdict: Verdict,
+	/// Whether the blocks were checked to be the model's current ones at the answer's
+	/// finalized block (false when the node no longer has that block's state).
+	pub checked_current: bool,
 }
 
 /// How a replay compares with the record.
@@ -35,6 +55,8 @@ pub enum Verdict {
 		recorded: Option<u8>,
 		replayed: Option<u8>,
 	},
+	/// The tokens replay, but the answer showed another text or finish reason than they give.
+	Misreported(String),
 }
 
 /// Read the trail from an answer as the API returned it: the whole JSON answer, a streamed
@@ -42,15 +64,23 @@ pub enum Verdict {
 pub fn read_record(text: &str) -> Result<Record, WorkerError> {
 	let bad =
 		|why: &str| WorkerError::Usage(format!("not an answer with an `aiblock` trail: {why}"));
-	let trail = match serde_json::from_str::<Value>(text.trim()) {
-		Ok(value) => value.get("aiblock").cloned().unwrap_or(value),
-		Err(_) => text
-			.lines()
-			.filter_map(|line| line.strip_prefix("data: "))
-			.filter_map(|data| serde_json::from_str::<Value>(data).ok())
-			.filter_map(|chunk| chunk.get("aiblock").cloned())
-			.last()
-			.ok_or_else(|| bad("neither JSON nor server-sent events with one"))?,
+	let (trail, shown) = match serde_json::from_str::<Value>(text.trim()) {
+		Ok(value) => match value.get("aiblock") {
+			Some(trail) => (trail.clone(), shown_in(&[&value])),
+			None => (value, None),
+		},
+		Err(_) => {
+			let chunks: Vec<Value> = text
+				.lines()
+				.filter_map(|line| line.strip_prefix("data: "))
+				.filter_map(|data| serde_json::from_str::<Value>(data).ok())
+				.collect();
+			let trail = chunks.iter().filter_map(|chunk| chunk.get("aiblock")).next_back();
+			let trail = trail
+				.cloned()
+				.ok_or_else(|| bad("neither JSON nor server-sent events with one"))?;
+			(trail, shown_in(&chunks.iter().collect::<Vec<_>>()))
+		},
 	};
 	let field = |path: &[&str]| {
 		let mut value = &trail;
@@ -96,13 +126,41 @@ pub fn read_record(text: &str) -> Result<Record, WorkerError> {
 		stop,
 	};
 	let output = field(&["output", "hex"])?.as_str().and_then(unhex);
+	let finalized = match (trail.pointer("/finalized/number"), trail.pointer("/finalized/hash")) {
+		(Some(number), Some(hash_text)) => {
+			let number = number.as_u64().ok_or_else(|| bad("`finalized.number`"))?;
+			Some((number, hash(hash_text, "finalized.hash")?))
+		},
+		_ => None,
+	};
 	Ok(Record {
+		finalized,
+		shown,
 		index,
 		state_root: hash(field(&["model", "state_root"])?, "model.state_root")?,
 		blocks,
 		generation,
 		output: output.ok_or_else(|| bad("`output.hex` is not hex"))?,
 	})
+}
+
+/// What the answer's parts (the whole answer, or a stream's chunks in order) showed.
+fn shown_in(parts: &[&Value]) -> Option<Shown> {
+	let mut shown = Shown { text: String::new(), finish: None };
+	let mut any = false;
+	for part in parts {
+		let Some(choice) = part.pointer("/choices/0") else { continue };
+		for piece in ["/text", "/message/content", "/delta/content"] {
+			if let Some(Value::String(text)) = choice.pointer(piece) {
+				shown.text.push_str(text);
+				any = true;
+			}
+		}
+		if let Some(Value::String(finish)) = choice.get("finish_reason") {
+			shown.finish = Some(finish.clone());
+		}
+	}
+	any.then_some(shown)
 }
 
 /// Compare recorded and replayed tokens.
@@ -125,33 +183,95 @@ pub fn compare(recorded: &[u8], replayed: &[u8]) -> Verdict {
 }
 
 /// Replay `record` with the blocks it names, as the chain records them now (superseded
-/// blocks stay on chain) and the store serves them.
+/// blocks stay on chain) and the store serves them. The blocks must be adopted ones, one per
+/// slot, and, where the node still has the state of the answer's finalized block, exactly the
+/// model's current blocks there.
 pub async fn replay(
 	chain: &Chain,
 	store: Arc<Store>,
 	backend: Arc<dyn Backend>,
 	record: &Record,
-) -> Result<Verdict, WorkerError> {
+) -> Result<Replay, WorkerError> {
 	if state_root(record.index, &record.blocks) != record.state_root {
 		return Err(WorkerError::Usage(
 			"the trail's state root is not the root of the blocks it lists: it was altered".into(),
 		));
 	}
+	let mut checked_current = false;
+	if let Some((number, hash)) = record.finalized {
+		if let Ok(then) = chain.api.at_block(crate::chain::H256(hash)).await {
+			let mut listed = record.blocks.clone();
+			listed.sort_by_key(|(block, _)| *block);
+			if model::current_ids(chain, &then, record.index).await? != listed {
+				return Err(WorkerError::Usage(format!(
+					"the blocks listed were not model {}'s current blocks at #{number}",
+					record.index
+				)));
+			}
+			checked_current = true;
+		}
+	}
 	let at = chain.finalized().await?;
 	let served = model::load(chain, store, &at, record.index, record.blocks.clone()).await?;
 	let generation = record.generation.clone();
-	let (tokens, ..) = tokio::task::spawn_blocking(move || {
+	let (tokens, text, finish) = tokio::task::spawn_blocking(move || {
 		engine::answer(backend.as_ref(), &served.weights, &generation)
 	})
 	.await
 	.map_err(|e| WorkerError::Compute(format!("replay: {e}")))?
 	.map_err(|e| WorkerError::Compute(format!("replay: {e}")))?;
-	Ok(compare(&record.output, &tokens))
+	let mut verdict = compare(&record.output, &tokens);
+	if let (Verdict::Identical { .. }, Some(shown)) = (&verdict, &record.shown) {
+		if shown.text != text {
+			verdict = Verdict::Misreported(format!(
+				"the answer showed {:?}; its tokens give {text:?}",
+				shown.text
+			));
+		} else if shown.finish.as_deref().is_some_and(|f| f != finish.as_str()) {
+			verdict = Verdict::Misreported(format!(
+				"the answer's finish reason is {:?}; its tokens end by {:?}",
+				shown.finish,
+				finish.as_str()
+			));
+		}
+	}
+	Ok(Replay { verdict, checked_current })
 }
 
 #[cfg(test)]
 mod tests {
 	use super::*;
+
+	#[test]
+	fn the_shown_text_is_read_from_answers_and_streams() {
+		let zero = format!("0x{}", "00".repeat(32));
+		let ones = format!("0x{}", "01".repeat(32));
+		let value = serde_json::json!({
+			"choices": [{"text": "Nay", "finish_reason": "length"}],
+			"aiblock": {
+				"model": {"index": 1, "state_root": zero, "blocks": []},
+				"finalized": {"number": 4, "hash": ones},
+				"input": "x",
+				"sampling": {"temperature": 0.0, "top_k": 0, "top_p": 1.0, "seed": 1},
+				"max_tokens": 3, "stop": [], "output": {"hex": "0x4e6179"},
+			},
+		});
+		let record = read_record(&value.to_string()).unwrap();
+		assert_eq!(record.shown, Some(Shown { text: "Nay".into(), finish: Some("length".into()) }));
+		assert_eq!(record.finalized, Some((4, [1; 32])));
+		assert_eq!(record.output, b"Nay");
+		let stream = format!(
+			"data: {}\n\ndata: {}\n\ndata: [DONE]\n\n",
+			serde_json::json!({"choices": [{"delta": {"role": "assistant", "content": "Na"}}]}),
+			serde_json::json!({
+				"choices": [{"delta": {"content": "y"}, "finish_reason": "stop"}],
+				"aiblock": value["aiblock"],
+			}),
+		);
+		let streamed = read_record(&stream).unwrap();
+		assert_eq!(streamed.shown, Some(Shown { text: "Nay".into(), finish: Some("stop".into()) }));
+		assert_eq!(read_record(&value["aiblock"].to_string()).unwrap().shown, None);
+	}
 
 	#[test]
 	fn tokens_compare_to_the_first_difference() {

@@ -142,7 +142,18 @@ pub async fn replay_answer(args: ReplayArgs) -> Result<bool, WorkerError> {
 		record.blocks.len(),
 		selected.backend.name()
 	);
-	match replay::replay(&chain, store, selected.backend.clone(), &record).await? {
+	let replayed = replay::replay(&chain, store, selected.backend.clone(), &record).await?;
+	match record.finalized {
+		Some((number, _)) if replayed.checked_current => {
+			println!("the blocks were the model's current blocks at #{number}")
+		},
+		Some((number, _)) => println!(
+			"the node no longer has the state of #{number}: the blocks were checked to be adopted \
+			 ones, not to be current there"
+		),
+		None => {},
+	}
+	match replayed.verdict {
 		Verdict::Identical { tokens } => {
 			println!("identical: all {tokens} tokens reproduced from the chain's blocks");
 			Ok(true)
@@ -155,6 +166,10 @@ pub async fn replay_answer(args: ReplayArgs) -> Result<bool, WorkerError> {
 				show(recorded),
 				show(replayed)
 			);
+			Ok(false)
+		},
+		Verdict::Misreported(why) => {
+			println!("DIFFERENT: the tokens replay, but {why}");
 			Ok(false)
 		},
 	}
