@@ -337,7 +337,7 @@ impl EngineThread {
 		let started = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
 			Answer::new(backend, &model.weights, &job.generation)
 		}))
-		.unwrap_or_else(|_| Err(TransformerError::NonFinite("a panic in the model code")));
+		.unwrap_or(Err(TransformerError::NonFinite("a panic in the model code")));
 		match started {
 			Ok(answer) => {
 				let _ = job.events.send(Event::Started(model.clone()));
@@ -367,7 +367,7 @@ fn step(metrics: &ServeMetrics, r: &mut Running<'_>) -> bool {
 		return cancel(r);
 	}
 	let step = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| r.answer.step()))
-		.unwrap_or_else(|_| Err(TransformerError::NonFinite("a panic in the model code")));
+		.unwrap_or(Err(TransformerError::NonFinite("a panic in the model code")));
 	if !r.first_token {
 		r.first_token = true;
 		metrics.first_token.observe(r.queued_at.elapsed().as_secs_f64());
