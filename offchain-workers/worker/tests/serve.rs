@@ -297,9 +297,16 @@ async fn a_full_queue_turns_requests_away_and_a_client_that_leaves_frees_its_pla
 	});
 	tokio::time::sleep(Duration::from_millis(300)).await;
 	// … and the third is turned away at once.
-	let (status, busy) =
-		post(s.addr, "/v1/completions", json!({"model": "tiny", "prompt": "z"})).await;
-	assert_eq!(status, 429, "{busy}");
+	let mut socket = TcpStream::connect(s.addr).await.unwrap();
+	let body = json!({"model": "tiny", "prompt": "z"}).to_string();
+	let request =
+		format!("POST /v1/completions HTTP/1.1\r\nContent-Length: {}\r\n\r\n{body}", body.len());
+	socket.write_all(request.as_bytes()).await.unwrap();
+	let mut answer = String::new();
+	socket.read_to_string(&mut answer).await.unwrap();
+	assert!(answer.starts_with("HTTP/1.1 429 Too Many Requests\r\n"), "{answer}");
+	assert!(answer.contains("\r\nRetry-After: 1\r\n"), "{answer}");
+	let busy: Value = serde_json::from_str(answer.split_once("\r\n\r\n").unwrap().1).unwrap();
 	assert_eq!(busy["error"]["type"], "rate_limit_error");
 	// The first client leaves mid-stream: its generation stops and the waiting one is answered.
 	drop(first);

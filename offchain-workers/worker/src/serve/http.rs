@@ -479,8 +479,10 @@ fn head(status: u16, content_type: &str, length: Option<usize>) -> String {
 	let length = length.map(|n| format!("Content-Length: {n}\r\n")).unwrap_or_default();
 	let stream =
 		if content_type == "text/event-stream" { "Cache-Control: no-cache\r\n" } else { "" };
+	// Turned away for now (a full queue, too many connections): when to try again.
+	let retry = if matches!(status, 429 | 503) { "Retry-After: 1\r\n" } else { "" };
 	format!(
-		"HTTP/1.1 {status} {}\r\nContent-Type: {content_type}\r\n{length}{stream}\
+		"HTTP/1.1 {status} {}\r\nContent-Type: {content_type}\r\n{length}{stream}{retry}\
 		 Access-Control-Allow-Origin: *\r\nAccess-Control-Allow-Headers: Authorization, Content-Type, *\r\n\
 		 Access-Control-Allow-Methods: GET, POST, OPTIONS\r\nConnection: close\r\n\r\n",
 		reason(status)
