@@ -58,6 +58,26 @@ fn blocks_of(spec: &ModelSpec, seed: u32) -> alloc::vec::Vec<ImportedBlock> {
 		.collect()
 }
 
+impl<T: Config> Pallet<T> {
+	/// For other pallets' benchmarks: import `spec` as the next MAJOR version (its version and
+	/// generation set to succeed the newest model's) with every slot filled and scored `score`,
+	/// and return its index.
+	pub fn import_for_benchmarks(
+		mut spec: ModelSpec,
+		score: Score,
+	) -> Result<ModelIndex, DispatchError> {
+		let successor = next_spec::<T>(1, 1);
+		(spec.version, spec.generation) = (successor.version, successor.generation);
+		let blocks = blocks_of(&spec, 2_000_000)
+			.into_iter()
+			.map(|block| ImportedBlock { score: Some(score), ..block })
+			.collect::<alloc::vec::Vec<_>>();
+		let blocks = BoundedVec::try_from(blocks).map_err(|_| Error::<T>::SpecOutOfLimits)?;
+		Self::do_import(spec, blocks)?;
+		Ok(ModelCount::<T>::get() - 1)
+	}
+}
+
 /// Import a model of the largest shape and return its index: every slot a later model can have
 /// then has a predecessor.
 fn largest_model<T: Config>() -> ModelIndex {

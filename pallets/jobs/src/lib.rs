@@ -191,6 +191,14 @@ pub type BalanceOf<T> =
 pub trait BenchmarkHelper<AccountId> {
 	/// Fund `who`, bond for it and register it as an online worker with `role` and a large GPU.
 	fn make_worker(who: &AccountId, role: Role);
+
+	/// Import `spec` (a model this runtime's workers can train) as the next version, every slot
+	/// filled and scored `score`, and return its index: the benchmarks' jobs name up to
+	/// `MAX_JOB_SLOTS` of its slots.
+	fn import_model(
+		spec: aiblock_primitives::dag::ModelSpec,
+		score: Score,
+	) -> Result<aiblock_primitives::dag::ModelIndex, DispatchError>;
 }
 
 #[frame_support::pallet]
@@ -583,9 +591,7 @@ pub mod pallet {
 		/// `ArchitectureNotTrainable`, `TooManySlots`).
 		#[pallet::call_index(0)]
 		// The benchmark's job asks for no GPU memory: add the trainers' memory census it skips.
-		// Its job trains one slot: each further slot adds the reads of its current block.
-		#[pallet::weight(T::WeightInfo::post_job()
-			.saturating_add(Pallet::<T>::slot_reads(spec.slots.len() as u32))
+		#[pallet::weight(T::WeightInfo::post_job(spec.slots.len() as u32)
 			.saturating_add(T::DbWeight::get().reads(1)))]
 		pub fn post_job(
 			origin: OriginFor<T>,
@@ -635,12 +641,11 @@ pub mod pallet {
 		/// Take on an open job as its trainer, committing the job's trainer collateral (at least
 		/// `TrainerCollateral`) of stake and one unit of the daily quota. The model's revision
 		/// now is the earliest the trainer may say it trained against.
+		///
+		/// Declares the weight of a job on `MAX_JOB_SLOTS` slots and charges that of the job's.
 		#[pallet::call_index(2)]
-		// The benchmark's job trains one slot; the others' current blocks are read besides.
-		#[pallet::weight(
-			T::WeightInfo::accept_job().saturating_add(Pallet::<T>::slot_reads(MAX_JOB_SLOTS))
-		)]
-		pub fn accept_job(origin: OriginFor<T>, job: JobId) -> DispatchResult {
+		#[pallet::weight(T::WeightInfo::accept_job(MAX_JOB_SLOTS))]
+		pub fn accept_job(origin: OriginFor<T>, job: JobId) -> DispatchResultWithPostInfo {
 			let trainer = ensure_signed(origin)?;
 			let mut record = Jobs::<T>::get(job).ok_or(Error::<T>::UnknownJob)?;
 			let Stage::Open { deadline } = record.stage else {
@@ -654,10 +659,11 @@ pub mod pallet {
 			Self::assign(&trainer, record.trainer_collateral)?;
 			let deadline = Self::after(record.spec.windows.submit);
 			record.stage = Stage::Training { trainer: trainer.clone(), deadline, revision };
+			let slots = record.spec.slots.len() as u32;
 			Self::reschedule(job, &mut record, deadline);
 			Jobs::<T>::insert(job, record);
 			Self::deposit_event(Event::JobAccepted { job, trainer, deadline });
-			Ok(())
+			Ok(Some(T::WeightInfo::accept_job(slots)).into())
 		}
 
 		/// Submit the trained candidates of an accepted job: their payloads, one per slot of the
@@ -677,12 +683,11 @@ pub mod pallet {
 		/// acceptance, `WrongCandidateCount` when the payloads are not one per slot, besides
 		/// `NotTrainer` and `SubmitWindowOver`.
 		#[pallet::call_index(3)]
-		// Measured with one candidate: each further one repeats part of that submission's
-		// work (its slot read, its proposal), so `c` submissions bound `c` candidates.
+		// Any other count of candidates than the job's slots is refused before the work that
+		// grows with them.
 		#[pallet::weight(
-			T::WeightInfo::submit_result(trained_with.len() as u32)
-				.saturating_mul(candidates.len().max(1) as u64)
-				.max(Pallet::<T>::release_weight())
+			T::WeightInfo::submit_result(trained_with.len() as u32, candidates.len() as u32)
+				.max(Pallet::<T>::release_weight(candidates.len() as u32))
 		)]
 		#[allow(clippy::too_many_arguments)] // an extrinsic's arguments are its wire format
 		pub fn submit_result(
@@ -709,9 +714,10 @@ pub mod pallet {
 			ensure!(revision >= accepted, Error::<T>::RevisionBeforeAcceptance);
 			if revision < state.revision || !Self::base_is_current(&record.spec) {
 				// Trained in a state of the model that is gone: nobody's fault, nothing to judge.
+				let slots = record.spec.slots.len() as u32;
 				Self::unschedule(job, record.due);
 				Self::release_superseded(job, record, trainer);
-				return Ok(Some(Self::release_weight()).into());
+				return Ok(Some(Self::release_weight(slots)).into());
 			}
 			record.base_score = base_score;
 			let submission = Self::propose(
@@ -737,10 +743,10 @@ pub mod pallet {
 		/// claim is sealed as in [`Pallet::submit_result`] and revealed with
 		/// [`Pallet::reveal_claim`].
 		#[pallet::call_index(4)]
-		// Measured with one slot: each further one repeats part of that submission's work (its
-		// slot checked, its candidate proposed).
-		#[pallet::weight(T::WeightInfo::submit_candidate(trained_with.len() as u32)
-			.saturating_mul(spec.slots.len().max(candidates.len()).max(1) as u64))]
+		#[pallet::weight(T::WeightInfo::submit_candidate(
+			trained_with.len() as u32,
+			spec.slots.len().max(candidates.len()) as u32,
+		))]
 		#[allow(clippy::too_many_arguments)] // an extrinsic's arguments are its wire format
 		pub fn submit_candidate(
 			origin: OriginFor<T>,
@@ -880,24 +886,11 @@ impl<T: Config> Pallet<T> {
 		frame_system::Pallet::<T>::block_number()
 	}
 
-	/// The verdict on a panel of `n`, on its costlier path: an adoption with everyone paid, or
-	/// a refuted claim with the trainer's slash split among the honest majority and the others
-	/// slashed.
-	/// Measured with one candidate; each further one adds its adoption or rejection by the
-	/// quality gate: the candidate's record and its slot's current block read, the superseded
-	/// block, the candidate, the slot and the model's state written, and its place in the
-	/// pruning queue (at most 4 reads and 5 writes, which dwarf the arithmetic around them).
+	/// The verdict on `slots` candidates by a panel of `n`, on its costlier path: all of them
+	/// adopted with everyone paid, or a refuted claim with every candidate rejected, the
+	/// trainer's slash split among the honest majority and the others slashed.
 	pub(crate) fn finalize_weight(n: u32, slots: u32) -> Weight {
-		let further = u64::from(slots.saturating_sub(1));
-		T::WeightInfo::finalize(n)
-			.max(T::WeightInfo::finalize_refuted(n))
-			.saturating_add(T::DbWeight::get().reads_writes(4 * further, 5 * further))
-	}
-
-	/// Reading the current blocks of a job's slots beyond the one the benchmarks' jobs train:
-	/// each slot's `Current` entry and its block's record.
-	pub(crate) fn slot_reads(slots: u32) -> Weight {
-		T::DbWeight::get().reads(2 * u64::from(slots.saturating_sub(1)))
+		T::WeightInfo::finalize(n, slots).max(T::WeightInfo::finalize_refuted(n, slots))
 	}
 
 	/// `blocks` after now.
@@ -1166,20 +1159,11 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// What voiding a job at submission costs: a cancellation's work (unschedule, refund,
-	/// remove), plus reading the job, the model's state and the slots' current blocks, and
-	/// releasing the trainer's commitment (its Stake ledger and `Assigned` entry).
-	pub(crate) fn void_weight() -> Weight {
-		T::WeightInfo::cancel_job()
-			.saturating_add(T::DbWeight::get().reads_writes(5, 2))
-			.saturating_add(Self::slot_reads(MAX_JOB_SLOTS))
-	}
-
-	/// The most a submission that judges nothing costs: voiding the job, or releasing its
-	/// trainer and reopening it (an acceptance's work undone: the job rescheduled and written,
-	/// the trainer's commitment released).
-	pub(crate) fn release_weight() -> Weight {
-		Self::void_weight().max(T::WeightInfo::accept_job())
+	/// The most releasing the trainer of a job on `slots` slots costs, because the model moved
+	/// on: voiding the job (measured), or reopening it (an acceptance's work undone: the job
+	/// rescheduled and written, the trainer's commitment released).
+	pub(crate) fn release_weight(slots: u32) -> Weight {
+		T::WeightInfo::submit_result_superseded(slots).max(T::WeightInfo::accept_job(slots))
 	}
 
 	/// Release an assignment's collateral and forget the assignment.

@@ -108,12 +108,13 @@ impl pallet_aiblock_workers::Config for Test {
 impl pallet_aiblock_expert_dag::Config for Test {
 	type ModelOrigin = EnsureRoot<AccountId>;
 	type MaxLayers = ConstU16<4>;
-	type MaxExperts = ConstU16<8>;
+	type MaxExperts = ConstU16<16>;
 	type MaxDim = ConstU32<1024>;
 	type MaxContext = ConstU16<512>;
 	type MaxVocab = ConstU32<1024>;
 	type MaxHeads = ConstU16<8>;
-	type MaxImportBlocks = ConstU32<41>;
+	/// The benchmarks' model: 4 layers of 16 experts.
+	type MaxImportBlocks = ConstU32<73>;
 	type MaxPayloadSize = ConstU64<{ 1 << 20 }>;
 	type RejectedRetention = ConstU64<1_000>;
 	type WeightInfo = ();
@@ -188,18 +189,34 @@ impl crate::BenchmarkHelper<AccountId> for MakeWorker {
 		Balances::set_balance(who, 10 * WORKER_BOND);
 		register(*who, role, 80);
 	}
+
+	fn import_model(
+		spec: ModelSpec,
+		score: aiblock_primitives::dag::Score,
+	) -> Result<aiblock_primitives::dag::ModelIndex, sp_runtime::DispatchError> {
+		TransformersTrainable::set(true);
+		ExpertDag::import_for_benchmarks(spec, score)
+	}
 }
 
-/// The models the tests' workers train: byte models without attention.
-/// Byte models only, at most [`MAX_SLOTS`] slots of one per job (so that the tests train sets).
+parameter_types! {
+	/// Whether transformers take jobs (of up to `MAX_JOB_SLOTS` slots), as in the runtime: only
+	/// the benchmarks, whose jobs name more slots than the tests' byte model has, turn it on.
+	pub static TransformersTrainable: bool = false;
+}
+
+/// The models the tests' workers train: byte models without attention, at most
+/// [`MAX_SLOTS`] slots of one per job (so that the tests train sets); transformers too when
+/// [`TransformersTrainable`].
 pub struct ByteModels;
 impl aiblock_primitives::jobs::TrainableModels for ByteModels {
 	fn max_slots(spec: &ModelSpec) -> u32 {
-		let byte = spec.architecture.as_slice() == b"byte-moe-v1" && spec.attention.is_none();
-		if byte {
-			MAX_SLOTS
-		} else {
-			0
+		match (spec.architecture.as_slice(), &spec.attention) {
+			(b"byte-moe-v1", None) => MAX_SLOTS,
+			(b"aiblock-mixtral-v1", Some(_)) if TransformersTrainable::get() => {
+				aiblock_primitives::jobs::MAX_JOB_SLOTS
+			},
+			_ => 0,
 		}
 	}
 }

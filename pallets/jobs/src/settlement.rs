@@ -88,10 +88,9 @@ impl<T: Config> Pallet<T> {
 		let (n, slots) = (job.spec.evaluators, job.spec.slots.len() as u32);
 		read.saturating_add(match &job.stage {
 			Stage::Open { .. } => T::WeightInfo::expire_job(),
-			// A trainer whose model moved on is released instead, which costs less but for
-			// checking every base of the job.
+			// A trainer whose model moved on is released instead.
 			Stage::Training { .. } => {
-				T::WeightInfo::trainer_timeout().saturating_add(Self::slot_reads(slots))
+				T::WeightInfo::trainer_timeout().max(Self::release_weight(slots))
 			},
 			Stage::Evaluating(e) if e.panel.len() < n as usize => {
 				// A draw that falls short at its deadline ends the job instead.

@@ -6,7 +6,7 @@ use aiblock_primitives::{
 	dag::{BlockKind, BlockStatus, ModelIndex, Payload, QualityGate, Score},
 	jobs::{
 		attestation_commitment, claim_commitment, Attestation, Candidates, Claim, JobId, JobSlot,
-		TrainedWith,
+		TrainedWith, MAX_JOB_SLOTS,
 	},
 	stake::StakeInspect,
 	workers::{Role, Roles, TrustLevel, WorkerRegistry},
@@ -490,6 +490,23 @@ fn jobs_on_an_architecture_workers_cannot_judge_are_refused() {
 	});
 }
 
+/// Accepting declares the weight of a job on `MAX_JOB_SLOTS` slots (the job is read only in
+/// the call) and charges the weight of the job's own slots.
+#[test]
+fn accepting_charges_the_weight_of_the_jobs_slots() {
+	use frame_support::dispatch::GetDispatchInfo;
+	ExtBuilder::default().build_and_execute(|| {
+		let kinds = [SLOT, BlockKind::Expert { layer: 0, expert: 0 }];
+		let job = post_spec(JobSpec { slots: slots(&kinds), ..job_spec() }, BUDGET);
+		let declared = crate::Call::<Test>::accept_job { job }.get_dispatch_info().call_weight;
+		let accepted = Jobs::accept_job(signed(TRAINER), job).unwrap();
+		let charged = accepted.actual_weight.expect("the job's own weight");
+		assert_eq!(charged, <Test as Config>::WeightInfo::accept_job(2));
+		assert_eq!(declared, <Test as Config>::WeightInfo::accept_job(MAX_JOB_SLOTS));
+		assert!(declared.all_gte(charged));
+	});
+}
+
 #[test]
 fn accept_job_refusals_and_quota() {
 	ExtBuilder::default().build_and_execute(|| {
@@ -905,9 +922,9 @@ fn a_candidate_for_a_superseded_base_voids_the_job() {
 		let declared =
 			frame_support::dispatch::GetDispatchInfo::get_dispatch_info(&call).call_weight;
 		let actual = voided.actual_weight.expect("the void path returns its weight");
-		assert_eq!(actual, crate::Pallet::<Test>::release_weight());
+		assert_eq!(actual, crate::Pallet::<Test>::release_weight(1));
 		assert!(declared.all_gte(actual), "{declared:?} covers {actual:?}");
-		assert!(declared.all_gte(<Test as Config>::WeightInfo::submit_result(0)));
+		assert!(declared.all_gte(<Test as Config>::WeightInfo::submit_result(0, 1)));
 		assert_noop!(Jobs::accept_job(signed(TRAINER), third), Error::<Test>::BaseNotCurrent);
 		assert_eq!(free(POSTER), poster + BUDGET + FEE);
 		assert_eq!((stake(TRAINER), committed(TRAINER)), (WORKER_BOND, 0));

@@ -1,7 +1,7 @@
 //! Weights for `pallet_aiblock_jobs`, measured by `pallets/benchmark.sh`; do not edit by hand.
 //!
-//! Benchmark CLI 64.0.0, 2026-12-02; steps 50, repeat 20;
-//! machine `vm` (Intel(R) Xeon(R) Processor); wasm execution Compiled.
+//! Benchmark CLI 64.0.0, 2026-12-03; steps 25, repeat 10;
+//! machine `vm` (AMD EPYC); wasm execution Compiled.
 //! Reads and writes are priced by the runtime's `DbWeight` (ParityDB); proof sizes are the
 //! worst case from each storage item's `MaxEncodedLen`.
 
@@ -15,16 +15,17 @@ use core::marker::PhantomData;
 
 /// The weight of each call (and bounded hook) of this pallet.
 pub trait WeightInfo {
-	fn post_job() -> Weight;
+	fn post_job(s: u32, ) -> Weight;
 	fn cancel_job() -> Weight;
-	fn accept_job() -> Weight;
-	fn submit_result(d: u32, ) -> Weight;
-	fn submit_candidate(d: u32, ) -> Weight;
+	fn accept_job(s: u32, ) -> Weight;
+	fn submit_result(d: u32, s: u32, ) -> Weight;
+	fn submit_result_superseded(s: u32, ) -> Weight;
+	fn submit_candidate(d: u32, s: u32, ) -> Weight;
 	fn commit_attestation() -> Weight;
 	fn reveal_attestation() -> Weight;
 	fn reveal_claim() -> Weight;
-	fn finalize(n: u32, ) -> Weight;
-	fn finalize_refuted(n: u32, ) -> Weight;
+	fn finalize(n: u32, s: u32, ) -> Weight;
+	fn finalize_refuted(n: u32, s: u32, ) -> Weight;
 	fn draw_evaluators(n: u32, w: u32, ) -> Weight;
 	fn expire_job() -> Weight;
 	fn trainer_timeout() -> Weight;
@@ -33,12 +34,12 @@ pub trait WeightInfo {
 /// Measured weights, with the runtime's database costs.
 pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
-	/// Storage: `ExpertDag::Current` (r:1 w:0)
-	/// Proof: `ExpertDag::Current` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
-	/// Storage: `ExpertDag::Blocks` (r:1 w:0)
-	/// Proof: `ExpertDag::Blocks` (`max_values`: None, `max_size`: Some(480), added: 2955, mode: `MaxEncodedLen`)
 	/// Storage: `ExpertDag::Models` (r:1 w:0)
-	/// Proof: `ExpertDag::Models` (`max_values`: None, `max_size`: Some(209), added: 2684, mode: `MaxEncodedLen`)
+	/// Proof: `ExpertDag::Models` (`max_values`: None, `max_size`: Some(232), added: 2707, mode: `MaxEncodedLen`)
+	/// Storage: `ExpertDag::Current` (r:64 w:0)
+	/// Proof: `ExpertDag::Current` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
+	/// Storage: `ExpertDag::Blocks` (r:64 w:0)
+	/// Proof: `ExpertDag::Blocks` (`max_values`: None, `max_size`: Some(480), added: 2955, mode: `MaxEncodedLen`)
 	/// Storage: `ExpertDag::States` (r:1 w:0)
 	/// Proof: `ExpertDag::States` (`max_values`: None, `max_size`: Some(21), added: 2496, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::LiveJobs` (r:1 w:1)
@@ -54,15 +55,19 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Jobs::Agenda` (r:1 w:1)
 	/// Proof: `Jobs::Agenda` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Jobs` (r:0 w:1)
-	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(2165), added: 4640, mode: `MaxEncodedLen`)
-	fn post_job() -> Weight {
-		// Fastest run: 173_053 ns.
-		Weight::from_parts(254_521_000, 6196)
-			.saturating_add(T::DbWeight::get().reads(11))
+	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(6516), added: 8991, mode: `MaxEncodedLen`)
+	/// `s` ranges over `[1, 64]`.
+	fn post_job(s: u32, ) -> Weight {
+		// Fastest run: 236_634 ns.
+		Weight::from_parts(390_174_845, 6196)
+			.saturating_add(Weight::from_parts(25_350_405, 0).saturating_mul(s.into()))
+			.saturating_add(T::DbWeight::get().reads(9))
+			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(s.into())))
 			.saturating_add(T::DbWeight::get().writes(8))
+			.saturating_add(Weight::from_parts(0, 2955).saturating_mul(s.into()))
 	}
 	/// Storage: `Jobs::Jobs` (r:1 w:1)
-	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(2165), added: 4640, mode: `MaxEncodedLen`)
+	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(6516), added: 8991, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Agenda` (r:1 w:1)
 	/// Proof: `Jobs::Agenda` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
@@ -74,63 +79,106 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Jobs::JobsOfPoster` (r:1 w:1)
 	/// Proof: `Jobs::JobsOfPoster` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	fn cancel_job() -> Weight {
-		// Fastest run: 77_961 ns.
-		Weight::from_parts(98_881_000, 5630)
+		// Fastest run: 103_043 ns.
+		Weight::from_parts(152_055_000, 9981)
 			.saturating_add(T::DbWeight::get().reads(6))
 			.saturating_add(T::DbWeight::get().writes(6))
 	}
 	/// Storage: `Jobs::Jobs` (r:1 w:1)
-	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(2165), added: 4640, mode: `MaxEncodedLen`)
-	/// Storage: `ExpertDag::Current` (r:1 w:0)
+	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(6516), added: 8991, mode: `MaxEncodedLen`)
+	/// Storage: `ExpertDag::Current` (r:64 w:0)
 	/// Proof: `ExpertDag::Current` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
-	/// Storage: `ExpertDag::Blocks` (r:1 w:0)
+	/// Storage: `ExpertDag::Blocks` (r:64 w:0)
 	/// Proof: `ExpertDag::Blocks` (`max_values`: None, `max_size`: Some(480), added: 2955, mode: `MaxEncodedLen`)
 	/// Storage: `Workers::Workers` (r:1 w:1)
 	/// Proof: `Workers::Workers` (`max_values`: None, `max_size`: Some(421), added: 2896, mode: `MaxEncodedLen`)
 	/// Storage: `Stake::Ledgers` (r:1 w:1)
 	/// Proof: `Stake::Ledgers` (`max_values`: None, `max_size`: Some(401), added: 2876, mode: `MaxEncodedLen`)
 	/// Storage: `ExpertDag::Models` (r:1 w:0)
-	/// Proof: `ExpertDag::Models` (`max_values`: None, `max_size`: Some(209), added: 2684, mode: `MaxEncodedLen`)
+	/// Proof: `ExpertDag::Models` (`max_values`: None, `max_size`: Some(232), added: 2707, mode: `MaxEncodedLen`)
 	/// Storage: `ExpertDag::States` (r:1 w:0)
 	/// Proof: `ExpertDag::States` (`max_values`: None, `max_size`: Some(21), added: 2496, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Assigned` (r:1 w:1)
 	/// Proof: `Jobs::Assigned` (`max_values`: None, `max_size`: Some(68), added: 2543, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Agenda` (r:2 w:2)
 	/// Proof: `Jobs::Agenda` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
-	fn accept_job() -> Weight {
-		// Fastest run: 96_260 ns.
-		Weight::from_parts(161_850_000, 6992)
-			.saturating_add(T::DbWeight::get().reads(10))
+	/// `s` ranges over `[1, 64]`.
+	fn accept_job(s: u32, ) -> Weight {
+		// Fastest run: 129_764 ns.
+		Weight::from_parts(237_489_105, 9981)
+			.saturating_add(Weight::from_parts(14_167_590, 0).saturating_mul(s.into()))
+			.saturating_add(T::DbWeight::get().reads(8))
+			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(s.into())))
 			.saturating_add(T::DbWeight::get().writes(6))
+			.saturating_add(Weight::from_parts(0, 2955).saturating_mul(s.into()))
 	}
 	/// Storage: `Jobs::Jobs` (r:1 w:1)
-	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(2165), added: 4640, mode: `MaxEncodedLen`)
+	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(6516), added: 8991, mode: `MaxEncodedLen`)
 	/// Storage: `ExpertDag::Models` (r:1 w:0)
-	/// Proof: `ExpertDag::Models` (`max_values`: None, `max_size`: Some(209), added: 2684, mode: `MaxEncodedLen`)
+	/// Proof: `ExpertDag::Models` (`max_values`: None, `max_size`: Some(232), added: 2707, mode: `MaxEncodedLen`)
 	/// Storage: `ExpertDag::States` (r:1 w:0)
 	/// Proof: `ExpertDag::States` (`max_values`: None, `max_size`: Some(21), added: 2496, mode: `MaxEncodedLen`)
-	/// Storage: `ExpertDag::Current` (r:7 w:0)
+	/// Storage: `ExpertDag::Current` (r:70 w:0)
 	/// Proof: `ExpertDag::Current` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
-	/// Storage: `ExpertDag::Blocks` (r:9 w:1)
+	/// Storage: `ExpertDag::Blocks` (r:135 w:64)
 	/// Proof: `ExpertDag::Blocks` (`max_values`: None, `max_size`: Some(480), added: 2955, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Agenda` (r:2 w:2)
 	/// Proof: `Jobs::Agenda` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
 	/// `d` ranges over `[0, 6]`.
-	fn submit_result(d: u32, ) -> Weight {
-		// Fastest run: 96_520 ns.
-		Weight::from_parts(178_857_116, 9855)
-			.saturating_add(Weight::from_parts(17_408_807, 0).saturating_mul(d.into()))
-			.saturating_add(T::DbWeight::get().reads(9))
+	/// `s` ranges over `[1, 64]`.
+	fn submit_result(d: u32, s: u32, ) -> Weight {
+		// Fastest run: 234_930 ns.
+		Weight::from_parts(257_172_000, 9981)
+			.saturating_add(Weight::from_parts(237_029_961, 0).saturating_mul(d.into()))
+			.saturating_add(Weight::from_parts(53_364_709, 0).saturating_mul(s.into()))
+			.saturating_add(T::DbWeight::get().reads(6))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(d.into())))
-			.saturating_add(T::DbWeight::get().writes(4))
+			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(s.into())))
+			.saturating_add(T::DbWeight::get().writes(3))
+			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(s.into())))
 			.saturating_add(Weight::from_parts(0, 2955).saturating_mul(d.into()))
+			.saturating_add(Weight::from_parts(0, 5910).saturating_mul(s.into()))
 	}
-	/// Storage: `ExpertDag::Current` (r:7 w:0)
-	/// Proof: `ExpertDag::Current` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
-	/// Storage: `ExpertDag::Blocks` (r:9 w:1)
-	/// Proof: `ExpertDag::Blocks` (`max_values`: None, `max_size`: Some(480), added: 2955, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::Jobs` (r:1 w:1)
+	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(6516), added: 8991, mode: `MaxEncodedLen`)
 	/// Storage: `ExpertDag::Models` (r:1 w:0)
-	/// Proof: `ExpertDag::Models` (`max_values`: None, `max_size`: Some(209), added: 2684, mode: `MaxEncodedLen`)
+	/// Proof: `ExpertDag::Models` (`max_values`: None, `max_size`: Some(232), added: 2707, mode: `MaxEncodedLen`)
+	/// Storage: `ExpertDag::States` (r:1 w:0)
+	/// Proof: `ExpertDag::States` (`max_values`: None, `max_size`: Some(21), added: 2496, mode: `MaxEncodedLen`)
+	/// Storage: `ExpertDag::Current` (r:64 w:0)
+	/// Proof: `ExpertDag::Current` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
+	/// Storage: `ExpertDag::Blocks` (r:64 w:0)
+	/// Proof: `ExpertDag::Blocks` (`max_values`: None, `max_size`: Some(480), added: 2955, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::Agenda` (r:1 w:1)
+	/// Proof: `Jobs::Agenda` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
+	/// Storage: `Stake::Ledgers` (r:1 w:1)
+	/// Proof: `Stake::Ledgers` (`max_values`: None, `max_size`: Some(401), added: 2876, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::Assigned` (r:1 w:1)
+	/// Proof: `Jobs::Assigned` (`max_values`: None, `max_size`: Some(68), added: 2543, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:1 w:1)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::LiveJobs` (r:1 w:1)
+	/// Proof: `Jobs::LiveJobs` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::JobsOfPoster` (r:1 w:1)
+	/// Proof: `Jobs::JobsOfPoster` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// `s` ranges over `[1, 64]`.
+	fn submit_result_superseded(s: u32, ) -> Weight {
+		// Fastest run: 191_740 ns.
+		Weight::from_parts(184_663_001, 9981)
+			.saturating_add(Weight::from_parts(24_137_640, 0).saturating_mul(s.into()))
+			.saturating_add(T::DbWeight::get().reads(10))
+			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(s.into())))
+			.saturating_add(T::DbWeight::get().writes(8))
+			.saturating_add(Weight::from_parts(0, 2955).saturating_mul(s.into()))
+	}
+	/// Storage: `ExpertDag::Models` (r:1 w:0)
+	/// Proof: `ExpertDag::Models` (`max_values`: None, `max_size`: Some(232), added: 2707, mode: `MaxEncodedLen`)
+	/// Storage: `ExpertDag::Current` (r:70 w:0)
+	/// Proof: `ExpertDag::Current` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
+	/// Storage: `ExpertDag::Blocks` (r:135 w:64)
+	/// Proof: `ExpertDag::Blocks` (`max_values`: None, `max_size`: Some(480), added: 2955, mode: `MaxEncodedLen`)
 	/// Storage: `ExpertDag::States` (r:1 w:0)
 	/// Proof: `ExpertDag::States` (`max_values`: None, `max_size`: Some(21), added: 2496, mode: `MaxEncodedLen`)
 	/// Storage: `Workers::Workers` (r:1 w:1)
@@ -152,56 +200,61 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Jobs::Agenda` (r:1 w:1)
 	/// Proof: `Jobs::Agenda` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Jobs` (r:0 w:1)
-	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(2165), added: 4640, mode: `MaxEncodedLen`)
+	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(6516), added: 8991, mode: `MaxEncodedLen`)
 	/// `d` ranges over `[0, 6]`.
-	fn submit_candidate(d: u32, ) -> Weight {
-		// Fastest run: 203_998 ns.
-		Weight::from_parts(341_084_905, 9855)
-			.saturating_add(Weight::from_parts(21_342_656, 0).saturating_mul(d.into()))
-			.saturating_add(T::DbWeight::get().reads(15))
+	/// `s` ranges over `[1, 64]`.
+	fn submit_candidate(d: u32, s: u32, ) -> Weight {
+		// Fastest run: 378_540 ns.
+		Weight::from_parts(414_357_000, 3991)
+			.saturating_add(Weight::from_parts(277_011_774, 0).saturating_mul(d.into()))
+			.saturating_add(Weight::from_parts(55_128_417, 0).saturating_mul(s.into()))
+			.saturating_add(T::DbWeight::get().reads(12))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(d.into())))
-			.saturating_add(T::DbWeight::get().writes(11))
+			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(s.into())))
+			.saturating_add(T::DbWeight::get().writes(10))
+			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(s.into())))
 			.saturating_add(Weight::from_parts(0, 2955).saturating_mul(d.into()))
+			.saturating_add(Weight::from_parts(0, 5910).saturating_mul(s.into()))
 	}
 	/// Storage: `Jobs::Jobs` (r:1 w:1)
-	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(2165), added: 4640, mode: `MaxEncodedLen`)
+	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(6516), added: 8991, mode: `MaxEncodedLen`)
 	fn commit_attestation() -> Weight {
-		// Fastest run: 33_878 ns.
-		Weight::from_parts(61_588_000, 5630)
+		// Fastest run: 46_798 ns.
+		Weight::from_parts(86_202_000, 9981)
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
 	/// Storage: `Jobs::Jobs` (r:1 w:1)
-	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(2165), added: 4640, mode: `MaxEncodedLen`)
+	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(6516), added: 8991, mode: `MaxEncodedLen`)
 	/// Storage: `ExpertDag::Models` (r:1 w:0)
-	/// Proof: `ExpertDag::Models` (`max_values`: None, `max_size`: Some(209), added: 2684, mode: `MaxEncodedLen`)
+	/// Proof: `ExpertDag::Models` (`max_values`: None, `max_size`: Some(232), added: 2707, mode: `MaxEncodedLen`)
 	/// Storage: `ExpertDag::States` (r:1 w:0)
 	/// Proof: `ExpertDag::States` (`max_values`: None, `max_size`: Some(21), added: 2496, mode: `MaxEncodedLen`)
 	fn reveal_attestation() -> Weight {
-		// Fastest run: 47_602 ns.
-		Weight::from_parts(92_732_000, 5630)
+		// Fastest run: 63_479 ns.
+		Weight::from_parts(129_273_000, 9981)
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
 	/// Storage: `Jobs::Jobs` (r:1 w:1)
-	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(2165), added: 4640, mode: `MaxEncodedLen`)
+	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(6516), added: 8991, mode: `MaxEncodedLen`)
 	/// Storage: `ExpertDag::Models` (r:1 w:0)
-	/// Proof: `ExpertDag::Models` (`max_values`: None, `max_size`: Some(209), added: 2684, mode: `MaxEncodedLen`)
+	/// Proof: `ExpertDag::Models` (`max_values`: None, `max_size`: Some(232), added: 2707, mode: `MaxEncodedLen`)
 	/// Storage: `ExpertDag::States` (r:1 w:0)
 	/// Proof: `ExpertDag::States` (`max_values`: None, `max_size`: Some(21), added: 2496, mode: `MaxEncodedLen`)
 	fn reveal_claim() -> Weight {
-		// Fastest run: 46_517 ns.
-		Weight::from_parts(84_317_000, 5630)
+		// Fastest run: 66_004 ns.
+		Weight::from_parts(83_537_000, 9981)
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
 	/// Storage: `ExpertDag::Models` (r:1 w:0)
-	/// Proof: `ExpertDag::Models` (`max_values`: None, `max_size`: Some(209), added: 2684, mode: `MaxEncodedLen`)
+	/// Proof: `ExpertDag::Models` (`max_values`: None, `max_size`: Some(232), added: 2707, mode: `MaxEncodedLen`)
 	/// Storage: `ExpertDag::States` (r:1 w:1)
 	/// Proof: `ExpertDag::States` (`max_values`: None, `max_size`: Some(21), added: 2496, mode: `MaxEncodedLen`)
-	/// Storage: `ExpertDag::Blocks` (r:2 w:2)
+	/// Storage: `ExpertDag::Blocks` (r:128 w:128)
 	/// Proof: `ExpertDag::Blocks` (`max_values`: None, `max_size`: Some(480), added: 2955, mode: `MaxEncodedLen`)
-	/// Storage: `ExpertDag::Current` (r:1 w:1)
+	/// Storage: `ExpertDag::Current` (r:64 w:64)
 	/// Proof: `ExpertDag::Current` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
@@ -218,23 +271,28 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Jobs::JobsOfPoster` (r:1 w:1)
 	/// Proof: `Jobs::JobsOfPoster` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Jobs` (r:0 w:1)
-	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(2165), added: 4640, mode: `MaxEncodedLen`)
+	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(6516), added: 8991, mode: `MaxEncodedLen`)
 	/// `n` ranges over `[3, 15]`.
-	fn finalize(n: u32, ) -> Weight {
-		// Fastest run: 459_382 ns.
-		Weight::from_parts(453_598_381, 9877)
-			.saturating_add(Weight::from_parts(103_241_778, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(14))
+	/// `s` ranges over `[1, 64]`.
+	fn finalize(n: u32, s: u32, ) -> Weight {
+		// Fastest run: 1_594_351 ns.
+		Weight::from_parts(1_761_174_000, 8815)
+			.saturating_add(Weight::from_parts(11_586_227, 0).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(59_073_770, 0).saturating_mul(s.into()))
+			.saturating_add(T::DbWeight::get().reads(11))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes(14))
+			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(s.into())))
+			.saturating_add(T::DbWeight::get().writes(11))
 			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(s.into())))
 			.saturating_add(Weight::from_parts(0, 2896).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(0, 5910).saturating_mul(s.into()))
 	}
 	/// Storage: `ExpertDag::Models` (r:1 w:0)
-	/// Proof: `ExpertDag::Models` (`max_values`: None, `max_size`: Some(209), added: 2684, mode: `MaxEncodedLen`)
+	/// Proof: `ExpertDag::Models` (`max_values`: None, `max_size`: Some(232), added: 2707, mode: `MaxEncodedLen`)
 	/// Storage: `ExpertDag::States` (r:1 w:0)
 	/// Proof: `ExpertDag::States` (`max_values`: None, `max_size`: Some(21), added: 2496, mode: `MaxEncodedLen`)
-	/// Storage: `ExpertDag::Blocks` (r:1 w:1)
+	/// Storage: `ExpertDag::Blocks` (r:64 w:64)
 	/// Proof: `ExpertDag::Blocks` (`max_values`: None, `max_size`: Some(480), added: 2955, mode: `MaxEncodedLen`)
 	/// Storage: `ExpertDag::PruneCursor` (r:1 w:1)
 	/// Proof: `ExpertDag::PruneCursor` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
@@ -253,22 +311,27 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Jobs::JobsOfPoster` (r:1 w:1)
 	/// Proof: `Jobs::JobsOfPoster` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Jobs` (r:0 w:1)
-	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(2165), added: 4640, mode: `MaxEncodedLen`)
-	/// Storage: `ExpertDag::PruneQueue` (r:0 w:1)
+	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(6516), added: 8991, mode: `MaxEncodedLen`)
+	/// Storage: `ExpertDag::PruneQueue` (r:0 w:64)
 	/// Proof: `ExpertDag::PruneQueue` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// `n` ranges over `[3, 15]`.
-	fn finalize_refuted(n: u32, ) -> Weight {
-		// Fastest run: 585_353 ns.
-		Weight::from_parts(245_294_272, 8799)
-			.saturating_add(Weight::from_parts(160_441_352, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(14))
-			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes(14))
-			.saturating_add(T::DbWeight::get().writes((5_u64).saturating_mul(n.into())))
+	/// `s` ranges over `[1, 64]`.
+	fn finalize_refuted(n: u32, s: u32, ) -> Weight {
+		// Fastest run: 1_841_945 ns.
+		Weight::from_parts(1_931_904_000, 8799)
+			.saturating_add(Weight::from_parts(68_020_211, 0).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(9_763_113, 0).saturating_mul(s.into()))
+			.saturating_add(T::DbWeight::get().reads(13))
+			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(s.into())))
+			.saturating_add(T::DbWeight::get().writes(12))
+			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(s.into())))
 			.saturating_add(Weight::from_parts(0, 2896).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(0, 2955).saturating_mul(s.into()))
 	}
 	/// Storage: `Jobs::Jobs` (r:1 w:1)
-	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(2165), added: 4640, mode: `MaxEncodedLen`)
+	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(6516), added: 8991, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Agenda` (r:2 w:2)
 	/// Proof: `Jobs::Agenda` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
 	/// Storage: `System::ParentHash` (r:1 w:0)
@@ -284,18 +347,18 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// `n` ranges over `[3, 15]`.
 	/// `w` ranges over `[15, 1024]`.
 	fn draw_evaluators(n: u32, w: u32, ) -> Weight {
-		// Fastest run: 361_568 ns.
-		Weight::from_parts(1_197_606_420, 44430)
-			.saturating_add(Weight::from_parts(849_701, 0).saturating_mul(w.into()))
+		// Fastest run: 457_358 ns.
+		Weight::from_parts(500_326_865, 44430)
+			.saturating_add(Weight::from_parts(37_464_491, 0).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(2_048_501, 0).saturating_mul(w.into()))
 			.saturating_add(T::DbWeight::get().reads(48))
 			.saturating_add(T::DbWeight::get().reads((7_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(3))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(0, 9754).saturating_mul(n.into()))
-			.saturating_add(Weight::from_parts(0, 1).saturating_mul(w.into()))
+			.saturating_add(Weight::from_parts(0, 9689).saturating_mul(n.into()))
 	}
 	/// Storage: `Jobs::Jobs` (r:1 w:1)
-	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(2165), added: 4640, mode: `MaxEncodedLen`)
+	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(6516), added: 8991, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Agenda` (r:1 w:1)
 	/// Proof: `Jobs::Agenda` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
@@ -307,17 +370,17 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Jobs::JobsOfPoster` (r:1 w:1)
 	/// Proof: `Jobs::JobsOfPoster` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	fn expire_job() -> Weight {
-		// Fastest run: 72_673 ns.
-		Weight::from_parts(77_167_000, 5630)
+		// Fastest run: 95_409 ns.
+		Weight::from_parts(150_883_000, 9981)
 			.saturating_add(T::DbWeight::get().reads(6))
 			.saturating_add(T::DbWeight::get().writes(6))
 	}
 	/// Storage: `Jobs::Jobs` (r:1 w:1)
-	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(2165), added: 4640, mode: `MaxEncodedLen`)
+	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(6516), added: 8991, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Agenda` (r:2 w:2)
 	/// Proof: `Jobs::Agenda` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
 	/// Storage: `ExpertDag::Models` (r:1 w:0)
-	/// Proof: `ExpertDag::Models` (`max_values`: None, `max_size`: Some(209), added: 2684, mode: `MaxEncodedLen`)
+	/// Proof: `ExpertDag::Models` (`max_values`: None, `max_size`: Some(232), added: 2707, mode: `MaxEncodedLen`)
 	/// Storage: `ExpertDag::States` (r:1 w:0)
 	/// Proof: `ExpertDag::States` (`max_values`: None, `max_size`: Some(21), added: 2496, mode: `MaxEncodedLen`)
 	/// Storage: `Stake::Ledgers` (r:1 w:1)
@@ -331,8 +394,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Workers::Workers` (r:1 w:1)
 	/// Proof: `Workers::Workers` (`max_values`: None, `max_size`: Some(421), added: 2896, mode: `MaxEncodedLen`)
 	fn trainer_timeout() -> Weight {
-		// Fastest run: 216_097 ns.
-		Weight::from_parts(226_173_000, 8799)
+		// Fastest run: 271_279 ns.
+		Weight::from_parts(348_674_000, 9981)
 			.saturating_add(T::DbWeight::get().reads(13))
 			.saturating_add(T::DbWeight::get().writes(11))
 	}
@@ -340,87 +403,117 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 
 /// The same figures with ParityDB costs, for tests and mocks.
 impl WeightInfo for () {
-	fn post_job() -> Weight {
-		Weight::from_parts(254_521_000, 6196)
-			.saturating_add(ParityDbWeight::get().reads(11))
+	fn post_job(s: u32, ) -> Weight {
+		Weight::from_parts(390_174_845, 6196)
+			.saturating_add(Weight::from_parts(25_350_405, 0).saturating_mul(s.into()))
+			.saturating_add(ParityDbWeight::get().reads(9))
+			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(s.into())))
 			.saturating_add(ParityDbWeight::get().writes(8))
+			.saturating_add(Weight::from_parts(0, 2955).saturating_mul(s.into()))
 	}
 	fn cancel_job() -> Weight {
-		Weight::from_parts(98_881_000, 5630)
+		Weight::from_parts(152_055_000, 9981)
 			.saturating_add(ParityDbWeight::get().reads(6))
 			.saturating_add(ParityDbWeight::get().writes(6))
 	}
-	fn accept_job() -> Weight {
-		Weight::from_parts(161_850_000, 6992)
-			.saturating_add(ParityDbWeight::get().reads(10))
+	fn accept_job(s: u32, ) -> Weight {
+		Weight::from_parts(237_489_105, 9981)
+			.saturating_add(Weight::from_parts(14_167_590, 0).saturating_mul(s.into()))
+			.saturating_add(ParityDbWeight::get().reads(8))
+			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(s.into())))
 			.saturating_add(ParityDbWeight::get().writes(6))
+			.saturating_add(Weight::from_parts(0, 2955).saturating_mul(s.into()))
 	}
-	fn submit_result(d: u32, ) -> Weight {
-		Weight::from_parts(178_857_116, 9855)
-			.saturating_add(Weight::from_parts(17_408_807, 0).saturating_mul(d.into()))
-			.saturating_add(ParityDbWeight::get().reads(9))
+	fn submit_result(d: u32, s: u32, ) -> Weight {
+		Weight::from_parts(257_172_000, 9981)
+			.saturating_add(Weight::from_parts(237_029_961, 0).saturating_mul(d.into()))
+			.saturating_add(Weight::from_parts(53_364_709, 0).saturating_mul(s.into()))
+			.saturating_add(ParityDbWeight::get().reads(6))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(d.into())))
-			.saturating_add(ParityDbWeight::get().writes(4))
+			.saturating_add(ParityDbWeight::get().reads((3_u64).saturating_mul(s.into())))
+			.saturating_add(ParityDbWeight::get().writes(3))
+			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(s.into())))
 			.saturating_add(Weight::from_parts(0, 2955).saturating_mul(d.into()))
+			.saturating_add(Weight::from_parts(0, 5910).saturating_mul(s.into()))
 	}
-	fn submit_candidate(d: u32, ) -> Weight {
-		Weight::from_parts(341_084_905, 9855)
-			.saturating_add(Weight::from_parts(21_342_656, 0).saturating_mul(d.into()))
-			.saturating_add(ParityDbWeight::get().reads(15))
+	fn submit_result_superseded(s: u32, ) -> Weight {
+		Weight::from_parts(184_663_001, 9981)
+			.saturating_add(Weight::from_parts(24_137_640, 0).saturating_mul(s.into()))
+			.saturating_add(ParityDbWeight::get().reads(10))
+			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(s.into())))
+			.saturating_add(ParityDbWeight::get().writes(8))
+			.saturating_add(Weight::from_parts(0, 2955).saturating_mul(s.into()))
+	}
+	fn submit_candidate(d: u32, s: u32, ) -> Weight {
+		Weight::from_parts(414_357_000, 3991)
+			.saturating_add(Weight::from_parts(277_011_774, 0).saturating_mul(d.into()))
+			.saturating_add(Weight::from_parts(55_128_417, 0).saturating_mul(s.into()))
+			.saturating_add(ParityDbWeight::get().reads(12))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(d.into())))
-			.saturating_add(ParityDbWeight::get().writes(11))
+			.saturating_add(ParityDbWeight::get().reads((3_u64).saturating_mul(s.into())))
+			.saturating_add(ParityDbWeight::get().writes(10))
+			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(s.into())))
 			.saturating_add(Weight::from_parts(0, 2955).saturating_mul(d.into()))
+			.saturating_add(Weight::from_parts(0, 5910).saturating_mul(s.into()))
 	}
 	fn commit_attestation() -> Weight {
-		Weight::from_parts(61_588_000, 5630)
+		Weight::from_parts(86_202_000, 9981)
 			.saturating_add(ParityDbWeight::get().reads(1))
 			.saturating_add(ParityDbWeight::get().writes(1))
 	}
 	fn reveal_attestation() -> Weight {
-		Weight::from_parts(92_732_000, 5630)
+		Weight::from_parts(129_273_000, 9981)
 			.saturating_add(ParityDbWeight::get().reads(3))
 			.saturating_add(ParityDbWeight::get().writes(1))
 	}
 	fn reveal_claim() -> Weight {
-		Weight::from_parts(84_317_000, 5630)
+		Weight::from_parts(83_537_000, 9981)
 			.saturating_add(ParityDbWeight::get().reads(3))
 			.saturating_add(ParityDbWeight::get().writes(1))
 	}
-	fn finalize(n: u32, ) -> Weight {
-		Weight::from_parts(453_598_381, 9877)
-			.saturating_add(Weight::from_parts(103_241_778, 0).saturating_mul(n.into()))
-			.saturating_add(ParityDbWeight::get().reads(14))
+	fn finalize(n: u32, s: u32, ) -> Weight {
+		Weight::from_parts(1_761_174_000, 8815)
+			.saturating_add(Weight::from_parts(11_586_227, 0).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(59_073_770, 0).saturating_mul(s.into()))
+			.saturating_add(ParityDbWeight::get().reads(11))
 			.saturating_add(ParityDbWeight::get().reads((4_u64).saturating_mul(n.into())))
-			.saturating_add(ParityDbWeight::get().writes(14))
+			.saturating_add(ParityDbWeight::get().reads((3_u64).saturating_mul(s.into())))
+			.saturating_add(ParityDbWeight::get().writes(11))
 			.saturating_add(ParityDbWeight::get().writes((4_u64).saturating_mul(n.into())))
+			.saturating_add(ParityDbWeight::get().writes((3_u64).saturating_mul(s.into())))
 			.saturating_add(Weight::from_parts(0, 2896).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(0, 5910).saturating_mul(s.into()))
 	}
-	fn finalize_refuted(n: u32, ) -> Weight {
-		Weight::from_parts(245_294_272, 8799)
-			.saturating_add(Weight::from_parts(160_441_352, 0).saturating_mul(n.into()))
-			.saturating_add(ParityDbWeight::get().reads(14))
-			.saturating_add(ParityDbWeight::get().reads((5_u64).saturating_mul(n.into())))
-			.saturating_add(ParityDbWeight::get().writes(14))
-			.saturating_add(ParityDbWeight::get().writes((5_u64).saturating_mul(n.into())))
+	fn finalize_refuted(n: u32, s: u32, ) -> Weight {
+		Weight::from_parts(1_931_904_000, 8799)
+			.saturating_add(Weight::from_parts(68_020_211, 0).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(9_763_113, 0).saturating_mul(s.into()))
+			.saturating_add(ParityDbWeight::get().reads(13))
+			.saturating_add(ParityDbWeight::get().reads((4_u64).saturating_mul(n.into())))
+			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(s.into())))
+			.saturating_add(ParityDbWeight::get().writes(12))
+			.saturating_add(ParityDbWeight::get().writes((4_u64).saturating_mul(n.into())))
+			.saturating_add(ParityDbWeight::get().writes((2_u64).saturating_mul(s.into())))
 			.saturating_add(Weight::from_parts(0, 2896).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(0, 2955).saturating_mul(s.into()))
 	}
 	fn draw_evaluators(n: u32, w: u32, ) -> Weight {
-		Weight::from_parts(1_197_606_420, 44430)
-			.saturating_add(Weight::from_parts(849_701, 0).saturating_mul(w.into()))
+		Weight::from_parts(500_326_865, 44430)
+			.saturating_add(Weight::from_parts(37_464_491, 0).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(2_048_501, 0).saturating_mul(w.into()))
 			.saturating_add(ParityDbWeight::get().reads(48))
 			.saturating_add(ParityDbWeight::get().reads((7_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(3))
 			.saturating_add(ParityDbWeight::get().writes((2_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(0, 9754).saturating_mul(n.into()))
-			.saturating_add(Weight::from_parts(0, 1).saturating_mul(w.into()))
+			.saturating_add(Weight::from_parts(0, 9689).saturating_mul(n.into()))
 	}
 	fn expire_job() -> Weight {
-		Weight::from_parts(77_167_000, 5630)
+		Weight::from_parts(150_883_000, 9981)
 			.saturating_add(ParityDbWeight::get().reads(6))
 			.saturating_add(ParityDbWeight::get().writes(6))
 	}
 	fn trainer_timeout() -> Weight {
-		Weight::from_parts(226_173_000, 8799)
+		Weight::from_parts(348_674_000, 9981)
 			.saturating_add(ParityDbWeight::get().reads(13))
 			.saturating_add(ParityDbWeight::get().writes(11))
 	}

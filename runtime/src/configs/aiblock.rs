@@ -246,4 +246,11 @@ impl pallet_aiblock_jobs::BenchmarkHelper<AccountId> for BondForBenchmarks {
 		);
 		debug_assert!(registered.is_ok(), "benchmark worker could not register");
 	}
+
+	fn import_model(
+		spec: aiblock_primitives::dag::ModelSpec,
+		score: aiblock_primitives::dag::Score,
+	) -> Result<aiblock_primitives::dag::ModelIndex, sp_runtime::DispatchError> {
+		ExpertDag::import_for_benchmarks(spec, score)
+	}
 }
