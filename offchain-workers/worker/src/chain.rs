@@ -144,6 +144,16 @@ pub fn unencrypted_remote(url: &str) -> bool {
 	!(host == "localhost" || host == "::1" || host.starts_with("127."))
 }
 
+/// How long to wait for a pending transaction of the same account to be included.
+const NONCE_RETRY: Duration = Duration::from_secs(7);
+
+/// The pool refused the transaction because one of the same account with the same nonce is
+/// already waiting (signed elsewhere with this key) and outranks it.
+fn nonce_taken(e: &subxt::Error) -> bool {
+	let text = e.to_string().to_lowercase();
+	text.contains("priority of the transaction is too low") || text.contains("priority is too low")
+}
+
 /// Errors worth retrying: the connection, not the transaction.
 fn transient(e: &subxt::Error) -> bool {
 	let text = e.to_string().to_lowercase();
@@ -237,6 +247,16 @@ impl Chain {
 					log::warn!("{label}: {e}; retrying in {delay:?}");
 					tokio::time::sleep(delay).await;
 					delay *= 2;
+					attempt += 1;
+				},
+				Err(e) if attempt < 6 && nonce_taken(&e) => {
+					// Another process signing with this key (a worker and a command-line
+					// client) has a transaction with the same nonce waiting in the pool: once
+					// it is in a block, the nonce moves on.
+					log::warn!(
+						"{label}: {e}; the account's nonce is taken, retrying after a block"
+					);
+					tokio::time::sleep(NONCE_RETRY).await;
 					attempt += 1;
 				},
 				Err(e) => return Err(refusal(label, e)),
