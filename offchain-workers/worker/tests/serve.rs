@@ -22,9 +22,12 @@ use tokio::{
 };
 
 fn served(seed: u64, block_seed: u8) -> ServedModel {
-	let weights = transformer::genesis(TransformerSpec::TINY, seed).unwrap();
-	let blocks: Vec<_> =
-		TransformerSpec::TINY.blocks().into_iter().map(|b| (b, [block_seed; 32])).collect();
+	served_spec(TransformerSpec::TINY, seed, block_seed)
+}
+
+fn served_spec(spec: TransformerSpec, seed: u64, block_seed: u8) -> ServedModel {
+	let weights = transformer::genesis(spec, seed).unwrap();
+	let blocks: Vec<_> = spec.blocks().into_iter().map(|b| (b, [block_seed; 32])).collect();
 	ServedModel {
 		index: 1,
 		name: "tiny".into(),
@@ -43,9 +46,13 @@ struct Server {
 }
 
 async fn server(max_queue: usize, max_batch: usize) -> Server {
+	server_of(served(1, 1), max_queue, max_batch).await
+}
+
+async fn server_of(model: ServedModel, max_queue: usize, max_batch: usize) -> Server {
 	let metrics = Arc::new(ServeMetrics::default());
 	let engine = Arc::new(Engine::start(
-		served(1, 1),
+		model,
 		Arc::new(Cpu::auto()),
 		max_queue,
 		max_batch,
@@ -168,6 +175,95 @@ async fn a_completion_names_its_blocks_and_replays_identically() {
 	let mut forged = record.output.clone();
 	forged[17] ^= 1;
 	assert!(matches!(replay::compare(&forged, &tokens), Verdict::Differs { at: 17, .. }));
+}
+
+/// Answers decoded together, one pass of the model for all of them, with prompts read in
+/// chunks beside the others' tokens (one longer than a chunk, one longer than the context) and
+/// windows sliding at different times: each is exactly the answer it is alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answers_batched_together_are_each_the_answer_alone() {
+	let spec = TransformerSpec { context: 96, ..TransformerSpec::TINY };
+	let s = server_of(served_spec(spec, 4, 1), 16, 8).await;
+	let model = served_spec(spec, 4, 1);
+	let request = |prompt: String, max_tokens: usize, seed: u64| {
+		json!({"model": "tiny", "prompt": prompt, "max_tokens": max_tokens,
+			"temperature": 0.9, "top_p": 0.95, "seed": seed})
+	};
+	// A long answer keeps the engine busy while the others arrive.
+	let long = request("Once more unto the breach".into(), 3000, 1);
+	let mut first = stream(s.addr, "/v1/completions", with(&long, "stream", json!(true))).await;
+	assert!(event(&mut first).await.is_some(), "the long answer has started");
+	let prompts = [
+		"A".to_string(),
+		"Now is the winter of our discontent ".repeat(2),
+		"Friends, Romans, countrymen, lend me your ears; ".repeat(3),
+		"To be, or not to be".into(),
+	];
+	let calls: Vec<_> = prompts
+		.iter()
+		.enumerate()
+		.map(|(i, prompt)| {
+			let body = request(prompt.clone(), 120, 10 + i as u64);
+			tokio::spawn(async move { (post(s.addr, "/v1/completions", body.clone()).await, body) })
+		})
+		.collect();
+	for call in calls {
+		let ((status, answer), body) = call.await.unwrap();
+		assert_eq!(status, 200, "{answer}");
+		let record = replay::read_record(&answer.to_string()).unwrap();
+		assert_eq!(record.generation.input, body["prompt"].as_str().unwrap());
+		let (tokens, text, _) =
+			engine::answer(&Cpu::auto(), &model.weights, &record.generation).unwrap();
+		assert_eq!(replay::compare(&record.output, &tokens), Verdict::Identical { tokens: 120 });
+		assert_eq!(answer["choices"][0]["text"], text);
+	}
+	let chunks = chunks(first).await;
+	let streamed: String = chunks.iter().filter_map(|c| c["choices"][0]["text"].as_str()).collect();
+	let alone = engine::answer(
+		&Cpu::auto(),
+		&model.weights,
+		&replay::read_record(&chunks.last().unwrap().to_string()).unwrap().generation,
+	)
+	.unwrap();
+	assert_eq!(streamed, alone.1, "the long answer, streamed beside the others");
+	let (passes, advanced) = (
+		s.metrics.passes.load(std::sync::atomic::Ordering::Relaxed),
+		s.metrics.pass_answers.load(std::sync::atomic::Ordering::Relaxed),
+	);
+	assert!(advanced > passes, "answers shared passes: {advanced} answers in {passes} passes");
+}
+
+/// An input on which the model fails (here: a byte whose embedding is NaN) fails its own
+/// request only; the answer sharing its passes goes on unharmed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_input_the_model_fails_on_costs_only_its_own_request() {
+	let mut model = served(2, 1);
+	let d = model.weights.spec.d_model;
+	let embed = &mut model.weights.tensors.get_mut("shared.embed").unwrap().data;
+	embed[usize::from(b'~') * d..][..d].fill(f32::NAN);
+	let healthy = served(2, 1);
+	let s = server_of(model, 8, 4).await;
+	// Greedy, so that it never picks the poisoned byte itself (checked below).
+	let long = json!({"model": "tiny", "prompt": "Good night, good night!", "max_tokens": 3000,
+		"temperature": 0, "stream": true});
+	let mut first = stream(s.addr, "/v1/completions", long).await;
+	assert!(event(&mut first).await.is_some(), "the long answer has started");
+	let (status, failed) = post(
+		s.addr,
+		"/v1/completions",
+		json!({"model": "tiny", "prompt": "parting is such sweet sorrow ~", "max_tokens": 5}),
+	)
+	.await;
+	assert_eq!(status, 500, "{failed}");
+	assert_eq!(failed["error"]["code"], "model_error", "{failed}");
+	assert!(failed["error"]["message"].as_str().unwrap().contains("non-finite"), "{failed}");
+	let chunks = chunks(first).await;
+	let streamed: String = chunks.iter().filter_map(|c| c["choices"][0]["text"].as_str()).collect();
+	let record = replay::read_record(&chunks.last().unwrap().to_string()).unwrap();
+	let alone = engine::answer(&Cpu::auto(), &healthy.weights, &record.generation).unwrap();
+	assert_eq!(streamed, alone.1);
+	assert_eq!(alone.0.len(), 3000);
+	assert!(!alone.0.contains(&b'~'));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -13,18 +13,10 @@
 //!   of `p` reaches `top_p`; then `u = uniform(seed, stream "aiblock/sample", step) × kept
 //!   mass` picks the first candidate whose running sum exceeds `u`.
 
-use super::{
-	forward::{columns, head_parts, moe},
-	ops,
-	rope::RopeTable,
-	TransformerError, TransformerWeights,
-};
-use crate::{
-	backend::{self, Backend},
-	math,
-	pass::rm,
-	rng,
-};
+pub use super::decode::Decoder;
+use super::{TransformerError, TransformerWeights};
+use crate::{backend::Backend, math, rng};
+use std::collections::VecDeque;
 
 /// How to pick each next token.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -113,160 +105,110 @@ pub fn argmax(values: &[f32]) -> u32 {
 	best as u32
 }
 
-/// A model reading one token at a time of each of `batch` sequences (in lockstep), with the keys
-/// and values of every position so far. Each sequence's logits have exactly the bits they have
-/// when it is decoded alone.
-pub struct Decoder<'w> {
-	backend: &'w dyn Backend,
-	weights: &'w TransformerWeights,
-	rope: RopeTable,
-	batch: usize,
-	/// Per layer and sequence, the keys and values of positions `0..position`
-	/// (`position × kv_width`).
-	keys: Vec<Vec<Vec<f32>>>,
-	values: Vec<Vec<Vec<f32>>>,
-	position: usize,
+/// One sequence's continuation, driven over a lane of a [`Decoder`]: which tokens the lane reads
+/// next, and when the next token can be picked. [`Generator`], [`generate_batch`] and the
+/// server all drive it the same way, so they give the same tokens for the same (weights,
+/// prompt, sampling), however the sequences are batched.
+///
+/// A model reads at most `context` positions. When they are full the window slides: the lane
+/// restarts on the last `context / 2` tokens of the text so far (at least one) and decoding goes
+/// on from there, like nanoGPT's sampler cropping its input to the block size (half a window at
+/// a time, so the keys and values are recomputed once per `context / 2` tokens). A prompt
+/// longer than the context is cropped to its last `context` tokens.
+#[derive(Clone, Debug)]
+pub struct Continuation {
+	sampling: Sampling,
+	context: usize,
+	/// Tokens the lane has still to read before the next pick: the prompt, then each token
+	/// picked (read lazily, so that the last token of a run costs no model pass).
+	unread: VecDeque<u32>,
+	/// The last tokens of the text (prompt and output), ending with the unread ones: enough
+	/// to refill a slid window.
+	recent: Vec<u32>,
+	/// Tokens picked so far: the sampler's step.
+	picked: u64,
 }
 
-impl<'w> Decoder<'w> {
-	/// A decoder of one sequence.
+impl Continuation {
+	/// Continue `prompt` (its last `context` tokens) with `sampling`.
 	pub fn new(
-		backend: &'w dyn Backend,
-		weights: &'w TransformerWeights,
-	) -> Result<Self, TransformerError> {
-		Self::batched(backend, weights, 1)
-	}
-
-	/// A decoder of `batch` sequences at once.
-	pub fn batched(
-		backend: &'w dyn Backend,
-		weights: &'w TransformerWeights,
-		batch: usize,
-	) -> Result<Self, TransformerError> {
-		let spec = weights.spec;
-		spec.validate()?;
-		if batch == 0 {
+		prompt: &[u32],
+		sampling: Sampling,
+		context: usize,
+	) -> Result<Continuation, TransformerError> {
+		if prompt.is_empty() {
 			return Err(TransformerError::EmptyBatch);
 		}
-		Ok(Decoder {
-			backend,
-			weights,
-			rope: RopeTable::new(spec.context, spec.head_dim, spec.rope_theta),
-			batch,
-			keys: vec![vec![Vec::new(); batch]; spec.layers],
-			values: vec![vec![Vec::new(); batch]; spec.layers],
-			position: 0,
+		if context == 0 {
+			return Err(TransformerError::Zero("context"));
+		}
+		sampling.validate()?;
+		let read = &prompt[prompt.len().saturating_sub(context)..];
+		Ok(Continuation {
+			sampling,
+			context,
+			unread: read.iter().copied().collect(),
+			recent: read.to_vec(),
+			picked: 0,
 		})
 	}
 
-	/// Positions read so far.
-	pub fn position(&self) -> usize {
-		self.position
+	/// The tokens `lane` of `decoder` reads next: at most `chunk` (and at least one) of those
+	/// still unread. When the lane's window is full it is restarted first, on the last half
+	/// window.
+	pub fn next_reads(
+		&mut self,
+		decoder: &mut Decoder<'_>,
+		lane: usize,
+		chunk: usize,
+	) -> Result<Vec<u32>, TransformerError> {
+		let take = chunk.clamp(1, self.unread.len().max(1));
+		if decoder.position(lane) + take > self.context {
+			decoder.restart(lane)?;
+			let keep = (self.context / 2).max(1).max(self.unread.len()).min(self.recent.len());
+			self.unread = self.recent[self.recent.len() - keep..].iter().copied().collect();
+		}
+		Ok(self.unread.iter().take(take).copied().collect())
 	}
 
-	/// Read `token` at the next position (a decoder of one sequence) and return the logits for
-	/// the one after it.
-	pub fn step(&mut self, token: u32) -> Result<Vec<f32>, TransformerError> {
-		self.step_all(&[token])
+	/// The lane has read the first `count` unread tokens.
+	pub fn read(&mut self, count: usize) {
+		self.unread.drain(..count.min(self.unread.len()));
 	}
 
-	/// Read one token of every sequence at the next position; returns `batch × vocab` logits.
-	/// After an error the decoder is as it was before the call.
-	pub fn step_all(&mut self, tokens: &[u32]) -> Result<Vec<f32>, TransformerError> {
-		let backend = self.backend;
-		let result = backend::on_workers(backend, || self.read(tokens));
-		if result.is_err() {
-			// Drop the keys and values a failed step appended.
-			let keep = self.position * self.weights.spec.kv_width();
-			for cache in self.keys.iter_mut().chain(self.values.iter_mut()) {
-				cache.iter_mut().for_each(|rows| rows.truncate(keep));
-			}
-		}
-		result
+	/// Whether every token before the next pick has been read.
+	pub fn ready(&self) -> bool {
+		self.unread.is_empty()
 	}
 
-	fn read(&mut self, tokens: &[u32]) -> Result<Vec<f32>, TransformerError> {
-		let (w, backend) = (self.weights, self.backend);
-		let spec = w.spec;
-		let batch = self.batch;
-		if tokens.len() != batch {
-			return Err(TransformerError::ShapeMismatch {
-				tokens: tokens.len(),
-				sequences: batch,
-				length: 1,
-			});
+	/// Pick the next token from the logits after the last token read (call when
+	/// [`Continuation::ready`]); the lane reads it next.
+	pub fn pick(&mut self, logits: &[f32]) -> u32 {
+		let token = self.sampling.pick(logits, self.picked);
+		self.picked += 1;
+		self.unread.push_back(token);
+		self.recent.push(token);
+		// Only the last half window is ever read again.
+		if self.recent.len() > 2 * self.context {
+			self.recent.drain(..self.recent.len() - self.context);
 		}
-		if self.position >= spec.context {
-			return Err(TransformerError::SequenceTooLong {
-				length: self.position + 1,
-				context: spec.context,
-			});
-		}
-		if let Some(&token) = tokens.iter().find(|&&t| t as usize >= spec.vocab) {
-			return Err(TransformerError::TokenOutOfVocab { token, vocab: spec.vocab });
-		}
-		let (d, hd, pos) = (spec.d_model, spec.head_dim, self.position);
-		let (qw, kw) = (spec.q_width(), spec.kv_width());
-		let scale = 1.0 / (hd as f32).sqrt();
-		let group = spec.heads / spec.kv_heads;
-		let embed = w.get("shared.embed");
-		let mut x: Vec<f32> = Vec::with_capacity(batch * d);
-		for &token in tokens {
-			x.extend_from_slice(&embed[token as usize * d..][..d]);
-		}
-		let mut r = vec![0.0f32; batch];
-		let mut h = vec![0.0f32; batch * d];
-		for l in 0..spec.layers {
-			let p = format!("layer{l}.attention");
-			ops::rms_norm(&x, w.get(&format!("{p}.norm")), spec.norm_eps, &mut h, &mut r);
-			let mut q =
-				backend.matmul_new(rm(&h, batch, d), rm(w.get(&format!("{p}.wq")), d, qw))?;
-			let mut k =
-				backend.matmul_new(rm(&h, batch, d), rm(w.get(&format!("{p}.wk")), d, kw))?;
-			let v = backend.matmul_new(rm(&h, batch, d), rm(w.get(&format!("{p}.wv")), d, kw))?;
-			for s in 0..batch {
-				self.rope.apply(&mut q[s * qw..(s + 1) * qw], spec.heads, pos);
-				self.rope.apply(&mut k[s * kw..(s + 1) * kw], spec.kv_heads, pos);
-				self.keys[l][s].extend_from_slice(&k[s * kw..(s + 1) * kw]);
-				self.values[l][s].extend_from_slice(&v[s * kw..(s + 1) * kw]);
-			}
-			let (keys, values) = (&self.keys[l], &self.values[l]);
-			// One part per sequence and head, side by side where the backend allows.
-			let parts = head_parts(batch, spec.heads);
-			let heads = ops::map_parts(backend, &parts, |backend, &(s, head)| {
-				let kv = (head / group) * hd;
-				let q_h = &q[s * qw + head * hd..][..hd];
-				let mut probs: Vec<f32> = (0..=pos)
-					.map(|j| backend::fma_dot(q_h, &keys[s][j * kw + kv..][..hd]))
-					.collect();
-				ops::attention_softmax(&mut probs, scale);
-				backend.matmul_new(rm(&probs, 1, pos + 1), columns(&values[s], pos + 1, kv, hd, kw))
-			});
-			let mut attn = vec![0.0f32; batch * qw];
-			for (&(s, head), out) in parts.iter().zip(heads) {
-				attn[s * qw + head * hd..][..hd].copy_from_slice(&out?);
-			}
-			let o =
-				backend.matmul_new(rm(&attn, batch, qw), rm(w.get(&format!("{p}.wo")), qw, d))?;
-			let x_mid: Vec<f32> = x.iter().zip(&o).map(|(a, b)| a + b).collect();
-			ops::rms_norm(&x_mid, w.get(&format!("{p}.ffn_norm")), spec.norm_eps, &mut h, &mut r);
-			x = moe(backend, w, l, &h, &x_mid)?.3;
-		}
-		ops::rms_norm(&x, w.get("shared.norm"), spec.norm_eps, &mut h, &mut r);
-		let logits =
-			backend.matmul_new(rm(&h, batch, d), rm(w.get("shared.head"), d, spec.vocab))?;
-		if !crate::pass::all_finite(&logits) {
-			return Err(TransformerError::NonFinite("output logits"));
-		}
-		self.position += 1;
-		Ok(logits)
+		token
+	}
+
+	/// Tokens picked so far.
+	pub fn picked(&self) -> u64 {
+		self.picked
 	}
 }
 
-/// Continue equally long `prompts` side by side, `max_new` tokens each, sequence `i` sampled
-/// with `samplings[i]`; returns each sequence's new tokens. Each sequence gets exactly the
-/// tokens [`generate`] gives it alone (no sliding: the prompt plus `max_new` must fit the
-/// context).
+/// The logits of row `row` of a pass.
+fn row(logits: &[f32], row: usize, vocab: usize) -> &[f32] {
+	&logits[row * vocab..(row + 1) * vocab]
+}
+
+/// Continue `prompts` side by side, `max_new` tokens each, sequence `i` sampled with
+/// `samplings[i]`; returns each sequence's new tokens, exactly those [`generate`] gives it alone.
+/// Prompts may differ in length; each sequence's window slides on its own.
 pub fn generate_batch(
 	backend: &dyn Backend,
 	weights: &TransformerWeights,
@@ -274,50 +216,47 @@ pub fn generate_batch(
 	max_new: usize,
 	samplings: &[Sampling],
 ) -> Result<Vec<Vec<u32>>, TransformerError> {
-	let length = prompts.first().map_or(0, Vec::len);
-	if length == 0 || prompts.iter().any(|p| p.len() != length) || samplings.len() != prompts.len()
-	{
+	if prompts.is_empty() || samplings.len() != prompts.len() {
 		return Err(TransformerError::ShapeMismatch {
 			tokens: prompts.iter().map(Vec::len).sum(),
 			sequences: prompts.len(),
-			length,
+			length: samplings.len(),
 		});
 	}
-	for sampling in samplings {
-		sampling.validate()?;
-	}
-	if length + max_new > weights.spec.context + 1 {
-		return Err(TransformerError::SequenceTooLong {
-			length: length + max_new,
-			context: weights.spec.context,
-		});
-	}
-	let mut decoder = Decoder::batched(backend, weights, prompts.len())?;
-	let mut logits = Vec::new();
-	for i in 0..length {
-		let column: Vec<u32> = prompts.iter().map(|p| p[i]).collect();
-		logits = decoder.step_all(&column)?;
-	}
-	let vocab = weights.spec.vocab;
+	let spec = weights.spec;
+	let mut continuations = prompts
+		.iter()
+		.zip(samplings)
+		.map(|(prompt, &sampling)| Continuation::new(prompt, sampling, spec.context))
+		.collect::<Result<Vec<_>, _>>()?;
+	let mut decoder = Decoder::with_lanes(backend, weights, prompts.len())?;
 	let mut out = vec![Vec::with_capacity(max_new); prompts.len()];
-	for step in 0..max_new {
-		let picked: Vec<u32> = samplings
-			.iter()
-			.enumerate()
-			.map(|(s, sampling)| sampling.pick(&logits[s * vocab..(s + 1) * vocab], step as u64))
-			.collect();
-		for (o, &t) in out.iter_mut().zip(&picked) {
-			o.push(t);
+	loop {
+		let active: Vec<usize> = (0..prompts.len()).filter(|&s| out[s].len() < max_new).collect();
+		if active.is_empty() {
+			return Ok(out);
 		}
-		if step + 1 < max_new {
-			logits = decoder.step_all(&picked)?;
+		let mut reads = Vec::with_capacity(active.len());
+		for &s in &active {
+			reads.push(continuations[s].next_reads(&mut decoder, s, spec.context)?);
+		}
+		let pass: Vec<(usize, &[u32])> =
+			active.iter().zip(&reads).map(|(&s, r)| (s, r.as_slice())).collect();
+		let logits = decoder.read(&pass)?;
+		let mut rows = 0;
+		for (&s, r) in active.iter().zip(&reads) {
+			rows += r.len();
+			continuations[s].read(r.len());
+			if continuations[s].ready() {
+				let token = continuations[s].pick(row(&logits, rows - 1, spec.vocab));
+				out[s].push(token);
+			}
 		}
 	}
-	Ok(out)
 }
 
 /// Continue `prompt` by `max_new` tokens, calling `on_token` with each as it is picked, and
-/// return them: a loop over [`Generator`] (whose docs say how the window slides).
+/// return them: a loop over [`Generator`].
 pub fn generate(
 	backend: &dyn Backend,
 	weights: &TransformerWeights,
@@ -336,28 +275,14 @@ pub fn generate(
 	Ok(out)
 }
 
-/// One sequence's continuation, a token per call: what a server streams (and stops when it
-/// likes). The tokens are exactly [`generate`]'s for the same (weights, prompt, sampling).
-///
-/// A model reads at most `context` positions. When they are full the window slides: a fresh
-/// decoder reads the last `context / 2` tokens of the text so far (at least one) and decoding
-/// goes on from there, like nanoGPT's sampler cropping its input to the block size (half a
-/// window at a time, so the keys and values are recomputed once per `context / 2` tokens). A
-/// prompt longer than the context is cropped to its last `context` tokens.
+/// One sequence's continuation, a token per call, on a decoder of its own. The prompt is read
+/// in one pass when the generator is made; each call then reads the token picked last and
+/// picks the next (see [`Continuation`] for how the window slides).
 pub struct Generator<'w> {
-	backend: &'w dyn Backend,
-	weights: &'w TransformerWeights,
-	sampling: Sampling,
 	decoder: Decoder<'w>,
-	/// The last tokens of the text (prompt and output), enough to refill a slid window.
-	recent: Vec<u32>,
-	/// The logits for the next pick.
+	continuation: Continuation,
+	/// The logits after the last token read.
 	logits: Vec<f32>,
-	/// The last token picked, not yet read by the decoder (read lazily, so that the last
-	/// token of a run costs no model pass).
-	pending: Option<u32>,
-	/// Tokens picked so far: the sampler's step.
-	picked: u64,
 }
 
 impl<'w> Generator<'w> {
@@ -368,63 +293,39 @@ impl<'w> Generator<'w> {
 		prompt: &[u32],
 		sampling: Sampling,
 	) -> Result<Self, TransformerError> {
-		if prompt.is_empty() {
-			return Err(TransformerError::EmptyBatch);
-		}
-		sampling.validate()?;
-		let context = weights.spec.context;
-		let read = &prompt[prompt.len().saturating_sub(context)..];
-		let mut decoder = Decoder::new(backend, weights)?;
-		let mut logits = Vec::new();
-		for &token in read {
-			logits = decoder.step(token)?;
-		}
-		Ok(Generator {
-			backend,
-			weights,
-			sampling,
-			decoder,
-			recent: read.to_vec(),
-			logits,
-			pending: None,
-			picked: 0,
-		})
+		let continuation = Continuation::new(prompt, sampling, weights.spec.context)?;
+		let mut generator = Generator {
+			decoder: Decoder::new(backend, weights)?,
+			continuation,
+			logits: Vec::new(),
+		};
+		generator.read_all()?;
+		Ok(generator)
 	}
 
 	/// Tokens picked so far.
 	pub fn picked(&self) -> u64 {
-		self.picked
+		self.continuation.picked()
 	}
 
-	/// Pick the next token. After an error the generator is as it was before the call (the
-	/// call can be repeated).
+	/// Pick the next token. After an error the generator can be called again and goes on as
+	/// if the error had not happened.
 	pub fn next_token(&mut self) -> Result<u32, TransformerError> {
-		if let Some(token) = self.pending {
-			let context = self.weights.spec.context;
-			if self.decoder.position() >= context {
-				// Slide: a fresh decoder over the last half window, the pending token last.
-				let mut fresh = Decoder::new(self.backend, self.weights)?;
-				let keep = (context / 2).max(1);
-				for &t in &self.recent[self.recent.len() - keep..self.recent.len() - 1] {
-					fresh.step(t)?;
-				}
-				self.logits = fresh.step(token)?;
-				self.decoder = fresh;
-			} else {
-				self.logits = self.decoder.step(token)?;
-			}
-			self.pending = None;
+		self.read_all()?;
+		Ok(self.continuation.pick(&self.logits))
+	}
+
+	/// Read what the continuation has not read yet.
+	fn read_all(&mut self) -> Result<(), TransformerError> {
+		let vocab = self.decoder.weights().spec.vocab;
+		while !self.continuation.ready() {
+			let context = self.decoder.weights().spec.context;
+			let reads = self.continuation.next_reads(&mut self.decoder, 0, context)?;
+			let logits = self.decoder.read(&[(0, &reads)])?;
+			self.continuation.read(reads.len());
+			self.logits = row(&logits, reads.len() - 1, vocab).to_vec();
 		}
-		let token = self.sampling.pick(&self.logits, self.picked);
-		self.picked += 1;
-		self.pending = Some(token);
-		self.recent.push(token);
-		// Only the last half window is ever read again.
-		let context = self.weights.spec.context;
-		if self.recent.len() > 2 * context {
-			self.recent.drain(..self.recent.len() - context);
-		}
-		Ok(token)
+		Ok(())
 	}
 }
 
@@ -459,22 +360,17 @@ mod tests {
 	];
 
 	#[test]
-	fn a_failed_step_leaves_the_decoder_as_it_was() {
-		let mut w = genesis(TransformerSpec::TINY, 1).unwrap();
-		for e in 0..4 {
-			w.tensors.get_mut(&format!("layer1.expert{e}.w2")).unwrap().data.fill(f32::NAN);
-		}
-		let cpu = Cpu::auto();
-		let mut decoder = Decoder::new(&cpu, &w).unwrap();
-		// Layer 0 appends its keys and values before layer 1's experts fail.
-		assert_eq!(decoder.step(3).unwrap_err(), TransformerError::NonFinite("layer output"));
-		assert_eq!(decoder.position(), 0);
-		assert!(decoder.keys.iter().chain(&decoder.values).flatten().all(|rows| rows.is_empty()));
+	fn bad_sampling_is_refused() {
+		let w = genesis(TransformerSpec::TINY, 1).unwrap();
 		assert!(matches!(
 			Sampling { temperature: 1e-30, ..Sampling::GREEDY }.validate(),
 			Err(TransformerError::Sampling(_))
 		));
 		let bad = Sampling { top_p: 2.0, ..Sampling::GREEDY };
-		assert!(generate(&cpu, &w, &[1], 1, &bad, |_| {}).is_err());
+		assert!(generate(&Cpu::auto(), &w, &[1], 1, &bad, |_| {}).is_err());
+		assert_eq!(
+			Continuation::new(&[], Sampling::GREEDY, 32).unwrap_err(),
+			TransformerError::EmptyBatch
+		);
 	}
 }

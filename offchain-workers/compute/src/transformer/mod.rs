@@ -25,6 +25,7 @@
 //! [`crate::math`] exp/ln/SiLU); [`ops`] documents the order of operations of the rest.
 
 pub mod backward;
+pub mod decode;
 pub mod files;
 pub mod forward;
 pub mod generate;
@@ -111,6 +112,12 @@ pub enum TransformerError {
 	NonFinite(&'static str),
 	/// Sampling parameters that describe no distribution.
 	Sampling(String),
+	/// A decoder lane that is not open.
+	NoSuchLane(usize),
+	/// A decoder lane named twice in one pass.
+	LaneTwice(usize),
+	/// The model code panicked (a bug): the message.
+	Panic(String),
 }
 
 impl std::fmt::Display for TransformerError {
@@ -146,6 +153,9 @@ impl std::fmt::Display for TransformerError {
 			Matmul(e) => write!(f, "matrix product: {e}"),
 			NonFinite(what) => write!(f, "non-finite value in {what}: invalid step"),
 			Sampling(why) => write!(f, "sampling: {why}"),
+			NoSuchLane(lane) => write!(f, "decoder lane {lane} is not open"),
+			LaneTwice(lane) => write!(f, "decoder lane {lane} is named twice in one pass"),
+			Panic(message) => write!(f, "the model code panicked: {message}"),
 		}
 	}
 }

@@ -1,11 +1,17 @@
 //! The engine: one thread that runs the model for every request, so that requests never
-//! compete for the cores (the compute backend already spreads one decoding step over them).
+//! compete for the cores (the compute backend already spreads one pass over them).
 //!
 //! Requests wait in a bounded queue (a full queue turns new requests away at once, as HTTP
-//! 429; a request whose client left frees its place at the engine's next token). Up to `max_batch` of them decode side by side, one token each in turn, so a long
-//! answer does not hold back the first token of a short one. Every request runs on the model
-//! that was current when it started; a new model ([`Engine::switch`]) takes the requests that
-//! start after it, while those already running finish on theirs.
+//! 429; a request whose client left frees its place at the engine's next pass). Up to
+//! `max_batch` of them are answered together: each pass of the model reads the next token of
+//! every answer being decoded and up to [`PREFILL_CHUNK`] prompt tokens of every answer just
+//! started, as the rows of one batch, so a long answer does not hold back a short one and a new
+//! prompt does not stop the others. An answer's tokens do not depend on what shared its passes
+//! (see [`aiblock_compute::transformer::decode`]), which is why anyone can replay it alone.
+//!
+//! Every request runs on the model that was current when it started; a new model
+//! ([`Engine::switch`]) takes the requests that start after it, while those already running
+//! finish on theirs.
 
 use super::{
 	metrics::ServeMetrics,
@@ -15,7 +21,7 @@ use super::{
 use aiblock_compute::{
 	backend::Backend,
 	transformer::{
-		generate::{Generator, Sampling},
+		generate::{Continuation, Decoder, Sampling},
 		TransformerError, TransformerWeights,
 	},
 };
@@ -40,9 +46,14 @@ pub struct Generation {
 	pub stop: Vec<String>,
 }
 
-/// One answer being generated: the generator and the output text so far.
-pub struct Answer<'w> {
-	generator: Generator<'w>,
+/// Prompt tokens an answer reads per pass of the engine: enough to read most prompts in one
+/// pass (a matrix product over many rows costs far less per row than one over a single row),
+/// few enough that the answers being decoded beside it wait little for their next token.
+pub const PREFILL_CHUNK: usize = 64;
+
+/// One answer being generated: its continuation and the output text so far.
+pub struct Answer {
+	continuation: Continuation,
 	output: Output,
 	max_tokens: usize,
 	/// Every generated token (bytes), the stop sequence included.
@@ -58,39 +69,39 @@ pub enum Step {
 	Done(String, Finish),
 }
 
-impl<'w> Answer<'w> {
-	/// Read `generation.input` and get ready for the first token.
+impl Answer {
+	/// An answer to `generation` from a model with these weights.
 	pub fn new(
-		backend: &'w dyn Backend,
-		weights: &'w TransformerWeights,
+		weights: &TransformerWeights,
 		generation: &Generation,
-	) -> Result<Answer<'w>, TransformerError> {
+	) -> Result<Answer, TransformerError> {
 		let prompt: Vec<u32> = generation.input.bytes().map(u32::from).collect();
 		Ok(Answer {
-			generator: Generator::new(backend, weights, &prompt, generation.sampling)?,
+			continuation: Continuation::new(&prompt, generation.sampling, weights.spec.context)?,
 			output: Output::new(&generation.stop),
 			max_tokens: generation.max_tokens,
 			tokens: Vec::new(),
 		})
 	}
 
-	/// Generate the next token. An answer whose `max_tokens` is 0 is done at once.
-	pub fn step(&mut self) -> Result<Step, TransformerError> {
-		if self.tokens.len() >= self.max_tokens {
-			return Ok(Step::Done(self.output.finish(), Finish::Length));
-		}
-		let token = self.generator.next_token()?;
+	/// The answer's end before any token, when it may have none (`max_tokens` 0).
+	pub fn done_at_once(&self) -> Option<Step> {
+		(self.max_tokens == 0).then(|| Step::Done(String::new(), Finish::Length))
+	}
+
+	/// Take the token just picked.
+	fn take(&mut self, token: u32) -> Step {
 		// The vocabulary is bytes (the served models' shape is checked when loaded).
 		let byte = u8::try_from(token).unwrap_or(u8::MAX);
 		self.tokens.push(byte);
 		let text = self.output.push(byte);
 		if self.output.stopped() {
-			return Ok(Step::Done(text, Finish::Stop));
+			return Step::Done(text, Finish::Stop);
 		}
 		if self.tokens.len() >= self.max_tokens {
-			return Ok(Step::Done(text + &self.output.finish(), Finish::Length));
+			return Step::Done(text + &self.output.finish(), Finish::Length);
 		}
-		Ok(Step::Text(text))
+		Step::Text(text)
 	}
 
 	/// Every token generated so far.
@@ -104,17 +115,51 @@ impl<'w> Answer<'w> {
 	}
 }
 
-/// Generate a whole answer at once (what a replay does).
+/// One pass of the model for `answers`, each on its lane of `decoder`: every answer reads its
+/// next tokens (at most `chunk`); returns what each answer's step gave, `None` for one still
+/// reading (its prompt, or a window after a slide). After an error the answers and the lanes
+/// are as they were (the pass can be repeated, or each answer given a pass of its own).
+pub fn pass(
+	decoder: &mut Decoder<'_>,
+	answers: &mut [(usize, &mut Answer)],
+	chunk: usize,
+) -> Result<Vec<Option<Step>>, TransformerError> {
+	let vocab = decoder.weights().spec.vocab;
+	let mut reads = Vec::with_capacity(answers.len());
+	for (lane, answer) in answers.iter_mut() {
+		reads.push(answer.continuation.next_reads(decoder, *lane, chunk)?);
+	}
+	let rows: Vec<(usize, &[u32])> =
+		answers.iter().zip(&reads).map(|((lane, _), r)| (*lane, r.as_slice())).collect();
+	let logits = decoder.read(&rows)?;
+	let mut row = 0;
+	let mut steps = Vec::with_capacity(answers.len());
+	for ((_, answer), r) in answers.iter_mut().zip(&reads) {
+		row += r.len();
+		answer.continuation.read(r.len());
+		steps.push(answer.continuation.ready().then(|| {
+			let token = answer.continuation.pick(&logits[(row - 1) * vocab..row * vocab]);
+			answer.take(token)
+		}));
+	}
+	Ok(steps)
+}
+
+/// Generate a whole answer alone (what a replay does): the tokens, the text shown and why it
+/// ended.
 pub fn answer(
 	backend: &dyn Backend,
 	weights: &TransformerWeights,
 	generation: &Generation,
 ) -> Result<(Vec<u8>, String, Finish), TransformerError> {
-	let mut answer = Answer::new(backend, weights, generation)?;
+	let mut answer = Answer::new(weights, generation)?;
+	let mut decoder = Decoder::new(backend, weights)?;
+	let mut step = answer.done_at_once();
 	loop {
-		if let Step::Done(_, finish) = answer.step()? {
+		if let Some(Step::Done(_, finish)) = step {
 			return Ok((answer.tokens, answer.output.text(), finish));
 		}
+		step = pass(&mut decoder, &mut [(0, &mut answer)], weights.spec.context)?.remove(0);
 	}
 }
 
@@ -247,8 +292,10 @@ struct EngineThread {
 }
 
 /// A request being answered.
-struct Running<'w> {
-	answer: Answer<'w>,
+struct Running {
+	answer: Answer,
+	/// Its lane in the round's decoder.
+	lane: usize,
 	events: mpsc::UnboundedSender<Event>,
 	queued_at: Instant,
 	started: Instant,
@@ -280,21 +327,34 @@ impl EngineThread {
 					None => return,
 				}
 			}
-			// Each round serves one model: requests start while it stays current, and on a new
-			// model the waiting ones start once the round's running ones are done.
+			// Each round serves one model with one decoder: requests start while it stays
+			// current, and on a new model the waiting ones start once the round's running ones
+			// are done.
 			let model = self.current();
-			let mut running: Vec<Running<'_>> = Vec::new();
+			let mut decoder = match Decoder::with_lanes(backend.as_ref(), &model.weights, 0) {
+				Ok(decoder) => decoder,
+				Err(e) => {
+					// Not reached (a served model's shape is checked when it is loaded); if it
+					// were, the waiting requests get the reason rather than wait for ever.
+					for job in waiting.drain(..) {
+						self.metrics.queued.fetch_sub(1, Ordering::Relaxed);
+						let _ = job.events.send(Event::Failed(e.to_string()));
+					}
+					continue;
+				},
+			};
+			let mut running: Vec<Running> = Vec::new();
 			loop {
 				self.take_queued(&mut waiting);
 				while running.len() < self.max_batch && Arc::ptr_eq(&model, &self.current()) {
 					let Some(job) = waiting.pop_front() else { break };
-					self.admit(backend.as_ref(), job, &model, &mut running);
+					self.admit(job, &model, &mut decoder, &mut running);
 				}
 				if running.is_empty() {
 					break;
 				}
 				self.metrics.active.store(running.len() as u64, Ordering::Relaxed);
-				running.retain_mut(|r| step(&self.metrics, r));
+				self.pass(&mut decoder, &mut running);
 			}
 			self.metrics.active.store(0, Ordering::Relaxed);
 		}
@@ -319,62 +379,130 @@ impl EngineThread {
 		});
 	}
 
-	/// Start `job` on `model`, or answer it with the reason it cannot start.
-	fn admit<'w>(
+	/// Start `job` on `model` in a lane of `decoder`, or answer it with the reason it cannot
+	/// start.
+	fn admit(
 		&self,
-		backend: &'w dyn Backend,
 		job: Job,
-		model: &'w Arc<ServedModel>,
-		running: &mut Vec<Running<'w>>,
+		model: &Arc<ServedModel>,
+		decoder: &mut Decoder<'_>,
+		running: &mut Vec<Running>,
 	) {
 		self.metrics.queued.fetch_sub(1, Ordering::Relaxed);
 		if !model.answers_to(&job.model) {
 			let _ = job.events.send(Event::ModelChanged(model.id()));
 			return;
 		}
-		// A bug in the model code must cost one request, not the engine thread (which would
-		// leave every later request waiting).
-		let started = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-			Answer::new(backend, &model.weights, &job.generation)
-		}))
-		.unwrap_or(Err(TransformerError::NonFinite("a panic in the model code")));
-		match started {
-			Ok(answer) => {
-				let _ = job.events.send(Event::Started(model.clone()));
-				running.push(Running {
-					answer,
-					events: job.events,
-					queued_at: job.queued_at,
-					started: Instant::now(),
-					first_token: false,
-				});
-			},
+		let answer = match Answer::new(&model.weights, &job.generation) {
+			Ok(answer) => answer,
 			Err(e) => {
 				let _ = job.events.send(Event::Failed(e.to_string()));
+				return;
 			},
+		};
+		let _ = job.events.send(Event::Started(model.clone()));
+		let mut r = Running {
+			answer,
+			lane: decoder.open(),
+			events: job.events,
+			queued_at: job.queued_at,
+			started: Instant::now(),
+			first_token: false,
+		};
+		match r.answer.done_at_once() {
+			Some(step) => {
+				deliver(&self.metrics, &mut r, Ok(Some(step)));
+				decoder.close(r.lane);
+			},
+			None => running.push(r),
 		}
+	}
+
+	/// One pass of the model for every running answer; the finished ones leave.
+	fn pass(&self, decoder: &mut Decoder<'_>, running: &mut Vec<Running>) {
+		// Clients that left free their lanes first.
+		running.retain(|r| {
+			let gone = r.events.is_closed();
+			if gone {
+				cancel(&self.metrics, r);
+				decoder.close(r.lane);
+			}
+			!gone
+		});
+		if running.is_empty() {
+			return;
+		}
+		let mut all: Vec<(usize, &mut Answer)> =
+			running.iter_mut().map(|r| (r.lane, &mut r.answer)).collect();
+		// A bug outside the model code (which the decoder catches itself) must cost these
+		// requests, not the engine thread (which would leave every later request waiting).
+		let together = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+			pass(decoder, &mut all, PREFILL_CHUNK)
+		}));
+		let steps: Vec<Result<Option<Step>, TransformerError>> = match together {
+			Ok(Ok(steps)) => {
+				let rows = steps.len();
+				self.metrics.passes.fetch_add(1, Ordering::Relaxed);
+				self.metrics.pass_answers.fetch_add(rows as u64, Ordering::Relaxed);
+				steps.into_iter().map(Ok).collect()
+			},
+			// The pass failed and changed nothing: each answer gets one of its own, so that
+			// an input on which the model fails costs only its own request.
+			Ok(Err(_)) if all.len() > 1 => all
+				.iter_mut()
+				.map(|(lane, answer)| {
+					std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+						pass(decoder, &mut [(*lane, &mut **answer)], PREFILL_CHUNK)
+					}))
+					.unwrap_or_else(|_| Err(panicked()))
+					.map(|mut step| step.remove(0))
+				})
+				.collect(),
+			Ok(Err(e)) => vec![Err(e)],
+			Err(_) => all.iter().map(|_| Err(panicked())).collect(),
+		};
+		let mut steps = steps.into_iter();
+		running.retain_mut(|r| {
+			let goes_on = deliver(&self.metrics, r, steps.next().unwrap_or(Err(panicked())));
+			if !goes_on {
+				decoder.close(r.lane);
+			}
+			goes_on
+		});
 	}
 }
 
-/// One token for `r`; whether it goes on.
-fn step(metrics: &ServeMetrics, r: &mut Running<'_>) -> bool {
-	let cancel = |r: &Running<'_>| {
-		metrics.cancelled.fetch_add(1, Ordering::Relaxed);
-		metrics.tokens.fetch_add(r.answer.tokens().len() as u64, Ordering::Relaxed);
-		false
-	};
-	if r.events.is_closed() {
-		return cancel(r);
+fn panicked() -> TransformerError {
+	TransformerError::Panic("in the engine's answer code".into())
+}
+
+/// Count `r` as stopped because its client left.
+fn cancel(metrics: &ServeMetrics, r: &Running) -> bool {
+	metrics.cancelled.fetch_add(1, Ordering::Relaxed);
+	metrics.tokens.fetch_add(r.answer.tokens().len() as u64, Ordering::Relaxed);
+	false
+}
+
+/// Tell `r`'s client what its step gave; whether the answer goes on.
+fn deliver(
+	metrics: &ServeMetrics,
+	r: &mut Running,
+	step: Result<Option<Step>, TransformerError>,
+) -> bool {
+	if matches!(step, Ok(None)) {
+		// Still reading its prompt.
+		return true;
 	}
-	let step = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| r.answer.step()))
-		.unwrap_or(Err(TransformerError::NonFinite("a panic in the model code")));
 	if !r.first_token {
 		r.first_token = true;
 		metrics.first_token.observe(r.queued_at.elapsed().as_secs_f64());
 	}
 	match step {
-		Ok(Step::Text(text)) => r.events.send(Event::Text(text)).is_ok() || cancel(r),
-		Ok(Step::Done(text, finish)) => {
+		Ok(None) => true,
+		Ok(Some(Step::Text(text))) => {
+			r.events.send(Event::Text(text)).is_ok() || cancel(metrics, r)
+		},
+		Ok(Some(Step::Done(text, finish))) => {
 			let tokens = r.answer.tokens().to_vec();
 			metrics.tokens.fetch_add(tokens.len() as u64, Ordering::Relaxed);
 			metrics

@@ -81,6 +81,10 @@ pub struct ServeMetrics {
 	pub cancelled: AtomicU64,
 	/// Times a newly adopted state replaced the served one.
 	pub switches: AtomicU64,
+	/// Passes of the model the engine ran, and the answers they advanced (their ratio is the
+	/// mean batch).
+	pub passes: AtomicU64,
+	pub pass_answers: AtomicU64,
 	/// The served model's labels.
 	model: Mutex<String>,
 	/// The finalized block the served model was read at.
@@ -123,7 +127,7 @@ impl ServeMetrics {
 				));
 			}
 		}
-		let plain: [(&str, &str, &str, u64); 6] = [
+		let plain: [(&str, &str, &str, u64); 8] = [
 			("tokens_total", "counter", "Tokens generated.", self.tokens.load(Ordering::Relaxed)),
 			(
 				"queue_depth",
@@ -143,6 +147,18 @@ impl ServeMetrics {
 				"counter",
 				"Times a newly adopted state replaced the served one.",
 				self.switches.load(Ordering::Relaxed),
+			),
+			(
+				"passes_total",
+				"counter",
+				"Passes of the model run for answers (each reads every running answer's next tokens).",
+				self.passes.load(Ordering::Relaxed),
+			),
+			(
+				"pass_answers_total",
+				"counter",
+				"Answers advanced by those passes (the mean batch is its rate over passes_total's).",
+				self.pass_answers.load(Ordering::Relaxed),
 			),
 			(
 				"model_loaded_at_block",
