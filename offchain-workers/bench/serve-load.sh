@@ -31,7 +31,7 @@ trap cleanup EXIT
 NODE=$!
 "$BIN/aiblock-worker" init-model --data-dir "$OUT/data" > /dev/null
 "$BIN/aiblock-worker" serve --node "ws://127.0.0.1:$RPC" --data-dir "$OUT/data" --listen "127.0.0.1:$HTTP" \
-	--threads "$THREADS" --max-batch 32 --max-queue 256 > "$OUT/serve.log" 2>&1 &
+	--threads "$THREADS" --max-batch 32 --max-queue 256 --max-connections-per-client 64 > "$OUT/serve.log" 2>&1 &
 SERVER=$!
 for _ in $(seq 120); do curl -sf "http://127.0.0.1:$HTTP/health" > /dev/null && break; sleep 1; done
 MODEL=$(curl -sf "http://127.0.0.1:$HTTP/v1/models" | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"][0]["id"])')

@@ -50,6 +50,21 @@ async fn server(max_queue: usize, max_batch: usize) -> Server {
 }
 
 async fn server_of(model: ServedModel, max_queue: usize, max_batch: usize) -> Server {
+	let limits = Limits {
+		max_tokens: 100_000,
+		max_input_bytes: 4096,
+		max_connections_per_client: 64,
+		request_timeout: Duration::from_secs(120),
+	};
+	server_limited(model, max_queue, max_batch, limits).await
+}
+
+async fn server_limited(
+	model: ServedModel,
+	max_queue: usize,
+	max_batch: usize,
+	limits: Limits,
+) -> Server {
 	let metrics = Arc::new(ServeMetrics::default());
 	let engine = Arc::new(Engine::start(
 		model,
@@ -58,7 +73,6 @@ async fn server_of(model: ServedModel, max_queue: usize, max_batch: usize) -> Se
 		max_batch,
 		metrics.clone(),
 	));
-	let limits = Limits { max_tokens: 100_000, max_input_bytes: 4096 };
 	let addr =
 		http::listen("127.0.0.1:0".parse().unwrap(), engine.clone(), limits, metrics.clone())
 			.await
@@ -301,6 +315,78 @@ async fn a_streamed_chat_gives_the_same_answer_token_by_token() {
 	assert_eq!(last["usage"], whole["usage"]);
 	// Only the last chunk carries the trail; every other one carries text.
 	assert_eq!(chunks.iter().filter(|c| c.get("aiblock").is_some()).count(), 1);
+}
+
+/// One client address holds at most its share of connections: beyond it, 429 at once; a
+/// place is given back when a connection ends.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_client_cannot_hold_more_than_its_connections() {
+	let limits = Limits {
+		max_tokens: 100_000,
+		max_input_bytes: 4096,
+		max_connections_per_client: 2,
+		request_timeout: Duration::from_secs(120),
+	};
+	let s = server_limited(served(1, 1), 8, 4, limits).await;
+	let long = json!({"model": "tiny", "prompt": "Is this a dagger", "max_tokens": 100_000,
+		"stream": true});
+	let mut first = stream(s.addr, "/v1/completions", long.clone()).await;
+	let second = stream(s.addr, "/v1/completions", long).await;
+	assert!(event(&mut first).await.is_some());
+	let (status, text) = call(s.addr, "GET", "/health", "").await;
+	assert_eq!(status, 429, "{text}");
+	let error: Value = serde_json::from_str(&text).unwrap();
+	assert_eq!(error["error"]["code"], "too_many_connections");
+	assert!(error["error"]["message"].as_str().unwrap().contains("at most 2"), "{error}");
+	drop(second);
+	// The engine notices the client left at its next pass, and the connection's task ends.
+	let mut status = 0;
+	for _ in 0..100 {
+		status = call(s.addr, "GET", "/health", "").await.0;
+		if status == 200 {
+			break;
+		}
+		tokio::time::sleep(Duration::from_millis(20)).await;
+	}
+	assert_eq!(status, 200, "a place came back when a connection ended");
+	drop(first);
+}
+
+/// A request past the timeout stops, with a `timeout` error: whole answers as a 504, streams
+/// as their last event; its work stops with it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_past_its_timeout_stops_with_a_timeout_error() {
+	let limits = Limits {
+		max_tokens: 10_000_000,
+		max_input_bytes: 4096,
+		max_connections_per_client: 8,
+		request_timeout: Duration::from_millis(1500),
+	};
+	let s = server_limited(served(1, 1), 8, 4, limits).await;
+	let endless =
+		json!({"model": "tiny", "prompt": "Tomorrow, and tomorrow", "max_tokens": 10_000_000});
+	let started = std::time::Instant::now();
+	let (status, error) = post(s.addr, "/v1/completions", endless.clone()).await;
+	assert_eq!(status, 504, "{error}");
+	assert_eq!(error["error"]["code"], "timeout");
+	assert!(started.elapsed() < Duration::from_secs(30));
+	let mut reader = stream(s.addr, "/v1/completions", with(&endless, "stream", json!(true))).await;
+	let mut last = Value::Null;
+	while let Some(data) = event(&mut reader).await {
+		assert_ne!(data, "[DONE]", "a stream that timed out is not complete");
+		last = serde_json::from_str(&data).unwrap();
+	}
+	assert_eq!(last["error"]["code"], "timeout", "{last}");
+	let metrics = s.metrics.render();
+	assert!(metrics.contains("endpoint=\"completions\",outcome=\"timed_out\"} 2\n"), "{metrics}");
+	// Both answers' work stopped with them.
+	for _ in 0..100 {
+		if s.metrics.active.load(std::sync::atomic::Ordering::Relaxed) == 0 {
+			break;
+		}
+		tokio::time::sleep(Duration::from_millis(20)).await;
+	}
+	assert_eq!(s.metrics.active.load(std::sync::atomic::Ordering::Relaxed), 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

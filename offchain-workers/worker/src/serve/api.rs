@@ -18,11 +18,21 @@ pub struct Limits {
 	/// The longest input in bytes (for a chat, with the template applied). The model reads the
 	/// last `context` bytes of it.
 	pub max_input_bytes: usize,
+	/// Connections one client address may hold at a time: one client cannot take every place
+	/// in the queue (or every connection) from the others.
+	pub max_connections_per_client: usize,
+	/// The longest a request may take from its arrival to its last token, queue included.
+	pub request_timeout: std::time::Duration,
 }
 
 impl Default for Limits {
 	fn default() -> Self {
-		Limits { max_tokens: 1024, max_input_bytes: 16 * 1024 }
+		Limits {
+			max_tokens: 1024,
+			max_input_bytes: 16 * 1024,
+			max_connections_per_client: 32,
+			request_timeout: std::time::Duration::from_secs(300),
+		}
 	}
 }
 

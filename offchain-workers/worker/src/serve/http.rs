@@ -10,10 +10,11 @@ use super::{
 };
 use serde_json::{json, Value};
 use std::{
-	net::SocketAddr,
+	collections::HashMap,
+	net::{IpAddr, SocketAddr},
 	sync::{
 		atomic::{AtomicU64, Ordering},
-		Arc,
+		Arc, Mutex,
 	},
 	time::{Duration, Instant, SystemTime},
 };
@@ -27,9 +28,6 @@ use tokio::{
 
 /// Connections served at the same time; more are answered 503 at once.
 pub const MAX_CONNECTIONS: usize = 256;
-/// The longest a connection may last, answer included: a client reading an answer slowly
-/// cannot hold its place for hours.
-pub const CONNECTION_DEADLINE: Duration = Duration::from_secs(600);
 /// The longest request head (request line and headers).
 pub const MAX_HEAD: usize = 16 * 1024;
 /// The longest request body.
@@ -45,6 +43,55 @@ struct Shared {
 	limits: Limits,
 	metrics: Arc<ServeMetrics>,
 	next_id: AtomicU64,
+	/// Open connections by client address.
+	clients: Mutex<HashMap<IpAddr, usize>>,
+}
+
+/// A client's place among its connections; given back when the connection ends.
+struct ClientSlot {
+	shared: Arc<Shared>,
+	ip: IpAddr,
+}
+
+impl ClientSlot {
+	/// A place for another connection from `ip`, unless it holds its limit already.
+	fn take(shared: &Arc<Shared>, ip: IpAddr) -> Option<ClientSlot> {
+		let mut clients = lock(&shared.clients);
+		let open = clients.entry(ip).or_insert(0);
+		if *open >= shared.limits.max_connections_per_client {
+			return None;
+		}
+		*open += 1;
+		Some(ClientSlot { shared: shared.clone(), ip })
+	}
+}
+
+impl Drop for ClientSlot {
+	fn drop(&mut self) {
+		let mut clients = lock(&self.shared.clients);
+		if let Some(open) = clients.get_mut(&self.ip) {
+			*open = open.saturating_sub(1);
+			if *open == 0 {
+				clients.remove(&self.ip);
+			}
+		}
+	}
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+	mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Answer `socket` with one error and close it, without making the accept loop wait.
+fn turn_away(socket: TcpStream, error: ApiError) {
+	tokio::spawn(async move {
+		let (_, mut writer) = socket.into_split();
+		let _ = tokio::time::timeout(
+			Duration::from_secs(2),
+			respond_json(&mut writer, error.status, &error.body()),
+		)
+		.await;
+	});
 }
 
 /// Listen on `addr` and answer until the process ends; returns the bound address (port 0
@@ -57,37 +104,48 @@ pub async fn listen(
 ) -> std::io::Result<SocketAddr> {
 	let listener = TcpListener::bind(addr).await?;
 	let bound = listener.local_addr()?;
-	let shared =
-		Arc::new(Shared { engine, limits, metrics, next_id: AtomicU64::new(fresh_seed()) });
+	let shared = Arc::new(Shared {
+		engine,
+		limits,
+		metrics,
+		next_id: AtomicU64::new(fresh_seed()),
+		clients: Mutex::new(HashMap::new()),
+	});
 	let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
 	tokio::spawn(async move {
 		loop {
-			let socket = match listener.accept().await {
-				Ok((socket, _)) => socket,
+			let (socket, peer) = match listener.accept().await {
+				Ok(accepted) => accepted,
 				Err(e) => {
 					log::warn!("serve: accept failed: {e}; pausing 1 s");
 					tokio::time::sleep(Duration::from_secs(1)).await;
 					continue;
 				},
 			};
-			let shared = shared.clone();
-			let Ok(slot) = slots.clone().try_acquire_owned() else {
-				// Full: say so at once rather than leave the client hanging in the backlog.
-				tokio::spawn(async move {
-					let (_, mut writer) = socket.into_split();
-					let error =
-						ApiError::new(503, "server_full", "too many connections: retry shortly");
-					let _ = tokio::time::timeout(
-						Duration::from_secs(2),
-						respond_json(&mut writer, 503, &error.body()),
-					)
-					.await;
-				});
+			// Full: say so at once rather than leave the client hanging in the backlog.
+			let Some(client) = ClientSlot::take(&shared, peer.ip()) else {
+				let most = shared.limits.max_connections_per_client;
+				let why = format!(
+					"too many connections from {}: at most {most} at a time; retry when one ends",
+					peer.ip()
+				);
+				turn_away(socket, ApiError::new(429, "too_many_connections", why));
 				continue;
 			};
+			let Ok(slot) = slots.clone().try_acquire_owned() else {
+				turn_away(
+					socket,
+					ApiError::new(503, "server_full", "too many connections: retry shortly"),
+				);
+				continue;
+			};
+			let shared = shared.clone();
 			tokio::spawn(async move {
-				let _slot = slot;
-				let _ = tokio::time::timeout(CONNECTION_DEADLINE, connection(socket, shared)).await;
+				let _slots = (slot, client);
+				// A backstop past the request's own timeout: a client reading slowly, or
+				// sending slowly, cannot hold its place for longer.
+				let deadline = shared.limits.request_timeout + READ_DEADLINE + WRITE_DEADLINE;
+				let _ = tokio::time::timeout(deadline, connection(socket, shared)).await;
 			});
 		}
 	});
@@ -336,6 +394,7 @@ async fn generate(
 		let _ = respond_json(writer, 404, &unknown_model(&request.model).body()).await;
 		return;
 	}
+	let deadline = tokio::time::Instant::now() + shared.limits.request_timeout;
 	let (events, mut answers) = tokio::sync::mpsc::unbounded_channel();
 	let job = Job {
 		model: request.model.clone(),
@@ -359,15 +418,29 @@ async fn generate(
 			return;
 		},
 	}
-	let model = match next_event(&mut answers, reader).await {
-		Some(Event::Started(model)) => model,
-		Some(Event::Failed(why)) => {
+	let timed_out = |metrics: &ServeMetrics| {
+		metrics.count(chat, Outcome::TimedOut);
+		let seconds = shared.limits.request_timeout.as_secs();
+		ApiError::new(
+			504,
+			"timeout",
+			format!("the answer took longer than this server's limit of {seconds} s"),
+		)
+	};
+	let model = match next_event(&mut answers, reader, deadline).await {
+		Err(TimedOut) => {
+			let error = timed_out(metrics);
+			let _ = respond_json(writer, 504, &error.body()).await;
+			return;
+		},
+		Ok(Some(Event::Started(model))) => model,
+		Ok(Some(Event::Failed(why))) => {
 			metrics.count(chat, Outcome::Failed);
 			let error = ApiError::new(500, "model_error", why);
 			let _ = respond_json(writer, 500, &error.body()).await;
 			return;
 		},
-		Some(Event::ModelChanged(now)) => {
+		Ok(Some(Event::ModelChanged(now))) => {
 			metrics.count(chat, Outcome::BadRequest);
 			let mut error = unknown_model(&request.model);
 			error.message = format!("{} (it now serves {now})", error.message);
@@ -392,7 +465,16 @@ async fn generate(
 	}
 	let mut text = String::new();
 	loop {
-		match next_event(&mut answers, reader).await {
+		let Ok(event) = next_event(&mut answers, reader, deadline).await else {
+			let error = timed_out(metrics);
+			if request.stream {
+				let _ = write_all(writer, sse(&error.body()).as_bytes()).await;
+			} else {
+				let _ = respond_json(writer, 504, &error.body()).await;
+			}
+			return;
+		};
+		match event {
 			Some(Event::Text(piece)) if request.stream => {
 				if !piece.is_empty()
 					&& write_all(writer, sse(&envelope.chunk(&piece, false, None)).as_bytes())
@@ -433,22 +515,27 @@ async fn generate(
 	}
 }
 
-/// The engine's next event for this request, or None when the client left first (then
-/// dropping the receiver stops the work).
+/// The request ran past its deadline.
+struct TimedOut;
+
+/// The engine's next event for this request, or None when the client left first (in both
+/// cases, and at the deadline, dropping the receiver stops the work).
 async fn next_event(
 	answers: &mut tokio::sync::mpsc::UnboundedReceiver<Event>,
 	reader: &mut OwnedReadHalf,
-) -> Option<Event> {
+	deadline: tokio::time::Instant,
+) -> Result<Option<Event>, TimedOut> {
 	let mut probe = [0u8; 64];
 	loop {
 		tokio::select! {
-			event = answers.recv() => return event,
+			event = answers.recv() => return Ok(event),
 			read = reader.read(&mut probe) => {
 				// After its request a client sends nothing: end of file means it left.
 				if matches!(read, Ok(0) | Err(_)) {
-					return None;
+					return Ok(None);
 				}
 			},
+			_ = tokio::time::sleep_until(deadline) => return Err(TimedOut),
 		}
 	}
 }
@@ -470,6 +557,7 @@ fn reason(status: u16) -> &'static str {
 		429 => "Too Many Requests",
 		431 => "Request Header Fields Too Large",
 		503 => "Service Unavailable",
+		504 => "Gateway Timeout",
 		_ => "Internal Server Error",
 	}
 }

@@ -54,13 +54,16 @@ pub enum Outcome {
 	Busy,
 	/// The model failed on it (500).
 	Failed,
+	/// It ran past the request timeout (504).
+	TimedOut,
 }
 
-const OUTCOMES: [(Outcome, &str); 4] = [
+const OUTCOMES: [(Outcome, &str); 5] = [
 	(Outcome::Answered, "answered"),
 	(Outcome::BadRequest, "bad_request"),
 	(Outcome::Busy, "busy"),
 	(Outcome::Failed, "failed"),
+	(Outcome::TimedOut, "timed_out"),
 ];
 const ENDPOINTS: [&str; 2] = ["completions", "chat_completions"];
 

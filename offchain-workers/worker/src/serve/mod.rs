@@ -3,7 +3,7 @@
 //! names the on-chain blocks behind it, and anyone able to replay it.
 //!
 //! One role per module: [`model`] (loading a version from the chain and the store, the state
-//! root), [`engine`] (the thread that generates), [`text`] (chat template, stop sequences),
+//! root), [`engine`] (the thread that generates, concurrent answers batched into one pass), [`text`] (chat template, stop sequences),
 //! [`api`] (the OpenAI JSON), [`http`] (the connections), [`metrics`], [`follow`] (switching
 //! to newly adopted blocks) and [`replay`] (recomputing an answer from its trail).
 

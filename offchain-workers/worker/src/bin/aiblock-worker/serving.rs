@@ -42,9 +42,18 @@ pub struct ServeOptions {
 	/// Requests that may wait for the model; beyond them clients get HTTP 429.
 	#[arg(long, default_value_t = 64)]
 	pub max_queue: usize,
-	/// Requests decoded side by side, a token each in turn.
+	/// Requests answered together: each pass of the model reads the next token of every one
+	/// of them (and up to 64 bytes of each new prompt) as one batch.
 	#[arg(long, default_value_t = 8)]
 	pub max_batch: usize,
+	/// Connections one client address may hold at a time; more get HTTP 429 (a proxy in front
+	/// of the server needs as many as it has users at once).
+	#[arg(long, default_value_t = 32)]
+	pub max_connections_per_client: usize,
+	/// Seconds a request may take from its arrival to its last token, waiting in the queue
+	/// included; past it the answer stops and the client gets a `timeout` error (504).
+	#[arg(long, default_value_t = 300)]
+	pub request_timeout: u64,
 	/// Seconds between checks of the chain for newly adopted blocks.
 	#[arg(long, default_value_t = 6)]
 	pub follow_every: u64,
@@ -58,6 +67,8 @@ impl ServeOptions {
 			limits: Limits {
 				max_tokens: self.max_tokens.max(1),
 				max_input_bytes: self.max_input_bytes.max(1),
+				max_connections_per_client: self.max_connections_per_client.max(1),
+				request_timeout: Duration::from_secs(self.request_timeout.max(1)),
 			},
 			max_queue: self.max_queue.max(1),
 			max_batch: self.max_batch.max(1),
