@@ -162,13 +162,13 @@ impl Continuation {
 		lane: usize,
 		chunk: usize,
 	) -> Result<Vec<u32>, TransformerError> {
-		let take = chunk.clamp(1, self.unread.len().max(1));
-		if decoder.position(lane) + take > self.context {
+		let take = |unread: usize| chunk.clamp(1, unread.max(1));
+		if decoder.position(lane) + take(self.unread.len()) > self.context {
 			decoder.restart(lane)?;
 			let keep = (self.context / 2).max(1).max(self.unread.len()).min(self.recent.len());
 			self.unread = self.recent[self.recent.len() - keep..].iter().copied().collect();
 		}
-		Ok(self.unread.iter().take(take).copied().collect())
+		Ok(self.unread.iter().take(take(self.unread.len())).copied().collect())
 	}
 
 	/// The lane has read the first `count` unread tokens.
@@ -358,6 +358,26 @@ mod tests {
 		"c03d3335d29fa2f9ccb9767e98b9af3f721ce49cb76c1ef321e8af434d21b21e",
 		"d335411e1d888b6f74c9d431b94ede02609bb9c4fe49ffe95278a9ca1933949c",
 	];
+
+	#[test]
+	fn a_full_window_slides_and_its_half_is_read_in_one_pass() {
+		let w = genesis(TransformerSpec::TINY, 2).unwrap();
+		let cpu = Cpu::auto();
+		let mut decoder = Decoder::new(&cpu, &w).unwrap();
+		let context = w.spec.context;
+		let mut continuation =
+			Continuation::new(&vec![1; context + 5], Sampling::GREEDY, context).unwrap();
+		let reads = continuation.next_reads(&mut decoder, 0, 64).unwrap();
+		assert_eq!(reads.len(), context, "a long prompt is cropped to the context");
+		let logits = decoder.read(&[(0, &reads)]).unwrap();
+		continuation.read(reads.len());
+		assert!(continuation.ready());
+		let picked = continuation.pick(&logits[(context - 1) * 256..]);
+		let reads = continuation.next_reads(&mut decoder, 0, 64).unwrap();
+		assert_eq!(decoder.position(0), 0, "restarted");
+		assert_eq!(reads.len(), context / 2);
+		assert_eq!(reads.last(), Some(&picked));
+	}
 
 	#[test]
 	fn bad_sampling_is_refused() {

@@ -353,7 +353,6 @@ impl EngineThread {
 				if running.is_empty() {
 					break;
 				}
-				self.metrics.active.store(running.len() as u64, Ordering::Relaxed);
 				self.pass(&mut decoder, &mut running);
 			}
 			self.metrics.active.store(0, Ordering::Relaxed);
@@ -429,6 +428,7 @@ impl EngineThread {
 			}
 			!gone
 		});
+		self.metrics.active.store(running.len() as u64, Ordering::Relaxed);
 		if running.is_empty() {
 			return;
 		}
@@ -436,21 +436,24 @@ impl EngineThread {
 			running.iter_mut().map(|r| (r.lane, &mut r.answer)).collect();
 		// A bug outside the model code (which the decoder catches itself) must cost these
 		// requests, not the engine thread (which would leave every later request waiting).
+		// Such a panic may come after some answers took their token, so none of the pass's
+		// answers can go on: all of them fail (a bug costs the batch, never the engine).
 		let together = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
 			pass(decoder, &mut all, PREFILL_CHUNK)
 		}));
+		let count = |answers: usize| {
+			self.metrics.passes.fetch_add(1, Ordering::Relaxed);
+			self.metrics.pass_answers.fetch_add(answers as u64, Ordering::Relaxed);
+		};
+		count(all.len());
 		let steps: Vec<Result<Option<Step>, TransformerError>> = match together {
-			Ok(Ok(steps)) => {
-				let rows = steps.len();
-				self.metrics.passes.fetch_add(1, Ordering::Relaxed);
-				self.metrics.pass_answers.fetch_add(rows as u64, Ordering::Relaxed);
-				steps.into_iter().map(Ok).collect()
-			},
+			Ok(Ok(steps)) => steps.into_iter().map(Ok).collect(),
 			// The pass failed and changed nothing: each answer gets one of its own, so that
 			// an input on which the model fails costs only its own request.
 			Ok(Err(_)) if all.len() > 1 => all
 				.iter_mut()
 				.map(|(lane, answer)| {
+					count(1);
 					std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
 						pass(decoder, &mut [(*lane, &mut **answer)], PREFILL_CHUNK)
 					}))
@@ -493,7 +496,7 @@ fn deliver(
 		// Still reading its prompt.
 		return true;
 	}
-	if !r.first_token {
+	if !r.first_token && step.is_ok() {
 		r.first_token = true;
 		metrics.first_token.observe(r.queued_at.elapsed().as_secs_f64());
 	}

@@ -54,8 +54,9 @@ struct ClientSlot {
 }
 
 impl ClientSlot {
-	/// A place for another connection from `ip`, unless it holds its limit already.
+	/// A place for another connection from `ip`, unless its client holds its limit already.
 	fn take(shared: &Arc<Shared>, ip: IpAddr) -> Option<ClientSlot> {
+		let ip = client_of(ip);
 		let mut clients = lock(&shared.clients);
 		let open = clients.entry(ip).or_insert(0);
 		if *open >= shared.limits.max_connections_per_client {
@@ -75,6 +76,18 @@ impl Drop for ClientSlot {
 				clients.remove(&self.ip);
 			}
 		}
+	}
+}
+
+/// The client an address belongs to: an IPv4 address, or an IPv6 /64 (one host's block: a
+/// client changing addresses inside it is still one client).
+pub fn client_of(ip: IpAddr) -> IpAddr {
+	match ip {
+		IpAddr::V4(_) => ip,
+		IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+			Some(v4) => IpAddr::V4(v4),
+			None => IpAddr::V6(std::net::Ipv6Addr::from(v6.to_bits() & !u128::from(u64::MAX))),
+		},
 	}
 }
 
@@ -126,13 +139,16 @@ pub async fn listen(
 			let Some(client) = ClientSlot::take(&shared, peer.ip()) else {
 				let most = shared.limits.max_connections_per_client;
 				let why = format!(
-					"too many connections from {}: at most {most} at a time; retry when one ends",
-					peer.ip()
+					"too many connections from {}: at most {most} at a time per client (an IPv4 \
+					 address or an IPv6 /64); retry when one ends",
+					client_of(peer.ip())
 				);
+				shared.metrics.turned_away.fetch_add(1, Ordering::Relaxed);
 				turn_away(socket, ApiError::new(429, "too_many_connections", why));
 				continue;
 			};
 			let Ok(slot) = slots.clone().try_acquire_owned() else {
+				shared.metrics.turned_away.fetch_add(1, Ordering::Relaxed);
 				turn_away(
 					socket,
 					ApiError::new(503, "server_full", "too many connections: retry shortly"),
@@ -187,6 +203,8 @@ async fn connection(socket: TcpStream, shared: Arc<Shared>) {
 
 /// Read one request and answer it.
 async fn answer(reader: &mut OwnedReadHalf, writer: &mut OwnedWriteHalf, shared: &Shared) {
+	// A request's timeout counts from here: reading it is part of its time.
+	let deadline = tokio::time::Instant::now() + shared.limits.request_timeout;
 	let reading = read_request(reader, writer);
 	let request = match tokio::time::timeout(READ_DEADLINE, reading).await {
 		Ok(Ok(request)) => request,
@@ -238,10 +256,10 @@ async fn answer(reader: &mut OwnedReadHalf, writer: &mut OwnedWriteHalf, shared:
 			let _ = write_all(writer, out.as_bytes()).await;
 		},
 		("POST", "/v1/completions") => {
-			generate(Endpoint::Completions, request.body, reader, writer, shared).await
+			generate(Endpoint::Completions, request.body, deadline, reader, writer, shared).await
 		},
 		("POST", "/v1/chat/completions") => {
-			generate(Endpoint::Chat, request.body, reader, writer, shared).await
+			generate(Endpoint::Chat, request.body, deadline, reader, writer, shared).await
 		},
 		(_, "/health" | "/metrics" | "/v1/models" | "/v1/completions" | "/v1/chat/completions") => {
 			let error = ApiError::new(
@@ -375,6 +393,7 @@ async fn read_request(
 async fn generate(
 	endpoint: Endpoint,
 	body: Vec<u8>,
+	deadline: tokio::time::Instant,
 	reader: &mut OwnedReadHalf,
 	writer: &mut OwnedWriteHalf,
 	shared: &Shared,
@@ -394,7 +413,6 @@ async fn generate(
 		let _ = respond_json(writer, 404, &unknown_model(&request.model).body()).await;
 		return;
 	}
-	let deadline = tokio::time::Instant::now() + shared.limits.request_timeout;
 	let (events, mut answers) = tokio::sync::mpsc::unbounded_channel();
 	let job = Job {
 		model: request.model.clone(),
@@ -594,5 +612,21 @@ async fn write_all(writer: &mut OwnedWriteHalf, bytes: &[u8]) -> std::io::Result
 		Err(_) => {
 			Err(std::io::Error::new(std::io::ErrorKind::TimedOut, "the client stopped reading"))
 		},
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::client_of;
+	use std::net::IpAddr;
+
+	#[test]
+	fn a_client_is_an_ipv4_address_or_an_ipv6_block_of_64() {
+		let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+		assert_eq!(client_of(ip("203.0.113.7")), ip("203.0.113.7"));
+		assert_eq!(client_of(ip("::ffff:203.0.113.7")), ip("203.0.113.7"));
+		assert_eq!(client_of(ip("2001:db8:1:2:aaaa::1")), ip("2001:db8:1:2::"));
+		assert_eq!(client_of(ip("2001:db8:1:2:ffff:1:2:3")), client_of(ip("2001:db8:1:2::9")));
+		assert_ne!(client_of(ip("2001:db8:1:3::1")), client_of(ip("2001:db8:1:2::1")));
 	}
 }

@@ -84,6 +84,9 @@ pub struct ServeMetrics {
 	pub cancelled: AtomicU64,
 	/// Times a newly adopted state replaced the served one.
 	pub switches: AtomicU64,
+	/// Connections answered 429 or 503 at once (a client over its connection limit, or the
+	/// server at its own).
+	pub turned_away: AtomicU64,
 	/// Passes of the model the engine ran, and the answers they advanced (their ratio is the
 	/// mean batch).
 	pub passes: AtomicU64,
@@ -130,7 +133,7 @@ impl ServeMetrics {
 				));
 			}
 		}
-		let plain: [(&str, &str, &str, u64); 8] = [
+		let plain: [(&str, &str, &str, u64); 9] = [
 			("tokens_total", "counter", "Tokens generated.", self.tokens.load(Ordering::Relaxed)),
 			(
 				"queue_depth",
@@ -150,6 +153,12 @@ impl ServeMetrics {
 				"counter",
 				"Times a newly adopted state replaced the served one.",
 				self.switches.load(Ordering::Relaxed),
+			),
+			(
+				"connections_turned_away_total",
+				"counter",
+				"Connections refused at once: a client over its connection limit (429) or the server at its own (503).",
+				self.turned_away.load(Ordering::Relaxed),
 			),
 			(
 				"passes_total",

@@ -46,12 +46,14 @@ pub struct ServeOptions {
 	/// of them (and up to 64 bytes of each new prompt) as one batch.
 	#[arg(long, default_value_t = 8)]
 	pub max_batch: usize,
-	/// Connections one client address may hold at a time; more get HTTP 429 (a proxy in front
-	/// of the server needs as many as it has users at once).
+	/// Connections one client (an IPv4 address, an IPv6 /64) may hold at a time; more get HTTP
+	/// 429. Keep it below --max-queue so that one client cannot fill the queue; a proxy in
+	/// front of the server needs as many as it has users at once.
 	#[arg(long, default_value_t = 32)]
 	pub max_connections_per_client: usize,
 	/// Seconds a request may take from its arrival to its last token, waiting in the queue
-	/// included; past it the answer stops and the client gets a `timeout` error (504).
+	/// included; past it the answer stops and the client gets a `timeout` error (504). At most
+	/// 86400.
 	#[arg(long, default_value_t = 300)]
 	pub request_timeout: u64,
 	/// Seconds between checks of the chain for newly adopted blocks.
@@ -68,7 +70,8 @@ impl ServeOptions {
 				max_tokens: self.max_tokens.max(1),
 				max_input_bytes: self.max_input_bytes.max(1),
 				max_connections_per_client: self.max_connections_per_client.max(1),
-				request_timeout: Duration::from_secs(self.request_timeout.max(1)),
+				// At most a day: a deadline must stay a representable instant.
+				request_timeout: Duration::from_secs(self.request_timeout.clamp(1, 86_400)),
 			},
 			max_queue: self.max_queue.max(1),
 			max_batch: self.max_batch.max(1),
