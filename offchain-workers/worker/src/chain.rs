@@ -147,11 +147,14 @@ pub fn unencrypted_remote(url: &str) -> bool {
 /// How long to wait for a pending transaction of the same account to be included.
 const NONCE_RETRY: Duration = Duration::from_secs(7);
 
-/// The pool refused the transaction because one of the same account with the same nonce is
-/// already waiting (signed elsewhere with this key) and outranks it.
+/// The pool refused the transaction because one of the same account with the same nonce,
+/// signed elsewhere with this key, is already waiting and outranks it, or was included first
+/// (ours is then "outdated"). Signing again takes the next nonce.
 fn nonce_taken(e: &subxt::Error) -> bool {
 	let text = e.to_string().to_lowercase();
-	text.contains("priority of the transaction is too low") || text.contains("priority is too low")
+	text.contains("priority of the transaction is too low")
+		|| text.contains("priority is too low")
+		|| text.contains("transaction is outdated")
 }
 
 /// Errors worth retrying: the connection, not the transaction.
