@@ -6,6 +6,7 @@
 //! machine), [`import`] (an operator registering a trained model version), [`serve`] (the
 //! OpenAI-compatible API answering with the chain's model).
 
+pub mod audit;
 pub mod chain;
 pub mod error;
 pub mod feasibility;

@@ -1,0 +1,569 @@
+//! The Datasets pallet against the real Workers registry: the whole pipeline, every tier and
+//! rejection, and every call's bad input.
+
+use crate::{mock::*, AuditReports, ByContent, Error, Event, Proposers, Stage, Tallies, Votes};
+use aiblock_primitives::datasets::{
+	audit_commitment, AuditReport, DatasetId, DatasetsInspect, LicenseCheck, Rejection, Tier,
+	Unusable,
+};
+use frame_support::{assert_noop, assert_ok};
+use sp_core::H256;
+use sp_runtime::{DispatchError, Permill};
+
+fn propose(who: AccountId, seed: u8) -> DatasetId {
+	let m = meta(seed);
+	let id = crate::NextDatasetId::<Test>::get();
+	assert_ok!(Datasets::propose_dataset(RuntimeOrigin::signed(who), m.clone(), nonce(who, &m)));
+	id
+}
+
+fn stage(id: DatasetId) -> Stage<Test> {
+	crate::Datasets::<Test>::get(id).unwrap().stage
+}
+
+fn panel(id: DatasetId) -> Vec<AccountId> {
+	match stage(id) {
+		Stage::Auditing { panel, .. } => panel.into_inner(),
+		other => panic!("not auditing: {other:?}"),
+	}
+}
+
+fn salt(who: AccountId) -> H256 {
+	H256::from_low_u64_be(who * 7919)
+}
+
+/// Propose dataset `seed`, draw its panel, have the first `reports.len()` auditors commit and
+/// reveal those reports, and judge the audit. Returns the id.
+fn audited(seed: u8, reports: &[AuditReport]) -> DatasetId {
+	audited_by(PROPOSER, seed, reports)
+}
+
+/// [`audited`] of a dataset proposed by `proposer`.
+fn audited_by(proposer: AccountId, seed: u8, reports: &[AuditReport]) -> DatasetId {
+	let id = propose(proposer, seed);
+	advance(1);
+	let auditors = panel(id);
+	for (who, report) in auditors.iter().zip(reports) {
+		let commitment = audit_commitment(id, who, report, &salt(*who));
+		assert_ok!(Datasets::commit_audit(RuntimeOrigin::signed(*who), id, commitment));
+	}
+	advance(COMMIT_WINDOW);
+	for (who, report) in auditors.iter().zip(reports) {
+		assert_ok!(Datasets::reveal_audit(RuntimeOrigin::signed(*who), id, *report, salt(*who)));
+	}
+	advance(REVEAL_WINDOW);
+	assert_ok!(Datasets::advance(RuntimeOrigin::signed(PROPOSER), id));
+	id
+}
+
+/// Audit dataset `seed` cleanly, then have `ayes` and `nays` voters vote and count.
+fn voted(seed: u8, ayes: usize, nays: usize) -> DatasetId {
+	let id = audited(seed, &[clean_report(); 3]);
+	assert!(matches!(stage(id), Stage::Voting { .. }), "{:?}", stage(id));
+	for (i, who) in VOTERS.iter().take(ayes + nays).enumerate() {
+		assert_ok!(Datasets::vote(RuntimeOrigin::signed(*who), id, i < ayes));
+	}
+	advance(VOTING_WINDOW);
+	assert_ok!(Datasets::advance(RuntimeOrigin::signed(PROPOSER), id));
+	id
+}
+
+fn events() -> Vec<Event<Test>> {
+	System::events()
+		.into_iter()
+		.filter_map(|r| match r.event {
+			RuntimeEvent::Datasets(e) => Some(e),
+			_ => None,
+		})
+		.collect()
+}
+
+#[test]
+fn a_dataset_goes_from_proposal_to_gold() {
+	build_and_execute(|| {
+		let id = propose(PROPOSER, 1);
+		assert_eq!(stage(id), Stage::Proposed);
+		assert_eq!(Datasets::usable(id, true), Err(Unusable::NotApproved));
+		assert_noop!(
+			Datasets::advance(RuntimeOrigin::signed(PROPOSER), id),
+			Error::<Test>::TooEarly
+		);
+		advance(1);
+		let auditors = panel(id);
+		assert_eq!(auditors.len(), 3);
+		assert!(auditors.iter().all(|a| AUDITORS.contains(a)));
+		let before: Vec<_> = auditors
+			.iter()
+			.map(|a| pallet_aiblock_workers::Workers::<Test>::get(a).unwrap().reputation.successes)
+			.collect();
+		let report = clean_report();
+		for who in &auditors {
+			let commitment = audit_commitment(id, who, &report, &salt(*who));
+			assert_ok!(Datasets::commit_audit(RuntimeOrigin::signed(*who), id, commitment));
+		}
+		advance(COMMIT_WINDOW);
+		for who in &auditors {
+			assert_ok!(Datasets::reveal_audit(RuntimeOrigin::signed(*who), id, report, salt(*who)));
+		}
+		assert_noop!(
+			Datasets::advance(RuntimeOrigin::signed(PROPOSER), id),
+			Error::<Test>::TooEarly
+		);
+		advance(REVEAL_WINDOW);
+		assert_ok!(Datasets::advance(RuntimeOrigin::signed(VOTERS[0]), id));
+		let Stage::Voting { median, .. } = stage(id) else { panic!("{:?}", stage(id)) };
+		assert_eq!(median, report);
+		assert_eq!(AuditReports::<Test>::iter_prefix(id).count(), 0, "reports cleared");
+		for (who, successes) in auditors.iter().zip(before) {
+			let reputation = pallet_aiblock_workers::Workers::<Test>::get(who).unwrap().reputation;
+			assert_eq!(reputation.successes, successes + 1, "auditor {who} recorded");
+		}
+		// Auditors vote too (any registered worker does): 4 ayes of 5.
+		for (who, aye) in [
+			(VOTERS[0], true),
+			(VOTERS[1], true),
+			(VOTERS[2], true),
+			(AUDITORS[0], true),
+			(VOTERS[3], false),
+		] {
+			assert_ok!(Datasets::vote(RuntimeOrigin::signed(who), id, aye));
+		}
+		assert_eq!(Tallies::<Test>::get(id).votes(), 5);
+		advance(VOTING_WINDOW);
+		assert_ok!(Datasets::advance(RuntimeOrigin::signed(PROPOSER), id));
+		assert!(matches!(stage(id), Stage::Approved { tier: Tier::Gold, .. }));
+		assert_eq!(Datasets::usable(id, false), Ok(()));
+		assert_eq!(Datasets::proposer(id), Some(PROPOSER));
+		assert_eq!(Proposers::<Test>::get(PROPOSER).approvals, 1);
+		assert_eq!(Votes::<Test>::iter_prefix(id).count(), 0, "votes cleared");
+		assert!(events().contains(&Event::DatasetApproved {
+			id,
+			tier: Tier::Gold,
+			ayes: 4,
+			nays: 1
+		}));
+		assert_noop!(
+			Datasets::advance(RuntimeOrigin::signed(PROPOSER), id),
+			Error::<Test>::AlreadyDecided
+		);
+		// The same content cannot be proposed again.
+		let m = meta(1);
+		assert_noop!(
+			Datasets::propose_dataset(
+				RuntimeOrigin::signed(VOTERS[0]),
+				m.clone(),
+				nonce(VOTERS[0], &m)
+			),
+			Error::<Test>::ContentAlreadyProposed
+		);
+	});
+}
+
+#[test]
+fn the_share_of_ayes_gives_the_tier() {
+	build_and_execute(|| {
+		let silver = voted(1, 3, 2);
+		assert!(matches!(stage(silver), Stage::Approved { tier: Tier::Silver, .. }));
+		let experimental = voted(2, 2, 3);
+		assert!(matches!(stage(experimental), Stage::Approved { tier: Tier::Experimental, .. }));
+		assert_eq!(Datasets::usable(experimental, false), Err(Unusable::Experimental));
+		assert_eq!(Datasets::usable(experimental, true), Ok(()));
+		let down = voted(3, 1, 4);
+		assert_eq!(
+			stage(down),
+			Stage::Rejected { reason: Rejection::VotedDown { ayes: Permill::from_percent(20) } }
+		);
+		assert_eq!(Datasets::usable(down, true), Err(Unusable::Rejected));
+		let unheard = voted(4, 3, 0);
+		assert_eq!(stage(unheard), Stage::Rejected { reason: Rejection::NoQuorum { votes: 3 } });
+		// Two approvals make the proposer trusted.
+		assert_eq!(Proposers::<Test>::get(PROPOSER).approvals, 2);
+		assert_eq!(Datasets::usable(99, true), Err(Unusable::Unknown));
+	});
+}
+
+#[test]
+fn the_median_report_decides_and_one_lying_auditor_cannot_move_it() {
+	build_and_execute(|| {
+		let pii = AuditReport { pii_ppm: 20_000, ..clean_report() };
+		let rejected = audited(1, &[pii, clean_report(), pii]);
+		assert_eq!(stage(rejected), Stage::Rejected { reason: Rejection::PersonalData(20_000) });
+		assert!(events().contains(&Event::DatasetRejected {
+			id: rejected,
+			reason: Rejection::PersonalData(20_000)
+		}));
+		// A rejected content may be proposed again (after it was cleaned, say).
+		assert_eq!(ByContent::<Test>::get(H256::repeat_byte(1)), None);
+		let liar = AuditReport {
+			pii_ppm: 900_000,
+			content_matches: false,
+			license: LicenseCheck::Forbidden,
+			..clean_report()
+		};
+		let kept = audited(2, &[clean_report(), liar, clean_report()]);
+		assert!(matches!(stage(kept), Stage::Voting { .. }));
+		for (proposer, seed, report, reason) in [
+			(
+				VOTERS[0],
+				3,
+				AuditReport { duplicate_ppm: 990_000, ..clean_report() },
+				Rejection::Duplicates(990_000),
+			),
+			(
+				VOTERS[0],
+				4,
+				AuditReport { license: LicenseCheck::Unknown, ..clean_report() },
+				Rejection::UnknownLicense,
+			),
+			(
+				VOTERS[1],
+				5,
+				AuditReport { content_matches: false, ..clean_report() },
+				Rejection::ContentMismatch,
+			),
+			(
+				VOTERS[1],
+				6,
+				AuditReport { toxicity_ppm: 60_000, ..clean_report() },
+				Rejection::Toxicity(60_000),
+			),
+		] {
+			let id = audited_by(proposer, seed, &[report; 3]);
+			assert_eq!(stage(id), Stage::Rejected { reason }, "seed {seed}");
+		}
+	});
+}
+
+#[test]
+fn an_audit_without_a_majority_of_reveals_is_no_audit() {
+	build_and_execute(|| {
+		let id = audited(1, &[clean_report()]);
+		assert_eq!(stage(id), Stage::Rejected { reason: Rejection::NotAudited });
+		// The two auditors that did not reveal are recorded a failure.
+		let failures: u32 = AUDITORS
+			.iter()
+			.map(|a| pallet_aiblock_workers::Workers::<Test>::get(a).unwrap().reputation.failures)
+			.sum();
+		assert_eq!(failures, 2);
+	});
+}
+
+#[test]
+fn without_auditors_a_proposal_is_rejected_at_the_draw() {
+	new_test_ext().execute_with(|| {
+		for who in AUDITORS {
+			assert_ok!(Workers::deregister_worker(RuntimeOrigin::signed(who)));
+		}
+		let id = propose(PROPOSER, 1);
+		advance(1);
+		assert_eq!(stage(id), Stage::Rejected { reason: Rejection::NotAudited });
+		Datasets::do_try_state().unwrap();
+	});
+}
+
+#[test]
+fn a_proposal_is_refused_for_what_it_gets_wrong() {
+	build_and_execute(|| {
+		let refused = |m: aiblock_primitives::datasets::DatasetMeta, error: Error<Test>| {
+			let n = nonce(PROPOSER, &m);
+			assert_noop!(Datasets::propose_dataset(RuntimeOrigin::signed(PROPOSER), m, n), error);
+		};
+		refused(crate::mock::meta(1).with(|m| m.name = Default::default()), Error::EmptyName);
+		refused(
+			crate::mock::meta(1).with(|m| m.name = vec![0xff].try_into().unwrap()),
+			Error::NameNotUtf8,
+		);
+		refused(
+			crate::mock::meta(1).with(|m| m.license = b"MIT OR".to_vec().try_into().unwrap()),
+			Error::BadLicense,
+		);
+		refused(
+			crate::mock::meta(1).with(|m| m.cid = b"Qm...".to_vec().try_into().unwrap()),
+			Error::UnsupportedCid,
+		);
+		refused(crate::mock::meta(1).with(|m| m.size = 0), Error::EmptyDataset);
+		refused(
+			crate::mock::meta(1).with(|m| m.derived_from = vec![7].try_into().unwrap()),
+			Error::UnknownParent,
+		);
+		// A nonce solved for another proposer, or for other metadata, does not count.
+		let m = meta(1);
+		let mut weak = nonce(VOTERS[0], &m);
+		while aiblock_primitives::datasets::pow_solves(&PROPOSER, &m, weak, DIFFICULTY) {
+			weak += 1;
+		}
+		assert_noop!(
+			Datasets::propose_dataset(RuntimeOrigin::signed(PROPOSER), m, weak),
+			Error::<Test>::ProofOfWorkTooWeak
+		);
+		// Derived from an existing dataset: fine.
+		let parent = propose(PROPOSER, 1);
+		let child = meta(2).with(|m| m.derived_from = vec![parent].try_into().unwrap());
+		assert_ok!(Datasets::propose_dataset(
+			RuntimeOrigin::signed(PROPOSER),
+			child.clone(),
+			nonce(PROPOSER, &child)
+		));
+		assert_noop!(
+			Datasets::propose_dataset(
+				RuntimeOrigin::signed(VOTERS[1]),
+				meta(1),
+				nonce(VOTERS[1], &meta(1))
+			),
+			Error::<Test>::ContentAlreadyProposed
+		);
+	});
+}
+
+trait With: Sized {
+	fn with(self, f: impl FnOnce(&mut Self)) -> Self;
+}
+
+impl With for aiblock_primitives::datasets::DatasetMeta {
+	fn with(mut self, f: impl FnOnce(&mut Self)) -> Self {
+		f(&mut self);
+		self
+	}
+}
+
+#[test]
+fn proposals_are_limited_per_day_and_per_block() {
+	build_and_execute(|| {
+		for seed in 1..=3 {
+			propose(PROPOSER, seed);
+		}
+		let m = meta(4);
+		assert_noop!(
+			Datasets::propose_dataset(
+				RuntimeOrigin::signed(PROPOSER),
+				m.clone(),
+				nonce(PROPOSER, &m)
+			),
+			Error::<Test>::QuotaExhausted
+		);
+		propose(VOTERS[0], 4);
+		let m5 = meta(5);
+		assert_noop!(
+			Datasets::propose_dataset(
+				RuntimeOrigin::signed(VOTERS[1]),
+				m5.clone(),
+				nonce(VOTERS[1], &m5)
+			),
+			Error::<Test>::TooManyProposalsThisBlock
+		);
+		advance(1);
+		propose(VOTERS[1], 5);
+		// A new day, a new quota.
+		run_to_block(DAY);
+		propose(PROPOSER, 6);
+	});
+}
+
+#[test]
+fn a_trusted_proposer_gets_the_larger_quota() {
+	build_and_execute(|| {
+		voted(1, 4, 0);
+		voted(2, 4, 0);
+		assert_eq!(Proposers::<Test>::get(PROPOSER).approvals, 2);
+		let used = Proposers::<Test>::get(PROPOSER).quota;
+		assert_eq!(used.used, 2);
+		for seed in 3..=5 {
+			propose(PROPOSER, seed);
+			advance(1);
+		}
+		let m = meta(6);
+		assert_noop!(
+			Datasets::propose_dataset(
+				RuntimeOrigin::signed(PROPOSER),
+				m.clone(),
+				nonce(PROPOSER, &m)
+			),
+			Error::<Test>::QuotaExhausted
+		);
+	});
+}
+
+#[test]
+fn commits_and_reveals_are_refused_out_of_turn() {
+	build_and_execute(|| {
+		let id = propose(PROPOSER, 1);
+		let any = H256::repeat_byte(9);
+		assert_noop!(
+			Datasets::commit_audit(RuntimeOrigin::signed(AUDITORS[0]), id, any),
+			Error::<Test>::NotAuditing
+		);
+		assert_noop!(
+			Datasets::commit_audit(RuntimeOrigin::signed(AUDITORS[0]), 9, any),
+			Error::<Test>::UnknownDataset
+		);
+		advance(1);
+		let auditors = panel(id);
+		let outsider = *AUDITORS.iter().find(|a| !auditors.contains(a)).unwrap();
+		assert_noop!(
+			Datasets::commit_audit(RuntimeOrigin::signed(outsider), id, any),
+			Error::<Test>::NotAnAuditor
+		);
+		let (a, b, c) = (auditors[0], auditors[1], auditors[2]);
+		let report = clean_report();
+		assert_ok!(Datasets::commit_audit(
+			RuntimeOrigin::signed(a),
+			id,
+			audit_commitment(id, &a, &report, &salt(a))
+		));
+		assert_noop!(
+			Datasets::commit_audit(RuntimeOrigin::signed(a), id, any),
+			Error::<Test>::AlreadyCommitted
+		);
+		// b commits what a committed: a copy is bound to a, so it will not reveal.
+		assert_ok!(Datasets::commit_audit(
+			RuntimeOrigin::signed(b),
+			id,
+			audit_commitment(id, &a, &report, &salt(a))
+		));
+		let bad = AuditReport { pii_ppm: 1_000_001, ..report };
+		assert_ok!(Datasets::commit_audit(
+			RuntimeOrigin::signed(c),
+			id,
+			audit_commitment(id, &c, &bad, &salt(c))
+		));
+		assert_noop!(
+			Datasets::reveal_audit(RuntimeOrigin::signed(a), id, report, salt(a)),
+			Error::<Test>::RevealNotOpen
+		);
+		advance(COMMIT_WINDOW);
+		assert_noop!(
+			Datasets::commit_audit(RuntimeOrigin::signed(outsider), id, any),
+			Error::<Test>::NotAnAuditor
+		);
+		assert_noop!(
+			Datasets::commit_audit(RuntimeOrigin::signed(c), id, any),
+			Error::<Test>::CommitWindowClosed
+		);
+		assert_noop!(
+			Datasets::reveal_audit(RuntimeOrigin::signed(outsider), id, report, salt(outsider)),
+			Error::<Test>::NotCommitted
+		);
+		assert_noop!(
+			Datasets::reveal_audit(RuntimeOrigin::signed(a), id, report, salt(b)),
+			Error::<Test>::CommitmentMismatch
+		);
+		assert_noop!(
+			Datasets::reveal_audit(RuntimeOrigin::signed(b), id, report, salt(a)),
+			Error::<Test>::CommitmentMismatch
+		);
+		assert_noop!(
+			Datasets::reveal_audit(RuntimeOrigin::signed(c), id, bad, salt(c)),
+			Error::<Test>::MalformedReport
+		);
+		assert_ok!(Datasets::reveal_audit(RuntimeOrigin::signed(a), id, report, salt(a)));
+		assert_noop!(
+			Datasets::reveal_audit(RuntimeOrigin::signed(a), id, report, salt(a)),
+			Error::<Test>::AlreadyRevealed
+		);
+		advance(REVEAL_WINDOW);
+		assert_noop!(
+			Datasets::reveal_audit(RuntimeOrigin::signed(a), id, report, salt(a)),
+			Error::<Test>::RevealWindowClosed
+		);
+		// One reveal of three: no audit.
+		assert_ok!(Datasets::advance(RuntimeOrigin::signed(PROPOSER), id));
+		assert_eq!(stage(id), Stage::Rejected { reason: Rejection::NotAudited });
+	});
+}
+
+#[test]
+fn votes_are_refused_out_of_turn_and_from_non_workers() {
+	build_and_execute(|| {
+		let id = propose(VOTERS[0], 1);
+		assert_noop!(
+			Datasets::vote(RuntimeOrigin::signed(VOTERS[1]), id, true),
+			Error::<Test>::NotVoting
+		);
+		assert_noop!(
+			Datasets::vote(RuntimeOrigin::signed(VOTERS[1]), 9, true),
+			Error::<Test>::UnknownDataset
+		);
+		advance(1);
+		let auditors = panel(id);
+		for who in &auditors {
+			let c = audit_commitment(id, who, &clean_report(), &salt(*who));
+			assert_ok!(Datasets::commit_audit(RuntimeOrigin::signed(*who), id, c));
+		}
+		advance(COMMIT_WINDOW);
+		for who in &auditors {
+			assert_ok!(Datasets::reveal_audit(
+				RuntimeOrigin::signed(*who),
+				id,
+				clean_report(),
+				salt(*who)
+			));
+		}
+		advance(REVEAL_WINDOW);
+		assert_ok!(Datasets::advance(RuntimeOrigin::signed(PROPOSER), id));
+		assert_noop!(
+			Datasets::vote(RuntimeOrigin::signed(VOTERS[0]), id, true),
+			Error::<Test>::OwnDataset
+		);
+		assert_noop!(
+			Datasets::vote(RuntimeOrigin::signed(PROPOSER), id, true),
+			Error::<Test>::NotAWorker
+		);
+		assert_ok!(Datasets::vote(RuntimeOrigin::signed(VOTERS[1]), id, false));
+		assert_noop!(
+			Datasets::vote(RuntimeOrigin::signed(VOTERS[1]), id, true),
+			Error::<Test>::AlreadyVoted
+		);
+		// Eight votes at most (the mock's bound): five more voters and two auditors fill it.
+		for who in VOTERS[2..].iter().chain(&AUDITORS[..3]) {
+			assert_ok!(Datasets::vote(RuntimeOrigin::signed(*who), id, true));
+		}
+		assert_noop!(
+			Datasets::vote(RuntimeOrigin::signed(AUDITORS[3]), id, true),
+			Error::<Test>::TooManyVotes
+		);
+		assert_noop!(
+			Datasets::advance(RuntimeOrigin::signed(PROPOSER), id),
+			Error::<Test>::TooEarly
+		);
+		advance(VOTING_WINDOW);
+		assert_noop!(
+			Datasets::vote(RuntimeOrigin::signed(AUDITORS[3]), id, true),
+			Error::<Test>::VotingClosed
+		);
+		assert_ok!(Datasets::advance(RuntimeOrigin::signed(PROPOSER), id));
+		// 7 ayes of 8.
+		assert!(matches!(stage(id), Stage::Approved { tier: Tier::Gold, .. }));
+	});
+}
+
+#[test]
+fn quarantine_takes_an_approved_dataset_out() {
+	build_and_execute(|| {
+		let id = voted(1, 4, 0);
+		assert_noop!(
+			Datasets::quarantine(RuntimeOrigin::signed(PROPOSER), id),
+			DispatchError::BadOrigin
+		);
+		assert_noop!(Datasets::quarantine(RuntimeOrigin::root(), 9), Error::<Test>::UnknownDataset);
+		assert_ok!(Datasets::quarantine(RuntimeOrigin::root(), id));
+		assert_eq!(stage(id), Stage::Quarantined { tier: Tier::Gold });
+		assert_eq!(Datasets::usable(id, true), Err(Unusable::Quarantined));
+		assert!(events().contains(&Event::DatasetQuarantined { id }));
+		assert_noop!(Datasets::quarantine(RuntimeOrigin::root(), id), Error::<Test>::NotApproved);
+		let pending = propose(PROPOSER, 2);
+		assert_noop!(
+			Datasets::quarantine(RuntimeOrigin::root(), pending),
+			Error::<Test>::NotApproved
+		);
+		// Quarantined content is not proposed again.
+		let m = meta(1);
+		assert_noop!(
+			Datasets::propose_dataset(
+				RuntimeOrigin::signed(VOTERS[0]),
+				m.clone(),
+				nonce(VOTERS[0], &m)
+			),
+			Error::<Test>::ContentAlreadyProposed
+		);
+	});
+}

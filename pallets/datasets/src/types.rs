@@ -1,0 +1,116 @@
+//! The records the Datasets pallet keeps.
+
+use crate::Config;
+use aiblock_primitives::{
+	datasets::{AuditReport, DatasetMeta, Rejection, Tier},
+	workers::QuotaUsage,
+};
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use frame_support::{pallet_prelude::*, BoundedVec};
+use frame_support::{CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound};
+use frame_system::pallet_prelude::BlockNumberFor;
+use scale_info::TypeInfo;
+
+/// The auditors drawn for a dataset.
+pub type PanelOf<T> =
+	BoundedVec<<T as frame_system::Config>::AccountId, <T as Config>::MaxAuditors>;
+
+/// Where a dataset is in the pipeline.
+#[derive(
+	Encode, Decode, CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound, TypeInfo, MaxEncodedLen,
+)]
+#[scale_info(skip_type_params(T))]
+#[codec(mel_bound(T: Config))]
+pub enum Stage<T: Config> {
+	/// Proposed; its auditors are drawn at the start of the next block.
+	Proposed,
+	/// The panel commits to its reports until `commit_until`, then reveals them until
+	/// `reveal_until`.
+	Auditing {
+		panel: PanelOf<T>,
+		commit_until: BlockNumberFor<T>,
+		reveal_until: BlockNumberFor<T>,
+	},
+	/// The median report passed the automatic rules; registered workers vote until `until`.
+	Voting {
+		median: AuditReport,
+		until: BlockNumberFor<T>,
+	},
+	/// Jobs may train on it (Experimental ones only when the job allows them).
+	Approved {
+		tier: Tier,
+		median: AuditReport,
+	},
+	Rejected {
+		reason: Rejection,
+	},
+	/// Approved once, then taken out by governance: no new job may use it.
+	Quarantined {
+		tier: Tier,
+	},
+}
+
+impl<T: Config> Stage<T> {
+	/// Whether the pipeline has ended for the dataset (nothing more happens on its own).
+	pub fn is_decided(&self) -> bool {
+		matches!(self, Stage::Approved { .. } | Stage::Rejected { .. } | Stage::Quarantined { .. })
+	}
+}
+
+/// A proposed dataset.
+#[derive(
+	Encode, Decode, CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound, TypeInfo, MaxEncodedLen,
+)]
+#[scale_info(skip_type_params(T))]
+#[codec(mel_bound(T: Config))]
+pub struct DatasetInfo<T: Config> {
+	pub meta: DatasetMeta,
+	pub proposer: T::AccountId,
+	pub proposed_at: BlockNumberFor<T>,
+	pub stage: Stage<T>,
+}
+
+/// A proposer's record: approvals raise its daily quota.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Default,
+	TypeInfo,
+	MaxEncodedLen,
+)]
+pub struct ProposerRecord {
+	/// Its datasets approved (at any tier) so far.
+	pub approvals: u32,
+	pub quota: QuotaUsage,
+}
+
+/// A vote count.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Default,
+	TypeInfo,
+	MaxEncodedLen,
+)]
+pub struct Tally {
+	pub ayes: u32,
+	pub nays: u32,
+}
+
+impl Tally {
+	pub fn votes(&self) -> u32 {
+		self.ayes.saturating_add(self.nays)
+	}
+}
