@@ -140,19 +140,24 @@ fn merkle_parent(left: &H256, right: &H256) -> H256 {
 	H256(sp_crypto_hashing::blake2_256(&input))
 }
 
+/// The level above `level`: each pair hashed, an odd last node carried up unchanged.
+fn next_level(level: &[H256]) -> Vec<H256> {
+	level
+		.chunks(2)
+		.map(|pair| match pair {
+			[left, right] => merkle_parent(left, right),
+			[single, ..] => *single,
+			[] => H256::zero(),
+		})
+		.collect()
+}
+
 /// The root of a binary Merkle tree over `leaves` (an odd node is carried up unchanged; no
 /// leaves: the zero hash).
 pub fn merkle_root(leaves: &[H256]) -> H256 {
 	let mut level: Vec<H256> = leaves.to_vec();
 	while level.len() > 1 {
-		level = level
-			.chunks(2)
-			.map(|pair| match pair {
-				[left, right] => merkle_parent(left, right),
-				[single] => *single,
-				_ => H256::zero(),
-			})
-			.collect();
+		level = next_level(&level);
 	}
 	level.first().copied().unwrap_or_default()
 }
@@ -163,18 +168,10 @@ pub fn merkle_proof(leaves: &[H256], mut index: usize) -> Vec<H256> {
 	let mut proof = Vec::new();
 	let mut level: Vec<H256> = leaves.to_vec();
 	while level.len() > 1 {
-		let sibling = index ^ 1;
-		if sibling < level.len() {
-			proof.push(level[sibling]);
+		if let Some(sibling) = level.get(index ^ 1) {
+			proof.push(*sibling);
 		}
-		level = level
-			.chunks(2)
-			.map(|pair| match pair {
-				[left, right] => merkle_parent(left, right),
-				[single] => *single,
-				_ => H256::zero(),
-			})
-			.collect();
+		level = next_level(&level);
 		index /= 2;
 	}
 	proof

@@ -474,32 +474,16 @@ fn commits_and_reveals_are_refused_out_of_turn() {
 #[test]
 fn votes_are_refused_out_of_turn_and_from_non_workers() {
 	build_and_execute(|| {
-		let id = propose(VOTERS[0], 1);
+		let pending = propose(VOTERS[2], 2);
 		assert_noop!(
-			Datasets::vote(RuntimeOrigin::signed(VOTERS[1]), id, true),
+			Datasets::vote(RuntimeOrigin::signed(VOTERS[1]), pending, true),
 			Error::<Test>::NotVoting
 		);
 		assert_noop!(
 			Datasets::vote(RuntimeOrigin::signed(VOTERS[1]), 9, true),
 			Error::<Test>::UnknownDataset
 		);
-		advance(1);
-		let auditors = panel(id);
-		for who in &auditors {
-			let c = audit_commitment(id, who, &clean_report(), &salt(*who));
-			assert_ok!(Datasets::commit_audit(RuntimeOrigin::signed(*who), id, c));
-		}
-		advance(COMMIT_WINDOW);
-		for who in &auditors {
-			assert_ok!(Datasets::reveal_audit(
-				RuntimeOrigin::signed(*who),
-				id,
-				clean_report(),
-				salt(*who)
-			));
-		}
-		advance(REVEAL_WINDOW);
-		assert_ok!(Datasets::advance(RuntimeOrigin::signed(PROPOSER), id));
+		let id = audited_by(VOTERS[0], 1, &[clean_report(); 3]);
 		assert_noop!(
 			Datasets::vote(RuntimeOrigin::signed(VOTERS[0]), id, true),
 			Error::<Test>::OwnDataset
