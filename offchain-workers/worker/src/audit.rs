@@ -15,11 +15,14 @@
 //! * a national id: the US social security pattern `ddd-dd-dddd` (area not 000, 666 or 9xx,
 //!   group not 00, serial not 0000).
 //!
+//! Licenses: [`license_check`] reads the SPDX expression against [`TRAINING_ALLOWED`] and
+//! [`TRAINING_FORBIDDEN`].
+//!
 //! Duplicates: the share of lines of at least [`MIN_DUPLICATE_LINE`] bytes (shorter lines, such
 //! as a speaker's name, repeat in any text) whose hash is among the approved datasets' lines.
 
 use aiblock_primitives::{
-	datasets::{chunk_leaf, merkle_root, CHUNK_BYTES},
+	datasets::{chunk_leaf, merkle_root, LicenseCheck, CHUNK_BYTES},
 	H256,
 };
 use std::collections::HashSet;
@@ -219,6 +222,136 @@ fn has_national_id(line: &[u8]) -> bool {
 	})
 }
 
+/// SPDX licenses (and license exceptions) that allow training a model on the data and
+/// publishing it: public-domain dedications, permissive and copyleft licenses, open data
+/// licenses. Copyleft ones are allowed because the model and its blocks are published openly.
+pub const TRAINING_ALLOWED: &[&str] = &[
+	"0BSD",
+	"AFL-3.0",
+	"Apache-2.0",
+	"Artistic-2.0",
+	"BSD-2-Clause",
+	"BSD-3-Clause",
+	"BSL-1.0",
+	"CC-BY-3.0",
+	"CC-BY-4.0",
+	"CC-BY-SA-3.0",
+	"CC-BY-SA-4.0",
+	"CC0-1.0",
+	"CDLA-Permissive-1.0",
+	"CDLA-Permissive-2.0",
+	"CDLA-Sharing-1.0",
+	"Classpath-exception-2.0",
+	"EPL-2.0",
+	"GFDL-1.3-or-later",
+	"GPL-2.0-only",
+	"GPL-2.0-or-later",
+	"GPL-3.0-only",
+	"GPL-3.0-or-later",
+	"ISC",
+	"LGPL-2.1-or-later",
+	"LGPL-3.0-or-later",
+	"MIT",
+	"MPL-2.0",
+	"ODC-By-1.0",
+	"ODbL-1.0",
+	"OFL-1.1",
+	"PDDL-1.0",
+	"Unlicense",
+	"WTFPL",
+	"Zlib",
+];
+
+/// SPDX licenses that forbid what the network does with data: no derivatives (a trained model
+/// is one), or no commercial use (the network pays for training and answers).
+pub const TRAINING_FORBIDDEN: &[&str] = &[
+	"CC-BY-NC-1.0",
+	"CC-BY-NC-2.0",
+	"CC-BY-NC-2.5",
+	"CC-BY-NC-3.0",
+	"CC-BY-NC-4.0",
+	"CC-BY-NC-ND-3.0",
+	"CC-BY-NC-ND-4.0",
+	"CC-BY-NC-SA-3.0",
+	"CC-BY-NC-SA-4.0",
+	"CC-BY-ND-3.0",
+	"CC-BY-ND-4.0",
+];
+
+/// What an SPDX license expression allows: `A OR B` allows what the better of the two does,
+/// `A AND B` what the worse does, `A WITH exception` what `A` does (an exception only adds
+/// permissions). Ids are matched exactly (SPDX ids are case-sensitive in their canonical form,
+/// and a `+` suffix means "or later"); anything else, `NOASSERTION` included, is unknown.
+/// An expression the chain would refuse (see `is_spdx_expression`) is unknown too.
+pub fn license_check(expression: &str) -> LicenseCheck {
+	if !aiblock_primitives::datasets::is_spdx_expression(expression.as_bytes()) {
+		return LicenseCheck::Unknown;
+	}
+	let spaced = expression.replace('(', " ( ").replace(')', " ) ");
+	let words: Vec<&str> = spaced.split_whitespace().collect();
+	let mut at = 0;
+	or_expression(&words, &mut at)
+}
+
+/// Rank for combining: a better check is higher.
+fn rank(check: LicenseCheck) -> u8 {
+	match check {
+		LicenseCheck::Forbidden => 0,
+		LicenseCheck::Unknown => 1,
+		LicenseCheck::Allowed => 2,
+	}
+}
+
+fn or_expression(words: &[&str], at: &mut usize) -> LicenseCheck {
+	let mut best = and_expression(words, at);
+	while words.get(*at) == Some(&"OR") {
+		*at += 1;
+		let next = and_expression(words, at);
+		if rank(next) > rank(best) {
+			best = next;
+		}
+	}
+	best
+}
+
+fn and_expression(words: &[&str], at: &mut usize) -> LicenseCheck {
+	let mut worst = license_term(words, at);
+	while words.get(*at) == Some(&"AND") {
+		*at += 1;
+		let next = license_term(words, at);
+		if rank(next) < rank(worst) {
+			worst = next;
+		}
+	}
+	worst
+}
+
+fn license_term(words: &[&str], at: &mut usize) -> LicenseCheck {
+	let Some(&word) = words.get(*at) else { return LicenseCheck::Unknown };
+	*at += 1;
+	let check = if word == "(" {
+		let inner = or_expression(words, at);
+		if words.get(*at) == Some(&")") {
+			*at += 1;
+		}
+		inner
+	} else {
+		let id = word.strip_suffix('+').unwrap_or(word);
+		if TRAINING_ALLOWED.contains(&id) {
+			LicenseCheck::Allowed
+		} else if TRAINING_FORBIDDEN.contains(&id) {
+			LicenseCheck::Forbidden
+		} else {
+			LicenseCheck::Unknown
+		}
+	};
+	if words.get(*at) == Some(&"WITH") {
+		// The exception only adds permissions: the license decides.
+		*at += 2;
+	}
+	check
+}
+
 /// The lines of the approved datasets, for duplicate checks.
 #[derive(Default)]
 pub struct DuplicateIndex {
@@ -283,6 +416,28 @@ mod tests {
 			"version 1.2.3.4",
 		] {
 			assert_eq!(found(clean), PersonalData::default(), "{clean}");
+		}
+	}
+
+	#[test]
+	fn licenses_are_judged_by_their_spdx_expression() {
+		use LicenseCheck::*;
+		for (expression, check) in [
+			("CC0-1.0", Allowed),
+			("MIT OR Apache-2.0", Allowed),
+			("CC-BY-NC-4.0 OR MIT", Allowed),
+			("CC-BY-NC-4.0 AND MIT", Forbidden),
+			("(MIT AND BSD-3-Clause) OR CC-BY-ND-4.0", Allowed),
+			("(MIT AND CC-BY-ND-4.0) OR Proprietary-1.0", Unknown),
+			("GPL-2.0-or-later WITH Classpath-exception-2.0", Allowed),
+			("GPL-2.0+", Unknown),
+			("CC-BY-ND-4.0", Forbidden),
+			("NOASSERTION", Unknown),
+			("mit", Unknown),
+			("MIT OR", Unknown),
+			("", Unknown),
+		] {
+			assert_eq!(license_check(expression), check, "{expression}");
 		}
 	}
 
