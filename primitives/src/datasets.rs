@@ -428,6 +428,15 @@ pub enum Rejection {
 	Quarantined,
 }
 
+impl Rejection {
+	/// Whether the same content may be proposed again: when it was never judged (no audit, no
+	/// quorum). A content judged bad stays refused (cleaned data has another Merkle root), so
+	/// that re-proposing it cannot fish for a friendlier panel.
+	pub fn allows_retry(&self) -> bool {
+		matches!(self, Rejection::NotAudited | Rejection::NoQuorum { .. })
+	}
+}
+
 /// The automatic rejections applied to the median report (the seed's rules by default).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub struct AuditRules {

@@ -105,10 +105,10 @@ pub fn scan_personal_data(text: &[u8]) -> PersonalDataScan {
 	scan
 }
 
-/// The lines of `text` (a last line without `\n` counts; an empty text has none).
+/// The lines of `text` that hold anything but white space (a last line without `\n` counts):
+/// padding a file with blank lines does not dilute its rates.
 fn lines(text: &[u8]) -> impl Iterator<Item = &[u8]> {
-	let text = text.strip_suffix(b"\n").unwrap_or(text);
-	text.split(|&b| b == b'\n').filter(move |_| !text.is_empty())
+	text.split(|&b| b == b'\n').filter(|line| !line.trim_ascii().is_empty())
 }
 
 /// The personal data in one line.
@@ -241,7 +241,6 @@ pub const TRAINING_ALLOWED: &[&str] = &[
 	"CDLA-Permissive-1.0",
 	"CDLA-Permissive-2.0",
 	"CDLA-Sharing-1.0",
-	"Classpath-exception-2.0",
 	"EPL-2.0",
 	"GFDL-1.3-or-later",
 	"GPL-2.0-only",
@@ -352,6 +351,45 @@ fn license_term(words: &[&str], at: &mut usize) -> LicenseCheck {
 	check
 }
 
+/// Everything an auditor measures in a dataset's bytes, for a proposer checking its data
+/// before proposing it (`aiblock-worker dataset-check`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Inspection {
+	pub commitment: Commitment,
+	/// The store's CID of the bytes (CIDv1, as the proposal states it).
+	pub cid: String,
+	pub personal_data: PersonalDataScan,
+	pub duplicate_ppm: u32,
+	pub license: LicenseCheck,
+}
+
+impl Inspection {
+	/// Measure `bytes` under `license` against the lines of the approved datasets in `index`.
+	pub fn of(bytes: &[u8], license: &str, index: &DuplicateIndex) -> Inspection {
+		Inspection {
+			commitment: commitment(bytes),
+			cid: aiblock_compute::store::cid_of(bytes).to_string(),
+			personal_data: scan_personal_data(bytes),
+			duplicate_ppm: index.duplicate_ppm(bytes),
+			license: license_check(license),
+		}
+	}
+
+	/// The report an honest auditor would reveal, the chunks all checked. Toxicity is not
+	/// measured yet (no proxy is defined): it is reported as 0.
+	pub fn report(&self) -> aiblock_primitives::datasets::AuditReport {
+		aiblock_primitives::datasets::AuditReport {
+			content_matches: true,
+			chunks_checked: self.commitment.leaves.len() as u32,
+			duplicate_ppm: self.duplicate_ppm,
+			pii_ppm: self.personal_data.ppm(),
+			toxicity_ppm: 0,
+			license: self.license,
+			learning_value: 0,
+		}
+	}
+}
+
 /// The lines of the approved datasets, for duplicate checks.
 #[derive(Default)]
 pub struct DuplicateIndex {
@@ -405,6 +443,9 @@ mod tests {
 		assert!(found("call +44 20 7946 0958").phone);
 		assert!(found("call (555) 867-5309 or 212.555.0199 x").phone);
 		assert!(found("ssn 123-45-6789.").national_id);
+		// Blank lines do not dilute the rate.
+		let padded = scan_personal_data(b"mail a@b.org\n\n   \n\nfine\n");
+		assert_eq!((padded.lines, padded.ppm()), (2, 500_000));
 		assert!(!found("1234-56-7890").national_id, "longer than the pattern");
 		for clean in [
 			"ROMEO: But soft, what light through yonder window breaks?",
@@ -420,6 +461,26 @@ mod tests {
 	}
 
 	#[test]
+	fn an_inspection_is_the_report_an_honest_auditor_reveals() {
+		let approved = b"the same line, long enough to count as a duplicate\n";
+		let mut index = DuplicateIndex::default();
+		index.add(approved);
+		let text = b"the same line, long enough to count as a duplicate\nwrite to a@b.org\n\
+			a fresh line that nobody approved before today\n";
+		let inspection = Inspection::of(text, "CC-BY-ND-4.0", &index);
+		assert_eq!(inspection.cid, aiblock_compute::store::cid_of(text).to_string());
+		let report = inspection.report();
+		assert_eq!(report.pii_ppm, 333_333);
+		assert_eq!(report.duplicate_ppm, 500_000, "one of the two long lines");
+		assert_eq!(report.license, LicenseCheck::Forbidden);
+		assert_eq!(report.chunks_checked, 1);
+		assert_eq!(
+			aiblock_primitives::datasets::AuditRules::SEED.judge(&report),
+			Err(aiblock_primitives::datasets::Rejection::ForbiddenLicense)
+		);
+	}
+
+	#[test]
 	fn licenses_are_judged_by_their_spdx_expression() {
 		use LicenseCheck::*;
 		for (expression, check) in [
@@ -430,6 +491,7 @@ mod tests {
 			("(MIT AND BSD-3-Clause) OR CC-BY-ND-4.0", Allowed),
 			("(MIT AND CC-BY-ND-4.0) OR Proprietary-1.0", Unknown),
 			("GPL-2.0-or-later WITH Classpath-exception-2.0", Allowed),
+			("Classpath-exception-2.0", Unknown),
 			("GPL-2.0+", Unknown),
 			("CC-BY-ND-4.0", Forbidden),
 			("NOASSERTION", Unknown),
@@ -457,8 +519,8 @@ mod tests {
 		assert_eq!(commitment(&[]).leaves.len(), 0);
 	}
 
-	/// The real corpus: no personal data flagged in 40,000 lines of Shakespeare; with one
-	/// line in fifty given an email address, 2 % (20,000 ppm) is flagged; a copy of it is a
+	/// The real corpus: no personal data flagged in the 32,777 non-blank lines of Shakespeare;
+	/// with one line in fifty given an email address, 2.4 % of the non-blank lines are; a copy of it is a
 	/// duplicate, a shuffled half of it half one.
 	#[test]
 	fn shakespeare_is_clean_and_seeded_personal_data_is_caught() {
@@ -467,7 +529,7 @@ mod tests {
 			return;
 		};
 		let scan = scan_personal_data(&text);
-		assert_eq!(scan.lines, 40_000);
+		assert_eq!(scan.lines, 32_777, "the non-blank lines of 40,000");
 		assert_eq!(scan.flagged, 0, "{scan:?}");
 		let body = text.strip_suffix(b"\n").unwrap_or(&text);
 		let seeded: Vec<u8> = body
@@ -485,8 +547,9 @@ mod tests {
 			})
 			.collect();
 		let scan = scan_personal_data(&seeded);
-		assert_eq!((scan.lines, scan.emails), (40_000, 800));
-		assert_eq!(scan.ppm(), 20_000, "{scan:?}");
+		// 165 of the seeded lines were blank before.
+		assert_eq!((scan.lines, scan.emails, scan.flagged), (32_942, 800, 800));
+		assert_eq!(scan.ppm(), 24_285, "{scan:?}");
 		let mut index = DuplicateIndex::default();
 		index.add(&text);
 		assert_eq!(index.duplicate_ppm(&text), 1_000_000);

@@ -44,7 +44,7 @@
 //! 4. Votes and tallies exist only for datasets being voted on; each tally counts exactly its
 //!    dataset's votes, at most [`Config::MaxVotesPerDataset`].
 //! 5. [`ByContent`] names, for each Merkle root, a dataset with that root that is not
-//!    rejected.
+//!    rejected for want of auditors or votes ([`Rejection::allows_retry`]).
 //!
 //! They are checked in `try_state`, which the unit tests run after every test.
 
@@ -341,6 +341,25 @@ pub mod pallet {
 			T::WeightInfo::draw_panels(drawn)
 		}
 
+		fn integrity_test() {
+			assert!(T::AuditorsPerDataset::get() >= 1, "a panel needs an auditor");
+			assert!(
+				T::MaxAuditors::get() >= T::AuditorsPerDataset::get(),
+				"MaxAuditors must hold AuditorsPerDataset"
+			);
+			assert!(
+				!T::AuditCommitWindow::get().is_zero()
+					&& !T::AuditRevealWindow::get().is_zero()
+					&& !T::VotingWindow::get().is_zero(),
+				"every window needs a block"
+			);
+			assert!(!T::QuotaPeriod::get().is_zero(), "the quota needs a period");
+			assert!(
+				T::MaxVotesPerDataset::get() >= T::VoteQuorum::get(),
+				"the vote bound must allow a quorum"
+			);
+		}
+
 		#[cfg(feature = "try-runtime")]
 		fn try_state(_: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
 			Self::do_try_state()
@@ -522,8 +541,10 @@ pub mod pallet {
 				},
 				_ => return Err(Error::<T>::AlreadyDecided.into()),
 			};
-			if let Stage::Rejected { .. } = info.stage {
-				ByContent::<T>::remove(info.meta.merkle_root);
+			if let Stage::Rejected { reason } = info.stage {
+				if reason.allows_retry() {
+					ByContent::<T>::remove(info.meta.merkle_root);
+				}
 			}
 			Datasets::<T>::insert(id, info);
 			Ok(Some(weight).into())
@@ -628,7 +649,8 @@ impl<T: Config> Pallet<T> {
 			info.proposed_at,
 		);
 		let panel: PanelOf<T> = BoundedVec::truncate_from(drawn);
-		if panel.is_empty() {
+		// A short panel would let fewer auditors decide than the runtime asks for.
+		if (panel.len() as u32) < T::AuditorsPerDataset::get().min(T::MaxAuditors::get()) {
 			info.stage = Stage::Rejected { reason: Rejection::NotAudited };
 			ByContent::<T>::remove(info.meta.merkle_root);
 			Self::deposit_event(Event::DatasetRejected { id, reason: Rejection::NotAudited });
@@ -750,8 +772,8 @@ impl<T: Config> Pallet<T> {
 			let info = Datasets::<T>::get(id).ok_or("ByContent names no dataset")?;
 			ensure!(info.meta.merkle_root == root, "ByContent under another root");
 			ensure!(
-				!matches!(info.stage, Stage::Rejected { .. }),
-				"ByContent names a rejected dataset"
+				!matches!(info.stage, Stage::Rejected { reason } if reason.allows_retry()),
+				"ByContent names a dataset that may be proposed again"
 			);
 		}
 		Ok(())

@@ -15,6 +15,7 @@ use aiblock_worker::{
 };
 use clap::{Args, Parser, Subcommand};
 
+mod datasets;
 mod serving;
 use std::{
 	path::PathBuf,
@@ -89,6 +90,13 @@ enum Command {
 	///       -d '{"model": "aiblock-shakespeare", "prompt": "ROMEO:", "max_tokens": 100}'
 	#[command(verbatim_doc_comment)]
 	Serve(serving::ServeArgs),
+	/// Measure a dataset as the auditors will before proposing it: its CID, size and Merkle
+	/// root (what the proposal states), the share of lines holding personal data, the share
+	/// of lines copied from approved datasets, what its license allows, and whether the
+	/// automatic rules would reject it. Exits 0 when they pass, 1 when they reject. Example:
+	///   aiblock-worker dataset-check tinyshakespeare.txt --license CC0-1.0
+	#[command(verbatim_doc_comment)]
+	DatasetCheck(datasets::DatasetCheckArgs),
 	/// Recompute an answer of `serve` from its `aiblock` trail with the blocks it names (from
 	/// the chain and the store, hash-checked) and compare token by token. Exits 0 when it is
 	/// identical, 1 when it is not (the first differing token is printed), 2 on an error.
@@ -795,6 +803,7 @@ fn main() -> ExitCode {
 				Command::FetchModel(args) => fetch_model(args).await.map(|()| true),
 				Command::Serve(args) => serving::serve(args).await.map(|()| true),
 				Command::ReplayAnswer(args) => serving::replay_answer(args).await,
+				Command::DatasetCheck(args) => datasets::dataset_check(args),
 			}
 		}),
 		Err(e) => Err(WorkerError::Usage(format!("cannot start the async runtime: {e}"))),
