@@ -202,7 +202,7 @@ impl Continuation {
 }
 
 /// The logits of row `row` of a pass.
-fn row(logits: &[f32], row: usize, vocab: usize) -> &[f32] {
+pub fn row(logits: &[f32], row: usize, vocab: usize) -> &[f32] {
 	&logits[row * vocab..(row + 1) * vocab]
 }
 

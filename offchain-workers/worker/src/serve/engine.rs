@@ -21,7 +21,7 @@ use super::{
 use aiblock_compute::{
 	backend::Backend,
 	transformer::{
-		generate::{Continuation, Decoder, Sampling},
+		generate::{self, Continuation, Decoder, Sampling},
 		TransformerError, TransformerWeights,
 	},
 };
@@ -138,7 +138,7 @@ pub fn pass(
 		row += r.len();
 		answer.continuation.read(r.len());
 		steps.push(answer.continuation.ready().then(|| {
-			let token = answer.continuation.pick(&logits[(row - 1) * vocab..row * vocab]);
+			let token = answer.continuation.pick(generate::row(&logits, row - 1, vocab));
 			answer.take(token)
 		}));
 	}
