@@ -1,10 +1,12 @@
 // Zombienet js-script step: a training job from end to end through the Jobs pallet, signed with
-// @polkadot/api as clients and workers would from Polkadot.js. Eve posts a job and cancels it
+// @polkadot/api as clients and workers would from Polkadot.js. Root (Sudo) enters the job's
+// dataset as approved, with Dave as its contributor. Eve posts a job and cancels it
 // (full refund), posts another on layer0.expert1; Ferdie (trainer) accepts and submits a
 // candidate with its claim sealed; the chain draws three evaluators (the validators' stash
 // accounts), which commit (the commitments hashed here in JS must match the chain's); Ferdie
 // reveals its claim, the evaluators reveal their attestations; the candidate is adopted:
-// ExpertDag.Current points at it on another validator, and Ferdie is paid the reward to the unit.
+// ExpertDag.Current points at it on another validator, Ferdie is paid the reward less the data
+// contributors' share, and Dave that share, to the unit.
 // Returns 1 on success; throws on any error.
 
 const { Keyring } = require("@polkadot/keyring");
@@ -57,12 +59,26 @@ async function run(nodeName, networkInfo) {
     await Promise.all(evaluators.map((e) =>
       register(api, e, { trainer: false, evaluator: true, auditor: false }, 0)));
 
+    // The data: an approved dataset (root enters it; `datasets.js` runs the whole pipeline).
+    const alice = keyring.addFromUri("//Alice");
+    const dave = keyring.addFromUri("//Dave");
+    const data = payload(0xd0);
+    const meta = { name: "jobs-corpus", version: { major: 1, minor: 0, patch: 0 }, license: "CC0-1.0",
+      cid: data.cid, size: 1 << 20, merkleRoot: new Uint8Array(32).fill(0xd0), sampleHashes: [],
+      derivedFrom: [] };
+    const { events: entered } = await submit(api,
+      api.tx.sudo.sudo(api.tx.datasets.registerApproved(meta, dave.address, "Gold")), alice);
+    const registered = entered.find(({ event }) => api.events.datasets.DatasetRegistered.is(event));
+    if (!registered) throw new Error("no DatasetRegistered event (is Alice the sudo key?)");
+    const dataset = registered.event.data.id.toNumber();
+
     const base = (await api.query.expertDag.current(0, SLOT)).unwrap();
     const baseScore = (await api.query.expertDag.blocks(base)).unwrap().score.unwrap().toNumber();
     const spec = {
       model: 0,
       slots: [{ kind: SLOT, base }],
-      datasets: [payload(0xd0).cid],
+      datasets: [{ id: dataset, cid: data.cid, parts: 1 }],
+      allowExperimental: false,
       hyper: { hash: new Uint8Array(32).fill(1), learningRateMicros: 3000, batchSize: 16, seed: 42,
         checkpointEvery: 50 },
       steps: 300,
@@ -131,6 +147,7 @@ async function run(nodeName, networkInfo) {
     if (!revealed.some(({ event }) => api.events.jobs.ClaimRevealed.is(event)))
       throw new Error("no ClaimRevealed event");
     const ferdieBefore = await freeOf(api, ferdie.address);
+    const daveBefore = await freeOf(api, dave.address);
     const reveals = await Promise.all(signers.map((s) =>
       submit(api, api.tx.jobs.revealAttestation(job, measured, true, salt), s, "finalized")));
     // Codec structs keep their fields behind getters: pair records with blocks, do not spread.
@@ -144,10 +161,16 @@ async function run(nodeName, networkInfo) {
     if (current.toHex() !== candidate)
       throw new Error(`${observerName}: Current is ${current.toHex()}, want ${candidate}`);
     const reward = BUDGET - 3n * EVALUATOR_FEE;
+    // The data's contributor takes DataShare (parts per billion) of the reward, rounded down.
+    const share = (reward * api.consts.jobs.dataShare.toBigInt()) / 1_000_000_000n;
     const ferdieAfter = await freeOf(observer, ferdie.address, finalized.blockHash);
-    if (ferdieAfter - ferdieBefore !== reward)
-      throw new Error(`Ferdie got ${ferdieAfter - ferdieBefore}, want ${reward}`);
-    console.log(`job ${job}: candidate ${candidate} adopted in ${finalized.blockHash}, Ferdie paid ${reward}`);
+    if (ferdieAfter - ferdieBefore !== reward - share)
+      throw new Error(`Ferdie got ${ferdieAfter - ferdieBefore}, want ${reward - share}`);
+    const daveAfter = await freeOf(observer, dave.address, finalized.blockHash);
+    if (daveAfter - daveBefore !== share)
+      throw new Error(`Dave (the data's contributor) got ${daveAfter - daveBefore}, want ${share}`);
+    console.log(`job ${job}: candidate ${candidate} adopted in ${finalized.blockHash}, Ferdie paid ` +
+      `${reward - share}, the data's contributor ${share}`);
     return 1;
   } finally {
     await api.disconnect();

@@ -1,6 +1,7 @@
 //! The node's own RPC methods, on top of the standard ones (system, chain, state, author,
 //! chainHead, chainSpec) that `sc-service` provides.
 
+pub mod datasets;
 pub mod expert_dag;
 
 use std::sync::Arc;
@@ -20,8 +21,8 @@ pub struct FullDeps<C, P> {
 	pub pool: Arc<P>,
 }
 
-/// Builds the RPC extensions: `system_accountNextIndex`, the `payment_*` fee queries and the
-/// `expertDag_*` model registry.
+/// Builds the RPC extensions: `system_accountNextIndex`, the `payment_*` fee queries, the
+/// `expertDag_*` model registry and the `datasets_*` dataset registry.
 pub fn create_full<C, P>(
 	deps: FullDeps<C, P>,
 ) -> Result<RpcModule<()>, Box<dyn std::error::Error + Send + Sync>>
@@ -35,9 +36,11 @@ where
 	C::Api: substrate_frame_rpc_system::AccountNonceApi<Block, AccountId, Nonce>,
 	C::Api: pallet_transaction_payment_rpc::TransactionPaymentRuntimeApi<Block, Balance>,
 	C::Api: aiblock_primitives::dag::ExpertDagApi<Block, AccountId, BlockNumber>,
+	C::Api: aiblock_primitives::datasets::DatasetsApi<Block, AccountId, BlockNumber>,
 	C::Api: BlockBuilder<Block>,
 	P: TransactionPool + 'static,
 {
+	use datasets::{Datasets, DatasetsRpcServer};
 	use expert_dag::{ExpertDag, ExpertDagRpcServer};
 	use pallet_transaction_payment_rpc::{TransactionPayment, TransactionPaymentApiServer};
 	use substrate_frame_rpc_system::{System, SystemApiServer};
@@ -46,6 +49,7 @@ where
 	let mut module = RpcModule::new(());
 	module.merge(System::new(client.clone(), pool).into_rpc())?;
 	module.merge(TransactionPayment::new(client.clone()).into_rpc())?;
-	module.merge(ExpertDag::new(client).into_rpc())?;
+	module.merge(ExpertDag::new(client.clone()).into_rpc())?;
+	module.merge(Datasets::new(client).into_rpc())?;
 	Ok(module)
 }

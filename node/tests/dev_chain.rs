@@ -112,6 +112,15 @@ fn dev_chain_authors_finalizes_and_serves_rpc() {
 		"submit_candidate",
 		"commit_attestation",
 		"reveal_attestation",
+		"Datasets",
+		"propose_dataset",
+		"commit_audit",
+		"reveal_audit",
+		"vote",
+		"advance",
+		"quarantine",
+		"register_approved",
+		"set_params",
 	] {
 		let needle = name.as_bytes();
 		assert!(

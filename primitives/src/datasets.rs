@@ -552,6 +552,67 @@ pub trait DatasetsInspect<AccountId> {
 	fn usable(id: DatasetId, experimental: bool) -> Result<(), Unusable>;
 	/// Who proposed `id` (the data contributor a reward goes to).
 	fn proposer(id: DatasetId) -> Option<AccountId>;
+	/// The content of `id`, as the store addresses it.
+	fn content(id: DatasetId) -> Option<crate::dag::Cid>;
+}
+
+/// Where a dataset is in the pipeline, as the runtime API reports it.
+#[derive(Encode, Decode, Clone, PartialEq, Eq, Debug, TypeInfo)]
+pub enum DatasetStatus<AccountId, BlockNumber> {
+	/// Its auditors are drawn at the start of the next block.
+	Proposed,
+	/// `panel` commits to its reports until `commit_until`, then reveals them until
+	/// `reveal_until`.
+	Auditing {
+		panel: Vec<AccountId>,
+		commit_until: BlockNumber,
+		reveal_until: BlockNumber,
+	},
+	/// Workers registered before `opened` vote until `until`; `ayes` and `nays` so far.
+	Voting {
+		median: AuditReport,
+		opened: BlockNumber,
+		until: BlockNumber,
+		ayes: u32,
+		nays: u32,
+	},
+	Approved {
+		tier: Tier,
+		median: AuditReport,
+	},
+	Rejected {
+		reason: Rejection,
+	},
+	Quarantined {
+		tier: Tier,
+	},
+}
+
+/// A dataset as the runtime API reports it.
+#[derive(Encode, Decode, Clone, PartialEq, Eq, Debug, TypeInfo)]
+pub struct DatasetRecord<AccountId, BlockNumber> {
+	pub id: DatasetId,
+	pub meta: DatasetMeta,
+	pub proposer: AccountId,
+	pub proposed_at: BlockNumber,
+	pub status: DatasetStatus<AccountId, BlockNumber>,
+}
+
+sp_api::decl_runtime_apis! {
+	/// Read access to the dataset registry for workers and wallets (also served over RPC by
+	/// the node as `datasets_*`).
+	pub trait DatasetsApi<AccountId, BlockNumber>
+	where
+		AccountId: codec::Codec,
+		BlockNumber: codec::Codec,
+	{
+		/// A dataset by id.
+		fn dataset(id: DatasetId) -> Option<DatasetRecord<AccountId, BlockNumber>>;
+		/// Up to `max` datasets in id order, starting after `start_after`.
+		fn datasets(start_after: Option<DatasetId>, max: u32) -> Vec<DatasetRecord<AccountId, BlockNumber>>;
+		/// The standing proposal (or approved dataset) of a content, by its Merkle root.
+		fn by_content(merkle_root: H256) -> Option<DatasetId>;
+	}
 }
 
 #[cfg(test)]

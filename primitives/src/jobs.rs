@@ -31,8 +31,27 @@ pub const MAX_TRAINED_WITH: u32 = MAX_DEPENDENCIES - 2;
 /// transformer has 25), or one layer's experts, attention and router of a larger one.
 pub const MAX_JOB_SLOTS: u32 = 64;
 
-/// The datasets of a job (until the Datasets pallet exists: their CIDs).
-pub type JobDatasets = BoundedVec<Cid, ConstU32<MAX_JOB_DATASETS>>;
+/// The datasets of a job and their mix.
+pub type JobDatasets = BoundedVec<JobDataset, ConstU32<MAX_JOB_DATASETS>>;
+
+/// The id jobs posted before the Datasets pallet existed carry (storage version 5 of the Jobs
+/// pallet): no dataset ever gets it, so such a job names ungoverned data, is no longer
+/// accepted, and pays no data contributor.
+pub const UNGOVERNED_DATASET: crate::datasets::DatasetId = crate::datasets::DatasetId::MAX;
+
+/// One dataset of a job: which (an approved dataset of the Datasets pallet), its content as
+/// the store addresses it (the dataset's CID, checked at posting, so that workers need nothing
+/// but the job), and its share of the training mix.
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, Clone, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen,
+)]
+pub struct JobDataset {
+	pub id: crate::datasets::DatasetId,
+	pub cid: Cid,
+	/// Its weight in the mix: a training token comes from this dataset with probability
+	/// `parts / Σ parts`. Also its share of the data contributors' reward.
+	pub parts: u32,
+}
 /// The frozen blocks a candidate was trained with.
 pub type TrainedWith = BoundedVec<H256, ConstU32<MAX_TRAINED_WITH>>;
 /// The slots a job trains, in the order its candidates come.
@@ -137,8 +156,10 @@ pub struct JobSpec {
 	/// The slots trained together and adopted together (experts, routers, attention blocks,
 	/// the shared block), each distinct, with their current blocks when the job was posted.
 	pub slots: JobSlots,
-	/// The data to train on.
+	/// The data to train on, and its mix.
 	pub datasets: JobDatasets,
+	/// Whether the job trains on Experimental datasets too (Gold and Silver ones otherwise).
+	pub allow_experimental: bool,
 	pub hyper: HyperParams,
 	/// Training steps.
 	pub steps: u32,
@@ -535,9 +556,58 @@ pub fn settle<Balance: AtLeast32BitUnsigned + Copy>(
 	}
 }
 
+/// The data contributors' part of an adopted job's trainer pay: `share` of `pay_trainer`
+/// (rounded down), split between the job's datasets by their `parts` (rounded down, the last dataset taking
+/// what rounding leaves, so that no unit is lost). Returns what the trainer keeps and each
+/// dataset's part, in the job's order; with no parts at all the trainer keeps everything.
+pub fn data_rewards<Balance: AtLeast32BitUnsigned + Copy>(
+	pay_trainer: Balance,
+	share: sp_runtime::Perbill,
+	parts: &[u32],
+) -> (Balance, Vec<Balance>) {
+	let total: u64 = parts.iter().map(|&p| u64::from(p)).sum();
+	if total == 0 {
+		return (pay_trainer, parts.iter().map(|_| Zero::zero()).collect());
+	}
+	let pool = share.mul_floor(pay_trainer);
+	let mut left = pool;
+	let mut out = Vec::with_capacity(parts.len());
+	for (i, &p) in parts.iter().enumerate() {
+		let part = if i + 1 == parts.len() {
+			left
+		} else {
+			sp_runtime::Perbill::from_rational(u64::from(p), total).mul_floor(pool)
+		};
+		let part = part.min(left);
+		left = left.saturating_sub(part);
+		out.push(part);
+	}
+	(pay_trainer.saturating_sub(pool).saturating_add(left), out)
+}
+
 #[cfg(test)]
 mod tests {
 	use super::*;
+
+	#[test]
+	fn data_rewards_split_by_parts_and_lose_no_unit() {
+		let share = sp_runtime::Perbill::from_percent(10);
+		// 10 % of 1 000 is 100: parts 1 and 3 take 25 and 75.
+		assert_eq!(data_rewards(1_000u128, share, &[1, 3]), (900, vec![25, 75]));
+		// Thirds round down; the last takes the rest.
+		let (trainer, parts) = data_rewards(1_000u128, share, &[1, 1, 1]);
+		assert_eq!(parts, vec![33, 33, 34]);
+		assert_eq!(trainer + parts.iter().sum::<u128>(), 1_000);
+		// No dataset (or no parts): the trainer keeps everything.
+		assert_eq!(data_rewards(1_000u128, share, &[]), (1_000, vec![]));
+		assert_eq!(data_rewards(1_000u128, share, &[0, 0]), (1_000, vec![0, 0]));
+		// A zero part takes nothing.
+		assert_eq!(data_rewards(1_000u128, share, &[0, 5]), (900, vec![0, 100]));
+		for pay in [0u128, 1, 7, 999, u128::MAX] {
+			let (trainer, parts) = data_rewards(pay, share, &[3, 5, 7]);
+			assert_eq!(trainer.checked_add(parts.iter().sum::<u128>()), Some(pay), "{pay}");
+		}
+	}
 
 	fn spec(steps: u32, batch_size: u32, checkpoint_every: u32) -> JobSpec {
 		JobSpec {
@@ -547,6 +617,7 @@ mod tests {
 				base: H256::zero(),
 			}]),
 			datasets: Default::default(),
+			allow_experimental: false,
 			hyper: HyperParams {
 				hash: H256::zero(),
 				learning_rate_micros: 1,

@@ -345,6 +345,10 @@ pub trait WorkerRegistry<AccountId> {
 	/// `who`'s trust level, if registered.
 	fn trust_level(who: &AccountId) -> Option<TrustLevel>;
 
+	/// The block `who` registered in, if registered (a vote open since before it is not
+	/// `who`'s to cast: registering after seeing the question gains nothing).
+	fn registered_at(who: &AccountId) -> Option<Self::BlockNumber>;
+
 	/// Every active worker with `role` (bounded by the registry's per-role limit).
 	fn active_workers(role: Role) -> Vec<AccountId>;
 

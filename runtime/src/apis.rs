@@ -17,14 +17,18 @@ use sp_runtime::{
 use sp_version::RuntimeVersion;
 
 use super::{
-	AccountId, Aura, Balance, Block, BlockNumber, Executive, ExpertDag, Grandpa, InherentDataExt,
-	Nonce, Runtime, RuntimeCall, RuntimeGenesisConfig, SessionKeys, System, TransactionPayment,
-	VERSION,
+	AccountId, Aura, Balance, Block, BlockNumber, Datasets, Executive, ExpertDag, Grandpa,
+	InherentDataExt, Nonce, Runtime, RuntimeCall, RuntimeGenesisConfig, SessionKeys, System,
+	TransactionPayment, VERSION,
 };
-use aiblock_primitives::dag::{BlockKind, BlockRecord, BlockStatus, ModelIndex, ModelSpec};
+use aiblock_primitives::{
+	dag::{BlockKind, BlockRecord, BlockStatus, ModelIndex, ModelSpec},
+	datasets::{DatasetId, DatasetRecord},
+};
 use sp_core::H256;
 
-/// Most ids one `ExpertDagApi` call returns; callers page with `start_after`.
+/// Most ids (or records) one `ExpertDagApi` or `DatasetsApi` call returns; callers page with
+/// `start_after`.
 const MAX_API_RESULTS: u32 = 1024;
 
 impl_runtime_apis! {
@@ -179,6 +183,21 @@ impl_runtime_apis! {
 		}
 		fn blocks_by_status(status: BlockStatus, start_after: Option<H256>, max: u32) -> Vec<H256> {
 			ExpertDag::blocks_by_status(status, start_after, max.min(MAX_API_RESULTS))
+		}
+	}
+
+	impl aiblock_primitives::datasets::DatasetsApi<Block, AccountId, BlockNumber> for Runtime {
+		fn dataset(id: DatasetId) -> Option<DatasetRecord<AccountId, BlockNumber>> {
+			Datasets::record(id)
+		}
+		fn datasets(
+			start_after: Option<DatasetId>,
+			max: u32,
+		) -> Vec<DatasetRecord<AccountId, BlockNumber>> {
+			Datasets::records(start_after, max.min(MAX_API_RESULTS))
+		}
+		fn by_content(merkle_root: H256) -> Option<DatasetId> {
+			pallet_aiblock_datasets::ByContent::<Runtime>::get(merkle_root)
 		}
 	}
 

@@ -2,11 +2,12 @@
 //! `local_testnet` (four validators, Alice, Bob, Charlie and Dave) chains.
 
 use crate::{
-	configs::aiblock::TreasuryAccount, AccountId, BalancesConfig, ExpertDagConfig,
-	RuntimeGenesisConfig, SudoConfig, EXISTENTIAL_DEPOSIT, UNIT,
+	configs::aiblock::TreasuryAccount, AccountId, BalancesConfig, BlockNumber, DatasetsConfig,
+	ExpertDagConfig, RuntimeGenesisConfig, SudoConfig, DAYS, EXISTENTIAL_DEPOSIT, UNIT,
 };
 use alloc::{vec, vec::Vec};
 use frame_support::build_struct_json_patch;
+use pallet_aiblock_datasets::PipelineParams;
 use serde_json::Value;
 use sp_consensus_aura::sr25519::AuthorityId as AuraId;
 use sp_consensus_grandpa::AuthorityId as GrandpaId;
@@ -40,10 +41,28 @@ fn authority_keys(who: Sr25519Keyring) -> (AuraId, GrandpaId) {
 	(who.public().into(), ed.public().into())
 }
 
+/// The development chain's dataset pipeline: a minute to commit audits, half a minute to
+/// reveal them, a minute of voting, and two votes (a demo or test runs a few workers).
+pub const DEV_DATASET_PARAMS: PipelineParams<BlockNumber> = PipelineParams {
+	audit_commit_window: 10,
+	audit_reveal_window: 5,
+	voting_window: 10,
+	vote_quorum: 2,
+};
+
+/// The local testnet's: days, as on a public chain, and three votes.
+pub const LOCAL_DATASET_PARAMS: PipelineParams<BlockNumber> = PipelineParams {
+	audit_commit_window: DAYS,
+	audit_reveal_window: DAYS,
+	voting_window: 2 * DAYS,
+	vote_quorum: 3,
+};
+
 fn testnet_genesis(
 	initial_authorities: Vec<(AuraId, GrandpaId)>,
 	endowed_accounts: Vec<AccountId>,
 	root: AccountId,
+	datasets: PipelineParams<BlockNumber>,
 ) -> Value {
 	build_struct_json_patch!(RuntimeGenesisConfig {
 		balances: BalancesConfig {
@@ -64,6 +83,7 @@ fn testnet_genesis(
 		},
 		sudo: SudoConfig { key: Some(root) },
 		expert_dag: ExpertDagConfig { models: genesis_models() },
+		datasets: DatasetsConfig { params: Some(datasets) },
 	})
 }
 
@@ -81,6 +101,7 @@ pub fn development_config_genesis() -> Value {
 		vec![authority_keys(Sr25519Keyring::Alice)],
 		endowed_dev_accounts(),
 		Sr25519Keyring::Alice.to_account_id(),
+		DEV_DATASET_PARAMS,
 	)
 }
 
@@ -98,6 +119,7 @@ pub fn local_config_genesis() -> Value {
 		],
 		endowed_dev_accounts(),
 		Sr25519Keyring::Alice.to_account_id(),
+		LOCAL_DATASET_PARAMS,
 	)
 }
 
@@ -229,5 +251,21 @@ pub(crate) mod tests {
 				pallet_aiblock_expert_dag::Pallet::<Runtime>::do_try_state().expect("invariants");
 			});
 		}
+	}
+
+	/// The development chain runs the dataset pipeline in minutes, the local testnet in days.
+	#[test]
+	fn each_preset_sets_its_dataset_windows() {
+		for (preset, params) in [
+			(sp_genesis_builder::DEV_RUNTIME_PRESET, DEV_DATASET_PARAMS),
+			(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET, LOCAL_DATASET_PARAMS),
+		] {
+			with_preset_state(preset, || {
+				assert_eq!(crate::Datasets::params(), params, "{preset}");
+				pallet_aiblock_datasets::Pallet::<Runtime>::do_try_state().expect("invariants");
+			});
+		}
+		assert!(DEV_DATASET_PARAMS.voting_window < crate::HOURS);
+		assert!(LOCAL_DATASET_PARAMS.voting_window >= DAYS);
 	}
 }

@@ -60,7 +60,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	impl_name: alloc::borrow::Cow::Borrowed("aiblock-node"),
 	authoring_version: 1,
 	// Bump on every change of runtime logic; nodes run the on-chain wasm whose version is highest.
-	spec_version: 110,
+	spec_version: 111,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	// Bump when the encoding of calls or transaction extensions changes (wallets must re-sign).
@@ -124,6 +124,7 @@ type Migrations = (
 	pallet_aiblock_jobs::migrations::v2::MigrateV1ToV2<Runtime>,
 	pallet_aiblock_jobs::migrations::v3::MigrateV2ToV3<Runtime>,
 	pallet_aiblock_jobs::migrations::v4::MigrateV3ToV4<Runtime>,
+	pallet_aiblock_jobs::migrations::v5::MigrateV4ToV5<Runtime>,
 	pallet_aiblock_expert_dag::migrations::v1::MigrateV0ToV1<Runtime>,
 );
 
@@ -188,4 +189,7 @@ mod runtime {
 
 	#[runtime::pallet_index(13)]
 	pub type Jobs = pallet_aiblock_jobs;
+
+	#[runtime::pallet_index(14)]
+	pub type Datasets = pallet_aiblock_datasets;
 }

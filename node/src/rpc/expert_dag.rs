@@ -202,7 +202,7 @@ impl<C> ExpertDag<C> {
 const RUNTIME_ERROR: i32 = 1;
 const INVALID_PARAMS: i32 = -32602;
 
-fn runtime_error(e: impl std::fmt::Display) -> ErrorObjectOwned {
+pub(super) fn runtime_error(e: impl std::fmt::Display) -> ErrorObjectOwned {
 	ErrorObject::owned(RUNTIME_ERROR, format!("runtime call failed: {e}"), None::<()>)
 }
 

@@ -1,16 +1,37 @@
 //! Training data: byte datasets, the synthetic Markov source with a known entropy rate, and the
 //! batches a step trains on.
 //!
-//! A batch is a pure function of `(dataset bytes, seed, step)`: the positions of step `s` are
-//! draws of stream `s`, so a verifier replaying step `s` needs nothing but those three values.
+//! A batch is a pure function of `(dataset bytes and mix, seed, step)`: the positions of step `s`
+//! are draws of stream `s`, so a verifier replaying step `s` needs nothing but those values.
+//!
+//! A job may train on several datasets, each with a weight (its `parts` of the mix). The bytes
+//! are concatenated in the job's order, and each drawn item (a byte model's target position, a
+//! transformer's sequence) first picks a dataset with probability `parts / Σ parts`, then a
+//! start inside it, so that a small dataset weighted high is seen as often as the job asks
+//! whatever its size. Data of one dataset (or a mix of one) is drawn over the whole bytes.
 
 use crate::rng;
 
-/// A dataset: a sequence of bytes the model learns to continue.
+/// A dataset: a sequence of bytes the model learns to continue, and how it mixes the datasets
+/// it was concatenated from.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Dataset {
 	pub bytes: Vec<u8>,
+	/// The parts the bytes were concatenated from, in order (their lengths add up to the
+	/// bytes'), each with its weight; empty: one part, the whole.
+	pub mix: Vec<MixPart>,
 }
+
+/// One dataset of a mix: its length in the concatenated bytes and its weight.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MixPart {
+	pub len: usize,
+	pub parts: u32,
+}
+
+/// The stream-seed tweak of the dataset choice, so that it is independent of the draw of the
+/// start inside the dataset.
+const MIX_SEED: u64 = 0x6d69_785f_7061_7274;
 
 /// The inputs and targets of one batch: for each of the `targets.len()` tokens, the `context`
 /// bytes before it (most recent last; zero before the start of the data) and the byte itself.
@@ -38,9 +59,53 @@ impl Batch {
 }
 
 impl Dataset {
+	/// One dataset's bytes.
+	pub fn new(bytes: Vec<u8>) -> Self {
+		Dataset { bytes, mix: Vec::new() }
+	}
+
+	/// Datasets concatenated in order, each drawn from with its weight (`parts`).
+	pub fn mixed(datasets: Vec<(Vec<u8>, u32)>) -> Self {
+		let mix =
+			datasets.iter().map(|(b, parts)| MixPart { len: b.len(), parts: *parts }).collect();
+		Dataset::new(datasets.into_iter().flat_map(|(b, _)| b).collect(), mix)
+	}
+
 	/// Read a file as a dataset.
 	pub fn from_file(path: &std::path::Path) -> std::io::Result<Self> {
-		Ok(Self { bytes: std::fs::read(path)? })
+		Ok(Self::new(std::fs::read(path)?))
+	}
+
+	/// Where item `index` of step `step` under `seed` starts, for items that need `tail` bytes
+	/// after their start: in `0..len - tail` (the caller checks `len > tail`). With a mix of
+	/// several datasets the dataset is drawn first by weight, then the start inside it (an item
+	/// longer than its dataset runs on into the next one).
+	pub fn draw_start(&self, tail: usize, seed: u64, step: u64, index: u64) -> usize {
+		let starts = self.bytes.len() - tail;
+		let Some((offset, len)) = self.draw_part(seed, step, index) else {
+			return rng::below(seed, step, index, starts as u64) as usize;
+		};
+		let inside = len.saturating_sub(tail).max(1);
+		(offset + rng::below(seed, step, index, inside as u64) as usize).min(starts - 1)
+	}
+
+	/// The offset and length of the dataset item `index` of `step` is drawn from, when the
+	/// bytes mix several datasets with a weight.
+	fn draw_part(&self, seed: u64, step: u64, index: u64) -> Option<(usize, usize)> {
+		let total: u64 = self.mix.iter().map(|p| u64::from(p.parts)).sum();
+		if self.mix.len() < 2 || total == 0 {
+			return None;
+		}
+		let mut pick = rng::below(seed ^ MIX_SEED, step, index, total);
+		let mut offset = 0;
+		for part in &self.mix {
+			if pick < u64::from(part.parts) {
+				return Some((offset, part.len));
+			}
+			pick -= u64::from(part.parts);
+			offset += part.len;
+		}
+		None
 	}
 
 	/// The batch for positions `positions`.
@@ -56,14 +121,14 @@ impl Dataset {
 		Batch { context, contexts, targets }
 	}
 
-	/// The training batch of `step`: `tokens` positions drawn uniformly (with replacement) from
-	/// stream `step` under `seed`. An empty dataset gives an empty batch.
+	/// The training batch of `step`: `tokens` positions drawn (with replacement) from stream
+	/// `step` under `seed`, uniformly over the bytes or by the mix ([`Dataset::draw_start`]).
+	/// An empty dataset gives an empty batch.
 	pub fn training_batch(&self, context: usize, tokens: usize, seed: u64, step: u64) -> Batch {
-		let n = self.bytes.len() as u64;
-		if n == 0 {
+		if self.bytes.is_empty() {
 			return self.batch_at(context, core::iter::empty());
 		}
-		self.batch_at(context, (0..tokens as u64).map(|i| rng::below(seed, step, i, n) as usize))
+		self.batch_at(context, (0..tokens as u64).map(|i| self.draw_start(0, seed, step, i)))
 	}
 
 	/// Every position in order, in batches of at most `tokens`: what evaluation scores.
@@ -130,7 +195,7 @@ impl MarkovSource {
 				context[self.order - 1] = next;
 			}
 		}
-		Dataset { bytes }
+		Dataset::new(bytes)
 	}
 }
 
@@ -174,7 +239,7 @@ mod tests {
 
 	#[test]
 	fn batches_are_a_function_of_seed_and_step() {
-		let data = Dataset { bytes: (0..=255u8).cycle().take(1000).collect() };
+		let data = Dataset::new((0..=255u8).cycle().take(1000).collect());
 		let a = data.training_batch(3, 16, 42, 7);
 		assert_eq!(a, data.training_batch(3, 16, 42, 7));
 		assert_ne!(a, data.training_batch(3, 16, 42, 8));
@@ -190,6 +255,31 @@ mod tests {
 		assert_eq!(first.contexts, vec![0, 0, 0, 0, 0, 0]);
 		let all: usize = data.sequential_batches(3, 300).map(|b| b.len()).sum();
 		assert_eq!(all, 1000);
-		assert!(Dataset { bytes: vec![] }.training_batch(2, 4, 1, 1).is_empty());
+		assert!(Dataset::new(vec![]).training_batch(2, 4, 1, 1).is_empty());
+	}
+
+	#[test]
+	fn a_mix_draws_each_dataset_by_its_weight_whatever_its_size() {
+		// A large dataset of `a`s weighted 1 and a small one of `b`s weighted 3.
+		let data = Dataset::mixed(vec![(vec![b'a'; 100_000], 1), (vec![b'b'; 1_000], 3)]);
+		assert_eq!(data.bytes.len(), 101_000);
+		let batch = data.training_batch(2, 20_000, 7, 0);
+		let bs = batch.targets.iter().filter(|&&t| t == b'b').count() as f64 / 20_000.0;
+		assert!((bs - 0.75).abs() < 0.02, "{bs}");
+		assert_eq!(batch, data.training_batch(2, 20_000, 7, 0), "a function of seed and step");
+		// A mix of one draws exactly as the plain bytes do.
+		let one = Dataset::mixed(vec![(data.bytes.clone(), 5)]);
+		assert_eq!(
+			one.training_batch(2, 64, 7, 3),
+			Dataset::new(data.bytes.clone()).training_batch(2, 64, 7, 3)
+		);
+		// Items needing a tail stay in range, even from a dataset shorter than the item.
+		let short = Dataset::mixed(vec![(vec![1; 3], 1), (vec![2; 50], 1)]);
+		for i in 0..1000 {
+			assert!(short.draw_start(10, 1, 2, i) < 53 - 10);
+		}
+		// A weight of zero is never drawn.
+		let never = Dataset::mixed(vec![(vec![b'x'; 100], 0), (vec![b'y'; 100], 1)]);
+		assert!(never.training_batch(0, 1000, 3, 1).targets.iter().all(|&t| t == b'y'));
 	}
 }

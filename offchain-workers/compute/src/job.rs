@@ -372,7 +372,7 @@ impl Run {
 			},
 			(Run::Transformer(t), JobConfig::Transformer { lm, checkpoint_every }) => {
 				let steps = Steps { until, every: *checkpoint_every };
-				t.run_while(backend, &data.bytes, lm, steps, progress)
+				t.run_while(backend, data, lm, steps, progress)
 			},
 			_ => Err(TrainError::OtherArchitecture),
 		}

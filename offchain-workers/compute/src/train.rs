@@ -460,6 +460,9 @@ pub struct Manifest {
 	pub numerics_version: u32,
 	/// Content ids of the datasets trained on.
 	pub datasets: Vec<String>,
+	/// Each dataset's parts of the mix ([`crate::data::Dataset::mixed`]), in the same order;
+	/// empty in manifests written before jobs mixed datasets (the bytes drawn from as one).
+	pub mix: Vec<u32>,
 	/// The blocks trained together, in the job's order.
 	pub blocks: Vec<BlockId>,
 	pub config: JobConfig,
@@ -488,6 +491,7 @@ impl Manifest {
 		Manifest {
 			numerics_version: NUMERICS_VERSION,
 			datasets,
+			mix: Vec::new(),
 			blocks,
 			config,
 			start,
@@ -546,6 +550,7 @@ impl Manifest {
 		serde_json::json!({
 			"numerics_version": self.numerics_version,
 			"datasets": self.datasets,
+			"mix": self.mix,
 			"blocks": self.blocks.iter().map(|b| b.name()).collect::<Vec<_>>(),
 			"config": self.config.to_json(),
 			"start": self.start.to_json(),
@@ -588,6 +593,14 @@ impl Manifest {
 			.map(|c| Checkpoint::from_json(c).ok_or("bad checkpoint"))
 			.collect::<Result<Vec<_>, _>>()?;
 		let mut manifest = Manifest::new(datasets, blocks, config, start, checkpoints);
+		if let Some(mix) = v.get("mix") {
+			manifest.mix = mix
+				.as_array()
+				.ok_or("mix is not a list")?
+				.iter()
+				.map(|p| p.as_u64().and_then(|p| u32::try_from(p).ok()).ok_or("bad mix part"))
+				.collect::<Result<Vec<_>, _>>()?;
+		}
 		if let Some(states) = v.get("states") {
 			manifest.states = states
 				.as_array()

@@ -360,7 +360,7 @@ fn transformer_run(backend: &dyn Backend, blocks: &[BlockId], steps: u64) -> Vec
 	};
 	let text =
 		std::fs::read(support::manifest_dir().join("../../data/tinyshakespeare.txt")).unwrap();
-	let data = Dataset { bytes: text[..20_000].to_vec() };
+	let data = Dataset::new(text[..20_000].to_vec());
 	let mut run = Run::new(Model::Transformer(weights), blocks, &config).unwrap();
 	let checkpoints = run.run_while(backend, &data, &config, steps, |_, _| true).unwrap();
 	checkpoints.iter().map(|c| c.state).collect()

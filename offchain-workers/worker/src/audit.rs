@@ -18,6 +18,9 @@
 //! Licenses: [`license_check`] reads the SPDX expression against [`TRAINING_ALLOWED`] and
 //! [`TRAINING_FORBIDDEN`].
 //!
+//! Toxicity: the share of lines holding a term of a small lexicon ([`TOXIC_TERMS`],
+//! [`TOXIC_PHRASES`]): a documented proxy, not a classifier.
+//!
 //! Duplicates: the share of lines of at least [`MIN_DUPLICATE_LINE`] bytes (shorter lines, such
 //! as a speaker's name, repeat in any text) whose hash is among the approved datasets' lines.
 
@@ -126,17 +129,23 @@ fn has_email(line: &[u8]) -> bool {
 		let domain = &line[at + 1..at + 1 + domain_len];
 		let domain = domain.strip_suffix(b".").unwrap_or(domain);
 		let labels: Vec<&[u8]> = domain.split(|&b| b == b'.').collect();
+		// `icon@2x.png` names an image at double resolution, not a mailbox.
+		let file = |tld: &[u8]| IMAGE_EXTENSIONS.iter().any(|e| tld.eq_ignore_ascii_case(e));
 		local > 0
 			&& labels.len() >= 2
 			&& labels.iter().all(|l| !l.is_empty())
-			&& labels
-				.last()
-				.is_some_and(|tld| tld.len() >= 2 && tld.iter().all(u8::is_ascii_alphabetic))
+			&& labels.last().is_some_and(|tld| {
+				tld.len() >= 2 && tld.iter().all(u8::is_ascii_alphabetic) && !file(tld)
+			})
 	})
 }
 
+/// File extensions that follow an `@2x`-style suffix rather than a mail domain.
+const IMAGE_EXTENSIONS: &[&[u8]] = &[b"png", b"jpg", b"jpeg", b"gif", b"svg", b"webp"];
+
 /// Whether the line holds a card number and whether it holds a phone number, from its runs of
-/// digits and separators.
+/// digits and separators. A run that starts as an ISO date (`2024-01-15`) or is a dotted
+/// IPv4 address is neither.
 fn digit_runs(line: &[u8]) -> (bool, bool) {
 	let (mut card, mut phone) = (false, false);
 	let mut i = 0;
@@ -148,12 +157,17 @@ fn digit_runs(line: &[u8]) -> (bool, bool) {
 		let plus = i > 0 && line[i - 1] == b'+';
 		// A run: digits, with single separators between them.
 		let mut digits = Vec::new();
+		// Digits per group, and the separator before each group after the first.
+		let mut groups: Vec<(usize, u8)> = vec![(0, 0)];
 		let mut separators_ok_for_card = true;
 		let mut j = i;
 		while j < line.len() {
 			let b = line[j];
 			if b.is_ascii_digit() {
 				digits.push(b - b'0');
+				if let Some(last) = groups.last_mut() {
+					last.0 += 1;
+				}
 				j += 1;
 			} else if !digits.is_empty() && b" -.()".contains(&b) {
 				// One or two separators (`) `) between digits.
@@ -162,15 +176,22 @@ fn digit_runs(line: &[u8]) -> (bool, bool) {
 					break;
 				}
 				separators_ok_for_card &= gap == 1 && (b == b' ' || b == b'-');
+				groups.push((0, b));
 				j += gap;
 			} else {
 				break;
 			}
 		}
 		let n = digits.len();
+		let date = groups.len() >= 3
+			&& groups[..3].iter().map(|g| g.0).eq([4, 2, 2])
+			&& groups[1..3].iter().all(|g| g.1 == b'-' || g.1 == b'.');
+		let ipv4 = groups.len() == 4
+			&& groups.iter().all(|g| (1..=3).contains(&g.0))
+			&& groups[1..].iter().all(|g| g.1 == b'.');
 		if (13..=19).contains(&n) && separators_ok_for_card && luhn(&digits) {
 			card = true;
-		} else if (10..=15).contains(&n) || (plus && (8..=15).contains(&n)) {
+		} else if ((10..=15).contains(&n) || (plus && (8..=15).contains(&n))) && !date && !ipv4 {
 			phone = true;
 		}
 		i = j.max(i + 1);
@@ -220,6 +241,33 @@ fn has_national_id(line: &[u8]) -> bool {
 				&& &w[7..11] != b"0000"
 		}
 	})
+}
+
+/// The toxicity proxy's lexicon: strong profanity and incitement to self-harm, matched as
+/// whole words (ASCII case-insensitive). A crude, documented stand-in for a classifier: it
+/// flags abusive web text, not literature's insults, and it misses what it does not list.
+pub const TOXIC_TERMS: &[&str] =
+	&["fuck", "fucking", "fucker", "motherfucker", "cunt", "cunts", "shithead", "dickhead", "kys"];
+/// Phrases of the lexicon (matched as substrings of the lower-cased line).
+pub const TOXIC_PHRASES: &[&str] = &["kill yourself", "go die"];
+
+/// Whether a line holds a term or phrase of the toxicity proxy's lexicon.
+pub fn is_toxic(line: &[u8]) -> bool {
+	let lower = line.to_ascii_lowercase();
+	let words = lower.split(|b| !b.is_ascii_alphabetic()).filter(|w| !w.is_empty());
+	let listed = |w: &[u8]| TOXIC_TERMS.iter().any(|t| t.as_bytes() == w);
+	words.into_iter().any(listed)
+		|| TOXIC_PHRASES.iter().any(|p| lower.windows(p.len()).any(|w| w == p.as_bytes()))
+}
+
+/// The share of non-blank lines the toxicity proxy flags, in parts per million.
+pub fn toxicity_ppm(text: &[u8]) -> u32 {
+	let (mut all, mut flagged) = (0u64, 0u64);
+	for line in lines(text) {
+		all += 1;
+		flagged += u64::from(is_toxic(line));
+	}
+	ppm(flagged, all)
 }
 
 /// SPDX licenses (and license exceptions) that allow training a model on the data and
@@ -360,6 +408,7 @@ pub struct Inspection {
 	pub cid: String,
 	pub personal_data: PersonalDataScan,
 	pub duplicate_ppm: u32,
+	pub toxicity_ppm: u32,
 	pub license: LicenseCheck,
 }
 
@@ -371,19 +420,20 @@ impl Inspection {
 			cid: aiblock_compute::store::cid_of(bytes).to_string(),
 			personal_data: scan_personal_data(bytes),
 			duplicate_ppm: index.duplicate_ppm(bytes),
+			toxicity_ppm: toxicity_ppm(bytes),
 			license: license_check(license),
 		}
 	}
 
-	/// The report an honest auditor would reveal, the chunks all checked. Toxicity is not
-	/// measured yet (no proxy is defined): it is reported as 0.
+	/// The report an honest auditor would reveal, the chunks all checked, without the learning
+	/// value (which needs the chain's model: [`crate::auditing::learning_value`]).
 	pub fn report(&self) -> aiblock_primitives::datasets::AuditReport {
 		aiblock_primitives::datasets::AuditReport {
 			content_matches: true,
 			chunks_checked: self.commitment.leaves.len() as u32,
 			duplicate_ppm: self.duplicate_ppm,
 			pii_ppm: self.personal_data.ppm(),
-			toxicity_ppm: 0,
+			toxicity_ppm: self.toxicity_ppm,
 			license: self.license,
 			learning_value: 0,
 		}
@@ -455,9 +505,22 @@ mod tests {
 			"user@localhost",
 			"666-12-3456 and 123-00-4567 and 123-45-0000",
 			"version 1.2.3.4",
+			"2024-01-15 12:30:45 request served",
+			"logged at 2024.01.15 1230 by the server",
+			"from 192.168.100.200 and 10.0.0.1",
+			"see icon@2x.png and logo@3x.PNG",
 		] {
 			assert_eq!(found(clean), PersonalData::default(), "{clean}");
 		}
+	}
+
+	#[test]
+	fn the_toxicity_proxy_flags_lines_of_its_lexicon_as_whole_words() {
+		assert!(is_toxic(b"what the FUCK is this"));
+		assert!(is_toxic(b"just kill yourself already"));
+		assert!(!is_toxic(b"Scunthorpe United won, and a cocktail was had"), "not inside words");
+		assert!(!is_toxic(b"Thou art a boil, a plague sore, an embossed carbuncle"));
+		assert_eq!(toxicity_ppm(b"fine\nfuck this\n\nfine again\nstill fine\n"), 250_000);
 	}
 
 	#[test]

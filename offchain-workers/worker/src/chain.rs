@@ -25,7 +25,10 @@ const _: &[u8] = include_bytes!("../metadata/aiblock.scale");
 pub use runtime::runtime_types::{
 	aiblock_primitives::{
 		dag::{BlockKind, BlockStatus, ModelSpec, Payload, Tokenizer},
-		jobs::{Claim, HyperParams, JobSlot, JobSpec, Windows},
+		datasets::{
+			AuditReport, DatasetMeta, DatasetRecord, DatasetStatus, LicenseCheck, Rejection, Tier,
+		},
+		jobs::{Claim, HyperParams, JobDataset, JobSlot, JobSpec, Windows},
 		workers::{ComputeSpec, Roles},
 	},
 	pallet_aiblock_jobs::types::{Evaluation, Job, Seat, Stage},
@@ -288,9 +291,99 @@ pub type BlockRecord =
 /// A registered worker.
 pub type WorkerInfo = runtime::runtime_types::pallet_aiblock_workers::WorkerInfo;
 
+impl Chain {
+	/// Submit `call` as root through Sudo (this key must be the sudo key). Sudo succeeds
+	/// whatever the call does: the call's own result, from the `Sudid` event, is returned as
+	/// [`WorkerError::Refused`] with the pallet's error name.
+	pub async fn sudo(
+		&self,
+		label: &str,
+		call: runtime::runtime_types::aiblock_runtime::RuntimeCall,
+	) -> Result<subxt::extrinsics::ExtrinsicEvents<PolkadotConfig>, WorkerError> {
+		let events = self
+			.submit(&format!("sudo({label})"), &runtime::transactions().sudo().sudo(call))
+			.await?;
+		match events.find_first::<runtime::sudo::events::Sudid>() {
+			Some(Ok(sudid)) => match sudid.sudo_result {
+				Ok(()) => Ok(events),
+				Err(e) => {
+					let at = self.finalized().await?;
+					Err(WorkerError::Refused(format!("{label}: {}", dispatch_error_name(&at, &e))))
+				},
+			},
+			Some(Err(e)) => {
+				Err(WorkerError::Node(format!("sudo: the Sudid event does not decode: {e}")))
+			},
+			None => {
+				Err(WorkerError::Refused("sudo: no Sudid event (is this key the sudo key?)".into()))
+			},
+		}
+	}
+}
+
+/// `Pallet.Error` for a module error, the variant's debug form otherwise.
+fn dispatch_error_name(at: &At, e: &runtime::runtime_types::sp_runtime::DispatchError) -> String {
+	use runtime::runtime_types::sp_runtime::DispatchError;
+	if let DispatchError::Module(module) = e {
+		let metadata = at.metadata_ref();
+		if let Some(pallet) = metadata.pallet_by_error_index(module.index) {
+			if let Some(variant) = pallet.error_variant_by_index(module.error[0]) {
+				return format!("{}.{}", pallet.name(), variant.name);
+			}
+		}
+	}
+	format!("{e:?}")
+}
+
+/// A dataset as the Datasets runtime API reports it.
+pub type Dataset = DatasetRecord<AccountId32, u32>;
+
+/// A value of one of the shared types (the primitives crate's, the client's generated one) as
+/// the other: both have the runtime's SCALE encoding.
+pub fn recode<A: subxt::ext::codec::Encode, B: subxt::ext::codec::Decode>(
+	value: &A,
+) -> Result<B, WorkerError> {
+	B::decode(&mut &value.encode()[..])
+		.map_err(|e| WorkerError::Node(format!("a value the runtime's types do not take: {e}")))
+}
+
 /// Reads at a finalized block. Absent entries are `None`; only transport or decoding failures
 /// are errors.
 impl Chain {
+	/// Dataset `id`, if proposed.
+	pub async fn dataset(&self, at: &At, id: u32) -> Result<Option<Dataset>, WorkerError> {
+		let call = runtime::runtime_apis().datasets_api().dataset(id);
+		at.runtime_apis().call(call).await.map_err(|e| self.node_error("DatasetsApi.dataset", e))
+	}
+
+	/// Every dataset, in id order.
+	pub async fn datasets(&self, at: &At) -> Result<Vec<Dataset>, WorkerError> {
+		let mut all: Vec<Dataset> = Vec::new();
+		loop {
+			let after = all.last().map(|d| d.id);
+			let call = runtime::runtime_apis().datasets_api().datasets(after, 1024);
+			let page = at
+				.runtime_apis()
+				.call(call)
+				.await
+				.map_err(|e| self.node_error("DatasetsApi.datasets", e))?;
+			if page.is_empty() {
+				return Ok(all);
+			}
+			all.extend(page);
+		}
+	}
+
+	/// The dataset standing for the content with `merkle_root`, if any.
+	pub async fn dataset_by_content(
+		&self,
+		at: &At,
+		merkle_root: H256,
+	) -> Result<Option<u32>, WorkerError> {
+		let call = runtime::runtime_apis().datasets_api().by_content(merkle_root);
+		at.runtime_apis().call(call).await.map_err(|e| self.node_error("DatasetsApi.by_content", e))
+	}
+
 	/// Every job still on chain (open, in training or under evaluation), by id.
 	pub async fn jobs(&self, at: &At) -> Result<Vec<(u64, Job)>, WorkerError> {
 		let entry = at

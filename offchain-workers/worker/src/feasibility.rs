@@ -147,10 +147,10 @@ pub async fn check(
 
 	let model = model_at(chain, at, job.spec.model).await.map_err(|e| failed("its model", e))?;
 	let order = order_of(job, &model.spec)?;
-	let cids: Vec<Vec<u8>> = job.spec.datasets.0.iter().map(|c| c.0.clone()).collect();
+	let data = order.datasets.clone();
 	let store = store.clone();
 	let data_bytes = tokio::task::spawn_blocking(move || {
-		datasets(store.as_ref(), &cids).map(|(d, _)| d.bytes.len())
+		datasets(store.as_ref(), &data).map(|(d, _)| d.bytes.len())
 	})
 	.await
 	.map_err(|e| format!("fetching the datasets: {e}"))?

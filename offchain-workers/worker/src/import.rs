@@ -14,7 +14,6 @@ use runtime::runtime_types::{
 	aiblock_runtime::RuntimeCall,
 	bounded_collections::bounded_vec::BoundedVec,
 	pallet_aiblock_expert_dag::{pallet::Call as ExpertDagCall, ImportedBlock},
-	sp_runtime::DispatchError,
 };
 
 /// What an import registered.
@@ -63,46 +62,11 @@ pub async fn import(
 		spec: runtime_spec(spec),
 		blocks: BoundedVec(blocks),
 	});
-	let events = chain
-		.submit("sudo(expert_dag.import_model)", &runtime::transactions().sudo().sudo(call))
-		.await?;
-	// Sudo succeeds whatever the call does: the call's own result is in `Sudid`.
-	match events.find_first::<runtime::sudo::events::Sudid>() {
-		Some(Ok(sudid)) => {
-			if let Err(e) = sudid.sudo_result {
-				let at = chain.finalized().await?;
-				return Err(WorkerError::Refused(format!(
-					"expert_dag.import_model: {}",
-					dispatch_error_name(&at, &e)
-				)));
-			}
-		},
-		Some(Err(e)) => {
-			return Err(WorkerError::Node(format!("sudo: the Sudid event does not decode: {e}")))
-		},
-		None => {
-			return Err(WorkerError::Refused(
-				"sudo: no Sudid event (is this key the sudo key?)".into(),
-			))
-		},
-	}
+	let events = chain.sudo("expert_dag.import_model", call).await?;
 	match events.find_first::<runtime::expert_dag::events::ModelImported>() {
 		Some(Ok(done)) => Ok(Imported { model: done.model, blocks: done.blocks }),
 		_ => Err(WorkerError::Node("import_model: no ModelImported event decoded".into())),
 	}
-}
-
-/// `Pallet.Error` for a module error, the variant's debug form otherwise.
-fn dispatch_error_name(at: &chain::At, e: &DispatchError) -> String {
-	if let DispatchError::Module(module) = e {
-		let metadata = at.metadata_ref();
-		if let Some(pallet) = metadata.pallet_by_error_index(module.index) {
-			if let Some(variant) = pallet.error_variant_by_index(module.error[0]) {
-				return format!("{}.{}", pallet.name(), variant.name);
-			}
-		}
-	}
-	format!("{e:?}")
 }
 
 /// The runtime's spec in the client's generated types.

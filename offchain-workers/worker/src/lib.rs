@@ -4,15 +4,18 @@
 //! Modules are named after what they do: [`chain`] (the subxt client), [`ipfs`] (the content
 //! store over an IPFS daemon; the compute core's embedded `LocalStore` is the default on one
 //! machine), [`import`] (an operator registering a trained model version), [`serve`] (the
-//! OpenAI-compatible API answering with the chain's model).
+//! OpenAI-compatible API answering with the chain's model), [`audit`] (what an auditor measures
+//! in a dataset), [`auditing`] (the auditor role), [`proposal`] (a dataset proposal).
 
 pub mod audit;
+pub mod auditing;
 pub mod chain;
 pub mod error;
 pub mod feasibility;
 pub mod import;
 pub mod ipfs;
 pub mod metrics;
+pub mod proposal;
 pub mod run;
 pub mod serve;
 pub mod state;

@@ -11,7 +11,7 @@ use crate::{
 	feasibility,
 	state::{Attested, Owner, State, Trained},
 	store::{ModelAt, Pointer, Store},
-	train::{train_while, TrainOrder},
+	train::{train_while, OrderData, TrainOrder},
 	verify::{verify, Submission},
 	work::{Finished, InFlight, Kind, Outcome},
 	WorkerError,
@@ -36,7 +36,7 @@ use std::{
 pub struct RunConfig {
 	pub trainer: bool,
 	pub evaluator: bool,
-	/// Registered as auditor (no auditing work exists until the Datasets pallet).
+	/// Registered as auditor: audits the datasets it is drawn for ([`crate::auditing`]).
 	pub auditor: bool,
 	pub data_dir: PathBuf,
 	/// Stake to bond when the account has less than the registration minimum (None: only
@@ -54,6 +54,17 @@ pub struct RunConfig {
 	pub max_blocks: u64,
 	/// What one job may take of this machine.
 	pub budget: feasibility::Budget,
+}
+
+/// The newest model version this worker can train (and so the chain takes jobs on), if any.
+pub async fn newest_trainable_model(chain: &Chain, at: &At) -> Result<Option<u32>, WorkerError> {
+	let (latest, _) = chain.latest_model(at).await?;
+	for model in (0..=latest).rev() {
+		if trainable(&chain.model(at, model).await?).is_ok() {
+			return Ok(Some(model));
+		}
+	}
+	Ok(None)
 }
 
 /// The compute-core block of a chain slot (the meta block has none).
@@ -215,7 +226,12 @@ pub fn order_of(job: &Job, shape: &Shape) -> Result<TrainOrder, String> {
 	}
 	Ok(TrainOrder {
 		blocks,
-		datasets: spec.datasets.0.iter().map(|c| c.0.clone()).collect(),
+		datasets: spec
+			.datasets
+			.0
+			.iter()
+			.map(|d| OrderData { id: d.id, cid: d.cid.0.clone(), parts: d.parts })
+			.collect(),
 		config,
 		steps: u64::from(spec.steps),
 	})
@@ -228,13 +244,25 @@ pub fn job_spec(
 	(model, slots): (u32, Vec<chain::JobSlot>),
 	evaluators: u32,
 	windows: chain::Windows,
+	allow_experimental: bool,
 ) -> chain::JobSpec {
 	use runtime::runtime_types::bounded_collections::bounded_vec::BoundedVec;
 	let config = &order.config;
 	chain::JobSpec {
 		model,
 		slots: BoundedVec(slots),
-		datasets: BoundedVec(order.datasets.iter().map(|d| BoundedVec(d.clone())).collect()),
+		datasets: BoundedVec(
+			order
+				.datasets
+				.iter()
+				.map(|d| chain::JobDataset {
+					id: d.id,
+					cid: BoundedVec(d.cid.clone()),
+					parts: d.parts,
+				})
+				.collect(),
+		),
+		allow_experimental,
 		hyper: chain::HyperParams {
 			hash: H256(config.hash()),
 			learning_rate_micros: lr_micros(config.lr()),
@@ -464,6 +492,16 @@ async fn follow(
 				Err(e) => return Err(e),
 			}
 			continue; // the heartbeat took blocks: act on fresh state
+		}
+		if w.cfg.auditor {
+			let auditor =
+				crate::auditing::Auditor { chain: &w.chain, store: &w.store, backend: &w.backend };
+			match auditor.step(&at, state).await {
+				Ok(true) => continue, // acted: read the chain again
+				Ok(false) => {},
+				Err(e) if recoverable(&e) => log::warn!("auditing: {e}"),
+				Err(e) => return Err(e),
+			}
 		}
 		let jobs = match w.chain.jobs(&at).await {
 			Ok(jobs) => jobs,
@@ -822,8 +860,10 @@ pub fn job_fingerprint(job: &Job) -> [u8; 32] {
 	h.update(&spec.hyper.hash.0);
 	h.update(&spec.steps.to_le_bytes());
 	for dataset in &spec.datasets.0 {
-		h.update(&(dataset.0.len() as u64).to_le_bytes());
-		h.update(&dataset.0);
+		h.update(&dataset.id.to_le_bytes());
+		h.update(&(dataset.cid.0.len() as u64).to_le_bytes());
+		h.update(&dataset.cid.0);
+		h.update(&dataset.parts.to_le_bytes());
 	}
 	*h.finalize().as_bytes()
 }
@@ -958,7 +998,7 @@ async fn attest(
 }
 
 /// A secret salt for a commitment.
-fn fresh_salt() -> Result<[u8; 32], WorkerError> {
+pub fn fresh_salt() -> Result<[u8; 32], WorkerError> {
 	let mut salt = [0u8; 32];
 	getrandom::fill(&mut salt)
 		.map_err(|e| WorkerError::State(format!("no randomness for a salt: {e}")))?;

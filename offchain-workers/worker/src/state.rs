@@ -1,8 +1,8 @@
 //! What the worker must not forget across a restart: candidates it trained with the salts of
 //! their sealed claims (so a restart submits instead of training again, and can reveal the
-//! claim) and its attestations with their salts (a commitment can only be revealed with the
-//! salt it was made with). One JSON file, written atomically
-//! after every change.
+//! claim), its attestations and its dataset audits with their salts (a commitment can only be
+//! revealed with the salt it was made with). One JSON file, written atomically after every
+//! change.
 
 use crate::WorkerError;
 use aiblock_compute::tensor::{hex, unhex};
@@ -38,6 +38,13 @@ pub struct Attested {
 	pub salt: [u8; 32],
 }
 
+/// An audit report on a dataset, before and after its reveal.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Audited {
+	pub report: aiblock_primitives::datasets::AuditReport,
+	pub salt: [u8; 32],
+}
+
 /// Whose state a file is: the chain's genesis hash and the worker's account.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Owner {
@@ -53,6 +60,8 @@ pub struct State {
 	pub owner: Option<Owner>,
 	pub trained: BTreeMap<u64, Trained>,
 	pub attested: BTreeMap<u64, Attested>,
+	/// Audits by dataset id.
+	pub audits: BTreeMap<u32, Audited>,
 	/// Everything the Jobs pallet paid this worker while it was running (smallest units).
 	pub earned: u128,
 	/// The last finalized block whose payments are counted in `earned`.
@@ -186,6 +195,16 @@ impl State {
 			};
 			state.attested.insert(job.parse().map_err(|_| bad("a job id"))?, attested);
 		}
+		for (id, a) in v["audits"].as_object().into_iter().flatten() {
+			use subxt::ext::codec::Decode;
+			let encoded =
+				unhex(a["report"].as_str().unwrap_or("")).ok_or_else(|| bad("a report"))?;
+			let audited = Audited {
+				report: Decode::decode(&mut &encoded[..]).map_err(|_| bad("a report"))?,
+				salt: bytes32(&a["salt"]).ok_or_else(|| bad("a salt"))?,
+			};
+			state.audits.insert(id.parse().map_err(|_| bad("a dataset id"))?, audited);
+		}
 		Ok(state)
 	}
 
@@ -224,11 +243,20 @@ impl State {
 				)
 			})
 			.collect();
+		let audits: serde_json::Map<String, Value> = self
+			.audits
+			.iter()
+			.map(|(id, a)| {
+				use subxt::ext::codec::Encode;
+				(id.to_string(), json!({ "report": hex(&a.report.encode()), "salt": hex(&a.salt) }))
+			})
+			.collect();
 		let text = serde_json::to_string_pretty(&json!({
 			"genesis": self.owner.map(|o| hex(&o.genesis)),
 			"account": self.owner.map(|o| hex(&o.account)),
 			"trained": trained,
 			"attested": attested,
+			"audits": audits,
 			"earned": self.earned.to_string(),
 			"counted_to": self.counted_to,
 			"train_speed": self.train_speed,

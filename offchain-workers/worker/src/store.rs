@@ -234,29 +234,31 @@ impl ModelAt {
 	) -> Result<aiblock_compute::data::Dataset, WorkerError> {
 		let cid = Cid::from_bytes(&self.validation)
 			.map_err(|e| WorkerError::Compute(format!("validation dataset CID: {e}")))?;
-		Ok(aiblock_compute::data::Dataset { bytes: store.get(&cid, MAX_JOB_DATA_BYTES)? })
+		Ok(aiblock_compute::data::Dataset::new(store.get(&cid, MAX_JOB_DATA_BYTES)?))
 	}
 }
 
-/// The datasets of a job, concatenated in the order the job lists them: at most
-/// [`MAX_JOB_DATA_BYTES`] in all.
+/// The datasets of a job, concatenated in the order the job lists them and mixed by their
+/// parts: at most [`MAX_JOB_DATA_BYTES`] in all. Also their CIDs in text form.
 pub fn datasets(
 	store: &dyn ContentStore,
-	cids: &[Vec<u8>],
+	order: &[crate::train::OrderData],
 ) -> Result<(aiblock_compute::data::Dataset, Vec<String>), WorkerError> {
-	let mut bytes = Vec::new();
+	let mut total = 0u64;
+	let mut parts = Vec::new();
 	let mut names = Vec::new();
-	for raw in cids {
-		let cid =
-			Cid::from_bytes(raw).map_err(|e| WorkerError::Compute(format!("dataset CID: {e}")))?;
-		let left = MAX_JOB_DATA_BYTES - bytes.len() as u64;
-		bytes.extend_from_slice(&store.get(&cid, left).map_err(|e| match e {
+	for dataset in order {
+		let cid = Cid::from_bytes(&dataset.cid)
+			.map_err(|e| WorkerError::Compute(format!("dataset CID: {e}")))?;
+		let bytes = store.get(&cid, MAX_JOB_DATA_BYTES - total).map_err(|e| match e {
 			StoreError::TooLarge { cid, .. } => {
 				StoreError::TooLarge { cid, limit: MAX_JOB_DATA_BYTES }
 			},
 			e => e,
-		})?);
+		})?;
+		total += bytes.len() as u64;
+		parts.push((bytes, dataset.parts));
 		names.push(cid.to_string());
 	}
-	Ok((aiblock_compute::data::Dataset { bytes }, names))
+	Ok((aiblock_compute::data::Dataset::mixed(parts), names))
 }

@@ -16,13 +16,24 @@ use aiblock_compute::{
 	train::{Checkpoint, Manifest},
 };
 
+/// One dataset a job trains on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OrderData {
+	/// Its id in the Datasets pallet.
+	pub id: u32,
+	/// Its content, a binary CID.
+	pub cid: Vec<u8>,
+	/// Its weight in the mix.
+	pub parts: u32,
+}
+
 /// What a job asks to be trained, in compute-core terms.
 #[derive(Clone, Debug)]
 pub struct TrainOrder {
 	/// The blocks trained together, in the job's order (one for the byte model).
 	pub blocks: Vec<BlockId>,
-	/// Binary CIDs of the training data, concatenated in this order.
-	pub datasets: Vec<Vec<u8>>,
+	/// The training data, concatenated in this order and mixed by their parts.
+	pub datasets: Vec<OrderData>,
 	/// The full recipe; its [`JobConfig::hash`] is the job's `hyper.hash`.
 	pub config: JobConfig,
 	pub steps: u64,
@@ -90,8 +101,8 @@ pub fn train_while(
 	let validation = model.validation(store)?;
 	let (data, dataset_ids) = datasets(store, &order.datasets)?;
 	// Evaluators replay from the same data: keep serving it (a daemon's cache is collected).
-	for raw in &order.datasets {
-		if let Ok(cid) = aiblock_compute::store::Cid::from_bytes(raw) {
+	for dataset in &order.datasets {
+		if let Ok(cid) = aiblock_compute::store::Cid::from_bytes(&dataset.cid) {
 			store.pin(&cid)?;
 		}
 	}
@@ -133,6 +144,7 @@ pub fn train_while(
 	let mut manifest =
 		Manifest::new(dataset_ids, order.blocks.clone(), order.config, start, checkpoints);
 	manifest.states = states;
+	manifest.mix = order.datasets.iter().map(|d| d.parts).collect();
 	let trained = run.into_model();
 	let loss = trained.validation_loss(backend, &validation).map_err(|e| compute(&e))?;
 	let blocks = order

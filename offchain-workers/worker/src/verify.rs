@@ -121,10 +121,16 @@ pub fn manifest_mismatch(order: &TrainOrder, manifest: &Manifest) -> Option<Stri
 	if manifest.config != order.config {
 		return Some("the manifest's hyper-parameters are not the job's".into());
 	}
-	let job_datasets: Option<Vec<String>> =
-		order.datasets.iter().map(|raw| Cid::from_bytes(raw).ok().map(|c| c.to_string())).collect();
+	let job_datasets: Option<Vec<String>> = order
+		.datasets
+		.iter()
+		.map(|d| Cid::from_bytes(&d.cid).ok().map(|c| c.to_string()))
+		.collect();
 	if job_datasets.as_ref() != Some(&manifest.datasets) {
 		return Some("the manifest names other datasets than the job".into());
+	}
+	if order.datasets.iter().map(|d| d.parts).collect::<Vec<_>>() != manifest.mix {
+		return Some("the manifest mixes the datasets otherwise than the job".into());
 	}
 	if manifest.start.step != 0 {
 		return Some("the manifest does not start at step 0".into());

@@ -1,9 +1,13 @@
 //! End to end: a real dev node, a real IPFS daemon and `aiblock-worker` processes.
 //!
+//! 0. Datasets: the byte model's corpus and tinyshakespeare's training split are proposed,
+//!    audited by the evaluators (also auditors), voted Gold, and a file seeded with personal
+//!    data is rejected on the audit (`support/datasets.rs`). Every later job trains on them.
 //! 1. Honest: Ferdie trains a posted job, Bob, Charlie and Dave are drawn, attest and the
 //!    candidate is adopted: `ExpertDag.Current` points at it, its file in IPFS hashes to the
 //!    on-chain value, and every balance moved exactly as the Jobs rules say (fees accounted
-//!    from the chain's own `TransactionFeePaid` events).
+//!    from the chain's own `TransactionFeePaid` events), the data's contributor paid its
+//!    share.
 //! 2. A lying trainer (`--lie-about-score`) is refuted and loses its collateral; nothing is
 //!    adopted.
 //! 3. A trainer killed mid-job: the job times out, reopens, another trainer completes it and
@@ -52,6 +56,8 @@ use subxt::utils::AccountId32;
 
 #[path = "support/daemon.rs"]
 mod daemon;
+#[path = "support/datasets.rs"]
+mod datasets;
 #[path = "support/serving.rs"]
 mod serving;
 
@@ -372,7 +378,7 @@ async fn scenarios(node: PathBuf, worker: PathBuf) {
 
 	let evaluators = ["//Bob", "//Charlie", "//Dave"];
 	for (i, suri) in evaluators.iter().enumerate() {
-		net.start_worker(&format!("evaluator{i}"), suri, "evaluator", &[]);
+		net.start_worker(&format!("evaluator{i}"), suri, "evaluator,auditor", &[]);
 	}
 	net.start_worker("honest", "//Ferdie", "trainer", &[]);
 	// Scenario 4's forger registers with everyone else (its worker declines every job: its
@@ -383,13 +389,18 @@ async fn scenarios(node: PathBuf, worker: PathBuf) {
 	let mut everyone = vec![ferdie.clone(), account(FORGER)];
 	everyone.extend(evaluator_accounts.clone());
 	net.registered(&everyone).await;
+	let approved = datasets::through_the_pipeline(&net, &evaluators).await;
 	let server = serving::before_adoption(&mut net).await;
 
 	// 1. Honest training, adopted, paid exactly.
 	let at = net.at().await;
 	let start = at.block_number();
-	let watched: Vec<AccountId32> =
-		[vec![eve.clone(), ferdie.clone(), treasury()], evaluator_accounts.clone()].concat();
+	let contributor = account(datasets::CONTRIBUTOR);
+	let watched: Vec<AccountId32> = [
+		vec![eve.clone(), ferdie.clone(), treasury(), contributor.clone()],
+		evaluator_accounts.clone(),
+	]
+	.concat();
 	let before = net.balances(&at, &watched).await;
 	let genesis_shared = net.current_shared(&at).await;
 	let id = net.post_job(BYTE_MODEL, &["--windows", "40,40,20,20"]);
@@ -414,8 +425,14 @@ async fn scenarios(node: PathBuf, worker: PathBuf) {
 	// not.
 	let posting_fee = at.constants().entry(runtime::constants().jobs().posting_fee()).unwrap();
 	let paid = job.reward + 3 * job.evaluator_fee + job.protocol_fee + posting_fee;
+	// The data's contributor takes `DataShare` of the reward (rounded down).
+	let share = at.constants().entry(runtime::constants().jobs().data_share()).unwrap();
+	let data = job.reward * u128::from(share.0) / 1_000_000_000;
+	assert!(data > 0);
+	let trainer_pay = job.reward - data;
 	assert_eq!(delta(0), -(paid as i128) - fee(&eve) as i128, "Eve paid the escrow and her fees");
-	assert_eq!(delta(1), job.reward as i128 - fee(&ferdie) as i128, "Ferdie earned the reward");
+	assert_eq!(delta(1), trainer_pay as i128 - fee(&ferdie) as i128, "Ferdie earned the reward");
+	assert_eq!(delta(3), data as i128, "the data's contributor was paid its share");
 	assert_eq!(
 		delta(2),
 		(job.protocol_fee + posting_fee) as i128,
@@ -423,7 +440,7 @@ async fn scenarios(node: PathBuf, worker: PathBuf) {
 	);
 	for (i, e) in evaluator_accounts.iter().enumerate() {
 		assert_eq!(
-			delta(3 + i),
+			delta(4 + i),
 			job.evaluator_fee as i128 - fee(e) as i128,
 			"evaluator {i} paid its fee"
 		);
@@ -438,13 +455,12 @@ async fn scenarios(node: PathBuf, worker: PathBuf) {
 	let deadline = Instant::now() + Duration::from_secs(60);
 	loop {
 		let earned = aiblock_worker::state::State::open(&dir.join("honest")).unwrap().earned;
-		if earned == job.reward {
+		if earned == trainer_pay {
 			break;
 		}
 		assert!(
 			Instant::now() < deadline,
-			"the trainer counted {earned} earned, not {}",
-			job.reward
+			"the trainer counted {earned} earned, not {trainer_pay}"
 		);
 		tokio::time::sleep(Duration::from_secs(1)).await;
 	}
@@ -517,7 +533,7 @@ async fn scenarios(node: PathBuf, worker: PathBuf) {
 		.await;
 	}
 	// 4, while job 3 waits for a trainer: hostile jobs, and a forger's submission.
-	let hostile = hostile_jobs(&mut net, &evaluator_accounts).await;
+	let hostile = hostile_jobs(&mut net, &evaluator_accounts, approved.byte_corpus).await;
 	// The finisher's budget leaves no room for a batch of 65,536 tokens (about 1 GiB).
 	net.start_worker("finisher", "//Charlie//stash", "trainer", &["--max-memory", "0.5"]);
 	let (done, _, end) = net.settled(id, start + 1, Duration::from_secs(480)).await;
@@ -553,12 +569,11 @@ struct Hostile {
 }
 
 /// Post the hostile jobs of scenario 4 and the forger's submission.
-async fn hostile_jobs(net: &mut Network, evaluators: &[AccountId32]) -> Hostile {
+async fn hostile_jobs(net: &mut Network, evaluators: &[AccountId32], corpus: u32) -> Hostile {
 	let huge_batch =
 		net.post_job(BYTE_MODEL, &["--windows", "40,40,20,20", "--batch-tokens", "65536"]);
-	let nowhere = aiblock_compute::store::cid_of(b"a dataset nobody ever published, e2e 4");
-	let no_data = net
-		.post_job(BYTE_MODEL, &["--windows", "40,40,20,20", "--dataset-cid", &nowhere.to_string()]);
+	let nowhere = datasets::unserved(net).await.to_string();
+	let no_data = net.post_job(BYTE_MODEL, &["--windows", "40,40,20,20", "--dataset", &nowhere]);
 
 	// The forger submits, on its own, a candidate with a NaN weight and a manifest of one step
 	// claimed as forty.
@@ -573,7 +588,7 @@ async fn hostile_jobs(net: &mut Network, evaluators: &[AccountId32]) -> Hostile 
 	for e in evaluators {
 		heartbeats.push(net.chain.worker(&at, e).await.unwrap().unwrap().last_heartbeat);
 	}
-	let forged = forge_submission(net, &at).await;
+	let forged = forge_submission(net, &at, corpus).await;
 	eprintln!(
 		"[e2e] 4: jobs {huge_batch} (huge batch), {no_data} (no data) posted; job {forged} forged"
 	);
@@ -581,7 +596,7 @@ async fn hostile_jobs(net: &mut Network, evaluators: &[AccountId32]) -> Hostile 
 }
 
 /// Submit, as the forger, a NaN candidate with a forged manifest; returns its job id.
-async fn forge_submission(net: &Network, at: &At) -> u64 {
+async fn forge_submission(net: &Network, at: &At, corpus: u32) -> u64 {
 	use aiblock_compute::{
 		genesis::GenesisModel,
 		job::{JobConfig, Model},
@@ -590,7 +605,7 @@ async fn forge_submission(net: &Network, at: &At) -> u64 {
 	};
 	use aiblock_worker::{
 		store::{put_block, put_file},
-		train::TrainOrder,
+		train::{OrderData, TrainOrder},
 	};
 	let store = IpfsStore::new(&net.ipfs).unwrap();
 	let genesis = GenesisModel::development();
@@ -609,24 +624,25 @@ async fn forge_submission(net: &Network, at: &At) -> u64 {
 	});
 	let order = TrainOrder {
 		blocks: vec![BlockId::Shared],
-		datasets: vec![dataset.as_bytes().to_vec()],
+		datasets: vec![OrderData { id: corpus, cid: dataset.as_bytes().to_vec(), parts: 1 }],
 		config,
 		steps: 40,
 	};
 	let one_step = Checkpoint { step: 1, state: [7; 32], loss_bits: 0 };
 	let start = Checkpoint { step: 0, state: [0; 32], loss_bits: 0 };
-	let manifest = Manifest::new(
+	let mut manifest = Manifest::new(
 		vec![dataset.to_string()],
 		vec![BlockId::Shared],
 		config,
 		start,
 		vec![one_step; 4],
 	);
+	manifest.mix = vec![1];
 	let manifest_pointer = put_file(&store, manifest.to_json().to_string().as_bytes()).unwrap();
 	let base = net.current_shared(at).await;
 	let windows = chain::Windows { accept: 1, submit: 1, commit: 20, reveal: 20 };
 	let slot = chain::JobSlot { kind: chain::BlockKind::Shared, base };
-	let spec = aiblock_worker::run::job_spec(&order, (0, vec![slot]), 3, windows);
+	let spec = aiblock_worker::run::job_spec(&order, (0, vec![slot]), 3, windows, false);
 	let signer = chain::load_signer(Some(FORGER), None, true).unwrap();
 	let forger = Chain::connect(&net.node_url, signer, Duration::from_secs(30)).await.unwrap();
 	let revision = forger.model_revision(at, 0).await.unwrap();

@@ -5,7 +5,6 @@ use super::*;
 use aiblock_primitives::{
 	dag::SemVer,
 	datasets::{LicenseCheck, MAX_DATASET_NAME, MAX_LICENSE_LEN, MAX_PARENTS, MAX_SAMPLE_HASHES},
-	workers::tickets_checked,
 };
 use frame_benchmarking::v2::*;
 use frame_support::traits::Hooks;
@@ -156,9 +155,14 @@ mod benchmarks {
 		// An auditor only: the registry is asked about every role before it is found.
 		let voter: T::AccountId = account("voter", 0, 0);
 		T::BenchmarkHelper::make_worker(&voter, Role::Auditor);
-		let until = frame_system::Pallet::<T>::block_number() + 10u32.into();
-		let id =
-			stored::<T>(0, &account("proposer", 0, 0), Stage::Voting { median: report(), until });
+		let opened = frame_system::Pallet::<T>::block_number() + 1u32.into();
+		frame_system::Pallet::<T>::set_block_number(opened);
+		let until = opened + 10u32.into();
+		let id = stored::<T>(
+			0,
+			&account("proposer", 0, 0),
+			Stage::Voting { median: report(), opened, until },
+		);
 		let others = T::MaxVotesPerDataset::get().saturating_sub(1);
 		Tallies::<T>::insert(id, Tally { ayes: others, nays: 0 });
 		for i in 0..others {
@@ -190,7 +194,7 @@ mod benchmarks {
 		let id = stored::<T>(
 			0,
 			&account("proposer", 0, 0),
-			Stage::Voting { median: report(), until: now },
+			Stage::Voting { median: report(), opened: now, until: now },
 		);
 		Tallies::<T>::insert(id, Tally { ayes: v, nays: 0 });
 		for i in 0..v {
@@ -207,7 +211,7 @@ mod benchmarks {
 	#[benchmark]
 	fn quarantine() -> Result<(), BenchmarkError> {
 		let origin =
-			T::QuarantineOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+			T::GovernanceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
 		let id = stored::<T>(
 			0,
 			&account("proposer", 0, 0),
@@ -222,10 +226,47 @@ mod benchmarks {
 	}
 
 	#[benchmark]
+	fn register_approved() -> Result<(), BenchmarkError> {
+		let origin =
+			T::GovernanceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let proposer: T::AccountId = account("proposer", 0, 0);
+		let parents: Vec<DatasetId> = (0..MAX_PARENTS)
+			.map(|i| {
+				stored::<T>(i + 1, &proposer, Stage::Rejected { reason: Rejection::NotAudited })
+			})
+			.collect();
+		let meta = meta_of(0, parents);
+
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, meta, proposer, Tier::Gold);
+
+		assert_eq!(ByContent::<T>::get(meta_of(0, Vec::new()).merkle_root), Some(MAX_PARENTS));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn set_params() -> Result<(), BenchmarkError> {
+		let origin =
+			T::GovernanceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let params = Pallet::<T>::default_params();
+
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, params);
+
+		assert_eq!(Params::<T>::get(), Some(params));
+		Ok(())
+	}
+
+	/// The worst draw: a full auditor list, every entry inactive, so that each draw hashes the
+	/// whole list and reads every worker its tickets look at (`tickets_checked`) before it
+	/// gives up and rejects the dataset as not audited.
+	#[benchmark]
 	fn draw_panels(n: Linear<0, { T::MaxProposalsPerBlock::get() }>) {
-		// Auditors enough for every ticket a draw looks at, listed a block before the proposals.
-		for i in 0..tickets_checked(T::AuditorsPerDataset::get()) {
-			T::BenchmarkHelper::make_worker(&account("auditor", i, 0), Role::Auditor);
+		// Listed a block before the proposals, so the draw counts them.
+		for i in 0..T::MaxAuditorPool::get() {
+			let auditor = account("auditor", i, 0);
+			T::BenchmarkHelper::make_worker(&auditor, Role::Auditor);
+			T::BenchmarkHelper::make_inactive(&auditor);
 		}
 		let next = frame_system::Pallet::<T>::block_number() + 1u32.into();
 		frame_system::Pallet::<T>::set_block_number(next);
@@ -243,7 +284,7 @@ mod benchmarks {
 		for id in ids {
 			assert!(matches!(
 				Datasets::<T>::get(id).map(|i| i.stage),
-				Some(Stage::Auditing { .. })
+				Some(Stage::Rejected { reason: Rejection::NotAudited })
 			));
 		}
 	}

@@ -16,25 +16,37 @@
 //!    are drawn with the lowest tickets for `blake2_256(parent_hash ‖ id)`, a hash that did not
 //!    exist when the proposal was signed (the Jobs pallet's draw; its *Randomness* section says
 //!    what a block author can still do). Each commits to an
-//!    [`AuditReport`] within [`Config::AuditCommitWindow`] blocks ([`Pallet::commit_audit`]) and
-//!    reveals it within [`Config::AuditRevealWindow`] more ([`Pallet::reveal_audit`]). Once the
+//!    [`AuditReport`] within the audit commit window ([`Pallet::commit_audit`]) and
+//!    reveals it within the reveal window ([`Pallet::reveal_audit`]). Once the
 //!    reveal window is over, [`Pallet::advance`] (anyone may call it) takes the field-wise
 //!    median of the revealed reports ([`median_report`]) and applies the automatic rules
 //!    ([`Config::MaxPiiPpm`], [`Config::MaxDuplicatePpm`], [`Config::MaxToxicityPpm`], an
 //!    unknown or forbidden license, content that did not match its commitment): a dataset
 //!    they catch is rejected with the reason. Fewer reveals than a majority of the panel
-//!    reject it as not audited. Auditors who revealed are recorded a success in the Workers
-//!    registry, those who did not a failure.
+//!    reject it as not audited. The audit is deterministic (honest auditors agree exactly), so
+//!    auditors whose report is the median are recorded a success in the Workers registry, and
+//!    those who did not reveal, or revealed another report, a failure.
 //! 3. **Voting**: registered, active workers vote aye or nay ([`Pallet::vote`]), one worker
 //!    one vote (not weighted by wealth; a vote costs a worker's bond, which is what a Sybil
-//!    pays), the proposer excluded, for [`Config::VotingWindow`] blocks. Then
-//!    [`Pallet::advance`] counts: below [`Config::VoteQuorum`] votes the dataset is rejected;
+//!    pays), the proposer excluded, for the voting window. Only workers
+//!    registered before the vote opened vote, so that nobody registers voters after seeing
+//!    the question, and [`Config::MaxVotesPerDataset`] (at least the registry's voters) turns
+//!    nobody away unless thousands of bonded workers already voted. Then
+//!    [`Pallet::advance`] counts: below the quorum of votes the dataset is rejected;
 //!    otherwise the ayes' share gives the [`Tier`] (Gold ≥ 75 %, Silver ≥ 60 %, Experimental ≥
 //!    40 %) or a rejection below 40 %.
 //! 4. **Approved**: queryable in [`Datasets`] and through [`DatasetsInspect`] (jobs train only
 //!    on approved datasets, Experimental ones only when the job allows them).
-//!    [`Pallet::quarantine`] ([`Config::QuarantineOrigin`]) takes an approved dataset out after
-//!    a report; no new job may use it.
+//!    [`Pallet::quarantine`] ([`Config::GovernanceOrigin`]) takes an approved dataset out after
+//!    a report; no new job may use it, and jobs posted on it are no longer accepted.
+//!
+//! Governance can also enter a dataset it vouches for as approved, without the pipeline
+//! ([`Pallet::register_approved`]: a corpus a network starts from, or a decision taken
+//! elsewhere); the event says so.
+//!
+//! The windows and the quorum are [`PipelineParams`] in [`Params`]: set at genesis (minutes on
+//! the development chain, days on the local and production ones), changed by governance
+//! ([`Pallet::set_params`]), and the `Config` constants when neither did.
 //!
 //! ## Invariants
 //! 1. Every dataset's id is below [`NextDatasetId`].
@@ -69,8 +81,8 @@ pub mod weights;
 use aiblock_primitives::{
 	datasets::{
 		audit_commitment, median_report, pow_solves, AuditReport, AuditRules, DatasetId,
-		DatasetMeta, DatasetsInspect, MetaError, ProposalQuota, Rejection, Tier, Unusable,
-		VoteRules,
+		DatasetMeta, DatasetRecord, DatasetStatus, DatasetsInspect, MetaError, ProposalQuota,
+		Rejection, Tier, Unusable, VoteRules,
 	},
 	workers::{Outcome, Role, WorkerRegistry},
 	H256,
@@ -100,8 +112,9 @@ pub mod pallet {
 		/// The auditors and voters, and their track record.
 		type Registry: WorkerRegistry<Self::AccountId, BlockNumber = BlockNumberFor<Self>>;
 
-		/// Who may quarantine an approved dataset (root until governance exists).
-		type QuarantineOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+		/// Who may quarantine an approved dataset, or enter one as approved (root until
+		/// governance exists).
+		type GovernanceOrigin: EnsureOrigin<Self::RuntimeOrigin>;
 
 		/// Leading zero bits a proposal's proof of work needs.
 		#[pallet::constant]
@@ -136,23 +149,31 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxAuditors: Get<u32>;
 
-		/// Blocks the panel has to commit to its reports, the draw's block included.
+		/// The most auditors the registry lists (the Workers pallet's per-role limit): a draw
+		/// reads them all, so it bounds the draw's weight.
+		#[pallet::constant]
+		type MaxAuditorPool: Get<u32>;
+
+		/// Blocks the panel has to commit to its reports, the draw's block included (when
+		/// [`Params`] holds none).
 		#[pallet::constant]
 		type AuditCommitWindow: Get<BlockNumberFor<Self>>;
 
-		/// Blocks the panel then has to reveal them.
+		/// Blocks the panel then has to reveal them (when [`Params`] holds none).
 		#[pallet::constant]
 		type AuditRevealWindow: Get<BlockNumberFor<Self>>;
 
-		/// Blocks the vote lasts, the block that opened it included.
+		/// Blocks the vote lasts, the block that opened it included (when [`Params`] holds
+		/// none).
 		#[pallet::constant]
 		type VotingWindow: Get<BlockNumberFor<Self>>;
 
-		/// Votes a dataset needs for any tier.
+		/// Votes a dataset needs for any tier (when [`Params`] holds none).
 		#[pallet::constant]
 		type VoteQuorum: Get<u32>;
 
-		/// Most votes one dataset takes (a bound on what deciding it clears).
+		/// Most votes one dataset takes (a bound on what deciding it clears). Set it to the
+		/// most workers the registry lists, so that the bound never turns a voter away.
 		#[pallet::constant]
 		type MaxVotesPerDataset: Get<u32>;
 
@@ -186,6 +207,28 @@ pub mod pallet {
 	/// twice at once, nor proposed again once approved.
 	#[pallet::storage]
 	pub type ByContent<T: Config> = StorageMap<_, Identity, H256, DatasetId, OptionQuery>;
+
+	/// The windows and quorum set at genesis or by governance (the `Config` defaults when
+	/// empty).
+	#[pallet::storage]
+	pub type Params<T: Config> = StorageValue<_, PipelineParams<BlockNumberFor<T>>, OptionQuery>;
+
+	#[pallet::genesis_config]
+	#[derive(frame_support::DefaultNoBound)]
+	pub struct GenesisConfig<T: Config> {
+		/// The chain's windows and quorum (none: the runtime's defaults).
+		pub params: Option<PipelineParams<BlockNumberFor<T>>>,
+	}
+
+	#[pallet::genesis_build]
+	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+		fn build(&self) {
+			if let Some(params) = self.params {
+				assert!(Pallet::<T>::params_are_valid(&params), "invalid dataset pipeline params");
+				Params::<T>::put(params);
+			}
+		}
+	}
 
 	/// This block's proposals, whose auditors the next block draws.
 	#[pallet::storage]
@@ -248,6 +291,9 @@ pub mod pallet {
 		AuditCommitted { id: DatasetId, auditor: T::AccountId },
 		/// An auditor revealed its report.
 		AuditRevealed { id: DatasetId, auditor: T::AccountId, report: AuditReport },
+		/// An auditor revealed a report other than the panel's median (a failure on its
+		/// record: the audit is deterministic).
+		AuditDisagreed { id: DatasetId, auditor: T::AccountId },
 		/// The audit is over: the median of `revealed` reports passed the automatic rules and
 		/// the vote is open.
 		VotingOpened { id: DatasetId, median: AuditReport, revealed: u32, until: BlockNumberFor<T> },
@@ -259,6 +305,10 @@ pub mod pallet {
 		DatasetRejected { id: DatasetId, reason: Rejection },
 		/// Taken out by governance: no new job may use it.
 		DatasetQuarantined { id: DatasetId },
+		/// Entered by governance as approved at `tier`, without the pipeline.
+		DatasetRegistered { id: DatasetId, proposer: T::AccountId, tier: Tier },
+		/// Governance set the windows and quorum (for stages that begin from now on).
+		ParamsSet { params: PipelineParams<BlockNumberFor<T>> },
 	}
 
 	#[pallet::error]
@@ -312,6 +362,8 @@ pub mod pallet {
 		VotingClosed,
 		/// Only registered, active workers vote.
 		NotAWorker,
+		/// Only workers registered before the vote opened vote on it.
+		RegisteredTooLate,
 		/// A proposer does not vote on its own dataset.
 		OwnDataset,
 		/// The caller already voted.
@@ -326,6 +378,8 @@ pub mod pallet {
 		NotApproved,
 		/// No more dataset ids.
 		Overflow,
+		/// A window of no block, or a quorum the vote bound cannot reach.
+		BadParams,
 	}
 
 	#[pallet::hooks]
@@ -347,17 +401,8 @@ pub mod pallet {
 				T::MaxAuditors::get() >= T::AuditorsPerDataset::get(),
 				"MaxAuditors must hold AuditorsPerDataset"
 			);
-			assert!(
-				!T::AuditCommitWindow::get().is_zero()
-					&& !T::AuditRevealWindow::get().is_zero()
-					&& !T::VotingWindow::get().is_zero(),
-				"every window needs a block"
-			);
+			assert!(Self::params_are_valid(&Self::default_params()), "invalid default params");
 			assert!(!T::QuotaPeriod::get().is_zero(), "the quota needs a period");
-			assert!(
-				T::MaxVotesPerDataset::get() >= T::VoteQuorum::get(),
-				"the vote bound must allow a quorum"
-			);
 		}
 
 		#[cfg(feature = "try-runtime")]
@@ -369,6 +414,9 @@ pub mod pallet {
 	#[pallet::call]
 	impl<T: Config> Pallet<T> {
 		/// Propose a dataset described by `meta`, with a proof of work `pow_nonce`.
+		///
+		/// Parents may be at any stage: a cleaned version of a rejected dataset names the one it
+		/// was cleaned from.
 		///
 		/// Origin: signed, any account (no stake). Errors: the metadata's ([`Error::EmptyName`],
 		/// [`Error::NameNotUtf8`], [`Error::BadLicense`], [`Error::UnsupportedCid`],
@@ -477,16 +525,17 @@ pub mod pallet {
 
 		/// Vote on dataset `id`: `aye` to approve it.
 		///
-		/// Origin: signed, a registered and active worker (any role) other than the proposer,
-		/// once, within the voting window. Errors: [`Error::UnknownDataset`],
-		/// [`Error::NotVoting`], [`Error::VotingClosed`], [`Error::OwnDataset`],
-		/// [`Error::NotAWorker`], [`Error::AlreadyVoted`], [`Error::TooManyVotes`].
+		/// Origin: signed, a registered and active worker (any role), registered before the
+		/// vote opened, other than the proposer, once, within the voting window. Errors:
+		/// [`Error::UnknownDataset`], [`Error::NotVoting`], [`Error::VotingClosed`],
+		/// [`Error::OwnDataset`], [`Error::NotAWorker`], [`Error::RegisteredTooLate`],
+		/// [`Error::AlreadyVoted`], [`Error::TooManyVotes`].
 		#[pallet::call_index(3)]
 		#[pallet::weight(T::WeightInfo::vote())]
 		pub fn vote(origin: OriginFor<T>, id: DatasetId, aye: bool) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			let info = Datasets::<T>::get(id).ok_or(Error::<T>::UnknownDataset)?;
-			let Stage::Voting { until, .. } = info.stage else {
+			let Stage::Voting { opened, until, .. } = info.stage else {
 				return Err(Error::<T>::NotVoting.into());
 			};
 			ensure!(frame_system::Pallet::<T>::block_number() <= until, Error::<T>::VotingClosed);
@@ -496,6 +545,10 @@ pub mod pallet {
 					.iter()
 					.any(|&role| T::Registry::is_active(&who, role)),
 				Error::<T>::NotAWorker
+			);
+			ensure!(
+				T::Registry::registered_at(&who).is_some_and(|at| at < opened),
+				Error::<T>::RegisteredTooLate
 			);
 			ensure!(!Votes::<T>::contains_key(id, &who), Error::<T>::AlreadyVoted);
 			let mut tally = Tallies::<T>::get(id);
@@ -531,7 +584,7 @@ pub mod pallet {
 					info.stage = Self::judge_audit(id, &panel, now);
 					T::WeightInfo::judge_audit(audited)
 				},
-				Stage::Voting { median, until } => {
+				Stage::Voting { median, until, .. } => {
 					ensure!(now > until, Error::<T>::TooEarly);
 					let tally = Tallies::<T>::take(id);
 					// Every vote is counted in the tally, so this clears them all.
@@ -552,12 +605,12 @@ pub mod pallet {
 
 		/// Quarantine approved dataset `id` (after a report): no new job may use it.
 		///
-		/// Origin: [`Config::QuarantineOrigin`]. Errors: [`Error::UnknownDataset`],
+		/// Origin: [`Config::GovernanceOrigin`]. Errors: [`Error::UnknownDataset`],
 		/// [`Error::NotApproved`].
 		#[pallet::call_index(5)]
 		#[pallet::weight(T::WeightInfo::quarantine())]
 		pub fn quarantine(origin: OriginFor<T>, id: DatasetId) -> DispatchResult {
-			T::QuarantineOrigin::ensure_origin(origin)?;
+			T::GovernanceOrigin::ensure_origin(origin)?;
 			Datasets::<T>::try_mutate(id, |info| {
 				let info = info.as_mut().ok_or(Error::<T>::UnknownDataset)?;
 				let Stage::Approved { tier, .. } = info.stage else {
@@ -567,6 +620,74 @@ pub mod pallet {
 				Ok(())
 			})?;
 			Self::deposit_event(Event::DatasetQuarantined { id });
+			Ok(())
+		}
+
+		/// Enter the dataset `meta` as approved at `tier`, proposed by `proposer` (the data
+		/// contributor its rewards go to), without audit or vote.
+		///
+		/// Origin: [`Config::GovernanceOrigin`]. Errors: the metadata's (as in
+		/// [`Pallet::propose_dataset`]), [`Error::ContentAlreadyProposed`], [`Error::Overflow`].
+		#[pallet::call_index(6)]
+		#[pallet::weight(T::WeightInfo::register_approved())]
+		pub fn register_approved(
+			origin: OriginFor<T>,
+			meta: DatasetMeta,
+			proposer: T::AccountId,
+			tier: Tier,
+		) -> DispatchResult {
+			T::GovernanceOrigin::ensure_origin(origin)?;
+			meta.check().map_err(Error::<T>::from)?;
+			for parent in &meta.derived_from {
+				ensure!(Datasets::<T>::contains_key(parent), Error::<T>::UnknownParent);
+			}
+			ensure!(
+				!ByContent::<T>::contains_key(meta.merkle_root),
+				Error::<T>::ContentAlreadyProposed
+			);
+			let id = NextDatasetId::<T>::get();
+			NextDatasetId::<T>::put(id.checked_add(1).ok_or(Error::<T>::Overflow)?);
+			ByContent::<T>::insert(meta.merkle_root, id);
+			let proposed_at = frame_system::Pallet::<T>::block_number();
+			// No auditor looked at it: the median stands for "not measured", the license
+			// as governance vouches for it.
+			let median = AuditReport {
+				content_matches: true,
+				chunks_checked: 0,
+				duplicate_ppm: 0,
+				pii_ppm: 0,
+				toxicity_ppm: 0,
+				license: aiblock_primitives::datasets::LicenseCheck::Allowed,
+				learning_value: 0,
+			};
+			Datasets::<T>::insert(
+				id,
+				DatasetInfo {
+					meta,
+					proposer: proposer.clone(),
+					proposed_at,
+					stage: Stage::Approved { tier, median },
+				},
+			);
+			Self::deposit_event(Event::DatasetRegistered { id, proposer, tier });
+			Ok(())
+		}
+
+		/// Set the pipeline's windows and quorum; stages already under way keep the windows
+		/// they began with.
+		///
+		/// Origin: [`Config::GovernanceOrigin`]. Errors: [`Error::BadParams`] (a window of no
+		/// block, a quorum of none or above [`Config::MaxVotesPerDataset`]).
+		#[pallet::call_index(7)]
+		#[pallet::weight(T::WeightInfo::set_params())]
+		pub fn set_params(
+			origin: OriginFor<T>,
+			params: PipelineParams<BlockNumberFor<T>>,
+		) -> DispatchResult {
+			T::GovernanceOrigin::ensure_origin(origin)?;
+			ensure!(Self::params_are_valid(&params), Error::<T>::BadParams);
+			Params::<T>::put(params);
+			Self::deposit_event(Event::ParamsSet { params });
 			Ok(())
 		}
 	}
@@ -580,6 +701,9 @@ type Audit<T> = (PanelOf<T>, BlockNumberFor<T>, BlockNumberFor<T>);
 pub trait BenchmarkHelper<AccountId> {
 	/// Fund `who`, bond for it and register it as an online worker with `role`.
 	fn make_worker(who: &AccountId, role: Role);
+
+	/// Make worker `who` inactive while it stays listed (its bond below the minimum).
+	fn make_inactive(who: &AccountId);
 }
 
 impl<T: Config> From<MetaError> for Error<T> {
@@ -612,6 +736,31 @@ impl<T: Config> Pallet<T> {
 		(now / length).saturated_into()
 	}
 
+	/// The runtime's default windows and quorum.
+	pub fn default_params() -> PipelineParams<BlockNumberFor<T>> {
+		PipelineParams {
+			audit_commit_window: T::AuditCommitWindow::get(),
+			audit_reveal_window: T::AuditRevealWindow::get(),
+			voting_window: T::VotingWindow::get(),
+			vote_quorum: T::VoteQuorum::get(),
+		}
+	}
+
+	/// The windows and quorum in force.
+	pub fn params() -> PipelineParams<BlockNumberFor<T>> {
+		Params::<T>::get().unwrap_or_else(Self::default_params)
+	}
+
+	/// Every window at least a block, and a quorum of at least one vote that the vote bound
+	/// can reach.
+	fn params_are_valid(params: &PipelineParams<BlockNumberFor<T>>) -> bool {
+		!params.audit_commit_window.is_zero()
+			&& !params.audit_reveal_window.is_zero()
+			&& !params.voting_window.is_zero()
+			&& params.vote_quorum >= 1
+			&& params.vote_quorum <= T::MaxVotesPerDataset::get()
+	}
+
 	/// The rules the median report is judged by.
 	pub fn audit_rules() -> AuditRules {
 		AuditRules {
@@ -623,7 +772,7 @@ impl<T: Config> Pallet<T> {
 
 	/// The rules the vote is counted by (the seed's thresholds).
 	pub fn vote_rules() -> VoteRules {
-		VoteRules::seed(T::VoteQuorum::get())
+		VoteRules::seed(Self::params().vote_quorum)
 	}
 
 	/// Dataset `id`'s panel and windows (commits until, reveals until), when it is being
@@ -656,9 +805,10 @@ impl<T: Config> Pallet<T> {
 			Self::deposit_event(Event::DatasetRejected { id, reason: Rejection::NotAudited });
 		} else {
 			// Windows count blocks from the first: commits in `now ..= commit_until`.
+			let params = Self::params();
 			let commit_until =
-				now.saturating_add(T::AuditCommitWindow::get()).saturating_sub(One::one());
-			let reveal_until = commit_until.saturating_add(T::AuditRevealWindow::get());
+				now.saturating_add(params.audit_commit_window).saturating_sub(One::one());
+			let reveal_until = commit_until.saturating_add(params.audit_reveal_window);
 			Self::deposit_event(Event::AuditorsDrawn { id, panel: panel.clone(), reveal_until });
 			info.stage = Stage::Auditing { panel, commit_until, reveal_until };
 		}
@@ -666,21 +816,29 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// The stage after dataset `id`'s audit by `panel`: the vote, or a rejection. Clears the
-	/// commitments and reports and records each auditor's outcome.
+	/// commitments and reports and records each auditor's outcome: a success for a report equal
+	/// to the median, a failure for another report or none.
 	fn judge_audit(id: DatasetId, panel: &[T::AccountId], now: BlockNumberFor<T>) -> Stage<T> {
-		let mut reports = Vec::with_capacity(panel.len());
+		let mut revealed_by = Vec::with_capacity(panel.len());
 		for auditor in panel {
 			let committed = AuditCommits::<T>::take(id, auditor).is_some();
 			match AuditReports::<T>::take(id, auditor) {
-				Some(report) if committed => {
-					reports.push(report);
-					T::Registry::record_outcome(auditor, Outcome::Success);
-				},
+				Some(report) if committed => revealed_by.push((auditor, report)),
 				_ => T::Registry::record_outcome(auditor, Outcome::Failure),
 			}
 		}
+		let reports: Vec<AuditReport> = revealed_by.iter().map(|(_, report)| *report).collect();
+		let median = median_report(&reports);
+		for (auditor, report) in revealed_by {
+			if Some(report) == median {
+				T::Registry::record_outcome(auditor, Outcome::Success);
+			} else {
+				T::Registry::record_outcome(auditor, Outcome::Failure);
+				Self::deposit_event(Event::AuditDisagreed { id, auditor: auditor.clone() });
+			}
+		}
 		let revealed = reports.len() as u32;
-		let judged = match median_report(&reports) {
+		let judged = match median {
 			Some(median) if reports.len() * 2 > panel.len() => {
 				Self::audit_rules().judge(&median).map(|()| median)
 			},
@@ -688,9 +846,10 @@ impl<T: Config> Pallet<T> {
 		};
 		match judged {
 			Ok(median) => {
-				let until = now.saturating_add(T::VotingWindow::get()).saturating_sub(One::one());
+				let until =
+					now.saturating_add(Self::params().voting_window).saturating_sub(One::one());
 				Self::deposit_event(Event::VotingOpened { id, median, revealed, until });
-				Stage::Voting { median, until }
+				Stage::Voting { median, opened: now, until }
 			},
 			Err(reason) => {
 				Self::deposit_event(Event::DatasetRejected { id, reason });
@@ -724,13 +883,47 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
+	/// Dataset `id` as the runtime API reports it.
+	pub fn record(id: DatasetId) -> Option<DatasetRecord<T::AccountId, BlockNumberFor<T>>> {
+		let info = Datasets::<T>::get(id)?;
+		let status = match info.stage {
+			Stage::Proposed => DatasetStatus::Proposed,
+			Stage::Auditing { panel, commit_until, reveal_until } => {
+				DatasetStatus::Auditing { panel: panel.into_inner(), commit_until, reveal_until }
+			},
+			Stage::Voting { median, opened, until } => {
+				let tally = Tallies::<T>::get(id);
+				DatasetStatus::Voting { median, opened, until, ayes: tally.ayes, nays: tally.nays }
+			},
+			Stage::Approved { tier, median } => DatasetStatus::Approved { tier, median },
+			Stage::Rejected { reason } => DatasetStatus::Rejected { reason },
+			Stage::Quarantined { tier } => DatasetStatus::Quarantined { tier },
+		};
+		Some(DatasetRecord {
+			id,
+			meta: info.meta,
+			proposer: info.proposer,
+			proposed_at: info.proposed_at,
+			status,
+		})
+	}
+
+	/// Up to `max` datasets in id order after `start_after` (for the runtime API).
+	pub fn records(
+		start_after: Option<DatasetId>,
+		max: u32,
+	) -> Vec<DatasetRecord<T::AccountId, BlockNumberFor<T>>> {
+		let first = start_after.map_or(0, |id| id.saturating_add(1));
+		let next = NextDatasetId::<T>::get();
+		(first..next).take(max as usize).filter_map(Self::record).collect()
+	}
+
 	/// The ayes' share of a tally (for queries).
 	pub fn ayes_share(tally: Tally) -> Permill {
 		Permill::from_rational(tally.ayes, tally.votes().max(1))
 	}
 
 	/// Check the invariants listed in the crate documentation.
-	#[cfg(any(feature = "try-runtime", test))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		let next = NextDatasetId::<T>::get();
 		let drawing = Drawing::<T>::get();
@@ -797,5 +990,9 @@ impl<T: Config> DatasetsInspect<T::AccountId> for Pallet<T> {
 
 	fn proposer(id: DatasetId) -> Option<T::AccountId> {
 		Datasets::<T>::get(id).map(|info| info.proposer)
+	}
+
+	fn content(id: DatasetId) -> Option<aiblock_primitives::dag::Cid> {
+		Datasets::<T>::get(id).map(|info| info.meta.cid)
 	}
 }

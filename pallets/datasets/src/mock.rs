@@ -109,7 +109,7 @@ impl pallet_aiblock_workers::BenchmarkHelper<AccountId> for BondForBenchmarks {
 
 impl pallet_datasets::Config for Test {
 	type Registry = Workers;
-	type QuarantineOrigin = EnsureRoot<AccountId>;
+	type GovernanceOrigin = EnsureRoot<AccountId>;
 	type PowDifficulty = ConstU32<DIFFICULTY>;
 	type QuotaPeriod = ConstU64<DAY>;
 	type NewProposerQuota = ConstU32<3>;
@@ -118,6 +118,7 @@ impl pallet_datasets::Config for Test {
 	type MaxProposalsPerBlock = ConstU32<4>;
 	type AuditorsPerDataset = ConstU32<3>;
 	type MaxAuditors = ConstU32<3>;
+	type MaxAuditorPool = ConstU32<8>;
 	type AuditCommitWindow = ConstU64<COMMIT_WINDOW>;
 	type AuditRevealWindow = ConstU64<REVEAL_WINDOW>;
 	type VotingWindow = ConstU64<VOTING_WINDOW>;
@@ -139,6 +140,10 @@ impl crate::BenchmarkHelper<AccountId> for MakeWorker {
 		use frame_support::traits::fungible::Mutate;
 		Balances::set_balance(who, 10 * WORKER_BOND);
 		register(*who, role);
+	}
+
+	fn make_inactive(who: &AccountId) {
+		Stake::unbond(RuntimeOrigin::signed(*who), WORKER_BOND).unwrap();
 	}
 }
 

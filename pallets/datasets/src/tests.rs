@@ -6,6 +6,7 @@ use aiblock_primitives::datasets::{
 	audit_commitment, AuditReport, DatasetId, DatasetsInspect, LicenseCheck, Rejection, Tier,
 	Unusable,
 };
+use aiblock_primitives::workers::Role;
 use frame_support::{assert_noop, assert_ok};
 use sp_core::H256;
 use sp_runtime::{DispatchError, Permill};
@@ -210,8 +211,36 @@ fn the_median_report_decides_and_one_lying_auditor_cannot_move_it() {
 			license: LicenseCheck::Forbidden,
 			..clean_report()
 		};
-		let kept = audited(2, &[clean_report(), liar, clean_report()]);
+		let failures = |who: AccountId| {
+			pallet_aiblock_workers::Workers::<Test>::get(who).unwrap().reputation.failures
+		};
+		let before: Vec<u32> = AUDITORS.iter().map(|a| failures(*a)).collect();
+		let kept = propose(PROPOSER, 2);
+		advance(1);
+		let auditors = panel(kept);
+		let reports = [clean_report(), liar, clean_report()];
+		for (who, report) in auditors.iter().zip(&reports) {
+			let commitment = audit_commitment(kept, who, report, &salt(*who));
+			assert_ok!(Datasets::commit_audit(RuntimeOrigin::signed(*who), kept, commitment));
+		}
+		advance(COMMIT_WINDOW);
+		for (who, report) in auditors.iter().zip(&reports) {
+			assert_ok!(Datasets::reveal_audit(
+				RuntimeOrigin::signed(*who),
+				kept,
+				*report,
+				salt(*who)
+			));
+		}
+		advance(REVEAL_WINDOW);
+		assert_ok!(Datasets::advance(RuntimeOrigin::signed(PROPOSER), kept));
 		assert!(matches!(stage(kept), Stage::Voting { .. }));
+		// The audit is deterministic: a report off the median is a failure on its record.
+		assert!(events().contains(&Event::AuditDisagreed { id: kept, auditor: auditors[1] }));
+		for (who, failed) in AUDITORS.iter().zip(before) {
+			let expected = failed + u32::from(*who == auditors[1]);
+			assert_eq!(failures(*who), expected, "auditor {who}");
+		}
 		for (proposer, seed, report, reason) in [
 			(
 				VOTERS[0],
@@ -507,6 +536,18 @@ fn votes_are_refused_out_of_turn_and_from_non_workers() {
 			Datasets::vote(RuntimeOrigin::signed(PROPOSER), id, true),
 			Error::<Test>::NotAWorker
 		);
+		// A worker registered once the vote is open was not there to be asked: registering
+		// voters after seeing the question gains nothing.
+		let late = 99;
+		<Balances as frame_support::traits::fungible::Mutate<_>>::set_balance(
+			&late,
+			10 * WORKER_BOND,
+		);
+		register(late, Role::Trainer);
+		assert_noop!(
+			Datasets::vote(RuntimeOrigin::signed(late), id, true),
+			Error::<Test>::RegisteredTooLate
+		);
 		assert_ok!(Datasets::vote(RuntimeOrigin::signed(VOTERS[1]), id, false));
 		assert_noop!(
 			Datasets::vote(RuntimeOrigin::signed(VOTERS[1]), id, true),
@@ -564,5 +605,85 @@ fn quarantine_takes_an_approved_dataset_out() {
 			),
 			Error::<Test>::ContentAlreadyProposed
 		);
+	});
+}
+
+#[test]
+fn governance_can_enter_an_approved_dataset() {
+	build_and_execute(|| {
+		let m = meta(3);
+		assert_noop!(
+			Datasets::register_approved(RuntimeOrigin::signed(PROPOSER), m.clone(), 7, Tier::Gold),
+			DispatchError::BadOrigin
+		);
+		let mut bad = m.clone();
+		bad.size = 0;
+		assert_noop!(
+			Datasets::register_approved(RuntimeOrigin::root(), bad, 7, Tier::Gold),
+			Error::<Test>::EmptyDataset
+		);
+		let id = crate::NextDatasetId::<Test>::get();
+		assert_ok!(Datasets::register_approved(RuntimeOrigin::root(), m.clone(), 7, Tier::Silver));
+		assert!(matches!(stage(id), Stage::Approved { tier: Tier::Silver, .. }));
+		assert_eq!(Datasets::usable(id, false), Ok(()));
+		assert_eq!(Datasets::proposer(id), Some(7));
+		assert_eq!(Datasets::content(id), Some(m.cid.clone()));
+		assert!(events().contains(&Event::DatasetRegistered {
+			id,
+			proposer: 7,
+			tier: Tier::Silver
+		}));
+		// The same content twice is refused, by either path.
+		assert_noop!(
+			Datasets::register_approved(RuntimeOrigin::root(), m.clone(), 7, Tier::Gold),
+			Error::<Test>::ContentAlreadyProposed
+		);
+		assert_noop!(
+			Datasets::propose_dataset(
+				RuntimeOrigin::signed(PROPOSER),
+				m.clone(),
+				nonce(PROPOSER, &m)
+			),
+			Error::<Test>::ContentAlreadyProposed
+		);
+		assert_eq!(Datasets::content(99), None);
+	});
+}
+
+#[test]
+fn governance_sets_the_windows_and_quorum_for_stages_to_come() {
+	build_and_execute(|| {
+		let defaults = Datasets::params();
+		assert_eq!(defaults.voting_window, VOTING_WINDOW);
+		let longer = crate::PipelineParams { voting_window: 3 * VOTING_WINDOW, ..defaults };
+		assert_noop!(
+			Datasets::set_params(RuntimeOrigin::signed(PROPOSER), longer),
+			DispatchError::BadOrigin
+		);
+		for bad in [
+			crate::PipelineParams { audit_commit_window: 0, ..defaults },
+			crate::PipelineParams { voting_window: 0, ..defaults },
+			crate::PipelineParams { vote_quorum: 0, ..defaults },
+			crate::PipelineParams { vote_quorum: 9, ..defaults },
+		] {
+			assert_noop!(
+				Datasets::set_params(RuntimeOrigin::root(), bad),
+				Error::<Test>::BadParams
+			);
+		}
+		assert_ok!(Datasets::set_params(RuntimeOrigin::root(), longer));
+		assert!(events().contains(&Event::ParamsSet { params: longer }));
+		let id = audited(1, &[clean_report(); 3]);
+		let Stage::Voting { opened, until, .. } = stage(id) else { panic!("{:?}", stage(id)) };
+		assert_eq!(until + 1 - opened, 3 * VOTING_WINDOW);
+		// The runtime API's view of it.
+		let record = Datasets::record(id).unwrap();
+		assert_eq!(record.proposer, PROPOSER);
+		assert!(matches!(
+			record.status,
+			aiblock_primitives::datasets::DatasetStatus::Voting { ayes: 0, nays: 0, .. }
+		));
+		assert_eq!(Datasets::records(None, 10).len(), 1);
+		assert!(Datasets::records(Some(id), 10).is_empty());
 	});
 }

@@ -31,9 +31,11 @@ pub enum Stage<T: Config> {
 		commit_until: BlockNumberFor<T>,
 		reveal_until: BlockNumberFor<T>,
 	},
-	/// The median report passed the automatic rules; registered workers vote until `until`.
+	/// The median report passed the automatic rules; workers registered before `opened` vote
+	/// until `until`.
 	Voting {
 		median: AuditReport,
+		opened: BlockNumberFor<T>,
 		until: BlockNumberFor<T>,
 	},
 	/// Jobs may train on it (Experimental ones only when the job allows them).
@@ -113,4 +115,33 @@ impl Tally {
 	pub fn votes(&self) -> u32 {
 		self.ayes.saturating_add(self.nays)
 	}
+}
+
+/// The pipeline's windows (in blocks) and the vote's quorum: a chain's genesis sets them
+/// (minutes on a development chain, days on a public one), governance can change them, and the
+/// runtime's constants are the default.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	TypeInfo,
+	MaxEncodedLen,
+	serde::Serialize,
+	serde::Deserialize,
+)]
+#[serde(rename_all = "camelCase")]
+pub struct PipelineParams<BlockNumber> {
+	/// Blocks the panel has to commit to its reports, the draw's block included.
+	pub audit_commit_window: BlockNumber,
+	/// Blocks the panel then has to reveal them.
+	pub audit_reveal_window: BlockNumber,
+	/// Blocks the vote lasts, the block that opened it included.
+	pub voting_window: BlockNumber,
+	/// Votes a dataset needs for any tier.
+	pub vote_quorum: u32,
 }

@@ -25,6 +25,8 @@ pub trait WeightInfo {
 	/// Counting (and clearing) `v` votes.
 	fn count_votes(v: u32, ) -> Weight;
 	fn quarantine() -> Weight;
+	fn register_approved() -> Weight;
+	fn set_params() -> Weight;
 	/// Drawing the panels of `n` proposals.
 	fn draw_panels(n: u32, ) -> Weight;
 }
@@ -74,6 +76,15 @@ impl<D: Get<RuntimeDbWeight>> WeightInfo for Estimates<D> {
 			.saturating_add(D::get().reads(1))
 			.saturating_add(D::get().writes(1))
 	}
+	fn register_approved() -> Weight {
+		Weight::from_parts(150_000_000, 20_000)
+			.saturating_add(D::get().reads(6))
+			.saturating_add(D::get().writes(3))
+	}
+	fn set_params() -> Weight {
+		Weight::from_parts(50_000_000, 2_000)
+			.saturating_add(D::get().writes(1))
+	}
 	fn draw_panels(n: u32, ) -> Weight {
 		// Each draw reads the auditor list and checks up to `tickets_checked` candidates.
 		Weight::from_parts(10_000_000, 2_000)
@@ -95,6 +106,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn judge_audit(p: u32, ) -> Weight { Estimates::<T::DbWeight>::judge_audit(p) }
 	fn count_votes(v: u32, ) -> Weight { Estimates::<T::DbWeight>::count_votes(v) }
 	fn quarantine() -> Weight { Estimates::<T::DbWeight>::quarantine() }
+	fn register_approved() -> Weight { Estimates::<T::DbWeight>::register_approved() }
+	fn set_params() -> Weight { Estimates::<T::DbWeight>::set_params() }
 	fn draw_panels(n: u32, ) -> Weight { Estimates::<T::DbWeight>::draw_panels(n) }
 }
 
@@ -107,5 +120,7 @@ impl WeightInfo for () {
 	fn judge_audit(p: u32, ) -> Weight { Estimates::<ParityDbWeight>::judge_audit(p) }
 	fn count_votes(v: u32, ) -> Weight { Estimates::<ParityDbWeight>::count_votes(v) }
 	fn quarantine() -> Weight { Estimates::<ParityDbWeight>::quarantine() }
+	fn register_approved() -> Weight { Estimates::<ParityDbWeight>::register_approved() }
+	fn set_params() -> Weight { Estimates::<ParityDbWeight>::set_params() }
 	fn draw_panels(n: u32, ) -> Weight { Estimates::<ParityDbWeight>::draw_panels(n) }
 }

@@ -9,8 +9,8 @@ use super::*;
 use aiblock_primitives::{
 	dag::{AttentionSpec, BlockKind, Cid, ModelIndex, ModelSpec, SemVer, Tokenizer, MAX_CID_LEN},
 	jobs::{
-		attestation_commitment, claim_commitment, min_windows, Claim, HyperParams, JobSlot,
-		JobSlots, Windows, MAX_JOB_DATASETS, MAX_TRAINED_WITH,
+		attestation_commitment, claim_commitment, min_windows, Claim, HyperParams, JobDataset,
+		JobSlot, JobSlots, Windows, MAX_JOB_DATASETS, MAX_TRAINED_WITH,
 	},
 	stake::{SlashReason, StakeInspect},
 	workers::{lottery_ticket, tickets_checked},
@@ -30,6 +30,14 @@ fn cid(seed: u32) -> Cid {
 	bytes.extend(seed.to_le_bytes().iter().cycle().take(32));
 	debug_assert!(bytes.len() as u32 <= MAX_CID_LEN);
 	BoundedVec::truncate_from(bytes)
+}
+
+/// Approved dataset `i` (entered on first use), as a job names it: each with its own
+/// proposer, so that an adoption pays every one of them.
+fn dataset<T: Config>(i: u32) -> JobDataset {
+	let content = cid(1_000_000 + i);
+	let id = T::BenchmarkHelper::approve_dataset(content.clone(), &account("data", i, 0));
+	JobDataset { id, cid: content, parts: i + 1 }
 }
 
 fn payload(seed: u32) -> Payload {
@@ -99,7 +107,8 @@ fn spec<T: Config>(model: ModelIndex, s: u32, evaluators: u32) -> JobSpec {
 	let mut spec = JobSpec {
 		model,
 		slots: slots::<T>(model, s),
-		datasets: BoundedVec::truncate_from((0..MAX_JOB_DATASETS).map(cid).collect()),
+		datasets: BoundedVec::truncate_from((0..MAX_JOB_DATASETS).map(dataset::<T>).collect()),
+		allow_experimental: false,
 		hyper: HyperParams {
 			hash: H256::repeat_byte(7),
 			learning_rate_micros: 1_000,

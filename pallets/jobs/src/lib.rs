@@ -8,7 +8,8 @@
 //!
 //! ## Life of a job
 //! 1. [`Pallet::post_job`]: the poster names a parameter slot and its current block (the base),
-//!    datasets, hyper-parameters, steps, the evaluator panel size (odd, ≥ 3), minimum GPU memory
+//!    approved datasets of the Datasets pallet and their mix (Experimental ones only when the
+//!    job allows them; see *Data*), hyper-parameters, steps, the evaluator panel size (odd, ≥ 3), minimum GPU memory
 //!    and the length of each stage. `budget` (the trainer's reward plus
 //!    [`Config::EvaluatorFee`] per evaluator), the protocol fee ([`Config::ProtocolFee`] of
 //!    the budget) and the [`Config::TimeoutDeposit`] are held from the poster
@@ -37,6 +38,19 @@
 //!    trainer (the honest evaluators, who proved the fault, share the reporter's part of its
 //!    slash), of evaluators far from the median and of evaluators who never revealed; outcomes
 //!    recorded in the worker registry.
+//!
+//! ## Data
+//! A job trains on datasets the [`Config::Datasets`] registry approved (Gold or Silver; an
+//! Experimental one only when the job sets `allow_experimental`), each named with its content
+//! CID (checked against the registry, so that workers need nothing but the job) and its
+//! `parts` of the mix: a training token comes from a dataset with probability
+//! `parts / Σ parts`. A dataset quarantined after the posting stops the job being accepted.
+//! When a job's candidates are adopted, [`Config::DataShare`] of the trainer's reward goes to
+//! the datasets' proposers, split by their parts
+//! ([`aiblock_primitives::jobs::data_rewards`]); nothing is paid for data otherwise, so
+//! unused datasets cost nothing. Jobs stored before version 5 name ungoverned data
+//! ([`aiblock_primitives::jobs::UNGOVERNED_DATASET`]): they are no longer accepted, and an
+//! adoption of one already under way pays its whole reward to the trainer.
 //!
 //! ## What a hostile poster cannot do
 //! - **Ask for impossible windows.** Each window must be at least [`min_windows`] of the
@@ -159,6 +173,7 @@ pub use types::*;
 
 use aiblock_primitives::{
 	dag::{ModelState, Payload, QualityGate, Score},
+	datasets::{DatasetId, DatasetsInspect, Unusable},
 	jobs::{
 		min_windows, Attestation, Candidates, Claim, JobId, JobSpec, Submission, TrainableModels,
 		TrainedWith, WorkRates, MAX_JOB_SLOTS,
@@ -199,6 +214,11 @@ pub trait BenchmarkHelper<AccountId> {
 		spec: aiblock_primitives::dag::ModelSpec,
 		score: Score,
 	) -> Result<aiblock_primitives::dag::ModelIndex, DispatchError>;
+
+	/// The id of an approved (Gold) dataset of content `cid`, proposed by `proposer` (funded
+	/// to exist), entered on first use: the benchmarks' jobs train on `MAX_JOB_DATASETS` of
+	/// them.
+	fn approve_dataset(cid: aiblock_primitives::dag::Cid, proposer: &AccountId) -> DatasetId;
 }
 
 #[frame_support::pallet]
@@ -207,8 +227,10 @@ pub mod pallet {
 
 	/// Version 1: timeout deposits and per-poster counts ([`migrations::v1`]). Version 2:
 	/// submissions pin a model revision, jobs carry their collateral ([`migrations::v2`]).
-	/// Version 3: sealed claims, attestations bound in context ([`migrations::v3`]).
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(4);
+	/// Version 3: sealed claims, attestations bound in context ([`migrations::v3`]). Version 4:
+	/// jobs train sets of slots ([`migrations::v4`]). Version 5: jobs name approved datasets
+	/// and their mix ([`migrations::v5`]).
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(5);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -284,6 +306,15 @@ pub mod pallet {
 		/// are refused, so no evaluator is ever drawn for a candidate it cannot judge (and
 		/// slashed for the attestation it could not give).
 		type Trainable: TrainableModels;
+
+		/// The dataset registry: jobs train only on datasets it approves, and its proposers
+		/// share the reward of an adopted job.
+		type Datasets: DatasetsInspect<Self::AccountId>;
+
+		/// The data contributors' share of an adopted job's trainer reward, split between the
+		/// job's datasets by their parts of the mix.
+		#[pallet::constant]
+		type DataShare: Get<Perbill>;
 
 		/// Most training steps a job may ask for.
 		#[pallet::constant]
@@ -461,6 +492,9 @@ pub mod pallet {
 		},
 		/// `amount` of a job's escrow was paid to `who` (trainer, evaluator or treasury).
 		Paid { job: JobId, who: T::AccountId, amount: BalanceOf<T> },
+		/// `amount` of an adopted job's reward was paid to `who`, the proposer of `dataset`
+		/// the job trained on.
+		DataRewardPaid { job: JobId, dataset: DatasetId, who: T::AccountId, amount: BalanceOf<T> },
 		/// `amount` of a job's escrow went back to its poster.
 		Refunded { job: JobId, who: T::AccountId, amount: BalanceOf<T> },
 	}
@@ -552,6 +586,36 @@ pub mod pallet {
 		/// The model's architecture, or its shape, is not one workers can train and replay:
 		/// evaluators could not judge a candidate of it.
 		ArchitectureNotTrainable,
+		/// A job trains on at least one dataset.
+		NoDataset,
+		/// A dataset is named twice.
+		DuplicateDataset,
+		/// A dataset's part of the mix is zero.
+		ZeroMixPart,
+		/// No dataset has this id.
+		UnknownDataset,
+		/// The dataset is still being audited or voted on.
+		DatasetNotApproved,
+		/// The dataset was rejected.
+		DatasetRejected,
+		/// The dataset was quarantined by governance: no job may use it.
+		DatasetQuarantined,
+		/// The dataset is Experimental, and the job does not allow Experimental datasets.
+		DatasetExperimental,
+		/// The CID given for a dataset is not its content.
+		DatasetContentMismatch,
+	}
+
+	impl<T> From<Unusable> for Error<T> {
+		fn from(why: Unusable) -> Self {
+			match why {
+				Unusable::Unknown => Error::UnknownDataset,
+				Unusable::NotApproved => Error::DatasetNotApproved,
+				Unusable::Rejected => Error::DatasetRejected,
+				Unusable::Quarantined => Error::DatasetQuarantined,
+				Unusable::Experimental => Error::DatasetExperimental,
+			}
+		}
 	}
 
 	#[pallet::hooks]
@@ -653,6 +717,8 @@ pub mod pallet {
 			};
 			ensure!(Self::now() <= deadline, Error::<T>::AcceptWindowOver);
 			ensure!(Self::base_is_current(&record.spec), Error::<T>::BaseNotCurrent);
+			// A dataset quarantined since the posting is no longer trained on.
+			Self::check_datasets_usable(&record.spec)?;
 			Self::check_trainer(&trainer, record.spec.min_vram_gib)?;
 			T::Registry::use_quota(&trainer)?;
 			let revision = Self::context(&record.spec)?.0.revision;
@@ -903,6 +969,7 @@ impl<T: Config> Pallet<T> {
 	/// so its accept and submit windows are not used and need no minimum).
 	fn check_spec(spec: &JobSpec, posted: bool) -> Result<(Score, Score), DispatchError> {
 		ensure!(spec.trainers == 1, Error::<T>::UnsupportedTrainerCount);
+		Self::check_datasets(spec)?;
 		ensure!(
 			spec.evaluators >= 3
 				&& spec.evaluators % 2 == 1
@@ -956,6 +1023,35 @@ impl<T: Config> Pallet<T> {
 		ensure!(w.covers(&min), Error::<T>::WindowTooShort);
 		let delta = T::Gate::delta(spec.model).ok_or(Error::<T>::UnknownSlot)?;
 		Ok((Self::context(spec)?.1, delta))
+	}
+
+	/// The datasets of `spec`: at least one, each once, with a part of the mix, usable and
+	/// named with its content.
+	fn check_datasets(spec: &JobSpec) -> DispatchResult {
+		ensure!(!spec.datasets.is_empty(), Error::<T>::NoDataset);
+		for (i, dataset) in spec.datasets.iter().enumerate() {
+			ensure!(dataset.parts > 0, Error::<T>::ZeroMixPart);
+			ensure!(
+				spec.datasets[..i].iter().all(|earlier| earlier.id != dataset.id),
+				Error::<T>::DuplicateDataset
+			);
+		}
+		Self::check_datasets_usable(spec)?;
+		for dataset in &spec.datasets {
+			ensure!(
+				T::Datasets::content(dataset.id).as_ref() == Some(&dataset.cid),
+				Error::<T>::DatasetContentMismatch
+			);
+		}
+		Ok(())
+	}
+
+	/// Whether a job may train on every dataset of `spec` now.
+	fn check_datasets_usable(spec: &JobSpec) -> DispatchResult {
+		for dataset in &spec.datasets {
+			T::Datasets::usable(dataset.id, spec.allow_experimental).map_err(Error::<T>::from)?;
+		}
+		Ok(())
 	}
 
 	/// The model state a candidate of `spec` would be judged in, and the score it must improve

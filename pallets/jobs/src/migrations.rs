@@ -343,11 +343,12 @@ pub mod v3 {
 /// Version 4: a job trains a set of slots, adopted together, and a submission brings one
 /// candidate per slot.
 pub mod v4 {
+	use super::v5::{OldJobDatasets, OldJobSpec as V4JobSpec};
 	use super::*;
 	use crate::types::Seat;
 	use aiblock_primitives::{
 		dag::BlockKind,
-		jobs::{HyperParams, JobDatasets, JobSlot, JobSlots, Windows},
+		jobs::{HyperParams, JobSlot, JobSlots, Windows},
 	};
 
 	/// A job spec as versions 0 to 3 stored it: one slot and its base.
@@ -356,7 +357,7 @@ pub mod v4 {
 		pub model: aiblock_primitives::dag::ModelIndex,
 		pub kind: BlockKind,
 		pub base: H256,
-		pub datasets: JobDatasets,
+		pub datasets: OldJobDatasets,
 		pub hyper: HyperParams,
 		pub steps: u32,
 		pub trainers: u32,
@@ -365,10 +366,10 @@ pub mod v4 {
 		pub windows: Windows,
 	}
 
-	impl From<OldJobSpec> for JobSpec {
+	impl From<OldJobSpec> for V4JobSpec {
 		/// The one slot as a set of one.
-		fn from(old: OldJobSpec) -> JobSpec {
-			JobSpec {
+		fn from(old: OldJobSpec) -> V4JobSpec {
+			V4JobSpec {
 				model: old.model,
 				slots: JobSlots::truncate_from(alloc::vec![JobSlot {
 					kind: old.kind,
@@ -477,6 +478,124 @@ pub mod v4 {
 	impl<T: Config> UncheckedOnRuntimeUpgrade for VersionUncheckedMigrateV3ToV4<T> {
 		fn on_runtime_upgrade() -> Weight {
 			let mut jobs = 0u64;
+			// Written in version 4's layout, which `v5` then translates.
+			let ids: alloc::vec::Vec<JobId> = Jobs::<T>::iter_keys().collect();
+			for id in ids {
+				let key = Jobs::<T>::hashed_key_for(id);
+				let Some(old) = frame_support::storage::unhashed::get::<OldJob<T>>(&key) else {
+					frame_support::storage::unhashed::kill(&key);
+					continue;
+				};
+				jobs += 1;
+				let new = super::v5::OldJob::<T> {
+					poster: old.poster,
+					spec: old.spec.into(),
+					base_score: old.base_score,
+					delta: old.delta,
+					reward: old.reward,
+					evaluator_fee: old.evaluator_fee,
+					protocol_fee: old.protocol_fee,
+					stage: old.stage.into(),
+					due: old.due,
+					deposit: old.deposit,
+					timeouts: old.timeouts,
+					trainer_collateral: old.trainer_collateral,
+					evaluator_collateral: old.evaluator_collateral,
+				};
+				frame_support::storage::unhashed::put(&key, &new);
+			}
+			T::DbWeight::get().reads_writes(jobs, jobs)
+		}
+	}
+
+	/// [`VersionUncheckedMigrateV3ToV4`], run only at storage version 3, which it sets to 4.
+	pub type MigrateV3ToV4<T> = VersionedMigration<
+		3,
+		4,
+		VersionUncheckedMigrateV3ToV4<T>,
+		Pallet<T>,
+		<T as frame_system::Config>::DbWeight,
+	>;
+}
+
+/// Version 5: a job names approved datasets of the Datasets pallet, each with its part of the
+/// mix, and says whether it allows Experimental ones.
+pub mod v5 {
+	use super::*;
+	use aiblock_primitives::{
+		dag::{Cid, Score},
+		jobs::{
+			HyperParams, JobDataset, JobDatasets, JobSlots, Windows, MAX_JOB_DATASETS,
+			UNGOVERNED_DATASET,
+		},
+	};
+
+	/// The datasets of a job as versions 0 to 4 stored them: CIDs, governed by nobody.
+	pub type OldJobDatasets = BoundedVec<Cid, ConstU32<MAX_JOB_DATASETS>>;
+
+	/// A job spec as version 4 stored it.
+	#[derive(Encode, Decode, Clone, PartialEq, Eq, Debug, TypeInfo)]
+	pub struct OldJobSpec {
+		pub model: aiblock_primitives::dag::ModelIndex,
+		pub slots: JobSlots,
+		pub datasets: OldJobDatasets,
+		pub hyper: HyperParams,
+		pub steps: u32,
+		pub trainers: u32,
+		pub evaluators: u32,
+		pub min_vram_gib: u32,
+		pub windows: Windows,
+	}
+
+	impl From<OldJobSpec> for JobSpec {
+		/// Each CID becomes an ungoverned dataset of one part: such a job is not accepted any
+		/// more (no dataset has the id) and, once adopted, pays no data contributor.
+		fn from(old: OldJobSpec) -> JobSpec {
+			let datasets = old
+				.datasets
+				.into_iter()
+				.map(|cid| JobDataset { id: UNGOVERNED_DATASET, cid, parts: 1 })
+				.collect::<alloc::vec::Vec<_>>();
+			JobSpec {
+				model: old.model,
+				slots: old.slots,
+				datasets: JobDatasets::truncate_from(datasets),
+				allow_experimental: false,
+				hyper: old.hyper,
+				steps: old.steps,
+				trainers: old.trainers,
+				evaluators: old.evaluators,
+				min_vram_gib: old.min_vram_gib,
+				windows: old.windows,
+			}
+		}
+	}
+
+	/// A job as version 4 stored it.
+	#[derive(Encode, Decode, CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound, TypeInfo)]
+	#[scale_info(skip_type_params(T))]
+	pub struct OldJob<T: Config> {
+		pub poster: T::AccountId,
+		pub spec: OldJobSpec,
+		pub base_score: Score,
+		pub delta: Score,
+		pub reward: BalanceOf<T>,
+		pub evaluator_fee: BalanceOf<T>,
+		pub protocol_fee: BalanceOf<T>,
+		pub stage: Stage<T>,
+		pub due: BlockNumberFor<T>,
+		pub deposit: BalanceOf<T>,
+		pub timeouts: u32,
+		pub trainer_collateral: BalanceOf<T>,
+		pub evaluator_collateral: BalanceOf<T>,
+	}
+
+	/// Jobs of version 4 name CIDs: they become ungoverned datasets.
+	pub struct VersionUncheckedMigrateV4ToV5<T>(core::marker::PhantomData<T>);
+
+	impl<T: Config> UncheckedOnRuntimeUpgrade for VersionUncheckedMigrateV4ToV5<T> {
+		fn on_runtime_upgrade() -> Weight {
+			let mut jobs = 0u64;
 			Jobs::<T>::translate::<OldJob<T>, _>(|_, old| {
 				jobs += 1;
 				Some(Job {
@@ -487,7 +606,7 @@ pub mod v4 {
 					reward: old.reward,
 					evaluator_fee: old.evaluator_fee,
 					protocol_fee: old.protocol_fee,
-					stage: old.stage.into(),
+					stage: old.stage,
 					due: old.due,
 					deposit: old.deposit,
 					timeouts: old.timeouts,
@@ -504,11 +623,11 @@ pub mod v4 {
 		}
 	}
 
-	/// [`VersionUncheckedMigrateV3ToV4`], run only at storage version 3, which it sets to 4.
-	pub type MigrateV3ToV4<T> = VersionedMigration<
-		3,
+	/// [`VersionUncheckedMigrateV4ToV5`], run only at storage version 4, which it sets to 5.
+	pub type MigrateV4ToV5<T> = VersionedMigration<
 		4,
-		VersionUncheckedMigrateV3ToV4<T>,
+		5,
+		VersionUncheckedMigrateV4ToV5<T>,
 		Pallet<T>,
 		<T as frame_system::Config>::DbWeight,
 	>;
@@ -527,7 +646,9 @@ mod tests {
 			model: spec.model,
 			kind: slot.kind,
 			base: slot.base,
-			datasets: spec.datasets.clone(),
+			datasets: v5::OldJobDatasets::truncate_from(
+				spec.datasets.iter().map(|d| d.cid.clone()).collect(),
+			),
 			hyper: spec.hyper,
 			steps: spec.steps,
 			trainers: spec.trainers,
@@ -535,6 +656,25 @@ mod tests {
 			min_vram_gib: spec.min_vram_gib,
 			windows: spec.windows,
 		}
+	}
+
+	/// `job` as the migrations leave it: its datasets ungoverned (see [`v5`]).
+	fn ungoverned(job: Job<Test>) -> Job<Test> {
+		let spec: JobSpec = v5::OldJobSpec {
+			model: job.spec.model,
+			slots: job.spec.slots.clone(),
+			datasets: v5::OldJobDatasets::truncate_from(
+				job.spec.datasets.iter().map(|d| d.cid.clone()).collect(),
+			),
+			hyper: job.spec.hyper,
+			steps: job.spec.steps,
+			trainers: job.spec.trainers,
+			evaluators: job.spec.evaluators,
+			min_vram_gib: job.spec.min_vram_gib,
+			windows: job.spec.windows,
+		}
+		.into();
+		Job { spec, ..job }
 	}
 
 	fn post_two_jobs() -> alloc::vec::Vec<(JobId, Job<Test>)> {
@@ -547,9 +687,18 @@ mod tests {
 		crate::Jobs::<Test>::iter().collect()
 	}
 
+	/// One posted job (the other of [`post_two_jobs`] cancelled, so that only the job a test
+	/// rewrites in an old layout is stored).
+	fn one_open_job() -> (JobId, Job<Test>) {
+		let mut jobs = post_two_jobs();
+		let (other, _) = jobs.pop().expect("two jobs");
+		assert!(Pallet::<Test>::cancel_job(RuntimeOrigin::signed(POSTER), other).is_ok());
+		jobs.remove(0)
+	}
+
 	/// A job posted, accepted and submitted (one candidate), with its evaluation.
 	fn one_job_under_evaluation() -> (JobId, Job<Test>, Evaluation<Test>) {
-		let (id, _) = post_two_jobs().remove(0);
+		let (id, _) = one_open_job();
 		assert!(Pallet::<Test>::accept_job(RuntimeOrigin::signed(TRAINER), id).is_ok());
 		let revision = <ExpertDag as QualityGate<AccountId>>::state(0).unwrap().revision;
 		assert!(Pallet::<Test>::submit_result(
@@ -599,11 +748,12 @@ mod tests {
 			v2::MigrateV1ToV2::<Test>::on_runtime_upgrade();
 			v3::MigrateV2ToV3::<Test>::on_runtime_upgrade();
 			v4::MigrateV3ToV4::<Test>::on_runtime_upgrade();
-			assert_eq!(Pallet::<Test>::on_chain_storage_version(), 4);
+			v5::MigrateV4ToV5::<Test>::on_runtime_upgrade();
+			assert_eq!(Pallet::<Test>::on_chain_storage_version(), 5);
 			assert_eq!(crate::Jobs::<Test>::iter().collect::<alloc::vec::Vec<_>>().len(), 2);
 			for (id, job) in new {
 				let migrated = crate::Jobs::<Test>::get(id).expect("kept");
-				assert_eq!(Job { deposit: 0, ..job }, migrated);
+				assert_eq!(ungoverned(Job { deposit: 0, ..job }), migrated);
 			}
 			assert_eq!(JobsOfPoster::<Test>::get(POSTER), Some(2));
 		});
@@ -641,7 +791,8 @@ mod tests {
 			v2::MigrateV1ToV2::<Test>::on_runtime_upgrade();
 			v3::MigrateV2ToV3::<Test>::on_runtime_upgrade();
 			v4::MigrateV3ToV4::<Test>::on_runtime_upgrade();
-			assert_eq!(Pallet::<Test>::on_chain_storage_version(), 4);
+			v5::MigrateV4ToV5::<Test>::on_runtime_upgrade();
+			assert_eq!(Pallet::<Test>::on_chain_storage_version(), 5);
 			for (id, _) in new {
 				let job = crate::Jobs::<Test>::get(id).expect("kept");
 				assert_eq!(
@@ -693,12 +844,13 @@ mod tests {
 
 			v3::MigrateV2ToV3::<Test>::on_runtime_upgrade();
 			v4::MigrateV3ToV4::<Test>::on_runtime_upgrade();
-			assert_eq!(Pallet::<Test>::on_chain_storage_version(), 4);
+			v5::MigrateV4ToV5::<Test>::on_runtime_upgrade();
+			assert_eq!(Pallet::<Test>::on_chain_storage_version(), 5);
 			let mut expected = e;
 			expected.submission.claim = Claim::Revealed(1_234_567);
 			assert_eq!(
 				crate::Jobs::<Test>::get(id).expect("kept"),
-				Job { stage: Stage::Evaluating(expected), ..job }
+				ungoverned(Job { stage: Stage::Evaluating(expected), ..job })
 			);
 		});
 	}
@@ -741,10 +893,68 @@ mod tests {
 			StorageVersion::new(3).put::<Pallet<Test>>();
 
 			v4::MigrateV3ToV4::<Test>::on_runtime_upgrade();
-			assert_eq!(Pallet::<Test>::on_chain_storage_version(), 4);
+			v5::MigrateV4ToV5::<Test>::on_runtime_upgrade();
+			assert_eq!(Pallet::<Test>::on_chain_storage_version(), 5);
 			let migrated = crate::Jobs::<Test>::get(id).expect("kept");
-			assert_eq!(migrated, job, "the one slot and its candidate, as a set of one");
+			assert_eq!(
+				migrated,
+				ungoverned(job),
+				"the one slot and its candidate, as a set of one"
+			);
 			assert_eq!(migrated.spec.slots.len(), 1);
+		});
+	}
+
+	#[test]
+	fn v4_jobs_train_on_ungoverned_data_that_is_no_longer_accepted() {
+		ExtBuilder::default().build_and_execute(|| {
+			let (id, job) = one_open_job();
+			let old = v5::OldJob::<Test> {
+				poster: job.poster,
+				spec: v5::OldJobSpec {
+					model: job.spec.model,
+					slots: job.spec.slots.clone(),
+					datasets: v5::OldJobDatasets::truncate_from(vec![cid(0x42), cid(0x43)]),
+					hyper: job.spec.hyper,
+					steps: job.spec.steps,
+					trainers: job.spec.trainers,
+					evaluators: job.spec.evaluators,
+					min_vram_gib: job.spec.min_vram_gib,
+					windows: job.spec.windows,
+				},
+				base_score: job.base_score,
+				delta: job.delta,
+				reward: job.reward,
+				evaluator_fee: job.evaluator_fee,
+				protocol_fee: job.protocol_fee,
+				stage: job.stage.clone(),
+				due: job.due,
+				deposit: job.deposit,
+				timeouts: job.timeouts,
+				trainer_collateral: job.trainer_collateral,
+				evaluator_collateral: job.evaluator_collateral,
+			};
+			frame_support::storage::unhashed::put(&crate::Jobs::<Test>::hashed_key_for(id), &old);
+			StorageVersion::new(4).put::<Pallet<Test>>();
+
+			v5::MigrateV4ToV5::<Test>::on_runtime_upgrade();
+			assert_eq!(Pallet::<Test>::on_chain_storage_version(), 5);
+			let migrated = crate::Jobs::<Test>::get(id).expect("kept");
+			let ids: alloc::vec::Vec<_> =
+				migrated.spec.datasets.iter().map(|d| (d.id, d.cid.clone(), d.parts)).collect();
+			assert_eq!(
+				ids,
+				vec![
+					(aiblock_primitives::jobs::UNGOVERNED_DATASET, cid(0x42), 1),
+					(aiblock_primitives::jobs::UNGOVERNED_DATASET, cid(0x43), 1)
+				]
+			);
+			assert!(!migrated.spec.allow_experimental);
+			// Nobody governs its data: no trainer takes it on.
+			assert_eq!(
+				Pallet::<Test>::accept_job(RuntimeOrigin::signed(TRAINER), id).map_err(|e| e.error),
+				Err(Error::<Test>::UnknownDataset.into())
+			);
 		});
 	}
 }

@@ -1,10 +1,12 @@
-//! A runtime with the real Balances, Stake, Workers and ExpertDag pallets behind the Jobs
-//! pallet's traits, so the unit tests see the funds, stake and blocks that really move.
+//! A runtime with the real Balances, Stake, Workers, ExpertDag and Datasets pallets behind the
+//! Jobs pallet's traits, so the unit tests see the funds, stake, blocks and datasets that
+//! really move.
 
 use crate as pallet_jobs;
 use aiblock_primitives::{
 	dag::{BlockKind, ModelSpec, Payload, SemVer},
-	jobs::{HyperParams, JobSlot, JobSlots, JobSpec, Windows},
+	datasets::{DatasetId, DatasetMeta, Tier},
+	jobs::{HyperParams, JobDataset, JobSlot, JobSlots, JobSpec, Windows},
 	workers::{ComputeSpec, Role, Roles},
 };
 use frame_support::{
@@ -29,6 +31,7 @@ frame_support::construct_runtime!(
 		Workers: pallet_aiblock_workers,
 		ExpertDag: pallet_aiblock_expert_dag,
 		Jobs: pallet_jobs,
+		Datasets: pallet_aiblock_datasets,
 	}
 );
 
@@ -55,6 +58,15 @@ pub const TRAINER: AccountId = 10;
 pub const OTHER_TRAINER: AccountId = 11;
 /// Evaluators 20..=24.
 pub const EVALUATORS: [AccountId; 5] = [20, 21, 22, 23, 24];
+/// Proposed the tests' datasets.
+pub const DATA_PROPOSER: AccountId = 30;
+pub const OTHER_DATA_PROPOSER: AccountId = 31;
+/// The tests' datasets: Gold, proposed by `DATA_PROPOSER`, content `cid(0x42)`.
+pub const DATASET: DatasetId = 0;
+/// Gold, proposed by `OTHER_DATA_PROPOSER`, content `cid(0x44)`.
+pub const OTHER_DATASET: DatasetId = 1;
+/// Experimental, proposed by `DATA_PROPOSER`, content `cid(0x43)`.
+pub const EXPERIMENTAL_DATASET: DatasetId = 2;
 
 pub const WORKER_BOND: Balance = 1_000;
 pub const TRAINER_COLLATERAL: Balance = 200;
@@ -72,6 +84,8 @@ parameter_types! {
 	pub const ProtocolFee: Perbill = Perbill::from_percent(10);
 	// Zero (the minimum collateral on every job) unless a test sets it.
 	pub static CollateralPerReward: Perbill = Perbill::zero();
+	// Zero (the trainer keeps the whole reward) unless a test sets it.
+	pub static DataShare: Perbill = Perbill::zero();
 }
 
 impl pallet_aiblock_stake::Config for Test {
@@ -164,9 +178,68 @@ impl pallet_jobs::Config for Test {
 	type MaxJobsPerBlock = ConstU32<2>;
 	type MaxScheduleShift = ConstU32<4>;
 	type MaxEvaluatorPool = ConstU32<16>;
+	type Datasets = Datasets;
+	type DataShare = DataShare;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = MakeWorker;
+}
+
+impl pallet_aiblock_datasets::Config for Test {
+	type Registry = Workers;
+	type GovernanceOrigin = EnsureRoot<AccountId>;
+	type PowDifficulty = ConstU32<4>;
+	type QuotaPeriod = ConstU64<1_000>;
+	type NewProposerQuota = ConstU32<3>;
+	type TrustedProposerQuota = ConstU32<5>;
+	type ApprovalsToTrust = ConstU32<2>;
+	type MaxProposalsPerBlock = ConstU32<4>;
+	type AuditorsPerDataset = ConstU32<3>;
+	type MaxAuditors = ConstU32<3>;
+	type MaxAuditorPool = ConstU32<16>;
+	type AuditCommitWindow = ConstU64<2>;
+	type AuditRevealWindow = ConstU64<2>;
+	type VotingWindow = ConstU64<2>;
+	type VoteQuorum = ConstU32<3>;
+	type MaxVotesPerDataset = ConstU32<48>;
+	type MaxPiiPpm = ConstU32<10_000>;
+	type MaxDuplicatePpm = ConstU32<950_000>;
+	type MaxToxicityPpm = ConstU32<50_000>;
+	type WeightInfo = ();
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = MakeWorker;
+}
+
+/// A dataset whose content is `cid` (its Merkle root derived from it).
+pub fn dataset_meta(cid: aiblock_primitives::dag::Cid) -> DatasetMeta {
+	DatasetMeta {
+		name: b"corpus".to_vec().try_into().unwrap(),
+		version: SemVer { major: 1, minor: 0, patch: 0 },
+		license: b"CC0-1.0".to_vec().try_into().unwrap(),
+		merkle_root: H256(sp_io::hashing::blake2_256(&cid)),
+		cid,
+		size: 1 << 20,
+		sample_hashes: Default::default(),
+		derived_from: Default::default(),
+	}
+}
+
+/// Enter the dataset of content `cid` as approved at `tier`, proposed by `proposer`; its id.
+pub fn approved_dataset(
+	cid: aiblock_primitives::dag::Cid,
+	proposer: AccountId,
+	tier: Tier,
+) -> DatasetId {
+	let id = pallet_aiblock_datasets::NextDatasetId::<Test>::get();
+	Datasets::register_approved(RuntimeOrigin::root(), dataset_meta(cid), proposer, tier).unwrap();
+	id
+}
+
+/// `DATASET` as a job names it, with `parts` of the mix.
+pub fn job_dataset(id: DatasetId, parts: u32) -> JobDataset {
+	let cid = <Datasets as aiblock_primitives::datasets::DatasetsInspect<AccountId>>::content(id)
+		.expect("a test dataset");
+	JobDataset { id, cid, parts }
 }
 
 #[cfg(feature = "runtime-benchmarks")]
@@ -190,12 +263,33 @@ impl crate::BenchmarkHelper<AccountId> for MakeWorker {
 		register(*who, role, 80);
 	}
 
+	fn approve_dataset(cid: aiblock_primitives::dag::Cid, proposer: &AccountId) -> DatasetId {
+		use frame_support::traits::fungible::Mutate;
+		let root = dataset_meta(cid.clone()).merkle_root;
+		if let Some(id) = pallet_aiblock_datasets::ByContent::<Test>::get(root) {
+			return id;
+		}
+		Balances::set_balance(proposer, 1);
+		approved_dataset(cid, *proposer, Tier::Gold)
+	}
+
 	fn import_model(
 		spec: ModelSpec,
 		score: aiblock_primitives::dag::Score,
 	) -> Result<aiblock_primitives::dag::ModelIndex, sp_runtime::DispatchError> {
 		TransformersTrainable::set(true);
 		ExpertDag::import_for_benchmarks(spec, score)
+	}
+}
+
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_aiblock_datasets::BenchmarkHelper<AccountId> for MakeWorker {
+	fn make_worker(who: &AccountId, role: Role) {
+		<Self as crate::BenchmarkHelper<AccountId>>::make_worker(who, role);
+	}
+
+	fn make_inactive(who: &AccountId) {
+		Stake::unbond(RuntimeOrigin::signed(*who), WORKER_BOND).unwrap();
 	}
 }
 
@@ -282,7 +376,8 @@ pub fn job_spec() -> JobSpec {
 	JobSpec {
 		model: 0,
 		slots: slots(&[SLOT]),
-		datasets: vec![cid(0x42)].try_into().unwrap(),
+		datasets: vec![JobDataset { id: DATASET, cid: cid(0x42), parts: 1 }].try_into().unwrap(),
+		allow_experimental: false,
 		hyper: HyperParams {
 			hash: H256([7; 32]),
 			learning_rate_micros: 1_000,
@@ -337,7 +432,12 @@ impl ExtBuilder {
 
 	pub fn build(self) -> sp_io::TestExternalities {
 		let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
-		let mut balances = vec![(POSTER, POSTER_FUNDS), (TREASURY, 1)];
+		let mut balances = vec![
+			(POSTER, POSTER_FUNDS),
+			(TREASURY, 1),
+			(DATA_PROPOSER, 1),
+			(OTHER_DATA_PROPOSER, 1),
+		];
 		for who in [TRAINER, OTHER_TRAINER].iter().chain(&EVALUATORS) {
 			balances.push((*who, WORKER_FUNDS));
 		}
@@ -367,6 +467,12 @@ impl ExtBuilder {
 			for who in &EVALUATORS[..self.evaluators] {
 				register(*who, Role::Evaluator, 0);
 			}
+			assert_eq!(approved_dataset(cid(0x42), DATA_PROPOSER, Tier::Gold), DATASET);
+			assert_eq!(approved_dataset(cid(0x44), OTHER_DATA_PROPOSER, Tier::Gold), OTHER_DATASET);
+			assert_eq!(
+				approved_dataset(cid(0x43), DATA_PROPOSER, Tier::Experimental),
+				EXPERIMENTAL_DATASET
+			);
 			// Workers register at block 0 and tests start at 1: draws count only workers listed
 			// before the submission.
 			System::set_block_number(1);
@@ -382,6 +488,7 @@ impl ExtBuilder {
 			Stake::do_try_state().expect("Stake invariants hold after the test");
 			Workers::do_try_state().expect("Workers invariants hold after the test");
 			ExpertDag::do_try_state().expect("ExpertDag invariants hold after the test");
+			Datasets::do_try_state().expect("Datasets invariants hold after the test");
 		});
 	}
 }

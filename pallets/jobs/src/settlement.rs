@@ -4,7 +4,7 @@
 
 use super::*;
 use aiblock_primitives::{
-	jobs::{settle, EvaluatorVerdict, Rules, TrainerVerdict},
+	jobs::{data_rewards, settle, EvaluatorVerdict, Rules, TrainerVerdict},
 	stake::SlashReason,
 	workers::Outcome,
 };
@@ -272,7 +272,12 @@ impl<T: Config> Pallet<T> {
 		// What cannot be paid (see `pay`) is refunded, and so is the timeout deposit.
 		let mut refund = verdict.refund.saturating_add(job.deposit);
 		if adopted {
-			refund.saturating_accrue(Self::pay(id, &job.poster, &e.trainer, verdict.pay_trainer));
+			refund.saturating_accrue(Self::pay_trainer_and_data(
+				id,
+				&job,
+				&e.trainer,
+				verdict.pay_trainer,
+			));
 		} else {
 			refund.saturating_accrue(verdict.pay_trainer);
 		}
@@ -406,6 +411,54 @@ impl<T: Config> Pallet<T> {
 
 	// --- Escrow ----------------------------------------------------------------------------
 
+	/// Pay an adopted job's trainer `pay_trainer`, less the data contributors' share
+	/// ([`Config::DataShare`], split by the datasets' parts of the mix), which goes to the
+	/// datasets' proposers. A dataset without a proposer (a job posted before the Datasets
+	/// pallet) leaves its part to the trainer. Returns what could not be paid.
+	fn pay_trainer_and_data(
+		id: JobId,
+		job: &Job<T>,
+		trainer: &T::AccountId,
+		pay_trainer: BalanceOf<T>,
+	) -> BalanceOf<T> {
+		let parts: Vec<u32> = job.spec.datasets.iter().map(|d| d.parts).collect();
+		let (mut trainer_part, data_parts) = data_rewards(pay_trainer, T::DataShare::get(), &parts);
+		let mut unpaid = BalanceOf::<T>::zero();
+		for (dataset, amount) in job.spec.datasets.iter().zip(data_parts) {
+			let Some(proposer) = T::Datasets::proposer(dataset.id) else {
+				trainer_part.saturating_accrue(amount);
+				continue;
+			};
+			if amount.is_zero() || proposer == job.poster {
+				unpaid.saturating_accrue(amount);
+			} else if Self::transfer_escrow(&job.poster, &proposer, amount) {
+				Self::deposit_event(Event::DataRewardPaid {
+					job: id,
+					dataset: dataset.id,
+					who: proposer,
+					amount,
+				});
+			} else {
+				unpaid.saturating_accrue(amount);
+			}
+		}
+		unpaid.saturating_add(Self::pay(id, &job.poster, trainer, trainer_part))
+	}
+
+	/// Move `amount` of the escrow held from `poster` to `who`; whether it moved.
+	fn transfer_escrow(poster: &T::AccountId, who: &T::AccountId, amount: BalanceOf<T>) -> bool {
+		T::Currency::transfer_on_hold(
+			&HoldReason::Escrow.into(),
+			poster,
+			who,
+			amount,
+			Precision::Exact,
+			Restriction::Free,
+			Fortitude::Polite,
+		)
+		.is_ok()
+	}
+
 	/// Pay `amount` of the escrow held from `poster` to `who`. Returns what could not be paid:
 	/// nothing, or all of it when the transfer is impossible (e.g. it would leave `who` below
 	/// the existential deposit) or `who` is the poster itself; the caller refunds that.
@@ -415,25 +468,11 @@ impl<T: Config> Pallet<T> {
 		who: &T::AccountId,
 		amount: BalanceOf<T>,
 	) -> BalanceOf<T> {
-		if amount.is_zero() || who == poster {
+		if amount.is_zero() || who == poster || !Self::transfer_escrow(poster, who, amount) {
 			return amount;
 		}
-		let moved = T::Currency::transfer_on_hold(
-			&HoldReason::Escrow.into(),
-			poster,
-			who,
-			amount,
-			Precision::Exact,
-			Restriction::Free,
-			Fortitude::Polite,
-		);
-		match moved {
-			Ok(_) => {
-				Self::deposit_event(Event::Paid { job: id, who: who.clone(), amount });
-				Zero::zero()
-			},
-			Err(_) => amount,
-		}
+		Self::deposit_event(Event::Paid { job: id, who: who.clone(), amount });
+		Zero::zero()
 	}
 
 	/// Remove a job from storage, returning `refund` of its escrow to the poster.

@@ -1321,3 +1321,104 @@ fn a_set_is_not_trained_with_its_own_bases() {
 		);
 	});
 }
+
+/// `job_spec()` training on `datasets`.
+fn on_data(datasets: Vec<aiblock_primitives::jobs::JobDataset>) -> JobSpec {
+	JobSpec { datasets: datasets.try_into().unwrap(), ..job_spec() }
+}
+
+#[test]
+fn jobs_train_only_on_approved_datasets_named_with_their_content() {
+	ExtBuilder::default().build_and_execute(|| {
+		let refused = |spec: JobSpec, error: Error<Test>| {
+			assert_noop!(Jobs::post_job(signed(POSTER), spec, BUDGET), error);
+		};
+		refused(on_data(vec![]), Error::NoDataset);
+		refused(
+			on_data(vec![job_dataset(DATASET, 1), job_dataset(DATASET, 2)]),
+			Error::DuplicateDataset,
+		);
+		refused(on_data(vec![job_dataset(DATASET, 0)]), Error::ZeroMixPart);
+		let mut unknown = job_dataset(DATASET, 1);
+		unknown.id = 77;
+		refused(on_data(vec![unknown]), Error::UnknownDataset);
+		let mut wrong_content = job_dataset(DATASET, 1);
+		wrong_content.cid = cid(0x44);
+		refused(on_data(vec![wrong_content]), Error::DatasetContentMismatch);
+		// Experimental data only when the job says so.
+		let experimental = on_data(vec![job_dataset(EXPERIMENTAL_DATASET, 1)]);
+		refused(experimental.clone(), Error::DatasetExperimental);
+		post_spec(JobSpec { allow_experimental: true, ..experimental }, BUDGET);
+		// A dataset still in the pipeline is not trained on.
+		let meta = dataset_meta(cid(0x45));
+		let nonce = aiblock_primitives::datasets::solve_pow(&POSTER, &meta, 4, 0);
+		assert_ok!(Datasets::propose_dataset(signed(POSTER), meta, nonce));
+		refused(on_data(vec![job_dataset(3, 1)]), Error::DatasetNotApproved);
+		// Proposed at block 1, panel drawn at 2: nobody has the auditor role, so it is
+		// rejected there.
+		advance(1);
+		refused(on_data(vec![job_dataset(3, 1)]), Error::DatasetRejected);
+		post_spec(on_data(vec![job_dataset(DATASET, 1), job_dataset(OTHER_DATASET, 3)]), BUDGET);
+	});
+}
+
+#[test]
+fn a_quarantined_dataset_stops_its_jobs_being_accepted() {
+	ExtBuilder::default().build_and_execute(|| {
+		let job = post();
+		assert_ok!(Datasets::quarantine(RuntimeOrigin::root(), DATASET));
+		assert_noop!(Jobs::accept_job(signed(TRAINER), job), Error::<Test>::DatasetQuarantined);
+		assert_noop!(
+			Jobs::post_job(signed(POSTER), job_spec(), BUDGET),
+			Error::<Test>::DatasetQuarantined
+		);
+		// Its poster gets everything back.
+		assert_ok!(Jobs::cancel_job(signed(POSTER), job));
+		assert_eq!(escrow_of(POSTER), 0);
+	});
+}
+
+#[test]
+fn an_adopted_job_pays_its_data_contributors_by_their_part_of_the_mix() {
+	ExtBuilder::default().build_and_execute(|| {
+		DataShare::set(sp_runtime::Perbill::from_percent(10));
+		let job = post_spec(
+			on_data(vec![job_dataset(DATASET, 1), job_dataset(OTHER_DATASET, 3)]),
+			BUDGET,
+		);
+		let (trainer, first, second) =
+			(free(TRAINER), free(DATA_PROPOSER), free(OTHER_DATA_PROPOSER));
+		train(job, 1_980_000);
+		attest(job, &[honest(1_980_000), honest(1_980_000), honest(1_980_000)]);
+		assert_eq!(finalized(job), (true, false));
+		// A tenth of the reward, split 1 : 3 (rounded down, the last taking the rest).
+		let share = REWARD / 10;
+		let to_first = share / 4;
+		assert_eq!(free(DATA_PROPOSER), first + to_first);
+		assert_eq!(free(OTHER_DATA_PROPOSER), second + share - to_first);
+		assert_eq!(free(TRAINER), trainer + REWARD - share);
+		assert!(jobs_events().contains(&Event::DataRewardPaid {
+			job,
+			dataset: DATASET,
+			who: DATA_PROPOSER,
+			amount: to_first
+		}));
+		assert_eq!(escrow_of(POSTER), 0);
+		assert_eq!(free(POSTER), POSTER_FUNDS - BUDGET - FEE, "nothing to refund");
+	});
+}
+
+#[test]
+fn a_job_not_adopted_pays_no_data_contributor() {
+	ExtBuilder::default().build_and_execute(|| {
+		DataShare::set(sp_runtime::Perbill::from_percent(10));
+		let job = post();
+		let first = free(DATA_PROPOSER);
+		// An honest claim short of delta: nothing adopted, the reward refunded.
+		train(job, BASE_SCORE - 10);
+		attest(job, &[honest(BASE_SCORE - 10), honest(BASE_SCORE - 10), honest(BASE_SCORE - 10)]);
+		assert_eq!(finalized(job), (false, false));
+		assert_eq!(free(DATA_PROPOSER), first);
+		assert!(!jobs_events().iter().any(|e| matches!(e, Event::DataRewardPaid { .. })));
+	});
+}

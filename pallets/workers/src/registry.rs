@@ -54,6 +54,10 @@ impl<T: Config> WorkerRegistry<T::AccountId> for Pallet<T> {
 		Workers::<T>::get(who).map(|info| info.reputation.trust)
 	}
 
+	fn registered_at(who: &T::AccountId) -> Option<BlockNumberFor<T>> {
+		Workers::<T>::get(who).map(|info| info.registered_at)
+	}
+
 	fn active_workers(role: Role) -> Vec<T::AccountId> {
 		OnlineByRole::<T>::get(role)
 			.into_iter()

@@ -1,4 +1,4 @@
-//! Configuration of the AI-Block pallets: Stake, Workers, ExpertDag and Jobs.
+//! Configuration of the AI-Block pallets: Stake, Workers, ExpertDag, Jobs and Datasets.
 
 use frame_support::{
 	parameter_types,
@@ -9,8 +9,8 @@ use frame_system::EnsureRoot;
 use sp_runtime::{traits::AccountIdConversion, Perbill};
 
 use crate::{
-	AccountId, Balance, Balances, ExpertDag, Jobs, Runtime, RuntimeHoldReason, Stake, Workers,
-	DAYS, MINUTES, UNIT,
+	AccountId, Balance, Balances, BlockNumber, Datasets, ExpertDag, Jobs, Runtime,
+	RuntimeHoldReason, Stake, Workers, DAYS, MINUTES, UNIT,
 };
 
 parameter_types! {
@@ -94,6 +94,53 @@ parameter_types! {
 	/// what the reward pays them if the draw puts one honest majority in their way. Jobs up to
 	/// 20 AIB of reward need only the minimum collateral.
 	pub const CollateralPerReward: Perbill = Perbill::from_percent(100);
+	/// A tenth of an adopted job's reward goes to the proposers of the datasets it trained
+	/// on, split by their parts of the mix.
+	pub const DataShare: Perbill = Perbill::from_percent(10);
+}
+
+/// Leading zero bits of a dataset proposal's proof of work: about a million hashes, a second
+/// or so on one core (the worker's `dataset propose` prints its time), one hash to check.
+pub const DATASET_POW_DIFFICULTY: u32 = 20;
+/// The pipeline's windows and quorum where a chain's genesis sets none (production): a
+/// panel has two days to commit and one to reveal, and the vote lasts three days and needs
+/// ten votes. The development chain sets minutes, the local testnet days with a quorum its
+/// few workers can reach (`genesis_config_presets`).
+pub const DATASET_COMMIT_WINDOW: BlockNumber = 2 * DAYS;
+pub const DATASET_REVEAL_WINDOW: BlockNumber = DAYS;
+pub const DATASET_VOTING_WINDOW: BlockNumber = 3 * DAYS;
+pub const DATASET_VOTE_QUORUM: u32 = 10;
+
+impl pallet_aiblock_datasets::Config for Runtime {
+	type Registry = Workers;
+	/// Root until on-chain governance exists.
+	type GovernanceOrigin = EnsureRoot<AccountId>;
+	type PowDifficulty = ConstU32<DATASET_POW_DIFFICULTY>;
+	/// The seed's quota: 20 proposals a day, 200 after 3 approved datasets.
+	type QuotaPeriod = ConstU32<DAYS>;
+	type NewProposerQuota = ConstU32<20>;
+	type TrustedProposerQuota = ConstU32<200>;
+	type ApprovalsToTrust = ConstU32<3>;
+	type MaxProposalsPerBlock = ConstU32<16>;
+	/// Three auditors: one lying auditor cannot move the median.
+	type AuditorsPerDataset = ConstU32<3>;
+	type MaxAuditors = ConstU32<3>;
+	type MaxAuditorPool = ConstU32<MAX_WORKERS_PER_ROLE>;
+	type AuditCommitWindow = ConstU32<DATASET_COMMIT_WINDOW>;
+	type AuditRevealWindow = ConstU32<DATASET_REVEAL_WINDOW>;
+	type VotingWindow = ConstU32<DATASET_VOTING_WINDOW>;
+	type VoteQuorum = ConstU32<DATASET_VOTE_QUORUM>;
+	/// Every worker the registry can list (three roles of `MAX_WORKERS_PER_ROLE`), so the
+	/// bound never turns an eligible voter away.
+	type MaxVotesPerDataset = ConstU32<{ 3 * MAX_WORKERS_PER_ROLE }>;
+	/// The seed's automatic rejections: over 1 % personal data, over 95 % duplicates; and
+	/// over 5 % of lines the toxicity proxy flags.
+	type MaxPiiPpm = ConstU32<10_000>;
+	type MaxDuplicatePpm = ConstU32<950_000>;
+	type MaxToxicityPpm = ConstU32<50_000>;
+	type WeightInfo = pallet_aiblock_datasets::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = BondForBenchmarks;
 }
 
 /// What each honest evaluator earns per job.
@@ -210,6 +257,8 @@ impl pallet_aiblock_jobs::Config for Runtime {
 	type MaxJobsPerBlock = ConstU32<64>;
 	type MaxScheduleShift = ConstU32<64>;
 	type MaxEvaluatorPool = ConstU32<MAX_WORKERS_PER_ROLE>;
+	type Datasets = Datasets;
+	type DataShare = DataShare;
 	type WeightInfo = pallet_aiblock_jobs::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = BondForBenchmarks;
@@ -252,5 +301,50 @@ impl pallet_aiblock_jobs::BenchmarkHelper<AccountId> for BondForBenchmarks {
 		score: aiblock_primitives::dag::Score,
 	) -> Result<aiblock_primitives::dag::ModelIndex, sp_runtime::DispatchError> {
 		ExpertDag::import_for_benchmarks(spec, score)
+	}
+
+	fn approve_dataset(
+		cid: aiblock_primitives::dag::Cid,
+		proposer: &AccountId,
+	) -> aiblock_primitives::datasets::DatasetId {
+		use aiblock_primitives::{dag::SemVer, datasets::DatasetMeta};
+		use frame_support::traits::fungible::Mutate;
+		let merkle_root = sp_core::H256(sp_core::hashing::blake2_256(&cid));
+		if let Some(id) = pallet_aiblock_datasets::ByContent::<Runtime>::get(merkle_root) {
+			return id;
+		}
+		Balances::set_balance(proposer, crate::EXISTENTIAL_DEPOSIT);
+		let id = pallet_aiblock_datasets::NextDatasetId::<Runtime>::get();
+		let meta = DatasetMeta {
+			name: b"benchmark corpus".to_vec().try_into().unwrap_or_default(),
+			version: SemVer { major: 1, minor: 0, patch: 0 },
+			license: b"CC0-1.0".to_vec().try_into().unwrap_or_default(),
+			cid,
+			size: 1 << 20,
+			merkle_root,
+			sample_hashes: Default::default(),
+			derived_from: Default::default(),
+		};
+		let registered = Datasets::register_approved(
+			frame_system::RawOrigin::Root.into(),
+			meta,
+			proposer.clone(),
+			aiblock_primitives::datasets::Tier::Gold,
+		);
+		debug_assert!(registered.is_ok(), "benchmark dataset could not be registered");
+		id
+	}
+}
+
+/// Registers auditors for the Datasets benchmarks, and makes them inactive.
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_aiblock_datasets::BenchmarkHelper<AccountId> for BondForBenchmarks {
+	fn make_worker(who: &AccountId, role: aiblock_primitives::workers::Role) {
+		<Self as pallet_aiblock_jobs::BenchmarkHelper<AccountId>>::make_worker(who, role);
+	}
+
+	fn make_inactive(who: &AccountId) {
+		let unbonded = Stake::unbond(crate::RuntimeOrigin::signed(who.clone()), MIN_WORKER_BOND);
+		debug_assert!(unbonded.is_ok(), "benchmark worker could not unbond");
 	}
 }

@@ -9,7 +9,8 @@ use crate::{
 };
 use aiblock_primitives::{
 	dag::{BlockKind, Payload, QualityGate, Score},
-	jobs::{Candidates, HyperParams, JobSlot, JobSpec, Windows},
+	datasets::{DatasetMeta, Tier},
+	jobs::{Candidates, HyperParams, JobDataset, JobSlot, JobSpec, Windows},
 	stake::{Slash, SlashReason, StakeInspect},
 	workers::{ComputeSpec, Role, Roles, WorkerRegistry},
 };
@@ -22,6 +23,7 @@ use frame_support::{
 use sp_core::H256;
 use sp_keyring::Sr25519Keyring;
 
+mod datasets;
 mod fuzz;
 mod hostile;
 mod transformer;
@@ -36,7 +38,7 @@ fn dispatch(
 }
 
 /// Our pallets' hooks. Consensus pallets are left out: they need real slots and timestamps.
-type Hooked = (System, Stake, Workers, Jobs, crate::ExpertDag);
+type Hooked = (System, Stake, Workers, Jobs, crate::ExpertDag, crate::Datasets);
 
 /// Run blocks up to `n`, giving `on_idle` spare weight as the executive does.
 fn run_to(n: u32) {
@@ -231,7 +233,8 @@ fn job_spec() -> JobSpec {
 	JobSpec {
 		model: 0,
 		slots: vec![JobSlot { kind: SLOT, base: current().0 }].try_into().unwrap(),
-		datasets: vec![payload(0xd0).cid].try_into().unwrap(),
+		datasets: vec![corpus()].try_into().unwrap(),
+		allow_experimental: false,
 		hyper: HyperParams {
 			hash: H256([1; 32]),
 			learning_rate_micros: 3_000,
@@ -245,6 +248,42 @@ fn job_spec() -> JobSpec {
 		min_vram_gib: 0,
 		windows: Windows { accept: 20, submit: 100, commit: 20, reveal: 20 },
 	}
+}
+
+/// A dataset's metadata, content `payload(seed)`, Merkle root `seed` repeated.
+fn dataset_meta(seed: u8) -> DatasetMeta {
+	DatasetMeta {
+		name: b"corpus".to_vec().try_into().unwrap(),
+		version: aiblock_primitives::dag::SemVer { major: 1, minor: 0, patch: 0 },
+		license: b"CC0-1.0".to_vec().try_into().unwrap(),
+		cid: payload(seed).cid,
+		size: 1 << 20,
+		merkle_root: H256([seed; 32]),
+		sample_hashes: Default::default(),
+		derived_from: Default::default(),
+	}
+}
+
+/// Who proposed the tests' corpus.
+fn corpus_proposer() -> crate::AccountId {
+	account(Sr25519Keyring::Ferdie)
+}
+
+/// The tests' corpus as a job names it: a Gold dataset root entered on first use.
+fn corpus() -> JobDataset {
+	let meta = dataset_meta(0xd0);
+	let id =
+		pallet_aiblock_datasets::ByContent::<Runtime>::get(meta.merkle_root).unwrap_or_else(|| {
+			let id = pallet_aiblock_datasets::NextDatasetId::<Runtime>::get();
+			assert_ok!(crate::Datasets::register_approved(
+				RuntimeOrigin::root(),
+				meta.clone(),
+				corpus_proposer(),
+				Tier::Gold
+			));
+			id
+		});
+	JobDataset { id, cid: meta.cid, parts: 1 }
 }
 
 fn post_job(poster: &crate::AccountId, spec: JobSpec, budget: crate::Balance) -> u64 {
@@ -261,9 +300,10 @@ fn try_state() {
 	pallet_aiblock_stake::Pallet::<Runtime>::do_try_state().unwrap();
 	pallet_aiblock_workers::Pallet::<Runtime>::do_try_state().unwrap();
 	pallet_aiblock_expert_dag::Pallet::<Runtime>::do_try_state().unwrap();
+	pallet_aiblock_datasets::Pallet::<Runtime>::do_try_state().unwrap();
 }
 
-mod jobs {
+pub(super) mod jobs {
 	use super::*;
 	use crate::configs::aiblock::{ReporterShare, EVALUATOR_FEE, POSTING_FEE, TRAINER_COLLATERAL};
 	use aiblock_primitives::jobs::{attestation_commitment, Attestation};
@@ -272,8 +312,18 @@ mod jobs {
 	/// three reveals.
 	/// Returns the job's candidate.
 	fn run_job(claimed: Score, measured: Score, budget: crate::Balance) -> H256 {
+		run_job_on(job_spec(), claimed, measured, budget)
+	}
+
+	/// [`run_job`] of `spec`, posted by Alice and trained by Bob.
+	pub(super) fn run_job_on(
+		spec: JobSpec,
+		claimed: Score,
+		measured: Score,
+		budget: crate::Balance,
+	) -> H256 {
 		let (alice, bob) = (account(Sr25519Keyring::Alice), account(Sr25519Keyring::Bob));
-		let job = post_job(&alice, job_spec(), budget);
+		let job = post_job(&alice, spec, budget);
 		assert_ok!(dispatch(
 			&bob,
 			RuntimeCall::Jobs(pallet_aiblock_jobs::Call::accept_job { job })
@@ -357,6 +407,7 @@ mod jobs {
 			let (genesis_block, genesis_score) = current();
 			let before: Vec<_> =
 				[&alice, &bob, &treasury].into_iter().chain(&evaluators).map(free).collect();
+			let proposer = free(&corpus_proposer());
 			let candidate = run_job(genesis_score - 20_000, genesis_score - 20_000, budget);
 			assert_eq!(current(), (candidate, genesis_score - 20_000), "ExpertDag.Current moved");
 			assert_eq!(
@@ -364,7 +415,10 @@ mod jobs {
 				Some(aiblock_primitives::dag::BlockStatus::Superseded)
 			);
 			assert_eq!(free(&alice), before[0] - budget - fee);
-			assert_eq!(free(&bob), before[1] + reward);
+			// The corpus's proposer takes the data contributors' tenth of the reward.
+			let data = crate::configs::aiblock::DataShare::get().mul_floor(reward);
+			assert_eq!(free(&bob), before[1] + reward - data);
+			assert_eq!(free(&corpus_proposer()), proposer + data);
 			assert_eq!(free(&treasury), before[2] + fee);
 			for (i, who) in evaluators.iter().enumerate() {
 				assert_eq!(free(who), before[3 + i] + EVALUATOR_FEE);

@@ -47,7 +47,7 @@ fn a_transformer_run_commits_on_schedule_and_replays_bit_for_bit() {
 	let weights = transformer();
 	let block = BlockId::Attention { layer: 1 };
 	let config = lm_config(6);
-	let data = Dataset { bytes: TEXT.to_vec() };
+	let data = Dataset::new(TEXT.to_vec());
 	let cpu = Cpu::auto();
 	let mut run = Run::new(Model::Transformer(weights.clone()), &[block], &config).unwrap();
 	let start = run.hash();
@@ -108,7 +108,7 @@ fn runs_refuse_mismatched_or_oversized_configurations() {
 	assert!(error.to_string().contains("one block per run"), "{error}");
 	// A run given the other architecture's hyper-parameters mid-way refuses to step.
 	let mut run = Run::new(model, &[block], &lm_config(4)).unwrap();
-	let data = Dataset { bytes: TEXT.to_vec() };
+	let data = Dataset::new(TEXT.to_vec());
 	let error = run.run_while(&Cpu::auto(), &data, &byte, 1, |_, _| true).unwrap_err();
 	assert_eq!(error, TrainError::OtherArchitecture);
 }
@@ -134,7 +134,7 @@ fn blocks_load_into_an_empty_model_of_the_shape() {
 	let parsed = SafeTensors::parse(&router[..]).unwrap();
 	assert!(loaded.load_block_file(BlockId::Attention { layer: 0 }, &parsed).is_err());
 	// The transformer is scored by the chain's window protocol.
-	let validation = Dataset { bytes: TEXT.to_vec() };
+	let validation = Dataset::new(TEXT.to_vec());
 	let cpu = Cpu::auto();
 	let loss = model.validation_loss(&cpu, &validation).unwrap();
 	assert_eq!(loss.to_bits(), transformer_score(&cpu, &weights, TEXT).unwrap().to_bits());
@@ -157,7 +157,7 @@ fn a_set_of_blocks_trains_together_and_replays() {
 	let set =
 		[BlockId::Shared, BlockId::Attention { layer: 0 }, BlockId::Expert { layer: 1, expert: 2 }];
 	let config = lm_config(4);
-	let data = Dataset { bytes: TEXT.to_vec() };
+	let data = Dataset::new(TEXT.to_vec());
 	let cpu = Cpu::auto();
 	let mut run = Run::new(Model::Transformer(weights.clone()), &set, &config).unwrap();
 	let trained = run.run_while(&cpu, &data, &config, 4, |_, _| true).unwrap();
@@ -177,7 +177,7 @@ fn a_set_of_blocks_trains_together_and_replays() {
 /// on either architecture; a file of other blocks or a changed moment does not.
 #[test]
 fn a_state_file_resumes_the_run_it_was_written_from() {
-	let data = Dataset { bytes: TEXT.to_vec() };
+	let data = Dataset::new(TEXT.to_vec());
 	let cpu = Cpu::auto();
 	let set = [BlockId::Shared, BlockId::Attention { layer: 1 }];
 	let config = lm_config(4);

@@ -140,7 +140,7 @@ fn evaluation_does_not_depend_on_batching_or_threads() {
 			a.to_bits()
 		);
 	}
-	assert!(evaluate(&Cpu::auto(), &w, &Dataset { bytes: vec![] }, 10).is_err());
+	assert!(evaluate(&Cpu::auto(), &w, &Dataset::new(vec![]), 10).is_err());
 }
 
 #[test]
@@ -180,6 +180,12 @@ fn manifest_root_commits_to_every_checkpoint() {
 	assert_ne!(merkle_root(&[]), merkle_root(&[start]));
 	let json = m.to_json();
 	assert_eq!(Manifest::from_json(&json).unwrap(), m);
+	// The mix round-trips; a manifest written before mixes has none.
+	let mixed = Manifest { mix: vec![1, 3], ..m.clone() };
+	assert_eq!(Manifest::from_json(&mixed.to_json()).unwrap(), mixed);
+	let mut unmixed = json.clone();
+	unmixed.as_object_mut().unwrap().remove("mix");
+	assert_eq!(Manifest::from_json(&unmixed).unwrap(), m);
 	// A manifest written before jobs trained sets names its one block.
 	let mut legacy = json.clone();
 	let object = legacy.as_object_mut().unwrap();
@@ -209,10 +215,7 @@ fn bad_configuration_is_refused() {
 		state.step(&backend, &data, &TrainConfig { batch_tokens: 0, ..cfg() }),
 		Err(TrainError::BadConfig("batch_tokens"))
 	);
-	assert_eq!(
-		state.step(&backend, &Dataset { bytes: vec![] }, &cfg()),
-		Err(TrainError::EmptyDataset)
-	);
+	assert_eq!(state.step(&backend, &Dataset::new(vec![]), &cfg()), Err(TrainError::EmptyDataset));
 	assert_eq!(state.step, 0, "nothing changed");
 	assert!(TrainState::new(
 		Weights::genesis(ModelSpec::TINY, 1).unwrap(),

@@ -2,7 +2,7 @@
 //! character-level Shakespeare model (AdamW, linear warm-up then cosine decay, global gradient
 //! clipping, weight decay on matrices only) and bit-exact steps.
 //!
-//! Step `s` trains on [`lm_batch`]`(text, config, s)`: `sequences` windows of `length + 1`
+//! Step `s` trains on [`lm_batch`]`(data, config, s)`: `sequences` windows of `length + 1`
 //! bytes whose starts are drawn from `(seed, stream s, index i)`. Everything a step computes is
 //! a pure function of the state and the text, so a run can be replayed from any step.
 
@@ -12,6 +12,7 @@ use super::{
 };
 use crate::{
 	backend::{self, AdamStep, Backend},
+	data::Dataset,
 	model::BlockId,
 	reduce, rng,
 	tensor::Digest,
@@ -144,21 +145,21 @@ pub fn split(text: &[u8]) -> (&[u8], &[u8]) {
 	text.split_at(text.len() * 9 / 10)
 }
 
-/// The inputs and targets of step `step`: `sequences` windows of `text`, each `length` tokens
-/// and the `length` that follow them by one.
+/// The inputs and targets of step `step`: `sequences` windows of `data` (placed by
+/// [`Dataset::draw_start`]), each `length` tokens and the `length` that follow them by one.
 pub fn lm_batch(
-	text: &[u8],
+	data: &Dataset,
 	config: &LmConfig,
 	step: u64,
 ) -> Result<(Vec<u32>, Vec<u32>), TransformerError> {
+	let text = &data.bytes;
 	if text.len() <= config.length || config.sequences == 0 || config.length == 0 {
 		return Err(TransformerError::EmptyBatch);
 	}
-	let starts = (text.len() - config.length) as u64;
 	let mut tokens = Vec::with_capacity(config.sequences * config.length);
 	let mut targets = Vec::with_capacity(config.sequences * config.length);
 	for i in 0..config.sequences as u64 {
-		let start = rng::below(config.seed, step, i, starts) as usize;
+		let start = data.draw_start(config.length, config.seed, step, i);
 		let window = &text[start..start + config.length + 1];
 		tokens.extend(window[..config.length].iter().map(|&b| u32::from(b)));
 		targets.extend(window[1..].iter().map(|&b| u32::from(b)));
@@ -218,23 +219,23 @@ impl LmTrainer {
 		})
 	}
 
-	/// One step on the batch [`lm_batch`] draws from `text` for the current step.
+	/// One step on the batch [`lm_batch`] draws from `data` for the current step.
 	pub fn step(
 		&mut self,
 		backend: &dyn Backend,
-		text: &[u8],
+		data: &Dataset,
 		config: &LmConfig,
 	) -> Result<StepReport, TransformerError> {
-		backend::on_workers(backend, || self.step_here(backend, text, config))
+		backend::on_workers(backend, || self.step_here(backend, data, config))
 	}
 
 	fn step_here(
 		&mut self,
 		backend: &dyn Backend,
-		text: &[u8],
+		data: &Dataset,
 		config: &LmConfig,
 	) -> Result<StepReport, TransformerError> {
-		let (tokens, targets) = lm_batch(text, config, self.step)?;
+		let (tokens, targets) = lm_batch(data, config, self.step)?;
 		let seqs = Sequences::new(&tokens, config.sequences, &self.weights.spec)?;
 		let mut out = loss_and_grads(backend, &self.weights, seqs, &targets, &self.train)?;
 		// The global norm: each tensor's Σg² an FMA chain, added in name order. The chains are
@@ -299,7 +300,7 @@ impl LmTrainer {
 	pub fn run_while(
 		&mut self,
 		backend: &dyn Backend,
-		text: &[u8],
+		data: &Dataset,
 		config: &LmConfig,
 		steps: Steps,
 		progress: impl FnMut(u64, f32) -> bool,
@@ -307,7 +308,7 @@ impl LmTrainer {
 		let step = |state: &mut LmTrainer| {
 			let taken = state.step;
 			state
-				.step(backend, text, config)
+				.step(backend, data, config)
 				.map(|report| report.loss)
 				.map_err(|error| TrainError::Transformer { step: taken, error })
 		};
@@ -366,6 +367,10 @@ mod tests {
 
 	const TEXT: &[u8] = b"First Citizen:\nBefore we proceed any further, hear me speak.\n\nAll:\nSpeak, speak.\n\nFirst Citizen:\nYou are all resolved rather to die than to famish?\n\nAll:\nResolved. resolved.\n";
 
+	fn text() -> Dataset {
+		Dataset::new(TEXT.to_vec())
+	}
+
 	fn config() -> LmConfig {
 		LmConfig {
 			sequences: 4,
@@ -392,14 +397,17 @@ mod tests {
 	#[test]
 	fn batches_are_windows_of_the_text_drawn_by_seed_and_step() {
 		let c = config();
-		let (tokens, targets) = lm_batch(TEXT, &c, 3).unwrap();
-		assert_eq!(lm_batch(TEXT, &c, 3).unwrap(), (tokens.clone(), targets.clone()));
-		assert_ne!(lm_batch(TEXT, &c, 4).unwrap().0, tokens);
+		let (tokens, targets) = lm_batch(&text(), &c, 3).unwrap();
+		assert_eq!(lm_batch(&text(), &c, 3).unwrap(), (tokens.clone(), targets.clone()));
+		assert_ne!(lm_batch(&text(), &c, 4).unwrap().0, tokens);
 		assert_eq!(tokens.len(), 64);
 		for s in 0..4 {
 			assert_eq!(tokens[s * 16 + 1..(s + 1) * 16], targets[s * 16..(s + 1) * 16 - 1]);
 		}
-		assert!(lm_batch(&TEXT[..16], &c, 0).is_err(), "a text no longer than a window");
+		assert!(
+			lm_batch(&Dataset::new(TEXT[..16].to_vec()), &c, 0).is_err(),
+			"a text no longer than a window"
+		);
 	}
 
 	#[test]
@@ -411,7 +419,7 @@ mod tests {
 		let before = evaluate(&cpu, &w, TEXT, 16, 4, 0).unwrap();
 		let mut a = LmTrainer::new(w.clone(), all.clone()).unwrap();
 		for _ in 0..60 {
-			a.step(&cpu, TEXT, &config()).unwrap();
+			a.step(&cpu, &text(), &config()).unwrap();
 		}
 		let after = evaluate(&cpu, &a.weights, TEXT, 16, 4, 0).unwrap();
 		assert!(after < before - 1.0, "{before} → {after}");
@@ -419,17 +427,17 @@ mod tests {
 		let one = Cpu { threads: 1, ..cpu };
 		let mut b = LmTrainer::new(w.clone(), all).unwrap();
 		for _ in 0..30 {
-			b.step(&one, TEXT, &config()).unwrap();
+			b.step(&one, &text(), &config()).unwrap();
 		}
 		let mut resumed = b.clone();
 		for _ in 0..30 {
-			resumed.step(&one, TEXT, &config()).unwrap();
+			resumed.step(&one, &text(), &config()).unwrap();
 		}
 		assert_eq!(resumed, a);
 		// Training one block moves only that block.
 		let router: BTreeSet<BlockId> = [BlockId::Router { layer: 1 }].into();
 		let mut c = LmTrainer::new(w.clone(), router).unwrap();
-		c.step(&cpu, TEXT, &config()).unwrap();
+		c.step(&cpu, &text(), &config()).unwrap();
 		for block in spec.blocks() {
 			assert_eq!(
 				c.weights.block(block) != w.block(block),

@@ -187,11 +187,12 @@ pub fn lm_train(args: LmTrainArgs) -> aiblock_compute::Result<()> {
 		config.length
 	);
 	let mut trainer = LmTrainer::new(weights, blocks).map_err(aiblock_compute::Error::from)?;
+	let train_data = aiblock_compute::data::Dataset::new(train_text.to_vec());
 	let started = Instant::now();
 	let mut window = (Instant::now(), 0u64);
 	for _ in 0..args.steps {
 		let report = trainer
-			.step(backend.as_ref(), train_text, &config)
+			.step(backend.as_ref(), &train_data, &config)
 			.map_err(|e| format!("step {}: {e}", trainer.step))?;
 		let step = trainer.step;
 		if step % args.log_every.max(1) == 0 || step == args.steps {

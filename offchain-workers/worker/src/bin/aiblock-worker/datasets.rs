@@ -1,16 +1,53 @@
-//! `aiblock-worker dataset-check`: what the auditors will measure in a dataset, before it is
-//! proposed.
+//! `aiblock-worker dataset …`: a dataset's life from the command line. `check` measures a file
+//! as the auditors will; `propose` puts it into the store and proposes it (with the proof of
+//! work); `register` enters one as approved through Sudo (development chains); `status` and
+//! `list` read the registry; `vote` and `advance` are a worker's and anyone's part.
 
-use aiblock_primitives::datasets::{AuditRules, LicenseCheck, Rejection, CHUNK_BYTES};
+use crate::{connect, connect_to_read, open_store, ChainArgs};
+use aiblock_primitives::datasets::{AuditRules, LicenseCheck, Rejection, Tier, CHUNK_BYTES};
 use aiblock_worker::{
 	audit::{DuplicateIndex, Inspection, MIN_DUPLICATE_LINE},
+	auditing::license_text,
+	chain::{self, recode, runtime, Chain, DatasetStatus},
+	proposal::{meta_of, parse_version, proof_of_work, Described},
 	WorkerError,
 };
-use clap::Args;
+use clap::{Args, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
+#[derive(Subcommand)]
+pub enum DatasetCommand {
+	/// Measure a file as the auditors will before proposing it: its CID, size and Merkle root
+	/// (what the proposal states), the share of lines holding personal data, the share of
+	/// lines copied from approved datasets, the toxicity proxy, what its license allows, and
+	/// whether the automatic rules would reject it. Exits 0 when they pass, 1 when they
+	/// reject. Example:
+	///   aiblock-worker dataset check tinyshakespeare.txt --license CC0-1.0
+	#[command(verbatim_doc_comment)]
+	Check(CheckArgs),
+	/// Propose a file as a dataset: it goes into the store (pinned), its CID, Merkle root and
+	/// sample hashes are computed, the proof of work the chain asks for is found (about a
+	/// second), and `propose_dataset` is submitted. Auditors are drawn the next block; then
+	/// registered workers vote. Example:
+	///   aiblock-worker dataset propose tinyshakespeare.txt --name tinyshakespeare \
+	///       --license CC0-1.0 --dev --suri //Ferdie
+	#[command(verbatim_doc_comment)]
+	Propose(ProposeArgs),
+	/// Enter a file as an approved dataset without audit or vote, through Sudo (the key must
+	/// be the sudo key: development chains, or a governance decision taken elsewhere).
+	Register(RegisterArgs),
+	/// A dataset's metadata and where it is in the pipeline.
+	Status(StatusArgs),
+	/// Every dataset, one line each.
+	List(ChainArgs),
+	/// Vote on a dataset being voted on (registered workers, one vote each).
+	Vote(VoteArgs),
+	/// Move a dataset on once its audit or vote window is over (anyone may).
+	Advance(StatusArgs),
+}
+
 #[derive(Args)]
-pub struct DatasetCheckArgs {
+pub struct CheckArgs {
 	/// The dataset (one file).
 	file: PathBuf,
 	/// Its license, an SPDX expression (`CC0-1.0`, `MIT OR Apache-2.0`).
@@ -21,13 +58,94 @@ pub struct DatasetCheckArgs {
 	approved: Vec<PathBuf>,
 }
 
+#[derive(Args)]
+pub struct Describe {
+	/// The dataset (one file).
+	file: PathBuf,
+	/// Its name (UTF-8, at most 64 bytes).
+	#[arg(long)]
+	name: String,
+	/// Its license, an SPDX expression (`CC0-1.0`, `MIT OR Apache-2.0`).
+	#[arg(long)]
+	license: String,
+	/// Its version, MAJOR.MINOR.PATCH.
+	#[arg(long, default_value = "1.0.0")]
+	version: String,
+	/// Datasets it was derived from (ids, comma-separated): its lineage.
+	#[arg(long, value_delimiter = ',')]
+	derived_from: Vec<u32>,
+}
+
+#[derive(Args)]
+pub struct ProposeArgs {
+	#[command(flatten)]
+	chain: ChainArgs,
+	#[command(flatten)]
+	describe: Describe,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum TierArg {
+	Gold,
+	Silver,
+	Experimental,
+}
+
+#[derive(Args)]
+pub struct RegisterArgs {
+	#[command(flatten)]
+	chain: ChainArgs,
+	#[command(flatten)]
+	describe: Describe,
+	#[arg(long, value_enum, default_value = "gold")]
+	tier: TierArg,
+	/// The data contributor its rewards go to (SS58; default: the signing account).
+	#[arg(long)]
+	proposer: Option<String>,
+}
+
+#[derive(Args)]
+pub struct StatusArgs {
+	#[command(flatten)]
+	chain: ChainArgs,
+	/// The dataset's id.
+	id: u32,
+}
+
+#[derive(Args)]
+pub struct VoteArgs {
+	#[command(flatten)]
+	chain: ChainArgs,
+	/// The dataset's id.
+	id: u32,
+	/// Vote to approve it.
+	#[arg(long, conflicts_with = "nay", required_unless_present = "nay")]
+	aye: bool,
+	/// Vote to reject it.
+	#[arg(long)]
+	nay: bool,
+}
+
+/// Run a `dataset` command; Ok(false) when `check`'s rules reject.
+pub async fn dataset(command: DatasetCommand) -> Result<bool, WorkerError> {
+	match command {
+		DatasetCommand::Check(args) => check(args),
+		DatasetCommand::Propose(args) => propose(args).await.map(|()| true),
+		DatasetCommand::Register(args) => register(args).await.map(|()| true),
+		DatasetCommand::Status(args) => status(args).await.map(|()| true),
+		DatasetCommand::List(args) => list(args).await.map(|()| true),
+		DatasetCommand::Vote(args) => vote(args).await.map(|()| true),
+		DatasetCommand::Advance(args) => advance(args).await.map(|()| true),
+	}
+}
+
 fn read(path: &PathBuf) -> Result<Vec<u8>, WorkerError> {
 	std::fs::read(path)
 		.map_err(|e| WorkerError::Usage(format!("cannot read {}: {e}", path.display())))
 }
 
 /// Print the measures and the automatic rules' verdict; Ok(true) when they pass.
-pub fn dataset_check(args: DatasetCheckArgs) -> Result<bool, WorkerError> {
+fn check(args: CheckArgs) -> Result<bool, WorkerError> {
 	let bytes = read(&args.file)?;
 	let mut index = DuplicateIndex::default();
 	for path in &args.approved {
@@ -60,13 +178,9 @@ pub fn dataset_check(args: DatasetCheckArgs) -> Result<bool, WorkerError> {
 		inspection.duplicate_ppm,
 		args.approved.len()
 	);
-	let license = match inspection.license {
-		LicenseCheck::Allowed => "allows training",
-		LicenseCheck::Unknown => "unknown to the auditors",
-		LicenseCheck::Forbidden => "forbids training (no derivatives or no commercial use)",
-	};
-	println!("license        {}: {license}", args.license);
-	println!("toxicity       not measured yet (reported as 0)");
+	println!("license        {}: {}", args.license, license_text(&inspection.license));
+	println!("toxicity       {} ppm of lines (the lexicon proxy)", inspection.toxicity_ppm);
+	println!("learning value measured by the auditors on the chain's model");
 	match AuditRules::SEED.judge(&inspection.report()) {
 		Ok(()) => {
 			println!("verdict        passes the automatic rules; the vote decides the tier");
@@ -90,4 +204,184 @@ fn why(reason: Rejection) -> String {
 		Rejection::ForbiddenLicense => "a license that forbids training".into(),
 		other => format!("{other:?}"),
 	}
+}
+
+/// The file's bytes, put into the store (pinned), and its metadata as the chain takes it.
+fn prepare(
+	chain_args: &ChainArgs,
+	describe: &Describe,
+) -> Result<aiblock_primitives::datasets::DatasetMeta, WorkerError> {
+	use aiblock_compute::store::ContentStore;
+	let bytes = read(&describe.file)?;
+	let version = parse_version(&describe.version).ok_or_else(|| {
+		WorkerError::Usage(format!("--version {}: not MAJOR.MINOR.PATCH", describe.version))
+	})?;
+	let store = open_store(&chain_args.store)?;
+	let cid = store.put(&bytes)?;
+	store.pin(&cid)?;
+	let described = Described {
+		name: describe.name.clone(),
+		version,
+		license: describe.license.clone(),
+		derived_from: describe.derived_from.clone(),
+	};
+	meta_of(&bytes, &cid, &described)
+}
+
+async fn propose(args: ProposeArgs) -> Result<(), WorkerError> {
+	let meta = prepare(&args.chain, &args.describe)?;
+	let chain = connect(&args.chain).await?;
+	let at = chain.finalized().await?;
+	if let Some(id) = chain.dataset_by_content(&at, chain::H256(meta.merkle_root.0)).await? {
+		return Err(WorkerError::Usage(format!(
+			"this content is already dataset {id} (`aiblock-worker dataset status {id}`)"
+		)));
+	}
+	let difficulty = at
+		.constants()
+		.entry(runtime::constants().datasets().pow_difficulty())
+		.map_err(|e| WorkerError::Node(format!("Datasets.PowDifficulty: {e}")))?;
+	println!("proof of work  {difficulty} leading zero bits …");
+	let proposer = chain.account().0;
+	let pow_meta = meta.clone();
+	let (nonce, seconds) =
+		tokio::task::spawn_blocking(move || proof_of_work(&proposer, &pow_meta, difficulty))
+			.await
+			.map_err(|e| WorkerError::Compute(format!("the proof of work stopped: {e}")))?;
+	println!("proof of work  nonce {nonce} in {seconds:.1} s");
+	let call = runtime::transactions().datasets().propose_dataset(recode(&meta)?, nonce);
+	let events = chain.submit("datasets.propose_dataset", &call).await?;
+	match events.find_first::<runtime::datasets::events::DatasetProposed>() {
+		Some(Ok(proposed)) => println!(
+			"dataset {} proposed: {} bytes, Merkle root {:?}; its auditors are drawn next block",
+			proposed.id, proposed.size, proposed.merkle_root
+		),
+		_ => println!("proposed (no DatasetProposed event decoded)"),
+	}
+	Ok(())
+}
+
+async fn register(args: RegisterArgs) -> Result<(), WorkerError> {
+	use runtime::runtime_types::{
+		aiblock_primitives::datasets::Tier as ChainTier, aiblock_runtime::RuntimeCall,
+		pallet_aiblock_datasets::pallet::Call as DatasetsCall,
+	};
+	let meta = prepare(&args.chain, &args.describe)?;
+	let chain = connect(&args.chain).await?;
+	let proposer = match &args.proposer {
+		Some(text) => text
+			.parse::<chain::AccountId>()
+			.map_err(|e| WorkerError::Usage(format!("--proposer {text}: {e}")))?,
+		None => chain.account(),
+	};
+	let tier = match args.tier {
+		TierArg::Gold => ChainTier::Gold,
+		TierArg::Silver => ChainTier::Silver,
+		TierArg::Experimental => ChainTier::Experimental,
+	};
+	let call = RuntimeCall::Datasets(DatasetsCall::register_approved {
+		meta: recode(&meta)?,
+		proposer,
+		tier,
+	});
+	let events = chain.sudo("datasets.register_approved", call).await?;
+	match events.find_first::<runtime::datasets::events::DatasetRegistered>() {
+		Some(Ok(done)) => println!("dataset {} registered as approved ({:?})", done.id, done.tier),
+		_ => println!("registered (no DatasetRegistered event decoded)"),
+	}
+	Ok(())
+}
+
+fn tier_name(tier: &chain::Tier) -> &'static str {
+	match tier {
+		chain::Tier::Gold => "Gold",
+		chain::Tier::Silver => "Silver",
+		chain::Tier::Experimental => "Experimental",
+	}
+}
+
+/// One line on where a dataset stands.
+fn stage_text(status: &DatasetStatus) -> String {
+	match status {
+		DatasetStatus::Proposed => "proposed: auditors drawn next block".into(),
+		DatasetStatus::Auditing { panel, commit_until, reveal_until } => format!(
+			"auditing by {} auditors: commits until #{commit_until}, reveals until #{reveal_until}",
+			panel.len()
+		),
+		DatasetStatus::Voting { until, ayes, nays, .. } => {
+			format!("voting until #{until}: {ayes} aye, {nays} nay")
+		},
+		DatasetStatus::Approved { tier, .. } => format!("approved: {}", tier_name(tier)),
+		DatasetStatus::Rejected { reason } => format!("rejected: {reason:?}"),
+		DatasetStatus::Quarantined { tier } => format!("quarantined (was {})", tier_name(tier)),
+	}
+}
+
+async fn status(args: StatusArgs) -> Result<(), WorkerError> {
+	let chain = connect_to_read(&args.chain).await?;
+	let at = chain.finalized().await?;
+	let Some(d) = chain.dataset(&at, args.id).await? else {
+		return Err(WorkerError::Usage(format!("no dataset {} on chain", args.id)));
+	};
+	let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+	let cid = aiblock_compute::store::Cid::from_bytes(&d.meta.cid.0)
+		.map(|c| c.to_string())
+		.unwrap_or_else(|_| "(not a CID)".into());
+	let v = &d.meta.version;
+	println!("dataset      {}", d.id);
+	println!("name         {} {}.{}.{}", text(&d.meta.name.0), v.major, v.minor, v.patch);
+	println!("license      {}", text(&d.meta.license.0));
+	println!("content      {cid} ({} bytes, Merkle root {:?})", d.meta.size, d.meta.merkle_root);
+	println!("proposer     {} at #{}", d.proposer, d.proposed_at);
+	if !d.meta.derived_from.0.is_empty() {
+		println!("derived from {:?}", d.meta.derived_from.0);
+	}
+	println!("stage        {}", stage_text(&d.status));
+	let median = match &d.status {
+		DatasetStatus::Voting { median, .. } | DatasetStatus::Approved { median, .. } => {
+			Some(median)
+		},
+		_ => None,
+	};
+	if let Some(m) = median {
+		println!(
+			"audit        personal data {} ppm, duplicates {} ppm, toxicity {} ppm, learning value \
+			 {} µnats/byte, {} chunks checked",
+			m.pii_ppm, m.duplicate_ppm, m.toxicity_ppm, m.learning_value, m.chunks_checked
+		);
+	}
+	Ok(())
+}
+
+async fn list(args: ChainArgs) -> Result<(), WorkerError> {
+	let chain = connect_to_read(&args).await?;
+	let at = chain.finalized().await?;
+	for d in chain.datasets(&at).await? {
+		println!(
+			"{:<5} {:<24} {:>12} bytes  {}",
+			d.id,
+			String::from_utf8_lossy(&d.meta.name.0),
+			d.meta.size,
+			stage_text(&d.status)
+		);
+	}
+	Ok(())
+}
+
+async fn vote(args: VoteArgs) -> Result<(), WorkerError> {
+	let chain = connect(&args.chain).await?;
+	let call = runtime::transactions().datasets().vote(args.id, args.aye);
+	chain.submit("datasets.vote", &call).await?;
+	println!("voted {} on dataset {}", if args.aye { "aye" } else { "nay" }, args.id);
+	Ok(())
+}
+
+async fn advance(args: StatusArgs) -> Result<(), WorkerError> {
+	let chain: Chain = connect(&args.chain).await?;
+	chain.submit("datasets.advance", &runtime::transactions().datasets().advance(args.id)).await?;
+	let at = chain.finalized().await?;
+	if let Some(d) = chain.dataset(&at, args.id).await? {
+		println!("dataset {}: {}", args.id, stage_text(&d.status));
+	}
+	Ok(())
 }

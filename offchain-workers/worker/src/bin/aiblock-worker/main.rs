@@ -90,13 +90,14 @@ enum Command {
 	///       -d '{"model": "aiblock-shakespeare", "prompt": "ROMEO:", "max_tokens": 100}'
 	#[command(verbatim_doc_comment)]
 	Serve(serving::ServeArgs),
-	/// Measure a dataset as the auditors will before proposing it: its CID, size and Merkle
-	/// root (what the proposal states), the share of lines holding personal data, the share
-	/// of lines copied from approved datasets, what its license allows, and whether the
-	/// automatic rules would reject it. Exits 0 when they pass, 1 when they reject. Example:
-	///   aiblock-worker dataset-check tinyshakespeare.txt --license CC0-1.0
-	#[command(verbatim_doc_comment)]
-	DatasetCheck(datasets::DatasetCheckArgs),
+	/// Datasets: check a file as the auditors will, propose it, follow it through audit and
+	/// vote, vote on others' (`aiblock-worker dataset --help`). Example:
+	///   aiblock-worker dataset check tinyshakespeare.txt --license CC0-1.0
+	///   aiblock-worker dataset propose tinyshakespeare.txt --name tinyshakespeare \
+	///       --license CC0-1.0 --dev --suri //Ferdie
+	///   aiblock-worker dataset status 0
+	#[command(verbatim_doc_comment, subcommand)]
+	Dataset(datasets::DatasetCommand),
 	/// Recompute an answer of `serve` from its `aiblock` trail with the blocks it names (from
 	/// the chain and the store, hash-checked) and compare token by token. Exits 0 when it is
 	/// identical, 1 when it is not (the first differing token is printed), 2 on an error.
@@ -195,8 +196,9 @@ struct ChainArgs {
 struct RunArgs {
 	#[command(flatten)]
 	chain: ChainArgs,
-	/// Roles to register with: trainer, evaluator, auditor (comma-separated). Auditors are
-	/// registered but have no duties yet: dataset audits come with the Datasets pallet.
+	/// Roles to register with: trainer, evaluator, auditor (comma-separated). Auditors audit
+	/// the datasets they are drawn for (fetch, check against the Merkle root, measure, commit
+	/// and reveal the report) and move datasets on whose window is over.
 	/// `server` also answers prompts as `serve` does, on --listen (the chain has no server
 	/// role yet: it is not registered).
 	#[arg(long, default_value = "trainer,evaluator", value_delimiter = ',')]
@@ -259,16 +261,16 @@ struct PostJobArgs {
 	/// The model version to train (default: the newest one workers can train).
 	#[arg(long)]
 	model: Option<u32>,
-	/// Training data file, uploaded to the store; without it (and without --dataset-cid), for a
-	/// transformer tinyshakespeare's training split (its first 90 %, the genesis transformer's
-	/// training text; `data/README.md`), for a byte model 64 KiB of the development Markov
-	/// source.
-	#[arg(long, conflicts_with = "dataset_cid")]
-	dataset: Option<PathBuf>,
-	/// Train on a dataset already published under this CID (base32 CIDv1, e.g. bafkrei…):
-	/// nothing is uploaded. Trainers that cannot fetch it decline the job.
+	/// The approved datasets to train on, as ID or ID:PARTS (its weight in the mix, default
+	/// 1), comma-separated or repeated (`aiblock-worker dataset list`). Without it: the
+	/// model's default corpus, if it is an approved dataset — for a transformer
+	/// tinyshakespeare's training split (its first 90 %, the genesis transformer's training
+	/// text; `data/README.md`), for a byte model 64 KiB of the development Markov source.
+	#[arg(long, value_delimiter = ',')]
+	dataset: Vec<String>,
+	/// Allow Experimental datasets (Gold and Silver only otherwise).
 	#[arg(long)]
-	dataset_cid: Option<String>,
+	allow_experimental: bool,
 	#[arg(long, default_value_t = 40)]
 	steps: u32,
 	/// Tokens per step. A transformer trains on windows of its whole context, so this is a
@@ -341,7 +343,9 @@ async fn post_job(args: PostJobArgs) -> Result<(), WorkerError> {
 	let at = chain.finalized().await?;
 	let model = match args.model {
 		Some(model) => model,
-		None => newest_trainable_model(&chain, &at).await?,
+		None => run::newest_trainable_model(&chain, &at).await?.ok_or_else(|| {
+			WorkerError::Usage("no model on chain is one this worker can train".into())
+		})?,
 	};
 	let current = chain.current_blocks(&at, model).await?;
 	let names: Vec<&str> = args.block.split(',').map(str::trim).collect();
@@ -369,22 +373,31 @@ async fn post_job(args: PostJobArgs) -> Result<(), WorkerError> {
 	}
 	let shape = run::shape_of(&chain.model(&at, model).await?)
 		.map_err(|why| WorkerError::Usage(format!("model {model}: {why}")))?;
-	let dataset = match (&args.dataset_cid, &args.dataset) {
-		(Some(cid), _) => cid
-			.parse::<aiblock_compute::store::Cid>()
-			.map_err(|e| WorkerError::Usage(format!("--dataset-cid {cid}: {e}")))?,
-		(None, path) => {
-			let bytes = match path {
-				Some(path) => std::fs::read(path)
-					.map_err(|e| WorkerError::Usage(format!("{}: {e}", path.display())))?,
-				None => match shape {
-					Shape::Transformer(_) => GenesisTransformer::training().to_vec(),
-					Shape::Byte(_) => GenesisModel::development().source.generate(1 << 16, 0).bytes,
-				},
-			};
-			aiblock_compute::store::ContentStore::put(&store, &bytes)?
-		},
+	let datasets = if args.dataset.is_empty() {
+		let corpus = match shape {
+			Shape::Transformer(_) => GenesisTransformer::training().to_vec(),
+			Shape::Byte(_) => GenesisModel::development().source.generate(1 << 16, 0).bytes,
+		};
+		let root = aiblock_worker::audit::commitment(&corpus).merkle_root;
+		let Some(id) = chain.dataset_by_content(&at, chain::H256(root.0)).await? else {
+			return Err(WorkerError::Usage(format!(
+				"the model's default corpus is not a dataset on this chain: name approved \
+				 datasets with --dataset ID (`aiblock-worker dataset list`), or get it approved \
+				 (`aiblock-worker dataset propose`; on a development chain `aiblock-worker \
+				 dataset register FILE --dev --suri //Alice`). Its content is {}",
+				aiblock_compute::store::cid_of(&corpus)
+			)));
+		};
+		vec![usable_dataset(&chain, &at, id, 1, args.allow_experimental).await?]
+	} else {
+		let mut datasets = Vec::new();
+		for text in &args.dataset {
+			let (id, parts) = parse_dataset(text)?;
+			datasets.push(usable_dataset(&chain, &at, id, parts, args.allow_experimental).await?);
+		}
+		datasets
 	};
+	let named: Vec<String> = datasets.iter().map(|d| format!("{}:{}", d.id, d.parts)).collect();
 	let [accept, submit, commit, reveal] = args.windows[..] else {
 		return Err(WorkerError::Usage(
 			"--windows takes four block counts: accept,submit,commit,reveal".into(),
@@ -404,35 +417,70 @@ async fn post_job(args: PostJobArgs) -> Result<(), WorkerError> {
 	})?;
 	let order = aiblock_worker::train::TrainOrder {
 		blocks,
-		datasets: vec![dataset.as_bytes().to_vec()],
+		datasets,
 		config,
 		steps: u64::from(args.steps),
 	};
 	let windows = chain::Windows { accept, submit, commit, reveal };
-	let spec = run::job_spec(&order, (model, slots), args.evaluators, windows);
+	let spec =
+		run::job_spec(&order, (model, slots), args.evaluators, windows, args.allow_experimental);
 	let budget = args.budget * chain::UNIT;
 	let events = chain
 		.submit("jobs.post_job", &runtime::transactions().jobs().post_job(spec, budget))
 		.await?;
 	match events.find_first::<runtime::jobs::events::JobPosted>() {
 		Some(Ok(posted)) => println!(
-			"job {} posted: train {} for {} steps on {dataset}",
-			posted.job, args.block, args.steps
+			"job {} posted: train {} for {} steps on datasets {}",
+			posted.job,
+			args.block,
+			args.steps,
+			named.join(",")
 		),
 		_ => println!("job posted (no JobPosted event decoded)"),
 	}
 	Ok(())
 }
 
-/// The newest model version this worker can train (and so the chain takes jobs on).
-async fn newest_trainable_model(chain: &Chain, at: &chain::At) -> Result<u32, WorkerError> {
-	let (latest, _) = chain.latest_model(at).await?;
-	for model in (0..=latest).rev() {
-		if run::trainable(&chain.model(at, model).await?).is_ok() {
-			return Ok(model);
-		}
+/// `ID` or `ID:PARTS`.
+fn parse_dataset(text: &str) -> Result<(u32, u32), WorkerError> {
+	let bad = || WorkerError::Usage(format!("--dataset {text}: not ID or ID:PARTS"));
+	let (id, parts) = text.split_once(':').unwrap_or((text, "1"));
+	let (id, parts) =
+		(id.trim().parse().map_err(|_| bad())?, parts.trim().parse().map_err(|_| bad())?);
+	if parts == 0 {
+		return Err(WorkerError::Usage(format!(
+			"--dataset {text}: a part of the mix is at least 1"
+		)));
 	}
-	Err(WorkerError::Usage("no model on chain is one this worker can train".into()))
+	Ok((id, parts))
+}
+
+/// Dataset `id` as a job names it, if a job may train on it.
+async fn usable_dataset(
+	chain: &Chain,
+	at: &chain::At,
+	id: u32,
+	parts: u32,
+	allow_experimental: bool,
+) -> Result<aiblock_worker::train::OrderData, WorkerError> {
+	let Some(dataset) = chain.dataset(at, id).await? else {
+		return Err(WorkerError::Usage(format!("--dataset {id}: no such dataset")));
+	};
+	match dataset.status {
+		chain::DatasetStatus::Approved { tier: chain::Tier::Experimental, .. }
+			if !allow_experimental =>
+		{
+			Err(WorkerError::Usage(format!(
+				"dataset {id} is Experimental: add --allow-experimental to train on it"
+			)))
+		},
+		chain::DatasetStatus::Approved { .. } => {
+			Ok(aiblock_worker::train::OrderData { id, cid: dataset.meta.cid.0, parts })
+		},
+		_ => Err(WorkerError::Usage(format!(
+			"dataset {id} is not approved (`aiblock-worker dataset status {id}`)"
+		))),
+	}
 }
 
 async fn import_model(args: ImportModelArgs) -> Result<(), WorkerError> {
@@ -803,7 +851,7 @@ fn main() -> ExitCode {
 				Command::FetchModel(args) => fetch_model(args).await.map(|()| true),
 				Command::Serve(args) => serving::serve(args).await.map(|()| true),
 				Command::ReplayAnswer(args) => serving::replay_answer(args).await,
-				Command::DatasetCheck(args) => datasets::dataset_check(args),
+				Command::Dataset(command) => datasets::dataset(command).await,
 			}
 		}),
 		Err(e) => Err(WorkerError::Usage(format!("cannot start the async runtime: {e}"))),

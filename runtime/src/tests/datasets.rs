@@ -1,0 +1,185 @@
+//! The Datasets pallet in the real runtime with the development chain's windows: a dataset from
+//! proposal to Gold through drawn auditors and worker votes, a job trained on it whose adoption
+//! pays its proposer; a dataset seeded with personal data rejected by the audit.
+
+use super::*;
+use crate::configs::aiblock::{DataShare, DATASET_POW_DIFFICULTY, EVALUATOR_FEE};
+use aiblock_primitives::datasets::{
+	audit_commitment, solve_pow, AuditReport, DatasetId, LicenseCheck, Rejection,
+};
+use pallet_aiblock_datasets::Stage;
+
+fn stage(id: DatasetId) -> Stage<Runtime> {
+	pallet_aiblock_datasets::Datasets::<Runtime>::get(id).expect("proposed").stage
+}
+
+fn datasets_call(who: &crate::AccountId, call: pallet_aiblock_datasets::Call<Runtime>) {
+	assert_ok!(dispatch(who, RuntimeCall::Datasets(call)));
+}
+
+/// `who` proposes `meta` with a proof of work found here; the dataset's id.
+fn propose(who: &crate::AccountId, meta: DatasetMeta) -> DatasetId {
+	let id = pallet_aiblock_datasets::NextDatasetId::<Runtime>::get();
+	let pow_nonce = solve_pow(who, &meta, DATASET_POW_DIFFICULTY, 0);
+	datasets_call(who, pallet_aiblock_datasets::Call::propose_dataset { meta, pow_nonce });
+	id
+}
+
+/// A report that passes every automatic rule.
+fn clean() -> AuditReport {
+	AuditReport {
+		content_matches: true,
+		chunks_checked: 4,
+		duplicate_ppm: 0,
+		pii_ppm: 0,
+		toxicity_ppm: 0,
+		license: LicenseCheck::Allowed,
+		learning_value: 1_500,
+	}
+}
+
+/// Draw `id`'s panel, have every auditor commit to and reveal `report`, and judge the audit.
+fn audit(id: DatasetId, report: AuditReport) {
+	run_to(System::block_number() + 1);
+	let Stage::Auditing { panel, commit_until, reveal_until } = stage(id) else {
+		panic!("auditing: {:?}", stage(id));
+	};
+	assert_eq!(panel.len(), 3);
+	for who in &panel {
+		let commitment = audit_commitment(id, who, &report, &H256([9; 32]));
+		datasets_call(who, pallet_aiblock_datasets::Call::commit_audit { id, commitment });
+	}
+	run_to(commit_until + 1);
+	for who in &panel {
+		datasets_call(
+			who,
+			pallet_aiblock_datasets::Call::reveal_audit { id, report, salt: H256([9; 32]) },
+		);
+	}
+	run_to(reveal_until + 1);
+	datasets_call(&account(Sr25519Keyring::Alice), pallet_aiblock_datasets::Call::advance { id });
+}
+
+/// Three auditors, a trainer (Bob) and three evaluators, listed a block before anything.
+fn workers() -> Vec<crate::AccountId> {
+	let only = |trainer, evaluator, auditor| Roles { trainer, evaluator, auditor };
+	register(&account(Sr25519Keyring::Bob), only(true, false, false), 80);
+	let auditors: Vec<_> = [Sr25519Keyring::Charlie, Sr25519Keyring::Dave, Sr25519Keyring::Eve]
+		.into_iter()
+		.map(account)
+		.collect();
+	for who in &auditors {
+		register(who, only(false, false, true), 0);
+	}
+	for k in [Sr25519Keyring::AliceStash, Sr25519Keyring::BobStash, Sr25519Keyring::CharlieStash] {
+		register(&account(k), only(false, true, false), 0);
+	}
+	run_to(System::block_number() + 1);
+	auditors
+}
+
+#[test]
+fn a_dataset_goes_from_proposal_to_gold_and_its_proposer_is_paid_when_a_job_on_it_is_adopted() {
+	with_preset_state(sp_genesis_builder::DEV_RUNTIME_PRESET, || {
+		System::set_block_number(1);
+		let auditors = workers();
+		let ferdie = account(Sr25519Keyring::Ferdie);
+		let id = propose(&ferdie, dataset_meta(0x5a));
+		audit(id, clean());
+		let Stage::Voting { opened, until, .. } = stage(id) else {
+			panic!("voting: {:?}", stage(id));
+		};
+		// A worker registered once the vote is open does not vote; the proposer never does.
+		let late = account(Sr25519Keyring::DaveStash);
+		register(&late, Roles { trainer: true, evaluator: false, auditor: false }, 0);
+		assert!(
+			pallet_aiblock_workers::Workers::<Runtime>::get(&late).unwrap().registered_at >= opened
+		);
+		assert_noop!(
+			dispatch(
+				&late,
+				RuntimeCall::Datasets(pallet_aiblock_datasets::Call::vote { id, aye: true })
+			),
+			pallet_aiblock_datasets::Error::<Runtime>::RegisteredTooLate
+		);
+		assert_noop!(
+			dispatch(
+				&ferdie,
+				RuntimeCall::Datasets(pallet_aiblock_datasets::Call::vote { id, aye: true })
+			),
+			pallet_aiblock_datasets::Error::<Runtime>::OwnDataset
+		);
+		for who in auditors.iter().chain([&account(Sr25519Keyring::Bob)]) {
+			datasets_call(who, pallet_aiblock_datasets::Call::vote { id, aye: true });
+		}
+		run_to(until + 1);
+		datasets_call(&ferdie, pallet_aiblock_datasets::Call::advance { id });
+		assert!(matches!(stage(id), Stage::Approved { tier: Tier::Gold, .. }), "{:?}", stage(id));
+
+		// A job trains on it, and its adoption pays Ferdie a tenth of the reward.
+		let spec = JobSpec {
+			datasets: vec![JobDataset { id, cid: dataset_meta(0x5a).cid, parts: 1 }]
+				.try_into()
+				.unwrap(),
+			..job_spec()
+		};
+		let proposer = free(&ferdie);
+		let bob = free(&account(Sr25519Keyring::Bob));
+		let (_, genesis_score) = current();
+		let candidate =
+			super::jobs::run_job_on(spec, genesis_score - 20_000, genesis_score - 20_000, BUDGET);
+		assert_eq!(current().0, candidate, "adopted");
+		let reward = BUDGET - 3 * EVALUATOR_FEE;
+		let data = DataShare::get().mul_floor(reward);
+		assert!(data > 0);
+		assert_eq!(free(&ferdie), proposer + data);
+		assert_eq!(free(&account(Sr25519Keyring::Bob)), bob + reward - data);
+		assert!(System::events().iter().any(|r| matches!(
+			&r.event,
+			crate::RuntimeEvent::Jobs(pallet_aiblock_jobs::Event::DataRewardPaid { dataset, who, .. })
+				if *dataset == id && *who == ferdie
+		)));
+		try_state();
+	});
+}
+
+#[test]
+fn a_dataset_seeded_with_personal_data_is_rejected_and_no_job_trains_on_it() {
+	with_preset_state(sp_genesis_builder::DEV_RUNTIME_PRESET, || {
+		System::set_block_number(1);
+		workers();
+		let ferdie = account(Sr25519Keyring::Ferdie);
+		// A proof of work for someone else's account is worthless.
+		let meta = dataset_meta(0x5b);
+		let stolen = solve_pow(&account(Sr25519Keyring::Alice), &meta, DATASET_POW_DIFFICULTY, 0);
+		if !aiblock_primitives::datasets::pow_solves(&ferdie, &meta, stolen, DATASET_POW_DIFFICULTY)
+		{
+			assert_noop!(
+				dispatch(
+					&ferdie,
+					RuntimeCall::Datasets(pallet_aiblock_datasets::Call::propose_dataset {
+						meta: meta.clone(),
+						pow_nonce: stolen
+					})
+				),
+				pallet_aiblock_datasets::Error::<Runtime>::ProofOfWorkTooWeak
+			);
+		}
+		let id = propose(&ferdie, meta.clone());
+		// 3 % of the lines hold personal data: the seed's rule rejects above 1 %.
+		audit(id, AuditReport { pii_ppm: 30_000, ..clean() });
+		assert_eq!(stage(id), Stage::Rejected { reason: Rejection::PersonalData(30_000) });
+		let spec = JobSpec {
+			datasets: vec![JobDataset { id, cid: meta.cid, parts: 1 }].try_into().unwrap(),
+			..job_spec()
+		};
+		assert_noop!(
+			dispatch(
+				&account(Sr25519Keyring::Alice),
+				RuntimeCall::Jobs(pallet_aiblock_jobs::Call::post_job { spec, budget: BUDGET })
+			),
+			pallet_aiblock_jobs::Error::<Runtime>::DatasetRejected
+		);
+		try_state();
+	});
+}
