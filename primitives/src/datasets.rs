@@ -26,6 +26,8 @@ pub const MAX_LICENSE_LEN: u32 = 64;
 pub const MAX_SAMPLE_HASHES: u32 = 16;
 /// Most datasets a dataset can be derived from.
 pub const MAX_PARENTS: u32 = 4;
+/// The largest dataset: what a worker fetches for a job's data, all datasets together.
+pub const MAX_DATASET_BYTES: u64 = 256 << 20;
 /// Bytes per chunk of the Merkle commitment (the IPFS chunk size the store uses).
 pub const CHUNK_BYTES: u64 = 256 * 1024;
 
@@ -62,6 +64,8 @@ pub enum MetaError {
 	BadLicense,
 	UnsupportedCid,
 	EmptyDataset,
+	/// Larger than [`MAX_DATASET_BYTES`]: no auditor or trainer fetches it.
+	TooLarge,
 }
 
 impl DatasetMeta {
@@ -81,6 +85,9 @@ impl DatasetMeta {
 		}
 		if self.size == 0 {
 			return Err(MetaError::EmptyDataset);
+		}
+		if self.size > MAX_DATASET_BYTES {
+			return Err(MetaError::TooLarge);
 		}
 		Ok(())
 	}
@@ -429,11 +436,21 @@ pub enum Rejection {
 }
 
 impl Rejection {
-	/// Whether the same content may be proposed again: when it was never judged (no audit, no
-	/// quorum). A content judged bad stays refused (cleaned data has another Merkle root), so
-	/// that re-proposing it cannot fish for a friendlier panel.
+	/// Whether the same content may be proposed again. The bytes' own verdicts (personal data,
+	/// duplicates, flagged lines, a vote against them) stay: cleaned data has another Merkle
+	/// root, and re-proposing cannot fish for a friendlier panel. What judged the proposer's
+	/// claims rather than the bytes (a CID that did not serve them, a license they may not
+	/// carry) or judged nothing (no audit, no quorum) frees the root: else anyone could propose
+	/// someone else's root with a dead CID or a bad license and block that content for good.
 	pub fn allows_retry(&self) -> bool {
-		matches!(self, Rejection::NotAudited | Rejection::NoQuorum { .. })
+		matches!(
+			self,
+			Rejection::NotAudited
+				| Rejection::NoQuorum { .. }
+				| Rejection::ContentMismatch
+				| Rejection::UnknownLicense
+				| Rejection::ForbiddenLicense
+		)
 	}
 }
 

@@ -41,11 +41,12 @@ fn authority_keys(who: Sr25519Keyring) -> (AuraId, GrandpaId) {
 	(who.public().into(), ed.public().into())
 }
 
-/// The development chain's dataset pipeline: a minute to commit audits, half a minute to
-/// reveal them, a minute of voting, and two votes (a demo or test runs a few workers).
+/// The development chain's dataset pipeline: two minutes to commit audits (an auditor measures
+/// the datasets it is drawn for one after the other), a minute to reveal them, a minute of
+/// voting, and two votes (a demo or test runs a few workers).
 pub const DEV_DATASET_PARAMS: PipelineParams<BlockNumber> = PipelineParams {
-	audit_commit_window: 10,
-	audit_reveal_window: 5,
+	audit_commit_window: 20,
+	audit_reveal_window: 10,
 	voting_window: 10,
 	vote_quorum: 2,
 };

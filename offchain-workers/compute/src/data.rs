@@ -68,7 +68,7 @@ impl Dataset {
 	pub fn mixed(datasets: Vec<(Vec<u8>, u32)>) -> Self {
 		let mix =
 			datasets.iter().map(|(b, parts)| MixPart { len: b.len(), parts: *parts }).collect();
-		Dataset::new(datasets.into_iter().flat_map(|(b, _)| b).collect(), mix)
+		Dataset { bytes: datasets.into_iter().flat_map(|(b, _)| b).collect(), mix }
 	}
 
 	/// Read a file as a dataset.

@@ -400,7 +400,7 @@ fn license_term(words: &[&str], at: &mut usize) -> LicenseCheck {
 }
 
 /// Everything an auditor measures in a dataset's bytes, for a proposer checking its data
-/// before proposing it (`aiblock-worker dataset-check`).
+/// before proposing it (`aiblock-worker dataset check`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Inspection {
 	pub commitment: Commitment,

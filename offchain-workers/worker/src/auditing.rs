@@ -2,8 +2,13 @@
 //! the proposal's Merkle root and size, measures it ([`crate::audit`]: personal data, lines
 //! copied from approved datasets, the license, the toxicity proxy) and the learning value
 //! (below), commits to the report with a fresh salt and reveals it once commits close. It also
-//! moves datasets on whose window is over (`advance`: anyone may), so that the pipeline does
-//! not wait on the proposer.
+//! moves on the datasets it audited once their windows are over (`advance`: anyone may, and a
+//! refused one costs a read), so that the pipeline does not wait on the proposer.
+//!
+//! The measurement runs in the background ([`Audits`]): the worker's loop goes on with its jobs
+//! (which come first: their deadlines slash) while a dataset downloads. Content that cannot be
+//! fetched is tried again on later blocks and reported unfetchable only in the last blocks of
+//! the commit window, so that a host serving late does not cost an honest auditor its record.
 //!
 //! Every input is fixed by the proposal's block: the data (its CID), the approved datasets it
 //! is compared with and the model the learning value is measured on are read in the state of
@@ -42,6 +47,51 @@ pub const PROBE_LR: f32 = 1e-3;
 /// Bytes of the model's validation set it scores.
 pub const PROBE_VALIDATION_BYTES: usize = 8 << 10;
 
+/// Blocks before the end of the commit window from which content that cannot be fetched is
+/// reported as such (before that, it is tried again).
+const LAST_CHANCE: u32 = 2;
+
+/// The auditor's work across blocks: the measurement in flight, and where undecided datasets
+/// start.
+#[derive(Default)]
+pub struct Audits {
+	measuring: Option<(u32, tokio::task::JoinHandle<Result<AuditReport, WorkerError>>)>,
+	/// Every dataset below this id is decided: nothing there calls for an auditor.
+	from: u32,
+}
+
+impl Drop for Audits {
+	fn drop(&mut self) {
+		if let Some((_, task)) = self.measuring.take() {
+			task.abort();
+		}
+	}
+}
+
+/// A dataset's metadata, the approved datasets' contents (binary CIDs), the model.
+type MeasureInputs = (aiblock_primitives::datasets::DatasetMeta, Vec<Vec<u8>>, Option<ModelAt>);
+
+/// Whether a dataset's pipeline is still running.
+fn undecided(dataset: &Dataset) -> bool {
+	matches!(
+		dataset.status,
+		DatasetStatus::Proposed | DatasetStatus::Auditing { .. } | DatasetStatus::Voting { .. }
+	)
+}
+
+/// The report on content that could not be fetched (or was not what the proposal states).
+fn unfetchable(license: &[u8]) -> AuditReport {
+	AuditReport {
+		content_matches: false,
+		chunks_checked: 0,
+		duplicate_ppm: 0,
+		pii_ppm: 0,
+		toxicity_ppm: 0,
+		license: crate::audit::license_check(&String::from_utf8_lossy(license)),
+		learning_value: 0,
+	}
+}
+
 /// What an auditor needs from the running worker.
 pub struct Auditor<'a> {
 	pub chain: &'a Chain,
@@ -50,41 +100,136 @@ pub struct Auditor<'a> {
 }
 
 impl Auditor<'_> {
-	/// Act on the first dataset that calls for it at finalized block `at`: commit to a report,
-	/// reveal one, or move a dataset whose window is over. `true` when a transaction was sent.
-	pub async fn step(&self, at: &At, state: &mut State) -> Result<bool, WorkerError> {
+	/// Act on the first dataset that calls for it at finalized block `at`: commit to a report
+	/// (once measured in the background), reveal one, or move on a dataset it audited whose
+	/// window is over. `true` when a transaction was sent.
+	pub async fn step(
+		&self,
+		at: &At,
+		state: &mut State,
+		audits: &mut Audits,
+	) -> Result<bool, WorkerError> {
 		let me = self.chain.account();
 		let now = at.block_number() as u32;
-		let datasets = self.chain.datasets(at).await?;
-		if state.audits.keys().any(|id| !datasets.iter().any(|d| d.id == *id && auditing(d))) {
-			state.audits.retain(|id, _| datasets.iter().any(|d| d.id == *id && auditing(d)));
+		let datasets = self.chain.datasets_after(at, audits.from.checked_sub(1)).await?;
+		if let Some(first) = datasets.iter().find(|d| undecided(d)) {
+			audits.from = first.id;
+		} else if let Some(last) = datasets.last() {
+			audits.from = last.id + 1;
+		}
+		// An entry is kept while its dataset may need it: the report until revealed, the entry
+		// itself (this worker audited it) until the vote is counted.
+		let before = state.audits.len();
+		state.audits.retain(|id, _| datasets.iter().any(|d| d.id == *id && undecided(d)));
+		if state.audits.len() != before {
 			state.save()?;
+		}
+		// A measurement for a dataset no longer being audited is of no use.
+		if let Some((measuring, task)) = &audits.measuring {
+			let auditing = |d: &Dataset| matches!(d.status, DatasetStatus::Auditing { .. });
+			if !datasets.iter().any(|d| d.id == *measuring && auditing(d)) {
+				task.abort();
+				audits.measuring = None;
+			}
 		}
 		for dataset in &datasets {
 			let id = dataset.id;
 			match &dataset.status {
 				DatasetStatus::Auditing { panel, commit_until, reveal_until } => {
-					if now > *reveal_until {
-						return self.advance(id).await;
-					}
 					if !panel.contains(&me) {
 						continue;
 					}
+					if now > *reveal_until {
+						return self.advance(id).await;
+					}
 					let (committed, revealed) = self.my_audit(at, id).await?;
 					if !committed && now <= *commit_until {
-						return self.commit(dataset, state).await;
+						let last_chance = now + LAST_CHANCE >= *commit_until;
+						if self.report(dataset, state, audits, last_chance).await? {
+							return self.commit(id, state).await;
+						}
+						continue; // measuring: the other datasets may call for something
 					}
 					if committed && !revealed && now > *commit_until {
 						return self.reveal(id, state).await;
 					}
 				},
-				DatasetStatus::Voting { until, .. } if now > *until => {
+				DatasetStatus::Voting { until, .. }
+					if now > *until && state.audits.contains_key(&id) =>
+				{
 					return self.advance(id).await;
 				},
 				_ => {},
 			}
 		}
 		Ok(false)
+	}
+
+	/// Whether the report on `dataset` is in `state`; if not, the measurement is started in
+	/// the background, or collected once done.
+	async fn report(
+		&self,
+		dataset: &Dataset,
+		state: &mut State,
+		audits: &mut Audits,
+		last_chance: bool,
+	) -> Result<bool, WorkerError> {
+		let id = dataset.id;
+		if state.audits.contains_key(&id) {
+			return Ok(true);
+		}
+		let (measuring, task) = match audits.measuring.take() {
+			Some((measured, task)) if measured == id && task.is_finished() => (measured, task),
+			// This one's still running, or another dataset's (collected when the loop reaches
+			// that dataset): one measurement at a time.
+			Some(in_flight) => {
+				audits.measuring = Some(in_flight);
+				return Ok(false);
+			},
+			None => {
+				log::info!(
+					"dataset {id}: auditing {} ({} bytes)",
+					String::from_utf8_lossy(&dataset.meta.name.0),
+					dataset.meta.size
+				);
+				let inputs = self.inputs(dataset).await?;
+				let (store, backend) = (self.store.clone(), self.backend.clone());
+				let task = tokio::task::spawn_blocking(move || {
+					let (meta, approved, model) = inputs;
+					measure(store.as_ref(), backend.as_ref(), &meta, &approved, model.as_ref())
+				});
+				audits.measuring = Some((id, task));
+				return Ok(false);
+			},
+		};
+		let result =
+			task.await.map_err(|e| WorkerError::Compute(format!("the audit stopped: {e}")))?;
+		let report = match result {
+			Ok(report) => report,
+			Err(e) if last_chance => {
+				log::warn!("dataset {measuring}: {e}; reporting it unfetchable");
+				unfetchable(&dataset.meta.license.0)
+			},
+			Err(e) => {
+				log::warn!("dataset {measuring}: {e}; trying again");
+				return Ok(false);
+			},
+		};
+		log::info!(
+			"dataset {id}: content {}, {} chunks, personal data {} ppm, duplicates {} ppm, \
+			 toxicity {} ppm, license {:?}, learning value {} µnats/byte",
+			if report.content_matches { "matches" } else { "does NOT match" },
+			report.chunks_checked,
+			report.pii_ppm,
+			report.duplicate_ppm,
+			report.toxicity_ppm,
+			report.license,
+			report.learning_value
+		);
+		// Saved before the commitment is sent: a restart reveals what was committed.
+		state.audits.insert(id, Audited { report, salt: crate::run::fresh_salt()? });
+		state.save()?;
+		Ok(true)
 	}
 
 	/// Whether this auditor's commitment and report for `id` are on chain.
@@ -114,44 +259,18 @@ impl Auditor<'_> {
 		Ok((committed, revealed))
 	}
 
-	async fn commit(&self, dataset: &Dataset, state: &mut State) -> Result<bool, WorkerError> {
-		let id = dataset.id;
-		let audited = match state.audits.get(&id) {
-			Some(audited) => audited.clone(),
-			None => {
-				log::info!(
-					"dataset {id}: auditing {}",
-					String::from_utf8_lossy(&dataset.meta.name.0)
-				);
-				let report = self.measure(dataset).await?;
-				log::info!(
-					"dataset {id}: content {}, {} chunks, personal data {} ppm, duplicates {} ppm, \
-					 toxicity {} ppm, license {:?}, learning value {} µnats/byte",
-					if report.content_matches { "matches" } else { "does NOT match" },
-					report.chunks_checked,
-					report.pii_ppm,
-					report.duplicate_ppm,
-					report.toxicity_ppm,
-					report.license,
-					report.learning_value
-				);
-				let audited = Audited { report, salt: crate::run::fresh_salt()? };
-				// Saved before the commitment is sent: a restart reveals what was committed.
-				state.audits.insert(id, audited.clone());
-				state.save()?;
-				audited
-			},
-		};
+	async fn commit(&self, id: u32, state: &State) -> Result<bool, WorkerError> {
+		let Some(audited) = state.audits.get(&id) else { return Ok(false) };
 		let me = self.chain.account();
-		let commitment =
-			audit_commitment(id, &me.0, &audited.report, &aiblock_primitives::H256(audited.salt));
+		let salt = aiblock_primitives::H256(audited.salt);
+		let commitment = audit_commitment(id, &me.0, &audited.report, &salt);
 		let call = runtime::tx().datasets().commit_audit(id, chain::H256(commitment.0));
 		self.chain.submit("datasets.commit_audit", &call).await?;
 		log::info!("dataset {id}: audit committed");
 		Ok(true)
 	}
 
-	async fn reveal(&self, id: u32, state: &mut State) -> Result<bool, WorkerError> {
+	async fn reveal(&self, id: u32, state: &State) -> Result<bool, WorkerError> {
 		let Some(audited) = state.audits.get(&id).cloned() else {
 			log::warn!("dataset {id}: committed, but the report is not in the state file");
 			return Ok(false);
@@ -179,8 +298,9 @@ impl Auditor<'_> {
 		}
 	}
 
-	/// The report on `dataset`, with every input read in the state of its proposal's block.
-	async fn measure(&self, dataset: &Dataset) -> Result<AuditReport, WorkerError> {
+	/// What the measurement of `dataset` needs, read in the state of its proposal's block: its
+	/// metadata, the approved datasets' contents and the newest trainable model.
+	async fn inputs(&self, dataset: &Dataset) -> Result<MeasureInputs, WorkerError> {
 		let at = match self.chain.api.at_block(u64::from(dataset.proposed_at)).await {
 			Ok(at) => at,
 			Err(e) => {
@@ -202,18 +322,8 @@ impl Auditor<'_> {
 			.map(|d| d.meta.cid.0)
 			.collect();
 		let model = newest_trainable(self.chain, &at).await?;
-		let meta: aiblock_primitives::datasets::DatasetMeta = recode(&dataset.meta)?;
-		let (store, backend) = (self.store.clone(), self.backend.clone());
-		tokio::task::spawn_blocking(move || {
-			measure(store.as_ref(), backend.as_ref(), &meta, &approved, model.as_ref())
-		})
-		.await
-		.map_err(|e| WorkerError::Compute(format!("the audit stopped: {e}")))?
+		Ok((recode(&dataset.meta)?, approved, model))
 	}
-}
-
-fn auditing(dataset: &Dataset) -> bool {
-	matches!(dataset.status, DatasetStatus::Auditing { .. })
 }
 
 /// The newest model this worker can train, at `at` (none: no learning value is measured).
@@ -225,7 +335,9 @@ async fn newest_trainable(chain: &Chain, at: &At) -> Result<Option<ModelAt>, Wor
 }
 
 /// The report on the data `meta` states, against the `approved` datasets' contents, with the
-/// learning value on `model`.
+/// learning value on `model`. Content that cannot be fetched is an error (the caller tries
+/// again); content that is not what the proposal states is reported as such. An approved
+/// dataset that cannot be fetched is left out of the duplicate count, with a warning.
 pub fn measure(
 	store: &dyn ContentStore,
 	backend: &dyn Backend,
@@ -233,33 +345,24 @@ pub fn measure(
 	approved: &[Vec<u8>],
 	model: Option<&ModelAt>,
 ) -> Result<AuditReport, WorkerError> {
-	let license = crate::audit::license_check(&String::from_utf8_lossy(&meta.license));
-	let unfetchable = AuditReport {
-		content_matches: false,
-		chunks_checked: 0,
-		duplicate_ppm: 0,
-		pii_ppm: 0,
-		toxicity_ppm: 0,
-		license,
-		learning_value: 0,
-	};
-	let Ok(cid) = Cid::from_bytes(&meta.cid) else { return Ok(unfetchable) };
-	let bytes = match store.get(&cid, MAX_JOB_DATA_BYTES) {
-		Ok(bytes) => bytes,
-		Err(e) => {
-			log::warn!("the dataset's content {cid} cannot be fetched: {e}");
-			return Ok(unfetchable);
-		},
-	};
+	let mismatch = unfetchable(&meta.license);
+	let Ok(cid) = Cid::from_bytes(&meta.cid) else { return Ok(mismatch) };
+	let bytes = store.get(&cid, MAX_JOB_DATA_BYTES).map_err(|e| {
+		WorkerError::Compute(format!("the dataset's content {cid} cannot be fetched: {e}"))
+	})?;
 	let content = commitment(&bytes);
 	if content.merkle_root != meta.merkle_root || content.size != meta.size {
-		return Ok(AuditReport { chunks_checked: content.leaves.len() as u32, ..unfetchable });
+		return Ok(AuditReport { chunks_checked: content.leaves.len() as u32, ..mismatch });
 	}
 	let mut index = DuplicateIndex::default();
 	for other in approved.iter().filter(|other| **other != *meta.cid) {
-		let cid = Cid::from_bytes(other)
-			.map_err(|e| WorkerError::Compute(format!("an approved dataset's CID: {e}")))?;
-		index.add(&store.get(&cid, MAX_JOB_DATA_BYTES)?);
+		let fetched = Cid::from_bytes(other)
+			.map_err(|e| e.to_string())
+			.and_then(|cid| store.get(&cid, MAX_JOB_DATA_BYTES).map_err(|e| e.to_string()));
+		match fetched {
+			Ok(text) => index.add(&text),
+			Err(e) => log::warn!("an approved dataset left out of the duplicate count: {e}"),
+		}
 	}
 	let learning_value = match model {
 		Some(model) => learning_value(store, backend, model, &bytes)?,
@@ -271,7 +374,7 @@ pub fn measure(
 		duplicate_ppm: index.duplicate_ppm(&bytes),
 		pii_ppm: scan_personal_data(&bytes).ppm(),
 		toxicity_ppm: toxicity_ppm(&bytes),
-		license,
+		license: mismatch.license,
 		learning_value,
 	})
 }

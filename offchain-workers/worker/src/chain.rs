@@ -358,9 +358,18 @@ impl Chain {
 
 	/// Every dataset, in id order.
 	pub async fn datasets(&self, at: &At) -> Result<Vec<Dataset>, WorkerError> {
+		self.datasets_after(at, None).await
+	}
+
+	/// Every dataset after `start_after` (all of them: `None`), in id order.
+	pub async fn datasets_after(
+		&self,
+		at: &At,
+		start_after: Option<u32>,
+	) -> Result<Vec<Dataset>, WorkerError> {
 		let mut all: Vec<Dataset> = Vec::new();
 		loop {
-			let after = all.last().map(|d| d.id);
+			let after = all.last().map(|d| d.id).or(start_after);
 			let call = runtime::runtime_apis().datasets_api().datasets(after, 1024);
 			let page = at
 				.runtime_apis()

@@ -432,7 +432,9 @@ pub async fn run(
 		w.chain.worker(&at, &me).await?.map(|w| u64::from(w.last_heartbeat)).unwrap_or(0)
 	};
 	let mut work = InFlight::default();
-	let outcome = follow(&w, &mut state, &mut work, &mut last_heartbeat, &stop).await;
+	let mut audits = crate::auditing::Audits::default();
+	let outcome =
+		follow(&w, &mut state, (&mut work, &mut audits), &mut last_heartbeat, &stop).await;
 	work.stop_all();
 	log::info!("stopping: state saved in {}", w.cfg.data_dir.display());
 	outcome
@@ -442,7 +444,7 @@ pub async fn run(
 async fn follow(
 	w: &Worker,
 	state: &mut State,
-	work: &mut InFlight,
+	(work, audits): (&mut InFlight, &mut crate::auditing::Audits),
 	last_heartbeat: &mut u64,
 	stop: &AtomicBool,
 ) -> Result<(), WorkerError> {
@@ -493,16 +495,6 @@ async fn follow(
 			}
 			continue; // the heartbeat took blocks: act on fresh state
 		}
-		if w.cfg.auditor {
-			let auditor =
-				crate::auditing::Auditor { chain: &w.chain, store: &w.store, backend: &w.backend };
-			match auditor.step(&at, state).await {
-				Ok(true) => continue, // acted: read the chain again
-				Ok(false) => {},
-				Err(e) if recoverable(&e) => log::warn!("auditing: {e}"),
-				Err(e) => return Err(e),
-			}
-		}
 		let jobs = match w.chain.jobs(&at).await {
 			Ok(jobs) => jobs,
 			Err(e) => {
@@ -513,12 +505,16 @@ async fn follow(
 		if state.retain(|id| jobs.iter().any(|(j, _)| *j == id)) {
 			state.save()?;
 		}
+		let mut acted = false;
 		for (id, job) in &jobs {
 			if stop.load(Ordering::Relaxed) {
 				break;
 			}
 			match step(w, &at, state, work, *id, job, number).await {
-				Ok(true) => break, // acted: re-read the chain before deciding anything else
+				Ok(true) => {
+					acted = true;
+					break; // acted: re-read the chain before deciding anything else
+				},
 				Ok(false) => {},
 				// One job's trouble (a refused transaction, its files) is that job's: the
 				// others are still looked at. Only a node that does not answer stops the round.
@@ -529,6 +525,17 @@ async fn follow(
 						break;
 					}
 				},
+				Err(e) => return Err(e),
+			}
+		}
+		// Jobs first (their deadlines slash); a dataset's audit when no job called for a
+		// transaction this block.
+		if w.cfg.auditor && !acted && !stop.load(Ordering::Relaxed) {
+			let auditor =
+				crate::auditing::Auditor { chain: &w.chain, store: &w.store, backend: &w.backend };
+			match auditor.step(&at, state, audits).await {
+				Ok(_) => {},
+				Err(e) if recoverable(&e) => log::warn!("auditing: {e}"),
 				Err(e) => return Err(e),
 			}
 		}

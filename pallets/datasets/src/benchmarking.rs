@@ -24,7 +24,7 @@ fn meta_of(seed: u32, parents: Vec<DatasetId>) -> DatasetMeta {
 		version: SemVer { major: 1, minor: 0, patch: 0 },
 		license: BoundedVec::truncate_from(license),
 		cid: BoundedVec::truncate_from(cid),
-		size: 1 << 40,
+		size: aiblock_primitives::datasets::MAX_DATASET_BYTES,
 		merkle_root: H256::from_low_u64_be(u64::from(seed) + 1),
 		sample_hashes: BoundedVec::truncate_from(alloc::vec![
 			H256::repeat_byte(3);

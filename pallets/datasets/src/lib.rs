@@ -22,15 +22,17 @@
 //!    median of the revealed reports ([`median_report`]) and applies the automatic rules
 //!    ([`Config::MaxPiiPpm`], [`Config::MaxDuplicatePpm`], [`Config::MaxToxicityPpm`], an
 //!    unknown or forbidden license, content that did not match its commitment): a dataset
-//!    they catch is rejected with the reason. Fewer reveals than a majority of the panel
-//!    reject it as not audited. The audit is deterministic (honest auditors agree exactly), so
+//!    they catch is rejected with the reason, provided a majority of the panel revealed
+//!    reports that the rules reject too (one lying auditor beside a silent one decides
+//!    nothing: the dataset is then not audited, and may be proposed again). Fewer reveals
+//!    than a majority of the panel reject it as not audited. The audit is deterministic (honest auditors agree exactly), so
 //!    auditors whose report is the median are recorded a success in the Workers registry, and
 //!    those who did not reveal, or revealed another report, a failure.
 //! 3. **Voting**: registered, active workers vote aye or nay ([`Pallet::vote`]), one worker
 //!    one vote (not weighted by wealth; a vote costs a worker's bond, which is what a Sybil
 //!    pays), the proposer excluded, for the voting window. Only workers
-//!    registered before the vote opened vote, so that nobody registers voters after seeing
-//!    the question, and [`Config::MaxVotesPerDataset`] (at least the registry's voters) turns
+//!    registered before the dataset was proposed vote, so that nobody registers voters after
+//!    seeing the question, and [`Config::MaxVotesPerDataset`] (at least the registry's voters) turns
 //!    nobody away unless thousands of bonded workers already voted. Then
 //!    [`Pallet::advance`] counts: below the quorum of votes the dataset is rejected;
 //!    otherwise the ayes' share gives the [`Tier`] (Gold ≥ 75 %, Silver ≥ 60 %, Experimental ≥
@@ -89,7 +91,7 @@ use aiblock_primitives::{
 };
 use alloc::vec::Vec;
 use codec::Encode;
-use frame_support::pallet_prelude::*;
+use frame_support::{dispatch::WithPostDispatchInfo, pallet_prelude::*};
 use frame_system::pallet_prelude::*;
 use sp_runtime::{
 	traits::{One, Saturating, Zero},
@@ -362,7 +364,7 @@ pub mod pallet {
 		VotingClosed,
 		/// Only registered, active workers vote.
 		NotAWorker,
-		/// Only workers registered before the vote opened vote on it.
+		/// Only workers registered before the dataset was proposed vote on it.
 		RegisteredTooLate,
 		/// A proposer does not vote on its own dataset.
 		OwnDataset,
@@ -378,6 +380,8 @@ pub mod pallet {
 		NotApproved,
 		/// No more dataset ids.
 		Overflow,
+		/// Larger than any worker fetches (`aiblock_primitives::datasets::MAX_DATASET_BYTES`).
+		DatasetTooLarge,
 		/// A window of no block, or a quorum the vote bound cannot reach.
 		BadParams,
 	}
@@ -526,7 +530,7 @@ pub mod pallet {
 		/// Vote on dataset `id`: `aye` to approve it.
 		///
 		/// Origin: signed, a registered and active worker (any role), registered before the
-		/// vote opened, other than the proposer, once, within the voting window. Errors:
+		/// dataset was proposed, other than the proposer, once, within the voting window. Errors:
 		/// [`Error::UnknownDataset`], [`Error::NotVoting`], [`Error::VotingClosed`],
 		/// [`Error::OwnDataset`], [`Error::NotAWorker`], [`Error::RegisteredTooLate`],
 		/// [`Error::AlreadyVoted`], [`Error::TooManyVotes`].
@@ -535,7 +539,7 @@ pub mod pallet {
 		pub fn vote(origin: OriginFor<T>, id: DatasetId, aye: bool) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			let info = Datasets::<T>::get(id).ok_or(Error::<T>::UnknownDataset)?;
-			let Stage::Voting { opened, until, .. } = info.stage else {
+			let Stage::Voting { until, .. } = info.stage else {
 				return Err(Error::<T>::NotVoting.into());
 			};
 			ensure!(frame_system::Pallet::<T>::block_number() <= until, Error::<T>::VotingClosed);
@@ -546,8 +550,10 @@ pub mod pallet {
 					.any(|&role| T::Registry::is_active(&who, role)),
 				Error::<T>::NotAWorker
 			);
+			// Before the proposal, not only before the vote: the question was public from the
+			// proposal on, so voters registered for it would be bought for it.
 			ensure!(
-				T::Registry::registered_at(&who).is_some_and(|at| at < opened),
+				T::Registry::registered_at(&who).is_some_and(|at| at < info.proposed_at),
 				Error::<T>::RegisteredTooLate
 			);
 			ensure!(!Votes::<T>::contains_key(id, &who), Error::<T>::AlreadyVoted);
@@ -574,25 +580,28 @@ pub mod pallet {
 			.max(T::WeightInfo::count_votes(T::MaxVotesPerDataset::get())))]
 		pub fn advance(origin: OriginFor<T>, id: DatasetId) -> DispatchResultWithPostInfo {
 			ensure_signed(origin)?;
-			let mut info = Datasets::<T>::get(id).ok_or(Error::<T>::UnknownDataset)?;
+			// A refused call (too early, already moved on by someone else) read one record:
+			// that is what it pays for, not the worst case of the counts below.
+			let refused = |e: Error<T>| e.with_weight(T::DbWeight::get().reads(1));
+			let mut info = Datasets::<T>::get(id).ok_or_else(|| refused(Error::UnknownDataset))?;
 			let now = frame_system::Pallet::<T>::block_number();
 			let weight = match info.stage.clone() {
-				Stage::Proposed => return Err(Error::<T>::TooEarly.into()),
+				Stage::Proposed => return Err(refused(Error::TooEarly)),
 				Stage::Auditing { panel, reveal_until, .. } => {
-					ensure!(now > reveal_until, Error::<T>::TooEarly);
+					ensure!(now > reveal_until, refused(Error::TooEarly));
 					let audited = panel.len() as u32;
 					info.stage = Self::judge_audit(id, &panel, now);
 					T::WeightInfo::judge_audit(audited)
 				},
 				Stage::Voting { median, until, .. } => {
-					ensure!(now > until, Error::<T>::TooEarly);
+					ensure!(now > until, refused(Error::TooEarly));
 					let tally = Tallies::<T>::take(id);
 					// Every vote is counted in the tally, so this clears them all.
 					let _ = Votes::<T>::clear_prefix(id, tally.votes(), None);
 					info.stage = Self::count_votes(id, &info.proposer, median, tally);
 					T::WeightInfo::count_votes(tally.votes())
 				},
-				_ => return Err(Error::<T>::AlreadyDecided.into()),
+				_ => return Err(refused(Error::AlreadyDecided)),
 			};
 			if let Stage::Rejected { reason } = info.stage {
 				if reason.allows_retry() {
@@ -674,7 +683,7 @@ pub mod pallet {
 		}
 
 		/// Set the pipeline's windows and quorum; stages already under way keep the windows
-		/// they began with.
+		/// they began with, and a vote is counted with the quorum in force when it is counted.
 		///
 		/// Origin: [`Config::GovernanceOrigin`]. Errors: [`Error::BadParams`] (a window of no
 		/// block, a quorum of none or above [`Config::MaxVotesPerDataset`]).
@@ -714,6 +723,7 @@ impl<T: Config> From<MetaError> for Error<T> {
 			MetaError::BadLicense => Error::BadLicense,
 			MetaError::UnsupportedCid => Error::UnsupportedCid,
 			MetaError::EmptyDataset => Error::EmptyDataset,
+			MetaError::TooLarge => Error::DatasetTooLarge,
 		}
 	}
 }
@@ -838,9 +848,19 @@ impl<T: Config> Pallet<T> {
 			}
 		}
 		let revealed = reports.len() as u32;
+		let rules = Self::audit_rules();
 		let judged = match median {
-			Some(median) if reports.len() * 2 > panel.len() => {
-				Self::audit_rules().judge(&median).map(|()| median)
+			Some(median) if reports.len() * 2 > panel.len() => match rules.judge(&median) {
+				// A verdict on the bytes stands for good: it needs a majority of the panel
+				// behind it, not a median that a lying auditor tips when another is silent.
+				Err(reason)
+					if !reason.allows_retry()
+						&& reports.iter().filter(|r| rules.judge(r).is_err()).count() * 2
+							<= panel.len() =>
+				{
+					Err(Rejection::NotAudited)
+				},
+				verdict => verdict.map(|()| median),
 			},
 			_ => Err(Rejection::NotAudited),
 		};

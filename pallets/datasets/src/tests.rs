@@ -86,7 +86,7 @@ fn a_dataset_goes_from_proposal_to_gold() {
 		assert_eq!(stage(id), Stage::Proposed);
 		assert_eq!(Datasets::usable(id, true), Err(Unusable::NotApproved));
 		assert_noop!(
-			Datasets::advance(RuntimeOrigin::signed(PROPOSER), id),
+			Datasets::advance(RuntimeOrigin::signed(PROPOSER), id).map_err(|e| e.error),
 			Error::<Test>::TooEarly
 		);
 		advance(1);
@@ -107,7 +107,7 @@ fn a_dataset_goes_from_proposal_to_gold() {
 			assert_ok!(Datasets::reveal_audit(RuntimeOrigin::signed(*who), id, report, salt(*who)));
 		}
 		assert_noop!(
-			Datasets::advance(RuntimeOrigin::signed(PROPOSER), id),
+			Datasets::advance(RuntimeOrigin::signed(PROPOSER), id).map_err(|e| e.error),
 			Error::<Test>::TooEarly
 		);
 		advance(REVEAL_WINDOW);
@@ -144,7 +144,7 @@ fn a_dataset_goes_from_proposal_to_gold() {
 			nays: 1
 		}));
 		assert_noop!(
-			Datasets::advance(RuntimeOrigin::signed(PROPOSER), id),
+			Datasets::advance(RuntimeOrigin::signed(PROPOSER), id).map_err(|e| e.error),
 			Error::<Test>::AlreadyDecided
 		);
 		// The same content cannot be proposed again.
@@ -536,8 +536,8 @@ fn votes_are_refused_out_of_turn_and_from_non_workers() {
 			Datasets::vote(RuntimeOrigin::signed(PROPOSER), id, true),
 			Error::<Test>::NotAWorker
 		);
-		// A worker registered once the vote is open was not there to be asked: registering
-		// voters after seeing the question gains nothing.
+		// A worker registered after the proposal was not there to be asked: registering voters
+		// after seeing the question gains nothing.
 		let late = 99;
 		<Balances as frame_support::traits::fungible::Mutate<_>>::set_balance(
 			&late,
@@ -562,7 +562,7 @@ fn votes_are_refused_out_of_turn_and_from_non_workers() {
 			Error::<Test>::TooManyVotes
 		);
 		assert_noop!(
-			Datasets::advance(RuntimeOrigin::signed(PROPOSER), id),
+			Datasets::advance(RuntimeOrigin::signed(PROPOSER), id).map_err(|e| e.error),
 			Error::<Test>::TooEarly
 		);
 		advance(VOTING_WINDOW);
@@ -685,5 +685,57 @@ fn governance_sets_the_windows_and_quorum_for_stages_to_come() {
 		));
 		assert_eq!(Datasets::records(None, 10).len(), 1);
 		assert!(Datasets::records(Some(id), 10).is_empty());
+	});
+}
+
+#[test]
+fn a_verdict_on_the_bytes_needs_a_majority_of_the_panel_behind_it() {
+	build_and_execute(|| {
+		// One auditor silent, one lying about personal data, one honest: the median of two
+		// tips to the liar, but a permanent rejection needs two of the three.
+		let liar = AuditReport { pii_ppm: 900_000, ..clean_report() };
+		let id = propose(PROPOSER, 1);
+		advance(1);
+		let auditors = panel(id);
+		for (who, report) in auditors.iter().zip([liar, clean_report()]) {
+			let commitment = audit_commitment(id, who, &report, &salt(*who));
+			assert_ok!(Datasets::commit_audit(RuntimeOrigin::signed(*who), id, commitment));
+		}
+		advance(COMMIT_WINDOW);
+		for (who, report) in auditors.iter().zip([liar, clean_report()]) {
+			assert_ok!(Datasets::reveal_audit(RuntimeOrigin::signed(*who), id, report, salt(*who)));
+		}
+		advance(REVEAL_WINDOW);
+		assert_ok!(Datasets::advance(RuntimeOrigin::signed(PROPOSER), id));
+		assert_eq!(stage(id), Stage::Rejected { reason: Rejection::NotAudited });
+		assert_eq!(ByContent::<Test>::get(H256::repeat_byte(1)), None, "it may be proposed again");
+		// A claim of the proposer's (its CID) judged wrong frees the root too: else anyone
+		// could block someone else's content with a dead CID.
+		let mismatch = audited(2, &[AuditReport { content_matches: false, ..clean_report() }; 3]);
+		assert_eq!(stage(mismatch), Stage::Rejected { reason: Rejection::ContentMismatch });
+		assert_eq!(ByContent::<Test>::get(H256::repeat_byte(2)), None);
+	});
+}
+
+#[test]
+fn a_refused_advance_pays_for_one_read_and_a_huge_dataset_is_refused() {
+	use frame_support::traits::Get;
+	build_and_execute(|| {
+		let id = propose(PROPOSER, 1);
+		let refused = Datasets::advance(RuntimeOrigin::signed(VOTERS[0]), id).unwrap_err();
+		assert_eq!(refused.error, Error::<Test>::TooEarly.into());
+		assert_eq!(
+			refused.post_info.actual_weight,
+			Some(<<Test as frame_system::Config>::DbWeight as Get<
+				frame_support::weights::RuntimeDbWeight,
+			>>::get()
+			.reads(1))
+		);
+		let mut huge = meta(3);
+		huge.size = aiblock_primitives::datasets::MAX_DATASET_BYTES + 1;
+		assert_noop!(
+			Datasets::propose_dataset(RuntimeOrigin::signed(PROPOSER), huge.clone(), 0),
+			Error::<Test>::DatasetTooLarge
+		);
 	});
 }

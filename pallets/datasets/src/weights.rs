@@ -1,10 +1,10 @@
 //! Weights for `pallet_aiblock_datasets`.
 //!
-//! NOT MEASURED YET: the pallet is not in the runtime, so `pallets/benchmark.sh` cannot run
-//! its benchmarks (`benchmarking.rs`). These are upper estimates from the Workers and Jobs
-//! pallets' measured calls of similar shape (same machine class: about 200 µs of compute per
-//! call of a few reads and writes, plus the database costs counted separately); they are to
-//! be replaced by measured figures when the pallet joins the runtime.
+//! NOT MEASURED YET: `pallets/benchmark.sh datasets` (whose benchmarks, `benchmarking.rs`,
+//! run once each in CI against the mock) has not been run on the runtime. These are upper
+//! estimates from the Workers and Jobs pallets' measured calls of similar shape (same machine
+//! class: about 200 µs of compute per call of a few reads and writes, plus the database costs
+//! counted separately), to be replaced by measured figures.
 
 #![cfg_attr(rustfmt, rustfmt_skip)]
 #![allow(unused_parens)]

@@ -413,8 +413,9 @@ impl<T: Config> Pallet<T> {
 
 	/// Pay an adopted job's trainer `pay_trainer`, less the data contributors' share
 	/// ([`Config::DataShare`], split by the datasets' parts of the mix), which goes to the
-	/// datasets' proposers. A dataset without a proposer (a job posted before the Datasets
-	/// pallet) leaves its part to the trainer. Returns what could not be paid.
+	/// datasets' proposers. A dataset no longer usable (quarantined since the posting) or
+	/// without a proposer (a job posted before the Datasets pallet) leaves its part to the
+	/// trainer. Returns what could not be paid.
 	fn pay_trainer_and_data(
 		id: JobId,
 		job: &Job<T>,
@@ -425,7 +426,10 @@ impl<T: Config> Pallet<T> {
 		let (mut trainer_part, data_parts) = data_rewards(pay_trainer, T::DataShare::get(), &parts);
 		let mut unpaid = BalanceOf::<T>::zero();
 		for (dataset, amount) in job.spec.datasets.iter().zip(data_parts) {
-			let Some(proposer) = T::Datasets::proposer(dataset.id) else {
+			let proposer = T::Datasets::usable(dataset.id, true)
+				.ok()
+				.and_then(|()| T::Datasets::proposer(dataset.id));
+			let Some(proposer) = proposer else {
 				trainer_part.saturating_accrue(amount);
 				continue;
 			};

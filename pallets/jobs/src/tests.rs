@@ -501,8 +501,12 @@ fn accepting_charges_the_weight_of_the_jobs_slots() {
 		let declared = crate::Call::<Test>::accept_job { job }.get_dispatch_info().call_weight;
 		let accepted = Jobs::accept_job(signed(TRAINER), job).unwrap();
 		let charged = accepted.actual_weight.expect("the job's own weight");
-		assert_eq!(charged, <Test as Config>::WeightInfo::accept_job(2));
-		assert_eq!(declared, <Test as Config>::WeightInfo::accept_job(MAX_JOB_SLOTS));
+		let datasets = crate::Pallet::<Test>::datasets_check_weight();
+		assert_eq!(charged, <Test as Config>::WeightInfo::accept_job(2).saturating_add(datasets));
+		assert_eq!(
+			declared,
+			<Test as Config>::WeightInfo::accept_job(MAX_JOB_SLOTS).saturating_add(datasets)
+		);
 		assert!(declared.all_gte(charged));
 	});
 }
@@ -1420,5 +1424,20 @@ fn a_job_not_adopted_pays_no_data_contributor() {
 		assert_eq!(finalized(job), (false, false));
 		assert_eq!(free(DATA_PROPOSER), first);
 		assert!(!jobs_events().iter().any(|e| matches!(e, Event::DataRewardPaid { .. })));
+	});
+}
+
+#[test]
+fn a_dataset_quarantined_during_training_is_not_paid() {
+	ExtBuilder::default().build_and_execute(|| {
+		DataShare::set(sp_runtime::Perbill::from_percent(10));
+		let job = post();
+		let (trainer, proposer) = (free(TRAINER), free(DATA_PROPOSER));
+		train(job, 1_980_000);
+		assert_ok!(Datasets::quarantine(RuntimeOrigin::root(), DATASET));
+		attest(job, &[honest(1_980_000), honest(1_980_000), honest(1_980_000)]);
+		assert_eq!(finalized(job), (true, false));
+		assert_eq!(free(DATA_PROPOSER), proposer, "quarantined data earns nothing");
+		assert_eq!(free(TRAINER), trainer + REWARD, "its part stays with the trainer");
 	});
 }

@@ -86,15 +86,17 @@ fn a_dataset_goes_from_proposal_to_gold_and_its_proposer_is_paid_when_a_job_on_i
 		let ferdie = account(Sr25519Keyring::Ferdie);
 		let id = propose(&ferdie, dataset_meta(0x5a));
 		audit(id, clean());
-		let Stage::Voting { opened, until, .. } = stage(id) else {
+		let Stage::Voting { until, .. } = stage(id) else {
 			panic!("voting: {:?}", stage(id));
 		};
-		// A worker registered once the vote is open does not vote; the proposer never does.
+		// A worker registered after the proposal does not vote; the proposer never does.
 		let late = account(Sr25519Keyring::DaveStash);
 		register(&late, Roles { trainer: true, evaluator: false, auditor: false }, 0);
-		assert!(
-			pallet_aiblock_workers::Workers::<Runtime>::get(&late).unwrap().registered_at >= opened
-		);
+		let proposed_at =
+			pallet_aiblock_datasets::Datasets::<Runtime>::get(id).unwrap().proposed_at;
+		let registered_at =
+			pallet_aiblock_workers::Workers::<Runtime>::get(&late).unwrap().registered_at;
+		assert!(registered_at >= proposed_at);
 		assert_noop!(
 			dispatch(
 				&late,
