@@ -25,7 +25,7 @@
 
 use crate::{
 	audit::{commitment, scan_personal_data, toxicity_ppm, DuplicateIndex},
-	chain::{self, recode, runtime, At, Chain, Dataset, DatasetStatus},
+	chain::{self, convert, runtime, At, Chain, Dataset, DatasetStatus},
 	run::{model_at, newest_trainable_model},
 	state::{Audited, State},
 	store::{ModelAt, MAX_JOB_DATA_BYTES},
@@ -275,7 +275,7 @@ impl Auditor<'_> {
 			log::warn!("dataset {id}: committed, but the report is not in the state file");
 			return Ok(false);
 		};
-		let report: chain::AuditReport = recode(&audited.report)?;
+		let report = convert::report(&audited.report);
 		let call = runtime::tx().datasets().reveal_audit(id, report, chain::H256(audited.salt));
 		self.chain.submit("datasets.reveal_audit", &call).await?;
 		log::info!("dataset {id}: audit revealed");
@@ -322,7 +322,7 @@ impl Auditor<'_> {
 			.map(|d| d.meta.cid.0)
 			.collect();
 		let model = newest_trainable(self.chain, &at).await?;
-		Ok((recode(&dataset.meta)?, approved, model))
+		Ok((convert::meta_of_chain(&dataset.meta), approved, model))
 	}
 }
 

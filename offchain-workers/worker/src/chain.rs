@@ -338,13 +338,72 @@ fn dispatch_error_name(at: &At, e: &runtime::runtime_types::sp_runtime::Dispatch
 /// A dataset as the Datasets runtime API reports it.
 pub type Dataset = DatasetRecord<AccountId32, u32>;
 
-/// A value of one of the shared types (the primitives crate's, the client's generated one) as
-/// the other: both have the runtime's SCALE encoding.
-pub fn recode<A: subxt::ext::codec::Encode, B: subxt::ext::codec::Decode>(
-	value: &A,
-) -> Result<B, WorkerError> {
-	B::decode(&mut &value.encode()[..])
-		.map_err(|e| WorkerError::Node(format!("a value the runtime's types do not take: {e}")))
+/// The client's generated types carry no SCALE codec of their own: these convert between
+/// them and the primitives crate's (whose functions hash them as the runtime does).
+pub mod convert {
+	use super::{
+		runtime::runtime_types::{
+			aiblock_primitives::dag::SemVer, bounded_collections::bounded_vec::BoundedVec,
+		},
+		AuditReport, DatasetMeta, LicenseCheck,
+	};
+	use aiblock_primitives::datasets as primitives;
+
+	/// An audit report, for `reveal_audit`.
+	pub fn report(r: &primitives::AuditReport) -> AuditReport {
+		AuditReport {
+			content_matches: r.content_matches,
+			chunks_checked: r.chunks_checked,
+			duplicate_ppm: r.duplicate_ppm,
+			pii_ppm: r.pii_ppm,
+			toxicity_ppm: r.toxicity_ppm,
+			license: match r.license {
+				primitives::LicenseCheck::Allowed => LicenseCheck::Allowed,
+				primitives::LicenseCheck::Unknown => LicenseCheck::Unknown,
+				primitives::LicenseCheck::Forbidden => LicenseCheck::Forbidden,
+			},
+			learning_value: r.learning_value,
+		}
+	}
+
+	/// A proposal's metadata, for `propose_dataset` and `register_approved`.
+	pub fn meta(m: &primitives::DatasetMeta) -> DatasetMeta {
+		DatasetMeta {
+			name: BoundedVec(m.name.to_vec()),
+			version: SemVer {
+				major: m.version.major,
+				minor: m.version.minor,
+				patch: m.version.patch,
+			},
+			license: BoundedVec(m.license.to_vec()),
+			cid: BoundedVec(m.cid.to_vec()),
+			size: m.size,
+			merkle_root: super::H256(m.merkle_root.0),
+			sample_hashes: BoundedVec(m.sample_hashes.iter().map(|h| super::H256(h.0)).collect()),
+			derived_from: BoundedVec(m.derived_from.to_vec()),
+		}
+	}
+
+	/// Metadata read from the chain, for the primitives' functions (a field longer than this
+	/// build's bound, from a newer runtime, comes out empty).
+	pub fn meta_of_chain(m: &DatasetMeta) -> primitives::DatasetMeta {
+		let hashes: Vec<_> =
+			m.sample_hashes.0.iter().map(|h| aiblock_primitives::H256(h.0)).collect();
+		primitives::DatasetMeta {
+			name: m.name.0.clone().try_into().unwrap_or_default(),
+			version: aiblock_primitives::dag::SemVer {
+				major: m.version.major,
+				minor: m.version.minor,
+				patch: m.version.patch,
+			},
+			license: m.license.0.clone().try_into().unwrap_or_default(),
+			cid: m.cid.0.clone().try_into().unwrap_or_default(),
+			size: m.size,
+			merkle_root: aiblock_primitives::H256(m.merkle_root.0),
+			sample_hashes: hashes.try_into().unwrap_or_default(),
+			derived_from: m.derived_from.0.clone().try_into().unwrap_or_default(),
+		}
+	}
 }
 
 /// Reads at a finalized block. Absent entries are `None`; only transport or decoding failures

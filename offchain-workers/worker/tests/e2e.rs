@@ -550,7 +550,7 @@ async fn scenarios(node: PathBuf, worker: PathBuf) {
 
 	// 5. The genesis transformer trained on Shakespeare; then, last, since it moves the latest
 	// model on, a transformer imported through Sudo.
-	let adopted = shakespeare_job(&net).await;
+	let adopted = shakespeare_job(&net, approved.shakespeare).await;
 	serving::after_adoption(&net, &server, &adopted).await;
 	import_transformer(&net).await;
 	eprintln!("[e2e] all scenarios passed");
@@ -724,7 +724,7 @@ impl Hostile {
 /// head) and its last layer's attention, trained together on tinyshakespeare's training split.
 /// The trainer trains them, three evaluators score the candidates on the validation split and
 /// replay drawn segments, and the chain adopts both.
-async fn shakespeare_job(net: &Network) -> Vec<H256> {
+async fn shakespeare_job(net: &Network, corpus: u32) -> Vec<H256> {
 	let at = net.at().await;
 	let start = at.block_number();
 	let genesis = net.chain.current_blocks(&at, 1).await.unwrap();
@@ -750,6 +750,8 @@ async fn shakespeare_job(net: &Network) -> Vec<H256> {
 	let at = net.at().await;
 	let job = net.chain.job(&at, id).await.unwrap().expect("posted");
 	assert_eq!(job.spec.model, 1, "post-job picks the newest model workers can train");
+	let datasets: Vec<u32> = job.spec.datasets.0.iter().map(|d| d.id).collect();
+	assert_eq!(datasets, [corpus], "and the approved Shakespeare split, its default corpus");
 	assert_eq!(job.spec.slots.0.len(), 2);
 	let training =
 		aiblock_compute::store::cid_of(aiblock_compute::genesis::GenesisTransformer::training());

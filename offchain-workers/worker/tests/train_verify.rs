@@ -58,7 +58,8 @@ fn fixture_of(
 	let data = MarkovSource { order: 1, branching: 4, seed: 7 }.generate(1 << 16, 0);
 	let dataset = store.put(&data.bytes).unwrap().as_bytes().to_vec();
 	let model = ModelAt { spec: shape, validation, blocks: stored, revision: 0 };
-	let order = TrainOrder { blocks, datasets: vec![dataset], config, steps };
+	let datasets = vec![aiblock_worker::train::OrderData { id: 0, cid: dataset, parts: 1 }];
+	let order = TrainOrder { blocks, datasets, config, steps };
 	Fixture { store, model, order }
 }
 
@@ -96,6 +97,7 @@ impl Fixture {
 			manifest.checkpoints.clone(),
 		);
 		forged.states = manifest.states;
+		forged.mix = manifest.mix;
 		let pointer = put_file(&self.store, forged.to_json().to_string().as_bytes()).unwrap();
 		Submission { manifest: pointer, checkpoint_root: forged.root, ..submitted(c) }
 	}
@@ -149,6 +151,12 @@ fn a_forged_checkpoint_or_foreign_data_fails_the_replay() {
 	let mut manifest = f.manifest(&c);
 	manifest.datasets = vec![other.to_string()];
 	refused(f.verify(&f.with_manifest(&c, manifest), &[1]).unwrap(), "datasets");
+
+	// A manifest mixing the job's datasets otherwise than the job.
+	let mut manifest = f.manifest(&c);
+	assert_eq!(manifest.mix, vec![1], "the trainer records the job's mix");
+	manifest.mix = vec![2];
+	refused(f.verify(&f.with_manifest(&c, manifest), &[1]).unwrap(), "mixes");
 }
 
 #[test]

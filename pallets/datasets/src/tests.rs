@@ -726,10 +726,12 @@ fn a_refused_advance_pays_for_one_read_and_a_huge_dataset_is_refused() {
 		assert_eq!(refused.error, Error::<Test>::TooEarly.into());
 		assert_eq!(
 			refused.post_info.actual_weight,
-			Some(<<Test as frame_system::Config>::DbWeight as Get<
-				frame_support::weights::RuntimeDbWeight,
-			>>::get()
-			.reads(1))
+			Some(
+				<<Test as frame_system::Config>::DbWeight as Get<
+					frame_support::weights::RuntimeDbWeight,
+				>>::get()
+				.reads(1)
+			)
 		);
 		let mut huge = meta(3);
 		huge.size = aiblock_primitives::datasets::MAX_DATASET_BYTES + 1;

@@ -14,7 +14,7 @@ use crate::{
 	backend::{self, AdamStep, Backend},
 	data::Dataset,
 	model::BlockId,
-	reduce, rng,
+	reduce,
 	tensor::Digest,
 	train::{run_checkpointed, state_hash, Checkpoint, Committed, Steps, TrainError},
 };
@@ -472,7 +472,7 @@ mod tests {
 		let got = [spec.blocks().into_iter().collect(), BTreeSet::from(mixed)].map(|set| {
 			let mut trainer = LmTrainer::new(w.clone(), set).unwrap();
 			for _ in 0..5 {
-				trainer.step(&Cpu::auto(), TEXT, &config()).unwrap();
+				trainer.step(&Cpu::auto(), &text(), &config()).unwrap();
 			}
 			crate::tensor::hex(&trainer.hash())
 		});

@@ -53,7 +53,12 @@ fn propose(net: &Network, dir: &Path, name: &str, bytes: &[u8]) -> u32 {
 }
 
 /// Wait until dataset `id`'s status passes `check`.
-async fn reached(net: &Network, id: u32, what: &str, check: fn(&DatasetStatus) -> bool) {
+async fn reached(
+	net: &Network,
+	id: u32,
+	what: &str,
+	check: fn(&DatasetStatus<subxt::utils::AccountId32, u32>) -> bool,
+) {
 	let chain = net.chain.clone();
 	net.wait_for(&format!("dataset {id} {what}"), Duration::from_secs(300), |at| {
 		let chain = chain.clone();
@@ -116,7 +121,7 @@ pub async fn through_the_pipeline(net: &Network, voters: &[&str]) -> Approved {
 /// id.
 pub async fn unserved(net: &Network) -> u32 {
 	use aiblock_primitives::{dag::SemVer, datasets::DatasetMeta};
-	use aiblock_worker::chain::{recode, runtime, Chain};
+	use aiblock_worker::chain::{convert, runtime, Chain};
 	use runtime::runtime_types::{
 		aiblock_runtime::RuntimeCall, pallet_aiblock_datasets::pallet::Call as DatasetsCall,
 	};
@@ -134,7 +139,7 @@ pub async fn unserved(net: &Network) -> u32 {
 	let signer = aiblock_worker::chain::load_signer(Some("//Alice"), None, true).unwrap();
 	let sudo = Chain::connect(&net.node_url, signer, Duration::from_secs(30)).await.unwrap();
 	let call = RuntimeCall::Datasets(DatasetsCall::register_approved {
-		meta: recode(&meta).unwrap(),
+		meta: convert::meta(&meta),
 		proposer: account(CONTRIBUTOR),
 		tier: runtime::runtime_types::aiblock_primitives::datasets::Tier::Gold,
 	});

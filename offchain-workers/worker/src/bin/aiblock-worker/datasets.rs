@@ -4,11 +4,11 @@
 //! `list` read the registry; `vote` and `advance` are a worker's and anyone's part.
 
 use crate::{connect, connect_to_read, open_store, ChainArgs};
-use aiblock_primitives::datasets::{AuditRules, LicenseCheck, Rejection, Tier, CHUNK_BYTES};
+use aiblock_primitives::datasets::{AuditRules, Rejection, CHUNK_BYTES};
 use aiblock_worker::{
 	audit::{DuplicateIndex, Inspection, MIN_DUPLICATE_LINE},
 	auditing::license_text,
-	chain::{self, recode, runtime, Chain, DatasetStatus},
+	chain::{self, convert, runtime, Chain, DatasetStatus},
 	proposal::{meta_of, parse_version, proof_of_work, Described},
 	WorkerError,
 };
@@ -249,7 +249,7 @@ async fn propose(args: ProposeArgs) -> Result<(), WorkerError> {
 			.await
 			.map_err(|e| WorkerError::Compute(format!("the proof of work stopped: {e}")))?;
 	println!("proof of work  nonce {nonce} in {seconds:.1} s");
-	let call = runtime::transactions().datasets().propose_dataset(recode(&meta)?, nonce);
+	let call = runtime::transactions().datasets().propose_dataset(convert::meta(&meta), nonce);
 	let events = chain.submit("datasets.propose_dataset", &call).await?;
 	match events.find_first::<runtime::datasets::events::DatasetProposed>() {
 		Some(Ok(proposed)) => println!(
@@ -280,7 +280,7 @@ async fn register(args: RegisterArgs) -> Result<(), WorkerError> {
 		TierArg::Experimental => ChainTier::Experimental,
 	};
 	let call = RuntimeCall::Datasets(DatasetsCall::register_approved {
-		meta: recode(&meta)?,
+		meta: convert::meta(&meta),
 		proposer,
 		tier,
 	});
@@ -301,7 +301,7 @@ fn tier_name(tier: &chain::Tier) -> &'static str {
 }
 
 /// One line on where a dataset stands.
-fn stage_text(status: &DatasetStatus) -> String {
+fn stage_text(status: &DatasetStatus<chain::AccountId, u32>) -> String {
 	match status {
 		DatasetStatus::Proposed => "proposed: auditors drawn next block".into(),
 		DatasetStatus::Auditing { panel, commit_until, reveal_until } => format!(

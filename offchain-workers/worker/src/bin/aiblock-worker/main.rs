@@ -338,7 +338,6 @@ async fn post_job(args: PostJobArgs) -> Result<(), WorkerError> {
 		job::{JobConfig, JobNumbers, Shape},
 		model::BlockId,
 	};
-	let store = open_store(&args.chain.store)?;
 	let chain = connect(&args.chain).await?;
 	let at = chain.finalized().await?;
 	let model = match args.model {
