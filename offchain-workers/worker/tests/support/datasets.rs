@@ -21,15 +21,26 @@ pub struct Approved {
 	pub shakespeare: u32,
 }
 
-/// Run `aiblock-worker dataset ARGS` with `net`'s node and IPFS daemon; its stdout.
-fn dataset(net: &Network, suri: &str, args: &[&str]) -> String {
-	let out = Command::new(&net.worker)
+/// `aiblock-worker dataset ARGS` with `net`'s node and IPFS daemon.
+fn command(net: &Network, suri: &str, args: &[&str]) -> Command {
+	let mut command = Command::new(&net.worker);
+	command
 		.arg("dataset")
 		.args(args)
 		.args(["--node", &net.node_url, "--dev", "--suri", suri, "--ipfs", &net.ipfs])
 		.args(["--data-dir", net.dir.join("cli").to_str().unwrap()])
-		.output()
-		.unwrap();
+		.stdout(std::process::Stdio::piped())
+		.stderr(std::process::Stdio::piped());
+	command
+}
+
+/// Run `aiblock-worker dataset ARGS`; its stdout.
+fn dataset(net: &Network, suri: &str, args: &[&str]) -> String {
+	checked(args, command(net, suri, args).output().unwrap())
+}
+
+/// The stdout of a `dataset` command that must have succeeded.
+fn checked(args: &[&str], out: std::process::Output) -> String {
 	let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
 	assert!(
 		out.status.success(),
@@ -83,16 +94,22 @@ pub async fn through_the_pipeline(net: &Network, voters: &[&str]) -> Approved {
 	let seeded = propose(net, &dir, "customer-orders", seeded.as_bytes());
 	eprintln!("[e2e] 0: datasets {byte_corpus}, {shakespeare}, {seeded} proposed");
 
+	// Each vote opens as its audit closes and lasts a minute on the dev chain: the workers vote
+	// as soon as it opens, side by side (one transaction each takes a few blocks to finalise).
+	for id in [byte_corpus, shakespeare] {
+		reached(net, id, "open for votes", |s| matches!(s, DatasetStatus::Voting { .. })).await;
+		let id = id.to_string();
+		let args = ["vote", id.as_str(), "--aye"];
+		let votes: Vec<_> =
+			voters.iter().map(|voter| command(net, voter, &args).spawn().unwrap()).collect();
+		for vote in votes {
+			checked(&args, vote.wait_with_output().unwrap());
+		}
+	}
 	reached(net, seeded, "rejected for personal data", |s| {
 		matches!(s, DatasetStatus::Rejected { reason: Rejection::PersonalData(_) })
 	})
 	.await;
-	for id in [byte_corpus, shakespeare] {
-		reached(net, id, "open for votes", |s| matches!(s, DatasetStatus::Voting { .. })).await;
-		for voter in voters {
-			dataset(net, voter, &["vote", &id.to_string(), "--aye"]);
-		}
-	}
 	for id in [byte_corpus, shakespeare] {
 		reached(net, id, "approved Gold", |s| {
 			matches!(s, DatasetStatus::Approved { tier: Tier::Gold, .. })
