@@ -399,8 +399,8 @@ fn license_term(words: &[&str], at: &mut usize) -> LicenseCheck {
 	check
 }
 
-/// Everything an auditor measures in a dataset's bytes, for a proposer checking its data
-/// before proposing it (`aiblock-worker dataset check`).
+/// Everything an auditor measures in a dataset's bytes: what the auditor role reports, and what
+/// a proposer checks before proposing (`aiblock-worker dataset check`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Inspection {
 	pub commitment: Commitment,

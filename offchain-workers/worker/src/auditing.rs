@@ -24,7 +24,7 @@
 //! core is bit-exact, so the figure is the same on every honest auditor.
 
 use crate::{
-	audit::{commitment, scan_personal_data, toxicity_ppm, DuplicateIndex},
+	audit::{DuplicateIndex, Inspection},
 	chain::{self, convert, runtime, At, Chain, Dataset, DatasetStatus},
 	run::{model_at, newest_trainable_model},
 	state::{Audited, State},
@@ -350,10 +350,6 @@ pub fn measure(
 	let bytes = store.get(&cid, MAX_JOB_DATA_BYTES).map_err(|e| {
 		WorkerError::Compute(format!("the dataset's content {cid} cannot be fetched: {e}"))
 	})?;
-	let content = commitment(&bytes);
-	if content.merkle_root != meta.merkle_root || content.size != meta.size {
-		return Ok(AuditReport { chunks_checked: content.leaves.len() as u32, ..mismatch });
-	}
 	let mut index = DuplicateIndex::default();
 	for other in approved.iter().filter(|other| **other != *meta.cid) {
 		let fetched = Cid::from_bytes(other)
@@ -364,19 +360,17 @@ pub fn measure(
 			Err(e) => log::warn!("an approved dataset left out of the duplicate count: {e}"),
 		}
 	}
+	// The measures `aiblock-worker dataset check` prints, so a proposer sees what the panel will.
+	let inspection = Inspection::of(&bytes, &String::from_utf8_lossy(&meta.license), &index);
+	let content = &inspection.commitment;
+	if content.merkle_root != meta.merkle_root || content.size != meta.size {
+		return Ok(AuditReport { chunks_checked: content.leaves.len() as u32, ..mismatch });
+	}
 	let learning_value = match model {
 		Some(model) => learning_value(store, backend, model, &bytes)?,
 		None => 0,
 	};
-	Ok(AuditReport {
-		content_matches: true,
-		chunks_checked: content.leaves.len() as u32,
-		duplicate_ppm: index.duplicate_ppm(&bytes),
-		pii_ppm: scan_personal_data(&bytes).ppm(),
-		toxicity_ppm: toxicity_ppm(&bytes),
-		license: mismatch.license,
-		learning_value,
-	})
+	Ok(AuditReport { learning_value, ..inspection.report() })
 }
 
 /// The probe's validation-loss gain on `model` from training on `data`, in micro-nats per
