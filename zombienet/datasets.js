@@ -1,14 +1,16 @@
 // Zombienet js-script step: a dataset through the whole Datasets pipeline from @polkadot/api, as
 // Polkadot.js users would drive it. Root (Sudo) shortens the local testnet's windows (days) to a
-// few blocks; Alice, Bob and Charlie register as auditors; Eve proposes a dataset with the proof
-// of work solved here in JS (the hash must be the chain's); the drawn panel commits to its
+// few blocks; Alice, Bob and Charlie register as auditors; Eve commits to a proposal (a salted
+// hash computed here; a proposal without one is refused), then
+// proposes the dataset with the proof of work solved here in JS (the hashes must be the chain's);
+// the drawn panel commits to its
 // reports (commitments hashed here) and reveals them; anyone moves the dataset on; the auditors
 // vote it to Gold, Eve's own vote refused; the `datasets_*` RPC of another validator shows it
 // approved; root quarantines it; root restores the windows.
 // Returns 1 on success; throws on any error.
 
 const { Keyring } = require("@polkadot/keyring");
-const { cryptoWaitReady, blake2AsU8a } = require("@polkadot/util-crypto");
+const { cryptoWaitReady, blake2AsU8a, randomAsU8a } = require("@polkadot/util-crypto");
 const { u8aConcat, u8aToHex, stringToU8a, bnToU8a } = require("@polkadot/util");
 const { connectWithObserver, submit } = require("./chain.js");
 
@@ -47,11 +49,28 @@ function solvePow(proposer, metaU8a, bits) {
   }
 }
 
+/// What a proposer commits to before proposing: blake2-256 of SCALE(("aiblock/dataset-proposal/v1",
+/// proposer, meta, salt)).
+function proposalCommitment(proposer, metaU8a, salt) {
+  return blake2AsU8a(u8aConcat(stringToU8a("aiblock/dataset-proposal/v1"), proposer, metaU8a, salt), 256);
+}
+
+/// Submits `tx` and checks that the chain refuses it with `module` (e.g. "datasets.X").
+async function refused(api, tx, signer, module) {
+  try {
+    await submit(api, tx, signer);
+  } catch (e) {
+    if (e.module === module) return;
+    throw e;
+  }
+  throw new Error(`accepted; expected ${module}`);
+}
+
 async function run(nodeName, networkInfo) {
   await cryptoWaitReady();
   const { api, observer, observerName } = await connectWithObserver(nodeName, networkInfo);
   try {
-    for (const call of ["proposeDataset", "commitAudit", "revealAudit", "vote", "advance",
+    for (const call of ["commitProposal", "proposeDataset", "commitAudit", "revealAudit", "vote", "advance",
       "quarantine", "registerApproved", "setParams"]) {
       if (!api.tx.datasets[call]) throw new Error(`api.tx.datasets.${call} is missing`);
     }
@@ -77,18 +96,25 @@ async function run(nodeName, networkInfo) {
     const meta = { name: "zombienet-corpus", version: { major: 1, minor: 0, patch: 0 },
       license: "CC0-1.0", cid: u8aToHex(Uint8Array.from([0x01, 0x55, 0x12, 32, ...digest])),
       size: 1 << 20, merkleRoot: digest, sampleHashes: [], derivedFrom: [] };
-    const metaU8a = api.tx.datasets.proposeDataset(meta, 0).method.args[0].toU8a();
+    const salt = randomAsU8a(32);
+    const metaU8a = api.tx.datasets.proposeDataset(meta, 0, salt).method.args[0].toU8a();
     const bits = api.consts.datasets.powDifficulty.toNumber();
     const started = Date.now();
     const nonce = solvePow(eve.publicKey, metaU8a, bits);
     console.log(`proof of work of ${bits} bits: nonce ${nonce} in ${(Date.now() - started) / 1000} s`);
+    // Without a commitment from an earlier block, refused (a copier of a proposal seen in the
+    // pool is in that position; the same-block refusal is tested in the runtime).
+    await refused(api, api.tx.datasets.proposeDataset(meta, nonce, salt), eve,
+      "datasets.ProposalNotCommitted");
+    const commitment = proposalCommitment(eve.publicKey, metaU8a, salt);
+    await submit(api, api.tx.datasets.commitProposal(commitment), eve, "finalized");
     try {
-      await submit(api, api.tx.datasets.proposeDataset(meta, nonce + 1), eve);
+      await submit(api, api.tx.datasets.proposeDataset(meta, nonce + 1, salt), eve);
       // The next nonce may solve it too (1 in 2^bits): only a refusal is checked.
     } catch (e) {
       if (e.module !== "datasets.ProofOfWorkTooWeak") throw e;
     }
-    const { events: proposedEvents } = await submit(api, api.tx.datasets.proposeDataset(meta, nonce), eve);
+    const { events: proposedEvents } = await submit(api, api.tx.datasets.proposeDataset(meta, nonce, salt), eve);
     const proposed = proposedEvents.find(({ event }) => api.events.datasets.DatasetProposed.is(event));
     if (!proposed) throw new Error("no DatasetProposed event");
     const id = proposed.event.data.id.toNumber();
@@ -103,16 +129,16 @@ async function run(nodeName, networkInfo) {
     const report = { contentMatches: true, chunksChecked: 4, duplicatePpm: 0, piiPpm: 0, toxicityPpm: 0,
       license: "Allowed", learningValue: 1234 };
     const reportU8a = api.tx.datasets.revealAudit(id, report, new Uint8Array(32)).method.args[1].toU8a();
-    const salt = new Uint8Array(32).fill(3);
+    const auditSalt = new Uint8Array(32).fill(3);
     // blake2-256 of SCALE(("aiblock/audit/v1", id, auditor, report, salt)).
     await Promise.all(signers.map((s) => {
       const preimage = u8aConcat(stringToU8a("aiblock/audit/v1"),
-        bnToU8a(id, { bitLength: 32, isLe: true }), s.publicKey, reportU8a, salt);
+        bnToU8a(id, { bitLength: 32, isLe: true }), s.publicKey, reportU8a, auditSalt);
       return submit(api, api.tx.datasets.commitAudit(id, blake2AsU8a(preimage, 256)), s);
     }));
     await after(api, commitUntil.toNumber());
     // A wrong commitment would make this fail with datasets.CommitmentMismatch.
-    await Promise.all(signers.map((s) => submit(api, api.tx.datasets.revealAudit(id, report, salt), s)));
+    await Promise.all(signers.map((s) => submit(api, api.tx.datasets.revealAudit(id, report, auditSalt), s)));
     await after(api, revealUntil.toNumber());
     await submit(api, api.tx.datasets.advance(id), eve);
     stage = await stageOf(api, id);

@@ -113,6 +113,7 @@ fn dev_chain_authors_finalizes_and_serves_rpc() {
 		"commit_attestation",
 		"reveal_attestation",
 		"Datasets",
+		"commit_proposal",
 		"propose_dataset",
 		"commit_audit",
 		"reveal_audit",

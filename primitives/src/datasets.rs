@@ -222,6 +222,21 @@ pub fn pow_hash<AccountId: Encode>(proposer: &AccountId, meta: &DatasetMeta, non
 	))
 }
 
+/// What a proposer commits to before proposing `meta` ([`proposal_commitment`] is the
+/// `commit_proposal` argument, `salt` a secret of 32 random bytes revealed with the proposal):
+/// `blake2_256("aiblock/dataset-proposal/v1" ‖ proposer ‖ meta ‖ salt)`. The proposer is in it,
+/// so a commitment seen on chain cannot be claimed by another account; the salt hides the
+/// content, so nobody can test a guess of which dataset a commitment names.
+pub fn proposal_commitment<AccountId: Encode>(
+	proposer: &AccountId,
+	meta: &DatasetMeta,
+	salt: &H256,
+) -> H256 {
+	H256(sp_crypto_hashing::blake2_256(
+		&(b"aiblock/dataset-proposal/v1", proposer, meta, salt).encode(),
+	))
+}
+
 /// Leading zero bits of `hash`.
 pub fn leading_zero_bits(hash: &H256) -> u32 {
 	let mut zeros = 0;
@@ -563,14 +578,20 @@ pub enum Unusable {
 	Experimental,
 }
 
+/// A dataset a job may train on, as the registry describes it to the Jobs pallet.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct UsableDataset<AccountId> {
+	/// Its content, as the store addresses it.
+	pub cid: crate::dag::Cid,
+	/// Who proposed it (the data contributor a reward goes to).
+	pub proposer: AccountId,
+}
+
 /// The dataset registry as other pallets see it.
 pub trait DatasetsInspect<AccountId> {
-	/// Whether a job may train on `id` (`experimental`: the job allows Experimental datasets).
-	fn usable(id: DatasetId, experimental: bool) -> Result<(), Unusable>;
-	/// Who proposed `id` (the data contributor a reward goes to).
-	fn proposer(id: DatasetId) -> Option<AccountId>;
-	/// The content of `id`, as the store addresses it.
-	fn content(id: DatasetId) -> Option<crate::dag::Cid>;
+	/// Whether a job may train on `id` (`experimental`: the job allows Experimental datasets),
+	/// and then its content and proposer: one read of the registry answers all three.
+	fn usable(id: DatasetId, experimental: bool) -> Result<UsableDataset<AccountId>, Unusable>;
 }
 
 /// Where a dataset is in the pipeline, as the runtime API reports it.

@@ -10,6 +10,13 @@ use frame_benchmarking::v2::*;
 use frame_support::traits::Hooks;
 use frame_system::RawOrigin;
 
+/// A hash standing for number `n` (`H256::from_low_u64_be` is std-only).
+fn numbered(n: u64) -> H256 {
+	let mut bytes = [0u8; 32];
+	bytes[24..].copy_from_slice(&n.to_be_bytes());
+	H256(bytes)
+}
+
 /// Metadata of the largest encoding, content `seed`, derived from `parents`.
 fn meta_of(seed: u32, parents: Vec<DatasetId>) -> DatasetMeta {
 	// "A OR A OR …": the license check reads every word.
@@ -25,7 +32,7 @@ fn meta_of(seed: u32, parents: Vec<DatasetId>) -> DatasetMeta {
 		license: BoundedVec::truncate_from(license),
 		cid: BoundedVec::truncate_from(cid),
 		size: aiblock_primitives::datasets::MAX_DATASET_BYTES,
-		merkle_root: H256::from_low_u64_be(u64::from(seed) + 1),
+		merkle_root: numbered(u64::from(seed) + 1),
 		sample_hashes: BoundedVec::truncate_from(alloc::vec![
 			H256::repeat_byte(3);
 			MAX_SAMPLE_HASHES as usize
@@ -42,6 +49,17 @@ fn solve<T: Config>(who: &T::AccountId, meta: &DatasetMeta) -> u64 {
 		nonce += 1;
 	}
 	nonce
+}
+
+/// A full list of `who`'s proposal commitments from the previous block, the one to `meta` with
+/// [`salt`] last (the longest search), and the chain one block on.
+fn committed<T: Config>(who: &T::AccountId, meta: &DatasetMeta) {
+	let at = frame_system::Pallet::<T>::block_number();
+	let mut commits: Vec<(H256, BlockNumberFor<T>)> =
+		(1..T::MaxProposalCommits::get()).map(|i| (numbered(u64::from(i)), at)).collect();
+	commits.push((proposal_commitment(who, meta, &salt()), at));
+	ProposalCommits::<T>::insert(who, BoundedVec::truncate_from(commits));
+	frame_system::Pallet::<T>::set_block_number(at + One::one());
 }
 
 /// Store dataset `seed` at `stage`, proposed by `proposer` now; returns its id.
@@ -89,8 +107,10 @@ fn audited<T: Config>(p: u32, revealed: bool) -> (DatasetId, PanelOf<T>) {
 	let now = frame_system::Pallet::<T>::block_number();
 	let stage = Stage::Auditing {
 		panel: panel.clone(),
-		commit_until: now,
-		reveal_until: now + 1u32.into(),
+		// Commits this block and the next (a runtime may move to the next block before the
+		// call), reveals the block after.
+		commit_until: now + 1u32.into(),
+		reveal_until: now + 2u32.into(),
 	};
 	let id = stored::<T>(0, &account("proposer", 0, 0), stage);
 	if revealed {
@@ -117,11 +137,66 @@ mod benchmarks {
 		let who: T::AccountId = account("proposer", 0, 0);
 		let meta = meta_of(0, parents);
 		let nonce = solve::<T>(&who, &meta);
+		// Its own content, rejected before and reserved for it: the reservation is cleared.
+		let now = frame_system::Pallet::<T>::block_number();
+		let until = now + 100u32.into();
+		Reserved::<T>::insert(
+			meta.merkle_root,
+			Reservation { owner: who.clone(), until, committed_at: now },
+		);
+		committed::<T>(&who, &meta);
 
 		#[extrinsic_call]
-		_(RawOrigin::Signed(who), meta, nonce);
+		_(RawOrigin::Signed(who.clone()), meta, nonce, salt());
 
 		assert_eq!(Drawing::<T>::get().len(), 1);
+		assert_eq!(Reserved::<T>::iter().count(), 0);
+		assert_eq!(ProposalCommits::<T>::get(&who).len() as u32, T::MaxProposalCommits::get() - 1);
+	}
+
+	/// A proposal of the same content, committed earlier with other metadata, takes over a
+	/// dataset being audited by a full panel that committed and revealed (the largest record;
+	/// the audit starts over).
+	#[benchmark]
+	fn propose_dataset_takeover() {
+		let other: T::AccountId = account("other", 0, 0);
+		let parents: Vec<DatasetId> = (0..MAX_PARENTS)
+			.map(|i| {
+				stored::<T>(1_000 + i, &other, Stage::Rejected { reason: Rejection::NotAudited })
+			})
+			.collect();
+		let who: T::AccountId = account("proposer", 0, 0);
+		let meta = meta_of(0, parents);
+		let nonce = solve::<T>(&who, &meta);
+		committed::<T>(&who, &meta);
+		let copier: T::AccountId = account("copier", 0, 0);
+		let (id, _) = audited::<T>(T::MaxAuditors::get(), true);
+		Datasets::<T>::mutate(id, |info| info.as_mut().expect("stored").proposer = copier);
+		ByContent::<T>::insert(meta.merkle_root, id);
+		CommittedAt::<T>::insert(id, frame_system::Pallet::<T>::block_number());
+
+		#[extrinsic_call]
+		propose_dataset(RawOrigin::Signed(who.clone()), meta, nonce, salt());
+
+		let info = Datasets::<T>::get(id).expect("stored");
+		assert_eq!(info.proposer, who);
+		assert!(matches!(info.stage, Stage::Proposed));
+		assert_eq!(AuditReports::<T>::iter_prefix(id).count(), 0);
+	}
+
+	/// A list one short of full, every commitment live (each compared with the new one).
+	#[benchmark]
+	fn commit_proposal() {
+		let who: T::AccountId = account("proposer", 0, 0);
+		let now = frame_system::Pallet::<T>::block_number();
+		let commits: Vec<(H256, BlockNumberFor<T>)> =
+			(1..T::MaxProposalCommits::get()).map(|i| (numbered(u64::from(i)), now)).collect();
+		ProposalCommits::<T>::insert(&who, BoundedVec::truncate_from(commits));
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()), H256::repeat_byte(0xcc));
+
+		assert_eq!(ProposalCommits::<T>::get(&who).len() as u32, T::MaxProposalCommits::get());
 	}
 
 	#[benchmark]
@@ -141,7 +216,7 @@ mod benchmarks {
 		let last = panel.last().cloned().expect("a panel");
 		AuditCommits::<T>::insert(id, &last, audit_commitment(id, &last, &report(), &salt()));
 		frame_system::Pallet::<T>::set_block_number(
-			frame_system::Pallet::<T>::block_number() + 1u32.into(),
+			frame_system::Pallet::<T>::block_number() + 2u32.into(),
 		);
 
 		#[extrinsic_call]
@@ -179,7 +254,7 @@ mod benchmarks {
 	fn judge_audit(p: Linear<1, { T::MaxAuditors::get() }>) {
 		let (id, _) = audited::<T>(p, true);
 		frame_system::Pallet::<T>::set_block_number(
-			frame_system::Pallet::<T>::block_number() + 2u32.into(),
+			frame_system::Pallet::<T>::block_number() + 3u32.into(),
 		);
 
 		#[extrinsic_call]

@@ -2,7 +2,18 @@
 //!
 //! Governs what the model may learn from. A dataset goes through four stages:
 //!
-//! 1. **Proposed** ([`Pallet::propose_dataset`]): anyone states a dataset's name, version, SPDX
+//! 1. **Proposed**: a proposer first commits to its proposal ([`Pallet::commit_proposal`]:
+//!    a hash of the proposer, the metadata and a secret salt,
+//!    [`aiblock_primitives::datasets::proposal_commitment`]), then, in a later block, proposes
+//!    ([`Pallet::propose_dataset`]) and reveals the salt. Whoever reads a proposal in the
+//!    transaction pool cannot take it over by proposing the same content with their own proof
+//!    of work: their commitment is newer than the honest one, so if they get in first (under
+//!    any name), the honest proposal, when it lands, takes the dataset back, metadata and all,
+//!    while it is drawn or audited ([`Event::ProposerReplaced`]; an audit under way starts
+//!    over). Content rejected for want of a panel or a quorum stays reserved for its proposer
+//!    for a while ([`Reserved`]), the retry keeping the first commitment's place in line. Commitments last
+//!    [`Config::ProposalCommitLifetime`] blocks, at most [`Config::MaxProposalCommits`] per
+//!    account at once. The proposal states a dataset's name, version, SPDX
 //!    license, content CID, size, the Merkle root over its 256 KiB chunks, sample hashes and the
 //!    datasets it was derived from. No stake is asked (the seed's "zero economic barrier");
 //!    spam is held back by the transaction fee, a proof of work bound to the proposer and the
@@ -59,6 +70,11 @@
 //!    dataset's votes, at most [`Config::MaxVotesPerDataset`].
 //! 5. [`ByContent`] names, for each Merkle root, a dataset with that root that is not
 //!    rejected for want of auditors or votes ([`Rejection::allows_retry`]).
+//! 6. [`ProposalCommits`] holds no empty list, no commitment twice in a list, and none from a
+//!    block still to come.
+//! 7. [`CommittedAt`] holds only datasets that are proposed or being audited, each committed
+//!    before its proposal's block.
+//! 8. No content is both in [`ByContent`] and [`Reserved`].
 //!
 //! They are checked in `try_state`, which the unit tests run after every test.
 
@@ -72,9 +88,12 @@ pub use weights::WeightInfo;
 
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+mod invariants;
 pub mod migrations;
 #[cfg(test)]
 mod mock;
+mod pipeline;
+mod queries;
 #[cfg(test)]
 mod tests;
 pub mod types;
@@ -82,9 +101,9 @@ pub mod weights;
 
 use aiblock_primitives::{
 	datasets::{
-		audit_commitment, median_report, pow_solves, AuditReport, AuditRules, DatasetId,
-		DatasetMeta, DatasetRecord, DatasetStatus, DatasetsInspect, MetaError, ProposalQuota,
-		Rejection, Tier, Unusable, VoteRules,
+		audit_commitment, median_report, pow_solves, proposal_commitment, AuditReport, AuditRules,
+		DatasetId, DatasetMeta, DatasetRecord, DatasetStatus, DatasetsInspect, MetaError,
+		ProposalQuota, Rejection, Tier, Unusable, UsableDataset, VoteRules,
 	},
 	workers::{Outcome, Role, WorkerRegistry},
 	H256,
@@ -137,6 +156,16 @@ pub mod pallet {
 		/// Approved datasets that raise a proposer's quota.
 		#[pallet::constant]
 		type ApprovalsToTrust: Get<u32>;
+
+		/// Proposal commitments one account may hold at once (unexpired ones; a bound on the
+		/// state a commitment costs).
+		#[pallet::constant]
+		type MaxProposalCommits: Get<u32>;
+
+		/// Blocks after its own in which a proposal commitment can be used; also how long
+		/// content rejected for a reason that allows a retry stays reserved for its proposer.
+		#[pallet::constant]
+		type ProposalCommitLifetime: Get<BlockNumberFor<Self>>;
 
 		/// Most proposals one block may hold (their panels are drawn in the next block's
 		/// initialisation, whose weight this bounds).
@@ -242,6 +271,28 @@ pub mod pallet {
 	pub type Proposers<T: Config> =
 		StorageMap<_, Blake2_128Concat, T::AccountId, ProposerRecord, ValueQuery>;
 
+	/// Each account's commitments to proposals it has not made yet, with the block of each.
+	#[pallet::storage]
+	pub type ProposalCommits<T: Config> = StorageMap<
+		_,
+		Blake2_128Concat,
+		T::AccountId,
+		BoundedVec<(H256, BlockNumberFor<T>), T::MaxProposalCommits>,
+		ValueQuery,
+	>;
+
+	/// The block of the commitment behind each proposal still being drawn or audited: the same
+	/// proposal committed earlier takes it over.
+	#[pallet::storage]
+	pub type CommittedAt<T: Config> =
+		StorageMap<_, Twox64Concat, DatasetId, BlockNumberFor<T>, OptionQuery>;
+
+	/// Content whose dataset was rejected for want of a panel or of a quorum: only its
+	/// proposer (or an older commitment) may propose it again, until the block given (its
+	/// metadata is public; a copier would otherwise take the retry).
+	#[pallet::storage]
+	pub type Reserved<T: Config> = StorageMap<_, Identity, H256, ReservationOf<T>, OptionQuery>;
+
 	/// Auditors' commitments to their reports.
 	#[pallet::storage]
 	pub type AuditCommits<T: Config> = StorageDoubleMap<
@@ -285,6 +336,11 @@ pub mod pallet {
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
+		/// An account committed to a proposal it will make in a later block.
+		ProposalCommitted { proposer: T::AccountId, commitment: H256 },
+		/// The same proposal, committed to earlier by `proposer`, took dataset `id` over from
+		/// `previous` (who proposed it first, most likely copied from the pool).
+		ProposerReplaced { id: DatasetId, previous: T::AccountId, proposer: T::AccountId },
 		/// A dataset was proposed; its auditors are drawn next block.
 		DatasetProposed { id: DatasetId, proposer: T::AccountId, merkle_root: H256, size: u64 },
 		/// Its auditors were drawn.
@@ -330,12 +386,25 @@ pub mod pallet {
 		/// The nonce does not give the hash enough leading zero bits for this proposer and
 		/// metadata.
 		ProofOfWorkTooWeak,
+		/// The proposer holds no unexpired commitment to this proposal (metadata and salt).
+		ProposalNotCommitted,
+		/// The commitment is from this block: propose in a later one.
+		ProposalCommittedThisBlock,
+		/// The account holds as many proposal commitments as it may: propose, or wait for one
+		/// to expire.
+		TooManyProposalCommits,
+		/// The account already holds this commitment.
+		ProposalAlreadyCommitted,
 		/// The proposer's quota for this period is spent.
 		QuotaExhausted,
 		/// This block holds as many proposals as it may: propose in the next one.
 		TooManyProposalsThisBlock,
-		/// The same content (Merkle root) is already proposed or approved.
+		/// The same content (Merkle root) is already proposed or approved (and this proposal
+		/// was not committed earlier than the other, while the other is drawn or audited).
 		ContentAlreadyProposed,
+		/// The content's dataset was rejected for want of a panel or a quorum: for a while, only
+		/// its proposer (or a commitment older than its proposal's) may propose it again.
+		ContentReserved,
 		/// No dataset has this id.
 		UnknownDataset,
 		/// The dataset is not being audited.
@@ -407,6 +476,12 @@ pub mod pallet {
 			);
 			assert!(Self::params_are_valid(&Self::default_params()), "invalid default params");
 			assert!(!T::QuotaPeriod::get().is_zero(), "the quota needs a period");
+			assert!(
+				!T::ProposalCommitLifetime::get().is_zero(),
+				"a proposal commitment must outlive its block"
+			);
+			// Lowering it on a live chain needs a migration: longer lists would not decode.
+			assert!(T::MaxProposalCommits::get() >= 1, "a proposer must be able to commit");
 		}
 
 		#[cfg(feature = "try-runtime")]
@@ -417,25 +492,54 @@ pub mod pallet {
 
 	#[pallet::call]
 	impl<T: Config> Pallet<T> {
-		/// Propose a dataset described by `meta`, with a proof of work `pow_nonce`.
+		/// Propose a dataset described by `meta`, with a proof of work `pow_nonce` and the
+		/// `salt` of the caller's earlier [`Pallet::commit_proposal`] (which this consumes).
 		///
 		/// Parents may be at any stage: a cleaned version of a rejected dataset names the one it
 		/// was cleaned from.
 		///
-		/// Origin: signed, any account (no stake). Errors: the metadata's ([`Error::EmptyName`],
-		/// [`Error::NameNotUtf8`], [`Error::BadLicense`], [`Error::UnsupportedCid`],
-		/// [`Error::EmptyDataset`], [`Error::UnknownParent`]),
+		/// A proposal of the same content (Merkle root) made by another account whose
+		/// commitment is newer takes nothing: while that dataset is proposed or being audited,
+		/// this proposal takes it over, metadata and all ([`Event::ProposerReplaced`]; an audit
+		/// under way starts over with a new panel). A copier reads the proposal only once it is
+		/// sent, after the honest commitment, so however long the honest proposal takes to land
+		/// (a full block, an exhausted quota, a failed attempt whose arguments are on chain),
+		/// it wins while the audit lasts. Content whose dataset was rejected for want of a panel
+		/// or a quorum stays reserved for its proposer for [`Config::ProposalCommitLifetime`]
+		/// blocks, and the retry keeps the first commitment's block.
+		///
+		/// Origin: signed, any account (no stake) that committed to this proposal in an earlier
+		/// block. Errors: the metadata's ([`Error::EmptyName`], [`Error::NameNotUtf8`],
+		/// [`Error::BadLicense`], [`Error::UnsupportedCid`], [`Error::EmptyDataset`],
+		/// [`Error::DatasetTooLarge`], [`Error::UnknownParent`]),
+		/// [`Error::ProposalNotCommitted`], [`Error::ProposalCommittedThisBlock`],
 		/// [`Error::ProofOfWorkTooWeak`], [`Error::QuotaExhausted`],
-		/// [`Error::ContentAlreadyProposed`], [`Error::TooManyProposalsThisBlock`].
+		/// [`Error::ContentAlreadyProposed`], [`Error::ContentReserved`],
+		/// [`Error::TooManyProposalsThisBlock`].
 		#[pallet::call_index(0)]
-		#[pallet::weight(T::WeightInfo::propose_dataset())]
+		#[pallet::weight(T::WeightInfo::propose_dataset()
+			.max(T::WeightInfo::propose_dataset_takeover()))]
 		pub fn propose_dataset(
 			origin: OriginFor<T>,
 			meta: DatasetMeta,
 			pow_nonce: u64,
+			salt: H256,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			meta.check().map_err(Error::<T>::from)?;
+			let now = frame_system::Pallet::<T>::block_number();
+			let mut commits = ProposalCommits::<T>::get(&who);
+			let commitment = proposal_commitment(&who, &meta, &salt);
+			let position = commits
+				.iter()
+				.position(|(c, at)| *c == commitment && Self::commit_is_live(*at, now))
+				.ok_or(Error::<T>::ProposalNotCommitted)?;
+			// In the proposal's own block, a commitment could have been made after reading the
+			// proposal in the pool: that is the copy this step exists to stop.
+			let committed_at = commits[position].1;
+			ensure!(committed_at < now, Error::<T>::ProposalCommittedThisBlock);
+			commits.remove(position);
+			commits.retain(|(_, at)| Self::commit_is_live(*at, now));
 			for parent in &meta.derived_from {
 				ensure!(Datasets::<T>::contains_key(parent), Error::<T>::UnknownParent);
 			}
@@ -443,20 +547,38 @@ pub mod pallet {
 				pow_solves(&who, &meta, pow_nonce, T::PowDifficulty::get()),
 				Error::<T>::ProofOfWorkTooWeak
 			);
-			ensure!(
-				!ByContent::<T>::contains_key(meta.merkle_root),
-				Error::<T>::ContentAlreadyProposed
-			);
-			let now = frame_system::Pallet::<T>::block_number();
 			let mut record = Proposers::<T>::get(&who);
 			let quota = Self::quota().limit(record.approvals);
 			ensure!(record.quota.try_use(Self::period(now), quota), Error::<T>::QuotaExhausted);
+			if let Some(id) = ByContent::<T>::get(meta.merkle_root) {
+				Self::take_over(id, &who, meta, committed_at)?;
+				Proposers::<T>::insert(&who, record);
+				Self::put_commits(&who, commits);
+				return Ok(());
+			}
+			// The proposer of a retry keeps its first proposal's place in line; only a
+			// commitment older than that one (the copied proposer's own) overrides it.
+			let mut committed_at = committed_at;
+			if let Some(reserved) = Reserved::<T>::get(meta.merkle_root) {
+				ensure!(
+					reserved.owner == who
+						|| now > reserved.until
+						|| committed_at < reserved.committed_at,
+					Error::<T>::ContentReserved
+				);
+				if reserved.owner == who {
+					committed_at = committed_at.min(reserved.committed_at);
+				}
+				Reserved::<T>::remove(meta.merkle_root);
+			}
 			let id = NextDatasetId::<T>::get();
 			let next = id.checked_add(1).ok_or(Error::<T>::Overflow)?;
 			Drawing::<T>::try_append(id).map_err(|_| Error::<T>::TooManyProposalsThisBlock)?;
 			NextDatasetId::<T>::put(next);
 			Proposers::<T>::insert(&who, record);
+			Self::put_commits(&who, commits);
 			ByContent::<T>::insert(meta.merkle_root, id);
+			CommittedAt::<T>::insert(id, committed_at);
 			let (merkle_root, size) = (meta.merkle_root, meta.size);
 			Datasets::<T>::insert(
 				id,
@@ -603,11 +725,14 @@ pub mod pallet {
 				},
 				_ => return Err(refused(Error::AlreadyDecided)),
 			};
+			let mut weight = weight;
 			if let Stage::Rejected { reason } = info.stage {
-				if reason.allows_retry() {
-					ByContent::<T>::remove(info.meta.merkle_root);
-				}
+				Self::free_content(id, &info, reason, now);
+				// The benchmarks measure the vote's path; a rejection frees and reserves.
+				weight.saturating_accrue(T::DbWeight::get().reads_writes(1, 3));
 			}
+			// Past the audit, nobody takes the proposal over.
+			CommittedAt::<T>::remove(id);
 			Datasets::<T>::insert(id, info);
 			Ok(Some(weight).into())
 		}
@@ -657,6 +782,8 @@ pub mod pallet {
 			let id = NextDatasetId::<T>::get();
 			NextDatasetId::<T>::put(id.checked_add(1).ok_or(Error::<T>::Overflow)?);
 			ByContent::<T>::insert(meta.merkle_root, id);
+			// Governance's word stands over a proposer's reservation of the content.
+			Reserved::<T>::remove(meta.merkle_root);
 			let proposed_at = frame_system::Pallet::<T>::block_number();
 			// No auditor looked at it: the median stands for "not measured", the license
 			// as governance vouches for it.
@@ -697,6 +824,30 @@ pub mod pallet {
 			ensure!(Self::params_are_valid(&params), Error::<T>::BadParams);
 			Params::<T>::put(params);
 			Self::deposit_event(Event::ParamsSet { params });
+			Ok(())
+		}
+
+		/// Commit to a proposal to make in a later block: `commitment` is
+		/// [`aiblock_primitives::datasets::proposal_commitment`] of the caller, the metadata and
+		/// a secret 32-byte salt. Commitments older than [`Config::ProposalCommitLifetime`] are
+		/// dropped here.
+		///
+		/// Origin: signed, any account. Errors: [`Error::ProposalAlreadyCommitted`],
+		/// [`Error::TooManyProposalCommits`] ([`Config::MaxProposalCommits`] unexpired ones).
+		#[pallet::call_index(8)]
+		#[pallet::weight(T::WeightInfo::commit_proposal())]
+		pub fn commit_proposal(origin: OriginFor<T>, commitment: H256) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let now = frame_system::Pallet::<T>::block_number();
+			let mut commits = ProposalCommits::<T>::get(&who);
+			commits.retain(|(_, at)| Self::commit_is_live(*at, now));
+			ensure!(
+				commits.iter().all(|(c, _)| *c != commitment),
+				Error::<T>::ProposalAlreadyCommitted
+			);
+			commits.try_push((commitment, now)).map_err(|_| Error::<T>::TooManyProposalCommits)?;
+			ProposalCommits::<T>::insert(&who, commits);
+			Self::deposit_event(Event::ProposalCommitted { proposer: who, commitment });
 			Ok(())
 		}
 	}
@@ -744,6 +895,84 @@ impl<T: Config> Pallet<T> {
 			return 0;
 		}
 		(now / length).saturated_into()
+	}
+
+	/// Whether a proposal commitment made at block `at` can still be used at `now`: in the
+	/// `ProposalCommitLifetime` blocks after its own.
+	fn commit_is_live(at: BlockNumberFor<T>, now: BlockNumberFor<T>) -> bool {
+		now.saturating_sub(at) <= T::ProposalCommitLifetime::get()
+	}
+
+	/// `who`'s proposal of `meta`, committed at block `committed_at`, meets dataset `id` of the
+	/// same content (Merkle root): it takes the dataset over, metadata and all, when it was
+	/// committed earlier and the dataset is still drawn or audited. A copier may have changed
+	/// the name or the license, and the panel was drawn excluding the copier only: an audit
+	/// under way starts over with a panel drawn next block.
+	fn take_over(
+		id: DatasetId,
+		who: &T::AccountId,
+		meta: DatasetMeta,
+		committed_at: BlockNumberFor<T>,
+	) -> DispatchResult {
+		let mut info = Datasets::<T>::get(id).ok_or(Error::<T>::ContentAlreadyProposed)?;
+		let theirs = CommittedAt::<T>::get(id).ok_or(Error::<T>::ContentAlreadyProposed)?;
+		ensure!(committed_at < theirs, Error::<T>::ContentAlreadyProposed);
+		match &info.stage {
+			Stage::Proposed => {},
+			Stage::Auditing { panel, .. } => {
+				for auditor in panel {
+					AuditCommits::<T>::remove(id, auditor);
+					AuditReports::<T>::remove(id, auditor);
+				}
+				Drawing::<T>::try_append(id).map_err(|_| Error::<T>::TooManyProposalsThisBlock)?;
+				info.stage = Stage::Proposed;
+			},
+			_ => return Err(Error::<T>::ContentAlreadyProposed.into()),
+		}
+		info.meta = meta;
+		let previous = core::mem::replace(&mut info.proposer, who.clone());
+		Datasets::<T>::insert(id, info);
+		CommittedAt::<T>::insert(id, committed_at);
+		Self::deposit_event(Event::ProposerReplaced { id, previous, proposer: who.clone() });
+		Ok(())
+	}
+
+	/// Dataset `id` (`info`) was rejected at `now` for `reason`. Content that may be proposed
+	/// again is freed; when the rejection was not the proposer's doing (no panel, no quorum)
+	/// it stays reserved for the proposer for a while, with the proposal's commitment block,
+	/// so that a copier who committed after the proposal was public cannot take the retry.
+	pub(crate) fn free_content(
+		id: DatasetId,
+		info: &DatasetInfo<T>,
+		reason: Rejection,
+		now: BlockNumberFor<T>,
+	) {
+		if !reason.allows_retry() {
+			return;
+		}
+		ByContent::<T>::remove(info.meta.merkle_root);
+		if matches!(reason, Rejection::NotAudited | Rejection::NoQuorum { .. }) {
+			let until = now.saturating_add(T::ProposalCommitLifetime::get());
+			// A dataset proposed before commitments existed: its block stands in.
+			let committed_at = CommittedAt::<T>::get(id)
+				.unwrap_or_else(|| info.proposed_at.saturating_sub(One::one()));
+			Reserved::<T>::insert(
+				info.meta.merkle_root,
+				Reservation { owner: info.proposer.clone(), until, committed_at },
+			);
+		}
+	}
+
+	/// Store `who`'s proposal commitments, or remove the entry when none is left.
+	fn put_commits(
+		who: &T::AccountId,
+		commits: BoundedVec<(H256, BlockNumberFor<T>), T::MaxProposalCommits>,
+	) {
+		if commits.is_empty() {
+			ProposalCommits::<T>::remove(who);
+		} else {
+			ProposalCommits::<T>::insert(who, commits);
+		}
 	}
 
 	/// The runtime's default windows and quorum.
@@ -794,225 +1023,5 @@ impl<T: Config> Pallet<T> {
 			},
 			_ => Err(Error::<T>::NotAuditing),
 		}
-	}
-
-	/// Draw dataset `id`'s auditors at block `now` with the parent block's hash.
-	fn draw_panel(id: DatasetId, now: BlockNumberFor<T>, parent: &[u8]) {
-		let Some(mut info) = Datasets::<T>::get(id) else { return };
-		let seed = sp_crypto_hashing::blake2_256(&(parent, id).encode());
-		let drawn = T::Registry::sample(
-			Role::Auditor,
-			T::AuditorsPerDataset::get().min(T::MaxAuditors::get()),
-			&seed,
-			core::slice::from_ref(&info.proposer),
-			info.proposed_at,
-		);
-		let panel: PanelOf<T> = BoundedVec::truncate_from(drawn);
-		// A short panel would let fewer auditors decide than the runtime asks for.
-		if (panel.len() as u32) < T::AuditorsPerDataset::get().min(T::MaxAuditors::get()) {
-			info.stage = Stage::Rejected { reason: Rejection::NotAudited };
-			ByContent::<T>::remove(info.meta.merkle_root);
-			Self::deposit_event(Event::DatasetRejected { id, reason: Rejection::NotAudited });
-		} else {
-			// Windows count blocks from the first: commits in `now ..= commit_until`.
-			let params = Self::params();
-			let commit_until =
-				now.saturating_add(params.audit_commit_window).saturating_sub(One::one());
-			let reveal_until = commit_until.saturating_add(params.audit_reveal_window);
-			Self::deposit_event(Event::AuditorsDrawn { id, panel: panel.clone(), reveal_until });
-			info.stage = Stage::Auditing { panel, commit_until, reveal_until };
-		}
-		Datasets::<T>::insert(id, info);
-	}
-
-	/// The stage after dataset `id`'s audit by `panel`: the vote, or a rejection. Clears the
-	/// commitments and reports and records each auditor's outcome: a success for a report equal
-	/// to the median, a failure for another report or none.
-	fn judge_audit(id: DatasetId, panel: &[T::AccountId], now: BlockNumberFor<T>) -> Stage<T> {
-		let mut revealed_by = Vec::with_capacity(panel.len());
-		for auditor in panel {
-			let committed = AuditCommits::<T>::take(id, auditor).is_some();
-			match AuditReports::<T>::take(id, auditor) {
-				Some(report) if committed => revealed_by.push((auditor, report)),
-				_ => T::Registry::record_outcome(auditor, Outcome::Failure),
-			}
-		}
-		let reports: Vec<AuditReport> = revealed_by.iter().map(|(_, report)| *report).collect();
-		let median = median_report(&reports);
-		for (auditor, report) in revealed_by {
-			if Some(report) == median {
-				T::Registry::record_outcome(auditor, Outcome::Success);
-			} else {
-				T::Registry::record_outcome(auditor, Outcome::Failure);
-				Self::deposit_event(Event::AuditDisagreed { id, auditor: auditor.clone() });
-			}
-		}
-		let revealed = reports.len() as u32;
-		let rules = Self::audit_rules();
-		let judged = match median {
-			Some(median) if reports.len() * 2 > panel.len() => match rules.judge(&median) {
-				// A verdict on the bytes stands for good: it needs a majority of the panel
-				// behind it, not a median that a lying auditor tips when another is silent.
-				Err(reason)
-					if !reason.allows_retry()
-						&& reports.iter().filter(|r| rules.judge(r).is_err()).count() * 2
-							<= panel.len() =>
-				{
-					Err(Rejection::NotAudited)
-				},
-				verdict => verdict.map(|()| median),
-			},
-			_ => Err(Rejection::NotAudited),
-		};
-		match judged {
-			Ok(median) => {
-				let until =
-					now.saturating_add(Self::params().voting_window).saturating_sub(One::one());
-				Self::deposit_event(Event::VotingOpened { id, median, revealed, until });
-				Stage::Voting { median, opened: now, until }
-			},
-			Err(reason) => {
-				Self::deposit_event(Event::DatasetRejected { id, reason });
-				Stage::Rejected { reason }
-			},
-		}
-	}
-
-	/// The stage after dataset `id`'s vote.
-	fn count_votes(
-		id: DatasetId,
-		proposer: &T::AccountId,
-		median: AuditReport,
-		tally: Tally,
-	) -> Stage<T> {
-		match Self::vote_rules().tier(tally.ayes, tally.nays) {
-			Ok(tier) => {
-				Proposers::<T>::mutate(proposer, |record| record.approvals.saturating_inc());
-				Self::deposit_event(Event::DatasetApproved {
-					id,
-					tier,
-					ayes: tally.ayes,
-					nays: tally.nays,
-				});
-				Stage::Approved { tier, median }
-			},
-			Err(reason) => {
-				Self::deposit_event(Event::DatasetRejected { id, reason });
-				Stage::Rejected { reason }
-			},
-		}
-	}
-
-	/// Dataset `id` as the runtime API reports it.
-	pub fn record(id: DatasetId) -> Option<DatasetRecord<T::AccountId, BlockNumberFor<T>>> {
-		let info = Datasets::<T>::get(id)?;
-		let status = match info.stage {
-			Stage::Proposed => DatasetStatus::Proposed,
-			Stage::Auditing { panel, commit_until, reveal_until } => {
-				DatasetStatus::Auditing { panel: panel.into_inner(), commit_until, reveal_until }
-			},
-			Stage::Voting { median, opened, until } => {
-				let tally = Tallies::<T>::get(id);
-				DatasetStatus::Voting { median, opened, until, ayes: tally.ayes, nays: tally.nays }
-			},
-			Stage::Approved { tier, median } => DatasetStatus::Approved { tier, median },
-			Stage::Rejected { reason } => DatasetStatus::Rejected { reason },
-			Stage::Quarantined { tier } => DatasetStatus::Quarantined { tier },
-		};
-		Some(DatasetRecord {
-			id,
-			meta: info.meta,
-			proposer: info.proposer,
-			proposed_at: info.proposed_at,
-			status,
-		})
-	}
-
-	/// Up to `max` datasets in id order after `start_after` (for the runtime API).
-	pub fn records(
-		start_after: Option<DatasetId>,
-		max: u32,
-	) -> Vec<DatasetRecord<T::AccountId, BlockNumberFor<T>>> {
-		let first = start_after.map_or(0, |id| id.saturating_add(1));
-		let next = NextDatasetId::<T>::get();
-		(first..next).take(max as usize).filter_map(Self::record).collect()
-	}
-
-	/// The ayes' share of a tally (for queries).
-	pub fn ayes_share(tally: Tally) -> Permill {
-		Permill::from_rational(tally.ayes, tally.votes().max(1))
-	}
-
-	/// Check the invariants listed in the crate documentation.
-	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
-		let next = NextDatasetId::<T>::get();
-		let drawing = Drawing::<T>::get();
-		for (id, info) in Datasets::<T>::iter() {
-			ensure!(id < next, "a dataset id at or past NextDatasetId");
-			ensure!(
-				matches!(info.stage, Stage::Proposed) == drawing.contains(&id),
-				"a proposed dataset not awaiting its draw, or the reverse"
-			);
-		}
-		for (id, auditor, _) in AuditCommits::<T>::iter() {
-			let Ok((panel, ..)) = Self::auditing(id) else {
-				return Err("an audit commitment for a dataset not being audited".into());
-			};
-			ensure!(panel.contains(&auditor), "an audit commitment from outside the panel");
-		}
-		for (id, auditor, _) in AuditReports::<T>::iter() {
-			ensure!(AuditCommits::<T>::contains_key(id, &auditor), "a report without commitment");
-		}
-		let mut counted: alloc::collections::BTreeMap<DatasetId, Tally> = Default::default();
-		for (id, _, aye) in Votes::<T>::iter() {
-			let tally = counted.entry(id).or_default();
-			if aye {
-				tally.ayes += 1;
-			} else {
-				tally.nays += 1;
-			}
-		}
-		for (id, tally) in Tallies::<T>::iter() {
-			ensure!(counted.remove(&id) == Some(tally), "a tally that does not count its votes");
-			ensure!(tally.votes() <= T::MaxVotesPerDataset::get(), "more votes than allowed");
-			ensure!(
-				matches!(Datasets::<T>::get(id).map(|i| i.stage), Some(Stage::Voting { .. })),
-				"a tally of a dataset not being voted on"
-			);
-		}
-		ensure!(counted.is_empty(), "votes without a tally");
-		for (root, id) in ByContent::<T>::iter() {
-			let info = Datasets::<T>::get(id).ok_or("ByContent names no dataset")?;
-			ensure!(info.meta.merkle_root == root, "ByContent under another root");
-			ensure!(
-				!matches!(info.stage, Stage::Rejected { reason } if reason.allows_retry()),
-				"ByContent names a dataset that may be proposed again"
-			);
-		}
-		Ok(())
-	}
-}
-
-impl<T: Config> DatasetsInspect<T::AccountId> for Pallet<T> {
-	fn usable(id: DatasetId, experimental: bool) -> Result<(), Unusable> {
-		match Datasets::<T>::get(id).ok_or(Unusable::Unknown)?.stage {
-			Stage::Approved { tier: Tier::Experimental, .. } if !experimental => {
-				Err(Unusable::Experimental)
-			},
-			Stage::Approved { .. } => Ok(()),
-			Stage::Rejected { .. } => Err(Unusable::Rejected),
-			Stage::Quarantined { .. } => Err(Unusable::Quarantined),
-			Stage::Proposed | Stage::Auditing { .. } | Stage::Voting { .. } => {
-				Err(Unusable::NotApproved)
-			},
-		}
-	}
-
-	fn proposer(id: DatasetId) -> Option<T::AccountId> {
-		Datasets::<T>::get(id).map(|info| info.proposer)
-	}
-
-	fn content(id: DatasetId) -> Option<aiblock_primitives::dag::Cid> {
-		Datasets::<T>::get(id).map(|info| info.meta.cid)
 	}
 }

@@ -4,7 +4,7 @@
 use crate as pallet_datasets;
 use aiblock_primitives::{
 	dag::SemVer,
-	datasets::{solve_pow, AuditReport, DatasetMeta, LicenseCheck},
+	datasets::{proposal_commitment, solve_pow, AuditReport, DatasetMeta, LicenseCheck},
 	workers::{ComputeSpec, Role, Roles},
 };
 use frame_support::{
@@ -59,6 +59,8 @@ pub const REVEAL_WINDOW: u64 = 3;
 pub const VOTING_WINDOW: u64 = 5;
 pub const QUORUM: u32 = 4;
 pub const DAY: u64 = 100;
+pub const MAX_PROPOSAL_COMMITS: u32 = 2;
+pub const PROPOSAL_COMMIT_LIFETIME: u64 = 10;
 
 parameter_types! {
 	pub const TreasuryAccount: AccountId = TREASURY;
@@ -115,6 +117,8 @@ impl pallet_datasets::Config for Test {
 	type NewProposerQuota = ConstU32<3>;
 	type TrustedProposerQuota = ConstU32<5>;
 	type ApprovalsToTrust = ConstU32<2>;
+	type MaxProposalCommits = ConstU32<MAX_PROPOSAL_COMMITS>;
+	type ProposalCommitLifetime = ConstU64<PROPOSAL_COMMIT_LIFETIME>;
 	type MaxProposalsPerBlock = ConstU32<4>;
 	type AuditorsPerDataset = ConstU32<3>;
 	type MaxAuditors = ConstU32<3>;
@@ -179,6 +183,22 @@ pub fn meta(seed: u8) -> DatasetMeta {
 /// A nonce that solves the mock's proof of work for `who` and `meta`.
 pub fn nonce(who: AccountId, meta: &DatasetMeta) -> u64 {
 	solve_pow(&who, meta, DIFFICULTY, 0)
+}
+
+/// The salt the tests' proposers commit with.
+pub fn proposal_salt() -> H256 {
+	H256::repeat_byte(0x5a)
+}
+
+/// `who`'s commitments: only a commitment to `meta` with [`proposal_salt`], as
+/// `commit_proposal` in the previous block leaves it (the call itself is tested on its own).
+pub fn committed(who: AccountId, meta: &DatasetMeta) {
+	let at = System::block_number().saturating_sub(1);
+	let commitment = proposal_commitment(&who, meta, &proposal_salt());
+	crate::ProposalCommits::<Test>::insert(
+		who,
+		frame_support::BoundedVec::truncate_from(vec![(commitment, at)]),
+	);
 }
 
 /// An honest auditor's report of a clean dataset.

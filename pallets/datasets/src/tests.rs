@@ -4,7 +4,7 @@
 use crate::{mock::*, AuditReports, ByContent, Error, Event, Proposers, Stage, Tallies, Votes};
 use aiblock_primitives::datasets::{
 	audit_commitment, AuditReport, DatasetId, DatasetsInspect, LicenseCheck, Rejection, Tier,
-	Unusable,
+	Unusable, UsableDataset,
 };
 use aiblock_primitives::workers::Role;
 use frame_support::{assert_noop, assert_ok};
@@ -14,7 +14,13 @@ use sp_runtime::{DispatchError, Permill};
 fn propose(who: AccountId, seed: u8) -> DatasetId {
 	let m = meta(seed);
 	let id = crate::NextDatasetId::<Test>::get();
-	assert_ok!(Datasets::propose_dataset(RuntimeOrigin::signed(who), m.clone(), nonce(who, &m)));
+	committed(who, &m);
+	assert_ok!(Datasets::propose_dataset(
+		RuntimeOrigin::signed(who),
+		m.clone(),
+		nonce(who, &m),
+		proposal_salt()
+	));
 	id
 }
 
@@ -133,8 +139,7 @@ fn a_dataset_goes_from_proposal_to_gold() {
 		advance(VOTING_WINDOW);
 		assert_ok!(Datasets::advance(RuntimeOrigin::signed(PROPOSER), id));
 		assert!(matches!(stage(id), Stage::Approved { tier: Tier::Gold, .. }));
-		assert_eq!(Datasets::usable(id, false), Ok(()));
-		assert_eq!(Datasets::proposer(id), Some(PROPOSER));
+		assert_eq!(Datasets::usable(id, false).map(|d| d.proposer), Ok(PROPOSER));
 		assert_eq!(Proposers::<Test>::get(PROPOSER).approvals, 1);
 		assert_eq!(Votes::<Test>::iter_prefix(id).count(), 0, "votes cleared");
 		assert!(events().contains(&Event::DatasetApproved {
@@ -149,11 +154,13 @@ fn a_dataset_goes_from_proposal_to_gold() {
 		);
 		// The same content cannot be proposed again.
 		let m = meta(1);
+		committed(VOTERS[0], &m);
 		assert_noop!(
 			Datasets::propose_dataset(
 				RuntimeOrigin::signed(VOTERS[0]),
 				m.clone(),
-				nonce(VOTERS[0], &m)
+				nonce(VOTERS[0], &m),
+				proposal_salt()
 			),
 			Error::<Test>::ContentAlreadyProposed
 		);
@@ -168,7 +175,7 @@ fn the_share_of_ayes_gives_the_tier() {
 		let experimental = voted(2, 2, 3);
 		assert!(matches!(stage(experimental), Stage::Approved { tier: Tier::Experimental, .. }));
 		assert_eq!(Datasets::usable(experimental, false), Err(Unusable::Experimental));
-		assert_eq!(Datasets::usable(experimental, true), Ok(()));
+		assert!(Datasets::usable(experimental, true).is_ok());
 		let down = voted(3, 1, 4);
 		assert_eq!(
 			stage(down),
@@ -197,11 +204,13 @@ fn the_median_report_decides_and_one_lying_auditor_cannot_move_it() {
 		// nobody can fish for a friendlier panel.
 		assert_eq!(ByContent::<Test>::get(H256::repeat_byte(1)), Some(rejected));
 		let m = meta(1);
+		committed(VOTERS[2], &m);
 		assert_noop!(
 			Datasets::propose_dataset(
 				RuntimeOrigin::signed(VOTERS[2]),
 				m.clone(),
-				nonce(VOTERS[2], &m)
+				nonce(VOTERS[2], &m),
+				proposal_salt()
 			),
 			Error::<Test>::ContentAlreadyProposed
 		);
@@ -278,9 +287,9 @@ fn an_audit_without_a_majority_of_reveals_is_no_audit() {
 	build_and_execute(|| {
 		let id = audited(1, &[clean_report()]);
 		assert_eq!(stage(id), Stage::Rejected { reason: Rejection::NotAudited });
-		// Never judged: the same content may be proposed again.
+		// Never judged: the same content may be proposed again, by its proposer for a while.
 		assert_eq!(ByContent::<Test>::get(H256::repeat_byte(1)), None);
-		propose(VOTERS[0], 1);
+		propose(PROPOSER, 1);
 		// The two auditors that did not reveal are recorded a failure.
 		let failures: u32 = AUDITORS
 			.iter()
@@ -310,7 +319,11 @@ fn a_proposal_is_refused_for_what_it_gets_wrong() {
 	build_and_execute(|| {
 		let refused = |m: aiblock_primitives::datasets::DatasetMeta, error: Error<Test>| {
 			let n = nonce(PROPOSER, &m);
-			assert_noop!(Datasets::propose_dataset(RuntimeOrigin::signed(PROPOSER), m, n), error);
+			committed(PROPOSER, &m);
+			assert_noop!(
+				Datasets::propose_dataset(RuntimeOrigin::signed(PROPOSER), m, n, proposal_salt()),
+				error
+			);
 		};
 		refused(crate::mock::meta(1).with(|m| m.name = Default::default()), Error::EmptyName);
 		refused(
@@ -336,23 +349,28 @@ fn a_proposal_is_refused_for_what_it_gets_wrong() {
 		while aiblock_primitives::datasets::pow_solves(&PROPOSER, &m, weak, DIFFICULTY) {
 			weak += 1;
 		}
+		committed(PROPOSER, &m);
 		assert_noop!(
-			Datasets::propose_dataset(RuntimeOrigin::signed(PROPOSER), m, weak),
+			Datasets::propose_dataset(RuntimeOrigin::signed(PROPOSER), m, weak, proposal_salt()),
 			Error::<Test>::ProofOfWorkTooWeak
 		);
 		// Derived from an existing dataset: fine.
 		let parent = propose(PROPOSER, 1);
 		let child = meta(2).with(|m| m.derived_from = vec![parent].try_into().unwrap());
+		committed(PROPOSER, &child);
 		assert_ok!(Datasets::propose_dataset(
 			RuntimeOrigin::signed(PROPOSER),
 			child.clone(),
-			nonce(PROPOSER, &child)
+			nonce(PROPOSER, &child),
+			proposal_salt()
 		));
+		committed(VOTERS[1], &meta(1));
 		assert_noop!(
 			Datasets::propose_dataset(
 				RuntimeOrigin::signed(VOTERS[1]),
 				meta(1),
-				nonce(VOTERS[1], &meta(1))
+				nonce(VOTERS[1], &meta(1)),
+				proposal_salt()
 			),
 			Error::<Test>::ContentAlreadyProposed
 		);
@@ -377,21 +395,25 @@ fn proposals_are_limited_per_day_and_per_block() {
 			propose(PROPOSER, seed);
 		}
 		let m = meta(4);
+		committed(PROPOSER, &m);
 		assert_noop!(
 			Datasets::propose_dataset(
 				RuntimeOrigin::signed(PROPOSER),
 				m.clone(),
-				nonce(PROPOSER, &m)
+				nonce(PROPOSER, &m),
+				proposal_salt()
 			),
 			Error::<Test>::QuotaExhausted
 		);
 		propose(VOTERS[0], 4);
 		let m5 = meta(5);
+		committed(VOTERS[1], &m5);
 		assert_noop!(
 			Datasets::propose_dataset(
 				RuntimeOrigin::signed(VOTERS[1]),
 				m5.clone(),
-				nonce(VOTERS[1], &m5)
+				nonce(VOTERS[1], &m5),
+				proposal_salt()
 			),
 			Error::<Test>::TooManyProposalsThisBlock
 		);
@@ -416,11 +438,13 @@ fn a_trusted_proposer_gets_the_larger_quota() {
 			advance(1);
 		}
 		let m = meta(6);
+		committed(PROPOSER, &m);
 		assert_noop!(
 			Datasets::propose_dataset(
 				RuntimeOrigin::signed(PROPOSER),
 				m.clone(),
-				nonce(PROPOSER, &m)
+				nonce(PROPOSER, &m),
+				proposal_salt()
 			),
 			Error::<Test>::QuotaExhausted
 		);
@@ -597,11 +621,13 @@ fn quarantine_takes_an_approved_dataset_out() {
 		);
 		// Quarantined content is not proposed again.
 		let m = meta(1);
+		committed(VOTERS[0], &m);
 		assert_noop!(
 			Datasets::propose_dataset(
 				RuntimeOrigin::signed(VOTERS[0]),
 				m.clone(),
-				nonce(VOTERS[0], &m)
+				nonce(VOTERS[0], &m),
+				proposal_salt()
 			),
 			Error::<Test>::ContentAlreadyProposed
 		);
@@ -625,9 +651,10 @@ fn governance_can_enter_an_approved_dataset() {
 		let id = crate::NextDatasetId::<Test>::get();
 		assert_ok!(Datasets::register_approved(RuntimeOrigin::root(), m.clone(), 7, Tier::Silver));
 		assert!(matches!(stage(id), Stage::Approved { tier: Tier::Silver, .. }));
-		assert_eq!(Datasets::usable(id, false), Ok(()));
-		assert_eq!(Datasets::proposer(id), Some(7));
-		assert_eq!(Datasets::content(id), Some(m.cid.clone()));
+		assert_eq!(
+			Datasets::usable(id, false),
+			Ok(UsableDataset { cid: m.cid.clone(), proposer: 7 })
+		);
 		assert!(events().contains(&Event::DatasetRegistered {
 			id,
 			proposer: 7,
@@ -638,15 +665,16 @@ fn governance_can_enter_an_approved_dataset() {
 			Datasets::register_approved(RuntimeOrigin::root(), m.clone(), 7, Tier::Gold),
 			Error::<Test>::ContentAlreadyProposed
 		);
+		committed(PROPOSER, &m);
 		assert_noop!(
 			Datasets::propose_dataset(
 				RuntimeOrigin::signed(PROPOSER),
 				m.clone(),
-				nonce(PROPOSER, &m)
+				nonce(PROPOSER, &m),
+				proposal_salt()
 			),
 			Error::<Test>::ContentAlreadyProposed
 		);
-		assert_eq!(Datasets::content(99), None);
 	});
 }
 
@@ -735,9 +763,315 @@ fn a_refused_advance_pays_for_one_read_and_a_huge_dataset_is_refused() {
 		);
 		let mut huge = meta(3);
 		huge.size = aiblock_primitives::datasets::MAX_DATASET_BYTES + 1;
+		committed(PROPOSER, &huge);
 		assert_noop!(
-			Datasets::propose_dataset(RuntimeOrigin::signed(PROPOSER), huge.clone(), 0),
+			Datasets::propose_dataset(
+				RuntimeOrigin::signed(PROPOSER),
+				huge.clone(),
+				0,
+				proposal_salt()
+			),
 			Error::<Test>::DatasetTooLarge
 		);
+	});
+}
+
+#[test]
+fn a_proposal_read_in_the_pool_cannot_be_taken_over() {
+	build_and_execute(|| {
+		let m = meta(1);
+		let salt = proposal_salt();
+		let commitment = aiblock_primitives::datasets::proposal_commitment(&PROPOSER, &m, &salt);
+		// Without a commitment, or in the commitment's own block: refused.
+		assert_noop!(
+			Datasets::propose_dataset(
+				RuntimeOrigin::signed(PROPOSER),
+				m.clone(),
+				nonce(PROPOSER, &m),
+				salt
+			),
+			Error::<Test>::ProposalNotCommitted
+		);
+		assert_ok!(Datasets::commit_proposal(RuntimeOrigin::signed(PROPOSER), commitment));
+		assert!(events().contains(&Event::ProposalCommitted { proposer: PROPOSER, commitment }));
+		assert_noop!(
+			Datasets::propose_dataset(
+				RuntimeOrigin::signed(PROPOSER),
+				m.clone(),
+				nonce(PROPOSER, &m),
+				salt
+			),
+			Error::<Test>::ProposalCommittedThisBlock
+		);
+		advance(1);
+		// The proposal sits in the pool; a copier redoes the proof of work for its own
+		// account, and even knowing the salt it holds no older commitment: its own, made now,
+		// is too new for this block.
+		let copier = VOTERS[0];
+		assert_noop!(
+			Datasets::propose_dataset(
+				RuntimeOrigin::signed(copier),
+				m.clone(),
+				nonce(copier, &m),
+				salt
+			),
+			Error::<Test>::ProposalNotCommitted
+		);
+		let copied = aiblock_primitives::datasets::proposal_commitment(&copier, &m, &salt);
+		assert_ok!(Datasets::commit_proposal(RuntimeOrigin::signed(copier), copied));
+		assert_noop!(
+			Datasets::propose_dataset(
+				RuntimeOrigin::signed(copier),
+				m.clone(),
+				nonce(copier, &m),
+				salt
+			),
+			Error::<Test>::ProposalCommittedThisBlock
+		);
+		// A wrong salt does not open the commitment.
+		assert_noop!(
+			Datasets::propose_dataset(
+				RuntimeOrigin::signed(PROPOSER),
+				m.clone(),
+				nonce(PROPOSER, &m),
+				H256::zero()
+			),
+			Error::<Test>::ProposalNotCommitted
+		);
+		let id = crate::NextDatasetId::<Test>::get();
+		assert_ok!(Datasets::propose_dataset(
+			RuntimeOrigin::signed(PROPOSER),
+			m.clone(),
+			nonce(PROPOSER, &m),
+			salt
+		));
+		assert_eq!(crate::Datasets::<Test>::get(id).unwrap().proposer, PROPOSER);
+		// The commitment is spent.
+		assert!(!crate::ProposalCommits::<Test>::contains_key(PROPOSER));
+		advance(1);
+		assert_noop!(
+			Datasets::propose_dataset(
+				RuntimeOrigin::signed(copier),
+				m.clone(),
+				nonce(copier, &m),
+				salt
+			),
+			Error::<Test>::ContentAlreadyProposed
+		);
+	});
+}
+
+#[test]
+fn proposal_commitments_are_bounded_and_expire() {
+	build_and_execute(|| {
+		let commit = |n: u64| {
+			Datasets::commit_proposal(RuntimeOrigin::signed(PROPOSER), H256::from_low_u64_be(n))
+		};
+		assert_ok!(commit(1));
+		assert_noop!(commit(1), Error::<Test>::ProposalAlreadyCommitted);
+		for n in 2..=u64::from(MAX_PROPOSAL_COMMITS) {
+			assert_ok!(commit(n));
+		}
+		assert_noop!(commit(99), Error::<Test>::TooManyProposalCommits);
+		// Expired commitments are dropped by the next commit, and cannot be used: a commitment
+		// serves in the `PROPOSAL_COMMIT_LIFETIME` blocks after its own, not one more.
+		advance(PROPOSAL_COMMIT_LIFETIME);
+		assert_noop!(commit(99), Error::<Test>::TooManyProposalCommits);
+		advance(1);
+		let salt = proposal_salt();
+		let (m2, m3) = (meta(2), meta(3));
+		for m in [&m2, &m3] {
+			assert_ok!(Datasets::commit_proposal(
+				RuntimeOrigin::signed(PROPOSER),
+				aiblock_primitives::datasets::proposal_commitment(&PROPOSER, m, &salt)
+			));
+		}
+		assert_eq!(crate::ProposalCommits::<Test>::get(PROPOSER).len(), 2);
+		advance(PROPOSAL_COMMIT_LIFETIME);
+		assert_ok!(Datasets::propose_dataset(
+			RuntimeOrigin::signed(PROPOSER),
+			m2.clone(),
+			nonce(PROPOSER, &m2),
+			salt
+		));
+		advance(1);
+		assert_noop!(
+			Datasets::propose_dataset(
+				RuntimeOrigin::signed(PROPOSER),
+				m3.clone(),
+				nonce(PROPOSER, &m3),
+				salt
+			),
+			Error::<Test>::ProposalNotCommitted
+		);
+	});
+}
+
+/// `who`'s only commitment: to `meta` with [`proposal_salt`], made at block `at`.
+fn committed_at(who: AccountId, meta: &aiblock_primitives::datasets::DatasetMeta, at: u64) {
+	let commitment =
+		aiblock_primitives::datasets::proposal_commitment(&who, meta, &proposal_salt());
+	crate::ProposalCommits::<Test>::insert(
+		who,
+		frame_support::BoundedVec::truncate_from(vec![(commitment, at)]),
+	);
+}
+
+fn propose_meta(
+	who: AccountId,
+	meta: &aiblock_primitives::datasets::DatasetMeta,
+) -> frame_support::dispatch::DispatchResult {
+	Datasets::propose_dataset(
+		RuntimeOrigin::signed(who),
+		meta.clone(),
+		nonce(who, meta),
+		proposal_salt(),
+	)
+}
+
+#[test]
+fn an_honest_proposal_that_lands_late_takes_its_dataset_back() {
+	build_and_execute(|| {
+		let m = meta(1);
+		// A copy of the same content under another name: the auditors would not notice.
+		let renamed = m.clone().with(|m| m.name = b"mine".to_vec().try_into().unwrap());
+		let commit = |who: AccountId, meta: &aiblock_primitives::datasets::DatasetMeta| {
+			let commitment =
+				aiblock_primitives::datasets::proposal_commitment(&who, meta, &proposal_salt());
+			assert_ok!(Datasets::commit_proposal(RuntimeOrigin::signed(who), commitment));
+		};
+		commit(PROPOSER, &m);
+		advance(1);
+		// The honest proposal is sent but does not land this block (a full block, a failed
+		// attempt); a copier commits now and gets in first next block.
+		let copier = VOTERS[0];
+		commit(copier, &renamed);
+		advance(1);
+		let id = crate::NextDatasetId::<Test>::get();
+		assert_ok!(propose_meta(copier, &renamed));
+		assert_eq!(crate::Datasets::<Test>::get(id).unwrap().proposer, copier);
+		assert_eq!(crate::CommittedAt::<Test>::get(id), Some(2));
+		// The honest proposal lands: its commitment is older, so it takes the dataset back,
+		// with its own metadata.
+		assert_ok!(propose_meta(PROPOSER, &m));
+		let info = crate::Datasets::<Test>::get(id).unwrap();
+		assert_eq!((info.proposer, info.meta), (PROPOSER, m.clone()));
+		assert_eq!(crate::CommittedAt::<Test>::get(id), Some(1));
+		assert!(events().contains(&Event::ProposerReplaced {
+			id,
+			previous: copier,
+			proposer: PROPOSER
+		}));
+		assert_eq!(crate::NextDatasetId::<Test>::get(), id + 1, "no second dataset");
+		// A commitment of the same block, or a newer one, takes nothing.
+		committed_at(VOTERS[1], &renamed, 1);
+		assert_noop!(propose_meta(VOTERS[1], &renamed), Error::<Test>::ContentAlreadyProposed);
+		commit(copier, &m);
+		advance(1);
+		assert_noop!(propose_meta(copier, &m), Error::<Test>::ContentAlreadyProposed);
+		// Taken over while audited, the audit starts over: the panel was drawn excluding the
+		// previous proposer only.
+		let Stage::Auditing { panel, .. } = stage(id) else { panic!("auditing") };
+		let report = audit_commitment(id, &panel[0], &clean_report(), &proposal_salt());
+		assert_ok!(Datasets::commit_audit(RuntimeOrigin::signed(panel[0]), id, report));
+		let elder = VOTERS[2];
+		committed_at(elder, &m, 0);
+		assert_ok!(propose_meta(elder, &m));
+		assert_eq!(stage(id), Stage::Proposed);
+		assert_eq!(crate::AuditCommits::<Test>::iter_prefix(id).count(), 0);
+		Datasets::do_try_state().unwrap();
+		advance(1);
+		let Stage::Auditing { panel, commit_until, reveal_until } = stage(id) else {
+			panic!("audited again")
+		};
+		assert!(!panel.contains(&elder));
+		// Past the audit the proposer is settled.
+		let salt = proposal_salt();
+		for who in &panel {
+			let commitment = audit_commitment(id, who, &clean_report(), &salt);
+			assert_ok!(Datasets::commit_audit(RuntimeOrigin::signed(*who), id, commitment));
+		}
+		run_to_block(commit_until + 1);
+		for who in &panel {
+			assert_ok!(Datasets::reveal_audit(
+				RuntimeOrigin::signed(*who),
+				id,
+				clean_report(),
+				salt
+			));
+		}
+		run_to_block(reveal_until + 1);
+		assert_ok!(Datasets::advance(RuntimeOrigin::signed(PROPOSER), id));
+		assert!(matches!(stage(id), Stage::Voting { .. }));
+		assert_eq!(crate::CommittedAt::<Test>::get(id), None);
+		committed(VOTERS[3], &m);
+		assert_noop!(propose_meta(VOTERS[3], &m), Error::<Test>::ContentAlreadyProposed);
+	});
+}
+
+#[test]
+fn content_freed_for_a_retry_is_reserved_for_its_proposer() {
+	new_test_ext().execute_with(|| {
+		// Two auditors left of five: every proposal is rejected, not audited, at its draw.
+		for who in &AUDITORS[..3] {
+			assert_ok!(Workers::deregister_worker(RuntimeOrigin::signed(*who)));
+		}
+		run_to_block(5);
+		let (m, other) = (meta(1), meta(2));
+		committed_at(PROPOSER, &m, 4);
+		let id = crate::NextDatasetId::<Test>::get();
+		assert_ok!(propose_meta(PROPOSER, &m));
+		committed_at(PROPOSER, &other, 3);
+		let other_id = id + 1;
+		assert_ok!(propose_meta(PROPOSER, &other));
+		advance(1);
+		assert_eq!(stage(id), Stage::Rejected { reason: Rejection::NotAudited });
+		let root = H256::repeat_byte(1);
+		let reservation = |until| crate::Reservation { owner: PROPOSER, until, committed_at: 4 };
+		assert_eq!(
+			crate::Reserved::<Test>::get(root),
+			Some(reservation(6 + PROPOSAL_COMMIT_LIFETIME))
+		);
+		assert_eq!(crate::CommittedAt::<Test>::get(id), None);
+		// Its metadata is public: a copier who committed since may not take the retry.
+		let copier = VOTERS[0];
+		committed(copier, &m);
+		assert_noop!(propose_meta(copier, &m), Error::<Test>::ContentReserved);
+		// A commitment older than the first proposal's may (the copied proposer's own, had
+		// the first proposal been a copy).
+		assert_eq!(stage(other_id), Stage::Rejected { reason: Rejection::NotAudited });
+		committed_at(VOTERS[1], &other, 2);
+		assert_ok!(propose_meta(VOTERS[1], &other));
+		// Its proposer may, and keeps its first commitment's place in line.
+		committed(PROPOSER, &m);
+		let retry = crate::NextDatasetId::<Test>::get();
+		assert_ok!(propose_meta(PROPOSER, &m));
+		assert_eq!(crate::Reserved::<Test>::get(root), None);
+		assert_eq!(crate::CommittedAt::<Test>::get(retry), Some(4));
+		Datasets::do_try_state().unwrap();
+		advance(1);
+		assert_eq!(stage(retry), Stage::Rejected { reason: Rejection::NotAudited });
+		let until = 7 + PROPOSAL_COMMIT_LIFETIME;
+		assert_eq!(crate::Reserved::<Test>::get(root), Some(reservation(until)));
+		// Reserved through its last block; then anyone may propose it.
+		run_to_block(until);
+		committed(copier, &m);
+		assert_noop!(propose_meta(copier, &m), Error::<Test>::ContentReserved);
+		advance(1);
+		committed(copier, &m);
+		assert_ok!(propose_meta(copier, &m));
+		assert_eq!(crate::Reserved::<Test>::get(root), None);
+		Datasets::do_try_state().unwrap();
+	});
+}
+
+#[test]
+fn content_rejected_for_the_proposers_own_error_is_not_reserved() {
+	build_and_execute(|| {
+		let dead = audited(1, &[AuditReport { content_matches: false, ..clean_report() }; 3]);
+		assert_eq!(stage(dead), Stage::Rejected { reason: Rejection::ContentMismatch });
+		assert_eq!(ByContent::<Test>::get(H256::repeat_byte(1)), None);
+		assert_eq!(crate::Reserved::<Test>::get(H256::repeat_byte(1)), None);
+		propose(VOTERS[0], 1);
 	});
 }

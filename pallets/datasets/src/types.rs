@@ -145,3 +145,17 @@ pub struct PipelineParams<BlockNumber> {
 	/// Votes a dataset needs for any tier.
 	pub vote_quorum: u32,
 }
+
+/// Content reserved for the proposer of a dataset rejected for want of a panel or a quorum.
+#[derive(Encode, Decode, Clone, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen)]
+pub struct Reservation<AccountId, BlockNumber> {
+	/// Who may propose it again.
+	pub owner: AccountId,
+	/// The last block of the reservation.
+	pub until: BlockNumber,
+	/// The block of the rejected proposal's commitment: the retry keeps that place in line.
+	pub committed_at: BlockNumber,
+}
+
+/// A [`Reservation`] in the runtime's types.
+pub type ReservationOf<T> = Reservation<<T as frame_system::Config>::AccountId, BlockNumberFor<T>>;

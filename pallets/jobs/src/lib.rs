@@ -656,8 +656,7 @@ pub mod pallet {
 		#[pallet::call_index(0)]
 		// The benchmark's job asks for no GPU memory: add the trainers' memory census it skips.
 		#[pallet::weight(T::WeightInfo::post_job(spec.slots.len() as u32)
-			.saturating_add(T::DbWeight::get().reads(1))
-			.saturating_add(Pallet::<T>::datasets_check_weight()))]
+			.saturating_add(T::DbWeight::get().reads(1)))]
 		pub fn post_job(
 			origin: OriginFor<T>,
 			spec: JobSpec,
@@ -709,8 +708,7 @@ pub mod pallet {
 		///
 		/// Declares the weight of a job on `MAX_JOB_SLOTS` slots and charges that of the job's.
 		#[pallet::call_index(2)]
-		#[pallet::weight(T::WeightInfo::accept_job(MAX_JOB_SLOTS)
-			.saturating_add(Pallet::<T>::datasets_check_weight()))]
+		#[pallet::weight(T::WeightInfo::accept_job(MAX_JOB_SLOTS))]
 		pub fn accept_job(origin: OriginFor<T>, job: JobId) -> DispatchResultWithPostInfo {
 			let trainer = ensure_signed(origin)?;
 			let mut record = Jobs::<T>::get(job).ok_or(Error::<T>::UnknownJob)?;
@@ -731,8 +729,7 @@ pub mod pallet {
 			Self::reschedule(job, &mut record, deadline);
 			Jobs::<T>::insert(job, record);
 			Self::deposit_event(Event::JobAccepted { job, trainer, deadline });
-			Ok(Some(T::WeightInfo::accept_job(slots).saturating_add(Self::datasets_check_weight()))
-				.into())
+			Ok(Some(T::WeightInfo::accept_job(slots)).into())
 		}
 
 		/// Submit the trained candidates of an accepted job: their payloads, one per slot of the
@@ -815,7 +812,7 @@ pub mod pallet {
 		#[pallet::weight(T::WeightInfo::submit_candidate(
 			trained_with.len() as u32,
 			spec.slots.len().max(candidates.len()) as u32,
-		).saturating_add(Pallet::<T>::datasets_check_weight()))]
+		))]
 		#[allow(clippy::too_many_arguments)] // an extrinsic's arguments are its wire format
 		pub fn submit_candidate(
 			origin: OriginFor<T>,
@@ -959,27 +956,7 @@ impl<T: Config> Pallet<T> {
 	/// adopted with everyone paid, or a refuted claim with every candidate rejected, the
 	/// trainer's slash split among the honest majority and the others slashed.
 	pub(crate) fn finalize_weight(n: u32, slots: u32) -> Weight {
-		T::WeightInfo::finalize(n, slots)
-			.max(T::WeightInfo::finalize_refuted(n, slots))
-			.saturating_add(Self::data_rewards_weight())
-	}
-
-	/// Checking a job's datasets (each read twice from the registry: usable, content). The
-	/// measured weights predate the datasets: until `pallets/benchmark.sh` measures the pallet
-	/// again (its benchmarks already name `MAX_JOB_DATASETS` approved datasets), their database
-	/// costs and 20 µs of compute each are added to the calls that check them.
-	pub(crate) fn datasets_check_weight() -> Weight {
-		let datasets = u64::from(aiblock_primitives::jobs::MAX_JOB_DATASETS);
-		Weight::from_parts(20_000_000 * datasets, 4_096 * datasets)
-			.saturating_add(T::DbWeight::get().reads(2 * datasets))
-	}
-
-	/// Paying an adopted job's data contributors: per dataset a proposer read and a transfer
-	/// on hold (two accounts read and written). Added to the verdict for the same reason.
-	pub(crate) fn data_rewards_weight() -> Weight {
-		let datasets = u64::from(aiblock_primitives::jobs::MAX_JOB_DATASETS);
-		Weight::from_parts(50_000_000 * datasets, 8_192 * datasets)
-			.saturating_add(T::DbWeight::get().reads_writes(3 * datasets, 2 * datasets))
+		T::WeightInfo::finalize(n, slots).max(T::WeightInfo::finalize_refuted(n, slots))
 	}
 
 	/// `blocks` after now.
@@ -1059,17 +1036,16 @@ impl<T: Config> Pallet<T> {
 				Error::<T>::DuplicateDataset
 			);
 		}
-		Self::check_datasets_usable(spec)?;
 		for dataset in &spec.datasets {
-			ensure!(
-				T::Datasets::content(dataset.id).as_ref() == Some(&dataset.cid),
-				Error::<T>::DatasetContentMismatch
-			);
+			let usable = T::Datasets::usable(dataset.id, spec.allow_experimental)
+				.map_err(Error::<T>::from)?;
+			ensure!(usable.cid == dataset.cid, Error::<T>::DatasetContentMismatch);
 		}
 		Ok(())
 	}
 
-	/// Whether a job may train on every dataset of `spec` now.
+	/// Whether a job may train on every dataset of `spec` now (the content was checked when
+	/// it was posted and cannot change).
 	fn check_datasets_usable(spec: &JobSpec) -> DispatchResult {
 		for dataset in &spec.datasets {
 			T::Datasets::usable(dataset.id, spec.allow_experimental).map_err(Error::<T>::from)?;

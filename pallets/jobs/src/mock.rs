@@ -193,6 +193,8 @@ impl pallet_aiblock_datasets::Config for Test {
 	type NewProposerQuota = ConstU32<3>;
 	type TrustedProposerQuota = ConstU32<5>;
 	type ApprovalsToTrust = ConstU32<2>;
+	type MaxProposalCommits = ConstU32<2>;
+	type ProposalCommitLifetime = ConstU64<10>;
 	type MaxProposalsPerBlock = ConstU32<4>;
 	type AuditorsPerDataset = ConstU32<3>;
 	type MaxAuditors = ConstU32<3>;
@@ -237,8 +239,7 @@ pub fn approved_dataset(
 
 /// `DATASET` as a job names it, with `parts` of the mix.
 pub fn job_dataset(id: DatasetId, parts: u32) -> JobDataset {
-	let cid = <Datasets as aiblock_primitives::datasets::DatasetsInspect<AccountId>>::content(id)
-		.expect("a test dataset");
+	let cid = pallet_aiblock_datasets::Datasets::<Test>::get(id).expect("a test dataset").meta.cid;
 	JobDataset { id, cid, parts }
 }
 

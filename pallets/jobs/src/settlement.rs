@@ -426,9 +426,7 @@ impl<T: Config> Pallet<T> {
 		let (mut trainer_part, data_parts) = data_rewards(pay_trainer, T::DataShare::get(), &parts);
 		let mut unpaid = BalanceOf::<T>::zero();
 		for (dataset, amount) in job.spec.datasets.iter().zip(data_parts) {
-			let proposer = T::Datasets::usable(dataset.id, true)
-				.ok()
-				.and_then(|()| T::Datasets::proposer(dataset.id));
+			let proposer = T::Datasets::usable(dataset.id, true).ok().map(|usable| usable.proposer);
 			let Some(proposer) = proposer else {
 				trainer_part.saturating_accrue(amount);
 				continue;

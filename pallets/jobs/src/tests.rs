@@ -501,12 +501,8 @@ fn accepting_charges_the_weight_of_the_jobs_slots() {
 		let declared = crate::Call::<Test>::accept_job { job }.get_dispatch_info().call_weight;
 		let accepted = Jobs::accept_job(signed(TRAINER), job).unwrap();
 		let charged = accepted.actual_weight.expect("the job's own weight");
-		let datasets = crate::Pallet::<Test>::datasets_check_weight();
-		assert_eq!(charged, <Test as Config>::WeightInfo::accept_job(2).saturating_add(datasets));
-		assert_eq!(
-			declared,
-			<Test as Config>::WeightInfo::accept_job(MAX_JOB_SLOTS).saturating_add(datasets)
-		);
+		assert_eq!(charged, <Test as Config>::WeightInfo::accept_job(2));
+		assert_eq!(declared, <Test as Config>::WeightInfo::accept_job(MAX_JOB_SLOTS));
 		assert!(declared.all_gte(charged));
 	});
 }
@@ -1356,9 +1352,13 @@ fn jobs_train_only_on_approved_datasets_named_with_their_content() {
 		// A dataset still in the pipeline is not trained on.
 		let meta = dataset_meta(cid(0x45));
 		let nonce = aiblock_primitives::datasets::solve_pow(&POSTER, &meta, 4, 0);
-		assert_ok!(Datasets::propose_dataset(signed(POSTER), meta, nonce));
+		let salt = H256::repeat_byte(1);
+		let commitment = aiblock_primitives::datasets::proposal_commitment(&POSTER, &meta, &salt);
+		assert_ok!(Datasets::commit_proposal(signed(POSTER), commitment));
+		advance(1);
+		assert_ok!(Datasets::propose_dataset(signed(POSTER), meta, nonce, salt));
 		refused(on_data(vec![job_dataset(3, 1)]), Error::DatasetNotApproved);
-		// Proposed at block 1, panel drawn at 2: nobody has the auditor role, so it is
+		// Proposed at block 2, panel drawn at 3: nobody has the auditor role, so it is
 		// rejected there.
 		advance(1);
 		refused(on_data(vec![job_dataset(3, 1)]), Error::DatasetRejected);

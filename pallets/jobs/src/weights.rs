@@ -1,7 +1,7 @@
 //! Weights for `pallet_aiblock_jobs`, measured by `pallets/benchmark.sh`; do not edit by hand.
 //!
-//! Benchmark CLI 64.0.0, 2026-12-03; steps 25, repeat 10;
-//! machine `vm` (AMD EPYC); wasm execution Compiled.
+//! Benchmark CLI 64.0.0, 2026-12-03; steps 20, repeat 5;
+//! machine `vm` (Intel(R) Xeon(R) Processor); wasm execution Compiled.
 //! Reads and writes are priced by the runtime's `DbWeight` (ParityDB); proof sizes are the
 //! worst case from each storage item's `MaxEncodedLen`.
 
@@ -34,6 +34,8 @@ pub trait WeightInfo {
 /// Measured weights, with the runtime's database costs.
 pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
+	/// Storage: `Datasets::Datasets` (r:8 w:0)
+	/// Proof: `Datasets::Datasets` (`max_values`: None, `max_size`: Some(928), added: 3403, mode: `MaxEncodedLen`)
 	/// Storage: `ExpertDag::Models` (r:1 w:0)
 	/// Proof: `ExpertDag::Models` (`max_values`: None, `max_size`: Some(232), added: 2707, mode: `MaxEncodedLen`)
 	/// Storage: `ExpertDag::Current` (r:64 w:0)
@@ -55,19 +57,19 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Jobs::Agenda` (r:1 w:1)
 	/// Proof: `Jobs::Agenda` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Jobs` (r:0 w:1)
-	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(6516), added: 8991, mode: `MaxEncodedLen`)
+	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(6581), added: 9056, mode: `MaxEncodedLen`)
 	/// `s` ranges over `[1, 64]`.
 	fn post_job(s: u32, ) -> Weight {
-		// Fastest run: 236_634 ns.
-		Weight::from_parts(390_174_845, 6196)
-			.saturating_add(Weight::from_parts(25_350_405, 0).saturating_mul(s.into()))
-			.saturating_add(T::DbWeight::get().reads(9))
+		// Fastest run: 174_444 ns.
+		Weight::from_parts(192_966_837, 28214)
+			.saturating_add(Weight::from_parts(9_078_874, 0).saturating_mul(s.into()))
+			.saturating_add(T::DbWeight::get().reads(17))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(s.into())))
 			.saturating_add(T::DbWeight::get().writes(8))
 			.saturating_add(Weight::from_parts(0, 2955).saturating_mul(s.into()))
 	}
 	/// Storage: `Jobs::Jobs` (r:1 w:1)
-	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(6516), added: 8991, mode: `MaxEncodedLen`)
+	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(6581), added: 9056, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Agenda` (r:1 w:1)
 	/// Proof: `Jobs::Agenda` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
@@ -79,17 +81,19 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Jobs::JobsOfPoster` (r:1 w:1)
 	/// Proof: `Jobs::JobsOfPoster` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	fn cancel_job() -> Weight {
-		// Fastest run: 103_043 ns.
-		Weight::from_parts(152_055_000, 9981)
+		// Fastest run: 64_594 ns.
+		Weight::from_parts(72_075_000, 10046)
 			.saturating_add(T::DbWeight::get().reads(6))
 			.saturating_add(T::DbWeight::get().writes(6))
 	}
 	/// Storage: `Jobs::Jobs` (r:1 w:1)
-	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(6516), added: 8991, mode: `MaxEncodedLen`)
+	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(6581), added: 9056, mode: `MaxEncodedLen`)
 	/// Storage: `ExpertDag::Current` (r:64 w:0)
 	/// Proof: `ExpertDag::Current` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
 	/// Storage: `ExpertDag::Blocks` (r:64 w:0)
 	/// Proof: `ExpertDag::Blocks` (`max_values`: None, `max_size`: Some(480), added: 2955, mode: `MaxEncodedLen`)
+	/// Storage: `Datasets::Datasets` (r:8 w:0)
+	/// Proof: `Datasets::Datasets` (`max_values`: None, `max_size`: Some(928), added: 3403, mode: `MaxEncodedLen`)
 	/// Storage: `Workers::Workers` (r:1 w:1)
 	/// Proof: `Workers::Workers` (`max_values`: None, `max_size`: Some(421), added: 2896, mode: `MaxEncodedLen`)
 	/// Storage: `Stake::Ledgers` (r:1 w:1)
@@ -104,16 +108,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Jobs::Agenda` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
 	/// `s` ranges over `[1, 64]`.
 	fn accept_job(s: u32, ) -> Weight {
-		// Fastest run: 129_764 ns.
-		Weight::from_parts(237_489_105, 9981)
-			.saturating_add(Weight::from_parts(14_167_590, 0).saturating_mul(s.into()))
-			.saturating_add(T::DbWeight::get().reads(8))
+		// Fastest run: 120_541 ns.
+		Weight::from_parts(139_812_427, 28214)
+			.saturating_add(Weight::from_parts(7_277_220, 0).saturating_mul(s.into()))
+			.saturating_add(T::DbWeight::get().reads(16))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(s.into())))
 			.saturating_add(T::DbWeight::get().writes(6))
 			.saturating_add(Weight::from_parts(0, 2955).saturating_mul(s.into()))
 	}
 	/// Storage: `Jobs::Jobs` (r:1 w:1)
-	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(6516), added: 8991, mode: `MaxEncodedLen`)
+	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(6581), added: 9056, mode: `MaxEncodedLen`)
 	/// Storage: `ExpertDag::Models` (r:1 w:0)
 	/// Proof: `ExpertDag::Models` (`max_values`: None, `max_size`: Some(232), added: 2707, mode: `MaxEncodedLen`)
 	/// Storage: `ExpertDag::States` (r:1 w:0)
@@ -127,10 +131,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// `d` ranges over `[0, 6]`.
 	/// `s` ranges over `[1, 64]`.
 	fn submit_result(d: u32, s: u32, ) -> Weight {
-		// Fastest run: 234_930 ns.
-		Weight::from_parts(257_172_000, 9981)
-			.saturating_add(Weight::from_parts(237_029_961, 0).saturating_mul(d.into()))
-			.saturating_add(Weight::from_parts(53_364_709, 0).saturating_mul(s.into()))
+		// Fastest run: 153_416 ns.
+		Weight::from_parts(157_789_000, 10046)
+			.saturating_add(Weight::from_parts(105_704_020, 0).saturating_mul(d.into()))
+			.saturating_add(Weight::from_parts(28_640_000, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads(6))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(d.into())))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(s.into())))
@@ -140,7 +144,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(Weight::from_parts(0, 5910).saturating_mul(s.into()))
 	}
 	/// Storage: `Jobs::Jobs` (r:1 w:1)
-	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(6516), added: 8991, mode: `MaxEncodedLen`)
+	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(6581), added: 9056, mode: `MaxEncodedLen`)
 	/// Storage: `ExpertDag::Models` (r:1 w:0)
 	/// Proof: `ExpertDag::Models` (`max_values`: None, `max_size`: Some(232), added: 2707, mode: `MaxEncodedLen`)
 	/// Storage: `ExpertDag::States` (r:1 w:0)
@@ -165,14 +169,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Jobs::JobsOfPoster` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// `s` ranges over `[1, 64]`.
 	fn submit_result_superseded(s: u32, ) -> Weight {
-		// Fastest run: 191_740 ns.
-		Weight::from_parts(184_663_001, 9981)
-			.saturating_add(Weight::from_parts(24_137_640, 0).saturating_mul(s.into()))
+		// Fastest run: 120_931 ns.
+		Weight::from_parts(135_374_413, 10046)
+			.saturating_add(Weight::from_parts(10_129_580, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads(10))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(s.into())))
 			.saturating_add(T::DbWeight::get().writes(8))
 			.saturating_add(Weight::from_parts(0, 2955).saturating_mul(s.into()))
 	}
+	/// Storage: `Datasets::Datasets` (r:8 w:0)
+	/// Proof: `Datasets::Datasets` (`max_values`: None, `max_size`: Some(928), added: 3403, mode: `MaxEncodedLen`)
 	/// Storage: `ExpertDag::Models` (r:1 w:0)
 	/// Proof: `ExpertDag::Models` (`max_values`: None, `max_size`: Some(232), added: 2707, mode: `MaxEncodedLen`)
 	/// Storage: `ExpertDag::Current` (r:70 w:0)
@@ -200,15 +206,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Jobs::Agenda` (r:1 w:1)
 	/// Proof: `Jobs::Agenda` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Jobs` (r:0 w:1)
-	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(6516), added: 8991, mode: `MaxEncodedLen`)
+	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(6581), added: 9056, mode: `MaxEncodedLen`)
 	/// `d` ranges over `[0, 6]`.
 	/// `s` ranges over `[1, 64]`.
 	fn submit_candidate(d: u32, s: u32, ) -> Weight {
-		// Fastest run: 378_540 ns.
-		Weight::from_parts(414_357_000, 3991)
-			.saturating_add(Weight::from_parts(277_011_774, 0).saturating_mul(d.into()))
-			.saturating_add(Weight::from_parts(55_128_417, 0).saturating_mul(s.into()))
-			.saturating_add(T::DbWeight::get().reads(12))
+		// Fastest run: 261_999 ns.
+		Weight::from_parts(270_623_000, 28214)
+			.saturating_add(Weight::from_parts(106_333_131, 0).saturating_mul(d.into()))
+			.saturating_add(Weight::from_parts(30_671_092, 0).saturating_mul(s.into()))
+			.saturating_add(T::DbWeight::get().reads(20))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(d.into())))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(s.into())))
 			.saturating_add(T::DbWeight::get().writes(10))
@@ -217,34 +223,34 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(Weight::from_parts(0, 5910).saturating_mul(s.into()))
 	}
 	/// Storage: `Jobs::Jobs` (r:1 w:1)
-	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(6516), added: 8991, mode: `MaxEncodedLen`)
+	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(6581), added: 9056, mode: `MaxEncodedLen`)
 	fn commit_attestation() -> Weight {
-		// Fastest run: 46_798 ns.
-		Weight::from_parts(86_202_000, 9981)
+		// Fastest run: 31_233 ns.
+		Weight::from_parts(34_922_000, 10046)
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
 	/// Storage: `Jobs::Jobs` (r:1 w:1)
-	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(6516), added: 8991, mode: `MaxEncodedLen`)
+	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(6581), added: 9056, mode: `MaxEncodedLen`)
 	/// Storage: `ExpertDag::Models` (r:1 w:0)
 	/// Proof: `ExpertDag::Models` (`max_values`: None, `max_size`: Some(232), added: 2707, mode: `MaxEncodedLen`)
 	/// Storage: `ExpertDag::States` (r:1 w:0)
 	/// Proof: `ExpertDag::States` (`max_values`: None, `max_size`: Some(21), added: 2496, mode: `MaxEncodedLen`)
 	fn reveal_attestation() -> Weight {
-		// Fastest run: 63_479 ns.
-		Weight::from_parts(129_273_000, 9981)
+		// Fastest run: 49_387 ns.
+		Weight::from_parts(56_312_000, 10046)
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
 	/// Storage: `Jobs::Jobs` (r:1 w:1)
-	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(6516), added: 8991, mode: `MaxEncodedLen`)
+	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(6581), added: 9056, mode: `MaxEncodedLen`)
 	/// Storage: `ExpertDag::Models` (r:1 w:0)
 	/// Proof: `ExpertDag::Models` (`max_values`: None, `max_size`: Some(232), added: 2707, mode: `MaxEncodedLen`)
 	/// Storage: `ExpertDag::States` (r:1 w:0)
 	/// Proof: `ExpertDag::States` (`max_values`: None, `max_size`: Some(21), added: 2496, mode: `MaxEncodedLen`)
 	fn reveal_claim() -> Weight {
-		// Fastest run: 66_004 ns.
-		Weight::from_parts(83_537_000, 9981)
+		// Fastest run: 49_293 ns.
+		Weight::from_parts(54_870_000, 10046)
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -256,9 +262,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `ExpertDag::Blocks` (`max_values`: None, `max_size`: Some(480), added: 2955, mode: `MaxEncodedLen`)
 	/// Storage: `ExpertDag::Current` (r:64 w:64)
 	/// Proof: `ExpertDag::Current` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
+	/// Storage: `Datasets::Datasets` (r:8 w:0)
+	/// Proof: `Datasets::Datasets` (`max_values`: None, `max_size`: Some(928), added: 3403, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:16 w:16)
+	/// Storage: `System::Account` (r:24 w:24)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Stake::Ledgers` (r:16 w:16)
 	/// Proof: `Stake::Ledgers` (`max_values`: None, `max_size`: Some(401), added: 2876, mode: `MaxEncodedLen`)
@@ -271,18 +279,18 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Jobs::JobsOfPoster` (r:1 w:1)
 	/// Proof: `Jobs::JobsOfPoster` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Jobs` (r:0 w:1)
-	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(6516), added: 8991, mode: `MaxEncodedLen`)
+	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(6581), added: 9056, mode: `MaxEncodedLen`)
 	/// `n` ranges over `[3, 15]`.
 	/// `s` ranges over `[1, 64]`.
 	fn finalize(n: u32, s: u32, ) -> Weight {
-		// Fastest run: 1_594_351 ns.
-		Weight::from_parts(1_761_174_000, 8815)
-			.saturating_add(Weight::from_parts(11_586_227, 0).saturating_mul(n.into()))
-			.saturating_add(Weight::from_parts(59_073_770, 0).saturating_mul(s.into()))
-			.saturating_add(T::DbWeight::get().reads(11))
+		// Fastest run: 1_153_863 ns.
+		Weight::from_parts(468_568_934, 29600)
+			.saturating_add(Weight::from_parts(48_718_345, 0).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(22_256_379, 0).saturating_mul(s.into()))
+			.saturating_add(T::DbWeight::get().reads(27))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(s.into())))
-			.saturating_add(T::DbWeight::get().writes(11))
+			.saturating_add(T::DbWeight::get().writes(19))
 			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(s.into())))
 			.saturating_add(Weight::from_parts(0, 2896).saturating_mul(n.into()))
@@ -311,16 +319,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Jobs::JobsOfPoster` (r:1 w:1)
 	/// Proof: `Jobs::JobsOfPoster` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Jobs` (r:0 w:1)
-	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(6516), added: 8991, mode: `MaxEncodedLen`)
+	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(6581), added: 9056, mode: `MaxEncodedLen`)
 	/// Storage: `ExpertDag::PruneQueue` (r:0 w:64)
 	/// Proof: `ExpertDag::PruneQueue` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// `n` ranges over `[3, 15]`.
 	/// `s` ranges over `[1, 64]`.
 	fn finalize_refuted(n: u32, s: u32, ) -> Weight {
-		// Fastest run: 1_841_945 ns.
-		Weight::from_parts(1_931_904_000, 8799)
-			.saturating_add(Weight::from_parts(68_020_211, 0).saturating_mul(n.into()))
-			.saturating_add(Weight::from_parts(9_763_113, 0).saturating_mul(s.into()))
+		// Fastest run: 1_049_670 ns.
+		Weight::from_parts(184_848_710, 8799)
+			.saturating_add(Weight::from_parts(72_560_644, 0).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(10_922_100, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads(13))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(s.into())))
@@ -331,7 +339,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(Weight::from_parts(0, 2955).saturating_mul(s.into()))
 	}
 	/// Storage: `Jobs::Jobs` (r:1 w:1)
-	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(6516), added: 8991, mode: `MaxEncodedLen`)
+	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(6581), added: 9056, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Agenda` (r:2 w:2)
 	/// Proof: `Jobs::Agenda` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
 	/// Storage: `System::ParentHash` (r:1 w:0)
@@ -347,18 +355,18 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// `n` ranges over `[3, 15]`.
 	/// `w` ranges over `[15, 1024]`.
 	fn draw_evaluators(n: u32, w: u32, ) -> Weight {
-		// Fastest run: 457_358 ns.
-		Weight::from_parts(500_326_865, 44430)
-			.saturating_add(Weight::from_parts(37_464_491, 0).saturating_mul(n.into()))
-			.saturating_add(Weight::from_parts(2_048_501, 0).saturating_mul(w.into()))
+		// Fastest run: 270_090 ns.
+		Weight::from_parts(270_558_000, 44430)
+			.saturating_add(Weight::from_parts(26_534_909, 0).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(582_602, 0).saturating_mul(w.into()))
 			.saturating_add(T::DbWeight::get().reads(48))
 			.saturating_add(T::DbWeight::get().reads((7_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(3))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(0, 9689).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(0, 9676).saturating_mul(n.into()))
 	}
 	/// Storage: `Jobs::Jobs` (r:1 w:1)
-	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(6516), added: 8991, mode: `MaxEncodedLen`)
+	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(6581), added: 9056, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Agenda` (r:1 w:1)
 	/// Proof: `Jobs::Agenda` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
@@ -370,13 +378,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Jobs::JobsOfPoster` (r:1 w:1)
 	/// Proof: `Jobs::JobsOfPoster` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	fn expire_job() -> Weight {
-		// Fastest run: 95_409 ns.
-		Weight::from_parts(150_883_000, 9981)
+		// Fastest run: 64_045 ns.
+		Weight::from_parts(71_201_000, 10046)
 			.saturating_add(T::DbWeight::get().reads(6))
 			.saturating_add(T::DbWeight::get().writes(6))
 	}
 	/// Storage: `Jobs::Jobs` (r:1 w:1)
-	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(6516), added: 8991, mode: `MaxEncodedLen`)
+	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(6581), added: 9056, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Agenda` (r:2 w:2)
 	/// Proof: `Jobs::Agenda` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
 	/// Storage: `ExpertDag::Models` (r:1 w:0)
@@ -394,8 +402,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Workers::Workers` (r:1 w:1)
 	/// Proof: `Workers::Workers` (`max_values`: None, `max_size`: Some(421), added: 2896, mode: `MaxEncodedLen`)
 	fn trainer_timeout() -> Weight {
-		// Fastest run: 271_279 ns.
-		Weight::from_parts(348_674_000, 9981)
+		// Fastest run: 176_079 ns.
+		Weight::from_parts(191_544_000, 10046)
 			.saturating_add(T::DbWeight::get().reads(13))
 			.saturating_add(T::DbWeight::get().writes(11))
 	}
@@ -404,30 +412,30 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same figures with ParityDB costs, for tests and mocks.
 impl WeightInfo for () {
 	fn post_job(s: u32, ) -> Weight {
-		Weight::from_parts(390_174_845, 6196)
-			.saturating_add(Weight::from_parts(25_350_405, 0).saturating_mul(s.into()))
-			.saturating_add(ParityDbWeight::get().reads(9))
+		Weight::from_parts(192_966_837, 28214)
+			.saturating_add(Weight::from_parts(9_078_874, 0).saturating_mul(s.into()))
+			.saturating_add(ParityDbWeight::get().reads(17))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(s.into())))
 			.saturating_add(ParityDbWeight::get().writes(8))
 			.saturating_add(Weight::from_parts(0, 2955).saturating_mul(s.into()))
 	}
 	fn cancel_job() -> Weight {
-		Weight::from_parts(152_055_000, 9981)
+		Weight::from_parts(72_075_000, 10046)
 			.saturating_add(ParityDbWeight::get().reads(6))
 			.saturating_add(ParityDbWeight::get().writes(6))
 	}
 	fn accept_job(s: u32, ) -> Weight {
-		Weight::from_parts(237_489_105, 9981)
-			.saturating_add(Weight::from_parts(14_167_590, 0).saturating_mul(s.into()))
-			.saturating_add(ParityDbWeight::get().reads(8))
+		Weight::from_parts(139_812_427, 28214)
+			.saturating_add(Weight::from_parts(7_277_220, 0).saturating_mul(s.into()))
+			.saturating_add(ParityDbWeight::get().reads(16))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(s.into())))
 			.saturating_add(ParityDbWeight::get().writes(6))
 			.saturating_add(Weight::from_parts(0, 2955).saturating_mul(s.into()))
 	}
 	fn submit_result(d: u32, s: u32, ) -> Weight {
-		Weight::from_parts(257_172_000, 9981)
-			.saturating_add(Weight::from_parts(237_029_961, 0).saturating_mul(d.into()))
-			.saturating_add(Weight::from_parts(53_364_709, 0).saturating_mul(s.into()))
+		Weight::from_parts(157_789_000, 10046)
+			.saturating_add(Weight::from_parts(105_704_020, 0).saturating_mul(d.into()))
+			.saturating_add(Weight::from_parts(28_640_000, 0).saturating_mul(s.into()))
 			.saturating_add(ParityDbWeight::get().reads(6))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(d.into())))
 			.saturating_add(ParityDbWeight::get().reads((3_u64).saturating_mul(s.into())))
@@ -437,18 +445,18 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 5910).saturating_mul(s.into()))
 	}
 	fn submit_result_superseded(s: u32, ) -> Weight {
-		Weight::from_parts(184_663_001, 9981)
-			.saturating_add(Weight::from_parts(24_137_640, 0).saturating_mul(s.into()))
+		Weight::from_parts(135_374_413, 10046)
+			.saturating_add(Weight::from_parts(10_129_580, 0).saturating_mul(s.into()))
 			.saturating_add(ParityDbWeight::get().reads(10))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(s.into())))
 			.saturating_add(ParityDbWeight::get().writes(8))
 			.saturating_add(Weight::from_parts(0, 2955).saturating_mul(s.into()))
 	}
 	fn submit_candidate(d: u32, s: u32, ) -> Weight {
-		Weight::from_parts(414_357_000, 3991)
-			.saturating_add(Weight::from_parts(277_011_774, 0).saturating_mul(d.into()))
-			.saturating_add(Weight::from_parts(55_128_417, 0).saturating_mul(s.into()))
-			.saturating_add(ParityDbWeight::get().reads(12))
+		Weight::from_parts(270_623_000, 28214)
+			.saturating_add(Weight::from_parts(106_333_131, 0).saturating_mul(d.into()))
+			.saturating_add(Weight::from_parts(30_671_092, 0).saturating_mul(s.into()))
+			.saturating_add(ParityDbWeight::get().reads(20))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(d.into())))
 			.saturating_add(ParityDbWeight::get().reads((3_u64).saturating_mul(s.into())))
 			.saturating_add(ParityDbWeight::get().writes(10))
@@ -457,37 +465,37 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 5910).saturating_mul(s.into()))
 	}
 	fn commit_attestation() -> Weight {
-		Weight::from_parts(86_202_000, 9981)
+		Weight::from_parts(34_922_000, 10046)
 			.saturating_add(ParityDbWeight::get().reads(1))
 			.saturating_add(ParityDbWeight::get().writes(1))
 	}
 	fn reveal_attestation() -> Weight {
-		Weight::from_parts(129_273_000, 9981)
+		Weight::from_parts(56_312_000, 10046)
 			.saturating_add(ParityDbWeight::get().reads(3))
 			.saturating_add(ParityDbWeight::get().writes(1))
 	}
 	fn reveal_claim() -> Weight {
-		Weight::from_parts(83_537_000, 9981)
+		Weight::from_parts(54_870_000, 10046)
 			.saturating_add(ParityDbWeight::get().reads(3))
 			.saturating_add(ParityDbWeight::get().writes(1))
 	}
 	fn finalize(n: u32, s: u32, ) -> Weight {
-		Weight::from_parts(1_761_174_000, 8815)
-			.saturating_add(Weight::from_parts(11_586_227, 0).saturating_mul(n.into()))
-			.saturating_add(Weight::from_parts(59_073_770, 0).saturating_mul(s.into()))
-			.saturating_add(ParityDbWeight::get().reads(11))
+		Weight::from_parts(468_568_934, 29600)
+			.saturating_add(Weight::from_parts(48_718_345, 0).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(22_256_379, 0).saturating_mul(s.into()))
+			.saturating_add(ParityDbWeight::get().reads(27))
 			.saturating_add(ParityDbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().reads((3_u64).saturating_mul(s.into())))
-			.saturating_add(ParityDbWeight::get().writes(11))
+			.saturating_add(ParityDbWeight::get().writes(19))
 			.saturating_add(ParityDbWeight::get().writes((4_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes((3_u64).saturating_mul(s.into())))
 			.saturating_add(Weight::from_parts(0, 2896).saturating_mul(n.into()))
 			.saturating_add(Weight::from_parts(0, 5910).saturating_mul(s.into()))
 	}
 	fn finalize_refuted(n: u32, s: u32, ) -> Weight {
-		Weight::from_parts(1_931_904_000, 8799)
-			.saturating_add(Weight::from_parts(68_020_211, 0).saturating_mul(n.into()))
-			.saturating_add(Weight::from_parts(9_763_113, 0).saturating_mul(s.into()))
+		Weight::from_parts(184_848_710, 8799)
+			.saturating_add(Weight::from_parts(72_560_644, 0).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(10_922_100, 0).saturating_mul(s.into()))
 			.saturating_add(ParityDbWeight::get().reads(13))
 			.saturating_add(ParityDbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(s.into())))
@@ -498,22 +506,22 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2955).saturating_mul(s.into()))
 	}
 	fn draw_evaluators(n: u32, w: u32, ) -> Weight {
-		Weight::from_parts(500_326_865, 44430)
-			.saturating_add(Weight::from_parts(37_464_491, 0).saturating_mul(n.into()))
-			.saturating_add(Weight::from_parts(2_048_501, 0).saturating_mul(w.into()))
+		Weight::from_parts(270_558_000, 44430)
+			.saturating_add(Weight::from_parts(26_534_909, 0).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(582_602, 0).saturating_mul(w.into()))
 			.saturating_add(ParityDbWeight::get().reads(48))
 			.saturating_add(ParityDbWeight::get().reads((7_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(3))
 			.saturating_add(ParityDbWeight::get().writes((2_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(0, 9689).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(0, 9676).saturating_mul(n.into()))
 	}
 	fn expire_job() -> Weight {
-		Weight::from_parts(150_883_000, 9981)
+		Weight::from_parts(71_201_000, 10046)
 			.saturating_add(ParityDbWeight::get().reads(6))
 			.saturating_add(ParityDbWeight::get().writes(6))
 	}
 	fn trainer_timeout() -> Weight {
-		Weight::from_parts(348_674_000, 9981)
+		Weight::from_parts(191_544_000, 10046)
 			.saturating_add(ParityDbWeight::get().reads(13))
 			.saturating_add(ParityDbWeight::get().writes(11))
 	}

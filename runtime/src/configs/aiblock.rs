@@ -121,6 +121,9 @@ impl pallet_aiblock_datasets::Config for Runtime {
 	type NewProposerQuota = ConstU32<20>;
 	type TrustedProposerQuota = ConstU32<200>;
 	type ApprovalsToTrust = ConstU32<3>;
+	/// Eight proposals in flight per account; a commitment lasts a day (the quota's period).
+	type MaxProposalCommits = ConstU32<8>;
+	type ProposalCommitLifetime = ConstU32<DAYS>;
 	type MaxProposalsPerBlock = ConstU32<16>;
 	/// Three auditors: one lying auditor cannot move the median.
 	type AuditorsPerDataset = ConstU32<3>;
@@ -309,7 +312,7 @@ impl pallet_aiblock_jobs::BenchmarkHelper<AccountId> for BondForBenchmarks {
 	) -> aiblock_primitives::datasets::DatasetId {
 		use aiblock_primitives::{dag::SemVer, datasets::DatasetMeta};
 		use frame_support::traits::fungible::Mutate;
-		let merkle_root = sp_core::H256(sp_core::hashing::blake2_256(&cid));
+		let merkle_root = <sp_runtime::traits::BlakeTwo256 as sp_runtime::traits::Hash>::hash(&cid);
 		if let Some(id) = pallet_aiblock_datasets::ByContent::<Runtime>::get(merkle_root) {
 			return id;
 		}

@@ -5,7 +5,8 @@
 use super::*;
 use crate::configs::aiblock::{DataShare, DATASET_POW_DIFFICULTY, EVALUATOR_FEE};
 use aiblock_primitives::datasets::{
-	audit_commitment, solve_pow, AuditReport, DatasetId, LicenseCheck, Rejection,
+	audit_commitment, proposal_commitment, solve_pow, AuditReport, DatasetId, LicenseCheck,
+	Rejection,
 };
 use pallet_aiblock_datasets::Stage;
 
@@ -17,11 +18,20 @@ fn datasets_call(who: &crate::AccountId, call: pallet_aiblock_datasets::Call<Run
 	assert_ok!(dispatch(who, RuntimeCall::Datasets(call)));
 }
 
-/// `who` proposes `meta` with a proof of work found here; the dataset's id.
+const SALT: H256 = H256([0x5a; 32]);
+
+/// `who` commits to proposing `meta`, and in the next block proposes it with a proof of work
+/// found here; the dataset's id.
 fn propose(who: &crate::AccountId, meta: DatasetMeta) -> DatasetId {
+	let commitment = proposal_commitment(who, &meta, &SALT);
+	datasets_call(who, pallet_aiblock_datasets::Call::commit_proposal { commitment });
+	run_to(System::block_number() + 1);
 	let id = pallet_aiblock_datasets::NextDatasetId::<Runtime>::get();
 	let pow_nonce = solve_pow(who, &meta, DATASET_POW_DIFFICULTY, 0);
-	datasets_call(who, pallet_aiblock_datasets::Call::propose_dataset { meta, pow_nonce });
+	datasets_call(
+		who,
+		pallet_aiblock_datasets::Call::propose_dataset { meta, pow_nonce, salt: SALT },
+	);
 	id
 }
 
@@ -154,6 +164,10 @@ fn a_dataset_seeded_with_personal_data_is_rejected_and_no_job_trains_on_it() {
 		// A proof of work for someone else's account is worthless.
 		let meta = dataset_meta(0x5b);
 		let stolen = solve_pow(&account(Sr25519Keyring::Alice), &meta, DATASET_POW_DIFFICULTY, 0);
+		let other_salt = H256([0x77; 32]);
+		let commitment = proposal_commitment(&ferdie, &meta, &other_salt);
+		datasets_call(&ferdie, pallet_aiblock_datasets::Call::commit_proposal { commitment });
+		run_to(System::block_number() + 1);
 		if !aiblock_primitives::datasets::pow_solves(&ferdie, &meta, stolen, DATASET_POW_DIFFICULTY)
 		{
 			assert_noop!(
@@ -161,7 +175,8 @@ fn a_dataset_seeded_with_personal_data_is_rejected_and_no_job_trains_on_it() {
 					&ferdie,
 					RuntimeCall::Datasets(pallet_aiblock_datasets::Call::propose_dataset {
 						meta: meta.clone(),
-						pow_nonce: stolen
+						pow_nonce: stolen,
+						salt: other_salt,
 					})
 				),
 				pallet_aiblock_datasets::Error::<Runtime>::ProofOfWorkTooWeak
@@ -181,6 +196,57 @@ fn a_dataset_seeded_with_personal_data_is_rejected_and_no_job_trains_on_it() {
 				RuntimeCall::Jobs(pallet_aiblock_jobs::Call::post_job { spec, budget: BUDGET })
 			),
 			pallet_aiblock_jobs::Error::<Runtime>::DatasetRejected
+		);
+		try_state();
+	});
+}
+
+/// Found by review: a proposal read in the transaction pool could be copied by an account that
+/// redid the proof of work for itself and got in first, taking the data contributor's rewards.
+/// A proposal now needs a commitment from an earlier block: a copy made in the proposal's own
+/// block is refused, and a copy that gets in first (the honest proposal held up a block) loses
+/// the dataset to the honest proposal, whose commitment is older.
+#[test]
+fn a_proposal_copied_from_the_pool_loses_to_the_honest_one() {
+	with_preset_state(sp_genesis_builder::DEV_RUNTIME_PRESET, || {
+		System::set_block_number(1);
+		workers();
+		let (ferdie, eve) = (account(Sr25519Keyring::Ferdie), account(Sr25519Keyring::Eve));
+		let meta = dataset_meta(0x5c);
+		let propose_call = |who: &crate::AccountId| {
+			RuntimeCall::Datasets(pallet_aiblock_datasets::Call::propose_dataset {
+				meta: meta.clone(),
+				pow_nonce: solve_pow(who, &meta, DATASET_POW_DIFFICULTY, 0),
+				salt: SALT,
+			})
+		};
+		let commitment = proposal_commitment(&ferdie, &meta, &SALT);
+		datasets_call(&ferdie, pallet_aiblock_datasets::Call::commit_proposal { commitment });
+		run_to(System::block_number() + 1);
+		// Ferdie's proposal is in the pool, salt and all; Eve copies it with her own proof of
+		// work and commitment: too new for this block.
+		let copied = proposal_commitment(&eve, &meta, &SALT);
+		datasets_call(&eve, pallet_aiblock_datasets::Call::commit_proposal { commitment: copied });
+		assert_noop!(
+			dispatch(&eve, propose_call(&eve)),
+			pallet_aiblock_datasets::Error::<Runtime>::ProposalCommittedThisBlock
+		);
+		// Ferdie's proposal is held up a block; Eve's copy gets in first.
+		run_to(System::block_number() + 1);
+		let id = pallet_aiblock_datasets::NextDatasetId::<Runtime>::get();
+		assert_ok!(dispatch(&eve, propose_call(&eve)));
+		assert_ok!(dispatch(&ferdie, propose_call(&ferdie)));
+		let info = pallet_aiblock_datasets::Datasets::<Runtime>::get(id).expect("proposed");
+		assert_eq!(info.proposer, ferdie);
+		assert_eq!(pallet_aiblock_datasets::NextDatasetId::<Runtime>::get(), id + 1);
+		// Drawn, audited as Ferdie's: Eve's newer commitment takes nothing back.
+		run_to(System::block_number() + 1);
+		datasets_call(&eve, pallet_aiblock_datasets::Call::commit_proposal { commitment: copied });
+		run_to(System::block_number() + 1);
+		assert!(matches!(stage(id), Stage::Auditing { .. }));
+		assert_noop!(
+			dispatch(&eve, propose_call(&eve)),
+			pallet_aiblock_datasets::Error::<Runtime>::ContentAlreadyProposed
 		);
 		try_state();
 	});

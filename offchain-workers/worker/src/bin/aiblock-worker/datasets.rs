@@ -4,12 +4,12 @@
 //! `list` read the registry; `vote` and `advance` are a worker's and anyone's part.
 
 use crate::{connect, connect_to_read, open_store, ChainArgs};
-use aiblock_primitives::datasets::{AuditRules, Rejection, CHUNK_BYTES};
+use aiblock_primitives::datasets::{proposal_commitment, AuditRules, Rejection, CHUNK_BYTES};
 use aiblock_worker::{
 	audit::{DuplicateIndex, Inspection, MIN_DUPLICATE_LINE},
 	auditing::license_text,
 	chain::{self, convert, runtime, Chain, DatasetStatus},
-	proposal::{meta_of, parse_version, proof_of_work, Described},
+	proposal::{meta_of, parse_version, proof_of_work, proposal_salt, Described},
 	WorkerError,
 };
 use clap::{Args, Subcommand, ValueEnum};
@@ -27,8 +27,12 @@ pub enum DatasetCommand {
 	Check(CheckArgs),
 	/// Propose a file as a dataset: it goes into the store (pinned), its CID, Merkle root and
 	/// sample hashes are computed, the proof of work the chain asks for is found (about a
-	/// second), and `propose_dataset` is submitted. Auditors are drawn the next block; then
-	/// registered workers vote. Example:
+	/// second), a commitment to the proposal (a hash with a secret salt) is submitted, and
+	/// once it is final `propose_dataset` reveals the proposal: a copy of it read in the
+	/// transaction pool has a newer commitment and loses the dataset to it. The salt is
+	/// derived from the key and the data, so running the command again after an interruption
+	/// opens the commitment already made.
+	/// Auditors are drawn the next block; then registered workers vote. Example:
 	///   aiblock-worker dataset propose tinyshakespeare.txt --name tinyshakespeare \
 	///       --license CC0-1.0 --dev --suri //Ferdie
 	#[command(verbatim_doc_comment)]
@@ -48,7 +52,8 @@ pub enum DatasetCommand {
 
 #[derive(Args)]
 pub struct CheckArgs {
-	/// The dataset (one file).
+	/// The dataset: a file, or a directory (its files in path order, each ending with a
+	/// newline, make one dataset).
 	file: PathBuf,
 	/// Its license, an SPDX expression (`CC0-1.0`, `MIT OR Apache-2.0`).
 	#[arg(long)]
@@ -60,7 +65,8 @@ pub struct CheckArgs {
 
 #[derive(Args)]
 pub struct Describe {
-	/// The dataset (one file).
+	/// The dataset: a file, or a directory (its files in path order, each ending with a
+	/// newline, make one dataset).
 	file: PathBuf,
 	/// Its name (UTF-8, at most 64 bytes).
 	#[arg(long)]
@@ -140,8 +146,15 @@ pub async fn dataset(command: DatasetCommand) -> Result<bool, WorkerError> {
 }
 
 fn read(path: &PathBuf) -> Result<Vec<u8>, WorkerError> {
-	std::fs::read(path)
-		.map_err(|e| WorkerError::Usage(format!("cannot read {}: {e}", path.display())))
+	let cannot =
+		|e: std::io::Error| WorkerError::Usage(format!("cannot read {}: {e}", path.display()));
+	if !path.is_dir() {
+		return std::fs::read(path).map_err(cannot);
+	}
+	let files = aiblock_worker::proposal::files_in(path).map_err(cannot)?;
+	let bytes = aiblock_worker::proposal::concatenate(&files).map_err(cannot)?;
+	println!("directory      {} files, {} bytes, in path order", files.len(), bytes.len());
+	Ok(bytes)
 }
 
 /// Print the measures and the automatic rules' verdict; Ok(true) when they pass.
@@ -249,8 +262,40 @@ async fn propose(args: ProposeArgs) -> Result<(), WorkerError> {
 			.await
 			.map_err(|e| WorkerError::Compute(format!("the proof of work stopped: {e}")))?;
 	println!("proof of work  nonce {nonce} in {seconds:.1} s");
-	let call = runtime::transactions().datasets().propose_dataset(convert::meta(&meta), nonce);
-	let events = chain.submit("datasets.propose_dataset", &call).await?;
+	// Committed in a block before the proposal's: whoever copies the proposal out of the pool
+	// commits too late.
+	let salt = proposal_salt(&chain.signer, &meta);
+	let commitment = proposal_commitment(&chain.account().0, &meta, &salt);
+	let commit = runtime::transactions().datasets().commit_proposal(chain::H256(commitment.0));
+	match chain.submit("datasets.commit_proposal", &commit).await {
+		Ok(_) => println!("committed      {commitment:?}; proposing …"),
+		// The salt is derived, not drawn: a rerun (or a resubmission that had landed) finds
+		// its own commitment on chain and opens it.
+		Err(WorkerError::Refused(why)) if why.contains("ProposalAlreadyCommitted") => {
+			println!("committed      {commitment:?} already (an earlier run); proposing …")
+		},
+		Err(e) => return Err(e),
+	}
+	let call = runtime::transactions().datasets().propose_dataset(
+		convert::meta(&meta),
+		nonce,
+		chain::H256(salt.0),
+	);
+	// A block holds a bounded number of proposals: a full one is retried in the next blocks
+	// (the commitment keeps this proposal ahead of any copy of it meanwhile).
+	let mut attempt = 1;
+	let events = loop {
+		match chain.submit("datasets.propose_dataset", &call).await {
+			Err(WorkerError::Refused(why))
+				if why.contains("TooManyProposalsThisBlock") && attempt < 5 =>
+			{
+				println!("this block is full of proposals; trying the next one");
+				tokio::time::sleep(std::time::Duration::from_secs(6)).await;
+				attempt += 1;
+			},
+			result => break result?,
+		}
+	};
 	match events.find_first::<runtime::datasets::events::DatasetProposed>() {
 		Some(Ok(proposed)) => println!(
 			"dataset {} proposed: {} bytes, Merkle root {:?}; its auditors are drawn next block",
