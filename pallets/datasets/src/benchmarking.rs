@@ -62,6 +62,19 @@ fn committed<T: Config>(who: &T::AccountId, meta: &DatasetMeta) {
 	frame_system::Pallet::<T>::set_block_number(at + One::one());
 }
 
+/// The costliest proposal to check: the largest metadata, derived from `MAX_PARENTS` datasets;
+/// its proposer and proof of work.
+fn largest_proposal<T: Config>() -> (T::AccountId, DatasetMeta, u64) {
+	let other: T::AccountId = account("other", 0, 0);
+	let parents: Vec<DatasetId> = (0..MAX_PARENTS)
+		.map(|i| stored::<T>(1_000 + i, &other, Stage::Rejected { reason: Rejection::NotAudited }))
+		.collect();
+	let who: T::AccountId = account("proposer", 0, 0);
+	let meta = meta_of(0, parents);
+	let nonce = solve::<T>(&who, &meta);
+	(who, meta, nonce)
+}
+
 /// Store dataset `seed` at `stage`, proposed by `proposer` now; returns its id.
 fn stored<T: Config>(seed: u32, proposer: &T::AccountId, stage: Stage<T>) -> DatasetId {
 	let id = NextDatasetId::<T>::get();
@@ -128,15 +141,7 @@ mod benchmarks {
 
 	#[benchmark]
 	fn propose_dataset() {
-		let other: T::AccountId = account("other", 0, 0);
-		let parents: Vec<DatasetId> = (0..MAX_PARENTS)
-			.map(|i| {
-				stored::<T>(1_000 + i, &other, Stage::Rejected { reason: Rejection::NotAudited })
-			})
-			.collect();
-		let who: T::AccountId = account("proposer", 0, 0);
-		let meta = meta_of(0, parents);
-		let nonce = solve::<T>(&who, &meta);
+		let (who, meta, nonce) = largest_proposal::<T>();
 		// Its own content, rejected before and reserved for it: the reservation is cleared.
 		let now = frame_system::Pallet::<T>::block_number();
 		let until = now + 100u32.into();
@@ -159,15 +164,7 @@ mod benchmarks {
 	/// the audit starts over).
 	#[benchmark]
 	fn propose_dataset_takeover() {
-		let other: T::AccountId = account("other", 0, 0);
-		let parents: Vec<DatasetId> = (0..MAX_PARENTS)
-			.map(|i| {
-				stored::<T>(1_000 + i, &other, Stage::Rejected { reason: Rejection::NotAudited })
-			})
-			.collect();
-		let who: T::AccountId = account("proposer", 0, 0);
-		let meta = meta_of(0, parents);
-		let nonce = solve::<T>(&who, &meta);
+		let (who, meta, nonce) = largest_proposal::<T>();
 		committed::<T>(&who, &meta);
 		let copier: T::AccountId = account("copier", 0, 0);
 		let (id, _) = audited::<T>(T::MaxAuditors::get(), true);

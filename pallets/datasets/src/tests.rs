@@ -15,12 +15,7 @@ fn propose(who: AccountId, seed: u8) -> DatasetId {
 	let m = meta(seed);
 	let id = crate::NextDatasetId::<Test>::get();
 	committed(who, &m);
-	assert_ok!(Datasets::propose_dataset(
-		RuntimeOrigin::signed(who),
-		m.clone(),
-		nonce(who, &m),
-		proposal_salt()
-	));
+	assert_ok!(propose_meta(who, &m));
 	id
 }
 
@@ -155,15 +150,7 @@ fn a_dataset_goes_from_proposal_to_gold() {
 		// The same content cannot be proposed again.
 		let m = meta(1);
 		committed(VOTERS[0], &m);
-		assert_noop!(
-			Datasets::propose_dataset(
-				RuntimeOrigin::signed(VOTERS[0]),
-				m.clone(),
-				nonce(VOTERS[0], &m),
-				proposal_salt()
-			),
-			Error::<Test>::ContentAlreadyProposed
-		);
+		assert_noop!(propose_meta(VOTERS[0], &m), Error::<Test>::ContentAlreadyProposed);
 	});
 }
 
@@ -205,15 +192,7 @@ fn the_median_report_decides_and_one_lying_auditor_cannot_move_it() {
 		assert_eq!(ByContent::<Test>::get(H256::repeat_byte(1)), Some(rejected));
 		let m = meta(1);
 		committed(VOTERS[2], &m);
-		assert_noop!(
-			Datasets::propose_dataset(
-				RuntimeOrigin::signed(VOTERS[2]),
-				m.clone(),
-				nonce(VOTERS[2], &m),
-				proposal_salt()
-			),
-			Error::<Test>::ContentAlreadyProposed
-		);
+		assert_noop!(propose_meta(VOTERS[2], &m), Error::<Test>::ContentAlreadyProposed);
 		let liar = AuditReport {
 			pii_ppm: 900_000,
 			content_matches: false,
@@ -358,12 +337,7 @@ fn a_proposal_is_refused_for_what_it_gets_wrong() {
 		let parent = propose(PROPOSER, 1);
 		let child = meta(2).with(|m| m.derived_from = vec![parent].try_into().unwrap());
 		committed(PROPOSER, &child);
-		assert_ok!(Datasets::propose_dataset(
-			RuntimeOrigin::signed(PROPOSER),
-			child.clone(),
-			nonce(PROPOSER, &child),
-			proposal_salt()
-		));
+		assert_ok!(propose_meta(PROPOSER, &child));
 		committed(VOTERS[1], &meta(1));
 		assert_noop!(
 			Datasets::propose_dataset(
@@ -396,27 +370,11 @@ fn proposals_are_limited_per_day_and_per_block() {
 		}
 		let m = meta(4);
 		committed(PROPOSER, &m);
-		assert_noop!(
-			Datasets::propose_dataset(
-				RuntimeOrigin::signed(PROPOSER),
-				m.clone(),
-				nonce(PROPOSER, &m),
-				proposal_salt()
-			),
-			Error::<Test>::QuotaExhausted
-		);
+		assert_noop!(propose_meta(PROPOSER, &m), Error::<Test>::QuotaExhausted);
 		propose(VOTERS[0], 4);
 		let m5 = meta(5);
 		committed(VOTERS[1], &m5);
-		assert_noop!(
-			Datasets::propose_dataset(
-				RuntimeOrigin::signed(VOTERS[1]),
-				m5.clone(),
-				nonce(VOTERS[1], &m5),
-				proposal_salt()
-			),
-			Error::<Test>::TooManyProposalsThisBlock
-		);
+		assert_noop!(propose_meta(VOTERS[1], &m5), Error::<Test>::TooManyProposalsThisBlock);
 		advance(1);
 		propose(VOTERS[1], 5);
 		// A new day, a new quota.
@@ -439,15 +397,7 @@ fn a_trusted_proposer_gets_the_larger_quota() {
 		}
 		let m = meta(6);
 		committed(PROPOSER, &m);
-		assert_noop!(
-			Datasets::propose_dataset(
-				RuntimeOrigin::signed(PROPOSER),
-				m.clone(),
-				nonce(PROPOSER, &m),
-				proposal_salt()
-			),
-			Error::<Test>::QuotaExhausted
-		);
+		assert_noop!(propose_meta(PROPOSER, &m), Error::<Test>::QuotaExhausted);
 	});
 }
 
@@ -622,15 +572,7 @@ fn quarantine_takes_an_approved_dataset_out() {
 		// Quarantined content is not proposed again.
 		let m = meta(1);
 		committed(VOTERS[0], &m);
-		assert_noop!(
-			Datasets::propose_dataset(
-				RuntimeOrigin::signed(VOTERS[0]),
-				m.clone(),
-				nonce(VOTERS[0], &m),
-				proposal_salt()
-			),
-			Error::<Test>::ContentAlreadyProposed
-		);
+		assert_noop!(propose_meta(VOTERS[0], &m), Error::<Test>::ContentAlreadyProposed);
 	});
 }
 
@@ -666,15 +608,7 @@ fn governance_can_enter_an_approved_dataset() {
 			Error::<Test>::ContentAlreadyProposed
 		);
 		committed(PROPOSER, &m);
-		assert_noop!(
-			Datasets::propose_dataset(
-				RuntimeOrigin::signed(PROPOSER),
-				m.clone(),
-				nonce(PROPOSER, &m),
-				proposal_salt()
-			),
-			Error::<Test>::ContentAlreadyProposed
-		);
+		assert_noop!(propose_meta(PROPOSER, &m), Error::<Test>::ContentAlreadyProposed);
 	});
 }
 
@@ -783,51 +717,19 @@ fn a_proposal_read_in_the_pool_cannot_be_taken_over() {
 		let salt = proposal_salt();
 		let commitment = aiblock_primitives::datasets::proposal_commitment(&PROPOSER, &m, &salt);
 		// Without a commitment, or in the commitment's own block: refused.
-		assert_noop!(
-			Datasets::propose_dataset(
-				RuntimeOrigin::signed(PROPOSER),
-				m.clone(),
-				nonce(PROPOSER, &m),
-				salt
-			),
-			Error::<Test>::ProposalNotCommitted
-		);
+		assert_noop!(propose_meta(PROPOSER, &m), Error::<Test>::ProposalNotCommitted);
 		assert_ok!(Datasets::commit_proposal(RuntimeOrigin::signed(PROPOSER), commitment));
 		assert!(events().contains(&Event::ProposalCommitted { proposer: PROPOSER, commitment }));
-		assert_noop!(
-			Datasets::propose_dataset(
-				RuntimeOrigin::signed(PROPOSER),
-				m.clone(),
-				nonce(PROPOSER, &m),
-				salt
-			),
-			Error::<Test>::ProposalCommittedThisBlock
-		);
+		assert_noop!(propose_meta(PROPOSER, &m), Error::<Test>::ProposalCommittedThisBlock);
 		advance(1);
 		// The proposal sits in the pool; a copier redoes the proof of work for its own
 		// account, and even knowing the salt it holds no older commitment: its own, made now,
 		// is too new for this block.
 		let copier = VOTERS[0];
-		assert_noop!(
-			Datasets::propose_dataset(
-				RuntimeOrigin::signed(copier),
-				m.clone(),
-				nonce(copier, &m),
-				salt
-			),
-			Error::<Test>::ProposalNotCommitted
-		);
+		assert_noop!(propose_meta(copier, &m), Error::<Test>::ProposalNotCommitted);
 		let copied = aiblock_primitives::datasets::proposal_commitment(&copier, &m, &salt);
 		assert_ok!(Datasets::commit_proposal(RuntimeOrigin::signed(copier), copied));
-		assert_noop!(
-			Datasets::propose_dataset(
-				RuntimeOrigin::signed(copier),
-				m.clone(),
-				nonce(copier, &m),
-				salt
-			),
-			Error::<Test>::ProposalCommittedThisBlock
-		);
+		assert_noop!(propose_meta(copier, &m), Error::<Test>::ProposalCommittedThisBlock);
 		// A wrong salt does not open the commitment.
 		assert_noop!(
 			Datasets::propose_dataset(
@@ -839,25 +741,12 @@ fn a_proposal_read_in_the_pool_cannot_be_taken_over() {
 			Error::<Test>::ProposalNotCommitted
 		);
 		let id = crate::NextDatasetId::<Test>::get();
-		assert_ok!(Datasets::propose_dataset(
-			RuntimeOrigin::signed(PROPOSER),
-			m.clone(),
-			nonce(PROPOSER, &m),
-			salt
-		));
+		assert_ok!(propose_meta(PROPOSER, &m));
 		assert_eq!(crate::Datasets::<Test>::get(id).unwrap().proposer, PROPOSER);
 		// The commitment is spent.
 		assert!(!crate::ProposalCommits::<Test>::contains_key(PROPOSER));
 		advance(1);
-		assert_noop!(
-			Datasets::propose_dataset(
-				RuntimeOrigin::signed(copier),
-				m.clone(),
-				nonce(copier, &m),
-				salt
-			),
-			Error::<Test>::ContentAlreadyProposed
-		);
+		assert_noop!(propose_meta(copier, &m), Error::<Test>::ContentAlreadyProposed);
 	});
 }
 
@@ -888,22 +777,9 @@ fn proposal_commitments_are_bounded_and_expire() {
 		}
 		assert_eq!(crate::ProposalCommits::<Test>::get(PROPOSER).len(), 2);
 		advance(PROPOSAL_COMMIT_LIFETIME);
-		assert_ok!(Datasets::propose_dataset(
-			RuntimeOrigin::signed(PROPOSER),
-			m2.clone(),
-			nonce(PROPOSER, &m2),
-			salt
-		));
+		assert_ok!(propose_meta(PROPOSER, &m2));
 		advance(1);
-		assert_noop!(
-			Datasets::propose_dataset(
-				RuntimeOrigin::signed(PROPOSER),
-				m3.clone(),
-				nonce(PROPOSER, &m3),
-				salt
-			),
-			Error::<Test>::ProposalNotCommitted
-		);
+		assert_noop!(propose_meta(PROPOSER, &m3), Error::<Test>::ProposalNotCommitted);
 	});
 }
 
