@@ -11,10 +11,10 @@
 //!    any name), the honest proposal, when it lands, takes the dataset back, metadata and all,
 //!    while it is drawn or audited ([`Event::ProposerReplaced`]; an audit under way starts
 //!    over). Content rejected for want of a panel or a quorum stays reserved for its proposer
-//!    for a while ([`Reserved`]), the retry keeping the first commitment's place in line. Commitments last
-//!    [`Config::ProposalCommitLifetime`] blocks, at most [`Config::MaxProposalCommits`] per
-//!    account at once. The proposal states a dataset's name, version, SPDX
-//!    license, content CID, size, the Merkle root over its 256 KiB chunks, sample hashes and the
+//!    for a while ([`Reserved`]), the retry keeping the first commitment's place in line.
+//!    Commitments serve for [`Config::ProposalCommitLifetime`] blocks, at most
+//!    [`Config::MaxProposalCommits`] per account at once. The proposal states a dataset's
+//!    name, version, SPDX license, content CID, size, the Merkle root over its 256 KiB chunks, sample hashes and the
 //!    datasets it was derived from. No stake is asked (the seed's "zero economic barrier");
 //!    spam is held back by the transaction fee, a proof of work bound to the proposer and the
 //!    metadata ([`Config::PowDifficulty`] leading zero bits of
