@@ -12,6 +12,13 @@ if [ ! -x node_modules/.bin/zombienet ]; then
 	echo "[zombienet] installing the pinned zombienet CLI and @polkadot/api (npm ci)"
 	npm ci --no-audit --no-fund --loglevel=error
 fi
+# The network runs the local testnet's genesis (chain-specs/local.json: its validators, accounts,
+# models) with a block every 2 s instead of 6 s: the tests wait for blocks, and their windows
+# count blocks. local-testnet.toml reads the spec's path from AIBLOCK_CHAIN_SPEC.
+spec_dir=$(mktemp -d /tmp/aiblock-zombienet.XXXXXX)
+trap 'rm -rf "$spec_dir"' EXIT
+export AIBLOCK_CHAIN_SPEC="$spec_dir/local-2s-raw.json"
+../chain-specs/with-block-time.sh local 2000 "$AIBLOCK_CHAIN_SPEC"
 status=0
 for test in *.zndsl; do
 	echo "[zombienet] $test"

@@ -2,8 +2,9 @@
 //! `local_testnet` (four validators, Alice, Bob, Charlie and Dave) chains.
 
 use crate::{
-	configs::aiblock::TreasuryAccount, AccountId, BalancesConfig, BlockNumber, DatasetsConfig,
-	ExpertDagConfig, RuntimeGenesisConfig, SudoConfig, DAYS, EXISTENTIAL_DEPOSIT, UNIT,
+	configs::aiblock::TreasuryAccount, AccountId, BalancesConfig, BlockNumber, BlockTimeConfig,
+	DatasetsConfig, ExpertDagConfig, RuntimeGenesisConfig, SudoConfig, DAYS, EXISTENTIAL_DEPOSIT,
+	MILLI_SECS_PER_BLOCK, UNIT,
 };
 use alloc::{vec, vec::Vec};
 use frame_support::build_struct_json_patch;
@@ -83,6 +84,8 @@ fn testnet_genesis(
 			authorities: initial_authorities.iter().map(|x| (x.1.clone(), 1)).collect::<Vec<_>>(),
 		},
 		sudo: SudoConfig { key: Some(root) },
+		// Written out so that a chain spec shows the knob: test chains set a shorter one.
+		block_time: BlockTimeConfig { millis: Some(MILLI_SECS_PER_BLOCK) },
 		expert_dag: ExpertDagConfig { models: genesis_models() },
 		datasets: DatasetsConfig { params: Some(datasets) },
 	})
@@ -147,7 +150,7 @@ pub fn preset_names() -> Vec<PresetId> {
 pub(crate) mod tests {
 	use super::*;
 	use crate::Runtime;
-	use frame_support::genesis_builder_helper::build_state;
+	use frame_support::{genesis_builder_helper::build_state, traits::Get};
 
 	/// Applies a preset's patch to the default genesis config, as the node does.
 	fn merge(base: &mut Value, patch: Value) {
@@ -163,10 +166,19 @@ pub(crate) mod tests {
 
 	/// Run `check` on the genesis state of preset `id`.
 	pub(crate) fn with_preset_state(id: &str, check: impl FnOnce()) {
+		with_patched_preset_state(id, Value::Null, check)
+	}
+
+	/// Run `check` on the genesis state of preset `id` with `edit` merged into its patch, as a
+	/// chain spec edited by hand would have it.
+	fn with_patched_preset_state(id: &str, edit: Value, check: impl FnOnce()) {
 		let patch = get_preset(&PresetId::from(id)).expect("the preset exists");
 		let patch: Value = serde_json::from_slice(&patch).expect("a preset is JSON");
 		let mut config = serde_json::to_value(RuntimeGenesisConfig::default()).expect("JSON");
 		merge(&mut config, patch);
+		if !edit.is_null() {
+			merge(&mut config, edit);
+		}
 		let config = serde_json::to_vec(&config).expect("JSON");
 		sp_io::TestExternalities::default().execute_with(|| {
 			build_state::<RuntimeGenesisConfig>(config).expect("the preset builds a genesis state");
@@ -268,5 +280,25 @@ pub(crate) mod tests {
 		}
 		assert!(DEV_DATASET_PARAMS.voting_window < crate::HOURS);
 		assert!(LOCAL_DATASET_PARAMS.voting_window >= DAYS);
+	}
+
+	/// The shipped presets keep 6 s blocks; a chain spec that sets `blockTime.millis` (as the
+	/// end-to-end and zombienet tests do) gets that slot in Aura and half of it as the
+	/// timestamps' minimum period.
+	#[test]
+	fn the_block_time_is_the_presets_unless_a_chain_spec_sets_another() {
+		for preset in preset_names() {
+			with_preset_state(preset.as_ref(), || {
+				assert_eq!(crate::Aura::slot_duration(), 6_000, "{preset:?}");
+				assert_eq!(pallet_aiblock_block_time::Millis::<Runtime>::get(), Some(6_000));
+			});
+		}
+		let edit = serde_json::json!({ "blockTime": { "millis": 2_000 } });
+		with_patched_preset_state(sp_genesis_builder::DEV_RUNTIME_PRESET, edit, || {
+			assert_eq!(crate::Aura::slot_duration(), 2_000);
+			let period = <Runtime as pallet_timestamp::Config>::MinimumPeriod::get();
+			assert_eq!(period, 1_000);
+			pallet_aiblock_block_time::Pallet::<Runtime>::do_try_state().expect("invariants");
+		});
 	}
 }

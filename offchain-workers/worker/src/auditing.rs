@@ -132,6 +132,11 @@ impl Auditor<'_> {
 				audits.measuring = None;
 			}
 		}
+		// Duties come first: a commitment or a reveal missed costs the auditor its record and
+		// the dataset its panel, while moving a dataset on is a courtesy anyone may do a block
+		// later (with several datasets in flight, advancing one first made a reveal miss its
+		// window).
+		let mut to_advance = None;
 		for dataset in &datasets {
 			let id = dataset.id;
 			match &dataset.status {
@@ -140,7 +145,8 @@ impl Auditor<'_> {
 						continue;
 					}
 					if now > *reveal_until {
-						return self.advance(id).await;
+						to_advance.get_or_insert(id);
+						continue;
 					}
 					let (committed, revealed) = self.my_audit(at, id).await?;
 					if !committed && now <= *commit_until {
@@ -157,12 +163,15 @@ impl Auditor<'_> {
 				DatasetStatus::Voting { until, .. }
 					if now > *until && state.audits.contains_key(&id) =>
 				{
-					return self.advance(id).await;
+					to_advance.get_or_insert(id);
 				},
 				_ => {},
 			}
 		}
-		Ok(false)
+		match to_advance {
+			Some(id) => self.advance(id).await,
+			None => Ok(false),
+		}
 	}
 
 	/// Whether the report on `dataset` is in `state`; if not, the measurement is started in

@@ -51,6 +51,12 @@ pub struct Chain {
 	pub api: OnlineClient<PolkadotConfig>,
 	pub signer: Keypair,
 	pub url: String,
+	/// The node's own RPC methods, for the account's next nonce counting the pool.
+	rpc: subxt::rpcs::LegacyRpcMethods<subxt::config::RpcConfigFor<PolkadotConfig>>,
+	/// Held while a transaction is signed and handed to the pool, by every clone: the worker's
+	/// tasks sign with one key at the same time, and two transactions with one nonce cost one
+	/// of them a block or more.
+	signing: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 /// The signing key from a secret URI (`//Alice`, a mnemonic with an optional derivation path,
@@ -147,22 +153,38 @@ pub fn unencrypted_remote(url: &str) -> bool {
 	!(host == "localhost" || host == "::1" || host.starts_with("127."))
 }
 
-/// How long to wait for a pending transaction of the same account to be included.
-const NONCE_RETRY: Duration = Duration::from_secs(7);
+/// How long to wait before signing again after another transaction of the same key took the
+/// nonce: the node's next nonce already counts that one, so no block needs to pass.
+const NONCE_RETRY: Duration = Duration::from_secs(1);
 
 /// The pool refused the transaction because one of the same account with the same nonce,
 /// signed elsewhere with this key, is already waiting and outranks it, or was included first
-/// (ours is then "outdated"). Signing again takes the next nonce.
+/// (ours is then "outdated", or dropped from the pool as "rendered invalid by another
+/// extrinsic"). Ours was not applied; signing again takes the next nonce.
 fn nonce_taken(e: &subxt::Error) -> bool {
-	let text = e.to_string().to_lowercase();
+	nonce_taken_text(&e.to_string())
+}
+
+fn nonce_taken_text(error: &str) -> bool {
+	let text = error.to_lowercase();
 	text.contains("priority of the transaction is too low")
 		|| text.contains("priority is too low")
 		|| text.contains("transaction is outdated")
+		|| text.contains("rendered invalid by another extrinsic")
 }
 
 /// Errors worth retrying: the connection, not the transaction.
 fn transient(e: &subxt::Error) -> bool {
-	let text = e.to_string().to_lowercase();
+	transient_text(&e.to_string())
+}
+
+fn transient_text(error: &str) -> bool {
+	let text = error.to_lowercase();
+	// A call the runtime refused is final, whatever its error's name says
+	// (`Datasets::RevealWindowClosed` is no closed connection).
+	if text.contains("dispatch error") || text.contains("pallet error") {
+		return false;
+	}
 	["connection", "restart", "closed", "timeout", "timed out", "background task"]
 		.iter()
 		.any(|w| text.contains(w))
@@ -185,8 +207,16 @@ impl Chain {
 		let started = std::time::Instant::now();
 		let mut delay = Duration::from_millis(250);
 		loop {
-			match OnlineClient::<PolkadotConfig>::from_insecure_url(url).await {
-				Ok(api) => return Ok(Chain { api, signer, url: url.to_owned() }),
+			let connected = async {
+				let rpc = subxt::rpcs::RpcClient::from_insecure_url(url).await?;
+				let api = OnlineClient::<PolkadotConfig>::from_rpc_client(rpc.clone()).await?;
+				Ok::<_, subxt::Error>((api, subxt::rpcs::LegacyRpcMethods::new(rpc)))
+			};
+			match connected.await {
+				Ok((api, rpc)) => {
+					let (url, signing) = (url.to_owned(), Default::default());
+					return Ok(Chain { api, signer, url, rpc, signing });
+				},
 				Err(e) if started.elapsed() + delay < patience => {
 					log::debug!("node at {url} not reachable yet ({e}); retrying in {delay:?}");
 					tokio::time::sleep(delay).await;
@@ -235,11 +265,7 @@ impl Chain {
 		let mut attempt = 1;
 		loop {
 			let result = async {
-				let at = self.api.at_current_block().await?;
-				let progress = at
-					.transactions()
-					.sign_and_submit_then_watch_default(call, &self.signer)
-					.await?;
+				let progress = self.sign_and_hand_to_pool(call).await?;
 				let events = progress.wait_for_finalized_success().await?;
 				Ok::<_, subxt::Error>(events)
 			}
@@ -257,17 +283,39 @@ impl Chain {
 				},
 				Err(e) if attempt < 6 && nonce_taken(&e) => {
 					// Another process signing with this key (a worker and a command-line
-					// client) has a transaction with the same nonce waiting in the pool: once
-					// it is in a block, the nonce moves on.
-					log::warn!(
-						"{label}: {e}; the account's nonce is taken, retrying after a block"
-					);
+					// client) signed with the same nonce at the same moment and got there
+					// first: the node's next nonce now counts its transaction.
+					log::warn!("{label}: {e}; the account's nonce is taken, signing again");
 					tokio::time::sleep(NONCE_RETRY).await;
 					attempt += 1;
 				},
 				Err(e) => return Err(refusal(label, e)),
 			}
 		}
+	}
+}
+
+impl Chain {
+	/// Sign `call` with the account's next nonce as the node counts it, past the transactions
+	/// of this key still in its pool or in blocks not yet final (the finalized state's nonce
+	/// lags those by the finality lag, so a process that keeps sending, such as a worker,
+	/// would make another with the same key, such as a command-line client, sign stale ones
+	/// again and again), and hand it to the pool.
+	async fn sign_and_hand_to_pool<Call: subxt::transactions::Payload>(
+		&self,
+		call: &Call,
+	) -> Result<
+		subxt::transactions::TransactionProgress<
+			PolkadotConfig,
+			subxt::client::OnlineClientAtBlockImpl<PolkadotConfig>,
+		>,
+		subxt::Error,
+	> {
+		let _signing = self.signing.lock().await;
+		let at = self.api.at_current_block().await?;
+		let nonce = self.rpc.system_account_next_index(&self.account()).await?;
+		let params = subxt::config::DefaultExtrinsicParamsBuilder::new().nonce(nonce).build();
+		Ok(at.transactions().sign_and_submit_then_watch(call, &self.signer, params).await?)
 	}
 }
 
@@ -601,6 +649,40 @@ impl Chain {
 #[cfg(test)]
 mod tests {
 	use super::*;
+
+	/// The pool's refusals of a transaction whose nonce another one of the same key took (the
+	/// texts the node sends), and refusals that signing again would not cure.
+	#[test]
+	fn a_taken_nonce_is_told_from_other_refusals() {
+		for taken in [
+			"Error during transaction progress: The transaction is not valid: The priority of the \
+			 transaction is too low (pool 3072 > current 10)",
+			"The transaction is not valid: Invalid transaction: Transaction is outdated",
+			"Error during transaction progress: The transaction is not valid: Extrinsic was \
+			 rendered invalid by another extrinsic",
+		] {
+			assert!(nonce_taken_text(taken), "{taken}");
+		}
+		for other in [
+			"Invalid transaction: Inability to pay some fees (e.g. account balance too low)",
+			"Module error: Datasets.OwnDataset",
+			"Transaction has a bad signature",
+		] {
+			assert!(!nonce_taken_text(other), "{other}");
+		}
+	}
+
+	/// A refused call is not retried as a connection problem, even when its error's name looks
+	/// like one; a dropped connection is.
+	#[test]
+	fn a_refused_call_is_not_a_connection_problem() {
+		assert!(!transient_text(
+			"The transaction did not succeed: The transaction failed with the following dispatch \
+			 error: Pallet error: Datasets::RevealWindowClosed"
+		));
+		assert!(transient_text("Rpc error: the background task closed: connection reset"));
+		assert!(transient_text("Request timeout"));
+	}
 
 	#[test]
 	fn development_keys_need_dev() {

@@ -21,7 +21,7 @@ use sp_version::RuntimeVersion;
 use super::{
 	AccountId, Aura, Balance, Balances, Block, BlockNumber, Hash, Nonce, PalletInfo, Runtime,
 	RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason, RuntimeOrigin, RuntimeTask,
-	System, EXISTENTIAL_DEPOSIT, MICRO_UNIT, SLOT_DURATION, SS58_PREFIX, VERSION,
+	System, EXISTENTIAL_DEPOSIT, MICRO_UNIT, MILLI_SECS_PER_BLOCK, SS58_PREFIX, VERSION,
 };
 
 /// Share of a block that ordinary transactions may fill; the rest is kept for operational ones
@@ -69,7 +69,12 @@ impl pallet_aura::Config for Runtime {
 	type DisabledValidators = ();
 	type MaxAuthorities = ConstU32<32>;
 	type AllowMultipleBlocksPerSlot = ConstBool<false>;
-	type SlotDuration = pallet_aura::MinimumPeriodTimesTwo<Runtime>;
+	/// The block time chosen at genesis (`BlockTime`).
+	type SlotDuration = pallet_aiblock_block_time::SlotMillis<Runtime>;
+}
+
+impl pallet_aiblock_block_time::Config for Runtime {
+	type DefaultMillis = ConstU64<MILLI_SECS_PER_BLOCK>;
 }
 
 impl pallet_grandpa::Config for Runtime {
@@ -87,8 +92,8 @@ impl pallet_timestamp::Config for Runtime {
 	/// Milliseconds since the Unix epoch.
 	type Moment = u64;
 	type OnTimestampSet = Aura;
-	/// Aura's slot is twice this.
-	type MinimumPeriod = ConstU64<{ SLOT_DURATION / 2 }>;
+	/// Half the block time chosen at genesis (`BlockTime`): one timestamp per Aura slot.
+	type MinimumPeriod = pallet_aiblock_block_time::MinimumPeriod<Runtime>;
 	type WeightInfo = ();
 }
 

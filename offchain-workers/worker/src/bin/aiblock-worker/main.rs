@@ -291,10 +291,11 @@ struct PostJobArgs {
 	/// Budget in AIB (reward + evaluator fees + protocol fee).
 	#[arg(long, default_value_t = 50)]
 	budget: u128,
-	/// Blocks (6 s) for each stage: accept, submit, commit, reveal. The chain refuses windows
-	/// shorter than its reference worker needs (`Jobs.WindowTooShort`): training and replay
-	/// grow with steps × batch tokens × the model's active weights, and an evaluator scores the
-	/// whole validation set (on the genesis transformer about 10 blocks of the commit window).
+	/// Blocks (6 s each on the shipped chains) for each stage: accept, submit, commit, reveal.
+	/// The chain refuses windows shorter than its reference worker needs (`Jobs.WindowTooShort`):
+	/// training and replay grow with steps × batch tokens × the model's active weights, and an
+	/// evaluator scores the whole validation set (on the genesis transformer about 10 blocks of
+	/// the commit window).
 	#[arg(long, default_value = "100,100,60,20", value_delimiter = ',')]
 	windows: Vec<u32>,
 }

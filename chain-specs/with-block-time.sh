@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Writes a raw chain spec of a shipped chain with another block time, for test chains:
+#
+#   chain-specs/with-block-time.sh CHAIN MILLIS OUT
+#
+# CHAIN is `dev` or `local` (the node's presets), MILLIS the block time in milliseconds (even,
+# 1000 to 60000: the BlockTime pallet's genesis refuses anything else), OUT the raw spec to write.
+# It exports the plain spec from the node, sets `blockTime.millis` in its genesis patch and
+# converts it to raw with the same node, so the runtime is the node's own. Start nodes from OUT
+# with `--chain OUT` (and, for a one-validator dev chain, what `--dev` would add: `--alice
+# --validator --force-authoring --tmp --unsafe-force-node-key-generation`). The end-to-end test
+# and the zombienet test run on 2 s chains built this way; windows counted in blocks pass three
+# times faster than on the shipped 6 s chains.
+set -euo pipefail
+if [ $# -ne 3 ]; then
+	awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0" >&2
+	exit 2
+fi
+chain=$1 millis=$2 out=$3
+if ! [[ $millis =~ ^[0-9]+$ ]] || ((millis % 2 != 0 || millis < 1000 || millis > 60000)); then
+	echo "block time $millis ms: it must be even and within 1000..=60000" >&2
+	exit 2
+fi
+node="${AIBLOCK_NODE:-${CARGO_TARGET_DIR:-$HOME/.cache/aiblock-target}/release/aiblock-node}"
+if [ ! -x "$node" ]; then
+	echo "aiblock-node not found at $node: build it with 'cargo build --release --workspace'" >&2
+	exit 1
+fi
+plain=$(mktemp "${TMPDIR:-/tmp}/aiblock-spec.XXXXXX.json")
+trap 'rm -f "$plain"' EXIT
+"$node" export-chain-spec --chain "$chain" > "$plain"
+python3 - "$plain" "$millis" <<'PY'
+import json, sys
+path, millis = sys.argv[1], int(sys.argv[2])
+with open(path) as f:
+    spec = json.load(f)
+spec["genesis"]["runtimeGenesis"]["patch"].setdefault("blockTime", {})["millis"] = millis
+with open(path, "w") as f:
+    json.dump(spec, f)
+PY
+"$node" export-chain-spec --chain "$plain" --raw > "$out"
