@@ -17,7 +17,7 @@ if [ $# -ne 3 ]; then
 	exit 2
 fi
 chain=$1 millis=$2 out=$3
-if ! [[ $millis =~ ^[0-9]+$ ]] || ((millis % 2 != 0 || millis < 1000 || millis > 60000)); then
+if ! [[ $millis =~ ^[1-9][0-9]{0,5}$ ]] || ((millis % 2 != 0 || millis < 1000 || millis > 60000)); then
 	echo "block time $millis ms: it must be even and within 1000..=60000" >&2
 	exit 2
 fi
@@ -26,16 +26,20 @@ if [ ! -x "$node" ]; then
 	echo "aiblock-node not found at $node: build it with 'cargo build --release --workspace'" >&2
 	exit 1
 fi
-plain=$(mktemp "${TMPDIR:-/tmp}/aiblock-spec.XXXXXX.json")
-trap 'rm -f "$plain"' EXIT
-"$node" export-chain-spec --chain "$chain" > "$plain"
-python3 - "$plain" "$millis" <<'PY'
+work=$(mktemp -d "${TMPDIR:-/tmp}/aiblock-spec.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+"$node" export-chain-spec --chain "$chain" > "$work/plain.json"
+# Its own id too, so that a node started from it keeps its database apart from the shipped chain's.
+python3 - "$work/plain.json" "$millis" <<'PY'
 import json, sys
 path, millis = sys.argv[1], int(sys.argv[2])
 with open(path) as f:
     spec = json.load(f)
 spec["genesis"]["runtimeGenesis"]["patch"].setdefault("blockTime", {})["millis"] = millis
+spec["id"] = f"{spec['id']}_{millis}ms"
+spec["name"] = f"{spec['name']} ({millis} ms blocks)"
 with open(path, "w") as f:
     json.dump(spec, f)
 PY
-"$node" export-chain-spec --chain "$plain" --raw > "$out"
+"$node" export-chain-spec --chain "$work/plain.json" --raw > "$work/raw.json"
+mv "$work/raw.json" "$out"

@@ -42,12 +42,15 @@ fn authority_keys(who: Sr25519Keyring) -> (AuraId, GrandpaId) {
 	(who.public().into(), ed.public().into())
 }
 
-/// The development chain's dataset pipeline: two minutes to commit audits (an auditor measures
-/// the datasets it is drawn for one after the other), a minute to reveal them, a minute of
-/// voting, and two votes (a demo or test runs a few workers).
+/// The development chain's dataset pipeline: 30 blocks to commit audits and 20 to reveal them
+/// (three and two minutes at 6 s), a minute of voting, and two votes (a demo or test runs a few
+/// workers). An auditor measures the datasets it is drawn for one after the other and sends one
+/// transaction at a time, each final about four blocks later, so an auditor drawn for three
+/// datasets proposed together (the end-to-end test) needs about 12 blocks for their commitments
+/// or reveals, and more with heartbeats in between: 10 was too few.
 pub const DEV_DATASET_PARAMS: PipelineParams<BlockNumber> = PipelineParams {
-	audit_commit_window: 20,
-	audit_reveal_window: 10,
+	audit_commit_window: 30,
+	audit_reveal_window: 20,
 	voting_window: 10,
 	vote_quorum: 2,
 };

@@ -100,9 +100,9 @@ pub struct Auditor<'a> {
 }
 
 impl Auditor<'_> {
-	/// Act on the first dataset that calls for it at finalized block `at`: commit to a report
-	/// (once measured in the background), reveal one, or move on a dataset it audited whose
-	/// window is over. `true` when a transaction was sent.
+	/// Act on the first dataset that calls for a duty at finalized block `at`: commit to a
+	/// report (once measured in the background) or reveal one; only when none does, move on a
+	/// dataset it audited whose window is over. `true` when a transaction was sent.
 	pub async fn step(
 		&self,
 		at: &At,

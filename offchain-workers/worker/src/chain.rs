@@ -160,7 +160,8 @@ const NONCE_RETRY: Duration = Duration::from_secs(1);
 /// The pool refused the transaction because one of the same account with the same nonce,
 /// signed elsewhere with this key, is already waiting and outranks it, or was included first
 /// (ours is then "outdated", or dropped from the pool as "rendered invalid by another
-/// extrinsic"). Ours was not applied; signing again takes the next nonce.
+/// extrinsic", "usurped" on the legacy RPC). Ours was not applied; signing again takes the next
+/// nonce.
 fn nonce_taken(e: &subxt::Error) -> bool {
 	nonce_taken_text(&e.to_string())
 }
@@ -171,6 +172,7 @@ fn nonce_taken_text(error: &str) -> bool {
 		|| text.contains("priority is too low")
 		|| text.contains("transaction is outdated")
 		|| text.contains("rendered invalid by another extrinsic")
+		|| text.contains("usurped")
 }
 
 /// Errors worth retrying: the connection, not the transaction.
@@ -251,8 +253,11 @@ impl Chain {
 
 	/// Sign `call` with this worker's key, submit it and wait until it is finalized; returns the
 	/// events it emitted. A dispatch error comes back as [`WorkerError::Refused`] with the
-	/// pallet's error name; connection trouble is retried with backoff (a transaction whose
-	/// nonce was already used is then refused as stale, never applied twice).
+	/// pallet's error name. Connection trouble before the pool took the transaction is retried
+	/// with backoff, and a transaction whose nonce another of this key took is signed again (it
+	/// was not applied). Connection trouble once the pool has it is not retried: the
+	/// transaction may still land, and signing again would take the next nonce and apply the
+	/// call twice; the error says so, and the chain's state says what happened.
 	pub async fn submit<Call>(
 		&self,
 		label: &str,
@@ -264,24 +269,18 @@ impl Chain {
 		let mut delay = Duration::from_millis(500);
 		let mut attempt = 1;
 		loop {
-			let result = async {
-				let progress = self.sign_and_hand_to_pool(call).await?;
-				let events = progress.wait_for_finalized_success().await?;
-				Ok::<_, subxt::Error>(events)
-			}
-			.await;
-			match result {
-				Ok(events) => {
-					log::info!("{label}: finalized");
-					return Ok(events);
+			let (error, in_pool) = match self.sign_and_hand_to_pool(call).await {
+				Ok(progress) => match progress.wait_for_finalized_success().await {
+					Ok(events) => {
+						log::info!("{label}: finalized");
+						return Ok(events);
+					},
+					Err(e) => (subxt::Error::from(e), true),
 				},
-				Err(e) if attempt < 4 && transient(&e) => {
-					log::warn!("{label}: {e}; retrying in {delay:?}");
-					tokio::time::sleep(delay).await;
-					delay *= 2;
-					attempt += 1;
-				},
-				Err(e) if attempt < 6 && nonce_taken(&e) => {
+				Err(e) => (e, false),
+			};
+			match error {
+				e if attempt < 6 && nonce_taken(&e) => {
 					// Another process signing with this key (a worker and a command-line
 					// client) signed with the same nonce at the same moment and got there
 					// first: the node's next nonce now counts its transaction.
@@ -289,7 +288,20 @@ impl Chain {
 					tokio::time::sleep(NONCE_RETRY).await;
 					attempt += 1;
 				},
-				Err(e) => return Err(refusal(label, e)),
+				e if transient(&e) && in_pool => {
+					return Err(WorkerError::Node(format!(
+						"{label}: lost track of the transaction after {} took it into its pool \
+						 ({e}): it may still be applied, which the chain's state will tell",
+						self.url
+					)))
+				},
+				e if attempt < 4 && transient(&e) => {
+					log::warn!("{label}: {e}; retrying in {delay:?}");
+					tokio::time::sleep(delay).await;
+					delay *= 2;
+					attempt += 1;
+				},
+				e => return Err(refusal(label, e)),
 			}
 		}
 	}
@@ -660,6 +672,7 @@ mod tests {
 			"The transaction is not valid: Invalid transaction: Transaction is outdated",
 			"Error during transaction progress: The transaction is not valid: Extrinsic was \
 			 rendered invalid by another extrinsic",
+			"Transaction was usurped by another with the same nonce",
 		] {
 			assert!(nonce_taken_text(taken), "{taken}");
 		}

@@ -400,6 +400,10 @@ async fn scenarios(node: PathBuf, worker: PathBuf) {
 
 	let signer = chain::load_signer(Some("//Eve"), None, true).unwrap();
 	let chain = Chain::connect(&node_url, signer, Duration::from_secs(120)).await.unwrap();
+	// The chain runs at the test's block time (the timestamps' period is half of it).
+	let at = chain.finalized().await.unwrap();
+	let period = at.constants().entry(runtime::constants().timestamp().minimum_period()).unwrap();
+	assert_eq!(period, BLOCK_MILLIS / 2, "the test chain's block time");
 	let mut net = Network { chain, worker, node_url, ipfs: ipfs.clone(), dir: dir.clone(), procs };
 
 	let evaluators = ["//Bob", "//Charlie", "//Dave"];
