@@ -323,7 +323,11 @@ fn main() {
 		eprintln!("e2e left out by the test filters");
 		return;
 	}
-	let worker = PathBuf::from(env!("CARGO_BIN_EXE_aiblock-worker"));
+	// AIBLOCK_WORKER: a copy of the binary, so that CI can rebuild the original (with CUDA)
+	// while this test runs.
+	let worker = std::env::var_os("AIBLOCK_WORKER")
+		.map(PathBuf::from)
+		.unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_aiblock-worker")));
 	let node = std::env::var_os("AIBLOCK_NODE")
 		.map(PathBuf::from)
 		.unwrap_or_else(|| worker.with_file_name("aiblock-node"));
