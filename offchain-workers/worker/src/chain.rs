@@ -162,11 +162,7 @@ const NONCE_RETRY: Duration = Duration::from_secs(1);
 /// (ours is then "outdated", or dropped from the pool as "rendered invalid by another
 /// extrinsic", "usurped" on the legacy RPC). Ours was not applied; signing again takes the next
 /// nonce.
-fn nonce_taken(e: &subxt::Error) -> bool {
-	nonce_taken_text(&e.to_string())
-}
-
-fn nonce_taken_text(error: &str) -> bool {
+fn nonce_taken(error: &str) -> bool {
 	let text = error.to_lowercase();
 	text.contains("priority of the transaction is too low")
 		|| text.contains("priority is too low")
@@ -176,11 +172,7 @@ fn nonce_taken_text(error: &str) -> bool {
 }
 
 /// Errors worth retrying: the connection, not the transaction.
-fn transient(e: &subxt::Error) -> bool {
-	transient_text(&e.to_string())
-}
-
-fn transient_text(error: &str) -> bool {
+fn transient(error: &str) -> bool {
 	let text = error.to_lowercase();
 	// A call the runtime refused is final, whatever its error's name says
 	// (`Datasets::RevealWindowClosed` is no closed connection).
@@ -279,8 +271,9 @@ impl Chain {
 				},
 				Err(e) => (e, false),
 			};
+			let text = error.to_string();
 			match error {
-				e if attempt < 6 && nonce_taken(&e) => {
+				e if attempt < 6 && nonce_taken(&text) => {
 					// Another process signing with this key (a worker and a command-line
 					// client) signed with the same nonce at the same moment and got there
 					// first: the node's next nonce now counts its transaction.
@@ -288,14 +281,14 @@ impl Chain {
 					tokio::time::sleep(NONCE_RETRY).await;
 					attempt += 1;
 				},
-				e if transient(&e) && in_pool => {
+				e if transient(&text) && in_pool => {
 					return Err(WorkerError::Node(format!(
 						"{label}: lost track of the transaction after {} took it into its pool \
 						 ({e}): it may still be applied, which the chain's state will tell",
 						self.url
 					)))
 				},
-				e if attempt < 4 && transient(&e) => {
+				e if attempt < 4 && transient(&text) => {
 					log::warn!("{label}: {e}; retrying in {delay:?}");
 					tokio::time::sleep(delay).await;
 					delay *= 2;
@@ -674,14 +667,14 @@ mod tests {
 			 rendered invalid by another extrinsic",
 			"Transaction was usurped by another with the same nonce",
 		] {
-			assert!(nonce_taken_text(taken), "{taken}");
+			assert!(nonce_taken(taken), "{taken}");
 		}
 		for other in [
 			"Invalid transaction: Inability to pay some fees (e.g. account balance too low)",
 			"Module error: Datasets.OwnDataset",
 			"Transaction has a bad signature",
 		] {
-			assert!(!nonce_taken_text(other), "{other}");
+			assert!(!nonce_taken(other), "{other}");
 		}
 	}
 
@@ -689,12 +682,12 @@ mod tests {
 	/// like one; a dropped connection is.
 	#[test]
 	fn a_refused_call_is_not_a_connection_problem() {
-		assert!(!transient_text(
+		assert!(!transient(
 			"The transaction did not succeed: The transaction failed with the following dispatch \
 			 error: Pallet error: Datasets::RevealWindowClosed"
 		));
-		assert!(transient_text("Rpc error: the background task closed: connection reset"));
-		assert!(transient_text("Request timeout"));
+		assert!(transient("Rpc error: the background task closed: connection reset"));
+		assert!(transient("Request timeout"));
 	}
 
 	#[test]
