@@ -18,8 +18,8 @@ use sp_version::RuntimeVersion;
 
 use super::{
 	AccountId, Aura, Balance, Block, BlockNumber, Datasets, Executive, ExpertDag, Grandpa,
-	InherentDataExt, Nonce, Runtime, RuntimeCall, RuntimeGenesisConfig, SessionKeys, System,
-	TransactionPayment, VERSION,
+	InherentDataExt, Nonce, PolCredits, Runtime, RuntimeCall, RuntimeGenesisConfig, SessionKeys,
+	System, TransactionPayment, VERSION,
 };
 use aiblock_primitives::{
 	dag::{BlockKind, BlockRecord, BlockStatus, ModelIndex, ModelSpec},
@@ -198,6 +198,15 @@ impl_runtime_apis! {
 		}
 		fn by_content(merkle_root: H256) -> Option<DatasetId> {
 			pallet_aiblock_datasets::ByContent::<Runtime>::get(merkle_root)
+		}
+	}
+
+	impl aiblock_primitives::credits::PolCreditsApi<Block, AccountId> for Runtime {
+		fn credits(who: AccountId) -> aiblock_primitives::credits::CreditAccount {
+			PolCredits::credits(&who)
+		}
+		fn total() -> aiblock_primitives::credits::Credits {
+			PolCredits::total()
 		}
 	}
 

@@ -12,4 +12,5 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_aiblock_expert_dag, ExpertDag]
 	[pallet_aiblock_jobs, Jobs]
 	[pallet_aiblock_datasets, Datasets]
+	[pallet_aiblock_pol_credits, PolCredits]
 );

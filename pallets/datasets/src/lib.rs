@@ -100,6 +100,7 @@ pub mod types;
 pub mod weights;
 
 use aiblock_primitives::{
+	credits::{Contribution, MintCredits},
 	datasets::{
 		audit_commitment, median_report, pow_solves, proposal_commitment, AuditReport, AuditRules,
 		DatasetId, DatasetMeta, DatasetRecord, DatasetStatus, DatasetsInspect, MetaError,
@@ -216,6 +217,10 @@ pub mod pallet {
 		type MaxDuplicatePpm: Get<u32>;
 		#[pallet::constant]
 		type MaxToxicityPpm: Get<u32>;
+
+		/// PoL credits for each honest audit (a report equal to the panel's median) and for
+		/// the proposer of a dataset the vote approves at Gold.
+		type Credits: MintCredits<Self::AccountId>;
 
 		/// Weights of this pallet's calls and hook.
 		type WeightInfo: WeightInfo;
@@ -698,8 +703,8 @@ pub mod pallet {
 		/// Origin: signed, anyone (the proposer has a reason to). Errors:
 		/// [`Error::UnknownDataset`], [`Error::TooEarly`], [`Error::AlreadyDecided`].
 		#[pallet::call_index(4)]
-		#[pallet::weight(T::WeightInfo::judge_audit(T::MaxAuditors::get())
-			.max(T::WeightInfo::count_votes(T::MaxVotesPerDataset::get())))]
+		#[pallet::weight(Pallet::<T>::judge_audit_weight(T::MaxAuditors::get())
+			.max(Pallet::<T>::count_votes_weight(T::MaxVotesPerDataset::get())))]
 		pub fn advance(origin: OriginFor<T>, id: DatasetId) -> DispatchResultWithPostInfo {
 			ensure_signed(origin)?;
 			// A refused call (too early, already moved on by someone else) read one record:
@@ -713,7 +718,7 @@ pub mod pallet {
 					ensure!(now > reveal_until, refused(Error::TooEarly));
 					let audited = panel.len() as u32;
 					info.stage = Self::judge_audit(id, &panel, now);
-					T::WeightInfo::judge_audit(audited)
+					Self::judge_audit_weight(audited)
 				},
 				Stage::Voting { median, until, .. } => {
 					ensure!(now > until, refused(Error::TooEarly));
@@ -721,7 +726,7 @@ pub mod pallet {
 					// Every vote is counted in the tally, so this clears them all.
 					let _ = Votes::<T>::clear_prefix(id, tally.votes(), None);
 					info.stage = Self::count_votes(id, &info.proposer, median, tally);
-					T::WeightInfo::count_votes(tally.votes())
+					Self::count_votes_weight(tally.votes())
 				},
 				_ => return Err(refused(Error::AlreadyDecided)),
 			};
@@ -880,6 +885,17 @@ impl<T: Config> From<MetaError> for Error<T> {
 }
 
 impl<T: Config> Pallet<T> {
+	/// Judging an audit by `auditors`, each of whom may earn credits.
+	fn judge_audit_weight(auditors: u32) -> Weight {
+		T::WeightInfo::judge_audit(auditors)
+			.saturating_add(T::Credits::mint_weight().saturating_mul(auditors.into()))
+	}
+
+	/// Counting `votes`, after which the proposer of a Gold dataset earns credits.
+	fn count_votes_weight(votes: u32) -> Weight {
+		T::WeightInfo::count_votes(votes).saturating_add(T::Credits::mint_weight())
+	}
+
 	fn quota() -> ProposalQuota {
 		ProposalQuota {
 			new: T::NewProposerQuota::get(),

@@ -27,6 +27,7 @@ frame_support::construct_runtime!(
 		Stake: pallet_aiblock_stake,
 		Workers: pallet_aiblock_workers,
 		Datasets: pallet_datasets,
+		PolCredits: pallet_aiblock_pol_credits,
 	}
 );
 
@@ -66,6 +67,10 @@ parameter_types! {
 	pub const TreasuryAccount: AccountId = TREASURY;
 	pub const ReporterShare: Perbill = Perbill::from_percent(10);
 }
+
+/// The seed's credit table.
+#[derive_impl(pallet_aiblock_pol_credits::config_preludes::TestDefaultConfig)]
+impl pallet_aiblock_pol_credits::Config for Test {}
 
 impl pallet_aiblock_stake::Config for Test {
 	type Currency = Balances;
@@ -131,6 +136,7 @@ impl pallet_datasets::Config for Test {
 	type MaxPiiPpm = ConstU32<10_000>;
 	type MaxDuplicatePpm = ConstU32<950_000>;
 	type MaxToxicityPpm = ConstU32<50_000>;
+	type Credits = PolCredits;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = MakeWorker;
@@ -244,6 +250,7 @@ pub fn build_and_execute(test: impl FnOnce()) {
 	new_test_ext().execute_with(|| {
 		test();
 		Datasets::do_try_state().expect("Datasets invariants hold after the test");
+		PolCredits::do_try_state().expect("PolCredits invariants hold after the test");
 		Workers::do_try_state().expect("Workers invariants hold after the test");
 	});
 }

@@ -54,6 +54,7 @@ impl<T: Config> Pallet<T> {
 		for (auditor, report) in revealed_by {
 			if Some(report) == median {
 				T::Registry::record_outcome(auditor, Outcome::Success);
+				T::Credits::mint(auditor, Contribution::Audit { dataset: id });
 			} else {
 				T::Registry::record_outcome(auditor, Outcome::Failure);
 				Self::deposit_event(Event::AuditDisagreed { id, auditor: auditor.clone() });
@@ -100,6 +101,9 @@ impl<T: Config> Pallet<T> {
 		match Self::vote_rules().tier(tally.ayes, tally.nays) {
 			Ok(tier) => {
 				Proposers::<T>::mutate(proposer, |record| record.approvals.saturating_inc());
+				if tier == Tier::Gold {
+					T::Credits::mint(proposer, Contribution::GoldDataset { dataset: id });
+				}
 				Self::deposit_event(Event::DatasetApproved {
 					id,
 					tier,

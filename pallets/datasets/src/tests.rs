@@ -2,6 +2,7 @@
 //! rejection, and every call's bad input.
 
 use crate::{mock::*, AuditReports, ByContent, Error, Event, Proposers, Stage, Tallies, Votes};
+use aiblock_primitives::credits::{seed_table, Contribution};
 use aiblock_primitives::datasets::{
 	audit_commitment, AuditReport, DatasetId, DatasetsInspect, LicenseCheck, Rejection, Tier,
 	Unusable, UsableDataset,
@@ -68,6 +69,11 @@ fn voted(seed: u8, ayes: usize, nays: usize) -> DatasetId {
 	advance(VOTING_WINDOW);
 	assert_ok!(Datasets::advance(RuntimeOrigin::signed(PROPOSER), id));
 	id
+}
+
+/// `who`'s PoL credits (all free: nothing locks them in these tests).
+fn credits(who: AccountId) -> u64 {
+	PolCredits::credits(&who).free
 }
 
 fn events() -> Vec<Event<Test>> {
@@ -143,6 +149,11 @@ fn a_dataset_goes_from_proposal_to_gold() {
 			ayes: 4,
 			nays: 1
 		}));
+		// Credits: each auditor's report was the median, and the dataset is Gold.
+		assert_eq!(credits(PROPOSER), seed_table::GOLD_DATASET);
+		for who in &auditors {
+			assert_eq!(credits(*who), seed_table::EVALUATION, "auditor {who}");
+		}
 		assert_noop!(
 			Datasets::advance(RuntimeOrigin::signed(PROPOSER), id).map_err(|e| e.error),
 			Error::<Test>::AlreadyDecided
@@ -159,6 +170,8 @@ fn the_share_of_ayes_gives_the_tier() {
 	build_and_execute(|| {
 		let silver = voted(1, 3, 2);
 		assert!(matches!(stage(silver), Stage::Approved { tier: Tier::Silver, .. }));
+		// Only Gold earns the proposer credits.
+		assert_eq!(credits(PROPOSER), 0);
 		let experimental = voted(2, 2, 3);
 		assert!(matches!(stage(experimental), Stage::Approved { tier: Tier::Experimental, .. }));
 		assert_eq!(Datasets::usable(experimental, false), Err(Unusable::Experimental));
@@ -225,6 +238,21 @@ fn the_median_report_decides_and_one_lying_auditor_cannot_move_it() {
 		assert!(matches!(stage(kept), Stage::Voting { .. }));
 		// The audit is deterministic: a report off the median is a failure on its record.
 		assert!(events().contains(&Event::AuditDisagreed { id: kept, auditor: auditors[1] }));
+		// Only the reports on the median earn audit credits.
+		let kept_audits = |who: AccountId| {
+			System::events().iter().any(|r| {
+				r.event
+					== RuntimeEvent::PolCredits(pallet_aiblock_pol_credits::Event::Minted {
+						who,
+						amount: seed_table::EVALUATION,
+						cause: Contribution::Audit { dataset: kept },
+					})
+			})
+		};
+		assert_eq!(
+			auditors.iter().map(|a| kept_audits(*a)).collect::<Vec<_>>(),
+			[true, false, true]
+		);
 		for (who, failed) in AUDITORS.iter().zip(before) {
 			let expected = failed + u32::from(*who == auditors[1]);
 			assert_eq!(failures(*who), expected, "auditor {who}");
@@ -592,6 +620,8 @@ fn governance_can_enter_an_approved_dataset() {
 		);
 		let id = crate::NextDatasetId::<Test>::get();
 		assert_ok!(Datasets::register_approved(RuntimeOrigin::root(), m.clone(), 7, Tier::Silver));
+		// Governance's word is not a contribution the workers judged: no credits.
+		assert_eq!(credits(7), 0);
 		assert!(matches!(stage(id), Stage::Approved { tier: Tier::Silver, .. }));
 		assert_eq!(
 			Datasets::usable(id, false),

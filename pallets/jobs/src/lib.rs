@@ -172,6 +172,7 @@ pub mod weights;
 pub use types::*;
 
 use aiblock_primitives::{
+	credits::{Contribution, MintCredits},
 	dag::{ModelState, Payload, QualityGate, Score},
 	datasets::{DatasetId, DatasetsInspect, Unusable},
 	jobs::{
@@ -315,6 +316,10 @@ pub mod pallet {
 		/// job's datasets by their parts of the mix.
 		#[pallet::constant]
 		type DataShare: Get<Perbill>;
+
+		/// PoL credits for what a verdict proves: the adopted trainer's gain, each honest
+		/// evaluation, and each evaluator's part in proving a trainer's fraud.
+		type Credits: MintCredits<Self::AccountId>;
 
 		/// Most training steps a job may ask for.
 		#[pallet::constant]
@@ -956,7 +961,11 @@ impl<T: Config> Pallet<T> {
 	/// adopted with everyone paid, or a refuted claim with every candidate rejected, the
 	/// trainer's slash split among the honest majority and the others slashed.
 	pub(crate) fn finalize_weight(n: u32, slots: u32) -> Weight {
-		T::WeightInfo::finalize(n, slots).max(T::WeightInfo::finalize_refuted(n, slots))
+		// Credits: each evaluator's, and the trainer's adoption or every prover's fraud proof.
+		let mints = T::Credits::mint_weight().saturating_mul(2 * u64::from(n) + 1);
+		T::WeightInfo::finalize(n, slots)
+			.max(T::WeightInfo::finalize_refuted(n, slots))
+			.saturating_add(mints)
 	}
 
 	/// `blocks` after now.

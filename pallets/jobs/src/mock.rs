@@ -32,6 +32,7 @@ frame_support::construct_runtime!(
 		ExpertDag: pallet_aiblock_expert_dag,
 		Jobs: pallet_jobs,
 		Datasets: pallet_aiblock_datasets,
+		PolCredits: pallet_aiblock_pol_credits,
 	}
 );
 
@@ -87,6 +88,10 @@ parameter_types! {
 	// Zero (the trainer keeps the whole reward) unless a test sets it.
 	pub static DataShare: Perbill = Perbill::zero();
 }
+
+/// The seed's credit table.
+#[derive_impl(pallet_aiblock_pol_credits::config_preludes::TestDefaultConfig)]
+impl pallet_aiblock_pol_credits::Config for Test {}
 
 impl pallet_aiblock_stake::Config for Test {
 	type Currency = Balances;
@@ -180,6 +185,7 @@ impl pallet_jobs::Config for Test {
 	type MaxEvaluatorPool = ConstU32<16>;
 	type Datasets = Datasets;
 	type DataShare = DataShare;
+	type Credits = PolCredits;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = MakeWorker;
@@ -207,6 +213,7 @@ impl pallet_aiblock_datasets::Config for Test {
 	type MaxPiiPpm = ConstU32<10_000>;
 	type MaxDuplicatePpm = ConstU32<950_000>;
 	type MaxToxicityPpm = ConstU32<50_000>;
+	type Credits = PolCredits;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = MakeWorker;
@@ -490,6 +497,7 @@ impl ExtBuilder {
 			Workers::do_try_state().expect("Workers invariants hold after the test");
 			ExpertDag::do_try_state().expect("ExpertDag invariants hold after the test");
 			Datasets::do_try_state().expect("Datasets invariants hold after the test");
+			PolCredits::do_try_state().expect("PolCredits invariants hold after the test");
 		});
 	}
 }

@@ -278,6 +278,11 @@ impl<T: Config> Pallet<T> {
 				&e.trainer,
 				verdict.pay_trainer,
 			));
+			let gain = job.base_score.saturating_sub(verdict.median.unwrap_or(job.base_score));
+			T::Credits::mint(
+				&e.trainer,
+				Contribution::Adoption { job: id, gain, delta: job.delta },
+			);
 		} else {
 			refund.saturating_accrue(verdict.pay_trainer);
 		}
@@ -286,7 +291,10 @@ impl<T: Config> Pallet<T> {
 		{
 			refund.saturating_accrue(Self::pay(id, &job.poster, &seat.evaluator, *amount));
 			let slash = match v {
-				EvaluatorVerdict::Honest => None,
+				EvaluatorVerdict::Honest => {
+					T::Credits::mint(&seat.evaluator, Contribution::Evaluation { job: id });
+					None
+				},
 				EvaluatorVerdict::Outlier => Some(SlashReason::EvaluatorOutlier),
 				EvaluatorVerdict::MissedReveal => Some(SlashReason::MissedReveal),
 			};
@@ -315,6 +323,9 @@ impl<T: Config> Pallet<T> {
 				Self::unassign(&e.trainer, job.trainer_collateral);
 				Self::slash_for(&e.trainer, job.trainer_collateral, reason, &provers);
 				T::Registry::record_outcome(&e.trainer, Outcome::Failure);
+				for prover in &provers {
+					T::Credits::mint(prover, Contribution::FraudProven { job: id });
+				}
 			},
 			Some(None) => Self::judge_worker(&e.trainer, job.trainer_collateral, None),
 			None => Self::unassign(&e.trainer, job.trainer_collateral),

@@ -3,6 +3,7 @@ use crate::{
 	Jobs as JobsStorage, LiveJobs, NextJobId, Stage,
 };
 use aiblock_primitives::{
+	credits::{seed_table, Contribution},
 	dag::{BlockKind, BlockStatus, ModelIndex, Payload, QualityGate, Score},
 	jobs::{
 		attestation_commitment, claim_commitment, Attestation, Candidates, Claim, JobId, JobSlot,
@@ -192,6 +193,11 @@ fn attest(job: JobId, attestations: &[Option<(Score, bool)>]) {
 	}
 }
 
+/// `who`'s PoL credits (all free: nothing locks them in these tests).
+fn credits(who: AccountId) -> u64 {
+	PolCredits::credits(&who).free
+}
+
 fn honest(score: Score) -> Option<(Score, bool)> {
 	Some((score, true))
 }
@@ -267,6 +273,18 @@ fn an_honest_gain_is_adopted_and_everyone_is_paid_exactly() {
 		assert!(JobsStorage::<Test>::get(job).is_none());
 		assert_eq!(Assigned::<Test>::iter().count(), 0);
 		assert_eq!(LiveJobs::<Test>::get(), 0);
+		// Credits: the gain (20 000 micro-nats) is twice the delta, and each evaluation was
+		// honest.
+		assert_eq!(credits(TRAINER), 2 * seed_table::ADOPTION);
+		for who in &evaluators {
+			assert_eq!(credits(*who), seed_table::EVALUATION);
+		}
+		assert!(System::events().iter().any(|r| r.event
+			== RuntimeEvent::PolCredits(pallet_aiblock_pol_credits::Event::Minted {
+				who: TRAINER,
+				amount: 2 * seed_table::ADOPTION,
+				cause: Contribution::Adoption { job, gain: 20_000, delta: DELTA },
+			})));
 	});
 }
 
@@ -301,6 +319,11 @@ fn a_refuted_claim_is_slashed_and_the_reward_refunded() {
 		assert_eq!(escrow_of(POSTER), 0);
 		let rep = pallet_aiblock_workers::Workers::<Test>::get(TRAINER).unwrap().reputation;
 		assert_eq!((rep.successes, rep.failures), (0, 1));
+		// Each evaluator evaluated honestly and proved the fraud; the trainer earns nothing.
+		assert_eq!(credits(TRAINER), 0);
+		for who in &evaluators {
+			assert_eq!(credits(*who), seed_table::EVALUATION + seed_table::FRAUD);
+		}
 	});
 }
 
@@ -308,9 +331,14 @@ fn a_refuted_claim_is_slashed_and_the_reward_refunded() {
 fn an_honest_claim_without_enough_gain_is_not_adopted_nor_slashed() {
 	ExtBuilder::default().build_and_execute(|| {
 		let job = post();
-		train(job, 1_995_000);
+		let evaluators = train(job, 1_995_000);
 		attest(job, &[honest(1_995_000); 3]);
 		assert_eq!(finalized(job), (false, false));
+		// Honest work that falls short of the delta earns the trainer no credits.
+		assert_eq!(credits(TRAINER), 0);
+		for who in &evaluators {
+			assert_eq!(credits(*who), seed_table::EVALUATION);
+		}
 		assert_eq!((stake(TRAINER), committed(TRAINER)), (WORKER_BOND, 0));
 		assert_eq!(free(POSTER), POSTER_FUNDS - BUDGET - FEE + REWARD);
 		let rep = pallet_aiblock_workers::Workers::<Test>::get(TRAINER).unwrap().reputation;
@@ -322,9 +350,20 @@ fn an_honest_claim_without_enough_gain_is_not_adopted_nor_slashed() {
 fn failed_replays_are_fraud() {
 	ExtBuilder::default().build_and_execute(|| {
 		let job = post();
-		train(job, 1_980_000);
+		let evaluators = train(job, 1_980_000);
 		attest(job, &[Some((1_980_000, false)), Some((1_980_000, false)), honest(1_980_000)]);
 		assert_eq!(finalized(job), (false, true));
+		// The two whose replays failed proved the fraud; the third vouched for a replay the
+		// majority could not reproduce and earns nothing.
+		assert_eq!(credits(TRAINER), 0);
+		assert_eq!(
+			evaluators.iter().map(|who| credits(*who)).collect::<Vec<_>>(),
+			[
+				seed_table::EVALUATION + seed_table::FRAUD,
+				seed_table::EVALUATION + seed_table::FRAUD,
+				0
+			]
+		);
 		assert_eq!(stake(TRAINER), WORKER_BOND - TRAINER_COLLATERAL);
 		assert!(JobsStorage::<Test>::get(job).is_none(), "the job is over");
 		assert!(System::events().iter().any(|r| matches!(

@@ -1,5 +1,7 @@
-//! Configuration of the AI-Block pallets: Stake, Workers, ExpertDag, Jobs and Datasets.
+//! Configuration of the AI-Block pallets: Stake, Workers, ExpertDag, Jobs, Datasets and
+//! PolCredits.
 
+use aiblock_primitives::credits::seed_table;
 use frame_support::{
 	parameter_types,
 	traits::{tokens::imbalance::ResolveTo, ConstU16, ConstU32, ConstU64},
@@ -9,7 +11,7 @@ use frame_system::EnsureRoot;
 use sp_runtime::{traits::AccountIdConversion, Perbill};
 
 use crate::{
-	AccountId, Balance, Balances, BlockNumber, Datasets, ExpertDag, Jobs, Runtime,
+	AccountId, Balance, Balances, BlockNumber, Datasets, ExpertDag, Jobs, PolCredits, Runtime,
 	RuntimeHoldReason, Stake, Workers, DAYS, MINUTES, UNIT,
 };
 
@@ -141,6 +143,7 @@ impl pallet_aiblock_datasets::Config for Runtime {
 	type MaxPiiPpm = ConstU32<10_000>;
 	type MaxDuplicatePpm = ConstU32<950_000>;
 	type MaxToxicityPpm = ConstU32<50_000>;
+	type Credits = PolCredits;
 	type WeightInfo = pallet_aiblock_datasets::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = BondForBenchmarks;
@@ -262,6 +265,7 @@ impl pallet_aiblock_jobs::Config for Runtime {
 	type MaxEvaluatorPool = ConstU32<MAX_WORKERS_PER_ROLE>;
 	type Datasets = Datasets;
 	type DataShare = DataShare;
+	type Credits = PolCredits;
 	type WeightInfo = pallet_aiblock_jobs::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = BondForBenchmarks;
@@ -350,4 +354,16 @@ impl pallet_aiblock_datasets::BenchmarkHelper<AccountId> for BondForBenchmarks {
 		let unbonded = Stake::unbond(crate::RuntimeOrigin::signed(who.clone()), MIN_WORKER_BOND);
 		debug_assert!(unbonded.is_ok(), "benchmark worker could not unbond");
 	}
+}
+
+/// The seed's credit table (whitepaper §14.4); an audit counts as a validation, like an
+/// evaluation.
+impl pallet_aiblock_pol_credits::Config for Runtime {
+	type AdoptionCredits = ConstU64<{ seed_table::ADOPTION }>;
+	type MaxAdoptionMultiple = ConstU32<{ seed_table::MAX_ADOPTION_MULTIPLE }>;
+	type EvaluationCredits = ConstU64<{ seed_table::EVALUATION }>;
+	type FraudCredits = ConstU64<{ seed_table::FRAUD }>;
+	type AuditCredits = ConstU64<{ seed_table::EVALUATION }>;
+	type GoldDatasetCredits = ConstU64<{ seed_table::GOLD_DATASET }>;
+	type WeightInfo = pallet_aiblock_pol_credits::weights::SubstrateWeight<Runtime>;
 }

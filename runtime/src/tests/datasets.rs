@@ -4,6 +4,7 @@
 
 use super::*;
 use crate::configs::aiblock::{DataShare, DATASET_POW_DIFFICULTY, EVALUATOR_FEE};
+use aiblock_primitives::credits::seed_table;
 use aiblock_primitives::datasets::{
 	audit_commitment, proposal_commitment, solve_pow, AuditReport, DatasetId, LicenseCheck,
 	Rejection,
@@ -127,6 +128,11 @@ fn a_dataset_goes_from_proposal_to_gold_and_its_proposer_is_paid_when_a_job_on_i
 		run_to(until + 1);
 		datasets_call(&ferdie, pallet_aiblock_datasets::Call::advance { id });
 		assert!(matches!(stage(id), Stage::Approved { tier: Tier::Gold, .. }), "{:?}", stage(id));
+		// PoL credits: the Gold dataset's proposer, and each auditor whose report was the median.
+		assert_eq!(crate::PolCredits::credits(&ferdie).free, seed_table::GOLD_DATASET);
+		for who in &auditors {
+			assert_eq!(crate::PolCredits::credits(who).free, seed_table::EVALUATION);
+		}
 
 		// A job trains on it, and its adoption pays Ferdie a tenth of the reward.
 		let spec = JobSpec {

@@ -301,12 +301,18 @@ fn try_state() {
 	pallet_aiblock_workers::Pallet::<Runtime>::do_try_state().unwrap();
 	pallet_aiblock_expert_dag::Pallet::<Runtime>::do_try_state().unwrap();
 	pallet_aiblock_datasets::Pallet::<Runtime>::do_try_state().unwrap();
+	pallet_aiblock_pol_credits::Pallet::<Runtime>::do_try_state().unwrap();
 }
 
 pub(super) mod jobs {
 	use super::*;
 	use crate::configs::aiblock::{ReporterShare, EVALUATOR_FEE, POSTING_FEE, TRAINER_COLLATERAL};
-	use aiblock_primitives::jobs::{attestation_commitment, Attestation};
+	use crate::PolCredits;
+	use aiblock_primitives::{
+		credits::seed_table::{ADOPTION, EVALUATION, FRAUD, MAX_ADOPTION_MULTIPLE},
+		dag::QualityGate,
+		jobs::{attestation_commitment, Attestation},
+	};
 
 	/// One job through every call: post, accept, submit, three commits, the claim's reveal,
 	/// three reveals.
@@ -423,6 +429,20 @@ pub(super) mod jobs {
 			for (i, who) in evaluators.iter().enumerate() {
 				assert_eq!(free(who), before[3 + i] + EVALUATOR_FEE);
 			}
+			// PoL credits: the trainer's scaled by its gain over the model's delta, and one
+			// honest evaluation each.
+			let delta = <crate::ExpertDag as QualityGate<_>>::delta(0).expect("the genesis model");
+			let adoption = pallet_aiblock_pol_credits::adoption_credits(
+				ADOPTION,
+				MAX_ADOPTION_MULTIPLE,
+				20_000,
+				delta,
+			);
+			assert!(adoption >= ADOPTION);
+			assert_eq!(PolCredits::credits(&bob).free, adoption);
+			for who in &evaluators {
+				assert_eq!(PolCredits::credits(who).free, EVALUATION);
+			}
 
 			// A refuted claim: the trainer claims far more than the evaluators measure.
 			let (base, base_score) = current();
@@ -451,6 +471,13 @@ pub(super) mod jobs {
 				"{reported}"
 			);
 			assert_eq!(free(&treasury), before[2] + fee + TRAINER_COLLATERAL - reported);
+			// A second honest evaluation each, and each proved the fraud; nothing for the
+			// trainer.
+			assert_eq!(PolCredits::credits(&bob).free, adoption);
+			for who in &evaluators {
+				assert_eq!(PolCredits::credits(who).free, 2 * EVALUATION + FRAUD);
+			}
+			assert_eq!(PolCredits::total(), adoption + 3 * (2 * EVALUATION + FRAUD));
 			try_state();
 		});
 	}
