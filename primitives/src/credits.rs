@@ -140,8 +140,8 @@ pub trait SpendCredits<AccountId> {
 }
 
 sp_api::decl_runtime_apis! {
-	/// Read access to PoL credits for wallets and workers (also served over RPC by the node as
-	/// `credits_*`).
+	/// Read access to PoL credits for wallets and workers (Polkadot.js:
+	/// `api.call.polCreditsApi.credits(account)`).
 	pub trait PolCreditsApi<AccountId>
 	where
 		AccountId: codec::Codec,

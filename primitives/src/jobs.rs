@@ -557,19 +557,30 @@ pub fn settle<Balance: AtLeast32BitUnsigned + Copy>(
 }
 
 /// The data contributors' part of an adopted job's trainer pay: `share` of `pay_trainer`
-/// (rounded down), split between the job's datasets by their `parts` (rounded down, the last dataset taking
-/// what rounding leaves, so that no unit is lost). Returns what the trainer keeps and each
-/// dataset's part, in the job's order; with no parts at all the trainer keeps everything.
+/// (rounded down), split between the job's datasets by their `parts` ([`split_by_parts`]).
+/// Returns what the trainer keeps and each dataset's part, in the job's order; with no parts
+/// at all the trainer keeps everything.
 pub fn data_rewards<Balance: AtLeast32BitUnsigned + Copy>(
 	pay_trainer: Balance,
 	share: sp_runtime::Perbill,
 	parts: &[u32],
 ) -> (Balance, Vec<Balance>) {
+	let pool = share.mul_floor(pay_trainer);
+	let (left, out) = split_by_parts(pool, parts);
+	(pay_trainer.saturating_sub(pool).saturating_add(left), out)
+}
+
+/// Split `pool` by `parts` (rounded down, the last taking what rounding leaves, so that no unit
+/// is lost). Returns what nobody takes (all of `pool` when there are no parts at all, else
+/// nothing) and each part, in order.
+pub fn split_by_parts<Balance: AtLeast32BitUnsigned + Copy>(
+	pool: Balance,
+	parts: &[u32],
+) -> (Balance, Vec<Balance>) {
 	let total: u64 = parts.iter().map(|&p| u64::from(p)).sum();
 	if total == 0 {
-		return (pay_trainer, parts.iter().map(|_| Zero::zero()).collect());
+		return (pool, parts.iter().map(|_| Zero::zero()).collect());
 	}
-	let pool = share.mul_floor(pay_trainer);
 	let mut left = pool;
 	let mut out = Vec::with_capacity(parts.len());
 	for (i, &p) in parts.iter().enumerate() {
@@ -582,7 +593,7 @@ pub fn data_rewards<Balance: AtLeast32BitUnsigned + Copy>(
 		left = left.saturating_sub(part);
 		out.push(part);
 	}
-	(pay_trainer.saturating_sub(pool).saturating_add(left), out)
+	(left, out)
 }
 
 #[cfg(test)]

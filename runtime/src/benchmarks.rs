@@ -13,4 +13,5 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_aiblock_jobs, Jobs]
 	[pallet_aiblock_datasets, Datasets]
 	[pallet_aiblock_pol_credits, PolCredits]
+	[pallet_aiblock_learning_rewards, LearningRewards]
 );

@@ -199,4 +199,7 @@ mod runtime {
 
 	#[runtime::pallet_index(15)]
 	pub type PolCredits = pallet_aiblock_pol_credits;
+
+	#[runtime::pallet_index(16)]
+	pub type LearningRewards = pallet_aiblock_learning_rewards;
 }

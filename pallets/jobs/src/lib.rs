@@ -177,8 +177,9 @@ use aiblock_primitives::{
 	datasets::{DatasetId, DatasetsInspect, Unusable},
 	jobs::{
 		min_windows, Attestation, Candidates, Claim, JobId, JobSpec, Submission, TrainableModels,
-		TrainedWith, WorkRates, MAX_JOB_SLOTS,
+		TrainedWith, WorkRates, MAX_JOB_DATASETS, MAX_JOB_SLOTS,
 	},
+	rewards::{LearningRewards, Rewardees},
 	stake::{Slash, StakeCollateral},
 	workers::{AssignmentsInspect, Role, WorkerRegistry},
 };
@@ -320,6 +321,10 @@ pub mod pallet {
 		/// PoL credits for what a verdict proves: the adopted trainer's gain, each honest
 		/// evaluation, and each evaluator's part in proving a trainer's fraud.
 		type Credits: MintCredits<Self::AccountId>;
+
+		/// The learning reward the network mints for an adoption (on top of the poster's
+		/// reward), shared by the trainer, the honest evaluators and the datasets' proposers.
+		type Rewards: LearningRewards<Self::AccountId>;
 
 		/// Most training steps a job may ask for.
 		#[pallet::constant]
@@ -966,6 +971,7 @@ impl<T: Config> Pallet<T> {
 		T::WeightInfo::finalize(n, slots)
 			.max(T::WeightInfo::finalize_refuted(n, slots))
 			.saturating_add(mints)
+			.saturating_add(T::Rewards::reward_weight(n, MAX_JOB_DATASETS))
 	}
 
 	/// `blocks` after now.

@@ -186,6 +186,8 @@ impl pallet_jobs::Config for Test {
 	type Datasets = Datasets;
 	type DataShare = DataShare;
 	type Credits = PolCredits;
+	/// Learning rewards are tested in their pallet and in the runtime.
+	type Rewards = ();
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = MakeWorker;

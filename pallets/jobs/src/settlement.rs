@@ -269,19 +269,41 @@ impl<T: Config> Pallet<T> {
 			Self::reject_all(&candidates);
 		}
 
+		// The honest evaluators: paid, credited, and the provers of a fraud the verdict finds.
+		let honest: Vec<T::AccountId> = e
+			.panel
+			.iter()
+			.zip(&verdict.evaluators)
+			.filter(|(_, v)| **v == EvaluatorVerdict::Honest)
+			.map(|(seat, _)| seat.evaluator.clone())
+			.collect();
+
 		// What cannot be paid (see `pay`) is refunded, and so is the timeout deposit.
 		let mut refund = verdict.refund.saturating_add(job.deposit);
 		if adopted {
+			let proposers = Self::dataset_proposers(&job);
 			refund.saturating_accrue(Self::pay_trainer_and_data(
 				id,
 				&job,
 				&e.trainer,
 				verdict.pay_trainer,
+				&proposers,
 			));
 			let gain = job.base_score.saturating_sub(verdict.median.unwrap_or(job.base_score));
 			T::Credits::mint(
 				&e.trainer,
 				Contribution::Adoption { job: id, gain, delta: job.delta },
+			);
+			let datasets: Vec<(T::AccountId, u32)> = proposers
+				.into_iter()
+				.zip(job.spec.datasets.iter().map(|d| d.parts))
+				.filter_map(|(proposer, parts)| Some((proposer?, parts)))
+				.collect();
+			T::Rewards::reward_adoption(
+				id,
+				gain,
+				job.delta,
+				Rewardees { trainer: &e.trainer, evaluators: &honest, datasets: &datasets },
 			);
 		} else {
 			refund.saturating_accrue(verdict.pay_trainer);
@@ -311,13 +333,7 @@ impl<T: Config> Pallet<T> {
 		};
 		// The honest evaluators proved the fault (their median refuted the claim or judged a
 		// withheld one, or their replays failed): they share the reporter's part of the trainer's slash.
-		let provers: Vec<&T::AccountId> = e
-			.panel
-			.iter()
-			.zip(&verdict.evaluators)
-			.filter(|(_, v)| **v == EvaluatorVerdict::Honest)
-			.map(|(seat, _)| &seat.evaluator)
-			.collect();
+		let provers: Vec<&T::AccountId> = honest.iter().collect();
 		match trainer_slash {
 			Some(Some(reason)) => {
 				Self::unassign(&e.trainer, job.trainer_collateral);
@@ -432,13 +448,14 @@ impl<T: Config> Pallet<T> {
 		job: &Job<T>,
 		trainer: &T::AccountId,
 		pay_trainer: BalanceOf<T>,
+		proposers: &[Option<T::AccountId>],
 	) -> BalanceOf<T> {
 		let parts: Vec<u32> = job.spec.datasets.iter().map(|d| d.parts).collect();
 		let (mut trainer_part, data_parts) = data_rewards(pay_trainer, T::DataShare::get(), &parts);
 		let mut unpaid = BalanceOf::<T>::zero();
-		for (dataset, amount) in job.spec.datasets.iter().zip(data_parts) {
-			let proposer = T::Datasets::usable(dataset.id, true).ok().map(|usable| usable.proposer);
-			let Some(proposer) = proposer else {
+		for ((dataset, amount), proposer) in job.spec.datasets.iter().zip(data_parts).zip(proposers)
+		{
+			let Some(proposer) = proposer.clone() else {
 				trainer_part.saturating_accrue(amount);
 				continue;
 			};
@@ -456,6 +473,17 @@ impl<T: Config> Pallet<T> {
 			}
 		}
 		unpaid.saturating_add(Self::pay(id, &job.poster, trainer, trainer_part))
+	}
+
+	/// The proposer of each of `job`'s datasets, in the job's order: `None` for a dataset no
+	/// longer usable (quarantined since the posting) or without a proposer (a job posted before
+	/// the Datasets pallet).
+	fn dataset_proposers(job: &Job<T>) -> Vec<Option<T::AccountId>> {
+		job.spec
+			.datasets
+			.iter()
+			.map(|dataset| T::Datasets::usable(dataset.id, true).ok().map(|usable| usable.proposer))
+			.collect()
 	}
 
 	/// Move `amount` of the escrow held from `poster` to `who`; whether it moved.

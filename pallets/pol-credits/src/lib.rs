@@ -50,6 +50,7 @@ pub mod weights;
 pub use aiblock_primitives::credits::{
 	Contribution, CreditAccount, Credits, MintCredits, SpendCredits,
 };
+use aiblock_primitives::rewards::scale_by_gain;
 use frame_support::pallet_prelude::*;
 use frame_system::pallet_prelude::BlockNumberFor;
 
@@ -206,15 +207,9 @@ impl<T: Config> Pallet<T> {
 }
 
 /// Credits for an adoption with `gain` where the model asks for `delta`: `base × gain / delta`,
-/// at least `base` (an adoption cleared the delta) and at most `max_multiple × base`. A model
-/// without a delta earns the base amount.
+/// between `base` and `max_multiple × base` ([`scale_by_gain`]).
 pub fn adoption_credits(base: Credits, max_multiple: u32, gain: u32, delta: u32) -> Credits {
-	let cap = base.saturating_mul(max_multiple.into());
-	if delta == 0 {
-		return base.min(cap);
-	}
-	let scaled = u128::from(base) * u128::from(gain) / u128::from(delta);
-	Credits::try_from(scaled).unwrap_or(Credits::MAX).clamp(base.min(cap), cap)
+	Credits::try_from(scale_by_gain(base.into(), max_multiple, gain, delta)).unwrap_or(Credits::MAX)
 }
 
 impl<T: Config> MintCredits<T::AccountId> for Pallet<T> {

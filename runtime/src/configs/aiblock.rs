@@ -1,5 +1,5 @@
-//! Configuration of the AI-Block pallets: Stake, Workers, ExpertDag, Jobs, Datasets and
-//! PolCredits.
+//! Configuration of the AI-Block pallets: Stake, Workers, ExpertDag, Jobs, Datasets, PolCredits
+//! and LearningRewards.
 
 use aiblock_primitives::credits::seed_table;
 use frame_support::{
@@ -11,8 +11,8 @@ use frame_system::EnsureRoot;
 use sp_runtime::{traits::AccountIdConversion, Perbill};
 
 use crate::{
-	AccountId, Balance, Balances, BlockNumber, Datasets, ExpertDag, Jobs, PolCredits, Runtime,
-	RuntimeHoldReason, Stake, Workers, DAYS, MINUTES, UNIT,
+	AccountId, Balance, Balances, BlockNumber, Datasets, ExpertDag, Jobs, LearningRewards,
+	PolCredits, Runtime, RuntimeHoldReason, Stake, Workers, DAYS, MINUTES, UNIT,
 };
 
 parameter_types! {
@@ -266,6 +266,7 @@ impl pallet_aiblock_jobs::Config for Runtime {
 	type Datasets = Datasets;
 	type DataShare = DataShare;
 	type Credits = PolCredits;
+	type Rewards = LearningRewards;
 	type WeightInfo = pallet_aiblock_jobs::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = BondForBenchmarks;
@@ -366,4 +367,53 @@ impl pallet_aiblock_pol_credits::Config for Runtime {
 	type AuditCredits = ConstU64<{ seed_table::EVALUATION }>;
 	type GoldDatasetCredits = ConstU64<{ seed_table::GOLD_DATASET }>;
 	type WeightInfo = pallet_aiblock_pol_credits::weights::SubstrateWeight<Runtime>;
+}
+
+/// The author of a block: the account whose public key is the Aura authority that sealed it
+/// (the validators' Aura keys are their account keys until a session pallet maps the two).
+pub struct AuraAuthorAccount;
+impl frame_support::traits::FindAuthor<AccountId> for AuraAuthorAccount {
+	fn find_author<'a, I>(digests: I) -> Option<AccountId>
+	where
+		I: 'a + IntoIterator<Item = (frame_support::ConsensusEngineId, &'a [u8])>,
+	{
+		let index =
+			<pallet_aura::Pallet<Runtime> as frame_support::traits::FindAuthor<u32>>::find_author(
+				digests,
+			)?;
+		let authorities = pallet_aura::Authorities::<Runtime>::get();
+		let key: &[u8] = authorities.get(index as usize)?.as_ref();
+		Some(AccountId::new(key.try_into().ok()?))
+	}
+}
+
+/// A learning reward era is a day of blocks, and a year 365 of them.
+pub const REWARD_ERA: BlockNumber = DAYS;
+pub const REWARD_ERAS_PER_YEAR: u32 = 365;
+
+parameter_types! {
+	/// The seed's annual inflation cap.
+	pub const InflationCap: Perbill = Perbill::from_percent(10);
+	/// A fifth of each era's budget pays the block authors; the rest pays learning.
+	pub const ValidatorShare: Perbill = Perbill::from_percent(20);
+	/// An adoption's learning reward: a fifth to its honest evaluators, a tenth to its
+	/// datasets' proposers (like the poster's reward), the rest to its trainer.
+	pub const LearningEvaluatorShare: Perbill = Perbill::from_percent(20);
+}
+
+impl pallet_aiblock_learning_rewards::Config for Runtime {
+	type Currency = Balances;
+	type EraLength = ConstU32<REWARD_ERA>;
+	type ErasPerYear = ConstU32<REWARD_ERAS_PER_YEAR>;
+	type InflationCap = InflationCap;
+	type ValidatorShare = ValidatorShare;
+	type EvaluatorShare = LearningEvaluatorShare;
+	type DataShare = DataShare;
+	/// 10 AIB for a gain of exactly the model's delta, up to 100 AIB for ten times that.
+	type AdoptionReward = frame_support::traits::ConstU128<{ 10 * UNIT }>;
+	type MaxAdoptionMultiple = ConstU32<10>;
+	type FindAuthor = AuraAuthorAccount;
+	/// As many as Aura may have.
+	type MaxAuthors = ConstU32<32>;
+	type WeightInfo = pallet_aiblock_learning_rewards::weights::SubstrateWeight<Runtime>;
 }

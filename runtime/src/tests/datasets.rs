@@ -150,8 +150,12 @@ fn a_dataset_goes_from_proposal_to_gold_and_its_proposer_is_paid_when_a_job_on_i
 		let reward = BUDGET - 3 * EVALUATOR_FEE;
 		let data = DataShare::get().mul_floor(reward);
 		assert!(data > 0);
-		assert_eq!(free(&ferdie), proposer + data);
-		assert_eq!(free(&account(Sr25519Keyring::Bob)), bob + reward - data);
+		// The learning reward's data part goes to the proposer too, the rest to the trainer.
+		let learning = learning_paid(&ferdie);
+		assert!(learning > 0);
+		assert_eq!(free(&ferdie), proposer + data + learning);
+		let bob_learning = learning_paid(&account(Sr25519Keyring::Bob));
+		assert_eq!(free(&account(Sr25519Keyring::Bob)), bob + reward - data + bob_learning);
 		assert!(System::events().iter().any(|r| matches!(
 			&r.event,
 			crate::RuntimeEvent::Jobs(pallet_aiblock_jobs::Event::DataRewardPaid { dataset, who, .. })

@@ -26,6 +26,7 @@ use sp_keyring::Sr25519Keyring;
 mod datasets;
 mod fuzz;
 mod hostile;
+mod rewards;
 mod transformer;
 
 fn dispatch(
@@ -38,7 +39,8 @@ fn dispatch(
 }
 
 /// Our pallets' hooks. Consensus pallets are left out: they need real slots and timestamps.
-type Hooked = (System, Stake, Workers, Jobs, crate::ExpertDag, crate::Datasets);
+type Hooked =
+	(System, Stake, Workers, Jobs, crate::ExpertDag, crate::Datasets, crate::LearningRewards);
 
 /// Run blocks up to `n`, giving `on_idle` spare weight as the executive does.
 fn run_to(n: u32) {
@@ -295,6 +297,22 @@ fn post_job(poster: &crate::AccountId, spec: JobSpec, budget: crate::Balance) ->
 }
 
 /// Every pallet's invariants.
+/// What `who` was paid of learning rewards in this block (the events of earlier blocks are
+/// gone).
+fn learning_paid(who: &crate::AccountId) -> crate::Balance {
+	System::events()
+		.iter()
+		.filter_map(|r| match &r.event {
+			crate::RuntimeEvent::LearningRewards(
+				pallet_aiblock_learning_rewards::Event::LearningRewardPaid {
+					who: w, amount, ..
+				},
+			) if w == who => Some(*amount),
+			_ => None,
+		})
+		.sum()
+}
+
 fn try_state() {
 	pallet_aiblock_jobs::Pallet::<Runtime>::do_try_state().unwrap();
 	pallet_aiblock_stake::Pallet::<Runtime>::do_try_state().unwrap();
@@ -302,17 +320,22 @@ fn try_state() {
 	pallet_aiblock_expert_dag::Pallet::<Runtime>::do_try_state().unwrap();
 	pallet_aiblock_datasets::Pallet::<Runtime>::do_try_state().unwrap();
 	pallet_aiblock_pol_credits::Pallet::<Runtime>::do_try_state().unwrap();
+	pallet_aiblock_learning_rewards::Pallet::<Runtime>::do_try_state().unwrap();
 }
 
 pub(super) mod jobs {
 	use super::*;
+	use crate::configs::aiblock::{LearningEvaluatorShare, ValidatorShare};
 	use crate::configs::aiblock::{ReporterShare, EVALUATOR_FEE, POSTING_FEE, TRAINER_COLLATERAL};
 	use crate::PolCredits;
 	use aiblock_primitives::{
 		credits::seed_table::{ADOPTION, EVALUATION, FRAUD, MAX_ADOPTION_MULTIPLE},
 		dag::QualityGate,
 		jobs::{attestation_commitment, Attestation},
+		rewards::{scale_by_gain, RewardSplit},
 	};
+	use frame_support::traits::Get;
+	use pallet_aiblock_learning_rewards::Config as LearningRewardsConfig;
 
 	/// One job through every call: post, accept, submit, three commits, the claim's reveal,
 	/// three reveals.
@@ -423,15 +446,32 @@ pub(super) mod jobs {
 			assert_eq!(free(&alice), before[0] - budget - fee);
 			// The corpus's proposer takes the data contributors' tenth of the reward.
 			let data = crate::configs::aiblock::DataShare::get().mul_floor(reward);
-			assert_eq!(free(&bob), before[1] + reward - data);
-			assert_eq!(free(&corpus_proposer()), proposer + data);
+			// The network's learning reward comes on top, minted: a gain of twice the delta
+			// or more earns more than the base, shared as the runtime says.
+			let delta = <crate::ExpertDag as QualityGate<_>>::delta(0).expect("the genesis model");
+			let learning = scale_by_gain(
+				<Runtime as LearningRewardsConfig>::AdoptionReward::get(),
+				<Runtime as LearningRewardsConfig>::MaxAdoptionMultiple::get(),
+				20_000,
+				delta,
+			);
+			let split = RewardSplit {
+				validators: ValidatorShare::get(),
+				evaluators: LearningEvaluatorShare::get(),
+				data: crate::configs::aiblock::DataShare::get(),
+			};
+			let (to_trainer, to_evaluator, to_data) = split.adoption(learning, 3, &[1]);
+			assert!(to_trainer > 0 && to_evaluator > 0 && to_data[0] > 0);
+			assert_eq!(learning_paid(&bob), to_trainer);
+			assert_eq!(learning_paid(&corpus_proposer()), to_data[0]);
+			assert_eq!(free(&bob), before[1] + reward - data + to_trainer);
+			assert_eq!(free(&corpus_proposer()), proposer + data + to_data[0]);
 			assert_eq!(free(&treasury), before[2] + fee);
 			for (i, who) in evaluators.iter().enumerate() {
-				assert_eq!(free(who), before[3 + i] + EVALUATOR_FEE);
+				assert_eq!(free(who), before[3 + i] + EVALUATOR_FEE + to_evaluator);
 			}
 			// PoL credits: the trainer's scaled by its gain over the model's delta, and one
 			// honest evaluation each.
-			let delta = <crate::ExpertDag as QualityGate<_>>::delta(0).expect("the genesis model");
 			let adoption = pallet_aiblock_pol_credits::adoption_credits(
 				ADOPTION,
 				MAX_ADOPTION_MULTIPLE,
