@@ -181,12 +181,16 @@ pub mod pallet {
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
 		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
 			let era = Self::era_of(now);
-			let mut weight = T::WeightInfo::note_author();
+			// Finding the author reads the digest and the authority set.
+			let mut weight =
+				T::WeightInfo::note_author().saturating_add(T::DbWeight::get().reads(2));
 			match CurrentEra::<T>::get() {
 				Some(current) if current.index == era => {},
 				current => {
 					let authors = Authored::<T>::decode_len().unwrap_or(0) as u32;
-					weight.saturating_accrue(T::WeightInfo::new_era(authors));
+					weight.saturating_accrue(
+						T::WeightInfo::new_era(authors).saturating_add(T::DbWeight::get().reads(1)),
+					);
 					if let Some(ended) = current {
 						Self::end_era(ended);
 					}

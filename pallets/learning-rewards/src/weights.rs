@@ -1,6 +1,9 @@
 //! Weights for `pallet_aiblock_learning_rewards`, measured by `pallets/benchmark.sh`; do not edit by hand.
 //!
-//! PROVISIONAL: not yet measured.
+//! Benchmark CLI 64.0.0, 2026-12-04; steps 50, repeat 20;
+//! machine `vm` (Intel(R) Xeon(R) Processor); wasm execution Compiled.
+//! Reads and writes are priced by the runtime's `DbWeight` (ParityDB); proof sizes are the
+//! worst case from each storage item's `MaxEncodedLen`.
 
 #![cfg_attr(rustfmt, rustfmt_skip)]
 #![allow(unused_parens)]
@@ -20,56 +23,84 @@ pub trait WeightInfo {
 /// Measured weights, with the runtime's database costs.
 pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
+	/// Storage: `LearningRewards::Authored` (r:1 w:1)
+	/// Proof: `LearningRewards::Authored` (`max_values`: Some(1), `max_size`: Some(1153), added: 1648, mode: `MaxEncodedLen`)
 	fn note_author() -> Weight {
-		Weight::from_parts(20_000_000, 3000)
-			.saturating_add(T::DbWeight::get().reads(2))
+		// Fastest run: 5_221 ns.
+		Weight::from_parts(6_089_000, 2638)
+			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
+	/// Storage: `LearningRewards::CurrentEra` (r:1 w:1)
+	/// Proof: `LearningRewards::CurrentEra` (`max_values`: Some(1), `max_size`: Some(52), added: 547, mode: `MaxEncodedLen`)
+	/// Storage: `LearningRewards::Authored` (r:1 w:1)
+	/// Proof: `LearningRewards::Authored` (`max_values`: Some(1), `max_size`: Some(1153), added: 1648, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:32 w:32)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `LearningRewards::CurrentYear` (r:1 w:1)
+	/// Proof: `LearningRewards::CurrentYear` (`max_values`: Some(1), `max_size`: Some(36), added: 531, mode: `MaxEncodedLen`)
+	/// `a` ranges over `[0, 32]`.
 	fn new_era(a: u32, ) -> Weight {
-		Weight::from_parts(50_000_000, 3000)
-			.saturating_add(Weight::from_parts(60_000_000, 0).saturating_mul(a.into()))
-			.saturating_add(T::DbWeight::get().reads(4))
+		// Fastest run: 13_521 ns.
+		Weight::from_parts(18_277_927, 2638)
+			.saturating_add(Weight::from_parts(20_435_587, 0).saturating_mul(a.into()))
+			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(a.into())))
-			.saturating_add(T::DbWeight::get().writes(4))
+			.saturating_add(T::DbWeight::get().writes(3))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(a.into())))
+			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(a.into()))
 	}
+	/// Storage: `LearningRewards::CurrentEra` (r:1 w:1)
+	/// Proof: `LearningRewards::CurrentEra` (`max_values`: Some(1), `max_size`: Some(52), added: 547, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:41 w:41)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `LearningRewards::CurrentYear` (r:1 w:1)
+	/// Proof: `LearningRewards::CurrentYear` (`max_values`: Some(1), `max_size`: Some(36), added: 531, mode: `MaxEncodedLen`)
+	/// `e` ranges over `[0, 32]`.
+	/// `d` ranges over `[0, 8]`.
 	fn reward_adoption(e: u32, d: u32, ) -> Weight {
-		Weight::from_parts(80_000_000, 3000)
-			.saturating_add(Weight::from_parts(60_000_000, 0).saturating_mul(e.into()))
-			.saturating_add(Weight::from_parts(60_000_000, 0).saturating_mul(d.into()))
-			.saturating_add(T::DbWeight::get().reads(4))
+		// Fastest run: 187_014 ns.
+		Weight::from_parts(23_433_812, 3593)
+			.saturating_add(Weight::from_parts(20_325_387, 0).saturating_mul(e.into()))
+			.saturating_add(Weight::from_parts(21_130_095, 0).saturating_mul(d.into()))
+			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(e.into())))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(d.into())))
-			.saturating_add(T::DbWeight::get().writes(4))
+			.saturating_add(T::DbWeight::get().writes(3))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(e.into())))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(d.into())))
+			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(d.into()))
+			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(e.into()))
 	}
 }
 
 /// The same figures with ParityDB costs, for tests and mocks.
 impl WeightInfo for () {
 	fn note_author() -> Weight {
-		Weight::from_parts(20_000_000, 3000)
-			.saturating_add(ParityDbWeight::get().reads(2))
+		Weight::from_parts(6_089_000, 2638)
+			.saturating_add(ParityDbWeight::get().reads(1))
 			.saturating_add(ParityDbWeight::get().writes(1))
 	}
 	fn new_era(a: u32, ) -> Weight {
-		Weight::from_parts(50_000_000, 3000)
-			.saturating_add(Weight::from_parts(60_000_000, 0).saturating_mul(a.into()))
-			.saturating_add(ParityDbWeight::get().reads(4))
+		Weight::from_parts(18_277_927, 2638)
+			.saturating_add(Weight::from_parts(20_435_587, 0).saturating_mul(a.into()))
+			.saturating_add(ParityDbWeight::get().reads(3))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(a.into())))
-			.saturating_add(ParityDbWeight::get().writes(4))
+			.saturating_add(ParityDbWeight::get().writes(3))
 			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(a.into())))
+			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(a.into()))
 	}
 	fn reward_adoption(e: u32, d: u32, ) -> Weight {
-		Weight::from_parts(80_000_000, 3000)
-			.saturating_add(Weight::from_parts(60_000_000, 0).saturating_mul(e.into()))
-			.saturating_add(Weight::from_parts(60_000_000, 0).saturating_mul(d.into()))
-			.saturating_add(ParityDbWeight::get().reads(4))
+		Weight::from_parts(23_433_812, 3593)
+			.saturating_add(Weight::from_parts(20_325_387, 0).saturating_mul(e.into()))
+			.saturating_add(Weight::from_parts(21_130_095, 0).saturating_mul(d.into()))
+			.saturating_add(ParityDbWeight::get().reads(3))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(e.into())))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(d.into())))
-			.saturating_add(ParityDbWeight::get().writes(4))
+			.saturating_add(ParityDbWeight::get().writes(3))
 			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(e.into())))
 			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(d.into())))
+			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(d.into()))
+			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(e.into()))
 	}
 }

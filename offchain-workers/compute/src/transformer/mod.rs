@@ -31,6 +31,7 @@ pub mod forward;
 pub mod generate;
 #[cfg(test)]
 mod gradcheck;
+pub mod grow;
 pub mod hf;
 pub mod ops;
 pub mod rope;
@@ -118,6 +119,8 @@ pub enum TransformerError {
 	LaneTwice(usize),
 	/// The model code panicked (a bug): the message.
 	Panic(String),
+	/// A growth into a successor that is not possible: why.
+	BadGrowth(&'static str),
 }
 
 impl std::fmt::Display for TransformerError {
@@ -156,6 +159,7 @@ impl std::fmt::Display for TransformerError {
 			NoSuchLane(lane) => write!(f, "decoder lane {lane} is not open"),
 			LaneTwice(lane) => write!(f, "decoder lane {lane} is named twice in one pass"),
 			Panic(message) => write!(f, "the model code panicked: {message}"),
+			BadGrowth(why) => write!(f, "growth: {why}"),
 		}
 	}
 }
