@@ -2,8 +2,9 @@
 //!
 //! This crate is `no_std` so the runtime can use it in wasm, and has no FRAME dependency so that
 //! off-chain code (the worker) can use it too. Pallets talk to each other only through the traits
-//! here ([`credits`], [`dag`], [`datasets`], [`jobs`], [`rewards`], [`stake`], [`workers`]),
-//! wired together in the runtime, so that a pallet never reaches into another pallet's storage.
+//! here ([`credits`], [`dag`], [`datasets`], [`evolution`], [`jobs`], [`rewards`], [`stake`],
+//! [`workers`]), wired together in the runtime, so that a pallet never reaches into another
+//! pallet's storage.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -12,6 +13,7 @@ extern crate alloc;
 pub mod credits;
 pub mod dag;
 pub mod datasets;
+pub mod evolution;
 pub mod jobs;
 pub mod rewards;
 pub mod stake;
