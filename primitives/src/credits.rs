@@ -10,7 +10,7 @@ use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
 use sp_runtime::{DispatchResult, Weight};
 
-use crate::{dag::Score, datasets::DatasetId, jobs::JobId};
+use crate::{dag::Score, datasets::DatasetId, evolution::EpochIndex, jobs::JobId};
 
 /// An amount of credits. Whole numbers: the seed's table counts them in units.
 pub type Credits = u64;
@@ -31,6 +31,8 @@ pub mod seed_table {
 	pub const FRAUD: Credits = 75;
 	/// A dataset approved at Gold ("dataset contribution").
 	pub const GOLD_DATASET: Credits = 50;
+	/// A migration proposal an evolution epoch promoted ("migration proposal success").
+	pub const MIGRATION: Credits = 200;
 }
 
 /// The contribution a mint rewards, with what identifies it on chain.
@@ -59,6 +61,16 @@ pub enum Contribution {
 	Audit { dataset: DatasetId },
 	/// The proposer of dataset `dataset`, which the workers' vote approved at the Gold tier.
 	GoldDataset { dataset: DatasetId },
+	/// The proposer of the migration evolution epoch `epoch` promoted to a new model version.
+	MigrationPromoted { epoch: EpochIndex },
+	/// The trainer of the model evolution epoch `epoch` promoted.
+	EpochTraining { epoch: EpochIndex },
+	/// An evaluator of evolution epoch `epoch`'s candidate whose benchmark agreed with the
+	/// verdict.
+	EpochEvaluation { epoch: EpochIndex },
+	/// An evaluator of evolution epoch `epoch`'s candidate whose failed replay proved the
+	/// trainer's submission false.
+	EpochFraudProven { epoch: EpochIndex },
 }
 
 /// One account's credits.

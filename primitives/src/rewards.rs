@@ -88,6 +88,26 @@ impl RewardSplit {
 	}
 }
 
+/// What a learning reward pays for.
+#[derive(
+	codec::Encode,
+	codec::Decode,
+	codec::DecodeWithMemTracking,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	scale_info::TypeInfo,
+	codec::MaxEncodedLen,
+)]
+pub enum RewardCause {
+	/// The adoption of job `0`'s candidates.
+	Job(JobId),
+	/// The promotion of evolution epoch `0`'s grown model.
+	Epoch(crate::evolution::EpochIndex),
+}
+
 /// Who an adoption rewards.
 pub struct Rewardees<'a, AccountId> {
 	/// The job's trainer.
@@ -100,10 +120,15 @@ pub struct Rewardees<'a, AccountId> {
 
 /// Paying learning rewards: used by the Jobs pallet when it adopts a candidate.
 pub trait LearningRewards<AccountId> {
-	/// Mint job `job`'s learning reward for an adoption with `gain` where the model asks for
+	/// Mint the learning reward of `cause`, an adoption with `gain` where the model asks for
 	/// `delta`, out of what is left of the era's budget, and share it out between `to`.
 	/// Returns what was minted (zero once the era's budget is spent).
-	fn reward_adoption(job: JobId, gain: Score, delta: Score, to: Rewardees<AccountId>) -> Balance;
+	fn reward_adoption(
+		cause: RewardCause,
+		gain: Score,
+		delta: Score,
+		to: Rewardees<AccountId>,
+	) -> Balance;
 
 	/// The worst-case weight of one [`LearningRewards::reward_adoption`] with `evaluators`
 	/// evaluators and `datasets` datasets.
@@ -112,7 +137,7 @@ pub trait LearningRewards<AccountId> {
 
 /// No learning rewards: for runtimes and mocks without the LearningRewards pallet.
 impl<AccountId> LearningRewards<AccountId> for () {
-	fn reward_adoption(_: JobId, _: Score, _: Score, _: Rewardees<AccountId>) -> Balance {
+	fn reward_adoption(_: RewardCause, _: Score, _: Score, _: Rewardees<AccountId>) -> Balance {
 		0
 	}
 

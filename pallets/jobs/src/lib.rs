@@ -179,7 +179,7 @@ use aiblock_primitives::{
 		min_windows, Attestation, Candidates, Claim, JobId, JobSpec, Submission, TrainableModels,
 		TrainedWith, WorkRates, MAX_JOB_DATASETS, MAX_JOB_SLOTS,
 	},
-	rewards::{LearningRewards, Rewardees},
+	rewards::{LearningRewards, RewardCause, Rewardees},
 	stake::{Slash, StakeCollateral},
 	workers::{AssignmentsInspect, Role, WorkerRegistry},
 };

@@ -300,7 +300,7 @@ impl<T: Config> Pallet<T> {
 				.filter_map(|(proposer, parts)| Some((proposer?, parts)))
 				.collect();
 			T::Rewards::reward_adoption(
-				id,
+				RewardCause::Job(id),
 				gain,
 				job.delta,
 				Rewardees { trainer: &e.trainer, evaluators: &honest, datasets: &datasets },

@@ -72,7 +72,7 @@ mod benchmarks {
 
 		#[block]
 		{
-			minted = Pallet::<T>::reward_adoption(1, u32::MAX, 1, to);
+			minted = Pallet::<T>::reward_adoption(RewardCause::Job(1), u32::MAX, 1, to);
 		}
 
 		assert!(minted > 0);

@@ -42,8 +42,7 @@ pub mod weights;
 
 use aiblock_primitives::{
 	dag::Score,
-	jobs::JobId,
-	rewards::{era_budget, scale_by_gain, LearningRewards, RewardSplit, Rewardees},
+	rewards::{era_budget, scale_by_gain, LearningRewards, RewardCause, RewardSplit, Rewardees},
 	Balance,
 };
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
@@ -171,8 +170,8 @@ pub mod pallet {
 		EraStarted { era: u32, learning_budget: Balance, authors_budget: Balance },
 		/// Era `era` ended; `unspent` of its budget was never minted.
 		EraEnded { era: u32, unspent: Balance },
-		/// `who` was paid `amount` of job `job`'s learning reward.
-		LearningRewardPaid { job: JobId, who: T::AccountId, amount: Balance },
+		/// `who` was paid `amount` of the learning reward for `cause`.
+		LearningRewardPaid { cause: RewardCause, who: T::AccountId, amount: Balance },
 		/// `author` was paid `amount` for the `blocks` it authored in era `era`.
 		AuthorRewarded { era: u32, author: T::AccountId, blocks: u32, amount: Balance },
 	}
@@ -342,7 +341,7 @@ impl<T: Config> Pallet<T> {
 
 impl<T: Config> LearningRewards<T::AccountId> for Pallet<T> {
 	fn reward_adoption(
-		job: JobId,
+		cause: RewardCause,
 		gain: Score,
 		delta: Score,
 		to: Rewardees<T::AccountId>,
@@ -365,7 +364,7 @@ impl<T: Config> LearningRewards<T::AccountId> for Pallet<T> {
 			if paid > 0 {
 				minted.saturating_accrue(paid);
 				Self::deposit_event(Event::LearningRewardPaid {
-					job,
+					cause,
 					who: who.clone(),
 					amount: paid,
 				});

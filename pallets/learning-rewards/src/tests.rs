@@ -1,7 +1,7 @@
 //! Unit tests of the LearningRewards pallet.
 
 use crate::{mock::*, Authored, CurrentEra, CurrentYear, EraInfo, Event, YearInfo};
-use aiblock_primitives::rewards::{LearningRewards as _, Rewardees};
+use aiblock_primitives::rewards::{LearningRewards as _, RewardCause, Rewardees};
 
 /// Each era of the mock's first year: 100 000, of which 20 000 for authors.
 const ERA_BUDGET: Balance = ISSUANCE / 10 / ERAS_PER_YEAR as Balance;
@@ -22,7 +22,7 @@ fn events() -> Vec<Event<Test>> {
 /// 21, 22, on datasets proposed by 30 (one part) and 31 (three parts).
 fn adopt(job: u64, gain: u32) -> Balance {
 	LearningRewards::reward_adoption(
-		job,
+		RewardCause::Job(job),
 		gain,
 		1_000,
 		Rewardees { trainer: &10, evaluators: &[20, 21, 22], datasets: &[(30, 1), (31, 3)] },
@@ -70,8 +70,16 @@ fn an_adoption_is_paid_by_its_gain_to_trainer_evaluators_and_data() {
 		assert_eq!((free(30), free(31)), (50, 150));
 		assert_eq!(free(10), 2_000 - 3 * 133 - 200);
 		assert_eq!(issuance(), ISSUANCE + 2_000, "exactly the reward is minted");
-		assert!(events().contains(&Event::LearningRewardPaid { job: 7, who: 10, amount: 1_401 }));
-		assert!(events().contains(&Event::LearningRewardPaid { job: 7, who: 31, amount: 150 }));
+		assert!(events().contains(&Event::LearningRewardPaid {
+			cause: RewardCause::Job(7),
+			who: 10,
+			amount: 1_401
+		}));
+		assert!(events().contains(&Event::LearningRewardPaid {
+			cause: RewardCause::Job(7),
+			who: 31,
+			amount: 150
+		}));
 		assert_eq!(CurrentEra::<Test>::get().unwrap().learning_paid, 2_000);
 		assert_eq!(CurrentYear::<Test>::get().unwrap().minted, 2_000);
 	});
@@ -148,7 +156,7 @@ fn a_payment_below_the_existential_deposit_is_not_minted() {
 		// 30 left: the evaluators' fifth is 2 each, below the deposit of their new accounts;
 		// the trainer (an existing account) takes 24.
 		let paid = LearningRewards::reward_adoption(
-			8,
+			RewardCause::Job(8),
 			1_000,
 			1_000,
 			Rewardees { trainer: &1, evaluators: &[40, 41, 42], datasets: &[] },

@@ -16,6 +16,10 @@
 //! | [`Contribution::FraudProven`] | [`Config::FraudCredits`] | the trainer's slash for a refuted, withheld or unreplayable claim |
 //! | [`Contribution::Audit`] | [`Config::AuditCredits`] | an audit report equal to the panel's median |
 //! | [`Contribution::GoldDataset`] | [`Config::GoldDatasetCredits`] | the workers' vote approving a dataset at Gold |
+//! | [`Contribution::MigrationPromoted`] | [`Config::MigrationCredits`] | an evolution epoch promoting the proposal's grown model |
+//! | [`Contribution::EpochTraining`] | [`Config::AdoptionCredits`] × [`Config::MaxAdoptionMultiple`] | the same promotion, for its trainer |
+//! | [`Contribution::EpochEvaluation`] | [`Config::EvaluationCredits`] | a benchmark the epoch's verdict found honest |
+//! | [`Contribution::EpochFraudProven`] | [`Config::FraudCredits`] | a failed replay that the epoch's verdict upheld |
 //!
 //! An adoption is scaled by its gain so that a candidate which barely clears the model's delta
 //! earns the base amount and a large improvement earns more, up to a cap that keeps a single
@@ -84,6 +88,7 @@ pub mod pallet {
 			type FraudCredits = ConstU64<{ seed_table::FRAUD }>;
 			type AuditCredits = ConstU64<{ seed_table::EVALUATION }>;
 			type GoldDatasetCredits = ConstU64<{ seed_table::GOLD_DATASET }>;
+			type MigrationCredits = ConstU64<{ seed_table::MIGRATION }>;
 			type WeightInfo = ();
 		}
 	}
@@ -113,6 +118,10 @@ pub mod pallet {
 		/// Credits for proposing a dataset approved at the Gold tier.
 		#[pallet::constant]
 		type GoldDatasetCredits: Get<Credits>;
+
+		/// Credits for proposing a migration an evolution epoch promoted.
+		#[pallet::constant]
+		type MigrationCredits: Get<Credits>;
 
 		/// Weights of the pallet's trait functions (it has no calls).
 		type WeightInfo: WeightInfo;
@@ -171,6 +180,13 @@ impl<T: Config> Pallet<T> {
 			Contribution::FraudProven { .. } => T::FraudCredits::get(),
 			Contribution::Audit { .. } => T::AuditCredits::get(),
 			Contribution::GoldDataset { .. } => T::GoldDatasetCredits::get(),
+			Contribution::MigrationPromoted { .. } => T::MigrationCredits::get(),
+			// The trainer of a promoted model earns what the best adoption earns.
+			Contribution::EpochTraining { .. } => {
+				T::AdoptionCredits::get().saturating_mul(T::MaxAdoptionMultiple::get().into())
+			},
+			Contribution::EpochEvaluation { .. } => T::EvaluationCredits::get(),
+			Contribution::EpochFraudProven { .. } => T::FraudCredits::get(),
 		}
 	}
 

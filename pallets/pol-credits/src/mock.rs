@@ -22,7 +22,7 @@ impl frame_system::Config for Test {
 }
 
 pub use aiblock_primitives::credits::seed_table::{
-	ADOPTION, EVALUATION, FRAUD, GOLD_DATASET as GOLD,
+	ADOPTION, EVALUATION, FRAUD, GOLD_DATASET as GOLD, MIGRATION,
 };
 /// The seed pays an audit as a validation, like an evaluation.
 pub const AUDIT: u64 = EVALUATION;

@@ -21,12 +21,16 @@ fn every_contribution_earns_its_entry_in_the_table_with_an_event_naming_it() {
 			(Contribution::Audit { dataset: 4 }, AUDIT),
 			(Contribution::GoldDataset { dataset: 4 }, GOLD),
 			(Contribution::Adoption { job: 2, gain: 500, delta: 500 }, ADOPTION),
+			(Contribution::MigrationPromoted { epoch: 1 }, MIGRATION),
+			(Contribution::EpochTraining { epoch: 1 }, 10 * ADOPTION),
+			(Contribution::EpochEvaluation { epoch: 1 }, EVALUATION),
+			(Contribution::EpochFraudProven { epoch: 1 }, FRAUD),
 		];
 		for (cause, credits) in table {
 			assert_eq!(PolCredits::mint(&7, cause), credits);
 			System::assert_last_event(minted(7, credits, cause));
 		}
-		let sum = EVALUATION + FRAUD + AUDIT + GOLD + ADOPTION;
+		let sum = 2 * (EVALUATION + FRAUD) + AUDIT + GOLD + 11 * ADOPTION + MIGRATION;
 		assert_eq!(account(7), CreditAccount { free: sum, locked: 0 });
 		assert_eq!(PolCredits::total(), sum);
 	});

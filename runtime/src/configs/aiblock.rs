@@ -366,6 +366,7 @@ impl pallet_aiblock_pol_credits::Config for Runtime {
 	type FraudCredits = ConstU64<{ seed_table::FRAUD }>;
 	type AuditCredits = ConstU64<{ seed_table::EVALUATION }>;
 	type GoldDatasetCredits = ConstU64<{ seed_table::GOLD_DATASET }>;
+	type MigrationCredits = ConstU64<{ seed_table::MIGRATION }>;
 	type WeightInfo = pallet_aiblock_pol_credits::weights::SubstrateWeight<Runtime>;
 }
 

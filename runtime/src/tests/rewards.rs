@@ -5,7 +5,7 @@ use super::*;
 use crate::configs::aiblock::{
 	InflationCap, LearningEvaluatorShare, ValidatorShare, REWARD_ERA, REWARD_ERAS_PER_YEAR,
 };
-use aiblock_primitives::rewards::{LearningRewards as _, RewardSplit, Rewardees};
+use aiblock_primitives::rewards::{LearningRewards as _, RewardCause, RewardSplit, Rewardees};
 use frame_support::traits::{fungible::Inspect, Get};
 use pallet_aiblock_learning_rewards::{Authored, CurrentEra, CurrentYear};
 use sp_runtime::{Digest, DigestItem};
@@ -40,7 +40,9 @@ fn a_simulated_year_of_eras_mints_the_inflation_cap_to_the_unit() {
 				job += 1;
 				let to =
 					Rewardees { trainer: &trainer, evaluators: &evaluators, datasets: &datasets };
-				if crate::LearningRewards::reward_adoption(job, u32::MAX, 1, to) == 0 {
+				if crate::LearningRewards::reward_adoption(RewardCause::Job(job), u32::MAX, 1, to)
+					== 0
+				{
 					break;
 				}
 			}
