@@ -235,6 +235,10 @@ pub trait ModelRegistry {
 		score: Score,
 		migration: Payload,
 	) -> Result<ModelIndex, DispatchError>;
+
+	/// The worst-case weight of one [`ModelRegistry::promote`], which the caller adds to its
+	/// own.
+	fn promote_weight() -> sp_runtime::Weight;
 }
 
 /// A candidate's blocks: one per slot of the grown model, in the spec's canonical order.

@@ -53,6 +53,7 @@ pub use weights::WeightInfo;
 
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+mod evolution;
 mod gate;
 mod invariants;
 pub mod migrations;

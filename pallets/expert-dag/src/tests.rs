@@ -541,3 +541,35 @@ fn try_state_catches_a_broken_index() {
 		assert!(Pallet::<Test>::do_try_state().is_err(), "a dangling dependency");
 	});
 }
+
+#[test]
+fn evolution_promotes_a_grown_version_with_its_blocks_and_migration_or_nothing() {
+	use aiblock_primitives::evolution::{Growth, ModelRegistry};
+	ExtBuilder::default().build_and_execute(|| {
+		let transformer = transformer_spec();
+		assert_ok!(import(transformer.clone(), blocks_of(&transformer, 100)));
+		assert_eq!(ExpertDag::newest(), Some((1, transformer.clone(), Some(2_000_000))));
+		let grown = Growth::WidenFf { d_ff: 96, noise_ppm: 0 }.grown_spec(&transformer).unwrap();
+		assert_ok!(ExpertDag::check_successor(&grown));
+		// A spec beyond the limits or not a successor is refused with the registry's error.
+		let too_deep = Growth::AddLayers { layers: 9 }.grown_spec(&transformer).unwrap();
+		assert_noop!(ExpertDag::check_successor(&too_deep), Error::<Test>::SpecOutOfLimits);
+		assert_noop!(ExpertDag::check_successor(&transformer), Error::<Test>::NotASuccessor);
+
+		let blocks: Vec<_> =
+			blocks_of(&grown, 150).into_iter().map(|b| (b.kind, b.payload)).collect();
+		// An incomplete set changes nothing, not even the migration block.
+		assert_noop!(
+			ExpertDag::promote(grown.clone(), &blocks[1..], 1_700_000, payload(7)),
+			Error::<Test>::IncompleteModel
+		);
+		assert_eq!(ExpertDag::promote(grown.clone(), &blocks, 1_700_000, payload(7)), Ok(2));
+		assert_eq!(ExpertDag::newest(), Some((2, grown.clone(), Some(1_700_000))));
+		assert_eq!(ExpertDag::current_blocks(2).len(), blocks.len());
+		// The widened experts descend from the parent's blocks of the same slot.
+		let expert = Current::<Test>::get(2, BlockKind::Expert { layer: 0, expert: 1 }).unwrap();
+		let parent = Current::<Test>::get(1, BlockKind::Expert { layer: 0, expert: 1 });
+		assert_eq!(Blocks::<Test>::get(expert).unwrap().header.parent, parent);
+		assert!(matches!(last_event(), Event::MigrationRecorded { from: 1, to: 2, .. }));
+	});
+}
