@@ -14,4 +14,5 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_aiblock_datasets, Datasets]
 	[pallet_aiblock_pol_credits, PolCredits]
 	[pallet_aiblock_learning_rewards, LearningRewards]
+	[pallet_aiblock_evolution, Evolution]
 );

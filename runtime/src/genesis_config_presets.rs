@@ -3,12 +3,13 @@
 
 use crate::{
 	configs::aiblock::TreasuryAccount, AccountId, BalancesConfig, BlockNumber, BlockTimeConfig,
-	DatasetsConfig, ExpertDagConfig, RuntimeGenesisConfig, SudoConfig, DAYS, EXISTENTIAL_DEPOSIT,
-	MILLI_SECS_PER_BLOCK, UNIT,
+	DatasetsConfig, EvolutionConfig, ExpertDagConfig, RuntimeGenesisConfig, SudoConfig, DAYS,
+	EXISTENTIAL_DEPOSIT, MILLI_SECS_PER_BLOCK, UNIT,
 };
 use alloc::{vec, vec::Vec};
 use frame_support::build_struct_json_patch;
 use pallet_aiblock_datasets::PipelineParams;
+use pallet_aiblock_evolution::EpochWindows;
 use serde_json::Value;
 use sp_consensus_aura::sr25519::AuthorityId as AuraId;
 use sp_consensus_grandpa::AuthorityId as GrandpaId;
@@ -63,11 +64,24 @@ pub const LOCAL_DATASET_PARAMS: PipelineParams<BlockNumber> = PipelineParams {
 	vote_quorum: 3,
 };
 
+/// The development chain's evolution epochs: minutes, not weeks (a minute of proposals, a
+/// minute of bids, ten minutes to build, train and submit the grown model, five to rebuild,
+/// replay and score it, two to reveal, half a minute of cleanup; 20 minutes at 6 s).
+pub const DEV_EPOCH_WINDOWS: EpochWindows<BlockNumber> = EpochWindows {
+	proposing: 10,
+	reserving: 10,
+	training: 100,
+	commit: 50,
+	reveal: 20,
+	cleanup: 5,
+};
+
 fn testnet_genesis(
 	initial_authorities: Vec<(AuraId, GrandpaId)>,
 	endowed_accounts: Vec<AccountId>,
 	root: AccountId,
 	datasets: PipelineParams<BlockNumber>,
+	epochs: Option<EpochWindows<BlockNumber>>,
 ) -> Value {
 	build_struct_json_patch!(RuntimeGenesisConfig {
 		balances: BalancesConfig {
@@ -91,6 +105,7 @@ fn testnet_genesis(
 		block_time: BlockTimeConfig { millis: Some(MILLI_SECS_PER_BLOCK) },
 		expert_dag: ExpertDagConfig { models: genesis_models() },
 		datasets: DatasetsConfig { params: Some(datasets) },
+		evolution: EvolutionConfig { windows: epochs },
 	})
 }
 
@@ -109,6 +124,7 @@ pub fn development_config_genesis() -> Value {
 		endowed_dev_accounts(),
 		Sr25519Keyring::Alice.to_account_id(),
 		DEV_DATASET_PARAMS,
+		Some(DEV_EPOCH_WINDOWS),
 	)
 }
 
@@ -127,6 +143,8 @@ pub fn local_config_genesis() -> Value {
 		endowed_dev_accounts(),
 		Sr25519Keyring::Alice.to_account_id(),
 		LOCAL_DATASET_PARAMS,
+		// The production schedule: 28-day epochs.
+		None,
 	)
 }
 

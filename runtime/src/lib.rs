@@ -202,4 +202,7 @@ mod runtime {
 
 	#[runtime::pallet_index(16)]
 	pub type LearningRewards = pallet_aiblock_learning_rewards;
+
+	#[runtime::pallet_index(17)]
+	pub type Evolution = pallet_aiblock_evolution;
 }

@@ -79,7 +79,10 @@ use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use frame_support::pallet_prelude::*;
 use frame_system::pallet_prelude::*;
 use scale_info::TypeInfo;
-use sp_runtime::{traits::Saturating, Perbill};
+use sp_runtime::{
+	traits::{Saturating, Zero},
+	Perbill,
+};
 
 /// What the benchmarks need from the runtime.
 #[cfg(feature = "runtime-benchmarks")]
@@ -116,7 +119,8 @@ pub mod pallet {
 		/// The learning reward of a promotion.
 		type Rewards: LearningRewards<Self::AccountId>;
 
-		/// Blocks for proposals and endorsements.
+		/// Blocks for proposals and endorsements (the phase windows' defaults; a genesis config may
+		/// choose others, see [`Windows`]).
 		#[pallet::constant]
 		type ProposingWindow: Get<BlockNumberFor<Self>>;
 		/// Blocks for trainers' bids.
@@ -179,6 +183,38 @@ pub mod pallet {
 		#[cfg(feature = "runtime-benchmarks")]
 		type BenchmarkHelper: BenchmarkHelper<Self::AccountId>;
 	}
+
+	#[pallet::genesis_config]
+	#[derive(frame_support::DefaultNoBound)]
+	pub struct GenesisConfig<T: Config> {
+		/// The chain's phase windows (none: the runtime's constants).
+		pub windows: Option<EpochWindows<BlockNumberFor<T>>>,
+	}
+
+	#[pallet::genesis_build]
+	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+		fn build(&self) {
+			if let Some(windows) = self.windows {
+				let all = [
+					windows.proposing,
+					windows.reserving,
+					windows.training,
+					windows.commit,
+					windows.reveal,
+					windows.cleanup,
+				];
+				assert!(
+					all.iter().all(|w| !w.is_zero()),
+					"every evolution phase needs at least one block"
+				);
+				Windows::<T>::put(windows);
+			}
+		}
+	}
+
+	/// The phase windows the genesis config chose (none: the runtime's constants).
+	#[pallet::storage]
+	pub type Windows<T: Config> = StorageValue<_, EpochWindows<BlockNumberFor<T>>, OptionQuery>;
 
 	/// The epoch under way (none before the first block).
 	#[pallet::storage]
@@ -582,6 +618,18 @@ impl<T: Config> From<GrowthError> for Error<T> {
 }
 
 impl<T: Config> Pallet<T> {
+	/// The phase windows in force: the genesis config's, or the runtime's constants.
+	pub fn windows() -> EpochWindows<BlockNumberFor<T>> {
+		Windows::<T>::get().unwrap_or(EpochWindows {
+			proposing: T::ProposingWindow::get(),
+			reserving: T::ReservingWindow::get(),
+			training: T::TrainingWindow::get(),
+			commit: T::CommitWindow::get(),
+			reveal: T::RevealWindow::get(),
+			cleanup: T::CleanupWindow::get(),
+		})
+	}
+
 	/// The epoch under way, if its phase is one `allowed`.
 	fn in_phase(allowed: impl Fn(&PhaseOf<T>) -> bool) -> Result<EpochOf<T>, Error<T>> {
 		Epoch::<T>::get().filter(|epoch| allowed(&epoch.phase)).ok_or(Error::<T>::WrongPhase)

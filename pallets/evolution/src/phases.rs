@@ -54,7 +54,7 @@ impl<T: Config> Pallet<T> {
 	}
 
 	pub(crate) fn open_epoch(index: EpochIndex, now: BlockNumberFor<T>) {
-		let until = Self::until(now, T::ProposingWindow::get());
+		let until = Self::until(now, Self::windows().proposing);
 		Self::set_phase(index, Phase::Proposing, until);
 		Self::deposit_event(Event::EpochStarted { epoch: index, until });
 	}
@@ -83,7 +83,7 @@ impl<T: Config> Pallet<T> {
 			return Self::close(index, Outcome::NoProposal, now);
 		};
 		Open::<T>::put(BoundedVec::truncate_from(alloc::vec![proposal]));
-		let until = Self::until(now, T::ReservingWindow::get());
+		let until = Self::until(now, Self::windows().reserving);
 		Self::set_phase(index, Phase::Reserving { proposal }, until);
 		Self::deposit_event(Event::ProposalSelected { epoch: index, proposal, backing, until });
 	}
@@ -108,7 +108,7 @@ impl<T: Config> Pallet<T> {
 			return Self::close(index, Outcome::NoTrainer, now);
 		};
 		Bids::<T>::put(BoundedVec::truncate_from(alloc::vec![(trainer.clone(), credits)]));
-		let until = Self::until(now, T::TrainingWindow::get());
+		let until = Self::until(now, Self::windows().training);
 		Self::set_phase(index, Phase::Training { proposal, trainer: trainer.clone() }, until);
 		Self::deposit_event(Event::TrainerReserved { epoch: index, trainer, credits, until });
 	}
@@ -152,8 +152,8 @@ impl<T: Config> Pallet<T> {
 			})
 			.collect();
 		Panel::<T>::put(BoundedVec::truncate_from(seats));
-		let commit_until = Self::until(now, T::CommitWindow::get());
-		let until = commit_until.saturating_add(T::RevealWindow::get().max(1u32.into()));
+		let commit_until = Self::until(now, Self::windows().commit);
+		let until = commit_until.saturating_add(Self::windows().reveal.max(1u32.into()));
 		Self::set_phase(index, Phase::Benchmarking { proposal, trainer, commit_until }, until);
 		Self::deposit_event(Event::PanelDrawn {
 			epoch: index,
@@ -305,7 +305,7 @@ impl<T: Config> Pallet<T> {
 		if !matches!(outcome, Outcome::Promoted { .. }) {
 			Self::deposit_event(Event::MigrationRejected { epoch: index, outcome });
 		}
-		let until = Self::until(now, T::CleanupWindow::get());
+		let until = Self::until(now, Self::windows().cleanup);
 		Self::set_phase(index, Phase::Cleanup { outcome }, until);
 		Self::deposit_event(Event::EpochClosed { epoch: index, outcome, until });
 	}

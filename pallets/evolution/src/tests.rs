@@ -445,3 +445,24 @@ fn a_version_registered_during_the_epoch_voids_its_candidate() {
 		assert_eq!(credits(TRAINER), CreditAccount { free: STARTING_CREDITS, locked: 0 });
 	});
 }
+
+#[test]
+fn the_genesis_windows_replace_the_runtimes() {
+	build_and_execute(|| {
+		let windows = crate::EpochWindows {
+			proposing: 2,
+			reserving: 1,
+			training: 1,
+			commit: 1,
+			reveal: 1,
+			cleanup: 7,
+		};
+		crate::Windows::<Test>::put(windows);
+		assert_eq!(Evolution::windows(), windows);
+		// Epoch 0 opened with the constants; its cleanup and epoch 1 follow the genesis's.
+		end_phase();
+		assert_eq!(Epoch::<Test>::get().unwrap().until, PROPOSING + 7);
+		end_phase();
+		assert_eq!(Epoch::<Test>::get().unwrap().until, PROPOSING + 8 + 1);
+	});
+}

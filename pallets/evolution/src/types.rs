@@ -114,3 +114,29 @@ pub type PanelOf<T> =
 	BoundedVec<Seat<<T as frame_system::Config>::AccountId>, <T as Config>::PanelSize>;
 pub type BalanceOf<T> =
 	<<T as Config>::Stake as StakeInspect<<T as frame_system::Config>::AccountId>>::Balance;
+
+/// The length of each phase of an epoch, in blocks: the genesis config may set them (the
+/// development chain runs epochs of minutes); otherwise the runtime's constants hold.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	TypeInfo,
+	MaxEncodedLen,
+	serde::Serialize,
+	serde::Deserialize,
+)]
+#[serde(rename_all = "camelCase")]
+pub struct EpochWindows<BlockNumber> {
+	pub proposing: BlockNumber,
+	pub reserving: BlockNumber,
+	pub training: BlockNumber,
+	pub commit: BlockNumber,
+	pub reveal: BlockNumber,
+	pub cleanup: BlockNumber,
+}

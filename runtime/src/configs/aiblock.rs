@@ -12,7 +12,7 @@ use sp_runtime::{traits::AccountIdConversion, Perbill};
 
 use crate::{
 	AccountId, Balance, Balances, BlockNumber, Datasets, ExpertDag, Jobs, LearningRewards,
-	PolCredits, Runtime, RuntimeHoldReason, Stake, Workers, DAYS, MINUTES, UNIT,
+	PolCredits, Runtime, RuntimeHoldReason, Stake, Workers, DAYS, HOURS, MINUTES, UNIT,
 };
 
 parameter_types! {
@@ -417,4 +417,60 @@ impl pallet_aiblock_learning_rewards::Config for Runtime {
 	/// As many as Aura may have.
 	type MaxAuthors = ConstU32<32>;
 	type WeightInfo = pallet_aiblock_learning_rewards::weights::SubstrateWeight<Runtime>;
+}
+
+/// The production epoch: 28 days, of which the seed's 64 hours of phases after the proposals
+/// (2 h of bids, 48 h of training, 8 h of benchmarking, 4 h of reveals, 2 h of cleanup); the
+/// development chain sets minutes in its genesis (`genesis_config_presets`).
+pub const EPOCH_RESERVING: BlockNumber = 2 * HOURS;
+pub const EPOCH_TRAINING: BlockNumber = 48 * HOURS;
+pub const EPOCH_COMMIT: BlockNumber = 8 * HOURS;
+pub const EPOCH_REVEAL: BlockNumber = 4 * HOURS;
+pub const EPOCH_CLEANUP: BlockNumber = 2 * HOURS;
+pub const EPOCH_PROPOSING: BlockNumber =
+	28 * DAYS - EPOCH_RESERVING - EPOCH_TRAINING - EPOCH_COMMIT - EPOCH_REVEAL - EPOCH_CLEANUP;
+
+parameter_types! {
+	/// The seed's success threshold: both benchmark medians 15 % below the parent's loss.
+	pub const MinRelativeGain: Perbill = Perbill::from_percent(15);
+}
+
+impl pallet_aiblock_evolution::Config for Runtime {
+	type Credits = PolCredits;
+	type Models = ExpertDag;
+	type Registry = Workers;
+	type Stake = Stake;
+	type Rewards = LearningRewards;
+	type ProposingWindow = ConstU32<EPOCH_PROPOSING>;
+	type ReservingWindow = ConstU32<EPOCH_RESERVING>;
+	type TrainingWindow = ConstU32<EPOCH_TRAINING>;
+	type CommitWindow = ConstU32<EPOCH_COMMIT>;
+	type RevealWindow = ConstU32<EPOCH_REVEAL>;
+	type CleanupWindow = ConstU32<EPOCH_CLEANUP>;
+	/// The seed's "successful expert training": proposing costs as much merit as one adoption.
+	type ProposalDeposit = ConstU64<100>;
+	type MinBid = ConstU64<10>;
+	type MaxProposals = ConstU32<16>;
+	type MaxEndorsements = ConstU32<64>;
+	type MaxBids = ConstU32<16>;
+	/// Three evaluators, as a job's smallest panel: one liar cannot move a median.
+	type PanelSize = ConstU32<3>;
+	type MaxEvaluatorPool = ConstU32<MAX_WORKERS_PER_ROLE>;
+	type MaxCandidateBlocks = ConstU32<145>;
+	type MaxSteps = ConstU32<MAX_STEPS>;
+	type MinRelativeGain = MinRelativeGain;
+	/// A trainer whose grown model does not replay loses as much as a refuted job's trainer.
+	type TrainerPenalty = frame_support::traits::ConstU128<TRAINER_COLLATERAL>;
+	type EvaluatorPenalty = frame_support::traits::ConstU128<EVALUATOR_COLLATERAL>;
+	type WeightInfo = pallet_aiblock_evolution::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = BondForBenchmarks;
+}
+
+/// Registers an online worker for the Evolution benchmarks.
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_aiblock_evolution::BenchmarkHelper<AccountId> for BondForBenchmarks {
+	fn make_worker(who: &AccountId, role: aiblock_primitives::workers::Role) {
+		<Self as pallet_aiblock_jobs::BenchmarkHelper<AccountId>>::make_worker(who, role)
+	}
 }

@@ -297,6 +297,7 @@ fn check(issuance: crate::Balance, seed: u64, step: u32) {
 	pallet_aiblock_expert_dag::Pallet::<Runtime>::do_try_state().unwrap_or_else(context);
 	pallet_aiblock_pol_credits::Pallet::<Runtime>::do_try_state().unwrap_or_else(context);
 	pallet_aiblock_learning_rewards::Pallet::<Runtime>::do_try_state().unwrap_or_else(context);
+	pallet_aiblock_evolution::Pallet::<Runtime>::do_try_state().unwrap_or_else(context);
 	assert_eq!(Balances::total_issuance(), issuance, "seed {seed}, step {step}: issuance moved");
 }
 

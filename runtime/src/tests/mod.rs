@@ -24,6 +24,7 @@ use sp_core::H256;
 use sp_keyring::Sr25519Keyring;
 
 mod datasets;
+mod evolution;
 mod fuzz;
 mod hostile;
 mod rewards;
@@ -39,8 +40,16 @@ fn dispatch(
 }
 
 /// Our pallets' hooks. Consensus pallets are left out: they need real slots and timestamps.
-type Hooked =
-	(System, Stake, Workers, Jobs, crate::ExpertDag, crate::Datasets, crate::LearningRewards);
+type Hooked = (
+	System,
+	Stake,
+	Workers,
+	Jobs,
+	crate::ExpertDag,
+	crate::Datasets,
+	crate::LearningRewards,
+	crate::Evolution,
+);
 
 /// Run blocks up to `n`, giving `on_idle` spare weight as the executive does.
 fn run_to(n: u32) {
@@ -321,6 +330,7 @@ fn try_state() {
 	pallet_aiblock_datasets::Pallet::<Runtime>::do_try_state().unwrap();
 	pallet_aiblock_pol_credits::Pallet::<Runtime>::do_try_state().unwrap();
 	pallet_aiblock_learning_rewards::Pallet::<Runtime>::do_try_state().unwrap();
+	pallet_aiblock_evolution::Pallet::<Runtime>::do_try_state().unwrap();
 }
 
 pub(super) mod jobs {

@@ -6,7 +6,7 @@ use crate::configs::aiblock::{
 	InflationCap, LearningEvaluatorShare, ValidatorShare, REWARD_ERA, REWARD_ERAS_PER_YEAR,
 };
 use aiblock_primitives::rewards::{LearningRewards as _, RewardCause, RewardSplit, Rewardees};
-use frame_support::traits::{fungible::Inspect, Get};
+use frame_support::traits::fungible::Inspect;
 use pallet_aiblock_learning_rewards::{Authored, CurrentEra, CurrentYear};
 use sp_runtime::{Digest, DigestItem};
 
