@@ -52,11 +52,12 @@ pub enum Contribution {
 	/// The trainer of job `job`, whose candidates were adopted with a validation loss `gain`
 	/// micro-nats per token below their parents', where the model asks for `delta`.
 	Adoption { job: JobId, gain: Score, delta: Score },
-	/// An evaluator of job `job` whose attestation agreed with the panel's verdict.
+	/// An evaluator of job `job`, adopted, whose attestation agreed with the panel's verdict.
 	Evaluation { job: JobId },
-	/// An evaluator of job `job` whose attestation proved the trainer's claim false (refuted,
-	/// withheld, or a failed replay): the fraud report the trainer's slash names.
-	FraudProven { job: JobId },
+	/// One of the `provers` evaluators of job `job` whose attestations proved the trainer's
+	/// claim false (refuted by their median, or a failed replay): the fraud report the trainer's
+	/// slash names. The provers share one fraud's credits.
+	FraudProven { job: JobId, provers: u32 },
 	/// An auditor of dataset `dataset` whose report was the panel's median.
 	Audit { dataset: DatasetId },
 	/// The proposer of dataset `dataset`, which the workers' vote approved at the Gold tier.
@@ -68,9 +69,9 @@ pub enum Contribution {
 	/// An evaluator of evolution epoch `epoch`'s candidate whose benchmark agreed with the
 	/// verdict.
 	EpochEvaluation { epoch: EpochIndex },
-	/// An evaluator of evolution epoch `epoch`'s candidate whose failed replay proved the
-	/// trainer's submission false.
-	EpochFraudProven { epoch: EpochIndex },
+	/// One of the `provers` evaluators of evolution epoch `epoch`'s candidate whose failed
+	/// replays proved the trainer's submission false; they share one fraud's credits.
+	EpochFraudProven { epoch: EpochIndex, provers: u32 },
 }
 
 /// One account's credits.

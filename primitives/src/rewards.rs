@@ -121,12 +121,16 @@ pub struct Rewardees<'a, AccountId> {
 /// Paying learning rewards: used by the Jobs pallet when it adopts a candidate.
 pub trait LearningRewards<AccountId> {
 	/// Mint the learning reward of `cause`, an adoption with `gain` where the model asks for
-	/// `delta`, out of what is left of the era's budget, and share it out between `to`.
-	/// Returns what was minted (zero once the era's budget is spent).
+	/// `delta`, out of what is left of the era's budget and at most `cap`, and share it out
+	/// between `to`. Returns what was minted (zero once the era's budget is spent).
+	///
+	/// `cap` is what the trainer had at stake on the claim: a trainer whose Sybils capture the
+	/// panel could win no more than it risks losing to an honest majority.
 	fn reward_adoption(
 		cause: RewardCause,
 		gain: Score,
 		delta: Score,
+		cap: Balance,
 		to: Rewardees<AccountId>,
 	) -> Balance;
 
@@ -137,7 +141,13 @@ pub trait LearningRewards<AccountId> {
 
 /// No learning rewards: for runtimes and mocks without the LearningRewards pallet.
 impl<AccountId> LearningRewards<AccountId> for () {
-	fn reward_adoption(_: RewardCause, _: Score, _: Score, _: Rewardees<AccountId>) -> Balance {
+	fn reward_adoption(
+		_: RewardCause,
+		_: Score,
+		_: Score,
+		_: Balance,
+		_: Rewardees<AccountId>,
+	) -> Balance {
 		0
 	}
 

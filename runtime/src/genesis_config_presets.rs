@@ -192,7 +192,7 @@ pub(crate) mod tests {
 
 	/// Run `check` on the genesis state of preset `id` with `edit` merged into its patch, as a
 	/// chain spec edited by hand would have it.
-	fn with_patched_preset_state(id: &str, edit: Value, check: impl FnOnce()) {
+	pub(crate) fn with_patched_preset_state(id: &str, edit: Value, check: impl FnOnce()) {
 		let patch = get_preset(&PresetId::from(id)).expect("the preset exists");
 		let patch: Value = serde_json::from_slice(&patch).expect("a preset is JSON");
 		let mut config = serde_json::to_value(RuntimeGenesisConfig::default()).expect("JSON");

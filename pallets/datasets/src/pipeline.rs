@@ -51,10 +51,15 @@ impl<T: Config> Pallet<T> {
 		}
 		let reports: Vec<AuditReport> = revealed_by.iter().map(|(_, report)| *report).collect();
 		let median = median_report(&reports);
+		// Credits only for an audit a majority of the panel carried: a lone revealer's report
+		// is its own median.
+		let carried = reports.len() * 2 > panel.len();
 		for (auditor, report) in revealed_by {
 			if Some(report) == median {
 				T::Registry::record_outcome(auditor, Outcome::Success);
-				T::Credits::mint(auditor, Contribution::Audit { dataset: id });
+				if carried {
+					T::Credits::mint(auditor, Contribution::Audit { dataset: id });
+				}
 			} else {
 				T::Registry::record_outcome(auditor, Outcome::Failure);
 				Self::deposit_event(Event::AuditDisagreed { id, auditor: auditor.clone() });

@@ -70,7 +70,7 @@ use aiblock_primitives::{
 		Migration, ModelRegistry, ProposalId, Verdict,
 	},
 	rewards::LearningRewards,
-	stake::{Slash, StakeInspect},
+	stake::Slash,
 	workers::{Role, WorkerRegistry},
 	H256,
 };
@@ -114,7 +114,7 @@ pub mod pallet {
 		type Registry: WorkerRegistry<Self::AccountId, BlockNumber = BlockNumberFor<Self>>;
 
 		/// Slashing of a trainer whose submission fails replay, and of silent evaluators.
-		type Stake: Slash<Self::AccountId>;
+		type Stake: Slash<Self::AccountId, Balance = aiblock_primitives::Balance>;
 
 		/// The learning reward of a promotion.
 		type Rewards: LearningRewards<Self::AccountId>;
@@ -171,10 +171,10 @@ pub mod pallet {
 		type MinRelativeGain: Get<Perbill>;
 		/// Stake slashed from a trainer whose submission a majority failed to replay.
 		#[pallet::constant]
-		type TrainerPenalty: Get<<Self::Stake as StakeInspect<Self::AccountId>>::Balance>;
+		type TrainerPenalty: Get<aiblock_primitives::Balance>;
 		/// Stake slashed from a panel member who never revealed.
 		#[pallet::constant]
-		type EvaluatorPenalty: Get<<Self::Stake as StakeInspect<Self::AccountId>>::Balance>;
+		type EvaluatorPenalty: Get<aiblock_primitives::Balance>;
 
 		/// Weights of this pallet's calls and hook.
 		type WeightInfo: WeightInfo;

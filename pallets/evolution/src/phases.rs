@@ -21,7 +21,10 @@ impl<T: Config> Pallet<T> {
 		match epoch.phase {
 			Phase::Proposing => {
 				Self::select(index, now);
-				T::WeightInfo::select(T::MaxProposals::get(), T::MaxEndorsements::get())
+				// Each proposal returns its endorsements: the cost grows with their product,
+				// which the benchmark's additive fit would underestimate.
+				T::WeightInfo::select(1, T::MaxEndorsements::get())
+					.saturating_mul(T::MaxProposals::get().into())
 			},
 			Phase::Reserving { proposal } => {
 				Self::close_bids(index, proposal, now);
@@ -236,6 +239,8 @@ impl<T: Config> Pallet<T> {
 							RewardCause::Epoch(index),
 							parent_score.saturating_sub(validation),
 							min_gain.mul_ceil(parent_score),
+							// No more than the trainer stood to lose on a false submission.
+							T::TrainerPenalty::get(),
 							Rewardees { trainer: &trainer, evaluators: &honest, datasets: &[] },
 						);
 						Self::deposit_event(Event::MigrationPromoted {
@@ -259,8 +264,9 @@ impl<T: Config> Pallet<T> {
 					honest.first(),
 				);
 				T::Registry::record_outcome(&trainer, WorkOutcome::Failure);
+				let provers = honest.len() as u32;
 				for who in &honest {
-					T::Credits::mint(who, Contribution::EpochFraudProven { epoch: index });
+					T::Credits::mint(who, Contribution::EpochFraudProven { epoch: index, provers });
 				}
 				Self::spend_bid(&trainer);
 				Outcome::Rejected { verdict }

@@ -112,8 +112,6 @@ pub type EpochOf<T> = EpochInfo<<T as frame_system::Config>::AccountId, BlockNum
 pub type PhaseOf<T> = Phase<<T as frame_system::Config>::AccountId, BlockNumberFor<T>>;
 pub type PanelOf<T> =
 	BoundedVec<Seat<<T as frame_system::Config>::AccountId>, <T as Config>::PanelSize>;
-pub type BalanceOf<T> =
-	<<T as Config>::Stake as StakeInspect<<T as frame_system::Config>::AccountId>>::Balance;
 
 /// The length of each phase of an epoch, in blocks: the genesis config may set them (the
 /// development chain runs epochs of minutes); otherwise the runtime's constants hold.

@@ -1,6 +1,9 @@
 //! Weights for `pallet_aiblock_evolution`, measured by `pallets/benchmark.sh`; do not edit by hand.
 //!
-//! PROVISIONAL: not yet measured.
+//! Benchmark CLI 64.0.0, 2026-12-04; steps 50, repeat 20;
+//! machine `vm` (Intel(R) Xeon(R) Processor); wasm execution Compiled.
+//! Reads and writes are priced by the runtime's `DbWeight` (ParityDB); proof sizes are the
+//! worst case from each storage item's `MaxEncodedLen`.
 
 #![cfg_attr(rustfmt, rustfmt_skip)]
 #![allow(unused_parens)]
@@ -28,138 +31,296 @@ pub trait WeightInfo {
 /// Measured weights, with the runtime's database costs.
 pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
+	/// Storage: `Evolution::Epoch` (r:1 w:0)
+	/// Proof: `Evolution::Epoch` (`max_values`: Some(1), `max_size`: Some(49), added: 544, mode: `MaxEncodedLen`)
+	/// Storage: `ExpertDag::ModelCount` (r:1 w:0)
+	/// Proof: `ExpertDag::ModelCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `ExpertDag::Models` (r:1 w:0)
+	/// Proof: `ExpertDag::Models` (`max_values`: None, `max_size`: Some(232), added: 2707, mode: `MaxEncodedLen`)
+	/// Storage: `ExpertDag::States` (r:1 w:0)
+	/// Proof: `ExpertDag::States` (`max_values`: None, `max_size`: Some(21), added: 2496, mode: `MaxEncodedLen`)
+	/// Storage: `Evolution::NextProposalId` (r:1 w:1)
+	/// Proof: `Evolution::NextProposalId` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Evolution::Open` (r:1 w:1)
+	/// Proof: `Evolution::Open` (`max_values`: Some(1), `max_size`: Some(65), added: 560, mode: `MaxEncodedLen`)
+	/// Storage: `PolCredits::Accounts` (r:1 w:1)
+	/// Proof: `PolCredits::Accounts` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// Storage: `Evolution::Proposals` (r:0 w:1)
+	/// Proof: `Evolution::Proposals` (`max_values`: None, `max_size`: Some(3480), added: 5955, mode: `MaxEncodedLen`)
 	fn propose() -> Weight {
-		Weight::from_parts(100_000_000, 10_000)
-			.saturating_add(T::DbWeight::get().reads(4))
+		// Fastest run: 43_858 ns.
+		Weight::from_parts(47_070_000, 3697)
+			.saturating_add(T::DbWeight::get().reads(7))
 			.saturating_add(T::DbWeight::get().writes(4))
 	}
+	/// Storage: `Evolution::Epoch` (r:1 w:0)
+	/// Proof: `Evolution::Epoch` (`max_values`: Some(1), `max_size`: Some(49), added: 544, mode: `MaxEncodedLen`)
+	/// Storage: `Evolution::Proposals` (r:1 w:1)
+	/// Proof: `Evolution::Proposals` (`max_values`: None, `max_size`: Some(3480), added: 5955, mode: `MaxEncodedLen`)
+	/// Storage: `PolCredits::Accounts` (r:1 w:1)
+	/// Proof: `PolCredits::Accounts` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn endorse() -> Weight {
-		Weight::from_parts(100_000_000, 10_000)
-			.saturating_add(T::DbWeight::get().reads(2))
+		// Fastest run: 32_771 ns.
+		Weight::from_parts(36_666_000, 6945)
+			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(2))
 	}
+	/// Storage: `Evolution::Epoch` (r:1 w:0)
+	/// Proof: `Evolution::Epoch` (`max_values`: Some(1), `max_size`: Some(49), added: 544, mode: `MaxEncodedLen`)
+	/// Storage: `Workers::Workers` (r:1 w:0)
+	/// Proof: `Workers::Workers` (`max_values`: None, `max_size`: Some(421), added: 2896, mode: `MaxEncodedLen`)
+	/// Storage: `Stake::Ledgers` (r:1 w:0)
+	/// Proof: `Stake::Ledgers` (`max_values`: None, `max_size`: Some(401), added: 2876, mode: `MaxEncodedLen`)
+	/// Storage: `Evolution::Bids` (r:1 w:1)
+	/// Proof: `Evolution::Bids` (`max_values`: Some(1), `max_size`: Some(641), added: 1136, mode: `MaxEncodedLen`)
+	/// Storage: `PolCredits::Accounts` (r:1 w:1)
+	/// Proof: `PolCredits::Accounts` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn reserve() -> Weight {
-		Weight::from_parts(100_000_000, 10_000)
-			.saturating_add(T::DbWeight::get().reads(3))
+		// Fastest run: 41_043 ns.
+		Weight::from_parts(45_105_000, 3886)
+			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().writes(2))
 	}
+	/// Storage: `Evolution::Epoch` (r:1 w:0)
+	/// Proof: `Evolution::Epoch` (`max_values`: Some(1), `max_size`: Some(49), added: 544, mode: `MaxEncodedLen`)
+	/// Storage: `Evolution::Candidate` (r:1 w:1)
+	/// Proof: `Evolution::Candidate` (`max_values`: Some(1), `max_size`: Some(16239), added: 16734, mode: `MaxEncodedLen`)
+	/// Storage: `Evolution::Proposals` (r:1 w:0)
+	/// Proof: `Evolution::Proposals` (`max_values`: None, `max_size`: Some(3480), added: 5955, mode: `MaxEncodedLen`)
+	/// `b` ranges over `[3, 145]`.
 	fn submit_migration(b: u32, ) -> Weight {
-		Weight::from_parts(100_000_000, 10_000)
-			.saturating_add(Weight::from_parts(50_000_000, 3_000).saturating_mul(b.into()))
-			.saturating_add(T::DbWeight::get().reads_writes(2, 2).saturating_mul(b.into()))
+		// Fastest run: 24_330 ns.
+		Weight::from_parts(27_060_548, 17724)
+			.saturating_add(Weight::from_parts(277_505, 0).saturating_mul(b.into()))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
+	/// Storage: `Evolution::Epoch` (r:1 w:0)
+	/// Proof: `Evolution::Epoch` (`max_values`: Some(1), `max_size`: Some(49), added: 544, mode: `MaxEncodedLen`)
+	/// Storage: `Evolution::Panel` (r:1 w:1)
+	/// Proof: `Evolution::Panel` (`max_values`: Some(1), `max_size`: Some(226), added: 721, mode: `MaxEncodedLen`)
 	fn commit_benchmark() -> Weight {
-		Weight::from_parts(100_000_000, 10_000)
+		// Fastest run: 17_843 ns.
+		Weight::from_parts(20_884_000, 1711)
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
+	/// Storage: `Evolution::Epoch` (r:1 w:0)
+	/// Proof: `Evolution::Epoch` (`max_values`: Some(1), `max_size`: Some(49), added: 544, mode: `MaxEncodedLen`)
+	/// Storage: `Evolution::Panel` (r:1 w:1)
+	/// Proof: `Evolution::Panel` (`max_values`: Some(1), `max_size`: Some(226), added: 721, mode: `MaxEncodedLen`)
 	fn reveal_benchmark() -> Weight {
-		Weight::from_parts(100_000_000, 10_000)
+		// Fastest run: 18_958 ns.
+		Weight::from_parts(22_594_000, 1711)
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
+	/// Storage: `Evolution::Windows` (r:1 w:0)
+	/// Proof: `Evolution::Windows` (`max_values`: Some(1), `max_size`: Some(24), added: 519, mode: `MaxEncodedLen`)
+	/// Storage: `Evolution::Epoch` (r:0 w:1)
+	/// Proof: `Evolution::Epoch` (`max_values`: Some(1), `max_size`: Some(49), added: 544, mode: `MaxEncodedLen`)
 	fn open_epoch() -> Weight {
-		Weight::from_parts(100_000_000, 10_000)
+		// Fastest run: 7_022 ns.
+		Weight::from_parts(7_683_000, 1509)
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
+	/// Storage: `ExpertDag::ModelCount` (r:1 w:0)
+	/// Proof: `ExpertDag::ModelCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `ExpertDag::Models` (r:1 w:0)
+	/// Proof: `ExpertDag::Models` (`max_values`: None, `max_size`: Some(232), added: 2707, mode: `MaxEncodedLen`)
+	/// Storage: `ExpertDag::States` (r:1 w:0)
+	/// Proof: `ExpertDag::States` (`max_values`: None, `max_size`: Some(21), added: 2496, mode: `MaxEncodedLen`)
+	/// Storage: `Evolution::Open` (r:1 w:1)
+	/// Proof: `Evolution::Open` (`max_values`: Some(1), `max_size`: Some(65), added: 560, mode: `MaxEncodedLen`)
+	/// Storage: `Evolution::Proposals` (r:16 w:15)
+	/// Proof: `Evolution::Proposals` (`max_values`: None, `max_size`: Some(3480), added: 5955, mode: `MaxEncodedLen`)
+	/// Storage: `PolCredits::Accounts` (r:975 w:975)
+	/// Proof: `PolCredits::Accounts` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// Storage: `Evolution::Windows` (r:1 w:0)
+	/// Proof: `Evolution::Windows` (`max_values`: Some(1), `max_size`: Some(24), added: 519, mode: `MaxEncodedLen`)
+	/// Storage: `Evolution::Epoch` (r:0 w:1)
+	/// Proof: `Evolution::Epoch` (`max_values`: Some(1), `max_size`: Some(49), added: 544, mode: `MaxEncodedLen`)
+	/// `p` ranges over `[1, 16]`.
+	/// `e` ranges over `[0, 64]`.
 	fn select(p: u32, e: u32, ) -> Weight {
-		Weight::from_parts(100_000_000, 10_000)
-			.saturating_add(Weight::from_parts(50_000_000, 3_000).saturating_mul(p.into()))
-			.saturating_add(T::DbWeight::get().reads_writes(2, 2).saturating_mul(p.into()))
-			.saturating_add(Weight::from_parts(50_000_000, 3_000).saturating_mul(e.into()))
-			.saturating_add(T::DbWeight::get().reads_writes(2, 2).saturating_mul(e.into()))
-			.saturating_add(T::DbWeight::get().reads(4))
-			.saturating_add(T::DbWeight::get().writes(4))
-	}
-	fn close_bids(b: u32, ) -> Weight {
-		Weight::from_parts(100_000_000, 10_000)
-			.saturating_add(Weight::from_parts(50_000_000, 3_000).saturating_mul(b.into()))
-			.saturating_add(T::DbWeight::get().reads_writes(2, 2).saturating_mul(b.into()))
-			.saturating_add(T::DbWeight::get().reads(3))
-			.saturating_add(T::DbWeight::get().writes(2))
-	}
-	fn draw_panel(v: u32, ) -> Weight {
-		Weight::from_parts(100_000_000, 10_000)
-			.saturating_add(Weight::from_parts(50_000_000, 3_000).saturating_mul(v.into()))
-			.saturating_add(T::DbWeight::get().reads_writes(2, 2).saturating_mul(v.into()))
+		// Fastest run: 31_470 ns.
+		Weight::from_parts(33_981_000, 39075)
+			.saturating_add(Weight::from_parts(171_460_936, 0).saturating_mul(p.into()))
+			.saturating_add(Weight::from_parts(35_604_560, 0).saturating_mul(e.into()))
 			.saturating_add(T::DbWeight::get().reads(6))
+			.saturating_add(T::DbWeight::get().reads((22_u64).saturating_mul(p.into())))
+			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(e.into())))
+			.saturating_add(T::DbWeight::get().writes(2))
+			.saturating_add(T::DbWeight::get().writes((22_u64).saturating_mul(p.into())))
+			.saturating_add(T::DbWeight::get().writes((5_u64).saturating_mul(e.into())))
+			.saturating_add(Weight::from_parts(0, 14810).saturating_mul(e.into()))
+			.saturating_add(Weight::from_parts(0, 48580).saturating_mul(p.into()))
+	}
+	/// Storage: `Evolution::Bids` (r:1 w:1)
+	/// Proof: `Evolution::Bids` (`max_values`: Some(1), `max_size`: Some(641), added: 1136, mode: `MaxEncodedLen`)
+	/// Storage: `Workers::Workers` (r:16 w:0)
+	/// Proof: `Workers::Workers` (`max_values`: None, `max_size`: Some(421), added: 2896, mode: `MaxEncodedLen`)
+	/// Storage: `Stake::Ledgers` (r:16 w:0)
+	/// Proof: `Stake::Ledgers` (`max_values`: None, `max_size`: Some(401), added: 2876, mode: `MaxEncodedLen`)
+	/// Storage: `PolCredits::Accounts` (r:15 w:15)
+	/// Proof: `PolCredits::Accounts` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// Storage: `Evolution::Windows` (r:1 w:0)
+	/// Proof: `Evolution::Windows` (`max_values`: Some(1), `max_size`: Some(24), added: 519, mode: `MaxEncodedLen`)
+	/// Storage: `Evolution::Epoch` (r:0 w:1)
+	/// Proof: `Evolution::Epoch` (`max_values`: Some(1), `max_size`: Some(49), added: 544, mode: `MaxEncodedLen`)
+	/// `b` ranges over `[1, 16]`.
+	fn close_bids(b: u32, ) -> Weight {
+		// Fastest run: 21_069 ns.
+		Weight::from_parts(12_067_673, 3529)
+			.saturating_add(Weight::from_parts(13_987_961, 0).saturating_mul(b.into()))
+			.saturating_add(T::DbWeight::get().reads(1))
+			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(b.into())))
+			.saturating_add(T::DbWeight::get().writes(1))
+			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(b.into())))
+			.saturating_add(Weight::from_parts(0, 2896).saturating_mul(b.into()))
+	}
+	/// Storage: `Evolution::Candidate` (r:1 w:0)
+	/// Proof: `Evolution::Candidate` (`max_values`: Some(1), `max_size`: Some(16239), added: 16734, mode: `MaxEncodedLen`)
+	/// Storage: `Evolution::Proposals` (r:1 w:0)
+	/// Proof: `Evolution::Proposals` (`max_values`: None, `max_size`: Some(3480), added: 5955, mode: `MaxEncodedLen`)
+	/// Storage: `ExpertDag::ModelCount` (r:1 w:0)
+	/// Proof: `ExpertDag::ModelCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `ExpertDag::Models` (r:1 w:0)
+	/// Proof: `ExpertDag::Models` (`max_values`: None, `max_size`: Some(232), added: 2707, mode: `MaxEncodedLen`)
+	/// Storage: `ExpertDag::States` (r:1 w:0)
+	/// Proof: `ExpertDag::States` (`max_values`: None, `max_size`: Some(21), added: 2496, mode: `MaxEncodedLen`)
+	/// Storage: `System::ParentHash` (r:1 w:0)
+	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
+	/// Storage: `Workers::OnlineByRole` (r:1 w:0)
+	/// Proof: `Workers::OnlineByRole` (`max_values`: None, `max_size`: Some(36875), added: 39350, mode: `MaxEncodedLen`)
+	/// Storage: `Workers::Workers` (r:3 w:0)
+	/// Proof: `Workers::Workers` (`max_values`: None, `max_size`: Some(421), added: 2896, mode: `MaxEncodedLen`)
+	/// Storage: `Stake::Ledgers` (r:3 w:0)
+	/// Proof: `Stake::Ledgers` (`max_values`: None, `max_size`: Some(401), added: 2876, mode: `MaxEncodedLen`)
+	/// Storage: `Evolution::Windows` (r:1 w:0)
+	/// Proof: `Evolution::Windows` (`max_values`: Some(1), `max_size`: Some(24), added: 519, mode: `MaxEncodedLen`)
+	/// Storage: `Evolution::Epoch` (r:0 w:1)
+	/// Proof: `Evolution::Epoch` (`max_values`: Some(1), `max_size`: Some(49), added: 544, mode: `MaxEncodedLen`)
+	/// Storage: `Evolution::Panel` (r:0 w:1)
+	/// Proof: `Evolution::Panel` (`max_values`: Some(1), `max_size`: Some(226), added: 721, mode: `MaxEncodedLen`)
+	/// `v` ranges over `[3, 1024]`.
+	fn draw_panel(v: u32, ) -> Weight {
+		// Fastest run: 88_510 ns.
+		Weight::from_parts(107_470_427, 40340)
+			.saturating_add(Weight::from_parts(536_218, 0).saturating_mul(v.into()))
+			.saturating_add(T::DbWeight::get().reads(14))
 			.saturating_add(T::DbWeight::get().writes(2))
 	}
+	/// Storage: `Evolution::Panel` (r:1 w:1)
+	/// Proof: `Evolution::Panel` (`max_values`: Some(1), `max_size`: Some(226), added: 721, mode: `MaxEncodedLen`)
+	/// Storage: `Evolution::Candidate` (r:1 w:1)
+	/// Proof: `Evolution::Candidate` (`max_values`: Some(1), `max_size`: Some(16239), added: 16734, mode: `MaxEncodedLen`)
+	/// Storage: `Evolution::Proposals` (r:1 w:1)
+	/// Proof: `Evolution::Proposals` (`max_values`: None, `max_size`: Some(3480), added: 5955, mode: `MaxEncodedLen`)
+	/// Storage: `ExpertDag::ModelCount` (r:1 w:1)
+	/// Proof: `ExpertDag::ModelCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `ExpertDag::Models` (r:1 w:1)
+	/// Proof: `ExpertDag::Models` (`max_values`: None, `max_size`: Some(232), added: 2707, mode: `MaxEncodedLen`)
+	/// Storage: `ExpertDag::States` (r:1 w:1)
+	/// Proof: `ExpertDag::States` (`max_values`: None, `max_size`: Some(21), added: 2496, mode: `MaxEncodedLen`)
+	/// Storage: `Workers::Workers` (r:4 w:4)
+	/// Proof: `Workers::Workers` (`max_values`: None, `max_size`: Some(421), added: 2896, mode: `MaxEncodedLen`)
+	/// Storage: `PolCredits::Total` (r:1 w:1)
+	/// Proof: `PolCredits::Total` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `PolCredits::Accounts` (r:69 w:69)
+	/// Proof: `PolCredits::Accounts` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// Storage: `ExpertDag::Blocks` (r:69 w:43)
+	/// Proof: `ExpertDag::Blocks` (`max_values`: None, `max_size`: Some(480), added: 2955, mode: `MaxEncodedLen`)
+	/// Storage: `ExpertDag::Current` (r:41 w:41)
+	/// Proof: `ExpertDag::Current` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
+	/// Storage: `LearningRewards::CurrentEra` (r:1 w:0)
+	/// Proof: `LearningRewards::CurrentEra` (`max_values`: Some(1), `max_size`: Some(52), added: 547, mode: `MaxEncodedLen`)
+	/// Storage: `Evolution::Open` (r:1 w:1)
+	/// Proof: `Evolution::Open` (`max_values`: Some(1), `max_size`: Some(65), added: 560, mode: `MaxEncodedLen`)
+	/// Storage: `Evolution::Bids` (r:1 w:1)
+	/// Proof: `Evolution::Bids` (`max_values`: Some(1), `max_size`: Some(641), added: 1136, mode: `MaxEncodedLen`)
+	/// Storage: `Evolution::Windows` (r:1 w:0)
+	/// Proof: `Evolution::Windows` (`max_values`: Some(1), `max_size`: Some(24), added: 519, mode: `MaxEncodedLen`)
+	/// Storage: `Evolution::Epoch` (r:0 w:1)
+	/// Proof: `Evolution::Epoch` (`max_values`: Some(1), `max_size`: Some(49), added: 544, mode: `MaxEncodedLen`)
 	fn conclude() -> Weight {
-		Weight::from_parts(100_000_000, 10_000)
-			.saturating_add(T::DbWeight::get().reads(20))
-			.saturating_add(T::DbWeight::get().writes(20))
+		// Fastest run: 1_170_300 ns.
+		Weight::from_parts(1_214_774_000, 204885)
+			.saturating_add(T::DbWeight::get().reads(194))
+			.saturating_add(T::DbWeight::get().writes(167))
 	}
 }
 
 /// The same figures with ParityDB costs, for tests and mocks.
 impl WeightInfo for () {
 	fn propose() -> Weight {
-		Weight::from_parts(100_000_000, 10_000)
-			.saturating_add(ParityDbWeight::get().reads(4))
+		Weight::from_parts(47_070_000, 3697)
+			.saturating_add(ParityDbWeight::get().reads(7))
 			.saturating_add(ParityDbWeight::get().writes(4))
 	}
 	fn endorse() -> Weight {
-		Weight::from_parts(100_000_000, 10_000)
-			.saturating_add(ParityDbWeight::get().reads(2))
-			.saturating_add(ParityDbWeight::get().writes(2))
-	}
-	fn reserve() -> Weight {
-		Weight::from_parts(100_000_000, 10_000)
+		Weight::from_parts(36_666_000, 6945)
 			.saturating_add(ParityDbWeight::get().reads(3))
 			.saturating_add(ParityDbWeight::get().writes(2))
 	}
+	fn reserve() -> Weight {
+		Weight::from_parts(45_105_000, 3886)
+			.saturating_add(ParityDbWeight::get().reads(5))
+			.saturating_add(ParityDbWeight::get().writes(2))
+	}
 	fn submit_migration(b: u32, ) -> Weight {
-		Weight::from_parts(100_000_000, 10_000)
-			.saturating_add(Weight::from_parts(50_000_000, 3_000).saturating_mul(b.into()))
-			.saturating_add(ParityDbWeight::get().reads_writes(2, 2).saturating_mul(b.into()))
+		Weight::from_parts(27_060_548, 17724)
+			.saturating_add(Weight::from_parts(277_505, 0).saturating_mul(b.into()))
 			.saturating_add(ParityDbWeight::get().reads(3))
 			.saturating_add(ParityDbWeight::get().writes(1))
 	}
 	fn commit_benchmark() -> Weight {
-		Weight::from_parts(100_000_000, 10_000)
+		Weight::from_parts(20_884_000, 1711)
 			.saturating_add(ParityDbWeight::get().reads(2))
 			.saturating_add(ParityDbWeight::get().writes(1))
 	}
 	fn reveal_benchmark() -> Weight {
-		Weight::from_parts(100_000_000, 10_000)
+		Weight::from_parts(22_594_000, 1711)
 			.saturating_add(ParityDbWeight::get().reads(2))
 			.saturating_add(ParityDbWeight::get().writes(1))
 	}
 	fn open_epoch() -> Weight {
-		Weight::from_parts(100_000_000, 10_000)
+		Weight::from_parts(7_683_000, 1509)
 			.saturating_add(ParityDbWeight::get().reads(1))
 			.saturating_add(ParityDbWeight::get().writes(1))
 	}
 	fn select(p: u32, e: u32, ) -> Weight {
-		Weight::from_parts(100_000_000, 10_000)
-			.saturating_add(Weight::from_parts(50_000_000, 3_000).saturating_mul(p.into()))
-			.saturating_add(ParityDbWeight::get().reads_writes(2, 2).saturating_mul(p.into()))
-			.saturating_add(Weight::from_parts(50_000_000, 3_000).saturating_mul(e.into()))
-			.saturating_add(ParityDbWeight::get().reads_writes(2, 2).saturating_mul(e.into()))
-			.saturating_add(ParityDbWeight::get().reads(4))
-			.saturating_add(ParityDbWeight::get().writes(4))
+		Weight::from_parts(33_981_000, 39075)
+			.saturating_add(Weight::from_parts(171_460_936, 0).saturating_mul(p.into()))
+			.saturating_add(Weight::from_parts(35_604_560, 0).saturating_mul(e.into()))
+			.saturating_add(ParityDbWeight::get().reads(6))
+			.saturating_add(ParityDbWeight::get().reads((22_u64).saturating_mul(p.into())))
+			.saturating_add(ParityDbWeight::get().reads((5_u64).saturating_mul(e.into())))
+			.saturating_add(ParityDbWeight::get().writes(2))
+			.saturating_add(ParityDbWeight::get().writes((22_u64).saturating_mul(p.into())))
+			.saturating_add(ParityDbWeight::get().writes((5_u64).saturating_mul(e.into())))
+			.saturating_add(Weight::from_parts(0, 14810).saturating_mul(e.into()))
+			.saturating_add(Weight::from_parts(0, 48580).saturating_mul(p.into()))
 	}
 	fn close_bids(b: u32, ) -> Weight {
-		Weight::from_parts(100_000_000, 10_000)
-			.saturating_add(Weight::from_parts(50_000_000, 3_000).saturating_mul(b.into()))
-			.saturating_add(ParityDbWeight::get().reads_writes(2, 2).saturating_mul(b.into()))
-			.saturating_add(ParityDbWeight::get().reads(3))
-			.saturating_add(ParityDbWeight::get().writes(2))
+		Weight::from_parts(12_067_673, 3529)
+			.saturating_add(Weight::from_parts(13_987_961, 0).saturating_mul(b.into()))
+			.saturating_add(ParityDbWeight::get().reads(1))
+			.saturating_add(ParityDbWeight::get().reads((3_u64).saturating_mul(b.into())))
+			.saturating_add(ParityDbWeight::get().writes(1))
+			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(b.into())))
+			.saturating_add(Weight::from_parts(0, 2896).saturating_mul(b.into()))
 	}
 	fn draw_panel(v: u32, ) -> Weight {
-		Weight::from_parts(100_000_000, 10_000)
-			.saturating_add(Weight::from_parts(50_000_000, 3_000).saturating_mul(v.into()))
-			.saturating_add(ParityDbWeight::get().reads_writes(2, 2).saturating_mul(v.into()))
-			.saturating_add(ParityDbWeight::get().reads(6))
+		Weight::from_parts(107_470_427, 40340)
+			.saturating_add(Weight::from_parts(536_218, 0).saturating_mul(v.into()))
+			.saturating_add(ParityDbWeight::get().reads(14))
 			.saturating_add(ParityDbWeight::get().writes(2))
 	}
 	fn conclude() -> Weight {
-		Weight::from_parts(100_000_000, 10_000)
-			.saturating_add(ParityDbWeight::get().reads(20))
-			.saturating_add(ParityDbWeight::get().writes(20))
+		Weight::from_parts(1_214_774_000, 204885)
+			.saturating_add(ParityDbWeight::get().reads(194))
+			.saturating_add(ParityDbWeight::get().writes(167))
 	}
 }

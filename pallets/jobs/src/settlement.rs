@@ -10,6 +10,7 @@ use aiblock_primitives::{
 };
 use alloc::vec::Vec;
 use frame_support::traits::tokens::{Precision, Restriction};
+use sp_runtime::SaturatedConversion;
 
 impl<T: Config> Pallet<T> {
 	// --- The agenda ------------------------------------------------------------------------
@@ -289,22 +290,36 @@ impl<T: Config> Pallet<T> {
 				verdict.pay_trainer,
 				&proposers,
 			));
-			let gain = job.base_score.saturating_sub(verdict.median.unwrap_or(job.base_score));
+			// A base without a score (`Score::MAX`) measures no gain: the adoption earns as one
+			// that cleared the delta exactly, not as one of four billion micro-nats.
+			let gain = if job.base_score == Score::MAX {
+				job.delta
+			} else {
+				job.base_score.saturating_sub(verdict.median.unwrap_or(job.base_score))
+			};
 			T::Credits::mint(
 				&e.trainer,
 				Contribution::Adoption { job: id, gain, delta: job.delta },
 			);
+			// A dataset without a usable proposer leaves its part to the trainer, as in the
+			// poster's reward.
 			let datasets: Vec<(T::AccountId, u32)> = proposers
 				.into_iter()
 				.zip(job.spec.datasets.iter().map(|d| d.parts))
-				.filter_map(|(proposer, parts)| Some((proposer?, parts)))
+				.map(|(proposer, parts)| (proposer.unwrap_or_else(|| e.trainer.clone()), parts))
 				.collect();
 			T::Rewards::reward_adoption(
 				RewardCause::Job(id),
 				gain,
 				job.delta,
+				job.trainer_collateral.saturated_into(),
 				Rewardees { trainer: &e.trainer, evaluators: &honest, datasets: &datasets },
 			);
+			// Evaluation credits only for an adoption: a junk submission that is merely not
+			// adopted must not buy its own (Sybil) panel credits for the price of its fees.
+			for who in &honest {
+				T::Credits::mint(who, Contribution::Evaluation { job: id });
+			}
 		} else {
 			refund.saturating_accrue(verdict.pay_trainer);
 		}
@@ -313,10 +328,7 @@ impl<T: Config> Pallet<T> {
 		{
 			refund.saturating_accrue(Self::pay(id, &job.poster, &seat.evaluator, *amount));
 			let slash = match v {
-				EvaluatorVerdict::Honest => {
-					T::Credits::mint(&seat.evaluator, Contribution::Evaluation { job: id });
-					None
-				},
+				EvaluatorVerdict::Honest => None,
 				EvaluatorVerdict::Outlier => Some(SlashReason::EvaluatorOutlier),
 				EvaluatorVerdict::MissedReveal => Some(SlashReason::MissedReveal),
 			};
@@ -339,8 +351,17 @@ impl<T: Config> Pallet<T> {
 				Self::unassign(&e.trainer, job.trainer_collateral);
 				Self::slash_for(&e.trainer, job.trainer_collateral, reason, &provers);
 				T::Registry::record_outcome(&e.trainer, Outcome::Failure);
-				for prover in &provers {
-					T::Credits::mint(prover, Contribution::FraudProven { job: id });
+				// A withheld claim proves nothing false: no fraud credits for it (a trainer
+				// could withhold on purpose to credit its own evaluators). The provers of a
+				// refuted or unreplayable claim share one fraud's credits.
+				if reason != SlashReason::ClaimWithheld {
+					let count = provers.len() as u32;
+					for prover in &provers {
+						T::Credits::mint(
+							prover,
+							Contribution::FraudProven { job: id, provers: count },
+						);
+					}
 				}
 			},
 			Some(None) => Self::judge_worker(&e.trainer, job.trainer_collateral, None),

@@ -319,10 +319,11 @@ fn a_refuted_claim_is_slashed_and_the_reward_refunded() {
 		assert_eq!(escrow_of(POSTER), 0);
 		let rep = pallet_aiblock_workers::Workers::<Test>::get(TRAINER).unwrap().reputation;
 		assert_eq!((rep.successes, rep.failures), (0, 1));
-		// Each evaluator evaluated honestly and proved the fraud; the trainer earns nothing.
+		// The three evaluators proved the fraud and share its credits; the trainer earns
+		// nothing, and no evaluation credits come without an adoption.
 		assert_eq!(credits(TRAINER), 0);
 		for who in &evaluators {
-			assert_eq!(credits(*who), seed_table::EVALUATION + seed_table::FRAUD);
+			assert_eq!(credits(*who), seed_table::FRAUD / 3);
 		}
 	});
 }
@@ -334,10 +335,11 @@ fn an_honest_claim_without_enough_gain_is_not_adopted_nor_slashed() {
 		let evaluators = train(job, 1_995_000);
 		attest(job, &[honest(1_995_000); 3]);
 		assert_eq!(finalized(job), (false, false));
-		// Honest work that falls short of the delta earns the trainer no credits.
+		// A submission that is not adopted earns nobody credits: a junk open submission
+		// cannot buy its own panel credits for the price of its fees.
 		assert_eq!(credits(TRAINER), 0);
 		for who in &evaluators {
-			assert_eq!(credits(*who), seed_table::EVALUATION);
+			assert_eq!(credits(*who), 0);
 		}
 		assert_eq!((stake(TRAINER), committed(TRAINER)), (WORKER_BOND, 0));
 		assert_eq!(free(POSTER), POSTER_FUNDS - BUDGET - FEE + REWARD);
@@ -358,11 +360,7 @@ fn failed_replays_are_fraud() {
 		assert_eq!(credits(TRAINER), 0);
 		assert_eq!(
 			evaluators.iter().map(|who| credits(*who)).collect::<Vec<_>>(),
-			[
-				seed_table::EVALUATION + seed_table::FRAUD,
-				seed_table::EVALUATION + seed_table::FRAUD,
-				0
-			]
+			[seed_table::FRAUD / 2, seed_table::FRAUD / 2, 0]
 		);
 		assert_eq!(stake(TRAINER), WORKER_BOND - TRAINER_COLLATERAL);
 		assert!(JobsStorage::<Test>::get(job).is_none(), "the job is over");

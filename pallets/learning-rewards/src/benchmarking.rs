@@ -72,7 +72,8 @@ mod benchmarks {
 
 		#[block]
 		{
-			minted = Pallet::<T>::reward_adoption(RewardCause::Job(1), u32::MAX, 1, to);
+			minted =
+				Pallet::<T>::reward_adoption(RewardCause::Job(1), u32::MAX, 1, Balance::MAX, to);
 		}
 
 		assert!(minted > 0);

@@ -344,12 +344,13 @@ impl<T: Config> LearningRewards<T::AccountId> for Pallet<T> {
 		cause: RewardCause,
 		gain: Score,
 		delta: Score,
+		cap: Balance,
 		to: Rewardees<T::AccountId>,
 	) -> Balance {
 		let Some(mut era) = CurrentEra::<T>::get() else { return 0 };
 		let earned =
 			scale_by_gain(T::AdoptionReward::get(), T::MaxAdoptionMultiple::get(), gain, delta);
-		let reward = earned.min(era.learning_budget.saturating_sub(era.learning_paid));
+		let reward = earned.min(cap).min(era.learning_budget.saturating_sub(era.learning_paid));
 		if reward == 0 {
 			return 0;
 		}

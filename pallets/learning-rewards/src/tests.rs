@@ -25,6 +25,7 @@ fn adopt(job: u64, gain: u32) -> Balance {
 		RewardCause::Job(job),
 		gain,
 		1_000,
+		Balance::MAX,
 		Rewardees { trainer: &10, evaluators: &[20, 21, 22], datasets: &[(30, 1), (31, 3)] },
 	)
 }
@@ -159,6 +160,7 @@ fn a_payment_below_the_existential_deposit_is_not_minted() {
 			RewardCause::Job(8),
 			1_000,
 			1_000,
+			Balance::MAX,
 			Rewardees { trainer: &1, evaluators: &[40, 41, 42], datasets: &[] },
 		);
 		assert_eq!(paid, 24);
@@ -213,5 +215,20 @@ fn the_invariant_check_catches_overspending() {
 		CurrentYear::<Test>::mutate(|y| y.as_mut().unwrap().minted = 0);
 		CurrentEra::<Test>::mutate(|e| e.as_mut().unwrap().learning_paid = LEARNING_BUDGET + 1);
 		assert!(LearningRewards::do_try_state().is_err());
+	});
+}
+
+#[test]
+fn an_adoption_earns_no_more_than_its_trainer_had_at_stake() {
+	ExtBuilder::build_and_execute(|| {
+		let paid = LearningRewards::reward_adoption(
+			RewardCause::Job(1),
+			u32::MAX,
+			1_000,
+			500,
+			Rewardees { trainer: &10, evaluators: &[20], datasets: &[] },
+		);
+		assert_eq!(paid, 500);
+		assert_eq!(free(10) + free(20), 500);
 	});
 }

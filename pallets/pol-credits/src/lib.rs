@@ -12,8 +12,8 @@
 //! | Contribution | Credits | Proven by |
 //! |---|---|---|
 //! | [`Contribution::Adoption`] | [`Config::AdoptionCredits`] × gain / delta, at most [`Config::MaxAdoptionMultiple`] times | a quorum's median score, bit-exact replays |
-//! | [`Contribution::Evaluation`] | [`Config::EvaluationCredits`] | an attestation the verdict found honest |
-//! | [`Contribution::FraudProven`] | [`Config::FraudCredits`] | the trainer's slash for a refuted, withheld or unreplayable claim |
+//! | [`Contribution::Evaluation`] | [`Config::EvaluationCredits`] | an attestation an adoption's verdict found honest (not on a job left unadopted: a junk submission must not buy its own panel credits) |
+//! | [`Contribution::FraudProven`] | [`Config::FraudCredits`], shared by the provers | the trainer's slash for a refuted or unreplayable claim |
 //! | [`Contribution::Audit`] | [`Config::AuditCredits`] | an audit report equal to the panel's median |
 //! | [`Contribution::GoldDataset`] | [`Config::GoldDatasetCredits`] | the workers' vote approving a dataset at Gold |
 //! | [`Contribution::MigrationPromoted`] | [`Config::MigrationCredits`] | an evolution epoch promoting the proposal's grown model |
@@ -177,7 +177,10 @@ impl<T: Config> Pallet<T> {
 				delta,
 			),
 			Contribution::Evaluation { .. } => T::EvaluationCredits::get(),
-			Contribution::FraudProven { .. } => T::FraudCredits::get(),
+			// One fraud's credits, shared by the evaluators who proved it.
+			Contribution::FraudProven { provers, .. } => {
+				T::FraudCredits::get() / Credits::from(provers.max(1))
+			},
 			Contribution::Audit { .. } => T::AuditCredits::get(),
 			Contribution::GoldDataset { .. } => T::GoldDatasetCredits::get(),
 			Contribution::MigrationPromoted { .. } => T::MigrationCredits::get(),
@@ -186,7 +189,9 @@ impl<T: Config> Pallet<T> {
 				T::AdoptionCredits::get().saturating_mul(T::MaxAdoptionMultiple::get().into())
 			},
 			Contribution::EpochEvaluation { .. } => T::EvaluationCredits::get(),
-			Contribution::EpochFraudProven { .. } => T::FraudCredits::get(),
+			Contribution::EpochFraudProven { provers, .. } => {
+				T::FraudCredits::get() / Credits::from(provers.max(1))
+			},
 		}
 	}
 

@@ -17,20 +17,26 @@ fn every_contribution_earns_its_entry_in_the_table_with_an_event_naming_it() {
 	ExtBuilder::build_and_execute(|| {
 		let table = [
 			(Contribution::Evaluation { job: 1 }, EVALUATION),
-			(Contribution::FraudProven { job: 1 }, FRAUD),
+			(Contribution::FraudProven { job: 1, provers: 1 }, FRAUD),
+			(Contribution::FraudProven { job: 2, provers: 2 }, FRAUD / 2),
 			(Contribution::Audit { dataset: 4 }, AUDIT),
 			(Contribution::GoldDataset { dataset: 4 }, GOLD),
 			(Contribution::Adoption { job: 2, gain: 500, delta: 500 }, ADOPTION),
 			(Contribution::MigrationPromoted { epoch: 1 }, MIGRATION),
 			(Contribution::EpochTraining { epoch: 1 }, 10 * ADOPTION),
 			(Contribution::EpochEvaluation { epoch: 1 }, EVALUATION),
-			(Contribution::EpochFraudProven { epoch: 1 }, FRAUD),
+			(Contribution::EpochFraudProven { epoch: 1, provers: 3 }, FRAUD / 3),
 		];
 		for (cause, credits) in table {
 			assert_eq!(PolCredits::mint(&7, cause), credits);
 			System::assert_last_event(minted(7, credits, cause));
 		}
-		let sum = 2 * (EVALUATION + FRAUD) + AUDIT + GOLD + 11 * ADOPTION + MIGRATION;
+		let sum = 2 * EVALUATION
+			+ FRAUD + FRAUD / 2
+			+ FRAUD / 3
+			+ AUDIT + GOLD
+			+ 11 * ADOPTION
+			+ MIGRATION;
 		assert_eq!(account(7), CreditAccount { free: sum, locked: 0 });
 		assert_eq!(PolCredits::total(), sum);
 	});

@@ -388,8 +388,18 @@ impl frame_support::traits::FindAuthor<AccountId> for AuraAuthorAccount {
 	}
 }
 
-/// A learning reward era is a day of blocks, and a year 365 of them.
-pub const REWARD_ERA: BlockNumber = DAYS;
+/// A learning reward era is a day, counted in blocks of the block time chosen at genesis
+/// (14 400 at 6 s, 43 200 on a 2 s test chain), so that the inflation cap holds per calendar
+/// year whatever the block time; a year is 365 eras.
+pub struct RewardEra;
+impl frame_support::traits::Get<BlockNumber> for RewardEra {
+	fn get() -> BlockNumber {
+		let millis = <pallet_aiblock_block_time::SlotMillis<Runtime> as frame_support::traits::Get<
+			u64,
+		>>::get();
+		(86_400_000 / millis.max(1)) as BlockNumber
+	}
+}
 pub const REWARD_ERAS_PER_YEAR: u32 = 365;
 
 parameter_types! {
@@ -404,7 +414,7 @@ parameter_types! {
 
 impl pallet_aiblock_learning_rewards::Config for Runtime {
 	type Currency = Balances;
-	type EraLength = ConstU32<REWARD_ERA>;
+	type EraLength = RewardEra;
 	type ErasPerYear = ConstU32<REWARD_ERAS_PER_YEAR>;
 	type InflationCap = InflationCap;
 	type ValidatorShare = ValidatorShare;

@@ -305,7 +305,6 @@ fn post_job(poster: &crate::AccountId, spec: JobSpec, budget: crate::Balance) ->
 	pallet_aiblock_jobs::NextJobId::<Runtime>::get() - 1
 }
 
-/// Every pallet's invariants.
 /// What `who` was paid of learning rewards in this block (the events of earlier blocks are
 /// gone).
 fn learning_paid(who: &crate::AccountId) -> crate::Balance {
@@ -322,6 +321,7 @@ fn learning_paid(who: &crate::AccountId) -> crate::Balance {
 		.sum()
 }
 
+/// Every pallet's invariants.
 fn try_state() {
 	pallet_aiblock_jobs::Pallet::<Runtime>::do_try_state().unwrap();
 	pallet_aiblock_stake::Pallet::<Runtime>::do_try_state().unwrap();
@@ -521,13 +521,12 @@ pub(super) mod jobs {
 				"{reported}"
 			);
 			assert_eq!(free(&treasury), before[2] + fee + TRAINER_COLLATERAL - reported);
-			// A second honest evaluation each, and each proved the fraud; nothing for the
-			// trainer.
+			// The three proved the fraud and share its credits; nothing for the trainer.
 			assert_eq!(PolCredits::credits(&bob).free, adoption);
 			for who in &evaluators {
-				assert_eq!(PolCredits::credits(who).free, 2 * EVALUATION + FRAUD);
+				assert_eq!(PolCredits::credits(who).free, EVALUATION + FRAUD / 3);
 			}
-			assert_eq!(PolCredits::total(), adoption + 3 * (2 * EVALUATION + FRAUD));
+			assert_eq!(PolCredits::total(), adoption + 3 * (EVALUATION + FRAUD / 3));
 			try_state();
 		});
 	}

@@ -3,10 +3,10 @@
 
 use super::*;
 use crate::configs::aiblock::{
-	InflationCap, LearningEvaluatorShare, ValidatorShare, REWARD_ERA, REWARD_ERAS_PER_YEAR,
+	InflationCap, LearningEvaluatorShare, RewardEra, ValidatorShare, REWARD_ERAS_PER_YEAR,
 };
 use aiblock_primitives::rewards::{LearningRewards as _, RewardCause, RewardSplit, Rewardees};
-use frame_support::traits::fungible::Inspect;
+use frame_support::traits::{fungible::Inspect, Get};
 use pallet_aiblock_learning_rewards::{Authored, CurrentEra, CurrentYear};
 use sp_runtime::{Digest, DigestItem};
 
@@ -23,6 +23,8 @@ fn initialize(n: u32) {
 #[test]
 fn a_simulated_year_of_eras_mints_the_inflation_cap_to_the_unit() {
 	with_preset_state(sp_genesis_builder::DEV_RUNTIME_PRESET, || {
+		let era_length = RewardEra::get();
+		assert_eq!(era_length, crate::DAYS, "a day of 6 s blocks");
 		let start = issuance();
 		let alice = account(Sr25519Keyring::Alice);
 		let trainer = account(Sr25519Keyring::Bob);
@@ -40,8 +42,13 @@ fn a_simulated_year_of_eras_mints_the_inflation_cap_to_the_unit() {
 				job += 1;
 				let to =
 					Rewardees { trainer: &trainer, evaluators: &evaluators, datasets: &datasets };
-				if crate::LearningRewards::reward_adoption(RewardCause::Job(job), u32::MAX, 1, to)
-					== 0
+				if crate::LearningRewards::reward_adoption(
+					RewardCause::Job(job),
+					u32::MAX,
+					1,
+					crate::Balance::MAX,
+					to,
+				) == 0
 				{
 					break;
 				}
@@ -50,11 +57,11 @@ fn a_simulated_year_of_eras_mints_the_inflation_cap_to_the_unit() {
 			assert_eq!(current.learning_paid, current.learning_budget, "era {era}");
 			// Alice authors every block of the era (era 0 starts at block 1: genesis has no
 			// author).
-			let blocks = if era == 0 { REWARD_ERA - 1 } else { REWARD_ERA };
+			let blocks = if era == 0 { era_length - 1 } else { era_length };
 			Authored::<Runtime>::put(
 				frame_support::BoundedVec::try_from(vec![(alice.clone(), blocks)]).unwrap(),
 			);
-			initialize((era + 1) * REWARD_ERA);
+			initialize((era + 1) * era_length);
 		}
 		let budget =
 			InflationCap::get().mul_floor(start) / crate::Balance::from(REWARD_ERAS_PER_YEAR);
@@ -65,7 +72,7 @@ fn a_simulated_year_of_eras_mints_the_inflation_cap_to_the_unit() {
 		};
 		let (learning, authors) = split.era(budget);
 		let first_era_authors =
-			authors * crate::Balance::from(REWARD_ERA - 1) / crate::Balance::from(REWARD_ERA);
+			authors * crate::Balance::from(era_length - 1) / crate::Balance::from(era_length);
 		let eras = crate::Balance::from(REWARD_ERAS_PER_YEAR);
 		let expected = eras * learning + (eras - 1) * authors + first_era_authors;
 		assert_eq!(issuance() - start, expected, "to the unit");
@@ -99,10 +106,20 @@ fn a_block_sealed_with_a_validators_aura_key_pays_the_validators_account() {
 		assert_eq!(Authored::<Runtime>::get().into_inner(), vec![(alice.clone(), 3)]);
 		// At the era's end Alice is paid for her three blocks out of the era's length.
 		let authors = CurrentEra::<Runtime>::get().unwrap().authors_budget;
-		initialize(REWARD_ERA);
-		let paid = authors * 3 / crate::Balance::from(REWARD_ERA);
+		initialize(RewardEra::get());
+		let paid = authors * 3 / crate::Balance::from(RewardEra::get());
 		assert!(paid > 0);
 		assert_eq!(Balances::balance(&alice), before + paid);
 		try_state();
 	});
+}
+
+#[test]
+fn an_era_is_a_day_whatever_the_block_time() {
+	let two_seconds = serde_json::json!({ "blockTime": { "millis": 2000 } });
+	crate::genesis_config_presets::tests::with_patched_preset_state(
+		sp_genesis_builder::DEV_RUNTIME_PRESET,
+		two_seconds,
+		|| assert_eq!(RewardEra::get(), 43_200),
+	);
 }
