@@ -167,5 +167,35 @@ fn lm_train_then_generate_then_export_for_hugging_face() {
 		.output()
 		.unwrap();
 	assert_eq!(again.stdout, first, "the exported checkpoint is the same model");
+
+	// Growing it: twice the experts, the same function (the validation loss moves by rounding
+	// only), a model folder `generate` reads.
+	let grown = dir.join("grown");
+	let grow = bin()
+		.args(["grow", "--growth", "double-experts", "--noise", "0", "--backend", "cpu"])
+		.arg("--model")
+		.arg(&model)
+		.arg("--text")
+		.arg(&text)
+		.arg("--out")
+		.arg(&grown)
+		.output()
+		.unwrap();
+	let stdout = String::from_utf8_lossy(&grow.stdout);
+	assert!(grow.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&grow.stderr));
+	assert!(stdout.contains("top-4"), "{stdout}");
+	let line = stdout.lines().find(|l| l.starts_with("validation loss")).expect("the losses");
+	let change: f64 = line.split(['(', ';']).nth(1).unwrap().trim().parse().unwrap();
+	assert!(change.abs() < 1e-4, "{line}");
+	assert!(grown.join("layer0.expert7.safetensors").is_file(), "eight experts");
+	let refused = bin()
+		.args(["grow", "--growth", "widen-ff", "--backend", "cpu", "--model"])
+		.arg(&model)
+		.arg("--out")
+		.arg(dir.join("refused"))
+		.output()
+		.unwrap();
+	assert!(!refused.status.success());
+	assert!(String::from_utf8_lossy(&refused.stderr).contains("--d-ff"));
 	std::fs::remove_dir_all(&dir).unwrap();
 }

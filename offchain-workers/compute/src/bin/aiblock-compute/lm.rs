@@ -341,3 +341,88 @@ pub fn export_hf(args: ExportHfArgs) -> aiblock_compute::Result<()> {
 	println!("{} written as a Hugging Face Mixtral checkpoint", args.out.display());
 	Ok(())
 }
+
+/// How `grow` grows a model (the chain's `Growth`).
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum GrowthKind {
+	/// Twice the experts per layer and per token.
+	DoubleExperts,
+	/// Wider experts: --d-ff hidden units (at most twice the model's).
+	WidenFf,
+	/// --layers more layers after the last, starting as the identity.
+	AddLayers,
+}
+
+#[derive(Args)]
+pub struct GrowArgs {
+	/// A model folder written by `lm-train` (or an earlier `grow`).
+	#[arg(long)]
+	model: PathBuf,
+	#[arg(long, value_enum)]
+	growth: GrowthKind,
+	/// For widen-ff: the new hidden width.
+	#[arg(long)]
+	d_ff: Option<usize>,
+	/// For add-layers: how many layers to add.
+	#[arg(long, default_value_t = 1)]
+	layers: usize,
+	/// Relative noise on copied weights (double-experts, widen-ff), so that training can
+	/// tell copies apart.
+	#[arg(long, default_value_t = 0.01)]
+	noise: f32,
+	/// Seed of the noise and of new weights.
+	#[arg(long, default_value_t = 0)]
+	seed: u64,
+	/// A text file: print the validation loss (its last tenth, windows of the model's
+	/// context) of the model before and after growing.
+	#[arg(long)]
+	text: Option<PathBuf>,
+	/// Where to write the grown model.
+	#[arg(long)]
+	out: PathBuf,
+	#[command(flatten)]
+	compute: ComputeArgs,
+}
+
+/// Grow a model into a successor that starts out computing the same function.
+pub fn run_grow(args: GrowArgs) -> aiblock_compute::Result<()> {
+	use aiblock_compute::transformer::grow::{grow, Growth};
+	let parent = files::load(&args.model)?;
+	let growth = match args.growth {
+		GrowthKind::DoubleExperts => Growth::DoubleExperts { noise: args.noise },
+		GrowthKind::WidenFf => {
+			Growth::WidenFf { d_ff: args.d_ff.ok_or("widen-ff needs --d-ff")?, noise: args.noise }
+		},
+		GrowthKind::AddLayers => Growth::AddLayers { layers: args.layers },
+	};
+	let grown = grow(&parent, growth, args.seed).map_err(aiblock_compute::Error::from)?;
+	let count = |w: &TransformerWeights| w.tensors.values().map(|t| t.data.len()).sum::<usize>();
+	println!(
+		"{:?}: {} → {} parameters ({} experts of d_ff {} in {} layers, top-{})",
+		growth,
+		count(&parent),
+		count(&grown),
+		grown.spec.experts,
+		grown.spec.d_ff,
+		grown.spec.layers,
+		grown.spec.top_k
+	);
+	if let Some(path) = &args.text {
+		let text = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+		let (_, valid) = split(&text);
+		let backend = args.compute.backend()?;
+		let length = parent.spec.context;
+		let before = evaluate(backend.as_ref(), &parent, valid, length, 16, 0)
+			.map_err(aiblock_compute::Error::from)?;
+		let after = evaluate(backend.as_ref(), &grown, valid, length, 16, 0)
+			.map_err(aiblock_compute::Error::from)?;
+		println!(
+			"validation loss {before:.6} → {after:.6} nats/byte ({:+.6}; {} bytes, windows of {length})",
+			after - before,
+			valid.len()
+		);
+	}
+	files::save(&args.out, &grown)?;
+	println!("grown model written to {}", args.out.display());
+	Ok(())
+}

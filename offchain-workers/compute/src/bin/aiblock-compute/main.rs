@@ -62,6 +62,9 @@ enum Command {
 	Generate(lm::GenerateArgs),
 	/// Write an `lm-train` model as a Hugging Face Mixtral checkpoint (for PyTorch).
 	ExportHf(lm::ExportHfArgs),
+	/// Grow a transformer into a larger one that starts out computing the same function
+	/// (twice the experts, wider experts, or identity layers): an evolution epoch's migration.
+	Grow(lm::GrowArgs),
 	/// Print GPU figures (build with `--features cuda`): the canonical matmul vs cuBLAS FP32
 	/// (pedantic) and TF32, the device-resident expert step, loading an expert onto the device.
 	BenchCuda(BenchCudaArgs),
@@ -588,6 +591,7 @@ fn main() -> ExitCode {
 		Command::LmTrain(a) => lm::lm_train(a).map(|()| true),
 		Command::Generate(a) => lm::run_generate(a).map(|()| true),
 		Command::ExportHf(a) => lm::export_hf(a).map(|()| true),
+		Command::Grow(a) => lm::run_grow(a).map(|()| true),
 		Command::BenchCuda(a) => run_bench_cuda(a).map(|()| true),
 	};
 	match result {
