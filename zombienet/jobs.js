@@ -160,17 +160,31 @@ async function run(nodeName, networkInfo) {
     const current = (await observer.query.expertDag.current.at(finalized.blockHash, 0, SLOT)).unwrap();
     if (current.toHex() !== candidate)
       throw new Error(`${observerName}: Current is ${current.toHex()}, want ${candidate}`);
+    // The network mints a learning reward for the adoption, on top of the poster's reward: sum
+    // what each account was paid (the reveal that finalised the job carries the events).
+    const learning = {};
+    for (const r of reveals)
+      for (const { event } of r.events)
+        if (api.events.learningRewards.LearningRewardPaid.is(event)) {
+          const who = event.data.who.toString();
+          learning[who] = (learning[who] ?? 0n) + event.data.amount.toBigInt();
+        }
+    const learned = (address) => learning[address] ?? 0n;
+    if (learned(ferdie.address) === 0n) throw new Error(`no learning reward for the trainer: ${JSON.stringify(learning, (_, v) => typeof v === "bigint" ? v.toString() : v)}`);
     const reward = BUDGET - 3n * EVALUATOR_FEE;
     // The data's contributor takes DataShare (parts per billion) of the reward, rounded down.
     const share = (reward * api.consts.jobs.dataShare.toBigInt()) / 1_000_000_000n;
     const ferdieAfter = await freeOf(observer, ferdie.address, finalized.blockHash);
-    if (ferdieAfter - ferdieBefore !== reward - share)
-      throw new Error(`Ferdie got ${ferdieAfter - ferdieBefore}, want ${reward - share}`);
+    if (ferdieAfter - ferdieBefore !== reward - share + learned(ferdie.address))
+      throw new Error(`Ferdie got ${ferdieAfter - ferdieBefore}, want ${reward - share + learned(ferdie.address)}`);
     const daveAfter = await freeOf(observer, dave.address, finalized.blockHash);
-    if (daveAfter - daveBefore !== share)
-      throw new Error(`Dave (the data's contributor) got ${daveAfter - daveBefore}, want ${share}`);
+    if (daveAfter - daveBefore !== share + learned(dave.address))
+      throw new Error(`Dave (the data's contributor) got ${daveAfter - daveBefore}, want ${share + learned(dave.address)}`);
+    const credits = (await observer.query.polCredits.accounts.at(finalized.blockHash, ferdie.address)).free.toBigInt();
+    if (credits < 100n) throw new Error(`Ferdie has ${credits} PoL credits, want the adoption's 100 or more`);
     console.log(`job ${job}: candidate ${candidate} adopted in ${finalized.blockHash}, Ferdie paid ` +
-      `${reward - share}, the data's contributor ${share}`);
+      `${reward - share} and a learning reward of ${learned(ferdie.address)}, the data's ` +
+      `contributor ${share} and ${learned(dave.address)}; Ferdie holds ${credits} PoL credits`);
     return 1;
   } finally {
     await api.disconnect();

@@ -602,6 +602,18 @@ impl Chain {
 		Ok(info.decode().map_err(|e| self.node_error("an account", e))?.data.free)
 	}
 
+	/// `who`'s PoL credits: (free, locked).
+	pub async fn credits(&self, at: &At, who: &AccountId32) -> Result<(u64, u64), WorkerError> {
+		let entry = at
+			.storage()
+			.entry(runtime::storage().pol_credits().accounts())
+			.map_err(|e| self.node_error("PolCredits.Accounts", e))?;
+		let account =
+			entry.fetch((*who,)).await.map_err(|e| self.node_error("PolCredits.Accounts", e))?;
+		let account = account.decode().map_err(|e| self.node_error("a credit account", e))?;
+		Ok((account.free, account.locked))
+	}
+
 	/// Active (bonded, not unbonding) stake of `who`.
 	pub async fn active_stake(&self, at: &At, who: &AccountId32) -> Result<u128, WorkerError> {
 		let entry = at

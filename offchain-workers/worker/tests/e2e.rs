@@ -241,14 +241,20 @@ impl Network {
 			.unwrap_or_else(|| panic!("no job id in {stdout:?}"))
 	}
 
-	/// Wait until job `id` has left the chain; return its `JobFinalized` event and every
-	/// account's fees in the blocks from `from`.
+	/// Wait until job `id` has left the chain; return its `JobFinalized` event, every
+	/// account's fees and every account's newly minted rewards (learning rewards, block
+	/// rewards) in the blocks from `from`, and the block it ended in.
 	async fn settled(
 		&self,
 		id: u64,
 		from: u64,
 		limit: Duration,
-	) -> (runtime::jobs::events::JobFinalized, BTreeMap<AccountId32, u128>, u64) {
+	) -> (
+		runtime::jobs::events::JobFinalized,
+		BTreeMap<AccountId32, u128>,
+		BTreeMap<AccountId32, u128>,
+		u64,
+	) {
 		let chain = self.chain.clone();
 		let to = self
 			.wait_for(&format!("job {id} settled"), limit, |at| {
@@ -257,6 +263,7 @@ impl Network {
 			})
 			.await;
 		let mut fees = BTreeMap::new();
+		let mut minted = BTreeMap::new();
 		let mut finalized = None;
 		for n in from..=to {
 			let at = self.chain.api.at_block(n).await.unwrap();
@@ -265,6 +272,14 @@ impl Network {
 				let fee = fee.unwrap();
 				*fees.entry(fee.who).or_insert(0) += fee.actual_fee + fee.tip;
 			}
+			for paid in events.find::<runtime::learning_rewards::events::LearningRewardPaid>() {
+				let paid = paid.unwrap();
+				*minted.entry(paid.who).or_insert(0) += paid.amount;
+			}
+			for paid in events.find::<runtime::learning_rewards::events::AuthorRewarded>() {
+				let paid = paid.unwrap();
+				*minted.entry(paid.author).or_insert(0) += paid.amount;
+			}
 			for done in events.find::<runtime::jobs::events::JobFinalized>() {
 				let done = done.unwrap();
 				if done.job == id {
@@ -272,7 +287,7 @@ impl Network {
 				}
 			}
 		}
-		(finalized.unwrap_or_else(|| panic!("no JobFinalized for job {id}")), fees, to)
+		(finalized.unwrap_or_else(|| panic!("no JobFinalized for job {id}")), fees, minted, to)
 	}
 
 	async fn balances(&self, at: &At, who: &[AccountId32]) -> Vec<u128> {
@@ -446,7 +461,7 @@ async fn scenarios(node: PathBuf, worker: PathBuf) {
 		})
 		.await
 	};
-	let (done, fees, end) = net.settled(id, start + 1, Duration::from_secs(360)).await;
+	let (done, fees, minted, end) = net.settled(id, start + 1, Duration::from_secs(360)).await;
 	assert!(done.adopted && !done.refuted, "honest candidate adopted: {done:?}");
 	let at = net.chain.api.at_block(end).await.unwrap();
 	let shared = net.current_shared(&at).await;
@@ -454,6 +469,15 @@ async fn scenarios(node: PathBuf, worker: PathBuf) {
 	assert_ne!(shared, genesis_shared);
 	let after = net.balances(&at, &watched).await;
 	let fee = |who: &AccountId32| fees.get(who).copied().unwrap_or(0);
+	// The network's learning reward for the adoption, minted on top of the poster's reward.
+	let learning = |who: &AccountId32| minted.get(who).copied().unwrap_or(0) as i128;
+	assert!(learning(&ferdie) > 0, "the trainer was paid a learning reward: {minted:?}");
+	// And PoL credits: the trainer's adoption, each evaluator's honest evaluation.
+	let (credits, _) = net.chain.credits(&at, &ferdie).await.unwrap();
+	assert!(credits >= 100, "the trainer's adoption credits: {credits}");
+	for e in &evaluator_accounts {
+		assert!(net.chain.credits(&at, e).await.unwrap().0 >= 25, "{e}'s evaluation credits");
+	}
 	let delta = |i: usize| after[i] as i128 - before[i] as i128;
 	// The timeout deposit held with the job comes back with the verdict; the posting fee does
 	// not.
@@ -465,8 +489,16 @@ async fn scenarios(node: PathBuf, worker: PathBuf) {
 	assert!(data > 0);
 	let trainer_pay = job.reward - data;
 	assert_eq!(delta(0), -(paid as i128) - fee(&eve) as i128, "Eve paid the escrow and her fees");
-	assert_eq!(delta(1), trainer_pay as i128 - fee(&ferdie) as i128, "Ferdie earned the reward");
-	assert_eq!(delta(3), data as i128, "the data's contributor was paid its share");
+	assert_eq!(
+		delta(1),
+		trainer_pay as i128 + learning(&ferdie) - fee(&ferdie) as i128,
+		"Ferdie earned the reward and a learning reward"
+	);
+	assert_eq!(
+		delta(3),
+		data as i128 + learning(&contributor),
+		"the data's contributor was paid its shares"
+	);
 	assert_eq!(
 		delta(2),
 		(job.protocol_fee + posting_fee) as i128,
@@ -475,8 +507,8 @@ async fn scenarios(node: PathBuf, worker: PathBuf) {
 	for (i, e) in evaluator_accounts.iter().enumerate() {
 		assert_eq!(
 			delta(4 + i),
-			job.evaluator_fee as i128 - fee(e) as i128,
-			"evaluator {i} paid its fee"
+			job.evaluator_fee as i128 + learning(e) - fee(e) as i128,
+			"evaluator {i} paid its fee and its part of the learning reward"
 		);
 	}
 	let record = net.chain.block(&at, shared).await.unwrap().unwrap();
@@ -509,7 +541,7 @@ async fn scenarios(node: PathBuf, worker: PathBuf) {
 	let start = at.block_number();
 	let stake_before = net.chain.active_stake(&at, &liar).await.unwrap();
 	let id = net.post_job(BYTE_MODEL, &["--windows", "40,40,20,20", "--seed", "2"]);
-	let (done, _, end) = net.settled(id, start + 1, Duration::from_secs(360)).await;
+	let (done, _, _, end) = net.settled(id, start + 1, Duration::from_secs(360)).await;
 	assert!(!done.adopted && done.refuted, "the lie is refuted: {done:?}");
 	// The job's collateral, as it stood in the block before the verdict removed the job: the
 	// minimum, or the whole reward when that is more (`Jobs.CollateralPerReward`).
@@ -573,7 +605,7 @@ async fn scenarios(node: PathBuf, worker: PathBuf) {
 	let hostile = hostile_jobs(&mut net, &evaluator_accounts, approved.byte_corpus).await;
 	// The finisher's budget leaves no room for a batch of 65,536 tokens (about 1 GiB).
 	net.start_worker("finisher", "//Charlie//stash", "trainer", &["--max-memory", "0.5"]);
-	let (done, _, end) = net.settled(id, start + 1, Duration::from_secs(480)).await;
+	let (done, _, _, end) = net.settled(id, start + 1, Duration::from_secs(480)).await;
 	assert!(done.adopted, "the reopened job is completed and adopted: {done:?}");
 	let at = net.chain.api.at_block(end).await.unwrap();
 	assert_eq!(net.current_shared(&at).await, done.candidates.0[0]);
@@ -713,7 +745,7 @@ async fn forge_submission(net: &Network, at: &At, corpus: u32) -> u64 {
 impl Hostile {
 	/// Wait for the forged submission's verdict and check everything scenario 4 promises.
 	async fn judged(&self, net: &Network, collateral: u128) {
-		let (done, _, end) = net.settled(self.forged, 1, Duration::from_secs(300)).await;
+		let (done, _, _, end) = net.settled(self.forged, 1, Duration::from_secs(300)).await;
 		assert!(!done.adopted && done.refuted, "the forged submission is refuted: {done:?}");
 		let at = net.chain.api.at_block(end).await.unwrap();
 		let stake = net.chain.active_stake(&at, &self.forger).await.unwrap();
@@ -792,7 +824,7 @@ async fn shakespeare_job(net: &Network, corpus: u32) -> Vec<H256> {
 	assert_eq!(job.spec.slots.0.len(), 2);
 	let training =
 		aiblock_compute::store::cid_of(aiblock_compute::genesis::GenesisTransformer::training());
-	let (done, _, end) = net.settled(id, start + 1, Duration::from_secs(480)).await;
+	let (done, _, _, end) = net.settled(id, start + 1, Duration::from_secs(480)).await;
 	assert!(done.adopted && !done.refuted, "the transformer's candidate is adopted: {done:?}");
 	let at = net.chain.api.at_block(end).await.unwrap();
 	let blocks = net.chain.current_blocks(&at, 1).await.unwrap();

@@ -537,6 +537,8 @@ async fn status(args: ChainArgs) -> Result<(), WorkerError> {
 	println!("finalized   #{}", at.block_number());
 	println!("free        {} AIB", chain.free_balance(&at, &me).await? / chain::UNIT);
 	println!("bonded      {} AIB", chain.active_stake(&at, &me).await? / chain::UNIT);
+	let (free, locked) = chain.credits(&at, &me).await?;
+	println!("credits     {free} PoL credits free, {locked} locked (non-transferable)");
 	match chain.worker(&at, &me).await? {
 		Some(w) => println!(
 			"worker      trainer={} evaluator={} online={} last heartbeat #{}",
