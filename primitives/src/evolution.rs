@@ -67,8 +67,9 @@ pub enum GrowthError {
 	TooLarge,
 }
 
-/// A migration: the growth, the seed of its noise and new weights, and the recipe the grown
-/// model is trained by (as a job's: steps, hyper-parameters, datasets).
+/// A migration: the growth, the seed of its noise and new weights, the recipe the grown
+/// model is trained by (as a job's: steps, hyper-parameters, datasets), and the held-out
+/// dataset the panel scores it on besides the validation set.
 #[derive(
 	Encode, Decode, DecodeWithMemTracking, Clone, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen,
 )]
@@ -78,6 +79,20 @@ pub struct Migration {
 	pub steps: u32,
 	pub hyper: HyperParams,
 	pub datasets: JobDatasets,
+	/// An approved dataset the recipe does not train on. The replay pins the training to the
+	/// recipe's datasets, so the grown model never saw it; a recipe that leaks the validation
+	/// set gains on the validation set only, and the held-out median refuses it.
+	pub held_out: HeldOut,
+}
+
+/// The held-out dataset of a migration: its id in the Datasets pallet and its content (checked
+/// against the registry when proposed, so that evaluators need nothing but the proposal).
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, Clone, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen,
+)]
+pub struct HeldOut {
+	pub id: crate::datasets::DatasetId,
+	pub cid: crate::dag::Cid,
 }
 
 impl Growth {
@@ -131,8 +146,9 @@ fn check_noise(noise_ppm: u32) -> Result<(), GrowthError> {
 }
 
 /// What an evaluator attests about an epoch's candidate: its mean validation loss, its mean
-/// loss on the held-out set (never trained on), and whether the training replayed bit for bit
-/// from the parent's blocks and the migration.
+/// loss on the held-out set (never trained on) and the parent's loss there (the validation
+/// set's parent score is on chain; the held-out set's is not), and whether the training
+/// replayed bit for bit from the parent's pinned blocks and the migration.
 #[derive(
 	Encode,
 	Decode,
@@ -148,6 +164,7 @@ fn check_noise(noise_ppm: u32) -> Result<(), GrowthError> {
 pub struct Benchmark {
 	pub validation: Score,
 	pub held_out: Score,
+	pub parent_held_out: Score,
 	pub replay_ok: bool,
 }
 
@@ -188,7 +205,9 @@ pub enum Verdict {
 
 /// Judge a candidate: `revealed` benchmarks of a panel of `panel`, against the parent's
 /// validation score `parent` (lower is better) and the relative gain `min_gain` both the
-/// validation and the held-out medians must reach (each at most `parent − min_gain × parent`).
+/// validation and the held-out medians must reach: the validation median at most
+/// `parent − min_gain × parent`, the held-out median at most the same fraction of the median
+/// of the panel's parent held-out scores.
 pub fn judge(revealed: &[Benchmark], panel: usize, parent: Score, min_gain: Perbill) -> Verdict {
 	if revealed.len() * 2 <= panel {
 		return Verdict::NoQuorum;
@@ -205,8 +224,9 @@ pub fn judge(revealed: &[Benchmark], panel: usize, parent: Score, min_gain: Perb
 		values[values.len() / 2]
 	};
 	let (validation, held_out) = (median(|b| b.validation), median(|b| b.held_out));
-	let bar = parent.saturating_sub(min_gain.mul_ceil(parent));
-	if validation <= bar && held_out <= bar {
+	let bar = |parent: Score| parent.saturating_sub(min_gain.mul_ceil(parent));
+	let parent_held_out = median(|b| b.parent_held_out);
+	if validation <= bar(parent) && held_out <= bar(parent_held_out) {
 		Verdict::Promoted { validation, held_out }
 	} else {
 		Verdict::TooLittleGain { validation, held_out }
@@ -225,6 +245,15 @@ pub trait ModelRegistry {
 
 	/// Whether `payload` is a block the registry would accept (size, CID).
 	fn check_payload(payload: &Payload) -> DispatchResult;
+
+	/// The current block of every slot of model `model`, in its spec's canonical order
+	/// ([`ModelSpec::param_kinds`]); `None` for an unknown model or a slot without a block.
+	/// An epoch pins these when its training starts: the grown model is built from them
+	/// whatever jobs adopt on the parent meanwhile.
+	fn current_blocks(model: ModelIndex) -> Option<alloc::vec::Vec<H256>>;
+
+	/// The worst-case weight of one [`ModelRegistry::current_blocks`].
+	fn current_blocks_weight() -> sp_runtime::Weight;
 
 	/// Register `spec` as the next version with every one of its `blocks`, scored `score`, and
 	/// a migration block `migration` describing the growth from the previous version. Returns
@@ -316,8 +345,9 @@ mod tests {
 		);
 	}
 
+	/// A benchmark whose parent scores 2,000,000 on the held-out set, like on validation.
 	fn bench(validation: Score, held_out: Score, replay_ok: bool) -> Benchmark {
-		Benchmark { validation, held_out, replay_ok }
+		Benchmark { validation, held_out, parent_held_out: 2_000_000, replay_ok }
 	}
 
 	#[test]
@@ -350,6 +380,30 @@ mod tests {
 			bench(1_650_000, 1_650_000, true),
 		];
 		assert!(matches!(judge(&lie_up, 3, 2_000_000, gain), Verdict::Promoted { .. }));
+	}
+
+	#[test]
+	fn the_held_out_gain_is_measured_against_the_parent_on_the_same_set() {
+		let gain = Perbill::from_percent(15);
+		// The held-out set is easier than the validation set: the parent scores 1,000,000 there.
+		let on = |held_out: Score| Benchmark {
+			validation: 1_600_000,
+			held_out,
+			parent_held_out: 1_000_000,
+			replay_ok: true,
+		};
+		// 10 % better than the parent there: below the validation bar, yet too little gain.
+		assert_eq!(
+			judge(&[on(900_000); 3], 3, 2_000_000, gain),
+			Verdict::TooLittleGain { validation: 1_600_000, held_out: 900_000 }
+		);
+		assert!(matches!(judge(&[on(850_000); 3], 3, 2_000_000, gain), Verdict::Promoted { .. }));
+		// One evaluator lying about the parent moves nothing: the median is taken.
+		let liar = Benchmark { parent_held_out: 9_000_000, ..on(900_000) };
+		assert!(matches!(
+			judge(&[on(900_000), on(900_000), liar], 3, 2_000_000, gain),
+			Verdict::TooLittleGain { .. }
+		));
 	}
 
 	#[test]

@@ -60,7 +60,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	impl_name: alloc::borrow::Cow::Borrowed("aiblock-node"),
 	authoring_version: 1,
 	// Bump on every change of runtime logic; nodes run the on-chain wasm whose version is highest.
-	spec_version: 114,
+	spec_version: 115,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	// Bump when the encoding of calls or transaction extensions changes (wallets must re-sign).

@@ -5,7 +5,8 @@ use super::*;
 use aiblock_primitives::evolution::Benchmark as Bench;
 use aiblock_primitives::{
 	dag::Cid,
-	jobs::{HyperParams, JobDataset},
+	evolution::HeldOut,
+	jobs::{HyperParams, JobDataset, MAX_JOB_DATASETS},
 };
 use frame_benchmarking::v2::*;
 use frame_system::RawOrigin;
@@ -33,8 +34,19 @@ fn payload(seed: u8) -> Payload {
 	Payload { cid: cid(seed), hash: H256([seed; 32]), size: 1_000 }
 }
 
-/// Doubling the newest model's experts, trained 100 steps.
-fn doubling() -> Migration {
+/// Doubling the newest model's experts, trained 100 steps on the most datasets a recipe names
+/// (each checked at proposal and selection), with another held out.
+fn doubling<T: Config>() -> Migration {
+	let proposer: T::AccountId = account("data proposer", 0, 0);
+	let approved =
+		|seed: u8| (T::BenchmarkHelper::approve_dataset(cid(seed), &proposer), cid(seed));
+	let datasets: Vec<JobDataset> = (0..MAX_JOB_DATASETS as u8)
+		.map(|i| {
+			let (id, cid) = approved(0x40 + i);
+			JobDataset { id, cid, parts: 1 }
+		})
+		.collect();
+	let (id, held_out) = approved(0x4f);
 	Migration {
 		growth: Growth::DoubleExperts { noise_ppm: 10_000 },
 		seed: 7,
@@ -46,9 +58,8 @@ fn doubling() -> Migration {
 			seed: 42,
 			checkpoint_every: 50,
 		},
-		datasets: alloc::vec![JobDataset { id: 0, cid: cid(0x42), parts: 1 }]
-			.try_into()
-			.expect("one dataset fits"),
+		datasets: datasets.try_into().expect("the most datasets a recipe takes"),
+		held_out: HeldOut { id, cid: held_out },
 	}
 }
 
@@ -64,7 +75,7 @@ fn set_phase<T: Config>(phase: PhaseOf<T>) {
 /// Proposal `index` of the doubling by a fresh proposer, with `endorsements` endorsements.
 fn proposal<T: Config>(index: u32, endorsements: u32) -> ProposalId {
 	let proposer = funded::<T>("proposer", index);
-	assert!(Pallet::<T>::propose(RawOrigin::Signed(proposer).into(), doubling()).is_ok());
+	assert!(Pallet::<T>::propose(RawOrigin::Signed(proposer).into(), doubling::<T>()).is_ok());
 	let id = NextProposalId::<T>::get() - 1;
 	for e in 0..endorsements {
 		let who = funded::<T>("endorser", index * 1_000 + e);
@@ -117,7 +128,7 @@ fn benchmarking<T: Config>(bench: Bench) -> Vec<T::AccountId> {
 		.collect();
 	Panel::<T>::put(BoundedVec::truncate_from(seats));
 	let commit_until = now::<T>();
-	set_phase::<T>(Phase::Benchmarking { proposal, trainer, commit_until });
+	set_phase::<T>(Phase::Benchmarking { proposal, trainer, commit_until, seed: [0; 32] });
 	frame_system::Pallet::<T>::set_block_number(commit_until + 1u32.into());
 	panel
 }
@@ -135,7 +146,7 @@ mod benchmarks {
 		let who = funded::<T>("proposer", 0);
 
 		#[extrinsic_call]
-		_(RawOrigin::Signed(who), doubling());
+		_(RawOrigin::Signed(who), doubling::<T>());
 
 		assert_eq!(Open::<T>::get().len() as u32, T::MaxProposals::get());
 	}
@@ -196,13 +207,14 @@ mod benchmarks {
 
 	#[benchmark]
 	fn commit_benchmark() {
-		let bench = Bench { validation: 1, held_out: 1, replay_ok: true };
+		let bench = Bench { validation: 1, held_out: 1, parent_held_out: 2, replay_ok: true };
 		let panel = benchmarking::<T>(bench);
 		Panel::<T>::mutate(|seats| seats.iter_mut().for_each(|s| s.commitment = None));
 		set_phase::<T>(Phase::Benchmarking {
 			proposal: 0,
 			trainer: account("trainer", 0, 0),
 			commit_until: now::<T>(),
+			seed: [0; 32],
 		});
 		let who = panel.last().expect("a panel").clone();
 		let commitment = benchmark_commitment(0, &who, &bench, &[7; 32]);
@@ -215,7 +227,7 @@ mod benchmarks {
 
 	#[benchmark]
 	fn reveal_benchmark() {
-		let bench = Bench { validation: 1, held_out: 1, replay_ok: true };
+		let bench = Bench { validation: 1, held_out: 1, parent_held_out: 2, replay_ok: true };
 		let panel = benchmarking::<T>(bench);
 		let who = panel.last().expect("a panel").clone();
 
@@ -255,7 +267,9 @@ mod benchmarks {
 
 	#[benchmark]
 	fn close_bids(b: Linear<1, { T::MaxBids::get() }>) {
-		set_phase::<T>(Phase::Reserving { proposal: 0 });
+		set_phase::<T>(Phase::Proposing);
+		let proposal = proposal::<T>(0, 0);
+		set_phase::<T>(Phase::Reserving { proposal });
 		for i in 0..b {
 			let bidder = funded::<T>("bidder", i);
 			T::BenchmarkHelper::make_worker(&bidder, Role::Trainer);
@@ -265,7 +279,7 @@ mod benchmarks {
 
 		#[block]
 		{
-			Pallet::<T>::close_bids(0, 0, now::<T>());
+			Pallet::<T>::close_bids(0, proposal, now::<T>());
 		}
 
 		assert!(matches!(Epoch::<T>::get().map(|e| e.phase), Some(Phase::Training { .. })));
@@ -299,7 +313,7 @@ mod benchmarks {
 	fn conclude() {
 		// Every member revealed a promoting benchmark: the candidate becomes a new version.
 		let (_, _, parent) = T::Models::newest().expect("a model to grow");
-		let bench = Bench { validation: 1, held_out: 1, replay_ok: true };
+		let bench = Bench { validation: 1, held_out: 1, parent_held_out: 2, replay_ok: true };
 		assert!(parent.unwrap_or(0) > 1, "the benchmark runtime's model has a score");
 		let panel = benchmarking::<T>(bench);
 		for who in &panel {

@@ -41,6 +41,7 @@
 //! 2. A proposal's backing is its deposit plus the sum of its endorsements.
 //! 3. A [`Candidate`] exists only in the Training (after submission) and Benchmarking phases,
 //!    and a [`Panel`] only in Benchmarking.
+//! 4. [`ParentBlocks`] are pinned only in the Training and Benchmarking phases.
 //!
 //! They are checked in `try_state`, which the unit tests run after every test.
 
@@ -65,6 +66,7 @@ pub mod weights;
 use aiblock_primitives::{
 	credits::{Contribution, Credits, MintCredits, SpendCredits},
 	dag::{ModelIndex, ModelSpec, Payload},
+	datasets::DatasetsInspect,
 	evolution::{
 		benchmark_commitment, Benchmark, CandidateBlocks, EpochIndex, Growth, GrowthError,
 		Migration, ModelRegistry, ProposalId, Verdict,
@@ -89,6 +91,10 @@ use sp_runtime::{
 pub trait BenchmarkHelper<AccountId> {
 	/// Fund `who`, bond for it and register it as an online worker with `role`.
 	fn make_worker(who: &AccountId, role: Role);
+
+	/// The id of an approved dataset of content `cid`, proposed by `proposer`, entered on
+	/// first use: the benchmarks' migrations train on such datasets and hold one out.
+	fn approve_dataset(cid: aiblock_primitives::dag::Cid, proposer: &AccountId) -> u32;
 }
 
 #[frame_support::pallet]
@@ -112,6 +118,10 @@ pub mod pallet {
 
 		/// The trainers who may bid and the evaluators panels are drawn from.
 		type Registry: WorkerRegistry<Self::AccountId, BlockNumber = BlockNumberFor<Self>>;
+
+		/// The dataset registry: a migration trains only on approved datasets, and holds out
+		/// another.
+		type Datasets: DatasetsInspect<Self::AccountId>;
 
 		/// Slashing of a trainer whose submission fails replay, and of silent evaluators.
 		type Stake: Slash<Self::AccountId, Balance = aiblock_primitives::Balance>;
@@ -246,6 +256,13 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Panel<T: Config> = StorageValue<_, PanelOf<T>, ValueQuery>;
 
+	/// The parent's block of every slot, in its spec's canonical order, pinned when the
+	/// epoch's training starts: the trainer grows the model from these and the panel rebuilds
+	/// it from them, whatever jobs adopt on the parent meanwhile (blocks stay in the DAG).
+	#[pallet::storage]
+	pub type ParentBlocks<T: Config> =
+		StorageValue<_, BoundedVec<H256, T::MaxCandidateBlocks>, ValueQuery>;
+
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
@@ -358,6 +375,15 @@ pub mod pallet {
 		AlreadyRevealed,
 		/// The benchmark and salt do not match the commitment.
 		CommitmentMismatch,
+		/// A dataset of the recipe, or the held-out one, is not approved (unknown, still in
+		/// its audit, rejected, quarantined or experimental).
+		DatasetUnusable,
+		/// A dataset named with other content than the registry's.
+		DatasetContentMismatch,
+		/// A recipe dataset twice, or with no part of the mix.
+		BadMix,
+		/// The held-out dataset is one the recipe trains on.
+		HeldOutTrainedOn,
 	}
 
 	#[pallet::hooks]
@@ -400,6 +426,7 @@ pub mod pallet {
 					&& !migration.datasets.is_empty(),
 				Error::<T>::BadRecipe
 			);
+			Self::check_data(&migration)?;
 			let id = NextProposalId::<T>::get();
 			Open::<T>::try_mutate(|open| open.try_push(id))
 				.map_err(|_| Error::<T>::TooManyProposals)?;
@@ -631,6 +658,30 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// The epoch under way, if its phase is one `allowed`.
+	/// The data of `migration`: every recipe dataset once, with a part of the mix, approved
+	/// and named with its content; the held-out dataset approved, named with its content, and
+	/// not one the recipe trains on.
+	pub(crate) fn check_data(migration: &Migration) -> Result<(), Error<T>> {
+		let datasets = &migration.datasets;
+		for (i, dataset) in datasets.iter().enumerate() {
+			ensure!(
+				dataset.parts > 0 && datasets[..i].iter().all(|earlier| earlier.id != dataset.id),
+				Error::<T>::BadMix
+			);
+		}
+		let held_out = &migration.held_out;
+		ensure!(
+			datasets.iter().all(|d| d.id != held_out.id && d.cid != held_out.cid),
+			Error::<T>::HeldOutTrainedOn
+		);
+		let named = datasets.iter().map(|d| (d.id, &d.cid));
+		for (id, cid) in named.chain(core::iter::once((held_out.id, &held_out.cid))) {
+			let usable = T::Datasets::usable(id, false).map_err(|_| Error::<T>::DatasetUnusable)?;
+			ensure!(usable.cid == *cid, Error::<T>::DatasetContentMismatch);
+		}
+		Ok(())
+	}
+
 	fn in_phase(allowed: impl Fn(&PhaseOf<T>) -> bool) -> Result<EpochOf<T>, Error<T>> {
 		Epoch::<T>::get().filter(|epoch| allowed(&epoch.phase)).ok_or(Error::<T>::WrongPhase)
 	}
@@ -660,6 +711,10 @@ impl<T: Config> Pallet<T> {
 			"a candidate outside Training and Benchmarking"
 		);
 		ensure!(Panel::<T>::get().is_empty() || benchmarking, "a panel outside Benchmarking");
+		ensure!(
+			ParentBlocks::<T>::get().is_empty() || training || benchmarking,
+			"pinned parent blocks outside Training and Benchmarking"
+		);
 		Ok(())
 	}
 }

@@ -6,7 +6,8 @@ use crate as pallet_evolution;
 use aiblock_primitives::{
 	credits::{Contribution, MintCredits},
 	dag::{AttentionSpec, BlockKind, Cid, ModelSpec, Payload, SemVer, Tokenizer},
-	evolution::{benchmark_commitment, Benchmark, Growth, Migration},
+	datasets::{DatasetId, DatasetsInspect, Unusable, UsableDataset},
+	evolution::{benchmark_commitment, Benchmark, Growth, HeldOut, Migration},
 	jobs::{HyperParams, JobDataset},
 	workers::{ComputeSpec, Role, Roles},
 };
@@ -136,6 +137,7 @@ impl pallet_evolution::Config for Test {
 	type Credits = PolCredits;
 	type Models = ExpertDag;
 	type Registry = Workers;
+	type Datasets = MockDatasets;
 	type Stake = Stake;
 	type Rewards = ();
 	type ProposingWindow = ConstU64<PROPOSING>;
@@ -161,6 +163,36 @@ impl pallet_evolution::Config for Test {
 	type BenchmarkHelper = MakeWorker;
 }
 
+/// The dataset registry of the tests: datasets 0 to [`APPROVED`]` - 1` are approved with content
+/// `cid(0x40 + id)`; [`QUARANTINED`] was quarantined; no other exists.
+pub struct MockDatasets;
+pub const APPROVED: DatasetId = 16;
+pub const QUARANTINED: DatasetId = 100;
+/// The held-out dataset of the tests' migrations.
+pub const HELD_OUT: DatasetId = 9;
+
+pub fn dataset_cid(id: DatasetId) -> Cid {
+	cid(0x40 + id as u8)
+}
+
+thread_local! {
+	/// Datasets a test quarantined after the start.
+	pub static QUARANTINE: core::cell::RefCell<Vec<DatasetId>> = const { core::cell::RefCell::new(Vec::new()) };
+}
+
+impl DatasetsInspect<AccountId> for MockDatasets {
+	fn usable(id: DatasetId, _experimental: bool) -> Result<UsableDataset<AccountId>, Unusable> {
+		if QUARANTINE.with(|q| q.borrow().contains(&id)) {
+			return Err(Unusable::Quarantined);
+		}
+		match id {
+			QUARANTINED => Err(Unusable::Quarantined),
+			id if id < APPROVED => Ok(UsableDataset { cid: dataset_cid(id), proposer: PROPOSER }),
+			_ => Err(Unusable::Unknown),
+		}
+	}
+}
+
 /// Sets up workers for the benchmarks (and the Workers pallet's).
 #[cfg(feature = "runtime-benchmarks")]
 pub struct MakeWorker;
@@ -178,6 +210,10 @@ impl crate::BenchmarkHelper<AccountId> for MakeWorker {
 		use frame_support::traits::fungible::Mutate;
 		Balances::set_balance(who, 10 * WORKER_BOND);
 		register(*who, role);
+	}
+
+	fn approve_dataset(cid: Cid, _proposer: &AccountId) -> DatasetId {
+		(0..APPROVED).find(|id| dataset_cid(*id) == cid).expect("a test dataset's content")
 	}
 }
 
@@ -247,7 +283,8 @@ pub fn migration(growth: Growth) -> Migration {
 			seed: 42,
 			checkpoint_every: 50,
 		},
-		datasets: vec![JobDataset { id: 0, cid: cid(0x42), parts: 1 }].try_into().unwrap(),
+		datasets: vec![JobDataset { id: 0, cid: dataset_cid(0), parts: 1 }].try_into().unwrap(),
+		held_out: HeldOut { id: HELD_OUT, cid: dataset_cid(HELD_OUT) },
 	}
 }
 
@@ -263,8 +300,9 @@ pub fn blocks_of(spec: &ModelSpec, seed: u8) -> Vec<(BlockKind, Payload)> {
 		.collect()
 }
 
+/// A benchmark whose parent scores [`PARENT_SCORE`] on the held-out set too.
 pub fn benchmark(validation: u32, held_out: u32, replay_ok: bool) -> Benchmark {
-	Benchmark { validation, held_out, replay_ok }
+	Benchmark { validation, held_out, parent_held_out: PARENT_SCORE, replay_ok }
 }
 
 pub fn salt(who: AccountId) -> [u8; 32] {

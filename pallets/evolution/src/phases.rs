@@ -29,6 +29,8 @@ impl<T: Config> Pallet<T> {
 			Phase::Reserving { proposal } => {
 				Self::close_bids(index, proposal, now);
 				T::WeightInfo::close_bids(T::MaxBids::get())
+					.saturating_add(T::Models::current_blocks_weight())
+					.saturating_add(T::DbWeight::get().reads_writes(1, 1))
 			},
 			Phase::Training { proposal, trainer } => {
 				Self::draw_panel(index, proposal, trainer, now);
@@ -70,8 +72,11 @@ impl<T: Config> Pallet<T> {
 		let mut best: Option<(ProposalId, Credits)> = None;
 		for &id in open.iter() {
 			let Some(proposal) = Proposals::<T>::get(id) else { continue };
+			// Still a successor of the newest model, still on approved data (a dataset may have
+			// been quarantined since the proposal).
 			let feasible = Some(proposal.parent) == newest
-				&& T::Models::check_successor(&proposal.spec).is_ok();
+				&& T::Models::check_successor(&proposal.spec).is_ok()
+				&& Self::check_data(&proposal.migration).is_ok();
 			if feasible && best.is_none_or(|(_, backing)| proposal.backing > backing) {
 				best = Some((id, proposal.backing));
 			}
@@ -110,6 +115,17 @@ impl<T: Config> Pallet<T> {
 		let Some((trainer, credits)) = winner else {
 			return Self::close(index, Outcome::NoTrainer, now);
 		};
+		// Pin the parent's blocks the grown model is built from (see [`ParentBlocks`]).
+		let parent = Proposals::<T>::get(proposal).map(|record| record.parent);
+		let pinned = parent
+			.filter(|parent| T::Models::newest().map(|(model, ..)| model) == Some(*parent))
+			.and_then(T::Models::current_blocks)
+			.and_then(|blocks| BoundedVec::try_from(blocks).ok());
+		let Some(pinned) = pinned else {
+			T::Credits::unlock(&trainer, credits);
+			return Self::close(index, Outcome::ParentReplaced, now);
+		};
+		ParentBlocks::<T>::put(pinned);
 		Bids::<T>::put(BoundedVec::truncate_from(alloc::vec![(trainer.clone(), credits)]));
 		let until = Self::until(now, Self::windows().training);
 		Self::set_phase(index, Phase::Training { proposal, trainer: trainer.clone() }, until);
@@ -136,6 +152,7 @@ impl<T: Config> Pallet<T> {
 		if T::Models::newest().map(|(model, ..)| model) != Some(record.parent) {
 			return Self::close(index, Outcome::ParentReplaced, now);
 		}
+		// The panel's and the replay's seed: unknown to the trainer when it submitted.
 		let seed = sp_crypto_hashing::blake2_256(
 			&(frame_system::Pallet::<T>::parent_hash(), index, candidate.manifest.hash).encode(),
 		);
@@ -157,7 +174,11 @@ impl<T: Config> Pallet<T> {
 		Panel::<T>::put(BoundedVec::truncate_from(seats));
 		let commit_until = Self::until(now, Self::windows().commit);
 		let until = commit_until.saturating_add(Self::windows().reveal.max(1u32.into()));
-		Self::set_phase(index, Phase::Benchmarking { proposal, trainer, commit_until }, until);
+		Self::set_phase(
+			index,
+			Phase::Benchmarking { proposal, trainer, commit_until, seed },
+			until,
+		);
 		Self::deposit_event(Event::PanelDrawn {
 			epoch: index,
 			panel: BoundedVec::truncate_from(drawn),
@@ -308,6 +329,7 @@ impl<T: Config> Pallet<T> {
 		}
 		Candidate::<T>::kill();
 		Panel::<T>::kill();
+		ParentBlocks::<T>::kill();
 		if !matches!(outcome, Outcome::Promoted { .. }) {
 			Self::deposit_event(Event::MigrationRejected { epoch: index, outcome });
 		}

@@ -2,15 +2,17 @@
 //! transition, every outcome, and every call's bad input.
 
 use crate::{
-	mock::*, Bids, Candidate, Epoch, Error, Event, Open, Outcome, Panel, Phase, Proposals,
+	mock::*, Bids, Candidate, Epoch, Error, Event, Open, Outcome, Panel, ParentBlocks, Phase,
+	Proposals,
 };
 use aiblock_primitives::{
 	credits::CreditAccount,
 	dag::BlockKind,
-	evolution::{Growth, ModelRegistry, Verdict},
+	evolution::{Growth, HeldOut, ModelRegistry, Verdict},
 	stake::StakeInspect,
 };
 use frame_support::{assert_noop, assert_ok, BoundedVec};
+use sp_core::H256;
 
 fn events() -> Vec<Event<Test>> {
 	System::events()
@@ -267,6 +269,42 @@ fn proposals_are_refused_for_what_they_get_wrong() {
 		let mut long = doubling();
 		long.steps = 10_001;
 		assert_noop!(Evolution::propose(signed(PROPOSER), long), Error::<Test>::BadRecipe);
+		// The data: approved, named with its content, each once, the held-out set apart.
+		let with_data = |edit: &dyn Fn(&mut aiblock_primitives::evolution::Migration)| {
+			let mut m = doubling();
+			edit(&mut m);
+			Evolution::propose(signed(PROPOSER), m)
+		};
+		let dataset = |id, cid, parts| aiblock_primitives::jobs::JobDataset { id, cid, parts };
+		assert_noop!(
+			with_data(&|m| m.datasets[0] = dataset(QUARANTINED, dataset_cid(0), 1)),
+			Error::<Test>::DatasetUnusable
+		);
+		assert_noop!(
+			with_data(&|m| m.datasets[0] = dataset(APPROVED, dataset_cid(0), 1)),
+			Error::<Test>::DatasetUnusable
+		);
+		assert_noop!(
+			with_data(&|m| m.datasets[0].cid = dataset_cid(1)),
+			Error::<Test>::DatasetContentMismatch
+		);
+		assert_noop!(with_data(&|m| m.datasets[0].parts = 0), Error::<Test>::BadMix);
+		assert_noop!(
+			with_data(&|m| m.datasets.try_push(dataset(0, dataset_cid(0), 2)).unwrap()),
+			Error::<Test>::BadMix
+		);
+		assert_noop!(
+			with_data(&|m| m.held_out = HeldOut { id: 0, cid: dataset_cid(0) }),
+			Error::<Test>::HeldOutTrainedOn
+		);
+		assert_noop!(
+			with_data(&|m| m.held_out.cid = dataset_cid(3)),
+			Error::<Test>::DatasetContentMismatch
+		);
+		assert_noop!(
+			with_data(&|m| m.held_out = HeldOut { id: QUARANTINED, cid: dataset_cid(7) }),
+			Error::<Test>::DatasetUnusable
+		);
 		for who in [PROPOSER, ENDORSER, TRAINER] {
 			assert_ok!(Evolution::propose(signed(who), doubling()));
 		}
@@ -465,5 +503,46 @@ fn the_genesis_windows_replace_the_runtimes() {
 		assert_eq!(Epoch::<Test>::get().unwrap().until, PROPOSING + 7);
 		end_phase();
 		assert_eq!(Epoch::<Test>::get().unwrap().until, PROPOSING + 8 + 1);
+	});
+}
+
+#[test]
+fn the_parent_blocks_are_pinned_when_training_starts_whatever_jobs_adopt_meanwhile() {
+	build_and_execute(|| {
+		assert!(ParentBlocks::<Test>::get().is_empty());
+		to_training();
+		let pinned = ParentBlocks::<Test>::get().into_inner();
+		assert_eq!(Some(pinned.clone()), <ExpertDag as ModelRegistry>::current_blocks(0));
+		assert_eq!(pinned.len() as u32, parent_spec().param_block_count());
+		// A job adopts a new shared block on the parent during the training.
+		let current = pallet_aiblock_expert_dag::Current::<Test>::get(0, BlockKind::Shared);
+		pallet_aiblock_expert_dag::Current::<Test>::insert(0, BlockKind::Shared, H256([7; 32]));
+		assert_eq!(ParentBlocks::<Test>::get().into_inner(), pinned, "the pin holds");
+		// (Back to a block the DAG holds, for its invariants.)
+		pallet_aiblock_expert_dag::Current::<Test>::set(0, BlockKind::Shared, current);
+		let blocks = BoundedVec::truncate_from(blocks_of(&doubled(), 100));
+		assert_ok!(Evolution::submit_migration(signed(TRAINER), blocks, payload(200)));
+		end_phase();
+		// The replay's seed was drawn with the panel, after the submission.
+		let Phase::Benchmarking { seed, .. } = phase() else { panic!("{:?}", phase()) };
+		assert_ne!(seed, [0; 32]);
+		assert_eq!(ParentBlocks::<Test>::get().into_inner(), pinned);
+		end_phase();
+		assert!(matches!(phase(), Phase::Cleanup { .. }));
+		assert!(ParentBlocks::<Test>::get().is_empty(), "unpinned when the epoch closes");
+	});
+}
+
+#[test]
+fn a_proposal_whose_data_was_quarantined_is_not_selected() {
+	build_and_execute(|| {
+		let mut m = doubling();
+		m.datasets[0] =
+			aiblock_primitives::jobs::JobDataset { id: 5, cid: dataset_cid(5), parts: 1 };
+		assert_ok!(Evolution::propose(signed(PROPOSER), m));
+		QUARANTINE.with(|q| q.borrow_mut().push(5));
+		end_phase();
+		assert_eq!(phase(), Phase::Cleanup { outcome: Outcome::NoProposal });
+		assert_eq!(credits(PROPOSER).locked, 0, "its deposit returned");
 	});
 }

@@ -35,8 +35,15 @@ pub enum Phase<AccountId, BlockNumber> {
 	Reserving { proposal: ProposalId },
 	/// `trainer` won: it builds the grown model, trains it and submits it.
 	Training { proposal: ProposalId, trainer: AccountId },
-	/// The drawn panel commits its benchmarks until `commit_until`, then reveals them.
-	Benchmarking { proposal: ProposalId, trainer: AccountId, commit_until: BlockNumber },
+	/// The drawn panel commits its benchmarks until `commit_until`, then reveals them. `seed`
+	/// (drawn with the panel, after the submission) picks the training segments every panel
+	/// member replays, as a job's evaluation seed does.
+	Benchmarking {
+		proposal: ProposalId,
+		trainer: AccountId,
+		commit_until: BlockNumber,
+		seed: [u8; 32],
+	},
 	/// The epoch's outcome stands; its credits were returned.
 	Cleanup { outcome: Outcome },
 }

@@ -25,6 +25,17 @@ impl<T: Config> ModelRegistry for Pallet<T> {
 		Pallet::<T>::check_payload(payload)
 	}
 
+	fn current_blocks(model: ModelIndex) -> Option<Vec<H256>> {
+		let spec = Self::model_info(model).ok()?.spec;
+		spec.param_kinds().map(|kind| Current::<T>::get(model, kind)).collect()
+	}
+
+	fn current_blocks_weight() -> Weight {
+		// The model's record, then one `Current` entry per slot of the largest model.
+		let slots = 1 + u64::from(T::MaxLayers::get()) * (2 + u64::from(T::MaxExperts::get()));
+		T::DbWeight::get().reads(2 + slots)
+	}
+
 	fn promote(
 		spec: ModelSpec,
 		blocks: &[(BlockKind, Payload)],

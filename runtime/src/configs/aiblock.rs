@@ -449,6 +449,7 @@ impl pallet_aiblock_evolution::Config for Runtime {
 	type Credits = PolCredits;
 	type Models = ExpertDag;
 	type Registry = Workers;
+	type Datasets = Datasets;
 	type Stake = Stake;
 	type Rewards = LearningRewards;
 	type ProposingWindow = ConstU32<EPOCH_PROPOSING>;
@@ -482,5 +483,9 @@ impl pallet_aiblock_evolution::Config for Runtime {
 impl pallet_aiblock_evolution::BenchmarkHelper<AccountId> for BondForBenchmarks {
 	fn make_worker(who: &AccountId, role: aiblock_primitives::workers::Role) {
 		<Self as pallet_aiblock_jobs::BenchmarkHelper<AccountId>>::make_worker(who, role)
+	}
+
+	fn approve_dataset(cid: aiblock_primitives::dag::Cid, proposer: &AccountId) -> u32 {
+		<Self as pallet_aiblock_jobs::BenchmarkHelper<AccountId>>::approve_dataset(cid, proposer)
 	}
 }

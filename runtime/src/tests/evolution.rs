@@ -5,7 +5,7 @@
 use super::*;
 use aiblock_primitives::{
 	credits::{seed_table, Contribution, MintCredits},
-	evolution::{benchmark_commitment, Benchmark, Growth, Migration, ModelRegistry},
+	evolution::{benchmark_commitment, Benchmark, Growth, HeldOut, Migration, ModelRegistry},
 	jobs::HyperParams,
 };
 use pallet_aiblock_evolution::{Epoch, Outcome, Panel, Phase};
@@ -55,6 +55,10 @@ fn doubling() -> Migration {
 			checkpoint_every: 50,
 		},
 		datasets: vec![corpus()].try_into().unwrap(),
+		held_out: {
+			let held_out = approved_dataset(0xd1);
+			HeldOut { id: held_out.id, cid: held_out.cid }
+		},
 	}
 }
 
@@ -84,7 +88,10 @@ fn epoch_with(validation: Score) -> Vec<crate::AccountId> {
 	let panel: Vec<_> = Panel::<Runtime>::get().iter().map(|s| s.evaluator.clone()).collect();
 	assert_eq!(panel.len(), 3);
 	let epoch = Epoch::<Runtime>::get().unwrap().index;
-	let bench = Benchmark { validation, held_out: validation, replay_ok: true };
+	// On the held-out set the parent scores what it scores on validation.
+	let parent = crate::ExpertDag::newest().and_then(|(_, _, score)| score).unwrap();
+	let bench =
+		Benchmark { validation, held_out: validation, parent_held_out: parent, replay_ok: true };
 	for who in &panel {
 		let commitment = benchmark_commitment(epoch, who, &bench, &[3; 32]);
 		evolution_call(who, pallet_aiblock_evolution::Call::commit_benchmark { commitment });
