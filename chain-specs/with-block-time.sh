@@ -11,6 +11,9 @@
 # --validator --force-authoring --tmp --unsafe-force-node-key-generation`). The end-to-end test
 # and the zombienet test run on 2 s chains built this way; windows counted in blocks pass three
 # times faster than on the shipped 6 s chains.
+#
+# AIBLOCK_EPOCH_WINDOWS=P,R,T,C,V,X also sets the evolution epochs' windows in blocks (proposing,
+# reserving, training, commit, reveal, cleanup), as the end-to-end test does.
 set -euo pipefail
 if [ $# -ne 3 ]; then
 	awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0" >&2
@@ -31,11 +34,19 @@ trap 'rm -rf "$work"' EXIT
 "$node" export-chain-spec --chain "$chain" > "$work/plain.json"
 # Its own id too, so that a node started from it keeps its database apart from the shipped chain's.
 python3 - "$work/plain.json" "$millis" <<'PY'
-import json, sys
+import json, os, sys
 path, millis = sys.argv[1], int(sys.argv[2])
 with open(path) as f:
     spec = json.load(f)
 spec["genesis"]["runtimeGenesis"]["patch"].setdefault("blockTime", {})["millis"] = millis
+windows = os.environ.get("AIBLOCK_EPOCH_WINDOWS")
+if windows:
+    names = ["proposing", "reserving", "training", "commit", "reveal", "cleanup"]
+    blocks = [int(w) for w in windows.split(",")]
+    if len(blocks) != len(names) or min(blocks) < 1:
+        sys.exit(f"AIBLOCK_EPOCH_WINDOWS={windows}: six block counts of at least 1")
+    patch = spec["genesis"]["runtimeGenesis"]["patch"]
+    patch.setdefault("evolution", {})["windows"] = dict(zip(names, blocks))
 spec["id"] = f"{spec['id']}_{millis}ms"
 spec["name"] = f"{spec['name']} ({millis} ms blocks)"
 with open(path, "w") as f:

@@ -585,6 +585,8 @@ pub struct UsableDataset<AccountId> {
 	pub cid: crate::dag::Cid,
 	/// Who proposed it (the data contributor a reward goes to).
 	pub proposer: AccountId,
+	/// Its size in bytes.
+	pub size: u64,
 }
 
 /// The dataset registry as other pallets see it.

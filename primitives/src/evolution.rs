@@ -216,16 +216,18 @@ pub fn judge(revealed: &[Benchmark], panel: usize, parent: Score, min_gain: Perb
 	if failed * 2 > revealed.len() {
 		return Verdict::ReplayFailed;
 	}
-	let median = |f: fn(&Benchmark) -> Score| {
+	// Each median counts a tie between two halves against the candidate: the upper one for
+	// its own losses, the lower one for the parent's.
+	let median = |f: fn(&Benchmark) -> Score, upper: bool| {
 		let mut values: alloc::vec::Vec<Score> =
 			revealed.iter().filter(|b| b.replay_ok).map(f).collect();
 		values.sort_unstable();
-		// The upper median: a tie between two halves counts against the candidate.
-		values[values.len() / 2]
+		values[if upper { values.len() / 2 } else { (values.len() - 1) / 2 }]
 	};
-	let (validation, held_out) = (median(|b| b.validation), median(|b| b.held_out));
+	let validation = median(|b| b.validation, true);
+	let held_out = median(|b| b.held_out, true);
+	let parent_held_out = median(|b| b.parent_held_out, false);
 	let bar = |parent: Score| parent.saturating_sub(min_gain.mul_ceil(parent));
-	let parent_held_out = median(|b| b.parent_held_out);
 	if validation <= bar(parent) && held_out <= bar(parent_held_out) {
 		Verdict::Promoted { validation, held_out }
 	} else {
@@ -402,6 +404,11 @@ mod tests {
 		let liar = Benchmark { parent_held_out: 9_000_000, ..on(900_000) };
 		assert!(matches!(
 			judge(&[on(900_000), on(900_000), liar], 3, 2_000_000, gain),
+			Verdict::TooLittleGain { .. }
+		));
+		// Nor with two reveals (the third silent): the lower of the two parents' scores.
+		assert!(matches!(
+			judge(&[on(900_000), liar], 3, 2_000_000, gain),
 			Verdict::TooLittleGain { .. }
 		));
 	}

@@ -232,11 +232,31 @@ pub fn min_windows(
 	work_bytes: u64,
 	rates: &WorkRates,
 ) -> Windows {
+	let run = Run { steps: spec.steps, batch_size: spec.hyper.batch_size, block_bytes, work_bytes };
+	min_windows_of(&run, 0, rates)
+}
+
+/// A training run as [`min_windows_of`] sizes it.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Run {
+	pub steps: u32,
+	/// Tokens per step.
+	pub batch_size: u32,
+	/// The trained blocks' bytes, fetched and uploaded.
+	pub block_bytes: u64,
+	/// The bytes of weights each training token works through.
+	pub work_bytes: u64,
+}
+
+/// [`min_windows`] of any run: a job's, or an evolution epoch's (whose evaluators also score
+/// `scored` more tokens, its held-out set for the candidate and the parent).
+pub fn min_windows_of(run: &Run, scored: u64, rates: &WorkRates) -> Windows {
+	let (block_bytes, work_bytes) = (run.block_bytes, run.work_bytes);
 	let react = rates.react();
-	let batch = u128::from(spec.hyper.batch_size);
-	let training = rates.train(u128::from(spec.steps).saturating_mul(batch), work_bytes);
-	let replayed = u128::from(spec.steps).saturating_mul(batch);
-	let scoring = u128::from(rates.validation_tokens.div_ceil(3));
+	let batch = u128::from(run.batch_size);
+	let training = rates.train(u128::from(run.steps).saturating_mul(batch), work_bytes);
+	let replayed = u128::from(run.steps).saturating_mul(batch);
+	let scoring = u128::from(rates.validation_tokens.saturating_add(scored).div_ceil(3));
 	let evaluation = rates.train(replayed.saturating_add(scoring), work_bytes);
 	let moves = rates.transfer(block_bytes.saturating_mul(2));
 	let blocks = |b: u64| u32::try_from(b).unwrap_or(u32::MAX);

@@ -127,6 +127,7 @@ type Migrations = (
 	pallet_aiblock_jobs::migrations::v4::MigrateV3ToV4<Runtime>,
 	pallet_aiblock_jobs::migrations::v5::MigrateV4ToV5<Runtime>,
 	pallet_aiblock_expert_dag::migrations::v1::MigrateV0ToV1<Runtime>,
+	pallet_aiblock_evolution::migrations::v1::MigrateV0ToV1<Runtime>,
 );
 
 /// Dispatches blocks and transactions to the pallets.

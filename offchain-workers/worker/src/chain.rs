@@ -239,7 +239,7 @@ impl Chain {
 			.map_err(|e| self.node_error("read the finalized block", e))
 	}
 
-	fn node_error(&self, what: &str, e: impl std::fmt::Display) -> WorkerError {
+	pub(crate) fn node_error(&self, what: &str, e: impl std::fmt::Display) -> WorkerError {
 		WorkerError::Node(format!("{what} from {}: {e}", self.url))
 	}
 

@@ -5,12 +5,14 @@
 //! store over an IPFS daemon; the compute core's embedded `LocalStore` is the default on one
 //! machine), [`import`] (an operator registering a trained model version), [`serve`] (the
 //! OpenAI-compatible API answering with the chain's model), [`audit`] (what an auditor measures
-//! in a dataset), [`auditing`] (the auditor role), [`proposal`] (a dataset proposal).
+//! in a dataset), [`auditing`] (the auditor role), [`proposal`] (a dataset proposal),
+//! [`evolve`] (the trainer's and the panel's side of an evolution epoch).
 
 pub mod audit;
 pub mod auditing;
 pub mod chain;
 pub mod error;
+pub mod evolve;
 pub mod feasibility;
 pub mod import;
 pub mod ipfs;

@@ -54,6 +54,9 @@ pub struct RunConfig {
 	pub max_blocks: u64,
 	/// What one job may take of this machine.
 	pub budget: feasibility::Budget,
+	/// PoL credits to bid for an evolution epoch's training (0: never bid). Needs the
+	/// trainer role.
+	pub epoch_bid: u64,
 }
 
 /// The newest model version this worker can train (and so the chain takes jobs on), if any.
@@ -528,8 +531,15 @@ async fn follow(
 				Err(e) => return Err(e),
 			}
 		}
-		// Jobs first (their deadlines slash); a dataset's audit when no job called for a
-		// transaction this block.
+		// Jobs first (their deadlines slash); then the evolution epoch, then a dataset's
+		// audit, each when nothing before it called for a transaction this block.
+		if !acted && !stop.load(Ordering::Relaxed) {
+			match crate::evolve::step(w, &at, state, work, number).await {
+				Ok(sent) => acted = sent,
+				Err(e) if recoverable(&e) => log::warn!("evolution epoch: {e}"),
+				Err(e) => return Err(e),
+			}
+		}
 		if w.cfg.auditor && !acted && !stop.load(Ordering::Relaxed) {
 			let auditor =
 				crate::auditing::Auditor { chain: &w.chain, store: &w.store, backend: &w.backend };
@@ -559,6 +569,9 @@ fn absorb(w: &Worker, state: &mut State, done: Finished) -> Result<(), WorkerErr
 			state.train_speed = speed.or(state.train_speed);
 			state.trained.insert(job, trained);
 			state.save()?;
+		},
+		Ok(outcome @ (Outcome::Migrated(_) | Outcome::Benchmarked(_))) => {
+			crate::evolve::absorb(state, outcome)?;
 		},
 		Ok(Outcome::Evaluated(attested)) => {
 			if !attested.replay_ok {
@@ -958,7 +971,7 @@ pub async fn check_submission(
 	let submission = Submission {
 		candidates,
 		manifest: pointer(&ev.submission.manifest),
-		checkpoint_root: ev.submission.checkpoint_root.0,
+		checkpoint_root: Some(ev.submission.checkpoint_root.0),
 	};
 	let (store, backend) = (store.clone(), backend.clone());
 	log::info!(

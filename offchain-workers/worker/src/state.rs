@@ -38,6 +38,16 @@ pub struct Attested {
 	pub salt: [u8; 32],
 }
 
+/// A benchmark of an epoch's candidate, before and after its reveal.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Benchmarked {
+	/// Fingerprint of the candidate benchmarked (`evolve::candidate_fingerprint`).
+	pub submission: [u8; 32],
+	pub epoch: u32,
+	pub benchmark: aiblock_primitives::evolution::Benchmark,
+	pub salt: [u8; 32],
+}
+
 /// An audit report on a dataset, before and after its reveal.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Audited {
@@ -62,6 +72,14 @@ pub struct State {
 	pub attested: BTreeMap<u64, Attested>,
 	/// Audits by dataset id.
 	pub audits: BTreeMap<u32, Audited>,
+	/// The grown model this worker trained for an epoch (its `job` is the migration's
+	/// fingerprint, `evolve::migration_fingerprint`; its claim the validation score).
+	pub migrated: Option<Trained>,
+	/// This worker's benchmark of an epoch's candidate, with its salt.
+	pub benchmarked: Option<Benchmarked>,
+	/// Epochs this run bid for, or decided not to (not saved: a restarted worker reads the
+	/// chain's bids again).
+	pub bid_epochs: BTreeSet<u32>,
 	/// Everything the Jobs pallet paid this worker while it was running (smallest units).
 	pub earned: u128,
 	/// The last finalized block whose payments are counted in `earned`.
@@ -157,13 +175,13 @@ impl State {
 		};
 		// Entries written before fingerprints existed match nothing and are never used.
 		let fingerprint = |v: &Value| bytes32(v).unwrap_or([0; 32]);
-		for (job, t) in v["trained"].as_object().into_iter().flatten() {
+		let trained_from = |t: &Value| -> Result<Trained, WorkerError> {
 			// An entry without its revision or its claim's salt (from an older worker) cannot
 			// be submitted: it matches no job, so the job is trained afresh.
 			let revision = t["revision"].as_u64().and_then(|r| u32::try_from(r).ok());
 			let salt = bytes32(&t["salt"]);
 			let complete = revision.is_some() && salt.is_some();
-			let trained = Trained {
+			Ok(Trained {
 				job: if complete { fingerprint(&t["job"]) } else { [0; 32] },
 				revision: revision.unwrap_or(0),
 				salt: salt.unwrap_or([0; 32]),
@@ -180,8 +198,28 @@ impl State {
 				manifest: pointer_from(&t["manifest"]).ok_or_else(|| bad("a manifest"))?,
 				checkpoint_root: bytes32(&t["checkpoint_root"]).ok_or_else(|| bad("a root"))?,
 				claimed: t["claimed"].as_u64().ok_or_else(|| bad("a claim"))? as u32,
-			};
+			})
+		};
+		for (job, t) in v["trained"].as_object().into_iter().flatten() {
+			let trained = trained_from(t)?;
 			state.trained.insert(job.parse().map_err(|_| bad("a job id"))?, trained);
+		}
+		if !v["migrated"].is_null() {
+			state.migrated = Some(trained_from(&v["migrated"])?);
+		}
+		if let Some(b) = v["benchmarked"].as_object() {
+			use subxt::ext::codec::Decode;
+			let encoded =
+				unhex(b["benchmark"].as_str().unwrap_or("")).ok_or_else(|| bad("a benchmark"))?;
+			state.benchmarked = Some(Benchmarked {
+				submission: fingerprint(&b["submission"]),
+				epoch: b["epoch"]
+					.as_u64()
+					.and_then(|e| u32::try_from(e).ok())
+					.ok_or_else(|| bad("an epoch"))?,
+				benchmark: Decode::decode(&mut &encoded[..]).map_err(|_| bad("a benchmark"))?,
+				salt: bytes32(&b["salt"]).ok_or_else(|| bad("a salt"))?,
+			});
 		}
 		state.earned = v["earned"].as_str().unwrap_or("0").parse().map_err(|_| bad("earned"))?;
 		state.counted_to = v["counted_to"].as_u64().unwrap_or(0);
@@ -210,24 +248,28 @@ impl State {
 
 	/// Write the file (to a temporary name, then renamed: a crash leaves the old or the new).
 	pub fn save(&self) -> Result<(), WorkerError> {
-		let trained: serde_json::Map<String, Value> = self
-			.trained
-			.iter()
-			.map(|(job, t)| {
-				(
-					job.to_string(),
-					json!({
-						"job": hex(&t.job),
-						"blocks": t.blocks.iter().map(pointer_json).collect::<Vec<_>>(),
-						"manifest": pointer_json(&t.manifest),
-						"checkpoint_root": hex(&t.checkpoint_root),
-						"claimed": t.claimed,
-						"salt": hex(&t.salt),
-						"revision": t.revision,
-					}),
-				)
+		let trained_json = |t: &Trained| {
+			json!({
+				"job": hex(&t.job),
+				"blocks": t.blocks.iter().map(pointer_json).collect::<Vec<_>>(),
+				"manifest": pointer_json(&t.manifest),
+				"checkpoint_root": hex(&t.checkpoint_root),
+				"claimed": t.claimed,
+				"salt": hex(&t.salt),
+				"revision": t.revision,
 			})
-			.collect();
+		};
+		let trained: serde_json::Map<String, Value> =
+			self.trained.iter().map(|(job, t)| (job.to_string(), trained_json(t))).collect();
+		let benchmarked = self.benchmarked.as_ref().map(|b| {
+			use subxt::ext::codec::Encode;
+			json!({
+				"submission": hex(&b.submission),
+				"epoch": b.epoch,
+				"benchmark": hex(&b.benchmark.encode()),
+				"salt": hex(&b.salt),
+			})
+		});
 		let attested: serde_json::Map<String, Value> = self
 			.attested
 			.iter()
@@ -257,6 +299,8 @@ impl State {
 			"trained": trained,
 			"attested": attested,
 			"audits": audits,
+			"migrated": self.migrated.as_ref().map(trained_json),
+			"benchmarked": benchmarked,
 			"earned": self.earned.to_string(),
 			"counted_to": self.counted_to,
 			"train_speed": self.train_speed,
@@ -304,6 +348,18 @@ mod tests {
 			9,
 			Attested { submission: [6; 32], score: 456, replay_ok: false, salt: [0xab; 32] },
 		);
+		state.migrated = Some(Trained { job: [8; 32], ..state.trained[&4].clone() });
+		state.benchmarked = Some(Benchmarked {
+			submission: [9; 32],
+			epoch: 3,
+			benchmark: aiblock_primitives::evolution::Benchmark {
+				validation: 1,
+				held_out: 2,
+				parent_held_out: 3,
+				replay_ok: true,
+			},
+			salt: [0xef; 32],
+		});
 		state.earned = 340_282_366_920_938_463_463_374_607_431_768_211_455; // u128::MAX
 		state.counted_to = 88;
 		state.train_speed = Some(1.5e9);
@@ -311,6 +367,7 @@ mod tests {
 		let back = State::open(&dir).unwrap();
 		assert_eq!(back.trained, state.trained);
 		assert_eq!(back.attested, state.attested);
+		assert_eq!((&back.migrated, &back.benchmarked), (&state.migrated, &state.benchmarked));
 		assert_eq!((back.earned, back.counted_to), (u128::MAX, 88));
 		assert_eq!(back.train_speed, Some(1.5e9));
 

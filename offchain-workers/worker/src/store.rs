@@ -204,6 +204,38 @@ pub struct ModelAt {
 	pub revision: u32,
 }
 
+/// Where a training starts and what its result is scored on: a model version as the chain has
+/// it ([`ModelAt`]), or a model grown from one in an evolution epoch
+/// (`crate::evolve::GrownModel`).
+pub trait Start {
+	/// The shape of the model trained.
+	fn shape(&self) -> &Shape;
+	/// The weights training starts from, every file checked against the chain.
+	fn weights(&self, store: &dyn ContentStore) -> Result<Model, WorkerError>;
+	/// The validation set the result is scored on.
+	fn validation(
+		&self,
+		store: &dyn ContentStore,
+	) -> Result<aiblock_compute::data::Dataset, WorkerError>;
+}
+
+impl Start for ModelAt {
+	fn shape(&self) -> &Shape {
+		&self.spec
+	}
+
+	fn weights(&self, store: &dyn ContentStore) -> Result<Model, WorkerError> {
+		ModelAt::weights(self, store)
+	}
+
+	fn validation(
+		&self,
+		store: &dyn ContentStore,
+	) -> Result<aiblock_compute::data::Dataset, WorkerError> {
+		ModelAt::validation(self, store)
+	}
+}
+
 impl ModelAt {
 	/// The weights: every block fetched, checked against its on-chain hash, and loaded.
 	pub fn weights(&self, store: &dyn ContentStore) -> Result<Model, WorkerError> {

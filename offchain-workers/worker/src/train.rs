@@ -2,7 +2,7 @@
 //! chain's current weights, then publish the candidates and their manifest.
 
 use crate::{
-	store::{datasets, put_block, put_file, ModelAt, Pointer},
+	store::{datasets, put_block, put_file, Pointer, Start},
 	verify::{checkpoint_step, segment_count, state_file_limit},
 	WorkerError,
 };
@@ -77,7 +77,7 @@ pub struct Candidate {
 pub fn train(
 	store: &dyn ContentStore,
 	backend: &dyn Backend,
-	model: &ModelAt,
+	model: &dyn Start,
 	order: &TrainOrder,
 	mut progress: impl FnMut(u64, f32),
 ) -> Result<Candidate, WorkerError> {
@@ -92,7 +92,7 @@ pub fn train(
 pub fn train_while(
 	store: &dyn ContentStore,
 	backend: &dyn Backend,
-	model: &ModelAt,
+	model: &dyn Start,
 	order: &TrainOrder,
 	mut progress: impl FnMut(u64, f32) -> bool,
 ) -> Result<Candidate, WorkerError> {
@@ -113,7 +113,7 @@ pub fn train_while(
 	// evaluator replays a drawn segment from its start rather than from step 0.
 	let every = order.config.checkpoint_every();
 	let segments = segment_count(order.steps, every);
-	let state_bytes = state_file_limit(&model.spec, &order.blocks);
+	let state_bytes = state_file_limit(model.shape(), &order.blocks);
 	// Only where the store has room for them: without states the run is still verifiable
 	// (evaluators replay from the start), while a store filled half way fails the job.
 	let state_total = state_bytes.saturating_mul(segments.saturating_sub(1));

@@ -10,7 +10,7 @@
 //! current model not loading) are errors; then the evaluator cannot attest at all.
 
 use crate::{
-	store::{block_file_limit, datasets, fetch_block, fetch_file, ModelAt, Pointer},
+	store::{block_file_limit, datasets, fetch_block, fetch_file, Pointer, Start},
 	train::TrainOrder,
 	WorkerError,
 };
@@ -46,7 +46,9 @@ pub struct Submission {
 	/// The candidate blocks, one per slot of the job in its order.
 	pub candidates: Vec<Pointer>,
 	pub manifest: Pointer,
-	pub checkpoint_root: Digest,
+	/// The manifest's checkpoint root as the chain has it (a job's submission); `None` where
+	/// the chain pins the manifest by its file hash alone (an epoch's migration).
+	pub checkpoint_root: Option<Digest>,
 }
 
 /// Whose fault a failed check is.
@@ -168,7 +170,7 @@ pub fn manifest_mismatch(order: &TrainOrder, manifest: &Manifest) -> Option<Stri
 pub fn verify(
 	store: &dyn ContentStore,
 	backend: &dyn Backend,
-	model: &ModelAt,
+	model: &dyn Start,
 	order: &TrainOrder,
 	submission: &Submission,
 	segments: &[u32],
@@ -206,7 +208,7 @@ struct Scored {
 fn score_candidate(
 	store: &dyn ContentStore,
 	backend: &dyn Backend,
-	model: &ModelAt,
+	model: &dyn Start,
 	order: &TrainOrder,
 	submission: &Submission,
 ) -> Result<Scored, Fault> {
@@ -218,7 +220,7 @@ fn score_candidate(
 		.map_err(aiblock_compute::Error::from)
 		.and_then(|json| Manifest::from_json(&json))
 		.map_err(|e| Fault::Trainer(format!("the manifest is invalid: {e}")))?;
-	if manifest.root != submission.checkpoint_root {
+	if submission.checkpoint_root.is_some_and(|root| root != manifest.root) {
 		return Err(Fault::Trainer("the manifest's root is not the one submitted on chain".into()));
 	}
 	if let Some(why) = manifest_mismatch(order, &manifest) {
@@ -236,7 +238,7 @@ fn score_candidate(
 	}
 	let mut weights = start_weights.clone();
 	for (&block, pointer) in order.blocks.iter().zip(&submission.candidates) {
-		let limit = block_file_limit(&model.spec, block);
+		let limit = block_file_limit(model.shape(), block);
 		let what = format!("candidate {block}");
 		let file = published(store, fetch_block(store, &what, pointer, limit))?;
 		SafeTensors::parse(&file[..])

@@ -8,7 +8,10 @@
 //! a later block, never skipping another job. Work whose deadline passes is given up: a
 //! training stops at its next step, the rest is detached and its result dropped.
 
-use crate::{state::Attested, state::Trained, WorkerError};
+use crate::{
+	state::{Attested, Benchmarked, Trained},
+	WorkerError,
+};
 use std::{
 	future::Future,
 	sync::{
@@ -23,6 +26,10 @@ pub enum Kind {
 	Vet,
 	Train,
 	Evaluate,
+	/// An epoch's grown model trained (its "job" is the epoch's index).
+	Migrate,
+	/// An epoch's candidate benchmarked (its "job" is the epoch's index).
+	Benchmark,
 }
 
 impl std::fmt::Display for Kind {
@@ -31,6 +38,8 @@ impl std::fmt::Display for Kind {
 			Kind::Vet => "vetting",
 			Kind::Train => "training",
 			Kind::Evaluate => "evaluation",
+			Kind::Migrate => "epoch training",
+			Kind::Benchmark => "epoch benchmark",
 		})
 	}
 }
@@ -46,6 +55,10 @@ pub enum Outcome {
 		speed: Option<f64>,
 	},
 	Evaluated(Attested),
+	/// An epoch's grown model, trained and published.
+	Migrated(Trained),
+	/// A benchmark of an epoch's candidate, to commit to.
+	Benchmarked(Benchmarked),
 }
 
 /// One piece of work that finished (or failed) for a job.

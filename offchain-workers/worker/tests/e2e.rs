@@ -29,6 +29,10 @@
 //!    runs a completion and a streamed chat; after 5's adoption the next answer names the
 //!    adopted blocks and the earlier answer still replays.
 //!
+//! 7. Evolution, last (`support/evolution.rs`): an epoch doubles the experts of the transformer
+//!    imported in 5 and promotes it as model 3, served at once; a second epoch's barely trained
+//!    candidate is rejected and its credits returned.
+//!
 //! Scenarios 1 to 4 train the genesis byte model (model 0), the cheapest to train and replay.
 //!
 //! Needs `aiblock-node` built in the same profile (`cargo build --release --workspace`);
@@ -58,6 +62,8 @@ use subxt::utils::AccountId32;
 mod daemon;
 #[path = "support/datasets.rs"]
 mod datasets;
+#[path = "support/evolution.rs"]
+mod evolution;
 #[path = "support/serving.rs"]
 mod serving;
 
@@ -369,6 +375,7 @@ fn fast_dev_chain(node: &Path, dir: &Path) -> PathBuf {
 	let out = Command::new(script)
 		.args(["dev", &BLOCK_MILLIS.to_string(), spec.to_str().unwrap()])
 		.env("AIBLOCK_NODE", node)
+		.env("AIBLOCK_EPOCH_WINDOWS", EPOCH_WINDOWS)
 		.output()
 		.unwrap();
 	assert!(out.status.success(), "with-block-time.sh: {}", String::from_utf8_lossy(&out.stderr));
@@ -377,6 +384,12 @@ fn fast_dev_chain(node: &Path, dir: &Path) -> PathBuf {
 
 /// The test chain's block time.
 const BLOCK_MILLIS: u64 = 2_000;
+
+/// The test chain's evolution windows in blocks (proposing, reserving, training, commit,
+/// reveal, cleanup): 168 s an epoch at 2 s blocks, under half the development chain's, with
+/// room for each step's transaction (about four blocks to be final) and the small model's
+/// training and benchmarks (`support/evolution.rs`).
+const EPOCH_WINDOWS: &str = "10,10,30,20,10,4";
 
 async fn scenarios(node: PathBuf, worker: PathBuf) {
 	let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("e2e");
@@ -622,6 +635,7 @@ async fn scenarios(node: PathBuf, worker: PathBuf) {
 	let adopted = shakespeare_job(&net, approved.shakespeare).await;
 	serving::after_adoption(&net, &server, &adopted).await;
 	import_transformer(&net).await;
+	evolution::two_epochs(&mut net, &server.base, &evaluator_accounts, approved.shakespeare).await;
 	eprintln!("[e2e] all scenarios passed");
 	drop(ipfs_daemon);
 }

@@ -71,7 +71,7 @@ fn submitted(c: &Candidate) -> Submission {
 	Submission {
 		candidates: c.blocks.clone(),
 		manifest: c.manifest.clone(),
-		checkpoint_root: c.checkpoint_root,
+		checkpoint_root: Some(c.checkpoint_root),
 	}
 }
 
@@ -99,7 +99,7 @@ impl Fixture {
 		forged.states = manifest.states;
 		forged.mix = manifest.mix;
 		let pointer = put_file(&self.store, forged.to_json().to_string().as_bytes()).unwrap();
-		Submission { manifest: pointer, checkpoint_root: forged.root, ..submitted(c) }
+		Submission { manifest: pointer, checkpoint_root: Some(forged.root), ..submitted(c) }
 	}
 }
 
@@ -143,7 +143,8 @@ fn a_forged_checkpoint_or_foreign_data_fails_the_replay() {
 	assert!(v.replay_ok, "{}", v.detail);
 
 	// A root other than the one submitted on chain.
-	let v = f.verify(&Submission { checkpoint_root: [0; 32], ..submitted(&c) }, &[1]).unwrap();
+	let v =
+		f.verify(&Submission { checkpoint_root: Some([0; 32]), ..submitted(&c) }, &[1]).unwrap();
 	refused(v, "root");
 
 	// A manifest naming data other than the job's.

@@ -52,9 +52,11 @@ impl<T: Config> DatasetsInspect<T::AccountId> for Pallet<T> {
 			Stage::Approved { tier: Tier::Experimental, .. } if !experimental => {
 				Err(Unusable::Experimental)
 			},
-			Stage::Approved { .. } => {
-				Ok(UsableDataset { cid: info.meta.cid, proposer: info.proposer })
-			},
+			Stage::Approved { .. } => Ok(UsableDataset {
+				cid: info.meta.cid,
+				proposer: info.proposer,
+				size: info.meta.size,
+			}),
 			Stage::Rejected { .. } => Err(Unusable::Rejected),
 			Stage::Quarantined { .. } => Err(Unusable::Quarantined),
 			Stage::Proposed | Stage::Auditing { .. } | Stage::Voting { .. } => {

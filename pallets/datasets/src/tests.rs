@@ -625,7 +625,7 @@ fn governance_can_enter_an_approved_dataset() {
 		assert!(matches!(stage(id), Stage::Approved { tier: Tier::Silver, .. }));
 		assert_eq!(
 			Datasets::usable(id, false),
-			Ok(UsableDataset { cid: m.cid.clone(), proposer: 7 })
+			Ok(UsableDataset { cid: m.cid.clone(), proposer: 7, size: m.size })
 		);
 		assert!(events().contains(&Event::DatasetRegistered {
 			id,

@@ -55,6 +55,7 @@ pub use weights::WeightInfo;
 
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+pub mod migrations;
 #[cfg(test)]
 mod mock;
 mod phases;
@@ -65,7 +66,7 @@ pub mod weights;
 
 use aiblock_primitives::{
 	credits::{Contribution, Credits, MintCredits, SpendCredits},
-	dag::{ModelIndex, ModelSpec, Payload},
+	dag::{Cid, ModelIndex, ModelSpec, Payload},
 	datasets::DatasetsInspect,
 	evolution::{
 		benchmark_commitment, Benchmark, CandidateBlocks, EpochIndex, Growth, GrowthError,
@@ -102,7 +103,9 @@ pub mod pallet {
 	use super::*;
 
 	/// The pallet's storage layout version (the first one).
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+	/// Version 1: held-out datasets, the parent's held-out score, the replay seed and the
+	/// pinned parent blocks ([`migrations::v1`]).
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -176,6 +179,19 @@ pub mod pallet {
 		/// Training steps a migration's recipe may ask for.
 		#[pallet::constant]
 		type MaxSteps: Get<u32>;
+		/// Checkpoints a recipe's run may commit to (`steps / checkpoint_every`, rounded up).
+		#[pallet::constant]
+		type MaxCheckpoints: Get<u32>;
+		/// Tokens per step a recipe may ask for.
+		#[pallet::constant]
+		type MaxBatchSize: Get<u32>;
+		/// Attention probabilities one training step of the grown model may keep.
+		#[pallet::constant]
+		type MaxAttentionScores: Get<u64>;
+		/// The slowest worker the epoch's windows must leave time to: a recipe whose training
+		/// would not fit the training window, or whose replay and scoring would not fit the
+		/// commit window, is refused (the jobs' rule, `aiblock_primitives::jobs::min_windows`).
+		type ReferenceWorker: Get<aiblock_primitives::jobs::WorkRates>;
 		/// The relative gain over the parent's score both medians must reach.
 		#[pallet::constant]
 		type MinRelativeGain: Get<Perbill>;
@@ -384,6 +400,15 @@ pub mod pallet {
 		BadMix,
 		/// The held-out dataset is one the recipe trains on.
 		HeldOutTrainedOn,
+		/// The recipe trains on the model's validation set, or holds it out.
+		ValidationInRecipe,
+		/// The recipe's run would commit to more checkpoints than the chain takes.
+		TooManyCheckpoints,
+		/// The recipe's batch is larger than the chain takes.
+		BatchTooLarge,
+		/// The recipe's training would not fit the training window, or its replay and scoring
+		/// the commit window, for the slowest worker the chain protects.
+		RecipeTooLong,
 	}
 
 	#[pallet::hooks]
@@ -419,14 +444,7 @@ pub mod pallet {
 			let (parent, parent_spec, _) = T::Models::newest().ok_or(Error::<T>::NoModel)?;
 			let spec = migration.growth.grown_spec(&parent_spec).map_err(Error::<T>::from)?;
 			T::Models::check_successor(&spec)?;
-			ensure!(
-				migration.steps > 0
-					&& migration.steps <= T::MaxSteps::get()
-					&& migration.hyper.batch_size > 0
-					&& !migration.datasets.is_empty(),
-				Error::<T>::BadRecipe
-			);
-			Self::check_data(&migration)?;
+			Self::check_recipe(&migration, &spec)?;
 			let id = NextProposalId::<T>::get();
 			Open::<T>::try_mutate(|open| open.try_push(id))
 				.map_err(|_| Error::<T>::TooManyProposals)?;
@@ -657,11 +675,59 @@ impl<T: Config> Pallet<T> {
 		})
 	}
 
-	/// The epoch under way, if its phase is one `allowed`.
+	/// The recipe of `migration`, growing a model into `spec`: steps, batch and checkpoints
+	/// within the chain's limits ([`Pallet::check_data`] for its data), and a run the slowest
+	/// worker the chain protects can train within the training window and replay and score
+	/// within the commit window. The candidate is replayed, scored on the validation set, and
+	/// scored with its parent on the held-out set.
+	pub(crate) fn check_recipe(migration: &Migration, spec: &ModelSpec) -> Result<(), Error<T>> {
+		let (steps, hyper) = (migration.steps, &migration.hyper);
+		ensure!(
+			steps > 0
+				&& steps <= T::MaxSteps::get()
+				&& hyper.batch_size > 0
+				&& hyper.checkpoint_every > 0
+				&& !migration.datasets.is_empty(),
+			Error::<T>::BadRecipe
+		);
+		ensure!(
+			steps.div_ceil(hyper.checkpoint_every) <= T::MaxCheckpoints::get(),
+			Error::<T>::TooManyCheckpoints
+		);
+		ensure!(
+			hyper.batch_size <= T::MaxBatchSize::get()
+				&& spec.attention_scores(hyper.batch_size) <= T::MaxAttentionScores::get(),
+			Error::<T>::BatchTooLarge
+		);
+		let held_out = Self::check_data(migration, &spec.validation_dataset)?;
+		// Every weight is fetched and uploaded (all experts), and each token works through
+		// the active ones.
+		let all = ModelSpec { top_k: spec.experts, ..spec.clone() };
+		let run = aiblock_primitives::jobs::Run {
+			steps,
+			batch_size: hyper.batch_size,
+			block_bytes: all.active_weight_bytes().unwrap_or(u64::MAX),
+			work_bytes: spec.active_weight_bytes().unwrap_or(u64::MAX),
+		};
+		let min = aiblock_primitives::jobs::min_windows_of(
+			&run,
+			held_out.saturating_mul(2),
+			&T::ReferenceWorker::get(),
+		);
+		let windows = Self::windows();
+		let fits = |window: BlockNumberFor<T>, needs: u32| window >= needs.into();
+		ensure!(
+			fits(windows.training, min.submit) && fits(windows.commit, min.commit),
+			Error::<T>::RecipeTooLong
+		);
+		Ok(())
+	}
+
 	/// The data of `migration`: every recipe dataset once, with a part of the mix, approved
 	/// and named with its content; the held-out dataset approved, named with its content, and
-	/// not one the recipe trains on.
-	pub(crate) fn check_data(migration: &Migration) -> Result<(), Error<T>> {
+	/// not one the recipe trains on; neither the model's `validation` set. Returns the
+	/// held-out set's size.
+	pub(crate) fn check_data(migration: &Migration, validation: &Cid) -> Result<u64, Error<T>> {
 		let datasets = &migration.datasets;
 		for (i, dataset) in datasets.iter().enumerate() {
 			ensure!(
@@ -675,13 +741,18 @@ impl<T: Config> Pallet<T> {
 			Error::<T>::HeldOutTrainedOn
 		);
 		let named = datasets.iter().map(|d| (d.id, &d.cid));
+		let mut size = 0;
 		for (id, cid) in named.chain(core::iter::once((held_out.id, &held_out.cid))) {
+			ensure!(cid != validation, Error::<T>::ValidationInRecipe);
 			let usable = T::Datasets::usable(id, false).map_err(|_| Error::<T>::DatasetUnusable)?;
 			ensure!(usable.cid == *cid, Error::<T>::DatasetContentMismatch);
+			size = usable.size;
 		}
-		Ok(())
+		// The last one read is the held-out set.
+		Ok(size)
 	}
 
+	/// The epoch under way, if its phase is one `allowed`.
 	fn in_phase(allowed: impl Fn(&PhaseOf<T>) -> bool) -> Result<EpochOf<T>, Error<T>> {
 		Epoch::<T>::get().filter(|epoch| allowed(&epoch.phase)).ok_or(Error::<T>::WrongPhase)
 	}

@@ -82,6 +82,16 @@ parameter_types! {
 	pub const TreasuryAccount: AccountId = TREASURY;
 	pub const ReporterShare: Perbill = Perbill::from_percent(10);
 	pub const MinRelativeGain: Perbill = Perbill::from_percent(15);
+	/// A fast worker, so that the tests' windows of a few blocks hold their recipes: a block to
+	/// react, a block to move the files, 2^40 token·bytes of training a block.
+	pub const ReferenceWorker: aiblock_primitives::jobs::WorkRates =
+		aiblock_primitives::jobs::WorkRates {
+			finality_lag: 0,
+			inclusion: 1,
+			transfer_bytes_per_block: 1 << 30,
+			train_work_per_block: 1 << 40,
+			validation_tokens: 1,
+		};
 }
 
 #[derive_impl(pallet_aiblock_pol_credits::config_preludes::TestDefaultConfig)]
@@ -155,6 +165,10 @@ impl pallet_evolution::Config for Test {
 	type MaxEvaluatorPool = ConstU32<32>;
 	type MaxCandidateBlocks = ConstU32<73>;
 	type MaxSteps = ConstU32<10_000>;
+	type MaxCheckpoints = ConstU32<64>;
+	type MaxBatchSize = ConstU32<{ 1 << 16 }>;
+	type MaxAttentionScores = ConstU64<{ 1 << 40 }>;
+	type ReferenceWorker = ReferenceWorker;
 	type MinRelativeGain = MinRelativeGain;
 	type TrainerPenalty = ConstU128<TRAINER_PENALTY>;
 	type EvaluatorPenalty = ConstU128<EVALUATOR_PENALTY>;
@@ -187,7 +201,9 @@ impl DatasetsInspect<AccountId> for MockDatasets {
 		}
 		match id {
 			QUARANTINED => Err(Unusable::Quarantined),
-			id if id < APPROVED => Ok(UsableDataset { cid: dataset_cid(id), proposer: PROPOSER }),
+			id if id < APPROVED => {
+				Ok(UsableDataset { cid: dataset_cid(id), proposer: PROPOSER, size: 1 << 16 })
+			},
 			_ => Err(Unusable::Unknown),
 		}
 	}

@@ -76,7 +76,7 @@ impl<T: Config> Pallet<T> {
 			// been quarantined since the proposal).
 			let feasible = Some(proposal.parent) == newest
 				&& T::Models::check_successor(&proposal.spec).is_ok()
-				&& Self::check_data(&proposal.migration).is_ok();
+				&& Self::check_data(&proposal.migration, &proposal.spec.validation_dataset).is_ok();
 			if feasible && best.is_none_or(|(_, backing)| proposal.backing > backing) {
 				best = Some((id, proposal.backing));
 			}

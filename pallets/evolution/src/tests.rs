@@ -305,6 +305,34 @@ fn proposals_are_refused_for_what_they_get_wrong() {
 			with_data(&|m| m.held_out = HeldOut { id: QUARANTINED, cid: dataset_cid(7) }),
 			Error::<Test>::DatasetUnusable
 		);
+		// Neither trained on nor held out: the model's validation set.
+		assert_noop!(
+			with_data(&|m| m.held_out.cid = parent_spec().validation_dataset),
+			Error::<Test>::ValidationInRecipe
+		);
+		assert_noop!(
+			with_data(&|m| m.datasets[0].cid = parent_spec().validation_dataset),
+			Error::<Test>::ValidationInRecipe
+		);
+		// The run: its checkpoints, its batch, and time for the slowest worker the chain
+		// protects to train it in the training window and replay it in the commit window.
+		assert_noop!(with_data(&|m| m.hyper.checkpoint_every = 0), Error::<Test>::BadRecipe);
+		assert_noop!(
+			with_data(&|m| m.hyper.checkpoint_every = 1),
+			Error::<Test>::TooManyCheckpoints
+		);
+		assert_noop!(
+			with_data(&|m| m.hyper.batch_size = (1 << 16) + 1),
+			Error::<Test>::BatchTooLarge
+		);
+		assert_noop!(
+			with_data(&|m| {
+				m.steps = 10_000;
+				m.hyper.batch_size = 1 << 16;
+				m.hyper.checkpoint_every = 1_000;
+			}),
+			Error::<Test>::RecipeTooLong
+		);
 		for who in [PROPOSER, ENDORSER, TRAINER] {
 			assert_ok!(Evolution::propose(signed(who), doubling()));
 		}
@@ -544,5 +572,62 @@ fn a_proposal_whose_data_was_quarantined_is_not_selected() {
 		end_phase();
 		assert_eq!(phase(), Phase::Cleanup { outcome: Outcome::NoProposal });
 		assert_eq!(credits(PROPOSER).locked, 0, "its deposit returned");
+	});
+}
+
+#[test]
+fn an_epoch_under_way_at_the_upgrade_to_version_1_is_closed_and_its_credits_returned() {
+	use crate::migrations::v1::{old, OldEpoch, OldMigration, OldPhase, OldProposal};
+	use frame_support::traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion};
+	build_and_execute(|| {
+		// Epoch 4 of version 0, training a proposal endorsed by ENDORSER, TRAINER's bid won.
+		let m = doubling();
+		let migration = OldMigration {
+			growth: m.growth,
+			seed: m.seed,
+			steps: m.steps,
+			hyper: m.hyper,
+			datasets: m.datasets,
+		};
+		for (who, credits) in [(PROPOSER, DEPOSIT), (ENDORSER, 300), (TRAINER, 50)] {
+			assert_ok!(<PolCredits as aiblock_primitives::credits::SpendCredits<_>>::lock(
+				&who, credits
+			));
+		}
+		old::Proposals::<Test>::insert(
+			0,
+			OldProposal::<Test> {
+				proposer: PROPOSER,
+				epoch: 4,
+				parent: 0,
+				migration,
+				spec: doubled(),
+				deposit: DEPOSIT,
+				endorsements: BoundedVec::truncate_from(vec![(ENDORSER, 300)]),
+				backing: DEPOSIT + 300,
+			},
+		);
+		Open::<Test>::put(BoundedVec::truncate_from(vec![0]));
+		Bids::<Test>::put(BoundedVec::truncate_from(vec![(TRAINER, 50)]));
+		old::Epoch::<Test>::put(OldEpoch {
+			index: 4,
+			phase: OldPhase::Training { proposal: 0, trainer: TRAINER },
+			until: 99,
+		});
+		StorageVersion::new(0).put::<Evolution>();
+
+		crate::migrations::v1::MigrateV0ToV1::<Test>::on_runtime_upgrade();
+
+		assert_eq!(Evolution::on_chain_storage_version(), StorageVersion::new(1));
+		for who in [PROPOSER, ENDORSER, TRAINER] {
+			assert_eq!(credits(who).locked, 0, "{who}'s credits are free again");
+		}
+		let epoch = Epoch::<Test>::get().unwrap();
+		assert_eq!((epoch.index, epoch.phase), (5, Phase::Proposing), "the next epoch is open");
+		assert!(Proposals::<Test>::iter().next().is_none() && Open::<Test>::get().is_empty());
+		assert!(Bids::<Test>::get().is_empty());
+		// A second run does nothing: the version is 1.
+		crate::migrations::v1::MigrateV0ToV1::<Test>::on_runtime_upgrade();
+		assert_eq!(Epoch::<Test>::get().unwrap().index, 5);
 	});
 }

@@ -469,6 +469,11 @@ impl pallet_aiblock_evolution::Config for Runtime {
 	type MaxEvaluatorPool = ConstU32<MAX_WORKERS_PER_ROLE>;
 	type MaxCandidateBlocks = ConstU32<145>;
 	type MaxSteps = ConstU32<MAX_STEPS>;
+	type MaxCheckpoints = ConstU32<MAX_CHECKPOINTS>;
+	type MaxBatchSize = ConstU32<MAX_BATCH_SIZE>;
+	type MaxAttentionScores = frame_support::traits::ConstU64<MAX_ATTENTION_SCORES>;
+	/// The jobs' reference worker: an epoch's windows leave it the time a job's would.
+	type ReferenceWorker = ReferenceWorker;
 	type MinRelativeGain = MinRelativeGain;
 	/// A trainer whose grown model does not replay loses as much as a refuted job's trainer.
 	type TrainerPenalty = frame_support::traits::ConstU128<TRAINER_COLLATERAL>;

@@ -56,7 +56,8 @@ fn doubling() -> Migration {
 		},
 		datasets: vec![corpus()].try_into().unwrap(),
 		held_out: {
-			let held_out = approved_dataset(0xd1);
+			// 64 KiB: scored twice within the development chain's commit window.
+			let held_out = approved_dataset(DatasetMeta { size: 1 << 16, ..dataset_meta(0xd1) });
 			HeldOut { id: held_out.id, cid: held_out.cid }
 		},
 	}
@@ -157,5 +158,31 @@ fn an_epoch_doubles_the_genesis_transformers_experts_only_on_a_fifteen_percent_g
 		// The network paid the trainer a learning reward for the gain.
 		assert!(free(&bob) > before, "the trainer's learning reward");
 		try_state();
+	});
+}
+
+#[test]
+fn a_recipe_the_slowest_worker_cannot_replay_in_the_commit_window_is_refused() {
+	with_preset_state(sp_genesis_builder::DEV_RUNTIME_PRESET, || {
+		System::set_block_number(1);
+		let alice = account(Sr25519Keyring::Alice);
+		crate::PolCredits::mint(&alice, Contribution::EpochTraining { epoch: 999 });
+		run_to(2);
+		let propose = |migration| {
+			dispatch(
+				&alice,
+				RuntimeCall::Evolution(pallet_aiblock_evolution::Call::propose { migration }),
+			)
+		};
+		// A held-out set of 8 MiB: scoring it twice on the doubled development transformer
+		// takes the reference worker longer than the development chain's 50-block commit
+		// window.
+		let mut large = doubling();
+		let held_out = approved_dataset(DatasetMeta { size: 8 << 20, ..dataset_meta(0xd2) });
+		large.held_out = HeldOut { id: held_out.id, cid: held_out.cid };
+		let refused = propose(large).unwrap_err().error;
+		assert_eq!(refused, pallet_aiblock_evolution::Error::<Runtime>::RecipeTooLong.into());
+		// The recipe of the other test fits.
+		assert_ok!(propose(doubling()));
 	});
 }

@@ -282,12 +282,11 @@ fn corpus_proposer() -> crate::AccountId {
 
 /// The tests' corpus as a job names it: a Gold dataset root entered on first use.
 fn corpus() -> JobDataset {
-	approved_dataset(0xd0)
+	approved_dataset(dataset_meta(0xd0))
 }
 
-/// The Gold dataset of content `dataset_meta(seed)`, entered on first use.
-fn approved_dataset(seed: u8) -> JobDataset {
-	let meta = dataset_meta(seed);
+/// The Gold dataset `meta` describes, entered on first use.
+fn approved_dataset(meta: DatasetMeta) -> JobDataset {
 	let id =
 		pallet_aiblock_datasets::ByContent::<Runtime>::get(meta.merkle_root).unwrap_or_else(|| {
 			let id = pallet_aiblock_datasets::NextDatasetId::<Runtime>::get();

@@ -20,12 +20,12 @@ pub struct Server {
 	pub before: Value,
 }
 
-fn get(url: &str) -> Option<Value> {
+pub fn get(url: &str) -> Option<Value> {
 	let mut answer = ureq::get(url).call().ok()?;
 	serde_json::from_str(&answer.body_mut().read_to_string().ok()?).ok()
 }
 
-fn post(url: &str, body: &Value) -> Value {
+pub fn post(url: &str, body: &Value) -> Value {
 	let mut answer = ureq::post(url)
 		.header("Content-Type", "application/json")
 		.send(body.to_string())
@@ -34,7 +34,7 @@ fn post(url: &str, body: &Value) -> Value {
 }
 
 /// The slots and ids an answer's trail names.
-fn named_blocks(answer: &Value) -> BTreeMap<String, String> {
+pub fn named_blocks(answer: &Value) -> BTreeMap<String, String> {
 	answer["aiblock"]["model"]["blocks"]
 		.as_array()
 		.expect("the trail lists blocks")

@@ -16,6 +16,7 @@ use aiblock_worker::{
 use clap::{Args, Parser, Subcommand};
 
 mod datasets;
+mod epochs;
 mod serving;
 use std::{
 	path::PathBuf,
@@ -98,6 +99,14 @@ enum Command {
 	///   aiblock-worker dataset status 0
 	#[command(verbatim_doc_comment, subcommand)]
 	Dataset(datasets::DatasetCommand),
+	/// Evolution epochs: propose a growth of the newest model with the recipe to train it,
+	/// endorse proposals, bid for an epoch's training, and follow the epoch
+	/// (`aiblock-worker epoch --help`). Example, on a development chain:
+	///   aiblock-worker epoch propose --growth double-experts --noise 0.01 --steps 200 \
+	///       --held-out 3 --dev --suri //Ferdie --wait
+	///   aiblock-worker epoch status
+	#[command(verbatim_doc_comment, subcommand)]
+	Epoch(epochs::EpochCommand),
 	/// Recompute an answer of `serve` from its `aiblock` trail with the blocks it names (from
 	/// the chain and the store, hash-checked) and compare token by token. Exits 0 when it is
 	/// identical, 1 when it is not (the first differing token is printed), 2 on an error.
@@ -232,6 +241,13 @@ struct RunArgs {
 	/// declined, with the reason logged.
 	#[arg(long, default_value_t = 4 * 3600)]
 	max_job_seconds: u64,
+	/// With the trainer role: bid this many PoL credits for each evolution epoch's training
+	/// (0: never). The highest bid wins; the winner grows the newest model by the selected
+	/// migration, trains it by its recipe and submits it, and gets its credits back when the
+	/// epoch ends (or loses them if it submits nothing or its training does not replay).
+	/// `aiblock-worker epoch status` shows the epoch and the bids.
+	#[arg(long, default_value_t = 0)]
+	epoch_bid: u64,
 	/// Serve Prometheus metrics on this port (0: off).
 	#[arg(long, default_value_t = 9616)]
 	prometheus_port: u16,
@@ -335,8 +351,7 @@ fn init_model(args: StoreArgs) -> Result<(), WorkerError> {
 
 async fn post_job(args: PostJobArgs) -> Result<(), WorkerError> {
 	use aiblock_compute::{
-		genesis::{GenesisModel, GenesisTransformer},
-		job::{JobConfig, JobNumbers, Shape},
+		job::{JobConfig, JobNumbers},
 		model::BlockId,
 	};
 	let chain = connect(&args.chain).await?;
@@ -373,30 +388,8 @@ async fn post_job(args: PostJobArgs) -> Result<(), WorkerError> {
 	}
 	let shape = run::shape_of(&chain.model(&at, model).await?)
 		.map_err(|why| WorkerError::Usage(format!("model {model}: {why}")))?;
-	let datasets = if args.dataset.is_empty() {
-		let corpus = match shape {
-			Shape::Transformer(_) => GenesisTransformer::training().to_vec(),
-			Shape::Byte(_) => GenesisModel::development().source.generate(1 << 16, 0).bytes,
-		};
-		let root = aiblock_worker::audit::commitment(&corpus).merkle_root;
-		let Some(id) = chain.dataset_by_content(&at, chain::H256(root.0)).await? else {
-			return Err(WorkerError::Usage(format!(
-				"the model's default corpus is not a dataset on this chain: name approved \
-				 datasets with --dataset ID (`aiblock-worker dataset list`), or get it approved \
-				 (`aiblock-worker dataset propose`; on a development chain `aiblock-worker \
-				 dataset register FILE --dev --suri //Alice`). Its content is {}",
-				aiblock_compute::store::cid_of(&corpus)
-			)));
-		};
-		vec![usable_dataset(&chain, &at, id, 1, args.allow_experimental).await?]
-	} else {
-		let mut datasets = Vec::new();
-		for text in &args.dataset {
-			let (id, parts) = parse_dataset(text)?;
-			datasets.push(usable_dataset(&chain, &at, id, parts, args.allow_experimental).await?);
-		}
-		datasets
-	};
+	let datasets =
+		named_datasets(&chain, &at, &shape, &args.dataset, args.allow_experimental).await?;
 	let named: Vec<String> = datasets.iter().map(|d| format!("{}:{}", d.id, d.parts)).collect();
 	let [accept, submit, commit, reveal] = args.windows[..] else {
 		return Err(WorkerError::Usage(
@@ -439,6 +432,44 @@ async fn post_job(args: PostJobArgs) -> Result<(), WorkerError> {
 		_ => println!("job posted (no JobPosted event decoded)"),
 	}
 	Ok(())
+}
+
+/// The datasets `--dataset` names (`ID` or `ID:PARTS` each), or without any the default corpus
+/// of a model of `shape`, each checked to be one a job may train on.
+async fn named_datasets(
+	chain: &Chain,
+	at: &chain::At,
+	shape: &aiblock_compute::job::Shape,
+	named: &[String],
+	allow_experimental: bool,
+) -> Result<Vec<aiblock_worker::train::OrderData>, WorkerError> {
+	use aiblock_compute::{
+		genesis::{GenesisModel, GenesisTransformer},
+		job::Shape,
+	};
+	if named.is_empty() {
+		let corpus = match shape {
+			Shape::Transformer(_) => GenesisTransformer::training().to_vec(),
+			Shape::Byte(_) => GenesisModel::development().source.generate(1 << 16, 0).bytes,
+		};
+		let root = aiblock_worker::audit::commitment(&corpus).merkle_root;
+		let Some(id) = chain.dataset_by_content(at, chain::H256(root.0)).await? else {
+			return Err(WorkerError::Usage(format!(
+				"the model's default corpus is not a dataset on this chain: name approved \
+				 datasets with --dataset ID (`aiblock-worker dataset list`), or get it approved \
+				 (`aiblock-worker dataset propose`; on a development chain `aiblock-worker \
+				 dataset register FILE --dev --suri //Alice`). Its content is {}",
+				aiblock_compute::store::cid_of(&corpus)
+			)));
+		};
+		return Ok(vec![usable_dataset(chain, at, id, 1, allow_experimental).await?]);
+	}
+	let mut datasets = Vec::new();
+	for text in named {
+		let (id, parts) = parse_dataset(text)?;
+		datasets.push(usable_dataset(chain, at, id, parts, allow_experimental).await?);
+	}
+	Ok(datasets)
 }
 
 /// `ID` or `ID:PARTS`.
@@ -732,6 +763,7 @@ async fn run_worker(args: RunArgs) -> Result<(), WorkerError> {
 			},
 			seconds: args.max_job_seconds,
 		},
+		epoch_bid: args.epoch_bid,
 	};
 	let counters = Arc::new(Counters::default());
 	if args.prometheus_port != 0 {
@@ -854,6 +886,7 @@ fn main() -> ExitCode {
 				Command::Serve(args) => serving::serve(args).await.map(|()| true),
 				Command::ReplayAnswer(args) => serving::replay_answer(args).await,
 				Command::Dataset(command) => datasets::dataset(command).await,
+				Command::Epoch(command) => epochs::epoch(command).await.map(|()| true),
 			}
 		}),
 		Err(e) => Err(WorkerError::Usage(format!("cannot start the async runtime: {e}"))),
