@@ -416,3 +416,43 @@ fn a_store_without_room_for_the_states_gets_none_and_the_run_still_verifies() {
 	let c = train(&roomy, &cpu(), &f.model, &f.order, |_, _| {}).unwrap();
 	assert_eq!(f.manifest(&c).states.len(), 3);
 }
+
+/// An evolution epoch's training: the trainer and the evaluator each grow the parent from its
+/// stored blocks by the same growth and seed, so the whole grown model's run verifies; a
+/// candidate grown with another seed, or trained from the parent without growing, is refused.
+#[test]
+fn a_grown_model_trains_from_its_parent_and_verifies_only_from_the_same_growth() {
+	use aiblock_compute::transformer::grow::Growth;
+	use aiblock_worker::evolve::GrownModel;
+	let spec = TransformerSpec { context: 32, ..TransformerSpec::TINY };
+	let weights = transformer::genesis(spec, 4).unwrap();
+	let validation = MarkovSource { order: 1, branching: 4, seed: 7 }.generate(4096, 1).bytes;
+	let growth = Growth::DoubleExperts { noise: 0.01 };
+	let grown_shape = aiblock_compute::job::Shape::Transformer(growth.grown_spec(&spec).unwrap());
+	let numbers =
+		JobNumbers { seed: 3, batch_tokens: 128, lr: 3e-3, checkpoint_every: 4, steps: 8 };
+	let config = JobConfig::for_job(&grown_shape, &numbers).unwrap();
+	// The order trains every block of the grown model; the fixture stores the parent.
+	let f = fixture_of(
+		"grown",
+		Model::Transformer(weights),
+		&validation,
+		(grown_shape.blocks(), config, 8),
+	);
+	let grown =
+		|seed| GrownModel { parent: f.model.clone(), growth, seed, shape: grown_shape.clone() };
+	let trainer = grown(11);
+	let c = train(&f.store, &cpu(), &trainer, &f.order, |_, _| {}).unwrap();
+	assert_eq!(c.blocks.len(), grown_shape.blocks().len(), "one block per grown slot");
+	let check = |start: &GrownModel, segments: &[u32]| {
+		verify(&f.store, &cpu(), start, &f.order, &submitted(&c), segments).unwrap()
+	};
+	let v = check(&grown(11), &[1, 2]);
+	assert!(v.replay_ok, "{v:?}");
+	assert_eq!(v.score, c.claimed, "the evaluator scores what the trainer measured");
+	// Grown with another seed: other noise on the copies, another start.
+	refused(check(&grown(12), &[1]), "does not start from the chain's weights");
+	// Without the noise: another start too.
+	let exact = GrownModel { growth: Growth::DoubleExperts { noise: 0.0 }, ..grown(11) };
+	refused(check(&exact, &[1]), "does not start from the chain's weights");
+}

@@ -32,13 +32,17 @@ pub trait WeightInfo {
 pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Evolution::Epoch` (r:1 w:0)
-	/// Proof: `Evolution::Epoch` (`max_values`: Some(1), `max_size`: Some(49), added: 544, mode: `MaxEncodedLen`)
+	/// Proof: `Evolution::Epoch` (`max_values`: Some(1), `max_size`: Some(81), added: 576, mode: `MaxEncodedLen`)
 	/// Storage: `ExpertDag::ModelCount` (r:1 w:0)
 	/// Proof: `ExpertDag::ModelCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `ExpertDag::Models` (r:1 w:0)
 	/// Proof: `ExpertDag::Models` (`max_values`: None, `max_size`: Some(232), added: 2707, mode: `MaxEncodedLen`)
 	/// Storage: `ExpertDag::States` (r:1 w:0)
 	/// Proof: `ExpertDag::States` (`max_values`: None, `max_size`: Some(21), added: 2496, mode: `MaxEncodedLen`)
+	/// Storage: `Datasets::Datasets` (r:9 w:0)
+	/// Proof: `Datasets::Datasets` (`max_values`: None, `max_size`: Some(928), added: 3403, mode: `MaxEncodedLen`)
+	/// Storage: `Evolution::Windows` (r:1 w:0)
+	/// Proof: `Evolution::Windows` (`max_values`: Some(1), `max_size`: Some(24), added: 519, mode: `MaxEncodedLen`)
 	/// Storage: `Evolution::NextProposalId` (r:1 w:1)
 	/// Proof: `Evolution::NextProposalId` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Evolution::Open` (r:1 w:1)
@@ -46,27 +50,27 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `PolCredits::Accounts` (r:1 w:1)
 	/// Proof: `PolCredits::Accounts` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `Evolution::Proposals` (r:0 w:1)
-	/// Proof: `Evolution::Proposals` (`max_values`: None, `max_size`: Some(3480), added: 5955, mode: `MaxEncodedLen`)
+	/// Proof: `Evolution::Proposals` (`max_values`: None, `max_size`: Some(3550), added: 6025, mode: `MaxEncodedLen`)
 	fn propose() -> Weight {
-		// Fastest run: 43_858 ns.
-		Weight::from_parts(47_070_000, 3697)
-			.saturating_add(T::DbWeight::get().reads(7))
+		// Fastest run: 81_128 ns.
+		Weight::from_parts(86_232_000, 31617)
+			.saturating_add(T::DbWeight::get().reads(17))
 			.saturating_add(T::DbWeight::get().writes(4))
 	}
 	/// Storage: `Evolution::Epoch` (r:1 w:0)
-	/// Proof: `Evolution::Epoch` (`max_values`: Some(1), `max_size`: Some(49), added: 544, mode: `MaxEncodedLen`)
+	/// Proof: `Evolution::Epoch` (`max_values`: Some(1), `max_size`: Some(81), added: 576, mode: `MaxEncodedLen`)
 	/// Storage: `Evolution::Proposals` (r:1 w:1)
-	/// Proof: `Evolution::Proposals` (`max_values`: None, `max_size`: Some(3480), added: 5955, mode: `MaxEncodedLen`)
+	/// Proof: `Evolution::Proposals` (`max_values`: None, `max_size`: Some(3550), added: 6025, mode: `MaxEncodedLen`)
 	/// Storage: `PolCredits::Accounts` (r:1 w:1)
 	/// Proof: `PolCredits::Accounts` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn endorse() -> Weight {
-		// Fastest run: 32_771 ns.
-		Weight::from_parts(36_666_000, 6945)
+		// Fastest run: 35_370 ns.
+		Weight::from_parts(38_420_000, 7015)
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(2))
 	}
 	/// Storage: `Evolution::Epoch` (r:1 w:0)
-	/// Proof: `Evolution::Epoch` (`max_values`: Some(1), `max_size`: Some(49), added: 544, mode: `MaxEncodedLen`)
+	/// Proof: `Evolution::Epoch` (`max_values`: Some(1), `max_size`: Some(81), added: 576, mode: `MaxEncodedLen`)
 	/// Storage: `Workers::Workers` (r:1 w:0)
 	/// Proof: `Workers::Workers` (`max_values`: None, `max_size`: Some(421), added: 2896, mode: `MaxEncodedLen`)
 	/// Storage: `Stake::Ledgers` (r:1 w:0)
@@ -76,52 +80,52 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `PolCredits::Accounts` (r:1 w:1)
 	/// Proof: `PolCredits::Accounts` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn reserve() -> Weight {
-		// Fastest run: 41_043 ns.
-		Weight::from_parts(45_105_000, 3886)
+		// Fastest run: 41_174 ns.
+		Weight::from_parts(44_802_000, 3886)
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().writes(2))
 	}
 	/// Storage: `Evolution::Epoch` (r:1 w:0)
-	/// Proof: `Evolution::Epoch` (`max_values`: Some(1), `max_size`: Some(49), added: 544, mode: `MaxEncodedLen`)
+	/// Proof: `Evolution::Epoch` (`max_values`: Some(1), `max_size`: Some(81), added: 576, mode: `MaxEncodedLen`)
 	/// Storage: `Evolution::Candidate` (r:1 w:1)
 	/// Proof: `Evolution::Candidate` (`max_values`: Some(1), `max_size`: Some(16239), added: 16734, mode: `MaxEncodedLen`)
 	/// Storage: `Evolution::Proposals` (r:1 w:0)
-	/// Proof: `Evolution::Proposals` (`max_values`: None, `max_size`: Some(3480), added: 5955, mode: `MaxEncodedLen`)
+	/// Proof: `Evolution::Proposals` (`max_values`: None, `max_size`: Some(3550), added: 6025, mode: `MaxEncodedLen`)
 	/// `b` ranges over `[3, 145]`.
 	fn submit_migration(b: u32, ) -> Weight {
-		// Fastest run: 24_330 ns.
-		Weight::from_parts(27_060_548, 17724)
-			.saturating_add(Weight::from_parts(277_505, 0).saturating_mul(b.into()))
+		// Fastest run: 27_993 ns.
+		Weight::from_parts(29_196_084, 17724)
+			.saturating_add(Weight::from_parts(281_396, 0).saturating_mul(b.into()))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
 	/// Storage: `Evolution::Epoch` (r:1 w:0)
-	/// Proof: `Evolution::Epoch` (`max_values`: Some(1), `max_size`: Some(49), added: 544, mode: `MaxEncodedLen`)
+	/// Proof: `Evolution::Epoch` (`max_values`: Some(1), `max_size`: Some(81), added: 576, mode: `MaxEncodedLen`)
 	/// Storage: `Evolution::Panel` (r:1 w:1)
-	/// Proof: `Evolution::Panel` (`max_values`: Some(1), `max_size`: Some(226), added: 721, mode: `MaxEncodedLen`)
+	/// Proof: `Evolution::Panel` (`max_values`: Some(1), `max_size`: Some(238), added: 733, mode: `MaxEncodedLen`)
 	fn commit_benchmark() -> Weight {
-		// Fastest run: 17_843 ns.
-		Weight::from_parts(20_884_000, 1711)
+		// Fastest run: 18_778 ns.
+		Weight::from_parts(21_562_000, 1723)
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
 	/// Storage: `Evolution::Epoch` (r:1 w:0)
-	/// Proof: `Evolution::Epoch` (`max_values`: Some(1), `max_size`: Some(49), added: 544, mode: `MaxEncodedLen`)
+	/// Proof: `Evolution::Epoch` (`max_values`: Some(1), `max_size`: Some(81), added: 576, mode: `MaxEncodedLen`)
 	/// Storage: `Evolution::Panel` (r:1 w:1)
-	/// Proof: `Evolution::Panel` (`max_values`: Some(1), `max_size`: Some(226), added: 721, mode: `MaxEncodedLen`)
+	/// Proof: `Evolution::Panel` (`max_values`: Some(1), `max_size`: Some(238), added: 733, mode: `MaxEncodedLen`)
 	fn reveal_benchmark() -> Weight {
-		// Fastest run: 18_958 ns.
-		Weight::from_parts(22_594_000, 1711)
+		// Fastest run: 20_516 ns.
+		Weight::from_parts(23_649_000, 1723)
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
 	/// Storage: `Evolution::Windows` (r:1 w:0)
 	/// Proof: `Evolution::Windows` (`max_values`: Some(1), `max_size`: Some(24), added: 519, mode: `MaxEncodedLen`)
 	/// Storage: `Evolution::Epoch` (r:0 w:1)
-	/// Proof: `Evolution::Epoch` (`max_values`: Some(1), `max_size`: Some(49), added: 544, mode: `MaxEncodedLen`)
+	/// Proof: `Evolution::Epoch` (`max_values`: Some(1), `max_size`: Some(81), added: 576, mode: `MaxEncodedLen`)
 	fn open_epoch() -> Weight {
-		// Fastest run: 7_022 ns.
-		Weight::from_parts(7_683_000, 1509)
+		// Fastest run: 6_743 ns.
+		Weight::from_parts(7_522_000, 1509)
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -134,21 +138,23 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Evolution::Open` (r:1 w:1)
 	/// Proof: `Evolution::Open` (`max_values`: Some(1), `max_size`: Some(65), added: 560, mode: `MaxEncodedLen`)
 	/// Storage: `Evolution::Proposals` (r:16 w:15)
-	/// Proof: `Evolution::Proposals` (`max_values`: None, `max_size`: Some(3480), added: 5955, mode: `MaxEncodedLen`)
+	/// Proof: `Evolution::Proposals` (`max_values`: None, `max_size`: Some(3550), added: 6025, mode: `MaxEncodedLen`)
+	/// Storage: `Datasets::Datasets` (r:9 w:0)
+	/// Proof: `Datasets::Datasets` (`max_values`: None, `max_size`: Some(928), added: 3403, mode: `MaxEncodedLen`)
 	/// Storage: `PolCredits::Accounts` (r:975 w:975)
 	/// Proof: `PolCredits::Accounts` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `Evolution::Windows` (r:1 w:0)
 	/// Proof: `Evolution::Windows` (`max_values`: Some(1), `max_size`: Some(24), added: 519, mode: `MaxEncodedLen`)
 	/// Storage: `Evolution::Epoch` (r:0 w:1)
-	/// Proof: `Evolution::Epoch` (`max_values`: Some(1), `max_size`: Some(49), added: 544, mode: `MaxEncodedLen`)
+	/// Proof: `Evolution::Epoch` (`max_values`: Some(1), `max_size`: Some(81), added: 576, mode: `MaxEncodedLen`)
 	/// `p` ranges over `[1, 16]`.
 	/// `e` ranges over `[0, 64]`.
 	fn select(p: u32, e: u32, ) -> Weight {
-		// Fastest run: 31_470 ns.
-		Weight::from_parts(33_981_000, 39075)
-			.saturating_add(Weight::from_parts(171_460_936, 0).saturating_mul(p.into()))
-			.saturating_add(Weight::from_parts(35_604_560, 0).saturating_mul(e.into()))
-			.saturating_add(T::DbWeight::get().reads(6))
+		// Fastest run: 68_420 ns.
+		Weight::from_parts(70_571_000, 39075)
+			.saturating_add(Weight::from_parts(187_775_978, 0).saturating_mul(p.into()))
+			.saturating_add(Weight::from_parts(34_894_282, 0).saturating_mul(e.into()))
+			.saturating_add(T::DbWeight::get().reads(15))
 			.saturating_add(T::DbWeight::get().reads((22_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(e.into())))
 			.saturating_add(T::DbWeight::get().writes(2))
@@ -165,25 +171,37 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Stake::Ledgers` (`max_values`: None, `max_size`: Some(401), added: 2876, mode: `MaxEncodedLen`)
 	/// Storage: `PolCredits::Accounts` (r:15 w:15)
 	/// Proof: `PolCredits::Accounts` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// Storage: `Evolution::Proposals` (r:1 w:0)
+	/// Proof: `Evolution::Proposals` (`max_values`: None, `max_size`: Some(3550), added: 6025, mode: `MaxEncodedLen`)
+	/// Storage: `ExpertDag::ModelCount` (r:1 w:0)
+	/// Proof: `ExpertDag::ModelCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `ExpertDag::Models` (r:1 w:0)
+	/// Proof: `ExpertDag::Models` (`max_values`: None, `max_size`: Some(232), added: 2707, mode: `MaxEncodedLen`)
+	/// Storage: `ExpertDag::States` (r:1 w:0)
+	/// Proof: `ExpertDag::States` (`max_values`: None, `max_size`: Some(21), added: 2496, mode: `MaxEncodedLen`)
+	/// Storage: `ExpertDag::Current` (r:25 w:0)
+	/// Proof: `ExpertDag::Current` (`max_values`: None, `max_size`: Some(65), added: 2540, mode: `MaxEncodedLen`)
 	/// Storage: `Evolution::Windows` (r:1 w:0)
 	/// Proof: `Evolution::Windows` (`max_values`: Some(1), `max_size`: Some(24), added: 519, mode: `MaxEncodedLen`)
 	/// Storage: `Evolution::Epoch` (r:0 w:1)
-	/// Proof: `Evolution::Epoch` (`max_values`: Some(1), `max_size`: Some(49), added: 544, mode: `MaxEncodedLen`)
+	/// Proof: `Evolution::Epoch` (`max_values`: Some(1), `max_size`: Some(81), added: 576, mode: `MaxEncodedLen`)
+	/// Storage: `Evolution::ParentBlocks` (r:0 w:1)
+	/// Proof: `Evolution::ParentBlocks` (`max_values`: Some(1), `max_size`: Some(4642), added: 5137, mode: `MaxEncodedLen`)
 	/// `b` ranges over `[1, 16]`.
 	fn close_bids(b: u32, ) -> Weight {
-		// Fastest run: 21_069 ns.
-		Weight::from_parts(12_067_673, 3529)
-			.saturating_add(Weight::from_parts(13_987_961, 0).saturating_mul(b.into()))
-			.saturating_add(T::DbWeight::get().reads(1))
+		// Fastest run: 133_297 ns.
+		Weight::from_parts(130_376_563, 64490)
+			.saturating_add(Weight::from_parts(14_401_038, 0).saturating_mul(b.into()))
+			.saturating_add(T::DbWeight::get().reads(30))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(b.into())))
-			.saturating_add(T::DbWeight::get().writes(1))
+			.saturating_add(T::DbWeight::get().writes(2))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(b.into())))
 			.saturating_add(Weight::from_parts(0, 2896).saturating_mul(b.into()))
 	}
 	/// Storage: `Evolution::Candidate` (r:1 w:0)
 	/// Proof: `Evolution::Candidate` (`max_values`: Some(1), `max_size`: Some(16239), added: 16734, mode: `MaxEncodedLen`)
 	/// Storage: `Evolution::Proposals` (r:1 w:0)
-	/// Proof: `Evolution::Proposals` (`max_values`: None, `max_size`: Some(3480), added: 5955, mode: `MaxEncodedLen`)
+	/// Proof: `Evolution::Proposals` (`max_values`: None, `max_size`: Some(3550), added: 6025, mode: `MaxEncodedLen`)
 	/// Storage: `ExpertDag::ModelCount` (r:1 w:0)
 	/// Proof: `ExpertDag::ModelCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `ExpertDag::Models` (r:1 w:0)
@@ -201,23 +219,23 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Evolution::Windows` (r:1 w:0)
 	/// Proof: `Evolution::Windows` (`max_values`: Some(1), `max_size`: Some(24), added: 519, mode: `MaxEncodedLen`)
 	/// Storage: `Evolution::Epoch` (r:0 w:1)
-	/// Proof: `Evolution::Epoch` (`max_values`: Some(1), `max_size`: Some(49), added: 544, mode: `MaxEncodedLen`)
+	/// Proof: `Evolution::Epoch` (`max_values`: Some(1), `max_size`: Some(81), added: 576, mode: `MaxEncodedLen`)
 	/// Storage: `Evolution::Panel` (r:0 w:1)
-	/// Proof: `Evolution::Panel` (`max_values`: Some(1), `max_size`: Some(226), added: 721, mode: `MaxEncodedLen`)
+	/// Proof: `Evolution::Panel` (`max_values`: Some(1), `max_size`: Some(238), added: 733, mode: `MaxEncodedLen`)
 	/// `v` ranges over `[3, 1024]`.
 	fn draw_panel(v: u32, ) -> Weight {
-		// Fastest run: 88_510 ns.
-		Weight::from_parts(107_470_427, 40340)
-			.saturating_add(Weight::from_parts(536_218, 0).saturating_mul(v.into()))
+		// Fastest run: 88_878 ns.
+		Weight::from_parts(110_578_384, 40340)
+			.saturating_add(Weight::from_parts(498_548, 0).saturating_mul(v.into()))
 			.saturating_add(T::DbWeight::get().reads(14))
 			.saturating_add(T::DbWeight::get().writes(2))
 	}
 	/// Storage: `Evolution::Panel` (r:1 w:1)
-	/// Proof: `Evolution::Panel` (`max_values`: Some(1), `max_size`: Some(226), added: 721, mode: `MaxEncodedLen`)
+	/// Proof: `Evolution::Panel` (`max_values`: Some(1), `max_size`: Some(238), added: 733, mode: `MaxEncodedLen`)
 	/// Storage: `Evolution::Candidate` (r:1 w:1)
 	/// Proof: `Evolution::Candidate` (`max_values`: Some(1), `max_size`: Some(16239), added: 16734, mode: `MaxEncodedLen`)
 	/// Storage: `Evolution::Proposals` (r:1 w:1)
-	/// Proof: `Evolution::Proposals` (`max_values`: None, `max_size`: Some(3480), added: 5955, mode: `MaxEncodedLen`)
+	/// Proof: `Evolution::Proposals` (`max_values`: None, `max_size`: Some(3550), added: 6025, mode: `MaxEncodedLen`)
 	/// Storage: `ExpertDag::ModelCount` (r:1 w:1)
 	/// Proof: `ExpertDag::ModelCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `ExpertDag::Models` (r:1 w:1)
@@ -243,58 +261,60 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Evolution::Windows` (r:1 w:0)
 	/// Proof: `Evolution::Windows` (`max_values`: Some(1), `max_size`: Some(24), added: 519, mode: `MaxEncodedLen`)
 	/// Storage: `Evolution::Epoch` (r:0 w:1)
-	/// Proof: `Evolution::Epoch` (`max_values`: Some(1), `max_size`: Some(49), added: 544, mode: `MaxEncodedLen`)
+	/// Proof: `Evolution::Epoch` (`max_values`: Some(1), `max_size`: Some(81), added: 576, mode: `MaxEncodedLen`)
+	/// Storage: `Evolution::ParentBlocks` (r:0 w:1)
+	/// Proof: `Evolution::ParentBlocks` (`max_values`: Some(1), `max_size`: Some(4642), added: 5137, mode: `MaxEncodedLen`)
 	fn conclude() -> Weight {
-		// Fastest run: 1_170_300 ns.
-		Weight::from_parts(1_214_774_000, 204885)
+		// Fastest run: 1_173_539 ns.
+		Weight::from_parts(1_209_469_000, 204885)
 			.saturating_add(T::DbWeight::get().reads(194))
-			.saturating_add(T::DbWeight::get().writes(167))
+			.saturating_add(T::DbWeight::get().writes(168))
 	}
 }
 
 /// The same figures with ParityDB costs, for tests and mocks.
 impl WeightInfo for () {
 	fn propose() -> Weight {
-		Weight::from_parts(47_070_000, 3697)
-			.saturating_add(ParityDbWeight::get().reads(7))
+		Weight::from_parts(86_232_000, 31617)
+			.saturating_add(ParityDbWeight::get().reads(17))
 			.saturating_add(ParityDbWeight::get().writes(4))
 	}
 	fn endorse() -> Weight {
-		Weight::from_parts(36_666_000, 6945)
+		Weight::from_parts(38_420_000, 7015)
 			.saturating_add(ParityDbWeight::get().reads(3))
 			.saturating_add(ParityDbWeight::get().writes(2))
 	}
 	fn reserve() -> Weight {
-		Weight::from_parts(45_105_000, 3886)
+		Weight::from_parts(44_802_000, 3886)
 			.saturating_add(ParityDbWeight::get().reads(5))
 			.saturating_add(ParityDbWeight::get().writes(2))
 	}
 	fn submit_migration(b: u32, ) -> Weight {
-		Weight::from_parts(27_060_548, 17724)
-			.saturating_add(Weight::from_parts(277_505, 0).saturating_mul(b.into()))
+		Weight::from_parts(29_196_084, 17724)
+			.saturating_add(Weight::from_parts(281_396, 0).saturating_mul(b.into()))
 			.saturating_add(ParityDbWeight::get().reads(3))
 			.saturating_add(ParityDbWeight::get().writes(1))
 	}
 	fn commit_benchmark() -> Weight {
-		Weight::from_parts(20_884_000, 1711)
+		Weight::from_parts(21_562_000, 1723)
 			.saturating_add(ParityDbWeight::get().reads(2))
 			.saturating_add(ParityDbWeight::get().writes(1))
 	}
 	fn reveal_benchmark() -> Weight {
-		Weight::from_parts(22_594_000, 1711)
+		Weight::from_parts(23_649_000, 1723)
 			.saturating_add(ParityDbWeight::get().reads(2))
 			.saturating_add(ParityDbWeight::get().writes(1))
 	}
 	fn open_epoch() -> Weight {
-		Weight::from_parts(7_683_000, 1509)
+		Weight::from_parts(7_522_000, 1509)
 			.saturating_add(ParityDbWeight::get().reads(1))
 			.saturating_add(ParityDbWeight::get().writes(1))
 	}
 	fn select(p: u32, e: u32, ) -> Weight {
-		Weight::from_parts(33_981_000, 39075)
-			.saturating_add(Weight::from_parts(171_460_936, 0).saturating_mul(p.into()))
-			.saturating_add(Weight::from_parts(35_604_560, 0).saturating_mul(e.into()))
-			.saturating_add(ParityDbWeight::get().reads(6))
+		Weight::from_parts(70_571_000, 39075)
+			.saturating_add(Weight::from_parts(187_775_978, 0).saturating_mul(p.into()))
+			.saturating_add(Weight::from_parts(34_894_282, 0).saturating_mul(e.into()))
+			.saturating_add(ParityDbWeight::get().reads(15))
 			.saturating_add(ParityDbWeight::get().reads((22_u64).saturating_mul(p.into())))
 			.saturating_add(ParityDbWeight::get().reads((5_u64).saturating_mul(e.into())))
 			.saturating_add(ParityDbWeight::get().writes(2))
@@ -304,23 +324,23 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 48580).saturating_mul(p.into()))
 	}
 	fn close_bids(b: u32, ) -> Weight {
-		Weight::from_parts(12_067_673, 3529)
-			.saturating_add(Weight::from_parts(13_987_961, 0).saturating_mul(b.into()))
-			.saturating_add(ParityDbWeight::get().reads(1))
+		Weight::from_parts(130_376_563, 64490)
+			.saturating_add(Weight::from_parts(14_401_038, 0).saturating_mul(b.into()))
+			.saturating_add(ParityDbWeight::get().reads(30))
 			.saturating_add(ParityDbWeight::get().reads((3_u64).saturating_mul(b.into())))
-			.saturating_add(ParityDbWeight::get().writes(1))
+			.saturating_add(ParityDbWeight::get().writes(2))
 			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(b.into())))
 			.saturating_add(Weight::from_parts(0, 2896).saturating_mul(b.into()))
 	}
 	fn draw_panel(v: u32, ) -> Weight {
-		Weight::from_parts(107_470_427, 40340)
-			.saturating_add(Weight::from_parts(536_218, 0).saturating_mul(v.into()))
+		Weight::from_parts(110_578_384, 40340)
+			.saturating_add(Weight::from_parts(498_548, 0).saturating_mul(v.into()))
 			.saturating_add(ParityDbWeight::get().reads(14))
 			.saturating_add(ParityDbWeight::get().writes(2))
 	}
 	fn conclude() -> Weight {
-		Weight::from_parts(1_214_774_000, 204885)
+		Weight::from_parts(1_209_469_000, 204885)
 			.saturating_add(ParityDbWeight::get().reads(194))
-			.saturating_add(ParityDbWeight::get().writes(167))
+			.saturating_add(ParityDbWeight::get().writes(168))
 	}
 }

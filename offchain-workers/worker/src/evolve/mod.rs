@@ -122,7 +122,13 @@ async fn bid(
 		return Ok(false);
 	}
 	let call = runtime::transactions().evolution().reserve(credits);
-	w.chain.submit(&format!("evolution.reserve({credits})"), &call).await?;
+	if let Err(e) = w.chain.submit(&format!("evolution.reserve({credits})"), &call).await {
+		// A refusal stands for the epoch; trouble reaching the node is tried again.
+		if !matches!(e, WorkerError::Refused(_)) {
+			state.bid_epochs.remove(&epoch.index);
+		}
+		return Err(e);
+	}
 	log::info!(
 		"epoch {}: bid {credits} credits for the training of proposal {proposal}",
 		epoch.index
