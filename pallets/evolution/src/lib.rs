@@ -23,8 +23,12 @@
 //!    ([`Pallet::reveal_benchmark`]).
 //! 5. **Promotion or rejection**, when the reveals close:
 //!    [`aiblock_primitives::evolution::judge`] promotes the candidate only when a majority of the
-//!    panel revealed, a majority of the replays reproduced it, and both medians beat the
-//!    parent's score by [`Config::MinRelativeGain`] (15 % in the runtime). A promoted candidate
+//!    panel revealed, a majority of the replays reproduced it, the validation median beats the
+//!    newest model's score at the verdict, and the held-out median the median of the panel's
+//!    scores of the pinned parent there, each by [`Config::MinRelativeGain`] (15 % in the
+//!    runtime). The validation bar is the model users have at the verdict: jobs adopted on the
+//!    parent during the epoch raise it, and a promotion replaces their blocks with the grown
+//!    model's. A promoted candidate
 //!    becomes the next model version in the ExpertDag with all its blocks and its manifest as
 //!    the migration block; the proposer, trainer and honest evaluators earn credits and the
 //!    trainer and evaluators a learning reward. A failed replay slashes the trainer
