@@ -359,7 +359,7 @@ async fn measure(
 		);
 		let (held_out, parent_held_out) = if verdict.replay_ok {
 			let trained = ModelAt {
-				spec: grown.shape.clone(),
+				spec: grown.shape,
 				validation: Vec::new(),
 				blocks: order.blocks.iter().copied().zip(submission.candidates.clone()).collect(),
 				revision: 0,
