@@ -254,30 +254,38 @@ pub fn job_spec(
 	chain::JobSpec {
 		model,
 		slots: BoundedVec(slots),
-		datasets: BoundedVec(
-			order
-				.datasets
-				.iter()
-				.map(|d| chain::JobDataset {
-					id: d.id,
-					cid: BoundedVec(d.cid.clone()),
-					parts: d.parts,
-				})
-				.collect(),
-		),
+		datasets: chain_datasets(&order.datasets),
 		allow_experimental,
-		hyper: chain::HyperParams {
-			hash: H256(config.hash()),
-			learning_rate_micros: lr_micros(config.lr()),
-			batch_size: config.batch_tokens() as u32,
-			seed: config.seed(),
-			checkpoint_every: config.checkpoint_every() as u32,
-		},
+		hyper: chain_hyper(config),
 		steps: order.steps as u32,
 		trainers: 1,
 		evaluators,
 		min_vram_gib: 0,
 		windows,
+	}
+}
+
+/// Datasets as the chain's jobs and migrations name them.
+pub fn chain_datasets(
+	datasets: &[OrderData],
+) -> runtime::runtime_types::bounded_collections::bounded_vec::BoundedVec<chain::JobDataset> {
+	use runtime::runtime_types::bounded_collections::bounded_vec::BoundedVec;
+	BoundedVec(
+		datasets
+			.iter()
+			.map(|d| chain::JobDataset { id: d.id, cid: BoundedVec(d.cid.clone()), parts: d.parts })
+			.collect(),
+	)
+}
+
+/// A recipe's numbers as the chain holds them, with the hash of the whole recipe.
+pub fn chain_hyper(config: &JobConfig) -> chain::HyperParams {
+	chain::HyperParams {
+		hash: H256(config.hash()),
+		learning_rate_micros: lr_micros(config.lr()),
+		batch_size: config.batch_tokens() as u32,
+		seed: config.seed(),
+		checkpoint_every: config.checkpoint_every() as u32,
 	}
 }
 

@@ -48,6 +48,14 @@ fn cli(net: &Network, args: &[&str], suri: &str, data: &str) -> String {
 	stdout
 }
 
+/// Ferdie's `epoch propose` of `growth_and_recipe` on `dataset`, holding out `held_out`, in the
+/// next proposing window; its stdout.
+fn propose(net: &Network, growth_and_recipe: &[&str], dataset: &str, held_out: &str) -> String {
+	let datasets = ["--dataset", dataset, "--held-out", held_out, "--wait"];
+	let args = [&["epoch", "propose"][..], growth_and_recipe, &datasets[..]].concat();
+	cli(net, &args, PROPOSER, "proposer")
+}
+
 /// The word after `word` in `text`, parsed.
 fn after<T: std::str::FromStr>(text: &str, word: &str) -> T {
 	text.split_whitespace()
@@ -165,32 +173,9 @@ pub async fn two_epochs(
 	let started = Instant::now();
 	let shakespeare = shakespeare.to_string();
 	let held = held_out.to_string();
-	let proposed = cli(
-		net,
-		&[
-			"epoch",
-			"propose",
-			"--growth",
-			"double-experts",
-			"--noise",
-			"0.01",
-			"--steps",
-			"60",
-			"--batch-tokens",
-			"256",
-			"--lr",
-			"0.01",
-			"--checkpoint-every",
-			"20",
-			"--dataset",
-			&shakespeare,
-			"--held-out",
-			&held,
-			"--wait",
-		],
-		PROPOSER,
-		"proposer",
-	);
+	let recipe = ["--batch-tokens", "256", "--lr", "0.01", "--checkpoint-every", "20"];
+	let growth = ["--growth", "double-experts", "--noise", "0.01", "--steps", "60"];
+	let proposed = propose(net, &[&growth[..], &recipe[..]].concat(), &shakespeare, &held);
 	let epoch: u32 = after(&proposed, "epoch");
 	let from = net.at().await.block_number();
 	let (outcome, end) = closed(net, epoch, from, Duration::from_secs(600)).await;
@@ -241,30 +226,9 @@ pub async fn two_epochs(
 	served_from(net, server, &at, 3).await;
 
 	// 2. A layer added and barely trained: too little gain, rejected, credits back.
-	let proposed = cli(
-		net,
-		&[
-			"epoch",
-			"propose",
-			"--growth",
-			"add-layers:1",
-			"--steps",
-			"2",
-			"--batch-tokens",
-			"64",
-			"--lr",
-			"0.0001",
-			"--checkpoint-every",
-			"1",
-			"--dataset",
-			&shakespeare,
-			"--held-out",
-			&held,
-			"--wait",
-		],
-		PROPOSER,
-		"proposer",
-	);
+	let barely = ["--growth", "add-layers:1", "--steps", "2", "--batch-tokens", "64"];
+	let recipe = ["--lr", "0.0001", "--checkpoint-every", "1"];
+	let proposed = propose(net, &[&barely[..], &recipe[..]].concat(), &shakespeare, &held);
 	let epoch: u32 = after(&proposed, "epoch");
 	let from = net.at().await.block_number();
 	let (outcome, end) = closed(net, epoch, from, Duration::from_secs(600)).await;

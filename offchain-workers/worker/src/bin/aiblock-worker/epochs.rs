@@ -3,13 +3,10 @@
 //! a proposal, bid for an epoch's training, and see where the epoch is. Trainers that bid
 //! every epoch use `run --epoch-bid` instead; panel members need nothing but the evaluator role.
 
-use super::{connect, connect_to_read, named_datasets, ChainArgs};
-use aiblock_compute::{
-	job::{JobConfig, JobNumbers, Shape},
-	transformer::grow::Growth,
-};
+use super::{connect, connect_to_read, named_datasets, ChainArgs, Recipe};
+use aiblock_compute::{job::Shape, transformer::grow::Growth};
 use aiblock_worker::{
-	chain::{self, runtime, At, Chain, H256},
+	chain::{runtime, At, Chain},
 	evolve::{
 		chain::{Epoch, Outcome, Phase},
 		grown::{growth_of, ChainGrowth, HeldOut, Migration},
@@ -17,7 +14,6 @@ use aiblock_worker::{
 	run, WorkerError,
 };
 use clap::{Args, Subcommand};
-use runtime::runtime_types::bounded_collections::bounded_vec::BoundedVec;
 use std::time::{Duration, Instant};
 
 #[derive(Subcommand)]
@@ -176,16 +172,14 @@ async fn propose(args: ProposeArgs) -> Result<(), WorkerError> {
 			.grown_spec(&parent_shape)
 			.map_err(|e| WorkerError::Usage(format!("--growth {}: {e}", args.growth)))?,
 	);
-	let numbers = JobNumbers {
+	let recipe = Recipe {
 		seed: args.seed,
-		batch_tokens: args.batch_tokens as usize,
-		lr: run::lr_of_micros(run::lr_micros(args.lr)),
-		checkpoint_every: u64::from(args.checkpoint_every),
-		steps: u64::from(args.steps),
+		batch_tokens: args.batch_tokens,
+		lr: args.lr,
+		checkpoint_every: args.checkpoint_every,
+		steps: args.steps,
 	};
-	let config = JobConfig::for_job(&shape, &numbers).map_err(|why| {
-		WorkerError::Usage(format!("--batch-tokens {}: {why}", args.batch_tokens))
-	})?;
+	let config = recipe.config(&shape)?;
 	let datasets = named_datasets(&chain, &at, &shape, &args.dataset, false).await?;
 	let held_out = chain.dataset(&at, args.held_out).await?.ok_or_else(|| {
 		WorkerError::Usage(format!("--held-out {}: no such dataset", args.held_out))
@@ -194,23 +188,8 @@ async fn propose(args: ProposeArgs) -> Result<(), WorkerError> {
 		growth,
 		seed: args.growth_seed,
 		steps: args.steps,
-		hyper: chain::HyperParams {
-			hash: H256(config.hash()),
-			learning_rate_micros: run::lr_micros(config.lr()),
-			batch_size: config.batch_tokens() as u32,
-			seed: config.seed(),
-			checkpoint_every: config.checkpoint_every() as u32,
-		},
-		datasets: BoundedVec(
-			datasets
-				.iter()
-				.map(|d| chain::JobDataset {
-					id: d.id,
-					cid: BoundedVec(d.cid.clone()),
-					parts: d.parts,
-				})
-				.collect(),
-		),
+		hyper: run::chain_hyper(&config),
+		datasets: run::chain_datasets(&datasets),
 		held_out: HeldOut { id: args.held_out, cid: held_out.meta.cid },
 	};
 	let call = runtime::transactions().evolution().propose(migration);

@@ -350,10 +350,7 @@ fn init_model(args: StoreArgs) -> Result<(), WorkerError> {
 }
 
 async fn post_job(args: PostJobArgs) -> Result<(), WorkerError> {
-	use aiblock_compute::{
-		job::{JobConfig, JobNumbers},
-		model::BlockId,
-	};
+	use aiblock_compute::model::BlockId;
 	let chain = connect(&args.chain).await?;
 	let at = chain.finalized().await?;
 	let model = match args.model {
@@ -396,18 +393,14 @@ async fn post_job(args: PostJobArgs) -> Result<(), WorkerError> {
 			"--windows takes four block counts: accept,submit,commit,reveal".into(),
 		));
 	};
-	let numbers = JobNumbers {
+	let recipe = Recipe {
 		seed: args.seed,
-		batch_tokens: args.batch_tokens as usize,
-		// Hash the rate workers will rebuild from the chain's micro-units, or no worker could
-		// reproduce the job.
-		lr: run::lr_of_micros(run::lr_micros(args.lr)),
-		checkpoint_every: u64::from(args.checkpoint_every),
-		steps: u64::from(args.steps),
+		batch_tokens: args.batch_tokens,
+		lr: args.lr,
+		checkpoint_every: args.checkpoint_every,
+		steps: args.steps,
 	};
-	let config = JobConfig::for_job(&shape, &numbers).map_err(|why| {
-		WorkerError::Usage(format!("--batch-tokens {}: {why}", args.batch_tokens))
-	})?;
+	let config = recipe.config(&shape)?;
 	let order = aiblock_worker::train::TrainOrder {
 		blocks,
 		datasets,
@@ -432,6 +425,36 @@ async fn post_job(args: PostJobArgs) -> Result<(), WorkerError> {
 		_ => println!("job posted (no JobPosted event decoded)"),
 	}
 	Ok(())
+}
+
+/// A training recipe's numbers as the command line gives them (a job's or a migration's).
+struct Recipe {
+	seed: u64,
+	batch_tokens: u32,
+	lr: f32,
+	checkpoint_every: u32,
+	steps: u32,
+}
+
+impl Recipe {
+	/// The full recipe for a model of `shape`, whose hash the chain holds.
+	fn config(
+		&self,
+		shape: &aiblock_compute::job::Shape,
+	) -> Result<aiblock_compute::job::JobConfig, WorkerError> {
+		let numbers = aiblock_compute::job::JobNumbers {
+			seed: self.seed,
+			batch_tokens: self.batch_tokens as usize,
+			// Hash the rate workers will rebuild from the chain's micro-units, or no worker
+			// could reproduce the run.
+			lr: run::lr_of_micros(run::lr_micros(self.lr)),
+			checkpoint_every: u64::from(self.checkpoint_every),
+			steps: u64::from(self.steps),
+		};
+		aiblock_compute::job::JobConfig::for_job(shape, &numbers).map_err(|why| {
+			WorkerError::Usage(format!("--batch-tokens {}: {why}", self.batch_tokens))
+		})
+	}
 }
 
 /// The datasets `--dataset` names (`ID` or `ID:PARTS` each), or without any the default corpus
