@@ -875,7 +875,9 @@ async fn import_transformer(net: &Network) {
 	let folder = net.dir.join("transformer");
 	files::save(&folder, &genesis(TransformerSpec::TINY, 5).unwrap()).unwrap();
 	let validation = net.dir.join("validation.txt");
-	std::fs::write(&validation, b"Now is the winter of our discontent\n".repeat(40)).unwrap();
+	// A line tinyshakespeare does not hold: scenario 7 trains this model on it.
+	let line = b"Tomorrow, and tomorrow, and tomorrow, creeps in this petty pace from day to day\n";
+	std::fs::write(&validation, line.repeat(18)).unwrap();
 	let import = |suri: &str| {
 		let data_dir = net.dir.join("importer");
 		let args = [
