@@ -21,8 +21,10 @@ pub enum EpochCommand {
 	/// Propose a growth of the newest model and the recipe its training follows, locking the
 	/// chain's proposal deposit (100 PoL credits on the shipped chains). Only while the epoch
 	/// takes proposals: --wait waits for the next proposing window. The chain checks the grown
-	/// spec against its limits and SemVer rules, and the datasets (approved, the held-out one
-	/// not trained on). Example:
+	/// spec against its limits and SemVer rules, the datasets (approved, the held-out one not
+	/// trained on, neither the validation set) and the run (`RecipeTooLong` when the slowest
+	/// worker it protects could not train it within the training window, or replay and score it
+	/// within the commit window). Example:
 	///   aiblock-worker epoch propose --growth double-experts --noise 0.01 --steps 300 \
 	///       --batch-tokens 256 --lr 0.003 --held-out 3 --dev --suri //Ferdie --wait
 	#[command(verbatim_doc_comment)]
