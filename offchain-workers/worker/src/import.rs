@@ -70,7 +70,7 @@ pub async fn import(
 }
 
 /// The runtime's spec in the client's generated types.
-fn runtime_spec(spec: ModelSpec) -> chain::ModelSpec {
+pub(crate) fn runtime_spec(spec: ModelSpec) -> chain::ModelSpec {
 	let bytes = |v: aiblock_primitives::dag::Name| BoundedVec(v.into_inner());
 	chain::ModelSpec {
 		name: bytes(spec.name),

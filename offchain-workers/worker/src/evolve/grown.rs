@@ -16,6 +16,8 @@ use aiblock_compute::{
 	store::ContentStore,
 	transformer::grow::{grow, Growth},
 };
+#[cfg(test)]
+use aiblock_compute::{model::Architecture, transformer::TransformerSpec};
 
 pub use runtime::runtime_types::aiblock_primitives::evolution::{
 	Benchmark as ChainBenchmark, Growth as ChainGrowth, HeldOut, Migration,
@@ -201,33 +203,38 @@ pub fn migration_fingerprint(
 mod tests {
 	use super::*;
 
+	/// A transformer spec of `layers` layers of `experts` experts (attention or none).
+	fn spec(layers: u16, experts: u16, attention: bool) -> aiblock_primitives::dag::ModelSpec {
+		aiblock_primitives::dag::ModelSpec {
+			name: Default::default(),
+			architecture: TransformerSpec::TAG.as_bytes().to_vec().try_into().unwrap(),
+			version: aiblock_primitives::dag::SemVer { major: 1, minor: 0, patch: 0 },
+			generation: 0,
+			context: 64,
+			vocab: 256,
+			tokenizer: aiblock_primitives::dag::Tokenizer::Bytes,
+			d_model: 32,
+			d_ff: 48,
+			layers,
+			experts,
+			top_k: experts.min(2),
+			attention: attention.then_some(aiblock_primitives::dag::AttentionSpec {
+				heads: 4,
+				kv_heads: 2,
+				head_dim: 8,
+				rope_theta: 10_000,
+				norm_eps_pico: 10_000_000,
+			}),
+			delta: 1,
+			validation_dataset: Default::default(),
+		}
+	}
+
 	#[test]
 	fn slots_come_in_the_chains_order() {
-		use aiblock_primitives::dag::{BlockKind as Kind, ModelSpec};
+		use aiblock_primitives::dag::BlockKind as Kind;
 		for (layers, experts, attention) in [(4u16, 8u16, true), (2, 4, false), (1, 1, true)] {
-			let spec = ModelSpec {
-				name: Default::default(),
-				architecture: Default::default(),
-				version: aiblock_primitives::dag::SemVer { major: 1, minor: 0, patch: 0 },
-				generation: 0,
-				context: 64,
-				vocab: 256,
-				tokenizer: aiblock_primitives::dag::Tokenizer::Bytes,
-				d_model: 32,
-				d_ff: 48,
-				layers,
-				experts,
-				top_k: 1,
-				attention: attention.then_some(aiblock_primitives::dag::AttentionSpec {
-					heads: 4,
-					kv_heads: 2,
-					head_dim: 8,
-					rope_theta: 10_000,
-					norm_eps_pico: 10_000_000,
-				}),
-				delta: 1,
-				validation_dataset: Default::default(),
-			};
+			let spec = spec(layers, experts, attention);
 			let chain: Vec<BlockId> = spec
 				.param_kinds()
 				.map(|kind| match kind {
@@ -241,6 +248,54 @@ mod tests {
 				.collect();
 			assert_eq!(slot_order(layers.into(), experts.into(), attention), chain);
 		}
+	}
+
+	/// What a panel member refuses (`replay_ok = false`) rather than fail to judge: a recipe
+	/// whose hash is of another configuration, a batch of no whole number of windows, a
+	/// proposal whose spec is not the growth of its parent.
+	#[test]
+	fn a_recipe_no_worker_can_reproduce_is_found_out() {
+		use runtime::runtime_types::bounded_collections::bounded_vec::BoundedVec;
+		let parent = spec(2, 4, true);
+		let grown = aiblock_primitives::evolution::Growth::DoubleExperts { noise_ppm: 10_000 }
+			.grown_spec(&parent)
+			.unwrap();
+		let (parent, grown) =
+			(crate::import::runtime_spec(parent), crate::import::runtime_spec(grown));
+		let shape = run::shape_of(&grown).unwrap();
+		let numbers = JobNumbers {
+			seed: 1,
+			batch_tokens: 128,
+			lr: run::lr_of_micros(3_000),
+			checkpoint_every: 4,
+			steps: 8,
+		};
+		let config = JobConfig::for_job(&shape, &numbers).unwrap();
+		let migration = Migration {
+			growth: ChainGrowth::DoubleExperts { noise_ppm: 10_000 },
+			seed: 7,
+			steps: 8,
+			hyper: run::chain_hyper(&config),
+			datasets: run::chain_datasets(&[]),
+			held_out: HeldOut { id: 1, cid: BoundedVec(Vec::new()) },
+		};
+		let parent_at = ModelAt {
+			spec: run::shape_of(&parent).unwrap(),
+			validation: Vec::new(),
+			blocks: Vec::new(),
+			revision: 0,
+		};
+		let model = GrownModel::new(parent_at.clone(), &migration, &grown).unwrap();
+		let order = model.order(&migration, &grown).unwrap();
+		assert_eq!(order.blocks, param_blocks(&grown), "every block of the grown model");
+		let mut other = migration.clone();
+		other.hyper.hash = H256([7; 32]);
+		assert!(model.order(&other, &grown).unwrap_err().contains("hash"));
+		let mut other = migration.clone();
+		other.hyper.batch_size = 100;
+		assert!(model.order(&other, &grown).is_err(), "100 tokens are no whole 64-token windows");
+		let not_grown = GrownModel::new(parent_at, &migration, &parent).unwrap_err();
+		assert!(not_grown.contains("not its growth"), "{not_grown}");
 	}
 
 	#[test]
