@@ -36,6 +36,17 @@ for line in sys.stdin:
 run)
 	[ -x "$bundle/cuda-tests" ] || { echo "no $bundle/cuda-tests: run '$0 build' first (and carry $bundle)" >&2; exit 2; }
 	nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader || true
+	# cudarc (built for CUDA 12.8) opens libcublas.so or libcublas.so.12; a machine with CUDA 13
+	# (PyTorch's pip wheels) has libcublas.so.13 only: offer it under the plain name. Only the
+	# benchmark's cuBLAS columns need it; the tests and the worker need the driver alone.
+	if ! ldconfig -p 2>/dev/null | grep -q 'libcublas\.so\(\.12\)\? '; then
+		lib=$(find /opt /usr/local /usr/lib -name 'libcublas.so.1[0-9]*' 2>/dev/null | head -1)
+		if [ -n "$lib" ]; then
+			mkdir -p /tmp/aiblock-cublas && ln -sf "$lib" /tmp/aiblock-cublas/libcublas.so
+			export LD_LIBRARY_PATH="/tmp/aiblock-cublas:$(dirname "$lib")${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+			echo "cuBLAS: $lib"
+		fi
+	fi
 	echo "== GPU tests (bitwise against the CPU)"
 	AIBLOCK_GPU_REQUIRED=1 "$bundle/cuda-tests" --test-threads 1 --nocapture
 	echo "== GPU figures"
