@@ -2,7 +2,7 @@
 //!
 //! This crate is `no_std` so the runtime can use it in wasm, and has no FRAME dependency so that
 //! off-chain code (the worker) can use it too. Pallets talk to each other only through the traits
-//! here ([`credits`], [`dag`], [`datasets`], [`evolution`], [`jobs`], [`rewards`], [`stake`],
+//! here ([`credits`], [`dag`], [`datasets`], [`evolution`], [`inference`], [`jobs`], [`rewards`], [`stake`],
 //! [`workers`]), wired together in the runtime, so that a pallet never reaches into another
 //! pallet's storage.
 
@@ -14,6 +14,7 @@ pub mod credits;
 pub mod dag;
 pub mod datasets;
 pub mod evolution;
+pub mod inference;
 pub mod jobs;
 pub mod rewards;
 pub mod stake;

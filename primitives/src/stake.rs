@@ -38,6 +38,11 @@ pub enum SlashReason {
 	Governance,
 	/// A trainer never revealed its sealed claim while the evaluators judged its candidate.
 	ClaimWithheld,
+	/// A server's claimed answers were found, by the auditors' replay, not to be what the
+	/// chain's model gives (or not to be there at all).
+	AnswerMismatch,
+	/// An auditor's verdict on a server's answers was against its panel's majority.
+	AuditOutvoted,
 }
 
 /// Read access to an account's stake.
@@ -74,5 +79,15 @@ pub trait Slash<AccountId>: StakeInspect<AccountId> {
 		amount: Self::Balance,
 		reason: SlashReason,
 		reporter: Option<&AccountId>,
+	) -> Self::Balance;
+
+	/// Take up to `amount` like [`Slash::slash`], all of it to `to`: the account of a pallet
+	/// that pays it out to those the fault wronged (a client, the auditors who proved it).
+	/// Returns the amount actually slashed.
+	fn slash_to(
+		who: &AccountId,
+		amount: Self::Balance,
+		reason: SlashReason,
+		to: &AccountId,
 	) -> Self::Balance;
 }

@@ -55,6 +55,7 @@ pub use weights::WeightInfo;
 mod benchmarking;
 mod evolution;
 mod gate;
+mod inference;
 mod invariants;
 pub mod migrations;
 #[cfg(test)]

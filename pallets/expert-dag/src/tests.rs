@@ -573,3 +573,27 @@ fn evolution_promotes_a_grown_version_with_its_blocks_and_migration_or_nothing()
 		assert!(matches!(last_event(), Event::MigrationRecorded { from: 1, to: 2, .. }));
 	});
 }
+
+#[test]
+fn served_blocks_are_the_adopted_ones_with_their_authors() {
+	use aiblock_primitives::inference::ServedBlocks;
+	ExtBuilder::default().build_and_execute(|| {
+		let genesis = current(EXPERT);
+		let id = propose(7, 1);
+		assert_eq!(<ExpertDag as ServedBlocks<AccountId>>::served_block(id), None, "pending");
+		assert_eq!(<ExpertDag as ServedBlocks<AccountId>>::served_block(genesis), Some((0, None)));
+		assert_ok!(<ExpertDag as QualityGate<AccountId>>::accept(id, 1_500_000));
+		assert_eq!(<ExpertDag as ServedBlocks<AccountId>>::served_block(id), Some((0, Some(7))));
+		assert_eq!(
+			<ExpertDag as ServedBlocks<AccountId>>::served_block(genesis),
+			Some((0, None)),
+			"a superseded block answered once and is still named by old answers"
+		);
+		let rejected = propose(8, 2);
+		assert_ok!(<ExpertDag as QualityGate<AccountId>>::reject(rejected));
+		assert_eq!(<ExpertDag as ServedBlocks<AccountId>>::served_block(rejected), None);
+		assert_eq!(<ExpertDag as ServedBlocks<AccountId>>::served_block(H256::zero()), None);
+		assert!(<ExpertDag as ServedBlocks<AccountId>>::model_exists(0));
+		assert!(!<ExpertDag as ServedBlocks<AccountId>>::model_exists(1));
+	});
+}

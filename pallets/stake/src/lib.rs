@@ -327,7 +327,13 @@ pub mod pallet {
 			T::SlashOrigin::ensure_origin(origin)?;
 			ensure!(!amount.is_zero(), Error::<T>::ZeroAmount);
 			ensure!(Ledgers::<T>::contains_key(&who), Error::<T>::NotBonded);
-			Self::do_slash(&who, amount, SlashReason::Governance, reporter.as_ref());
+			Self::do_slash(
+				&who,
+				amount,
+				SlashReason::Governance,
+				reporter.as_ref(),
+				T::ReporterShare::get(),
+			);
 			Ok(())
 		}
 	}
@@ -356,6 +362,7 @@ impl<T: Config> Pallet<T> {
 		amount: BalanceOf<T>,
 		reason: SlashReason,
 		reporter: Option<&T::AccountId>,
+		reporter_share: Perbill,
 	) -> BalanceOf<T> {
 		let Some(mut ledger) = Ledgers::<T>::get(who) else {
 			return Zero::zero();
@@ -367,7 +374,7 @@ impl<T: Config> Pallet<T> {
 		let (credit, _not_held) = T::Currency::slash(&HoldReason::Bonded.into(), who, taken);
 		Self::store(who, ledger);
 
-		let reward = T::ReporterShare::get() * credit.peek();
+		let reward = reporter_share * credit.peek();
 		let (to_reporter, rest) = credit.split(reward);
 		let (paid, rest) = match reporter {
 			Some(reporter) if !to_reporter.peek().is_zero() => {
@@ -467,6 +474,15 @@ impl<T: Config> Slash<T::AccountId> for Pallet<T> {
 		reason: SlashReason,
 		reporter: Option<&T::AccountId>,
 	) -> BalanceOf<T> {
-		Self::do_slash(who, amount, reason, reporter)
+		Self::do_slash(who, amount, reason, reporter, T::ReporterShare::get())
+	}
+
+	fn slash_to(
+		who: &T::AccountId,
+		amount: BalanceOf<T>,
+		reason: SlashReason,
+		to: &T::AccountId,
+	) -> BalanceOf<T> {
+		Self::do_slash(who, amount, reason, Some(to), Perbill::one())
 	}
 }

@@ -265,3 +265,28 @@ fn try_state_catches_a_ledger_that_disagrees_with_the_hold() {
 		assert!(Stake::do_try_state().is_err(), "zero chunk");
 	});
 }
+
+#[test]
+fn slash_to_pays_all_of_it_to_one_account() {
+	ExtBuilder::build_and_execute(|| {
+		assert_ok!(Stake::bond(RuntimeOrigin::signed(1), 1_000));
+		let issuance = Balances::total_issuance();
+		assert_eq!(<Stake as Slash<_>>::slash_to(&1, 300, SlashReason::AnswerMismatch, &2), 300);
+		assert_eq!(
+			last_event(),
+			Event::Slashed {
+				who: 1,
+				amount: 300,
+				reason: SlashReason::AnswerMismatch,
+				reporter: Some(2),
+				reporter_reward: 300
+			}
+		);
+		assert_eq!((free(2), free(TREASURY), held(1)), (10_300, ED, 700));
+		assert_eq!(Balances::total_issuance(), issuance);
+		// An account that cannot take it (below the existential deposit): the treasury does.
+		assert_eq!(<Stake as Slash<_>>::slash_to(&1, 5, SlashReason::AnswerMismatch, &99), 5);
+		assert!(matches!(last_event(), Event::Slashed { reporter_reward: 0, .. }));
+		assert_eq!((free(99), free(TREASURY)), (0, ED + 5));
+	});
+}

@@ -1,0 +1,224 @@
+//! Spot checks: drawing a claim's audit, the auditors' commit–reveal, and the verdict.
+
+use super::*;
+use aiblock_primitives::{
+	inference::audit_commitment,
+	stake::SlashReason,
+	workers::{sample_indices, Outcome, Role},
+};
+
+impl<T: Config> Pallet<T> {
+	/// Decide whether `claim` is audited and draw its panel and sample, from the hash of the
+	/// block it was claimed in (`parent`, read in the next block: the server could not know it
+	/// when it claimed).
+	pub(crate) fn draw_audit(claim: ClaimId, now: BlockNumberFor<T>, parent: &[u8]) {
+		Self::draw_audit_with(claim, now, parent, false)
+	}
+
+	/// [`Self::draw_audit`], every claim audited: the costlier path, for the benchmark.
+	#[cfg(feature = "runtime-benchmarks")]
+	pub(crate) fn draw_audit_always(claim: ClaimId, now: BlockNumberFor<T>, parent: &[u8]) {
+		Self::draw_audit_with(claim, now, parent, true)
+	}
+
+	fn draw_audit_with(claim: ClaimId, now: BlockNumberFor<T>, parent: &[u8], always: bool) {
+		let Some(info) = OpenClaims::<T>::get(claim) else { return };
+		let seed =
+			sp_crypto_hashing::blake2_256(&(b"aiblock/inference-draw", parent, claim).encode());
+		let ticket = u32::from_le_bytes([seed[0], seed[1], seed[2], seed[3]]);
+		if !always && ticket % T::AuditOneIn::get().max(1) != 0 {
+			return Self::close_claim(claim, &info, Some(NotAudited::NotDrawn));
+		}
+		let drawn = T::Workers::sample(
+			Role::Auditor,
+			T::AuditPanel::get(),
+			&seed,
+			&[info.server.clone(), info.client.clone()],
+			info.claimed_at,
+		);
+		if drawn.is_empty() {
+			return Self::close_claim(claim, &info, Some(NotAudited::NoAuditors));
+		}
+		let requests = info.last_request.saturating_sub(info.first_request).saturating_add(1);
+		let sample: BoundedVec<u64, T::AuditSample> = BoundedVec::truncate_from(
+			sample_indices(requests.min(u64::from(u32::MAX)) as u32, T::AuditSample::get(), &seed)
+				.into_iter()
+				.map(|index| info.first_request.saturating_add(u64::from(index)))
+				.collect(),
+		);
+		let panel = BoundedVec::truncate_from(
+			drawn
+				.iter()
+				.map(|who| AuditorSeat { who: who.clone(), commitment: None, verdict: None })
+				.collect(),
+		);
+		let commit_until = now.saturating_add(T::AuditCommitWindow::get());
+		let reveal_until = commit_until.saturating_add(T::AuditRevealWindow::get());
+		Self::deposit_event(Event::AuditDrawn {
+			claim,
+			auditors: drawn,
+			sample: sample.to_vec(),
+			commit_until,
+			reveal_until,
+		});
+		Audits::<T>::insert(claim, Audit { sample, panel, commit_until, reveal_until });
+	}
+
+	/// Forget a claim past its audit (or its draw).
+	fn close_claim(claim: ClaimId, info: &ClaimInfo<T>, not_audited: Option<NotAudited>) {
+		OpenClaims::<T>::remove(claim);
+		Servers::<T>::mutate(&info.server, |server| {
+			if let Some(server) = server {
+				server.open_claims = server.open_claims.saturating_sub(1);
+			}
+		});
+		if let Some(reason) = not_audited {
+			Self::deposit_event(Event::ClaimNotAudited { claim, reason });
+		}
+	}
+
+	pub(crate) fn do_commit_audit(
+		claim: ClaimId,
+		auditor: T::AccountId,
+		commitment: H256,
+	) -> DispatchResult {
+		let mut audit = Audits::<T>::get(claim).ok_or(Error::<T>::NoAudit)?;
+		let seat = audit.panel.iter_mut().find(|seat| seat.who == auditor);
+		let seat = seat.ok_or(Error::<T>::NotOnPanel)?;
+		let now = frame_system::Pallet::<T>::block_number();
+		ensure!(now <= audit.commit_until, Error::<T>::CommitWindowClosed);
+		ensure!(seat.commitment.is_none(), Error::<T>::AlreadyCommitted);
+		T::Stake::commit(&auditor, T::AuditorCollateral::get())?;
+		seat.commitment = Some(commitment);
+		Audits::<T>::insert(claim, audit);
+		Self::deposit_event(Event::AuditCommitted { claim, auditor });
+		Ok(())
+	}
+
+	pub(crate) fn do_reveal_audit(
+		claim: ClaimId,
+		auditor: T::AccountId,
+		verdict: AuditVerdict,
+		salt: H256,
+	) -> DispatchResult {
+		let mut audit = Audits::<T>::get(claim).ok_or(Error::<T>::NoAudit)?;
+		let now = frame_system::Pallet::<T>::block_number();
+		let seat = audit.panel.iter_mut().find(|seat| seat.who == auditor);
+		let seat = seat.ok_or(Error::<T>::NotOnPanel)?;
+		ensure!(now > audit.commit_until && now <= audit.reveal_until, Error::<T>::NotRevealPhase);
+		let commitment = seat.commitment.ok_or(Error::<T>::NotCommitted)?;
+		ensure!(seat.verdict.is_none(), Error::<T>::AlreadyRevealed);
+		ensure!(
+			audit_commitment(claim, &auditor, verdict, &salt) == commitment,
+			Error::<T>::CommitmentMismatch
+		);
+		seat.verdict = Some(verdict);
+		Audits::<T>::insert(claim, audit);
+		Self::deposit_event(Event::AuditRevealed { claim, auditor, verdict });
+		Ok(())
+	}
+
+	/// The verdict: a mismatch needs a majority of the whole panel, so silence never convicts.
+	pub(crate) fn do_settle_audit(claim: ClaimId) -> DispatchResult {
+		let audit = Audits::<T>::get(claim).ok_or(Error::<T>::NoAudit)?;
+		let now = frame_system::Pallet::<T>::block_number();
+		ensure!(now > audit.reveal_until, Error::<T>::RevealWindowOpen);
+		let info = OpenClaims::<T>::get(claim).ok_or(Error::<T>::NoAudit)?;
+		let mismatches =
+			audit.panel.iter().filter(|seat| seat.verdict == Some(AuditVerdict::Mismatch)).count();
+		let verdict = if mismatches * 2 > audit.panel.len() {
+			AuditVerdict::Mismatch
+		} else {
+			AuditVerdict::Honest
+		};
+		let pot = Self::ensure_pot();
+		let (mut slashed, mut to_client, mut to_auditors) =
+			(BalanceOf::<T>::zero(), BalanceOf::<T>::zero(), BalanceOf::<T>::zero());
+		if verdict == AuditVerdict::Mismatch {
+			// The whole collateral, into the pot, then half to the client and half to the
+			// auditors who found the mismatch.
+			let collateral = Servers::<T>::get(&info.server)
+				.map(|server| server.collateral)
+				.unwrap_or_else(T::ServerCollateral::get);
+			slashed =
+				T::Stake::slash_to(&info.server, collateral, SlashReason::AnswerMismatch, &pot);
+			let half = slashed / 2u32.into();
+			if Self::pay_from_pot(&pot, &info.client, half) {
+				to_client = half;
+			}
+			to_auditors = Self::share_from_pot(
+				&pot,
+				audit.panel.iter().filter(|seat| seat.verdict == Some(verdict)),
+				slashed.saturating_sub(half),
+			);
+			if let Some(server) = Servers::<T>::get(&info.server) {
+				Self::remove_server(&info.server, &server);
+				Self::deposit_event(Event::ServerRemoved { server: info.server.clone() });
+			}
+		}
+		Self::judge_auditors(&pot, &audit, verdict);
+		Audits::<T>::remove(claim);
+		Self::close_claim(claim, &info, None);
+		Self::deposit_event(Event::AuditSettled {
+			claim,
+			verdict,
+			slashed,
+			to_client,
+			to_auditors,
+		});
+		Ok(())
+	}
+
+	/// Auditors with the verdict get their collateral back and the audit reward; against it or
+	/// silent, they lose it (silent ones are slashed whether they committed or not: being
+	/// drawn is the duty).
+	fn judge_auditors(pot: &T::AccountId, audit: &Audit<T>, verdict: AuditVerdict) {
+		let collateral = T::AuditorCollateral::get();
+		for seat in &audit.panel {
+			if seat.commitment.is_some() {
+				T::Stake::release(&seat.who, collateral);
+			}
+			let reason = match seat.verdict {
+				Some(found) if found == verdict => {
+					Self::pay_from_pot(pot, &seat.who, T::AuditReward::get());
+					T::Workers::record_outcome(&seat.who, Outcome::Success);
+					continue;
+				},
+				Some(_) => SlashReason::AuditOutvoted,
+				None => SlashReason::MissedReveal,
+			};
+			T::Stake::slash(&seat.who, collateral, reason, None);
+			T::Workers::record_outcome(&seat.who, Outcome::Failure);
+		}
+	}
+
+	/// Pay `amount` equally to `seats`, rounding down; returns what was paid.
+	fn share_from_pot<'a>(
+		pot: &T::AccountId,
+		seats: impl Iterator<Item = &'a AuditorSeat<T::AccountId>>,
+		amount: BalanceOf<T>,
+	) -> BalanceOf<T>
+	where
+		T::AccountId: 'a,
+	{
+		let seats: Vec<_> = seats.collect();
+		if seats.is_empty() {
+			return Zero::zero();
+		}
+		let each = amount / BalanceOf::<T>::saturated_from(seats.len() as u128);
+		let mut paid = BalanceOf::<T>::zero();
+		for seat in seats {
+			if Self::pay_from_pot(pot, &seat.who, each) {
+				paid = paid.saturating_add(each);
+			}
+		}
+		paid
+	}
+
+	/// Pay `amount` from the pot if it has it; whether it was paid.
+	fn pay_from_pot(pot: &T::AccountId, to: &T::AccountId, amount: BalanceOf<T>) -> bool {
+		!amount.is_zero()
+			&& <T::Currency as Mutate<_>>::transfer(pot, to, amount, Preservation::Expendable)
+				.is_ok()
+	}
+}
