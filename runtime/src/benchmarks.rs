@@ -15,4 +15,5 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_aiblock_pol_credits, PolCredits]
 	[pallet_aiblock_learning_rewards, LearningRewards]
 	[pallet_aiblock_evolution, Evolution]
+	[pallet_aiblock_inference, Inference]
 );

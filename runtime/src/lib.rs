@@ -60,7 +60,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	impl_name: alloc::borrow::Cow::Borrowed("aiblock-node"),
 	authoring_version: 1,
 	// Bump on every change of runtime logic; nodes run the on-chain wasm whose version is highest.
-	spec_version: 115,
+	spec_version: 116,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	// Bump when the encoding of calls or transaction extensions changes (wallets must re-sign).
@@ -206,4 +206,7 @@ mod runtime {
 
 	#[runtime::pallet_index(17)]
 	pub type Evolution = pallet_aiblock_evolution;
+
+	#[runtime::pallet_index(18)]
+	pub type Inference = pallet_aiblock_inference;
 }

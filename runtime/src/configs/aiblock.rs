@@ -26,6 +26,9 @@ parameter_types! {
 
 /// A worker must keep 100 AIB bonded to be registered; stake can also back job collateral.
 pub const MIN_WORKER_BOND: Balance = 100 * UNIT;
+/// Blocks of the largest model the registry takes: 1 + 8 layers × (attention, router and 16
+/// experts).
+pub const MAX_IMPORT_BLOCKS: u32 = 145;
 /// Largest number of workers of one role; evaluator draws read them all.
 pub const MAX_WORKERS_PER_ROLE: u32 = 1024;
 
@@ -79,7 +82,7 @@ impl pallet_aiblock_expert_dag::Config for Runtime {
 	type MaxHeads = ConstU16<64>;
 	/// 1 + 8 × (2 + 16): the largest transformer (attention, router and experts in each
 	/// layer) imports in one call.
-	type MaxImportBlocks = ConstU32<145>;
+	type MaxImportBlocks = ConstU32<MAX_IMPORT_BLOCKS>;
 	/// 16 GiB: an expert of d_model 16 384 with d_ff 4 × that in fp32 is 8 GiB.
 	type MaxPayloadSize = ConstU64<{ 16 << 30 }>;
 	/// A week: what a refused submission costs the state, and how long its record stays for
@@ -467,7 +470,7 @@ impl pallet_aiblock_evolution::Config for Runtime {
 	/// Three evaluators, as a job's smallest panel: one liar cannot move a median.
 	type PanelSize = ConstU32<3>;
 	type MaxEvaluatorPool = ConstU32<MAX_WORKERS_PER_ROLE>;
-	type MaxCandidateBlocks = ConstU32<145>;
+	type MaxCandidateBlocks = ConstU32<MAX_IMPORT_BLOCKS>;
 	type MaxSteps = ConstU32<MAX_STEPS>;
 	type MaxCheckpoints = ConstU32<MAX_CHECKPOINTS>;
 	type MaxBatchSize = ConstU32<MAX_BATCH_SIZE>;

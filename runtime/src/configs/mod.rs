@@ -1,6 +1,7 @@
 //! Configuration of every pallet in the runtime: the FRAME ones here, ours in [`aiblock`].
 
 pub mod aiblock;
+pub mod inference;
 
 use frame_support::{
 	derive_impl,
