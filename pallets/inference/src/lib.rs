@@ -79,7 +79,6 @@ mod audit;
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
 mod free_tier;
-#[cfg(any(feature = "try-runtime", test))]
 mod invariants;
 pub mod migrations;
 #[cfg(test)]

@@ -123,7 +123,7 @@ impl pallet_aiblock_inference::BenchmarkHelper<crate::AccountId, Signature>
 				depends_on: Default::default(),
 				payload: Payload {
 					cid: cid.try_into().expect("36 bytes"),
-					hash: sp_core::H256::from_low_u64_be(u64::from(i)),
+					hash: sp_core::H256::repeat_byte(i as u8),
 					size: 1_000,
 				},
 				author: Some(crate::AccountId::from([i as u8 + 1; 32])),

@@ -27,6 +27,7 @@ mod datasets;
 mod evolution;
 mod fuzz;
 mod hostile;
+mod inference;
 mod rewards;
 mod transformer;
 
@@ -49,6 +50,7 @@ type Hooked = (
 	crate::Datasets,
 	crate::LearningRewards,
 	crate::Evolution,
+	crate::Inference,
 );
 
 /// Run blocks up to `n`, giving `on_idle` spare weight as the executive does.
@@ -335,6 +337,7 @@ fn try_state() {
 	pallet_aiblock_pol_credits::Pallet::<Runtime>::do_try_state().unwrap();
 	pallet_aiblock_learning_rewards::Pallet::<Runtime>::do_try_state().unwrap();
 	pallet_aiblock_evolution::Pallet::<Runtime>::do_try_state().unwrap();
+	pallet_aiblock_inference::Pallet::<Runtime>::do_try_state().unwrap();
 }
 
 pub(super) mod jobs {
