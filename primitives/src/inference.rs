@@ -70,6 +70,33 @@ pub fn free_receipt_payload<AccountId: Encode>(
 	(b"aiblock/free-receipt/v1", genesis, receipt).encode()
 }
 
+/// Whether `signature` is `receipt.client`'s signature of `receipt` on the chain with genesis
+/// hash `genesis`: the chain's check, for servers to run before they answer again.
+pub fn receipt_signed(
+	genesis: &H256,
+	receipt: &Receipt<crate::AccountId>,
+	signature: &crate::Signature,
+) -> bool {
+	use sp_runtime::traits::Verify;
+	signature.verify(&receipt_payload(genesis, receipt)[..], &receipt.client)
+}
+
+/// Whether `signature` is `receipt.client`'s signature of the free-tier `receipt`.
+pub fn free_receipt_signed(
+	genesis: &H256,
+	receipt: &FreeReceipt<crate::AccountId>,
+	signature: &crate::Signature,
+) -> bool {
+	use sp_runtime::traits::Verify;
+	signature.verify(&free_receipt_payload(genesis, receipt)[..], &receipt.client)
+}
+
+/// An sr25519 signature (64 bytes, as signers such as `subxt-signer` give it) as the chain
+/// takes it.
+pub fn sr25519_signature(bytes: [u8; 64]) -> crate::Signature {
+	crate::Signature::Sr25519(sp_core::sr25519::Signature::from_raw(bytes))
+}
+
 /// The hash of one request and its answer, as receipts name them: blake2-256 over a tag and
 /// the two byte strings, each length-prefixed (no two different pairs hash alike).
 pub fn request_hash(request: &[u8], answer: &[u8]) -> H256 {
@@ -183,6 +210,34 @@ mod tests {
 			let paid: u128 = shares.iter().sum();
 			assert!(paid <= amount && amount - paid < counts.len() as u128, "{shares:?}");
 		}
+	}
+
+	#[test]
+	fn a_receipt_verifies_only_as_signed_by_its_client_on_its_chain() {
+		use sp_core::Pair;
+		let (client, other) = (
+			sp_core::sr25519::Pair::from_seed(&[1; 32]),
+			sp_core::sr25519::Pair::from_seed(&[2; 32]),
+		);
+		let receipt = Receipt {
+			channel: 3,
+			client: crate::AccountId::from(client.public().0),
+			server: crate::AccountId::from([9; 32]),
+			state_root: H256::repeat_byte(1),
+			request_hash: request_hash(b"q", b"a"),
+			cumulative_tokens: 100,
+			requests: 2,
+		};
+		let genesis = H256::repeat_byte(7);
+		let sign = |pair: &sp_core::sr25519::Pair, genesis: &H256| {
+			sr25519_signature(pair.sign(&receipt_payload(genesis, &receipt)).0)
+		};
+		assert!(receipt_signed(&genesis, &receipt, &sign(&client, &genesis)));
+		assert!(!receipt_signed(&genesis, &receipt, &sign(&other, &genesis)));
+		assert!(!receipt_signed(&genesis, &receipt, &sign(&client, &H256::zero())));
+		let mut more = receipt.clone();
+		more.cumulative_tokens += 1;
+		assert!(!receipt_signed(&genesis, &more, &sign(&client, &genesis)));
 	}
 
 	#[test]

@@ -16,6 +16,7 @@ pub mod evolve;
 pub mod feasibility;
 pub mod import;
 pub mod ipfs;
+pub mod market;
 pub mod metrics;
 pub mod proposal;
 pub mod run;

@@ -214,6 +214,10 @@ pub mod pallet {
 		#[pallet::constant]
 		type AuditPanel: Get<u32>;
 
+		/// The most auditors the registry lists (its per-role bound): a draw reads them all.
+		#[pallet::constant]
+		type MaxAuditorPool: Get<u32>;
+
 		/// Requests replayed per audit.
 		#[pallet::constant]
 		type AuditSample: Get<u32>;

@@ -138,6 +138,8 @@ impl pallet_inference::Config for Test {
 	type AuditShare = AuditShare;
 	type AuditOneIn = AuditOneIn;
 	type AuditPanel = ConstU32<3>;
+	/// The registry's 32 less the three auditors every test starts with.
+	type MaxAuditorPool = ConstU32<29>;
 	type AuditSample = ConstU32<2>;
 	type AuditorCollateral = ConstU128<AUDITOR_COLLATERAL>;
 	type AuditReward = ConstU128<AUDIT_REWARD>;

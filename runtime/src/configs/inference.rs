@@ -9,7 +9,7 @@ use frame_support::{
 use sp_runtime::Perbill;
 
 use crate::{
-	configs::aiblock::{EVALUATOR_COLLATERAL, MAX_IMPORT_BLOCKS},
+	configs::aiblock::{EVALUATOR_COLLATERAL, MAX_IMPORT_BLOCKS, MAX_WORKERS_PER_ROLE},
 	Balance, Balances, ExpertDag, Runtime, RuntimeHoldReason, Signature, Stake, Workers, DAYS,
 	HOURS, UNIT,
 };
@@ -55,6 +55,7 @@ impl pallet_aiblock_inference::Config for Runtime {
 	/// collateral with probability about 1/10 × (1 − (1 − 1/n)^4) per claim.
 	type AuditOneIn = ConstU32<10>;
 	type AuditPanel = ConstU32<3>;
+	type MaxAuditorPool = ConstU32<MAX_WORKERS_PER_ROLE>;
 	type AuditSample = ConstU32<4>;
 	type AuditorCollateral = ConstU128<EVALUATOR_COLLATERAL>;
 	/// A tenth of an AIB per honest audit verdict, from the pot.

@@ -30,6 +30,8 @@ struct Lane {
 	keys: Vec<Vec<f32>>,
 	values: Vec<Vec<f32>>,
 	position: usize,
+	/// Rows routed to each expert since the lane opened, `layer × experts + expert`.
+	routed: Vec<u64>,
 }
 
 /// A model reading sequences a few tokens at a time, with the keys and values of every
@@ -73,9 +75,13 @@ impl<'w> Decoder<'w> {
 
 	/// Open a lane at position 0; returns its id (the smallest free one).
 	pub fn open(&mut self) -> usize {
-		let layers = self.weights.spec.layers;
-		let lane =
-			Lane { keys: vec![Vec::new(); layers], values: vec![Vec::new(); layers], position: 0 };
+		let (layers, experts) = (self.weights.spec.layers, self.weights.spec.experts);
+		let lane = Lane {
+			keys: vec![Vec::new(); layers],
+			values: vec![Vec::new(); layers],
+			position: 0,
+			routed: vec![0; layers * experts],
+		};
 		match self.lanes.iter().position(Option::is_none) {
 			Some(free) => {
 				self.lanes[free] = Some(lane);
@@ -103,7 +109,15 @@ impl<'w> Decoder<'w> {
 		let open = self.lane_mut(lane)?;
 		open.keys.iter_mut().chain(open.values.iter_mut()).for_each(Vec::clear);
 		open.position = 0;
+		open.routed.iter_mut().for_each(|count| *count = 0);
 		Ok(())
+	}
+
+	/// How many of `lane`'s rows each expert took since it opened (or restarted), indexed
+	/// `layer × experts + expert`: what a server reports as the usage of each expert's block.
+	/// `None` for a lane that is not open.
+	pub fn routed(&self, lane: usize) -> Option<&[u64]> {
+		self.lanes.get(lane).and_then(Option::as_ref).map(|open| open.routed.as_slice())
 	}
 
 	/// The weights it runs.
@@ -208,6 +222,8 @@ impl<'w> Decoder<'w> {
 		}
 		let mut r = vec![0.0f32; n];
 		let mut h = vec![0.0f32; n * d];
+		// (lane, layer × experts + expert) of every routing, counted once the pass succeeds.
+		let mut routed = Vec::with_capacity(n * spec.layers * spec.top_k);
 		for l in 0..spec.layers {
 			let p = format!("layer{l}.attention");
 			ops::rms_norm(&x, w.get(&format!("{p}.norm")), spec.norm_eps, &mut h, &mut r);
@@ -250,7 +266,13 @@ impl<'w> Decoder<'w> {
 			let o = backend.matmul_new(rm(&attn, n, qw), rm(w.get(&format!("{p}.wo")), qw, d))?;
 			let x_mid: Vec<f32> = x.iter().zip(&o).map(|(a, b)| a + b).collect();
 			ops::rms_norm(&x_mid, w.get(&format!("{p}.ffn_norm")), spec.norm_eps, &mut h, &mut r);
-			x = moe(backend, w, l, &h, &x_mid)?.3;
+			let (chosen, _, _, out) = moe(backend, w, l, &h, &x_mid)?;
+			for (i, &(lane, _)) in rows.iter().enumerate() {
+				for &expert in &chosen[i * spec.top_k..(i + 1) * spec.top_k] {
+					routed.push((lane, l * spec.experts + expert as usize));
+				}
+			}
+			x = out;
 		}
 		ops::rms_norm(&x, w.get("shared.norm"), spec.norm_eps, &mut h, &mut r);
 		let logits = backend.matmul_new(rm(&h, n, d), rm(w.get("shared.head"), d, spec.vocab))?;
@@ -259,6 +281,9 @@ impl<'w> Decoder<'w> {
 		}
 		for &(lane, tokens) in reads {
 			self.lane_mut(lane)?.position += tokens.len();
+		}
+		for (lane, slot) in routed {
+			self.lane_mut(lane)?.routed[slot] += 1;
 		}
 		Ok(logits)
 	}
@@ -283,6 +308,36 @@ mod tests {
 
 	fn text(s: &str) -> Vec<u32> {
 		s.bytes().map(u32::from).collect()
+	}
+
+	/// Each lane counts the rows its experts took, whatever it was batched with or chunked
+	/// into: what a server reports as each expert block's usage.
+	#[test]
+	fn each_lane_counts_the_rows_its_experts_took() {
+		let w = genesis(TransformerSpec::TINY, 5).unwrap();
+		let backend = Cpu::auto();
+		let (a, b) = (text("To be, or not to be"), text("that is the question"));
+		let alone = |t: &[u32]| {
+			let mut decoder = Decoder::new(&backend, &w).unwrap();
+			decoder.read(&[(0, t)]).unwrap();
+			decoder.routed(0).unwrap().to_vec()
+		};
+		let mut decoder = Decoder::with_lanes(&backend, &w, 2).unwrap();
+		decoder.read(&[(0, &a[..5]), (1, &b)]).unwrap();
+		decoder.read(&[(0, &a[5..])]).unwrap();
+		assert_eq!(decoder.routed(0).unwrap(), alone(&a));
+		assert_eq!(decoder.routed(1).unwrap(), alone(&b));
+		let spec = w.spec;
+		for layer in decoder.routed(0).unwrap().chunks(spec.experts) {
+			assert_eq!(layer.iter().sum::<u64>(), (a.len() * spec.top_k) as u64);
+		}
+		// A refused pass counts nothing; a restart starts from zero.
+		let before = decoder.routed(1).unwrap().to_vec();
+		assert!(decoder.read(&[(1, &[spec.vocab as u32])]).is_err());
+		assert_eq!(decoder.routed(1).unwrap(), before);
+		decoder.restart(0).unwrap();
+		assert!(decoder.routed(0).unwrap().iter().all(|count| *count == 0));
+		assert_eq!(decoder.routed(7), None);
 	}
 
 	/// Two texts read in uneven chunks, interleaved with each other in one pass and with a

@@ -174,6 +174,10 @@ pub enum Event {
 		text: String,
 		finish: Finish,
 		tokens: Vec<u8>,
+		/// The rows each expert took while the model read this request (prompt and answer),
+		/// `layer × experts + expert` ([`Decoder::routed`]): the answer's usage of each
+		/// expert block.
+		routed: Vec<u64>,
 	},
 	/// The model failed on this input (the last event).
 	Failed(String),
@@ -410,7 +414,8 @@ impl EngineThread {
 		};
 		match r.answer.done_at_once() {
 			Some(step) => {
-				deliver(&self.metrics, &mut r, Ok(Some(step)));
+				// Done before reading anything (max_tokens 0): no row used an expert.
+				deliver(&self.metrics, &mut r, Ok(Some(step)), &[]);
 				decoder.close(r.lane);
 			},
 			None => running.push(r),
@@ -466,7 +471,8 @@ impl EngineThread {
 		};
 		let mut steps = steps.into_iter();
 		running.retain_mut(|r| {
-			let goes_on = deliver(&self.metrics, r, steps.next().unwrap_or(Err(panicked())));
+			let step = steps.next().unwrap_or(Err(panicked()));
+			let goes_on = deliver(&self.metrics, r, step, decoder.routed(r.lane).unwrap_or(&[]));
 			if !goes_on {
 				decoder.close(r.lane);
 			}
@@ -491,6 +497,7 @@ fn deliver(
 	metrics: &ServeMetrics,
 	r: &mut Running,
 	step: Result<Option<Step>, TransformerError>,
+	routed: &[u64],
 ) -> bool {
 	if matches!(step, Ok(None)) {
 		// Still reading its prompt.
@@ -512,7 +519,8 @@ fn deliver(
 				.generation_micros
 				.fetch_add(r.started.elapsed().as_micros() as u64, Ordering::Relaxed);
 			let _ = r.events.send(Event::Text(text));
-			let _ = r.events.send(Event::Done { text: r.answer.text(), finish, tokens });
+			let routed = routed.to_vec();
+			let _ = r.events.send(Event::Done { text: r.answer.text(), finish, tokens, routed });
 			false
 		},
 		Err(e) => {

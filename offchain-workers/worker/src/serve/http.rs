@@ -503,7 +503,7 @@ async fn generate(
 				}
 			},
 			Some(Event::Text(piece)) => text.push_str(&piece),
-			Some(Event::Done { text: whole, finish, tokens }) => {
+			Some(Event::Done { text: whole, finish, tokens, routed: _ }) => {
 				metrics.count(chat, Outcome::Answered);
 				let audit = api::audit(&model, &request.generation, &tokens);
 				let usage = (input_tokens, tokens.len());

@@ -60,19 +60,15 @@ impl ServedModel {
 	}
 }
 
-/// The hash that names a model's exact weights: blake3 over a domain tag, the model index and
-/// every block id in the canonical block order (shared, then per layer attention, router,
-/// experts). The chain keeps no such root; anyone recomputes it from the ids an answer lists.
+/// The hash that names a model's exact weights: the chain's
+/// [`aiblock_primitives::inference::state_root`] of the model index and its block ids in
+/// ascending order. Clients sign it in their receipts, and the chain recomputes it from the
+/// block list of a server's claim; anyone recomputes it from the ids an answer lists.
 pub fn state_root(index: u32, blocks: &[(BlockId, [u8; 32])]) -> [u8; 32] {
-	let mut sorted: Vec<_> = blocks.to_vec();
-	sorted.sort_by_key(|(block, _)| *block);
-	let mut hasher = blake3::Hasher::new();
-	hasher.update(b"aiblock/state-root/v1");
-	hasher.update(&index.to_le_bytes());
-	for (_, id) in &sorted {
-		hasher.update(id);
-	}
-	*hasher.finalize().as_bytes()
+	let mut ids: Vec<aiblock_primitives::H256> =
+		blocks.iter().map(|(_, id)| aiblock_primitives::H256(*id)).collect();
+	ids.sort();
+	aiblock_primitives::inference::state_root(index, &ids).0
 }
 
 /// The newest model version on chain that is a transformer (the one a server answers with
@@ -197,6 +193,9 @@ mod tests {
 		assert_eq!(root, state_root(1, &[c, a, b]));
 		assert_ne!(root, state_root(2, &[a, b, c]), "another model index");
 		assert_ne!(root, state_root(1, &[a, b, (c.0, [4; 32])]), "another block");
+		// What the chain recomputes from a claim's ascending block list.
+		let ids = [1u8, 2, 3].map(|byte| aiblock_primitives::H256([byte; 32]));
+		assert_eq!(root, aiblock_primitives::inference::state_root(1, &ids).0);
 	}
 
 	#[test]

@@ -1,0 +1,11 @@
+//! The inference market off chain: what a paying client signs and what a server checks before
+//! it answers again, the usage of each block a server reports with its claims, and the
+//! server's book of every channel.
+//!
+//! One role per module: [`receipt`] (building, signing and checking the receipts the chain
+//! pays on), [`usage`] (the tokens through each block of an answer) and [`ledger`] (a server's
+//! account of one client's channel: whether it may answer, what it may claim).
+
+pub mod ledger;
+pub mod receipt;
+pub mod usage;

@@ -1,0 +1,99 @@
+//! Receipts: a paying client's signed totals after each answer, exactly as the chain's
+//! Inference pallet verifies them (`aiblock_primitives::inference`).
+
+use aiblock_primitives::{
+	inference::{receipt_payload, receipt_signed, request_hash, sr25519_signature, Receipt},
+	AccountId, Signature, H256,
+};
+use subxt_signer::sr25519::Keypair;
+
+/// A receipt with the client's signature.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignedReceipt {
+	pub receipt: Receipt<AccountId>,
+	pub signature: Signature,
+}
+
+/// The account of an sr25519 key.
+pub fn account_of(key: &Keypair) -> AccountId {
+	AccountId::from(key.public_key().0)
+}
+
+/// What one answer adds to a channel: its tokens, the weights that gave it, and the hash of
+/// the request and the answer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Answered {
+	pub tokens: u64,
+	pub state_root: H256,
+	pub request_hash: H256,
+}
+
+impl Answered {
+	/// `request` and `answer` as they went over the wire.
+	pub fn new(request: &[u8], answer: &[u8], tokens: u64, state_root: [u8; 32]) -> Answered {
+		Answered {
+			tokens,
+			state_root: H256(state_root),
+			request_hash: request_hash(request, answer),
+		}
+	}
+}
+
+/// The receipt after `previous` (the client's last, `None` on a new channel) that adds
+/// `answered`, signed by `key` for the chain with genesis `genesis`.
+pub fn sign_next(
+	key: &Keypair,
+	genesis: &H256,
+	channel: u64,
+	server: &AccountId,
+	previous: Option<&Receipt<AccountId>>,
+	answered: &Answered,
+) -> SignedReceipt {
+	let (tokens, requests) =
+		previous.map_or((0, 0), |last| (last.cumulative_tokens, last.requests));
+	let receipt = Receipt {
+		channel,
+		client: account_of(key),
+		server: server.clone(),
+		state_root: answered.state_root,
+		request_hash: answered.request_hash,
+		cumulative_tokens: tokens.saturating_add(answered.tokens),
+		requests: requests.saturating_add(1),
+	};
+	let signature = sr25519_signature(key.sign(&receipt_payload(genesis, &receipt)).0);
+	SignedReceipt { receipt, signature }
+}
+
+/// Whether the chain would take `signed` as its client's signature on the chain `genesis`.
+pub fn verify(genesis: &H256, signed: &SignedReceipt) -> bool {
+	receipt_signed(genesis, &signed.receipt, &signed.signature)
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use subxt_signer::{sr25519::dev, SecretUri};
+
+	#[test]
+	fn receipts_add_up_and_verify_as_the_chain_checks_them() {
+		let (charlie, genesis) = (dev::charlie(), H256::repeat_byte(3));
+		let server = account_of(&dev::bob());
+		let first = Answered::new(b"{\"prompt\":\"hi\"}", b"{\"text\":\"ho\"}", 12, [5; 32]);
+		let one = sign_next(&charlie, &genesis, 7, &server, None, &first);
+		assert_eq!((one.receipt.requests, one.receipt.cumulative_tokens), (1, 12));
+		assert!(verify(&genesis, &one));
+		let second = Answered::new(b"again", b"more", 30, [5; 32]);
+		let two = sign_next(&charlie, &genesis, 7, &server, Some(&one.receipt), &second);
+		assert_eq!((two.receipt.requests, two.receipt.cumulative_tokens), (2, 42));
+		assert_eq!(two.receipt.client, account_of(&charlie));
+		assert!(verify(&genesis, &two));
+		assert!(!verify(&H256::zero(), &two), "another chain");
+		let mut forged = two.clone();
+		forged.receipt.cumulative_tokens = 4_200;
+		assert!(!verify(&genesis, &forged));
+		let eve = Keypair::from_uri(&"//Eve".parse::<SecretUri>().unwrap()).unwrap();
+		let mut by_eve = sign_next(&eve, &genesis, 7, &server, None, &first);
+		by_eve.receipt.client = account_of(&charlie);
+		assert!(!verify(&genesis, &by_eve), "signed by another key than the client's");
+	}
+}

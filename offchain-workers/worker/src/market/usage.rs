@@ -1,0 +1,71 @@
+//! The tokens through each block of a served model: what a server reports with a claim, so
+//! that the chain shares the usage reward among the blocks' authors.
+//!
+//! Every row the model reads (prompt and answer) passes through the shared block and each
+//! layer's attention and router; an expert counts the rows routed to it
+//! (`Decoder::routed`). Auditors recount them by replaying the sampled requests.
+
+use aiblock_compute::model::BlockId;
+use std::collections::BTreeMap;
+
+/// Tokens through each block, by block id (ascending: the order a claim lists them in).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Usage(pub BTreeMap<[u8; 32], u64>);
+
+impl Usage {
+	/// One answer's usage: `rows` read by the model, `routed` the rows each expert took
+	/// (`layer × experts + expert`), over the model's `blocks`.
+	pub fn of_answer(
+		blocks: &[(BlockId, [u8; 32])],
+		experts: usize,
+		rows: u64,
+		routed: &[u64],
+	) -> Usage {
+		let tokens = |block: &BlockId| match *block {
+			BlockId::Shared | BlockId::Attention { .. } | BlockId::Router { .. } => rows,
+			BlockId::Expert { layer, expert } => {
+				routed.get(layer as usize * experts + expert as usize).copied().unwrap_or(0)
+			},
+		};
+		Usage(blocks.iter().map(|(block, id)| (*id, tokens(block))).collect())
+	}
+
+	/// Add another answer's usage.
+	pub fn add(&mut self, other: &Usage) {
+		for (id, tokens) in &other.0 {
+			let entry = self.0.entry(*id).or_default();
+			*entry = entry.saturating_add(*tokens);
+		}
+	}
+
+	/// The claim's list: every block, ascending, with its tokens.
+	pub fn listed(&self) -> Vec<([u8; 32], u64)> {
+		self.0.iter().map(|(id, tokens)| (*id, *tokens)).collect()
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn every_row_passes_the_shared_attention_and_router_blocks_and_experts_count_routings() {
+		let blocks = [
+			(BlockId::Expert { layer: 0, expert: 1 }, [4; 32]),
+			(BlockId::Shared, [1; 32]),
+			(BlockId::Attention { layer: 0 }, [2; 32]),
+			(BlockId::Router { layer: 0 }, [3; 32]),
+			(BlockId::Expert { layer: 0, expert: 0 }, [5; 32]),
+		];
+		// 10 rows, top-2 of 2 experts: 12 routings to expert 0, 8 to expert 1.
+		let one = Usage::of_answer(&blocks, 2, 10, &[12, 8]);
+		assert_eq!(
+			one.listed(),
+			vec![([1; 32], 10), ([2; 32], 10), ([3; 32], 10), ([4; 32], 8), ([5; 32], 12)]
+		);
+		let mut total = one.clone();
+		total.add(&Usage::of_answer(&blocks, 2, 1, &[1, 1]));
+		assert_eq!(total.0[&[4; 32]], 9);
+		assert_eq!(total.0[&[1; 32]], 11);
+	}
+}
