@@ -156,7 +156,7 @@ impl<T: Config> Pallet<T> {
 				Self::deposit_event(Event::ServerRemoved { server: info.server.clone() });
 			}
 		}
-		Self::judge_auditors(&pot, &audit, verdict);
+		Self::judge_auditors(&pot, &audit, verdict, Self::audit_reward(&info, audit.panel.len()));
 		Audits::<T>::remove(claim);
 		Self::close_claim(claim, &info, None);
 		Self::deposit_event(Event::AuditSettled {
@@ -172,7 +172,12 @@ impl<T: Config> Pallet<T> {
 	/// Auditors with the verdict get their collateral back and the audit reward; against it or
 	/// silent, they lose it (silent ones are slashed whether they committed or not: being
 	/// drawn is the duty).
-	fn judge_auditors(pot: &T::AccountId, audit: &Audit<T>, verdict: AuditVerdict) {
+	fn judge_auditors(
+		pot: &T::AccountId,
+		audit: &Audit<T>,
+		verdict: AuditVerdict,
+		reward: BalanceOf<T>,
+	) {
 		let collateral = T::AuditorCollateral::get();
 		for seat in &audit.panel {
 			if seat.commitment.is_some() {
@@ -180,7 +185,7 @@ impl<T: Config> Pallet<T> {
 			}
 			let reason = match seat.verdict {
 				Some(found) if found == verdict => {
-					Self::pay_from_pot(pot, &seat.who, T::AuditReward::get());
+					Self::pay_from_pot(pot, &seat.who, reward);
 					T::Workers::record_outcome(&seat.who, Outcome::Success);
 					continue;
 				},
@@ -190,6 +195,16 @@ impl<T: Config> Pallet<T> {
 			T::Stake::slash(&seat.who, collateral, reason, None);
 			T::Workers::record_outcome(&seat.who, Outcome::Failure);
 		}
+	}
+
+	/// Each auditor's reward for an audit of `claim` by `panel` auditors: at most
+	/// [`Config::AuditReward`], and at most what one claim in [`Config::AuditOneIn`] brings
+	/// the pot, shared by the panel. So audits are paid for by the claims drawn among: a
+	/// server auditing its own tiny claims with its own auditors cannot drain the pot.
+	fn audit_reward(claim: &ClaimInfo<T>, panel: usize) -> BalanceOf<T> {
+		let funded = claim.to_audit_pot.saturating_mul(T::AuditOneIn::get().into())
+			/ BalanceOf::<T>::saturated_from(panel.max(1) as u128);
+		funded.min(T::AuditReward::get())
 	}
 
 	/// Pay `amount` equally to `seats`, rounding down; returns what was paid.

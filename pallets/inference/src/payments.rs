@@ -126,6 +126,7 @@ impl<T: Config> Pallet<T> {
 				first_request: channel.claimed_requests.saturating_add(1),
 				last_request: receipt.requests,
 				fee: due,
+				to_audit_pot,
 				claimed_at: now,
 			},
 		);

@@ -612,3 +612,25 @@ fn requests_and_donor_capacity_bound_the_free_tier() {
 		assert_eq!(per_user, 2);
 	});
 }
+
+#[test]
+fn an_audit_pays_no_more_than_the_claims_drawn_among_bring_the_pot() {
+	build_and_execute(|| {
+		market();
+		// A small claim: 1,000 planck, 50 of them to the pot.
+		assert_ok!(claim_with(&receipt(CLIENT, SERVER, 1, 1_000), [1; 4]));
+		run_to_block(3);
+		let claim = claim_ids()[0];
+		let panel = Audits::<Test>::get(claim).unwrap().panel;
+		let auditors: Vec<AccountId> = panel.iter().map(|seat| seat.who).collect();
+		let before: Vec<Balance> = auditors.iter().map(|a| free(*a)).collect();
+		vote(claim, &auditors.iter().map(|a| (*a, AuditVerdict::Honest)).collect::<Vec<_>>());
+		assert_ok!(Inference::settle_audit(signed(CLIENT), claim));
+		// One claim in one is audited: the claim's 50 shared by three, 16 each, not 20.
+		for (a, b) in auditors.iter().zip(before) {
+			assert_eq!(free(*a) - b, 16);
+		}
+		// The 2 left are below the existential deposit: dust.
+		assert_eq!(free(Inference::pot()), 0);
+	});
+}

@@ -89,6 +89,8 @@ pub struct ClaimInfo<T: Config> {
 	pub last_request: u64,
 	/// What the claim paid out of the client's deposit.
 	pub fee: BalanceOf<T>,
+	/// What it paid into the audit pot: with the other claims' shares, what its audit may pay.
+	pub to_audit_pot: BalanceOf<T>,
 	/// The block it was claimed in (auditors must have been listed before it).
 	pub claimed_at: BlockNumberFor<T>,
 }
