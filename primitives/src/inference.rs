@@ -70,6 +70,12 @@ pub fn free_receipt_payload<AccountId: Encode>(
 	(b"aiblock/free-receipt/v1", genesis, receipt).encode()
 }
 
+/// Whether `signature` is `who`'s signature of `payload`.
+pub fn signed_by(payload: &[u8], signature: &crate::Signature, who: &crate::AccountId) -> bool {
+	use sp_runtime::traits::Verify;
+	signature.verify(payload, who)
+}
+
 /// Whether `signature` is `receipt.client`'s signature of `receipt` on the chain with genesis
 /// hash `genesis`: the chain's check, for servers to run before they answer again.
 pub fn receipt_signed(

@@ -22,6 +22,8 @@ pub enum WorkerError {
 	Usage(String),
 	/// The worker's state file could not be read or written.
 	State(String),
+	/// A server of the inference market refused a request or gave an answer not to pay for.
+	Server(String),
 }
 
 impl From<aiblock_compute::Error> for WorkerError {
@@ -51,6 +53,7 @@ impl std::fmt::Display for WorkerError {
 			WorkerError::Compute(why) => write!(f, "compute: {why}"),
 			WorkerError::Usage(why) => f.write_str(why),
 			WorkerError::State(why) => write!(f, "state file: {why}"),
+			WorkerError::Server(why) => write!(f, "server: {why}"),
 		}
 	}
 }

@@ -29,6 +29,11 @@
 //!    runs a completion and a streamed chat; after 5's adoption the next answer names the
 //!    adopted blocks and the earlier answer still replays.
 //!
+//! 8. Paid answers, after 6 (`support/market.rs`): a server selling its answers (`serve
+//!    --price`) refuses an unpaid request; a client prepays a channel with `ask` and asks
+//!    twenty questions, each answer's trail checked and paid for with a signed receipt; the
+//!    server claims them on chain, the fee split between the authors of the answering blocks,
+//!    the audit pot and the server; a deposit too small for a request is refused.
 //! 7. Evolution, last (`support/evolution.rs`): an epoch doubles the experts of the transformer
 //!    imported in 5 and promotes it as model 3, served at once; a second epoch's barely trained
 //!    candidate is rejected and its credits returned.
@@ -64,6 +69,8 @@ mod daemon;
 mod datasets;
 #[path = "support/evolution.rs"]
 mod evolution;
+#[path = "support/market.rs"]
+mod market;
 #[path = "support/serving.rs"]
 mod serving;
 
@@ -634,6 +641,8 @@ async fn scenarios(node: PathBuf, worker: PathBuf) {
 	// model on, a transformer imported through Sudo.
 	let adopted = shakespeare_job(&net, approved.shakespeare).await;
 	serving::after_adoption(&net, &server, &adopted).await;
+	// 8. Paid answers from a server that sells them, claimed on chain.
+	market::paid_answers(&mut net).await;
 	import_transformer(&net).await;
 	evolution::two_epochs(&mut net, &server.base, &evaluator_accounts, approved.shakespeare).await;
 	eprintln!("[e2e] all scenarios passed");

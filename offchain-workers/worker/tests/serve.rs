@@ -74,7 +74,7 @@ async fn server_limited(
 		metrics.clone(),
 	));
 	let addr =
-		http::listen("127.0.0.1:0".parse().unwrap(), engine.clone(), limits, metrics.clone())
+		http::listen("127.0.0.1:0".parse().unwrap(), engine.clone(), limits, metrics.clone(), None)
 			.await
 			.unwrap();
 	Server { addr, engine, metrics }

@@ -30,6 +30,7 @@ pub struct Entry {
 	pub answer: Vec<u8>,
 	pub receipt: SignedReceipt,
 	pub usage: Usage,
+	pub model: u32,
 }
 
 /// An answer given and not yet paid for.
@@ -39,11 +40,15 @@ pub struct Owed {
 	pub request: Vec<u8>,
 	pub answer: Vec<u8>,
 	pub usage: Usage,
+	/// The model version that answered.
+	pub model: u32,
 }
 
 /// Why a server does not answer a paying client now (HTTP 402 with this reason).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Refusal {
+	/// Another request of the client is being answered: one at a time per channel.
+	Busy,
 	/// The client is closing the channel.
 	Closing,
 	/// The client has not sent the receipt for its last answer.
@@ -55,6 +60,9 @@ pub enum Refusal {
 impl std::fmt::Display for Refusal {
 	fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
 		match self {
+			Refusal::Busy => {
+				write!(f, "another request on this channel is being answered: one at a time")
+			},
 			Refusal::Closing => write!(f, "the channel is closing: open a new one to ask again"),
 			Refusal::Unpaid { request_hash } => write!(
 				f,
@@ -110,11 +118,13 @@ pub struct Book {
 	pub last: Option<SignedReceipt>,
 	owed: Option<Owed>,
 	unclaimed: Vec<Entry>,
+	/// A request is being answered.
+	busy: bool,
 }
 
 impl Book {
 	pub fn new(chain: OnChain) -> Book {
-		Book { chain, last: None, owed: None, unclaimed: Vec::new() }
+		Book { chain, last: None, owed: None, unclaimed: Vec::new(), busy: false }
 	}
 
 	/// Totals so far: of the newest receipt, else of the last claim.
@@ -124,8 +134,12 @@ impl Book {
 		})
 	}
 
-	/// Whether the client may ask for up to `max_tokens` more now.
-	pub fn admit(&self, max_tokens: u64) -> Result<(), Refusal> {
+	/// Whether the client may ask for up to `max_tokens` more now; if so, the book is busy
+	/// with it until [`Book::answered`] or [`Book::unanswered`].
+	pub fn admit(&mut self, max_tokens: u64) -> Result<(), Refusal> {
+		if self.busy {
+			return Err(Refusal::Busy);
+		}
 		if self.chain.closing {
 			return Err(Refusal::Closing);
 		}
@@ -136,12 +150,27 @@ impl Book {
 		if needed > self.chain.deposit {
 			return Err(Refusal::DepositExhausted { needed, deposit: self.chain.deposit });
 		}
+		self.busy = true;
 		Ok(())
 	}
 
 	/// The server gave an answer: it is owed a receipt for it.
 	pub fn answered(&mut self, owed: Owed) {
 		self.owed = Some(owed);
+		self.busy = false;
+	}
+
+	/// The admitted request ended without an answer (an error, the client left): nothing is
+	/// owed.
+	pub fn unanswered(&mut self) {
+		self.busy = false;
+	}
+
+	/// The chain's newer view of the channel (a top-up, a close, a claim landed).
+	pub fn refresh(&mut self, chain: OnChain) {
+		let requests = chain.claimed_requests;
+		self.chain = chain;
+		self.unclaimed.retain(|entry| entry.receipt.receipt.requests > requests);
 	}
 
 	/// The answer owed, if any.
@@ -183,6 +212,7 @@ impl Book {
 			answer: owed.answer,
 			receipt: signed.clone(),
 			usage: owed.usage,
+			model: owed.model,
 		});
 		self.last = Some(signed);
 		Ok(())
@@ -232,6 +262,7 @@ mod tests {
 			request: vec![n],
 			answer: vec![n, n],
 			usage: Usage([([1; 32], tokens)].into_iter().collect()),
+			model: 2,
 		}
 	}
 
@@ -240,6 +271,9 @@ mod tests {
 		let (server, client) = (account_of(&dev::bob()), account_of(&dev::charlie()));
 		let mut book = book(100);
 		assert_eq!(book.admit(101), Err(Refusal::DepositExhausted { needed: 101, deposit: 100 }));
+		assert_eq!(book.admit(60), Ok(()));
+		assert_eq!(book.admit(1), Err(Refusal::Busy), "one request at a time");
+		book.unanswered();
 		assert_eq!(book.admit(60), Ok(()));
 		book.answered(owed(1, 60));
 		assert!(matches!(book.admit(1), Err(Refusal::Unpaid { .. })));
@@ -273,6 +307,7 @@ mod tests {
 		);
 		// 60 used: 41 more would exceed the deposit, 40 do not.
 		assert!(matches!(book.admit(41), Err(Refusal::DepositExhausted { .. })));
+		assert_eq!(book.admit(40), Ok(()));
 		book.answered(owed(2, 40));
 		let second = pay(Some(&first), &owed(2, 40));
 		assert_eq!(book.pay(&GENESIS, &server, &client, second.clone()), Ok(()));

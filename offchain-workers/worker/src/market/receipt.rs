@@ -2,7 +2,9 @@
 //! Inference pallet verifies them (`aiblock_primitives::inference`).
 
 use aiblock_primitives::{
-	inference::{receipt_payload, receipt_signed, request_hash, sr25519_signature, Receipt},
+	inference::{
+		receipt_payload, receipt_signed, request_hash, signed_by, sr25519_signature, Receipt,
+	},
 	AccountId, Signature, H256,
 };
 use subxt_signer::sr25519::Keypair;
@@ -62,6 +64,56 @@ pub fn sign_next(
 	};
 	let signature = sr25519_signature(key.sign(&receipt_payload(genesis, &receipt)).0);
 	SignedReceipt { receipt, signature }
+}
+
+/// The bytes a paying client signs for its `number`-th request with `body` to `server`: a
+/// request no one else can make in the client's name (it would be owed the client's receipt),
+/// and one that cannot be sent twice.
+pub fn request_payload(genesis: &H256, server: &AccountId, number: u64, body: &[u8]) -> Vec<u8> {
+	use codec::Encode;
+	(b"aiblock/paid-request/v1", genesis, server, number, sp_crypto_hashing::blake2_256(body))
+		.encode()
+}
+
+/// `key`'s signature of its `number`-th request to `server`.
+pub fn sign_request(
+	key: &Keypair,
+	genesis: &H256,
+	server: &AccountId,
+	number: u64,
+	body: &[u8],
+) -> Signature {
+	sr25519_signature(key.sign(&request_payload(genesis, server, number, body)).0)
+}
+
+/// Whether `signature` is `client`'s signature of its `number`-th request `body` to `server`.
+pub fn request_signed(
+	genesis: &H256,
+	server: &AccountId,
+	client: &AccountId,
+	number: u64,
+	body: &[u8],
+	signature: &Signature,
+) -> bool {
+	signed_by(&request_payload(genesis, server, number, body), signature, client)
+}
+
+/// A signed receipt on the wire: `{"receipt": "0x<SCALE>", "signature": "0x<SCALE>"}`.
+pub fn to_json(signed: &SignedReceipt) -> serde_json::Value {
+	use codec::Encode;
+	serde_json::json!({
+		"receipt": crate::serve::model::hex(&signed.receipt.encode()),
+		"signature": crate::serve::model::hex(&signed.signature.encode()),
+	})
+}
+
+/// The inverse of [`to_json`].
+pub fn from_json(value: &serde_json::Value) -> Option<SignedReceipt> {
+	use codec::Decode;
+	let field = |name: &str| value.get(name)?.as_str().and_then(crate::serve::model::unhex);
+	let receipt = Receipt::decode(&mut &field("receipt")?[..]).ok()?;
+	let signature = Signature::decode(&mut &field("signature")?[..]).ok()?;
+	Some(SignedReceipt { receipt, signature })
 }
 
 /// Whether the chain would take `signed` as its client's signature on the chain `genesis`.

@@ -7,7 +7,9 @@ use super::{
 	engine::{Engine, Event, Job, Refused},
 	metrics::{Outcome, ServeMetrics},
 	model::hex,
+	sell::{self, PaidHeaders},
 };
+use crate::market::seller::Seller;
 use serde_json::{json, Value};
 use std::{
 	collections::HashMap,
@@ -45,6 +47,8 @@ struct Shared {
 	next_id: AtomicU64,
 	/// Open connections by client address.
 	clients: Mutex<HashMap<IpAddr, usize>>,
+	/// Set when this server sells its answers: every request must be paid for.
+	seller: Option<Arc<Seller>>,
 }
 
 /// A client's place among its connections; given back when the connection ends.
@@ -114,6 +118,7 @@ pub async fn listen(
 	engine: Arc<Engine>,
 	limits: Limits,
 	metrics: Arc<ServeMetrics>,
+	seller: Option<Arc<Seller>>,
 ) -> std::io::Result<SocketAddr> {
 	let listener = TcpListener::bind(addr).await?;
 	let bound = listener.local_addr()?;
@@ -123,6 +128,7 @@ pub async fn listen(
 		metrics,
 		next_id: AtomicU64::new(fresh_seed()),
 		clients: Mutex::new(HashMap::new()),
+		seller,
 	});
 	let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
 	tokio::spawn(async move {
@@ -179,6 +185,7 @@ struct HttpRequest {
 	method: String,
 	path: String,
 	body: Vec<u8>,
+	paid: PaidHeaders,
 }
 
 async fn connection(socket: TcpStream, shared: Arc<Shared>) {
@@ -220,6 +227,12 @@ async fn answer(reader: &mut OwnedReadHalf, writer: &mut OwnedWriteHalf, shared:
 	};
 	let path = request.path.split('?').next().unwrap_or_default().to_string();
 	let current = shared.engine.current();
+	if let Some(seller) = &shared.seller {
+		if let Some((status, body)) = sell::route(seller, &request.method, &path, &request.body) {
+			let _ = respond_json(writer, status, &body).await;
+			return;
+		}
+	}
 	match (request.method.as_str(), path.as_str()) {
 		("OPTIONS", _) => {
 			let _ = write_all(writer, head(204, "text/plain", Some(0)).as_bytes()).await;
@@ -256,10 +269,13 @@ async fn answer(reader: &mut OwnedReadHalf, writer: &mut OwnedWriteHalf, shared:
 			let _ = write_all(writer, out.as_bytes()).await;
 		},
 		("POST", "/v1/completions") => {
-			generate(Endpoint::Completions, request.body, deadline, reader, writer, shared).await
+			let paid = request.paid;
+			generate(Endpoint::Completions, request.body, &paid, deadline, reader, writer, shared)
+				.await
 		},
 		("POST", "/v1/chat/completions") => {
-			generate(Endpoint::Chat, request.body, deadline, reader, writer, shared).await
+			let paid = request.paid;
+			generate(Endpoint::Chat, request.body, &paid, deadline, reader, writer, shared).await
 		},
 		(_, "/health" | "/metrics" | "/v1/models" | "/v1/completions" | "/v1/chat/completions") => {
 			let error = ApiError::new(
@@ -356,6 +372,10 @@ async fn read_request(
 			.find(|h| h.name.eq_ignore_ascii_case(name))
 			.map(|h| String::from_utf8_lossy(h.value).trim().to_string())
 	};
+	let paid = PaidHeaders {
+		client: header("x-aiblock-client"),
+		signature: header("x-aiblock-signature"),
+	};
 	if header("transfer-encoding").is_some() {
 		return Err(ApiError::new(411, "length_required", "send the body with a Content-Length"));
 	}
@@ -386,13 +406,14 @@ async fn read_request(
 		let want = (length - body.len()).min(n);
 		body.extend_from_slice(&chunk[..want]);
 	}
-	Ok(HttpRequest { method, path, body })
+	Ok(HttpRequest { method, path, body, paid })
 }
 
 /// A completion or chat completion: queued for the engine, answered whole or streamed.
 async fn generate(
 	endpoint: Endpoint,
 	body: Vec<u8>,
+	paid: &PaidHeaders,
 	deadline: tokio::time::Instant,
 	reader: &mut OwnedReadHalf,
 	writer: &mut OwnedWriteHalf,
@@ -413,6 +434,22 @@ async fn generate(
 		let _ = respond_json(writer, 404, &unknown_model(&request.model).body()).await;
 		return;
 	}
+	// A paid request is admitted before it is queued; the channel is free again when
+	// `admitted` is dropped without an answer.
+	let admitted = match &shared.seller {
+		None => None,
+		Some(seller) => {
+			let max_tokens = request.generation.max_tokens as u64;
+			match sell::admit(seller, paid, &body, max_tokens).await {
+				Ok(admitted) => Some(admitted),
+				Err(error) => {
+					metrics.count(chat, Outcome::BadRequest);
+					let _ = respond_json(writer, error.status, &error.body()).await;
+					return;
+				},
+			}
+		},
+	};
 	let (events, mut answers) = tokio::sync::mpsc::unbounded_channel();
 	let job = Job {
 		model: request.model.clone(),
@@ -503,8 +540,11 @@ async fn generate(
 				}
 			},
 			Some(Event::Text(piece)) => text.push_str(&piece),
-			Some(Event::Done { text: whole, finish, tokens, routed: _ }) => {
+			Some(Event::Done { text: whole, finish, tokens, routed }) => {
 				metrics.count(chat, Outcome::Answered);
+				if let Some(admitted) = admitted {
+					admitted.answered(&model, &tokens, &routed);
+				}
 				let audit = api::audit(&model, &request.generation, &tokens);
 				let usage = (input_tokens, tokens.len());
 				if request.stream {

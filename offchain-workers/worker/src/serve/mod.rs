@@ -14,6 +14,7 @@ pub mod http;
 pub mod metrics;
 pub mod model;
 pub mod replay;
+pub mod sell;
 pub mod text;
 
 use crate::{chain::Chain, store::Store, WorkerError};
@@ -37,6 +38,19 @@ pub struct ServeConfig {
 	pub max_batch: usize,
 	/// How often the chain is checked for a new state.
 	pub follow_every: Duration,
+	/// Sell the answers (the chain client must sign with the server's bonded key).
+	pub sell: Option<SellConfig>,
+}
+
+/// A server selling its answers.
+#[derive(Clone, Debug)]
+pub struct SellConfig {
+	/// Planck per 1,000 output tokens.
+	pub price_per_1k: u128,
+	/// Where clients reach it, as registered on chain.
+	pub endpoint: String,
+	/// How often paid answers are claimed.
+	pub claim_every: Duration,
 }
 
 /// Load the model the chain names now, answer on `config.listen`, and follow adoptions until
@@ -70,9 +84,25 @@ pub async fn start(
 		config.max_batch,
 		metrics.clone(),
 	));
-	let bound = http::listen(config.listen, engine.clone(), config.limits, metrics)
-		.await
-		.map_err(|e| WorkerError::Usage(format!("cannot listen on {}: {e}", config.listen)))?;
+	let seller = match &config.sell {
+		None => None,
+		Some(sell) => {
+			let seller = crate::market::seller::Seller::start(
+				chain.clone(),
+				store.clone(),
+				index,
+				sell.price_per_1k,
+				&sell.endpoint,
+			)
+			.await?;
+			tokio::spawn(claim_every(seller.clone(), sell.claim_every, stop.clone()));
+			Some(seller)
+		},
+	};
+	let bound =
+		http::listen(config.listen, engine.clone(), config.limits, metrics, seller)
+			.await
+			.map_err(|e| WorkerError::Usage(format!("cannot listen on {}: {e}", config.listen)))?;
 	log::info!("serve: OpenAI-compatible API on http://{bound}/v1 (GET /health, /metrics)");
 	tokio::spawn(follow::follow(
 		chain,
@@ -83,4 +113,16 @@ pub async fn start(
 		stop,
 	));
 	Ok((bound, engine))
+}
+
+/// Claim the paid answers every `period` until `stop`.
+async fn claim_every(
+	seller: Arc<crate::market::seller::Seller>,
+	period: Duration,
+	stop: Arc<AtomicBool>,
+) {
+	while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+		tokio::time::sleep(period).await;
+		seller.claim_due().await;
+	}
 }

@@ -15,6 +15,7 @@ use aiblock_worker::{
 };
 use clap::{Args, Parser, Subcommand};
 
+mod asking;
 mod datasets;
 mod epochs;
 mod serving;
@@ -111,6 +112,13 @@ enum Command {
 	/// the chain and the store, hash-checked) and compare token by token. Exits 0 when it is
 	/// identical, 1 when it is not (the first differing token is printed), 2 on an error.
 	ReplayAnswer(serving::ReplayArgs),
+	/// Ask a server that sells answers (`serve --price`), paying through a prepaid channel:
+	/// opens one on chain if needed (--deposit AIB), signs the request, checks the answer's
+	/// trail (its state root, and that its blocks are adopted blocks of the model) and pays
+	/// for it with a signed receipt the server claims on chain. Example:
+	///   aiblock-worker ask --server http://127.0.0.1:8080 --dev --suri //Charlie "ROMEO:"
+	#[command(verbatim_doc_comment)]
+	Ask(asking::AskArgs),
 }
 
 #[derive(Args)]
@@ -332,7 +340,7 @@ fn open_store(args: &StoreArgs) -> Result<Store, WorkerError> {
 	}
 }
 
-async fn connect(args: &ChainArgs) -> Result<Chain, WorkerError> {
+pub(crate) async fn connect(args: &ChainArgs) -> Result<Chain, WorkerError> {
 	let signer = chain::load_signer(args.suri.as_deref(), args.key.as_deref(), args.dev)?;
 	Chain::connect(&args.node, signer, Duration::from_secs(30)).await
 }
@@ -908,6 +916,7 @@ fn main() -> ExitCode {
 				Command::FetchModel(args) => fetch_model(args).await.map(|()| true),
 				Command::Serve(args) => serving::serve(args).await.map(|()| true),
 				Command::ReplayAnswer(args) => serving::replay_answer(args).await,
+				Command::Ask(args) => asking::ask(args).await.map(|()| true),
 				Command::Dataset(command) => datasets::dataset(command).await,
 				Command::Epoch(command) => epochs::epoch(command).await.map(|()| true),
 			}

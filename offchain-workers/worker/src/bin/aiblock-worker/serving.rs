@@ -59,6 +59,18 @@ pub struct ServeOptions {
 	/// Seconds between checks of the chain for newly adopted blocks.
 	#[arg(long, default_value_t = 6)]
 	pub follow_every: u64,
+	/// Sell the answers at this many planck per 1,000 output tokens (10^12 planck are 1 AIB):
+	/// the key (--suri or --key) registers as a server of the model, committing 50 AIB of its
+	/// bonded stake, and only paying clients (`aiblock-worker ask`) are answered.
+	#[arg(long)]
+	pub price: Option<u128>,
+	/// The URL clients reach this server at, registered on chain with --price (default:
+	/// http://<--listen>).
+	#[arg(long)]
+	pub public_url: Option<String>,
+	/// Seconds between claims of the paid answers (with --price).
+	#[arg(long, default_value_t = 60)]
+	pub claim_every: u64,
 }
 
 impl ServeOptions {
@@ -76,6 +88,14 @@ impl ServeOptions {
 			max_queue: self.max_queue.max(1),
 			max_batch: self.max_batch.max(1),
 			follow_every: Duration::from_secs(self.follow_every.max(1)),
+			sell: self.price.map(|price_per_1k| serve::SellConfig {
+				price_per_1k,
+				endpoint: self
+					.public_url
+					.clone()
+					.unwrap_or_else(|| format!("http://{}", self.listen)),
+				claim_every: Duration::from_secs(self.claim_every.max(1)),
+			}),
 		}
 	}
 }
@@ -123,8 +143,13 @@ pub async fn start(
 	stop: Arc<AtomicBool>,
 ) -> Result<(), WorkerError> {
 	let store = Arc::new(open_store(&chain.store)?);
-	let reader = connect_to_read(chain).await?;
-	serve::start(reader, store, selected.backend.clone(), options.config(), stop).await?;
+	// A seller signs its registration and claims; a free server only reads.
+	let client = if options.price.is_some() {
+		crate::connect(chain).await?
+	} else {
+		connect_to_read(chain).await?
+	};
+	serve::start(client, store, selected.backend.clone(), options.config(), stop).await?;
 	Ok(())
 }
 

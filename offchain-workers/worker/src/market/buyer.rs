@@ -1,0 +1,223 @@
+//! A paying client: it names itself and signs each request, checks the answer's `aiblock`
+//! trail (the state root is the listed blocks'), and pays for the answer with a signed
+//! receipt, so that the server answers the next one.
+
+use super::receipt::{self, Answered, SignedReceipt};
+use crate::{
+	serve::{
+		model::{hex, state_root, unhex},
+		replay::{read_record, Record},
+	},
+	WorkerError,
+};
+use aiblock_primitives::{inference::Receipt, AccountId, H256};
+use codec::Encode;
+use serde_json::{json, Value};
+use std::{io::Read, time::Duration};
+use subxt_signer::sr25519::Keypair;
+
+/// A server selling answers, as `GET /v1/aiblock/market` describes it.
+#[derive(Clone, Debug)]
+pub struct Market {
+	pub server: AccountId,
+	pub genesis: H256,
+	pub price_per_1k: u128,
+}
+
+/// A paid answer: the server's JSON, its trail, and the receipt that paid for it.
+#[derive(Clone, Debug)]
+pub struct Paid {
+	pub answer: Value,
+	pub record: Record,
+	pub receipt: SignedReceipt,
+}
+
+/// The client of one server.
+pub struct Buyer {
+	base: String,
+	key: Keypair,
+	agent: ureq::Agent,
+	pub market: Market,
+}
+
+fn usage(why: impl Into<String>) -> WorkerError {
+	WorkerError::Usage(why.into())
+}
+
+impl Buyer {
+	/// The server at `base` (`http://host:port`), paid with `key`.
+	pub fn connect(base: &str, key: Keypair) -> Result<Buyer, WorkerError> {
+		let agent: ureq::Agent = ureq::Agent::config_builder()
+			.timeout_connect(Some(Duration::from_secs(10)))
+			.timeout_global(Some(Duration::from_secs(600)))
+			.http_status_as_error(false)
+			.build()
+			.into();
+		let base = base.trim_end_matches('/').to_string();
+		let mut buyer = Buyer {
+			base,
+			key,
+			agent,
+			market: Market {
+				server: AccountId::from([0; 32]),
+				genesis: H256::zero(),
+				price_per_1k: 0,
+			},
+		};
+		let (status, market) = buyer.get("/v1/aiblock/market")?;
+		if status != 200 {
+			return Err(usage(format!(
+				"{} sells no answers (GET /v1/aiblock/market: HTTP {status}): ask it without paying",
+				buyer.base
+			)));
+		}
+		let hash = |name: &str| -> Result<[u8; 32], WorkerError> {
+			market[name]
+				.as_str()
+				.and_then(unhex)
+				.and_then(|b| b.try_into().ok())
+				.ok_or_else(|| usage(format!("the server's market has no valid `{name}`")))
+		};
+		let price = market["price_per_1k"].as_str().and_then(|p| p.parse().ok());
+		buyer.market = Market {
+			server: AccountId::from(hash("server")?),
+			genesis: H256(hash("genesis")?),
+			price_per_1k: price.ok_or_else(|| usage("the server's market has no price"))?,
+		};
+		Ok(buyer)
+	}
+
+	/// The model the server answers with (`GET /v1/models`), as requests name it.
+	pub fn model(&self) -> Result<String, WorkerError> {
+		let (_, models) = self.get("/v1/models")?;
+		models["data"][0]["id"]
+			.as_str()
+			.map(str::to_string)
+			.ok_or_else(|| WorkerError::Server("GET /v1/models names no model".into()))
+	}
+
+	/// This client's account.
+	pub fn account(&self) -> AccountId {
+		receipt::account_of(&self.key)
+	}
+
+	fn get(&self, path: &str) -> Result<(u16, Value), WorkerError> {
+		let response = self
+			.agent
+			.get(format!("{}{path}", self.base))
+			.call()
+			.map_err(|e| usage(format!("{}{path}: {e}", self.base)))?;
+		read_json(response)
+	}
+
+	fn post(
+		&self,
+		path: &str,
+		body: &[u8],
+		headers: &[(&str, String)],
+	) -> Result<(u16, String), WorkerError> {
+		let mut request = self
+			.agent
+			.post(format!("{}{path}", self.base))
+			.header("Content-Type", "application/json");
+		for (name, value) in headers {
+			request = request.header(*name, value);
+		}
+		let response =
+			request.send(body).map_err(|e| usage(format!("{}{path}: {e}", self.base)))?;
+		let status = response.status().as_u16();
+		let mut text = String::new();
+		response
+			.into_body()
+			.into_reader()
+			.take(16 << 20)
+			.read_to_string(&mut text)
+			.map_err(|e| usage(format!("{}{path}: {e}", self.base)))?;
+		Ok((status, text))
+	}
+
+	/// The newest receipt this client signed on `channel` that the server holds (checked: it
+	/// must be this client's own signature), to go on from after a restart.
+	pub fn resume(&self, channel: u64) -> Result<Option<Receipt<AccountId>>, WorkerError> {
+		let me = hex(<AccountId as AsRef<[u8; 32]>>::as_ref(&self.account()));
+		let (_, state) = self.get(&format!("/v1/aiblock/channels/{me}"))?;
+		let Some(last) = state.get("last").filter(|l| !l.is_null()) else { return Ok(None) };
+		let signed =
+			receipt::from_json(last).ok_or_else(|| usage("the server's receipt is malformed"))?;
+		let ours = signed.receipt.client == self.account()
+			&& signed.receipt.channel == channel
+			&& receipt::verify(&self.market.genesis, &signed);
+		Ok(ours.then_some(signed.receipt))
+	}
+
+	/// Ask `body` at `path` (`/v1/completions` or `/v1/chat/completions`; not streamed) as
+	/// the next request after `previous` on `channel`, check the trail, and pay.
+	pub fn ask(
+		&self,
+		path: &str,
+		body: &Value,
+		channel: u64,
+		previous: Option<&Receipt<AccountId>>,
+		claimed_requests: u64,
+	) -> Result<Paid, WorkerError> {
+		let bytes = serde_json::to_vec(body).map_err(|e| usage(e.to_string()))?;
+		let number = previous.map_or(claimed_requests, |p| p.requests) + 1;
+		let signature = receipt::sign_request(
+			&self.key,
+			&self.market.genesis,
+			&self.market.server,
+			number,
+			&bytes,
+		);
+		let me = hex(<AccountId as AsRef<[u8; 32]>>::as_ref(&self.account()));
+		let (status, text) = self.post(
+			path,
+			&bytes,
+			&[("X-Aiblock-Client", me), ("X-Aiblock-Signature", hex(&signature.encode()))],
+		)?;
+		if status != 200 {
+			let message = serde_json::from_str::<Value>(&text)
+				.ok()
+				.and_then(|v| v["error"]["message"].as_str().map(str::to_string))
+				.unwrap_or(text);
+			return Err(WorkerError::Refused(format!(
+				"the server answered HTTP {status}: {message}"
+			)));
+		}
+		let answer: Value = serde_json::from_str(&text)
+			.map_err(|e| usage(format!("the answer is not JSON: {e}")))?;
+		let record = read_record(&text)?;
+		if state_root(record.index, &record.blocks) != record.state_root {
+			return Err(WorkerError::Server(
+				"the answer's state root is not its listed blocks': not paying for it".into(),
+			));
+		}
+		let answered =
+			Answered::new(&bytes, &record.output, record.output.len() as u64, record.state_root);
+		let signed = receipt::sign_next(
+			&self.key,
+			&self.market.genesis,
+			channel,
+			&self.market.server,
+			previous,
+			&answered,
+		);
+		let paid = json!(receipt::to_json(&signed));
+		let (status, text) =
+			self.post("/v1/aiblock/receipts", &serde_json::to_vec(&paid).unwrap_or_default(), &[])?;
+		if status != 200 {
+			return Err(WorkerError::Refused(format!(
+				"the server refused the receipt: HTTP {status}: {text}"
+			)));
+		}
+		Ok(Paid { answer, record, receipt: signed })
+	}
+}
+
+fn read_json(response: ureq::http::Response<ureq::Body>) -> Result<(u16, Value), WorkerError> {
+	let status = response.status().as_u16();
+	let mut text = String::new();
+	let _ = response.into_body().into_reader().take(1 << 20).read_to_string(&mut text);
+	let value = serde_json::from_str(&text).unwrap_or(Value::Null);
+	Ok((status, value))
+}

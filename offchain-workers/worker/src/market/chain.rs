@@ -1,0 +1,212 @@
+//! The Inference pallet as the worker uses it: a server's registration and claims, a client's
+//! channel, and the reads both sides need.
+
+use super::{ledger::OnChain, receipt::SignedReceipt};
+use crate::{
+	chain::{runtime, At, Chain},
+	WorkerError,
+};
+use subxt::utils::{AccountId32, H256};
+
+type Types = runtime::runtime_types::pallet_aiblock_inference::types::ServerTerms<u128>;
+
+/// A server as the chain has it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServerOnChain {
+	pub model: u32,
+	pub price_per_1k: u128,
+	pub free_tokens_per_period: u64,
+	pub endpoint: String,
+	/// Its claims not yet past their audit.
+	pub open_claims: u32,
+}
+
+/// The chain's account type from the primitives' one (the same 32 bytes).
+pub fn chain_account(who: &aiblock_primitives::AccountId) -> AccountId32 {
+	AccountId32(*<aiblock_primitives::AccountId as AsRef<[u8; 32]>>::as_ref(who))
+}
+
+/// The primitives' account type from the chain's.
+pub fn account(who: &AccountId32) -> aiblock_primitives::AccountId {
+	aiblock_primitives::AccountId::from(who.0)
+}
+
+fn chain_receipt(
+	signed: &SignedReceipt,
+) -> Result<
+	(
+		runtime::runtime_types::aiblock_primitives::inference::Receipt<AccountId32>,
+		runtime::runtime_types::sp_runtime::MultiSignature,
+	),
+	WorkerError,
+> {
+	let r = &signed.receipt;
+	let receipt = runtime::runtime_types::aiblock_primitives::inference::Receipt {
+		channel: r.channel,
+		client: chain_account(&r.client),
+		server: chain_account(&r.server),
+		state_root: H256(r.state_root.0),
+		request_hash: H256(r.request_hash.0),
+		cumulative_tokens: r.cumulative_tokens,
+		requests: r.requests,
+	};
+	use aiblock_primitives::Signature;
+	use runtime::runtime_types::sp_runtime::MultiSignature;
+	let signature = match &signed.signature {
+		Signature::Sr25519(s) => MultiSignature::Sr25519(s.0),
+		Signature::Ed25519(s) => MultiSignature::Ed25519(s.0),
+		Signature::Ecdsa(s) => MultiSignature::Ecdsa(s.0),
+		// Receipts are signed with sr25519 keys (the worker's `receipt::sign_next`).
+		_ => {
+			return Err(WorkerError::Usage("a receipt signed with an unsupported key type".into()))
+		},
+	};
+	Ok((receipt, signature))
+}
+
+impl Chain {
+	/// The chain's genesis hash: every receipt is signed over it.
+	pub fn genesis(&self) -> aiblock_primitives::H256 {
+		aiblock_primitives::H256(self.api.genesis_hash().0)
+	}
+
+	/// `who` as a registered server, if it is one.
+	pub async fn server(
+		&self,
+		at: &At,
+		who: &AccountId32,
+	) -> Result<Option<ServerOnChain>, WorkerError> {
+		let entry = at
+			.storage()
+			.entry(runtime::storage().inference().servers())
+			.map_err(|e| self.node_error("Inference.Servers", e))?;
+		let Some(value) =
+			entry.try_fetch((*who,)).await.map_err(|e| self.node_error("Inference.Servers", e))?
+		else {
+			return Ok(None);
+		};
+		let info = value.decode().map_err(|e| self.node_error("a server", e))?;
+		Ok(Some(ServerOnChain {
+			model: info.terms.model,
+			price_per_1k: info.terms.price_per_1k,
+			free_tokens_per_period: info.terms.free_tokens_per_period,
+			endpoint: String::from_utf8_lossy(&info.endpoint.0).into_owned(),
+			open_claims: info.open_claims,
+		}))
+	}
+
+	/// `client`'s channel with `server`, if open.
+	pub async fn channel(
+		&self,
+		at: &At,
+		client: &AccountId32,
+		server: &AccountId32,
+	) -> Result<Option<OnChain>, WorkerError> {
+		let entry = at
+			.storage()
+			.entry(runtime::storage().inference().channels())
+			.map_err(|e| self.node_error("Inference.Channels", e))?;
+		let Some(value) = entry
+			.try_fetch((*client, *server))
+			.await
+			.map_err(|e| self.node_error("Inference.Channels", e))?
+		else {
+			return Ok(None);
+		};
+		let c = value.decode().map_err(|e| self.node_error("a channel", e))?;
+		Ok(Some(OnChain {
+			id: c.id,
+			price_per_1k: c.price_per_1k,
+			deposit: c.deposit,
+			claimed_tokens: c.claimed_tokens,
+			claimed_requests: c.claimed_requests,
+			closing: c.closes_at.is_some(),
+		}))
+	}
+
+	/// Register this key as a server of `model` at `price_per_1k`, or update its terms when
+	/// it is one already (the key must have bonded the collateral first).
+	pub async fn offer_serving(
+		&self,
+		model: u32,
+		price_per_1k: u128,
+		free_tokens_per_period: u64,
+		endpoint: &str,
+	) -> Result<(), WorkerError> {
+		let at = self.finalized().await?;
+		let terms = Types { model, price_per_1k, free_tokens_per_period };
+		let endpoint = runtime::runtime_types::bounded_collections::bounded_vec::BoundedVec(
+			endpoint.as_bytes().to_vec(),
+		);
+		let api = runtime::transactions().inference();
+		let me = self.account();
+		let registered = self.server(&at, &me).await?.is_some();
+		let collateral = at
+			.constants()
+			.entry(runtime::constants().inference().server_collateral())
+			.map_err(|e| self.node_error("Inference.ServerCollateral", e))?;
+		let active = self.active_stake(&at, &me).await?;
+		if !registered && active < collateral {
+			// Selling is asking for it: bond what the collateral lacks.
+			let missing = collateral - active;
+			log::info!("serve: bonding {missing} planck more for the server collateral");
+			self.submit("stake.bond", &runtime::transactions().stake().bond(missing)).await?;
+		}
+		match registered {
+			true => {
+				self.submit("inference.update_server", &api.update_server(terms, endpoint)).await?
+			},
+			false => {
+				self.submit("inference.register_server", &api.register_server(terms, endpoint))
+					.await?
+			},
+		};
+		Ok(())
+	}
+
+	/// Open a channel with `server`, holding `deposit` from this key.
+	pub async fn open_channel(
+		&self,
+		server: &AccountId32,
+		deposit: u128,
+	) -> Result<(), WorkerError> {
+		let call = runtime::transactions().inference().open_channel(*server, deposit);
+		self.submit("inference.open_channel", &call).await.map(|_| ())
+	}
+
+	/// Close this key's channel with `server` (the rest comes back after the dispute window,
+	/// through [`Chain::withdraw_channel`]).
+	pub async fn close_channel(&self, server: &AccountId32) -> Result<(), WorkerError> {
+		let call = runtime::transactions().inference().close_channel(*server);
+		self.submit("inference.close_channel", &call).await.map(|_| ())
+	}
+
+	/// Take back the rest of a closed channel with `server`.
+	pub async fn withdraw_channel(&self, server: &AccountId32) -> Result<(), WorkerError> {
+		let call = runtime::transactions().inference().withdraw(*server);
+		self.submit("inference.withdraw", &call).await.map(|_| ())
+	}
+
+	/// Claim the answers up to `signed` on `model`'s weights, their per-block `usage`
+	/// (ascending), the batch file at `batch` (a CID); returns the claim's id and its fee.
+	pub async fn claim(
+		&self,
+		signed: &SignedReceipt,
+		model: u32,
+		usage: &[([u8; 32], u64)],
+		batch: Vec<u8>,
+	) -> Result<(u64, u128), WorkerError> {
+		let (receipt, signature) = chain_receipt(signed)?;
+		let usage = runtime::runtime_types::bounded_collections::bounded_vec::BoundedVec(
+			usage.iter().map(|(id, tokens)| (H256(*id), *tokens)).collect(),
+		);
+		let batch = runtime::runtime_types::bounded_collections::bounded_vec::BoundedVec(batch);
+		let call =
+			runtime::transactions().inference().claim(receipt, signature, model, usage, batch);
+		let events = self.submit("inference.claim", &call).await?;
+		match events.find_first::<runtime::inference::events::Claimed>() {
+			Some(Ok(claimed)) => Ok((claimed.claim, claimed.fee)),
+			_ => Err(WorkerError::Node("inference.claim: no Claimed event".into())),
+		}
+	}
+}

@@ -1,0 +1,275 @@
+//! A server selling answers: each paying client's [`Book`], the checks before an answer
+//! (a signed request, an open channel that covers it, the last answer paid for), the receipts
+//! after it, and the claims that turn receipts into payment, with the batch file auditors
+//! check.
+
+use super::{
+	chain::{account, chain_account},
+	ledger::{Book, Owed, Refusal},
+	receipt::{self, SignedReceipt},
+	usage::Usage,
+};
+use crate::{chain::Chain, serve::model::hex, store::Store, WorkerError};
+use aiblock_compute::store::ContentStore;
+use aiblock_primitives::{AccountId, Signature, H256};
+use serde_json::{json, Value};
+use std::{
+	collections::HashMap,
+	sync::{Arc, Mutex},
+};
+
+/// Why a paid request is not answered: an HTTP status, an error code and the reason.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Turned {
+	pub status: u16,
+	pub code: &'static str,
+	pub message: String,
+}
+
+/// The selling side of a server.
+pub struct Seller {
+	chain: Chain,
+	store: Arc<Store>,
+	/// This server's account and the chain's genesis hash (every signature covers it).
+	pub me: AccountId,
+	pub genesis: H256,
+	pub price_per_1k: u128,
+	books: Mutex<HashMap<AccountId, Book>>,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+	mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl Seller {
+	/// Register (or update) this key as a server of `model` at `price_per_1k`, reachable at
+	/// `endpoint`, and sell.
+	pub async fn start(
+		chain: Chain,
+		store: Arc<Store>,
+		model: u32,
+		price_per_1k: u128,
+		endpoint: &str,
+	) -> Result<Arc<Seller>, WorkerError> {
+		chain.offer_serving(model, price_per_1k, 0, endpoint).await?;
+		let me = account(&chain.account());
+		let genesis = chain.genesis();
+		log::info!(
+			"serve: selling answers as {} at {price_per_1k} planck per 1,000 tokens",
+			chain.account()
+		);
+		Ok(Arc::new(Seller { chain, store, me, genesis, price_per_1k, books: Mutex::default() }))
+	}
+
+	/// What a client needs to pay this server (`GET /v1/aiblock/market`).
+	pub fn market(&self) -> Value {
+		json!({
+			"server": hex(<AccountId as AsRef<[u8; 32]>>::as_ref(&self.me)),
+			"genesis": hex(&self.genesis.0),
+			"price_per_1k": self.price_per_1k.to_string(),
+		})
+	}
+
+	/// Admit `client`'s `body` asking for up to `max_tokens`, signed as `signature`: the
+	/// channel is open and covers it, the last answer is paid for, the signature is the
+	/// client's for its next request number.
+	pub async fn admit(
+		&self,
+		client: &AccountId,
+		signature: &Signature,
+		body: &[u8],
+		max_tokens: u64,
+	) -> Result<(), Turned> {
+		let known = lock(&self.books).contains_key(client);
+		if !known {
+			let chain = self.channel_on_chain(client).await?;
+			lock(&self.books).entry(client.clone()).or_insert_with(|| Book::new(chain));
+		}
+		let next = {
+			let books = lock(&self.books);
+			books.get(client).map_or(1, |book| book.totals().1 + 1)
+		};
+		if !receipt::request_signed(&self.genesis, &self.me, client, next, body, signature) {
+			return Err(Turned {
+				status: 401,
+				code: "bad_request_signature",
+				message: format!(
+					"X-Aiblock-Signature is not the client's signature of request {next} on this channel"
+				),
+			});
+		}
+		let refused = lock(&self.books).get_mut(client).map(|book| book.admit(max_tokens));
+		match refused {
+			Some(Ok(())) => Ok(()),
+			// A top-up or a close since the book was loaded: read the channel again once.
+			Some(Err(Refusal::DepositExhausted { .. } | Refusal::Closing)) | None => {
+				let chain = self.channel_on_chain(client).await?;
+				let mut books = lock(&self.books);
+				let book = books.entry(client.clone()).or_insert_with(|| Book::new(chain.clone()));
+				book.refresh(chain);
+				book.admit(max_tokens).map_err(payment_required)
+			},
+			Some(Err(refusal)) => Err(payment_required(refusal)),
+		}
+	}
+
+	async fn channel_on_chain(&self, client: &AccountId) -> Result<super::ledger::OnChain, Turned> {
+		let unavailable = |e: WorkerError| Turned {
+			status: 503,
+			code: "chain_unavailable",
+			message: format!("cannot read the channel on chain: {e}"),
+		};
+		let at = self.chain.finalized().await.map_err(unavailable)?;
+		self.chain
+			.channel(&at, &chain_account(client), &chain_account(&self.me))
+			.await
+			.map_err(unavailable)?
+			.ok_or_else(|| Turned {
+				status: 402,
+				code: "no_channel",
+				message: "no prepaid channel with this server: open one with \
+				          inference.openChannel(server, deposit) (aiblock-worker ask opens one)"
+					.into(),
+			})
+	}
+
+	/// `client` was answered: a receipt for `owed` is due.
+	pub fn answered(&self, client: &AccountId, owed: Owed) {
+		if let Some(book) = lock(&self.books).get_mut(client) {
+			book.answered(owed);
+		}
+	}
+
+	/// `client`'s admitted request ended without an answer.
+	pub fn unanswered(&self, client: &AccountId) {
+		if let Some(book) = lock(&self.books).get_mut(client) {
+			book.unanswered();
+		}
+	}
+
+	/// Take `signed` as `client`'s payment for its last answer.
+	pub fn pay(&self, client: &AccountId, signed: SignedReceipt) -> Result<(), Turned> {
+		let mut books = lock(&self.books);
+		let book = books.get_mut(client).ok_or_else(|| Turned {
+			status: 404,
+			code: "no_channel",
+			message: "this server has answered no request on such a channel".into(),
+		})?;
+		book.pay(&self.genesis, &self.me, client, signed).map_err(|e| Turned {
+			status: 400,
+			code: "bad_receipt",
+			message: e.to_string(),
+		})
+	}
+
+	/// `client`'s channel as this server sees it: its newest receipt and the answer owed, so
+	/// that a client that lost its state goes on from there (it checks its own signature).
+	pub fn channel(&self, client: &AccountId) -> Value {
+		let books = lock(&self.books);
+		let Some(book) = books.get(client) else { return json!({"known": false}) };
+		let owed = book.owed().map(|owed| {
+			json!({
+				"request_hash": hex(&owed.answered.request_hash.0),
+				"tokens": owed.answered.tokens,
+				"state_root": hex(&owed.answered.state_root.0),
+			})
+		});
+		json!({
+			"known": true,
+			"channel": book.chain.id,
+			"last": book.last.as_ref().map(receipt::to_json),
+			"owed": owed,
+		})
+	}
+
+	/// Claim every channel with paid answers not yet claimed: the batch file to the store
+	/// (pinned), the newest receipt and the usage to the chain. Returns the claims made.
+	pub async fn claim_due(&self) -> Vec<(u64, u128)> {
+		let due: Vec<(AccountId, SignedReceipt, u32, Usage, Vec<u8>)> = {
+			let books = lock(&self.books);
+			books
+				.iter()
+				.filter_map(|(client, book)| {
+					let claim = book.claimable()?;
+					let newest = claim.entries.last()?;
+					// The claim lists the blocks of the newest receipt's weights; older
+					// entries count where their blocks are among them.
+					let mut usage = Usage(newest.usage.0.keys().map(|id| (*id, 0)).collect());
+					for entry in claim.entries {
+						for (id, tokens) in &entry.usage.0 {
+							if let Some(total) = usage.0.get_mut(id) {
+								*total = total.saturating_add(*tokens);
+							}
+						}
+					}
+					let batch = batch_file(book, claim.entries);
+					Some((client.clone(), claim.receipt.clone(), newest.model, usage, batch))
+				})
+				.collect()
+		};
+		let mut claimed = Vec::new();
+		for (client, signed, model, usage, batch) in due {
+			let store = self.store.clone();
+			let put = tokio::task::spawn_blocking(move || {
+				let cid = store.put(&batch)?;
+				store.pin(&cid)?;
+				Ok::<_, aiblock_compute::store::StoreError>(cid)
+			})
+			.await;
+			let cid = match put {
+				Ok(Ok(cid)) => cid,
+				other => {
+					log::warn!(
+						"serve: cannot store a claim's batch file: {other:?}; retrying later"
+					);
+					continue;
+				},
+			};
+			match self.chain.claim(&signed, model, &usage.listed(), cid.as_bytes().to_vec()).await {
+				Ok((claim, fee)) => {
+					log::info!(
+						"serve: claim {claim}: {} answers, {} tokens, {fee} planck",
+						signed.receipt.requests,
+						signed.receipt.cumulative_tokens
+					);
+					if let Some(book) = lock(&self.books).get_mut(&client) {
+						book.claimed(signed.receipt.cumulative_tokens, signed.receipt.requests);
+					}
+					claimed.push((claim, fee));
+				},
+				Err(e) => log::warn!("serve: claim refused: {e}"),
+			}
+		}
+		claimed
+	}
+}
+
+fn payment_required(refusal: Refusal) -> Turned {
+	let code = match refusal {
+		Refusal::Busy => "channel_busy",
+		Refusal::Closing => "channel_closing",
+		Refusal::Unpaid { .. } => "receipt_due",
+		Refusal::DepositExhausted { .. } => "deposit_exhausted",
+	};
+	let status = if matches!(refusal, Refusal::Busy) { 429 } else { 402 };
+	Turned { status, code, message: refusal.to_string() }
+}
+
+/// The batch file of a claim: every claimed request, its output tokens, the client's
+/// receipt and the tokens through each block, for the auditors.
+fn batch_file(book: &Book, entries: &[super::ledger::Entry]) -> Vec<u8> {
+	let entries: Vec<Value> = entries
+		.iter()
+		.map(|entry| {
+			json!({
+				"request": String::from_utf8_lossy(&entry.request),
+				"output": hex(&entry.answer),
+				"model": entry.model,
+				"receipt": receipt::to_json(&entry.receipt),
+				"usage": entry.usage.listed().iter().map(|(id, tokens)| json!([hex(id), tokens])).collect::<Vec<_>>(),
+			})
+		})
+		.collect();
+	let batch = json!({"version": 1, "channel": book.chain.id, "entries": entries});
+	serde_json::to_vec(&batch).unwrap_or_default()
+}

@@ -1,0 +1,170 @@
+//! Scenario 8 of `e2e`: a server that sells its answers (`serve --price`) and a paying client
+//! (`aiblock-worker ask`). The client prepays a channel and asks twenty questions, each paid
+//! for with a signed receipt; the server claims on chain; the fee is split to the unit between
+//! the authors of the blocks that answered, the audit pot and the server. A request without
+//! payment, and one the deposit cannot cover, are refused with their reason.
+
+use super::{account, free_port, serving, Network};
+use aiblock_worker::chain::{runtime, At, BlockStatus};
+use serde_json::json;
+use std::{
+	collections::BTreeMap,
+	process::Command,
+	time::{Duration, Instant},
+};
+use subxt::utils::AccountId32;
+
+const SELLER: &str = "//Ferdie//stash";
+const BUYER: &str = "//Eve";
+/// A buyer whose deposit cannot cover a long answer.
+const SHORT_BUYER: &str = "//Alice//stash";
+/// 1 AIB per 1,000 output tokens.
+const PRICE: u128 = 1_000_000_000_000;
+
+/// `aiblock-worker ask` as `suri`: its exit status, stdout and stderr.
+fn ask(
+	net: &Network,
+	base: &str,
+	suri: &str,
+	extra: &[&str],
+	prompt: &str,
+) -> (bool, String, String) {
+	let out = Command::new(&net.worker)
+		.args(["ask", "--server", base, "--node", &net.node_url, "--dev", "--suri", suri])
+		.args(extra)
+		.arg(prompt)
+		.output()
+		.unwrap();
+	(
+		out.status.success(),
+		String::from_utf8_lossy(&out.stdout).into_owned(),
+		String::from_utf8_lossy(&out.stderr).into_owned(),
+	)
+}
+
+/// The `Claimed` and `UsageRewardPaid` events of blocks `from..=to`.
+async fn claims(
+	net: &Network,
+	from: u64,
+	to: u64,
+) -> (Vec<runtime::inference::events::Claimed>, Vec<runtime::inference::events::UsageRewardPaid>) {
+	let (mut claimed, mut rewards) = (Vec::new(), Vec::new());
+	for number in from..=to {
+		let at = net.chain.api.at_block(number).await.unwrap();
+		let events = at.events().fetch().await.unwrap();
+		claimed.extend(events.find::<runtime::inference::events::Claimed>().map(Result::unwrap));
+		rewards.extend(
+			events.find::<runtime::inference::events::UsageRewardPaid>().map(Result::unwrap),
+		);
+	}
+	(claimed, rewards)
+}
+
+/// The authors of model 1's adopted blocks.
+async fn authors(net: &Network, at: &At) -> Vec<AccountId32> {
+	let mut authors = Vec::new();
+	for (_, _, record) in net.chain.current_blocks(at, 1).await.unwrap() {
+		assert!(matches!(record.status, BlockStatus::Accepted));
+		if let Some(author) = record.header.author {
+			authors.push(author);
+		}
+	}
+	authors
+}
+
+pub async fn paid_answers(net: &mut Network) {
+	let port = free_port();
+	let listen = format!("127.0.0.1:{port}");
+	let data = net.dir.join("seller");
+	let args = [
+		"serve",
+		"--node",
+		&net.node_url,
+		"--ipfs",
+		&net.ipfs,
+		"--data-dir",
+		data.to_str().unwrap(),
+		"--listen",
+		&listen,
+		"--serve-model",
+		"1",
+		"--threads",
+		"1",
+		"--dev",
+		"--suri",
+		SELLER,
+		"--price",
+		&PRICE.to_string(),
+		"--claim-every",
+		"3",
+	];
+	let worker = net.worker.clone();
+	net.procs.spawn("seller", &worker, &args);
+	let base = format!("http://{listen}");
+	let started = Instant::now();
+	while serving::get(&format!("{base}/v1/aiblock/market")).is_none() {
+		assert!(started.elapsed() < Duration::from_secs(180), "the seller did not come up");
+		tokio::time::sleep(Duration::from_millis(500)).await;
+	}
+	let from = net.at().await.block_number();
+
+	// Without payment: refused, with the way to pay.
+	let body = json!({"model": "aiblock-shakespeare", "prompt": "ROMEO:", "max_tokens": 8});
+	let refused = serving::post(&format!("{base}/v1/completions"), &body);
+	assert_eq!(refused["error"]["code"], "payment_required", "{refused}");
+
+	// Twenty paid questions; each answer's trail is checked and paid for.
+	let mut tokens = 0u64;
+	for i in 0..20 {
+		let prompt = format!("ROMEO {i}:");
+		let (ok, answer, log) =
+			ask(net, &base, BUYER, &["--deposit", "100", "--max-tokens", "16", "--json"], &prompt);
+		assert!(ok, "ask {i} failed: {log}");
+		let answer: serde_json::Value = serde_json::from_str(answer.trim()).unwrap();
+		assert_eq!(answer["aiblock"]["model"]["index"], 1);
+		tokens += answer["usage"]["completion_tokens"].as_u64().unwrap();
+		assert!(log.contains(&format!("paid: answer {} ", i + 1)), "{log}");
+	}
+	eprintln!("[e2e] 8: twenty paid answers, {tokens} tokens");
+
+	// A deposit that cannot cover the most tokens an answer may take.
+	let (ok, _, log) =
+		ask(net, &base, SHORT_BUYER, &["--deposit", "1", "--max-tokens", "1024"], "KING:");
+	assert!(!ok && log.contains("deposit"), "{log}");
+
+	// The server claims; the chain pays it out of the deposit.
+	let (buyer, seller) = (account(BUYER), account(SELLER));
+	let fee = u128::from(tokens) * PRICE / 1_000;
+	let channel = {
+		let chain = net.chain.clone();
+		let (buyer, seller) = (buyer.clone(), seller.clone());
+		net.wait_for("the paid answers claimed", Duration::from_secs(120), |at| {
+			let (chain, buyer, seller) = (chain.clone(), buyer.clone(), seller.clone());
+			async move {
+				let channel = chain.channel(&at, &buyer, &seller).await.unwrap()?;
+				(channel.claimed_requests == 20).then_some(channel)
+			}
+		})
+		.await
+	};
+	assert_eq!(channel.claimed_tokens, tokens);
+	let at = net.at().await;
+	let (claimed, rewards) = claims(net, from, at.block_number()).await;
+	assert_eq!(claimed.iter().map(|c| c.fee).sum::<u128>(), fee, "paid exactly the tokens");
+	let block_authors = authors(net, &at).await;
+	let mut by_author = BTreeMap::<AccountId32, u128>::new();
+	for reward in &rewards {
+		assert!(block_authors.contains(&reward.author), "paid to a block's author: {reward:?}");
+		*by_author.entry(reward.author.clone()).or_default() += reward.amount;
+	}
+	for claim in &claimed {
+		assert_eq!(claim.server, seller);
+		assert_eq!(claim.to_audit_pot, claim.fee / 20, "5 % to the audit pot");
+		let paid: u128 = rewards.iter().filter(|r| r.claim == claim.claim).map(|r| r.amount).sum();
+		assert_eq!(paid, claim.to_authors, "the authors' shares add up");
+		assert!(claim.to_authors > 0 && claim.to_authors <= claim.fee / 5);
+		assert_eq!(claim.to_server + claim.to_authors + claim.to_audit_pot, claim.fee);
+	}
+	eprintln!("[e2e] 8: {} claims, fee {fee} planck; authors paid {by_author:?}", claimed.len());
+	net.procs.kill("seller");
+}
