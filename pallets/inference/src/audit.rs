@@ -169,9 +169,10 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// Auditors with the verdict get their collateral back and the audit reward; against it or
-	/// silent, they lose it (silent ones are slashed whether they committed or not: being
-	/// drawn is the duty).
+	/// Auditors with the verdict get their collateral back and the audit reward; against it,
+	/// or committed and never revealed, they lose it. A drawn auditor that never committed is
+	/// recorded as a failure but not slashed: it risked nothing, and an auditor whose worker
+	/// does not audit claims yet must not lose stake for it.
 	fn judge_auditors(
 		pot: &T::AccountId,
 		audit: &Audit<T>,
@@ -190,7 +191,11 @@ impl<T: Config> Pallet<T> {
 					continue;
 				},
 				Some(_) => SlashReason::AuditOutvoted,
-				None => SlashReason::MissedReveal,
+				None if seat.commitment.is_some() => SlashReason::MissedReveal,
+				None => {
+					T::Workers::record_outcome(&seat.who, Outcome::Failure);
+					continue;
+				},
 			};
 			T::Stake::slash(&seat.who, collateral, reason, None);
 			T::Workers::record_outcome(&seat.who, Outcome::Failure);

@@ -41,8 +41,9 @@
 //! ([`Pallet::reveal_audit`]). After the reveal window anyone settles
 //! ([`Pallet::settle_audit`]): a majority of the whole panel finding a mismatch slashes the
 //! server's collateral, half of it to the client and half to the auditors who found it, and
-//! removes the server; auditors against the verdict or silent lose their collateral; auditors
-//! with the verdict are paid [`Config::AuditReward`] from the pot.
+//! removes the server; auditors against the verdict, or committed and silent, lose their
+//! collateral (one that never committed only loses reputation); auditors with the verdict are
+//! paid [`Config::AuditReward`] from the pot, at most what the claims drawn among brought it.
 //!
 //! ## Free tier
 //! An account joins the free tier with a deposit ([`Config::FreeTierDeposit`], held under

@@ -415,15 +415,15 @@ fn a_server_caught_altering_answers_is_slashed_to_the_client_and_the_auditors() 
 		}
 		assert_eq!(Stake::active_stake(&SERVER), BOND - SERVER_COLLATERAL);
 		assert_eq!(Stake::uncommitted_stake(&SERVER), BOND - SERVER_COLLATERAL, "released");
-		assert_eq!(Stake::active_stake(&silent), BOND - AUDITOR_COLLATERAL, "silence costs");
-		assert!(System::events().iter().any(|r| matches!(
-			r.event,
-			RuntimeEvent::Stake(pallet_aiblock_stake::Event::Slashed {
-				who,
-				reason: SlashReason::MissedReveal,
-				..
-			}) if who == silent
-		)));
+		assert_eq!(
+			Stake::active_stake(&silent),
+			BOND,
+			"an auditor that never committed risked nothing and loses nothing"
+		);
+		assert_eq!(
+			pallet_aiblock_workers::Workers::<Test>::get(silent).unwrap().reputation.failures,
+			1
+		);
 		// The removed server claims no more; its client takes the rest back at once.
 		assert_noop!(
 			claim_with(&receipt(CLIENT, SERVER, 21, 5_100), [1; 4]),
@@ -439,20 +439,36 @@ fn a_server_caught_altering_answers_is_slashed_to_the_client_and_the_auditors() 
 fn an_outvoted_auditor_loses_its_collateral_and_one_voice_never_convicts() {
 	build_and_execute(|| {
 		let (claim, auditors, _) = audited_claim();
-		vote(
+		// The third commits and never reveals.
+		assert_ok!(Inference::commit_audit(
+			signed(auditors[2]),
 			claim,
-			&[
-				(auditors[0], AuditVerdict::Mismatch),
-				(auditors[1], AuditVerdict::Honest),
-				(auditors[2], AuditVerdict::Honest),
-			],
-		);
+			commitment(claim, auditors[2], AuditVerdict::Honest)
+		));
+		vote(claim, &[(auditors[0], AuditVerdict::Mismatch), (auditors[1], AuditVerdict::Honest)]);
 		assert_ok!(Inference::settle_audit(signed(CLIENT), claim));
 		assert!(events().iter().any(|e| matches!(
 			e,
 			Event::AuditSettled { verdict: AuditVerdict::Honest, slashed: 0, .. }
 		)));
-		assert_eq!(Stake::active_stake(&auditors[0]), BOND - AUDITOR_COLLATERAL);
+		assert_eq!(Stake::active_stake(&auditors[0]), BOND - AUDITOR_COLLATERAL, "outvoted");
+		assert_eq!(
+			Stake::active_stake(&auditors[2]),
+			BOND - AUDITOR_COLLATERAL,
+			"committed, silent"
+		);
+		assert_eq!(Stake::active_stake(&auditors[1]), BOND);
+		let slashed = |who: AccountId, why: SlashReason| {
+			System::events().iter().any(|r| {
+				matches!(
+					&r.event,
+					RuntimeEvent::Stake(pallet_aiblock_stake::Event::Slashed { who: w, reason, .. })
+						if *w == who && *reason == why
+				)
+			})
+		};
+		assert!(slashed(auditors[0], SlashReason::AuditOutvoted));
+		assert!(slashed(auditors[2], SlashReason::MissedReveal));
 		assert_eq!(Stake::active_stake(&SERVER), BOND);
 		assert!(Servers::<Test>::contains_key(SERVER));
 	});

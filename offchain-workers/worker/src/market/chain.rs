@@ -209,4 +209,46 @@ impl Chain {
 			_ => Err(WorkerError::Node("inference.claim: no Claimed event".into())),
 		}
 	}
+
+	/// Claim `claim`'s state: `None` once past its audit; `Some(None)` while it awaits the
+	/// draw; `Some(Some(reveal_until))` while under audit.
+	pub async fn claim_state(
+		&self,
+		at: &At,
+		claim: u64,
+	) -> Result<Option<Option<u32>>, WorkerError> {
+		let open = at
+			.storage()
+			.entry(runtime::storage().inference().open_claims())
+			.map_err(|e| self.node_error("Inference.OpenClaims", e))?;
+		if open
+			.try_fetch((claim,))
+			.await
+			.map_err(|e| self.node_error("Inference.OpenClaims", e))?
+			.is_none()
+		{
+			return Ok(None);
+		}
+		let audits = at
+			.storage()
+			.entry(runtime::storage().inference().audits())
+			.map_err(|e| self.node_error("Inference.Audits", e))?;
+		match audits
+			.try_fetch((claim,))
+			.await
+			.map_err(|e| self.node_error("Inference.Audits", e))?
+		{
+			Some(audit) => {
+				let audit = audit.decode().map_err(|e| self.node_error("an audit", e))?;
+				Ok(Some(Some(audit.reveal_until)))
+			},
+			None => Ok(Some(None)),
+		}
+	}
+
+	/// Apply the verdict of the audit of `claim` (its reveal window over).
+	pub async fn settle_audit(&self, claim: u64) -> Result<(), WorkerError> {
+		let call = runtime::transactions().inference().settle_audit(claim);
+		self.submit("inference.settle_audit", &call).await.map(|_| ())
+	}
 }

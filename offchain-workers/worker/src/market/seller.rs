@@ -35,6 +35,8 @@ pub struct Seller {
 	pub genesis: H256,
 	pub price_per_1k: u128,
 	books: Mutex<HashMap<AccountId, Book>>,
+	/// This server's claims not yet past their audit.
+	open_claims: Mutex<Vec<u64>>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -58,7 +60,15 @@ impl Seller {
 			"serve: selling answers as {} at {price_per_1k} planck per 1,000 tokens",
 			chain.account()
 		);
-		Ok(Arc::new(Seller { chain, store, me, genesis, price_per_1k, books: Mutex::default() }))
+		Ok(Arc::new(Seller {
+			chain,
+			store,
+			me,
+			genesis,
+			price_per_1k,
+			books: Mutex::default(),
+			open_claims: Mutex::default(),
+		}))
 	}
 
 	/// What a client needs to pay this server (`GET /v1/aiblock/market`).
@@ -236,11 +246,38 @@ impl Seller {
 						book.claimed(signed.receipt.cumulative_tokens, signed.receipt.requests);
 					}
 					claimed.push((claim, fee));
+					lock(&self.open_claims).push(claim);
 				},
 				Err(e) => log::warn!("serve: claim refused: {e}"),
 			}
 		}
 		claimed
+	}
+}
+
+impl Seller {
+	/// Settle the audits of this server's claims whose reveal window is over (anyone may; the
+	/// server wants to, since a claim under audit keeps its collateral committed), and forget
+	/// the claims past their audit.
+	pub async fn settle_due(&self) {
+		let claims = lock(&self.open_claims).clone();
+		let Ok(at) = self.chain.finalized().await else { return };
+		let now = at.block_number();
+		for claim in claims {
+			match self.chain.claim_state(&at, claim).await {
+				Ok(None) => lock(&self.open_claims).retain(|c| *c != claim),
+				Ok(Some(Some(reveal_until))) if now > u64::from(reveal_until) => {
+					match self.chain.settle_audit(claim).await {
+						Ok(()) => log::info!("serve: audit of claim {claim} settled"),
+						Err(e) => {
+							log::warn!("serve: cannot settle the audit of claim {claim}: {e}")
+						},
+					}
+				},
+				Ok(Some(_)) => {},
+				Err(e) => log::warn!("serve: cannot read claim {claim}: {e}"),
+			}
+		}
 	}
 }
 

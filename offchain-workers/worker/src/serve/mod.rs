@@ -115,7 +115,8 @@ pub async fn start(
 	Ok((bound, engine))
 }
 
-/// Claim the paid answers every `period` until `stop`.
+/// Claim the paid answers, and settle the audits of earlier claims, every `period` until
+/// `stop`.
 async fn claim_every(
 	seller: Arc<crate::market::seller::Seller>,
 	period: Duration,
@@ -124,5 +125,6 @@ async fn claim_every(
 	while !stop.load(std::sync::atomic::Ordering::Relaxed) {
 		tokio::time::sleep(period).await;
 		seller.claim_due().await;
+		seller.settle_due().await;
 	}
 }

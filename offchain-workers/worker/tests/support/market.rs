@@ -21,6 +21,19 @@ const SHORT_BUYER: &str = "//Alice//stash";
 /// 1 AIB per 1,000 output tokens.
 const PRICE: u128 = 1_000_000_000_000;
 
+/// POST `body` to `url`; the status and the JSON answer, whatever the status.
+fn post(url: &str, body: &serde_json::Value) -> (u16, serde_json::Value) {
+	let agent: ureq::Agent =
+		ureq::Agent::config_builder().http_status_as_error(false).build().into();
+	let mut answer = agent
+		.post(url)
+		.header("Content-Type", "application/json")
+		.send(body.to_string())
+		.unwrap_or_else(|e| panic!("POST {url}: {e}"));
+	let status = answer.status().as_u16();
+	(status, serde_json::from_str(&answer.body_mut().read_to_string().unwrap()).unwrap())
+}
+
 /// `aiblock-worker ask` as `suri`: its exit status, stdout and stderr.
 fn ask(
 	net: &Network,
@@ -110,8 +123,8 @@ pub async fn paid_answers(net: &mut Network) {
 
 	// Without payment: refused, with the way to pay.
 	let body = json!({"model": "aiblock-shakespeare", "prompt": "ROMEO:", "max_tokens": 8});
-	let refused = serving::post(&format!("{base}/v1/completions"), &body);
-	assert_eq!(refused["error"]["code"], "payment_required", "{refused}");
+	let (status, refused) = post(&format!("{base}/v1/completions"), &body);
+	assert_eq!((status, &refused["error"]["code"]), (402, &json!("payment_required")), "{refused}");
 
 	// Twenty paid questions; each answer's trail is checked and paid for.
 	let mut tokens = 0u64;

@@ -86,7 +86,8 @@ enum Command {
 	/// every block fetched and hash-checked; newly adopted blocks are loaded in the background
 	/// and switched to between answers. Every answer carries an `aiblock` trail (state root,
 	/// block ids, finalized block, input, sampling and seed, output hash) that
-	/// `replay-answer` recomputes. No key needed. Example:
+	/// `replay-answer` recomputes. No key needed, unless it sells its answers (--price: only
+	/// paying clients, `aiblock-worker ask`, are answered). Example:
 	///   aiblock-worker serve &
 	///   curl -s localhost:8080/v1/completions -H 'Content-Type: application/json' \
 	///       -d '{"model": "aiblock-shakespeare", "prompt": "ROMEO:", "max_tokens": 100}'
