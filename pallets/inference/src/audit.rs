@@ -26,7 +26,7 @@ impl<T: Config> Pallet<T> {
 		let seed =
 			sp_crypto_hashing::blake2_256(&(b"aiblock/inference-draw", parent, claim).encode());
 		let ticket = u32::from_le_bytes([seed[0], seed[1], seed[2], seed[3]]);
-		if !always && ticket % T::AuditOneIn::get().max(1) != 0 {
+		if !always && !ticket.is_multiple_of(T::AuditOneIn::get().max(1)) {
 			return Self::close_claim(claim, &info, Some(NotAudited::NotDrawn));
 		}
 		let drawn = T::Workers::sample(

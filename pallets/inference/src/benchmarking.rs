@@ -353,7 +353,7 @@ mod benchmarks {
 				Pallet::<T>::draw_audit_always(id, now, &[0u8; 32]);
 			}
 		}
-		assert!(claimed.iter().all(|id| Audits::<T>::contains_key(id)));
+		assert!(claimed.iter().all(Audits::<T>::contains_key));
 	}
 
 	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);

@@ -159,7 +159,7 @@ impl pallet_inference::Config for Test {
 thread_local! {
 	/// The registry's adopted blocks: id → (model, author).
 	static SERVED: RefCell<BTreeMap<H256, (ModelIndex, Option<AccountId>)>> =
-		RefCell::new(BTreeMap::new());
+		const { RefCell::new(BTreeMap::new()) };
 }
 
 /// The model registry of the tests: model 0 with [`blocks`], and whatever a test adds.
