@@ -83,7 +83,7 @@ pub trait Slash<AccountId>: StakeInspect<AccountId> {
 
 	/// Take up to `amount` like [`Slash::slash`], all of it to `to`: the account of a pallet
 	/// that pays it out to those the fault wronged (a client, the auditors who proved it).
-	/// Returns the amount actually slashed.
+	/// Returns what `to` received (what it could not take goes where slashes go).
 	fn slash_to(
 		who: &AccountId,
 		amount: Self::Balance,

@@ -36,7 +36,8 @@ impl<T: Config> Pallet<T> {
 			&[info.server.clone(), info.client.clone()],
 			info.claimed_at,
 		);
-		if drawn.is_empty() {
+		// A short panel would let fewer auditors decide than the runtime asks for.
+		if (drawn.len() as u32) < T::AuditPanel::get() {
 			return Self::close_claim(claim, &info, Some(NotAudited::NoAuditors));
 		}
 		let requests = info.last_request.saturating_sub(info.first_request).saturating_add(1);
@@ -67,10 +68,8 @@ impl<T: Config> Pallet<T> {
 	/// Forget a claim past its audit (or its draw).
 	fn close_claim(claim: ClaimId, info: &ClaimInfo<T>, not_audited: Option<NotAudited>) {
 		OpenClaims::<T>::remove(claim);
-		Servers::<T>::mutate(&info.server, |server| {
-			if let Some(server) = server {
-				server.open_claims = server.open_claims.saturating_sub(1);
-			}
+		OpenClaimsOf::<T>::mutate_exists(&info.server, |open| {
+			*open = open.and_then(|n| n.checked_sub(1)).filter(|n| *n > 0);
 		});
 		if let Some(reason) = not_audited {
 			Self::deposit_event(Event::ClaimNotAudited { claim, reason });
@@ -118,37 +117,44 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// The verdict: a mismatch needs a majority of the whole panel, so silence never convicts.
+	/// The verdict of the revealed verdicts, once a majority of the panel revealed: a mismatch
+	/// needs more than half of them. With fewer reveals nothing is decided: silent seats are
+	/// neither votes for the server nor against an honest finder.
 	pub(crate) fn do_settle_audit(claim: ClaimId) -> DispatchResult {
 		let audit = Audits::<T>::get(claim).ok_or(Error::<T>::NoAudit)?;
 		let now = frame_system::Pallet::<T>::block_number();
 		ensure!(now > audit.reveal_until, Error::<T>::RevealWindowOpen);
 		let info = OpenClaims::<T>::get(claim).ok_or(Error::<T>::NoAudit)?;
+		let revealed = audit.panel.iter().filter(|seat| seat.verdict.is_some()).count();
 		let mismatches =
 			audit.panel.iter().filter(|seat| seat.verdict == Some(AuditVerdict::Mismatch)).count();
-		let verdict = if mismatches * 2 > audit.panel.len() {
-			AuditVerdict::Mismatch
+		let verdict = if revealed * 2 <= audit.panel.len() {
+			None
+		} else if mismatches * 2 > revealed {
+			Some(AuditVerdict::Mismatch)
 		} else {
-			AuditVerdict::Honest
+			Some(AuditVerdict::Honest)
 		};
-		let pot = Self::ensure_pot();
+		let pot = Self::pot();
 		let (mut slashed, mut to_client, mut to_auditors) =
 			(BalanceOf::<T>::zero(), BalanceOf::<T>::zero(), BalanceOf::<T>::zero());
-		if verdict == AuditVerdict::Mismatch {
-			// The whole collateral, into the pot, then half to the client and half to the
-			// auditors who found the mismatch.
+		if verdict == Some(AuditVerdict::Mismatch) {
+			// The whole collateral, into the pot; half to the auditors who found the mismatch,
+			// and to the client the claim's fee back, at most half (a client cannot profit
+			// more from a conviction than it paid); the rest stays in the pot.
 			let collateral = Servers::<T>::get(&info.server)
 				.map(|server| server.collateral)
 				.unwrap_or_else(T::ServerCollateral::get);
 			slashed =
 				T::Stake::slash_to(&info.server, collateral, SlashReason::AnswerMismatch, &pot);
 			let half = slashed / 2u32.into();
-			if Self::pay_from_pot(&pot, &info.client, half) {
-				to_client = half;
+			let back = half.min(info.fee);
+			if Self::pay_from_pot(&pot, &info.client, back) {
+				to_client = back;
 			}
 			to_auditors = Self::share_from_pot(
 				&pot,
-				audit.panel.iter().filter(|seat| seat.verdict == Some(verdict)),
+				audit.panel.iter().filter(|seat| seat.verdict == verdict),
 				slashed.saturating_sub(half),
 			);
 			if let Some(server) = Servers::<T>::get(&info.server) {
@@ -176,7 +182,7 @@ impl<T: Config> Pallet<T> {
 	fn judge_auditors(
 		pot: &T::AccountId,
 		audit: &Audit<T>,
-		verdict: AuditVerdict,
+		verdict: Option<AuditVerdict>,
 		reward: BalanceOf<T>,
 	) {
 		let collateral = T::AuditorCollateral::get();
@@ -184,15 +190,17 @@ impl<T: Config> Pallet<T> {
 			if seat.commitment.is_some() {
 				T::Stake::release(&seat.who, collateral);
 			}
-			let reason = match seat.verdict {
-				Some(found) if found == verdict => {
+			let reason = match (seat.verdict, verdict) {
+				// Nothing decided: a revealed verdict is neither right nor wrong.
+				(Some(_), None) => continue,
+				(Some(found), Some(verdict)) if found == verdict => {
 					Self::pay_from_pot(pot, &seat.who, reward);
 					T::Workers::record_outcome(&seat.who, Outcome::Success);
 					continue;
 				},
-				Some(_) => SlashReason::AuditOutvoted,
-				None if seat.commitment.is_some() => SlashReason::MissedReveal,
-				None => {
+				(Some(_), Some(_)) => SlashReason::AuditOutvoted,
+				(None, _) if seat.commitment.is_some() => SlashReason::MissedReveal,
+				(None, _) => {
 					T::Workers::record_outcome(&seat.who, Outcome::Failure);
 					continue;
 				},
@@ -235,10 +243,10 @@ impl<T: Config> Pallet<T> {
 		paid
 	}
 
-	/// Pay `amount` from the pot if it has it; whether it was paid.
+	/// Pay `amount` from the pot if it has it above the existential deposit (the pot stays
+	/// open for the shares of small claims); whether it was paid.
 	fn pay_from_pot(pot: &T::AccountId, to: &T::AccountId, amount: BalanceOf<T>) -> bool {
 		!amount.is_zero()
-			&& <T::Currency as Mutate<_>>::transfer(pot, to, amount, Preservation::Expendable)
-				.is_ok()
+			&& <T::Currency as Mutate<_>>::transfer(pot, to, amount, Preservation::Preserve).is_ok()
 	}
 }

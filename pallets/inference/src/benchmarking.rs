@@ -28,9 +28,9 @@ fn rich<T: Config>(who: &T::AccountId) {
 	T::Currency::set_balance(who, plenty);
 }
 
-/// A registered server of `model`, a donor of plenty.
-fn server<T: Config>(model: ModelIndex) -> T::AccountId {
-	let who = T::BenchmarkHelper::signer(0);
+/// A registered server of `model` (the `seed`-th signer), a donor of plenty.
+fn server<T: Config>(model: ModelIndex, seed: u32) -> T::AccountId {
+	let who = T::BenchmarkHelper::signer(seed);
 	T::BenchmarkHelper::bond(&who);
 	rich::<T>(&who);
 	let terms = ServerTerms {
@@ -48,8 +48,13 @@ fn client<T: Config>(seed: u32, server: &T::AccountId) -> T::AccountId {
 	let who = T::BenchmarkHelper::signer(seed);
 	rich::<T>(&who);
 	let deposit = T::MinChannelDeposit::get().saturating_mul(100u32.into());
-	Pallet::<T>::open_channel(RawOrigin::Signed(who.clone()).into(), server.clone(), deposit)
-		.expect("a funded client opens a channel");
+	Pallet::<T>::open_channel(
+		RawOrigin::Signed(who.clone()).into(),
+		server.clone(),
+		deposit,
+		T::MinChannelDeposit::get(),
+	)
+	.expect("a funded client opens a channel");
 	who
 }
 
@@ -94,16 +99,19 @@ fn claims<T: Config>(count: u32, auditors: u32) -> (T::AccountId, Vec<ClaimId>) 
 	}
 	let next = frame_system::Pallet::<T>::block_number() + 1u32.into();
 	frame_system::Pallet::<T>::set_block_number(next);
-	let server = server::<T>(model);
 	let mut claimed = Vec::new();
+	let mut last_server = None;
+	// One claim per server per block: a server each.
 	for seed in 1..=count {
+		let server = server::<T>(model, 1_000 + seed);
 		let client = client::<T>(seed, &server);
 		let (receipt, signature) = signed_receipt::<T>(&client, &server, model, &ids, 10);
 		Pallet::<T>::do_claim(receipt, signature, model, usage::<T>(&ids), cid(1))
 			.expect("a valid claim");
 		claimed.push(NextClaimId::<T>::get() - 1);
+		last_server = Some(server);
 	}
-	(server, claimed)
+	(last_server.expect("at least one claim"), claimed)
 }
 
 /// An audit's server, claim, panel and windows.
@@ -166,7 +174,7 @@ mod benchmarks {
 	#[benchmark]
 	fn update_server() {
 		let (model, _) = T::BenchmarkHelper::served_model(1);
-		let who = server::<T>(model);
+		let who = server::<T>(model, 0);
 		let terms = ServerTerms { model, price_per_1k: 2u32.into(), free_tokens_per_period: 0 };
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who.clone()), terms, endpoint::<T>());
@@ -176,7 +184,7 @@ mod benchmarks {
 	#[benchmark]
 	fn unregister_server() {
 		let (model, _) = T::BenchmarkHelper::served_model(1);
-		let who = server::<T>(model);
+		let who = server::<T>(model, 0);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who.clone()));
 		assert!(!Servers::<T>::contains_key(&who));
@@ -185,18 +193,23 @@ mod benchmarks {
 	#[benchmark]
 	fn open_channel() {
 		let (model, _) = T::BenchmarkHelper::served_model(1);
-		let server = server::<T>(model);
+		let server = server::<T>(model, 0);
 		let client = T::BenchmarkHelper::signer(1);
 		rich::<T>(&client);
 		#[extrinsic_call]
-		_(RawOrigin::Signed(client.clone()), server.clone(), T::MinChannelDeposit::get());
+		_(
+			RawOrigin::Signed(client.clone()),
+			server.clone(),
+			T::MinChannelDeposit::get(),
+			T::MinChannelDeposit::get(),
+		);
 		assert!(Channels::<T>::contains_key(&client, &server));
 	}
 
 	#[benchmark]
 	fn top_up() {
 		let (model, _) = T::BenchmarkHelper::served_model(1);
-		let server = server::<T>(model);
+		let server = server::<T>(model, 0);
 		let client = client::<T>(1, &server);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(client.clone()), server.clone(), T::MinChannelDeposit::get());
@@ -205,7 +218,7 @@ mod benchmarks {
 	#[benchmark]
 	fn close_channel() {
 		let (model, _) = T::BenchmarkHelper::served_model(1);
-		let server = server::<T>(model);
+		let server = server::<T>(model, 0);
 		let client = client::<T>(1, &server);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(client.clone()), server.clone());
@@ -215,7 +228,7 @@ mod benchmarks {
 	#[benchmark]
 	fn withdraw() {
 		let (model, _) = T::BenchmarkHelper::served_model(1);
-		let server = server::<T>(model);
+		let server = server::<T>(model, 0);
 		let client = client::<T>(1, &server);
 		Pallet::<T>::close_channel(RawOrigin::Signed(client.clone()).into(), server.clone())
 			.expect("open");
@@ -230,7 +243,7 @@ mod benchmarks {
 	#[benchmark]
 	fn claim(u: Linear<1, { T::MaxUsageBlocks::get() }>) {
 		let (model, ids) = T::BenchmarkHelper::served_model(u);
-		let server = server::<T>(model);
+		let server = server::<T>(model, 0);
 		let client = client::<T>(1, &server);
 		let (receipt, signature) = signed_receipt::<T>(&client, &server, model, &ids, 10);
 		#[extrinsic_call]
@@ -260,7 +273,7 @@ mod benchmarks {
 	#[benchmark]
 	fn report_free_usage() {
 		let (model, ids) = T::BenchmarkHelper::served_model(1);
-		let donor = server::<T>(model);
+		let donor = server::<T>(model, 0);
 		let who = T::BenchmarkHelper::signer(1);
 		rich::<T>(&who);
 		Pallet::<T>::join_free_tier(RawOrigin::Signed(who.clone()).into()).expect("funded");
@@ -348,7 +361,7 @@ mod benchmarks {
 		let now = frame_system::Pallet::<T>::block_number();
 		#[block]
 		{
-			for id in ToDraw::<T>::take() {
+			for (id, _) in ToDraw::<T>::take() {
 				// Drawn as if every claim were audited, the costlier path.
 				Pallet::<T>::draw_audit_always(id, now, &[0u8; 32]);
 			}

@@ -33,12 +33,11 @@ impl<T: Config> Pallet<T> {
 		for (_, claim) in OpenClaims::<T>::iter() {
 			*open.entry(claim.server).or_default() += 1;
 		}
-		for (server, info) in Servers::<T>::iter() {
-			ensure!(
-				open.get(&server).copied().unwrap_or(0) == info.open_claims,
-				"a server's open claims miscounted"
-			);
-		}
+		ensure!(
+			OpenClaimsOf::<T>::iter().all(|(server, count)| open.get(&server) == Some(&count))
+				&& open.len() == OpenClaimsOf::<T>::iter().count(),
+			"a server's open claims miscounted"
+		);
 		for (claim, audit) in Audits::<T>::iter() {
 			ensure!(OpenClaims::<T>::contains_key(claim), "an audit of no open claim");
 			ensure!(
@@ -46,7 +45,7 @@ impl<T: Config> Pallet<T> {
 				"a verdict without a commitment"
 			);
 		}
-		for claim in ToDraw::<T>::get() {
+		for (claim, _) in ToDraw::<T>::get() {
 			ensure!(OpenClaims::<T>::contains_key(claim), "a claim to draw is not open");
 		}
 		Ok(())

@@ -62,7 +62,7 @@
 //! 2. Each channel's `claimed` is the fee of its `claimed_tokens` at its price.
 //! 3. For every free-tier user, the balance held under [`HoldReason::FreeTier`] equals its
 //!    deposit.
-//! 4. Each server's `open_claims` equals the number of [`OpenClaims`] it made.
+//! 4. Each account's [`OpenClaimsOf`] equals the number of [`OpenClaims`] it made.
 //! 5. Every audit is of an open claim, every claim awaiting the draw is open, and no audit has
 //!    a verdict without a commitment.
 //!
@@ -187,6 +187,10 @@ pub mod pallet {
 		#[pallet::constant]
 		type MinChannelDeposit: Get<BalanceOf<Self>>;
 
+		/// The smallest fee a claim may pay: any claim may be audited at the auditors' cost.
+		#[pallet::constant]
+		type MinClaimFee: Get<BalanceOf<Self>>;
+
 		/// Blocks a server may still claim after the client closed the channel.
 		#[pallet::constant]
 		type DisputeWindow: Get<BlockNumberFor<Self>>;
@@ -307,10 +311,16 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type OpenClaims<T: Config> = StorageMap<_, Twox64Concat, ClaimId, ClaimInfo<T>>;
 
+	/// How many [`OpenClaims`] each account made as a server: kept apart from [`Servers`], so
+	/// that a server removed and registered again cannot leave with claims still under audit.
+	#[pallet::storage]
+	pub type OpenClaimsOf<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, u32, ValueQuery>;
+
 	/// The claims of this block, drawn (or not) for an audit in the next block.
 	#[pallet::storage]
 	pub type ToDraw<T: Config> =
-		StorageValue<_, BoundedVec<ClaimId, T::MaxClaimsPerBlock>, ValueQuery>;
+		StorageValue<_, BoundedVec<(ClaimId, T::AccountId), T::MaxClaimsPerBlock>, ValueQuery>;
 
 	/// Audits under way.
 	#[pallet::storage]
@@ -319,6 +329,24 @@ pub mod pallet {
 	/// Free-tier users.
 	#[pallet::storage]
 	pub type FreeUsers<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, FreeUser<T>>;
+
+	/// The genesis opens the audit pot with the existential deposit, so that it takes the
+	/// first claims' shares however small (an empty account takes nothing below it); the pot
+	/// never pays below it.
+	#[pallet::genesis_config]
+	#[derive(frame_support::DefaultNoBound)]
+	pub struct GenesisConfig<T: Config> {
+		#[serde(skip)]
+		pub _config: core::marker::PhantomData<T>,
+	}
+
+	#[pallet::genesis_build]
+	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+		fn build(&self) {
+			let pot = Pallet::<T>::pot();
+			let _ = T::Currency::mint_into(&pot, T::Currency::minimum_balance());
+		}
+	}
 
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
@@ -397,11 +425,12 @@ pub mod pallet {
 			auditor: T::AccountId,
 			verdict: AuditVerdict,
 		},
-		/// The audit's verdict; on a mismatch the server lost `slashed`, of which `to_client`
-		/// went to the client and `to_auditors` to the auditors who found it.
+		/// The audit's verdict (`None`: fewer than a majority of the panel revealed, nothing
+		/// decided); on a mismatch the server lost `slashed`, of which `to_client` went to the
+		/// client and `to_auditors` to the auditors who found it.
 		AuditSettled {
 			claim: ClaimId,
-			verdict: AuditVerdict,
+			verdict: Option<AuditVerdict>,
 			slashed: BalanceOf<T>,
 			to_client: BalanceOf<T>,
 			to_auditors: BalanceOf<T>,
@@ -476,6 +505,14 @@ pub mod pallet {
 		UnknownBlock,
 		/// The block's claims are full: claim in the next block.
 		TooManyClaims,
+		/// The server claimed in this block already: one claim per server per block.
+		OneClaimPerBlock,
+		/// The claim pays less than the minimum: claim when more is due.
+		ClaimTooSmall,
+		/// The client's prepaid balance could not pay the server.
+		PaymentFailed,
+		/// The server's price is above the most the client accepts.
+		PriceAboveLimit,
 		/// Already in the free tier.
 		AlreadyFreeUser,
 		/// Not in the free tier.
@@ -521,7 +558,7 @@ pub mod pallet {
 				return T::DbWeight::get().reads(1);
 			}
 			let parent = frame_system::Pallet::<T>::parent_hash();
-			for claim in claims {
+			for (claim, _) in claims {
 				Self::draw_audit(claim, now, parent.as_ref());
 			}
 			T::WeightInfo::draw_audits(count)
@@ -565,14 +602,7 @@ pub mod pallet {
 			T::Stake::commit(&server, collateral)?;
 			Servers::<T>::insert(
 				&server,
-				ServerInfo {
-					terms,
-					endpoint,
-					collateral,
-					open_claims: 0,
-					free_period: 0,
-					free_served: 0,
-				},
+				ServerInfo { terms, endpoint, collateral, free_period: 0, free_served: 0 },
 			);
 			Self::deposit_event(Event::ServerRegistered { server, terms });
 			Ok(())
@@ -611,7 +641,7 @@ pub mod pallet {
 		pub fn unregister_server(origin: OriginFor<T>) -> DispatchResult {
 			let server = ensure_signed(origin)?;
 			let info = Servers::<T>::get(&server).ok_or(Error::<T>::NotServer)?;
-			ensure!(info.open_claims == 0, Error::<T>::ClaimsUnderAudit);
+			ensure!(OpenClaimsOf::<T>::get(&server) == 0, Error::<T>::ClaimsUnderAudit);
 			Self::remove_server(&server, &info);
 			Self::deposit_event(Event::ServerUnregistered { server });
 			Ok(())
@@ -620,18 +650,24 @@ pub mod pallet {
 		/// Open a prepaid channel with `server`, holding `deposit` from the caller, at the
 		/// server's current price.
 		///
+		/// `max_price_per_1k` is the most the client accepts: a server that raises its price
+		/// just before the channel opens gets no channel.
+		///
 		/// Origin: signed. Errors: [`Error::NotServer`], [`Error::SelfChannel`],
-		/// [`Error::ChannelExists`], [`Error::DepositTooSmall`], [`Error::InsufficientBalance`].
+		/// [`Error::PriceAboveLimit`], [`Error::ChannelExists`], [`Error::DepositTooSmall`],
+		/// [`Error::InsufficientBalance`].
 		#[pallet::call_index(3)]
 		#[pallet::weight(T::WeightInfo::open_channel())]
 		pub fn open_channel(
 			origin: OriginFor<T>,
 			server: T::AccountId,
 			deposit: BalanceOf<T>,
+			max_price_per_1k: BalanceOf<T>,
 		) -> DispatchResult {
 			let client = ensure_signed(origin)?;
 			ensure!(client != server, Error::<T>::SelfChannel);
 			let info = Servers::<T>::get(&server).ok_or(Error::<T>::NotServer)?;
+			ensure!(info.terms.price_per_1k <= max_price_per_1k, Error::<T>::PriceAboveLimit);
 			ensure!(!Channels::<T>::contains_key(&client, &server), Error::<T>::ChannelExists);
 			ensure!(deposit >= T::MinChannelDeposit::get(), Error::<T>::DepositTooSmall);
 			Self::hold(&client, HoldReason::Prepaid, deposit)?;
@@ -748,7 +784,8 @@ pub mod pallet {
 		/// [`Error::NotServer`], [`Error::NoChannel`], [`Error::WrongChannel`],
 		/// [`Error::ChannelClosed`], [`Error::BadSignature`], [`Error::StaleReceipt`],
 		/// [`Error::ExceedsDeposit`], [`Error::BadBatch`], [`Error::UsageNotSorted`],
-		/// [`Error::StateRootMismatch`], [`Error::UnknownBlock`], [`Error::TooManyClaims`].
+		/// [`Error::StateRootMismatch`], [`Error::UnknownBlock`], [`Error::ClaimTooSmall`],
+		/// [`Error::OneClaimPerBlock`], [`Error::TooManyClaims`], [`Error::PaymentFailed`].
 		#[pallet::call_index(8)]
 		#[pallet::weight(T::WeightInfo::claim(usage.len() as u32))]
 		pub fn claim(

@@ -131,6 +131,7 @@ impl pallet_inference::Config for Test {
 	type PalletId = InferencePalletId;
 	type ServerCollateral = ConstU128<SERVER_COLLATERAL>;
 	type MinChannelDeposit = ConstU128<100>;
+	type MinClaimFee = ConstU128<10>;
 	type DisputeWindow = ConstU64<DISPUTE>;
 	type MaxUsageBlocks = ConstU32<16>;
 	type MaxEndpointLen = ConstU32<32>;
@@ -284,6 +285,8 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	pallet_balances::GenesisConfig::<Test> { balances, ..Default::default() }
 		.assimilate_storage(&mut storage)
 		.unwrap();
+	// The audit pot opens with the existential deposit.
+	pallet_inference::GenesisConfig::<Test>::default().assimilate_storage(&mut storage).unwrap();
 	let mut ext = sp_io::TestExternalities::new(storage);
 	ext.execute_with(|| {
 		SERVED.with(|s| s.borrow_mut().clear());

@@ -35,16 +35,6 @@ impl<T: Config> Pallet<T> {
 		Self::deposit_event(Event::ChannelSettled { client, server, refund });
 	}
 
-	/// The audit pot must exist to take shares below the existential deposit: it is given a
-	/// provider the first time it is paid.
-	pub(crate) fn ensure_pot() -> T::AccountId {
-		let pot = Self::pot();
-		if !frame_system::Pallet::<T>::account_exists(&pot) {
-			frame_system::Pallet::<T>::inc_providers(&pot);
-		}
-		pot
-	}
-
 	/// Move `amount` of the prepaid balance held from `client` to `to`; whether it moved. The
 	/// client's own share (an author paying itself) is released to it instead.
 	pub(crate) fn pay_from_prepaid(
@@ -78,7 +68,7 @@ impl<T: Config> Pallet<T> {
 		batch: Cid,
 	) -> DispatchResult {
 		let (client, server) = (receipt.client.clone(), receipt.server.clone());
-		let mut info = Servers::<T>::get(&server).ok_or(Error::<T>::NotServer)?;
+		ensure!(Servers::<T>::contains_key(&server), Error::<T>::NotServer);
 		let mut channel = Channels::<T>::get(&client, &server).ok_or(Error::<T>::NoChannel)?;
 		ensure!(receipt.channel == channel.id, Error::<T>::WrongChannel);
 		let now = frame_system::Pallet::<T>::block_number();
@@ -101,16 +91,31 @@ impl<T: Config> Pallet<T> {
 		ensure!(total <= channel.deposit, Error::<T>::ExceedsDeposit);
 		ensure!(is_supported_cid(&batch), Error::<T>::BadBatch);
 		let authors = Self::check_usage(model, &usage, receipt.state_root)?;
+		let due = total.saturating_sub(channel.claimed);
+		// Every claim may be audited at the auditors' cost: a claim must be worth one.
+		ensure!(due >= T::MinClaimFee::get(), Error::<T>::ClaimTooSmall);
 		let claim = NextClaimId::<T>::get();
-		ToDraw::<T>::try_append(claim).map_err(|_| Error::<T>::TooManyClaims)?;
+		let mut to_draw = ToDraw::<T>::get();
+		ensure!(!to_draw.iter().any(|(_, by)| by == &server), Error::<T>::OneClaimPerBlock);
+		to_draw.try_push((claim, server.clone())).map_err(|_| Error::<T>::TooManyClaims)?;
+		ToDraw::<T>::put(to_draw);
 		NextClaimId::<T>::put(claim.saturating_add(1));
 
-		let due = total.saturating_sub(channel.claimed);
-		let (to_authors, to_audit_pot) = Self::pay_shares(claim, &client, due, &usage, &authors);
+		// The server's part is fixed: what the authors' share does not pay goes to the pot,
+		// so under-reporting a block's usage gains the server nothing.
+		let usage_part = T::UsageShare::get() * due;
+		let to_server = due.saturating_sub(usage_part).saturating_sub(T::AuditShare::get() * due);
+		let (to_authors, to_audit_pot) = Self::pay_shares(
+			claim,
+			&client,
+			due.saturating_sub(to_server),
+			usage_part,
+			&usage,
+			&authors,
+		);
+		// What neither the authors nor the pot could take is the server's.
 		let to_server = due.saturating_sub(to_authors).saturating_sub(to_audit_pot);
-		// The server's account exists (it holds its bond), so this cannot fail for want of
-		// the existential deposit.
-		Self::pay_from_prepaid(&client, &server, to_server);
+		ensure!(Self::pay_from_prepaid(&client, &server, to_server), Error::<T>::PaymentFailed);
 
 		let (requests, tokens) = (
 			receipt.requests - channel.claimed_requests,
@@ -134,8 +139,7 @@ impl<T: Config> Pallet<T> {
 		channel.claimed_tokens = receipt.cumulative_tokens;
 		channel.claimed_requests = receipt.requests;
 		Channels::<T>::insert(&client, &server, channel);
-		info.open_claims = info.open_claims.saturating_add(1);
-		Servers::<T>::insert(&server, info);
+		OpenClaimsOf::<T>::mutate(&server, |open| *open = open.saturating_add(1));
 		Self::deposit_event(Event::Claimed {
 			claim,
 			server,
@@ -171,17 +175,19 @@ impl<T: Config> Pallet<T> {
 			.collect()
 	}
 
-	/// Pay the usage share of `due` to the blocks' authors, by their token counts, and the
-	/// audit share to the pot. Returns what each got; a share that cannot be paid (a block
-	/// without an author, an account that cannot take it) stays in the server's part.
+	/// Pay `usage_part` to the blocks' authors, by their token counts, and the rest of
+	/// `shares` to the pot: the audit share, and every author's share that cannot be paid (a
+	/// block without an author, no usage counted, an account that cannot take it). Returns
+	/// what the authors and the pot got.
 	fn pay_shares(
 		claim: ClaimId,
 		client: &T::AccountId,
-		due: BalanceOf<T>,
+		shares: BalanceOf<T>,
+		usage_part: BalanceOf<T>,
 		usage: &UsageOf<T>,
 		authors: &[Option<T::AccountId>],
 	) -> (BalanceOf<T>, BalanceOf<T>) {
-		let for_authors: u128 = (T::UsageShare::get() * due).saturated_into();
+		let for_authors: u128 = usage_part.saturated_into();
 		let counts: Vec<u64> = usage.iter().map(|(_, count)| *count).collect();
 		let mut by_author = BTreeMap::<T::AccountId, u128>::new();
 		for (author, share) in authors.iter().zip(proportional_shares(for_authors, &counts)) {
@@ -198,12 +204,9 @@ impl<T: Config> Pallet<T> {
 				Self::deposit_event(Event::UsageRewardPaid { claim, author, amount });
 			}
 		}
-		let audit = T::AuditShare::get() * due;
-		let to_audit_pot = if Self::pay_from_prepaid(client, &Self::ensure_pot(), audit) {
-			audit
-		} else {
-			Zero::zero()
-		};
+		let rest = shares.saturating_sub(to_authors);
+		let to_audit_pot =
+			if Self::pay_from_prepaid(client, &Self::pot(), rest) { rest } else { Zero::zero() };
 		(to_authors, to_audit_pot)
 	}
 }

@@ -23,7 +23,7 @@ fn server_up(who: AccountId, free_tokens: u64) {
 }
 
 fn open(client: AccountId, server: AccountId) {
-	assert_ok!(Inference::open_channel(signed(client), server, DEPOSIT));
+	assert_ok!(Inference::open_channel(signed(client), server, DEPOSIT, PRICE));
 }
 
 fn claim_with(receipt: &Receipt<AccountId>, counts: [u64; 4]) -> sp_runtime::DispatchResult {
@@ -90,26 +90,31 @@ fn a_server_commits_collateral_and_takes_it_back() {
 fn opening_a_channel_holds_the_deposit_at_the_price_of_the_day() {
 	build_and_execute(|| {
 		assert_noop!(
-			Inference::open_channel(signed(CLIENT), SERVER, DEPOSIT),
+			Inference::open_channel(signed(CLIENT), SERVER, DEPOSIT, PRICE),
 			Error::<Test>::NotServer
 		);
 		server_up(SERVER, 0);
 		assert_noop!(
-			Inference::open_channel(signed(SERVER), SERVER, DEPOSIT),
+			Inference::open_channel(signed(SERVER), SERVER, DEPOSIT, PRICE),
 			Error::<Test>::SelfChannel
 		);
 		assert_noop!(
-			Inference::open_channel(signed(CLIENT), SERVER, 99),
+			Inference::open_channel(signed(CLIENT), SERVER, 99, PRICE),
 			Error::<Test>::DepositTooSmall
 		);
+		// A server that raised its price above what the client accepts gets no channel.
 		assert_noop!(
-			Inference::open_channel(signed(CLIENT), SERVER, 10 * BOND),
+			Inference::open_channel(signed(CLIENT), SERVER, DEPOSIT, PRICE - 1),
+			Error::<Test>::PriceAboveLimit
+		);
+		assert_noop!(
+			Inference::open_channel(signed(CLIENT), SERVER, 10 * BOND, PRICE),
 			Error::<Test>::InsufficientBalance
 		);
 		open(CLIENT, SERVER);
 		assert_eq!(held(CLIENT, HoldReason::Prepaid), DEPOSIT);
 		assert_noop!(
-			Inference::open_channel(signed(CLIENT), SERVER, DEPOSIT),
+			Inference::open_channel(signed(CLIENT), SERVER, DEPOSIT, PRICE),
 			Error::<Test>::ChannelExists
 		);
 		// A later price change leaves the open channel's price alone.
@@ -137,11 +142,11 @@ fn twenty_answers_pay_the_server_the_authors_by_usage_and_the_audit_pot() {
 		let last = receipt(CLIENT, SERVER, 20, 5_000);
 		assert_ok!(claim_with(&last, [100, 100, 200, 100]));
 		// 20 % to the authors by usage: 200, 200, 400, and 200 for the genesis block (no
-		// author), which stays with the server; 5 % (250) to the pot.
+		// author), which goes to the pot with its 5 % (250); the server's 75 % is fixed.
 		let got: Vec<Balance> = AUTHORS.iter().zip(&before).map(|(a, b)| free(*a) - b).collect();
 		assert_eq!(got, vec![200, 200, 400]);
-		assert_eq!(free(Inference::pot()), 250);
-		assert_eq!(free(SERVER) - server_before, 5_000 - 800 - 250);
+		assert_eq!(free(Inference::pot()), ED + 450);
+		assert_eq!(free(SERVER) - server_before, 3_750);
 		assert_eq!(held(CLIENT, HoldReason::Prepaid), DEPOSIT - 5_000);
 		assert!(events().contains(&Event::Claimed {
 			claim: 0,
@@ -150,9 +155,9 @@ fn twenty_answers_pay_the_server_the_authors_by_usage_and_the_audit_pot() {
 			requests: 20,
 			tokens: 5_000,
 			fee: 5_000,
-			to_server: 3_950,
+			to_server: 3_750,
 			to_authors: 800,
-			to_audit_pot: 250,
+			to_audit_pot: 450,
 		}));
 		assert!(events().contains(&Event::UsageRewardPaid { claim: 0, author: 32, amount: 400 }));
 
@@ -178,8 +183,18 @@ fn twenty_answers_pay_the_server_the_authors_by_usage_and_the_audit_pot() {
 		);
 		assert_noop!(Inference::top_up(signed(CLIENT), SERVER, 1), Error::<Test>::ChannelClosing);
 		assert_noop!(Inference::withdraw(signed(CLIENT), SERVER), Error::<Test>::DisputeWindowOpen);
+		// One claim per server per block; less than the minimum fee is refused.
+		assert_noop!(
+			claim_with(&receipt(CLIENT, SERVER, 22, 6_500), [1, 1, 1, 1]),
+			Error::<Test>::OneClaimPerBlock
+		);
+		run_to_block(4);
+		assert_noop!(
+			claim_with(&receipt(CLIENT, SERVER, 22, 6_009), [1, 1, 1, 1]),
+			Error::<Test>::ClaimTooSmall
+		);
 		assert_ok!(claim_with(&receipt(CLIENT, SERVER, 22, 6_500), [1, 1, 1, 1]));
-		run_to_block(3 + DISPUTE + 1);
+		run_to_block(4 + DISPUTE + 1);
 		assert_noop!(
 			claim_with(&receipt(CLIENT, SERVER, 23, 6_600), [1, 1, 1, 1]),
 			Error::<Test>::ChannelClosed
@@ -310,18 +325,20 @@ fn forged_replayed_and_oversized_claims_are_refused_and_move_nothing() {
 }
 
 #[test]
-fn a_block_takes_a_bounded_number_of_claims() {
+fn a_block_takes_a_bounded_number_of_claims_one_per_server() {
 	build_and_execute(|| {
-		server_up(SERVER, 0);
-		for client in [CLIENT, FREE_USER, 20, 21, 22] {
-			open(client, SERVER);
+		// Four servers (the auditors are bonded too), a fifth too many.
+		let servers = [SERVER, OTHER_SERVER, 20, 21, 22];
+		for server in servers {
+			server_up(server, 0);
+			open(CLIENT, server);
 		}
-		for client in [CLIENT, FREE_USER, 20, 21] {
-			assert_ok!(claim_with(&receipt(client, SERVER, 1, 10), [1; 4]));
+		for server in &servers[..4] {
+			assert_ok!(claim_with(&receipt(CLIENT, *server, 1, 10), [1; 4]));
 		}
-		assert_noop!(claim_with(&receipt(22, SERVER, 1, 10), [1; 4]), Error::<Test>::TooManyClaims);
+		assert_noop!(claim_with(&receipt(CLIENT, 22, 1, 10), [1; 4]), Error::<Test>::TooManyClaims);
 		run_to_block(3);
-		assert_ok!(claim_with(&receipt(22, SERVER, 1, 10), [1; 4]));
+		assert_ok!(claim_with(&receipt(CLIENT, 22, 1, 10), [1; 4]));
 	});
 }
 
@@ -366,7 +383,7 @@ fn an_honest_server_passes_its_audit_and_the_auditors_are_paid() {
 		assert_ok!(Inference::settle_audit(signed(CLIENT), claim));
 		assert!(events().contains(&Event::AuditSettled {
 			claim,
-			verdict: AuditVerdict::Honest,
+			verdict: Some(AuditVerdict::Honest),
 			slashed: 0,
 			to_client: 0,
 			to_auditors: 0,
@@ -375,7 +392,7 @@ fn an_honest_server_passes_its_audit_and_the_auditors_are_paid() {
 			assert_eq!(free(*a) - b, AUDIT_REWARD);
 			assert_eq!(Stake::uncommitted_stake(a), BOND, "collateral released");
 		}
-		assert_eq!(free(Inference::pot()), 250 - 3 * AUDIT_REWARD);
+		assert_eq!(free(Inference::pot()), ED + 450 - 3 * AUDIT_REWARD);
 		assert!(Servers::<Test>::contains_key(SERVER));
 		assert!(Audits::<Test>::iter().next().is_none() && claim_ids().is_empty());
 		assert_ok!(Inference::unregister_server(signed(SERVER)));
@@ -403,7 +420,7 @@ fn a_server_caught_altering_answers_is_slashed_to_the_client_and_the_auditors() 
 		assert_ok!(Inference::settle_audit(signed(CLIENT), claim));
 		assert!(events().contains(&Event::AuditSettled {
 			claim,
-			verdict: AuditVerdict::Mismatch,
+			verdict: Some(AuditVerdict::Mismatch),
 			slashed: SERVER_COLLATERAL,
 			to_client: SERVER_COLLATERAL / 2,
 			to_auditors: SERVER_COLLATERAL / 2,
@@ -449,7 +466,7 @@ fn an_outvoted_auditor_loses_its_collateral_and_one_voice_never_convicts() {
 		assert_ok!(Inference::settle_audit(signed(CLIENT), claim));
 		assert!(events().iter().any(|e| matches!(
 			e,
-			Event::AuditSettled { verdict: AuditVerdict::Honest, slashed: 0, .. }
+			Event::AuditSettled { verdict: Some(AuditVerdict::Honest), slashed: 0, .. }
 		)));
 		assert_eq!(Stake::active_stake(&auditors[0]), BOND - AUDITOR_COLLATERAL, "outvoted");
 		assert_eq!(
@@ -633,8 +650,9 @@ fn requests_and_donor_capacity_bound_the_free_tier() {
 fn an_audit_pays_no_more_than_the_claims_drawn_among_bring_the_pot() {
 	build_and_execute(|| {
 		market();
-		// A small claim: 1,000 planck, 50 of them to the pot.
-		assert_ok!(claim_with(&receipt(CLIENT, SERVER, 1, 1_000), [1; 4]));
+		// A small claim: 1,000 planck, 52 of them to the pot (its 5 %, and the 2 the authors'
+		// shares of 200 leave in rounding).
+		assert_ok!(claim_with(&receipt(CLIENT, SERVER, 1, 1_000), [1, 1, 1, 0]));
 		run_to_block(3);
 		let claim = claim_ids()[0];
 		let panel = Audits::<Test>::get(claim).unwrap().panel;
@@ -642,11 +660,28 @@ fn an_audit_pays_no_more_than_the_claims_drawn_among_bring_the_pot() {
 		let before: Vec<Balance> = auditors.iter().map(|a| free(*a)).collect();
 		vote(claim, &auditors.iter().map(|a| (*a, AuditVerdict::Honest)).collect::<Vec<_>>());
 		assert_ok!(Inference::settle_audit(signed(CLIENT), claim));
-		// One claim in one is audited: the claim's 50 shared by three, 16 each, not 20.
+		// One claim in one is audited: the claim's 52 shared by three, 17 each, not 20.
 		for (a, b) in auditors.iter().zip(before) {
-			assert_eq!(free(*a) - b, 16);
+			assert_eq!(free(*a) - b, 17);
 		}
-		// The 2 left are below the existential deposit: dust.
-		assert_eq!(free(Inference::pot()), 0);
+		assert_eq!(free(Inference::pot()), ED + 1, "the pot never pays below its deposit");
+	});
+}
+
+#[test]
+fn without_a_majority_of_reveals_nothing_is_decided_and_no_finder_is_slashed() {
+	build_and_execute(|| {
+		let (claim, auditors, _) = audited_claim();
+		// One finds a mismatch; the two others never commit (offline, or the server's own).
+		vote(claim, &[(auditors[0], AuditVerdict::Mismatch)]);
+		assert_ok!(Inference::settle_audit(signed(CLIENT), claim));
+		assert!(events().iter().any(|e| matches!(
+			e,
+			Event::AuditSettled { verdict: None, slashed: 0, to_client: 0, to_auditors: 0, .. }
+		)));
+		assert_eq!(Stake::active_stake(&auditors[0]), BOND, "the lone finder keeps its stake");
+		assert_eq!(Stake::uncommitted_stake(&auditors[0]), BOND);
+		assert_eq!(Stake::active_stake(&SERVER), BOND);
+		assert!(Servers::<Test>::contains_key(SERVER));
 	});
 }

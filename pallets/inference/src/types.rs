@@ -42,9 +42,6 @@ pub struct ServerInfo<T: Config> {
 	pub endpoint: BoundedVec<u8, T::MaxEndpointLen>,
 	/// Stake committed as collateral for its answers (slashed on a proven mismatch).
 	pub collateral: BalanceOf<T>,
-	/// Its claims that are not yet past their audit (awaiting the draw or an audit's verdict):
-	/// it cannot leave, and release its collateral, while any is.
-	pub open_claims: u32,
 	/// Free-tier tokens reported in `free_period` (against `terms.free_tokens_per_period`).
 	pub free_period: u32,
 	pub free_served: u64,

@@ -363,13 +363,13 @@ impl<T: Config> Pallet<T> {
 		reason: SlashReason,
 		reporter: Option<&T::AccountId>,
 		reporter_share: Perbill,
-	) -> BalanceOf<T> {
+	) -> (BalanceOf<T>, BalanceOf<T>) {
 		let Some(mut ledger) = Ledgers::<T>::get(who) else {
-			return Zero::zero();
+			return (Zero::zero(), Zero::zero());
 		};
 		let taken = ledger.slash(amount);
 		if taken.is_zero() {
-			return taken;
+			return (taken, Zero::zero());
 		}
 		let (credit, _not_held) = T::Currency::slash(&HoldReason::Bonded.into(), who, taken);
 		Self::store(who, ledger);
@@ -394,7 +394,7 @@ impl<T: Config> Pallet<T> {
 			reporter: reporter.cloned(),
 			reporter_reward: paid,
 		});
-		taken
+		(taken, paid)
 	}
 
 	/// Check the invariants listed in the crate documentation (`try_state`, and tests of the
@@ -474,7 +474,7 @@ impl<T: Config> Slash<T::AccountId> for Pallet<T> {
 		reason: SlashReason,
 		reporter: Option<&T::AccountId>,
 	) -> BalanceOf<T> {
-		Self::do_slash(who, amount, reason, reporter, T::ReporterShare::get())
+		Self::do_slash(who, amount, reason, reporter, T::ReporterShare::get()).0
 	}
 
 	fn slash_to(
@@ -483,6 +483,6 @@ impl<T: Config> Slash<T::AccountId> for Pallet<T> {
 		reason: SlashReason,
 		to: &T::AccountId,
 	) -> BalanceOf<T> {
-		Self::do_slash(who, amount, reason, Some(to), Perbill::one())
+		Self::do_slash(who, amount, reason, Some(to), Perbill::one()).1
 	}
 }

@@ -284,8 +284,9 @@ fn slash_to_pays_all_of_it_to_one_account() {
 		);
 		assert_eq!((free(2), free(TREASURY), held(1)), (10_300, ED, 700));
 		assert_eq!(Balances::total_issuance(), issuance);
-		// An account that cannot take it (below the existential deposit): the treasury does.
-		assert_eq!(<Stake as Slash<_>>::slash_to(&1, 5, SlashReason::AnswerMismatch, &99), 5);
+		// An account that cannot take it (below the existential deposit): the treasury does,
+		// and the account received nothing.
+		assert_eq!(<Stake as Slash<_>>::slash_to(&1, 5, SlashReason::AnswerMismatch, &99), 0);
 		assert!(matches!(last_event(), Event::Slashed { reporter_reward: 0, .. }));
 		assert_eq!((free(99), free(TREASURY)), (0, ED + 5));
 	});

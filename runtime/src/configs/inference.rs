@@ -44,6 +44,9 @@ impl pallet_aiblock_inference::Config for Runtime {
 	type ServerCollateral = ConstU128<SERVER_COLLATERAL>;
 	/// A channel is a storage entry: it holds at least 1 AIB.
 	type MinChannelDeposit = ConstU128<UNIT>;
+	/// A thousandth of an AIB: a claim is worth its audit's trouble, and a flood of empty
+	/// claims costs their fees.
+	type MinClaimFee = ConstU128<{ UNIT / 1_000 }>;
 	/// A server claims at least once an hour to be safe from a client's close.
 	type DisputeWindow = ConstU32<HOURS>;
 	/// Every block of the largest model the registry imports.

@@ -164,13 +164,16 @@ impl Chain {
 		Ok(())
 	}
 
-	/// Open a channel with `server`, holding `deposit` from this key.
+	/// Open a channel with `server`, holding `deposit` from this key, if its price is at most
+	/// `max_price_per_1k` (what it advertised: a raise in between opens nothing).
 	pub async fn open_channel(
 		&self,
 		server: &AccountId32,
 		deposit: u128,
+		max_price_per_1k: u128,
 	) -> Result<(), WorkerError> {
-		let call = runtime::transactions().inference().open_channel(*server, deposit);
+		let call =
+			runtime::transactions().inference().open_channel(*server, deposit, max_price_per_1k);
 		self.submit("inference.open_channel", &call).await.map(|_| ())
 	}
 
@@ -250,5 +253,13 @@ impl Chain {
 	pub async fn settle_audit(&self, claim: u64) -> Result<(), WorkerError> {
 		let call = runtime::transactions().inference().settle_audit(claim);
 		self.submit("inference.settle_audit", &call).await.map(|_| ())
+	}
+
+	/// The smallest fee a claim may pay (`Inference.MinClaimFee`).
+	pub async fn min_claim_fee(&self) -> Result<u128, WorkerError> {
+		let at = self.finalized().await?;
+		at.constants()
+			.entry(runtime::constants().inference().min_claim_fee())
+			.map_err(|e| self.node_error("Inference.MinClaimFee", e))
 	}
 }

@@ -34,6 +34,8 @@ pub struct Seller {
 	pub me: AccountId,
 	pub genesis: H256,
 	pub price_per_1k: u128,
+	/// The chain's smallest claim: smaller ones wait for more answers.
+	min_claim_fee: u128,
 	books: Mutex<HashMap<AccountId, Book>>,
 	/// This server's claims not yet past their audit.
 	open_claims: Mutex<Vec<u64>>,
@@ -56,6 +58,7 @@ impl Seller {
 		chain.offer_serving(model, price_per_1k, 0, endpoint).await?;
 		let me = account(&chain.account());
 		let genesis = chain.genesis();
+		let min_claim_fee = chain.min_claim_fee().await?;
 		log::info!(
 			"serve: selling answers as {} at {price_per_1k} planck per 1,000 tokens",
 			chain.account()
@@ -66,6 +69,7 @@ impl Seller {
 			me,
 			genesis,
 			price_per_1k,
+			min_claim_fee,
 			books: Mutex::default(),
 			open_claims: Mutex::default(),
 		}))
@@ -201,6 +205,18 @@ impl Seller {
 				.iter()
 				.filter_map(|(client, book)| {
 					let claim = book.claimable()?;
+					let price = book.chain.price_per_1k;
+					let due = aiblock_primitives::inference::fee(
+						claim.receipt.receipt.cumulative_tokens,
+						price,
+					)
+					.saturating_sub(aiblock_primitives::inference::fee(
+						book.chain.claimed_tokens,
+						price,
+					));
+					if due < self.min_claim_fee {
+						return None;
+					}
 					let newest = claim.entries.last()?;
 					// The claim lists the blocks of the newest receipt's weights; older
 					// entries count where their blocks are among them.

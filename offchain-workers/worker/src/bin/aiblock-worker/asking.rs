@@ -56,7 +56,8 @@ pub async fn ask(args: AskArgs) -> Result<(), WorkerError> {
 		Some(channel) => channel,
 		None => {
 			eprintln!("opening a channel with {server}: {} AIB prepaid", args.deposit);
-			client.open_channel(&server, args.deposit * chain::UNIT).await?;
+			let price = buyer.market.price_per_1k;
+			client.open_channel(&server, args.deposit * chain::UNIT, price).await?;
 			let at = client.finalized().await?;
 			client
 				.channel(&at, &client.account(), &server)
