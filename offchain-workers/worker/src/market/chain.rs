@@ -17,8 +17,6 @@ pub struct ServerOnChain {
 	pub price_per_1k: u128,
 	pub free_tokens_per_period: u64,
 	pub endpoint: String,
-	/// Its claims not yet past their audit.
-	pub open_claims: u32,
 }
 
 /// The chain's account type from the primitives' one (the same 32 bytes).
@@ -91,7 +89,6 @@ impl Chain {
 			price_per_1k: info.terms.price_per_1k,
 			free_tokens_per_period: info.terms.free_tokens_per_period,
 			endpoint: String::from_utf8_lossy(&info.endpoint.0).into_owned(),
-			open_claims: info.open_claims,
 		}))
 	}
 
