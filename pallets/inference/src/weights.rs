@@ -36,39 +36,41 @@ pub trait WeightInfo {
 pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Inference::Servers` (r:1 w:1)
-	/// Proof: `Inference::Servers` (`max_values`: None, `max_size`: Some(366), added: 2841, mode: `MaxEncodedLen`)
+	/// Proof: `Inference::Servers` (`max_values`: None, `max_size`: Some(362), added: 2837, mode: `MaxEncodedLen`)
 	/// Storage: `ExpertDag::Models` (r:1 w:0)
 	/// Proof: `ExpertDag::Models` (`max_values`: None, `max_size`: Some(232), added: 2707, mode: `MaxEncodedLen`)
 	/// Storage: `Stake::Ledgers` (r:1 w:1)
 	/// Proof: `Stake::Ledgers` (`max_values`: None, `max_size`: Some(401), added: 2876, mode: `MaxEncodedLen`)
 	fn register_server() -> Weight {
-		// Fastest run: 23_393 ns.
-		Weight::from_parts(26_067_000, 3866)
+		// Fastest run: 23_827 ns.
+		Weight::from_parts(27_798_000, 3866)
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(2))
 	}
 	/// Storage: `ExpertDag::Models` (r:1 w:0)
 	/// Proof: `ExpertDag::Models` (`max_values`: None, `max_size`: Some(232), added: 2707, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Servers` (r:1 w:1)
-	/// Proof: `Inference::Servers` (`max_values`: None, `max_size`: Some(366), added: 2841, mode: `MaxEncodedLen`)
+	/// Proof: `Inference::Servers` (`max_values`: None, `max_size`: Some(362), added: 2837, mode: `MaxEncodedLen`)
 	fn update_server() -> Weight {
-		// Fastest run: 17_076 ns.
-		Weight::from_parts(18_648_000, 3831)
+		// Fastest run: 17_237 ns.
+		Weight::from_parts(20_717_000, 3827)
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
 	/// Storage: `Inference::Servers` (r:1 w:1)
-	/// Proof: `Inference::Servers` (`max_values`: None, `max_size`: Some(366), added: 2841, mode: `MaxEncodedLen`)
+	/// Proof: `Inference::Servers` (`max_values`: None, `max_size`: Some(362), added: 2837, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::OpenClaimsOf` (r:1 w:0)
+	/// Proof: `Inference::OpenClaimsOf` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Stake::Ledgers` (r:1 w:1)
 	/// Proof: `Stake::Ledgers` (`max_values`: None, `max_size`: Some(401), added: 2876, mode: `MaxEncodedLen`)
 	fn unregister_server() -> Weight {
-		// Fastest run: 19_626 ns.
-		Weight::from_parts(21_454_000, 3866)
-			.saturating_add(T::DbWeight::get().reads(2))
+		// Fastest run: 21_982 ns.
+		Weight::from_parts(25_336_000, 3866)
+			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(2))
 	}
 	/// Storage: `Inference::Servers` (r:1 w:0)
-	/// Proof: `Inference::Servers` (`max_values`: None, `max_size`: Some(366), added: 2841, mode: `MaxEncodedLen`)
+	/// Proof: `Inference::Servers` (`max_values`: None, `max_size`: Some(362), added: 2837, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Channels` (r:1 w:1)
 	/// Proof: `Inference::Channels` (`max_values`: None, `max_size`: Some(173), added: 2648, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
@@ -78,8 +80,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Inference::NextChannelId` (r:1 w:1)
 	/// Proof: `Inference::NextChannelId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	fn open_channel() -> Weight {
-		// Fastest run: 56_613 ns.
-		Weight::from_parts(60_605_000, 3831)
+		// Fastest run: 58_061 ns.
+		Weight::from_parts(64_652_000, 3827)
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().writes(4))
 	}
@@ -90,18 +92,18 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
 	fn top_up() -> Weight {
-		// Fastest run: 56_206 ns.
-		Weight::from_parts(59_504_000, 3638)
+		// Fastest run: 57_913 ns.
+		Weight::from_parts(64_980_000, 3638)
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(3))
 	}
 	/// Storage: `Inference::Channels` (r:1 w:1)
 	/// Proof: `Inference::Channels` (`max_values`: None, `max_size`: Some(173), added: 2648, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Servers` (r:1 w:0)
-	/// Proof: `Inference::Servers` (`max_values`: None, `max_size`: Some(366), added: 2841, mode: `MaxEncodedLen`)
+	/// Proof: `Inference::Servers` (`max_values`: None, `max_size`: Some(362), added: 2837, mode: `MaxEncodedLen`)
 	fn close_channel() -> Weight {
-		// Fastest run: 18_830 ns.
-		Weight::from_parts(20_572_000, 3831)
+		// Fastest run: 18_960 ns.
+		Weight::from_parts(21_826_000, 3827)
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -112,13 +114,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
 	fn withdraw() -> Weight {
-		// Fastest run: 47_348 ns.
-		Weight::from_parts(50_142_000, 3638)
+		// Fastest run: 48_286 ns.
+		Weight::from_parts(54_811_000, 3638)
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(3))
 	}
-	/// Storage: `Inference::Servers` (r:1 w:1)
-	/// Proof: `Inference::Servers` (`max_values`: None, `max_size`: Some(366), added: 2841, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Servers` (r:1 w:0)
+	/// Proof: `Inference::Servers` (`max_values`: None, `max_size`: Some(362), added: 2837, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Channels` (r:1 w:1)
 	/// Proof: `Inference::Channels` (`max_values`: None, `max_size`: Some(173), added: 2648, mode: `MaxEncodedLen`)
 	/// Storage: `System::BlockHash` (r:1 w:0)
@@ -128,19 +130,21 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Inference::NextClaimId` (r:1 w:1)
 	/// Proof: `Inference::NextClaimId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::ToDraw` (r:1 w:1)
-	/// Proof: `Inference::ToDraw` (`max_values`: Some(1), `max_size`: Some(514), added: 1009, mode: `MaxEncodedLen`)
+	/// Proof: `Inference::ToDraw` (`max_values`: Some(1), `max_size`: Some(2562), added: 3057, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:148 w:143)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::OpenClaimsOf` (r:1 w:1)
+	/// Proof: `Inference::OpenClaimsOf` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::OpenClaims` (r:0 w:1)
-	/// Proof: `Inference::OpenClaims` (`max_values`: None, `max_size`: Some(190), added: 2665, mode: `MaxEncodedLen`)
+	/// Proof: `Inference::OpenClaims` (`max_values`: None, `max_size`: Some(206), added: 2681, mode: `MaxEncodedLen`)
 	/// `u` ranges over `[1, 145]`.
 	fn claim(u: u32, ) -> Weight {
-		// Fastest run: 202_504 ns.
-		Weight::from_parts(235_932_677, 8799)
-			.saturating_add(Weight::from_parts(38_570_832, 0).saturating_mul(u.into()))
-			.saturating_add(T::DbWeight::get().reads(9))
+		// Fastest run: 205_331 ns.
+		Weight::from_parts(203_226_537, 8799)
+			.saturating_add(Weight::from_parts(41_985_246, 0).saturating_mul(u.into()))
+			.saturating_add(T::DbWeight::get().reads(10))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(u.into())))
 			.saturating_add(T::DbWeight::get().writes(10))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(u.into())))
@@ -153,8 +157,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
 	fn join_free_tier() -> Weight {
-		// Fastest run: 48_814 ns.
-		Weight::from_parts(52_303_000, 3898)
+		// Fastest run: 49_583 ns.
+		Weight::from_parts(56_290_000, 3898)
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(3))
 	}
@@ -165,20 +169,20 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
 	fn leave_free_tier() -> Weight {
-		// Fastest run: 42_364 ns.
-		Weight::from_parts(45_480_000, 3898)
+		// Fastest run: 43_535 ns.
+		Weight::from_parts(48_348_000, 3898)
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(3))
 	}
 	/// Storage: `Inference::Servers` (r:1 w:1)
-	/// Proof: `Inference::Servers` (`max_values`: None, `max_size`: Some(366), added: 2841, mode: `MaxEncodedLen`)
+	/// Proof: `Inference::Servers` (`max_values`: None, `max_size`: Some(362), added: 2837, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::FreeUsers` (r:1 w:1)
 	/// Proof: `Inference::FreeUsers` (`max_values`: None, `max_size`: Some(433), added: 2908, mode: `MaxEncodedLen`)
 	/// Storage: `System::BlockHash` (r:1 w:0)
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	fn report_free_usage() -> Weight {
-		// Fastest run: 60_114 ns.
-		Weight::from_parts(66_307_000, 3898)
+		// Fastest run: 61_838 ns.
+		Weight::from_parts(71_562_000, 3898)
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(2))
 	}
@@ -187,147 +191,149 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Stake::Ledgers` (r:1 w:1)
 	/// Proof: `Stake::Ledgers` (`max_values`: None, `max_size`: Some(401), added: 2876, mode: `MaxEncodedLen`)
 	fn commit_audit() -> Weight {
-		// Fastest run: 34_948 ns.
-		Weight::from_parts(40_333_000, 3866)
+		// Fastest run: 38_928 ns.
+		Weight::from_parts(46_110_000, 3866)
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(2))
 	}
 	/// Storage: `Inference::Audits` (r:1 w:1)
 	/// Proof: `Inference::Audits` (`max_values`: None, `max_size`: Some(259), added: 2734, mode: `MaxEncodedLen`)
 	fn reveal_audit() -> Weight {
-		// Fastest run: 25_401 ns.
-		Weight::from_parts(31_293_000, 3724)
+		// Fastest run: 31_179 ns.
+		Weight::from_parts(38_379_000, 3724)
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
 	/// Storage: `Inference::Audits` (r:1 w:1)
 	/// Proof: `Inference::Audits` (`max_values`: None, `max_size`: Some(259), added: 2734, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::OpenClaims` (r:1 w:1)
-	/// Proof: `Inference::OpenClaims` (`max_values`: None, `max_size`: Some(190), added: 2665, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:6 w:6)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Proof: `Inference::OpenClaims` (`max_values`: None, `max_size`: Some(206), added: 2681, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Servers` (r:1 w:1)
-	/// Proof: `Inference::Servers` (`max_values`: None, `max_size`: Some(366), added: 2841, mode: `MaxEncodedLen`)
+	/// Proof: `Inference::Servers` (`max_values`: None, `max_size`: Some(362), added: 2837, mode: `MaxEncodedLen`)
 	/// Storage: `Stake::Ledgers` (r:4 w:4)
 	/// Proof: `Stake::Ledgers` (`max_values`: None, `max_size`: Some(401), added: 2876, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:6 w:6)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Workers::Workers` (r:3 w:3)
 	/// Proof: `Workers::Workers` (`max_values`: None, `max_size`: Some(421), added: 2896, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::OpenClaimsOf` (r:1 w:1)
+	/// Proof: `Inference::OpenClaimsOf` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	fn settle_audit() -> Weight {
-		// Fastest run: 354_665 ns.
-		Weight::from_parts(370_015_000, 16608)
-			.saturating_add(T::DbWeight::get().reads(17))
-			.saturating_add(T::DbWeight::get().writes(17))
+		// Fastest run: 358_778 ns.
+		Weight::from_parts(387_962_000, 16608)
+			.saturating_add(T::DbWeight::get().reads(18))
+			.saturating_add(T::DbWeight::get().writes(18))
 	}
 	/// Storage: `Inference::ToDraw` (r:1 w:1)
-	/// Proof: `Inference::ToDraw` (`max_values`: Some(1), `max_size`: Some(514), added: 1009, mode: `MaxEncodedLen`)
+	/// Proof: `Inference::ToDraw` (`max_values`: Some(1), `max_size`: Some(2562), added: 3057, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::OpenClaims` (r:64 w:0)
-	/// Proof: `Inference::OpenClaims` (`max_values`: None, `max_size`: Some(190), added: 2665, mode: `MaxEncodedLen`)
+	/// Proof: `Inference::OpenClaims` (`max_values`: None, `max_size`: Some(206), added: 2681, mode: `MaxEncodedLen`)
 	/// Storage: `Workers::OnlineByRole` (r:1 w:0)
 	/// Proof: `Workers::OnlineByRole` (`max_values`: None, `max_size`: Some(36875), added: 39350, mode: `MaxEncodedLen`)
-	/// Storage: `Workers::Workers` (r:3 w:0)
+	/// Storage: `Workers::Workers` (r:178 w:0)
 	/// Proof: `Workers::Workers` (`max_values`: None, `max_size`: Some(421), added: 2896, mode: `MaxEncodedLen`)
-	/// Storage: `Stake::Ledgers` (r:3 w:0)
+	/// Storage: `Stake::Ledgers` (r:178 w:0)
 	/// Proof: `Stake::Ledgers` (`max_values`: None, `max_size`: Some(401), added: 2876, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Audits` (r:0 w:64)
 	/// Proof: `Inference::Audits` (`max_values`: None, `max_size`: Some(259), added: 2734, mode: `MaxEncodedLen`)
 	/// `c` ranges over `[1, 64]`.
 	fn draw_audits(c: u32, ) -> Weight {
-		// Fastest run: 64_255 ns.
-		Weight::from_parts(80_416_536, 40340)
-			.saturating_add(Weight::from_parts(27_539_801, 0).saturating_mul(c.into()))
-			.saturating_add(T::DbWeight::get().reads(8))
-			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(c.into())))
+		// Fastest run: 635_540 ns.
+		Weight::from_parts(346_997_726, 40340)
+			.saturating_add(Weight::from_parts(537_671_352, 0).saturating_mul(c.into()))
+			.saturating_add(T::DbWeight::get().reads(7))
+			.saturating_add(T::DbWeight::get().reads((7_u64).saturating_mul(c.into())))
 			.saturating_add(T::DbWeight::get().writes(1))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(c.into())))
-			.saturating_add(Weight::from_parts(0, 2665).saturating_mul(c.into()))
+			.saturating_add(Weight::from_parts(0, 8052).saturating_mul(c.into()))
 	}
 }
 
 /// The same figures with ParityDB costs, for tests and mocks.
 impl WeightInfo for () {
 	fn register_server() -> Weight {
-		Weight::from_parts(26_067_000, 3866)
+		Weight::from_parts(27_798_000, 3866)
 			.saturating_add(ParityDbWeight::get().reads(3))
 			.saturating_add(ParityDbWeight::get().writes(2))
 	}
 	fn update_server() -> Weight {
-		Weight::from_parts(18_648_000, 3831)
+		Weight::from_parts(20_717_000, 3827)
 			.saturating_add(ParityDbWeight::get().reads(2))
 			.saturating_add(ParityDbWeight::get().writes(1))
 	}
 	fn unregister_server() -> Weight {
-		Weight::from_parts(21_454_000, 3866)
-			.saturating_add(ParityDbWeight::get().reads(2))
+		Weight::from_parts(25_336_000, 3866)
+			.saturating_add(ParityDbWeight::get().reads(3))
 			.saturating_add(ParityDbWeight::get().writes(2))
 	}
 	fn open_channel() -> Weight {
-		Weight::from_parts(60_605_000, 3831)
+		Weight::from_parts(64_652_000, 3827)
 			.saturating_add(ParityDbWeight::get().reads(5))
 			.saturating_add(ParityDbWeight::get().writes(4))
 	}
 	fn top_up() -> Weight {
-		Weight::from_parts(59_504_000, 3638)
+		Weight::from_parts(64_980_000, 3638)
 			.saturating_add(ParityDbWeight::get().reads(3))
 			.saturating_add(ParityDbWeight::get().writes(3))
 	}
 	fn close_channel() -> Weight {
-		Weight::from_parts(20_572_000, 3831)
+		Weight::from_parts(21_826_000, 3827)
 			.saturating_add(ParityDbWeight::get().reads(2))
 			.saturating_add(ParityDbWeight::get().writes(1))
 	}
 	fn withdraw() -> Weight {
-		Weight::from_parts(50_142_000, 3638)
+		Weight::from_parts(54_811_000, 3638)
 			.saturating_add(ParityDbWeight::get().reads(3))
 			.saturating_add(ParityDbWeight::get().writes(3))
 	}
 	fn claim(u: u32, ) -> Weight {
-		Weight::from_parts(235_932_677, 8799)
-			.saturating_add(Weight::from_parts(38_570_832, 0).saturating_mul(u.into()))
-			.saturating_add(ParityDbWeight::get().reads(9))
+		Weight::from_parts(203_226_537, 8799)
+			.saturating_add(Weight::from_parts(41_985_246, 0).saturating_mul(u.into()))
+			.saturating_add(ParityDbWeight::get().reads(10))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(u.into())))
 			.saturating_add(ParityDbWeight::get().writes(10))
 			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(u.into())))
 			.saturating_add(Weight::from_parts(0, 2955).saturating_mul(u.into()))
 	}
 	fn join_free_tier() -> Weight {
-		Weight::from_parts(52_303_000, 3898)
+		Weight::from_parts(56_290_000, 3898)
 			.saturating_add(ParityDbWeight::get().reads(3))
 			.saturating_add(ParityDbWeight::get().writes(3))
 	}
 	fn leave_free_tier() -> Weight {
-		Weight::from_parts(45_480_000, 3898)
+		Weight::from_parts(48_348_000, 3898)
 			.saturating_add(ParityDbWeight::get().reads(3))
 			.saturating_add(ParityDbWeight::get().writes(3))
 	}
 	fn report_free_usage() -> Weight {
-		Weight::from_parts(66_307_000, 3898)
+		Weight::from_parts(71_562_000, 3898)
 			.saturating_add(ParityDbWeight::get().reads(3))
 			.saturating_add(ParityDbWeight::get().writes(2))
 	}
 	fn commit_audit() -> Weight {
-		Weight::from_parts(40_333_000, 3866)
+		Weight::from_parts(46_110_000, 3866)
 			.saturating_add(ParityDbWeight::get().reads(2))
 			.saturating_add(ParityDbWeight::get().writes(2))
 	}
 	fn reveal_audit() -> Weight {
-		Weight::from_parts(31_293_000, 3724)
+		Weight::from_parts(38_379_000, 3724)
 			.saturating_add(ParityDbWeight::get().reads(1))
 			.saturating_add(ParityDbWeight::get().writes(1))
 	}
 	fn settle_audit() -> Weight {
-		Weight::from_parts(370_015_000, 16608)
-			.saturating_add(ParityDbWeight::get().reads(17))
-			.saturating_add(ParityDbWeight::get().writes(17))
+		Weight::from_parts(387_962_000, 16608)
+			.saturating_add(ParityDbWeight::get().reads(18))
+			.saturating_add(ParityDbWeight::get().writes(18))
 	}
 	fn draw_audits(c: u32, ) -> Weight {
-		Weight::from_parts(80_416_536, 40340)
-			.saturating_add(Weight::from_parts(27_539_801, 0).saturating_mul(c.into()))
-			.saturating_add(ParityDbWeight::get().reads(8))
-			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(c.into())))
+		Weight::from_parts(346_997_726, 40340)
+			.saturating_add(Weight::from_parts(537_671_352, 0).saturating_mul(c.into()))
+			.saturating_add(ParityDbWeight::get().reads(7))
+			.saturating_add(ParityDbWeight::get().reads((7_u64).saturating_mul(c.into())))
 			.saturating_add(ParityDbWeight::get().writes(1))
 			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(c.into())))
-			.saturating_add(Weight::from_parts(0, 2665).saturating_mul(c.into()))
+			.saturating_add(Weight::from_parts(0, 8052).saturating_mul(c.into()))
 	}
 }
