@@ -139,7 +139,7 @@ impl Buyer {
 	/// The newest receipt this client signed on `channel` that the server holds (checked: it
 	/// must be this client's own signature), to go on from after a restart.
 	pub fn resume(&self, channel: u64) -> Result<Option<Receipt<AccountId>>, WorkerError> {
-		let me = hex(<AccountId as AsRef<[u8; 32]>>::as_ref(&self.account()));
+		let me = receipt::account_hex(&self.account());
 		let (_, state) = self.get(&format!("/v1/aiblock/channels/{me}"))?;
 		let Some(last) = state.get("last").filter(|l| !l.is_null()) else { return Ok(None) };
 		let signed =
@@ -169,7 +169,7 @@ impl Buyer {
 			number,
 			&bytes,
 		);
-		let me = hex(<AccountId as AsRef<[u8; 32]>>::as_ref(&self.account()));
+		let me = receipt::account_hex(&self.account());
 		let (status, text) = self.post(
 			path,
 			&bytes,

@@ -106,8 +106,13 @@ pub struct Claimable<'a> {
 	pub receipt: &'a SignedReceipt,
 	/// The entries since the last claim, oldest first.
 	pub entries: &'a [Entry],
-	/// Their usage, summed.
+	/// The claim's usage: every block of the newest entry's weights (what the newest receipt's
+	/// state root names), with the tokens all the entries put through it.
 	pub usage: Usage,
+	/// The model version of those weights.
+	pub model: u32,
+	/// What the claim pays: the fee of the tokens since the last claim.
+	pub due: u128,
 }
 
 /// A server's book of one channel.
@@ -224,9 +229,20 @@ impl Book {
 		if receipt.receipt.requests <= self.chain.claimed_requests || self.unclaimed.is_empty() {
 			return None;
 		}
-		let mut usage = Usage::default();
-		self.unclaimed.iter().for_each(|entry| usage.add(&entry.usage));
-		Some(Claimable { receipt, entries: &self.unclaimed, usage })
+		let newest = self.unclaimed.last()?;
+		// Older entries (of weights since replaced) count where their blocks are among these.
+		let mut usage = Usage(newest.usage.0.keys().map(|id| (*id, 0)).collect());
+		for entry in &self.unclaimed {
+			for (id, tokens) in &entry.usage.0 {
+				if let Some(total) = usage.0.get_mut(id) {
+					*total = total.saturating_add(*tokens);
+				}
+			}
+		}
+		let price = self.chain.price_per_1k;
+		let due = fee(receipt.receipt.cumulative_tokens, price)
+			.saturating_sub(fee(self.chain.claimed_tokens, price));
+		Some(Claimable { receipt, entries: &self.unclaimed, usage, model: newest.model, due })
 	}
 
 	/// The chain paid the claim up to receipt `requests`, `tokens`.

@@ -21,6 +21,11 @@ pub fn account_of(key: &Keypair) -> AccountId {
 	AccountId::from(key.public_key().0)
 }
 
+/// `0x` hex of an account, as the market's headers and JSON carry it.
+pub fn account_hex(who: &AccountId) -> String {
+	crate::serve::model::hex(<AccountId as AsRef<[u8; 32]>>::as_ref(who))
+}
+
 /// What one answer adds to a channel: its tokens, the weights that gave it, and the hash of
 /// the request and the answer.
 #[derive(Clone, Debug, PartialEq, Eq)]

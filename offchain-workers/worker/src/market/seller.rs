@@ -78,7 +78,7 @@ impl Seller {
 	/// What a client needs to pay this server (`GET /v1/aiblock/market`).
 	pub fn market(&self) -> Value {
 		json!({
-			"server": hex(<AccountId as AsRef<[u8; 32]>>::as_ref(&self.me)),
+			"server": receipt::account_hex(&self.me),
 			"genesis": hex(&self.genesis.0),
 			"price_per_1k": self.price_per_1k.to_string(),
 		})
@@ -205,31 +205,11 @@ impl Seller {
 				.iter()
 				.filter_map(|(client, book)| {
 					let claim = book.claimable()?;
-					let price = book.chain.price_per_1k;
-					let due = aiblock_primitives::inference::fee(
-						claim.receipt.receipt.cumulative_tokens,
-						price,
-					)
-					.saturating_sub(aiblock_primitives::inference::fee(
-						book.chain.claimed_tokens,
-						price,
-					));
-					if due < self.min_claim_fee {
+					if claim.due < self.min_claim_fee {
 						return None;
 					}
-					let newest = claim.entries.last()?;
-					// The claim lists the blocks of the newest receipt's weights; older
-					// entries count where their blocks are among them.
-					let mut usage = Usage(newest.usage.0.keys().map(|id| (*id, 0)).collect());
-					for entry in claim.entries {
-						for (id, tokens) in &entry.usage.0 {
-							if let Some(total) = usage.0.get_mut(id) {
-								*total = total.saturating_add(*tokens);
-							}
-						}
-					}
 					let batch = batch_file(book, claim.entries);
-					Some((client.clone(), claim.receipt.clone(), newest.model, usage, batch))
+					Some((client.clone(), claim.receipt.clone(), claim.model, claim.usage, batch))
 				})
 				.collect()
 		};

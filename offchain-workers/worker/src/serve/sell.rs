@@ -9,7 +9,7 @@
 
 use super::{
 	api::ApiError,
-	model::{hex, unhex, ServedModel},
+	model::{unhex, ServedModel},
 };
 use crate::market::{
 	ledger::Owed,
@@ -149,9 +149,4 @@ pub async fn admit(
 		})?;
 	seller.admit(&client, &signature, body, max_tokens).await.map_err(turned)?;
 	Ok(Admitted { seller: seller.clone(), client, body: body.to_vec(), answered: false })
-}
-
-/// `0x` hex of an account, as the headers carry it.
-pub fn account_hex(who: &AccountId) -> String {
-	hex(<AccountId as AsRef<[u8; 32]>>::as_ref(who))
 }
