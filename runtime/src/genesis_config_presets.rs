@@ -3,13 +3,14 @@
 
 use crate::{
 	configs::aiblock::TreasuryAccount, AccountId, BalancesConfig, BlockNumber, BlockTimeConfig,
-	DatasetsConfig, EvolutionConfig, ExpertDagConfig, RuntimeGenesisConfig, SudoConfig, DAYS,
-	EXISTENTIAL_DEPOSIT, MILLI_SECS_PER_BLOCK, UNIT,
+	DatasetsConfig, EvolutionConfig, ExpertDagConfig, InferenceConfig, RuntimeGenesisConfig,
+	SudoConfig, DAYS, EXISTENTIAL_DEPOSIT, MILLI_SECS_PER_BLOCK, UNIT,
 };
 use alloc::{vec, vec::Vec};
 use frame_support::build_struct_json_patch;
 use pallet_aiblock_datasets::PipelineParams;
 use pallet_aiblock_evolution::EpochWindows;
+use pallet_aiblock_inference::MarketParams;
 use serde_json::Value;
 use sp_consensus_aura::sr25519::AuthorityId as AuraId;
 use sp_consensus_grandpa::AuthorityId as GrandpaId;
@@ -76,12 +77,34 @@ pub const DEV_EPOCH_WINDOWS: EpochWindows<BlockNumber> = EpochWindows {
 	cleanup: 5,
 };
 
+/// The development chain's inference market: every claim audited, so that a demo (and the
+/// end-to-end test) sees the auditors replay what was paid for; 30 blocks to commit verdicts
+/// (an auditor drawn for several claims at once judges them one after the other, four replays
+/// each, and sends one transaction at a time) and 20 to reveal them, as for datasets; a minute
+/// of dispute window after a client closes its channel; a free tier of 5 requests and 2,000
+/// tokens a day, so that a demo reaches the quota. The local testnet keeps the runtime's
+/// defaults (one claim in ten, hours, 200 requests and 20,000 tokens a day).
+pub const DEV_MARKET_PARAMS: MarketParams<BlockNumber> = MarketParams {
+	audit_one_in: 1,
+	audit_commit_window: 30,
+	audit_reveal_window: 20,
+	dispute_window: 10,
+	free_tokens_per_period: 2_000,
+	free_requests_per_period: 5,
+};
+
+/// What differs between the development and local chains' pallets.
+struct Settings {
+	datasets: PipelineParams<BlockNumber>,
+	epochs: Option<EpochWindows<BlockNumber>>,
+	market: Option<MarketParams<BlockNumber>>,
+}
+
 fn testnet_genesis(
 	initial_authorities: Vec<(AuraId, GrandpaId)>,
 	endowed_accounts: Vec<AccountId>,
 	root: AccountId,
-	datasets: PipelineParams<BlockNumber>,
-	epochs: Option<EpochWindows<BlockNumber>>,
+	Settings { datasets, epochs, market }: Settings,
 ) -> Value {
 	build_struct_json_patch!(RuntimeGenesisConfig {
 		balances: BalancesConfig {
@@ -106,6 +129,7 @@ fn testnet_genesis(
 		expert_dag: ExpertDagConfig { models: genesis_models() },
 		datasets: DatasetsConfig { params: Some(datasets) },
 		evolution: EvolutionConfig { windows: epochs },
+		inference: InferenceConfig { params: market },
 	})
 }
 
@@ -123,8 +147,11 @@ pub fn development_config_genesis() -> Value {
 		vec![authority_keys(Sr25519Keyring::Alice)],
 		endowed_dev_accounts(),
 		Sr25519Keyring::Alice.to_account_id(),
-		DEV_DATASET_PARAMS,
-		Some(DEV_EPOCH_WINDOWS),
+		Settings {
+			datasets: DEV_DATASET_PARAMS,
+			epochs: Some(DEV_EPOCH_WINDOWS),
+			market: Some(DEV_MARKET_PARAMS),
+		},
 	)
 }
 
@@ -142,9 +169,13 @@ pub fn local_config_genesis() -> Value {
 		],
 		endowed_dev_accounts(),
 		Sr25519Keyring::Alice.to_account_id(),
-		LOCAL_DATASET_PARAMS,
-		// The production schedule: 28-day epochs.
-		None,
+		Settings {
+			datasets: LOCAL_DATASET_PARAMS,
+			// The production schedule: 28-day epochs.
+			epochs: None,
+			// One claim in ten audited, hours to audit and to dispute.
+			market: None,
+		},
 	)
 }
 
@@ -301,6 +332,30 @@ pub(crate) mod tests {
 		}
 		assert!(DEV_DATASET_PARAMS.voting_window < crate::HOURS);
 		assert!(LOCAL_DATASET_PARAMS.voting_window >= DAYS);
+	}
+
+	/// The development chain audits every claim in minutes; the local testnet keeps the
+	/// runtime's defaults (one claim in ten, hours), and root can change them.
+	#[test]
+	fn each_preset_sets_its_market_and_root_changes_it() {
+		use crate::{
+			configs::inference::{AUDIT_ONE_IN, FREE_TOKENS_PER_DAY},
+			Inference, RuntimeOrigin,
+		};
+		with_preset_state(sp_genesis_builder::DEV_RUNTIME_PRESET, || {
+			assert_eq!(Inference::params(), DEV_MARKET_PARAMS);
+		});
+		with_preset_state(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET, || {
+			let defaults = Inference::params();
+			assert_eq!(defaults.audit_one_in, AUDIT_ONE_IN);
+			assert_eq!(defaults.free_tokens_per_period, FREE_TOKENS_PER_DAY);
+			assert!(defaults.audit_commit_window >= crate::HOURS);
+			let alice = Sr25519Keyring::Alice.to_account_id();
+			let faster = MarketParams { audit_one_in: 1, ..defaults };
+			assert!(Inference::set_params(RuntimeOrigin::signed(alice), faster).is_err());
+			assert!(Inference::set_params(RuntimeOrigin::root(), faster).is_ok());
+			assert_eq!(Inference::params(), faster);
+		});
 	}
 
 	/// The shipped presets keep 6 s blocks; a chain spec that sets `blockTime.millis` (as the

@@ -36,7 +36,8 @@ use std::{
 pub struct RunConfig {
 	pub trainer: bool,
 	pub evaluator: bool,
-	/// Registered as auditor: audits the datasets it is drawn for ([`crate::auditing`]).
+	/// Registered as auditor: audits the datasets ([`crate::auditing`]) and the inference
+	/// market's claims ([`crate::market::audit`]) it is drawn for.
 	pub auditor: bool,
 	pub data_dir: PathBuf,
 	/// Stake to bond when the account has less than the registration minimum (None: only
@@ -444,8 +445,15 @@ pub async fn run(
 	};
 	let mut work = InFlight::default();
 	let mut audits = crate::auditing::Audits::default();
-	let outcome =
-		follow(&w, &mut state, (&mut work, &mut audits), &mut last_heartbeat, &stop).await;
+	let mut claim_audits = crate::market::audit::ClaimAudits::default();
+	let outcome = follow(
+		&w,
+		&mut state,
+		(&mut work, &mut audits, &mut claim_audits),
+		&mut last_heartbeat,
+		&stop,
+	)
+	.await;
 	work.stop_all();
 	log::info!("stopping: state saved in {}", w.cfg.data_dir.display());
 	outcome
@@ -455,7 +463,11 @@ pub async fn run(
 async fn follow(
 	w: &Worker,
 	state: &mut State,
-	(work, audits): (&mut InFlight, &mut crate::auditing::Audits),
+	(work, audits, claim_audits): (
+		&mut InFlight,
+		&mut crate::auditing::Audits,
+		&mut crate::market::audit::ClaimAudits,
+	),
 	last_heartbeat: &mut u64,
 	stop: &AtomicBool,
 ) -> Result<(), WorkerError> {
@@ -540,7 +552,8 @@ async fn follow(
 			}
 		}
 		// Jobs first (their deadlines slash); then the evolution epoch, then a dataset's
-		// audit, each when nothing before it called for a transaction this block.
+		// audit, then a claim's, each when nothing before it called for a transaction this
+		// block.
 		if !acted && !stop.load(Ordering::Relaxed) {
 			match crate::evolve::step(w, &at, state, work, number).await {
 				Ok(sent) => acted = sent,
@@ -552,8 +565,20 @@ async fn follow(
 			let auditor =
 				crate::auditing::Auditor { chain: &w.chain, store: &w.store, backend: &w.backend };
 			match auditor.step(&at, state, audits).await {
-				Ok(_) => {},
+				Ok(sent) => acted = sent,
 				Err(e) if recoverable(&e) => log::warn!("auditing: {e}"),
+				Err(e) => return Err(e),
+			}
+		}
+		if w.cfg.auditor && !acted && !stop.load(Ordering::Relaxed) {
+			let auditor = crate::market::audit::ClaimAuditor {
+				chain: &w.chain,
+				store: &w.store,
+				backend: &w.backend,
+			};
+			match auditor.step(&at, state, claim_audits).await {
+				Ok(_) => {},
+				Err(e) if recoverable(&e) => log::warn!("auditing claims: {e}"),
 				Err(e) => return Err(e),
 			}
 		}

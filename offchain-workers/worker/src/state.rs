@@ -55,6 +55,13 @@ pub struct Audited {
 	pub salt: [u8; 32],
 }
 
+/// A verdict on a claim under audit, before and after its reveal.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClaimAudited {
+	pub verdict: aiblock_primitives::inference::AuditVerdict,
+	pub salt: [u8; 32],
+}
+
 /// Whose state a file is: the chain's genesis hash and the worker's account.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Owner {
@@ -72,6 +79,8 @@ pub struct State {
 	pub attested: BTreeMap<u64, Attested>,
 	/// Audits by dataset id.
 	pub audits: BTreeMap<u32, Audited>,
+	/// Verdicts on the inference market's claims, by claim id.
+	pub claim_audits: BTreeMap<u64, ClaimAudited>,
 	/// The grown model this worker trained for an epoch (its `job` is the migration's
 	/// fingerprint, `evolve::migration_fingerprint`; its claim the validation score).
 	pub migrated: Option<Trained>,
@@ -243,6 +252,17 @@ impl State {
 			};
 			state.audits.insert(id.parse().map_err(|_| bad("a dataset id"))?, audited);
 		}
+		for (id, a) in v["claim_audits"].as_object().into_iter().flatten() {
+			use aiblock_primitives::inference::AuditVerdict;
+			let verdict = match a["verdict"].as_str() {
+				Some("honest") => AuditVerdict::Honest,
+				Some("mismatch") => AuditVerdict::Mismatch,
+				_ => return Err(bad("a claim verdict")),
+			};
+			let audited =
+				ClaimAudited { verdict, salt: bytes32(&a["salt"]).ok_or_else(|| bad("a salt"))? };
+			state.claim_audits.insert(id.parse().map_err(|_| bad("a claim id"))?, audited);
+		}
 		Ok(state)
 	}
 
@@ -293,12 +313,24 @@ impl State {
 				(id.to_string(), json!({ "report": hex(&a.report.encode()), "salt": hex(&a.salt) }))
 			})
 			.collect();
+		let claim_audits: serde_json::Map<String, Value> = self
+			.claim_audits
+			.iter()
+			.map(|(id, a)| {
+				let verdict = match a.verdict {
+					aiblock_primitives::inference::AuditVerdict::Honest => "honest",
+					aiblock_primitives::inference::AuditVerdict::Mismatch => "mismatch",
+				};
+				(id.to_string(), json!({ "verdict": verdict, "salt": hex(&a.salt) }))
+			})
+			.collect();
 		let text = serde_json::to_string_pretty(&json!({
 			"genesis": self.owner.map(|o| hex(&o.genesis)),
 			"account": self.owner.map(|o| hex(&o.account)),
 			"trained": trained,
 			"attested": attested,
 			"audits": audits,
+			"claim_audits": claim_audits,
 			"migrated": self.migrated.as_ref().map(trained_json),
 			"benchmarked": benchmarked,
 			"earned": self.earned.to_string(),
@@ -363,6 +395,10 @@ mod tests {
 		state.earned = 340_282_366_920_938_463_463_374_607_431_768_211_455; // u128::MAX
 		state.counted_to = 88;
 		state.train_speed = Some(1.5e9);
+		use aiblock_primitives::inference::AuditVerdict;
+		for (claim, verdict) in [(3, AuditVerdict::Honest), (u64::MAX, AuditVerdict::Mismatch)] {
+			state.claim_audits.insert(claim, ClaimAudited { verdict, salt: [claim as u8; 32] });
+		}
 		state.save().unwrap();
 		let back = State::open(&dir).unwrap();
 		assert_eq!(back.trained, state.trained);
@@ -370,6 +406,7 @@ mod tests {
 		assert_eq!((&back.migrated, &back.benchmarked), (&state.migrated, &state.benchmarked));
 		assert_eq!((back.earned, back.counted_to), (u128::MAX, 88));
 		assert_eq!(back.train_speed, Some(1.5e9));
+		assert_eq!(back.claim_audits, state.claim_audits);
 
 		// A candidate saved by an older worker, without its claim's salt, is never submitted
 		// (its claim could not be revealed): it matches no job.

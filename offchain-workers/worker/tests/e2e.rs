@@ -33,7 +33,10 @@
 //!    --price`) refuses an unpaid request; a client prepays a channel with `ask` and asks
 //!    twenty questions, each answer's trail checked and paid for with a signed receipt; the
 //!    server claims them on chain, the fee split between the authors of the answering blocks,
-//!    the audit pot and the server; a deposit too small for a request is refused.
+//!    the audit pot and the server; a deposit too small for a request is refused. Every claim
+//!    is audited: the auditors' replay finds the seller honest and catches a server that alters
+//!    its answers, which is slashed and removed; the client closes its channel and gets the
+//!    rest back.
 //! 7. Evolution, last (`support/evolution.rs`): an epoch doubles the experts of the transformer
 //!    imported in 5 and promotes it as model 3, served at once; a second epoch's barely trained
 //!    candidate is rejected and its credits returned.

@@ -179,7 +179,7 @@ async fn a_completion_names_its_blocks_and_replays_identically() {
 	let record = replay::read_record(&answer.to_string()).unwrap();
 	assert_eq!(record.state_root, model.state_root);
 	assert_eq!(record.blocks, model.blocks);
-	let (tokens, text, _) =
+	let engine::Alone { tokens, text, .. } =
 		engine::answer(&Cpu::auto(), &model.weights, &record.generation).unwrap();
 	assert_eq!(replay::compare(&record.output, &tokens), Verdict::Identical { tokens: 40 });
 	assert_eq!(answer["choices"][0]["text"], text);
@@ -226,7 +226,7 @@ async fn answers_batched_together_are_each_the_answer_alone() {
 		assert_eq!(status, 200, "{answer}");
 		let record = replay::read_record(&answer.to_string()).unwrap();
 		assert_eq!(record.generation.input, body["prompt"].as_str().unwrap());
-		let (tokens, text, _) =
+		let engine::Alone { tokens, text, .. } =
 			engine::answer(&Cpu::auto(), &model.weights, &record.generation).unwrap();
 		assert_eq!(replay::compare(&record.output, &tokens), Verdict::Identical { tokens: 120 });
 		assert_eq!(answer["choices"][0]["text"], text);
@@ -239,7 +239,7 @@ async fn answers_batched_together_are_each_the_answer_alone() {
 		&replay::read_record(&chunks.last().unwrap().to_string()).unwrap().generation,
 	)
 	.unwrap();
-	assert_eq!(streamed, alone.1, "the long answer, streamed beside the others");
+	assert_eq!(streamed, alone.text, "the long answer, streamed beside the others");
 	let (passes, advanced) = (
 		s.metrics.passes.load(std::sync::atomic::Ordering::Relaxed),
 		s.metrics.pass_answers.load(std::sync::atomic::Ordering::Relaxed),
@@ -275,9 +275,9 @@ async fn an_input_the_model_fails_on_costs_only_its_own_request() {
 	let streamed: String = chunks.iter().filter_map(|c| c["choices"][0]["text"].as_str()).collect();
 	let record = replay::read_record(&chunks.last().unwrap().to_string()).unwrap();
 	let alone = engine::answer(&Cpu::auto(), &healthy.weights, &record.generation).unwrap();
-	assert_eq!(streamed, alone.1);
-	assert_eq!(alone.0.len(), 3000);
-	assert!(!alone.0.contains(&b'~'));
+	assert_eq!(streamed, alone.text);
+	assert_eq!(alone.tokens.len(), 3000);
+	assert!(!alone.tokens.contains(&b'~'));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

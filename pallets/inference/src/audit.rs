@@ -23,10 +23,11 @@ impl<T: Config> Pallet<T> {
 
 	fn draw_audit_with(claim: ClaimId, now: BlockNumberFor<T>, parent: &[u8], always: bool) {
 		let Some(info) = OpenClaims::<T>::get(claim) else { return };
+		let params = Self::params();
 		let seed =
 			sp_crypto_hashing::blake2_256(&(b"aiblock/inference-draw", parent, claim).encode());
 		let ticket = u32::from_le_bytes([seed[0], seed[1], seed[2], seed[3]]);
-		if !always && !ticket.is_multiple_of(T::AuditOneIn::get().max(1)) {
+		if !always && !ticket.is_multiple_of(params.audit_one_in.max(1)) {
 			return Self::close_claim(claim, &info, Some(NotAudited::NotDrawn));
 		}
 		let drawn = T::Workers::sample(
@@ -53,8 +54,8 @@ impl<T: Config> Pallet<T> {
 				.map(|who| AuditorSeat { who: who.clone(), commitment: None, verdict: None })
 				.collect(),
 		);
-		let commit_until = now.saturating_add(T::AuditCommitWindow::get());
-		let reveal_until = commit_until.saturating_add(T::AuditRevealWindow::get());
+		let commit_until = now.saturating_add(params.audit_commit_window);
+		let reveal_until = commit_until.saturating_add(params.audit_reveal_window);
 		Self::deposit_event(Event::AuditDrawn {
 			claim,
 			auditors: drawn,
@@ -211,11 +212,11 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Each auditor's reward for an audit of `claim` by `panel` auditors: at most
-	/// [`Config::AuditReward`], and at most what one claim in [`Config::AuditOneIn`] brings
+	/// [`Config::AuditReward`], and at most what one claim in [`MarketParams::audit_one_in`] brings
 	/// the pot, shared by the panel. So audits are paid for by the claims drawn among: a
 	/// server auditing its own tiny claims with its own auditors cannot drain the pot.
 	fn audit_reward(claim: &ClaimInfo<T>, panel: usize) -> BalanceOf<T> {
-		let funded = claim.to_audit_pot.saturating_mul(T::AuditOneIn::get().into())
+		let funded = claim.to_audit_pot.saturating_mul(Self::params().audit_one_in.into())
 			/ BalanceOf::<T>::saturated_from(panel.max(1) as u128);
 		funded.min(T::AuditReward::get())
 	}

@@ -232,8 +232,9 @@ mod benchmarks {
 		let client = client::<T>(1, &server);
 		Pallet::<T>::close_channel(RawOrigin::Signed(client.clone()).into(), server.clone())
 			.expect("open");
-		let after =
-			frame_system::Pallet::<T>::block_number() + T::DisputeWindow::get() + 1u32.into();
+		let after = frame_system::Pallet::<T>::block_number()
+			+ Pallet::<T>::params().dispute_window
+			+ 1u32.into();
 		frame_system::Pallet::<T>::set_block_number(after);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(client.clone()), server.clone());
@@ -352,6 +353,26 @@ mod benchmarks {
 		#[extrinsic_call]
 		_(RawOrigin::Signed(drawn.server.clone()), drawn.claim);
 		assert!(!Servers::<T>::contains_key(&drawn.server));
+	}
+
+	#[benchmark]
+	fn set_params() -> Result<(), BenchmarkError> {
+		let origin =
+			T::GovernanceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let params = MarketParams {
+			audit_one_in: 1,
+			audit_commit_window: 1u32.into(),
+			audit_reveal_window: 1u32.into(),
+			dispute_window: 1u32.into(),
+			free_tokens_per_period: 1,
+			free_requests_per_period: 1,
+		};
+
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, params);
+
+		assert_eq!(Pallet::<T>::params(), params);
+		Ok(())
 	}
 
 	#[benchmark]

@@ -16,9 +16,10 @@ impl<T: Config> Pallet<T> {
 		let user = FreeUsers::<T>::get(who)?;
 		let (tokens, requests) =
 			if user.period == Self::free_period() { (user.tokens, user.requests) } else { (0, 0) };
+		let params = Self::params();
 		Some((
-			T::FreeTokensPerPeriod::get().saturating_sub(tokens),
-			T::FreeRequestsPerPeriod::get().saturating_sub(requests),
+			params.free_tokens_per_period.saturating_sub(tokens),
+			params.free_requests_per_period.saturating_sub(requests),
 		))
 	}
 
@@ -52,9 +53,10 @@ impl<T: Config> Pallet<T> {
 			(receipt.cumulative_tokens - old_tokens, receipt.requests - old_requests);
 		let (user_tokens, user_requests) =
 			(user.tokens.saturating_add(tokens), user.requests.saturating_add(requests));
+		let params = Self::params();
 		ensure!(
-			user_tokens <= T::FreeTokensPerPeriod::get()
-				&& user_requests <= T::FreeRequestsPerPeriod::get(),
+			user_tokens <= params.free_tokens_per_period
+				&& user_requests <= params.free_requests_per_period,
 			Error::<T>::QuotaExceeded
 		);
 		if info.free_period != period {
@@ -80,7 +82,7 @@ impl<T: Config> Pallet<T> {
 			donor,
 			tokens,
 			requests,
-			tokens_left: T::FreeTokensPerPeriod::get().saturating_sub(user_tokens),
+			tokens_left: params.free_tokens_per_period.saturating_sub(user_tokens),
 		});
 		Ok(())
 	}

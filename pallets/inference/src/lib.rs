@@ -51,7 +51,7 @@
 //! capital, so a thousand Sybil quotas tie up a thousand deposits. A free-tier user signs a
 //! [`FreeReceipt`] after each answer of a donor; the donor reports the newest one
 //! ([`Pallet::report_free_usage`]), which counts against the user's quota of
-//! [`Config::FreeTokensPerPeriod`] tokens and [`Config::FreeRequestsPerPeriod`] requests per
+//! [`MarketParams::free_tokens_per_period`] tokens and [`MarketParams::free_requests_per_period`] requests per
 //! [`Config::FreePeriod`] blocks and against the donor's declared capacity. A report beyond
 //! either is refused ([`Error::QuotaExceeded`], [`Error::DonorCapacityExhausted`]): donors read
 //! the quotas here before answering and refuse or queue a request with that reason.
@@ -191,7 +191,11 @@ pub mod pallet {
 		#[pallet::constant]
 		type MinClaimFee: Get<BalanceOf<Self>>;
 
-		/// Blocks a server may still claim after the client closed the channel.
+		/// Who may change the [`MarketParams`] ([`Pallet::set_params`]).
+		type GovernanceOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+
+		/// Blocks a server may still claim after the client closed the channel, until
+		/// governance sets [`MarketParams::dispute_window`].
 		#[pallet::constant]
 		type DisputeWindow: Get<BlockNumberFor<Self>>;
 
@@ -211,7 +215,8 @@ pub mod pallet {
 		#[pallet::constant]
 		type AuditShare: Get<Perbill>;
 
-		/// One claim in this many is audited (1: every claim).
+		/// One claim in this many is audited (1: every claim), until governance sets
+		/// [`MarketParams::audit_one_in`].
 		#[pallet::constant]
 		type AuditOneIn: Get<u32>;
 
@@ -235,11 +240,13 @@ pub mod pallet {
 		#[pallet::constant]
 		type AuditReward: Get<BalanceOf<Self>>;
 
-		/// Blocks from the draw during which auditors commit.
+		/// Blocks from the draw during which auditors commit (the default of
+		/// [`MarketParams::audit_commit_window`]).
 		#[pallet::constant]
 		type AuditCommitWindow: Get<BlockNumberFor<Self>>;
 
-		/// Blocks after the commit window during which they reveal.
+		/// Blocks after the commit window during which they reveal (the default of
+		/// [`MarketParams::audit_reveal_window`]).
 		#[pallet::constant]
 		type AuditRevealWindow: Get<BlockNumberFor<Self>>;
 
@@ -251,11 +258,13 @@ pub mod pallet {
 		#[pallet::constant]
 		type FreePeriod: Get<BlockNumberFor<Self>>;
 
-		/// Output tokens a free-tier user may get per period.
+		/// Output tokens a free-tier user may get per period (the default of
+		/// [`MarketParams::free_tokens_per_period`]).
 		#[pallet::constant]
 		type FreeTokensPerPeriod: Get<u64>;
 
-		/// Requests a free-tier user may make per period.
+		/// Requests a free-tier user may make per period (the default of
+		/// [`MarketParams::free_requests_per_period`]).
 		#[pallet::constant]
 		type FreeRequestsPerPeriod: Get<u32>;
 
@@ -326,18 +335,22 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Audits<T: Config> = StorageMap<_, Twox64Concat, ClaimId, Audit<T>>;
 
+	/// The settings governance set; `None`: the runtime's defaults ([`Pallet::params`]).
+	#[pallet::storage]
+	pub type Params<T: Config> = StorageValue<_, MarketParams<BlockNumberFor<T>>>;
+
 	/// Free-tier users.
 	#[pallet::storage]
 	pub type FreeUsers<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, FreeUser<T>>;
 
 	/// The genesis opens the audit pot with the existential deposit, so that it takes the
 	/// first claims' shares however small (an empty account takes nothing below it); the pot
-	/// never pays below it.
+	/// never pays below it. A test chain may set the market's settings.
 	#[pallet::genesis_config]
 	#[derive(frame_support::DefaultNoBound)]
 	pub struct GenesisConfig<T: Config> {
-		#[serde(skip)]
-		pub _config: core::marker::PhantomData<T>,
+		/// The market's settings (none: the runtime's defaults).
+		pub params: Option<MarketParams<BlockNumberFor<T>>>,
 	}
 
 	#[pallet::genesis_build]
@@ -345,12 +358,20 @@ pub mod pallet {
 		fn build(&self) {
 			let pot = Pallet::<T>::pot();
 			let _ = T::Currency::mint_into(&pot, T::Currency::minimum_balance());
+			if let Some(params) = self.params {
+				assert!(Pallet::<T>::params_are_valid(&params), "invalid inference market params");
+				Params::<T>::put(params);
+			}
 		}
 	}
 
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
+		/// Governance changed the market's settings.
+		ParamsSet {
+			params: MarketParams<BlockNumberFor<T>>,
+		},
 		ServerRegistered {
 			server: T::AccountId,
 			terms: ServerTerms<BalanceOf<T>>,
@@ -459,6 +480,8 @@ pub mod pallet {
 
 	#[pallet::error]
 	pub enum Error<T> {
+		/// A setting of none: an audit rate of 0, or a window of no block.
+		BadParams,
 		/// The caller is already a server.
 		AlreadyServer,
 		/// The account is not a registered server.
@@ -723,7 +746,7 @@ pub mod pallet {
 		}
 
 		/// Close the caller's channel with `server`: the server may claim for
-		/// [`Config::DisputeWindow`] more blocks, then [`Pallet::withdraw`] returns the rest.
+		/// [`MarketParams::dispute_window`] more blocks, then [`Pallet::withdraw`] returns the rest.
 		/// A channel with a server that has left is settled at once.
 		///
 		/// Origin: the channel's client. Errors: [`Error::NoChannel`],
@@ -738,8 +761,8 @@ pub mod pallet {
 				Self::settle_channel(client, server, &channel);
 				return Ok(());
 			}
-			let closes_at =
-				frame_system::Pallet::<T>::block_number().saturating_add(T::DisputeWindow::get());
+			let closes_at = frame_system::Pallet::<T>::block_number()
+				.saturating_add(Self::params().dispute_window);
 			channel.closes_at = Some(closes_at);
 			Channels::<T>::insert(&client, &server, channel);
 			Self::deposit_event(Event::ChannelClosing { client, server, closes_at });
@@ -907,10 +930,50 @@ pub mod pallet {
 			ensure_signed(origin)?;
 			Self::do_settle_audit(claim)
 		}
+
+		/// Set the market's settings: how often claims are audited, the audit windows, the
+		/// dispute window and the free tier's quotas. Audits already drawn keep their windows,
+		/// closing channels their end.
+		///
+		/// Origin: [`Config::GovernanceOrigin`]. Errors: [`Error::BadParams`] (an audit rate of
+		/// 0 or a window of no block).
+		#[pallet::call_index(15)]
+		#[pallet::weight(T::WeightInfo::set_params())]
+		pub fn set_params(
+			origin: OriginFor<T>,
+			params: MarketParams<BlockNumberFor<T>>,
+		) -> DispatchResult {
+			T::GovernanceOrigin::ensure_origin(origin)?;
+			ensure!(Self::params_are_valid(&params), Error::<T>::BadParams);
+			Params::<T>::put(params);
+			Self::deposit_event(Event::ParamsSet { params });
+			Ok(())
+		}
 	}
 }
 
 impl<T: Config> Pallet<T> {
+	/// The market's settings in force: governance's, or the runtime's defaults.
+	pub fn params() -> MarketParams<BlockNumberFor<T>> {
+		Params::<T>::get().unwrap_or_else(|| MarketParams {
+			audit_one_in: T::AuditOneIn::get(),
+			audit_commit_window: T::AuditCommitWindow::get(),
+			audit_reveal_window: T::AuditRevealWindow::get(),
+			dispute_window: T::DisputeWindow::get(),
+			free_tokens_per_period: T::FreeTokensPerPeriod::get(),
+			free_requests_per_period: T::FreeRequestsPerPeriod::get(),
+		})
+	}
+
+	/// Whether `params` are settings: an audit rate of at least 1, windows of a block or more.
+	pub fn params_are_valid(params: &MarketParams<BlockNumberFor<T>>) -> bool {
+		let zero = BlockNumberFor::<T>::zero();
+		params.audit_one_in >= 1
+			&& params.audit_commit_window > zero
+			&& params.audit_reveal_window > zero
+			&& params.dispute_window > zero
+	}
+
 	/// The audit pot: pays the auditors, receives the audit share of fees and slashes.
 	pub fn pot() -> T::AccountId {
 		T::PalletId::get().into_account_truncating()

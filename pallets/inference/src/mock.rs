@@ -132,6 +132,7 @@ impl pallet_inference::Config for Test {
 	type ServerCollateral = ConstU128<SERVER_COLLATERAL>;
 	type MinChannelDeposit = ConstU128<100>;
 	type MinClaimFee = ConstU128<10>;
+	type GovernanceOrigin = EnsureRoot<AccountId>;
 	type DisputeWindow = ConstU64<DISPUTE>;
 	type MaxUsageBlocks = ConstU32<16>;
 	type MaxEndpointLen = ConstU32<32>;

@@ -1,5 +1,6 @@
 use crate::{
-	mock::*, Audits, Channels, Error, Event, FreeUsers, HoldReason, NotAudited, OpenClaims, Servers,
+	mock::*, Audits, Channels, Error, Event, FreeUsers, HoldReason, MarketParams, NotAudited,
+	OpenClaims, Servers,
 };
 use aiblock_primitives::{
 	inference::{AuditVerdict, Receipt},
@@ -683,5 +684,57 @@ fn without_a_majority_of_reveals_nothing_is_decided_and_no_finder_is_slashed() {
 		assert_eq!(Stake::uncommitted_stake(&auditors[0]), BOND);
 		assert_eq!(Stake::active_stake(&SERVER), BOND);
 		assert!(Servers::<Test>::contains_key(SERVER));
+	});
+}
+
+#[test]
+fn governance_sets_the_audit_rate_and_windows_and_what_is_under_way_keeps_its_own() {
+	build_and_execute(|| {
+		AuditOneIn::set(u32::MAX);
+		let params = MarketParams {
+			audit_one_in: 1,
+			audit_commit_window: 7,
+			audit_reveal_window: 9,
+			dispute_window: 2,
+			free_tokens_per_period: 0,
+			free_requests_per_period: 0,
+		};
+		assert_noop!(
+			Inference::set_params(signed(CLIENT), params),
+			sp_runtime::DispatchError::BadOrigin
+		);
+		for bad in [
+			MarketParams { audit_one_in: 0, ..params },
+			MarketParams { audit_commit_window: 0, ..params },
+			MarketParams { audit_reveal_window: 0, ..params },
+			MarketParams { dispute_window: 0, ..params },
+		] {
+			assert_noop!(
+				Inference::set_params(RuntimeOrigin::root(), bad),
+				Error::<Test>::BadParams
+			);
+		}
+		market();
+		// A channel closed under the default window keeps its end.
+		assert_ok!(Inference::close_channel(signed(CLIENT), SERVER));
+		let closing = Channels::<Test>::get(CLIENT, SERVER).unwrap().closes_at;
+		assert_eq!(closing, Some(System::block_number() + DISPUTE));
+
+		assert_ok!(Inference::set_params(RuntimeOrigin::root(), params));
+		assert_eq!(Inference::params(), params);
+		assert!(events().contains(&Event::ParamsSet { params }));
+		// Every claim is now drawn (the default drew none), with the new windows.
+		assert_ok!(claim_with(&receipt(CLIENT, SERVER, 20, 5_000), [100, 100, 200, 100]));
+		run_to_block(3);
+		let drawn = Audits::<Test>::get(0).expect("audited at 1 in 1");
+		assert_eq!((drawn.commit_until, drawn.reveal_until), (3 + 7, 3 + 7 + 9));
+		assert_eq!(Channels::<Test>::get(CLIENT, SERVER).unwrap().closes_at, closing);
+		// A channel closed now gets the new dispute window.
+		assert_ok!(Inference::open_channel(signed(AUDITORS[0]), SERVER, DEPOSIT, PRICE));
+		assert_ok!(Inference::close_channel(signed(AUDITORS[0]), SERVER));
+		assert_eq!(Channels::<Test>::get(AUDITORS[0], SERVER).unwrap().closes_at, Some(3 + 2));
+		// And the free tier is closed: no quota left.
+		assert_ok!(Inference::join_free_tier(signed(FREE_USER)));
+		assert_eq!(Inference::free_quota_left(&FREE_USER), Some((0, 0)));
 	});
 }

@@ -7,6 +7,41 @@ use aiblock_primitives::{
 	inference::{AuditVerdict, ChannelId},
 };
 
+/// The market's settings governance may change ([`Pallet::set_params`]); until it does,
+/// the runtime's defaults ([`Config::AuditOneIn`], [`Config::AuditCommitWindow`],
+/// [`Config::AuditRevealWindow`], [`Config::DisputeWindow`], [`Config::FreeTokensPerPeriod`],
+/// [`Config::FreeRequestsPerPeriod`]). An audit keeps the windows it was drawn with and a
+/// closing channel the end it was given; a smaller free quota counts from the next report.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	TypeInfo,
+	MaxEncodedLen,
+	serde::Serialize,
+	serde::Deserialize,
+)]
+#[serde(rename_all = "camelCase")]
+pub struct MarketParams<BlockNumber> {
+	/// One claim in this many is audited (1: every claim).
+	pub audit_one_in: u32,
+	/// Blocks from the draw during which auditors commit.
+	pub audit_commit_window: BlockNumber,
+	/// Blocks after the commit window during which they reveal.
+	pub audit_reveal_window: BlockNumber,
+	/// Blocks a server may still claim after the client closed the channel.
+	pub dispute_window: BlockNumber,
+	/// Output tokens a free-tier user may get per period (0: no free tier).
+	pub free_tokens_per_period: u64,
+	/// Requests a free-tier user may make per period.
+	pub free_requests_per_period: u32,
+}
+
 /// What a server offers. Changing the price affects channels opened afterwards only: a
 /// channel keeps the price it was opened at.
 #[derive(

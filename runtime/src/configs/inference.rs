@@ -23,6 +23,8 @@ pub const FREE_TIER_DEPOSIT: Balance = 10 * UNIT;
 pub const FREE_TOKENS_PER_DAY: u64 = 20_000;
 /// A free-tier user's requests a day.
 pub const FREE_REQUESTS_PER_DAY: u32 = 200;
+/// One claim in this many is audited, until governance says otherwise.
+pub const AUDIT_ONE_IN: u32 = 10;
 
 parameter_types! {
 	pub const InferencePalletId: PalletId = PalletId(*b"aib/infr");
@@ -48,6 +50,7 @@ impl pallet_aiblock_inference::Config for Runtime {
 	/// claims costs their fees.
 	type MinClaimFee = ConstU128<{ UNIT / 1_000 }>;
 	/// A server claims at least once an hour to be safe from a client's close.
+	type GovernanceOrigin = frame_system::EnsureRoot<crate::AccountId>;
 	type DisputeWindow = ConstU32<HOURS>;
 	/// Every block of the largest model the registry imports.
 	type MaxUsageBlocks = ConstU32<MAX_IMPORT_BLOCKS>;
@@ -56,7 +59,7 @@ impl pallet_aiblock_inference::Config for Runtime {
 	type AuditShare = AuditShare;
 	/// One claim in ten is audited: a server that alters one answer in a claim of n risks its
 	/// collateral with probability about 1/10 × (1 − (1 − 1/n)^4) per claim.
-	type AuditOneIn = ConstU32<10>;
+	type AuditOneIn = ConstU32<AUDIT_ONE_IN>;
 	type AuditPanel = ConstU32<3>;
 	type MaxAuditorPool = ConstU32<MAX_WORKERS_PER_ROLE>;
 	type AuditSample = ConstU32<4>;

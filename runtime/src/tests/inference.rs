@@ -242,7 +242,8 @@ fn a_server_that_alters_answers_is_caught_by_the_auditors_and_slashed() {
 		}
 		run_to(2);
 		let (bob, charlie) = market();
-		// One claim in ten is audited: claim a request a block until one is drawn.
+		// Claims are drawn at the chain's audit rate (every claim on the development chain, one
+		// in ten by default): claim a request a block until one is drawn.
 		let mut drawn = None;
 		for requests in 1..=100 {
 			let (receipt, signature) = signed(requests, &ids, &bob);
@@ -258,8 +259,7 @@ fn a_server_that_alters_answers_is_caught_by_the_auditors_and_slashed() {
 				break;
 			}
 		}
-		let (audited, panel, commit_until, reveal_until) =
-			drawn.expect("a claim in ten is audited");
+		let (audited, panel, commit_until, reveal_until) = drawn.expect("a claim is audited");
 		assert_eq!(panel.len(), 3);
 		let salt = H256::repeat_byte(9);
 		for who in &panel {
@@ -313,11 +313,16 @@ fn a_free_user_is_served_until_its_daily_quota_and_then_refused() {
 				Sr25519Keyring::Eve.sign(&free_receipt_payload(&genesis(), &receipt)).into();
 			call(&bob, pallet_aiblock_inference::Call::report_free_usage { receipt, signature })
 		};
-		assert_ok!(report(10, FREE_TOKENS_PER_DAY / 2));
-		assert_ok!(report(20, FREE_TOKENS_PER_DAY));
-		assert_eq!(Inference::free_quota_left(&eve).map(|(tokens, _)| tokens), Some(0));
+		// The development chain's quota (a smaller one than the runtime's default).
+		let params = Inference::params();
+		let quota = params.free_tokens_per_period;
+		assert!(quota < FREE_TOKENS_PER_DAY);
+		assert_ok!(report(2, quota / 2));
+		assert_ok!(report(4, quota));
+		let requests_left = params.free_requests_per_period - 4;
+		assert_eq!(Inference::free_quota_left(&eve), Some((0, requests_left)));
 		assert_noop!(
-			report(21, FREE_TOKENS_PER_DAY + 1),
+			report(5, quota + 1),
 			pallet_aiblock_inference::Error::<Runtime>::QuotaExceeded
 		);
 		// The next day the quota is whole again.

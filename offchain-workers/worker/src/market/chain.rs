@@ -19,6 +19,37 @@ pub struct ServerOnChain {
 	pub endpoint: String,
 }
 
+/// A claim under audit, as an auditor reads it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClaimAudit {
+	pub claim: u64,
+	/// The request numbers to replay.
+	pub sample: Vec<u64>,
+	pub commit_until: u32,
+	pub reveal_until: u32,
+	/// The panel: each auditor, whether it committed and whether it revealed.
+	pub panel: Vec<(AccountId32, bool, bool)>,
+}
+
+impl ClaimAudit {
+	/// `who`'s seat: whether it committed and whether it revealed.
+	pub fn seat(&self, who: &AccountId32) -> Option<(bool, bool)> {
+		self.panel.iter().find(|(seat, ..)| seat == who).map(|(_, c, r)| (*c, *r))
+	}
+}
+
+/// A claim not yet past its audit.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OpenClaim {
+	pub server: AccountId32,
+	pub client: AccountId32,
+	pub channel: u64,
+	/// The batch file's CID (binary).
+	pub batch: Vec<u8>,
+	pub first_request: u64,
+	pub last_request: u64,
+}
+
 /// The chain's account type from the primitives' one (the same 32 bytes).
 pub fn chain_account(who: &aiblock_primitives::AccountId) -> AccountId32 {
 	AccountId32(*<aiblock_primitives::AccountId as AsRef<[u8; 32]>>::as_ref(who))
@@ -244,6 +275,86 @@ impl Chain {
 			},
 			None => Ok(Some(None)),
 		}
+	}
+
+	/// Every audit under way, by claim id.
+	pub async fn claim_audits(&self, at: &At) -> Result<Vec<ClaimAudit>, WorkerError> {
+		let entry = at
+			.storage()
+			.entry(runtime::storage().inference().audits())
+			.map_err(|e| self.node_error("Inference.Audits", e))?;
+		let mut iter = entry.iter(()).await.map_err(|e| self.node_error("Inference.Audits", e))?;
+		let mut audits = Vec::new();
+		while let Some(kv) = iter.next().await {
+			let kv = kv.map_err(|e| self.node_error("Inference.Audits", e))?;
+			let claim = kv
+				.key()
+				.and_then(|k| k.decode())
+				.map_err(|e| self.node_error("an Inference.Audits key", e))?
+				.0;
+			let audit = kv.value().decode().map_err(|e| self.node_error("an audit", e))?;
+			audits.push(ClaimAudit {
+				claim,
+				sample: audit.sample.0,
+				commit_until: audit.commit_until,
+				reveal_until: audit.reveal_until,
+				panel: audit
+					.panel
+					.0
+					.into_iter()
+					.map(|seat| (seat.who, seat.commitment.is_some(), seat.verdict.is_some()))
+					.collect(),
+			});
+		}
+		audits.sort_by_key(|a| a.claim);
+		Ok(audits)
+	}
+
+	/// Claim `claim`, while it is not past its audit.
+	pub async fn open_claim(&self, at: &At, claim: u64) -> Result<Option<OpenClaim>, WorkerError> {
+		let entry = at
+			.storage()
+			.entry(runtime::storage().inference().open_claims())
+			.map_err(|e| self.node_error("Inference.OpenClaims", e))?;
+		let Some(value) = entry
+			.try_fetch((claim,))
+			.await
+			.map_err(|e| self.node_error("Inference.OpenClaims", e))?
+		else {
+			return Ok(None);
+		};
+		let info = value.decode().map_err(|e| self.node_error("a claim", e))?;
+		Ok(Some(OpenClaim {
+			server: info.server,
+			client: info.client,
+			channel: info.channel,
+			batch: info.batch.0,
+			first_request: info.first_request,
+			last_request: info.last_request,
+		}))
+	}
+
+	/// Commit to a verdict on `claim` (`aiblock_primitives::inference::audit_commitment`).
+	pub async fn commit_claim_audit(
+		&self,
+		claim: u64,
+		commitment: [u8; 32],
+	) -> Result<(), WorkerError> {
+		let call = runtime::transactions().inference().commit_audit(claim, H256(commitment));
+		self.submit("inference.commit_audit", &call).await.map(|_| ())
+	}
+
+	/// Reveal the verdict committed to on `claim`.
+	pub async fn reveal_claim_audit(
+		&self,
+		claim: u64,
+		mismatch: bool,
+		salt: [u8; 32],
+	) -> Result<(), WorkerError> {
+		use runtime::runtime_types::aiblock_primitives::inference::AuditVerdict;
+		let verdict = if mismatch { AuditVerdict::Mismatch } else { AuditVerdict::Honest };
+		let call = runtime::transactions().inference().reveal_audit(claim, verdict, H256(salt));
+		self.submit("inference.reveal_audit", &call).await.map(|_| ())
 	}
 
 	/// Apply the verdict of the audit of `claim` (its reveal window over).

@@ -26,11 +26,8 @@ pub struct OnChain {
 /// One paid answer, kept until claimed: what the batch file gives the auditors.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Entry {
-	pub request: Vec<u8>,
-	pub answer: Vec<u8>,
+	pub owed: Owed,
 	pub receipt: SignedReceipt,
-	pub usage: Usage,
-	pub model: u32,
 }
 
 /// An answer given and not yet paid for.
@@ -42,6 +39,8 @@ pub struct Owed {
 	pub usage: Usage,
 	/// The model version that answered.
 	pub model: u32,
+	/// The answer's `aiblock` trail and its endpoint.
+	pub trail: serde_json::Value,
 }
 
 /// Why a server does not answer a paying client now (HTTP 402 with this reason).
@@ -212,13 +211,7 @@ impl Book {
 			return Err(ReceiptError::BadSignature);
 		}
 		let Some(owed) = self.owed.take() else { return Err(ReceiptError::NothingOwed) };
-		self.unclaimed.push(Entry {
-			request: owed.request,
-			answer: owed.answer,
-			receipt: signed.clone(),
-			usage: owed.usage,
-			model: owed.model,
-		});
+		self.unclaimed.push(Entry { owed, receipt: signed.clone() });
 		self.last = Some(signed);
 		Ok(())
 	}
@@ -231,9 +224,9 @@ impl Book {
 		}
 		let newest = self.unclaimed.last()?;
 		// Older entries (of weights since replaced) count where their blocks are among these.
-		let mut usage = Usage(newest.usage.0.keys().map(|id| (*id, 0)).collect());
+		let mut usage = Usage(newest.owed.usage.0.keys().map(|id| (*id, 0)).collect());
 		for entry in &self.unclaimed {
-			for (id, tokens) in &entry.usage.0 {
+			for (id, tokens) in &entry.owed.usage.0 {
 				if let Some(total) = usage.0.get_mut(id) {
 					*total = total.saturating_add(*tokens);
 				}
@@ -242,7 +235,7 @@ impl Book {
 		let price = self.chain.price_per_1k;
 		let due = fee(receipt.receipt.cumulative_tokens, price)
 			.saturating_sub(fee(self.chain.claimed_tokens, price));
-		Some(Claimable { receipt, entries: &self.unclaimed, usage, model: newest.model, due })
+		Some(Claimable { receipt, entries: &self.unclaimed, usage, model: newest.owed.model, due })
 	}
 
 	/// The chain paid the claim up to receipt `requests`, `tokens`.
@@ -279,6 +272,7 @@ mod tests {
 			answer: vec![n, n],
 			usage: Usage([([1; 32], tokens)].into_iter().collect()),
 			model: 2,
+			trail: serde_json::json!({"n": n}),
 		}
 	}
 

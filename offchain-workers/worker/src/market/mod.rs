@@ -2,10 +2,13 @@
 //! it answers again, the usage of each block a server reports with its claims, and the
 //! server's book of every channel.
 //!
-//! One role per module: [`chain`] (the Inference pallet's calls and reads), [`receipt`] (building, signing and checking the receipts the chain
-//! pays on), [`usage`] (the tokens through each block of an answer) and [`ledger`] (a server's
-//! account of one client's channel: whether it may answer, what it may claim).
+//! One role per module: [`chain`] (the Inference pallet's calls and reads), [`receipt`]
+//! (building, signing and checking the receipts the chain pays on), [`usage`] (the tokens
+//! through each block of an answer), [`ledger`] (a server's account of one client's channel:
+//! whether it may answer, what it may claim), [`seller`] and [`buyer`] (the two sides of a
+//! channel) and [`audit`] (an auditor replaying a claim's sample).
 
+pub mod audit;
 pub mod buyer;
 pub mod chain;
 pub mod ledger;

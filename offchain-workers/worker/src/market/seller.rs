@@ -39,6 +39,8 @@ pub struct Seller {
 	books: Mutex<HashMap<AccountId, Book>>,
 	/// This server's claims not yet past their audit.
 	open_claims: Mutex<Vec<u64>>,
+	/// TEST ONLY: alter every answer ([`crate::serve::SellConfig::alter_answers`]).
+	pub alter_answers: bool,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -54,6 +56,7 @@ impl Seller {
 		model: u32,
 		price_per_1k: u128,
 		endpoint: &str,
+		alter_answers: bool,
 	) -> Result<Arc<Seller>, WorkerError> {
 		chain.offer_serving(model, price_per_1k, 0, endpoint).await?;
 		let me = account(&chain.account());
@@ -63,6 +66,9 @@ impl Seller {
 			"serve: selling answers as {} at {price_per_1k} planck per 1,000 tokens",
 			chain.account()
 		);
+		if alter_answers {
+			log::warn!("serve: TEST ONLY: altering every answer (--alter-answers)");
+		}
 		Ok(Arc::new(Seller {
 			chain,
 			store,
@@ -72,6 +78,7 @@ impl Seller {
 			min_claim_fee,
 			books: Mutex::default(),
 			open_claims: Mutex::default(),
+			alter_answers,
 		}))
 	}
 
@@ -289,17 +296,20 @@ fn payment_required(refusal: Refusal) -> Turned {
 }
 
 /// The batch file of a claim: every claimed request, its output tokens, the client's
-/// receipt and the tokens through each block, for the auditors.
+/// receipt, the tokens through each block and the answer's trail (its endpoint, weights,
+/// sampling and seed), for the auditors ([`super::audit`]).
 fn batch_file(book: &Book, entries: &[super::ledger::Entry]) -> Vec<u8> {
 	let entries: Vec<Value> = entries
 		.iter()
 		.map(|entry| {
+			let owed = &entry.owed;
 			json!({
-				"request": String::from_utf8_lossy(&entry.request),
-				"output": hex(&entry.answer),
-				"model": entry.model,
+				"request": String::from_utf8_lossy(&owed.request),
+				"output": hex(&owed.answer),
+				"model": owed.model,
 				"receipt": receipt::to_json(&entry.receipt),
-				"usage": entry.usage.listed().iter().map(|(id, tokens)| json!([hex(id), tokens])).collect::<Vec<_>>(),
+				"usage": owed.usage.listed().iter().map(|(id, tokens)| json!([hex(id), tokens])).collect::<Vec<_>>(),
+				"trail": owed.trail,
 			})
 		})
 		.collect();

@@ -30,6 +30,18 @@ impl Usage {
 		Usage(blocks.iter().map(|(block, id)| (*id, tokens(block))).collect())
 	}
 
+	/// One answer's usage from its routings alone: every row of the first layer took `top_k`
+	/// experts, so the rows read are its routings over `top_k`.
+	pub fn of_routing(
+		blocks: &[(BlockId, [u8; 32])],
+		experts: usize,
+		top_k: usize,
+		routed: &[u64],
+	) -> Usage {
+		let rows = routed[..experts.min(routed.len())].iter().sum::<u64>() / top_k.max(1) as u64;
+		Usage::of_answer(blocks, experts, rows, routed)
+	}
+
 	/// Add another answer's usage.
 	pub fn add(&mut self, other: &Usage) {
 		for (id, tokens) in &other.0 {
@@ -67,5 +79,6 @@ mod tests {
 		total.add(&Usage::of_answer(&blocks, 2, 1, &[1, 1]));
 		assert_eq!(total.0[&[4; 32]], 9);
 		assert_eq!(total.0[&[1; 32]], 11);
+		assert_eq!(Usage::of_routing(&blocks, 2, 2, &[12, 8]), one);
 	}
 }

@@ -43,6 +43,25 @@ pub enum Endpoint {
 	Chat,
 }
 
+impl Endpoint {
+	/// Its name in a batch file's trail.
+	pub fn name(self) -> &'static str {
+		match self {
+			Endpoint::Completions => "completions",
+			Endpoint::Chat => "chat",
+		}
+	}
+
+	/// The endpoint named `name`.
+	pub fn named(name: &str) -> Option<Endpoint> {
+		match name {
+			"completions" => Some(Endpoint::Completions),
+			"chat" => Some(Endpoint::Chat),
+			_ => None,
+		}
+	}
+}
+
 /// A request, checked.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Request {

@@ -151,16 +151,29 @@ pub fn answer(
 	backend: &dyn Backend,
 	weights: &TransformerWeights,
 	generation: &Generation,
-) -> Result<(Vec<u8>, String, Finish), TransformerError> {
+) -> Result<Alone, TransformerError> {
 	let mut answer = Answer::new(weights, generation)?;
 	let mut decoder = Decoder::new(backend, weights)?;
 	let mut step = answer.done_at_once();
 	loop {
 		if let Some(Step::Done(_, finish)) = step {
-			return Ok((answer.tokens, answer.output.text(), finish));
+			let routed = decoder.routed(0).map(<[u64]>::to_vec).unwrap_or_default();
+			return Ok(Alone { tokens: answer.tokens, text: answer.output.text(), finish, routed });
 		}
 		step = pass(&mut decoder, &mut [(0, &mut answer)], weights.spec.context)?.remove(0);
 	}
+}
+
+/// An answer generated alone ([`answer`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Alone {
+	/// Every generated token (bytes), the stop sequence included.
+	pub tokens: Vec<u8>,
+	/// The text shown (without the stop sequence).
+	pub text: String,
+	pub finish: Finish,
+	/// The rows each expert took ([`Event::Done::routed`]).
+	pub routed: Vec<u64>,
 }
 
 /// What the engine tells the request's connection.

@@ -540,12 +540,20 @@ async fn generate(
 				}
 			},
 			Some(Event::Text(piece)) => text.push_str(&piece),
-			Some(Event::Done { text: whole, finish, tokens, routed }) => {
+			Some(Event::Done { text: mut whole, finish, mut tokens, routed }) => {
 				metrics.count(chat, Outcome::Answered);
-				if let Some(admitted) = admitted {
-					admitted.answered(&model, &tokens, &routed);
+				if shared.seller.as_ref().is_some_and(|seller| seller.alter_answers) {
+					// TEST ONLY: a cheating server, for the auditors to catch.
+					whole = whole.to_ascii_uppercase();
+					text = text.to_ascii_uppercase();
+					tokens = tokens.to_ascii_uppercase();
 				}
 				let audit = api::audit(&model, &request.generation, &tokens);
+				if let Some(admitted) = admitted {
+					let mut trail = audit.clone();
+					trail["endpoint"] = serde_json::json!(endpoint.name());
+					admitted.answered(&model, &tokens, &routed, trail);
+				}
 				let usage = (input_tokens, tokens.len());
 				if request.stream {
 					let last = envelope.chunk("", false, Some((finish, usage, audit)));

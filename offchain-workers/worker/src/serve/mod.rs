@@ -51,6 +51,9 @@ pub struct SellConfig {
 	pub endpoint: String,
 	/// How often paid answers are claimed.
 	pub claim_every: Duration,
+	/// TEST ONLY: alter every answer (upper-case its letters) before it is sent and paid for,
+	/// to exercise the auditors' replay and the slashing.
+	pub alter_answers: bool,
 }
 
 /// Load the model the chain names now, answer on `config.listen`, and follow adoptions until
@@ -93,6 +96,7 @@ pub async fn start(
 				index,
 				sell.price_per_1k,
 				&sell.endpoint,
+				sell.alter_answers,
 			)
 			.await?;
 			tokio::spawn(claim_every(seller.clone(), sell.claim_every, stop.clone()));

@@ -7,7 +7,7 @@ use super::{
 	engine::{self, Generation},
 	model::{self, state_root, unhex},
 };
-use crate::{chain::Chain, store::Store, WorkerError};
+use crate::{chain::Chain, market::usage::Usage, store::Store, WorkerError};
 use aiblock_compute::{backend::Backend, model::BlockId, transformer::generate::Sampling};
 use serde_json::Value;
 use std::sync::Arc;
@@ -41,6 +41,9 @@ pub struct Replay {
 	/// Whether the blocks were checked to be the model's current ones at the answer's
 	/// finalized block (false when the node no longer has that block's state).
 	pub checked_current: bool,
+	/// The tokens through each block while the model read the request and the answer: what
+	/// a server claims for it.
+	pub usage: Usage,
 }
 
 /// How a replay compares with the record.
@@ -214,12 +217,14 @@ pub async fn replay(
 	let at = chain.finalized().await?;
 	let served = model::load(chain, store, &at, record.index, record.blocks.clone()).await?;
 	let generation = record.generation.clone();
-	let (tokens, text, finish) = tokio::task::spawn_blocking(move || {
+	let spec = served.weights.spec;
+	let engine::Alone { tokens, text, finish, routed } = tokio::task::spawn_blocking(move || {
 		engine::answer(backend.as_ref(), &served.weights, &generation)
 	})
 	.await
 	.map_err(|e| WorkerError::Compute(format!("replay: {e}")))?
 	.map_err(|e| WorkerError::Compute(format!("replay: {e}")))?;
+	let usage = Usage::of_routing(&record.blocks, spec.experts, spec.top_k, &routed);
 	let mut verdict = compare(&record.output, &tokens);
 	if let (Verdict::Identical { .. }, Some(shown)) = (&verdict, &record.shown) {
 		if shown.text != text {
@@ -235,7 +240,7 @@ pub async fn replay(
 			));
 		}
 	}
-	Ok(Replay { verdict, checked_current })
+	Ok(Replay { verdict, checked_current, usage })
 }
 
 #[cfg(test)]

@@ -94,16 +94,16 @@ pub struct Admitted {
 impl Admitted {
 	/// The answer was given: the client owes a receipt for `output` from `model`, whose
 	/// experts took `routed` rows while reading it.
-	pub fn answered(mut self, model: &ServedModel, output: &[u8], routed: &[u64]) {
+	/// `trail` is the answer's `aiblock` trail: with the request, what an auditor replays.
+	pub fn answered(mut self, model: &ServedModel, output: &[u8], routed: &[u64], trail: Value) {
 		let spec = model.weights.spec;
-		let rows =
-			routed[..spec.experts.min(routed.len())].iter().sum::<u64>() / spec.top_k.max(1) as u64;
 		let owed = Owed {
 			answered: Answered::new(&self.body, output, output.len() as u64, model.state_root),
 			request: std::mem::take(&mut self.body),
 			answer: output.to_vec(),
-			usage: Usage::of_answer(&model.blocks, spec.experts, rows, routed),
+			usage: Usage::of_routing(&model.blocks, spec.experts, spec.top_k, routed),
 			model: model.index,
+			trail,
 		};
 		self.seller.answered(&self.client, owed);
 		self.answered = true;

@@ -1,11 +1,24 @@
 //! Scenario 8 of `e2e`: a server that sells its answers (`serve --price`) and a paying client
 //! (`aiblock-worker ask`). The client prepays a channel and asks twenty questions, each paid
-//! for with a signed receipt; the server claims on chain; the fee is split between the
-//! server (three quarters), the authors of the blocks that answered and the audit pot. A request without
-//! payment, and one the deposit cannot cover, are refused with their reason.
+//! for with a signed receipt; the server claims on chain; the fee is split between the server
+//! (three quarters), the authors of the blocks that answered and the audit pot. A request
+//! without payment, and one the deposit cannot cover, are refused with their reason. The
+//! development chain audits every claim: the evaluator workers (also auditors) replay the
+//! samples and find the honest server honest, and catch a server that alters its answers
+//! (`--alter-answers`), which loses its collateral. The client closes its channel and gets back
+//! exactly what it did not spend.
 
 use super::{account, free_port, serving, Network};
-use aiblock_worker::chain::{runtime, At, BlockStatus};
+use aiblock_worker::chain::{
+	runtime::{
+		self,
+		inference::events::{
+			AuditRevealed, AuditSettled, ChannelSettled, Claimed, ServerRemoved, UsageRewardPaid,
+		},
+		runtime_types::aiblock_primitives::inference::AuditVerdict,
+	},
+	At, BlockStatus,
+};
 use serde_json::json;
 use std::{
 	collections::BTreeMap,
@@ -18,6 +31,9 @@ const SELLER: &str = "//Ferdie//stash";
 const BUYER: &str = "//Eve";
 /// A buyer whose deposit cannot cover a long answer.
 const SHORT_BUYER: &str = "//Alice//stash";
+/// A server that alters its answers.
+const CHEATER: &str = "//Eve//stash";
+const UNIT: u128 = 1_000_000_000_000;
 /// 1 AIB per 1,000 output tokens.
 const PRICE: u128 = 1_000_000_000_000;
 
@@ -55,22 +71,14 @@ fn ask(
 	)
 }
 
-/// The `Claimed` and `UsageRewardPaid` events of blocks `from..=to`.
-async fn claims(
-	net: &Network,
-	from: u64,
-	to: u64,
-) -> (Vec<runtime::inference::events::Claimed>, Vec<runtime::inference::events::UsageRewardPaid>) {
-	let (mut claimed, mut rewards) = (Vec::new(), Vec::new());
+/// The events `E` of blocks `from..=to`.
+async fn events<E: subxt::events::DecodeAsEvent>(net: &Network, from: u64, to: u64) -> Vec<E> {
+	let mut found = Vec::new();
 	for number in from..=to {
 		let at = net.chain.api.at_block(number).await.unwrap();
-		let events = at.events().fetch().await.unwrap();
-		claimed.extend(events.find::<runtime::inference::events::Claimed>().map(Result::unwrap));
-		rewards.extend(
-			events.find::<runtime::inference::events::UsageRewardPaid>().map(Result::unwrap),
-		);
+		found.extend(at.events().fetch().await.unwrap().find::<E>().map(Result::unwrap));
 	}
-	(claimed, rewards)
+	found
 }
 
 /// The authors of model 1's adopted blocks.
@@ -85,10 +93,11 @@ async fn authors(net: &Network, at: &At) -> Vec<AccountId32> {
 	authors
 }
 
-pub async fn paid_answers(net: &mut Network) {
+/// Start `serve --price` as `suri` (with `extra` arguments) under the name `name`; its URL.
+async fn start_seller(net: &mut Network, name: &str, suri: &str, extra: &[&str]) -> String {
 	let port = free_port();
 	let listen = format!("127.0.0.1:{port}");
-	let data = net.dir.join("seller");
+	let data = net.dir.join(name);
 	let args = [
 		"serve",
 		"--node",
@@ -105,20 +114,26 @@ pub async fn paid_answers(net: &mut Network) {
 		"1",
 		"--dev",
 		"--suri",
-		SELLER,
+		suri,
 		"--price",
 		&PRICE.to_string(),
 		"--claim-every",
 		"3",
 	];
+	let args: Vec<&str> = args.iter().chain(extra).copied().collect();
 	let worker = net.worker.clone();
-	net.procs.spawn("seller", &worker, &args);
+	net.procs.spawn(name, &worker, &args);
 	let base = format!("http://{listen}");
 	let started = Instant::now();
 	while serving::get(&format!("{base}/v1/aiblock/market")).is_none() {
-		assert!(started.elapsed() < Duration::from_secs(180), "the seller did not come up");
+		assert!(started.elapsed() < Duration::from_secs(180), "{name} did not come up");
 		tokio::time::sleep(Duration::from_millis(500)).await;
 	}
+	base
+}
+
+pub async fn paid_answers(net: &mut Network) {
+	let base = start_seller(net, "seller", SELLER, &[]).await;
 	let from = net.at().await.block_number();
 
 	// Without payment: refused, with the way to pay.
@@ -162,7 +177,8 @@ pub async fn paid_answers(net: &mut Network) {
 	};
 	assert_eq!(channel.claimed_tokens, tokens);
 	let at = net.at().await;
-	let (claimed, rewards) = claims(net, from, at.block_number()).await;
+	let claimed: Vec<Claimed> = events(net, from, at.block_number()).await;
+	let rewards: Vec<UsageRewardPaid> = events(net, from, at.block_number()).await;
 	assert_eq!(claimed.iter().map(|c| c.fee).sum::<u128>(), fee, "paid exactly the tokens");
 	let block_authors = authors(net, &at).await;
 	let mut by_author = BTreeMap::<AccountId32, u128>::new();
@@ -183,5 +199,104 @@ pub async fn paid_answers(net: &mut Network) {
 		assert_eq!(claim.to_server + claim.to_authors + claim.to_audit_pot, claim.fee);
 	}
 	eprintln!("[e2e] 8: {} claims, fee {fee} planck; authors paid {by_author:?}", claimed.len());
+
+	// The client closes its channel; after the dispute window it takes the rest back.
+	net.chain.close_channel(&seller).await.unwrap();
+	let closing = net.at().await.block_number();
+	let cheater = cheating_server_caught(net).await;
+	// The development chain's dispute window is 10 blocks.
+	let window_over = closing + 11;
+	net.wait_for("the dispute window over", Duration::from_secs(120), |at| async move {
+		(at.block_number() > window_over).then_some(())
+	})
+	.await;
+	net.chain.withdraw_channel(&seller).await.unwrap();
+	let at = net.at().await;
+	let settled: Vec<ChannelSettled> = events(net, closing, at.block_number()).await;
+	let refund = settled.into_iter().find(|s| s.server == seller).expect("settled").refund;
+	assert_eq!(refund, 100 * UNIT - fee, "the client got back exactly what it did not spend");
+	eprintln!("[e2e] 8: channel closed, {refund} planck back to the client");
+
+	// Every claim was audited (the development chain audits them all) and found honest.
+	{
+		let chain = net.chain.clone();
+		let claims: Vec<u64> = claimed.iter().map(|c| c.claim).collect();
+		net.wait_for("the honest claims' audits settled", Duration::from_secs(240), |at| {
+			let (chain, claims) = (chain.clone(), claims.clone());
+			async move {
+				for claim in &claims {
+					chain.claim_state(&at, *claim).await.unwrap().is_none().then_some(())?;
+				}
+				Some(())
+			}
+		})
+		.await;
+	}
+	let at = net.at().await;
+	let verdicts: Vec<AuditSettled> = events(net, from, at.block_number()).await;
+	for claim in &claimed {
+		let verdict = verdicts.iter().find(|v| v.claim == claim.claim);
+		let verdict =
+			verdict.unwrap_or_else(|| panic!("claim {} audited: {verdicts:?}", claim.claim));
+		assert!(matches!(verdict.verdict, Some(AuditVerdict::Honest)), "{verdict:?}");
+		assert_eq!(verdict.slashed, 0);
+	}
+	assert!(net.chain.server(&at, &seller).await.unwrap().is_some(), "the honest seller serves on");
+	assert!(net.chain.server(&at, &cheater).await.unwrap().is_none(), "the cheater is gone");
+	eprintln!("[e2e] 8: the honest seller's {} claims audited honest", claimed.len());
 	net.procs.kill("seller");
+}
+
+/// A server that alters its answers (`--alter-answers`, a test-only switch) is paid for two
+/// of them, claims, and is caught by the auditors' replay: it loses its collateral, part of it
+/// to the client, and is removed. Returns its account.
+async fn cheating_server_caught(net: &mut Network) -> AccountId32 {
+	let base = start_seller(net, "cheater", CHEATER, &["--alter-answers"]).await;
+	let from = net.at().await.block_number();
+	for i in 0..2 {
+		let (ok, answer, log) =
+			ask(net, &base, BUYER, &["--deposit", "10", "--max-tokens", "16", "--json"], "KING:");
+		assert!(ok, "ask {i} of the cheater failed: {log}");
+		let answer: serde_json::Value = serde_json::from_str(answer.trim()).unwrap();
+		let text = answer["choices"][0]["text"].as_str().unwrap();
+		assert_eq!(text, text.to_ascii_uppercase(), "the cheater altered its answer");
+	}
+	let cheater = account(CHEATER);
+	let settled = {
+		let chain = net.chain.clone();
+		let cheater = cheater.clone();
+		net.wait_for("the cheater caught", Duration::from_secs(300), |at| {
+			let (chain, cheater) = (chain.clone(), cheater.clone());
+			async move { chain.server(&at, &cheater).await.unwrap().is_none().then_some(at) }
+		})
+		.await
+	};
+	let to = settled.block_number();
+	let claimed: Vec<Claimed> = events(net, from, to).await;
+	let claimed: Vec<&Claimed> = claimed.iter().filter(|c| c.server == cheater).collect();
+	let verdicts: Vec<AuditSettled> = events(net, from, to).await;
+	let (claim, verdict) = claimed
+		.iter()
+		.find_map(|claim| {
+			let verdict = verdicts.iter().find(|v| v.claim == claim.claim)?;
+			matches!(verdict.verdict, Some(AuditVerdict::Mismatch)).then_some((claim, verdict))
+		})
+		.unwrap_or_else(|| panic!("a claim of {claimed:?} found a mismatch: {verdicts:?}"));
+	assert_eq!(verdict.slashed, 50 * UNIT, "the whole server collateral");
+	assert_eq!(verdict.to_client, claim.fee.min(verdict.slashed / 2), "the client's fee back");
+	let revealed: Vec<AuditRevealed> = events(net, from, to).await;
+	let revealed: Vec<&AuditRevealed> =
+		revealed.iter().filter(|r| r.claim == claim.claim).collect();
+	assert_eq!(revealed.len(), 3, "the whole panel revealed: {revealed:?}");
+	assert!(revealed.iter().all(|r| matches!(r.verdict, AuditVerdict::Mismatch)));
+	let removed: Vec<ServerRemoved> = events(net, from, to).await;
+	assert!(removed.iter().any(|r| r.server == cheater));
+	assert!(net.procs.log("evaluator0").contains("MISMATCH"), "the auditor says why");
+	eprintln!(
+		"[e2e] 8: the cheating server was caught by 3 auditors' replay: {} planck slashed, {} \
+		 to the client",
+		verdict.slashed, verdict.to_client
+	);
+	net.procs.kill("cheater");
+	cheater
 }

@@ -71,6 +71,10 @@ pub struct ServeOptions {
 	/// Seconds between claims of the paid answers (with --price).
 	#[arg(long, default_value_t = 60)]
 	pub claim_every: u64,
+	/// TEST ONLY: alter every paid answer before it is sent (a cheating server, for the
+	/// auditors to catch and the chain to slash).
+	#[arg(long, hide = true)]
+	pub alter_answers: bool,
 }
 
 impl ServeOptions {
@@ -95,6 +99,7 @@ impl ServeOptions {
 					.clone()
 					.unwrap_or_else(|| format!("http://{}", self.listen)),
 				claim_every: Duration::from_secs(self.claim_every.max(1)),
+				alter_answers: self.alter_answers,
 			}),
 		}
 	}
