@@ -33,7 +33,8 @@
 //!    --price`) refuses an unpaid request; a client prepays a channel with `ask` and asks
 //!    twenty questions, each answer's trail checked and paid for with a signed receipt; the
 //!    server claims them on chain, the fee split between the authors of the answering blocks,
-//!    the audit pot and the server; a deposit too small for a request is refused. Every claim
+//!    the audit pot and the server; a deposit too small for a request is refused; a free-tier
+//!    member is answered by the donating seller until its quota, then refused. Every claim
 //!    is audited: the auditors' replay finds the seller honest and catches a server that alters
 //!    its answers, which is slashed and removed; the client closes its channel and gets the
 //!    rest back.

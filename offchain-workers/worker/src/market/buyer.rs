@@ -1,8 +1,9 @@
-//! A paying client: it names itself and signs each request, checks the answer's `aiblock`
-//! trail (the state root is the listed blocks'), and pays for the answer with a signed
-//! receipt, so that the server answers the next one.
+//! A paying client, or a free-tier member: it names itself and signs each request, checks the
+//! answer's `aiblock` trail (the state root is the listed blocks'), and acknowledges the answer
+//! with a signed receipt (one that pays, or a free one that counts against its quota), so that
+//! the server answers the next one.
 
-use super::receipt::{self, Answered, SignedReceipt};
+use super::receipt::{self, Answered, SignedFreeReceipt, SignedReceipt};
 use crate::{
 	serve::{
 		model::{hex, state_root, unhex},
@@ -10,18 +11,32 @@ use crate::{
 	},
 	WorkerError,
 };
-use aiblock_primitives::{inference::Receipt, AccountId, H256};
+use aiblock_primitives::{
+	inference::{sr25519_signature, FreeReceipt, Receipt},
+	AccountId, Signature, H256,
+};
 use codec::Encode;
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::{io::Read, time::Duration};
 use subxt_signer::sr25519::Keypair;
 
-/// A server selling answers, as `GET /v1/aiblock/market` describes it.
+/// A server in the market, as `GET /v1/aiblock/market` describes it.
 #[derive(Clone, Debug)]
 pub struct Market {
 	pub server: AccountId,
 	pub genesis: H256,
-	pub price_per_1k: u128,
+	/// `None`: it sells nothing (it answers the free tier only).
+	pub price_per_1k: Option<u128>,
+	/// Free-tier tokens it answers per period (0: it is no donor).
+	pub free_tokens_per_period: u64,
+}
+
+/// A free answer: the server's JSON, its trail, and the receipt that acknowledged it.
+#[derive(Clone, Debug)]
+pub struct Free {
+	pub answer: Value,
+	pub record: Record,
+	pub receipt: SignedFreeReceipt,
 }
 
 /// A paid answer: the server's JSON, its trail, and the receipt that paid for it.
@@ -61,13 +76,15 @@ impl Buyer {
 			market: Market {
 				server: AccountId::from([0; 32]),
 				genesis: H256::zero(),
-				price_per_1k: 0,
+				price_per_1k: None,
+				free_tokens_per_period: 0,
 			},
 		};
 		let (status, market) = buyer.get("/v1/aiblock/market")?;
 		if status != 200 {
 			return Err(usage(format!(
-				"{} sells no answers (GET /v1/aiblock/market: HTTP {status}): ask it without paying",
+				"{} is not in the market (GET /v1/aiblock/market: HTTP {status}): ask it without \
+				 paying",
 				buyer.base
 			)));
 		}
@@ -78,11 +95,11 @@ impl Buyer {
 				.and_then(|b| b.try_into().ok())
 				.ok_or_else(|| usage(format!("the server's market has no valid `{name}`")))
 		};
-		let price = market["price_per_1k"].as_str().and_then(|p| p.parse().ok());
 		buyer.market = Market {
 			server: AccountId::from(hash("server")?),
 			genesis: H256(hash("genesis")?),
-			price_per_1k: price.ok_or_else(|| usage("the server's market has no price"))?,
+			price_per_1k: market["price_per_1k"].as_str().and_then(|p| p.parse().ok()),
+			free_tokens_per_period: market["free_tokens_per_period"].as_u64().unwrap_or(0),
 		};
 		Ok(buyer)
 	}
@@ -169,12 +186,85 @@ impl Buyer {
 			number,
 			&bytes,
 		);
+		let (answer, record) = self.request(path, &bytes, &signature, None)?;
+		let answered =
+			Answered::new(&bytes, &record.output, record.output.len() as u64, record.state_root);
+		let signed = receipt::sign_next(
+			&self.key,
+			&self.market.genesis,
+			channel,
+			&self.market.server,
+			previous,
+			&answered,
+		);
+		self.acknowledge("/v1/aiblock/receipts", &receipt::to_json(&signed))?;
+		Ok(Paid { answer, record, receipt: signed })
+	}
+
+	/// The newest free receipt this member signed for this donor in `period` that the donor
+	/// holds (checked: its own signature), to go on from.
+	pub fn resume_free(&self, period: u32) -> Result<Option<FreeReceipt<AccountId>>, WorkerError> {
 		let me = receipt::account_hex(&self.account());
-		let (status, text) = self.post(
-			path,
+		let (_, state) = self.get(&format!("/v1/aiblock/free/{me}"))?;
+		let Some(last) = state.get("last").filter(|l| !l.is_null()) else { return Ok(None) };
+		let signed = receipt::free_from_json(last)
+			.ok_or_else(|| usage("the donor's free receipt is malformed"))?;
+		let r = &signed.receipt;
+		let ours = r.client == self.account()
+			&& r.server == self.market.server
+			&& r.period == period
+			&& receipt::verify_free(&self.market.genesis, &signed);
+		Ok(ours.then_some(signed.receipt))
+	}
+
+	/// Ask `body` at `path` as a free-tier member, the next request after `previous` in quota
+	/// period `period`, check the trail, and acknowledge the answer with a free receipt.
+	pub fn ask_free(
+		&self,
+		path: &str,
+		body: &Value,
+		period: u32,
+		previous: Option<&FreeReceipt<AccountId>>,
+	) -> Result<Free, WorkerError> {
+		let bytes = serde_json::to_vec(body).map_err(|e| usage(e.to_string()))?;
+		let number = previous.map_or(0, |p| p.requests) + 1;
+		let payload = receipt::free_request_payload(
+			&self.market.genesis,
+			&self.market.server,
+			(period, number),
 			&bytes,
-			&[("X-Aiblock-Client", me), ("X-Aiblock-Signature", hex(&signature.encode()))],
-		)?;
+		);
+		let signature = sr25519_signature(self.key.sign(&payload).0);
+		let (answer, record) = self.request(path, &bytes, &signature, Some("free"))?;
+		let answered =
+			Answered::new(&bytes, &record.output, record.output.len() as u64, record.state_root);
+		let signed = receipt::sign_free_next(
+			&self.key,
+			&self.market.genesis,
+			(&self.market.server, period),
+			previous,
+			&answered,
+		);
+		self.acknowledge("/v1/aiblock/free-receipts", &receipt::free_to_json(&signed))?;
+		Ok(Free { answer, record, receipt: signed })
+	}
+
+	/// Send a signed request; the answer and its trail, checked: the state root is the
+	/// listed blocks'.
+	fn request(
+		&self,
+		path: &str,
+		bytes: &[u8],
+		signature: &Signature,
+		tier: Option<&str>,
+	) -> Result<(Value, Record), WorkerError> {
+		let me = receipt::account_hex(&self.account());
+		let mut headers =
+			vec![("X-Aiblock-Client", me), ("X-Aiblock-Signature", hex(&signature.encode()))];
+		if let Some(tier) = tier {
+			headers.push(("X-Aiblock-Tier", tier.to_string()));
+		}
+		let (status, text) = self.post(path, bytes, &headers)?;
 		if status != 200 {
 			let message = serde_json::from_str::<Value>(&text)
 				.ok()
@@ -189,28 +279,22 @@ impl Buyer {
 		let record = read_record(&text)?;
 		if state_root(record.index, &record.blocks) != record.state_root {
 			return Err(WorkerError::Server(
-				"the answer's state root is not its listed blocks': not paying for it".into(),
+				"the answer's state root is not its listed blocks': not acknowledging it".into(),
 			));
 		}
-		let answered =
-			Answered::new(&bytes, &record.output, record.output.len() as u64, record.state_root);
-		let signed = receipt::sign_next(
-			&self.key,
-			&self.market.genesis,
-			channel,
-			&self.market.server,
-			previous,
-			&answered,
-		);
-		let paid = json!(receipt::to_json(&signed));
-		let (status, text) =
-			self.post("/v1/aiblock/receipts", &serde_json::to_vec(&paid).unwrap_or_default(), &[])?;
+		Ok((answer, record))
+	}
+
+	/// Post the receipt of an answer to `path`.
+	fn acknowledge(&self, path: &str, signed: &Value) -> Result<(), WorkerError> {
+		let bytes = serde_json::to_vec(signed).unwrap_or_default();
+		let (status, text) = self.post(path, &bytes, &[])?;
 		if status != 200 {
 			return Err(WorkerError::Refused(format!(
 				"the server refused the receipt: HTTP {status}: {text}"
 			)));
 		}
-		Ok(Paid { answer, record, receipt: signed })
+		Ok(())
 	}
 }
 

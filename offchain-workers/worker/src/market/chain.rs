@@ -50,6 +50,27 @@ pub struct OpenClaim {
 	pub last_request: u64,
 }
 
+/// A free-tier member's use in the current period, as the chain counts it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MemberUse {
+	pub tokens: u64,
+	pub requests: u32,
+}
+
+/// What a donor checks a free request against.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FreeStanding {
+	/// The current quota period, and the first block of the next.
+	pub period: u32,
+	pub period_ends: u64,
+	pub quota_tokens: u64,
+	pub quota_requests: u32,
+	/// `None`: the account is not in the free tier.
+	pub member: Option<MemberUse>,
+	/// The free tokens the donor's reports counted in the period.
+	pub donor_served: u64,
+}
+
 /// The chain's account type from the primitives' one (the same 32 bytes).
 pub fn chain_account(who: &aiblock_primitives::AccountId) -> AccountId32 {
 	AccountId32(*<aiblock_primitives::AccountId as AsRef<[u8; 32]>>::as_ref(who))
@@ -79,9 +100,15 @@ fn chain_receipt(
 		cumulative_tokens: r.cumulative_tokens,
 		requests: r.requests,
 	};
+	Ok((receipt, chain_signature(&signed.signature)?))
+}
+
+fn chain_signature(
+	signature: &aiblock_primitives::Signature,
+) -> Result<runtime::runtime_types::sp_runtime::MultiSignature, WorkerError> {
 	use aiblock_primitives::Signature;
 	use runtime::runtime_types::sp_runtime::MultiSignature;
-	let signature = match &signed.signature {
+	Ok(match signature {
 		Signature::Sr25519(s) => MultiSignature::Sr25519(s.0),
 		Signature::Ed25519(s) => MultiSignature::Ed25519(s.0),
 		Signature::Ecdsa(s) => MultiSignature::Ecdsa(s.0),
@@ -89,8 +116,7 @@ fn chain_receipt(
 		_ => {
 			return Err(WorkerError::Usage("a receipt signed with an unsupported key type".into()))
 		},
-	};
-	Ok((receipt, signature))
+	})
 }
 
 impl Chain {
@@ -275,6 +301,119 @@ impl Chain {
 			},
 			None => Ok(Some(None)),
 		}
+	}
+
+	/// `member`'s free-tier standing with `donor` at `at`.
+	pub async fn free_standing(
+		&self,
+		at: &At,
+		member: &AccountId32,
+		donor: &AccountId32,
+	) -> Result<FreeStanding, WorkerError> {
+		let length = at
+			.constants()
+			.entry(runtime::constants().inference().free_period())
+			.map_err(|e| self.node_error("Inference.FreePeriod", e))?
+			.max(1);
+		let period = (at.block_number() / u64::from(length)) as u32;
+		let (quota_tokens, quota_requests) = self.free_quota(at).await?;
+		let users = at
+			.storage()
+			.entry(runtime::storage().inference().free_users())
+			.map_err(|e| self.node_error("Inference.FreeUsers", e))?;
+		let member = match users
+			.try_fetch((*member,))
+			.await
+			.map_err(|e| self.node_error("Inference.FreeUsers", e))?
+		{
+			None => None,
+			Some(value) => {
+				let user = value.decode().map_err(|e| self.node_error("a free user", e))?;
+				Some(match user.period == period {
+					true => MemberUse { tokens: user.tokens, requests: user.requests },
+					false => MemberUse::default(),
+				})
+			},
+		};
+		let servers = at
+			.storage()
+			.entry(runtime::storage().inference().servers())
+			.map_err(|e| self.node_error("Inference.Servers", e))?;
+		let donor_served = match servers
+			.try_fetch((*donor,))
+			.await
+			.map_err(|e| self.node_error("Inference.Servers", e))?
+		{
+			Some(value) => {
+				let info = value.decode().map_err(|e| self.node_error("a server", e))?;
+				if info.free_period == period {
+					info.free_served
+				} else {
+					0
+				}
+			},
+			None => 0,
+		};
+		Ok(FreeStanding {
+			period,
+			period_ends: (u64::from(period) + 1) * u64::from(length),
+			quota_tokens,
+			quota_requests,
+			member,
+			donor_served,
+		})
+	}
+
+	/// The free tier's quota per period: tokens and requests (governance's, or the runtime's
+	/// defaults).
+	async fn free_quota(&self, at: &At) -> Result<(u64, u32), WorkerError> {
+		let params = at
+			.storage()
+			.entry(runtime::storage().inference().params())
+			.map_err(|e| self.node_error("Inference.Params", e))?
+			.try_fetch(())
+			.await
+			.map_err(|e| self.node_error("Inference.Params", e))?;
+		if let Some(params) = params {
+			let p = params.decode().map_err(|e| self.node_error("the market params", e))?;
+			return Ok((p.free_tokens_per_period, p.free_requests_per_period));
+		}
+		let constant = |e| self.node_error("Inference's free quota", e);
+		let tokens = at
+			.constants()
+			.entry(runtime::constants().inference().free_tokens_per_period())
+			.map_err(constant)?;
+		let requests = at
+			.constants()
+			.entry(runtime::constants().inference().free_requests_per_period())
+			.map_err(constant)?;
+		Ok((tokens, requests))
+	}
+
+	/// Join the free tier (its deposit is held until [`Chain::leave_free_tier`]).
+	pub async fn join_free_tier(&self) -> Result<(), WorkerError> {
+		let call = runtime::transactions().inference().join_free_tier();
+		self.submit("inference.join_free_tier", &call).await.map(|_| ())
+	}
+
+	/// Count a member's signed free receipt against its quota and this donor's capacity.
+	pub async fn report_free_usage(
+		&self,
+		signed: &super::receipt::SignedFreeReceipt,
+	) -> Result<(), WorkerError> {
+		let r = &signed.receipt;
+		let receipt = runtime::runtime_types::aiblock_primitives::inference::FreeReceipt {
+			client: chain_account(&r.client),
+			server: chain_account(&r.server),
+			period: r.period,
+			state_root: H256(r.state_root.0),
+			request_hash: H256(r.request_hash.0),
+			cumulative_tokens: r.cumulative_tokens,
+			requests: r.requests,
+		};
+		let signature = chain_signature(&signed.signature)?;
+		let call = runtime::transactions().inference().report_free_usage(receipt, signature);
+		self.submit("inference.report_free_usage", &call).await.map(|_| ())
 	}
 
 	/// Every audit under way, by claim id.

@@ -3,7 +3,8 @@
 
 use aiblock_primitives::{
 	inference::{
-		receipt_payload, receipt_signed, request_hash, signed_by, sr25519_signature, Receipt,
+		free_receipt_payload, free_receipt_signed, receipt_payload, receipt_signed, request_hash,
+		signed_by, sr25519_signature, FreeReceipt, Receipt,
 	},
 	AccountId, Signature, H256,
 };
@@ -105,20 +106,89 @@ pub fn request_signed(
 
 /// A signed receipt on the wire: `{"receipt": "0x<SCALE>", "signature": "0x<SCALE>"}`.
 pub fn to_json(signed: &SignedReceipt) -> serde_json::Value {
-	use codec::Encode;
-	serde_json::json!({
-		"receipt": crate::serve::model::hex(&signed.receipt.encode()),
-		"signature": crate::serve::model::hex(&signed.signature.encode()),
-	})
+	pair_to_json(&signed.receipt, &signed.signature)
 }
 
 /// The inverse of [`to_json`].
 pub fn from_json(value: &serde_json::Value) -> Option<SignedReceipt> {
+	let (receipt, signature) = pair_from_json(value)?;
+	Some(SignedReceipt { receipt, signature })
+}
+
+fn pair_to_json<R: codec::Encode>(receipt: &R, signature: &Signature) -> serde_json::Value {
+	use codec::Encode;
+	serde_json::json!({
+		"receipt": crate::serve::model::hex(&receipt.encode()),
+		"signature": crate::serve::model::hex(&signature.encode()),
+	})
+}
+
+fn pair_from_json<R: codec::Decode>(value: &serde_json::Value) -> Option<(R, Signature)> {
 	use codec::Decode;
 	let field = |name: &str| value.get(name)?.as_str().and_then(crate::serve::model::unhex);
-	let receipt = Receipt::decode(&mut &field("receipt")?[..]).ok()?;
+	let receipt = R::decode(&mut &field("receipt")?[..]).ok()?;
 	let signature = Signature::decode(&mut &field("signature")?[..]).ok()?;
-	Some(SignedReceipt { receipt, signature })
+	Some((receipt, signature))
+}
+
+/// A free-tier receipt with the client's signature.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignedFreeReceipt {
+	pub receipt: FreeReceipt<AccountId>,
+	pub signature: Signature,
+}
+
+/// The free-tier receipt after `previous` (the client's last with this donor in `period`,
+/// `None` for its first there) that adds `answered`, signed by `key`.
+pub fn sign_free_next(
+	key: &Keypair,
+	genesis: &H256,
+	(server, period): (&AccountId, u32),
+	previous: Option<&FreeReceipt<AccountId>>,
+	answered: &Answered,
+) -> SignedFreeReceipt {
+	let (tokens, requests) =
+		previous.map_or((0, 0), |last| (last.cumulative_tokens, last.requests));
+	let receipt = FreeReceipt {
+		client: account_of(key),
+		server: server.clone(),
+		period,
+		state_root: answered.state_root,
+		request_hash: answered.request_hash,
+		cumulative_tokens: tokens.saturating_add(answered.tokens),
+		requests: requests.saturating_add(1),
+	};
+	let signature = sr25519_signature(key.sign(&free_receipt_payload(genesis, &receipt)).0);
+	SignedFreeReceipt { receipt, signature }
+}
+
+/// Whether the chain would take `signed` as its client's signature on the chain `genesis`.
+pub fn verify_free(genesis: &H256, signed: &SignedFreeReceipt) -> bool {
+	free_receipt_signed(genesis, &signed.receipt, &signed.signature)
+}
+
+/// A signed free-tier receipt on the wire, as [`to_json`].
+pub fn free_to_json(signed: &SignedFreeReceipt) -> serde_json::Value {
+	pair_to_json(&signed.receipt, &signed.signature)
+}
+
+/// The inverse of [`free_to_json`].
+pub fn free_from_json(value: &serde_json::Value) -> Option<SignedFreeReceipt> {
+	let (receipt, signature) = pair_from_json(value)?;
+	Some(SignedFreeReceipt { receipt, signature })
+}
+
+/// The bytes a free-tier client signs for its `number`-th request of quota period `period`
+/// with `body` to the donor `server` (another tag than a paid request's).
+pub fn free_request_payload(
+	genesis: &H256,
+	server: &AccountId,
+	(period, number): (u32, u32),
+	body: &[u8],
+) -> Vec<u8> {
+	use codec::Encode;
+	let body_hash = sp_crypto_hashing::blake2_256(body);
+	(b"aiblock/free-request/v1", genesis, server, period, number, body_hash).encode()
 }
 
 /// Whether the chain would take `signed` as its client's signature on the chain `genesis`.

@@ -39,7 +39,7 @@ pub struct Seller {
 	books: Mutex<HashMap<AccountId, Book>>,
 	/// This server's claims not yet past their audit.
 	open_claims: Mutex<Vec<u64>>,
-	/// TEST ONLY: alter every answer ([`crate::serve::SellConfig::alter_answers`]).
+	/// TEST ONLY: alter every answer ([`crate::serve::MarketConfig::alter_answers`]).
 	pub alter_answers: bool,
 }
 
@@ -48,17 +48,13 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 impl Seller {
-	/// Register (or update) this key as a server of `model` at `price_per_1k`, reachable at
-	/// `endpoint`, and sell.
+	/// Sell answers at `price_per_1k` with this key (registered as a server by the caller).
 	pub async fn start(
 		chain: Chain,
 		store: Arc<Store>,
-		model: u32,
 		price_per_1k: u128,
-		endpoint: &str,
 		alter_answers: bool,
 	) -> Result<Arc<Seller>, WorkerError> {
-		chain.offer_serving(model, price_per_1k, 0, endpoint).await?;
 		let me = account(&chain.account());
 		let genesis = chain.genesis();
 		let min_claim_fee = chain.min_claim_fee().await?;
@@ -80,15 +76,6 @@ impl Seller {
 			open_claims: Mutex::default(),
 			alter_answers,
 		}))
-	}
-
-	/// What a client needs to pay this server (`GET /v1/aiblock/market`).
-	pub fn market(&self) -> Value {
-		json!({
-			"server": receipt::account_hex(&self.me),
-			"genesis": hex(&self.genesis.0),
-			"price_per_1k": self.price_per_1k.to_string(),
-		})
 	}
 
 	/// Admit `client`'s `body` asking for up to `max_tokens`, signed as `signature`: the

@@ -7,9 +7,8 @@ use super::{
 	engine::{Engine, Event, Job, Refused},
 	metrics::{Outcome, ServeMetrics},
 	model::hex,
-	sell::{self, PaidHeaders},
+	sell::{self, MarketSide, PaidHeaders},
 };
-use crate::market::seller::Seller;
 use serde_json::{json, Value};
 use std::{
 	collections::HashMap,
@@ -47,8 +46,9 @@ struct Shared {
 	next_id: AtomicU64,
 	/// Open connections by client address.
 	clients: Mutex<HashMap<IpAddr, usize>>,
-	/// Set when this server sells its answers: every request must be paid for.
-	seller: Option<Arc<Seller>>,
+	/// Set when this server sells its answers or answers the free tier: every request must
+	/// be paid for or come from a free-tier member.
+	market: MarketSide,
 }
 
 /// A client's place among its connections; given back when the connection ends.
@@ -118,7 +118,7 @@ pub async fn listen(
 	engine: Arc<Engine>,
 	limits: Limits,
 	metrics: Arc<ServeMetrics>,
-	seller: Option<Arc<Seller>>,
+	market: MarketSide,
 ) -> std::io::Result<SocketAddr> {
 	let listener = TcpListener::bind(addr).await?;
 	let bound = listener.local_addr()?;
@@ -128,7 +128,7 @@ pub async fn listen(
 		metrics,
 		next_id: AtomicU64::new(fresh_seed()),
 		clients: Mutex::new(HashMap::new()),
-		seller,
+		market,
 	});
 	let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
 	tokio::spawn(async move {
@@ -227,11 +227,10 @@ async fn answer(reader: &mut OwnedReadHalf, writer: &mut OwnedWriteHalf, shared:
 	};
 	let path = request.path.split('?').next().unwrap_or_default().to_string();
 	let current = shared.engine.current();
-	if let Some(seller) = &shared.seller {
-		if let Some((status, body)) = sell::route(seller, &request.method, &path, &request.body) {
-			let _ = respond_json(writer, status, &body).await;
-			return;
-		}
+	if let Some((status, body)) = sell::route(&shared.market, &request.method, &path, &request.body)
+	{
+		let _ = respond_json(writer, status, &body).await;
+		return;
 	}
 	match (request.method.as_str(), path.as_str()) {
 		("OPTIONS", _) => {
@@ -375,6 +374,7 @@ async fn read_request(
 	let paid = PaidHeaders {
 		client: header("x-aiblock-client"),
 		signature: header("x-aiblock-signature"),
+		tier: header("x-aiblock-tier"),
 	};
 	if header("transfer-encoding").is_some() {
 		return Err(ApiError::new(411, "length_required", "send the body with a Content-Length"));
@@ -436,18 +436,13 @@ async fn generate(
 	}
 	// A paid request is admitted before it is queued; the channel is free again when
 	// `admitted` is dropped without an answer.
-	let admitted = match &shared.seller {
-		None => None,
-		Some(seller) => {
-			let max_tokens = request.generation.max_tokens as u64;
-			match sell::admit(seller, paid, &body, max_tokens).await {
-				Ok(admitted) => Some(admitted),
-				Err(error) => {
-					metrics.count(chat, Outcome::BadRequest);
-					let _ = respond_json(writer, error.status, &error.body()).await;
-					return;
-				},
-			}
+	let max_tokens = request.generation.max_tokens as u64;
+	let admitted = match sell::admit(&shared.market, paid, &body, max_tokens).await {
+		Ok(admitted) => admitted,
+		Err(error) => {
+			metrics.count(chat, Outcome::BadRequest);
+			let _ = respond_json(writer, error.status, &error.body()).await;
+			return;
 		},
 	};
 	let (events, mut answers) = tokio::sync::mpsc::unbounded_channel();
@@ -542,7 +537,7 @@ async fn generate(
 			Some(Event::Text(piece)) => text.push_str(&piece),
 			Some(Event::Done { text: mut whole, finish, mut tokens, routed }) => {
 				metrics.count(chat, Outcome::Answered);
-				if shared.seller.as_ref().is_some_and(|seller| seller.alter_answers) {
+				if shared.market.alters_answers() {
 					// TEST ONLY: a cheating server, for the auditors to catch.
 					whole = whole.to_ascii_uppercase();
 					text = text.to_ascii_uppercase();

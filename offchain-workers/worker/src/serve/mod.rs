@@ -38,21 +38,24 @@ pub struct ServeConfig {
 	pub max_batch: usize,
 	/// How often the chain is checked for a new state.
 	pub follow_every: Duration,
-	/// Sell the answers (the chain client must sign with the server's bonded key).
-	pub sell: Option<SellConfig>,
+	/// Take part in the market: sell the answers, answer the free tier, or both (the chain
+	/// client must sign with the server's bonded key).
+	pub market: Option<MarketConfig>,
 }
 
-/// A server selling its answers.
+/// A server in the market.
 #[derive(Clone, Debug)]
-pub struct SellConfig {
-	/// Planck per 1,000 output tokens.
-	pub price_per_1k: u128,
+pub struct MarketConfig {
+	/// Sell answers at this many planck per 1,000 output tokens.
+	pub price_per_1k: Option<u128>,
+	/// Answer free-tier members, up to this many tokens per quota period (0: none).
+	pub donate: u64,
 	/// Where clients reach it, as registered on chain.
 	pub endpoint: String,
-	/// How often paid answers are claimed.
+	/// How often paid answers are claimed and free ones reported.
 	pub claim_every: Duration,
-	/// TEST ONLY: alter every answer (upper-case its letters) before it is sent and paid for,
-	/// to exercise the auditors' replay and the slashing.
+	/// TEST ONLY: alter every paid answer (upper-case its letters) before it is sent and
+	/// paid for, to exercise the auditors' replay and the slashing.
 	pub alter_answers: bool,
 }
 
@@ -87,24 +90,32 @@ pub async fn start(
 		config.max_batch,
 		metrics.clone(),
 	));
-	let seller = match &config.sell {
-		None => None,
-		Some(sell) => {
-			let seller = crate::market::seller::Seller::start(
-				chain.clone(),
-				store.clone(),
-				index,
-				sell.price_per_1k,
-				&sell.endpoint,
-				sell.alter_answers,
-			)
-			.await?;
-			tokio::spawn(claim_every(seller.clone(), sell.claim_every, stop.clone()));
-			Some(seller)
+	let market = match &config.market {
+		None => sell::MarketSide::default(),
+		Some(market) => {
+			let price = market.price_per_1k.unwrap_or(0);
+			chain.offer_serving(index, price, market.donate, &market.endpoint).await?;
+			let seller = match market.price_per_1k {
+				Some(price) => Some(
+					crate::market::seller::Seller::start(
+						chain.clone(),
+						store.clone(),
+						price,
+						market.alter_answers,
+					)
+					.await?,
+				),
+				None => None,
+			};
+			let donor = (market.donate > 0)
+				.then(|| crate::market::donor::Donor::new(chain.clone(), market.donate));
+			let side = sell::MarketSide { seller, donor };
+			tokio::spawn(claim_every(side.clone(), market.claim_every, stop.clone()));
+			side
 		},
 	};
 	let bound =
-		http::listen(config.listen, engine.clone(), config.limits, metrics, seller)
+		http::listen(config.listen, engine.clone(), config.limits, metrics, market)
 			.await
 			.map_err(|e| WorkerError::Usage(format!("cannot listen on {}: {e}", config.listen)))?;
 	log::info!("serve: OpenAI-compatible API on http://{bound}/v1 (GET /health, /metrics)");
@@ -119,16 +130,17 @@ pub async fn start(
 	Ok((bound, engine))
 }
 
-/// Claim the paid answers, and settle the audits of earlier claims, every `period` until
-/// `stop`.
-async fn claim_every(
-	seller: Arc<crate::market::seller::Seller>,
-	period: Duration,
-	stop: Arc<AtomicBool>,
-) {
+/// Claim the paid answers, settle the audits of earlier claims and report the free answers,
+/// every `period` until `stop`.
+async fn claim_every(market: sell::MarketSide, period: Duration, stop: Arc<AtomicBool>) {
 	while !stop.load(std::sync::atomic::Ordering::Relaxed) {
 		tokio::time::sleep(period).await;
-		seller.claim_due().await;
-		seller.settle_due().await;
+		if let Some(seller) = &market.seller {
+			seller.claim_due().await;
+			seller.settle_due().await;
+		}
+		if let Some(donor) = &market.donor {
+			donor.report_due().await;
+		}
 	}
 }

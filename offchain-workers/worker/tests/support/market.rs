@@ -3,10 +3,11 @@
 //! for with a signed receipt; the server claims on chain; the fee is split between the server
 //! (three quarters), the authors of the blocks that answered and the audit pot. A request
 //! without payment, and one the deposit cannot cover, are refused with their reason. The
-//! development chain audits every claim: the evaluator workers (also auditors) replay the
-//! samples and find the honest server honest, and catch a server that alters its answers
-//! (`--alter-answers`), which loses its collateral. The client closes its channel and gets back
-//! exactly what it did not spend.
+//! seller donates too: a free-tier member is answered until its daily quota and then refused
+//! with the reason, its use counted on chain. The development chain audits every claim: the
+//! evaluator workers (also auditors) replay the samples and find the honest server honest, and
+//! catch a server that alters its answers (`--alter-answers`), which loses its collateral. The
+//! client closes its channel and gets back exactly what it did not spend.
 
 use super::{account, free_port, serving, Network};
 use aiblock_worker::chain::{
@@ -33,6 +34,8 @@ const BUYER: &str = "//Eve";
 const SHORT_BUYER: &str = "//Alice//stash";
 /// A server that alters its answers.
 const CHEATER: &str = "//Eve//stash";
+/// A free-tier member.
+const FREE_USER: &str = "//Alice//stash";
 const UNIT: u128 = 1_000_000_000_000;
 /// 1 AIB per 1,000 output tokens.
 const PRICE: u128 = 1_000_000_000_000;
@@ -133,7 +136,8 @@ async fn start_seller(net: &mut Network, name: &str, suri: &str, extra: &[&str])
 }
 
 pub async fn paid_answers(net: &mut Network) {
-	let base = start_seller(net, "seller", SELLER, &[]).await;
+	// The seller also donates: it answers free-tier members.
+	let base = start_seller(net, "seller", SELLER, &["--donate", "1000"]).await;
 	let from = net.at().await.block_number();
 
 	// Without payment: refused, with the way to pay.
@@ -159,6 +163,29 @@ pub async fn paid_answers(net: &mut Network) {
 	let (ok, _, log) =
 		ask(net, &base, SHORT_BUYER, &["--deposit", "1", "--max-tokens", "1024"], "KING:");
 	assert!(!ok && log.contains("deposit"), "{log}");
+
+	// A free-tier member (joining with its first question) is answered until its daily quota,
+	// five requests on the development chain, then refused with the reason.
+	for i in 0..5 {
+		let prompt = format!("JULIET {i}:");
+		let (ok, _, log) = ask(net, &base, FREE_USER, &["--free", "--max-tokens", "16"], &prompt);
+		assert!(ok, "free ask {i} failed: {log}");
+		assert!(log.contains(&format!("free: answer {} ", i + 1)), "{log}");
+	}
+	let (ok, _, log) = ask(net, &base, FREE_USER, &["--free", "--max-tokens", "16"], "JULIET:");
+	assert!(!ok && log.contains("HTTP 429") && log.contains("5 of 5 requests"), "{log}");
+	{
+		let (chain, member, seller) = (net.chain.clone(), account(FREE_USER), account(SELLER));
+		net.wait_for("the free answers counted on chain", Duration::from_secs(120), |at| {
+			let (chain, member, seller) = (chain.clone(), member.clone(), seller.clone());
+			async move {
+				let standing = chain.free_standing(&at, &member, &seller).await.unwrap();
+				(standing.member?.requests == 5).then_some(())
+			}
+		})
+		.await;
+	}
+	eprintln!("[e2e] 8: a free-tier member answered five times, then refused at its quota");
 
 	// The server claims; the chain pays it out of the deposit.
 	let (buyer, seller) = (account(BUYER), account(SELLER));

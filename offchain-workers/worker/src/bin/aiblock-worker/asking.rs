@@ -1,12 +1,13 @@
 //! `aiblock-worker ask`: a paying client of a server that sells answers
 //! ([`aiblock_worker::market::buyer`]), with the prepaid channel opened on chain when there is
-//! none.
+//! none; with `--free`, a free-tier member of a donor server, joining the free tier on chain
+//! when it is not a member.
 
 use crate::{connect, ChainArgs};
 use aiblock_worker::{
 	chain::{self, BlockStatus},
 	market::{buyer::Buyer, chain::chain_account},
-	serve::model::hex,
+	serve::{model::hex, replay::Record},
 	WorkerError,
 };
 use clap::Args;
@@ -16,9 +17,15 @@ use serde_json::json;
 pub struct AskArgs {
 	#[command(flatten)]
 	chain: ChainArgs,
-	/// The server's URL (it must sell answers: `serve --price`).
+	/// The server's URL (it must sell answers, `serve --price`, or with --free donate them,
+	/// `serve --donate`).
 	#[arg(long)]
 	server: String,
+	/// Ask as a free-tier member of a donor server: no payment, counted against this
+	/// account's daily quota on chain. Joins the free tier first if needed (a 10 AIB deposit,
+	/// held until `inference.leaveFreeTier`).
+	#[arg(long)]
+	free: bool,
 	/// AIB to prepay when no channel with the server is open yet.
 	#[arg(long, default_value_t = 10)]
 	deposit: u128,
@@ -51,23 +58,46 @@ pub async fn ask(args: AskArgs) -> Result<(), WorkerError> {
 		)));
 	}
 	let server = chain_account(&buyer.market.server);
-	let at = client.finalized().await?;
-	let channel = match client.channel(&at, &client.account(), &server).await? {
-		Some(channel) => channel,
-		None => {
-			eprintln!("opening a channel with {server}: {} AIB prepaid", args.deposit);
-			let price = buyer.market.price_per_1k;
-			client.open_channel(&server, args.deposit * chain::UNIT, price).await?;
-			let at = client.finalized().await?;
-			client
-				.channel(&at, &client.account(), &server)
-				.await?
-				.ok_or_else(|| WorkerError::Node("the channel opened but is not on chain".into()))?
-		},
-	};
-	let previous = buyer.resume(channel.id)?;
 	let model = buyer.model()?;
-	let (path, body) = if args.chat {
+	let (path, body) = request(&args, &model);
+	let (answer, record) = if args.free {
+		ask_free(&client, &buyer, &server, path, &body).await?
+	} else {
+		ask_paid(&client, &buyer, &server, &args, path, &body).await?
+	};
+	// The weights must be adopted blocks of the model the trail names.
+	let at = client.finalized().await?;
+	for (block, id) in &record.blocks {
+		let chain_record = client.block(&at, chain::H256(*id)).await?;
+		let adopted = chain_record.as_ref().is_some_and(|r| {
+			r.header.model == record.index
+				&& matches!(r.status, BlockStatus::Accepted | BlockStatus::Superseded)
+		});
+		if !adopted {
+			return Err(WorkerError::Server(format!(
+				"the answer names {} for {}, which is not an adopted block of model {}: \
+				 report the server",
+				hex(id),
+				block.name(),
+				record.index
+			)));
+		}
+	}
+	if args.json {
+		println!("{answer}");
+	} else {
+		let text = answer["choices"][0]["text"]
+			.as_str()
+			.or_else(|| answer["choices"][0]["message"]["content"].as_str())
+			.unwrap_or_default();
+		println!("{text}");
+	}
+	Ok(())
+}
+
+/// The request's path and body.
+fn request(args: &AskArgs, model: &str) -> (&'static str, serde_json::Value) {
+	if args.chat {
 		(
 			"/v1/chat/completions",
 			json!({
@@ -83,35 +113,78 @@ pub async fn ask(args: AskArgs) -> Result<(), WorkerError> {
 				"max_tokens": args.max_tokens, "temperature": args.temperature,
 			}),
 		)
-	};
-	let paid = buyer.ask(path, &body, channel.id, previous.as_ref(), channel.claimed_requests)?;
-	// The weights must be adopted blocks of the model the trail names.
+	}
+}
+
+/// Ask as a free-tier member (joining first when not one); the answer and its trail.
+async fn ask_free(
+	client: &chain::Chain,
+	buyer: &Buyer,
+	server: &chain::AccountId,
+	path: &str,
+	body: &serde_json::Value,
+) -> Result<(serde_json::Value, Record), WorkerError> {
+	if buyer.market.free_tokens_per_period == 0 {
+		return Err(WorkerError::Usage(format!(
+			"{server} answers no free tier: pay (ask without --free)"
+		)));
+	}
 	let at = client.finalized().await?;
-	for (block, id) in &paid.record.blocks {
-		let record = client.block(&at, chain::H256(*id)).await?;
-		let adopted = record.as_ref().is_some_and(|r| {
-			r.header.model == paid.record.index
-				&& matches!(r.status, BlockStatus::Accepted | BlockStatus::Superseded)
-		});
-		if !adopted {
-			return Err(WorkerError::Server(format!(
-				"the answer names {} for {}, which is not an adopted block of model {}: \
-				 it was paid for, report the server",
-				hex(id),
-				block.name(),
-				paid.record.index
-			)));
-		}
+	let mut standing = client.free_standing(&at, &client.account(), server).await?;
+	if standing.member.is_none() {
+		eprintln!("joining the free tier (a refundable deposit is held)");
+		client.join_free_tier().await?;
+		let at = client.finalized().await?;
+		standing = client.free_standing(&at, &client.account(), server).await?;
 	}
-	if args.json {
-		println!("{}", paid.answer);
-	} else {
-		let text = paid.answer["choices"][0]["text"]
-			.as_str()
-			.or_else(|| paid.answer["choices"][0]["message"]["content"].as_str())
-			.unwrap_or_default();
-		println!("{text}");
-	}
+	let previous = buyer.resume_free(standing.period)?;
+	let free = buyer.ask_free(path, body, standing.period, previous.as_ref())?;
+	let r = &free.receipt.receipt;
+	let used = standing.member.unwrap_or_default();
+	eprintln!(
+		"free: answer {} from this donor in period {} ({} tokens); before it the chain counted \
+		 {} of {} tokens and {} of {} requests",
+		r.requests,
+		r.period,
+		r.cumulative_tokens,
+		used.tokens,
+		standing.quota_tokens,
+		used.requests,
+		standing.quota_requests
+	);
+	Ok((free.answer, free.record))
+}
+
+/// Ask and pay through the channel with `server` (opened first when there is none); the
+/// answer and its trail.
+async fn ask_paid(
+	client: &chain::Chain,
+	buyer: &Buyer,
+	server: &chain::AccountId,
+	args: &AskArgs,
+	path: &str,
+	body: &serde_json::Value,
+) -> Result<(serde_json::Value, Record), WorkerError> {
+	let Some(price) = buyer.market.price_per_1k else {
+		return Err(WorkerError::Usage(format!(
+			"{server} sells no answers: it answers the free tier (ask with --free)"
+		)));
+	};
+	let at = client.finalized().await?;
+	let channel = match client.channel(&at, &client.account(), server).await? {
+		Some(channel) => channel,
+		None => {
+			eprintln!("opening a channel with {server}: {} AIB prepaid", args.deposit);
+			client.open_channel(server, args.deposit * chain::UNIT, price).await?;
+			let at = client.finalized().await?;
+			client
+				.channel(&at, &client.account(), server)
+				.await?
+				.ok_or_else(|| WorkerError::Node("the channel opened but is not on chain".into()))?
+		},
+	};
+	let previous = buyer.resume(channel.id)?;
+	let paid = buyer.ask(path, body, channel.id, previous.as_ref(), channel.claimed_requests)?;
 	let r = &paid.receipt.receipt;
 	eprintln!(
 		"paid: answer {} on channel {}, {} tokens so far ({} planck of {} prepaid)",
@@ -121,5 +194,5 @@ pub async fn ask(args: AskArgs) -> Result<(), WorkerError> {
 		aiblock_primitives::inference::fee(r.cumulative_tokens, channel.price_per_1k),
 		channel.deposit
 	);
-	Ok(())
+	Ok((paid.answer, paid.record))
 }

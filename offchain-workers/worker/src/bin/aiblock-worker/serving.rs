@@ -64,11 +64,17 @@ pub struct ServeOptions {
 	/// bonded stake, and only paying clients (`aiblock-worker ask`) are answered.
 	#[arg(long)]
 	pub price: Option<u128>,
-	/// The URL clients reach this server at, registered on chain with --price (default:
-	/// http://<--listen>).
+	/// Answer the free tier: up to this many output tokens per quota period (a day) for
+	/// free-tier members (`aiblock-worker ask --free`), each within its own daily quota, which
+	/// the chain keeps. The key registers as a donor server (with --price too, it also sells;
+	/// without, it answers members only).
+	#[arg(long, default_value_t = 0)]
+	pub donate: u64,
+	/// The URL clients reach this server at, registered on chain with --price or --donate
+	/// (default: http://<--listen>).
 	#[arg(long)]
 	pub public_url: Option<String>,
-	/// Seconds between claims of the paid answers (with --price).
+	/// Seconds between claims of the paid answers and reports of the free ones.
 	#[arg(long, default_value_t = 60)]
 	pub claim_every: u64,
 	/// TEST ONLY: alter every paid answer before it is sent (a cheating server, for the
@@ -92,8 +98,9 @@ impl ServeOptions {
 			max_queue: self.max_queue.max(1),
 			max_batch: self.max_batch.max(1),
 			follow_every: Duration::from_secs(self.follow_every.max(1)),
-			sell: self.price.map(|price_per_1k| serve::SellConfig {
-				price_per_1k,
+			market: (self.price.is_some() || self.donate > 0).then(|| serve::MarketConfig {
+				price_per_1k: self.price,
+				donate: self.donate,
 				endpoint: self
 					.public_url
 					.clone()
@@ -148,8 +155,9 @@ pub async fn start(
 	stop: Arc<AtomicBool>,
 ) -> Result<(), WorkerError> {
 	let store = Arc::new(open_store(&chain.store)?);
-	// A seller signs its registration and claims; a free server only reads.
-	let client = if options.price.is_some() {
+	// A seller or donor signs its registration, claims and reports; an open server only
+	// reads.
+	let client = if options.price.is_some() || options.donate > 0 {
 		crate::connect(chain).await?
 	} else {
 		connect_to_read(chain).await?
