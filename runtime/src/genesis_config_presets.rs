@@ -80,15 +80,16 @@ pub const DEV_EPOCH_WINDOWS: EpochWindows<BlockNumber> = EpochWindows {
 /// The development chain's inference market: every claim audited, so that a demo (and the
 /// end-to-end test) sees the auditors replay what was paid for; 30 blocks to commit verdicts
 /// (an auditor drawn for several claims at once judges them one after the other, four replays
-/// each, and sends one transaction at a time) and 20 to reveal them, as for datasets; a minute
-/// of dispute window after a client closes its channel; a free tier of 5 requests and 2,000
+/// each, and sends one transaction at a time) and 20 to reveal them, as for datasets; two
+/// minutes of dispute window after a client closes its channel (a server claiming every minute
+/// still claims in it); a free tier of 5 requests and 2,000
 /// tokens a day, so that a demo reaches the quota. The local testnet keeps the runtime's
 /// defaults (one claim in ten, hours, 200 requests and 20,000 tokens a day).
 pub const DEV_MARKET_PARAMS: MarketParams<BlockNumber> = MarketParams {
 	audit_one_in: 1,
 	audit_commit_window: 30,
 	audit_reveal_window: 20,
-	dispute_window: 10,
+	dispute_window: 20,
 	free_tokens_per_period: 2_000,
 	free_requests_per_period: 5,
 };

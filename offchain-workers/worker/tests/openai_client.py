@@ -2,7 +2,9 @@
 streamed chat completion, as any script or front-end would make them. Prints one JSON object
 (the texts and their `aiblock` trails) for the end-to-end test to check and replay.
 
-    python openai_client.py http://127.0.0.1:8080/v1 aiblock-shakespeare
+    python openai_client.py http://127.0.0.1:8080/v1 aiblock-shakespeare [API_KEY]
+
+(the API key matters to `aiblock-worker proxy --api-key`; `serve` ignores it).
 """
 
 import json
@@ -13,7 +15,8 @@ import openai
 
 def main() -> None:
     base_url, model = sys.argv[1], sys.argv[2]
-    client = openai.OpenAI(base_url=base_url, api_key="not-needed", max_retries=0, timeout=120)
+    api_key = sys.argv[3] if len(sys.argv) > 3 else "not-needed"
+    client = openai.OpenAI(base_url=base_url, api_key=api_key, max_retries=0, timeout=120)
 
     models = client.models.list()
     ids = [m.id for m in models.data]

@@ -73,10 +73,15 @@ async fn server_limited(
 		max_batch,
 		metrics.clone(),
 	));
-	let addr =
-		http::listen("127.0.0.1:0".parse().unwrap(), engine.clone(), limits, metrics.clone(), None)
-			.await
-			.unwrap();
+	let addr = http::listen(
+		"127.0.0.1:0".parse().unwrap(),
+		engine.clone(),
+		limits,
+		metrics.clone(),
+		Default::default(),
+	)
+	.await
+	.unwrap();
 	Server { addr, engine, metrics }
 }
 

@@ -361,8 +361,8 @@ mod benchmarks {
 			T::GovernanceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
 		let params = MarketParams {
 			audit_one_in: 1,
-			audit_commit_window: 1u32.into(),
-			audit_reveal_window: 1u32.into(),
+			audit_commit_window: MIN_AUDIT_WINDOW.into(),
+			audit_reveal_window: MIN_AUDIT_WINDOW.into(),
 			dispute_window: 1u32.into(),
 			free_tokens_per_period: 1,
 			free_requests_per_period: 1,

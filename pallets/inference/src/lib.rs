@@ -368,10 +368,6 @@ pub mod pallet {
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
-		/// Governance changed the market's settings.
-		ParamsSet {
-			params: MarketParams<BlockNumberFor<T>>,
-		},
 		ServerRegistered {
 			server: T::AccountId,
 			terms: ServerTerms<BalanceOf<T>>,
@@ -476,12 +472,14 @@ pub mod pallet {
 			requests: u32,
 			tokens_left: u64,
 		},
+		/// Governance changed the market's settings.
+		ParamsSet {
+			params: MarketParams<BlockNumberFor<T>>,
+		},
 	}
 
 	#[pallet::error]
 	pub enum Error<T> {
-		/// A setting of none: an audit rate of 0, or a window of no block.
-		BadParams,
 		/// The caller is already a server.
 		AlreadyServer,
 		/// The account is not a registered server.
@@ -570,6 +568,9 @@ pub mod pallet {
 		CommitmentMismatch,
 		/// The reveal window is still open.
 		RevealWindowOpen,
+		/// A setting out of bounds: an audit rate of 0, an audit window under
+		/// [`MIN_AUDIT_WINDOW`] blocks, a dispute window of no block.
+		BadParams,
 	}
 
 	#[pallet::hooks]
@@ -936,7 +937,7 @@ pub mod pallet {
 		/// closing channels their end.
 		///
 		/// Origin: [`Config::GovernanceOrigin`]. Errors: [`Error::BadParams`] (an audit rate of
-		/// 0 or a window of no block).
+		/// 0, an audit window under [`MIN_AUDIT_WINDOW`] blocks, a dispute window of none).
 		#[pallet::call_index(15)]
 		#[pallet::weight(T::WeightInfo::set_params())]
 		pub fn set_params(
@@ -952,6 +953,9 @@ pub mod pallet {
 	}
 }
 
+/// The shortest audit commit or reveal window governance may set, in blocks.
+pub const MIN_AUDIT_WINDOW: u32 = 10;
+
 impl<T: Config> Pallet<T> {
 	/// The market's settings in force: governance's, or the runtime's defaults.
 	pub fn params() -> MarketParams<BlockNumberFor<T>> {
@@ -965,13 +969,15 @@ impl<T: Config> Pallet<T> {
 		})
 	}
 
-	/// Whether `params` are settings: an audit rate of at least 1, windows of a block or more.
+	/// Whether `params` are settings: an audit rate of at least 1, audit windows auditors can
+	/// act in (an auditor fetches, replays, and waits for its transaction to be final), a
+	/// dispute window of a block or more.
 	pub fn params_are_valid(params: &MarketParams<BlockNumberFor<T>>) -> bool {
-		let zero = BlockNumberFor::<T>::zero();
+		let least: BlockNumberFor<T> = MIN_AUDIT_WINDOW.into();
 		params.audit_one_in >= 1
-			&& params.audit_commit_window > zero
-			&& params.audit_reveal_window > zero
-			&& params.dispute_window > zero
+			&& params.audit_commit_window >= least
+			&& params.audit_reveal_window >= least
+			&& !params.dispute_window.is_zero()
 	}
 
 	/// The audit pot: pays the auditors, receives the audit share of fees and slashes.

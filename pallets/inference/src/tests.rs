@@ -693,8 +693,8 @@ fn governance_sets_the_audit_rate_and_windows_and_what_is_under_way_keeps_its_ow
 		AuditOneIn::set(u32::MAX);
 		let params = MarketParams {
 			audit_one_in: 1,
-			audit_commit_window: 7,
-			audit_reveal_window: 9,
+			audit_commit_window: 10,
+			audit_reveal_window: 12,
 			dispute_window: 2,
 			free_tokens_per_period: 0,
 			free_requests_per_period: 0,
@@ -705,7 +705,7 @@ fn governance_sets_the_audit_rate_and_windows_and_what_is_under_way_keeps_its_ow
 		);
 		for bad in [
 			MarketParams { audit_one_in: 0, ..params },
-			MarketParams { audit_commit_window: 0, ..params },
+			MarketParams { audit_commit_window: 9, ..params },
 			MarketParams { audit_reveal_window: 0, ..params },
 			MarketParams { dispute_window: 0, ..params },
 		] {
@@ -727,7 +727,7 @@ fn governance_sets_the_audit_rate_and_windows_and_what_is_under_way_keeps_its_ow
 		assert_ok!(claim_with(&receipt(CLIENT, SERVER, 20, 5_000), [100, 100, 200, 100]));
 		run_to_block(3);
 		let drawn = Audits::<Test>::get(0).expect("audited at 1 in 1");
-		assert_eq!((drawn.commit_until, drawn.reveal_until), (3 + 7, 3 + 7 + 9));
+		assert_eq!((drawn.commit_until, drawn.reveal_until), (3 + 10, 3 + 10 + 12));
 		assert_eq!(Channels::<Test>::get(CLIENT, SERVER).unwrap().closes_at, closing);
 		// A channel closed now gets the new dispute window.
 		assert_ok!(Inference::open_channel(signed(AUDITORS[0]), SERVER, DEPOSIT, PRICE));

@@ -15,14 +15,20 @@
 //! * the replay with those weights gives the output token for token, and the usage the server
 //!   reported for it is the replay's.
 //!
+//! And the claim as a whole: the batch holds every claimed request, and the usage the claim
+//! paid the authors by (read from the claim's transaction) is the batch's, added up as the
+//! server's ledger adds it ([`Usage::claimed`]).
+//!
 //! Anything else is a mismatch, and so is a batch file the server does not keep reachable
-//! until the last blocks of the commit window: the server must be able to show its work.
-//! Trouble on the auditor's side (its node, its compute) is not a verdict: the auditor tries
-//! again, and commits nothing if it cannot judge in time (it loses reputation, not stake).
+//! until the last blocks of the commit window while the auditor's own store works: the server
+//! must be able to show its work. Trouble on the auditor's side (its node, its store, its
+//! compute) is not a verdict: the auditor tries again, and commits nothing if it cannot judge
+//! in time (it loses reputation, not stake).
 
 use super::{
 	chain::{account, ClaimAudit, OpenClaim},
 	receipt,
+	usage::Usage,
 };
 use crate::{
 	chain::{At, Chain},
@@ -47,11 +53,13 @@ use serde_json::Value;
 use std::sync::Arc;
 
 /// Blocks before the end of the commit window from which a batch file that cannot be fetched
-/// is judged a mismatch (before that, it is tried again).
-const LAST_CHANCE: u32 = 2;
+/// is judged a mismatch (before that, it is tried again): the finalized block the auditor acts
+/// on trails the best block by a few, and its commitment needs a few more to be included.
+const LAST_CHANCE: u32 = 6;
 
-/// The largest batch file an auditor reads.
-const MAX_BATCH_BYTES: u64 = 64 << 20;
+/// The largest batch file an auditor reads (a server claims before its batch grows past it:
+/// [`super::seller`]).
+pub const MAX_BATCH_BYTES: u64 = 64 << 20;
 
 /// What an auditor found.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -61,10 +69,25 @@ pub enum Finding {
 	Mismatch(String),
 }
 
+/// Why a claim could not be judged (yet).
+#[derive(Debug)]
+pub enum Trouble {
+	/// The batch file could not be fetched: the server's fault if the auditor's store works.
+	Batch(aiblock_compute::store::StoreError),
+	/// The auditor's node, store or compute: never the server's fault.
+	Auditor(WorkerError),
+}
+
+impl From<WorkerError> for Trouble {
+	fn from(e: WorkerError) -> Trouble {
+		Trouble::Auditor(e)
+	}
+}
+
 /// The replay in flight, across blocks.
 #[derive(Default)]
 pub struct ClaimAudits {
-	judging: Option<(u64, tokio::task::JoinHandle<Result<Finding, WorkerError>>)>,
+	judging: Option<(u64, tokio::task::JoinHandle<Result<Finding, Trouble>>)>,
 }
 
 impl Drop for ClaimAudits {
@@ -114,15 +137,23 @@ impl ClaimAuditor<'_> {
 				to_settle.get_or_insert(audit.claim);
 				continue;
 			}
+			// One audit's refused transaction must not hold up the others' duties.
 			if !committed && now <= audit.commit_until {
 				let last_chance = now + LAST_CHANCE >= audit.commit_until;
 				if self.judged(at, audit, state, audits, last_chance).await? {
-					return self.commit(audit.claim, state).await;
+					match self.commit(audit.claim, state).await {
+						Ok(sent) => return Ok(sent),
+						Err(e) => log::warn!("claim {}: commit failed: {e}", audit.claim),
+					}
 				}
 				continue; // judging: the other audits may call for something
 			}
 			if committed && !revealed && now > audit.commit_until {
-				return self.reveal(audit.claim, state).await;
+				match self.reveal(audit.claim, state).await {
+					Ok(true) => return Ok(true),
+					Ok(false) => {},
+					Err(e) => log::warn!("claim {}: reveal failed: {e}", audit.claim),
+				}
 			}
 		}
 		match to_settle {
@@ -184,10 +215,14 @@ impl ClaimAuditor<'_> {
 			task.await.map_err(|e| WorkerError::Compute(format!("the audit stopped: {e}")))?;
 		let finding = match result {
 			Ok(finding) => finding,
-			Err(WorkerError::Store(why)) if last_chance => {
+			Err(Trouble::Batch(why)) if last_chance && self.store.healthy().is_ok() => {
 				Finding::Mismatch(format!("the batch file cannot be fetched: {why}"))
 			},
-			Err(e) => {
+			Err(Trouble::Batch(why)) => {
+				log::warn!("claim {claim}: the batch file: {why}; trying again");
+				return Ok(false);
+			},
+			Err(Trouble::Auditor(e)) => {
 				log::warn!("claim {claim}: {e}; trying again");
 				return Ok(false);
 			},
@@ -239,7 +274,7 @@ struct Judge {
 impl Judge {
 	/// Fetch `claim`'s batch file and judge each request of `sample`. Errors are the
 	/// auditor's trouble (its node, its store, its compute), not findings.
-	async fn judge(self, claim: OpenClaim, sample: Vec<u64>) -> Result<Finding, WorkerError> {
+	async fn judge(self, claim: OpenClaim, sample: Vec<u64>) -> Result<Finding, Trouble> {
 		let cid = match Cid::from_bytes(&claim.batch) {
 			Ok(cid) => cid,
 			Err(e) => return Ok(Finding::Mismatch(format!("the claim's batch is no CID: {e}"))),
@@ -248,11 +283,20 @@ impl Judge {
 		let bytes = tokio::task::spawn_blocking(move || store.get(&cid, MAX_BATCH_BYTES))
 			.await
 			.map_err(|e| WorkerError::Compute(format!("fetching the batch: {e}")))?
-			.map_err(WorkerError::Store)?;
+			.map_err(Trouble::Batch)?;
 		let batch: Value = match serde_json::from_slice(&bytes) {
 			Ok(batch) => batch,
 			Err(e) => return Ok(Finding::Mismatch(format!("the batch file is not JSON: {e}"))),
 		};
+		let Some(paid_usage) = self.chain.claimed_usage(&claim).await? else {
+			return Err(Trouble::Auditor(WorkerError::Node(format!(
+				"the claim's transaction is not in block {}",
+				claim.claimed_at
+			))));
+		};
+		if let Err(why) = check_claim_usage(&batch, &claim, &paid_usage) {
+			return Ok(Finding::Mismatch(why));
+		}
 		let genesis = self.chain.genesis();
 		for &request in &sample {
 			let checked = match check_entry(&batch, &claim, &genesis, request) {
@@ -272,7 +316,7 @@ impl Judge {
 				Err(WorkerError::Usage(why)) => {
 					return Ok(Finding::Mismatch(format!("request {request}: {why}")))
 				},
-				Err(e) => return Err(e),
+				Err(e) => return Err(Trouble::Auditor(e)),
 			};
 			match replayed.verdict {
 				Verdict::Identical { tokens } => {
@@ -337,7 +381,12 @@ pub fn check_entry(
 		return Err("the request and output are not the ones the client signed for".into());
 	}
 	let trail = entry.get("trail").ok_or("no trail")?;
-	let record = replay::read_record(&trail.to_string()).map_err(|e| e.to_string())?;
+	let mut record = replay::read_record(&trail.to_string()).map_err(|e| e.to_string())?;
+	// The weights are pinned by the root the client signed, and the chain took them as
+	// adopted blocks of the model when it took the claim: whether they were current at the
+	// block the server names depends on the state an auditor's node keeps, which honest
+	// auditors must not disagree on.
+	record.finalized = None;
 	if record.output != output {
 		return Err("the trail's output is not the answer paid for".into());
 	}
@@ -368,18 +417,60 @@ pub fn check_entry(
 	{
 		return Err("the trail does not read the client's request".into());
 	}
-	let usage = entry
+	let usage = entry_usage(entry)?.listed();
+	Ok(Checked { record, usage })
+}
+
+/// A batch entry's per-block tokens.
+fn entry_usage(entry: &Value) -> Result<Usage, String> {
+	entry
 		.get("usage")
 		.and_then(Value::as_array)
 		.ok_or("no usage")?
 		.iter()
 		.map(|pair| {
-			let id = pair.get(0)?.as_str().and_then(unhex)?.try_into().ok()?;
+			let id: [u8; 32] = pair.get(0)?.as_str().and_then(unhex)?.try_into().ok()?;
 			Some((id, pair.get(1)?.as_u64()?))
 		})
-		.collect::<Option<Vec<_>>>()
-		.ok_or("the usage is malformed")?;
-	Ok(Checked { record, usage })
+		.collect::<Option<_>>()
+		.map(Usage)
+		.ok_or_else(|| "a usage is malformed".to_string())
+}
+
+/// Check that `batch` holds every request `claim` paid for, each once, and that the usage the
+/// claim paid the authors by is the batch's ([`Usage::claimed`]). `Err`: why not.
+pub fn check_claim_usage(
+	batch: &Value,
+	claim: &OpenClaim,
+	paid: &[([u8; 32], u64)],
+) -> Result<(), String> {
+	let entries =
+		batch.get("entries").and_then(Value::as_array).ok_or("the batch has no entries")?;
+	let mut answers: Vec<(u64, Usage)> = Vec::new();
+	for entry in entries {
+		let number = entry
+			.get("receipt")
+			.and_then(receipt::from_json)
+			.map(|r| r.receipt.requests)
+			.ok_or("a batch entry has no receipt")?;
+		if (claim.first_request..=claim.last_request).contains(&number) {
+			answers.push((number, entry_usage(entry)?));
+		}
+	}
+	answers.sort_by_key(|(number, _)| *number);
+	let numbers: Vec<u64> = answers.iter().map(|(number, _)| *number).collect();
+	if numbers != (claim.first_request..=claim.last_request).collect::<Vec<_>>() {
+		return Err(format!(
+			"the batch does not hold each of requests {}..={} once",
+			claim.first_request, claim.last_request
+		));
+	}
+	let newest = &answers.last().ok_or("the batch is empty")?.1;
+	let claimed = Usage::claimed(answers.iter().map(|(_, usage)| usage), newest);
+	if claimed.listed() != paid {
+		return Err("the usage the claim paid the authors by is not its answers'".into());
+	}
+	Ok(())
 }
 
 #[cfg(test)]
@@ -436,6 +527,7 @@ mod tests {
 			batch: vec![],
 			first_request: 1,
 			last_request: 1,
+			claimed_at: 0,
 		};
 		(claim, batch, genesis)
 	}
@@ -476,5 +568,18 @@ mod tests {
 		let (claim, mut batch, genesis) = claimed(BODY, b"abcd", trail("To be", 77, b"abcd"));
 		batch["entries"][0]["trail"]["endpoint"] = json!("embeddings");
 		assert!(mismatch(&claim, &batch, &genesis).contains("names no endpoint"));
+	}
+
+	#[test]
+	fn a_claim_pays_the_authors_by_exactly_its_answers_usage() {
+		let (claim, batch, _) = claimed(BODY, b"abcd", trail("To be", 77, b"abcd"));
+		let honest = [([1; 32], 9), ([2; 32], 18)];
+		assert_eq!(check_claim_usage(&batch, &claim, &honest), Ok(()));
+		// The author share moved from one block to another.
+		let moved = [([1; 32], 0), ([2; 32], 27)];
+		assert!(check_claim_usage(&batch, &claim, &moved).unwrap_err().contains("usage"));
+		// A claim of more requests than the batch holds.
+		let longer = OpenClaim { last_request: 2, ..claim };
+		assert!(check_claim_usage(&batch, &longer, &honest).unwrap_err().contains("each of"));
 	}
 }

@@ -5,6 +5,7 @@
 
 use super::receipt::{self, Answered, SignedFreeReceipt, SignedReceipt};
 use crate::{
+	chain::{BlockStatus, Chain},
 	serve::{
 		model::{hex, state_root, unhex},
 		replay::{read_record, Record},
@@ -12,7 +13,7 @@ use crate::{
 	WorkerError,
 };
 use aiblock_primitives::{
-	inference::{sr25519_signature, FreeReceipt, Receipt},
+	inference::{sr25519_signature, Receipt},
 	AccountId, Signature, H256,
 };
 use codec::Encode;
@@ -113,6 +114,14 @@ impl Buyer {
 			.ok_or_else(|| WorkerError::Server("GET /v1/models names no model".into()))
 	}
 
+	/// The server's `GET /v1/models`.
+	pub fn models(&self) -> Result<Value, WorkerError> {
+		match self.get("/v1/models")? {
+			(200, models) => Ok(models),
+			(status, _) => Err(WorkerError::Server(format!("GET /v1/models: HTTP {status}"))),
+		}
+	}
+
 	/// This client's account.
 	pub fn account(&self) -> AccountId {
 		receipt::account_of(&self.key)
@@ -177,7 +186,7 @@ impl Buyer {
 		previous: Option<&Receipt<AccountId>>,
 		claimed_requests: u64,
 	) -> Result<Paid, WorkerError> {
-		let bytes = serde_json::to_vec(body).map_err(|e| usage(e.to_string()))?;
+		let bytes = serde_json::to_vec(&seeded(body)).map_err(|e| usage(e.to_string()))?;
 		let number = previous.map_or(claimed_requests, |p| p.requests) + 1;
 		let signature = receipt::sign_request(
 			&self.key,
@@ -201,12 +210,13 @@ impl Buyer {
 		Ok(Paid { answer, record, receipt: signed })
 	}
 
-	/// The newest free receipt this member signed for this donor in `period` that the donor
-	/// holds (checked: its own signature), to go on from.
-	pub fn resume_free(&self, period: u32) -> Result<Option<FreeReceipt<AccountId>>, WorkerError> {
+	/// The totals of the newest free receipt this member signed for this donor in `period`
+	/// that the donor holds (checked: its own signature), to go on from; `counted` (what the
+	/// chain counted) when the donor holds none.
+	pub fn resume_free(&self, period: u32, counted: (u64, u32)) -> Result<(u64, u32), WorkerError> {
 		let me = receipt::account_hex(&self.account());
 		let (_, state) = self.get(&format!("/v1/aiblock/free/{me}"))?;
-		let Some(last) = state.get("last").filter(|l| !l.is_null()) else { return Ok(None) };
+		let Some(last) = state.get("last").filter(|l| !l.is_null()) else { return Ok(counted) };
 		let signed = receipt::free_from_json(last)
 			.ok_or_else(|| usage("the donor's free receipt is malformed"))?;
 		let r = &signed.receipt;
@@ -214,20 +224,21 @@ impl Buyer {
 			&& r.server == self.market.server
 			&& r.period == period
 			&& receipt::verify_free(&self.market.genesis, &signed);
-		Ok(ours.then_some(signed.receipt))
+		Ok(if ours { (r.cumulative_tokens, r.requests) } else { counted })
 	}
 
-	/// Ask `body` at `path` as a free-tier member, the next request after `previous` in quota
-	/// period `period`, check the trail, and acknowledge the answer with a free receipt.
+	/// Ask `body` at `path` as a free-tier member, the next request after its totals with
+	/// this donor in quota period `period` (tokens, requests), check the trail, and acknowledge
+	/// the answer with a free receipt.
 	pub fn ask_free(
 		&self,
 		path: &str,
 		body: &Value,
 		period: u32,
-		previous: Option<&FreeReceipt<AccountId>>,
+		totals: (u64, u32),
 	) -> Result<Free, WorkerError> {
-		let bytes = serde_json::to_vec(body).map_err(|e| usage(e.to_string()))?;
-		let number = previous.map_or(0, |p| p.requests) + 1;
+		let bytes = serde_json::to_vec(&seeded(body)).map_err(|e| usage(e.to_string()))?;
+		let number = totals.1 + 1;
 		let payload = receipt::free_request_payload(
 			&self.market.genesis,
 			&self.market.server,
@@ -242,7 +253,7 @@ impl Buyer {
 			&self.key,
 			&self.market.genesis,
 			(&self.market.server, period),
-			previous,
+			totals,
 			&answered,
 		);
 		self.acknowledge("/v1/aiblock/free-receipts", &receipt::free_to_json(&signed))?;
@@ -296,6 +307,44 @@ impl Buyer {
 		}
 		Ok(())
 	}
+}
+
+/// `body` with a seed of the client's choosing when it names none: a server drawing the seed
+/// itself could try seeds for the longest answer (paid per token), and an auditor could not
+/// tell.
+fn seeded(body: &Value) -> Value {
+	let mut body = body.clone();
+	if let Some(fields) = body.as_object_mut() {
+		if fields.get("seed").is_none_or(Value::is_null) {
+			// Below 2^53, as servers draw them, so that any JSON reader keeps it exact.
+			let seed = crate::serve::http::fresh_seed() & ((1 << 53) - 1);
+			fields.insert("seed".into(), Value::from(seed));
+		}
+	}
+	body
+}
+
+/// Check that the weights an answer names are adopted blocks of the model its trail names
+/// (acknowledged answers are paid for: report a server that names others).
+pub async fn blocks_adopted(chain: &Chain, record: &Record) -> Result<(), WorkerError> {
+	let at = chain.finalized().await?;
+	for (block, id) in &record.blocks {
+		let on_chain = chain.block(&at, crate::chain::H256(*id)).await?;
+		let adopted = on_chain.as_ref().is_some_and(|r| {
+			r.header.model == record.index
+				&& matches!(r.status, BlockStatus::Accepted | BlockStatus::Superseded)
+		});
+		if !adopted {
+			return Err(WorkerError::Server(format!(
+				"the answer names {} for {}, which is not an adopted block of model {}: \
+				 report the server",
+				hex(id),
+				block.name(),
+				record.index
+			)));
+		}
+	}
+	Ok(())
 }
 
 fn read_json(response: ureq::http::Response<ureq::Body>) -> Result<(u16, Value), WorkerError> {

@@ -48,6 +48,8 @@ pub struct OpenClaim {
 	pub batch: Vec<u8>,
 	pub first_request: u64,
 	pub last_request: u64,
+	/// The block it was claimed in.
+	pub claimed_at: u32,
 }
 
 /// A free-tier member's use in the current period, as the chain counts it.
@@ -69,6 +71,9 @@ pub struct FreeStanding {
 	pub member: Option<MemberUse>,
 	/// The free tokens the donor's reports counted in the period.
 	pub donor_served: u64,
+	/// The member's totals with this donor the chain counted in the period (tokens,
+	/// requests): where both go on from when the donor holds no newer receipt.
+	pub reported_here: (u64, u32),
 }
 
 /// The chain's account type from the primitives' one (the same 32 bytes).
@@ -321,6 +326,7 @@ impl Chain {
 			.storage()
 			.entry(runtime::storage().inference().free_users())
 			.map_err(|e| self.node_error("Inference.FreeUsers", e))?;
+		let mut reported_here = (0, 0);
 		let member = match users
 			.try_fetch((*member,))
 			.await
@@ -329,10 +335,13 @@ impl Chain {
 			None => None,
 			Some(value) => {
 				let user = value.decode().map_err(|e| self.node_error("a free user", e))?;
-				Some(match user.period == period {
-					true => MemberUse { tokens: user.tokens, requests: user.requests },
-					false => MemberUse::default(),
-				})
+				if user.period != period {
+					Some(MemberUse::default())
+				} else {
+					let here = user.by_donor.0.iter().find(|entry| entry.donor == *donor);
+					reported_here = here.map_or((0, 0), |entry| (entry.tokens, entry.requests));
+					Some(MemberUse { tokens: user.tokens, requests: user.requests })
+				}
 			},
 		};
 		let servers = at
@@ -361,6 +370,7 @@ impl Chain {
 			quota_requests,
 			member,
 			donor_served,
+			reported_here,
 		})
 	}
 
@@ -470,7 +480,31 @@ impl Chain {
 			batch: info.batch.0,
 			first_request: info.first_request,
 			last_request: info.last_request,
+			claimed_at: info.claimed_at,
 		}))
+	}
+
+	/// The usage `claim` paid the authors by: the `usage` of its transaction (a server claims
+	/// once a block, so its claim on that channel is the one). `None`: not found there.
+	pub async fn claimed_usage(
+		&self,
+		claim: &OpenClaim,
+	) -> Result<Option<Vec<([u8; 32], u64)>>, WorkerError> {
+		use runtime::inference::calls::Claim;
+		let at = self
+			.api
+			.at_block(u64::from(claim.claimed_at))
+			.await
+			.map_err(|e| self.node_error("the claim's block", e))?;
+		let extrinsics =
+			at.extrinsics().fetch().await.map_err(|e| self.node_error("the claim's block", e))?;
+		for call in extrinsics.find::<Claim>() {
+			let call = call.map_err(|e| self.node_error("a claim transaction", e))?;
+			if call.receipt.server == claim.server && call.receipt.channel == claim.channel {
+				return Ok(Some(call.usage.0.iter().map(|(id, tokens)| (id.0, *tokens)).collect()));
+			}
+		}
+		Ok(None)
 	}
 
 	/// Commit to a verdict on `claim` (`aiblock_primitives::inference::audit_commitment`).

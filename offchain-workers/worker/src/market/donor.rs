@@ -9,7 +9,9 @@
 //! quota (at its `max_tokens`) is refused with HTTP 429 `free_quota_exhausted`; one past the
 //! donor's capacity with 503 `donor_capacity_exhausted`; both say what is used and when the
 //! period ends. A member asking several donors at once can get at most one answer from each
-//! beyond its quota before their reports are refused: that cost is the donors'.
+//! beyond its quota before their reports are refused: that cost is the donors' (a donor whose
+//! report is refused answers that member no more that period). A donor that restarts goes on
+//! from what the chain counted; receipts it took and had not reported are lost (its cost).
 
 use super::{
 	chain::{account, chain_account, FreeStanding},
@@ -28,25 +30,42 @@ use std::{
 #[derive(Clone, Debug, Default)]
 struct FreeBook {
 	period: u32,
+	/// The totals the chain counted for this member and donor when the book was opened (a
+	/// donor that restarted goes on from them, and so does the member: both read the chain).
+	base: (u64, u32),
 	/// The newest receipt the member signed for this donor in `period`.
 	last: Option<SignedFreeReceipt>,
 	/// The answer given and not yet acknowledged with a receipt.
 	owed: Option<Answered>,
-	/// A request of the member is being answered.
-	busy: bool,
-	/// The totals of the newest receipt reported on chain (or refused there).
+	/// The `max_tokens` of the request being answered (0: none is).
+	reserved: u64,
+	/// The totals the chain counted.
 	reported: (u64, u32),
+	/// The chain refused a report of this member (its quota spent at other donors): no more
+	/// free answers this period.
+	refused: bool,
 }
 
 impl FreeBook {
+	fn opened(period: u32, reported: (u64, u32)) -> FreeBook {
+		FreeBook { period, base: reported, reported, ..FreeBook::default() }
+	}
+
 	fn totals(&self) -> (u64, u32) {
-		self.last.as_ref().map_or((0, 0), |l| (l.receipt.cumulative_tokens, l.receipt.requests))
+		self.last.as_ref().map_or(self.base, |l| (l.receipt.cumulative_tokens, l.receipt.requests))
 	}
 
 	/// What this donor answered and has not reported on chain.
 	fn unreported(&self) -> (u64, u32) {
 		let (tokens, requests) = self.totals();
 		(tokens.saturating_sub(self.reported.0), requests.saturating_sub(self.reported.1))
+	}
+
+	/// The tokens of this donor's capacity the member holds and the chain does not count yet:
+	/// unreported answers, the answer owed a receipt, the request being answered.
+	fn pending(&self) -> u64 {
+		let owed = self.owed.as_ref().map_or(0, |owed| owed.tokens);
+		self.unreported().0.saturating_add(owed).saturating_add(self.reserved)
 	}
 }
 
@@ -104,16 +123,29 @@ impl Donor {
 			});
 		};
 		let mut books = lock(&self.books);
-		let unreported_by_all: u64 = books
+		let pending_by_all: u64 = books
 			.values()
 			.filter(|book| book.period == standing.period)
-			.map(|book| book.unreported().0)
+			.map(FreeBook::pending)
 			.sum();
-		let book = books.entry(client.clone()).or_default();
+		let book = books
+			.entry(client.clone())
+			.or_insert_with(|| FreeBook::opened(standing.period, standing.reported_here));
 		if book.period != standing.period {
-			*book = FreeBook { period: standing.period, ..FreeBook::default() };
+			*book = FreeBook::opened(standing.period, standing.reported_here);
 		}
-		if book.busy {
+		if book.refused {
+			return Err(Turned {
+				status: 429,
+				code: "free_quota_exhausted",
+				message: format!(
+					"the chain refused this donor's report of your free use (your quota is spent, \
+					 at other donors too): no more free answers before block {}",
+					standing.period_ends
+				),
+			});
+		}
+		if book.reserved > 0 {
 			return Err(Turned {
 				status: 429,
 				code: "channel_busy",
@@ -143,16 +175,17 @@ impl Donor {
 				),
 			});
 		}
-		let all = unreported_by_all;
+		let all = pending_by_all;
 		check_quota(&standing, member, book.unreported(), (all, self.capacity), max_tokens)?;
-		book.busy = true;
+		// Reserved until the answer: members asking at once do not share one remainder.
+		book.reserved = max_tokens.max(1);
 		Ok(())
 	}
 
 	/// `client` was answered: a free receipt for `answered` is due.
 	pub fn answered(&self, client: &AccountId, answered: Answered) {
 		if let Some(book) = lock(&self.books).get_mut(client) {
-			book.busy = false;
+			book.reserved = 0;
 			book.owed = Some(answered);
 		}
 	}
@@ -160,7 +193,7 @@ impl Donor {
 	/// `client`'s admitted request ended without an answer.
 	pub fn unanswered(&self, client: &AccountId) {
 		if let Some(book) = lock(&self.books).get_mut(client) {
-			book.busy = false;
+			book.reserved = 0;
 		}
 	}
 
@@ -220,14 +253,13 @@ impl Donor {
 	pub async fn report_due(&self) -> usize {
 		let due: Vec<SignedFreeReceipt> = lock(&self.books)
 			.values()
-			.filter(|book| book.unreported().1 > 0)
+			.filter(|book| !book.refused && book.unreported().1 > 0)
 			.filter_map(|book| book.last.clone())
 			.collect();
 		let mut taken = 0;
 		for signed in due {
 			let totals = (signed.receipt.cumulative_tokens, signed.receipt.requests);
-			let outcome = self.chain.report_free_usage(&signed).await;
-			match &outcome {
+			let refused = match self.chain.report_free_usage(&signed).await {
 				Ok(()) => {
 					taken += 1;
 					log::info!(
@@ -236,20 +268,25 @@ impl Donor {
 						totals.1,
 						totals.0
 					);
+					false
 				},
-				// Refused for good (the quota spent at other donors, the period over): not
-				// sent again.
+				// Refused for good (the quota spent at other donors, the period over): receipts
+				// are cumulative, so every later one would be refused too.
 				Err(WorkerError::Refused(why)) => {
-					log::warn!("serve: free usage report refused: {why}")
+					log::warn!("serve: free usage report refused: {why}");
+					true
 				},
 				Err(e) => {
 					log::warn!("serve: cannot report free usage: {e}; retrying later");
 					continue;
 				},
-			}
+			};
 			if let Some(book) = lock(&self.books).get_mut(&signed.receipt.client) {
 				if book.period == signed.receipt.period {
-					book.reported = totals;
+					match refused {
+						true => book.refused = true,
+						false => book.reported = totals,
+					}
 				}
 			}
 		}
@@ -312,6 +349,7 @@ mod tests {
 			quota_requests: 5,
 			member: None,
 			donor_served,
+			reported_here: (0, 0),
 		}
 	}
 
@@ -335,5 +373,19 @@ mod tests {
 		assert!(check_quota(&busy, fresh.clone(), (0, 0), (84, 1_000), 16).is_ok());
 		let full = check_quota(&busy, fresh, (0, 0), (85, 1_000), 16).unwrap_err();
 		assert_eq!((full.status, full.code), (503, "donor_capacity_exhausted"));
+	}
+
+	#[test]
+	fn a_book_holds_the_capacity_of_requests_in_flight_and_goes_on_from_the_chain() {
+		// Opened after a restart: the chain counted 30 tokens in 2 requests here.
+		let mut book = FreeBook::opened(3, (30, 2));
+		assert_eq!((book.totals(), book.unreported(), book.pending()), ((30, 2), (0, 0), 0));
+		// A request in flight holds its max_tokens; its answer, until the receipt, its tokens.
+		book.reserved = 16;
+		assert_eq!(book.pending(), 16);
+		book.reserved = 0;
+		book.owed =
+			Some(Answered { tokens: 9, state_root: H256::zero(), request_hash: H256::zero() });
+		assert_eq!(book.pending(), 9);
 	}
 }

@@ -216,26 +216,21 @@ impl Book {
 		Ok(())
 	}
 
-	/// The newest receipt and the entries since the last claim, if any is unclaimed.
-	pub fn claimable(&self) -> Option<Claimable<'_>> {
-		let receipt = self.last.as_ref()?;
-		if receipt.receipt.requests <= self.chain.claimed_requests || self.unclaimed.is_empty() {
+	/// The oldest `at_most` entries since the last claim (at least one) and the receipt of
+	/// the newest of them, if any is unclaimed.
+	pub fn claimable(&self, at_most: usize) -> Option<Claimable<'_>> {
+		let entries = &self.unclaimed[..self.unclaimed.len().min(at_most.max(1))];
+		let newest = entries.last()?;
+		let receipt = &newest.receipt;
+		if receipt.receipt.requests <= self.chain.claimed_requests {
 			return None;
 		}
-		let newest = self.unclaimed.last()?;
-		// Older entries (of weights since replaced) count where their blocks are among these.
-		let mut usage = Usage(newest.owed.usage.0.keys().map(|id| (*id, 0)).collect());
-		for entry in &self.unclaimed {
-			for (id, tokens) in &entry.owed.usage.0 {
-				if let Some(total) = usage.0.get_mut(id) {
-					*total = total.saturating_add(*tokens);
-				}
-			}
-		}
+		let usage =
+			Usage::claimed(entries.iter().map(|entry| &entry.owed.usage), &newest.owed.usage);
 		let price = self.chain.price_per_1k;
 		let due = fee(receipt.receipt.cumulative_tokens, price)
 			.saturating_sub(fee(self.chain.claimed_tokens, price));
-		Some(Claimable { receipt, entries: &self.unclaimed, usage, model: newest.owed.model, due })
+		Some(Claimable { receipt, entries, usage, model: newest.owed.model, due })
 	}
 
 	/// The chain paid the claim up to receipt `requests`, `tokens`.
@@ -322,12 +317,16 @@ mod tests {
 		let second = pay(Some(&first), &owed(2, 40));
 		assert_eq!(book.pay(&GENESIS, &server, &client, second.clone()), Ok(()));
 
-		let claim = book.claimable().expect("two paid answers");
+		let claim = book.claimable(usize::MAX).expect("two paid answers");
 		assert_eq!(claim.receipt, &second);
 		assert_eq!(claim.entries.len(), 2);
 		assert_eq!(claim.usage.0[&[1; 32]], 100);
+		// A claim of the first answer alone (a batch file too large for both) pays its fee.
+		let first_only = book.claimable(1).expect("one paid answer");
+		assert_eq!((first_only.receipt, first_only.entries.len()), (&first, 1));
+		assert_eq!((first_only.usage.0[&[1; 32]], first_only.due), (60, 60));
 		book.claimed(100, 2);
-		assert_eq!(book.claimable(), None);
+		assert_eq!(book.claimable(usize::MAX), None);
 		book.chain.closing = true;
 		assert_eq!(book.admit(0), Err(Refusal::Closing));
 	}

@@ -6,14 +6,15 @@
 //! (building, signing and checking the receipts the chain pays on), [`usage`] (the tokens
 //! through each block of an answer), [`ledger`] (a server's account of one client's channel:
 //! whether it may answer, what it may claim), [`seller`] and [`buyer`] (the two sides of a
-//! channel), [`donor`] (a server's free tier) and [`audit`] (an auditor replaying a claim's
-//! sample).
+//! channel), [`donor`] (a server's free tier), [`proxy`] (an OpenAI-compatible endpoint that
+//! pays for unmodified clients) and [`audit`] (an auditor replaying a claim's sample).
 
 pub mod audit;
 pub mod buyer;
 pub mod chain;
 pub mod donor;
 pub mod ledger;
+pub mod proxy;
 pub mod receipt;
 pub mod seller;
 pub mod usage;

@@ -138,17 +138,16 @@ pub struct SignedFreeReceipt {
 	pub signature: Signature,
 }
 
-/// The free-tier receipt after `previous` (the client's last with this donor in `period`,
-/// `None` for its first there) that adds `answered`, signed by `key`.
+/// The free-tier receipt after the client's totals with this donor in `period` (tokens,
+/// requests: its last receipt's, or what the chain counted) that adds `answered`, signed by
+/// `key`.
 pub fn sign_free_next(
 	key: &Keypair,
 	genesis: &H256,
 	(server, period): (&AccountId, u32),
-	previous: Option<&FreeReceipt<AccountId>>,
+	(tokens, requests): (u64, u32),
 	answered: &Answered,
 ) -> SignedFreeReceipt {
-	let (tokens, requests) =
-		previous.map_or((0, 0), |last| (last.cumulative_tokens, last.requests));
 	let receipt = FreeReceipt {
 		client: account_of(key),
 		server: server.clone(),

@@ -198,7 +198,11 @@ impl Seller {
 			books
 				.iter()
 				.filter_map(|(client, book)| {
-					let claim = book.claimable()?;
+					let all = book.claimable(usize::MAX)?;
+					// What the auditors read: a claim's batch file fits their limit.
+					let fitting = fitting_entries(all.entries);
+					let claim =
+						if fitting < all.entries.len() { book.claimable(fitting)? } else { all };
 					if claim.due < self.min_claim_fee {
 						return None;
 					}
@@ -286,20 +290,40 @@ fn payment_required(refusal: Refusal) -> Turned {
 /// receipt, the tokens through each block and the answer's trail (its endpoint, weights,
 /// sampling and seed), for the auditors ([`super::audit`]).
 fn batch_file(book: &Book, entries: &[super::ledger::Entry]) -> Vec<u8> {
-	let entries: Vec<Value> = entries
-		.iter()
-		.map(|entry| {
-			let owed = &entry.owed;
-			json!({
-				"request": String::from_utf8_lossy(&owed.request),
-				"output": hex(&owed.answer),
-				"model": owed.model,
-				"receipt": receipt::to_json(&entry.receipt),
-				"usage": owed.usage.listed().iter().map(|(id, tokens)| json!([hex(id), tokens])).collect::<Vec<_>>(),
-				"trail": owed.trail,
-			})
-		})
-		.collect();
+	let entries: Vec<Value> = entries.iter().map(entry_json).collect();
 	let batch = json!({"version": 1, "channel": book.chain.id, "entries": entries});
 	serde_json::to_vec(&batch).unwrap_or_default()
+}
+
+/// One claimed answer in a batch file.
+fn entry_json(entry: &super::ledger::Entry) -> Value {
+	let owed = &entry.owed;
+	let usage: Vec<Value> =
+		owed.usage.listed().iter().map(|(id, tokens)| json!([hex(id), tokens])).collect();
+	json!({
+		// A request body is JSON (it was parsed), so UTF-8: the text is its bytes.
+		"request": String::from_utf8_lossy(&owed.request),
+		"output": hex(&owed.answer),
+		"model": owed.model,
+		"receipt": receipt::to_json(&entry.receipt),
+		"usage": usage,
+		"trail": owed.trail,
+	})
+}
+
+/// How many of `entries` (oldest first, at least one) a batch file holds within the
+/// auditors' limit ([`super::audit::MAX_BATCH_BYTES`]); the rest wait for the next claim.
+fn fitting_entries(entries: &[super::ledger::Entry]) -> usize {
+	// Room for the batch's own fields.
+	let mut room = super::audit::MAX_BATCH_BYTES.saturating_sub(1024);
+	let mut fitting = 0;
+	for entry in entries {
+		let size = serde_json::to_vec(&entry_json(entry)).map_or(0, |bytes| bytes.len()) as u64 + 1;
+		if size > room {
+			break;
+		}
+		room -= size;
+		fitting += 1;
+	}
+	fitting.max(1)
 }

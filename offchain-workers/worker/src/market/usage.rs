@@ -42,6 +42,21 @@ impl Usage {
 		Usage::of_answer(blocks, experts, rows, routed)
 	}
 
+	/// A claim's usage: every answer's tokens through the blocks of the newest answer's
+	/// weights (older answers, of weights since replaced, count where their blocks are among
+	/// these, so that the claim names one set of weights).
+	pub fn claimed<'a>(answers: impl IntoIterator<Item = &'a Usage>, newest: &Usage) -> Usage {
+		let mut usage = Usage(newest.0.keys().map(|id| (*id, 0)).collect());
+		for answer in answers {
+			for (id, tokens) in &answer.0 {
+				if let Some(total) = usage.0.get_mut(id) {
+					*total = total.saturating_add(*tokens);
+				}
+			}
+		}
+		usage
+	}
+
 	/// Add another answer's usage.
 	pub fn add(&mut self, other: &Usage) {
 		for (id, tokens) in &other.0 {
@@ -80,5 +95,10 @@ mod tests {
 		assert_eq!(total.0[&[4; 32]], 9);
 		assert_eq!(total.0[&[1; 32]], 11);
 		assert_eq!(Usage::of_routing(&blocks, 2, 2, &[12, 8]), one);
+		// A claim counts older answers where their blocks are the newest answer's.
+		let older = Usage([([1; 32], 3), ([9; 32], 7)].into_iter().collect());
+		let claimed = Usage::claimed([&older, &one], &one);
+		assert_eq!(claimed.0[&[1; 32]], 13);
+		assert!(!claimed.0.contains_key(&[9; 32]));
 	}
 }

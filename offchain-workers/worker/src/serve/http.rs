@@ -181,11 +181,14 @@ pub fn fresh_seed() -> u64 {
 	})
 }
 
-struct HttpRequest {
-	method: String,
-	path: String,
-	body: Vec<u8>,
-	paid: PaidHeaders,
+/// A request as read off a connection.
+pub(crate) struct HttpRequest {
+	pub method: String,
+	pub path: String,
+	pub body: Vec<u8>,
+	pub paid: PaidHeaders,
+	/// The bearer token of `Authorization: Bearer …` (an API key), if any.
+	pub api_key: Option<String>,
 }
 
 async fn connection(socket: TcpStream, shared: Arc<Shared>) {
@@ -333,7 +336,7 @@ fn unknown_model(name: &str) -> ApiError {
 
 /// Read the request head and its body (`Content-Length` only; a client that expects
 /// `100 Continue` before sending it gets one).
-async fn read_request(
+pub(crate) async fn read_request(
 	reader: &mut OwnedReadHalf,
 	writer: &mut OwnedWriteHalf,
 ) -> Result<HttpRequest, ApiError> {
@@ -406,7 +409,9 @@ async fn read_request(
 		let want = (length - body.len()).min(n);
 		body.extend_from_slice(&chunk[..want]);
 	}
-	Ok(HttpRequest { method, path, body, paid })
+	let api_key = header("authorization")
+		.and_then(|value| value.strip_prefix("Bearer ").map(|key| key.trim().to_string()));
+	Ok(HttpRequest { method, path, body, paid, api_key })
 }
 
 /// A completion or chat completion: queued for the engine, answered whole or streamed.
@@ -539,9 +544,8 @@ async fn generate(
 				metrics.count(chat, Outcome::Answered);
 				if shared.market.alters_answers() {
 					// TEST ONLY: a cheating server, for the auditors to catch.
-					whole = whole.to_ascii_uppercase();
-					text = text.to_ascii_uppercase();
-					tokens = tokens.to_ascii_uppercase();
+					(whole, text) = (altered_text(&whole), altered_text(&text));
+					tokens = tokens.iter().map(|&b| altered_byte(b)).collect();
 				}
 				let audit = api::audit(&model, &request.generation, &tokens);
 				if let Some(admitted) = admitted {
@@ -576,6 +580,21 @@ async fn generate(
 	}
 }
 
+/// TEST ONLY (`serve --alter-answers`): another token for every ASCII one (its lowest bit
+/// flipped: a space becomes `!`), so that no answer is what the model gives.
+fn altered_byte(byte: u8) -> u8 {
+	if byte.is_ascii() {
+		byte ^ 1
+	} else {
+		byte
+	}
+}
+
+fn altered_text(text: &str) -> String {
+	let bytes: Vec<u8> = text.bytes().map(altered_byte).collect();
+	String::from_utf8_lossy(&bytes).into_owned()
+}
+
 /// The request ran past its deadline.
 struct TimedOut;
 
@@ -601,7 +620,7 @@ async fn next_event(
 	}
 }
 
-fn sse(value: &Value) -> String {
+pub(crate) fn sse(value: &Value) -> String {
 	format!("data: {value}\n\n")
 }
 
@@ -624,7 +643,7 @@ fn reason(status: u16) -> &'static str {
 }
 
 /// A response head; without a length the body runs to the end of the connection (a stream).
-fn head(status: u16, content_type: &str, length: Option<usize>) -> String {
+pub(crate) fn head(status: u16, content_type: &str, length: Option<usize>) -> String {
 	let length = length.map(|n| format!("Content-Length: {n}\r\n")).unwrap_or_default();
 	let stream =
 		if content_type == "text/event-stream" { "Cache-Control: no-cache\r\n" } else { "" };
@@ -638,7 +657,7 @@ fn head(status: u16, content_type: &str, length: Option<usize>) -> String {
 	)
 }
 
-async fn respond_json(
+pub(crate) async fn respond_json(
 	writer: &mut OwnedWriteHalf,
 	status: u16,
 	body: &Value,
@@ -649,7 +668,7 @@ async fn respond_json(
 	write_all(writer, out.as_bytes()).await
 }
 
-async fn write_all(writer: &mut OwnedWriteHalf, bytes: &[u8]) -> std::io::Result<()> {
+pub(crate) async fn write_all(writer: &mut OwnedWriteHalf, bytes: &[u8]) -> std::io::Result<()> {
 	match tokio::time::timeout(WRITE_DEADLINE, writer.write_all(bytes)).await {
 		Ok(result) => result,
 		Err(_) => {

@@ -54,7 +54,7 @@ pub struct MarketConfig {
 	pub endpoint: String,
 	/// How often paid answers are claimed and free ones reported.
 	pub claim_every: Duration,
-	/// TEST ONLY: alter every paid answer (upper-case its letters) before it is sent and
+	/// TEST ONLY: alter every answer (each ASCII token for another) before it is sent and
 	/// paid for, to exercise the auditors' replay and the slashing.
 	pub alter_answers: bool,
 }

@@ -46,6 +46,15 @@ impl Finish {
 			Finish::Stop => "stop",
 		}
 	}
+
+	/// The reason named `name` (an answer's `finish_reason`).
+	pub fn named(name: &str) -> Option<Finish> {
+		match name {
+			"length" => Some(Finish::Length),
+			"stop" => Some(Finish::Stop),
+			_ => None,
+		}
+	}
 }
 
 /// The output of one answer, token by token: what may be shown so far, holding back bytes

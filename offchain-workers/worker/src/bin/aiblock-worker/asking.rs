@@ -5,8 +5,11 @@
 
 use crate::{connect, ChainArgs};
 use aiblock_worker::{
-	chain::{self, BlockStatus},
-	market::{buyer::Buyer, chain::chain_account},
+	chain,
+	market::{
+		buyer::{blocks_adopted, Buyer},
+		chain::chain_account,
+	},
 	serve::{model::hex, replay::Record},
 	WorkerError,
 };
@@ -66,23 +69,7 @@ pub async fn ask(args: AskArgs) -> Result<(), WorkerError> {
 		ask_paid(&client, &buyer, &server, &args, path, &body).await?
 	};
 	// The weights must be adopted blocks of the model the trail names.
-	let at = client.finalized().await?;
-	for (block, id) in &record.blocks {
-		let chain_record = client.block(&at, chain::H256(*id)).await?;
-		let adopted = chain_record.as_ref().is_some_and(|r| {
-			r.header.model == record.index
-				&& matches!(r.status, BlockStatus::Accepted | BlockStatus::Superseded)
-		});
-		if !adopted {
-			return Err(WorkerError::Server(format!(
-				"the answer names {} for {}, which is not an adopted block of model {}: \
-				 report the server",
-				hex(id),
-				block.name(),
-				record.index
-			)));
-		}
-	}
+	blocks_adopted(&client, &record).await?;
 	if args.json {
 		println!("{answer}");
 	} else {
@@ -137,8 +124,8 @@ async fn ask_free(
 		let at = client.finalized().await?;
 		standing = client.free_standing(&at, &client.account(), server).await?;
 	}
-	let previous = buyer.resume_free(standing.period)?;
-	let free = buyer.ask_free(path, body, standing.period, previous.as_ref())?;
+	let totals = buyer.resume_free(standing.period, standing.reported_here)?;
+	let free = buyer.ask_free(path, body, standing.period, totals)?;
 	let r = &free.receipt.receipt;
 	let used = standing.member.unwrap_or_default();
 	eprintln!(

@@ -18,6 +18,7 @@ use clap::{Args, Parser, Subcommand};
 mod asking;
 mod datasets;
 mod epochs;
+mod proxying;
 mod serving;
 use std::{
 	path::PathBuf,
@@ -116,10 +117,22 @@ enum Command {
 	/// Ask a server that sells answers (`serve --price`), paying through a prepaid channel:
 	/// opens one on chain if needed (--deposit AIB), signs the request, checks the answer's
 	/// trail (its state root, and that its blocks are adopted blocks of the model) and pays
-	/// for it with a signed receipt the server claims on chain. Example:
+	/// for it with a signed receipt the server claims on chain. With --free, asks a donor
+	/// (`serve --donate`) as a free-tier member instead (joining the free tier first if
+	/// needed), within the account's daily quota. Examples:
 	///   aiblock-worker ask --server http://127.0.0.1:8080 --dev --suri //Charlie "ROMEO:"
+	///   aiblock-worker ask --server http://127.0.0.1:8080 --free --dev --suri //Dave "ROMEO:"
 	#[command(verbatim_doc_comment)]
 	Ask(asking::AskArgs),
+	/// A local OpenAI-compatible endpoint for clients that cannot sign (the `openai` package,
+	/// front-ends): it pays for each answer through this key's prepaid channel with --server
+	/// (or asks as a free-tier member with --free), one request at a time, checks each answer
+	/// as `ask` does, and streams the whole answer to a client that asks for a stream. With
+	/// --api-key it wants `Authorization: Bearer <key>` (the client's api_key). Example:
+	///   aiblock-worker proxy --server http://127.0.0.1:8080 --api-key s3cret --dev --suri //Eve
+	///   then: openai.OpenAI(base_url="http://127.0.0.1:8090/v1", api_key="s3cret")
+	#[command(verbatim_doc_comment)]
+	Proxy(proxying::ProxyArgs),
 }
 
 #[derive(Args)]
@@ -918,6 +931,7 @@ fn main() -> ExitCode {
 				Command::Serve(args) => serving::serve(args).await.map(|()| true),
 				Command::ReplayAnswer(args) => serving::replay_answer(args).await,
 				Command::Ask(args) => asking::ask(args).await.map(|()| true),
+				Command::Proxy(args) => proxying::proxy(args).await.map(|()| true),
 				Command::Dataset(command) => datasets::dataset(command).await,
 				Command::Epoch(command) => epochs::epoch(command).await.map(|()| true),
 			}

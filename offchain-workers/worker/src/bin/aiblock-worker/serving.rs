@@ -77,7 +77,7 @@ pub struct ServeOptions {
 	/// Seconds between claims of the paid answers and reports of the free ones.
 	#[arg(long, default_value_t = 60)]
 	pub claim_every: u64,
-	/// TEST ONLY: alter every paid answer before it is sent (a cheating server, for the
+	/// TEST ONLY: alter every answer before it is sent (a cheating server, for the
 	/// auditors to catch and the chain to slash).
 	#[arg(long, hide = true)]
 	pub alter_answers: bool,
