@@ -43,8 +43,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Stake::Ledgers` (r:1 w:1)
 	/// Proof: `Stake::Ledgers` (`max_values`: None, `max_size`: Some(401), added: 2876, mode: `MaxEncodedLen`)
 	fn register_server() -> Weight {
-		// Fastest run: 24_955 ns.
-		Weight::from_parts(31_072_000, 3866)
+		// Fastest run: 24_195 ns.
+		Weight::from_parts(27_843_000, 3866)
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(2))
 	}
@@ -53,8 +53,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Inference::Servers` (r:1 w:1)
 	/// Proof: `Inference::Servers` (`max_values`: None, `max_size`: Some(362), added: 2837, mode: `MaxEncodedLen`)
 	fn update_server() -> Weight {
-		// Fastest run: 18_788 ns.
-		Weight::from_parts(22_329_000, 3827)
+		// Fastest run: 17_765 ns.
+		Weight::from_parts(21_180_000, 3827)
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -65,8 +65,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Stake::Ledgers` (r:1 w:1)
 	/// Proof: `Stake::Ledgers` (`max_values`: None, `max_size`: Some(401), added: 2876, mode: `MaxEncodedLen`)
 	fn unregister_server() -> Weight {
-		// Fastest run: 24_491 ns.
-		Weight::from_parts(28_117_000, 3866)
+		// Fastest run: 22_333 ns.
+		Weight::from_parts(26_695_000, 3866)
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(2))
 	}
@@ -81,8 +81,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Inference::NextChannelId` (r:1 w:1)
 	/// Proof: `Inference::NextChannelId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	fn open_channel() -> Weight {
-		// Fastest run: 61_132 ns.
-		Weight::from_parts(71_444_000, 3827)
+		// Fastest run: 59_421 ns.
+		Weight::from_parts(68_339_000, 3827)
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().writes(4))
 	}
@@ -93,8 +93,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
 	fn top_up() -> Weight {
-		// Fastest run: 59_688 ns.
-		Weight::from_parts(69_237_000, 3638)
+		// Fastest run: 58_361 ns.
+		Weight::from_parts(63_458_000, 3638)
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(3))
 	}
@@ -103,10 +103,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Inference::Servers` (r:1 w:0)
 	/// Proof: `Inference::Servers` (`max_values`: None, `max_size`: Some(362), added: 2837, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Params` (r:1 w:0)
-	/// Proof: `Inference::Params` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
+	/// Proof: `Inference::Params` (`max_values`: Some(1), `max_size`: Some(28), added: 523, mode: `MaxEncodedLen`)
 	fn close_channel() -> Weight {
-		// Fastest run: 20_050 ns.
-		Weight::from_parts(24_120_000, 3827)
+		// Fastest run: 20_983 ns.
+		Weight::from_parts(23_644_000, 3827)
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -117,8 +117,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
 	fn withdraw() -> Weight {
-		// Fastest run: 49_471 ns.
-		Weight::from_parts(57_144_000, 3638)
+		// Fastest run: 49_231 ns.
+		Weight::from_parts(53_519_000, 3638)
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(3))
 	}
@@ -144,9 +144,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::OpenClaims` (`max_values`: None, `max_size`: Some(206), added: 2681, mode: `MaxEncodedLen`)
 	/// `u` ranges over `[1, 145]`.
 	fn claim(u: u32, ) -> Weight {
-		// Fastest run: 211_820 ns.
-		Weight::from_parts(297_651_889, 8799)
-			.saturating_add(Weight::from_parts(41_846_755, 0).saturating_mul(u.into()))
+		// Fastest run: 199_121 ns.
+		Weight::from_parts(228_492_785, 8799)
+			.saturating_add(Weight::from_parts(40_956_035, 0).saturating_mul(u.into()))
 			.saturating_add(T::DbWeight::get().reads(10))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(u.into())))
 			.saturating_add(T::DbWeight::get().writes(10))
@@ -160,8 +160,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
 	fn join_free_tier() -> Weight {
-		// Fastest run: 50_826 ns.
-		Weight::from_parts(57_101_000, 3898)
+		// Fastest run: 53_087 ns.
+		Weight::from_parts(62_227_000, 3898)
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(3))
 	}
@@ -172,8 +172,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
 	fn leave_free_tier() -> Weight {
-		// Fastest run: 43_480 ns.
-		Weight::from_parts(51_169_000, 3898)
+		// Fastest run: 45_664 ns.
+		Weight::from_parts(51_351_000, 3898)
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(3))
 	}
@@ -183,10 +183,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::FreeUsers` (`max_values`: None, `max_size`: Some(433), added: 2908, mode: `MaxEncodedLen`)
 	/// Storage: `System::BlockHash` (r:1 w:0)
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Params` (r:1 w:0)
+	/// Proof: `Inference::Params` (`max_values`: Some(1), `max_size`: Some(28), added: 523, mode: `MaxEncodedLen`)
 	fn report_free_usage() -> Weight {
-		// Fastest run: 63_703 ns.
-		Weight::from_parts(76_753_000, 3898)
-			.saturating_add(T::DbWeight::get().reads(3))
+		// Fastest run: 64_009 ns.
+		Weight::from_parts(72_837_000, 3898)
+			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().writes(2))
 	}
 	/// Storage: `Inference::Audits` (r:1 w:1)
@@ -194,16 +196,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Stake::Ledgers` (r:1 w:1)
 	/// Proof: `Stake::Ledgers` (`max_values`: None, `max_size`: Some(401), added: 2876, mode: `MaxEncodedLen`)
 	fn commit_audit() -> Weight {
-		// Fastest run: 42_759 ns.
-		Weight::from_parts(49_491_000, 3866)
+		// Fastest run: 38_629 ns.
+		Weight::from_parts(45_325_000, 3866)
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(2))
 	}
 	/// Storage: `Inference::Audits` (r:1 w:1)
 	/// Proof: `Inference::Audits` (`max_values`: None, `max_size`: Some(259), added: 2734, mode: `MaxEncodedLen`)
 	fn reveal_audit() -> Weight {
-		// Fastest run: 31_315 ns.
-		Weight::from_parts(39_261_000, 3724)
+		// Fastest run: 28_671 ns.
+		Weight::from_parts(34_816_000, 3724)
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -220,22 +222,22 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:6 w:6)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Params` (r:1 w:0)
-	/// Proof: `Inference::Params` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
+	/// Proof: `Inference::Params` (`max_values`: Some(1), `max_size`: Some(28), added: 523, mode: `MaxEncodedLen`)
 	/// Storage: `Workers::Workers` (r:3 w:3)
 	/// Proof: `Workers::Workers` (`max_values`: None, `max_size`: Some(421), added: 2896, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::OpenClaimsOf` (r:1 w:1)
 	/// Proof: `Inference::OpenClaimsOf` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	fn settle_audit() -> Weight {
-		// Fastest run: 369_877 ns.
-		Weight::from_parts(423_290_000, 16608)
+		// Fastest run: 373_169 ns.
+		Weight::from_parts(403_743_000, 16608)
 			.saturating_add(T::DbWeight::get().reads(19))
 			.saturating_add(T::DbWeight::get().writes(18))
 	}
 	/// Storage: `Inference::Params` (r:0 w:1)
-	/// Proof: `Inference::Params` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
+	/// Proof: `Inference::Params` (`max_values`: Some(1), `max_size`: Some(28), added: 523, mode: `MaxEncodedLen`)
 	fn set_params() -> Weight {
-		// Fastest run: 4_813 ns.
-		Weight::from_parts(5_746_000, 0)
+		// Fastest run: 5_022 ns.
+		Weight::from_parts(5_965_000, 0)
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
 	/// Storage: `Inference::ToDraw` (r:1 w:1)
@@ -243,7 +245,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Inference::OpenClaims` (r:64 w:0)
 	/// Proof: `Inference::OpenClaims` (`max_values`: None, `max_size`: Some(206), added: 2681, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Params` (r:1 w:0)
-	/// Proof: `Inference::Params` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
+	/// Proof: `Inference::Params` (`max_values`: Some(1), `max_size`: Some(28), added: 523, mode: `MaxEncodedLen`)
 	/// Storage: `Workers::OnlineByRole` (r:1 w:0)
 	/// Proof: `Workers::OnlineByRole` (`max_values`: None, `max_size`: Some(36875), added: 39350, mode: `MaxEncodedLen`)
 	/// Storage: `Workers::Workers` (r:178 w:0)
@@ -254,9 +256,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::Audits` (`max_values`: None, `max_size`: Some(259), added: 2734, mode: `MaxEncodedLen`)
 	/// `c` ranges over `[1, 64]`.
 	fn draw_audits(c: u32, ) -> Weight {
-		// Fastest run: 645_985 ns.
-		Weight::from_parts(146_724_952, 40340)
-			.saturating_add(Weight::from_parts(582_563_852, 0).saturating_mul(c.into()))
+		// Fastest run: 638_546 ns.
+		Weight::from_parts(647_865_000, 40340)
+			.saturating_add(Weight::from_parts(551_232_172, 0).saturating_mul(c.into()))
 			.saturating_add(T::DbWeight::get().reads(8))
 			.saturating_add(T::DbWeight::get().reads((7_u64).saturating_mul(c.into())))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -268,43 +270,43 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same figures with ParityDB costs, for tests and mocks.
 impl WeightInfo for () {
 	fn register_server() -> Weight {
-		Weight::from_parts(31_072_000, 3866)
+		Weight::from_parts(27_843_000, 3866)
 			.saturating_add(ParityDbWeight::get().reads(3))
 			.saturating_add(ParityDbWeight::get().writes(2))
 	}
 	fn update_server() -> Weight {
-		Weight::from_parts(22_329_000, 3827)
+		Weight::from_parts(21_180_000, 3827)
 			.saturating_add(ParityDbWeight::get().reads(2))
 			.saturating_add(ParityDbWeight::get().writes(1))
 	}
 	fn unregister_server() -> Weight {
-		Weight::from_parts(28_117_000, 3866)
+		Weight::from_parts(26_695_000, 3866)
 			.saturating_add(ParityDbWeight::get().reads(3))
 			.saturating_add(ParityDbWeight::get().writes(2))
 	}
 	fn open_channel() -> Weight {
-		Weight::from_parts(71_444_000, 3827)
+		Weight::from_parts(68_339_000, 3827)
 			.saturating_add(ParityDbWeight::get().reads(5))
 			.saturating_add(ParityDbWeight::get().writes(4))
 	}
 	fn top_up() -> Weight {
-		Weight::from_parts(69_237_000, 3638)
+		Weight::from_parts(63_458_000, 3638)
 			.saturating_add(ParityDbWeight::get().reads(3))
 			.saturating_add(ParityDbWeight::get().writes(3))
 	}
 	fn close_channel() -> Weight {
-		Weight::from_parts(24_120_000, 3827)
+		Weight::from_parts(23_644_000, 3827)
 			.saturating_add(ParityDbWeight::get().reads(3))
 			.saturating_add(ParityDbWeight::get().writes(1))
 	}
 	fn withdraw() -> Weight {
-		Weight::from_parts(57_144_000, 3638)
+		Weight::from_parts(53_519_000, 3638)
 			.saturating_add(ParityDbWeight::get().reads(3))
 			.saturating_add(ParityDbWeight::get().writes(3))
 	}
 	fn claim(u: u32, ) -> Weight {
-		Weight::from_parts(297_651_889, 8799)
-			.saturating_add(Weight::from_parts(41_846_755, 0).saturating_mul(u.into()))
+		Weight::from_parts(228_492_785, 8799)
+			.saturating_add(Weight::from_parts(40_956_035, 0).saturating_mul(u.into()))
 			.saturating_add(ParityDbWeight::get().reads(10))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(u.into())))
 			.saturating_add(ParityDbWeight::get().writes(10))
@@ -312,42 +314,42 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2955).saturating_mul(u.into()))
 	}
 	fn join_free_tier() -> Weight {
-		Weight::from_parts(57_101_000, 3898)
+		Weight::from_parts(62_227_000, 3898)
 			.saturating_add(ParityDbWeight::get().reads(3))
 			.saturating_add(ParityDbWeight::get().writes(3))
 	}
 	fn leave_free_tier() -> Weight {
-		Weight::from_parts(51_169_000, 3898)
+		Weight::from_parts(51_351_000, 3898)
 			.saturating_add(ParityDbWeight::get().reads(3))
 			.saturating_add(ParityDbWeight::get().writes(3))
 	}
 	fn report_free_usage() -> Weight {
-		Weight::from_parts(76_753_000, 3898)
-			.saturating_add(ParityDbWeight::get().reads(3))
+		Weight::from_parts(72_837_000, 3898)
+			.saturating_add(ParityDbWeight::get().reads(4))
 			.saturating_add(ParityDbWeight::get().writes(2))
 	}
 	fn commit_audit() -> Weight {
-		Weight::from_parts(49_491_000, 3866)
+		Weight::from_parts(45_325_000, 3866)
 			.saturating_add(ParityDbWeight::get().reads(2))
 			.saturating_add(ParityDbWeight::get().writes(2))
 	}
 	fn reveal_audit() -> Weight {
-		Weight::from_parts(39_261_000, 3724)
+		Weight::from_parts(34_816_000, 3724)
 			.saturating_add(ParityDbWeight::get().reads(1))
 			.saturating_add(ParityDbWeight::get().writes(1))
 	}
 	fn settle_audit() -> Weight {
-		Weight::from_parts(423_290_000, 16608)
+		Weight::from_parts(403_743_000, 16608)
 			.saturating_add(ParityDbWeight::get().reads(19))
 			.saturating_add(ParityDbWeight::get().writes(18))
 	}
 	fn set_params() -> Weight {
-		Weight::from_parts(5_746_000, 0)
+		Weight::from_parts(5_965_000, 0)
 			.saturating_add(ParityDbWeight::get().writes(1))
 	}
 	fn draw_audits(c: u32, ) -> Weight {
-		Weight::from_parts(146_724_952, 40340)
-			.saturating_add(Weight::from_parts(582_563_852, 0).saturating_mul(c.into()))
+		Weight::from_parts(647_865_000, 40340)
+			.saturating_add(Weight::from_parts(551_232_172, 0).saturating_mul(c.into()))
 			.saturating_add(ParityDbWeight::get().reads(8))
 			.saturating_add(ParityDbWeight::get().reads((7_u64).saturating_mul(c.into())))
 			.saturating_add(ParityDbWeight::get().writes(1))
