@@ -105,6 +105,19 @@ impl Buyer {
 		Ok(buyer)
 	}
 
+	/// The server at `base`, checked to serve the chain `chain` is connected to, paid with
+	/// `chain`'s key.
+	pub fn connect_on(base: &str, chain: &Chain) -> Result<Buyer, WorkerError> {
+		let buyer = Buyer::connect(base, chain.signer.clone())?;
+		if buyer.market.genesis.0 != chain.genesis().0 {
+			return Err(usage(format!(
+				"{base} serves another chain (genesis {}) than the node's",
+				hex(&buyer.market.genesis.0)
+			)));
+		}
+		Ok(buyer)
+	}
+
 	/// The model the server answers with (`GET /v1/models`), as requests name it.
 	pub fn model(&self) -> Result<String, WorkerError> {
 		let (_, models) = self.get("/v1/models")?;

@@ -15,6 +15,7 @@
 
 use super::{
 	chain::{account, chain_account, FreeStanding},
+	lock,
 	receipt::{self, Answered, SignedFreeReceipt},
 	seller::Turned,
 };
@@ -77,10 +78,6 @@ pub struct Donor {
 	/// Free tokens per period this donor answers (as registered on chain).
 	pub capacity: u64,
 	books: Mutex<HashMap<AccountId, FreeBook>>,
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-	mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl Donor {

@@ -18,3 +18,9 @@ pub mod proxy;
 pub mod receipt;
 pub mod seller;
 pub mod usage;
+
+/// A book's lock: a panic elsewhere must not take the market down with it (every update of
+/// a book is whole before it can panic).
+pub(crate) fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+	mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}

@@ -6,6 +6,7 @@
 use super::{
 	chain::{account, chain_account},
 	ledger::{Book, Owed, Refusal},
+	lock,
 	receipt::{self, SignedReceipt},
 	usage::Usage,
 };
@@ -41,10 +42,6 @@ pub struct Seller {
 	open_claims: Mutex<Vec<u64>>,
 	/// TEST ONLY: alter every answer ([`crate::serve::MarketConfig::alter_answers`]).
 	pub alter_answers: bool,
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-	mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl Seller {

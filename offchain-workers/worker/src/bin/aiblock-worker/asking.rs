@@ -10,7 +10,7 @@ use aiblock_worker::{
 		buyer::{blocks_adopted, Buyer},
 		chain::chain_account,
 	},
-	serve::{model::hex, replay::Record},
+	serve::replay::Record,
 	WorkerError,
 };
 use clap::Args;
@@ -51,15 +51,7 @@ pub struct AskArgs {
 /// Ask, pay, and print the answer; refuse an answer whose blocks are not the chain's.
 pub async fn ask(args: AskArgs) -> Result<(), WorkerError> {
 	let client = connect(&args.chain).await?;
-	let buyer = Buyer::connect(&args.server, client.signer.clone())?;
-	if buyer.market.genesis.0 != client.genesis().0 {
-		return Err(WorkerError::Usage(format!(
-			"{} serves another chain (genesis {}) than the node at {}",
-			args.server,
-			hex(&buyer.market.genesis.0),
-			args.chain.node
-		)));
-	}
+	let buyer = Buyer::connect_on(&args.server, &client)?;
 	let server = chain_account(&buyer.market.server);
 	let model = buyer.model()?;
 	let (path, body) = request(&args, &model);

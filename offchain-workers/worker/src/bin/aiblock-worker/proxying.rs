@@ -8,7 +8,6 @@ use aiblock_worker::{
 		buyer::Buyer,
 		proxy::{self, Payment},
 	},
-	serve::model::hex,
 	WorkerError,
 };
 use clap::Args;
@@ -40,15 +39,7 @@ pub struct ProxyArgs {
 /// Start the proxy and serve until a signal.
 pub async fn proxy(args: ProxyArgs) -> Result<(), WorkerError> {
 	let client = connect(&args.chain).await?;
-	let buyer = Buyer::connect(&args.server, client.signer.clone())?;
-	if buyer.market.genesis.0 != client.genesis().0 {
-		return Err(WorkerError::Usage(format!(
-			"{} serves another chain (genesis {}) than the node at {}",
-			args.server,
-			hex(&buyer.market.genesis.0),
-			args.chain.node
-		)));
-	}
+	let buyer = Buyer::connect_on(&args.server, &client)?;
 	if args.api_key.is_none() && !args.listen.ip().is_loopback() {
 		return Err(WorkerError::Usage(format!(
 			"{} is reachable from other machines: set --api-key, or anyone there spends this \
