@@ -132,7 +132,7 @@ impl pallet_aiblock_inference::BenchmarkHelper<crate::AccountId, Signature>
 				model,
 				depends_on: Default::default(),
 				payload: Payload {
-					cid: cid.try_into().expect("36 bytes"),
+					cid: frame_support::BoundedVec::truncate_from(cid),
 					hash: sp_core::H256::repeat_byte(i as u8),
 					size: 1_000,
 				},

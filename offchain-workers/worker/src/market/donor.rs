@@ -98,11 +98,7 @@ impl Donor {
 		body: &[u8],
 		max_tokens: u64,
 	) -> Result<(), Turned> {
-		let unavailable = |e: WorkerError| Turned {
-			status: 503,
-			code: "chain_unavailable",
-			message: format!("cannot read the free tier on chain: {e}"),
-		};
+		let unavailable = super::seller::chain_unavailable("the free tier");
 		let at = self.chain.finalized().await.map_err(unavailable)?;
 		let standing = self
 			.chain

@@ -119,11 +119,7 @@ impl Seller {
 	}
 
 	async fn channel_on_chain(&self, client: &AccountId) -> Result<super::ledger::OnChain, Turned> {
-		let unavailable = |e: WorkerError| Turned {
-			status: 503,
-			code: "chain_unavailable",
-			message: format!("cannot read the channel on chain: {e}"),
-		};
+		let unavailable = chain_unavailable("the channel");
 		let at = self.chain.finalized().await.map_err(unavailable)?;
 		self.chain
 			.channel(&at, &chain_account(client), &chain_account(&self.me))
@@ -269,6 +265,15 @@ impl Seller {
 				Err(e) => log::warn!("serve: cannot read claim {claim}: {e}"),
 			}
 		}
+	}
+}
+
+/// A request not answered because the node could not be read about `what`: 503.
+pub(crate) fn chain_unavailable(what: &'static str) -> impl Fn(WorkerError) -> Turned + Copy {
+	move |e| Turned {
+		status: 503,
+		code: "chain_unavailable",
+		message: format!("cannot read {what} on chain: {e}"),
 	}
 }
 
