@@ -394,3 +394,38 @@ fn transformer_training_hashes_exactly_like_the_cpu() {
 		assert_eq!(gpu.failures().0, 0, "{:?}", gpu.failures().1);
 	}
 }
+
+/// What a server answers with: the cached decoder reading a prompt and then one token at a
+/// time, and one expert's rows as a peer computes them for another server. On the GPU both
+/// are the CPU's bits, so a GPU server, a CPU server and servers of either kind sharing the
+/// experts of one answer all give the same answer (and the auditors' CPU replay agrees).
+#[test]
+fn decoding_and_expert_calls_are_bitwise_the_cpu() {
+	use transformer::{
+		decode::Decoder,
+		experts::{expert_output, ExpertMatrices},
+	};
+	let spec = TransformerSpec { experts: 4, top_k: 2, ..TransformerSpec::TINY };
+	let weights = transformer::genesis(spec, 7).unwrap();
+	let text: Vec<u32> = b"O, she doth teach the torches".iter().map(|&b| b.into()).collect();
+	let decode = |backend: &dyn Backend| {
+		let mut decoder = Decoder::new(backend, &weights).unwrap();
+		let mut logits = decoder.read(&[(0, &text[..12])]).unwrap();
+		for token in &text[12..] {
+			logits.extend(decoder.step(*token).unwrap());
+		}
+		(logits, decoder.routed(0).unwrap().to_vec())
+	};
+	let rows = values(5 * spec.d_model, 11);
+	let matrices = ExpertMatrices::of(&weights, 1, 3).unwrap();
+	let (cpu, one) = (cpu(), Cpu { threads: 1, kernel: Kernel::Auto });
+	let want = decode(&cpu);
+	assert_eq!(decode(&one), want, "one CPU thread");
+	let want_rows = expert_output(&cpu, &spec, matrices, &rows).unwrap();
+	let Some(gpu) = gpu() else { return };
+	let got = decode(&gpu);
+	assert_bits("decoded logits", &got.0, &want.0);
+	assert_eq!(got.1, want.1, "the rows routed to each expert");
+	assert_bits("expert rows", &expert_output(&gpu, &spec, matrices, &rows).unwrap(), &want_rows);
+	assert_eq!(gpu.failures().0, 0, "{:?}", gpu.failures().1);
+}

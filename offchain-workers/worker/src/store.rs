@@ -239,11 +239,21 @@ impl Start for ModelAt {
 impl ModelAt {
 	/// The weights: every block fetched, checked against its on-chain hash, and loaded.
 	pub fn weights(&self, store: &dyn ContentStore) -> Result<Model, WorkerError> {
+		self.weights_of(store, |_| true)
+	}
+
+	/// The weights of the blocks `keep` selects only (a server holding some of the experts
+	/// loads those), each fetched, checked against its on-chain hash, and loaded.
+	pub fn weights_of(
+		&self,
+		store: &dyn ContentStore,
+		keep: impl Fn(BlockId) -> bool,
+	) -> Result<Model, WorkerError> {
 		// Every block is loaded below (and shape-checked as it is), so start from nothing
 		// rather than generating genesis weights only to overwrite them.
 		self.spec.validate()?;
 		let mut weights = self.spec.empty();
-		for block in self.spec.blocks() {
+		for block in self.spec.blocks().into_iter().filter(|block| keep(*block)) {
 			let pointer =
 				self.blocks.iter().find(|(b, _)| *b == block).map(|(_, p)| p).ok_or_else(|| {
 					WorkerError::Node(format!("the chain has no current {block} block"))

@@ -75,6 +75,8 @@ mod datasets;
 mod evolution;
 #[path = "support/market.rs"]
 mod market;
+#[path = "support/parallel.rs"]
+mod parallel;
 #[path = "support/serving.rs"]
 mod serving;
 
@@ -646,7 +648,10 @@ async fn scenarios(node: PathBuf, worker: PathBuf) {
 	let adopted = shakespeare_job(&net, approved.shakespeare).await;
 	serving::after_adoption(&net, &server, &adopted).await;
 	// 8. Paid answers from a server that sells them, claimed on chain.
-	market::paid_answers(&mut net).await;
+	let seller = market::paid_answers(&mut net).await;
+	// 9. Servers holding some experts each answer as one, through a peer's death.
+	parallel::across_servers(&mut net, &server.base, &seller).await;
+	net.procs.kill("seller");
 	import_transformer(&net).await;
 	evolution::two_epochs(&mut net, &server.base, &evaluator_accounts, approved.shakespeare).await;
 	eprintln!("[e2e] all scenarios passed");

@@ -12,6 +12,7 @@ use aiblock_worker::serve::{
 	http,
 	metrics::ServeMetrics,
 	model::{hex, state_root, Finalized, ServedModel},
+	parallel,
 	replay::{self, Verdict},
 };
 use serde_json::{json, Value};
@@ -36,6 +37,7 @@ fn served_spec(spec: TransformerSpec, seed: u64, block_seed: u8) -> ServedModel 
 		blocks,
 		loaded_at: Finalized { number: u64::from(block_seed), hash: [7; 32] },
 		weights,
+		runner: None,
 	}
 }
 
@@ -79,6 +81,7 @@ async fn server_limited(
 		limits,
 		metrics.clone(),
 		Default::default(),
+		true,
 	)
 	.await
 	.unwrap();
@@ -587,4 +590,197 @@ async fn a_request_for_a_version_switched_away_while_it_waited_is_refused() {
 	let (status, answer) =
 		post(s.addr, "/v1/completions", json!({"model": "tiny", "prompt": "c"})).await;
 	assert_eq!((status, answer["model"].as_str()), (200, Some("tiny@3.0.0")));
+}
+
+/// A model whose blocks each have their own id (peers find experts by block id), and a server
+/// of it holding only the experts `holding` names, calling `peers` for the others.
+fn partial(holding: &str, own: &str) -> (ServedModel, Arc<parallel::Placement>) {
+	partial_of(holding, own, 1)
+}
+
+/// [`partial`] with the weights of genesis `seed` (not 1: a peer lying about its weights).
+fn partial_of(holding: &str, own: &str, seed: u64) -> (ServedModel, Arc<parallel::Placement>) {
+	let spec = TransformerSpec::TINY;
+	let full = transformer::genesis(spec, seed).unwrap();
+	let blocks: Vec<_> =
+		spec.blocks().into_iter().enumerate().map(|(i, b)| (b, [i as u8 + 1; 32])).collect();
+	let placement = Arc::new(parallel::Placement {
+		holding: holding.parse().unwrap(),
+		peers: Arc::new(parallel::peers::Peers::new()),
+		cache_after: 0,
+		cache_experts: 1,
+		check_peers: 1,
+		own: own.into(),
+		counters: Arc::default(),
+	});
+	let mut weights = full.clone();
+	weights.tensors.retain(|name, _| {
+		aiblock_compute::model::BlockId::of_tensor(name).is_none_or(|b| placement.holding.loads(b))
+	});
+	let loader: parallel::Loader = Arc::new(move |block| {
+		let mut one = transformer::TransformerWeights { spec, tensors: Default::default() };
+		one.set_block(block, full.block(block)).unwrap();
+		Ok(one)
+	});
+	let runner = parallel::ParallelExperts::new(spec, &blocks, placement.clone(), loader);
+	let model = ServedModel {
+		index: 1,
+		name: "tiny".into(),
+		version: "2.0.0".into(),
+		state_root: state_root(1, &blocks),
+		blocks,
+		loaded_at: Finalized { number: 1, hash: [7; 32] },
+		weights,
+		runner: Some(Arc::new(runner)),
+	};
+	(model, placement)
+}
+
+/// Three servers each holding two of the four experts of every layer, one calling the other
+/// two: its answers are the single server's bits, its trail says which server computed which
+/// expert, and a peer refuses calls for weights it does not run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn servers_holding_some_experts_answer_as_one_server() {
+	let (b_model, _) = partial("2-3", "b");
+	let b = server_of(b_model, 8, 4).await;
+	let (c_model, _) = partial("1-2", "c");
+	let c = server_of(c_model, 8, 4).await;
+	let (a_model, a_placement) = partial("0-1", "http://a");
+	let a = server_of(a_model, 8, 4).await;
+	for peer in [b.addr, c.addr] {
+		a_placement.peers.add(&format!("http://{peer}"));
+	}
+	refresh(&a_placement).await;
+	assert!(a_placement.peers.status().iter().all(|p| p.up && p.experts == 4));
+	let (single, whole) = (server(8, 4).await, served(1, 1));
+
+	let body = json!({"model": "tiny", "prompt": "JULIET:", "max_tokens": 24, "temperature": 0.9, "seed": 11});
+	let (status, alone) = post(single.addr, "/v1/completions", body.clone()).await;
+	assert_eq!(status, 200, "{alone}");
+	let (status, parallel) = post(a.addr, "/v1/completions", body.clone()).await;
+	assert_eq!(status, 200, "{parallel}");
+	assert_eq!(parallel["choices"][0]["text"], alone["choices"][0]["text"]);
+	assert_eq!(parallel["aiblock"]["output"], alone["aiblock"]["output"], "the same tokens");
+	// Its trail still replays on the whole model (the single server's blocks are other ids,
+	// the weights the same).
+	let record = replay::read_record(&parallel.to_string()).unwrap();
+	let engine::Alone { tokens, .. } =
+		engine::answer(&Cpu::auto(), &whole.weights, &record.generation).unwrap();
+	assert_eq!(replay::compare(&record.output, &tokens), Verdict::Identical { tokens: 24 });
+	// Who computed what: experts 0-1 here, 2-3 at the peers (3 at B, the only one running it;
+	// 2 at B or C).
+	let computed = parallel["aiblock"]["computed_by"].as_array().unwrap();
+	let b_url = format!("http://{}", b.addr);
+	for entry in computed {
+		let block = entry["block"].as_str().unwrap();
+		let expert: usize = block.rsplit("expert").next().unwrap().parse().unwrap();
+		let server = entry["server"].as_str().unwrap();
+		match expert {
+			0 | 1 => assert_eq!(server, "http://a", "{entry}"),
+			2 => assert!(server == b_url || server == format!("http://{}", c.addr), "{entry}"),
+			_ => assert_eq!(server, b_url, "{entry}"),
+		}
+	}
+	let rows: u64 = computed.iter().map(|e| e["rows"].as_u64().unwrap()).sum();
+	let spec = TransformerSpec::TINY;
+	let read = record.generation.input.len() + 24 - 1;
+	assert_eq!(rows, (read * spec.top_k * spec.layers) as u64, "every routed row, once");
+	let (_, metrics) = call(a.addr, "GET", "/metrics", "").await;
+	assert!(metrics.contains("aiblock_serve_parallel_remote_experts_total"), "{metrics}");
+
+	// B lists what it runs; it refuses rows for another block, an expert it does not hold,
+	// and a body that is not a call.
+	let (status, listing) = call(b.addr, "GET", "/v1/aiblock/experts", "").await;
+	assert_eq!(status, 200);
+	let listing: Value = serde_json::from_str(&listing).unwrap();
+	assert_eq!(parallel::wire::hosted_ids(&listing).len(), 2 * spec.layers);
+	let d = spec.d_model;
+	let expert_call = |expert: u32, block: [u8; 32]| {
+		let x = parallel::wire::bits(&vec![0.25; d]);
+		parallel::wire::ExpertCall {
+			parts: vec![parallel::wire::CallPart { layer: 0, expert, block, x }],
+		}
+	};
+	let ids = whole_ids();
+	let ask = |call: parallel::wire::ExpertCall| {
+		let b_url = b_url.clone();
+		tokio::task::spawn_blocking(move || {
+			let peer = parallel::peers::Peers::new();
+			peer.add(&b_url);
+			peer.call(0, &call, d)
+		})
+	};
+	assert!(ask(expert_call(2, ids[2])).await.unwrap().is_ok());
+	let wrong = ask(expert_call(2, [9; 32])).await.unwrap().unwrap_err();
+	assert!(wrong.contains("409"), "{wrong}");
+	let refused = ask(expert_call(0, ids[0])).await.unwrap().unwrap_err();
+	assert!(refused.contains("404") && refused.contains("does not hold"), "{refused}");
+	let mut twice = expert_call(2, ids[2]);
+	twice.parts.push(twice.parts[0].clone());
+	let refused = ask(twice).await.unwrap().unwrap_err();
+	assert!(refused.contains("400") && refused.contains("twice"), "{refused}");
+	let (status, _) = call(b.addr, "POST", "/v1/aiblock/experts", "not a call").await;
+	assert_eq!(status, 400);
+}
+
+/// The block ids [`partial`] gives layer 0's experts, by expert.
+fn whole_ids() -> Vec<[u8; 32]> {
+	TransformerSpec::TINY
+		.blocks()
+		.into_iter()
+		.enumerate()
+		.filter(|(_, b)| matches!(b, aiblock_compute::model::BlockId::Expert { layer: 0, .. }))
+		.map(|(i, _)| [i as u8 + 1; 32])
+		.collect()
+}
+
+/// Ask `placement`'s peers what they run (blocking HTTP, off the runtime's threads).
+async fn refresh(placement: &Arc<parallel::Placement>) {
+	let peers = placement.peers.clone();
+	tokio::task::spawn_blocking(move || peers.refresh()).await.unwrap();
+}
+
+/// A peer that claims the model's blocks but runs other weights is caught by the first spot
+/// check and never called again; the answer is still the model's (the server loads the expert
+/// itself), and an honest peer takes over once known.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_peer_running_other_weights_is_caught_and_left() {
+	let (liar_model, _) = partial_of("2-3", "liar", 2);
+	let liar = server_of(liar_model, 8, 4).await;
+	let (a_model, a_placement) = partial("0-1", "http://a");
+	let a = server_of(a_model, 8, 4).await;
+	a_placement.peers.add(&format!("http://{}", liar.addr));
+	refresh(&a_placement).await;
+	let single = server(8, 4).await;
+	let body = json!({"model": "tiny", "prompt": "MERCUTIO:", "max_tokens": 16, "temperature": 0.7, "seed": 2});
+	let (_, alone) = post(single.addr, "/v1/completions", body.clone()).await;
+	let (status, answer) = post(a.addr, "/v1/completions", body.clone()).await;
+	assert_eq!(status, 200, "{answer}");
+	assert_eq!(answer["aiblock"]["output"], alone["aiblock"]["output"], "the model's answer");
+	let counters = &a_placement.counters;
+	assert_eq!(counters.peer_mismatches.load(std::sync::atomic::Ordering::Relaxed), 1);
+	assert!(counters.loaded_on_failure.load(std::sync::atomic::Ordering::Relaxed) >= 1);
+	assert!(!a_placement.peers.status()[0].up, "the liar is left out");
+	let liar_url = format!("http://{}", liar.addr);
+	for entry in answer["aiblock"]["computed_by"].as_array().unwrap() {
+		assert_ne!(entry["server"], liar_url, "nothing the liar computed was used: {entry}");
+	}
+	// An honest peer, once known, takes the experts; the liar stays out after a refresh.
+	let (b_model, _) = partial("2-3", "b");
+	let b = server_of(b_model, 8, 4).await;
+	a_placement.peers.add(&format!("http://{}", b.addr));
+	refresh(&a_placement).await;
+	let (_, again) = post(a.addr, "/v1/completions", body).await;
+	assert_eq!(again["aiblock"]["output"], alone["aiblock"]["output"]);
+	let b_url = format!("http://{}", b.addr);
+	let servers: Vec<&str> = again["aiblock"]["computed_by"]
+		.as_array()
+		.unwrap()
+		.iter()
+		.map(|e| e["server"].as_str().unwrap())
+		.collect();
+	assert!(
+		servers.contains(&b_url.as_str()) && !servers.contains(&liar_url.as_str()),
+		"{servers:?}"
+	);
 }

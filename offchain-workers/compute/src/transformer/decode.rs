@@ -13,7 +13,8 @@
 //! depend on how it was batched, chunked or scheduled, and anyone can replay it alone.
 
 use super::{
-	forward::{columns, head_parts, moe},
+	experts::{self, ExpertRunner, ExpertWork, Local},
+	forward::{columns, head_parts},
 	ops,
 	rope::RopeTable,
 	TransformerError, TransformerWeights,
@@ -22,6 +23,7 @@ use crate::{
 	backend::{self, Backend},
 	pass::rm,
 };
+use std::collections::BTreeMap;
 
 /// One sequence's keys and values so far.
 #[derive(Clone, Debug, Default)]
@@ -32,6 +34,9 @@ struct Lane {
 	position: usize,
 	/// Rows routed to each expert since the lane opened, `layer × experts + expert`.
 	routed: Vec<u64>,
+	/// Rows each expert slot (`layer × experts + expert`) had computed by each of the runner's
+	/// computers ([`experts::ExpertOutput::by`]) since the lane opened.
+	computed: BTreeMap<(usize, u32), u64>,
 }
 
 /// A model reading sequences a few tokens at a time, with the keys and values of every
@@ -40,6 +45,8 @@ pub struct Decoder<'w> {
 	backend: &'w dyn Backend,
 	weights: &'w TransformerWeights,
 	rope: RopeTable,
+	/// Where the experts run.
+	experts: &'w dyn ExpertRunner,
 	/// By lane id; a closed lane's place is `None` until [`Decoder::open`] reuses it.
 	lanes: Vec<Option<Lane>>,
 }
@@ -65,12 +72,20 @@ impl<'w> Decoder<'w> {
 			backend,
 			weights,
 			rope: RopeTable::new(spec.context, spec.head_dim, spec.rope_theta),
+			experts: &Local,
 			lanes: Vec::with_capacity(lanes),
 		};
 		for _ in 0..lanes {
 			decoder.open();
 		}
 		Ok(decoder)
+	}
+
+	/// Run the experts through `runner` (by default every expert comes from the weights, which
+	/// may then leave out the experts the runner computes elsewhere).
+	pub fn with_runner(mut self, runner: &'w dyn ExpertRunner) -> Self {
+		self.experts = runner;
+		self
 	}
 
 	/// Open a lane at position 0; returns its id (the smallest free one).
@@ -81,6 +96,7 @@ impl<'w> Decoder<'w> {
 			values: vec![Vec::new(); layers],
 			position: 0,
 			routed: vec![0; layers * experts],
+			computed: BTreeMap::new(),
 		};
 		match self.lanes.iter().position(Option::is_none) {
 			Some(free) => {
@@ -110,7 +126,15 @@ impl<'w> Decoder<'w> {
 		open.keys.iter_mut().chain(open.values.iter_mut()).for_each(Vec::clear);
 		open.position = 0;
 		open.routed.iter_mut().for_each(|count| *count = 0);
+		open.computed.clear();
 		Ok(())
+	}
+
+	/// How many of `lane`'s rows each expert slot (`layer × experts + expert`) had computed by
+	/// each computer of the runner (`(slot, by) → rows`; [`experts::HERE`] for this process).
+	/// `None` for a lane that is not open.
+	pub fn computed(&self, lane: usize) -> Option<&BTreeMap<(usize, u32), u64>> {
+		self.lanes.get(lane).and_then(Option::as_ref).map(|open| &open.computed)
 	}
 
 	/// How many of `lane`'s rows each expert took since it opened (or restarted), indexed
@@ -222,7 +246,8 @@ impl<'w> Decoder<'w> {
 		}
 		let mut r = vec![0.0f32; n];
 		let mut h = vec![0.0f32; n * d];
-		// (lane, layer × experts + expert) of every routing, counted once the pass succeeds.
+		// (lane, layer × experts + expert, computed by) of every routing, counted once the
+		// pass succeeds.
 		let mut routed = Vec::with_capacity(n * spec.layers * spec.top_k);
 		for l in 0..spec.layers {
 			let p = format!("layer{l}.attention");
@@ -266,10 +291,11 @@ impl<'w> Decoder<'w> {
 			let o = backend.matmul_new(rm(&attn, n, qw), rm(w.get(&format!("{p}.wo")), qw, d))?;
 			let x_mid: Vec<f32> = x.iter().zip(&o).map(|(a, b)| a + b).collect();
 			ops::rms_norm(&x_mid, w.get(&format!("{p}.ffn_norm")), spec.norm_eps, &mut h, &mut r);
-			let (chosen, _, _, out) = moe(backend, w, l, &h, &x_mid)?;
+			let (chosen, by, out) = self.moe(l, &h, &x_mid)?;
 			for (i, &(lane, _)) in rows.iter().enumerate() {
 				for &expert in &chosen[i * spec.top_k..(i + 1) * spec.top_k] {
-					routed.push((lane, l * spec.experts + expert as usize));
+					let slot = l * spec.experts + expert as usize;
+					routed.push((lane, slot, by[expert as usize]));
 				}
 			}
 			x = out;
@@ -282,10 +308,63 @@ impl<'w> Decoder<'w> {
 		for &(lane, tokens) in reads {
 			self.lane_mut(lane)?.position += tokens.len();
 		}
-		for (lane, slot) in routed {
-			self.lane_mut(lane)?.routed[slot] += 1;
+		for (lane, slot, by) in routed {
+			let open = self.lane_mut(lane)?;
+			open.routed[slot] += 1;
+			*open.computed.entry((slot, by)).or_default() += 1;
 		}
 		Ok(logits)
+	}
+
+	/// The MoE feed-forward of layer `l` on the normed rows `h`, added to the residual `x`,
+	/// each expert's rows run by the runner: every row's experts, who computed each expert
+	/// (by expert), and the layer's output.
+	fn moe(
+		&self,
+		l: usize,
+		h: &[f32],
+		x: &[f32],
+	) -> Result<(Vec<u32>, Vec<u32>, Vec<f32>), TransformerError> {
+		let (w, spec) = (self.weights, &self.weights.spec);
+		let d = spec.d_model;
+		let (chosen, gates) = experts::route(self.backend, w, l, h)?;
+		let mut inputs: Vec<Vec<f32>> = vec![Vec::new(); spec.experts];
+		for (t, row) in h.chunks_exact(d).enumerate() {
+			for &e in &chosen[t * spec.top_k..(t + 1) * spec.top_k] {
+				inputs[e as usize].extend_from_slice(row);
+			}
+		}
+		let work: Vec<ExpertWork<'_>> = inputs
+			.iter()
+			.enumerate()
+			.filter(|(_, x)| !x.is_empty())
+			.map(|(expert, x)| ExpertWork { expert, x })
+			.collect();
+		let outputs = self.experts.run(self.backend, w, l, &work)?;
+		if outputs.len() != work.len() {
+			return Err(TransformerError::ExpertsUnavailable(format!(
+				"the runner gave {} outputs for {} experts",
+				outputs.len(),
+				work.len()
+			)));
+		}
+		let (mut ys, mut by) = (vec![Vec::new(); spec.experts], vec![experts::HERE; spec.experts]);
+		for (item, output) in work.iter().zip(outputs) {
+			if output.y.len() != item.x.len() {
+				return Err(TransformerError::ExpertsUnavailable(format!(
+					"expert {} of layer {l} came back with {} values for {}",
+					item.expert,
+					output.y.len(),
+					item.x.len()
+				)));
+			}
+			(ys[item.expert], by[item.expert]) = (output.y, output.by);
+		}
+		let out = experts::add_experts(spec, x, &chosen, &gates, |e, i| &ys[e][i * d..]);
+		if !crate::pass::all_finite(&out) {
+			return Err(TransformerError::NonFinite("layer output"));
+		}
+		Ok((chosen, by, out))
 	}
 }
 

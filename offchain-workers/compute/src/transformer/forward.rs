@@ -7,9 +7,14 @@
 //! does); a token's experts are added to the residual stream in ascending expert order, each
 //! as one FMA per element (`x = fma(g, y, x)`).
 
-use super::{ops, rope::RopeTable, Sequences, TransformerError, TransformerWeights};
+use super::{
+	experts::{self, ExpertMatrices},
+	ops,
+	rope::RopeTable,
+	Sequences, TransformerError, TransformerWeights,
+};
 use crate::{
-	backend::{self, Backend},
+	backend::Backend,
 	matmul::MatRef,
 	pass::{all_finite, rm},
 };
@@ -215,15 +220,9 @@ pub(crate) fn moe(
 	x: &[f32],
 ) -> Result<MoeOut, TransformerError> {
 	let spec = w.spec;
-	let (d, f, k) = (spec.d_model, spec.d_ff, spec.top_k);
+	let (d, k) = (spec.d_model, spec.top_k);
 	let n = h.len() / d;
-	let logits = backend
-		.matmul_new(rm(h, n, d), rm(w.get(&format!("layer{l}.router.weight")), d, spec.experts))?;
-	finite(&logits, "router logits")?;
-	let mut chosen = vec![0u32; n * k];
-	let mut gates = vec![0.0f32; n * k];
-	backend.route_rows(&logits, spec.experts, k, &mut chosen, &mut gates);
-	let mut rows = vec![0usize; n * k];
+	let (chosen, gates) = experts::route(backend, w, l, h)?;
 	let mut experts: Vec<ExpertCache> = (0..spec.experts)
 		.map(|_| ExpertCache {
 			tokens: Vec::new(),
@@ -238,7 +237,6 @@ pub(crate) fn moe(
 	for t in 0..n {
 		for j in 0..k {
 			let ex = &mut experts[chosen[t * k + j] as usize];
-			rows[t * k + j] = ex.tokens.len();
 			ex.tokens.push(t);
 			ex.slots.push(j);
 			ex.x.extend_from_slice(&h[t * d..(t + 1) * d]);
@@ -248,31 +246,19 @@ pub(crate) fn moe(
 	let indices: Vec<usize> = (0..spec.experts).collect();
 	let tokens = |e: &usize| experts[*e].tokens.len();
 	let computed = ops::map_parts_by_cost(backend, &indices, tokens, |backend, &e| {
-		let (ex, rows) = (&experts[e], experts[e].tokens.len());
-		if rows == 0 {
+		if experts[e].tokens.is_empty() {
 			return Ok(None);
 		}
-		let p = format!("layer{l}.expert{e}");
-		let a = backend.matmul_new(rm(&ex.x, rows, d), rm(w.get(&format!("{p}.w1")), d, f))?;
-		let b = backend.matmul_new(rm(&ex.x, rows, d), rm(w.get(&format!("{p}.w3")), d, f))?;
-		let mut hidden = vec![0.0; rows * f];
-		backend.swiglu(&a, &b, &mut hidden);
-		let y = backend.matmul_new(rm(&hidden, rows, f), rm(w.get(&format!("{p}.w2")), f, d))?;
-		Ok::<_, TransformerError>(Some((a, b, hidden, y)))
+		let matrices = ExpertMatrices::of(w, l, e)
+			.ok_or(TransformerError::MissingExpert { layer: l, expert: e })?;
+		experts::expert_pass(backend, &spec, matrices, &experts[e].x).map(Some)
 	});
 	for (ex, result) in experts.iter_mut().zip(computed) {
-		if let Some((a, b, hidden, y)) = result? {
+		if let Some([a, b, hidden, y]) = result? {
 			(ex.a, ex.b, ex.hidden, ex.y) = (a, b, hidden, y);
 		}
 	}
-	let mut out = x.to_vec();
-	for t in 0..n {
-		let row = &mut out[t * d..(t + 1) * d];
-		for j in 0..k {
-			let (e, g) = (chosen[t * k + j] as usize, gates[t * k + j]);
-			backend::fma_axpy(g, &experts[e].y[rows[t * k + j] * d..][..d], row);
-		}
-	}
+	let out = experts::add_experts(&spec, x, &chosen, &gates, |e, i| &experts[e].y[i * d..]);
 	finite(&out, "layer output")?;
 	Ok((chosen, gates, experts, out))
 }

@@ -26,6 +26,7 @@
 
 pub mod backward;
 pub mod decode;
+pub mod experts;
 pub mod files;
 pub mod forward;
 pub mod generate;
@@ -121,6 +122,16 @@ pub enum TransformerError {
 	Panic(String),
 	/// A growth into a successor that is not possible: why.
 	BadGrowth(&'static str),
+	/// The weights leave out an expert the pass routed rows to (a server holding some
+	/// experts runs the others through an [`experts::ExpertRunner`]).
+	MissingExpert {
+		layer: usize,
+		expert: usize,
+	},
+	/// Rows or matrices handed to an expert that do not fit the model: why.
+	ExpertRows(&'static str),
+	/// An expert runner could compute an expert nowhere: why.
+	ExpertsUnavailable(String),
 }
 
 impl std::fmt::Display for TransformerError {
@@ -160,6 +171,11 @@ impl std::fmt::Display for TransformerError {
 			LaneTwice(lane) => write!(f, "decoder lane {lane} is named twice in one pass"),
 			Panic(message) => write!(f, "the model code panicked: {message}"),
 			BadGrowth(why) => write!(f, "growth: {why}"),
+			MissingExpert { layer, expert } => {
+				write!(f, "expert {expert} of layer {layer} is not in the weights")
+			},
+			ExpertRows(why) => write!(f, "expert input: {why}"),
+			ExpertsUnavailable(why) => write!(f, "experts unavailable: {why}"),
 		}
 	}
 }

@@ -154,6 +154,24 @@ impl Chain {
 		}))
 	}
 
+	/// Every registered server's model and endpoint (the peers an expert-parallel server
+	/// may call).
+	pub async fn server_endpoints(&self, at: &At) -> Result<Vec<(u32, String)>, WorkerError> {
+		let entry = at
+			.storage()
+			.entry(runtime::storage().inference().servers())
+			.map_err(|e| self.node_error("Inference.Servers", e))?;
+		let mut iter = entry.iter(()).await.map_err(|e| self.node_error("Inference.Servers", e))?;
+		let mut servers = Vec::new();
+		while let Some(kv) = iter.next().await {
+			let kv = kv.map_err(|e| self.node_error("Inference.Servers", e))?;
+			let info = kv.value().decode().map_err(|e| self.node_error("a server", e))?;
+			servers
+				.push((info.terms.model, String::from_utf8_lossy(&info.endpoint.0).into_owned()));
+		}
+		Ok(servers)
+	}
+
 	/// `client`'s channel with `server`, if open.
 	pub async fn channel(
 		&self,

@@ -26,7 +26,7 @@ use aiblock_compute::{
 	},
 };
 use std::{
-	collections::VecDeque,
+	collections::{BTreeMap, VecDeque},
 	sync::{
 		atomic::{AtomicBool, Ordering},
 		Arc, RwLock,
@@ -191,6 +191,9 @@ pub enum Event {
 		/// `layer × experts + expert` ([`Decoder::routed`]): the answer's usage of each
 		/// expert block.
 		routed: Vec<u64>,
+		/// Who computed the rows of each expert slot ([`Decoder::computed`]): read by a
+		/// server that runs some experts on peers.
+		computed: BTreeMap<(usize, u32), u64>,
 	},
 	/// The model failed on this input (the last event).
 	Failed(String),
@@ -226,6 +229,8 @@ pub struct Engine {
 	current: Arc<RwLock<Arc<ServedModel>>>,
 	metrics: Arc<ServeMetrics>,
 	alive: Arc<AtomicBool>,
+	/// The engine's backend, which also runs peers' expert calls.
+	backend: Arc<dyn Backend>,
 }
 
 impl Engine {
@@ -242,6 +247,7 @@ impl Engine {
 		metrics.set_model(&model);
 		let current = Arc::new(RwLock::new(Arc::new(model)));
 		let alive = Arc::new(AtomicBool::new(true));
+		let shared = backend.clone();
 		let worker = EngineThread {
 			jobs,
 			current: current.clone(),
@@ -255,7 +261,7 @@ impl Engine {
 			.name("aiblock-serve-engine".into())
 			.spawn(move || worker.run())
 			.expect("the engine thread starts");
-		Engine { queue, max_queue: max_queue.max(1), current, metrics, alive }
+		Engine { queue, max_queue: max_queue.max(1), current, metrics, alive, backend: shared }
 	}
 
 	/// Queue `job`, or refuse it at once.
@@ -277,6 +283,11 @@ impl Engine {
 	}
 
 	/// Whether the engine thread still runs.
+	/// The compute backend the engine runs on.
+	pub fn backend(&self) -> Arc<dyn Backend> {
+		self.backend.clone()
+	}
+
 	pub fn alive(&self) -> bool {
 		self.alive.load(Ordering::Relaxed)
 	}
@@ -348,8 +359,12 @@ impl EngineThread {
 			// current, and on a new model the waiting ones start once the round's running ones
 			// are done.
 			let model = self.current();
-			let mut decoder = match Decoder::with_lanes(backend.as_ref(), &model.weights, 0) {
-				Ok(decoder) => decoder,
+			let decoder = Decoder::with_lanes(backend.as_ref(), &model.weights, 0);
+			let mut decoder = match decoder {
+				Ok(decoder) => match &model.runner {
+					Some(runner) => decoder.with_runner(runner.as_ref()),
+					None => decoder,
+				},
 				Err(e) => {
 					// Not reached (a served model's shape is checked when it is loaded); if it
 					// were, the waiting requests get the reason rather than wait for ever.
@@ -428,7 +443,7 @@ impl EngineThread {
 		match r.answer.done_at_once() {
 			Some(step) => {
 				// Done before reading anything (max_tokens 0): no row used an expert.
-				deliver(&self.metrics, &mut r, Ok(Some(step)), &[]);
+				deliver(&self.metrics, &mut r, Ok(Some(step)), &[], None);
 				decoder.close(r.lane);
 			},
 			None => running.push(r),
@@ -485,7 +500,8 @@ impl EngineThread {
 		let mut steps = steps.into_iter();
 		running.retain_mut(|r| {
 			let step = steps.next().unwrap_or(Err(panicked()));
-			let goes_on = deliver(&self.metrics, r, step, decoder.routed(r.lane).unwrap_or(&[]));
+			let (routed, computed) = (decoder.routed(r.lane), decoder.computed(r.lane));
+			let goes_on = deliver(&self.metrics, r, step, routed.unwrap_or(&[]), computed);
 			if !goes_on {
 				decoder.close(r.lane);
 			}
@@ -511,6 +527,7 @@ fn deliver(
 	r: &mut Running,
 	step: Result<Option<Step>, TransformerError>,
 	routed: &[u64],
+	computed: Option<&BTreeMap<(usize, u32), u64>>,
 ) -> bool {
 	if matches!(step, Ok(None)) {
 		// Still reading its prompt.
@@ -532,8 +549,9 @@ fn deliver(
 				.generation_micros
 				.fetch_add(r.started.elapsed().as_micros() as u64, Ordering::Relaxed);
 			let _ = r.events.send(Event::Text(text));
-			let routed = routed.to_vec();
-			let _ = r.events.send(Event::Done { text: r.answer.text(), finish, tokens, routed });
+			let (routed, computed) = (routed.to_vec(), computed.cloned().unwrap_or_default());
+			let text = r.answer.text();
+			let _ = r.events.send(Event::Done { text, finish, tokens, routed, computed });
 			false
 		},
 		Err(e) => {

@@ -5,6 +5,7 @@
 use super::{
 	engine::Engine,
 	model::{self, hex},
+	parallel::Placement,
 };
 use crate::{chain::Chain, store::Store, WorkerError};
 use std::{
@@ -22,12 +23,13 @@ pub async fn follow(
 	store: Arc<Store>,
 	engine: Arc<Engine>,
 	pinned: Option<u32>,
+	placement: Option<Arc<Placement>>,
 	every: Duration,
 	stop: Arc<AtomicBool>,
 ) {
 	while !stop.load(Ordering::Relaxed) {
 		tokio::time::sleep(every).await;
-		if let Err(e) = check(&chain, &store, &engine, pinned).await {
+		if let Err(e) = check(&chain, &store, &engine, pinned, placement.as_ref()).await {
 			log::warn!("serve: could not check the chain for a new model state: {e}");
 		}
 	}
@@ -39,6 +41,7 @@ pub async fn check(
 	store: &Arc<Store>,
 	engine: &Engine,
 	pinned: Option<u32>,
+	placement: Option<&Arc<Placement>>,
 ) -> Result<bool, WorkerError> {
 	let at = chain.finalized().await?;
 	let index = match pinned {
@@ -51,7 +54,7 @@ pub async fn check(
 		return Ok(false);
 	}
 	log::info!("serve: model {index} has a new state at #{}: loading it", at.block_number());
-	let loaded = model::load(chain, store.clone(), &at, index, ids).await?;
+	let loaded = model::load(chain, store.clone(), &at, index, ids, placement).await?;
 	log::info!(
 		"serve: now answering with {} (state root {}, read at #{}); running answers finish on {}",
 		loaded.id(),

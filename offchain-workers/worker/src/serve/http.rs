@@ -6,7 +6,8 @@ use super::{
 	api::{self, ApiError, Endpoint, Envelope, Limits},
 	engine::{Engine, Event, Job, Refused},
 	metrics::{Outcome, ServeMetrics},
-	model::hex,
+	model::{hex, ServedModel},
+	parallel,
 	sell::{self, MarketSide, PaidHeaders},
 };
 use serde_json::{json, Value};
@@ -49,7 +50,14 @@ struct Shared {
 	/// Set when this server sells its answers or answers the free tier: every request must
 	/// be paid for or come from a free-tier member.
 	market: MarketSide,
+	/// Set when it answers other servers' expert calls: the calls computed at once.
+	expert_calls: Option<tokio::sync::Semaphore>,
 }
+
+/// Expert calls a server computes at once; more wait (up to [`EXPERT_CALL_WAIT`]), so that
+/// peers' calls cannot take every core from the server's own answers or its memory.
+const EXPERT_CALLS: usize = 2;
+const EXPERT_CALL_WAIT: Duration = Duration::from_secs(10);
 
 /// A client's place among its connections; given back when the connection ends.
 struct ClientSlot {
@@ -119,6 +127,7 @@ pub async fn listen(
 	limits: Limits,
 	metrics: Arc<ServeMetrics>,
 	market: MarketSide,
+	lend_experts: bool,
 ) -> std::io::Result<SocketAddr> {
 	let listener = TcpListener::bind(addr).await?;
 	let bound = listener.local_addr()?;
@@ -129,6 +138,7 @@ pub async fn listen(
 		next_id: AtomicU64::new(fresh_seed()),
 		clients: Mutex::new(HashMap::new()),
 		market,
+		expert_calls: lend_experts.then(|| tokio::sync::Semaphore::new(EXPERT_CALLS)),
 	});
 	let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
 	tokio::spawn(async move {
@@ -230,6 +240,11 @@ async fn answer(reader: &mut OwnedReadHalf, writer: &mut OwnedWriteHalf, shared:
 	};
 	let path = request.path.split('?').next().unwrap_or_default().to_string();
 	let current = shared.engine.current();
+	if path == parallel::wire::PATH {
+		if let Some(permits) = &shared.expert_calls {
+			return expert_call(request, current, permits, shared, writer).await;
+		}
+	}
 	if let Some((status, body)) = sell::route(&shared.market, &request.method, &path, &request.body)
 	{
 		let _ = respond_json(writer, status, &body).await;
@@ -265,7 +280,10 @@ async fn answer(reader: &mut OwnedReadHalf, writer: &mut OwnedWriteHalf, shared:
 			}
 		},
 		("GET", "/metrics") => {
-			let body = shared.metrics.render();
+			let mut body = shared.metrics.render();
+			if let Some(runner) = &current.runner {
+				runner.render_metrics(&mut body);
+			}
 			let mut out = head(200, "text/plain; version=0.0.4", Some(body.len()));
 			out.push_str(&body);
 			let _ = write_all(writer, out.as_bytes()).await;
@@ -297,6 +315,52 @@ async fn answer(reader: &mut OwnedReadHalf, writer: &mut OwnedWriteHalf, shared:
 				),
 			);
 			let _ = respond_json(writer, 404, &error.body()).await;
+		},
+	}
+}
+
+/// Another server's expert call (`GET`: what this one runs; `POST`: rows to run), computed on
+/// the engine's backend beside the engine, at most [`EXPERT_CALLS`] at once.
+async fn expert_call(
+	request: HttpRequest,
+	current: Arc<ServedModel>,
+	permits: &tokio::sync::Semaphore,
+	shared: &Shared,
+	writer: &mut OwnedWriteHalf,
+) {
+	if request.method == "GET" {
+		let _ = respond_json(writer, 200, &parallel::wire::hosted(&current)).await;
+		return;
+	}
+	if request.method != "POST" {
+		let error = ApiError::new(405, "method_not_allowed", "GET or POST");
+		let _ = respond_json(writer, 405, &error.body()).await;
+		return;
+	}
+	let Ok(Ok(permit)) = tokio::time::timeout(EXPERT_CALL_WAIT, permits.acquire()).await else {
+		let error = ApiError::new(503, "busy", "too many expert calls at once");
+		let _ = respond_json(writer, 503, &error.body()).await;
+		return;
+	};
+	let backend = shared.engine.backend();
+	let body = request.body;
+	let computed = tokio::task::spawn_blocking(move || {
+		parallel::wire::answer(&current, backend.as_ref(), &body)
+	})
+	.await
+	.unwrap_or_else(|_| {
+		Err(parallel::wire::Refusal { status: 500, message: "the expert call panicked".into() })
+	});
+	drop(permit);
+	match computed {
+		Ok(reply) => {
+			let mut out = head(200, "application/octet-stream", Some(reply.len())).into_bytes();
+			out.extend_from_slice(&reply);
+			let _ = write_all(writer, &out).await;
+		},
+		Err(refusal) => {
+			let error = ApiError::new(refusal.status, "expert_call_refused", refusal.message);
+			let _ = respond_json(writer, refusal.status, &error.body()).await;
 		},
 	}
 }
@@ -388,11 +452,17 @@ pub(crate) async fn read_request(
 			.parse::<usize>()
 			.map_err(|_| ApiError::new(400, "bad_request", "Content-Length is not a number"))?,
 	};
-	if length > MAX_BODY {
+	// A peer's expert call carries rows of floats; everything else is JSON.
+	let most = if path.split('?').next() == Some(parallel::wire::PATH) {
+		parallel::wire::MAX_CALL_BYTES
+	} else {
+		MAX_BODY
+	};
+	if length > most {
 		return Err(ApiError::new(
 			413,
 			"body_too_large",
-			format!("the body has {length} bytes; at most {MAX_BODY} are read"),
+			format!("the body has {length} bytes; at most {most} are read"),
 		));
 	}
 	let mut body = buffer[head_end..].to_vec();
@@ -540,14 +610,17 @@ async fn generate(
 				}
 			},
 			Some(Event::Text(piece)) => text.push_str(&piece),
-			Some(Event::Done { text: mut whole, finish, mut tokens, routed }) => {
+			Some(Event::Done { text: mut whole, finish, mut tokens, routed, computed }) => {
 				metrics.count(chat, Outcome::Answered);
 				if shared.market.alters_answers() {
 					// TEST ONLY: a cheating server, for the auditors to catch.
 					(whole, text) = (altered_text(&whole), altered_text(&text));
 					tokens = tokens.iter().map(|&b| altered_byte(b)).collect();
 				}
-				let audit = api::audit(&model, &request.generation, &tokens);
+				let mut audit = api::audit(&model, &request.generation, &tokens);
+				if let Some(runner) = &model.runner {
+					audit["computed_by"] = runner.trail(&computed);
+				}
 				if let Some(admitted) = admitted {
 					let mut trail = audit.clone();
 					trail["endpoint"] = serde_json::json!(endpoint.name());

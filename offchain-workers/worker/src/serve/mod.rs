@@ -13,6 +13,7 @@ pub mod follow;
 pub mod http;
 pub mod metrics;
 pub mod model;
+pub mod parallel;
 pub mod replay;
 pub mod sell;
 pub mod text;
@@ -41,7 +42,33 @@ pub struct ServeConfig {
 	/// Take part in the market: sell the answers, answer the free tier, or both (the chain
 	/// client must sign with the server's bonded key).
 	pub market: Option<MarketConfig>,
+	/// Which experts this server holds, and where it finds the others.
+	pub experts: ExpertsConfig,
 }
+
+/// Expert-parallel serving ([`parallel`]).
+#[derive(Clone, Debug, Default)]
+pub struct ExpertsConfig {
+	/// The experts this server loads and runs (`All`: a single server).
+	pub holding: parallel::Holding,
+	/// Servers to call for the others (`http://host:port`).
+	pub peers: Vec<String>,
+	/// Also call the servers the chain's registry lists for the model.
+	pub from_registry: bool,
+	/// Calls for one expert after which the server loads it too (0: never).
+	pub cache_after: u32,
+	/// Experts beyond its own it keeps loaded.
+	pub cache_experts: usize,
+	/// Recompute every this-many-th expert a peer computed (0: never).
+	pub check_peers: u64,
+	/// Answer other servers' expert calls (`/v1/aiblock/experts`).
+	pub lend: bool,
+	/// This server's URL (the trail's name for it; left out of the registry's peers).
+	pub own: String,
+}
+
+/// How often a server asks its peers what they run (and the registry for new ones).
+pub const PEER_REFRESH: Duration = Duration::from_secs(10);
 
 /// A server in the market.
 #[derive(Clone, Debug)]
@@ -74,8 +101,9 @@ pub async fn start(
 		None => model::newest_transformer(&chain, &at).await?,
 	};
 	let ids = model::current_ids(&chain, &at, index).await?;
+	let placement = placement(&chain, &config.experts, stop.clone()).await;
 	log::info!("serve: loading model {index} ({} blocks) at #{}", ids.len(), at.block_number());
-	let served = model::load(&chain, store.clone(), &at, index, ids).await?;
+	let served = model::load(&chain, store.clone(), &at, index, ids, placement.as_ref()).await?;
 	log::info!(
 		"serve: {} ready (state root {}, {})",
 		served.id(),
@@ -114,20 +142,96 @@ pub async fn start(
 			side
 		},
 	};
-	let bound =
-		http::listen(config.listen, engine.clone(), config.limits, metrics, market)
-			.await
-			.map_err(|e| WorkerError::Usage(format!("cannot listen on {}: {e}", config.listen)))?;
+	let bound = http::listen(
+		config.listen,
+		engine.clone(),
+		config.limits,
+		metrics,
+		market,
+		config.experts.lend,
+	)
+	.await
+	.map_err(|e| WorkerError::Usage(format!("cannot listen on {}: {e}", config.listen)))?;
 	log::info!("serve: OpenAI-compatible API on http://{bound}/v1 (GET /health, /metrics)");
 	tokio::spawn(follow::follow(
 		chain,
 		store,
 		engine.clone(),
 		config.model,
+		placement,
 		config.follow_every,
 		stop,
 	));
 	Ok((bound, engine))
+}
+
+/// For a server holding some experts: its peers (asked once what they run before the model
+/// loads, then every [`PEER_REFRESH`] until `stop`, with the registry's servers added as they
+/// register).
+async fn placement(
+	chain: &Chain,
+	config: &ExpertsConfig,
+	stop: Arc<AtomicBool>,
+) -> Option<Arc<parallel::Placement>> {
+	if config.holding == parallel::Holding::All {
+		return None;
+	}
+	let peers = Arc::new(parallel::peers::Peers::new());
+	for url in &config.peers {
+		peers.add(url);
+	}
+	let placement = Arc::new(parallel::Placement {
+		holding: config.holding.clone(),
+		peers: peers.clone(),
+		cache_after: config.cache_after,
+		cache_experts: config.cache_experts,
+		check_peers: config.check_peers,
+		own: config.own.clone(),
+		counters: Arc::default(),
+	});
+	let first = find_peers(chain, config, &peers).await;
+	let (chain, config) = (chain.clone(), config.clone());
+	tokio::spawn(async move {
+		while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+			tokio::time::sleep(PEER_REFRESH).await;
+			find_peers(&chain, &config, &peers).await;
+		}
+	});
+	log::info!(
+		"serve: holding experts {}; {first} peers, {} up",
+		placement.holding,
+		placement.peers.status().iter().filter(|p| p.up).count()
+	);
+	Some(placement)
+}
+
+/// Add the registry's servers (when asked to; whatever model each serves, since calls name
+/// the exact blocks), then ask every peer what it runs; the number of peers.
+async fn find_peers(
+	chain: &Chain,
+	config: &ExpertsConfig,
+	peers: &Arc<parallel::peers::Peers>,
+) -> usize {
+	if config.from_registry {
+		match chain.finalized().await {
+			Ok(at) => match chain.server_endpoints(&at).await {
+				Ok(servers) => {
+					for (_, endpoint) in servers {
+						let own =
+							endpoint.trim_end_matches('/') == config.own.trim_end_matches('/');
+						if !own && peers.add(&endpoint) {
+							log::info!("serve: peer {endpoint} found in the registry");
+						}
+					}
+				},
+				Err(e) => log::warn!("serve: could not read the registry's servers: {e}"),
+			},
+			Err(e) => log::warn!("serve: could not read the registry's servers: {e}"),
+		}
+	}
+	let refreshing = peers.clone();
+	let _ = tokio::task::spawn_blocking(move || refreshing.refresh()).await;
+	peers.status().len()
 }
 
 /// Claim the paid answers, settle the audits of earlier claims and report the free answers,

@@ -1,6 +1,7 @@
 //! The model a server answers with: a transformer version exactly as the chain has it at a
 //! finalized block, every block fetched from the store and checked against its on-chain hash.
 
+use super::parallel::{Holding, Loader, ParallelExperts, Placement};
 use crate::{
 	chain::{At, BlockKind, BlockRecord, BlockStatus, Chain, H256},
 	run::{block_id, pointer, shape_of},
@@ -34,7 +35,10 @@ pub struct ServedModel {
 	pub state_root: [u8; 32],
 	/// The finalized block the blocks were read at.
 	pub loaded_at: Finalized,
+	/// The weights: every block, or, on a server holding some experts, all but the others.
 	pub weights: TransformerWeights,
+	/// Where the experts the weights leave out are computed (`None`: the weights hold all).
+	pub runner: Option<Arc<ParallelExperts>>,
 }
 
 impl std::fmt::Debug for ServedModel {
@@ -102,13 +106,15 @@ pub async fn current_ids(
 /// Load model `index` with the blocks `ids`: exactly one per slot of the model, each looked up
 /// on chain at `at`, which must record it as an adopted block (current or superseded since) of
 /// that model in that slot; every block fetched and checked. The weights are loaded on a
-/// blocking thread.
+/// blocking thread. With a `placement`, only the experts it holds are loaded, and the others
+/// are run where it says.
 pub async fn load(
 	chain: &Chain,
 	store: Arc<Store>,
 	at: &At,
 	index: u32,
 	ids: Vec<(BlockId, [u8; 32])>,
+	placement: Option<&Arc<Placement>>,
 ) -> Result<ServedModel, WorkerError> {
 	let spec = chain.model(at, index).await?;
 	let shape =
@@ -151,13 +157,29 @@ pub async fn load(
 		}
 		pointers.push((*block, pointer(&record.header.payload)));
 	}
-	let model_at = ModelAt { spec: shape, validation: Vec::new(), blocks: pointers, revision: 0 };
-	let weights = tokio::task::spawn_blocking(move || model_at.weights(store.as_ref()))
-		.await
-		.map_err(|e| WorkerError::Compute(format!("loading the weights: {e}")))??;
+	let holding = placement.map(|p| p.holding.clone()).unwrap_or_default();
+	if let Shape::Transformer(spec) = &shape {
+		holding.check(spec)?;
+	}
+	let model_at =
+		Arc::new(ModelAt { spec: shape, validation: Vec::new(), blocks: pointers, revision: 0 });
+	let (reader, from) = (model_at.clone(), store.clone());
+	let weights =
+		tokio::task::spawn_blocking(move || reader.weights_of(from.as_ref(), |b| holding.loads(b)))
+			.await
+			.map_err(|e| WorkerError::Compute(format!("loading the weights: {e}")))??;
 	let Model::Transformer(weights) = weights else {
 		return Err(WorkerError::Usage(format!("model {index} is not a transformer")));
 	};
+	let runner = placement.filter(|p| p.holding != Holding::All).map(|placement| {
+		// A block loaded later (a hot expert, or one no peer runs any more): only that block.
+		let loader: Loader =
+			Arc::new(move |block| match model_at.weights_of(store.as_ref(), |b| b == block)? {
+				Model::Transformer(weights) => Ok(weights),
+				Model::Byte(_) => Err(WorkerError::Usage("not a transformer".into())),
+			});
+		Arc::new(ParallelExperts::new(weights.spec, &ids, placement.clone(), loader))
+	});
 	let version = format!("{}.{}.{}", spec.version.major, spec.version.minor, spec.version.patch);
 	Ok(ServedModel {
 		index,
@@ -167,6 +189,7 @@ pub async fn load(
 		blocks: ids,
 		loaded_at: Finalized { number: at.block_number(), hash: at.block_hash().0 },
 		weights,
+		runner,
 	})
 }
 

@@ -215,7 +215,7 @@ pub async fn replay(
 		}
 	}
 	let at = chain.finalized().await?;
-	let served = model::load(chain, store, &at, record.index, record.blocks.clone()).await?;
+	let served = model::load(chain, store, &at, record.index, record.blocks.clone(), None).await?;
 	let generation = record.generation.clone();
 	let spec = served.weights.spec;
 	let engine::Alone { tokens, text, finish, routed } = tokio::task::spawn_blocking(move || {

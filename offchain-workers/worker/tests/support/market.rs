@@ -135,9 +135,11 @@ async fn start_seller(net: &mut Network, name: &str, suri: &str, extra: &[&str])
 	base
 }
 
-pub async fn paid_answers(net: &mut Network) {
+/// Scenario 8; the seller's URL (it goes on serving).
+pub async fn paid_answers(net: &mut Network) -> String {
 	// The seller also donates: it answers free-tier members.
-	let base = start_seller(net, "seller", SELLER, &["--donate", "1000"]).await;
+	// It lends its experts too: scenario 9 finds it in the registry.
+	let base = start_seller(net, "seller", SELLER, &["--donate", "1000", "--lend-experts"]).await;
 	let from = net.at().await.block_number();
 
 	// Without payment: refused, with the way to pay.
@@ -288,7 +290,8 @@ pub async fn paid_answers(net: &mut Network) {
 	assert!(net.chain.server(&at, &seller).await.unwrap().is_some(), "the honest seller serves on");
 	assert!(net.chain.server(&at, &cheater).await.unwrap().is_none(), "the cheater is gone");
 	eprintln!("[e2e] 8: the honest seller's {} claims audited honest", claimed.len());
-	net.procs.kill("seller");
+	// Scenario 9 finds it in the registry; it stops after that.
+	base
 }
 
 /// The `openai` package's completion and streamed chat through `aiblock-worker proxy` in

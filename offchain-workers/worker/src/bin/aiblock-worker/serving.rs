@@ -81,10 +81,41 @@ pub struct ServeOptions {
 	/// auditors to catch and the chain to slash).
 	#[arg(long, hide = true)]
 	pub alter_answers: bool,
+	/// The experts this server loads: `all`, or a list of `E` and `E-F` (those experts of
+	/// every layer) and `L:E`, `L:E-F` (of layer L), e.g. `0-1` or `0,1:2`. The rows routed to
+	/// the others are sent to peers that run them (--peer, and with --peers-from-registry the
+	/// chain's servers); the answers are the same bits as a single server's.
+	#[arg(long, default_value = "all")]
+	pub experts: serve::parallel::Holding,
+	/// A server to call for the experts this one does not hold (repeat for more).
+	#[arg(long = "peer", value_name = "URL")]
+	pub peers: Vec<String>,
+	/// Also call the servers the chain's Inference registry lists (each asked which experts
+	/// it runs; only those running the served blocks are called).
+	#[arg(long)]
+	pub peers_from_registry: bool,
+	/// Load an expert here after this many calls to peers for it (a hot expert); 0: never.
+	#[arg(long, default_value_t = 64)]
+	pub cache_after: u32,
+	/// Experts beyond its own that the server keeps loaded (hot ones, and those it loaded
+	/// when no peer running them answered).
+	#[arg(long, default_value_t = 4)]
+	pub cache_experts: usize,
+	/// Recompute the first and then every this-many-th expert a peer computed, from the
+	/// store's copy, and never call a peer again whose rows differ (the server answers for its
+	/// peers' work: an auditor would slash it). 0: trust the peers.
+	#[arg(long, default_value_t = 32)]
+	pub check_peers: u64,
+	/// Answer other servers' expert calls for the experts this one runs (always on with
+	/// --experts other than `all`). A call costs the expert's compute for the rows sent and is
+	/// not paid: lend to servers you trust.
+	#[arg(long)]
+	pub lend_experts: bool,
 }
 
 impl ServeOptions {
 	pub fn config(&self) -> ServeConfig {
+		let own = self.public_url.clone().unwrap_or_else(|| format!("http://{}", self.listen));
 		ServeConfig {
 			listen: self.listen,
 			model: self.serve_model,
@@ -101,13 +132,20 @@ impl ServeOptions {
 			market: (self.price.is_some() || self.donate > 0).then(|| serve::MarketConfig {
 				price_per_1k: self.price,
 				donate: self.donate,
-				endpoint: self
-					.public_url
-					.clone()
-					.unwrap_or_else(|| format!("http://{}", self.listen)),
+				endpoint: own.clone(),
 				claim_every: Duration::from_secs(self.claim_every.max(1)),
 				alter_answers: self.alter_answers,
 			}),
+			experts: serve::ExpertsConfig {
+				holding: self.experts.clone(),
+				peers: self.peers.clone(),
+				from_registry: self.peers_from_registry,
+				cache_after: self.cache_after,
+				cache_experts: self.cache_experts,
+				check_peers: self.check_peers,
+				lend: self.lend_experts || self.experts != serve::parallel::Holding::All,
+				own,
+			},
 		}
 	}
 }
