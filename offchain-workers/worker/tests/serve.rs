@@ -595,11 +595,17 @@ async fn a_request_for_a_version_switched_away_while_it_waited_is_refused() {
 /// A model whose blocks each have their own id (peers find experts by block id), and a server
 /// of it holding only the experts `holding` names, calling `peers` for the others.
 fn partial(holding: &str, own: &str) -> (ServedModel, Arc<parallel::Placement>) {
-	partial_of(holding, own, 1)
+	partial_of(holding, own, 1, 0)
 }
 
-/// [`partial`] with the weights of genesis `seed` (not 1: a peer lying about its weights).
-fn partial_of(holding: &str, own: &str, seed: u64) -> (ServedModel, Arc<parallel::Placement>) {
+/// [`partial`] with the weights of genesis `seed` (not 1: a peer lying about its weights),
+/// loading an expert after `cache_after` calls for it (0: never).
+fn partial_of(
+	holding: &str,
+	own: &str,
+	seed: u64,
+	cache_after: u32,
+) -> (ServedModel, Arc<parallel::Placement>) {
 	let spec = TransformerSpec::TINY;
 	let full = transformer::genesis(spec, seed).unwrap();
 	let blocks: Vec<_> =
@@ -607,7 +613,7 @@ fn partial_of(holding: &str, own: &str, seed: u64) -> (ServedModel, Arc<parallel
 	let placement = Arc::new(parallel::Placement {
 		holding: holding.parse().unwrap(),
 		peers: Arc::new(parallel::peers::Peers::new()),
-		cache_after: 0,
+		cache_after,
 		cache_experts: 1,
 		check_peers: 1,
 		own: own.into(),
@@ -745,7 +751,7 @@ async fn refresh(placement: &Arc<parallel::Placement>) {
 /// itself), and an honest peer takes over once known.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_peer_running_other_weights_is_caught_and_left() {
-	let (liar_model, _) = partial_of("2-3", "liar", 2);
+	let (liar_model, _) = partial_of("2-3", "liar", 2, 0);
 	let liar = server_of(liar_model, 8, 4).await;
 	let (a_model, a_placement) = partial("0-1", "http://a");
 	let a = server_of(a_model, 8, 4).await;
@@ -782,5 +788,43 @@ async fn a_peer_running_other_weights_is_caught_and_left() {
 	assert!(
 		servers.contains(&b_url.as_str()) && !servers.contains(&liar_url.as_str()),
 		"{servers:?}"
+	);
+}
+
+/// An expert called for again and again is loaded by the server itself (one, its cache's room),
+/// which then computes it: the answers stay the same.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expert_called_for_often_is_loaded_here() {
+	let (b_model, _) = partial("2-3", "b");
+	let b = server_of(b_model, 8, 4).await;
+	let (a_model, a_placement) = partial_of("0-1", "http://a", 1, 4);
+	let a = server_of(a_model, 8, 4).await;
+	a_placement.peers.add(&format!("http://{}", b.addr));
+	refresh(&a_placement).await;
+	let single = server(8, 4).await;
+	let hot = || a_placement.counters.loaded_hot.load(std::sync::atomic::Ordering::Relaxed);
+	let body = json!({"model": "tiny", "prompt": "TYBALT:", "max_tokens": 12, "temperature": 0.5, "seed": 4});
+	let (_, alone) = post(single.addr, "/v1/completions", body.clone()).await;
+	let (_, first) = post(a.addr, "/v1/completions", body.clone()).await;
+	assert_eq!(first["aiblock"]["output"], alone["aiblock"]["output"]);
+	// 12 passes of 2 layers call B for experts 2-3 far more than 4 times: one is loaded in the
+	// background.
+	let started = std::time::Instant::now();
+	while hot() == 0 {
+		assert!(started.elapsed() < Duration::from_secs(10), "no hot expert was loaded");
+		tokio::time::sleep(Duration::from_millis(50)).await;
+	}
+	let (_, again) = post(a.addr, "/v1/completions", body).await;
+	assert_eq!(again["aiblock"]["output"], alone["aiblock"]["output"]);
+	let here: Vec<&str> = again["aiblock"]["computed_by"]
+		.as_array()
+		.unwrap()
+		.iter()
+		.filter(|e| e["server"] == "http://a")
+		.map(|e| e["block"].as_str().unwrap())
+		.collect();
+	assert!(
+		here.iter().any(|block| block.ends_with("expert2") || block.ends_with("expert3")),
+		"a hot expert computed here: {here:?}"
 	);
 }

@@ -120,13 +120,13 @@ impl<'w> Decoder<'w> {
 		}
 	}
 
-	/// Forget what `lane` has read: its next token is read at position 0.
+	/// Forget what `lane` has read: its next token is read at position 0. The rows its experts
+	/// took are still counted ([`Decoder::routed`], [`Decoder::computed`]): a restart is the
+	/// same sequence's window sliding, and what it reads again is computed again.
 	pub fn restart(&mut self, lane: usize) -> Result<(), TransformerError> {
 		let open = self.lane_mut(lane)?;
 		open.keys.iter_mut().chain(open.values.iter_mut()).for_each(Vec::clear);
 		open.position = 0;
-		open.routed.iter_mut().for_each(|count| *count = 0);
-		open.computed.clear();
 		Ok(())
 	}
 
@@ -137,7 +137,7 @@ impl<'w> Decoder<'w> {
 		self.lanes.get(lane).and_then(Option::as_ref).map(|open| &open.computed)
 	}
 
-	/// How many of `lane`'s rows each expert took since it opened (or restarted), indexed
+	/// How many of `lane`'s rows each expert took since it opened (restarts included), indexed
 	/// `layer × experts + expert`: what a server reports as the usage of each expert's block.
 	/// `None` for a lane that is not open.
 	pub fn routed(&self, lane: usize) -> Option<&[u64]> {
@@ -319,12 +319,7 @@ impl<'w> Decoder<'w> {
 	/// The MoE feed-forward of layer `l` on the normed rows `h`, added to the residual `x`,
 	/// each expert's rows run by the runner: every row's experts, who computed each expert
 	/// (by expert), and the layer's output.
-	fn moe(
-		&self,
-		l: usize,
-		h: &[f32],
-		x: &[f32],
-	) -> Result<(Vec<u32>, Vec<u32>, Vec<f32>), TransformerError> {
+	fn moe(&self, l: usize, h: &[f32], x: &[f32]) -> Result<LayerExperts, TransformerError> {
 		let (w, spec) = (self.weights, &self.weights.spec);
 		let d = spec.d_model;
 		let (chosen, gates) = experts::route(self.backend, w, l, h)?;
@@ -368,6 +363,10 @@ impl<'w> Decoder<'w> {
 	}
 }
 
+/// A layer's experts in a pass: every row's chosen experts, who computed each expert (by
+/// expert), and the layer's output.
+type LayerExperts = (Vec<u32>, Vec<u32>, Vec<f32>);
+
 /// What a caught panic said.
 fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
 	panic
@@ -410,12 +409,16 @@ mod tests {
 		for layer in decoder.routed(0).unwrap().chunks(spec.experts) {
 			assert_eq!(layer.iter().sum::<u64>(), (a.len() * spec.top_k) as u64);
 		}
-		// A refused pass counts nothing; a restart starts from zero.
+		// A refused pass counts nothing; a restart (the window sliding) goes on counting.
 		let before = decoder.routed(1).unwrap().to_vec();
 		assert!(decoder.read(&[(1, &[spec.vocab as u32])]).is_err());
 		assert_eq!(decoder.routed(1).unwrap(), before);
+		let counted = decoder.routed(0).unwrap().to_vec();
 		decoder.restart(0).unwrap();
-		assert!(decoder.routed(0).unwrap().iter().all(|count| *count == 0));
+		assert_eq!(decoder.routed(0).unwrap(), counted);
+		decoder.read(&[(0, &a[..3])]).unwrap();
+		let layer0: u64 = decoder.routed(0).unwrap()[..spec.experts].iter().sum();
+		assert_eq!(layer0, ((a.len() + 3) * spec.top_k) as u64, "the rows read again count");
 		assert_eq!(decoder.routed(7), None);
 	}
 

@@ -121,7 +121,7 @@ pub fn expert_output(
 	if !m.fit(spec) {
 		return Err(TransformerError::ExpertRows("the expert's matrices are not the model's size"));
 	}
-	if x.is_empty() || x.len() % spec.d_model != 0 {
+	if x.is_empty() || !x.len().is_multiple_of(spec.d_model) {
 		return Err(TransformerError::ExpertRows("the rows are not a whole number of d_model"));
 	}
 	let [_, _, _, y] = backend::on_workers(backend, || expert_pass(backend, spec, m, x))?;

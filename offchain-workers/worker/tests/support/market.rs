@@ -98,41 +98,11 @@ async fn authors(net: &Network, at: &At) -> Vec<AccountId32> {
 
 /// Start `serve --price` as `suri` (with `extra` arguments) under the name `name`; its URL.
 async fn start_seller(net: &mut Network, name: &str, suri: &str, extra: &[&str]) -> String {
-	let port = free_port();
-	let listen = format!("127.0.0.1:{port}");
-	let data = net.dir.join(name);
-	let args = [
-		"serve",
-		"--node",
-		&net.node_url,
-		"--ipfs",
-		&net.ipfs,
-		"--data-dir",
-		data.to_str().unwrap(),
-		"--listen",
-		&listen,
-		"--serve-model",
-		"1",
-		"--threads",
-		"1",
-		"--dev",
-		"--suri",
-		suri,
-		"--price",
-		&PRICE.to_string(),
-		"--claim-every",
-		"3",
-	];
+	let price = PRICE.to_string();
+	let args =
+		["--serve-model", "1", "--dev", "--suri", suri, "--price", &price, "--claim-every", "3"];
 	let args: Vec<&str> = args.iter().chain(extra).copied().collect();
-	let worker = net.worker.clone();
-	net.procs.spawn(name, &worker, &args);
-	let base = format!("http://{listen}");
-	let started = Instant::now();
-	while serving::get(&format!("{base}/v1/aiblock/market")).is_none() {
-		assert!(started.elapsed() < Duration::from_secs(180), "{name} did not come up");
-		tokio::time::sleep(Duration::from_millis(500)).await;
-	}
-	base
+	serving::start_server(net, name, &args, "/v1/aiblock/market").await
 }
 
 /// Scenario 8; the seller's URL (it goes on serving).

@@ -6,47 +6,19 @@
 //! computed by C and expert 0 (which only B held) loaded by A itself. A fourth server finds its
 //! peer in the chain's registry of servers (the seller of scenario 8).
 
-use super::{free_port, serving, Network};
+use super::{serving, Network};
 use serde_json::{json, Value};
 use std::{
 	io::{BufRead, BufReader},
-	time::{Duration, Instant},
+	time::Instant,
 };
 
 /// Start `serve --serve-model 1 --experts experts` with `extra` arguments as `name`; its URL.
 async fn start(net: &mut Network, name: &str, experts: &str, extra: &[&str]) -> String {
-	let listen = format!("127.0.0.1:{}", free_port());
-	let data = net.dir.join(name);
-	let args = [
-		"serve",
-		"--node",
-		&net.node_url,
-		"--ipfs",
-		&net.ipfs,
-		"--data-dir",
-		data.to_str().unwrap(),
-		"--listen",
-		&listen,
-		"--serve-model",
-		"1",
-		"--threads",
-		"1",
-		"--experts",
-		experts,
-		// No hot experts: the peers stay in use, so that one can be killed mid-answer.
-		"--cache-after",
-		"0",
-	];
+	// No hot experts: the peers stay in use, so that one can be killed mid-answer.
+	let args = ["--serve-model", "1", "--experts", experts, "--cache-after", "0"];
 	let args: Vec<&str> = args.iter().chain(extra).copied().collect();
-	let worker = net.worker.clone();
-	net.procs.spawn(name, &worker, &args);
-	let base = format!("http://{listen}");
-	let started = Instant::now();
-	while serving::get(&format!("{base}/health")).is_none() {
-		assert!(started.elapsed() < Duration::from_secs(120), "{name} did not come up");
-		tokio::time::sleep(Duration::from_millis(300)).await;
-	}
-	base
+	serving::start_server(net, name, &args, "/health").await
 }
 
 /// Which server computed the rows of each expert (by expert number), from a trail.

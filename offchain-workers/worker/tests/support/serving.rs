@@ -69,11 +69,11 @@ fn replay(net: &Network, answer: &Value, name: &str) -> i32 {
 	out.status.code().unwrap_or(-1)
 }
 
-/// Start the server and check its first answers.
-pub async fn before_adoption(net: &mut Network) -> Server {
-	let port = super::free_port();
-	let data = net.dir.join("server");
-	let listen = format!("127.0.0.1:{port}");
+/// Start `aiblock-worker serve` on one thread as `name` (its data directory too) on a free port,
+/// with `extra` arguments; its URL once it answers `probe` (a path).
+pub async fn start_server(net: &mut Network, name: &str, extra: &[&str], probe: &str) -> String {
+	let listen = format!("127.0.0.1:{}", super::free_port());
+	let data = net.dir.join(name);
 	let args = [
 		"serve",
 		"--node",
@@ -84,22 +84,25 @@ pub async fn before_adoption(net: &mut Network) -> Server {
 		data.to_str().unwrap(),
 		"--listen",
 		&listen,
-		"--follow-every",
-		"1",
 		"--threads",
 		"1",
 	];
+	let args: Vec<&str> = args.iter().chain(extra).copied().collect();
 	let worker = net.worker.clone();
-	net.procs.spawn("server", &worker, &args);
+	net.procs.spawn(name, &worker, &args);
 	let base = format!("http://{listen}");
 	let started = Instant::now();
-	let health = loop {
-		if let Some(health) = get(&format!("{base}/health")) {
-			break health;
-		}
-		assert!(started.elapsed() < Duration::from_secs(120), "the server did not come up");
-		tokio::time::sleep(Duration::from_millis(500)).await;
-	};
+	while get(&format!("{base}{probe}")).is_none() {
+		assert!(started.elapsed() < Duration::from_secs(180), "{name} did not come up");
+		tokio::time::sleep(Duration::from_millis(300)).await;
+	}
+	base
+}
+
+/// Start the server and check its first answers.
+pub async fn before_adoption(net: &mut Network) -> Server {
+	let base = start_server(net, "server", &["--follow-every", "1"], "/health").await;
+	let health = get(&format!("{base}/health")).unwrap();
 	assert_eq!(health["model"], "aiblock-shakespeare@2.0.0", "{health}");
 
 	let body =

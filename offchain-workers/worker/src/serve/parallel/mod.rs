@@ -205,27 +205,58 @@ pub type Loader = Arc<dyn Fn(BlockId) -> Result<TransformerWeights, WorkerError>
 /// Experts this server loaded beyond its own, and how often each was called for.
 #[derive(Default)]
 struct Cache {
+	/// Loaded experts by slot, with when each was last used.
 	loaded: HashMap<usize, (Arc<TransformerWeights>, u64)>,
-	/// Calls to peers per slot since the model was loaded.
-	calls: HashMap<usize, u32>,
+	/// Uses per slot since the model was loaded: calls to peers, and computations here from
+	/// the cache. The most used are the hot ones.
+	uses: HashMap<usize, u64>,
 	loading: BTreeSet<usize>,
 	clock: u64,
 }
 
 impl Cache {
-	/// Keep `weights` for `slot`, dropping the least recently used beyond `room`. The calls
-	/// counted for both start again, so that two hot experts beyond the room do not evict each
-	/// other at every call.
+	fn uses(&self, slot: usize) -> u64 {
+		self.uses.get(&slot).copied().unwrap_or(0)
+	}
+
+	/// The loaded expert to drop first: the least used, then the least recently used.
+	fn coldest(&self) -> Option<usize> {
+		self.loaded
+			.iter()
+			.min_by_key(|(slot, (_, used))| (self.uses(**slot), *used))
+			.map(|(s, _)| *s)
+	}
+
+	/// Whether `slot` is worth loading after a call for it: used `after` times, and either
+	/// room is left or it is used more than the coldest loaded expert (so that experts beyond
+	/// the room do not evict each other at every call).
+	fn worth_loading(&self, slot: usize, after: u32, room: usize) -> bool {
+		let uses = self.uses(slot);
+		after > 0
+			&& room > 0
+			&& uses >= u64::from(after)
+			&& !self.loading.contains(&slot)
+			&& !self.loaded.contains_key(&slot)
+			&& (self.loaded.len() < room
+				|| self.coldest().is_some_and(|coldest| self.uses(coldest) < uses))
+	}
+
+	/// Keep `weights` for `slot`, dropping the coldest beyond `room` (at least one: an expert
+	/// loaded because no peer runs it stays until a hotter one needs its place).
 	fn insert(&mut self, slot: usize, weights: Arc<TransformerWeights>, room: usize) {
 		self.clock += 1;
 		self.loaded.insert(slot, (weights, self.clock));
-		self.calls.remove(&slot);
 		while self.loaded.len() > room.max(1) {
-			let Some((&oldest, _)) = self.loaded.iter().min_by_key(|(_, (_, used))| *used) else {
+			let Some(coldest) = self
+				.loaded
+				.keys()
+				.copied()
+				.filter(|s| *s != slot)
+				.min_by_key(|s| (self.uses(*s), self.loaded[s].1))
+			else {
 				break;
 			};
-			self.loaded.remove(&oldest);
-			self.calls.remove(&oldest);
+			self.loaded.remove(&coldest);
 		}
 	}
 }
@@ -288,16 +319,11 @@ impl ParallelExperts {
 
 	/// The trail's `computed_by`: for each expert slot and computer, the rows.
 	pub fn trail(&self, computed: &BTreeMap<(usize, u32), u64>) -> serde_json::Value {
-		let experts = self.spec.experts;
 		let entries: Vec<serde_json::Value> = computed
 			.iter()
 			.map(|(&(slot, by), rows)| {
-				let block = BlockId::Expert {
-					layer: (slot / experts) as u32,
-					expert: (slot % experts) as u32,
-				};
 				serde_json::json!({
-					"block": block.name(),
+					"block": self.block(slot).name(),
 					"id": super::model::hex(&self.ids[slot]),
 					"server": self.computer(by),
 					"rows": rows,
@@ -338,15 +364,16 @@ impl ParallelExperts {
 		BlockId::Expert { layer: (slot / experts) as u32, expert: (slot % experts) as u32 }
 	}
 
-	/// Count a call for `slot`; past `cache_after` of them, load it in the background.
+	/// Count a call for `slot`; once it is worth it ([`Cache::worth_loading`]), load it in the
+	/// background.
 	fn called_for(&self, slot: usize) {
 		let (after, room) = (self.placement.cache_after, self.placement.cache_experts);
 		let mut cache = lock(&self.cache);
-		let calls = cache.calls.entry(slot).or_default();
-		*calls += 1;
-		if after == 0 || room == 0 || *calls < after || !cache.loading.insert(slot) {
+		*cache.uses.entry(slot).or_default() += 1;
+		if !cache.worth_loading(slot, after, room) {
 			return;
 		}
+		cache.loading.insert(slot);
 		drop(cache);
 		let (cache, loader, block) = (self.cache.clone(), self.loader.clone(), self.block(slot));
 		let counters = self.placement.counters.clone();
@@ -356,7 +383,7 @@ impl ParallelExperts {
 			cache.loading.remove(&slot);
 			match loaded {
 				Ok(weights) => {
-					log::info!("serve: {block} called for {after} times: now held here too");
+					log::info!("serve: {block} is called for often: now held here too");
 					counters.loaded_hot.fetch_add(1, Ordering::Relaxed);
 					cache.insert(slot, Arc::new(weights), room);
 				},
@@ -375,10 +402,14 @@ impl ParallelExperts {
 		let mut cache = lock(&self.cache);
 		cache.clock += 1;
 		let clock = cache.clock;
-		cache.loaded.get_mut(&slot).map(|(w, used)| {
+		let hit = cache.loaded.get_mut(&slot).map(|(w, used)| {
 			*used = clock;
 			w.clone()
-		})
+		});
+		if hit.is_some() {
+			*cache.uses.entry(slot).or_default() += 1;
+		}
+		hit
 	}
 }
 
@@ -428,7 +459,7 @@ impl ParallelExperts {
 		y: &[f32],
 	) -> bool {
 		let every = self.placement.check_peers;
-		if every == 0 || self.checked.fetch_add(1, Ordering::Relaxed) % every != 0 {
+		if every == 0 || !self.checked.fetch_add(1, Ordering::Relaxed).is_multiple_of(every) {
 			return true;
 		}
 		let block = self.block(layer * self.spec.experts + item.expert);
@@ -486,7 +517,7 @@ impl ExpertRunner for ParallelExperts {
 		let mut outputs: Vec<Option<ExpertOutput>> = vec![None; work.len()];
 		let (local, mut remote): (Vec<usize>, Vec<usize>) = (0..work.len()).partition(|&i| {
 			ExpertMatrices::of(weights, layer, work[i].expert).is_some()
-				|| self.local(weights, slot(i)).is_some()
+				|| self.cached(layer, work[i].expert).is_some()
 		});
 		let counters = &self.placement.counters;
 		let peers = &self.placement.peers;
@@ -520,18 +551,16 @@ impl ExpertRunner for ParallelExperts {
 			for ((peer, indices, _), reply) in calls.into_iter().zip(replies) {
 				tried.insert(peer);
 				let reply = reply.and_then(|ys| {
-					match indices
+					let right = indices
 						.iter()
 						.zip(&ys)
-						.all(|(&i, y)| self.checks_out(backend, layer, &work[i], y))
-					{
-						true => Ok(ys),
-						false => {
-							counters.peer_mismatches.fetch_add(1, Ordering::Relaxed);
-							peers.ban(peer);
-							Err("wrong rows".into())
-						},
+						.all(|(&i, y)| self.checks_out(backend, layer, &work[i], y));
+					if !right {
+						counters.peer_mismatches.fetch_add(1, Ordering::Relaxed);
+						peers.ban(peer);
+						return Err("wrong rows".to_string());
 					}
+					Ok(ys)
 				});
 				match reply {
 					Ok(ys) => {

@@ -54,6 +54,9 @@ pub fn base_url(url: &str) -> Option<String> {
 	(!rest.is_empty() && rest.chars().all(plain)).then(|| url.to_string())
 }
 
+/// A peer's listing: the block ids it runs, or why it gave none.
+type Listing = Result<Vec<[u8; 32]>, String>;
+
 /// A peer's state for `/metrics` and the logs.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PeerStatus {
@@ -141,23 +144,20 @@ impl Peers {
 	/// peer that does not answer is down until its next listing.
 	pub fn refresh(&self) {
 		let urls: Vec<String> = self.lock().iter().map(|p| p.url.clone()).collect();
-		let listings: Vec<(Result<Vec<[u8; 32]>, String>, Duration)> =
-			std::thread::scope(|scope| {
-				let asks: Vec<_> = urls
-					.iter()
-					.map(|url| {
-						scope.spawn(move || {
-							let started = Instant::now();
-							(self.get_listing(url), started.elapsed())
-						})
+		let listings: Vec<(Listing, Duration)> = std::thread::scope(|scope| {
+			let asks: Vec<_> = urls
+				.iter()
+				.map(|url| {
+					scope.spawn(move || {
+						let started = Instant::now();
+						(self.get_listing(url), started.elapsed())
 					})
-					.collect();
-				asks.into_iter()
-					.map(|ask| {
-						ask.join().unwrap_or_else(|_| (Err("panicked".into()), Duration::ZERO))
-					})
-					.collect()
-			});
+				})
+				.collect();
+			asks.into_iter()
+				.map(|ask| ask.join().unwrap_or_else(|_| (Err("panicked".into()), Duration::ZERO)))
+				.collect()
+		});
 		let mut peers = self.lock();
 		for (peer, (listing, took)) in peers.iter_mut().zip(listings) {
 			match listing {
@@ -177,7 +177,7 @@ impl Peers {
 		}
 	}
 
-	fn get_listing(&self, url: &str) -> Result<Vec<[u8; 32]>, String> {
+	fn get_listing(&self, url: &str) -> Listing {
 		let response =
 			self.agent.get(format!("{url}{}", wire::PATH)).call().map_err(|e| e.to_string())?;
 		if response.status() != 200 {

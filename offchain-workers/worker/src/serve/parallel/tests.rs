@@ -75,3 +75,32 @@ fn with_no_peer_left_the_server_loads_the_experts_itself() {
 	let trail = runner.trail(decoder.computed(0).unwrap());
 	assert!(trail.as_array().unwrap().iter().all(|e| e["server"] == "http://me"));
 }
+
+/// Hot experts are the most used: one beyond the room is loaded only once it is used more than
+/// the coldest loaded one, which it then replaces.
+#[test]
+fn the_cache_keeps_the_most_used_experts() {
+	let spec = TransformerSpec::TINY;
+	let weights = Arc::new(TransformerWeights { spec, tensors: Default::default() });
+	let mut cache = Cache::default();
+	let (after, room) = (3, 2);
+	for (slot, uses) in [(1, 5), (2, 4), (3, 3)] {
+		cache.uses.insert(slot, uses);
+	}
+	assert!(!cache.worth_loading(4, after, room), "never used");
+	assert!(cache.worth_loading(3, after, room), "used enough, and there is room");
+	cache.insert(1, weights.clone(), room);
+	cache.insert(2, weights.clone(), room);
+	assert!(!cache.worth_loading(3, after, room), "3 uses, the coldest loaded has 4");
+	cache.uses.insert(3, 5);
+	assert!(cache.worth_loading(3, after, room));
+	cache.insert(3, weights.clone(), room);
+	let mut kept: Vec<usize> = cache.loaded.keys().copied().collect();
+	kept.sort();
+	assert_eq!(kept, vec![1, 3], "the coldest (2) made room");
+	assert!(!cache.worth_loading(3, after, room), "already loaded");
+	cache.loading.insert(9);
+	cache.uses.insert(9, 50);
+	assert!(!cache.worth_loading(9, after, room), "already loading");
+	assert!(!cache.worth_loading(1, 0, room) && !cache.worth_loading(1, after, 0), "caching off");
+}

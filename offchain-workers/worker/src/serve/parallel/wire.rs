@@ -164,7 +164,7 @@ pub fn answer(model: &ServedModel, backend: &dyn Backend, body: &[u8]) -> Result
 				),
 			));
 		}
-		if part.x.is_empty() || part.x.len() % spec.d_model != 0 {
+		if part.x.is_empty() || !part.x.len().is_multiple_of(spec.d_model) {
 			return Err(refuse(
 				400,
 				format!("{}: rows are not d_model = {} wide", slot.name(), spec.d_model),
