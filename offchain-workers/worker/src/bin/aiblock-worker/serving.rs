@@ -94,7 +94,9 @@ pub struct ServeOptions {
 	/// it runs; only those running the served blocks are called).
 	#[arg(long)]
 	pub peers_from_registry: bool,
-	/// Load an expert here after this many calls to peers for it (a hot expert); 0: never.
+	/// Load an expert here after this many calls to peers for it (a hot expert; with the
+	/// cache full, only if it is used more than the least used loaded one, which it replaces);
+	/// 0: never.
 	#[arg(long, default_value_t = 64)]
 	pub cache_after: u32,
 	/// Experts beyond its own that the server keeps loaded (hot ones, and those it loaded
