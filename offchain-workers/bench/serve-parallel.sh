@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Expert-parallel serving against one server, side by side, on one machine.
 #
-#   serve-parallel.sh        (REQUESTS=32 by default)
+#   serve-parallel.sh        (REQUESTS=128 by default)
 #
 # Starts a dev node (`--tmp`), puts the genesis models into a local store and serves the
 # genesis transformer (4 layers, 4 experts top-2) twice: by one server holding every expert,
@@ -14,7 +14,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 HERE=$PWD
-REQUESTS="${REQUESTS:-32}"
+REQUESTS="${REQUESTS:-128}"
 BIN="${CARGO_TARGET_DIR:-$HOME/.cache/aiblock-target}/release"
 OUT=$(mktemp -d /tmp/aiblock-serve-parallel.XXXXXX)
 for b in aiblock-node aiblock-worker; do
@@ -46,7 +46,8 @@ SINGLE=$(port) A=$(port) B=$(port) C=$(port)
 serve single "$SINGLE"
 serve b "$B" --experts 2-3
 serve c "$C" --experts 1-2
-serve a "$A" --experts 0-1 --peer "http://127.0.0.1:$B" --peer "http://127.0.0.1:$C"
+# No hot experts (--cache-after 0): every call goes to the peers, the cost measured here.
+serve a "$A" --experts 0-1 --peer "http://127.0.0.1:$B" --peer "http://127.0.0.1:$C" --cache-after 0
 MODEL=$(curl -sf "http://127.0.0.1:$SINGLE/v1/models" | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"][0]["id"])')
 body='{"model": "'"$MODEL"'", "prompt": "ROMEO:", "max_tokens": 58, "temperature": 0.8, "seed": 3}'
 same=$(for p in "$SINGLE" "$A"; do
