@@ -121,12 +121,14 @@ impl<'w> Decoder<'w> {
 	}
 
 	/// Forget what `lane` has read: its next token is read at position 0. The rows its experts
-	/// took are still counted ([`Decoder::routed`], [`Decoder::computed`]): a restart is the
-	/// same sequence's window sliding, and what it reads again is computed again.
+	/// took start again from zero ([`Decoder::routed`]: the usage servers report and auditors
+	/// check, which must not change meaning between their versions); who computed them
+	/// ([`Decoder::computed`]) goes on counting, since a trail names every row's computer.
 	pub fn restart(&mut self, lane: usize) -> Result<(), TransformerError> {
 		let open = self.lane_mut(lane)?;
 		open.keys.iter_mut().chain(open.values.iter_mut()).for_each(Vec::clear);
 		open.position = 0;
+		open.routed.iter_mut().for_each(|count| *count = 0);
 		Ok(())
 	}
 
@@ -137,7 +139,7 @@ impl<'w> Decoder<'w> {
 		self.lanes.get(lane).and_then(Option::as_ref).map(|open| &open.computed)
 	}
 
-	/// How many of `lane`'s rows each expert took since it opened (restarts included), indexed
+	/// How many of `lane`'s rows each expert took since it opened (or restarted), indexed
 	/// `layer × experts + expert`: what a server reports as the usage of each expert's block.
 	/// `None` for a lane that is not open.
 	pub fn routed(&self, lane: usize) -> Option<&[u64]> {
@@ -409,16 +411,17 @@ mod tests {
 		for layer in decoder.routed(0).unwrap().chunks(spec.experts) {
 			assert_eq!(layer.iter().sum::<u64>(), (a.len() * spec.top_k) as u64);
 		}
-		// A refused pass counts nothing; a restart (the window sliding) goes on counting.
+		// A refused pass counts nothing; a restart starts the usage from zero, while the record
+		// of who computed the rows goes on.
 		let before = decoder.routed(1).unwrap().to_vec();
 		assert!(decoder.read(&[(1, &[spec.vocab as u32])]).is_err());
 		assert_eq!(decoder.routed(1).unwrap(), before);
-		let counted = decoder.routed(0).unwrap().to_vec();
+		let computed: u64 = decoder.computed(0).unwrap().values().sum();
 		decoder.restart(0).unwrap();
-		assert_eq!(decoder.routed(0).unwrap(), counted);
+		assert!(decoder.routed(0).unwrap().iter().all(|count| *count == 0));
 		decoder.read(&[(0, &a[..3])]).unwrap();
-		let layer0: u64 = decoder.routed(0).unwrap()[..spec.experts].iter().sum();
-		assert_eq!(layer0, ((a.len() + 3) * spec.top_k) as u64, "the rows read again count");
+		let now: u64 = decoder.computed(0).unwrap().values().sum();
+		assert_eq!(now, computed + (3 * spec.top_k * spec.layers) as u64, "the rows read again");
 		assert_eq!(decoder.routed(7), None);
 	}
 

@@ -100,10 +100,10 @@ pub struct ServeOptions {
 	#[arg(long, default_value_t = 64)]
 	pub cache_after: u32,
 	/// Experts beyond its own that the server keeps loaded (hot ones, and those it loaded
-	/// when no peer running them answered).
+	/// when no peer running them answered; one of those is kept even with 0).
 	#[arg(long, default_value_t = 4)]
 	pub cache_experts: usize,
-	/// Recompute the first and then every this-many-th expert a peer computed, from the
+	/// Recompute each peer's first expert and then every this-many-th it computes, from the
 	/// store's copy, and never call a peer again whose rows differ (the server answers for its
 	/// peers' work: an auditor would slash it). 0: trust the peers.
 	#[arg(long, default_value_t = 32)]

@@ -269,8 +269,8 @@ pub struct ParallelExperts {
 	placement: Arc<Placement>,
 	loader: Loader,
 	cache: Arc<Mutex<Cache>>,
-	/// Remote computations so far, for the spot checks.
-	checked: AtomicU64,
+	/// Each peer's remote computations so far, for its spot checks.
+	checked: Mutex<HashMap<usize, u64>>,
 }
 
 fn lock(cache: &Mutex<Cache>) -> std::sync::MutexGuard<'_, Cache> {
@@ -299,7 +299,7 @@ impl ParallelExperts {
 			placement,
 			loader,
 			cache: Arc::default(),
-			checked: AtomicU64::new(0),
+			checked: Mutex::default(),
 		}
 	}
 
@@ -449,17 +449,25 @@ impl ParallelExperts {
 		(calls, assignment.nowhere.into_iter().map(|n| remote[n]).collect())
 	}
 
-	/// Whether a peer's rows for `item` are the expert's: every `check_peers`-th remote
-	/// computation (the first included) is recomputed here from the store's copy.
+	/// Whether `peer`'s rows for `item` are the expert's: the peer's first computation and
+	/// then every `check_peers`-th of its computations are recomputed here from the store's
+	/// copy.
 	fn checks_out(
 		&self,
 		backend: &dyn Backend,
+		peer: usize,
 		layer: usize,
 		item: &ExpertWork<'_>,
 		y: &[f32],
 	) -> bool {
 		let every = self.placement.check_peers;
-		if every == 0 || !self.checked.fetch_add(1, Ordering::Relaxed).is_multiple_of(every) {
+		let count = {
+			let mut checked = self.checked.lock().unwrap_or_else(|p| p.into_inner());
+			let count = checked.entry(peer).or_default();
+			*count += 1;
+			*count - 1
+		};
+		if every == 0 || !count.is_multiple_of(every) {
 			return true;
 		}
 		let block = self.block(layer * self.spec.experts + item.expert);
@@ -521,8 +529,8 @@ impl ExpertRunner for ParallelExperts {
 		});
 		let counters = &self.placement.counters;
 		let peers = &self.placement.peers;
-		// Every peer is tried at most once a pass: a failed call's experts go to the peers
-		// left, and what none of them runs is loaded here.
+		// A peer that fails a call is not tried again this pass: its experts go to the other
+		// peers (those that answered included), and what none of them runs is loaded here.
 		let mut tried = HashSet::new();
 		let mut first = true;
 		while first || !remote.is_empty() {
@@ -549,12 +557,11 @@ impl ExpertRunner for ParallelExperts {
 			first = false;
 			remote.clear();
 			for ((peer, indices, _), reply) in calls.into_iter().zip(replies) {
-				tried.insert(peer);
 				let reply = reply.and_then(|ys| {
 					let right = indices
 						.iter()
 						.zip(&ys)
-						.all(|(&i, y)| self.checks_out(backend, layer, &work[i], y));
+						.all(|(&i, y)| self.checks_out(backend, peer, layer, &work[i], y));
 					if !right {
 						counters.peer_mismatches.fetch_add(1, Ordering::Relaxed);
 						peers.ban(peer);
@@ -574,6 +581,7 @@ impl ExpertRunner for ParallelExperts {
 					},
 					Err(_) => {
 						counters.failed_calls.fetch_add(1, Ordering::Relaxed);
+						tried.insert(peer);
 						remote.extend(indices);
 					},
 				}

@@ -178,8 +178,14 @@ impl Peers {
 	}
 
 	fn get_listing(&self, url: &str) -> Listing {
-		let response =
-			self.agent.get(format!("{url}{}", wire::PATH)).call().map_err(|e| e.to_string())?;
+		let response = self
+			.agent
+			.get(format!("{url}{}", wire::PATH))
+			.config()
+			.timeout_global(Some(LISTING_TIMEOUT))
+			.build()
+			.call()
+			.map_err(|e| e.to_string())?;
 		if response.status() != 200 {
 			return Err(format!("HTTP {}", response.status()));
 		}
