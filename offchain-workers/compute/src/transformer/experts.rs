@@ -60,13 +60,25 @@ impl ExpertRunner for Local {
 		let spec = &weights.spec;
 		let cost = |item: &ExpertWork<'_>| item.x.len();
 		ops::map_parts_by_cost(backend, work, cost, |backend, item| {
-			let matrices = ExpertMatrices::of(weights, layer, item.expert)
-				.ok_or(TransformerError::MissingExpert { layer, expert: item.expert })?;
-			Ok(ExpertOutput { y: expert_output(backend, spec, matrices, item.x)?, by: HERE })
+			run_here(backend, spec, weights, layer, item)
 		})
 		.into_iter()
 		.collect()
 	}
+}
+
+/// `item`'s expert of layer `layer`, taken from `weights` and computed in this process (a
+/// server's own experts, cached ones and ones loaded after a peer failed go through here too).
+pub fn run_here(
+	backend: &dyn Backend,
+	spec: &TransformerSpec,
+	weights: &TransformerWeights,
+	layer: usize,
+	item: &ExpertWork<'_>,
+) -> Result<ExpertOutput, TransformerError> {
+	let matrices = ExpertMatrices::of(weights, layer, item.expert)
+		.ok_or(TransformerError::MissingExpert { layer, expert: item.expert })?;
+	Ok(ExpertOutput { y: expert_output(backend, spec, matrices, item.x)?, by: HERE })
 }
 
 /// The three matrices of one expert (`W1`, `W3`: `d_model × d_ff`; `W2`: `d_ff × d_model`).

@@ -23,7 +23,9 @@ use aiblock_compute::{
 	backend::Backend,
 	model::BlockId,
 	transformer::{
-		experts::{expert_output, ExpertMatrices, ExpertOutput, ExpertRunner, ExpertWork, HERE},
+		experts::{
+			expert_output, run_here, ExpertMatrices, ExpertOutput, ExpertRunner, ExpertWork, HERE,
+		},
 		TransformerError, TransformerSpec, TransformerWeights,
 	},
 };
@@ -506,9 +508,7 @@ impl ParallelExperts {
 			_ => None,
 		};
 		let source = loaded.as_deref().or(cached.as_deref()).unwrap_or(weights);
-		let matrices = ExpertMatrices::of(source, layer, item.expert)
-			.ok_or(TransformerError::MissingExpert { layer, expert: item.expert })?;
-		Ok(ExpertOutput { y: expert_output(backend, &self.spec, matrices, item.x)?, by: HERE })
+		run_here(backend, &self.spec, source, layer, item)
 	}
 }
 
