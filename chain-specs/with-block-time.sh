@@ -14,6 +14,8 @@
 #
 # AIBLOCK_EPOCH_WINDOWS=P,R,T,C,V,X also sets the evolution epochs' windows in blocks (proposing,
 # reserving, training, commit, reveal, cleanup), as the end-to-end test does.
+# AIBLOCK_SESSION_LENGTH=N sets the validators' sessions to N blocks (at least 10), for tests that
+# change the validator set.
 set -euo pipefail
 if [ $# -ne 3 ]; then
 	awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0" >&2
@@ -47,6 +49,12 @@ if windows:
         sys.exit(f"AIBLOCK_EPOCH_WINDOWS={windows}: six block counts of at least 1")
     patch = spec["genesis"]["runtimeGenesis"]["patch"]
     patch.setdefault("evolution", {})["windows"] = dict(zip(names, blocks))
+session = os.environ.get("AIBLOCK_SESSION_LENGTH")
+if session:
+    if not session.isdigit() or int(session) < 10:
+        sys.exit(f"AIBLOCK_SESSION_LENGTH={session}: a block count of at least 10")
+    patch = spec["genesis"]["runtimeGenesis"]["patch"]
+    patch.setdefault("validatorSet", {})["sessionLength"] = int(session)
 spec["id"] = f"{spec['id']}_{millis}ms"
 spec["name"] = f"{spec['name']} ({millis} ms blocks)"
 with open(path, "w") as f:

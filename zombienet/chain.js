@@ -52,4 +52,52 @@ async function connectWithObserver(nodeName, networkInfo) {
   return { api, observer, observerName };
 }
 
-module.exports = { connect, connectWithObserver, submit };
+/// The finalised head's number, as `api`'s node sees it.
+async function finalisedNumber(api) {
+  const hash = await api.rpc.chain.getFinalizedHead();
+  return (await api.rpc.chain.getHeader(hash)).number.toNumber();
+}
+
+/// The best block's number, as `api`'s node sees it.
+async function bestNumber(api) {
+  return (await api.rpc.chain.getHeader()).number.toNumber();
+}
+
+/// Poll `check` every second until it returns something truthy (returned); throws after
+/// `limitMs` with `what` in the message.
+async function waitUntil(what, check, limitMs = 120_000) {
+  const deadline = Date.now() + limitMs;
+  for (;;) {
+    const result = await check();
+    if (result) return result;
+    if (Date.now() > deadline) throw new Error(`timed out after ${limitMs / 1000} s: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+}
+
+/// The process ids of the node whose RPC listens on `wsUri` (zombienet's native provider starts
+/// each node with `--rpc-port PORT`).
+function nodePids(wsUri) {
+  const { execFileSync } = require("child_process");
+  const port = new URL(wsUri).port;
+  const out = execFileSync("pgrep", ["-f", "--", `--rpc-port[ =]${port}( |$)`], { encoding: "utf8" });
+  const pids = out.split("\n").filter((p) => p.trim() !== "").map(Number);
+  if (pids.length === 0) throw new Error(`no process listens with --rpc-port ${port}`);
+  return pids;
+}
+
+/// Send signal `name` (SIGSTOP, SIGCONT, SIGKILL…) to every pid in `pids`.
+function signal(pids, name) {
+  for (const pid of pids) process.kill(pid, name);
+}
+
+module.exports = {
+  bestNumber,
+  connect,
+  connectWithObserver,
+  finalisedNumber,
+  nodePids,
+  signal,
+  submit,
+  waitUntil,
+};

@@ -7,41 +7,10 @@
 // FINALISED_WHILE_DOWN blocks without him, then lets him go on (SIGCONT) and requires his node to
 // catch up with the finalised head. Returns 1 on success; throws on any error.
 
-const { execFileSync } = require("child_process");
-const { connect } = require("./chain.js");
+const { connect, finalisedNumber, nodePids, signal, waitUntil } = require("./chain.js");
 
 const STOPPED = "dave";
 const FINALISED_WHILE_DOWN = 4;
-const LIMIT_MS = 120_000;
-
-/// The process ids of the node whose RPC listens on `wsUri` (zombienet's native provider starts
-/// each node with `--rpc-port PORT`).
-function nodePids(wsUri) {
-  const port = new URL(wsUri).port;
-  const out = execFileSync("pgrep", ["-f", "--", `--rpc-port[ =]${port}( |$)`], { encoding: "utf8" });
-  const pids = out.split("\n").filter((p) => p.trim() !== "").map(Number);
-  if (pids.length === 0) throw new Error(`no process listens with --rpc-port ${port}`);
-  return pids;
-}
-
-function signal(pids, name) {
-  for (const pid of pids) process.kill(pid, name);
-}
-
-async function finalisedNumber(api) {
-  const hash = await api.rpc.chain.getFinalizedHead();
-  return (await api.rpc.chain.getHeader(hash)).number.toNumber();
-}
-
-async function waitUntil(what, check) {
-  const deadline = Date.now() + LIMIT_MS;
-  for (;;) {
-    const result = await check();
-    if (result) return result;
-    if (Date.now() > deadline) throw new Error(`timed out after ${LIMIT_MS / 1000} s: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-  }
-}
 
 async function run(nodeName, networkInfo) {
   const api = await connect(networkInfo.nodesByName[nodeName].wsUri);

@@ -18,7 +18,8 @@ fi
 spec_dir=$(mktemp -d /tmp/aiblock-zombienet.XXXXXX)
 trap 'rm -rf "$spec_dir"' EXIT
 export AIBLOCK_CHAIN_SPEC="$spec_dir/local-2s-raw.json"
-../chain-specs/with-block-time.sh local 2000 "$AIBLOCK_CHAIN_SPEC"
+# Sessions of 10 blocks (20 s), so that validators.js sees a validator join and leave in minutes.
+AIBLOCK_SESSION_LENGTH=10 ../chain-specs/with-block-time.sh local 2000 "$AIBLOCK_CHAIN_SPEC"
 status=0
 for test in *.zndsl; do
 	echo "[zombienet] $test"

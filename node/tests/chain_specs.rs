@@ -49,19 +49,26 @@ fn local_spec_has_four_validators_and_token_properties() {
 	assert_eq!(spec["properties"]["tokenDecimals"], 12);
 	assert_eq!(spec["properties"]["ss58Format"], 42);
 	let patch = &spec["genesis"]["runtimeGenesis"]["patch"];
-	let aura = patch["aura"]["authorities"].as_array().expect("aura authorities");
-	let grandpa = patch["grandpa"]["authorities"].as_array().expect("grandpa authorities");
-	assert_eq!(aura.len(), 4, "four Aura authorities");
-	assert_eq!(grandpa.len(), 4, "four GRANDPA authorities");
+	// Aura's and GRANDPA's authorities come from the first validators' session keys.
+	let keys = patch["session"]["keys"].as_array().expect("session keys");
+	let validators = patch["validatorSet"]["validators"].as_array().expect("validators");
+	assert_eq!(keys.len(), 4, "four validators with session keys");
+	assert_eq!(validators.len(), 4, "four validators");
+	for (entry, validator) in keys.iter().zip(validators) {
+		assert_eq!(&entry[0], validator, "keys of the listed validators, in order");
+		assert_eq!(entry[0], entry[1], "a validator is its account");
+	}
 	// Each validator has its own keys.
-	let mut aura_keys: Vec<_> = aura.iter().map(|k| k.to_string()).collect();
-	aura_keys.sort();
-	aura_keys.dedup();
-	assert_eq!(aura_keys.len(), 4);
-	assert!(grandpa.iter().all(|a| a[1] == 1), "equal GRANDPA voting weight");
+	for key in ["aura", "grandpa"] {
+		let mut distinct: Vec<_> = keys.iter().map(|k| k[2][key].to_string()).collect();
+		distinct.sort();
+		distinct.dedup();
+		assert_eq!(distinct.len(), 4, "four distinct {key} keys");
+	}
+	assert!(patch.get("aura").is_none() && patch.get("grandpa").is_none(), "set by Session");
 
 	let dev: serde_json::Value = serde_json::from_str(&committed("dev.json")).expect("JSON");
-	let dev_aura =
-		dev["genesis"]["runtimeGenesis"]["patch"]["aura"]["authorities"].as_array().expect("aura");
-	assert_eq!(dev_aura.len(), 1, "the dev chain has one validator");
+	let dev_keys =
+		dev["genesis"]["runtimeGenesis"]["patch"]["session"]["keys"].as_array().expect("keys");
+	assert_eq!(dev_keys.len(), 1, "the dev chain has one validator");
 }

@@ -18,8 +18,8 @@ use sp_version::RuntimeVersion;
 
 use super::{
 	AccountId, Aura, Balance, Block, BlockNumber, Datasets, Executive, ExpertDag, Grandpa,
-	InherentDataExt, Nonce, PolCredits, Runtime, RuntimeCall, RuntimeGenesisConfig, SessionKeys,
-	System, TransactionPayment, VERSION,
+	Historical, InherentDataExt, Nonce, PolCredits, Runtime, RuntimeCall, RuntimeGenesisConfig,
+	SessionKeys, System, TransactionPayment, VERSION,
 };
 use aiblock_primitives::{
 	dag::{BlockKind, BlockRecord, BlockStatus, ModelIndex, ModelSpec},
@@ -139,21 +139,27 @@ impl_runtime_apis! {
 		}
 
 		fn submit_report_equivocation_unsigned_extrinsic(
-			_equivocation_proof: sp_consensus_grandpa::EquivocationProof<
+			equivocation_proof: sp_consensus_grandpa::EquivocationProof<
 				<Block as BlockT>::Hash,
 				NumberFor<Block>,
 			>,
-			_key_owner_proof: sp_consensus_grandpa::OpaqueKeyOwnershipProof,
+			key_owner_proof: sp_consensus_grandpa::OpaqueKeyOwnershipProof,
 		) -> Option<()> {
-			// No session pallet, so no key-ownership proofs (see `KeyOwnerProof = Void`).
-			None
+			let key_owner_proof = key_owner_proof.decode()?;
+			Grandpa::submit_unsigned_equivocation_report(equivocation_proof, key_owner_proof)
 		}
 
 		fn generate_key_ownership_proof(
 			_set_id: sp_consensus_grandpa::SetId,
-			_authority_id: GrandpaId,
+			authority_id: GrandpaId,
 		) -> Option<sp_consensus_grandpa::OpaqueKeyOwnershipProof> {
-			None
+			use codec::Encode;
+			use frame_support::traits::KeyOwnerProofSystem;
+			// The proof is against the current session's validator set, which is what GRANDPA
+			// asks for: the equivocation it just saw happened in this set.
+			Historical::prove((sp_consensus_grandpa::KEY_TYPE, authority_id))
+				.map(|proof| proof.encode())
+				.map(sp_consensus_grandpa::OpaqueKeyOwnershipProof::new)
 		}
 	}
 

@@ -16,4 +16,5 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_aiblock_learning_rewards, LearningRewards]
 	[pallet_aiblock_evolution, Evolution]
 	[pallet_aiblock_inference, Inference]
+	[pallet_aiblock_validator_set, ValidatorSet]
 );

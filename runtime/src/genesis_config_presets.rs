@@ -4,7 +4,8 @@
 use crate::{
 	configs::aiblock::TreasuryAccount, AccountId, BalancesConfig, BlockNumber, BlockTimeConfig,
 	DatasetsConfig, EvolutionConfig, ExpertDagConfig, InferenceConfig, RuntimeGenesisConfig,
-	SudoConfig, DAYS, EXISTENTIAL_DEPOSIT, MILLI_SECS_PER_BLOCK, UNIT,
+	SessionConfig, SessionKeys, SudoConfig, ValidatorSetConfig, DAYS, EXISTENTIAL_DEPOSIT, HOURS,
+	MILLI_SECS_PER_BLOCK, UNIT,
 };
 use alloc::{vec, vec::Vec};
 use frame_support::build_struct_json_patch;
@@ -31,8 +32,14 @@ pub fn genesis_models() -> Vec<pallet_aiblock_expert_dag::ImportedModel> {
 	serde_json::from_str(GENESIS_MODELS).unwrap_or_default()
 }
 
-/// A validator's consensus keys: sr25519 for Aura, ed25519 for GRANDPA.
-fn authority_keys(who: Sr25519Keyring) -> (AuraId, GrandpaId) {
+/// A validator's account and session keys: sr25519 for Aura, ed25519 for GRANDPA.
+fn authority_keys(who: Sr25519Keyring) -> (AccountId, SessionKeys) {
+	let (aura, grandpa) = consensus_keys(who);
+	(who.to_account_id(), SessionKeys { aura, grandpa })
+}
+
+/// A well-known account's consensus keys (what `--alice` and friends put in a node's keystore).
+fn consensus_keys(who: Sr25519Keyring) -> (AuraId, GrandpaId) {
 	let ed = match who {
 		Sr25519Keyring::Alice => Ed25519Keyring::Alice,
 		Sr25519Keyring::Bob => Ed25519Keyring::Bob,
@@ -94,18 +101,25 @@ pub const DEV_MARKET_PARAMS: MarketParams<BlockNumber> = MarketParams {
 	free_requests_per_period: 5,
 };
 
+/// The development chain's sessions: five minutes at 6 s (its one validator never changes
+/// unless a demo adds one). The local testnet's last an hour, as on a public chain; a network
+/// test that changes validators sets a shorter one in its chain spec.
+pub const DEV_SESSION_LENGTH: BlockNumber = 50;
+pub const LOCAL_SESSION_LENGTH: BlockNumber = HOURS;
+
 /// What differs between the development and local chains' pallets.
 struct Settings {
+	session_length: BlockNumber,
 	datasets: PipelineParams<BlockNumber>,
 	epochs: Option<EpochWindows<BlockNumber>>,
 	market: Option<MarketParams<BlockNumber>>,
 }
 
 fn testnet_genesis(
-	initial_authorities: Vec<(AuraId, GrandpaId)>,
+	initial_authorities: Vec<(AccountId, SessionKeys)>,
 	endowed_accounts: Vec<AccountId>,
 	root: AccountId,
-	Settings { datasets, epochs, market }: Settings,
+	Settings { session_length, datasets, epochs, market }: Settings,
 ) -> Value {
 	build_struct_json_patch!(RuntimeGenesisConfig {
 		balances: BalancesConfig {
@@ -118,11 +132,16 @@ fn testnet_genesis(
                 .chain([(TreasuryAccount::get(), EXISTENTIAL_DEPOSIT)])
                 .collect::<Vec<_>>(),
 		},
-		aura: pallet_aura::GenesisConfig {
-			authorities: initial_authorities.iter().map(|x| x.0.clone()).collect::<Vec<_>>(),
+		// Aura's and GRANDPA's authorities come from the session keys of the first validators.
+		validator_set: ValidatorSetConfig {
+			validators: initial_authorities.iter().map(|x| x.0.clone()).collect::<Vec<_>>(),
+			session_length: Some(session_length),
 		},
-		grandpa: pallet_grandpa::GenesisConfig {
-			authorities: initial_authorities.iter().map(|x| (x.1.clone(), 1)).collect::<Vec<_>>(),
+		session: SessionConfig {
+			keys: initial_authorities
+				.iter()
+				.map(|(who, keys)| (who.clone(), who.clone(), keys.clone()))
+				.collect::<Vec<_>>(),
 		},
 		sudo: SudoConfig { key: Some(root) },
 		// Written out so that a chain spec shows the knob: test chains set a shorter one.
@@ -149,6 +168,7 @@ pub fn development_config_genesis() -> Value {
 		endowed_dev_accounts(),
 		Sr25519Keyring::Alice.to_account_id(),
 		Settings {
+			session_length: DEV_SESSION_LENGTH,
 			datasets: DEV_DATASET_PARAMS,
 			epochs: Some(DEV_EPOCH_WINDOWS),
 			market: Some(DEV_MARKET_PARAMS),
@@ -171,6 +191,7 @@ pub fn local_config_genesis() -> Value {
 		endowed_dev_accounts(),
 		Sr25519Keyring::Alice.to_account_id(),
 		Settings {
+			session_length: LOCAL_SESSION_LENGTH,
 			datasets: LOCAL_DATASET_PARAMS,
 			// The production schedule: 28-day epochs.
 			epochs: None,
@@ -258,6 +279,18 @@ pub(crate) mod tests {
 			distinct.sort();
 			distinct.dedup();
 			assert_eq!(distinct.len(), 4);
+			// The validators are the accounts whose session keys those are.
+			let validators = pallet_session::Validators::<Runtime>::get();
+			assert_eq!(validators.len(), 4);
+			for (at, who) in validators.iter().enumerate() {
+				let keys = pallet_session::NextKeys::<Runtime>::get(who).expect("keys");
+				assert_eq!(keys.grandpa, grandpa[at].0);
+				assert_eq!(keys.aura, aura[at]);
+			}
+			assert_eq!(
+				pallet_aiblock_validator_set::SessionLength::<Runtime>::get(),
+				LOCAL_SESSION_LENGTH
+			);
 			assert_eq!(
 				pallet_sudo::Key::<Runtime>::get(),
 				Some(Sr25519Keyring::Alice.to_account_id())
@@ -269,7 +302,11 @@ pub(crate) mod tests {
 	fn development_has_alice_as_the_only_validator_and_funded_accounts() {
 		with_preset_state(sp_genesis_builder::DEV_RUNTIME_PRESET, || {
 			let aura = pallet_aura::Authorities::<Runtime>::get();
-			assert_eq!(aura.into_inner(), vec![authority_keys(Sr25519Keyring::Alice).0]);
+			assert_eq!(aura.into_inner(), vec![consensus_keys(Sr25519Keyring::Alice).0]);
+			assert_eq!(
+				pallet_aiblock_validator_set::Validators::<Runtime>::get().into_inner(),
+				vec![Sr25519Keyring::Alice.to_account_id()]
+			);
 			let bob = Sr25519Keyring::Bob.to_account_id();
 			assert_eq!(pallet_balances::Pallet::<Runtime>::free_balance(&bob), ENDOWMENT);
 			assert!(ENDOWMENT > EXISTENTIAL_DEPOSIT);

@@ -23,6 +23,7 @@ extern crate alloc;
 
 use alloc::vec::Vec;
 
+use pallet_session::historical as pallet_session_historical;
 use sp_runtime::{generic, impl_opaque_keys, traits::BlakeTwo256, MultiAddress};
 use sp_version::RuntimeVersion;
 
@@ -60,7 +61,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	impl_name: alloc::borrow::Cow::Borrowed("aiblock-node"),
 	authoring_version: 1,
 	// Bump on every change of runtime logic; nodes run the on-chain wasm whose version is highest.
-	spec_version: 116,
+	spec_version: 117,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	// Bump when the encoding of calls or transaction extensions changes (wallets must re-sign).
@@ -209,4 +210,40 @@ mod runtime {
 
 	#[runtime::pallet_index(18)]
 	pub type Inference = pallet_aiblock_inference;
+
+	// Validators and their accountability. Declared after the pallets above but before Session,
+	// whose genesis asks ValidatorSet for the first sets (genesis builds run in this order).
+	#[runtime::pallet_index(19)]
+	pub type Authorship = pallet_authorship;
+
+	#[runtime::pallet_index(20)]
+	pub type ValidatorSet = pallet_aiblock_validator_set;
+
+	#[runtime::pallet_index(21)]
+	pub type Session = pallet_session;
+
+	#[runtime::pallet_index(22)]
+	pub type Historical = pallet_session_historical;
+
+	#[runtime::pallet_index(23)]
+	pub type Offences = pallet_offences;
+}
+
+/// Unsigned transactions the runtime builds itself (GRANDPA equivocation reports, submitted by
+/// the node that saw the double vote).
+impl<C> frame_system::offchain::CreateTransactionBase<C> for Runtime
+where
+	RuntimeCall: From<C>,
+{
+	type Extrinsic = UncheckedExtrinsic;
+	type RuntimeCall = RuntimeCall;
+}
+
+impl<C> frame_system::offchain::CreateBare<C> for Runtime
+where
+	RuntimeCall: From<C>,
+{
+	fn create_bare(call: RuntimeCall) -> UncheckedExtrinsic {
+		UncheckedExtrinsic::new_bare(call)
+	}
 }

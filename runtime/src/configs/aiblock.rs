@@ -373,24 +373,6 @@ impl pallet_aiblock_pol_credits::Config for Runtime {
 	type WeightInfo = pallet_aiblock_pol_credits::weights::SubstrateWeight<Runtime>;
 }
 
-/// The author of a block: the account whose public key is the Aura authority that sealed it
-/// (the validators' Aura keys are their account keys until a session pallet maps the two).
-pub struct AuraAuthorAccount;
-impl frame_support::traits::FindAuthor<AccountId> for AuraAuthorAccount {
-	fn find_author<'a, I>(digests: I) -> Option<AccountId>
-	where
-		I: 'a + IntoIterator<Item = (frame_support::ConsensusEngineId, &'a [u8])>,
-	{
-		let index =
-			<pallet_aura::Pallet<Runtime> as frame_support::traits::FindAuthor<u32>>::find_author(
-				digests,
-			)?;
-		let authorities = pallet_aura::Authorities::<Runtime>::get();
-		let key: &[u8] = authorities.get(index as usize)?.as_ref();
-		Some(AccountId::new(key.try_into().ok()?))
-	}
-}
-
 /// A learning reward era is a day, counted in blocks of the block time chosen at genesis
 /// (14 400 at 6 s, 43 200 on a 2 s test chain), so that the inflation cap holds per calendar
 /// year whatever the block time; a year is 365 eras.
@@ -426,7 +408,9 @@ impl pallet_aiblock_learning_rewards::Config for Runtime {
 	/// 10 AIB for a gain of exactly the model's delta, up to 100 AIB for ten times that.
 	type AdoptionReward = frame_support::traits::ConstU128<{ 10 * UNIT }>;
 	type MaxAdoptionMultiple = ConstU32<10>;
-	type FindAuthor = AuraAuthorAccount;
+	// The account of the validator whose session key sealed the block (not the key itself:
+	// operators sign blocks with session keys their accounts registered).
+	type FindAuthor = pallet_session::FindAccountFromAuthorIndex<Runtime, crate::Aura>;
 	/// As many as Aura may have.
 	type MaxAuthors = ConstU32<32>;
 	type WeightInfo = pallet_aiblock_learning_rewards::weights::SubstrateWeight<Runtime>;

@@ -2,6 +2,7 @@
 
 pub mod aiblock;
 pub mod inference;
+pub mod validators;
 
 use frame_support::{
 	derive_impl,
@@ -67,8 +68,9 @@ impl frame_system::Config for Runtime {
 
 impl pallet_aura::Config for Runtime {
 	type AuthorityId = AuraId;
-	type DisabledValidators = ();
-	type MaxAuthorities = ConstU32<32>;
+	// A validator disabled for an offence may not author until the set changes.
+	type DisabledValidators = super::Session;
+	type MaxAuthorities = ConstU32<{ validators::MAX_VALIDATORS }>;
 	type AllowMultipleBlocksPerSlot = ConstBool<false>;
 	/// The block time chosen at genesis (`BlockTime`).
 	type SlotDuration = pallet_aiblock_block_time::SlotMillis<Runtime>;
@@ -76,17 +78,6 @@ impl pallet_aura::Config for Runtime {
 
 impl pallet_aiblock_block_time::Config for Runtime {
 	type DefaultMillis = ConstU64<MILLI_SECS_PER_BLOCK>;
-}
-
-impl pallet_grandpa::Config for Runtime {
-	type RuntimeEvent = RuntimeEvent;
-	type WeightInfo = ();
-	type MaxAuthorities = ConstU32<32>;
-	type MaxNominators = ConstU32<0>;
-	type MaxSetIdSessionEntries = ConstU64<0>;
-	// Without a session pallet there is no key-ownership proof, hence no equivocation reports.
-	type KeyOwnerProof = sp_core::Void;
-	type EquivocationReportSystem = ();
 }
 
 impl pallet_timestamp::Config for Runtime {

@@ -30,6 +30,7 @@ mod hostile;
 mod inference;
 mod rewards;
 mod transformer;
+mod validators;
 
 fn dispatch(
 	who: &crate::AccountId,
