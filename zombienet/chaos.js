@@ -42,6 +42,8 @@ async function run(nodeName, networkInfo) {
     // 1. Healthy.
     const healthy = await finalityLag(api, 30);
     console.log(`healthy: finality lag ${healthy.mean.toFixed(2)} blocks on average, ${healthy.max} at most (30 samples, 2 s blocks)`);
+    // GRANDPA finalises within a few blocks when all four vote; ten would mean it limps.
+    if (healthy.mean > 10) throw new Error(`finality lags ${healthy.mean.toFixed(1)} blocks on a healthy network`);
 
     // 2. Two of four down.
     for (const name of ["charlie", "dave"]) {

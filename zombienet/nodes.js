@@ -10,16 +10,38 @@ const path = require("path");
 const { ApiPromise, WsProvider } = require("@polkadot/api");
 const { waitUntil } = require("./chain.js");
 
-/// A free local TCP port.
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-    server.on("error", reject);
+/// `count` distinct free local TCP ports (all held open until every one is known, so that two
+/// calls cannot return the same port).
+async function freePorts(count) {
+  const servers = [];
+  try {
+    for (let i = 0; i < count; i++) {
+      const server = net.createServer();
+      await new Promise((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(0, "127.0.0.1", resolve);
+      });
+      servers.push(server);
+    }
+    return servers.map((server) => server.address().port);
+  } finally {
+    await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  }
+}
+
+/// Every node started here, killed if the step (or zombienet) exits before stopping it.
+const running = new Set();
+process.on("exit", () => {
+  for (const child of running) if (child.exitCode === null) child.kill("SIGKILL");
+});
+
+/// Resolves to `promise`'s value, or rejects after `ms` with `what` in the message.
+function withTimeout(promise, ms, what) {
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms / 1000} s: ${what}`)), ms);
   });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 /// Whether something accepts TCP connections on local `port`.
@@ -40,26 +62,34 @@ async function bootnodeOf(api) {
 }
 
 /// Run `argv` (an aiblock-node command line) with its output in `logFile`; resolves once its RPC
-/// on `rpcPort` answers, to `{ child, api, provider, stop }`.
-async function runNode(argv, rpcPort, logFile) {
+/// on `rpcPort` answers, to `{ child, api, provider, stop }`; `stop` kills it and removes
+/// `removeOnStop` (a folder) if given.
+async function runNode(argv, rpcPort, logFile, removeOnStop = null) {
   const log = fs.openSync(logFile, "a");
   const child = spawn(argv[0], argv.slice(1), { stdio: ["ignore", log, log] });
+  running.add(child);
   console.log(`started ${path.basename(argv[0])} (pid ${child.pid}, log ${logFile})`);
-  let provider = null;
   let api = null;
   const stop = async () => {
     if (api) await api.disconnect().catch(() => {});
-    if (child.exitCode === null) child.kill("SIGKILL");
+    if (child.exitCode === null) {
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      child.kill("SIGKILL");
+      await exited;
+    }
+    running.delete(child);
+    if (removeOnStop) fs.rmSync(removeOnStop, { recursive: true, force: true });
   };
   try {
     await waitUntil(`the node on RPC port ${rpcPort} listens`, () => portOpen(rpcPort), 60_000);
-    provider = new WsProvider(`ws://127.0.0.1:${rpcPort}`);
-    api = await ApiPromise.create({ provider, noInitWarn: true });
+    const provider = new WsProvider(`ws://127.0.0.1:${rpcPort}`);
+    api = await withTimeout(ApiPromise.create({ provider, noInitWarn: true }), 60_000,
+      `connecting to the node on RPC port ${rpcPort}`);
+    return { child, api, provider, stop };
   } catch (error) {
     await stop();
     throw error;
   }
-  return { child, api, provider, stop };
 }
 
 /// A new node from $AIBLOCK_CHAIN_SPEC with a fresh base path (no database), bootnode `bootApi`'s
@@ -69,13 +99,14 @@ async function startFreshNode(name, bootApi, extra = []) {
   const spec = process.env.AIBLOCK_CHAIN_SPEC;
   if (!node || !spec) throw new Error("AIBLOCK_NODE and AIBLOCK_CHAIN_SPEC must be set");
   const base = fs.mkdtempSync(path.join(os.tmpdir(), `aiblock-${name}-`));
-  const [p2p, rpc] = [await freePort(), await freePort()];
+  const [p2p, rpc] = await freePorts(2);
   const argv = [
     node, "--chain", spec, "--base-path", base, "--name", name,
     "--port", String(p2p), "--rpc-port", String(rpc), "--no-prometheus",
     "--unsafe-force-node-key-generation", "--bootnodes", await bootnodeOf(bootApi), ...extra,
   ];
-  return runNode(argv, rpc, path.join(base, `${name}.log`));
+  // Its base path goes with it (the log is kept only when the step fails and leaves it).
+  return runNode(argv, rpc, path.join(base, `${name}.log`), base);
 }
 
 /// The command line of process `pid` (Linux).

@@ -103,7 +103,13 @@ async function run(nodeName, networkInfo) {
     if (second.aura.eq(first.aura)) throw new Error("rotation returned the same key");
     await waitUntil("eve's new Aura key in use", async () =>
       (await api.query.aura.authorities()).some((key) => key.eq(second.aura)));
-    console.log("eve's rotated keys are in use");
+    // Only her node holds the new key: a block in her slot shows it signs with it.
+    const afterRotation = await finalisedNumber(api);
+    const authoredAgain = await waitUntil("a finalised block authored by eve with her new key", async () => {
+      const { number, author } = await finalisedAuthor(api);
+      return author === eve.address && number > afterRotation ? number : null;
+    });
+    console.log(`eve's rotated keys are in use: she authored #${authoredAgain}`);
     await finalityGoesOn(api, 4, "after eve's key rotation");
 
     // 5. Removed by governance.

@@ -13,10 +13,7 @@ use frame_support::traits::KeyOwnerProofSystem;
 use frame_system::pallet_prelude::HeaderFor;
 use sp_consensus_aura::AURA_ENGINE_ID;
 use sp_consensus_slots::Slot;
-use sp_runtime::{
-	traits::{Header as _, Zero},
-	DigestItem, Perbill, RuntimeAppPublic,
-};
+use sp_runtime::{traits::Zero, DigestItem, Perbill, RuntimeAppPublic};
 use sp_staking::{offence::Offence, SessionIndex};
 
 /// Two headers `offender` sealed for `slot`.
@@ -75,33 +72,52 @@ impl<Offender: Clone> Offence<Offender> for AuraEquivocationOffence<Offender> {
 	}
 }
 
-/// The slot a header claims (its Aura pre-runtime digest).
+/// The most bytes a reported header may take: an honest Aura header (number, three hashes, a
+/// pre-runtime slot and a seal, plus a few runtime digests) is far below it, and a report is not
+/// a way to store data for free.
+pub const MAX_HEADER_BYTES: usize = 1_024;
+
+/// The slot a header claims: its one Aura pre-runtime digest (a node refuses a header with two).
 fn slot_of<H: sp_runtime::traits::Header>(header: &H) -> Option<Slot> {
-	header.digest().logs().iter().find_map(|item| item.pre_runtime_try_to::<Slot>(&AURA_ENGINE_ID))
-}
-
-/// Whether `key` sealed `header`: the last digest item is an Aura seal over the hash of the
-/// header without it (what the block author signs).
-fn sealed_by<H: sp_runtime::traits::Header, Id: RuntimeAppPublic>(header: &H, key: &Id) -> bool {
-	let mut unsealed = header.clone();
-	let Some(seal) = unsealed.digest_mut().pop() else { return false };
-	let DigestItem::Seal(engine, _) = &seal else { return false };
-	if engine != &AURA_ENGINE_ID {
-		return false;
+	let mut slots = header
+		.digest()
+		.logs()
+		.iter()
+		.filter_map(|item| item.pre_runtime_try_to::<Slot>(&AURA_ENGINE_ID));
+	match (slots.next(), slots.next()) {
+		(Some(slot), None) => Some(slot),
+		_ => None,
 	}
-	let Some(signature) = seal.seal_try_to::<Id::Signature>(&AURA_ENGINE_ID) else {
-		return false;
-	};
-	key.verify(&unsealed.hash(), &signature)
 }
 
-/// Checks that `proof` shows its offender sealing two different headers for its slot.
+/// The hash the author signed when `key` sealed `header`: the last digest item is an Aura seal
+/// over the hash of the header without it. `None` when it is not such a seal.
+fn signed_pre_hash<H: sp_runtime::traits::Header, Id: RuntimeAppPublic>(
+	header: &H,
+	key: &Id,
+) -> Option<H::Hash> {
+	let mut unsealed = header.clone();
+	let seal = unsealed.digest_mut().pop()?;
+	let DigestItem::Seal(engine, _) = &seal else { return None };
+	if engine != &AURA_ENGINE_ID {
+		return None;
+	}
+	let signature = seal.seal_try_to::<Id::Signature>(&AURA_ENGINE_ID)?;
+	let pre_hash = unsealed.hash();
+	key.verify(&pre_hash, &signature).then_some(pre_hash)
+}
+
+/// Checks that `proof` shows its offender sealing two different blocks for its slot.
 pub fn check<T: Config>(proof: &AuraEquivocationProof<T>) -> Result<(), Error<T>> {
 	let (first, second) = (&proof.first_header, &proof.second_header);
+	let small =
+		first.encoded_size() <= MAX_HEADER_BYTES && second.encoded_size() <= MAX_HEADER_BYTES;
 	let both_in_slot = slot_of(first) == Some(proof.slot) && slot_of(second) == Some(proof.slot);
-	let different = first.hash() != second.hash();
-	let both_sealed = sealed_by(first, &proof.offender) && sealed_by(second, &proof.offender);
-	if both_in_slot && different && both_sealed {
+	let signed =
+		(signed_pre_hash(first, &proof.offender), signed_pre_hash(second, &proof.offender));
+	// Two different blocks: two different signed contents, not one block with two seals.
+	let two_blocks = matches!(signed, (Some(a), Some(b)) if a != b);
+	if small && both_in_slot && two_blocks {
 		Ok(())
 	} else {
 		Err(Error::<T>::InvalidEquivocationProof)

@@ -21,9 +21,19 @@
 //! Aura equivocations (two blocks sealed for one slot, reported by anyone through
 //! [`Pallet::report_aura_equivocation`] and checked in [`equivocation`]), both against the
 //! historical session proofs of the offender's key. The offender is disabled at once
-//! through [`Config::Disable`] (the runtime lets `pallet_session`'s disabling strategy decide, so a
-//! report cannot disable more than a third of the set) and removed from [`Validators`], unless that
-//! would leave fewer than [`Config::MinValidators`]; governance may add it back.
+//! through [`Config::Disable`] (the runtime lets `pallet_session`'s disabling strategy decide: at
+//! most ⌊(n−1)/3⌋ of n validators, so that reports cannot stop block production; a disabled
+//! validator may not author, while GRANDPA counts its votes until it leaves) and removed from
+//! [`Validators`], unless that would leave fewer than [`Config::MinValidators`]; governance may add
+//! it back.
+//!
+//! ## Known limits
+//! - Key-ownership proofs for the current session are built from the keys registered *now*
+//!   (`pallet_session::historical`): a validator that rotated its keys during a session cannot be
+//!   proven to have equivocated with its old keys until the session is over, when the stored root
+//!   of that session is used; and an unchanged set keeps the previous session's root.
+//! - An Aura report's slot is not checked against the session of its key-ownership proof: an old
+//!   double block of a key that belonged to a validator in a kept session can still be reported.
 //!
 //! ## Invariants
 //! 1. [`Validators`] holds no account twice.
@@ -69,8 +79,9 @@ use sp_staking::{
 	SessionIndex,
 };
 
-/// Stops a validator from authoring and voting before the session ends (the runtime asks
-/// `pallet_session`, whose disabling strategy may refuse beyond a third of the set).
+/// Stops a validator from authoring before the session ends (the runtime asks `pallet_session`,
+/// whose disabling strategy refuses beyond ⌊(n−1)/3⌋ of n validators, so none of three or fewer;
+/// GRANDPA still counts a disabled validator's votes until it leaves the set).
 pub trait DisableValidator<AccountId> {
 	fn disable(who: &AccountId);
 }
@@ -237,10 +248,11 @@ pub mod pallet {
 		ValidatorAdded { who: T::AccountId },
 		/// `who` stops validating from the session after next.
 		ValidatorRemoved { who: T::AccountId },
-		/// `who` committed a proven offence in `session`: disabled and removed.
+		/// `who` committed a proven offence in `session`: removed from the next set (and disabled
+		/// if the disabling strategy allowed it).
 		OffenderRemoved { who: T::AccountId, session: SessionIndex },
-		/// `who` committed a proven offence in `session`: disabled, but kept because removing it
-		/// would leave fewer than `MinValidators`.
+		/// `who` committed a proven offence in `session`: kept because removing it would leave
+		/// fewer than `MinValidators` (disabled if the disabling strategy allowed it).
 		OffenderKept { who: T::AccountId, session: SessionIndex },
 		/// Session `session` will have `validators` validators (the set changed).
 		NewSetPlanned { session: SessionIndex, validators: u32 },
@@ -353,8 +365,10 @@ pub mod pallet {
 		/// validator (from `session.historical` proofs, e.g. `Historical::prove` in a runtime
 		/// API or a node's RPC `state_call`) in a session still kept.
 		///
-		/// Origin: signed (the reporter). Free when the report is proven: the fee is kept only
-		/// from reports that fail, which deters spam and costs honest reporters nothing.
+		/// Origin: signed (the reporter). Free when the report takes the offender out of the set;
+		/// otherwise (a failed report, an offender already out or kept) the fee is paid, so that
+		/// nobody can fill blocks with reports for nothing. Each header must be at most
+		/// [`equivocation::MAX_HEADER_BYTES`] long and carry one Aura slot.
 		/// Errors: [`Error::InvalidEquivocationProof`], [`Error::InvalidKeyOwnershipProof`],
 		/// [`Error::DuplicateOffenceReport`].
 		#[pallet::call_index(3)]
@@ -377,6 +391,7 @@ pub mod pallet {
 				validator_set_count,
 				offender,
 			};
+			let validators_before = Validators::<T>::decode_len().unwrap_or(0);
 			T::Offences::report_offence(vec![reporter.clone()], offence)
 				.map_err(|_| Error::<T>::DuplicateOffenceReport)?;
 			Self::deposit_event(Event::AuraEquivocationReported {
@@ -384,7 +399,11 @@ pub mod pallet {
 				slot: *equivocation_proof.slot,
 				reporter,
 			});
-			Ok(Pays::No.into())
+			// Free only when the report took the offender out: an offender already out (or kept
+			// as one of the last validators) could otherwise report its own double blocks, one
+			// slot at a time, and fill blocks for nothing.
+			let removed = Validators::<T>::decode_len().unwrap_or(0) < validators_before;
+			Ok(if removed { Pays::No } else { Pays::Yes }.into())
 		}
 	}
 }

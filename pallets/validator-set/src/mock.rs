@@ -67,7 +67,8 @@ impl frame_support::traits::KeyOwnerProofSystem<(sp_core::crypto::KeyTypeId, Aur
 	}
 }
 
-/// Records reports; the same offender in the same slot is a duplicate, as in `pallet_offences`.
+/// Records reports and hands them to the pallet's offence handler; the same offender in the same
+/// slot is a duplicate, as in `pallet_offences`.
 pub struct Offences;
 impl sp_staking::offence::ReportOffence<AccountId, (AccountId, ()), AuraOffence> for Offences {
 	fn report_offence(
@@ -78,7 +79,14 @@ impl sp_staking::offence::ReportOffence<AccountId, (AccountId, ()), AuraOffence>
 		if Self::is_known_offence(&offence.offenders(), &offence.slot) {
 			return Err(sp_staking::offence::OffenceError::DuplicateReport);
 		}
-		REPORTED.with(|reported| reported.borrow_mut().push((reporters, offence)));
+		REPORTED.with(|reported| reported.borrow_mut().push((reporters.clone(), offence.clone())));
+		// As `pallet_offences` does: the handler hears of the offence at once.
+		let details = sp_staking::offence::OffenceDetails { offender: offence.offender, reporters };
+		<ValidatorSet as sp_staking::offence::OnOffenceHandler<_, _, _>>::on_offence(
+			&[details],
+			&[sp_runtime::Perbill::zero()],
+			offence.session_index,
+		);
 		Ok(())
 	}
 

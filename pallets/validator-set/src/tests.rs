@@ -235,11 +235,64 @@ mod aura_equivocation {
 				slot: 42,
 				reporter: 9
 			}));
+			assert_eq!(ValidatorSet::validators(), vec![1, 3], "the offender left the set");
 			// The same slot again is the same offence.
 			assert_noop!(
 				report(proof(2, sealed(42, 1, 2), sealed(42, 3, 2)), 2),
 				Error::<Test>::DuplicateOffenceReport
 			);
+		});
+	}
+
+	#[test]
+	fn reports_that_take_nobody_out_are_paid_for() {
+		ExtBuilder::build_and_execute(|| {
+			// Validator 2 removed by a first report (free).
+			assert_eq!(
+				report(proof(2, sealed(42, 1, 2), sealed(42, 2, 2)), 2).unwrap().pays_fee,
+				Pays::No
+			);
+			// Another of its double blocks, another slot: a new offence, but nobody leaves, so
+			// an offender cannot fill blocks with free reports of itself.
+			let mut later = proof(2, sealed(43, 1, 2), sealed(43, 2, 2));
+			later.slot = Slot::from(43);
+			assert_eq!(report(later, 2).unwrap().pays_fee, Pays::Yes);
+			// Validator 1 now has only 3 beside it: the minimum of 2 keeps it, and that is paid.
+			let mut kept = proof(1, sealed(44, 1, 1), sealed(44, 2, 1));
+			kept.slot = Slot::from(44);
+			assert_eq!(report(kept, 1).unwrap().pays_fee, Pays::Yes);
+			assert_eq!(ValidatorSet::validators(), vec![1, 3]);
+			assert!(events().contains(&Event::OffenderKept { who: 1, session: 1 }));
+		});
+	}
+
+	#[test]
+	fn oversized_or_ambiguous_headers_are_refused() {
+		ExtBuilder::build_and_execute(|| {
+			let invalid = || Error::<Test>::InvalidEquivocationProof;
+			// A header padded with a large digest item (data stored for free otherwise).
+			let mut padded = sealed(42, 2, 2);
+			padded.digest_mut().pop(); // its seal, replaced below
+			padded.digest_mut().push(DigestItem::Other(vec![0; 2_000]));
+			let signature = TestSignature(2, padded.hash().as_ref().to_vec());
+			padded.digest_mut().push(DigestItem::Seal(AURA_ENGINE_ID, signature.encode()));
+			assert_noop!(report(proof(2, sealed(42, 1, 2), padded), 2), invalid());
+			// Two Aura slots in one header: a node would refuse it, so it proves nothing.
+			let mut two_slots = Header::new(
+				1,
+				Default::default(),
+				sp_core::H256::repeat_byte(9),
+				Default::default(),
+				Default::default(),
+			);
+			for slot in [42u64, 7] {
+				two_slots
+					.digest_mut()
+					.push(DigestItem::PreRuntime(AURA_ENGINE_ID, Slot::from(slot).encode()));
+			}
+			let signature = TestSignature(2, two_slots.hash().as_ref().to_vec());
+			two_slots.digest_mut().push(DigestItem::Seal(AURA_ENGINE_ID, signature.encode()));
+			assert_noop!(report(proof(2, sealed(42, 1, 2), two_slots), 2), invalid());
 		});
 	}
 

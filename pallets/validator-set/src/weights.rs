@@ -3,7 +3,9 @@
 //! NOT YET MEASURED: these are estimates (storage accesses from the benchmarks in
 //! `benchmarking.rs`, each counted at its worst case of `MaxValidators` accounts; compute time set
 //! generously above the measured figures of this chain's calls that read and write one bounded
-//! vector of accounts) until `pallets/benchmark.sh validator-set` replaces this file.
+//! vector of accounts) until `pallets/benchmark.sh validator-set` replaces this file. That run
+//! needs a `report_aura_equivocation` benchmark first (not written yet: it must forge a sealed
+//! header pair and a historical proof in the runtime), or it writes a file without that function.
 
 #![cfg_attr(rustfmt, rustfmt_skip)]
 #![allow(unused_parens)]

@@ -51,6 +51,8 @@ parameter_types! {
 
 #[derive_impl(frame_system::config_preludes::SolochainDefaultConfig)]
 impl frame_system::Config for Runtime {
+	/// Every call but the signed GRANDPA equivocation report (see [`validators::CallFilter`]).
+	type BaseCallFilter = validators::CallFilter;
 	type Block = Block;
 	type BlockWeights = RuntimeBlockWeights;
 	type BlockLength = RuntimeBlockLength;

@@ -19,8 +19,8 @@ use sp_runtime::traits::{Convert, OpaqueKeys};
 use sp_staking::SessionIndex;
 
 use super::super::{
-	AccountId, Aura, BlockNumber, Historical, Offences, Runtime, RuntimeEvent, Session,
-	SessionKeys, ValidatorSet, MINUTES,
+	AccountId, Aura, BlockNumber, Historical, Offences, Runtime, RuntimeCall, RuntimeEvent,
+	Session, SessionKeys, ValidatorSet, MINUTES,
 };
 
 /// The most validators a session can have (Aura's and GRANDPA's `MaxAuthorities`).
@@ -171,10 +171,23 @@ impl pallet_grandpa::Config for Runtime {
 	type WeightInfo = ();
 	type MaxAuthorities = ConstU32<MAX_VALIDATORS>;
 	type MaxNominators = ConstU32<0>;
-	type MaxSetIdSessionEntries = ConstU64<{ HISTORY_DEPTH as u64 }>;
+	// Checking a report of set `s` reads the session of set `s`, kept as long as the proofs.
+	type MaxSetIdSessionEntries = ConstU64<{ HISTORY_DEPTH as u64 + 1 }>;
 	type KeyOwnerProof = sp_session::MembershipProof;
 	type EquivocationReportSystem =
 		pallet_grandpa::EquivocationReportSystem<Self, Offences, Historical, ReportLongevity>;
+}
+
+/// The calls transactions may make: all but `grandpa.report_equivocation`, the signed GRANDPA
+/// report. Nodes report double votes unsigned (`report_equivocation_unsigned`, accepted only from
+/// the node itself or in a block, and deduplicated in the pool); the signed form is free when
+/// proven, so an offender could report its own double votes round after round and fill blocks
+/// for nothing.
+pub struct CallFilter;
+impl frame_support::traits::Contains<RuntimeCall> for CallFilter {
+	fn contains(call: &RuntimeCall) -> bool {
+		!matches!(call, RuntimeCall::Grandpa(pallet_grandpa::Call::report_equivocation { .. }))
+	}
 }
 
 /// Benchmark accounts get all-zero keys written straight into `Session::NextKeys` (a benchmark

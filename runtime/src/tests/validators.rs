@@ -185,6 +185,25 @@ fn a_grandpa_equivocation_is_proven_and_the_offender_disabled_and_removed() {
 
 		// The same offence cannot be reported twice.
 		assert!(report(bob_double_prevote(set_id, 1), Ed25519Keyring::Bob).is_err());
+		// Nor, signed, at all: the signed report is free when proven, so an offender could
+		// report its own double votes round after round; transactions cannot make it.
+		let owner = Historical::prove((
+			sp_consensus_grandpa::KEY_TYPE,
+			GrandpaId::from(Ed25519Keyring::Bob.public()),
+		))
+		.expect("proof");
+		let signed = RuntimeCall::Grandpa(pallet_grandpa::Call::report_equivocation {
+			equivocation_proof: Box::new(bob_double_prevote(set_id, 2)),
+			key_owner_proof: owner,
+		});
+		let filtered = sp_runtime::traits::Dispatchable::dispatch(
+			signed,
+			RuntimeOrigin::signed(account(Sr25519Keyring::Ferdie)),
+		);
+		assert_eq!(
+			filtered.map_err(|e| e.error),
+			Err(frame_system::Error::<Runtime>::CallFiltered.into())
+		);
 
 		// Two sessions later Bob no longer authors (nor votes: GRANDPA gets the same set).
 		run_sessions_to(2 * SESSION);
