@@ -228,14 +228,16 @@ pub mod pallet {
 				);
 				SessionLength::<T>::put(length);
 			}
-			let mut validators = self.validators.clone();
-			validators.dedup();
+			// Sorted first: `dedup` only removes neighbours.
+			let mut distinct = self.validators.clone();
+			distinct.sort();
+			distinct.dedup();
 			assert_eq!(
-				validators.len(),
+				distinct.len(),
 				self.validators.len(),
 				"validatorSet lists a validator twice"
 			);
-			let validators = BoundedVec::<_, T::MaxValidators>::try_from(validators)
+			let validators = BoundedVec::<_, T::MaxValidators>::try_from(self.validators.clone())
 				.expect("validatorSet lists more validators than MaxValidators");
 			Validators::<T>::put(validators);
 		}

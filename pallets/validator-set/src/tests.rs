@@ -163,6 +163,16 @@ fn try_state_catches_a_broken_set() {
 }
 
 #[test]
+#[should_panic(expected = "validatorSet lists a validator twice")]
+fn a_genesis_listing_a_validator_twice_apart_does_not_start() {
+	use sp_runtime::BuildStorage;
+	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+	crate::GenesisConfig::<Test> { validators: vec![1, 2, 1], session_length: None }
+		.assimilate_storage(&mut storage)
+		.unwrap();
+}
+
+#[test]
 fn integrity_holds() {
 	ExtBuilder::build().execute_with(ValidatorSet::integrity_test);
 }
