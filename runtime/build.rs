@@ -139,6 +139,11 @@ fn main() {
 	for flag in reproducible_path_flags() {
 		builder = builder.append_to_rust_flags(flag);
 	}
+	// The upgrade test's runtime (one spec version higher) is written as `upgrade_test.*.wasm`
+	// next to the real one, which it must never replace: the node embeds that one.
+	if env::var_os("CARGO_FEATURE_UPGRADE_TEST").is_some() {
+		builder = builder.set_file_name("upgrade_test");
+	}
 	// The token symbol and decimals are part of the metadata digest that wallets check.
 	#[cfg(feature = "metadata-hash")]
 	let builder = builder.enable_metadata_hash(

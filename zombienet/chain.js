@@ -10,6 +10,15 @@ async function connect(wsUri) {
   return api;
 }
 
+/// An Error for a runtime `DispatchError`, with `.module` = `section.Name` for a pallet's error.
+function runtimeError(api, dispatchError) {
+  if (!dispatchError.isModule) return new Error(dispatchError.toString());
+  const meta = api.registry.findMetaError(dispatchError.asModule);
+  const error = new Error(`${meta.section}.${meta.name}: ${meta.docs.join(" ")}`);
+  error.module = `${meta.section}.${meta.name}`;
+  return error;
+}
+
 /// Sign `tx` with `signer` and wait for `until` ("inBlock" or "finalized"). Resolves to
 /// `{ blockHash, events }`; rejects with an Error whose `.module` is `section.Name` when the
 /// runtime refused the call.
@@ -19,15 +28,7 @@ function submit(api, tx, signer, until = "inBlock") {
     const finish = (fn, value) => { unsubscribe(); fn(value); };
     tx.signAndSend(signer, ({ status, dispatchError, events }) => {
       if (dispatchError) {
-        let error;
-        if (dispatchError.isModule) {
-          const meta = api.registry.findMetaError(dispatchError.asModule);
-          error = new Error(`${meta.section}.${meta.name}: ${meta.docs.join(" ")}`);
-          error.module = `${meta.section}.${meta.name}`;
-        } else {
-          error = new Error(dispatchError.toString());
-        }
-        finish(reject, error);
+        finish(reject, runtimeError(api, dispatchError));
       } else if (status.isFinalized || (until === "inBlock" && status.isInBlock)) {
         const blockHash = status.isFinalized ? status.asFinalized : status.asInBlock;
         const ok = events.some(({ event }) => api.events.system.ExtrinsicSuccess.is(event));
@@ -91,7 +92,64 @@ function signal(pids, name) {
   for (const pid of pids) process.kill(pid, name);
 }
 
+/// Pass `call` through the council, as its members do in Polkadot.js Apps (Governance → Council
+/// → Motions): the first member proposes it with three quarters of the seats as threshold, that
+/// many members vote aye, and the proposer closes the motion, which dispatches `call` with the
+/// council's origin. On a council of one (the dev chain) the motion runs when proposed. Resolves
+/// to the events of the block that ran it; rejects with the call's own error (`.module`) when it
+/// failed: the motion succeeds either way and only `council.Executed` tells.
+async function councilPasses(api, call) {
+  const { Keyring } = require("@polkadot/keyring");
+  const keyring = new Keyring({ type: "sr25519" });
+  const members = (await api.query.council.members()).map(String);
+  const voters = ["Alice", "Bob", "Charlie", "Dave", "Eve", "Ferdie"]
+    .map((name) => keyring.addFromUri(`//${name}`))
+    .filter((key) => members.includes(key.address));
+  const threshold = Math.ceil((members.length * 3) / 4);
+  if (voters.length < threshold) throw new Error(`${voters.length} council keys known, ${threshold} needed`);
+  const length = call.method.encodedLength;
+  const proposed = await submit(api, api.tx.council.propose(threshold, call, length), voters[0]);
+  const executedIn = ({ events }) => events.find(({ event }) => api.events.council.Executed.is(event));
+  let executed = executedIn(proposed);
+  let ran = proposed;
+  if (!executed) {
+    const motion = proposed.events.find(({ event }) => api.events.council.Proposed.is(event));
+    if (!motion) throw new Error("council.propose: neither Proposed nor Executed");
+    const { proposalIndex, proposalHash } = motion.event.data;
+    for (const voter of voters.slice(0, threshold)) {
+      await submit(api, api.tx.council.vote(proposalHash, proposalIndex, true), voter);
+    }
+    // The weight the members accept for the call: what it declares as a transaction.
+    const { weight } = await call.paymentInfo(voters[0]);
+    ran = await submit(api, api.tx.council.close(proposalHash, proposalIndex, weight, length), voters[0]);
+    executed = executedIn(ran);
+  }
+  if (!executed) throw new Error("the council motion did not execute");
+  console.log(`council: ${call.method.section}.${call.method.method} passed with ${threshold} of ${members.length} seats`);
+  const { result } = executed.event.data;
+  if (result.isErr) throw runtimeError(api, result.asErr);
+  return ran;
+}
+
+/// Dispatch `call` as Root through the council: one motion whitelists the call's hash and
+/// dispatches it (`utility.batchAll` keeps the council's origin for both). FRAME's Root-only
+/// calls, such as `system.authorizeUpgrade`, go this way. Rejects with the call's own error.
+async function councilDispatchesAsRoot(api, call) {
+  const batch = api.tx.utility.batchAll([
+    api.tx.whitelist.whitelistCall(call.method.hash),
+    api.tx.whitelist.dispatchWhitelistedCallWithPreimage(call),
+  ]);
+  const ran = await councilPasses(api, batch);
+  const dispatched = ran.events.find(({ event }) => api.events.whitelist.WhitelistedCallDispatched.is(event));
+  if (!dispatched) throw new Error("the whitelisted call was not dispatched");
+  const { result } = dispatched.event.data;
+  if (result.isErr) throw runtimeError(api, result.asErr.error);
+  return ran;
+}
+
 module.exports = {
+  councilDispatchesAsRoot,
+  councilPasses,
   bestNumber,
   connect,
   connectWithObserver,

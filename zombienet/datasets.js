@@ -6,13 +6,13 @@
 // the drawn panel commits to its
 // reports (commitments hashed here) and reveals them; anyone moves the dataset on; the auditors
 // vote it to Gold, Eve's own vote refused; the `datasets_*` RPC of another validator shows it
-// approved; root quarantines it; root restores the windows.
+// approved; the council quarantines it and restores the windows.
 // Returns 1 on success; throws on any error.
 
 const { Keyring } = require("@polkadot/keyring");
 const { cryptoWaitReady, blake2AsU8a, randomAsU8a } = require("@polkadot/util-crypto");
 const { u8aConcat, u8aToHex, stringToU8a, bnToU8a } = require("@polkadot/util");
-const { connectWithObserver, submit } = require("./chain.js");
+const { connectWithObserver, councilPasses, submit } = require("./chain.js");
 
 const UNIT = 1_000_000_000_000n;
 const BOND = 100n * UNIT; // MIN_WORKER_BOND
@@ -79,7 +79,7 @@ async function run(nodeName, networkInfo) {
       keyring.addFromUri(u));
     const auditors = [alice, bob, charlie];
     const defaults = (await api.query.datasets.params()).unwrap();
-    await submit(api, api.tx.sudo.sudo(api.tx.datasets.setParams(SHORT)), alice);
+    await councilPasses(api, api.tx.datasets.setParams(SHORT));
 
     const roles = { trainer: false, evaluator: false, auditor: true };
     for (const who of auditors) {
@@ -161,10 +161,10 @@ async function run(nodeName, networkInfo) {
       throw new Error(`${observerName}: datasets_dataset gives ${JSON.stringify(view)}`);
 
     // Governance takes it out.
-    await submit(api, api.tx.sudo.sudo(api.tx.datasets.quarantine(id)), alice);
+    await councilPasses(api, api.tx.datasets.quarantine(id));
     stage = await stageOf(api, id);
     if (!stage.isQuarantined) throw new Error(`dataset ${id} not quarantined: ${stage}`);
-    await submit(api, api.tx.sudo.sudo(api.tx.datasets.setParams(defaults)), alice);
+    await councilPasses(api, api.tx.datasets.setParams(defaults));
     console.log(`dataset ${id}: proposed, audited, voted Gold (${view.ayes ?? 3} ayes), quarantined`);
     return 1;
   } finally {

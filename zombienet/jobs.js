@@ -12,7 +12,7 @@
 const { Keyring } = require("@polkadot/keyring");
 const { cryptoWaitReady, blake2AsU8a } = require("@polkadot/util-crypto");
 const { u8aToHex } = require("@polkadot/util");
-const { connectWithObserver, submit } = require("./chain.js");
+const { connectWithObserver, councilPasses, submit } = require("./chain.js");
 
 const UNIT = 1_000_000_000_000n;
 const BOND = 100n * UNIT; // MIN_WORKER_BOND
@@ -43,6 +43,24 @@ async function freeOf(api, who, at) {
   return (await query.query.system.account(who)).data.free.toBigInt();
 }
 
+/// A job on model 0's expert SLOT (whose current block is `base`), trained on approved dataset
+/// `dataset` (content `cid`) by one trainer and judged by three evaluators.
+function jobSpec(base, dataset, cid) {
+  return {
+    model: 0,
+    slots: [{ kind: SLOT, base }],
+    datasets: [{ id: dataset, cid, parts: 1 }],
+    allowExperimental: false,
+    hyper: { hash: new Uint8Array(32).fill(1), learningRateMicros: 3000, batchSize: 16, seed: 42,
+      checkpointEvery: 50 },
+    steps: 300,
+    trainers: 1,
+    evaluators: 3,
+    minVramGib: 16,
+    windows: { accept: 100, submit: 100, commit: 20, reveal: 20 },
+  };
+}
+
 async function run(nodeName, networkInfo) {
   await cryptoWaitReady();
   const { api, observer, observerName } = await connectWithObserver(nodeName, networkInfo);
@@ -59,34 +77,22 @@ async function run(nodeName, networkInfo) {
     await Promise.all(evaluators.map((e) =>
       register(api, e, { trainer: false, evaluator: true, auditor: false }, 0)));
 
-    // The data: an approved dataset (root enters it; `datasets.js` runs the whole pipeline).
-    const alice = keyring.addFromUri("//Alice");
+    // The data: an approved dataset (the council enters it; `datasets.js` runs the whole
+    // pipeline).
     const dave = keyring.addFromUri("//Dave");
     const data = payload(0xd0);
     const meta = { name: "jobs-corpus", version: { major: 1, minor: 0, patch: 0 }, license: "CC0-1.0",
       cid: data.cid, size: 1 << 20, merkleRoot: new Uint8Array(32).fill(0xd0), sampleHashes: [],
       derivedFrom: [] };
-    const { events: entered } = await submit(api,
-      api.tx.sudo.sudo(api.tx.datasets.registerApproved(meta, dave.address, "Gold")), alice);
+    const { events: entered } = await councilPasses(api,
+      api.tx.datasets.registerApproved(meta, dave.address, "Gold"));
     const registered = entered.find(({ event }) => api.events.datasets.DatasetRegistered.is(event));
-    if (!registered) throw new Error("no DatasetRegistered event (is Alice the sudo key?)");
+    if (!registered) throw new Error("no DatasetRegistered event");
     const dataset = registered.event.data.id.toNumber();
 
     const base = (await api.query.expertDag.current(0, SLOT)).unwrap();
     const baseScore = (await api.query.expertDag.blocks(base)).unwrap().score.unwrap().toNumber();
-    const spec = {
-      model: 0,
-      slots: [{ kind: SLOT, base }],
-      datasets: [{ id: dataset, cid: data.cid, parts: 1 }],
-      allowExperimental: false,
-      hyper: { hash: new Uint8Array(32).fill(1), learningRateMicros: 3000, batchSize: 16, seed: 42,
-        checkpointEvery: 50 },
-      steps: 300,
-      trainers: 1,
-      evaluators: 3,
-      minVramGib: 16,
-      windows: { accept: 100, submit: 100, commit: 20, reveal: 20 },
-    };
+    const spec = jobSpec(base, dataset, data.cid);
     const posted = (events) => {
       const e = events.find(({ event }) => api.events.jobs.JobPosted.is(event));
       if (!e) throw new Error("no JobPosted event");
@@ -192,4 +198,4 @@ async function run(nodeName, networkInfo) {
   }
 }
 
-module.exports = { run };
+module.exports = { BUDGET, SLOT, jobSpec, run };

@@ -4,17 +4,18 @@
 // 1. Eve's node starts from the network's chain spec ($AIBLOCK_CHAIN_SPEC, sessions of 10 blocks)
 //    with its own base path, bootnode Alice, and syncs.
 // 2. Her node makes session keys and their proof of ownership (`author_rotateKeysWithOwner`);
-//    Eve signs `session.setKeys`; the sudo key adds her (`validatorSet.addValidator`).
+//    Eve signs `session.setKeys`; the council adds her (`validatorSet.addValidator`: Alice
+//    proposes, three of the four operators vote aye, the motion is closed).
 // 3. Within three sessions she is in `session.validators`, GRANDPA has five voters, her node
 //    authors a block, and finality goes on.
 // 4. She rotates her keys (again `author_rotateKeysWithOwner` + `session.setKeys`): Aura's
 //    authorities then hold the new key, and blocks are still finalised.
-// 5. The sudo key removes her: four voters again, finality goes on. Her node is stopped.
+// 5. The council removes her: four voters again, finality goes on. Her node is stopped.
 // Returns 1 on success; throws on any error.
 
 const { Keyring } = require("@polkadot/keyring");
 const { u8aToHex } = require("@polkadot/util");
-const { connect, finalisedNumber, submit, waitUntil } = require("./chain.js");
+const { connect, councilPasses, finalisedNumber, submit, waitUntil } = require("./chain.js");
 const { startFreshNode } = require("./nodes.js");
 
 
@@ -26,14 +27,6 @@ async function finalityGoesOn(api, blocks, why) {
     return now >= from + blocks ? now : null;
   });
   console.log(`finalised #${from} → #${to} (${why})`);
-}
-
-/// Run a call as root; fails with the inner error when the call fails.
-async function sudo(api, call, alice) {
-  const { events } = await submit(api, api.tx.sudo.sudo(call), alice);
-  const sudid = events.find(({ event }) => api.events.sudo.Sudid.is(event));
-  const result = sudid && sudid.event.data[0];
-  if (!result || result.isErr) throw new Error(`sudo failed: ${result ? result.toString() : "no Sudid"}`);
 }
 
 /// The finalised head's number and author: the validator whose turn its Aura slot was, among
@@ -67,7 +60,6 @@ async function setKeys(api, eve, generated) {
 async function run(nodeName, networkInfo) {
   const api = await connect(networkInfo.nodesByName[nodeName].wsUri);
   const keyring = new Keyring({ type: "sr25519" });
-  const alice = keyring.addFromUri("//Alice");
   const eve = keyring.addFromUri("//Eve");
   let eveNode = null;
   try {
@@ -77,9 +69,9 @@ async function run(nodeName, networkInfo) {
     const tip = await finalisedNumber(api);
     await waitUntil(`eve's node syncs to #${tip}`, async () => (await finalisedNumber(eveApi)) >= tip);
 
-    // 2. Keys with a proof, registered by Eve; the sudo key adds her.
+    // 2. Keys with a proof, registered by Eve; the council adds her.
     const first = await setKeys(api, eve, await rotateKeys(eveNode.provider, eve.publicKey));
-    await sudo(api, api.tx.validatorSet.addValidator(eve.address), alice);
+    await councilPasses(api, api.tx.validatorSet.addValidator(eve.address));
     const session = (await api.query.session.currentIndex()).toNumber();
     console.log(`eve added in session ${session}; sessions last ${(await api.query.validatorSet.sessionLength()).toString()} blocks`);
 
@@ -113,7 +105,7 @@ async function run(nodeName, networkInfo) {
     await finalityGoesOn(api, 4, "after eve's key rotation");
 
     // 5. Removed by governance.
-    await sudo(api, api.tx.validatorSet.removeValidator(eve.address), alice);
+    await councilPasses(api, api.tx.validatorSet.removeValidator(eve.address));
     await waitUntil("four GRANDPA voters", async () =>
       (await api.call.grandpaApi.grandpaAuthorities()).length === 4);
     await finalityGoesOn(api, 4, "after eve left");

@@ -1,4 +1,6 @@
-//! The pallets `aiblock-node benchmark pallet` can measure.
+//! The pallets `aiblock-node benchmark pallet` can measure. `pallet_whitelist` is left out: its
+//! benchmarks need a preimage store, which this runtime does not have (calls come with their
+//! motion); its calls use the FRAME reference weights.
 
 frame_benchmarking::define_benchmarks!(
 	[frame_benchmarking, BaselineBench::<Runtime>]
@@ -7,6 +9,8 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_balances, Balances]
 	[pallet_timestamp, Timestamp]
 	[pallet_sudo, Sudo]
+	[pallet_collective, Council]
+	[pallet_utility, Utility]
 	[pallet_aiblock_stake, Stake]
 	[pallet_aiblock_workers, Workers]
 	[pallet_aiblock_expert_dag, ExpertDag]

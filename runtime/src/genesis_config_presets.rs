@@ -3,9 +3,9 @@
 
 use crate::{
 	configs::aiblock::TreasuryAccount, AccountId, BalancesConfig, BlockNumber, BlockTimeConfig,
-	DatasetsConfig, EvolutionConfig, ExpertDagConfig, InferenceConfig, RuntimeGenesisConfig,
-	SessionConfig, SessionKeys, SudoConfig, ValidatorSetConfig, DAYS, EXISTENTIAL_DEPOSIT, HOURS,
-	MILLI_SECS_PER_BLOCK, UNIT,
+	CouncilConfig, DatasetsConfig, EvolutionConfig, ExpertDagConfig, InferenceConfig,
+	RuntimeGenesisConfig, SessionConfig, SessionKeys, SudoConfig, ValidatorSetConfig, DAYS,
+	EXISTENTIAL_DEPOSIT, HOURS, MILLI_SECS_PER_BLOCK, UNIT,
 };
 use alloc::{vec, vec::Vec};
 use frame_support::build_struct_json_patch;
@@ -109,6 +109,10 @@ pub const LOCAL_SESSION_LENGTH: BlockNumber = HOURS;
 
 /// What differs between the development and local chains' pallets.
 struct Settings {
+	/// The sudo key, if the chain has one (the development chain; never a shared network).
+	sudo: Option<AccountId>,
+	/// The council's seats: who governs (see `configs::governance`).
+	council: Vec<AccountId>,
 	session_length: BlockNumber,
 	datasets: PipelineParams<BlockNumber>,
 	epochs: Option<EpochWindows<BlockNumber>>,
@@ -118,8 +122,7 @@ struct Settings {
 fn testnet_genesis(
 	initial_authorities: Vec<(AccountId, SessionKeys)>,
 	endowed_accounts: Vec<AccountId>,
-	root: AccountId,
-	Settings { session_length, datasets, epochs, market }: Settings,
+	Settings { sudo, council, session_length, datasets, epochs, market }: Settings,
 ) -> Value {
 	build_struct_json_patch!(RuntimeGenesisConfig {
 		balances: BalancesConfig {
@@ -143,7 +146,8 @@ fn testnet_genesis(
 				.map(|(who, keys)| (who.clone(), who.clone(), keys.clone()))
 				.collect::<Vec<_>>(),
 		},
-		sudo: SudoConfig { key: Some(root) },
+		sudo: SudoConfig { key: sudo },
+		council: CouncilConfig { members: council },
 		// Written out so that a chain spec shows the knob: test chains set a shorter one.
 		block_time: BlockTimeConfig { millis: Some(MILLI_SECS_PER_BLOCK) },
 		expert_dag: ExpertDagConfig { models: genesis_models() },
@@ -161,13 +165,16 @@ fn endowed_dev_accounts() -> Vec<AccountId> {
 		.collect()
 }
 
-/// One validator, Alice, who is also sudo.
+/// One validator, Alice, who is also the sudo key and the council's only member (her motions
+/// pass as soon as she proposes them).
 pub fn development_config_genesis() -> Value {
+	let alice = Sr25519Keyring::Alice.to_account_id();
 	testnet_genesis(
 		vec![authority_keys(Sr25519Keyring::Alice)],
 		endowed_dev_accounts(),
-		Sr25519Keyring::Alice.to_account_id(),
 		Settings {
+			sudo: Some(alice.clone()),
+			council: vec![alice],
 			session_length: DEV_SESSION_LENGTH,
 			datasets: DEV_DATASET_PARAMS,
 			epochs: Some(DEV_EPOCH_WINDOWS),
@@ -179,18 +186,17 @@ pub fn development_config_genesis() -> Value {
 /// Four validators, Alice, Bob, Charlie and Dave, each with its own Aura and GRANDPA key.
 /// GRANDPA finalises with the votes of more than two thirds of the voters (here three of the
 /// four), so the network keeps finalising with any one validator down; with three validators it
-/// would need all three.
+/// would need all three. No sudo key: the four operators form the council, and three of them
+/// decide.
 pub fn local_config_genesis() -> Value {
+	let operators =
+		[Sr25519Keyring::Alice, Sr25519Keyring::Bob, Sr25519Keyring::Charlie, Sr25519Keyring::Dave];
 	testnet_genesis(
-		vec![
-			authority_keys(Sr25519Keyring::Alice),
-			authority_keys(Sr25519Keyring::Bob),
-			authority_keys(Sr25519Keyring::Charlie),
-			authority_keys(Sr25519Keyring::Dave),
-		],
+		operators.iter().map(|who| authority_keys(*who)).collect(),
 		endowed_dev_accounts(),
-		Sr25519Keyring::Alice.to_account_id(),
 		Settings {
+			sudo: None,
+			council: operators.iter().map(|who| who.to_account_id()).collect(),
 			session_length: LOCAL_SESSION_LENGTH,
 			datasets: LOCAL_DATASET_PARAMS,
 			// The production schedule: 28-day epochs.
@@ -291,10 +297,14 @@ pub(crate) mod tests {
 				pallet_aiblock_validator_set::SessionLength::<Runtime>::get(),
 				LOCAL_SESSION_LENGTH
 			);
-			assert_eq!(
-				pallet_sudo::Key::<Runtime>::get(),
-				Some(Sr25519Keyring::Alice.to_account_id())
-			);
+			assert_eq!(pallet_sudo::Key::<Runtime>::get(), None, "no sudo key");
+			let council = pallet_collective::Members::<
+				Runtime,
+				crate::configs::governance::CouncilCollective,
+			>::get();
+			let mut operators = validators.to_vec();
+			operators.sort();
+			assert_eq!(council, operators, "the operators govern (seats are kept sorted)");
 		});
 	}
 
@@ -307,6 +317,13 @@ pub(crate) mod tests {
 				pallet_aiblock_validator_set::Validators::<Runtime>::get().into_inner(),
 				vec![Sr25519Keyring::Alice.to_account_id()]
 			);
+			let alice = Sr25519Keyring::Alice.to_account_id();
+			assert_eq!(pallet_sudo::Key::<Runtime>::get(), Some(alice.clone()));
+			let council = pallet_collective::Members::<
+				Runtime,
+				crate::configs::governance::CouncilCollective,
+			>::get();
+			assert_eq!(council, vec![alice]);
 			let bob = Sr25519Keyring::Bob.to_account_id();
 			assert_eq!(pallet_balances::Pallet::<Runtime>::free_balance(&bob), ENDOWMENT);
 			assert!(ENDOWMENT > EXISTENTIAL_DEPOSIT);

@@ -8,8 +8,12 @@
 // `construct_runtime` and friends expand to deep recursion.
 #![recursion_limit = "256"]
 
-#[cfg(feature = "std")]
+#[cfg(all(feature = "std", not(feature = "upgrade-test")))]
 include!(concat!(env!("OUT_DIR"), "/wasm_binary.rs"));
+// The upgrade test's wasm is written under its own name, so that it never replaces the one the
+// node embeds (see `build.rs`).
+#[cfg(all(feature = "std", feature = "upgrade-test"))]
+include!(concat!(env!("OUT_DIR"), "/upgrade_test"));
 
 pub mod apis;
 #[cfg(feature = "runtime-benchmarks")]
@@ -55,19 +59,34 @@ impl_opaque_keys! {
 	}
 }
 
-#[sp_version::runtime_version]
-pub const VERSION: RuntimeVersion = RuntimeVersion {
-	spec_name: alloc::borrow::Cow::Borrowed("aiblock"),
-	impl_name: alloc::borrow::Cow::Borrowed("aiblock-node"),
-	authoring_version: 1,
-	// Bump on every change of runtime logic; nodes run the on-chain wasm whose version is highest.
-	spec_version: 117,
-	impl_version: 1,
-	apis: apis::RUNTIME_API_VERSIONS,
-	// Bump when the encoding of calls or transaction extensions changes (wallets must re-sign).
-	transaction_version: 6,
-	system_version: 1,
-};
+/// The runtime's version with `spec_version` `$spec`: what the nodes and wallets check, and what a
+/// runtime upgrade must raise (nodes run the on-chain wasm; `system.applyAuthorizedUpgrade`
+/// refuses a wasm whose version is not higher).
+macro_rules! runtime_version {
+	($spec:tt) => {
+		#[sp_version::runtime_version]
+		pub const VERSION: RuntimeVersion = RuntimeVersion {
+			spec_name: alloc::borrow::Cow::Borrowed("aiblock"),
+			impl_name: alloc::borrow::Cow::Borrowed("aiblock-node"),
+			authoring_version: 1,
+			spec_version: $spec,
+			impl_version: 1,
+			apis: apis::RUNTIME_API_VERSIONS,
+			// Bump when the encoding of calls or transaction extensions changes (wallets must
+			// re-sign).
+			transaction_version: 6,
+			system_version: 1,
+		};
+	};
+}
+
+// Bump on every change of runtime logic.
+#[cfg(not(feature = "upgrade-test"))]
+runtime_version!(118);
+// The same runtime one version higher, built only for the network test that upgrades a live
+// chain to it (`zombienet/upgrade.js`); never a release.
+#[cfg(feature = "upgrade-test")]
+runtime_version!(119);
 
 /// Target block time of a chain whose genesis does not choose one (`blockTime.millis` in a
 /// chain spec: see `pallet_aiblock_block_time`); every shipped chain spec keeps it. Aura's slot is
@@ -227,6 +246,16 @@ mod runtime {
 
 	#[runtime::pallet_index(23)]
 	pub type Offences = pallet_offences;
+
+	// Governance: the operators' council, batches, and the council's way to Root.
+	#[runtime::pallet_index(24)]
+	pub type Council = pallet_collective<Instance1>;
+
+	#[runtime::pallet_index(25)]
+	pub type Utility = pallet_utility;
+
+	#[runtime::pallet_index(26)]
+	pub type Whitelist = pallet_whitelist;
 }
 
 /// Unsigned transactions the runtime builds itself (GRANDPA equivocation reports, submitted by

@@ -344,38 +344,11 @@ pub type BlockRecord =
 /// A registered worker.
 pub type WorkerInfo = runtime::runtime_types::pallet_aiblock_workers::WorkerInfo;
 
-impl Chain {
-	/// Submit `call` as root through Sudo (this key must be the sudo key). Sudo succeeds
-	/// whatever the call does: the call's own result, from the `Sudid` event, is returned as
-	/// [`WorkerError::Refused`] with the pallet's error name.
-	pub async fn sudo(
-		&self,
-		label: &str,
-		call: runtime::runtime_types::aiblock_runtime::RuntimeCall,
-	) -> Result<subxt::extrinsics::ExtrinsicEvents<PolkadotConfig>, WorkerError> {
-		let events = self
-			.submit(&format!("sudo({label})"), &runtime::transactions().sudo().sudo(call))
-			.await?;
-		match events.find_first::<runtime::sudo::events::Sudid>() {
-			Some(Ok(sudid)) => match sudid.sudo_result {
-				Ok(()) => Ok(events),
-				Err(e) => {
-					let at = self.finalized().await?;
-					Err(WorkerError::Refused(format!("{label}: {}", dispatch_error_name(&at, &e))))
-				},
-			},
-			Some(Err(e)) => {
-				Err(WorkerError::Node(format!("sudo: the Sudid event does not decode: {e}")))
-			},
-			None => {
-				Err(WorkerError::Refused("sudo: no Sudid event (is this key the sudo key?)".into()))
-			},
-		}
-	}
-}
-
 /// `Pallet.Error` for a module error, the variant's debug form otherwise.
-fn dispatch_error_name(at: &At, e: &runtime::runtime_types::sp_runtime::DispatchError) -> String {
+pub(crate) fn dispatch_error_name(
+	at: &At,
+	e: &runtime::runtime_types::sp_runtime::DispatchError,
+) -> String {
 	use runtime::runtime_types::sp_runtime::DispatchError;
 	if let DispatchError::Module(module) = e {
 		let metadata = at.metadata_ref();

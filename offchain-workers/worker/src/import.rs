@@ -1,10 +1,11 @@
-//! An operator's import of a trained model as the chain's next model version: root's
-//! `ExpertDag::import_model`, through Sudo. Every block and the validation dataset go into the
+//! An operator's import of a trained model as the chain's next model version:
+//! `ExpertDag::import_model`, through Sudo or the council ([`crate::governance`]). Every block and the validation dataset go into the
 //! content store first (workers fetch them by the CIDs the chain records), then one transaction
 //! registers the version with all of its blocks current.
 
 use crate::{
 	chain::{self, runtime, Chain, H256},
+	governance::{Governed, Motion},
 	run, WorkerError,
 };
 use aiblock_compute::{genesis::ChainModel, store::ContentStore};
@@ -23,20 +24,28 @@ pub struct Imported {
 	pub blocks: u32,
 }
 
+/// What an import did: registered the model, or proposed it to the council.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ImportOutcome {
+	Imported(Imported),
+	Proposed(Motion),
+}
+
 /// The chain's spec of `model`, checked for the shape of the runtime's `ModelSpec`.
 pub fn chain_spec(model: &ChainModel) -> Result<ModelSpec, WorkerError> {
 	serde_json::from_value(model.spec.clone())
 		.map_err(|e| WorkerError::Compute(format!("the model's chain spec does not parse: {e}")))
 }
 
-/// Put every file of `model` into `store` (pinned, so a daemon keeps serving it), then submit
-/// `sudo(import_model)` signed by `chain`'s key, which must be the sudo key. Refused imports
-/// come back as [`WorkerError::Refused`] with the pallet's error name.
+/// Put every file of `model` into `store` (pinned, so a daemon keeps serving it), then make
+/// `import_model` with `chain`'s key, which must be the sudo key or a council member (see
+/// [`Chain::govern`]). Refused imports come back as [`WorkerError::Refused`] with the pallet's
+/// error name.
 pub async fn import(
 	chain: &Chain,
 	store: &dyn ContentStore,
 	model: &ChainModel,
-) -> Result<Imported, WorkerError> {
+) -> Result<ImportOutcome, WorkerError> {
 	let spec = chain_spec(model)?;
 	for (name, bytes) in model.files() {
 		let cid = store.put(&bytes)?;
@@ -62,9 +71,14 @@ pub async fn import(
 		spec: runtime_spec(spec),
 		blocks: BoundedVec(blocks),
 	});
-	let events = chain.sudo("expert_dag.import_model", call).await?;
+	let events = match chain.govern("expert_dag.import_model", call).await? {
+		Governed::Dispatched(events) => events,
+		Governed::Proposed(motion) => return Ok(ImportOutcome::Proposed(motion)),
+	};
 	match events.find_first::<runtime::expert_dag::events::ModelImported>() {
-		Some(Ok(done)) => Ok(Imported { model: done.model, blocks: done.blocks }),
+		Some(Ok(done)) => {
+			Ok(ImportOutcome::Imported(Imported { model: done.model, blocks: done.blocks }))
+		},
 		_ => Err(WorkerError::Node("import_model: no ModelImported event decoded".into())),
 	}
 }

@@ -3,7 +3,8 @@
 //!
 //! Modules are named after what they do: [`chain`] (the subxt client), [`ipfs`] (the content
 //! store over an IPFS daemon; the compute core's embedded `LocalStore` is the default on one
-//! machine), [`import`] (an operator registering a trained model version), [`serve`] (the
+//! machine), [`governance`] (privileged calls through Sudo or the council), [`import`] (an
+//! operator registering a trained model version), [`serve`] (the
 //! OpenAI-compatible API answering with the chain's model), [`audit`] (what an auditor measures
 //! in a dataset), [`auditing`] (the auditor role), [`proposal`] (a dataset proposal),
 //! [`evolve`] (the trainer's and the panel's side of an evolution epoch).
@@ -14,6 +15,7 @@ pub mod chain;
 pub mod error;
 pub mod evolve;
 pub mod feasibility;
+pub mod governance;
 pub mod import;
 pub mod ipfs;
 pub mod market;

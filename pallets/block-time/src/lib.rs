@@ -27,6 +27,7 @@
 
 pub use pallet::*;
 
+pub mod migrations;
 #[cfg(test)]
 mod tests;
 
@@ -47,7 +48,11 @@ pub mod pallet {
 	use frame_support::pallet_prelude::*;
 	use frame_system::pallet_prelude::*;
 
+	/// The layout of this pallet's storage; [`crate::migrations`] moves older layouts to it.
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+
 	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
 	#[pallet::config]

@@ -41,6 +41,7 @@ pub use weights::WeightInfo;
 
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+pub mod migrations;
 #[cfg(test)]
 mod mock;
 #[cfg(test)]
@@ -126,7 +127,11 @@ impl<T: Config> StakeLedger<T> {
 pub mod pallet {
 	use super::*;
 
+	/// The layout of this pallet's storage; [`crate::migrations`] moves older layouts to it.
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+
 	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
 	#[pallet::config]

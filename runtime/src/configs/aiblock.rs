@@ -7,7 +7,6 @@ use frame_support::{
 	traits::{tokens::imbalance::ResolveTo, ConstU16, ConstU32, ConstU64},
 	PalletId,
 };
-use frame_system::EnsureRoot;
 use sp_runtime::{traits::AccountIdConversion, Perbill};
 
 use crate::{
@@ -17,7 +16,7 @@ use crate::{
 
 parameter_types! {
 	/// Receives slashed stake and the protocol fees of jobs. An account no key controls: only
-	/// root (today Sudo) can move funds from it.
+	/// Root (the dev chain's sudo key, or the council through the whitelist) can move funds from it.
 	pub TreasuryAccount: AccountId = PalletId(*b"aib/trsy").into_account_truncating();
 	/// One in ten slashed AIB goes to the reporter a slash names: the evaluators who proved a
 	/// trainer's refuted claim or failed replays (shared), or whom root's `slash` names.
@@ -42,7 +41,7 @@ impl pallet_aiblock_stake::Config for Runtime {
 	type MaxUnlockingChunks = ConstU32<16>;
 	type ReporterShare = ReporterShare;
 	type OnSlash = ResolveTo<TreasuryAccount, Balances>;
-	type SlashOrigin = EnsureRoot<AccountId>;
+	type SlashOrigin = super::governance::GovernanceOrigin;
 	type WeightInfo = pallet_aiblock_stake::weights::SubstrateWeight<Runtime>;
 }
 
@@ -68,8 +67,8 @@ impl pallet_aiblock_workers::Config for Runtime {
 }
 
 impl pallet_aiblock_expert_dag::Config for Runtime {
-	/// Root registers model versions (an Evolution pallet is planned to take this over).
-	type ModelOrigin = EnsureRoot<AccountId>;
+	/// The council (or Root) registers and imports model versions.
+	type ModelOrigin = super::governance::GovernanceOrigin;
 	type MaxLayers = ConstU16<8>;
 	type MaxExperts = ConstU16<16>;
 	type MaxDim = ConstU32<16_384>;
@@ -118,8 +117,8 @@ pub const DATASET_VOTE_QUORUM: u32 = 10;
 
 impl pallet_aiblock_datasets::Config for Runtime {
 	type Registry = Workers;
-	/// Root until on-chain governance exists.
-	type GovernanceOrigin = EnsureRoot<AccountId>;
+	/// The council (or Root).
+	type GovernanceOrigin = super::governance::GovernanceOrigin;
 	type PowDifficulty = ConstU32<DATASET_POW_DIFFICULTY>;
 	/// The seed's quota: 20 proposals a day, 200 after 3 approved datasets.
 	type QuotaPeriod = ConstU32<DAYS>;

@@ -49,8 +49,8 @@ impl pallet_aiblock_inference::Config for Runtime {
 	/// A thousandth of an AIB: a claim is worth its audit's trouble, and a flood of empty
 	/// claims costs their fees.
 	type MinClaimFee = ConstU128<{ UNIT / 1_000 }>;
-	/// Sudo today; the chain's governance once it has one.
-	type GovernanceOrigin = frame_system::EnsureRoot<crate::AccountId>;
+	/// The council (or Root).
+	type GovernanceOrigin = super::governance::GovernanceOrigin;
 	/// A server claims at least once an hour to be safe from a client's close.
 	type DisputeWindow = ConstU32<HOURS>;
 	/// Every block of the largest model the registry imports.

@@ -1,6 +1,7 @@
 //! Configuration of every pallet in the runtime: the FRAME ones here, ours in [`aiblock`].
 
 pub mod aiblock;
+pub mod governance;
 pub mod inference;
 pub mod validators;
 
@@ -27,7 +28,8 @@ use super::{
 };
 
 /// Share of a block that ordinary transactions may fill; the rest is kept for operational ones
-/// (e.g. sudo fixes) so that a full block cannot lock governance out.
+/// (council votes and closes, sudo on the dev chain) so that a full block cannot lock governance
+/// out.
 const NORMAL_DISPATCH_RATIO: Perbill = Perbill::from_percent(75);
 
 parameter_types! {

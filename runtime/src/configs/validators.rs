@@ -37,7 +37,7 @@ parameter_types! {
 }
 
 impl pallet_aiblock_validator_set::Config for Runtime {
-	type GovernanceOrigin = frame_system::EnsureRoot<AccountId>;
+	type GovernanceOrigin = super::governance::GovernanceOrigin;
 	type KeysRegistered = Session;
 	type Disable = DisableThroughSession;
 	type History = PruneHistorical;

@@ -26,10 +26,12 @@ use sp_keyring::Sr25519Keyring;
 mod datasets;
 mod evolution;
 mod fuzz;
+mod governance;
 mod hostile;
 mod inference;
 mod rewards;
 mod transformer;
+mod upgrade;
 mod validators;
 
 fn dispatch(

@@ -160,7 +160,12 @@ pub async fn unserved(net: &Network) -> u32 {
 		proposer: account(CONTRIBUTOR),
 		tier: runtime::runtime_types::aiblock_primitives::datasets::Tier::Gold,
 	});
-	let events = sudo.sudo("datasets.register_approved", call).await.unwrap();
+	let events = match sudo.govern("datasets.register_approved", call).await.unwrap() {
+		aiblock_worker::governance::Governed::Dispatched(events) => events,
+		aiblock_worker::governance::Governed::Proposed(motion) => {
+			panic!("the dev chain's sudo key: {motion}")
+		},
+	};
 	events
 		.find_first::<runtime::datasets::events::DatasetRegistered>()
 		.and_then(Result::ok)

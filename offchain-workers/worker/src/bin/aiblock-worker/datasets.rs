@@ -9,6 +9,7 @@ use aiblock_worker::{
 	audit::{DuplicateIndex, Inspection, MIN_DUPLICATE_LINE},
 	auditing::license_text,
 	chain::{self, convert, runtime, Chain, DatasetStatus},
+	governance::Governed,
 	proposal::{meta_of, parse_version, proof_of_work, proposal_salt, Described},
 	WorkerError,
 };
@@ -37,8 +38,8 @@ pub enum DatasetCommand {
 	///       --license CC0-1.0 --dev --suri //Ferdie
 	#[command(verbatim_doc_comment)]
 	Propose(ProposeArgs),
-	/// Enter a file as an approved dataset without audit or vote, through Sudo (the key must
-	/// be the sudo key: development chains, or a governance decision taken elsewhere).
+	/// Enter a file as an approved dataset without audit or vote: at once with the sudo key
+	/// (development chains), or as a council motion this key votes for (a council member).
 	Register(RegisterArgs),
 	/// A dataset's metadata and where it is in the pipeline.
 	Status(StatusArgs),
@@ -329,7 +330,13 @@ async fn register(args: RegisterArgs) -> Result<(), WorkerError> {
 		proposer,
 		tier,
 	});
-	let events = chain.sudo("datasets.register_approved", call).await?;
+	let events = match chain.govern("datasets.register_approved", call).await? {
+		Governed::Dispatched(events) => events,
+		Governed::Proposed(motion) => {
+			println!("{motion}");
+			return Ok(());
+		},
+	};
 	match events.find_first::<runtime::datasets::events::DatasetRegistered>() {
 		Some(Ok(done)) => println!("dataset {} registered as approved ({:?})", done.id, done.tier),
 		_ => println!("registered (no DatasetRegistered event decoded)"),

@@ -8,6 +8,7 @@ use aiblock_compute::{
 use aiblock_worker::{
 	chain::{self, runtime, Chain, Stage},
 	feasibility,
+	import::ImportOutcome,
 	ipfs::IpfsStore,
 	run::{self, Counters, RunConfig},
 	store::Store,
@@ -67,8 +68,10 @@ enum Command {
 	/// chain's next MAJOR model version, through Sudo: every block and the validation text go
 	/// into the store, the validation score is computed here by the chain's protocol for
 	/// transformers (windows of the model's context), and one `import_model` makes every block
-	/// current. Clients' `post-job` keeps to the newest model workers can train. The key must be the sudo key; the
-	/// models before it stay readable. Example, after training on Shakespeare:
+	/// current. Clients' `post-job` keeps to the newest model workers can train. The key must be the sudo key (the
+	/// import runs at once) or a council member (the import becomes a council motion that this key votes
+	/// for; it runs when three quarters of the seats have voted aye and someone closes it). The models
+	/// before it stay readable. Example, after training on Shakespeare:
 	///   aiblock-worker import-model --dev --suri //Alice --model ./shakespeare \
 	///       --validation tinyshakespeare.txt --split
 	#[command(verbatim_doc_comment)]
@@ -595,7 +598,16 @@ async fn import_model(args: ImportModelArgs) -> Result<(), WorkerError> {
 	);
 	let model = transformer_model(&version, &weights, validation, selected.backend.as_ref())
 		.map_err(WorkerError::from)?;
-	let imported = aiblock_worker::import::import(&chain, &store, &model).await?;
+	let imported = match aiblock_worker::import::import(&chain, &store, &model).await? {
+		ImportOutcome::Imported(imported) => imported,
+		ImportOutcome::Proposed(motion) => {
+			println!(
+				"import of {} (validation loss {} micro-nats/token): {motion}",
+				version.name, model.score
+			);
+			return Ok(());
+		},
+	};
 	let (major, ..) = version.version;
 	println!(
 		"model {} ({} {major}.0.0, after model {latest}) imported: {} blocks, validation loss {} \

@@ -1,0 +1,139 @@
+// Zombienet js-script step: the runtime of the live network upgraded through governance, as the
+// README's "Upgrading the runtime" says. The new runtime is this one built one spec version higher
+// ($AIBLOCK_UPGRADE_WASM: `cargo build -p aiblock-runtime --features upgrade-test`, which
+// run-tests.sh does), so that its upgrade hooks run as a real release's would.
+//
+// 1. Eve posts a training job (its budget held in escrow); the state users own is read at the
+//    finalised head: stakes, jobs, the model registry, datasets, PoL credits.
+// 2. One council motion (three of the four operators) whitelists and dispatches, as Root,
+//    `system.authorizeUpgrade(blake2_256(wasm))`.
+// 3. Eve, any account, submits `system.applyAuthorizedUpgrade(wasm)`: `system.CodeUpdated`.
+// 4. Every validator's node reports the new spec version; the first block of the new runtime ran
+//    its upgrade hooks (`system.lastRuntimeUpgrade`); blocks are produced and finalised after it.
+// 5. The state of step 1 is the same in the last block of the old runtime and in the first of
+//    the new one, and nothing of it was lost since step 1; Eve cancels her job under the new
+//    runtime and gets its escrow back.
+// Returns 1 on success; throws on any error.
+
+const fs = require("fs");
+const { Keyring } = require("@polkadot/keyring");
+const { blake2AsHex, cryptoWaitReady } = require("@polkadot/util-crypto");
+const { u8aToHex } = require("@polkadot/util");
+const { connect, councilDispatchesAsRoot, finalisedNumber, submit, waitUntil } = require("./chain.js");
+const { BUDGET, SLOT, jobSpec } = require("./jobs.js");
+
+/// What users own, as SCALE hex per storage key, at block `hash`.
+async function ownedState(api, hash) {
+  const at = await api.at(hash);
+  const maps = {
+    "stake.ledgers": at.query.stake.ledgers,
+    "jobs.jobs": at.query.jobs.jobs,
+    "expertDag.current": at.query.expertDag.current,
+    "expertDag.blocks": at.query.expertDag.blocks,
+    "datasets.datasets": at.query.datasets.datasets,
+    "polCredits.accounts": at.query.polCredits.accounts,
+  };
+  const state = {};
+  for (const [name, map] of Object.entries(maps)) {
+    for (const [key, value] of await map.entries()) state[`${name} ${key.toHex()}`] = value.toHex();
+  }
+  state["expertDag.modelCount"] = (await at.query.expertDag.modelCount()).toHex();
+  return state;
+}
+
+/// The entries of `before` that `after` lacks or holds differently (at most five, for the error).
+function differences(before, after) {
+  return Object.keys(before).filter((key) => before[key] !== after[key]).slice(0, 5);
+}
+
+async function specVersionOf(wsUri) {
+  const api = await connect(wsUri);
+  try {
+    return (await api.rpc.state.getRuntimeVersion()).specVersion.toNumber();
+  } finally {
+    await api.disconnect();
+  }
+}
+
+async function run(nodeName, networkInfo) {
+  await cryptoWaitReady();
+  const file = process.env.AIBLOCK_UPGRADE_WASM;
+  if (!file || !fs.existsSync(file)) throw new Error(`AIBLOCK_UPGRADE_WASM: no wasm at ${file}`);
+  const wasm = new Uint8Array(fs.readFileSync(file));
+  const api = await connect(networkInfo.nodesByName[nodeName].wsUri);
+  try {
+    const eve = new Keyring({ type: "sr25519" }).addFromUri("//Eve");
+    const from = (await api.rpc.state.getRuntimeVersion()).specVersion.toNumber();
+
+    // 1. A job in escrow, and what users own now.
+    const approved = (await api.query.datasets.datasets.entries())
+      .map(([key, info]) => ({ id: key.args[0].toNumber(), info: info.unwrap() }))
+      .find(({ info }) => info.stage.isApproved);
+    if (!approved) throw new Error("no approved dataset to post a job on (run after jobs.js)");
+    const base = (await api.query.expertDag.current(0, SLOT)).unwrap();
+    const spec = jobSpec(base, approved.id, approved.info.meta.cid);
+    const posted = await submit(api, api.tx.jobs.postJob(spec, BUDGET), eve, "finalized");
+    const jobPosted = posted.events.find(({ event }) => api.events.jobs.JobPosted.is(event));
+    if (!jobPosted) throw new Error("no JobPosted event");
+    const { job, held } = jobPosted.event.data;
+    const head = await api.rpc.chain.getFinalizedHead();
+    const before = await ownedState(api, head);
+    const count = (prefix) => Object.keys(before).filter((key) => key.startsWith(prefix)).length;
+    if (count("stake.ledgers") === 0 || count("expertDag.blocks") === 0)
+      throw new Error("no stakes or model blocks to carry over (run after worker.js and jobs.js)");
+
+    // 2. The council authorizes the new code as Root, through the whitelist.
+    const codeHash = blake2AsHex(wasm, 256);
+    await councilDispatchesAsRoot(api, api.tx.system.authorizeUpgrade(codeHash));
+    const authorized = await api.query.system.authorizedUpgrade();
+    if (authorized.isNone || authorized.unwrap().codeHash.toHex() !== codeHash)
+      throw new Error(`authorizedUpgrade is ${authorized.toString()}, not ${codeHash}`);
+
+    // 3. Anyone applies it; it takes over from the next block.
+    const applied = await submit(api, api.tx.system.applyAuthorizedUpgrade(u8aToHex(wasm)), eve, "finalized");
+    if (!applied.events.some(({ event }) => api.events.system.CodeUpdated.is(event)))
+      throw new Error("no system.CodeUpdated event");
+    const lastOld = await api.rpc.chain.getHeader(applied.blockHash);
+    const upgradedAt = lastOld.number.toNumber();
+    console.log(`runtime ${from} → new code (${wasm.length} bytes, ${codeHash}) in block #${upgradedAt}`);
+
+    // 4. Every node runs it; its first block ran the upgrade hooks; finality goes on past it.
+    for (const [name, node] of Object.entries(networkInfo.nodesByName)) {
+      const version = await waitUntil(`${name} runs the new runtime`, async () => {
+        const v = await specVersionOf(node.wsUri);
+        return v > from ? v : null;
+      });
+      console.log(`${name}: spec version ${version}`);
+    }
+    await waitUntil(`finalised #${upgradedAt + 5}`, async () => (await finalisedNumber(api)) >= upgradedAt + 5);
+    const firstNew = await api.rpc.chain.getBlockHash(upgradedAt + 1);
+    const upgrade = (await (await api.at(firstNew)).query.system.lastRuntimeUpgrade()).unwrap();
+    if (upgrade.specVersion.toNumber() <= from)
+      throw new Error(`lastRuntimeUpgrade is ${upgrade.toString()}: the upgrade hooks did not run`);
+    console.log(`#${upgradedAt + 1} ran the upgrade to ${upgrade.specVersion} (${upgrade.specName}); finalised #${upgradedAt + 5}`);
+
+    // 5. Nothing users own changed across the upgrade, or was lost since step 1.
+    const oldState = await ownedState(api, applied.blockHash);
+    const newState = await ownedState(api, firstNew);
+    const changed = differences(oldState, newState);
+    if (changed.length > 0 || Object.keys(newState).length !== Object.keys(oldState).length)
+      throw new Error(`state differs across the upgrade: ${changed.join(", ") || "entries added"}`);
+    const lost = Object.keys(before).filter((key) => !(key in newState));
+    if (lost.length > 0) throw new Error(`entries lost since the upgrade began: ${lost.slice(0, 5).join(", ")}`);
+    console.log(`carried over: ${count("stake.ledgers")} stakes, ${count("jobs.jobs")} jobs, ${count("expertDag.blocks")} model blocks, ${count("datasets.datasets")} datasets`);
+
+    // The new runtime works on the old state: Eve's job is cancelled and its escrow released.
+    const cancelled = await submit(api, api.tx.jobs.cancelJob(job), eve);
+    const refunded = cancelled.events
+      .filter(({ event }) => api.events.jobs.Refunded.is(event))
+      .reduce((sum, { event }) => sum + event.data.amount.toBigInt(), 0n);
+    if (refunded === 0n || refunded > held.toBigInt())
+      throw new Error(`cancelling job ${job} refunded ${refunded} of ${held} held`);
+    console.log(`job ${job}, posted before the upgrade, cancelled after it: ${refunded} of ${held} refunded`);
+    return 1;
+  } finally {
+    await api.disconnect();
+  }
+}
+
+module.exports = { run };
