@@ -97,8 +97,9 @@ function signal(pids, name) {
 /// many members vote aye, and the proposer closes the motion, which dispatches `call` with the
 /// council's origin. On a council of one (the dev chain) the motion runs when proposed. Resolves
 /// to the events of the block that ran it; rejects with the call's own error (`.module`) when it
-/// failed: the motion succeeds either way and only `council.Executed` tells.
-async function councilPasses(api, call) {
+/// failed: the motion succeeds either way and only `council.Executed` tells. `until` is how far
+/// the transaction that runs the call must get ("inBlock" or "finalized").
+async function councilPasses(api, call, until = "inBlock") {
   const { Keyring } = require("@polkadot/keyring");
   const keyring = new Keyring({ type: "sr25519" });
   const members = (await api.query.council.members()).map(String);
@@ -108,7 +109,9 @@ async function councilPasses(api, call) {
   const threshold = Math.ceil((members.length * 3) / 4);
   if (voters.length < threshold) throw new Error(`${voters.length} council keys known, ${threshold} needed`);
   const length = call.method.encodedLength;
-  const proposed = await submit(api, api.tx.council.propose(threshold, call, length), voters[0]);
+  // On a council of one the proposal runs the call: it waits as long as the close would.
+  const proposeUntil = threshold < 2 ? until : "inBlock";
+  const proposed = await submit(api, api.tx.council.propose(threshold, call, length), voters[0], proposeUntil);
   const executedIn = ({ events }) => events.find(({ event }) => api.events.council.Executed.is(event));
   let executed = executedIn(proposed);
   let ran = proposed;
@@ -121,7 +124,7 @@ async function councilPasses(api, call) {
     }
     // The weight the members accept for the call: what it declares as a transaction.
     const { weight } = await call.paymentInfo(voters[0]);
-    ran = await submit(api, api.tx.council.close(proposalHash, proposalIndex, weight, length), voters[0]);
+    ran = await submit(api, api.tx.council.close(proposalHash, proposalIndex, weight, length), voters[0], until);
     executed = executedIn(ran);
   }
   if (!executed) throw new Error("the council motion did not execute");
@@ -134,12 +137,12 @@ async function councilPasses(api, call) {
 /// Dispatch `call` as Root through the council: one motion whitelists the call's hash and
 /// dispatches it (`utility.batchAll` keeps the council's origin for both). FRAME's Root-only
 /// calls, such as `system.authorizeUpgrade`, go this way. Rejects with the call's own error.
-async function councilDispatchesAsRoot(api, call) {
+async function councilDispatchesAsRoot(api, call, until = "inBlock") {
   const batch = api.tx.utility.batchAll([
     api.tx.whitelist.whitelistCall(call.method.hash),
     api.tx.whitelist.dispatchWhitelistedCallWithPreimage(call),
   ]);
-  const ran = await councilPasses(api, batch);
+  const ran = await councilPasses(api, batch, until);
   const dispatched = ran.events.find(({ event }) => api.events.whitelist.WhitelistedCallDispatched.is(event));
   if (!dispatched) throw new Error("the whitelisted call was not dispatched");
   const { result } = dispatched.event.data;

@@ -13,6 +13,10 @@
 //    blocks with it; the time to catch up is measured.
 // 5. A new node with nothing but the chain spec syncs from genesis to the finalised tip; its
 //    blocks per second are measured.
+// 6. Another new node warp syncs (`--sync warp`): GRANDPA's finality proofs across the
+//    authority-set changes of the earlier steps (a fifth validator in and out, a runtime
+//    upgrade), then the state at the finalised head, then new blocks; it reaches the finalised
+//    tip and its log says the warp sync completed.
 // Returns 1 on success; throws on any error.
 
 const path = require("path");
@@ -38,6 +42,7 @@ async function run(nodeName, networkInfo) {
   const frozen = [];
   let dave = null;
   let fresh = null;
+  let warp = null;
   try {
     // 1. Healthy.
     const healthy = await finalityLag(api, 30);
@@ -107,10 +112,25 @@ async function run(nodeName, networkInfo) {
       (await finalisedNumber(fresh.api)) >= syncTarget, 180_000);
     const took = (Date.now() - started) / 1000;
     console.log(`a fresh node synced ${syncTarget} blocks from genesis in ${took.toFixed(1)} s (${(syncTarget / took).toFixed(0)} blocks/s, node start included)`);
+    await fresh.stop();
+    fresh = null;
+
+    // 6. A fresh node warp syncs.
+    const warpTarget = await finalisedNumber(api);
+    const warpStarted = Date.now();
+    warp = await startFreshNode("warp-sync", api, ["--sync", "warp"]);
+    await waitUntil(`the warp-syncing node reaches #${warpTarget}`, async () =>
+      (await finalisedNumber(warp.api)) >= warpTarget, 180_000);
+    const warpTook = seconds(warpStarted);
+    const log = require("fs").readFileSync(warp.logFile, "utf8");
+    if (!log.includes("Warp sync is complete"))
+      throw new Error(`the node reached the tip without a completed warp sync (see ${warp.logFile})`);
+    console.log(`a fresh node warp synced to finalised #${warpTarget} in ${warpTook} s (node start included)`);
     return 1;
   } finally {
     for (const { pids } of frozen) signal(pids, "SIGCONT");
     if (fresh) await fresh.stop();
+    if (warp) await warp.stop();
     if (dave) await dave.stop();
     await api.disconnect();
   }

@@ -59,7 +59,7 @@ async function run(nodeName, networkInfo) {
     if (!refused || !refused.includes("BadOrigin"))
       throw new Error(`a signed registerModel: expected BadOrigin, got ${refused}`);
 
-    const { blockHash, events } = await councilPasses(api, api.tx.expertDag.registerModel(patch, null));
+    const { blockHash, events } = await councilPasses(api, api.tx.expertDag.registerModel(patch, null), "finalized");
     if (!events.some(({ event }) => api.events.expertDag.ModelRegistered.is(event)))
       throw new Error("no ModelRegistered event");
     const count = await observer.query.expertDag.modelCount.at(blockHash);

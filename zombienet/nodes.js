@@ -62,7 +62,7 @@ async function bootnodeOf(api) {
 }
 
 /// Run `argv` (an aiblock-node command line) with its output in `logFile`; resolves once its RPC
-/// on `rpcPort` answers, to `{ child, api, provider, stop }`; `stop` kills it and removes
+/// on `rpcPort` answers, to `{ child, api, provider, stop, logFile }`; `stop` kills it and removes
 /// `removeOnStop` (a folder) if given.
 async function runNode(argv, rpcPort, logFile, removeOnStop = null) {
   const log = fs.openSync(logFile, "a");
@@ -85,7 +85,7 @@ async function runNode(argv, rpcPort, logFile, removeOnStop = null) {
     const provider = new WsProvider(`ws://127.0.0.1:${rpcPort}`);
     api = await withTimeout(ApiPromise.create({ provider, noInitWarn: true }), 60_000,
       `connecting to the node on RPC port ${rpcPort}`);
-    return { child, api, provider, stop };
+    return { child, api, provider, stop, logFile };
   } catch (error) {
     await stop();
     throw error;

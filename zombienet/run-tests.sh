@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/aiblock-target}"
 export AIBLOCK_NODE="${AIBLOCK_NODE:-$CARGO_TARGET_DIR/release/aiblock-node}"
+# governance.js runs the worker's command line against the network.
+export AIBLOCK_WORKER="${AIBLOCK_WORKER:-$CARGO_TARGET_DIR/release/aiblock-worker}"
 if [ ! -x "$AIBLOCK_NODE" ]; then
 	echo "aiblock-node not found at $AIBLOCK_NODE: build it with 'cargo build --release --workspace'" >&2
 	exit 1
@@ -30,7 +32,7 @@ if [ -z "${AIBLOCK_UPGRADE_WASM:-}" ]; then
 	(cd .. && cargo test --release --locked --workspace --no-run --test upgrade_runtime \
 		--features aiblock-runtime/upgrade-test)
 	export AIBLOCK_UPGRADE_WASM
-	AIBLOCK_UPGRADE_WASM="$(dirname "$AIBLOCK_NODE")/wbuild/aiblock-runtime/upgrade_test.compact.compressed.wasm"
+	AIBLOCK_UPGRADE_WASM="$CARGO_TARGET_DIR/release/wbuild/aiblock-runtime/upgrade_test.compact.compressed.wasm"
 fi
 # snapshot.js writes the chain's state here for the try-runtime check (.ci/test keeps it and
 # runs `runtime/tests/try_runtime_upgrade.rs` on it; by default it goes with the spec folder).

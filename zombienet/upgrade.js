@@ -1,7 +1,8 @@
 // Zombienet js-script step: the runtime of the live network upgraded through governance, as the
 // README's "Upgrading the runtime" says. The new runtime is this one built one spec version higher
-// ($AIBLOCK_UPGRADE_WASM: `cargo build -p aiblock-runtime --features upgrade-test`, which
-// run-tests.sh does), so that its upgrade hooks run as a real release's would.
+// ($AIBLOCK_UPGRADE_WASM: the runtime's `upgrade-test` feature, which .ci/test and run-tests.sh
+// build through its `upgrade_runtime` test target), so that its upgrade hooks run as a release's
+// would.
 //
 // 1. Eve posts a training job (its budget held in escrow); the state users own is read at the
 //    finalised head: stakes, jobs, the model registry, datasets, PoL credits.
@@ -84,7 +85,7 @@ async function run(nodeName, networkInfo) {
 
     // 2. The council authorizes the new code as Root, through the whitelist.
     const codeHash = blake2AsHex(wasm, 256);
-    await councilDispatchesAsRoot(api, api.tx.system.authorizeUpgrade(codeHash));
+    await councilDispatchesAsRoot(api, api.tx.system.authorizeUpgrade(codeHash), "finalized");
     const authorized = await api.query.system.authorizedUpgrade();
     if (authorized.isNone || authorized.unwrap().codeHash.toHex() !== codeHash)
       throw new Error(`authorizedUpgrade is ${authorized.toString()}, not ${codeHash}`);

@@ -88,6 +88,10 @@ runtime_version!(118);
 #[cfg(feature = "upgrade-test")]
 runtime_version!(119);
 
+/// Whether this is the upgrade test's build (the `upgrade-test` feature): the node refuses to
+/// compile with it, so that no node ever embeds that runtime.
+pub const UPGRADE_TEST_BUILD: bool = cfg!(feature = "upgrade-test");
+
 /// Target block time of a chain whose genesis does not choose one (`blockTime.millis` in a
 /// chain spec: see `pallet_aiblock_block_time`); every shipped chain spec keeps it. Aura's slot is
 /// this long; it cannot change once a chain has started.

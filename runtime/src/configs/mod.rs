@@ -53,8 +53,11 @@ parameter_types! {
 
 #[derive_impl(frame_system::config_preludes::SolochainDefaultConfig)]
 impl frame_system::Config for Runtime {
-	/// Every call but the signed GRANDPA equivocation report (see [`validators::CallFilter`]).
-	type BaseCallFilter = validators::CallFilter;
+	/// Every call but the signed GRANDPA equivocation report ([`validators::CallFilter`]) and a
+	/// motion that would shrink the council below its quorum or name a prime
+	/// ([`governance::CouncilKeepsQuorum`]).
+	type BaseCallFilter =
+		frame_support::traits::InsideBoth<validators::CallFilter, governance::CouncilKeepsQuorum>;
 	type Block = Block;
 	type BlockWeights = RuntimeBlockWeights;
 	type BlockLength = RuntimeBlockLength;

@@ -226,3 +226,110 @@ fn the_dev_chains_council_of_one_acts_at_once() {
 		assert_eq!(Inference::params(), faster);
 	});
 }
+
+/// Passes `call` as a motion of Alice, Bob and Charlie (three of four ayes) and closes it.
+fn pass(call: RuntimeCall) {
+	let motion = propose(Sr25519Keyring::Alice, 3, call.clone());
+	for who in [Sr25519Keyring::Alice, Sr25519Keyring::Bob, Sr25519Keyring::Charlie] {
+		vote(who, motion, true);
+	}
+	assert_ok!(close(Sr25519Keyring::Alice, motion, &call));
+}
+
+/// A motion may reshuffle the seats but not leave fewer than three (one member would be the
+/// council; none could never propose again) nor name a prime (whose vote the silent would take).
+#[test]
+fn a_motion_cannot_shrink_the_council_below_three_or_name_a_prime() {
+	with_local_testnet(|| {
+		let seats = |who: &[Sr25519Keyring]| who.iter().map(|k| account(*k)).collect::<Vec<_>>();
+		use Sr25519Keyring::{Alice, Bob, Charlie, Dave, Eve};
+		let set = |new_members, prime| {
+			RuntimeCall::Council(pallet_collective::Call::set_members {
+				new_members,
+				prime,
+				old_count: 4,
+			})
+		};
+		let filtered = Some(Err(frame_system::Error::<Runtime>::CallFiltered.into()));
+		pass(set(seats(&[Alice, Bob]), None));
+		assert_eq!(last_executed(), filtered);
+		pass(set(seats(&[Alice, Bob, Charlie, Dave]), Some(account(Alice))));
+		assert_eq!(last_executed(), filtered);
+		assert_eq!(pallet_collective::Members::<Runtime, CouncilCollective>::get().len(), 4);
+		assert_eq!(pallet_collective::Prime::<Runtime, CouncilCollective>::get(), None);
+		// Inside a batch too.
+		pass(RuntimeCall::Utility(pallet_utility::Call::batch_all {
+			calls: vec![set(vec![], None)],
+		}));
+		assert!(last_executed().is_some_and(|result| result.is_err()));
+		assert_eq!(pallet_collective::Members::<Runtime, CouncilCollective>::get().len(), 4);
+		// Replacing a seat keeps four.
+		pass(set(seats(&[Alice, Bob, Charlie, Eve]), None));
+		assert_eq!(last_executed(), Some(Ok(())));
+		assert!(Council::is_member(&account(Eve)) && !Council::is_member(&account(Dave)));
+	});
+}
+
+/// A motion that dispatches a call not yet whitelisted leaves nothing another account can run as
+/// Root later: a deferred dispatch expires in the block it was made.
+#[test]
+fn a_deferred_whitelisted_call_cannot_be_relayed_by_anyone() {
+	with_local_testnet(|| {
+		let upgrade = RuntimeCall::System(frame_system::Call::authorize_upgrade {
+			code_hash: sp_core::H256::repeat_byte(9),
+		});
+		let hash = <Runtime as frame_system::Config>::Hashing::hash_of(&upgrade);
+		let dispatch_upgrade = || {
+			RuntimeCall::Whitelist(
+				pallet_whitelist::Call::dispatch_whitelisted_call_with_preimage {
+					call: Box::new(upgrade.clone()),
+				},
+			)
+		};
+		pass(dispatch_upgrade());
+		assert_eq!(last_executed(), Some(Ok(())), "the council's dispatch is deferred");
+		pass(RuntimeCall::Whitelist(pallet_whitelist::Call::whitelist_call { call_hash: hash }));
+		run_to(System::block_number() + 1);
+		assert_noop!(
+			dispatch(&account(Sr25519Keyring::Eve), dispatch_upgrade()),
+			pallet_whitelist::Error::<Runtime>::DeferredDispatchExpired
+		);
+		assert!(!System::events().iter().any(|record| matches!(
+			record.event,
+			crate::RuntimeEvent::System(frame_system::Event::UpgradeAuthorized { .. })
+		)));
+	});
+}
+
+/// Two open motions are free; a third holds 10 AIB and a fourth 20 (the slots cannot be filled
+/// for nothing); the deposit comes back once the motion is closed.
+#[test]
+fn a_member_with_many_open_motions_holds_growing_deposits() {
+	with_local_testnet(|| {
+		use frame_support::traits::fungible::InspectHold;
+		let alice = account(Sr25519Keyring::Alice);
+		let held = || Balances::total_balance_on_hold(&alice);
+		let motion = |n: u64| {
+			RuntimeCall::System(frame_system::Call::remark { remark: n.to_le_bytes().to_vec() })
+		};
+		propose(Sr25519Keyring::Alice, 3, motion(1));
+		propose(Sr25519Keyring::Alice, 3, motion(2));
+		assert_eq!(held(), 0);
+		let third = propose(Sr25519Keyring::Alice, 3, motion(3));
+		assert_eq!(held(), 10 * UNIT);
+		propose(Sr25519Keyring::Alice, 3, motion(4));
+		assert_eq!(held(), 30 * UNIT);
+		// The third is voted down, closed, and its deposit released.
+		for who in [Sr25519Keyring::Bob, Sr25519Keyring::Charlie] {
+			vote(who, third, false);
+		}
+		assert_ok!(close(Sr25519Keyring::Bob, third, &motion(3)));
+		assert_ok!(dispatch(
+			&alice,
+			RuntimeCall::Council(pallet_collective::Call::release_proposal_cost {
+				proposal_hash: third.0
+			})
+		));
+		assert_eq!(held(), 20 * UNIT);
+	});
+}
