@@ -42,6 +42,22 @@ async function ownedState(api, hash) {
   return state;
 }
 
+/// Sign and send `tx`; resolves to the hash of the finalised block that includes it (its events
+/// are the caller's to read), rejects when it is refused or dropped.
+function sendUntilFinalized(tx, signer) {
+  return new Promise((resolve, reject) => {
+    let unsubscribe = () => {};
+    const finish = (fn, value) => { unsubscribe(); fn(value); };
+    tx.signAndSend(signer, ({ status, dispatchError }) => {
+      if (dispatchError) finish(reject, new Error(`refused: ${dispatchError.toString()}`));
+      else if (status.isFinalized) finish(resolve, status.asFinalized.toHex());
+      else if (status.isDropped || status.isInvalid || status.isUsurped) finish(reject, new Error(`not included: ${status.type}`));
+    })
+      .then((unsub) => { unsubscribe = unsub; })
+      .catch(reject);
+  });
+}
+
 /// The entries of `before` that `after` lacks or holds differently (at most five, for the error).
 function differences(before, after) {
   return Object.keys(before).filter((key) => before[key] !== after[key]).slice(0, 5);
@@ -90,10 +106,17 @@ async function run(nodeName, networkInfo) {
     if (authorized.isNone || authorized.unwrap().codeHash.toHex() !== codeHash)
       throw new Error(`authorizedUpgrade is ${authorized.toString()}, not ${codeHash}`);
 
-    // 3. Anyone applies it; it takes over from the next block.
-    const applied = await submit(api, api.tx.system.applyAuthorizedUpgrade(u8aToHex(wasm)), eve, "finalized");
-    if (!applied.events.some(({ event }) => api.events.system.CodeUpdated.is(event)))
-      throw new Error("no system.CodeUpdated event");
+    // 3. Anyone applies it; it takes over from the next block. What the block did is read from its
+    // raw state, not its events: the block that changes the code holds events of the old runtime
+    // that @polkadot/api may decode with the new one's metadata (CI saw "included without
+    // ExtrinsicSuccess", and a local run undecodable `system.events`).
+    const appliedIn = await sendUntilFinalized(api.tx.system.applyAuthorizedUpgrade(u8aToHex(wasm)), eve);
+    const CODE = "0x3a636f6465"; // ":code"
+    const codeAt = async (hash) => (await api.rpc.state.getStorageHash(CODE, hash)).toHex();
+    const parentOfApplied = (await api.rpc.chain.getHeader(appliedIn)).parentHash;
+    if ((await codeAt(appliedIn)) !== codeHash || (await codeAt(parentOfApplied)) === codeHash)
+      throw new Error(`block ${appliedIn} did not put the new code in place`);
+    const applied = { blockHash: appliedIn };
     const lastOld = await api.rpc.chain.getHeader(applied.blockHash);
     const upgradedAt = lastOld.number.toNumber();
     console.log(`runtime ${from} → new code (${wasm.length} bytes, ${codeHash}) in block #${upgradedAt}`);
