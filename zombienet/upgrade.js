@@ -19,26 +19,42 @@
 const fs = require("fs");
 const { Keyring } = require("@polkadot/keyring");
 const { blake2AsHex, cryptoWaitReady } = require("@polkadot/util-crypto");
-const { u8aToHex } = require("@polkadot/util");
+const { WsProvider } = require("@polkadot/api");
+const { compactFromU8a, hexToU8a, u8aToHex } = require("@polkadot/util");
 const { connect, councilDispatchesAsRoot, finalisedNumber, submit, waitUntil } = require("./chain.js");
 const { BUDGET, SLOT, jobSpec } = require("./jobs.js");
 
-/// What users own, as SCALE hex per storage key, at block `hash`.
-async function ownedState(api, hash) {
-  const at = await api.at(hash);
-  const maps = {
-    "stake.ledgers": at.query.stake.ledgers,
-    "jobs.jobs": at.query.jobs.jobs,
-    "expertDag.current": at.query.expertDag.current,
-    "expertDag.blocks": at.query.expertDag.blocks,
-    "datasets.datasets": at.query.datasets.datasets,
-    "polCredits.accounts": at.query.polCredits.accounts,
+/// What users own, as raw SCALE per storage key, at block `hash`, read through `provider` (a
+/// plain WsProvider): the bytes are what must carry over, and nothing is decoded. (@polkadot/api
+/// decodes the state of the block that changes the code with a registry that does not fit it:
+/// CI failed with "Unable to decode storage stake.ledgers" there, although the two runtimes'
+/// metadata are identical but for the version.)
+async function ownedState(api, provider, hash) {
+  const items = {
+    "stake.ledgers": api.query.stake.ledgers,
+    "jobs.jobs": api.query.jobs.jobs,
+    "expertDag.current": api.query.expertDag.current,
+    "expertDag.blocks": api.query.expertDag.blocks,
+    "expertDag.modelCount": api.query.expertDag.modelCount,
+    "datasets.datasets": api.query.datasets.datasets,
+    "polCredits.accounts": api.query.polCredits.accounts,
   };
+  const PAGE = 512;
+  const at = hash.toString();
   const state = {};
-  for (const [name, map] of Object.entries(maps)) {
-    for (const [key, value] of await map.entries()) state[`${name} ${key.toHex()}`] = value.toHex();
+  for (const [name, item] of Object.entries(items)) {
+    const prefix = item.keyPrefix();
+    let start = prefix;
+    for (;;) {
+      const keys = await provider.send("state_getKeysPaged", [prefix, PAGE, start, at]);
+      if (keys.length > 0) {
+        const [{ changes }] = await provider.send("state_queryStorageAt", [keys, at]);
+        for (const [key, value] of changes) state[`${name} ${key}`] = value;
+      }
+      if (keys.length < PAGE) break;
+      start = keys[keys.length - 1];
+    }
   }
-  state["expertDag.modelCount"] = (await at.query.expertDag.modelCount()).toHex();
   return state;
 }
 
@@ -77,8 +93,11 @@ async function run(nodeName, networkInfo) {
   const file = process.env.AIBLOCK_UPGRADE_WASM;
   if (!file || !fs.existsSync(file)) throw new Error(`AIBLOCK_UPGRADE_WASM: no wasm at ${file}`);
   const wasm = new Uint8Array(fs.readFileSync(file));
-  const api = await connect(networkInfo.nodesByName[nodeName].wsUri);
+  const wsUri = networkInfo.nodesByName[nodeName].wsUri;
+  const api = await connect(wsUri);
+  const provider = new WsProvider(wsUri);
   try {
+    await provider.isReady;
     const eve = new Keyring({ type: "sr25519" }).addFromUri("//Eve");
     const from = (await api.rpc.state.getRuntimeVersion()).specVersion.toNumber();
 
@@ -94,7 +113,7 @@ async function run(nodeName, networkInfo) {
     if (!jobPosted) throw new Error("no JobPosted event");
     const { job, held } = jobPosted.event.data;
     const head = await api.rpc.chain.getFinalizedHead();
-    const before = await ownedState(api, head);
+    const before = await ownedState(api, provider, head);
     const count = (prefix) => Object.keys(before).filter((key) => key.startsWith(prefix)).length;
     if (count("stake.ledgers") === 0 || count("expertDag.blocks") === 0)
       throw new Error("no stakes or model blocks to carry over (run after worker.js and jobs.js)");
@@ -131,14 +150,16 @@ async function run(nodeName, networkInfo) {
     }
     await waitUntil(`finalised #${upgradedAt + 5}`, async () => (await finalisedNumber(api)) >= upgradedAt + 5);
     const firstNew = await api.rpc.chain.getBlockHash(upgradedAt + 1);
-    const upgrade = (await (await api.at(firstNew)).query.system.lastRuntimeUpgrade()).unwrap();
-    if (upgrade.specVersion.toNumber() <= from)
-      throw new Error(`lastRuntimeUpgrade is ${upgrade.toString()}: the upgrade hooks did not run`);
-    console.log(`#${upgradedAt + 1} ran the upgrade to ${upgrade.specVersion} (${upgrade.specName}); finalised #${upgradedAt + 5}`);
+    // `LastRuntimeUpgradeInfo` starts with its spec version (compact), read raw as above.
+    const lastUpgrade = await provider.send("state_getStorage", [api.query.system.lastRuntimeUpgrade.key(), firstNew.toHex()]);
+    const [, ranSpec] = lastUpgrade ? compactFromU8a(hexToU8a(lastUpgrade)) : [0, 0];
+    if (Number(ranSpec) <= from)
+      throw new Error(`lastRuntimeUpgrade at #${upgradedAt + 1} names spec ${ranSpec}: the upgrade hooks did not run`);
+    console.log(`#${upgradedAt + 1} ran the upgrade to ${ranSpec}; finalised #${upgradedAt + 5}`);
 
     // 5. Nothing users own changed across the upgrade, or was lost since step 1.
-    const oldState = await ownedState(api, applied.blockHash);
-    const newState = await ownedState(api, firstNew);
+    const oldState = await ownedState(api, provider, applied.blockHash);
+    const newState = await ownedState(api, provider, firstNew);
     const changed = differences(oldState, newState);
     if (changed.length > 0 || Object.keys(newState).length !== Object.keys(oldState).length)
       throw new Error(`state differs across the upgrade: ${changed.join(", ") || "entries added"}`);
@@ -156,6 +177,7 @@ async function run(nodeName, networkInfo) {
     console.log(`job ${job}, posted before the upgrade, cancelled after it: ${refunded} of ${held} refunded`);
     return 1;
   } finally {
+    await provider.disconnect();
     await api.disconnect();
   }
 }
