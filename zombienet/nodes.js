@@ -29,10 +29,15 @@ async function freePorts(count) {
   }
 }
 
+/// Whether `child` has not exited (a process killed by a signal keeps a null exit code).
+function isRunning(child) {
+  return child.exitCode === null && child.signalCode === null;
+}
+
 /// Every node started here, killed if the step (or zombienet) exits before stopping it.
 const running = new Set();
 process.on("exit", () => {
-  for (const child of running) if (child.exitCode === null) child.kill("SIGKILL");
+  for (const child of running) if (isRunning(child)) child.kill("SIGKILL");
 });
 
 /// Resolves to `promise`'s value, or rejects after `ms` with `what` in the message.
@@ -72,7 +77,7 @@ async function runNode(argv, rpcPort, logFile, removeOnStop = null) {
   let api = null;
   const stop = async () => {
     if (api) await api.disconnect().catch(() => {});
-    if (child.exitCode === null) {
+    if (isRunning(child)) {
       const exited = new Promise((resolve) => child.once("exit", resolve));
       child.kill("SIGKILL");
       await exited;
@@ -122,4 +127,4 @@ function flagValue(argv, flag) {
   return joined ? joined.slice(flag.length + 1) : null;
 }
 
-module.exports = { commandLine, flagValue, runNode, startFreshNode };
+module.exports = { bootnodeOf, commandLine, flagValue, runNode, startFreshNode };
