@@ -3,6 +3,7 @@
 
 use super::*;
 use frame_benchmarking::v2::*;
+use frame_system::RawOrigin;
 
 /// Fill the set with `count` benchmark accounts.
 fn fill<T: Config>(count: u32) -> Vec<T::AccountId> {
@@ -57,10 +58,12 @@ mod benchmarks {
 		Ok(())
 	}
 
+	/// The offender in a full set that is also the session's current one (the report's setup),
+	/// so that it is disabled in the session as well as removed.
 	#[benchmark]
 	fn punish_offender() {
-		let validators = fill::<T>(T::MaxValidators::get());
-		let who = validators.last().cloned().expect("MaxValidators is at least 1");
+		T::BenchmarkHelper::aura_equivocation(T::MaxValidators::get());
+		let who = Validators::<T>::get().last().cloned().expect("MaxValidators is at least 1");
 
 		#[block]
 		{
@@ -68,6 +71,27 @@ mod benchmarks {
 		}
 
 		assert!(!Validators::<T>::get().contains(&who));
+	}
+
+	/// A valid report against a validator of a full set, in the worst case: the proof is of a set
+	/// of `v`, and the offender is disabled and removed (the handler's work).
+	#[benchmark]
+	fn report_aura_equivocation(
+		v: Linear<{ T::MinValidators::get() + 1 }, { T::MaxValidators::get() }>,
+	) -> Result<(), BenchmarkError> {
+		let (proof, key_owner_proof) = T::BenchmarkHelper::aura_equivocation(v);
+		let reporter: T::AccountId = whitelisted_caller();
+		let before = Validators::<T>::decode_len().unwrap_or(0);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(reporter), Box::new(proof), key_owner_proof);
+
+		assert_eq!(
+			Validators::<T>::decode_len().unwrap_or(0),
+			before - 1,
+			"the offender left the set"
+		);
+		Ok(())
 	}
 
 	impl_benchmark_test_suite!(Pallet, crate::mock::ExtBuilder::build(), crate::mock::Test);

@@ -101,10 +101,20 @@ impl PruneSessions for () {
 	fn prune_up_to(_: SessionIndex) {}
 }
 
-/// Registers session keys for a benchmark account (keys cannot be generated in a benchmark).
+/// What the benchmarks need from the runtime: session keys and key-ownership proofs are the
+/// session pallet's, which this pallet only reaches through [`Config::KeyOwnership`].
 #[cfg(feature = "runtime-benchmarks")]
-pub trait BenchmarkHelper<AccountId> {
-	fn register_keys(who: &AccountId);
+pub trait BenchmarkHelper<T: Config> {
+	/// Give `who` session keys, so that it may be added to the set.
+	fn register_keys(who: &T::AccountId);
+
+	/// Make a set of `validators` validators the current session's and [`Validators`], and return
+	/// a valid report against one of them: two headers its Aura key sealed for one slot, and the
+	/// proof that the key belonged to it in that session (of `validators` members: the proof's
+	/// size, and so the check's cost, grows with it).
+	fn aura_equivocation(
+		validators: u32,
+	) -> (equivocation::AuraEquivocationProof<T>, T::KeyOwnerProof);
 }
 
 #[frame_support::pallet]
@@ -179,9 +189,9 @@ pub mod pallet {
 		/// Weights of the calls, measured by the benchmarks.
 		type WeightInfo: WeightInfo;
 
-		/// Gives benchmark accounts session keys.
+		/// Session keys and equivocation reports for the benchmarks.
 		#[cfg(feature = "runtime-benchmarks")]
-		type BenchmarkHelper: BenchmarkHelper<Self::AccountId>;
+		type BenchmarkHelper: BenchmarkHelper<Self>;
 	}
 
 	/// The validators of the next planned session, in the order Aura gives them slots.

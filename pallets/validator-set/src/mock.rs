@@ -154,10 +154,51 @@ impl pallet_validator_set::Config for Test {
 	type BenchmarkHelper = Keys;
 }
 
+pub type Header = frame_system::pallet_prelude::HeaderFor<Test>;
+
+/// A header for `slot` with the given state root (to make two differ), sealed by `signer`.
+pub fn sealed(slot: u64, root: u8, signer: u64) -> Header {
+	use codec::Encode;
+	use sp_consensus_aura::AURA_ENGINE_ID;
+	use sp_runtime::{testing::TestSignature, traits::Header as _, DigestItem};
+
+	let mut header = Header::new(
+		1,
+		Default::default(),
+		sp_core::H256::repeat_byte(root),
+		Default::default(),
+		Default::default(),
+	);
+	let slot = sp_consensus_slots::Slot::from(slot);
+	header.digest_mut().push(DigestItem::PreRuntime(AURA_ENGINE_ID, slot.encode()));
+	let signature = TestSignature(signer, header.hash().as_ref().to_vec());
+	header.digest_mut().push(DigestItem::Seal(AURA_ENGINE_ID, signature.encode()));
+	header
+}
+
 #[cfg(feature = "runtime-benchmarks")]
-impl crate::BenchmarkHelper<AccountId> for Keys {
+impl crate::BenchmarkHelper<Test> for Keys {
 	fn register_keys(who: &AccountId) {
 		KEYS.with(|keys| keys.borrow_mut().push(*who));
+	}
+
+	/// Accounts 1 to `validators` with keys in the set; the last one sealed slot 42 twice.
+	fn aura_equivocation(
+		validators: u32,
+	) -> (crate::AuraEquivocationProof<Test>, sp_session::MembershipProof) {
+		use frame_support::traits::KeyOwnerProofSystem;
+		let set: Vec<AccountId> = (1..=u64::from(validators)).collect();
+		KEYS.with(|keys| keys.borrow_mut().extend(set.iter().copied()));
+		crate::Validators::<Test>::put(frame_support::BoundedVec::truncate_from(set));
+		let offender = u64::from(validators);
+		let proof = crate::AuraEquivocationProof::<Test> {
+			offender: AuraId::from(offender),
+			slot: 42.into(),
+			first_header: sealed(42, 1, offender),
+			second_header: sealed(42, 2, offender),
+		};
+		let key = (sp_core::crypto::KeyTypeId(*b"dumy"), AuraId::from(offender));
+		(proof, Ownership::prove(key).expect("the mock proves every key"))
 	}
 }
 

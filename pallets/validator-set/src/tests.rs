@@ -191,21 +191,6 @@ mod aura_equivocation {
 
 	type Header = frame_system::pallet_prelude::HeaderFor<Test>;
 
-	/// A header for `slot` with the given state root (to make two differ), sealed by `signer`.
-	fn sealed(slot: u64, root: u8, signer: u64) -> Header {
-		let mut header = Header::new(
-			1,
-			Default::default(),
-			sp_core::H256::repeat_byte(root),
-			Default::default(),
-			Default::default(),
-		);
-		header.digest_mut().push(DigestItem::PreRuntime(AURA_ENGINE_ID, Slot::from(slot).encode()));
-		let signature = TestSignature(signer, header.hash().as_ref().to_vec());
-		header.digest_mut().push(DigestItem::Seal(AURA_ENGINE_ID, signature.encode()));
-		header
-	}
-
 	fn proof(offender: u64, first: Header, second: Header) -> Box<AuraEquivocationProof<Test>> {
 		Box::new(sp_consensus_slots::EquivocationProof {
 			offender: UintAuthorityId(offender),

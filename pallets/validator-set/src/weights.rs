@@ -1,11 +1,9 @@
-//! Weights for `pallet_aiblock_validator_set`.
+//! Weights for `pallet_aiblock_validator_set`, measured by `pallets/benchmark.sh`; do not edit by hand.
 //!
-//! NOT YET MEASURED: these are estimates (storage accesses from the benchmarks in
-//! `benchmarking.rs`, each counted at its worst case of `MaxValidators` accounts; compute time set
-//! generously above the measured figures of this chain's calls that read and write one bounded
-//! vector of accounts) until `pallets/benchmark.sh validator-set` replaces this file. That run
-//! needs a `report_aura_equivocation` benchmark first (not written yet: it must forge a sealed
-//! header pair and a historical proof in the runtime), or it writes a file without that function.
+//! Benchmark CLI 64.0.0, 2026-12-05; steps 50, repeat 20;
+//! machine `vm` (AMD EPYC); wasm execution Compiled.
+//! Reads and writes are priced by the runtime's `DbWeight` (ParityDB); proof sizes are the
+//! worst case from each storage item's `MaxEncodedLen`.
 
 #![cfg_attr(rustfmt, rustfmt_skip)]
 #![allow(unused_parens)]
@@ -15,82 +13,116 @@
 use frame_support::{traits::Get, weights::{Weight, constants::ParityDbWeight}};
 use core::marker::PhantomData;
 
-/// The weight of each call (and of the offence handler) of this pallet.
+/// The weight of each call (and bounded hook) of this pallet.
 pub trait WeightInfo {
 	fn add_validator() -> Weight;
 	fn remove_validator() -> Weight;
 	fn set_session_length() -> Weight;
 	fn punish_offender() -> Weight;
-	fn report_aura_equivocation(validators: u32) -> Weight;
+	fn report_aura_equivocation(v: u32, ) -> Weight;
 }
 
-/// Estimated weights, with the runtime's database costs.
+/// Measured weights, with the runtime's database costs.
 pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
-	/// Storage: `ValidatorSet::Validators` (r:1 w:1), `Session::NextKeys` (r:1 w:0),
-	/// `ValidatorSet::SetChanged` (r:0 w:1). Proof: 100 accounts of 32 bytes.
+	/// Storage: `ValidatorSet::Validators` (r:1 w:1)
+	/// Proof: `ValidatorSet::Validators` (`max_values`: Some(1), `max_size`: Some(1025), added: 1520, mode: `MaxEncodedLen`)
+	/// Storage: `Session::NextKeys` (r:1 w:0)
+	/// Proof: `Session::NextKeys` (`max_values`: None, `max_size`: None, mode: `Measured`)
+	/// Storage: `ValidatorSet::SetChanged` (r:0 w:1)
+	/// Proof: `ValidatorSet::SetChanged` (`max_values`: Some(1), `max_size`: Some(1), added: 496, mode: `MaxEncodedLen`)
 	fn add_validator() -> Weight {
-		Weight::from_parts(40_000_000, 6_900)
+		// Fastest run: 12_839 ns.
+		Weight::from_parts(14_020_000, 4851)
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(2))
 	}
-	/// Storage: `ValidatorSet::Validators` (r:1 w:1), `ValidatorSet::SetChanged` (r:0 w:1).
+	/// Storage: `ValidatorSet::Validators` (r:1 w:1)
+	/// Proof: `ValidatorSet::Validators` (`max_values`: Some(1), `max_size`: Some(1025), added: 1520, mode: `MaxEncodedLen`)
+	/// Storage: `ValidatorSet::SetChanged` (r:0 w:1)
+	/// Proof: `ValidatorSet::SetChanged` (`max_values`: Some(1), `max_size`: Some(1), added: 496, mode: `MaxEncodedLen`)
 	fn remove_validator() -> Weight {
-		Weight::from_parts(40_000_000, 3_800)
+		// Fastest run: 7_932 ns.
+		Weight::from_parts(8_753_000, 2510)
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(2))
 	}
-	/// Storage: `ValidatorSet::SessionLength` (r:0 w:1).
+	/// Storage: `ValidatorSet::SessionLength` (r:0 w:1)
+	/// Proof: `ValidatorSet::SessionLength` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	fn set_session_length() -> Weight {
-		Weight::from_parts(15_000_000, 0)
+		// Fastest run: 3_605 ns.
+		Weight::from_parts(4_036_000, 0)
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
-	/// Storage: `Session::Validators` (r:1 w:0), `Session::DisabledValidators` (r:1 w:1),
-	/// `ValidatorSet::Validators` (r:1 w:1), `ValidatorSet::SetChanged` (r:0 w:1).
+	/// Storage: `Session::DisabledValidators` (r:1 w:1)
+	/// Proof: `Session::DisabledValidators` (`max_values`: Some(1), `max_size`: None, mode: `Measured`)
+	/// Storage: `Session::Validators` (r:1 w:0)
+	/// Proof: `Session::Validators` (`max_values`: Some(1), `max_size`: None, mode: `Measured`)
+	/// Storage: `ValidatorSet::Validators` (r:1 w:1)
+	/// Proof: `ValidatorSet::Validators` (`max_values`: Some(1), `max_size`: Some(1025), added: 1520, mode: `MaxEncodedLen`)
+	/// Storage: `ValidatorSet::SetChanged` (r:0 w:1)
+	/// Proof: `ValidatorSet::SetChanged` (`max_values`: Some(1), `max_size`: Some(1), added: 496, mode: `MaxEncodedLen`)
 	fn punish_offender() -> Weight {
-		Weight::from_parts(60_000_000, 7_600)
+		// Fastest run: 29_183 ns.
+		Weight::from_parts(34_852_000, 2746)
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(3))
 	}
-	/// Two sr25519 seal checks and two header hashes, a historical proof of a set of
-	/// `validators` (a trie walk), and `pallet_offences`' report: `Historical::HistoricalSessions`
-	/// (r:1), `Offences::ConcurrentReportsIndex` (r:1 w:1), `Offences::Reports` (r:1 w:1),
-	/// `Session::Validators` (r:1), then the offence handler (`punish_offender`).
-	fn report_aura_equivocation(validators: u32) -> Weight {
-		Weight::from_parts(200_000_000, 12_000)
-			.saturating_add(Weight::from_parts(500_000, 0).saturating_mul(validators.into()))
-			.saturating_add(T::DbWeight::get().reads(4))
-			.saturating_add(T::DbWeight::get().writes(2))
-			.saturating_add(Self::punish_offender())
+	/// Storage: `Session::CurrentIndex` (r:1 w:0)
+	/// Proof: `Session::CurrentIndex` (`max_values`: Some(1), `max_size`: None, mode: `Measured`)
+	/// Storage: `Session::Validators` (r:1 w:0)
+	/// Proof: `Session::Validators` (`max_values`: Some(1), `max_size`: None, mode: `Measured`)
+	/// Storage: `Session::NextKeys` (r:32 w:0)
+	/// Proof: `Session::NextKeys` (`max_values`: None, `max_size`: None, mode: `Measured`)
+	/// Storage: `ValidatorSet::Validators` (r:1 w:1)
+	/// Proof: `ValidatorSet::Validators` (`max_values`: Some(1), `max_size`: Some(1025), added: 1520, mode: `MaxEncodedLen`)
+	/// Storage: `Offences::ConcurrentReportsIndex` (r:1 w:1)
+	/// Proof: `Offences::ConcurrentReportsIndex` (`max_values`: None, `max_size`: None, mode: `Measured`)
+	/// Storage: `Offences::Reports` (r:1 w:1)
+	/// Proof: `Offences::Reports` (`max_values`: None, `max_size`: None, mode: `Measured`)
+	/// Storage: `Session::DisabledValidators` (r:1 w:1)
+	/// Proof: `Session::DisabledValidators` (`max_values`: Some(1), `max_size`: None, mode: `Measured`)
+	/// Storage: `ValidatorSet::SetChanged` (r:0 w:1)
+	/// Proof: `ValidatorSet::SetChanged` (`max_values`: Some(1), `max_size`: Some(1), added: 496, mode: `MaxEncodedLen`)
+	/// `v` ranges over `[2, 32]`.
+	fn report_aura_equivocation(v: u32, ) -> Weight {
+		// Fastest run: 140_189 ns.
+		Weight::from_parts(144_466_134, 3806)
+			.saturating_add(Weight::from_parts(11_343_598, 0).saturating_mul(v.into()))
+			.saturating_add(T::DbWeight::get().reads(6))
+			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(v.into())))
+			.saturating_add(T::DbWeight::get().writes(5))
+			.saturating_add(Weight::from_parts(0, 2620).saturating_mul(v.into()))
 	}
 }
 
 /// The same figures with ParityDB costs, for tests and mocks.
 impl WeightInfo for () {
 	fn add_validator() -> Weight {
-		Weight::from_parts(40_000_000, 6_900)
+		Weight::from_parts(14_020_000, 4851)
 			.saturating_add(ParityDbWeight::get().reads(2))
 			.saturating_add(ParityDbWeight::get().writes(2))
 	}
 	fn remove_validator() -> Weight {
-		Weight::from_parts(40_000_000, 3_800)
+		Weight::from_parts(8_753_000, 2510)
 			.saturating_add(ParityDbWeight::get().reads(1))
 			.saturating_add(ParityDbWeight::get().writes(2))
 	}
 	fn set_session_length() -> Weight {
-		Weight::from_parts(15_000_000, 0)
+		Weight::from_parts(4_036_000, 0)
 			.saturating_add(ParityDbWeight::get().writes(1))
 	}
 	fn punish_offender() -> Weight {
-		Weight::from_parts(60_000_000, 7_600)
+		Weight::from_parts(34_852_000, 2746)
 			.saturating_add(ParityDbWeight::get().reads(3))
 			.saturating_add(ParityDbWeight::get().writes(3))
 	}
-	fn report_aura_equivocation(validators: u32) -> Weight {
-		Weight::from_parts(200_000_000, 12_000)
-			.saturating_add(Weight::from_parts(500_000, 0).saturating_mul(validators.into()))
-			.saturating_add(ParityDbWeight::get().reads(4))
-			.saturating_add(ParityDbWeight::get().writes(2))
-			.saturating_add(Self::punish_offender())
+	fn report_aura_equivocation(v: u32, ) -> Weight {
+		Weight::from_parts(144_466_134, 3806)
+			.saturating_add(Weight::from_parts(11_343_598, 0).saturating_mul(v.into()))
+			.saturating_add(ParityDbWeight::get().reads(6))
+			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(v.into())))
+			.saturating_add(ParityDbWeight::get().writes(5))
+			.saturating_add(Weight::from_parts(0, 2620).saturating_mul(v.into()))
 	}
 }

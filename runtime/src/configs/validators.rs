@@ -55,7 +55,7 @@ impl pallet_aiblock_validator_set::Config for Runtime {
 	type DefaultSessionLength = ConstU32<{ crate::HOURS }>;
 	type WeightInfo = pallet_aiblock_validator_set::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
-	type BenchmarkHelper = ZeroKeys;
+	type BenchmarkHelper = ValidatorSetBenchmarks;
 }
 
 /// Offenders are disabled by `pallet_session`'s strategy: at most a third of the set, so that a
@@ -190,16 +190,70 @@ impl frame_support::traits::Contains<RuntimeCall> for CallFilter {
 	}
 }
 
-/// Benchmark accounts get all-zero keys written straight into `Session::NextKeys` (a benchmark
-/// holds no keystore to sign the ownership proof `session.setKeys` checks).
+/// Session keys and equivocation reports for `ValidatorSet`'s benchmarks.
 #[cfg(feature = "runtime-benchmarks")]
-pub struct ZeroKeys;
+pub struct ValidatorSetBenchmarks;
 #[cfg(feature = "runtime-benchmarks")]
-impl pallet_aiblock_validator_set::BenchmarkHelper<AccountId> for ZeroKeys {
+impl pallet_aiblock_validator_set::BenchmarkHelper<Runtime> for ValidatorSetBenchmarks {
+	/// All-zero keys written straight into `Session::NextKeys`: `session.setKeys` checks an
+	/// ownership proof signed by the keys, and adding a validator only asks whether it has keys.
 	fn register_keys(who: &AccountId) {
 		use codec::Decode;
 		let keys = SessionKeys::decode(&mut sp_runtime::traits::TrailingZeroInput::zeroes())
 			.expect("zeroes decode as keys");
 		pallet_session::NextKeys::<Runtime>::insert(who, keys);
+	}
+
+	/// Real keys, generated in the benchmark's keystore (the benchmark CLI provides one), so that
+	/// the seals verify and the historical proof is one of `validators` distinct members. The set
+	/// is made current by writing `Session::Validators`, as a rotation would.
+	fn aura_equivocation(
+		validators: u32,
+	) -> (pallet_aiblock_validator_set::AuraEquivocationProof<Runtime>, sp_session::MembershipProof)
+	{
+		use codec::Encode;
+		use frame_support::traits::KeyOwnerProofSystem;
+		use sp_consensus_aura::{sr25519::AuthorityId as AuraId, Slot, AURA_ENGINE_ID};
+		use sp_runtime::{traits::Header as _, DigestItem, RuntimeAppPublic};
+
+		let set: alloc::vec::Vec<AccountId> =
+			(0..validators).map(|i| frame_benchmarking::account("validator", i, 0)).collect();
+		let mut offender = None;
+		for who in &set {
+			let keys = SessionKeys {
+				aura: AuraId::generate_pair(None),
+				grandpa: sp_consensus_grandpa::AuthorityId::generate_pair(None),
+			};
+			offender = Some(keys.aura.clone());
+			pallet_session::NextKeys::<Runtime>::insert(who, keys);
+		}
+		let offender = offender.expect("a set of at least one validator");
+		pallet_session::Validators::<Runtime>::put(set.clone());
+		pallet_aiblock_validator_set::Validators::<Runtime>::put(
+			frame_support::BoundedVec::truncate_from(set),
+		);
+
+		let slot = Slot::from(u64::from(validators));
+		let sealed = |state_root: u8| {
+			let mut header = crate::Header::new(
+				1,
+				Default::default(),
+				sp_core::H256::repeat_byte(state_root),
+				Default::default(),
+				Default::default(),
+			);
+			header.digest_mut().push(DigestItem::PreRuntime(AURA_ENGINE_ID, slot.encode()));
+			let seal = offender.sign(&header.hash()).expect("the key is in the keystore");
+			header.digest_mut().push(DigestItem::Seal(AURA_ENGINE_ID, seal.encode()));
+			header
+		};
+		let proof = pallet_aiblock_validator_set::AuraEquivocationProof::<Runtime> {
+			offender: offender.clone(),
+			slot,
+			first_header: sealed(1),
+			second_header: sealed(2),
+		};
+		let owner = Historical::prove((AuraId::ID, offender)).expect("a key of the current set");
+		(proof, owner)
 	}
 }
