@@ -76,6 +76,24 @@ async function waitUntil(what, check, limitMs = 120_000) {
   }
 }
 
+/// Every storage pair under `prefix` at block `at` (hex), as raw hex `[key, value]`, read with
+/// `provider.send` (a WsProvider): nothing is decoded, so the bytes are exactly what the chain
+/// holds, whatever runtime wrote them.
+async function rawStorage(provider, prefix, at, page = 1000) {
+  const pairs = [];
+  let start = prefix;
+  for (;;) {
+    const keys = await provider.send("state_getKeysPaged", [prefix, page, start, at]);
+    if (keys.length > 0) {
+      // [{ block, changes: [[key, value or null]] }]
+      const [{ changes }] = await provider.send("state_queryStorageAt", [keys, at]);
+      for (const [key, value] of changes) if (value !== null) pairs.push([key, value]);
+    }
+    if (keys.length < page) return pairs;
+    start = keys[keys.length - 1];
+  }
+}
+
 /// The process ids of the node whose RPC listens on `wsUri` (zombienet's native provider starts
 /// each node with `--rpc-port PORT`).
 function nodePids(wsUri) {
@@ -151,6 +169,7 @@ async function councilDispatchesAsRoot(api, call, until = "inBlock") {
 }
 
 module.exports = {
+  rawStorage,
   councilDispatchesAsRoot,
   councilPasses,
   bestNumber,

@@ -6,9 +6,7 @@
 // checks, and every pallet's `try_state` invariants on it. Returns 1 on success.
 
 const fs = require("fs");
-const { connect } = require("./chain.js");
-
-const PAGE = 1000;
+const { connect, rawStorage } = require("./chain.js");
 
 async function run(nodeName, networkInfo) {
   const file = process.env.AIBLOCK_SNAPSHOT;
@@ -18,17 +16,7 @@ async function run(nodeName, networkInfo) {
     const at = await api.rpc.chain.getFinalizedHead();
     const header = await api.rpc.chain.getHeader(at);
     const version = await api.rpc.state.getRuntimeVersion(at);
-    const pairs = [];
-    let start = null;
-    for (;;) {
-      const keys = (await api.rpc.state.getKeysPaged("0x", PAGE, start, at)).map((key) => key.toHex());
-      if (keys.length === 0) break;
-      // The raw RPC: [{ block, changes: [[key, value or null]] }].
-      const [{ changes }] = await api._rpcCore.provider.send("state_queryStorageAt", [keys, at.toHex()]);
-      for (const [key, value] of changes) if (value !== null) pairs.push([key, value]);
-      if (keys.length < PAGE) break;
-      start = keys[keys.length - 1];
-    }
+    const pairs = await rawStorage(api._rpcCore.provider, "0x", at.toHex());
     const snapshot = {
       block: at.toHex(),
       number: header.number.toNumber(),

@@ -21,7 +21,7 @@ const { Keyring } = require("@polkadot/keyring");
 const { blake2AsHex, cryptoWaitReady } = require("@polkadot/util-crypto");
 const { WsProvider } = require("@polkadot/api");
 const { compactFromU8a, hexToU8a, u8aToHex } = require("@polkadot/util");
-const { connect, councilDispatchesAsRoot, finalisedNumber, submit, waitUntil } = require("./chain.js");
+const { connect, councilDispatchesAsRoot, finalisedNumber, rawStorage, submit, waitUntil } = require("./chain.js");
 const { BUDGET, SLOT, jobSpec } = require("./jobs.js");
 
 /// What users own, as raw SCALE per storage key, at block `hash`, read through `provider` (a
@@ -39,21 +39,10 @@ async function ownedState(api, provider, hash) {
     "datasets.datasets": api.query.datasets.datasets,
     "polCredits.accounts": api.query.polCredits.accounts,
   };
-  const PAGE = 512;
-  const at = hash.toString();
   const state = {};
   for (const [name, item] of Object.entries(items)) {
-    const prefix = item.keyPrefix();
-    let start = prefix;
-    for (;;) {
-      const keys = await provider.send("state_getKeysPaged", [prefix, PAGE, start, at]);
-      if (keys.length > 0) {
-        const [{ changes }] = await provider.send("state_queryStorageAt", [keys, at]);
-        for (const [key, value] of changes) state[`${name} ${key}`] = value;
-      }
-      if (keys.length < PAGE) break;
-      start = keys[keys.length - 1];
-    }
+    for (const [key, value] of await rawStorage(provider, item.keyPrefix(), hash.toString()))
+      state[`${name} ${key}`] = value;
   }
   return state;
 }
