@@ -18,6 +18,14 @@ impl<T: Config> Pallet<T> {
 		let mut live = 0u32;
 		let mut posted: BTreeMap<T::AccountId, u32> = BTreeMap::new();
 		let cursor = AgendaCursor::<T>::get();
+		let next = NextJobId::<T>::get();
+		for (id, _) in Outcomes::<T>::iter() {
+			ensure!(
+				id < next && id.saturating_add(T::OutcomesKept::get().into()) >= next,
+				"an outcome outside the last OutcomesKept job ids"
+			);
+			ensure!(!Jobs::<T>::contains_key(id), "an outcome of a job still open");
+		}
 		for (id, job) in Jobs::<T>::iter() {
 			live += 1;
 			ensure!(id < NextJobId::<T>::get(), "job id not yet issued");

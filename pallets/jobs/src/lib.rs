@@ -147,6 +147,8 @@
 //!    the job asks, and a revealed attestation always had a commitment.
 //! 6. A job names at least one slot and none twice; a submission under evaluation has exactly
 //!    one candidate per slot.
+//! 7. [`Outcomes`] holds only ids among the last [`Config::OutcomesKept`] issued, and none of
+//!    a job still open.
 //!
 //! They are checked in `try_state`, which the unit tests run after every test.
 
@@ -366,6 +368,11 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxJobsPerPoster: Get<u32>;
 
+		/// How many of the most recent job ids keep their [`JobOutcome`] in [`Outcomes`] once
+		/// they end (posting a job forgets the outcome of the id this many below it).
+		#[pallet::constant]
+		type OutcomesKept: Get<u32>;
+
 		/// Blocks between two attempts to complete an incomplete panel.
 		#[pallet::constant]
 		type RedrawInterval: Get<u32>;
@@ -406,6 +413,11 @@ pub mod pallet {
 	/// The next job's id.
 	#[pallet::storage]
 	pub type NextJobId<T: Config> = StorageValue<_, JobId, ValueQuery>;
+
+	/// How each ended job of the last [`Config::OutcomesKept`] ids ended: a job's record leaves
+	/// [`Jobs`] when it ends, and a poster that cannot read events (a contract) reads this.
+	#[pallet::storage]
+	pub type Outcomes<T: Config> = StorageMap<_, Twox64Concat, JobId, JobOutcome, OptionQuery>;
 
 	/// Open jobs. A job is removed when it is finalised, cancelled or expires.
 	#[pallet::storage]
@@ -665,8 +677,9 @@ pub mod pallet {
 		/// `ArchitectureNotTrainable`, `TooManySlots`).
 		#[pallet::call_index(0)]
 		// The benchmark's job asks for no GPU memory: add the trainers' memory census it skips.
+		// And the outcome it forgets (see `Outcomes`).
 		#[pallet::weight(T::WeightInfo::post_job(spec.slots.len() as u32)
-			.saturating_add(T::DbWeight::get().reads(1)))]
+			.saturating_add(T::DbWeight::get().reads_writes(1, 1)))]
 		pub fn post_job(
 			origin: OriginFor<T>,
 			spec: JobSpec,
@@ -700,14 +713,14 @@ pub mod pallet {
 
 		/// Cancel an unaccepted job and get its escrow back.
 		#[pallet::call_index(1)]
-		#[pallet::weight(T::WeightInfo::cancel_job())]
+		#[pallet::weight(T::WeightInfo::cancel_job().saturating_add(T::DbWeight::get().writes(1)))]
 		pub fn cancel_job(origin: OriginFor<T>, job: JobId) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			let record = Jobs::<T>::get(job).ok_or(Error::<T>::UnknownJob)?;
 			ensure!(record.poster == who, Error::<T>::NotPoster);
 			ensure!(matches!(record.stage, Stage::Open { .. }), Error::<T>::NotOpen);
 			Self::unschedule(job, record.due);
-			Self::remove(job, &record, record.held());
+			Self::remove(job, &record, record.held(), JobOutcome::Cancelled);
 			Self::deposit_event(Event::JobCancelled { job });
 			Ok(())
 		}
@@ -971,6 +984,7 @@ impl<T: Config> Pallet<T> {
 		T::WeightInfo::finalize(n, slots)
 			.max(T::WeightInfo::finalize_refuted(n, slots))
 			.saturating_add(mints)
+			.saturating_add(Self::outcome_weight())
 			.saturating_add(T::Rewards::reward_weight(n, MAX_JOB_DATASETS))
 	}
 
@@ -1152,6 +1166,9 @@ impl<T: Config> Pallet<T> {
 			*next = next.saturating_add(1);
 			id
 		});
+		if let Some(forgotten) = id.checked_sub(T::OutcomesKept::get().into()) {
+			Outcomes::<T>::remove(forgotten);
+		}
 		LiveJobs::<T>::mutate(|n| *n = n.saturating_add(1));
 		let due = job.due;
 		Self::schedule(id, &mut job, due);
@@ -1273,7 +1290,15 @@ impl<T: Config> Pallet<T> {
 	/// on: voiding the job (measured), or reopening it (an acceptance's work undone: the job
 	/// rescheduled and written, the trainer's commitment released).
 	pub(crate) fn release_weight(slots: u32) -> Weight {
-		T::WeightInfo::submit_result_superseded(slots).max(T::WeightInfo::accept_job(slots))
+		T::WeightInfo::submit_result_superseded(slots)
+			.max(T::WeightInfo::accept_job(slots))
+			.saturating_add(Self::outcome_weight())
+	}
+
+	/// Recording how a job ended (one write; see `Outcomes`). Added to the measured weights
+	/// of the paths that end a job, whose benchmarks predate the record.
+	pub(crate) fn outcome_weight() -> Weight {
+		T::DbWeight::get().writes(1)
 	}
 
 	/// Release an assignment's collateral and forget the assignment.

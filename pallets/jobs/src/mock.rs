@@ -178,6 +178,7 @@ impl pallet_jobs::Config for Test {
 	type TimeoutDeposit = ConstU128<0>;
 	type MaxTimeouts = ConstU32<3>;
 	type MaxJobsPerPoster = ConstU32<8>;
+	type OutcomesKept = ConstU32<3>;
 	type RedrawInterval = ConstU32<REDRAW>;
 	type MaxLiveJobs = ConstU32<8>;
 	type MaxJobsPerBlock = ConstU32<2>;

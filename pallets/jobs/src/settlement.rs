@@ -88,11 +88,13 @@ impl<T: Config> Pallet<T> {
 		let Some(job) = Jobs::<T>::get(id) else { return read };
 		let (n, slots) = (job.spec.evaluators, job.spec.slots.len() as u32);
 		read.saturating_add(match &job.stage {
-			Stage::Open { .. } => T::WeightInfo::expire_job(),
-			// A trainer whose model moved on is released instead.
-			Stage::Training { .. } => {
-				T::WeightInfo::trainer_timeout().max(Self::release_weight(slots))
+			Stage::Open { .. } => {
+				T::WeightInfo::expire_job().saturating_add(Self::outcome_weight())
 			},
+			// A trainer whose model moved on is released instead.
+			Stage::Training { .. } => T::WeightInfo::trainer_timeout()
+				.saturating_add(Self::outcome_weight())
+				.max(Self::release_weight(slots)),
 			Stage::Evaluating(e) if e.panel.len() < n as usize => {
 				// A draw that falls short at its deadline ends the job instead.
 				T::WeightInfo::draw_evaluators(n, T::MaxEvaluatorPool::get())
@@ -112,7 +114,7 @@ impl<T: Config> Pallet<T> {
 		let now = Self::now();
 		match job.stage.clone() {
 			Stage::Open { .. } => {
-				Self::remove(id, &job, job.held());
+				Self::remove(id, &job, job.held(), JobOutcome::Expired);
 				Self::deposit_event(Event::JobExpired { job: id });
 			},
 			Stage::Training { trainer, revision, .. } => Self::time_out(id, job, trainer, revision),
@@ -152,7 +154,7 @@ impl<T: Config> Pallet<T> {
 			&& T::Currency::hold(&HoldReason::Escrow.into(), &job.poster, deposit).is_ok();
 		if !reopen {
 			Self::deposit_event(Event::JobClosed { job: id, timeouts: job.timeouts });
-			Self::remove(id, &job, job.held());
+			Self::remove(id, &job, job.held(), JobOutcome::Closed);
 			return;
 		}
 		job.deposit = T::TimeoutDeposit::get();
@@ -169,7 +171,7 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn release_superseded(id: JobId, mut job: Job<T>, trainer: T::AccountId) {
 		Self::unassign(&trainer, job.trainer_collateral);
 		if !Self::base_is_current(&job.spec) {
-			Self::remove(id, &job, job.held());
+			Self::remove(id, &job, job.held(), JobOutcome::Voided);
 			return Self::deposit_event(Event::JobVoided { job: id });
 		}
 		let deadline = Self::after(job.spec.windows.accept);
@@ -249,7 +251,7 @@ impl<T: Config> Pallet<T> {
 			// Another candidate of the model was adopted before the attestations were bound:
 			// the state the candidate was trained and scored in is gone, so its scores and
 			// replays judge nothing.
-			Self::dissolve(id, job);
+			Self::dissolve(id, job, JobOutcome::Voided);
 			return Self::deposit_event(Event::JobVoided { job: id });
 		}
 		let candidates = e.submission.candidates.clone();
@@ -380,7 +382,8 @@ impl<T: Config> Pallet<T> {
 			adopted,
 			refuted,
 		});
-		Self::remove(id, &job, refund);
+		let outcome = JobOutcome::Finalized { adopted, refuted, median: verdict.median };
+		Self::remove(id, &job, refund, outcome);
 	}
 
 	/// Adopt every candidate of a job with the attested `median`, or none: when one cannot be
@@ -407,19 +410,19 @@ impl<T: Config> Pallet<T> {
 			job: id,
 			candidates: e.submission.candidates.clone(),
 		});
-		Self::dissolve(id, job);
+		Self::dissolve(id, job, JobOutcome::NoQuorum);
 	}
 
 	/// End an evaluation without a verdict: reject the candidate, release everyone's
 	/// collateral and refund the whole escrow.
-	fn dissolve(id: JobId, job: Job<T>) {
+	fn dissolve(id: JobId, job: Job<T>, outcome: JobOutcome) {
 		let Stage::Evaluating(e) = &job.stage else { return };
 		Self::reject_all(&e.submission.candidates);
 		for seat in &e.panel {
 			Self::unassign(&seat.evaluator, job.evaluator_collateral);
 		}
 		Self::unassign(&e.trainer, job.trainer_collateral);
-		Self::remove(id, &job, job.held());
+		Self::remove(id, &job, job.held(), outcome);
 	}
 
 	/// Release `who`'s collateral for one assignment, slash it for `fault` if any, and record
@@ -537,8 +540,13 @@ impl<T: Config> Pallet<T> {
 		Zero::zero()
 	}
 
-	/// Remove a job from storage, returning `refund` of its escrow to the poster.
-	pub(crate) fn remove(id: JobId, job: &Job<T>, refund: BalanceOf<T>) {
+	/// Remove a job from storage, returning `refund` of its escrow to the poster, and record how
+	/// it ended while its id is among the last `OutcomesKept` (a job that outlived that many
+	/// later posts keeps no outcome, so that `Outcomes` never holds more than that).
+	pub(crate) fn remove(id: JobId, job: &Job<T>, refund: BalanceOf<T>, outcome: JobOutcome) {
+		if id.saturating_add(T::OutcomesKept::get().into()) >= NextJobId::<T>::get() {
+			Outcomes::<T>::insert(id, outcome);
+		}
 		if !refund.is_zero() {
 			let released = T::Currency::release(
 				&HoldReason::Escrow.into(),

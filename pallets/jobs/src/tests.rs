@@ -1,6 +1,6 @@
 use crate::{
-	mock::*, weights::WeightInfo, Agenda, Assigned, Config, Error, Event, HoldReason, JobSpec,
-	Jobs as JobsStorage, LiveJobs, NextJobId, Stage,
+	mock::*, weights::WeightInfo, Agenda, Assigned, Config, Error, Event, HoldReason, JobOutcome,
+	JobSpec, Jobs as JobsStorage, LiveJobs, NextJobId, Outcomes, Stage,
 };
 use aiblock_primitives::{
 	credits::{seed_table, Contribution},
@@ -641,6 +641,38 @@ fn an_unaccepted_job_expires_with_a_full_refund() {
 		assert!(JobsStorage::<Test>::get(job).is_none());
 		assert!(jobs_events().contains(&Event::JobExpired { job }));
 		assert_eq!((free(POSTER), escrow_of(POSTER)), (POSTER_FUNDS, 0));
+	});
+}
+
+#[test]
+fn how_a_job_ended_is_kept_for_the_last_outcomes_kept_ids() {
+	ExtBuilder::default().build_and_execute(|| {
+		let adopted = post();
+		train(adopted, 1_980_000);
+		attest(adopted, &[honest(1_980_300), honest(1_979_800), honest(1_980_000)]);
+		let cancelled = post();
+		assert_ok!(Jobs::cancel_job(signed(POSTER), cancelled));
+		let expired = post();
+		assert!(Outcomes::<Test>::get(expired).is_none(), "open: no outcome yet");
+		advance(windows().accept as u64 + 1);
+		assert_eq!(
+			Outcomes::<Test>::get(adopted),
+			Some(JobOutcome::Finalized { adopted: true, refuted: false, median: Some(1_980_000) })
+		);
+		assert_eq!(Outcomes::<Test>::get(cancelled), Some(JobOutcome::Cancelled));
+		assert_eq!(Outcomes::<Test>::get(expired), Some(JobOutcome::Expired));
+
+		// The mock keeps 3: posting the fourth id forgets the first.
+		let fourth = post();
+		assert_eq!(Outcomes::<Test>::get(adopted), None);
+		assert_eq!(Outcomes::<Test>::get(cancelled), Some(JobOutcome::Cancelled));
+		// A job that outlives OutcomesKept later posts keeps no outcome when it ends.
+		for _ in 0..3 {
+			post();
+		}
+		assert_ok!(Jobs::cancel_job(signed(POSTER), fourth));
+		assert_eq!(Outcomes::<Test>::get(fourth), None);
+		assert_eq!(Outcomes::<Test>::iter().count(), 0);
 	});
 }
 

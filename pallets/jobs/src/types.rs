@@ -161,3 +161,37 @@ impl<T: Config> Job<T> {
 		}
 	}
 }
+
+/// How a job ended. Kept in [`Outcomes`] for the most recent [`Config::OutcomesKept`] job ids,
+/// so that its poster (a contract, through the runtime's precompile, or anyone) can read the
+/// verdict after the job's own record is gone.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	TypeInfo,
+	MaxEncodedLen,
+)]
+pub enum JobOutcome {
+	/// Judged by its panel: `adopted`, its candidates are now current for their slots;
+	/// `refuted`, the trainer's claim was proven false (or withheld) and it was slashed;
+	/// `median`, the panel's median validation score.
+	Finalized { adopted: bool, refuted: bool, median: Option<Score> },
+	/// Its panel could not be completed in time: the escrow was refunded in full.
+	NoQuorum,
+	/// Withdrawn by its poster before a trainer took it.
+	Cancelled,
+	/// No trainer took it before its accept window ended.
+	Expired,
+	/// Its trainers missed `MaxTimeouts` deadlines (or the poster could not hold a new
+	/// timeout deposit).
+	Closed,
+	/// The model moved on under it (its base block or its evaluation's context was replaced):
+	/// everything refunded.
+	Voided,
+}

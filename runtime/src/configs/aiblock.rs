@@ -260,6 +260,9 @@ impl pallet_aiblock_jobs::Config for Runtime {
 	type TimeoutDeposit = frame_support::traits::ConstU128<TIMEOUT_DEPOSIT>;
 	type MaxTimeouts = ConstU32<MAX_TIMEOUTS>;
 	type MaxJobsPerPoster = ConstU32<MAX_JOBS_PER_POSTER>;
+	// About as many ids as can be open at once: a contract that posted a job reads its outcome
+	// for as long as 4,096 later jobs have not been posted (each entry ~20 bytes).
+	type OutcomesKept = ConstU32<4096>;
 	type RedrawInterval = ConstU32<10>;
 	type MaxLiveJobs = ConstU32<4096>;
 	type MaxJobsPerBlock = ConstU32<64>;
