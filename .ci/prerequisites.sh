@@ -23,8 +23,10 @@ aiblock_install_prerequisites() {
 	local missing=()
 	command -v protoc >/dev/null 2>&1 || missing+=(protobuf-compiler)
 	command -v clang >/dev/null 2>&1 || missing+=(clang)
-	if ! ls /usr/lib/llvm-*/lib/libclang*.so* >/dev/null 2>&1 &&
-		! ls /usr/lib/x86_64-linux-gnu/libclang*.so* >/dev/null 2>&1; then
+	# bindgen (RocksDB's bindings, in the Ethereum RPC adapter) loads the unversioned
+	# libclang.so, which only libclang-dev provides (libclang1 has libclang.so.1 alone).
+	if ! ls /usr/lib/llvm-*/lib/libclang.so >/dev/null 2>&1 &&
+		! ls /usr/lib/x86_64-linux-gnu/libclang.so >/dev/null 2>&1; then
 		missing+=(libclang-dev)
 	fi
 	command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)

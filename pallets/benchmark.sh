@@ -12,6 +12,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 export CARGO_TARGET_DIR="${BENCH_TARGET_DIR:-$HOME/.cache/aiblock-bench-target}"
+# pallet-revive's `runtime-benchmarks` feature compiles its own test contracts with solc and
+# resolc unless told not to; we benchmark our pallets, not revive (whose published weights the
+# runtime uses).
+export SKIP_PALLET_REVIVE_FIXTURES=1
 STEPS="${STEPS:-50}"
 REPEAT="${REPEAT:-20}"
 

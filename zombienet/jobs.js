@@ -198,4 +198,4 @@ async function run(nodeName, networkInfo) {
   }
 }
 
-module.exports = { BUDGET, SLOT, jobSpec, run };
+module.exports = { BUDGET, SLOT, jobSpec, payload, run };

@@ -66,17 +66,16 @@ async function bootnodeOf(api) {
   return boot;
 }
 
-/// Run `argv` (an aiblock-node command line) with its output in `logFile`; resolves once its RPC
-/// on `rpcPort` answers, to `{ child, api, provider, stop, logFile }`; `stop` kills it and removes
-/// `removeOnStop` (a folder) if given.
-async function runNode(argv, rpcPort, logFile, removeOnStop = null) {
+/// Run `argv` with its output in `logFile`; resolves once something listens on local `port`, to
+/// `{ child, stop, logFile }`; `stop` kills it and removes `removeOnStop` (a folder) if given.
+/// `onStop` runs first (e.g. disconnecting a client).
+async function runProcess(argv, port, logFile, removeOnStop = null, onStop = async () => {}) {
   const log = fs.openSync(logFile, "a");
   const child = spawn(argv[0], argv.slice(1), { stdio: ["ignore", log, log] });
   running.add(child);
   console.log(`started ${path.basename(argv[0])} (pid ${child.pid}, log ${logFile})`);
-  let api = null;
   const stop = async () => {
-    if (api) await api.disconnect().catch(() => {});
+    await onStop().catch(() => {});
     if (isRunning(child)) {
       const exited = new Promise((resolve) => child.once("exit", resolve));
       child.kill("SIGKILL");
@@ -86,13 +85,30 @@ async function runNode(argv, rpcPort, logFile, removeOnStop = null) {
     if (removeOnStop) fs.rmSync(removeOnStop, { recursive: true, force: true });
   };
   try {
-    await waitUntil(`the node on RPC port ${rpcPort} listens`, () => portOpen(rpcPort), 60_000);
+    await waitUntil(`${path.basename(argv[0])} listens on port ${port}`,
+      () => isRunning(child) ? portOpen(port) : Promise.reject(
+        new Error(`${path.basename(argv[0])} exited (${child.exitCode ?? child.signalCode}); see ${logFile}`)),
+      60_000);
+    return { child, stop, logFile };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/// Run `argv` (an aiblock-node command line) as `runProcess` does; resolves once its RPC on
+/// `rpcPort` answers, to `{ child, api, provider, stop, logFile }`.
+async function runNode(argv, rpcPort, logFile, removeOnStop = null) {
+  let api = null;
+  const node = await runProcess(argv, rpcPort, logFile, removeOnStop,
+    async () => { if (api) await api.disconnect(); });
+  try {
     const provider = new WsProvider(`ws://127.0.0.1:${rpcPort}`);
     api = await withTimeout(ApiPromise.create({ provider, noInitWarn: true }), 60_000,
       `connecting to the node on RPC port ${rpcPort}`);
-    return { child, api, provider, stop, logFile };
+    return { ...node, api, provider };
   } catch (error) {
-    await stop();
+    await node.stop();
     throw error;
   }
 }
@@ -127,4 +143,4 @@ function flagValue(argv, flag) {
   return joined ? joined.slice(flag.length + 1) : null;
 }
 
-module.exports = { bootnodeOf, commandLine, flagValue, runNode, startFreshNode };
+module.exports = { bootnodeOf, commandLine, flagValue, freePorts, runNode, runProcess, startFreshNode };

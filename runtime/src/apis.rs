@@ -1,6 +1,6 @@
 //! The runtime APIs: what the node, wallets and the worker may ask the runtime.
 
-use alloc::vec::Vec;
+use alloc::{vec, vec::Vec};
 use frame_support::{
 	genesis_builder_helper::{build_state, get_preset},
 	weights::Weight,
@@ -31,7 +31,13 @@ use sp_core::H256;
 /// `start_after`.
 const MAX_API_RESULTS: u32 = 1024;
 
-impl_runtime_apis! {
+// Our APIs, and `pallet_revive`'s (`ReviveApi`, which the eth-rpc adapter calls).
+pallet_revive::impl_runtime_apis_plus_revive_traits!(
+	Runtime,
+	Revive,
+	Executive,
+	crate::EthExtraImpl,
+
 	impl sp_api::Core<Block> for Runtime {
 		fn version() -> RuntimeVersion {
 			VERSION
@@ -333,4 +339,4 @@ impl_runtime_apis! {
 			crate::genesis_config_presets::preset_names()
 		}
 	}
-}
+);

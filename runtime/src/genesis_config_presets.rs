@@ -165,13 +165,23 @@ fn endowed_dev_accounts() -> Vec<AccountId> {
 		.collect()
 }
 
+/// The account of the Ethereum development key every Hardhat and Foundry user knows (their
+/// account #0, 0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266, private key 0xac09…ff80): its
+/// 20-byte address followed by twelve 0xEE bytes, as pallet-revive maps Ethereum keys. Endowed on
+/// the dev chain only, so that a MetaMask or Hardhat user can deploy at once.
+pub fn ethereum_dev_account() -> AccountId {
+	let mut account = [0xee; 32];
+	account[..20].copy_from_slice(&sp_core::hex2array!("f39fd6e51aad88f6f4ce6ab8827279cfffb92266"));
+	AccountId::from(account)
+}
+
 /// One validator, Alice, who is also the sudo key and the council's only member (her motions
-/// pass as soon as she proposes them).
+/// pass as soon as she proposes them). The Ethereum development key is endowed too.
 pub fn development_config_genesis() -> Value {
 	let alice = Sr25519Keyring::Alice.to_account_id();
 	testnet_genesis(
 		vec![authority_keys(Sr25519Keyring::Alice)],
-		endowed_dev_accounts(),
+		endowed_dev_accounts().into_iter().chain([ethereum_dev_account()]).collect(),
 		Settings {
 			sudo: Some(alice.clone()),
 			council: vec![alice],

@@ -20,6 +20,7 @@ pub mod apis;
 mod benchmarks;
 pub mod configs;
 pub mod genesis_config_presets;
+pub mod precompile;
 #[cfg(test)]
 mod tests;
 
@@ -74,7 +75,7 @@ macro_rules! runtime_version {
 			apis: apis::RUNTIME_API_VERSIONS,
 			// Bump when the encoding of calls or transaction extensions changes (wallets must
 			// re-sign).
-			transaction_version: 6,
+			transaction_version: 7,
 			system_version: 1,
 		};
 	};
@@ -82,11 +83,11 @@ macro_rules! runtime_version {
 
 // Bump on every change of runtime logic.
 #[cfg(not(feature = "upgrade-test"))]
-runtime_version!(118);
+runtime_version!(119);
 // The same runtime one version higher, built only for the network test that upgrades a live
 // chain to it (`zombienet/upgrade.js`); never a release.
 #[cfg(feature = "upgrade-test")]
-runtime_version!(119);
+runtime_version!(120);
 
 /// Whether this is the upgrade test's build (the `upgrade-test` feature): the node refuses to
 /// compile with it, so that no node ever embeds that runtime.
@@ -132,12 +133,43 @@ pub type TxExtension = (
 	frame_system::CheckWeight<Runtime>,
 	pallet_transaction_payment::ChargeTransactionPayment<Runtime>,
 	frame_metadata_hash_extension::CheckMetadataHash<Runtime>,
+	// Turns the origin of an Ethereum transaction into `pallet_revive`'s; encodes to nothing, so
+	// Substrate signers do not see it. After every check that needs a signed origin.
+	pallet_revive::evm::tx_extension::SetOrigin<Runtime>,
 	frame_system::WeightReclaim<Runtime>,
 );
 
-/// A transaction as it appears in a block.
+/// The checks of an Ethereum transaction: the same as a signed one's (its nonce is checked by
+/// `CheckNonce`, its fee charged by `ChargeTransactionPayment`), immortal, with no metadata hash.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct EthExtraImpl;
+
+impl pallet_revive::evm::runtime::EthExtra for EthExtraImpl {
+	type Config = Runtime;
+	type ExtensionV0 = TxExtension;
+	type ExtensionOtherVersions = sp_runtime::traits::InvalidVersion;
+
+	fn get_eth_extension(nonce: Nonce, tip: Balance) -> TxExtension {
+		(
+			frame_system::CheckNonZeroSender::<Runtime>::new(),
+			frame_system::CheckSpecVersion::<Runtime>::new(),
+			frame_system::CheckTxVersion::<Runtime>::new(),
+			frame_system::CheckGenesis::<Runtime>::new(),
+			frame_system::CheckEra::<Runtime>::from(generic::Era::Immortal),
+			frame_system::CheckNonce::<Runtime>::from(nonce),
+			frame_system::CheckWeight::<Runtime>::new(),
+			pallet_transaction_payment::ChargeTransactionPayment::<Runtime>::from(tip),
+			frame_metadata_hash_extension::CheckMetadataHash::<Runtime>::new(false),
+			pallet_revive::evm::tx_extension::SetOrigin::<Runtime>::new_from_eth_transaction(),
+			frame_system::WeightReclaim::<Runtime>::new(),
+		)
+	}
+}
+
+/// A transaction as it appears in a block: a Substrate extrinsic, or an Ethereum transaction
+/// (`revive.ethTransact`, unsigned on the Substrate side) checked by its own signature.
 pub type UncheckedExtrinsic =
-	generic::UncheckedExtrinsic<Address, RuntimeCall, Signature, TxExtension>;
+	pallet_revive::evm::runtime::UncheckedExtrinsic<Address, Signature, EthExtraImpl>;
 /// What a signer signs.
 pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 
@@ -152,6 +184,7 @@ type Migrations = (
 	pallet_aiblock_jobs::migrations::v5::MigrateV4ToV5<Runtime>,
 	pallet_aiblock_expert_dag::migrations::v1::MigrateV0ToV1<Runtime>,
 	pallet_aiblock_evolution::migrations::v1::MigrateV0ToV1<Runtime>,
+	configs::revive::FundReviveAccount,
 );
 
 /// Dispatches blocks and transactions to the pallets.
@@ -260,6 +293,11 @@ mod runtime {
 
 	#[runtime::pallet_index(26)]
 	pub type Whitelist = pallet_whitelist;
+
+	// Contracts (EVM bytecode and PolkaVM) and Ethereum transactions. The eth-rpc adapter finds
+	// the pallet by this name.
+	#[runtime::pallet_index(27)]
+	pub type Revive = pallet_revive;
 }
 
 /// Unsigned transactions the runtime builds itself (GRANDPA equivocation reports, submitted by
@@ -277,6 +315,6 @@ where
 	RuntimeCall: From<C>,
 {
 	fn create_bare(call: RuntimeCall) -> UncheckedExtrinsic {
-		UncheckedExtrinsic::new_bare(call)
+		generic::UncheckedExtrinsic::new_bare(call).into()
 	}
 }

@@ -3,6 +3,7 @@
 pub mod aiblock;
 pub mod governance;
 pub mod inference;
+pub mod revive;
 pub mod validators;
 
 use frame_support::{
@@ -71,6 +72,9 @@ impl frame_system::Config for Runtime {
 	type AccountData = pallet_balances::AccountData<Balance>;
 	type SS58Prefix = SS58Prefix;
 	type MaxConsumers = ConstU32<16>;
+	/// Every new account gets its 20-byte contract address recorded (see [`revive`]).
+	type OnNewAccount = pallet_revive::AutoMapper<Runtime>;
+	type OnKilledAccount = pallet_revive::AutoMapper<Runtime>;
 }
 
 impl pallet_aura::Config for Runtime {
@@ -122,7 +126,6 @@ pub const FEE_PER_WEIGHT: Balance = 10;
 pub const FEE_PER_BYTE: Balance = 10 * MICRO_UNIT;
 
 parameter_types! {
-	pub const WeightFee: Balance = FEE_PER_WEIGHT;
 	pub const ByteFee: Balance = FEE_PER_BYTE;
 	/// The multiplier aims at blocks whose normal share is a quarter full.
 	pub const TargetBlockFullness: Perquintill = Perquintill::from_percent(25);
@@ -140,7 +143,10 @@ impl pallet_transaction_payment::Config for Runtime {
 	/// Fees are burned.
 	type OnChargeTransaction = FungibleAdapter<Balances, ()>;
 	type OperationalFeeMultiplier = ConstU8<5>;
-	type WeightToFee = ConstantMultiplier<Balance, WeightFee>;
+	/// `FEE_PER_WEIGHT` planck per picosecond of compute (proof size is priced by its share of
+	/// the block, negligible with no proof limit); `pallet_revive` derives gas from this type.
+	type WeightToFee =
+		pallet_revive::evm::fees::BlockRatioFee<{ FEE_PER_WEIGHT }, 1, Runtime, Balance>;
 	type LengthToFee = ConstantMultiplier<Balance, ByteFee>;
 	/// Sustained full blocks make weight ever more expensive (the multiplier applies to the
 	/// weight fee only; the length fee is fixed).

@@ -23,6 +23,7 @@ use frame_support::{
 use sp_core::H256;
 use sp_keyring::Sr25519Keyring;
 
+mod contracts;
 mod datasets;
 mod evolution;
 mod fuzz;
