@@ -118,6 +118,9 @@ async function run(api, ethUrl) {
   const ed = api.consts.balances.existentialDeposit.toBigInt();
   check(await provider.getBalance(wallet.address) === (1000n * UNIT - ed) * WEI_PER_PLANCK,
     "1,000 AIB sent to the key's mapped account show in wei (x 10^6), less the existential deposit");
+  const { gasPrice } = await provider.getFeeData();
+  const transferGas = await provider.estimateGas({ from: wallet.address, to: stranger.address, value: 1n });
+  console.log(`gas price ${gasPrice / 10n ** 9n} gwei; a plain transfer estimates ${transferGas} gas`);
 
   // 2. Deploy, pay in, read the model.
   const { fund: compiled, precompileAbi } = compile();
@@ -125,7 +128,7 @@ async function run(api, ethUrl) {
   const fund = await factory.deploy();
   const deployment = await fund.deploymentTransaction().wait();
   check(deployment.status === 1 && (await provider.getCode(await fund.getAddress())).length > 2,
-    `TrainingFund deployed at ${await fund.getAddress()} in block ${deployment.blockNumber}`);
+    `TrainingFund deployed at ${await fund.getAddress()} in block ${deployment.blockNumber} (${deployment.gasUsed} gas)`);
   check((await fund.steward()) === wallet.address, "its steward is the deployer");
   const fundAddress = await fund.getAddress();
   const paid = await (await wallet.sendTransaction({ to: fundAddress, value: 200n * UNIT * WEI_PER_PLANCK })).wait();
@@ -154,6 +157,7 @@ async function run(api, ethUrl) {
   const nextJob = (await api.query.jobs.nextJobId()).toBigInt();
   const fundBefore = await provider.getBalance(fundAddress);
   const sponsored = await (await fund.sponsor(encoded, budget)).wait();
+  console.log(`sponsor (a job posted through the precompile): ${sponsored.gasUsed} gas`);
   const job = await api.query.jobs.jobs(nextJob);
   const contractAccount = u8aToHex(mappedAccount(fundAddress));
   check(job.isSome && job.unwrap().poster.toHex() === contractAccount,

@@ -73,7 +73,8 @@ impl Precompile for AiBlockPrecompile {
 		let reads = |n: u64| <Runtime as frame_system::Config>::DbWeight::get().reads(n);
 		match input {
 			Call::currentBlock(IAIBlock::currentBlockCall { model, kind, layer, expert }) => {
-				env.charge(reads(1))?;
+				// The slot's entry in `Current`, and its block's record.
+				env.charge(reads(2))?;
 				let kind =
 					slot_kind(*kind, *layer, *expert).ok_or_else(|| revert("UnknownSlot"))?;
 				let (id, _) = <ExpertDag as QualityGate<AccountId>>::current(*model, kind)
@@ -81,6 +82,7 @@ impl Precompile for AiBlockPrecompile {
 				Ok(FixedBytes::<32>(id.0).abi_encode())
 			},
 			Call::modelScore(IAIBlock::modelScoreCall { model }) => {
+				// `Models` (does it exist) and `States`.
 				env.charge(reads(2))?;
 				let state = <ExpertDag as QualityGate<AccountId>>::state(*model as ModelIndex)
 					.ok_or_else(|| revert("UnknownModel"))?;
@@ -88,6 +90,7 @@ impl Precompile for AiBlockPrecompile {
 				Ok(IAIBlock::modelScoreCall::abi_encode_returns_tuple(&score))
 			},
 			Call::jobStatus(IAIBlock::jobStatusCall { job }) => {
+				// `Jobs`, then `NextJobId` and `Outcomes` for a job that ended.
 				env.charge(reads(3))?;
 				Ok(IAIBlock::jobStatusCall::abi_encode_returns_tuple(&job_status(*job)?))
 			},
@@ -97,6 +100,7 @@ impl Precompile for AiBlockPrecompile {
 					JobSpec::decode_all_with_depth_limit(SPEC_DEPTH_LIMIT, &mut &spec[..])
 						.map_err(|_| revert("BadJobSpec: not the SCALE encoding of a JobSpec"))?;
 				let budget = planck(*budget)?;
+				// `NextJobId`, for the id the job gets (the call's own weight is charged below).
 				env.charge(reads(1))?;
 				let job = pallet_aiblock_jobs::NextJobId::<Runtime>::get();
 				let call = pallet_aiblock_jobs::Call::<Runtime>::post_job { spec, budget };

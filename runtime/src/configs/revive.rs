@@ -3,9 +3,9 @@
 //! [`super::super::EthExtraImpl`] and the eth-rpc adapter next to the node).
 //!
 //! Money: 1 planck (10⁻¹² AIB) is 10⁶ wei, so an Ethereum wallet shows AIB with 18 decimals.
-//! Gas is weight, priced like any transaction's: at the base fee multiplier the gas price is
-//! 50 gwei (50,000 planck), and with 10 planck per picosecond of weight one gas buys 5 ns of
-//! compute, so a plain transfer's ~125 µs of weight is about 25,000 gas (Ethereum: 21,000).
+//! Gas is the transaction's fee over the gas price, 50 gwei (50,000 planck) at the base fee
+//! multiplier: an Ethereum transfer through the eth-rpc adapter estimates about 235,000 gas
+//! (11.8 mAIB), a job posted by a contract through the precompile about 524,000.
 //!
 //! Accounts: an Ethereum key's account is its 20-byte address followed by twelve `0xEE` bytes;
 //! an sr25519 account's address is the last 20 bytes of the keccak-256 of its 32 bytes, recorded
