@@ -20,10 +20,7 @@
 use alloc::{string::String, vec::Vec};
 use codec::DecodeLimit;
 use core::num::NonZero;
-use frame_support::{
-	dispatch::{GetDispatchInfo, PostDispatchInfo},
-	weights::Weight,
-};
+use frame_support::{dispatch::GetDispatchInfo, traits::Get};
 use pallet_aiblock_jobs::{JobOutcome, Stage};
 use pallet_revive::precompiles::{
 	alloy::{
@@ -46,11 +43,8 @@ alloy::sol!("../contracts/IAIBlock.sol");
 
 use IAIBlock::IAIBlockCalls as Call;
 
-/// The low 16 bits of the address's fifth-to-last and fourth-to-last bytes: `…0A1B0000`.
+/// The precompile's index: its address is 16 zero bytes, this (big-endian), two zero bytes.
 pub const PRECOMPILE_INDEX: u16 = 0x0A1B;
-
-/// Wei per planck: the runtime's `NativeToEthRatio`.
-const WEI_PER_PLANCK: u128 = 1_000_000;
 
 /// Deepest nesting a job spec may decode with (it is a few flat vectors).
 const SPEC_DEPTH_LIMIT: u32 = 8;
@@ -61,6 +55,7 @@ pub struct AiBlockPrecompile;
 impl Precompile for AiBlockPrecompile {
 	type T = Runtime;
 	type Interface = Call;
+	// A constant: evaluated (and checked non-zero) at compile time, never at run time.
 	const MATCHER: AddressMatcher =
 		AddressMatcher::Fixed(NonZero::new(PRECOMPILE_INDEX).expect("non-zero"));
 	const HAS_CONTRACT_INFO: bool = false;
@@ -193,25 +188,26 @@ fn dispatch(
 	who: &AccountId,
 	call: RuntimeCall,
 ) -> Result<(), Error> {
-	let declared = call.get_dispatch_info().call_weight;
-	let charged = env.charge(declared)?;
+	let info = call.get_dispatch_info();
+	let charged = env.charge(info.total_weight())?;
 	let result = call.dispatch(RuntimeOrigin::signed(who.clone()));
 	let post = match &result {
 		Ok(post) => *post,
 		Err(DispatchErrorWithPostInfo { post_info, .. }) => *post_info,
 	};
-	env.adjust_gas(charged, used_weight(declared, post));
+	env.adjust_gas(charged, post.calc_actual_weight(&info));
 	result.map(|_| ()).map_err(|e| revert_for(e.error))
 }
 
-fn used_weight(declared: Weight, post: PostDispatchInfo) -> Weight {
-	post.actual_weight.unwrap_or(declared).min(declared)
+/// Wei per planck: the runtime's `NativeToEthRatio`.
+fn wei_per_planck() -> u128 {
+	<<Runtime as pallet_revive::Config>::NativeToEthRatio as Get<u32>>::get().into()
 }
 
 /// A wei amount as planck; refused when it is not a whole number of planck or does not fit.
 fn planck(wei: SolU256) -> Result<Balance, Error> {
 	let wei = U256::from_little_endian(&wei.to_le_bytes::<32>());
-	let per = U256::from(WEI_PER_PLANCK);
+	let per = U256::from(wei_per_planck());
 	if !(wei % per).is_zero() {
 		return Err(revert("budget is not a whole number of planck (10^6 wei)"));
 	}
@@ -219,7 +215,7 @@ fn planck(wei: SolU256) -> Result<Balance, Error> {
 }
 
 fn wei(planck: Balance) -> SolU256 {
-	SolU256::from(planck).saturating_mul(SolU256::from(WEI_PER_PLANCK))
+	SolU256::from(planck).saturating_mul(SolU256::from(wei_per_planck()))
 }
 
 /// Emit `event` as an EVM log, charged like a contract's `LOG`.
